@@ -1,0 +1,1 @@
+"""The network directory: organisations (FabLabs, SMEs, collectives) and their places."""

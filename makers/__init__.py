@@ -1,0 +1,1 @@
+"""Makers, the item catalogue, production reports and the figures built from them."""

@@ -1,0 +1,1 @@
+"""Relays and the subsidy chain: programmes, allocations, redistributions, payments."""

@@ -1,0 +1,56 @@
+"""Two-factor is mandatory for Région and relay staff before any money decision (when required)."""
+
+import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+from tilab import roles
+
+
+@pytest.fixture
+def mfa_required(settings):
+    settings.TILAB_MFA_REQUIRED_FOR_MONEY = True
+
+
+def test_region_and_relay_staff_without_totp_may_not_decide_on_money(mfa_required, region_staff,
+                                                                      relay_staff):
+    assert not region_staff.has_perm("tilab.decide_on_money")
+    assert not relay_staff.has_perm("tilab.decide_on_money")
+
+
+def test_with_totp_they_may(mfa_required, region_staff, relay_staff):
+    for user in (region_staff, relay_staff):
+        TOTP.activate(user, generate_totp_secret())
+        assert user.has_perm("tilab.decide_on_money")
+
+
+@pytest.mark.parametrize("role", [roles.MAKER, roles.FACILITATOR, roles.AUDITOR])
+def test_other_roles_never_decide_on_money_even_with_totp(mfa_required, role_users, role):
+    user = role_users[role]
+    TOTP.activate(user, generate_totp_secret())
+    assert not user.has_perm("tilab.decide_on_money")
+
+
+def test_a_relaxed_deployment_lets_staff_decide_without_totp(settings, region_staff):
+    settings.TILAB_MFA_REQUIRED_FOR_MONEY = False
+    assert region_staff.has_perm("tilab.decide_on_money")
+
+
+def test_staff_without_totp_are_told_to_activate_it(client, mfa_required, relay_staff):
+    client.force_login(relay_staff)
+    html = client.get("/").content.decode()
+    assert "/accounts/2fa/totp/activate/" in html
+
+
+def test_production_mode_requires_two_factor_by_default():
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c",
+         "import django; django.setup(); from django.conf import settings; "
+         "print(settings.TILAB_MFA_REQUIRED_FOR_MONEY)"],
+        env={"DJANGO_SETTINGS_MODULE": "tilab.settings", "DEBUG": "False",
+             "SECRET_KEY": "x" * 60, "PATH": "/usr/bin:/bin"},
+        capture_output=True, text=True, check=True,
+    )
+    assert out.stdout.strip() == "True"

@@ -1,0 +1,12 @@
+"""Core app: accounts, roles, departments, decision records, public-sector pages."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class TilabConfig(AppConfig):
+    name = "tilab"
+    verbose_name = _("Ti Lab")
+
+    def ready(self):
+        from . import permissions  # noqa: F401  (registers the rules)

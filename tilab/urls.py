@@ -1,0 +1,52 @@
+"""Every URL of the platform. Paths named in DESIGN.md §5 are stable: others rely on them."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.permissions import AllowAny
+from rest_framework.routers import APIRootView, DefaultRouter
+
+from makers.api import ItemTypeViewSet
+from subsidies.api import RelayViewSet
+
+from . import views
+from .api import DepartmentViewSet, MeView
+from .health import ReadinessView
+
+
+class PublicAPIRoot(APIRootView):
+    """The entry point of the API: lists every collection. Public."""
+
+    permission_classes = [AllowAny]
+
+
+router = DefaultRouter()
+router.APIRootView = PublicAPIRoot
+router.register("departments", DepartmentViewSet, basename="department")
+router.register("item-types", ItemTypeViewSet, basename="item-type")
+router.register("relays", RelayViewSet, basename="relay")
+
+api_urls = [
+    path("me/", MeView.as_view(), name="me"),
+    *router.urls,
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("health/", ReadinessView.as_view(), name="health"),
+    path("accessibilite/", views.accessibility, name="accessibility"),
+    path("mentions-legales/", views.legal_notice, name="legal_notice"),
+    path("donnees-personnelles/", views.personal_data, name="personal_data"),
+    path("accounts/tokens/", views.personal_tokens, name="personal_tokens"),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include((api_urls, "api"), namespace="v1")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include("makers.urls")),
+    path("workshops/", include("workshops.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "tilab.views.permission_denied"

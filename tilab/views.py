@@ -1,0 +1,91 @@
+"""Pages of the core app: home, public-sector pages, personal tokens, liveness."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import select_template
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from . import roles, selectors, services
+from .models import Department
+
+
+def home(request):
+    held = roles.roles_of(request.user)
+    return render(
+        request,
+        "tilab/home.html",
+        {
+            "is_maker": roles.MAKER in held,
+            "is_relay_staff": roles.RELAY_STAFF in held,
+            "is_region_staff": roles.REGION_STAFF in held,
+            "is_facilitator": roles.FACILITATOR in held,
+            "is_auditor": roles.AUDITOR in held,
+            "departments": Department.objects.select_related(
+                "coverage__relay__organisation"
+            ).order_by("code"),
+        },
+    )
+
+
+def _localised_page(template_base):
+    """A page whose long text is written once per language rather than string by string."""
+
+    def view(request):
+        language = (get_language() or "fr")[:2]
+        template = select_template(
+            [f"tilab/pages/{template_base}.{language}.html", f"tilab/pages/{template_base}.fr.html"]
+        )
+        return HttpResponse(template.render({}, request))
+
+    return require_GET(view)
+
+
+accessibility = _localised_page("accessibility")
+legal_notice = _localised_page("legal_notice")
+personal_data = _localised_page("personal_data")
+
+
+@require_GET
+@never_cache
+def healthz(request):
+    """Liveness: the process answers. Touches neither the database nor the cache."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def personal_tokens(request):
+    new_token = None
+    if request.method == "POST":
+        if "revoke" in request.POST:
+            if services.personal_token_revoke(user=request.user, token_key=request.POST["revoke"]):
+                messages.success(request, _("Le jeton a été révoqué."))
+            else:
+                messages.error(request, _("Ce jeton n'existe pas ou a déjà été révoqué."))
+            return redirect("personal_tokens")
+        try:
+            _instance, new_token = services.personal_token_create(user=request.user)
+        except services.TokenLimitReached:
+            messages.error(
+                request,
+                _("Vous avez déjà %(n)s jetons : révoquez-en un avant d'en créer un autre.")
+                % {"n": services.MAX_PERSONAL_TOKENS},
+            )
+            return redirect("personal_tokens")
+    response = render(
+        request,
+        "tilab/personal_tokens.html",
+        {"tokens": selectors.personal_tokens_of(request.user), "new_token": new_token},
+    )
+    # The clear-text token is shown once; keep it out of every cache.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def permission_denied(request, exception=None):
+    return render(request, "403.html", status=403)

@@ -1,0 +1,1 @@
+"""Open cooperation workshops: scheduling, registration, attendance, syntheses."""

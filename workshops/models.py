@@ -1,0 +1,1 @@
+"""Workshops arrive with their own models; the app already owns its pages and URLs."""
