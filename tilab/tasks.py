@@ -5,7 +5,7 @@ from celery import shared_task
 from .models import Department
 
 
-@shared_task(name="tilab.probe")
+@shared_task(name="tilab.probe", ignore_result=False)
 def probe() -> dict:
     """Answer from wherever the task runs, reading the database it is configured with.
 

@@ -18,7 +18,7 @@ from allauth.mfa.totp.internal.auth import (
 )
 from django.core import mail
 
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD
 from tilab import roles
 from tilab.models import User
 
@@ -44,8 +44,9 @@ def test_a_person_signs_up_confirms_their_address_and_becomes_a_maker(client, re
 
     # Not verified yet: logging in leads to the "confirm your address" page, not in.
     client.logout()
-    response = client.post("/accounts/login/",
-                           {"login": "yann.kerbrat@example.org", "password": PASSWORD})
+    response = client.post(
+        "/accounts/login/", {"login": "yann.kerbrat@example.org", "password": PASSWORD}
+    )
     assert response.status_code == 302
     assert response["Location"] == "/accounts/confirm-email/"
     assert "_auth_user_id" not in client.session
@@ -88,8 +89,7 @@ def test_login_with_two_factor_asks_for_the_code(client, region_staff):
     secret = generate_totp_secret()
     TOTP.activate(region_staff, secret)
 
-    response = client.post("/accounts/login/",
-                           {"login": region_staff.email, "password": PASSWORD})
+    response = client.post("/accounts/login/", {"login": region_staff.email, "password": PASSWORD})
     assert response.status_code == 302
     assert response["Location"] == "/accounts/2fa/authenticate/"
     assert "_auth_user_id" not in client.session
@@ -116,8 +116,7 @@ def test_a_user_activates_an_authenticator_app(client, relay_staff):
 
     response = client.post("/accounts/2fa/totp/activate/", {"code": current_code(secret)})
     assert response.status_code == 302
-    assert Authenticator.objects.filter(user=relay_staff,
-                                        type=Authenticator.Type.TOTP).exists()
+    assert Authenticator.objects.filter(user=relay_staff, type=Authenticator.Type.TOTP).exists()
 
 
 def test_password_reset_by_email(client, maker):

@@ -39,8 +39,9 @@ def test_relays_list_their_departments(client, relay_staff, other_relay_staff):
     assert coverage == {"LabFab de Rennes": ["22", "35"], "ENSTA Bretagne": ["29"]}
 
 
-def test_the_relay_list_keeps_a_constant_query_count(client, reference_data,
-                                                     django_assert_max_num_queries):
+def test_the_relay_list_keeps_a_constant_query_count(
+    client, reference_data, django_assert_max_num_queries
+):
     from tests.factories import make_relay
 
     make_relay(name="R1", departments=["35"])

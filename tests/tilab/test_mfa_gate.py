@@ -11,8 +11,9 @@ def mfa_required(settings):
     settings.TILAB_MFA_REQUIRED_FOR_MONEY = True
 
 
-def test_region_and_relay_staff_without_totp_may_not_decide_on_money(mfa_required, region_staff,
-                                                                      relay_staff):
+def test_region_and_relay_staff_without_totp_may_not_decide_on_money(
+    mfa_required, region_staff, relay_staff
+):
     assert not region_staff.has_perm("tilab.decide_on_money")
     assert not relay_staff.has_perm("tilab.decide_on_money")
 
@@ -46,11 +47,20 @@ def test_production_mode_requires_two_factor_by_default():
     import sys
 
     out = subprocess.run(
-        [sys.executable, "-c",
-         "import django; django.setup(); from django.conf import settings; "
-         "print(settings.TILAB_MFA_REQUIRED_FOR_MONEY)"],
-        env={"DJANGO_SETTINGS_MODULE": "tilab.settings", "DEBUG": "False",
-             "SECRET_KEY": "x" * 60, "PATH": "/usr/bin:/bin"},
-        capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; "
+            "print(settings.TILAB_MFA_REQUIRED_FOR_MONEY)",
+        ],
+        env={
+            "DJANGO_SETTINGS_MODULE": "tilab.settings",
+            "DEBUG": "False",
+            "SECRET_KEY": "x" * 60,
+            "PATH": "/usr/bin:/bin",
+        },
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert out.stdout.strip() == "True"

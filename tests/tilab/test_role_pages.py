@@ -42,8 +42,9 @@ def test_anonymous_people_are_sent_to_the_login_page(client, url):
 
 @pytest.mark.parametrize("url,allowed", ROLE_PAGES.items())
 @pytest.mark.parametrize("role", list(roles.ROLES))
-def test_each_role_reaches_its_pages_and_is_refused_the_others(client, role_users, url, allowed,
-                                                                role):
+def test_each_role_reaches_its_pages_and_is_refused_the_others(
+    client, role_users, url, allowed, role
+):
     client.force_login(role_users[role])
     response = client.get(url)
     expected = 200 if role in allowed else 403
@@ -82,8 +83,7 @@ def test_home_and_navigation_fit_the_role(client, role_users, role, link, absent
     assert f'href="{absent}"' not in html
 
 
-def test_relay_staff_see_the_departments_their_relay_covers(client, relay_staff,
-                                                           other_relay_staff):
+def test_relay_staff_see_the_departments_their_relay_covers(client, relay_staff, other_relay_staff):
     client.force_login(relay_staff)
     html = client.get("/validation/").content.decode()
     assert "Ille-et-Vilaine (35)" in html

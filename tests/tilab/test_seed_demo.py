@@ -18,10 +18,15 @@ def debug_on(settings):
 def test_it_creates_one_login_per_role_and_the_three_relays(debug_on, reference_data, capsys):
     call_command("seed_demo")
     out = capsys.readouterr().out
-    for email in ("maker@demo.tilab.test", "relais.rennes@demo.tilab.test",
-                  "relais.loch@demo.tilab.test", "relais.ensta@demo.tilab.test",
-                  "region@demo.tilab.test", "facilitateur@demo.tilab.test",
-                  "audit@demo.tilab.test"):
+    for email in (
+        "maker@demo.tilab.test",
+        "relais.rennes@demo.tilab.test",
+        "relais.loch@demo.tilab.test",
+        "relais.ensta@demo.tilab.test",
+        "region@demo.tilab.test",
+        "facilitateur@demo.tilab.test",
+        "audit@demo.tilab.test",
+    ):
         assert email in out
         user = User.objects.get(email=email)
         assert user.check_password("demo-tilab-2020")
@@ -30,12 +35,18 @@ def test_it_creates_one_login_per_role_and_the_three_relays(debug_on, reference_
         str(relay): sorted(relay.departments.values_list("code", flat=True))
         for relay in Relay.objects.all()
     }
-    assert coverage == {"LabFab de Rennes": ["22", "35"], "La Fabrique du Loch": ["56"],
-                        "ENSTA Bretagne": ["29"]}
-    assert User.objects.get(email="relais.loch@demo.tilab.test").relays.get().organisation.name \
+    assert coverage == {
+        "LabFab de Rennes": ["22", "35"],
+        "La Fabrique du Loch": ["56"],
+        "ENSTA Bretagne": ["29"],
+    }
+    assert (
+        User.objects.get(email="relais.loch@demo.tilab.test").relays.get().organisation.name
         == "La Fabrique du Loch"
-    assert {g for u in User.objects.all() for g in u.groups.values_list("name", flat=True)} \
-        == set(roles.ROLES)
+    )
+    assert {g for u in User.objects.all() for g in u.groups.values_list("name", flat=True)} == set(
+        roles.ROLES
+    )
     assert "double authentification" in out
 
 

@@ -1,0 +1,94 @@
+"""Browser tests: the app served by a live server, driven in a real headless Chromium.
+
+The browser is Debian's Chromium (or the one CHROMIUM_PATH names); Playwright never downloads
+one. Missing Chromium skips these tests on a laptop and fails them in CI.
+"""
+
+import os
+import shutil
+
+import pytest
+
+from tests.conftest import require
+
+# Playwright's sync API runs an event loop in the test thread; Django must still let the test
+# thread touch the database it shares with the live server.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def chromium_path() -> str | None:
+    return (
+        os.environ.get("CHROMIUM_PATH")
+        or shutil.which("chromium")
+        or shutil.which("chromium-browser")
+    )
+
+
+# Package scope: Playwright's event loop must be gone before other tests call async views.
+@pytest.fixture(scope="package")
+def browser():
+    path = chromium_path()
+    require(path is not None, "Chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    context = browser.new_context(
+        viewport=PHONE, is_mobile=True, has_touch=True, locale="fr-FR", base_url=live_server.url
+    )
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def desktop(browser, live_server):
+    context = browser.new_context(viewport=DESKTOP, locale="fr-FR", base_url=live_server.url)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def demo(live_server, settings):
+    """The demo data a newcomer gets from the run command."""
+    from django.core.management import call_command
+
+    settings.DEBUG = True  # seed_demo refuses to run otherwise
+    call_command("seed_demo", quiet_logins=True)
+    settings.DEBUG = False
+
+
+SERIOUS = {"serious", "critical"}
+
+
+def assert_accessible(page, context: str = "") -> None:
+    """No axe-core violation of serious or critical impact on the page as it stands."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    violations = [v for v in results.response["violations"] if v.get("impact") in SERIOUS]
+    detail = "\n".join(
+        f"- {v['id']} ({v['impact']}): {v['help']} → {[n['target'] for n in v['nodes']][:3]}"
+        for v in violations
+    )
+    assert not violations, f"axe found serious problems on {context or page.url}:\n{detail}"
