@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
+from rest_framework.reverse import reverse
 from rest_framework.routers import APIRootView, DefaultRouter
 
 from makers.api import ItemTypeViewSet
@@ -18,6 +19,11 @@ class PublicAPIRoot(APIRootView):
     """The entry point of the API: lists every collection. Public."""
 
     permission_classes = [AllowAny]
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        response.data["me"] = reverse("v1:me", request=request)
+        return response
 
 
 router = DefaultRouter()

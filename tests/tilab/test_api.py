@@ -12,7 +12,7 @@ from tilab import services
 def test_the_api_root_lists_the_collections(client):
     response = client.get("/api/v1/", HTTP_ACCEPT="application/json")
     assert response.status_code == 200
-    assert {"departments", "item-types", "relays"} <= set(response.json())
+    assert {"departments", "item-types", "relays", "me"} <= set(response.json())
 
 
 @pytest.mark.django_db
