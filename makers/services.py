@@ -1,7 +1,5 @@
 """Writes about makers: profiles (production reports come with their own services)."""
 
-from django.db import transaction
-
 from tilab.models import Department, User
 
 from .models import Maker
@@ -17,17 +15,20 @@ def maker_profile_save(
     equipment: str = "",
     is_public: bool = False,
 ) -> Maker:
-    """Create or update the maker profile attached to `user` (one profile per account)."""
-    with transaction.atomic():
-        maker, _created = Maker.objects.select_for_update().update_or_create(
-            user=user,
-            defaults={
-                "display_name": display_name.strip(),
-                "department": department,
-                "commune": commune.strip(),
-                "skills": skills.strip(),
-                "equipment": equipment.strip(),
-                "is_public": is_public,
-            },
-        )
+    """Create or update the maker profile attached to `user` (one profile per account).
+
+    update_or_create locks the row and retries on the unique user, so two simultaneous
+    submissions leave one profile.
+    """
+    maker, _created = Maker.objects.update_or_create(
+        user=user,
+        defaults={
+            "display_name": display_name.strip(),
+            "department": department,
+            "commune": commune.strip(),
+            "skills": skills.strip(),
+            "equipment": equipment.strip(),
+            "is_public": is_public,
+        },
+    )
     return maker

@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 
 from . import roles
 from .models import Department
+from .permissions import has_totp
 
 
 class DepartmentSerializer(serializers.ModelSerializer):
@@ -39,8 +40,6 @@ class MeView(APIView):
 
     @extend_schema(responses=MeSerializer)
     def get(self, request):
-        from .permissions import has_totp
-
         user = request.user
         data = {
             "email": user.email,
