@@ -4,6 +4,7 @@ from django.db.models import Count, Q, QuerySet
 
 from tilab import roles
 from tilab.models import Department
+from tilab.selectors import departments_with_relay
 
 from .models import ItemType, Maker
 
@@ -28,13 +29,14 @@ def departments_decided_by(user) -> QuerySet[Department]:
 
 def departments_overview() -> QuerySet[Department]:
     """Each department with its relay and how many makers and organisations it has."""
-    return (
-        Department.objects.select_related("coverage__relay__organisation")
-        .annotate(
-            maker_count=Count("makers", distinct=True),
-            public_organisation_count=Count(
-                "organisations", filter=Q(organisations__is_public=True), distinct=True
-            ),
-        )
-        .order_by("code")
+    return departments_with_relay().annotate(
+        maker_count=Count("makers", distinct=True),
+        public_organisation_count=Count(
+            "organisations", filter=Q(organisations__is_public=True), distinct=True
+        ),
     )
+
+
+def relays_staffed_by(user):
+    """The relays this user works for (empty for anyone who is not relay staff)."""
+    return user.relays.select_related("organisation").order_by("pk")

@@ -31,7 +31,7 @@ def validation_queue(request):
         "makers/validation_queue.html",
         {
             "departments": selectors.departments_decided_by(request.user),
-            "relays": request.user.relays.select_related("organisation").order_by("pk"),
+            "relays": selectors.relays_staffed_by(request.user),
         },
     )
 

@@ -5,21 +5,26 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from . import roles
-from .permissions import has_totp
+from .permissions import must_activate_totp
+
+# A role's pages appear in the navigation exactly when the user holds the permission that
+# guards them (declared in each app's permissions.py), so the two never disagree.
+ROLE_PAGES = [
+    ("makers.access_maker_space", _("Mon espace"), "makers:space"),
+    ("makers.access_validation_queue", _("Validation"), "makers:validation_queue"),
+    ("makers.view_dashboard", _("Tableau de bord"), "makers:dashboard"),
+    ("workshops.manage_workshops", _("Gérer les ateliers"), "workshops:manage"),
+]
 
 
 def navigation_for(user) -> list[dict]:
-    """The main navigation: public entries first, then one entry per role the user holds."""
-    held = roles.roles_of(user)
+    """Home first, then the pages the user's roles open, then the public entries."""
     items = [{"label": _("Accueil"), "url": reverse("home")}]
-    if roles.MAKER in held:
-        items.append({"label": _("Mon espace"), "url": reverse("makers:space")})
-    if held & {roles.RELAY_STAFF, roles.AUDITOR}:
-        items.append({"label": _("Validation"), "url": reverse("makers:validation_queue")})
-    if held & {roles.REGION_STAFF, roles.RELAY_STAFF, roles.AUDITOR}:
-        items.append({"label": _("Tableau de bord"), "url": reverse("makers:dashboard")})
-    if roles.FACILITATOR in held:
-        items.append({"label": _("Gérer les ateliers"), "url": reverse("workshops:manage")})
+    items += [
+        {"label": label, "url": reverse(name)}
+        for perm, label, name in ROLE_PAGES
+        if user.has_perm(perm)
+    ]
     items.append({"label": _("Ateliers"), "url": reverse("workshops:agenda")})
     items.append({"label": _("API"), "url": reverse("api-docs")})
     return items
@@ -28,19 +33,13 @@ def navigation_for(user) -> list[dict]:
 def platform(request):
     user = request.user
     held = roles.roles_of(user)
-    needs_totp = bool(
-        settings.TILAB_MFA_REQUIRED_FOR_MONEY
-        and held & {roles.REGION_STAFF, roles.RELAY_STAFF}
-        and not has_totp(user)
-    )
-    current = request.path
     nav = navigation_for(user)
     for item in nav:
-        item["current"] = item["url"] == current
+        item["current"] = item["url"] == request.path
     return {
         "nav_items": nav,
         "user_roles": [roles.ROLES[name] for name in roles.ROLES if name in held],
-        "needs_totp": needs_totp,
+        "needs_totp": must_activate_totp.test(user),
         "demo_mode": settings.DEBUG,
         "mfa_required_for_money": settings.TILAB_MFA_REQUIRED_FOR_MONEY,
     }

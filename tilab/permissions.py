@@ -41,3 +41,6 @@ def mfa_gate_open(user):
 # checks this permission before its own object-level rule.
 may_decide_on_money = (is_region_staff | is_relay_staff) & mfa_gate_open
 rules.add_perm("tilab.decide_on_money", may_decide_on_money)
+
+# Staff whose role decides on money but who are held back only by the missing second factor.
+must_activate_totp = (is_region_staff | is_relay_staff) & ~mfa_gate_open

@@ -10,26 +10,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from . import roles, selectors, services
-from .models import Department
+from . import selectors, services
 
 
 def home(request):
-    held = roles.roles_of(request.user)
-    return render(
-        request,
-        "tilab/home.html",
-        {
-            "is_maker": roles.MAKER in held,
-            "is_relay_staff": roles.RELAY_STAFF in held,
-            "is_region_staff": roles.REGION_STAFF in held,
-            "is_facilitator": roles.FACILITATOR in held,
-            "is_auditor": roles.AUDITOR in held,
-            "departments": Department.objects.select_related(
-                "coverage__relay__organisation"
-            ).order_by("code"),
-        },
-    )
+    return render(request, "tilab/home.html", {"departments": selectors.departments_with_relay()})
 
 
 def _localised_page(template_base):
