@@ -1,7 +1,10 @@
-"""Makers and the catalogue of what they produce."""
+"""Makers, the catalogue of what they produce, and their production reports."""
+
+import datetime
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +23,14 @@ class ItemType(models.Model):
     unit_en = models.CharField(_("unité (anglais)"), max_length=50)
     is_active = models.BooleanField(_("proposé à la saisie"), default=True)
     position = models.PositiveSmallIntegerField(_("ordre d'affichage"), default=0)
+    aliases = models.TextField(
+        _("autres noms"),
+        blank=True,
+        help_text=_(
+            "Noms rencontrés dans les tableurs, séparés par des virgules "
+            "(« visière PET, face shield »). Majuscules, accents et pluriels sont déjà reconnus."
+        ),
+    )
 
     class Meta:
         verbose_name = _("type d'article")
@@ -96,3 +107,181 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.maker} ∈ {self.organisation}"
+
+
+FIRST_PRODUCTION_DAY = datetime.date(2020, 1, 1)
+MAX_QUANTITY = 100_000
+
+
+class ProductionReport(models.Model):
+    """What a maker produced one day: the figure a relay validates and the Région counts.
+
+    A report is entered by its maker, by relay staff on the maker's behalf, or by a spreadsheet
+    import. Only relay staff covering its department decide on it. A validated report is never
+    edited: a correction is a new report that supersedes it once validated.
+    """
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("soumise")
+        VALIDATED = "validated", _("validée")
+        REJECTED = "rejected", _("refusée")
+        WITHDRAWN = "withdrawn", _("retirée")
+        SUPERSEDED = "superseded", _("remplacée par une correction")
+
+    class Source(models.TextChoices):
+        MAKER = "maker", _("saisie par le maker")
+        RELAY = "relay", _("saisie par le relais")
+        IMPORT = "import", _("import de tableur")
+
+    maker = models.ForeignKey(
+        Maker, on_delete=models.PROTECT, related_name="reports", verbose_name=_("maker")
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="production_reports",
+        verbose_name=_("pour le compte de"),
+    )
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        related_name="production_reports",
+        verbose_name=_("département"),
+    )
+    item_type = models.ForeignKey(
+        ItemType, on_delete=models.PROTECT, related_name="reports", verbose_name=_("article")
+    )
+    quantity = models.PositiveIntegerField(_("quantité"))
+    produced_on = models.DateField(_("date de production"))
+    material_cost_cents = models.BigIntegerField(_("coût matière (centimes)"), default=0)
+    recipient = models.CharField(_("livré à"), max_length=200, blank=True)
+    status = models.CharField(
+        _("statut"), max_length=20, choices=Status.choices, default=Status.SUBMITTED
+    )
+    source = models.CharField(_("origine"), max_length=20, choices=Source.choices)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="entered_reports",
+        verbose_name=_("saisie par"),
+    )
+    entered_at = models.DateTimeField(_("saisie le"))
+    updated_at = models.DateTimeField(_("modifiée le"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="decided_reports",
+        verbose_name=_("décidée par"),
+    )
+    decided_at = models.DateTimeField(_("décidée le"), null=True, blank=True)
+    rejection_reason = models.TextField(_("motif du refus"), blank=True)
+    corrects = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrections",
+        verbose_name=_("corrige la déclaration"),
+    )
+    import_batch = models.ForeignKey(
+        "ProductionImport",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reports",
+        verbose_name=_("import"),
+    )
+    # Fingerprint of an imported line: importing the same file twice creates nothing new.
+    import_key = models.CharField(max_length=64, null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("déclaration de production")
+        verbose_name_plural = _("déclarations de production")
+        indexes = [
+            models.Index(fields=["department", "status", "produced_on"], name="report_queue"),
+            models.Index(
+                fields=["maker", "item_type", "produced_on", "quantity"], name="report_twins"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1, quantity__lte=MAX_QUANTITY),
+                name="report_quantity_bounded",
+                violation_error_message=_("La quantité doit être comprise entre 1 et 100 000."),
+            ),
+            models.CheckConstraint(
+                condition=Q(produced_on__gte=FIRST_PRODUCTION_DAY),
+                name="report_produced_since_2020",
+                violation_error_message=_("La date de production ne peut précéder le 01/01/2020."),
+            ),
+            models.CheckConstraint(
+                condition=Q(material_cost_cents__gte=0),
+                name="report_cost_not_negative",
+                violation_error_message=_("Le coût matière ne peut être négatif."),
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    status__in=["submitted", "validated", "rejected", "withdrawn", "superseded"]
+                ),
+                name="report_status_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["submitted", "withdrawn"])
+                | Q(decided_by__isnull=False, decided_at__isnull=False),
+                name="report_decision_has_author",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="rejected") | ~Q(rejection_reason=""),
+                name="report_rejection_has_reason",
+            ),
+            models.UniqueConstraint(
+                fields=["corrects"],
+                condition=Q(status="submitted"),
+                name="report_one_pending_correction",
+            ),
+            models.UniqueConstraint(fields=["import_key"], name="report_import_key_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.item_type} ({self.maker}, {self.produced_on:%d/%m/%Y})"
+
+    @property
+    def is_counted(self) -> bool:
+        return self.status == self.Status.VALIDATED
+
+
+class ProductionImport(models.Model):
+    """An uploaded spreadsheet, kept from its preview to its confirmation (and for the record)."""
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", _("aperçu")
+        CONFIRMED = "confirmed", _("importé")
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="production_imports",
+        verbose_name=_("déposé par"),
+    )
+    created_at = models.DateTimeField(_("déposé le"))
+    filename = models.CharField(_("fichier"), max_length=255)
+    content = models.BinaryField(_("contenu"))
+    sha256 = models.CharField(max_length=64)
+    status = models.CharField(
+        _("statut"), max_length=20, choices=Status.choices, default=Status.PREVIEWED
+    )
+    confirmed_at = models.DateTimeField(_("importé le"), null=True, blank=True)
+    summary = models.JSONField(_("bilan"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("import de tableur")
+        verbose_name_plural = _("imports de tableurs")
+
+    def __str__(self):
+        return self.filename

@@ -1,9 +1,38 @@
-"""Who may reach the production pages."""
+"""Who may reach the production pages and act on reports.
+
+Which reports a person sees is decided by `selectors.reports_visible_to` (anything else
+answers 404); these rules say what they may do with a report they can see.
+"""
 
 import rules
 
 from tilab.permissions import is_auditor, is_maker, is_region_staff, is_relay_staff
 
+
+@rules.predicate
+def is_reports_maker(user, report):
+    return report is not None and report.maker.user_id == user.pk
+
+
+@rules.predicate
+def covers_reports_department(user, report):
+    if report is None:
+        return False
+    return user.relays.filter(departments__code=report.department_id).exists()
+
+
 rules.add_perm("makers.access_maker_space", is_maker)
 rules.add_perm("makers.access_validation_queue", is_relay_staff | is_auditor)
 rules.add_perm("makers.view_dashboard", is_region_staff | is_relay_staff | is_auditor)
+# Relay staff enter reports for makers without an account and import their spreadsheets.
+rules.add_perm("makers.enter_reports", is_relay_staff)
+rules.add_perm("makers.import_reports", is_relay_staff)
+# The maker of a report, or the relay of its department, may change it while it is open.
+rules.add_perm(
+    "makers.change_report",
+    (is_maker & is_reports_maker) | (is_relay_staff & covers_reports_department),
+)
+# Only the relay of the report's department decides, and never on its own production.
+rules.add_perm(
+    "makers.decide_report", is_relay_staff & covers_reports_department & ~is_reports_maker
+)

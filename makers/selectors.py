@@ -1,12 +1,12 @@
-"""Reads about makers shared by pages and the API."""
+"""Reads about makers and production shared by pages and the API."""
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
 from tilab import roles
 from tilab.models import Department
 from tilab.selectors import departments_with_relay
 
-from .models import ItemType, Maker
+from .models import ItemType, Maker, ProductionReport
 
 
 def item_types_active() -> QuerySet[ItemType]:
@@ -14,7 +14,16 @@ def item_types_active() -> QuerySet[ItemType]:
 
 
 def maker_of(user) -> Maker | None:
+    if not user.is_authenticated:
+        return None
     return Maker.objects.select_related("department").filter(user=user).first()
+
+
+def departments_covered_by(user) -> QuerySet[Department]:
+    """The departments whose reports this user decides on: those their relays cover."""
+    if not user.is_authenticated:
+        return Department.objects.none()
+    return Department.objects.filter(coverage__relay__staff=user).distinct().order_by("code")
 
 
 def departments_decided_by(user) -> QuerySet[Department]:
@@ -24,7 +33,7 @@ def departments_decided_by(user) -> QuerySet[Department]:
     """
     if roles.AUDITOR in roles.roles_of(user):
         return Department.objects.order_by("code")
-    return Department.objects.filter(coverage__relay__staff=user).distinct().order_by("code")
+    return departments_covered_by(user)
 
 
 def departments_overview() -> QuerySet[Department]:
@@ -40,3 +49,93 @@ def departments_overview() -> QuerySet[Department]:
 def relays_staffed_by(user):
     """The relays this user works for (empty for anyone who is not relay staff)."""
     return user.relays.select_related("organisation").order_by("pk")
+
+
+# Reports that still stand: a twin among them is a possible double count.
+LIVE_STATUSES = [ProductionReport.Status.SUBMITTED, ProductionReport.Status.VALIDATED]
+
+
+def _with_details(reports: QuerySet[ProductionReport]) -> QuerySet[ProductionReport]:
+    """Everything a list shows, fetched in one query whatever its length."""
+    twins = ProductionReport.objects.filter(
+        maker=OuterRef("maker"),
+        item_type=OuterRef("item_type"),
+        produced_on=OuterRef("produced_on"),
+        quantity=OuterRef("quantity"),
+        status__in=LIVE_STATUSES,
+    ).exclude(pk=OuterRef("pk"))
+    return reports.select_related(
+        "maker", "organisation", "department", "item_type", "entered_by", "decided_by", "corrects"
+    ).annotate(suspected_duplicate=Exists(twins))
+
+
+def reports_visible_to(user) -> QuerySet[ProductionReport]:
+    """The reports a user may see: their own as a maker, their relay's departments as relay
+    staff, every report for Région staff and auditors. Anything else answers 404."""
+    if not user.is_authenticated:
+        return ProductionReport.objects.none()
+    user_roles = roles.roles_of(user)
+    if user_roles & {roles.REGION_STAFF, roles.AUDITOR}:
+        visible = ProductionReport.objects.all()
+    else:
+        seen = Q(maker__user=user)
+        if roles.RELAY_STAFF in user_roles:
+            seen |= Q(department__in=departments_covered_by(user))
+        visible = ProductionReport.objects.filter(seen)
+    return _with_details(visible)
+
+
+def reports_of_maker(maker: Maker) -> QuerySet[ProductionReport]:
+    return _with_details(ProductionReport.objects.filter(maker=maker)).order_by(
+        "-produced_on", "-pk"
+    )
+
+
+def validation_queue_of(user) -> QuerySet[ProductionReport]:
+    """The queue: reports of the departments the user decides on (all of them for auditors)."""
+    return _with_details(
+        ProductionReport.objects.filter(department__in=departments_decided_by(user))
+    ).order_by("produced_on", "pk")
+
+
+def totals_per_item_of(maker: Maker) -> list[dict]:
+    """A maker's own totals per item: validated and awaiting a decision."""
+    rows = (
+        ProductionReport.objects.filter(maker=maker, status__in=LIVE_STATUSES)
+        .values("item_type")
+        .annotate(
+            validated=Sum("quantity", filter=Q(status=ProductionReport.Status.VALIDATED)),
+            submitted=Sum("quantity", filter=Q(status=ProductionReport.Status.SUBMITTED)),
+            cost_cents=Sum(
+                "material_cost_cents", filter=Q(status=ProductionReport.Status.VALIDATED)
+            ),
+        )
+        .order_by("item_type")
+    )
+    items = {item.pk: item for item in ItemType.objects.all()}
+    return [
+        {
+            "item_type": items[row["item_type"]],
+            "validated": row["validated"] or 0,
+            "submitted": row["submitted"] or 0,
+            "cost_cents": row["cost_cents"] or 0,
+        }
+        for row in sorted(rows, key=lambda r: (items[r["item_type"]].position, r["item_type"]))
+    ]
+
+
+def organisations_of(maker: Maker | None):
+    from fablabs.models import Organisation
+
+    if maker is None:
+        return Organisation.objects.none()
+    return Organisation.objects.filter(memberships__maker=maker).order_by("name")
+
+
+def makers_decided_by(user) -> QuerySet[Maker]:
+    """Makers of the departments a relay covers, for entering reports on their behalf."""
+    return (
+        Maker.objects.filter(department__in=departments_covered_by(user))
+        .select_related("department")
+        .order_by("display_name", "pk")
+    )

@@ -1,8 +1,24 @@
-"""Writes about makers: profiles (production reports come with their own services)."""
+"""Writes about makers: profiles, production reports and the decisions on them."""
 
+from datetime import date, datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fablabs.models import Organisation
 from tilab.models import Department, User
+from tilab.services import decision_record
 
-from .models import Maker
+from .models import (
+    FIRST_PRODUCTION_DAY,
+    MAX_QUANTITY,
+    ItemType,
+    Maker,
+    Membership,
+    ProductionReport,
+)
 
 
 def maker_profile_save(
@@ -32,3 +48,344 @@ def maker_profile_save(
         },
     )
     return maker
+
+
+# --- Production reports ------------------------------------------------------------------------
+
+
+class ReportNotEditable(Exception):
+    """The report is no longer open to changes (validated, withdrawn or superseded)."""
+
+    def __init__(self, report: ProductionReport):
+        self.report = report
+        if report.status == ProductionReport.Status.VALIDATED:
+            message = _(
+                "Cette déclaration est validée : elle ne peut plus être modifiée. "
+                "Proposez une correction, que le relais validera."
+            )
+        else:
+            message = _("Cette déclaration est %(status)s : elle ne peut plus être modifiée.") % {
+                "status": report.get_status_display()
+            }
+        super().__init__(message)
+
+
+class DecisionNotAllowed(Exception):
+    """The user may see the report but may not decide on it (their own, or not their relay)."""
+
+
+class ReportAlreadyDecided(Exception):
+    """Someone decided on the report first, or it was withdrawn meanwhile."""
+
+
+def _today(now: datetime) -> date:
+    return timezone.localdate(now)
+
+
+def production_report_check(
+    *,
+    maker: Maker,
+    item_type: ItemType,
+    quantity: int,
+    produced_on: date,
+    material_cost_cents: int,
+    organisation: Organisation | None,
+    now: datetime,
+) -> None:
+    """Raise a ValidationError naming each field a person must fix (the database agrees)."""
+    errors = {}
+    if not item_type.is_active:
+        errors["item_type"] = _("Cet article n'est plus proposé à la saisie.")
+    if not 1 <= quantity <= MAX_QUANTITY:
+        errors["quantity"] = _("La quantité doit être comprise entre 1 et 100 000.")
+    if produced_on > _today(now):
+        errors["produced_on"] = _("La date de production ne peut pas être dans le futur.")
+    elif produced_on < FIRST_PRODUCTION_DAY:
+        errors["produced_on"] = _("La date de production ne peut précéder le 01/01/2020.")
+    if material_cost_cents < 0:
+        errors["material_cost_cents"] = _("Le coût matière ne peut être négatif.")
+    if organisation is not None and not Membership.objects.filter(
+        maker=maker, organisation=organisation
+    ).exists():
+        errors["organisation"] = _("%(maker)s n'est pas membre de %(organisation)s.") % {
+            "maker": maker.display_name,
+            "organisation": organisation.name,
+        }
+    if errors:
+        raise ValidationError(errors)
+
+
+def production_report_create(
+    *,
+    maker: Maker,
+    item_type: ItemType,
+    quantity: int,
+    produced_on: date,
+    material_cost_cents: int = 0,
+    recipient: str = "",
+    organisation: Organisation | None = None,
+    entered_by: User,
+    source: str,
+    now: datetime,
+    corrects: ProductionReport | None = None,
+) -> ProductionReport:
+    """Record a submitted report. Its department is the organisation's, else the maker's."""
+    production_report_check(
+        maker=maker,
+        item_type=item_type,
+        quantity=quantity,
+        produced_on=produced_on,
+        material_cost_cents=material_cost_cents,
+        organisation=organisation,
+        now=now,
+    )
+    return ProductionReport.objects.create(
+        maker=maker,
+        organisation=organisation,
+        department_id=(organisation or maker).department_id,
+        item_type=item_type,
+        quantity=quantity,
+        produced_on=produced_on,
+        material_cost_cents=material_cost_cents,
+        recipient=recipient.strip(),
+        source=source,
+        entered_by=entered_by,
+        entered_at=now,
+        updated_at=now,
+        corrects=corrects,
+    )
+
+
+EDITABLE_FIELDS = (
+    "item_type",
+    "quantity",
+    "produced_on",
+    "material_cost_cents",
+    "recipient",
+    "organisation",
+)
+
+
+def production_report_update(
+    *, report: ProductionReport, by: User, now: datetime, **changes
+) -> ProductionReport:
+    """Change a submitted report, or correct a rejected one, which resubmits it.
+
+    Raises ReportNotEditable for a validated, withdrawn or superseded report.
+    """
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"not editable: {sorted(unknown)}")
+    with transaction.atomic():
+        # Lock the row: a relay deciding at the same moment waits, then sees the final state.
+        report = ProductionReport.objects.select_for_update().get(pk=report.pk)
+        if report.status not in (report.Status.SUBMITTED, report.Status.REJECTED):
+            raise ReportNotEditable(report)
+        for field, value in changes.items():
+            setattr(report, field, value)
+        if isinstance(report.recipient, str):
+            report.recipient = report.recipient.strip()
+        production_report_check(
+            maker=report.maker,
+            item_type=report.item_type,
+            quantity=report.quantity,
+            produced_on=report.produced_on,
+            material_cost_cents=report.material_cost_cents,
+            organisation=report.organisation,
+            now=now,
+        )
+        report.department_id = (report.organisation or report.maker).department_id
+        report.updated_at = now
+        if report.status == report.Status.REJECTED:
+            decision_record(
+                actor=by,
+                subject=report,
+                action="resubmit",
+                now=now,
+                from_state=report.Status.REJECTED,
+                to_state=report.Status.SUBMITTED,
+                motivation=report.rejection_reason,
+            )
+            report.status = report.Status.SUBMITTED
+            report.decided_by = None
+            report.decided_at = None
+            report.rejection_reason = ""
+        report.save()
+        return report
+
+
+def production_report_withdraw(*, report: ProductionReport, by: User, now: datetime) -> None:
+    """Withdraw a report still awaiting a decision; it stays on record, counted nowhere."""
+    with transaction.atomic():
+        report = ProductionReport.objects.select_for_update().get(pk=report.pk)
+        if report.status not in (report.Status.SUBMITTED, report.Status.REJECTED):
+            raise ReportNotEditable(report)
+        decision_record(
+            actor=by,
+            subject=report,
+            action="withdraw",
+            now=now,
+            from_state=report.status,
+            to_state=report.Status.WITHDRAWN,
+        )
+        report.status = report.Status.WITHDRAWN
+        report.updated_at = now
+        report.save(update_fields=["status", "updated_at"])
+
+
+def production_report_correct(
+    *, report: ProductionReport, by: User, now: datetime, source: str, **changes
+) -> ProductionReport:
+    """Propose a correction of a validated report: a new submitted report that, once
+    validated, supersedes the original. One pending correction per report."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"not editable: {sorted(unknown)}")
+    with transaction.atomic():
+        original = ProductionReport.objects.select_for_update().get(pk=report.pk)
+        if original.status != original.Status.VALIDATED:
+            raise ValidationError(
+                _("Seule une déclaration validée se corrige ainsi ; modifiez-la directement.")
+            )
+        if original.corrections.filter(status=ProductionReport.Status.SUBMITTED).exists():
+            raise ValidationError(
+                _("Une correction de cette déclaration attend déjà la décision du relais.")
+            )
+        values = {field: getattr(original, field) for field in EDITABLE_FIELDS}
+        values.update(changes)
+        return production_report_create(
+            maker=original.maker,
+            entered_by=by,
+            source=source,
+            now=now,
+            corrects=original,
+            **values,
+        )
+
+
+def _decide(
+    *,
+    report_ids: list[int],
+    by: User,
+    now: datetime,
+    to_state: str,
+    reason: str = "",
+) -> list[ProductionReport]:
+    from .selectors import departments_covered_by
+
+    covered = set(departments_covered_by(by).values_list("code", flat=True))
+    with transaction.atomic():
+        # Lock every report in a stable order: two relays deciding overlapping batches
+        # wait for each other instead of deadlocking, and nobody decides twice.
+        reports = list(
+            ProductionReport.objects.select_for_update(of=("self",))
+            .filter(pk__in=report_ids)
+            .select_related("maker")
+            .order_by("pk")
+        )
+        for report in reports:
+            if report.department_id not in covered:
+                raise DecisionNotAllowed(
+                    _("La déclaration n° %(id)s ne relève pas de votre relais.") % {"id": report.pk}
+                )
+            if report.maker.user_id == by.pk:
+                raise DecisionNotAllowed(
+                    _("Vous ne pouvez pas décider sur votre propre déclaration (n° %(id)s).")
+                    % {"id": report.pk}
+                )
+            if report.status != report.Status.SUBMITTED:
+                raise ReportAlreadyDecided(
+                    _("La déclaration n° %(id)s est déjà %(status)s.")
+                    % {"id": report.pk, "status": report.get_status_display()}
+                )
+        for report in reports:
+            decision_record(
+                actor=by,
+                subject=report,
+                action="validate" if to_state == report.Status.VALIDATED else "reject",
+                now=now,
+                from_state=report.status,
+                to_state=to_state,
+                motivation=reason,
+                data={
+                    "quantity": report.quantity,
+                    "item_type_id": report.item_type_id,
+                    "produced_on": report.produced_on.isoformat(),
+                    "material_cost_cents": report.material_cost_cents,
+                    "department": report.department_id,
+                },
+            )
+            report.status = to_state
+            report.decided_by = by
+            report.decided_at = now
+            report.rejection_reason = reason
+            report.updated_at = now
+            report.save(
+                update_fields=["status", "decided_by", "decided_at", "rejection_reason", "updated_at"]
+            )
+            if to_state == report.Status.VALIDATED and report.corrects_id:
+                _supersede(original_id=report.corrects_id, correction=report, by=by, now=now)
+        return reports
+
+
+def _supersede(*, original_id: int, correction: ProductionReport, by: User, now: datetime):
+    claimed = ProductionReport.objects.filter(
+        pk=original_id, status=ProductionReport.Status.VALIDATED
+    ).update(status=ProductionReport.Status.SUPERSEDED, updated_at=now)
+    if claimed:
+        decision_record(
+            actor=by,
+            subject=ProductionReport(pk=original_id),
+            action="supersede",
+            now=now,
+            from_state=ProductionReport.Status.VALIDATED,
+            to_state=ProductionReport.Status.SUPERSEDED,
+            data={"correction_id": correction.pk},
+        )
+
+
+def production_reports_validate(
+    *, report_ids: list[int], by: User, now: datetime
+) -> list[ProductionReport]:
+    """Validate several submitted reports at once: all of them, or none with the reason.
+
+    Raises DecisionNotAllowed (not the user's relay, or their own report) and
+    ReportAlreadyDecided (someone decided first).
+    """
+    return _decide(report_ids=report_ids, by=by, now=now, to_state=ProductionReport.Status.VALIDATED)
+
+
+def production_reports_reject(
+    *, report_ids: list[int], by: User, now: datetime, reason: str
+) -> list[ProductionReport]:
+    """Reject several submitted reports with a reason their makers will read (all or none)."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Indiquez le motif du refus : le maker le lira.")})
+    return _decide(
+        report_ids=report_ids,
+        by=by,
+        now=now,
+        to_state=ProductionReport.Status.REJECTED,
+        reason=reason,
+    )
+
+
+def production_report_validate(*, report: ProductionReport, by: User, now: datetime):
+    return production_reports_validate(report_ids=[report.pk], by=by, now=now)[0]
+
+
+def production_report_reject(*, report: ProductionReport, by: User, now: datetime, reason: str):
+    return production_reports_reject(report_ids=[report.pk], by=by, now=now, reason=reason)[0]
+
+
+def maker_create(
+    *, display_name: str, department: Department, commune: str = ""
+) -> Maker:
+    """A maker without a login, entered by relay staff for someone who never signs up."""
+    display_name = " ".join(display_name.split())
+    if not display_name:
+        raise ValidationError({"display_name": _("Indiquez le nom du maker.")})
+    return Maker.objects.create(
+        display_name=display_name, department=department, commune=commune.strip()
+    )

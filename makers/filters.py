@@ -1,0 +1,55 @@
+"""Filters on production reports, shared by the validation queue and the API."""
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from fablabs.models import Organisation
+from tilab.models import Department
+
+from .models import ItemType, Maker, ProductionReport
+
+
+class ProductionReportFilter(django_filters.FilterSet):
+    department = django_filters.ModelChoiceFilter(
+        queryset=Department.objects.order_by("code"),
+        to_field_name="code",
+        label=_("Département"),
+        empty_label=_("Tous"),
+    )
+    item_type = django_filters.ModelChoiceFilter(
+        queryset=ItemType.objects.order_by("position", "slug"),
+        to_field_name="slug",
+        label=_("Article"),
+        empty_label=_("Tous"),
+    )
+    status = django_filters.ChoiceFilter(
+        choices=ProductionReport.Status.choices, label=_("Statut"), empty_label=_("Tous")
+    )
+    maker = django_filters.ModelChoiceFilter(
+        queryset=Maker.objects.all(), label=_("Maker (identifiant)")
+    )
+    maker_name = django_filters.CharFilter(
+        method="filter_maker_name", label=_("Maker"), help_text=_("Tout ou partie du nom.")
+    )
+    organisation = django_filters.ModelChoiceFilter(
+        queryset=Organisation.objects.all(), label=_("Organisation (identifiant)")
+    )
+    produced_after = django_filters.DateFilter(
+        field_name="produced_on", lookup_expr="gte", label=_("Produit à partir du")
+    )
+    produced_before = django_filters.DateFilter(
+        field_name="produced_on", lookup_expr="lte", label=_("Produit jusqu'au")
+    )
+    suspected_duplicate = django_filters.BooleanFilter(label=_("Doublon possible"))
+
+    class Meta:
+        model = ProductionReport
+        fields = []
+
+    def filter_maker_name(self, queryset, name, value):
+        words = value.split()
+        condition = Q()
+        for word in words:
+            condition &= Q(maker__display_name__icontains=word)
+        return queryset.filter(condition)

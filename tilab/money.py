@@ -1,0 +1,80 @@
+"""Money and numbers as people type them ("1 234,50 €") and as the platform keeps them (cents)."""
+
+import re
+from decimal import Decimal, InvalidOperation
+
+# Spaces people and spreadsheets put between thousands: plain, no-break, narrow no-break, thin.
+_SPACES = re.compile(r"[\s\u00a0\u202f\u2009']+")
+_DOT_THOUSANDS = re.compile(r"^-?\d{1,3}(\.\d{3})+$")
+
+
+class NumberInvalid(ValueError):
+    """A number a person typed cannot be read; the message says why, in French."""
+
+
+def parse_decimal(text: str) -> Decimal:
+    """Read a French or English written number: "1 234,5", "1.234,50", "1,234.50", "12.5".
+
+    A lone dot followed by groups of exactly three digits ("1.200") is a thousands separator,
+    as a French spreadsheet writes it; otherwise the last of "," and "." is the decimal mark.
+    """
+    cleaned = _SPACES.sub("", str(text)).replace("€", "").replace("EUR", "").strip()
+    if not cleaned:
+        raise NumberInvalid("valeur vide")
+    if "," in cleaned and "." in cleaned:
+        decimal_mark = "," if cleaned.rfind(",") > cleaned.rfind(".") else "."
+        thousands = "." if decimal_mark == "," else ","
+        cleaned = cleaned.replace(thousands, "").replace(decimal_mark, ".")
+    elif "," in cleaned:
+        if cleaned.count(",") > 1:
+            cleaned = cleaned.replace(",", "")
+        else:
+            cleaned = cleaned.replace(",", ".")
+    elif _DOT_THOUSANDS.match(cleaned):
+        cleaned = cleaned.replace(".", "")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise NumberInvalid(f"« {text} » n'est pas un nombre") from None
+    if not value.is_finite():
+        raise NumberInvalid(f"« {text} » n'est pas un nombre")
+    return value
+
+
+def parse_euros(text: str) -> int:
+    """Euros as typed ("12,50", "1 234,5 €") to integer cents; refuses negatives and sub-cents."""
+    value = parse_decimal(text)
+    if value < 0:
+        raise NumberInvalid("un montant ne peut pas être négatif")
+    cents = value * 100
+    if cents != cents.to_integral_value():
+        raise NumberInvalid("un montant a au plus deux décimales (centimes)")
+    return int(cents)
+
+
+def parse_whole_number(text: str) -> int:
+    """A count as typed ("1 200", "1.200", "24") to an int; refuses fractions."""
+    value = parse_decimal(text)
+    if value != value.to_integral_value():
+        raise NumberInvalid(f"« {text} » n'est pas un nombre entier")
+    return int(value)
+
+
+def group_thousands(number: int, separator: str = "\u202f") -> str:
+    """25000 → "25 000" with a narrow no-break space, as French typography writes it."""
+    sign = "-" if number < 0 else ""
+    digits = str(abs(int(number)))
+    groups = []
+    while digits:
+        groups.insert(0, digits[-3:])
+        digits = digits[:-3]
+    return sign + separator.join(groups)
+
+
+def format_euros(cents: int, *, language: str = "fr") -> str:
+    """123450 → "1 234,50 €" in French, "€1,234.50" in English."""
+    euros, rest = divmod(abs(int(cents)), 100)
+    sign = "-" if cents < 0 else ""
+    if language.startswith("en"):
+        return f"{sign}€{group_thousands(euros, ',')}.{rest:02d}"
+    return f"{sign}{group_thousands(euros)},{rest:02d}\u00a0€"
