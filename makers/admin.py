@@ -1,8 +1,8 @@
-"""Administration of makers and the item catalogue."""
+"""Administration of makers, the item catalogue, and (read-only) production reports."""
 
 from django.contrib import admin
 
-from .models import ItemType, Maker, Membership
+from .models import ItemType, Maker, Membership, ProductionImport, ProductionReport
 
 
 class MembershipInline(admin.TabularInline):
@@ -26,4 +26,54 @@ class MakerAdmin(admin.ModelAdmin):
 class ItemTypeAdmin(admin.ModelAdmin):
     list_display = ["name_fr", "name_en", "slug", "is_active", "position"]
     list_editable = ["is_active", "position"]
+    fields = [
+        "slug",
+        "name_fr",
+        "name_en",
+        "unit_fr",
+        "unit_en",
+        "aliases",
+        "is_active",
+        "position",
+    ]
     ordering = ["position", "slug"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Reports change only through the services, which record every decision: the admin reads."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ProductionReport)
+class ProductionReportAdmin(ReadOnlyAdmin):
+    list_display = [
+        "pk",
+        "produced_on",
+        "maker",
+        "item_type",
+        "quantity",
+        "department",
+        "status",
+        "source",
+    ]
+    list_filter = ["status", "source", "department", "item_type"]
+    search_fields = ["maker__display_name", "recipient"]
+    list_select_related = ["maker", "item_type", "department"]
+    date_hierarchy = "produced_on"
+    ordering = ["-pk"]
+
+
+@admin.register(ProductionImport)
+class ProductionImportAdmin(ReadOnlyAdmin):
+    list_display = ["filename", "created_by", "created_at", "status"]
+    list_select_related = ["created_by"]
+    exclude = ["content"]
+    ordering = ["-pk"]

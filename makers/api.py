@@ -1,9 +1,44 @@
-"""API of the production domain."""
+"""API of the production domain: the item catalogue, the makers, and their production reports."""
 
-from rest_framework import mixins, permissions, serializers, viewsets
+import django_filters
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
-from . import selectors
-from .models import ItemType
+from tilab import roles
+from tilab.models import Department
+from tilab.pagination import CursorPagination
+
+from . import selectors, services
+from .filters import ProductionReportFilter
+from .models import ItemType, Maker, ProductionReport
+from .serializers import (
+    BulkDecisionSerializer,
+    BulkRejectionSerializer,
+    DetailSerializer,
+    MakerCreateSerializer,
+    MakerPublicSerializer,
+    MakerStaffSerializer,
+    ProductionReportCorrectionSerializer,
+    ProductionReportCreateSerializer,
+    ProductionReportOutputSerializer,
+    ProductionReportUpdateSerializer,
+    RejectionSerializer,
+)
 
 
 class ItemTypeSerializer(serializers.ModelSerializer):
@@ -22,3 +57,452 @@ class ItemTypeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     def get_queryset(self):
         return selectors.item_types_active()
+
+
+# --- Services' expected failures as HTTP answers ------------------------------------------
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = gettext_lazy("Cette action n'est pas possible dans l'état actuel.")
+    default_code = "conflict"
+
+
+def _as_api_exception(exc: Exception) -> Exception:
+    """Bad input → 400 naming the fields; a state that forbids it → 409; not yours → 403."""
+    if isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "error_dict"):
+            errors = exc.message_dict
+            if NON_FIELD_ERRORS in errors:
+                errors[api_settings.NON_FIELD_ERRORS_KEY] = errors.pop(NON_FIELD_ERRORS)
+            return exceptions.ValidationError(errors)
+        return exceptions.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: exc.messages})
+    if isinstance(
+        exc,
+        (services.ReportNotEditable, services.ReportAlreadyDecided, services.CorrectionRefused),
+    ):
+        return Conflict(str(exc))
+    if isinstance(exc, services.DecisionNotAllowed):
+        return exceptions.PermissionDenied(str(exc))
+    if isinstance(exc, ProductionReport.DoesNotExist):
+        return exceptions.NotFound()
+    return exc
+
+
+class ServiceErrorsMixin:
+    def handle_exception(self, exc):
+        return super().handle_exception(_as_api_exception(exc))
+
+
+ERRORS = {
+    400: OpenApiResponse(
+        description=gettext_lazy("Données invalides : chaque champ en cause est nommé.")
+    ),
+    403: OpenApiResponse(
+        DetailSerializer, description=gettext_lazy("Action non permise, avec la raison.")
+    ),
+    404: OpenApiResponse(
+        DetailSerializer, description=gettext_lazy("Introuvable parmi ce que vous voyez.")
+    ),
+    409: OpenApiResponse(
+        DetailSerializer, description=gettext_lazy("L'état de la déclaration l'empêche.")
+    ),
+}
+
+
+def _errors(*codes: int) -> dict:
+    return {code: ERRORS[code] for code in codes}
+
+
+# --- Production reports --------------------------------------------------------------------
+
+
+class NewestFirstPagination(CursorPagination):
+    # The primary key is unique and never changes: a stable cursor, newest entries first.
+    ordering = "-pk"
+
+
+CHANGE_ACTIONS = {"update", "partial_update", "destroy", "correct"}
+
+
+class ReportPermission(permissions.IsAuthenticated):
+    """Makers and relay staff enter reports; the maker or the relay changes an open one.
+
+    Deciding is left to the services, which give the reason a decision is refused.
+    """
+
+    def has_permission(self, request, view):
+        if not super().has_permission(request, view):
+            return False
+        if view.action == "create":
+            user = request.user
+            return user.has_perm("makers.access_maker_space") or user.has_perm(
+                "makers.enter_reports"
+            )
+        return True
+
+    def has_object_permission(self, request, view, report):
+        if view.action in CHANGE_ACTIONS:
+            return request.user.has_perm("makers.change_report", report)
+        return True
+
+
+@extend_schema_view(
+    list=extend_schema(summary=gettext_lazy("Déclarations visibles")),
+    retrieve=extend_schema(
+        summary=gettext_lazy("Une déclaration"),
+        responses={200: ProductionReportOutputSerializer, **_errors(404)},
+    ),
+)
+class ProductionReportViewSet(ServiceErrorsMixin, viewsets.ModelViewSet):
+    """Production reports: what makers produced, and the relays' decisions on them.
+
+    A maker sees their own reports, relay staff those of the departments their relay covers,
+    Région staff and auditors every report, anyone else none; any other report answers 404.
+    Makers enter their own production, relay staff that of makers of their departments (who may
+    have no account), and get 201 with the report, flagged if it looks like a double count.
+    A report awaiting a decision (or rejected) may be changed or withdrawn by its maker or its
+    relay; a validated one only through a correction (`{id}/correct/`), which supersedes it
+    once validated.
+    Only relay staff covering the report's department decide, never on their own production.
+    Every decision is written to the decision log. Newest reports first, by cursor.
+    """
+
+    serializer_class = ProductionReportOutputSerializer
+    permission_classes = [ReportPermission]
+    filterset_class = ProductionReportFilter
+    pagination_class = NewestFirstPagination
+    lookup_value_regex = r"[0-9]+"
+
+    def get_queryset(self):
+        return selectors.reports_visible_to(self.request.user)
+
+    def _render(self, reports):
+        """Read reports written by a service again, for their joins and annotations."""
+        ids = [report.pk for report in reports]
+        fresh = {report.pk: report for report in self.get_queryset().filter(pk__in=ids)}
+        # A report moved to a department the writer does not cover is still shown to them.
+        shown = [fresh.get(report.pk, report) for report in reports]
+        return self.get_serializer(shown, many=True).data
+
+    def _render_one(self, report, *, status_code=status.HTTP_200_OK) -> Response:
+        return Response(self._render([report])[0], status=status_code)
+
+    @extend_schema(
+        summary=gettext_lazy("Saisir une déclaration"),
+        request=ProductionReportCreateSerializer,
+        responses={201: ProductionReportOutputSerializer, **_errors(400, 403)},
+    )
+    def create(self, request, *args, **kwargs):
+        """A maker leaves `maker` out; relay staff name a maker of their departments."""
+        user = request.user
+        makers = Maker.objects.filter(user=user)
+        if user.has_perm("makers.enter_reports"):
+            makers = Maker.objects.filter(
+                Q(pk__in=selectors.makers_decided_by(user).values("pk")) | Q(user=user)
+            )
+        serializer = ProductionReportCreateSerializer(data=request.data, makers=makers)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        maker = data.pop("maker", None) or selectors.maker_of(user)
+        if maker is None:
+            if user.has_perm("makers.enter_reports"):
+                message = _("Indiquez le maker pour qui vous saisissez cette déclaration.")
+            else:
+                message = _(
+                    "Complétez d'abord votre profil de maker (%(url)s), puis déclarez "
+                    "votre production."
+                ) % {"url": request.build_absolute_uri(reverse("makers:space"))}
+            raise exceptions.ValidationError({"maker": [message]})
+        now = timezone.now()
+        if maker.user_id == user.pk:
+            report = services.production_report_create(
+                maker=maker,
+                entered_by=user,
+                source=ProductionReport.Source.MAKER,
+                now=now,
+                **data,
+            )
+        else:
+            report = services.production_report_enter_for(by=user, now=now, maker=maker, **data)
+        return self._render_one(report, status_code=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary=gettext_lazy(
+            "Modifier une déclaration en attente (ou corriger une déclaration refusée)"
+        ),
+        request=ProductionReportUpdateSerializer,
+        responses={200: ProductionReportOutputSerializer, **_errors(400, 403, 404, 409)},
+    )
+    def update(self, request, *args, **kwargs):
+        report = self.get_object()
+        serializer = ProductionReportUpdateSerializer(
+            data=request.data, partial=kwargs.get("partial", False)
+        )
+        serializer.is_valid(raise_exception=True)
+        report = services.production_report_update(
+            report=report, by=request.user, now=timezone.now(), **serializer.validated_data
+        )
+        return self._render_one(report)
+
+    @extend_schema(
+        summary=gettext_lazy("Modifier une partie d'une déclaration en attente"),
+        request=ProductionReportUpdateSerializer,
+        responses={200: ProductionReportOutputSerializer, **_errors(400, 403, 404, 409)},
+    )
+    def partial_update(self, request, *args, **kwargs):
+        return super().partial_update(request, *args, **kwargs)
+
+    @extend_schema(
+        summary=gettext_lazy("Retirer une déclaration en attente"),
+        responses={204: None, **_errors(403, 404, 409)},
+    )
+    def destroy(self, request, *args, **kwargs):
+        """Withdraw the report: it stays on record, counted nowhere."""
+        report = self.get_object()
+        services.production_report_withdraw(report=report, by=request.user, now=timezone.now())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary=gettext_lazy("Proposer une correction d'une déclaration validée"),
+        request=ProductionReportCorrectionSerializer,
+        responses={201: ProductionReportOutputSerializer, **_errors(400, 403, 404)},
+    )
+    @action(detail=True, methods=["post"])
+    def correct(self, request, pk=None):
+        """A new submitted report with the changed fields; validated, it supersedes this one."""
+        report = self.get_object()
+        serializer = ProductionReportCorrectionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        source = (
+            ProductionReport.Source.MAKER
+            if report.maker.user_id == request.user.pk
+            else ProductionReport.Source.RELAY
+        )
+        correction = services.production_report_correct(
+            report=report,
+            by=request.user,
+            now=timezone.now(),
+            source=source,
+            **serializer.validated_data,
+        )
+        return self._render_one(correction, status_code=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary=gettext_lazy("Valider une déclaration"),
+        request=None,
+        responses={200: ProductionReportOutputSerializer, **_errors(403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def validate(self, request, pk=None):
+        report = self.get_object()
+        report = services.production_report_validate(
+            report=report, by=request.user, now=timezone.now()
+        )
+        return self._render_one(report)
+
+    @extend_schema(
+        summary=gettext_lazy("Refuser une déclaration, avec le motif"),
+        request=RejectionSerializer,
+        responses={200: ProductionReportOutputSerializer, **_errors(400, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        report = self.get_object()
+        serializer = RejectionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        report = services.production_report_reject(
+            report=report,
+            by=request.user,
+            now=timezone.now(),
+            reason=serializer.validated_data["reason"],
+        )
+        return self._render_one(report)
+
+    def _visible_ids(self, ids: list[int]) -> list[int]:
+        """The ids, once each; 404 if the caller cannot see one of them."""
+        ids = list(dict.fromkeys(ids))
+        seen = set(self.get_queryset().filter(pk__in=ids).values_list("pk", flat=True))
+        unseen = [pk for pk in ids if pk not in seen]
+        if unseen:
+            raise exceptions.NotFound(
+                _("Déclarations introuvables : %(ids)s.")
+                % {"ids": ", ".join(f"n° {pk}" for pk in unseen)}
+            )
+        return ids
+
+    @extend_schema(
+        operation_id="production_reports_validate_many",
+        summary=gettext_lazy("Valider plusieurs déclarations : toutes, ou aucune"),
+        request=BulkDecisionSerializer,
+        responses={
+            200: ProductionReportOutputSerializer(many=True),
+            **_errors(400, 403, 404, 409),
+        },
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="validate",
+        url_name="validate-many",
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def validate_many(self, request):
+        serializer = BulkDecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        reports = services.production_reports_validate(
+            report_ids=self._visible_ids(serializer.validated_data["ids"]),
+            by=request.user,
+            now=timezone.now(),
+        )
+        return Response(self._render(reports))
+
+    @extend_schema(
+        operation_id="production_reports_reject_many",
+        summary=gettext_lazy(
+            "Refuser plusieurs déclarations avec un même motif : toutes, ou aucune"
+        ),
+        request=BulkRejectionSerializer,
+        responses={
+            200: ProductionReportOutputSerializer(many=True),
+            **_errors(400, 403, 404, 409),
+        },
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="reject",
+        url_name="reject-many",
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def reject_many(self, request):
+        serializer = BulkRejectionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        reports = services.production_reports_reject(
+            report_ids=self._visible_ids(serializer.validated_data["ids"]),
+            by=request.user,
+            now=timezone.now(),
+            reason=serializer.validated_data["reason"],
+        )
+        return Response(self._render(reports))
+
+
+# --- Makers --------------------------------------------------------------------------------
+
+SEES_EVERY_MAKER = {roles.REGION_STAFF, roles.AUDITOR}
+SEES_STAFF_FIELDS = {roles.RELAY_STAFF, roles.REGION_STAFF, roles.AUDITOR}
+
+
+def _makers_visible_to(user):
+    """Public makers for everyone; one's own profile; every maker of the departments one's
+    relay covers; all of them for Région staff and auditors."""
+    user_roles = roles.roles_of(user)
+    if user_roles & SEES_EVERY_MAKER:
+        return Maker.objects.all()
+    seen = Q(is_public=True)
+    if user.is_authenticated:
+        seen |= Q(user=user)
+    if roles.RELAY_STAFF in user_roles:
+        seen |= Q(department__in=selectors.departments_covered_by(user))
+    return Maker.objects.filter(seen)
+
+
+class MakerFilter(django_filters.FilterSet):
+    department = django_filters.ModelChoiceFilter(
+        queryset=Department.objects.order_by("code"),
+        to_field_name="code",
+        label=gettext_lazy("Département"),
+    )
+    q = django_filters.CharFilter(
+        method="filter_name",
+        label=gettext_lazy("Nom"),
+        help_text=gettext_lazy("Tout ou partie du nom affiché."),
+    )
+
+    class Meta:
+        model = Maker
+        fields = []
+
+    def filter_name(self, queryset, name, value):
+        condition = Q()
+        for word in value.split():
+            condition &= Q(display_name__icontains=word)
+        return queryset.filter(condition)
+
+
+class MakerPermission(permissions.BasePermission):
+    """Reading the directory is public (scoped per caller); only relay staff add makers."""
+
+    def has_permission(self, request, view):
+        if view.action == "create":
+            user = request.user
+            return user.is_authenticated and user.has_perm("makers.enter_reports")
+        return True
+
+
+MAKER_ENTRY = PolymorphicProxySerializer(
+    component_name="MakerEntry",
+    serializers=[MakerPublicSerializer, MakerStaffSerializer],
+    resource_type_field_name=None,
+)
+
+
+@extend_schema_view(
+    list=extend_schema(responses=MAKER_ENTRY),
+    retrieve=extend_schema(responses={200: MAKER_ENTRY, **_errors(404)}),
+)
+class MakerViewSet(
+    ServiceErrorsMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The makers' directory.
+
+    Anyone sees the makers who opted in to the public directory (name, department, commune,
+    skills), and a maker their own profile. Relay staff also see every maker of the departments
+    their relay covers, Région staff and auditors every maker; they get the equipment, whether
+    the profile is public and whether the maker has an account (never an e-mail address).
+    Relay staff add makers who have no account, in the departments they cover.
+    """
+
+    permission_classes = [MakerPermission]
+    filterset_class = MakerFilter
+    lookup_value_regex = r"[0-9]+"
+
+    def get_queryset(self):
+        return _makers_visible_to(self.request.user)
+
+    def _sees_staff_fields(self) -> bool:
+        return bool(roles.roles_of(self.request.user) & SEES_STAFF_FIELDS)
+
+    def get_serializer_class(self):
+        return MakerStaffSerializer if self._sees_staff_fields() else MakerPublicSerializer
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        user = self.request.user
+        if roles.roles_of(user) & SEES_EVERY_MAKER:
+            context["covered_departments"] = None
+        elif self._sees_staff_fields():
+            context["covered_departments"] = set(
+                selectors.departments_covered_by(user).values_list("code", flat=True)
+            )
+        return context
+
+    @extend_schema(
+        summary=gettext_lazy("Ajouter un maker sans compte"),
+        request=MakerCreateSerializer,
+        responses={201: MakerStaffSerializer, **_errors(400, 403)},
+    )
+    def create(self, request, *args, **kwargs):
+        serializer = MakerCreateSerializer(
+            data=request.data, departments=selectors.departments_covered_by(request.user)
+        )
+        serializer.is_valid(raise_exception=True)
+        maker = services.maker_create(by=request.user, **serializer.validated_data)
+        output = MakerStaffSerializer(maker, context=self.get_serializer_context())
+        return Response(output.data, status=status.HTTP_201_CREATED)

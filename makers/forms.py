@@ -1,8 +1,15 @@
-"""Forms of the maker pages."""
+"""Forms of the production pages: profiles, reports, and the relay's decisions."""
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from .models import Maker
+from fablabs.models import Organisation
+from tilab.forms import EurosField
+from tilab.models import Department
+
+from .models import MAX_QUANTITY, ItemType, Maker
 
 
 class MakerProfileForm(forms.ModelForm):
@@ -18,3 +25,168 @@ class MakerProfileForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["display_name"].widget.attrs["autocomplete"] = "name"
         self.fields["commune"].widget.attrs["autocomplete"] = "address-level2"
+
+
+class ItemChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.name
+
+
+class ProductionReportForm(forms.Form):
+    """What a maker produced: a few taps on a phone."""
+
+    item_type = ItemChoiceField(
+        label=_("Article"),
+        queryset=ItemType.objects.none(),
+        widget=forms.RadioSelect,
+        empty_label=None,
+    )
+    quantity = forms.IntegerField(
+        label=_("Quantité"),
+        min_value=1,
+        max_value=MAX_QUANTITY,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    produced_on = forms.DateField(
+        label=_("Date de production"),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+    )
+    material_cost_cents = EurosField(
+        label=_("Coût matière (€)"),
+        required=False,
+        help_text=_("Ce que vous a coûté la matière, par exemple 12,50. Laissez vide si rien."),
+    )
+    recipient = forms.CharField(
+        label=_("Livré à"),
+        required=False,
+        max_length=200,
+        help_text=_("Facultatif : « CHU Rennes », « EHPAD Lannion »…"),
+    )
+    organisation = forms.ModelChoiceField(
+        label=_("Pour le compte de"),
+        queryset=Organisation.objects.none(),
+        required=False,
+        empty_label=_("Moi-même (maker indépendant)"),
+    )
+
+    def __init__(self, *args, organisations=None, recipients=(), now=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate(now)
+        self.fields["item_type"].queryset = ItemType.objects.filter(is_active=True).order_by(
+            "position", "slug"
+        )
+        self.fields["produced_on"].widget.attrs.update(
+            {"max": today.isoformat(), "min": "2020-01-01"}
+        )
+        if not self.is_bound and "produced_on" not in self.initial:
+            self.initial["produced_on"] = today
+        if organisations is None:
+            organisations = Organisation.objects.none()
+        self.fields["organisation"].queryset = organisations
+        self.recipients = list(recipients)
+        self.fields["recipient"].widget.attrs["list"] = "recipients"
+
+    def clean_material_cost_cents(self):
+        return self.cleaned_data["material_cost_cents"] or 0
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        """Show a service's refusal next to the field it concerns."""
+        renamed = {"display_name": "new_maker_name"}
+        for field, messages in error.message_dict.items():
+            field = renamed.get(field, field)
+            self.add_error(field if field in self.fields else None, messages)
+
+
+class OnBehalfReportForm(ProductionReportForm):
+    """Relay staff entering a report for a maker, who may be new to the platform."""
+
+    maker = forms.ModelChoiceField(
+        label=_("Maker"),
+        queryset=Maker.objects.none(),
+        required=False,
+        empty_label=_("— Nouveau maker —"),
+        help_text=_(
+            "Choisissez le maker, ou laissez « Nouveau maker » et présentez-le ci-dessous."
+        ),
+    )
+    new_maker_name = forms.CharField(
+        label=_("Nom du nouveau maker"), max_length=150, required=False
+    )
+    new_maker_department = forms.ModelChoiceField(
+        label=_("Département du nouveau maker"),
+        queryset=Department.objects.none(),
+        required=False,
+    )
+    new_maker_commune = forms.CharField(
+        label=_("Commune du nouveau maker"), max_length=100, required=False
+    )
+
+    field_order = [
+        "maker",
+        "new_maker_name",
+        "new_maker_department",
+        "new_maker_commune",
+        "item_type",
+        "quantity",
+        "produced_on",
+        "material_cost_cents",
+        "recipient",
+        "organisation",
+    ]
+
+    def __init__(self, *args, makers, departments, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["maker"].queryset = makers
+        self.fields["new_maker_department"].queryset = departments
+        self.fields["organisation"].empty_label = _("Aucune (maker indépendant)")
+        self.order_fields(self.field_order)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("maker") and not (cleaned.get("new_maker_name") or "").strip():
+            self.add_error(
+                "new_maker_name",
+                _("Choisissez un maker dans la liste, ou indiquez le nom du nouveau maker."),
+            )
+        if not cleaned.get("maker") and not cleaned.get("new_maker_department"):
+            self.add_error("new_maker_department", _("Indiquez le département du nouveau maker."))
+        return cleaned
+
+
+class DecisionForm(forms.Form):
+    """The relay's decision on the reports ticked in the queue, or on one row's button."""
+
+    VALIDATE = "validate"
+    REJECT = "reject"
+
+    ids = forms.TypedMultipleChoiceField(coerce=int, required=False)
+    validate_one = forms.IntegerField(required=False)
+    action = forms.ChoiceField(
+        choices=[(VALIDATE, _("Valider")), (REJECT, _("Refuser"))], required=False
+    )
+    reason = forms.CharField(
+        label=_("Motif du refus"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Obligatoire pour refuser : le maker le lira."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Any id may be posted; which ones the user may decide on is checked against the queue.
+        self.fields["ids"].valid_value = lambda value: True
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("validate_one"):
+            cleaned["action"], cleaned["chosen"] = self.VALIDATE, [cleaned["validate_one"]]
+            return cleaned
+        if not cleaned.get("action"):
+            raise ValidationError(_("Choisissez de valider ou de refuser."))
+        cleaned["chosen"] = sorted(set(cleaned.get("ids") or []))
+        if not cleaned["chosen"]:
+            raise ValidationError(_("Cochez au moins une déclaration."))
+        if cleaned["action"] == self.REJECT and not (cleaned.get("reason") or "").strip():
+            self.add_error("reason", _("Indiquez le motif du refus : le maker le lira."))
+        return cleaned

@@ -111,6 +111,7 @@ class Membership(models.Model):
 
 FIRST_PRODUCTION_DAY = datetime.date(2020, 1, 1)
 MAX_QUANTITY = 100_000
+MAX_COST_CENTS = 100_000_000  # 1,000,000 € for one report: beyond, it is a typing error
 
 
 class ProductionReport(models.Model):
@@ -221,9 +222,9 @@ class ProductionReport(models.Model):
                 violation_error_message=_("La date de production ne peut précéder le 01/01/2020."),
             ),
             models.CheckConstraint(
-                condition=Q(material_cost_cents__gte=0),
-                name="report_cost_not_negative",
-                violation_error_message=_("Le coût matière ne peut être négatif."),
+                condition=Q(material_cost_cents__gte=0, material_cost_cents__lte=MAX_COST_CENTS),
+                name="report_cost_bounded",
+                violation_error_message=_("Le coût matière va de 0 à 1 000 000 €."),
             ),
             models.CheckConstraint(
                 condition=Q(

@@ -27,6 +27,7 @@ rules.add_perm("makers.view_dashboard", is_region_staff | is_relay_staff | is_au
 # Relay staff enter reports for makers without an account and import their spreadsheets.
 rules.add_perm("makers.enter_reports", is_relay_staff)
 rules.add_perm("makers.import_reports", is_relay_staff)
+rules.add_perm("makers.decide_reports", is_relay_staff)
 # The maker of a report, or the relay of its department, may change it while it is open.
 rules.add_perm(
     "makers.change_report",

@@ -139,3 +139,20 @@ def makers_decided_by(user) -> QuerySet[Maker]:
         .select_related("department")
         .order_by("display_name", "pk")
     )
+
+
+def recipients_of(maker: Maker, limit: int = 20) -> list[str]:
+    """The recipients a maker already delivered to, to suggest them again."""
+    return list(
+        ProductionReport.objects.filter(maker=maker)
+        .exclude(recipient="")
+        .values_list("recipient", flat=True)
+        .order_by("recipient")
+        .distinct()[:limit]
+    )
+
+
+def organisations_in(departments: QuerySet[Department]):
+    from fablabs.models import Organisation
+
+    return Organisation.objects.filter(department__in=departments).order_by("name")

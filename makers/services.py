@@ -13,6 +13,7 @@ from tilab.services import decision_record
 
 from .models import (
     FIRST_PRODUCTION_DAY,
+    MAX_COST_CENTS,
     MAX_QUANTITY,
     ItemType,
     Maker,
@@ -70,6 +71,10 @@ class ReportNotEditable(Exception):
         super().__init__(message)
 
 
+class CorrectionRefused(Exception):
+    """Only a validated report with no correction already waiting can be corrected."""
+
+
 class DecisionNotAllowed(Exception):
     """The user may see the report but may not decide on it (their own, or not their relay)."""
 
@@ -104,9 +109,14 @@ def production_report_check(
         errors["produced_on"] = _("La date de production ne peut précéder le 01/01/2020.")
     if material_cost_cents < 0:
         errors["material_cost_cents"] = _("Le coût matière ne peut être négatif.")
-    if organisation is not None and not Membership.objects.filter(
-        maker=maker, organisation=organisation
-    ).exists():
+    elif material_cost_cents > MAX_COST_CENTS:
+        errors["material_cost_cents"] = _(
+            "Le coût matière d'une déclaration ne peut dépasser 1 000 000 €."
+        )
+    if (
+        organisation is not None
+        and not Membership.objects.filter(maker=maker, organisation=organisation).exists()
+    ):
         errors["organisation"] = _("%(maker)s n'est pas membre de %(organisation)s.") % {
             "maker": maker.display_name,
             "organisation": organisation.name,
@@ -244,11 +254,11 @@ def production_report_correct(
     with transaction.atomic():
         original = ProductionReport.objects.select_for_update().get(pk=report.pk)
         if original.status != original.Status.VALIDATED:
-            raise ValidationError(
+            raise CorrectionRefused(
                 _("Seule une déclaration validée se corrige ainsi ; modifiez-la directement.")
             )
         if original.corrections.filter(status=ProductionReport.Status.SUBMITTED).exists():
-            raise ValidationError(
+            raise CorrectionRefused(
                 _("Une correction de cette déclaration attend déjà la décision du relais.")
             )
         values = {field: getattr(original, field) for field in EDITABLE_FIELDS}
@@ -283,6 +293,8 @@ def _decide(
             .select_related("maker")
             .order_by("pk")
         )
+        if len(reports) != len(set(report_ids)):
+            raise ProductionReport.DoesNotExist("some of these reports do not exist")
         for report in reports:
             if report.department_id not in covered:
                 raise DecisionNotAllowed(
@@ -321,7 +333,13 @@ def _decide(
             report.rejection_reason = reason
             report.updated_at = now
             report.save(
-                update_fields=["status", "decided_by", "decided_at", "rejection_reason", "updated_at"]
+                update_fields=[
+                    "status",
+                    "decided_by",
+                    "decided_at",
+                    "rejection_reason",
+                    "updated_at",
+                ]
             )
             if to_state == report.Status.VALIDATED and report.corrects_id:
                 _supersede(original_id=report.corrects_id, correction=report, by=by, now=now)
@@ -352,7 +370,9 @@ def production_reports_validate(
     Raises DecisionNotAllowed (not the user's relay, or their own report) and
     ReportAlreadyDecided (someone decided first).
     """
-    return _decide(report_ids=report_ids, by=by, now=now, to_state=ProductionReport.Status.VALIDATED)
+    return _decide(
+        report_ids=report_ids, by=by, now=now, to_state=ProductionReport.Status.VALIDATED
+    )
 
 
 def production_reports_reject(
@@ -380,12 +400,75 @@ def production_report_reject(*, report: ProductionReport, by: User, now: datetim
 
 
 def maker_create(
-    *, display_name: str, department: Department, commune: str = ""
+    *, display_name: str, department: Department, commune: str = "", by: User
 ) -> Maker:
-    """A maker without a login, entered by relay staff for someone who never signs up."""
+    """A maker without a login, entered by relay staff for someone who never signs up, in a
+    department their relay covers."""
+    from .selectors import departments_covered_by
+
+    if not departments_covered_by(by).filter(pk=department.pk).exists():
+        raise ValidationError(
+            {"department": _("Choisissez un département couvert par votre relais.")}
+        )
     display_name = " ".join(display_name.split())
     if not display_name:
         raise ValidationError({"display_name": _("Indiquez le nom du maker.")})
     return Maker.objects.create(
         display_name=display_name, department=department, commune=commune.strip()
     )
+
+
+def production_report_enter_for(
+    *,
+    by: User,
+    now: datetime,
+    maker: Maker | None = None,
+    new_maker_name: str = "",
+    new_maker_department: Department | None = None,
+    new_maker_commune: str = "",
+    organisation: Organisation | None = None,
+    **report,
+) -> ProductionReport:
+    """Relay staff enter a report for a maker, creating the maker (without a login) if needed
+    and recording that they produce with `organisation`. All of it, or nothing.
+
+    Raises ValidationError when the maker or the organisation lies outside the departments
+    the user's relays cover: a relay speaks only for its own territory.
+    """
+    from .selectors import departments_covered_by
+
+    covered = set(departments_covered_by(by).values_list("code", flat=True))
+    with transaction.atomic():
+        if maker is None:
+            if new_maker_department is None or new_maker_department.code not in covered:
+                raise ValidationError(
+                    {
+                        "new_maker_department": _(
+                            "Choisissez un département couvert par votre relais."
+                        )
+                    }
+                )
+            maker = maker_create(
+                display_name=new_maker_name,
+                department=new_maker_department,
+                commune=new_maker_commune,
+                by=by,
+            )
+        elif maker.department_id not in covered:
+            raise ValidationError(
+                {"maker": _("Ce maker ne relève pas des départements de votre relais.")}
+            )
+        if organisation is not None:
+            if organisation.department_id not in covered:
+                raise ValidationError(
+                    {"organisation": _("Cette organisation ne relève pas de votre relais.")}
+                )
+            Membership.objects.get_or_create(maker=maker, organisation=organisation)
+        return production_report_create(
+            maker=maker,
+            organisation=organisation,
+            entered_by=by,
+            source=ProductionReport.Source.RELAY,
+            now=now,
+            **report,
+        )

@@ -2,11 +2,18 @@
 
 from django.urls import path
 
-from . import views
+from . import import_views, views
 
 app_name = "makers"
 urlpatterns = [
     path("maker/", views.maker_space, name="space"),
+    path("maker/profil/", views.maker_profile, name="profile"),
+    path("maker/declarations/<int:pk>/", views.report_edit, name="report_edit"),
+    path("maker/declarations/<int:pk>/retirer/", views.report_withdraw, name="report_withdraw"),
     path("validation/", views.validation_queue, name="validation_queue"),
+    path("validation/decider/", views.validation_decide, name="validation_decide"),
+    path("validation/saisie/", views.report_enter_for, name="report_enter_for"),
+    path("validation/import/", import_views.import_upload, name="import_upload"),
+    path("validation/import/<int:pk>/", import_views.import_preview, name="import_preview"),
     path("dashboard/", views.dashboard, name="dashboard"),
 ]

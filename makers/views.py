@@ -2,38 +2,295 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.shortcuts import redirect, render
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_POST
 
 from . import selectors, services
-from .forms import MakerProfileForm
+from .filters import ProductionReportFilter
+from .forms import DecisionForm, MakerProfileForm, OnBehalfReportForm, ProductionReportForm
+from .models import ProductionReport
+
+REPORTS_PER_PAGE = 25
+QUEUE_PER_PAGE = 50
+
+
+def _report_form(request, maker, now, **kwargs):
+    return ProductionReportForm(
+        request.POST if request.method == "POST" else None,
+        organisations=selectors.organisations_of(maker),
+        recipients=selectors.recipients_of(maker),
+        now=now,
+        **kwargs,
+    )
 
 
 @login_required
 @permission_required("makers.access_maker_space", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def maker_space(request):
+    """Log production in a few taps, then see one's reports and totals."""
+    maker = selectors.maker_of(request.user)
+    if maker is None:
+        return redirect("makers:profile")
+    now = timezone.now()
+    form = _report_form(request, maker, now)
+    if request.method == "POST" and form.is_valid():
+        try:
+            report = services.production_report_create(
+                maker=maker,
+                entered_by=request.user,
+                source=ProductionReport.Source.MAKER,
+                now=now,
+                **form.cleaned_data,
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Déclaration enregistrée : %(quantity)s × %(item)s du %(date)s. "
+                    "Elle attend la validation du relais de votre département."
+                )
+                % {
+                    "quantity": report.quantity,
+                    "item": report.item_type.name,
+                    "date": report.produced_on.strftime("%d/%m/%Y"),
+                },
+            )
+            return redirect(reverse("makers:space") + "#mes-declarations")
+    reports = Paginator(selectors.reports_of_maker(maker), REPORTS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "makers/space.html",
+        {
+            "maker": maker,
+            "form": form,
+            "reports": reports,
+            "totals": selectors.totals_per_item_of(maker),
+        },
+    )
+
+
+@login_required
+@permission_required("makers.access_maker_space", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def maker_profile(request):
     maker = selectors.maker_of(request.user)
     form = MakerProfileForm(request.POST or None, instance=maker)
     if request.method == "POST" and form.is_valid():
         services.maker_profile_save(user=request.user, **form.cleaned_data)
         messages.success(request, _("Votre profil est enregistré."))
         return redirect("makers:space")
-    return render(request, "makers/space.html", {"maker": maker, "form": form})
+    return render(request, "makers/profile.html", {"maker": maker, "form": form})
+
+
+def _own_report(request, pk) -> ProductionReport:
+    """One of the user's own reports; anybody else's answers 404."""
+    return get_object_or_404(
+        selectors.reports_visible_to(request.user).filter(maker__user=request.user), pk=pk
+    )
+
+
+@login_required
+@permission_required("makers.access_maker_space", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def report_edit(request, pk):
+    """Edit a submitted report, correct a rejected one, or propose a correction of a
+    validated one; withdrawn and superseded reports are only shown."""
+    report = _own_report(request, pk)
+    now = timezone.now()
+    editable = report.status in (report.Status.SUBMITTED, report.Status.REJECTED)
+    correctable = report.status == report.Status.VALIDATED
+    initial = {
+        "item_type": report.item_type,
+        "quantity": report.quantity,
+        "produced_on": report.produced_on,
+        "material_cost_cents": report.material_cost_cents,
+        "recipient": report.recipient,
+        "organisation": report.organisation,
+    }
+    form = _report_form(request, report.maker, now, initial=initial)
+    if request.method == "POST" and (editable or correctable) and form.is_valid():
+        try:
+            if editable:
+                was_rejected = report.status == report.Status.REJECTED
+                services.production_report_update(
+                    report=report, by=request.user, now=now, **form.cleaned_data
+                )
+                message = (
+                    _("Déclaration corrigée et renvoyée au relais.")
+                    if was_rejected
+                    else _("Déclaration modifiée.")
+                )
+            else:
+                services.production_report_correct(
+                    report=report,
+                    by=request.user,
+                    now=now,
+                    source=ProductionReport.Source.MAKER,
+                    **form.cleaned_data,
+                )
+                message = _("Correction envoyée : elle remplacera la déclaration une fois validée.")
+        except ValidationError as error:
+            form.add_service_errors(error)
+        except (services.ReportNotEditable, services.CorrectionRefused) as error:
+            messages.error(request, str(error))
+            return redirect("makers:report_edit", pk=report.pk)
+        else:
+            messages.success(request, message)
+            return redirect(reverse("makers:space") + "#mes-declarations")
+    return render(
+        request,
+        "makers/report_edit.html",
+        {"report": report, "form": form, "editable": editable, "correctable": correctable},
+    )
+
+
+@login_required
+@permission_required("makers.access_maker_space", raise_exception=True)
+@require_POST
+def report_withdraw(request, pk):
+    report = _own_report(request, pk)
+    try:
+        services.production_report_withdraw(report=report, by=request.user, now=timezone.now())
+    except services.ReportNotEditable as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Déclaration retirée : elle ne sera pas comptée."))
+    return redirect(reverse("makers:space") + "#mes-declarations")
+
+
+def _queue_context(request, query: QueryDict, decision_form=None):
+    """The queue as filtered by `query`; shows reports awaiting a decision unless told."""
+    query = query.copy()
+    if "status" not in query:
+        query["status"] = ProductionReport.Status.SUBMITTED
+    filterset = ProductionReportFilter(query, queryset=selectors.validation_queue_of(request.user))
+    filterset.form.fields["department"].queryset = selectors.departments_decided_by(request.user)
+    filterset.form.fields["item_type"].label_from_instance = lambda item: item.name
+    # Only the maker-name search is offered on the page; ids are for the API.
+    for name in ("maker", "organisation"):
+        filterset.form.fields.pop(name)
+    reports = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+    page = Paginator(reports, QUEUE_PER_PAGE).get_page(query.get("page"))
+    filters = query.copy()
+    filters.pop("page", None)
+    return {
+        "filter_form": filterset.form,
+        "page": page,
+        "filters": filters.urlencode(),
+        "can_decide": request.user.has_perm("makers.decide_reports"),
+        "decision_form": decision_form or DecisionForm(),
+    }
 
 
 @login_required
 @permission_required("makers.access_validation_queue", raise_exception=True)
 def validation_queue(request):
+    context = _queue_context(request, request.GET)
+    if request.htmx:
+        return render(request, "makers/_queue.html", context)
     return render(
         request,
         "makers/validation_queue.html",
         {
+            **context,
             "departments": selectors.departments_decided_by(request.user),
             "relays": selectors.relays_staffed_by(request.user),
         },
     )
+
+
+@login_required
+@permission_required("makers.decide_reports", raise_exception=True)
+@require_POST
+def validation_decide(request):
+    """Validate or reject the chosen reports: all of them, or none with the reason why."""
+    form = DecisionForm(request.POST)
+    filters = QueryDict(request.POST.get("filters", ""))
+    if form.is_valid():
+        chosen = form.cleaned_data["chosen"]
+        in_queue = selectors.validation_queue_of(request.user).filter(pk__in=chosen)
+        if in_queue.count() != len(chosen):
+            raise Http404
+        now = timezone.now()
+        try:
+            if form.cleaned_data["action"] == DecisionForm.VALIDATE:
+                decided = services.production_reports_validate(
+                    report_ids=chosen, by=request.user, now=now
+                )
+                text = ngettext(
+                    "%(count)d déclaration validée.",
+                    "%(count)d déclarations validées.",
+                    len(decided),
+                )
+            else:
+                decided = services.production_reports_reject(
+                    report_ids=chosen, by=request.user, now=now, reason=form.cleaned_data["reason"]
+                )
+                text = ngettext(
+                    "%(count)d déclaration refusée ; le maker verra le motif.",
+                    "%(count)d déclarations refusées ; les makers verront le motif.",
+                    len(decided),
+                )
+        except (services.DecisionNotAllowed, services.ReportAlreadyDecided) as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, text % {"count": len(decided)})
+            form = None
+    else:
+        for error in form.non_field_errors():
+            messages.error(request, error)
+        for error in form.errors.get("reason", []):
+            messages.error(request, error)
+    if request.htmx:
+        return render(request, "makers/_queue.html", _queue_context(request, filters, form))
+    return redirect(reverse("makers:validation_queue") + "?" + filters.urlencode())
+
+
+@login_required
+@permission_required("makers.enter_reports", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def report_enter_for(request):
+    """Relay staff enter a report for a maker, who may have no account."""
+    now = timezone.now()
+    departments = selectors.departments_covered_by(request.user)
+    form = OnBehalfReportForm(
+        request.POST or None,
+        makers=selectors.makers_decided_by(request.user),
+        departments=departments,
+        organisations=selectors.organisations_in(departments),
+        now=now,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            report = services.production_report_enter_for(
+                by=request.user, now=now, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(
+                request,
+                _("Déclaration enregistrée pour %(maker)s : %(quantity)s × %(item)s.")
+                % {
+                    "maker": report.maker.display_name,
+                    "quantity": report.quantity,
+                    "item": report.item_type.name,
+                },
+            )
+            return redirect("makers:validation_queue")
+    return render(request, "makers/enter_for.html", {"form": form})
 
 
 @login_required

@@ -26,10 +26,9 @@ def parse_decimal(text: str) -> Decimal:
         thousands = "." if decimal_mark == "," else ","
         cleaned = cleaned.replace(thousands, "").replace(decimal_mark, ".")
     elif "," in cleaned:
-        if cleaned.count(",") > 1:
-            cleaned = cleaned.replace(",", "")
-        else:
-            cleaned = cleaned.replace(",", ".")
+        # "1,234,567" can only be thousands; a single comma is the French decimal mark.
+        several = cleaned.count(",") > 1
+        cleaned = cleaned.replace(",", "") if several else cleaned.replace(",", ".")
     elif _DOT_THOUSANDS.match(cleaned):
         cleaned = cleaned.replace(".", "")
     try:

@@ -7,7 +7,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.reverse import reverse
 from rest_framework.routers import APIRootView, DefaultRouter
 
-from makers.api import ItemTypeViewSet
+from makers.api import ItemTypeViewSet, MakerViewSet, ProductionReportViewSet
+from makers.import_api import ProductionImportView
 from subsidies.api import RelayViewSet
 
 from . import views
@@ -31,9 +32,17 @@ router.APIRootView = PublicAPIRoot
 router.register("departments", DepartmentViewSet, basename="department")
 router.register("item-types", ItemTypeViewSet, basename="item-type")
 router.register("relays", RelayViewSet, basename="relay")
+router.register("production-reports", ProductionReportViewSet, basename="production-report")
+router.register("makers", MakerViewSet, basename="maker")
 
 api_urls = [
     path("me/", MeView.as_view(), name="me"),
+    # Before the router: its production-reports/<pk>/ route would otherwise see "import".
+    path(
+        "production-reports/import/",
+        ProductionImportView.as_view(),
+        name="production-report-import",
+    ),
     *router.urls,
 ]
 

@@ -9,3 +9,19 @@ document.addEventListener("htmx:afterSwap", function (event) {
   }
   focus.focus();
 });
+
+// "Tick all" boxes are hidden until this script runs: without JavaScript each row is ticked
+// by hand, which works just as well.
+function enableCheckAll(root) {
+  root.querySelectorAll("[data-check-all]").forEach(function (box) {
+    box.hidden = false;
+    box.addEventListener("change", function () {
+      var form = box.form || box.closest("form");
+      form.querySelectorAll('input[type="checkbox"][name="' + box.dataset.checkAll + '"]').forEach(
+        function (other) { other.checked = box.checked; }
+      );
+    });
+  });
+}
+document.addEventListener("DOMContentLoaded", function () { enableCheckAll(document); });
+document.addEventListener("htmx:afterSwap", function (event) { enableCheckAll(event.detail.target); });

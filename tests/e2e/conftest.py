@@ -4,10 +4,12 @@ The browser is Debian's Chromium (or the one CHROMIUM_PATH names); Playwright ne
 one. Missing Chromium skips these tests on a laptop and fails them in CI.
 """
 
+import importlib
 import os
 import shutil
 
 import pytest
+from django.db import connection
 
 from tests.conftest import require
 
@@ -48,6 +50,31 @@ def browser():
         browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+APPEND_ONLY = importlib.import_module("tilab.migrations.0003_decision_append_only")
+
+
+@pytest.fixture(autouse=True)
+def _decisions_flushable_on_sqlite(transactional_db, django_db_blocker):
+    """A browser test ends with a flush, which SQLite runs as DELETE: the triggers that keep
+    decisions append-only would refuse it. They step aside for the flush only, and are back
+    before the next test (PostgreSQL flushes with TRUNCATE, which they do not see)."""
+    yield
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            for statement in APPEND_ONLY.SQLITE_DOWN:
+                cursor.execute(statement)
+
+
+@pytest.fixture(autouse=True, scope="package")
+def _decisions_append_only_again(django_db_setup, django_db_blocker):
+    """Once the browser tests are over, the triggers are back for every other test."""
+    yield
+    if connection.vendor == "sqlite":
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            for statement in APPEND_ONLY.SQLITE_DOWN + APPEND_ONLY.SQLITE_UP:
+                cursor.execute(statement)
 
 
 @pytest.fixture

@@ -17,9 +17,11 @@ PROFILE = {
 def test_a_new_maker_fills_in_their_profile(client, reference_data):
     user = make_user(role=roles.MAKER)
     client.force_login(user)
-    assert "présentez-vous" in client.get("/maker/").content.decode()
+    response = client.get("/maker/", follow=True)
+    assert response.redirect_chain == [("/maker/profil/", 302)]
+    assert "présentez-vous" in response.content.decode()
 
-    response = client.post("/maker/", PROFILE)
+    response = client.post("/maker/profil/", PROFILE)
     assert response.status_code == 302
     maker = Maker.objects.get(user=user)
     assert (maker.display_name, maker.department_id, maker.is_public) == (
@@ -34,7 +36,7 @@ def test_a_new_maker_fills_in_their_profile(client, reference_data):
 
 def test_editing_keeps_one_profile(client, maker):
     client.force_login(maker)
-    client.post("/maker/", {**PROFILE, "display_name": "Anne L. G.", "department": "35"})
+    client.post("/maker/profil/", {**PROFILE, "display_name": "Anne L. G.", "department": "35"})
     assert Maker.objects.filter(user=maker).count() == 1
     assert Maker.objects.get(user=maker).display_name == "Anne L. G."
 
@@ -42,7 +44,7 @@ def test_editing_keeps_one_profile(client, maker):
 def test_bad_input_is_refused_with_the_field_named_and_nothing_saved(client, reference_data):
     user = make_user(role=roles.MAKER)
     client.force_login(user)
-    response = client.post("/maker/", {**PROFILE, "display_name": "", "department": "75"})
+    response = client.post("/maker/profil/", {**PROFILE, "display_name": "", "department": "75"})
     assert response.status_code == 200
     errors = response.context["form"].errors
     assert set(errors) == {"display_name", "department"}

@@ -59,7 +59,8 @@ def test_a_person_signs_up_confirms_their_address_and_becomes_a_maker(client, re
     response = client.post(confirm_url)
     assert response.status_code == 302
     assert user.emailaddress_set.get().verified
-    assert client.get("/maker/").status_code == 200
+    # A new maker is asked to present themself before logging production.
+    assert client.get("/maker/", follow=True).redirect_chain == [("/maker/profil/", 302)]
 
 
 def test_sign_up_refuses_an_address_already_in_use(client, maker):

@@ -24,6 +24,8 @@ def admin_user(reference_data):
         "/admin/fablabs/organisation/",
         "/admin/makers/maker/",
         "/admin/makers/itemtype/",
+        "/admin/makers/productionreport/",
+        "/admin/makers/productionimport/",
         "/admin/subsidies/relay/",
     ],
 )
@@ -66,3 +68,14 @@ def test_decisions_cannot_be_changed_in_the_admin(client, admin_user):
     assert client.get(f"/admin/tilab/decision/{decision.pk}/delete/").status_code == 403
     client.post(f"/admin/tilab/decision/{decision.pk}/change/", {"motivation": "changed"})
     assert Decision.objects.get(pk=decision.pk).motivation == ""
+
+
+def test_production_reports_are_read_only_in_the_admin(client, admin_user, maker):
+    from tests.makers.reports import make_report
+
+    report = make_report(maker=maker.maker)
+    client.force_login(admin_user)
+    assert client.get(f"/admin/makers/productionreport/{report.pk}/change/").status_code == 200
+    client.post(f"/admin/makers/productionreport/{report.pk}/delete/", {"post": "yes"})
+    assert client.get("/admin/makers/productionreport/add/").status_code == 403
+    report.refresh_from_db()

@@ -19,7 +19,10 @@ PUBLIC_PAGES = [
 # page -> the roles allowed on it; every other role gets 403, anonymous people the login page.
 ROLE_PAGES = {
     "/maker/": {roles.MAKER},
+    "/maker/profil/": {roles.MAKER},
     "/validation/": {roles.RELAY_STAFF, roles.AUDITOR},
+    "/validation/saisie/": {roles.RELAY_STAFF},
+    "/validation/import/": {roles.RELAY_STAFF},
     "/dashboard/": {roles.REGION_STAFF, roles.RELAY_STAFF, roles.AUDITOR},
     "/workshops/manage/": {roles.FACILITATOR},
 }

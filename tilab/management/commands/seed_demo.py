@@ -1,5 +1,6 @@
 """Load realistic Breton demo data and one login per role. Idempotent; never in production."""
 
+import datetime
 import random
 
 from allauth.account.models import EmailAddress
@@ -7,9 +8,11 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from fablabs.models import Organisation
-from makers.models import Maker, Membership
+from makers import services as production
+from makers.models import ItemType, Maker, Membership, ProductionReport
 from makers.reference import item_catalogue_ensure
 from subsidies.models import Relay, RelayCoverage
 from tilab import roles
@@ -105,6 +108,8 @@ MAKERS = [
     ("Pierrick Jaouen", "22", "Dinan", "Impression 3D", "Ender 5", None),
 ]
 
+MAKER_SKILLS = {name: skills for name, _dept, _commune, skills, *_rest in MAKERS}
+
 DEMO_ACCOUNTS = [
     # (local part, full name, role, relay slug or None)
     ("maker", "Anne Le Goff", roles.MAKER, None),
@@ -195,12 +200,14 @@ class Command(BaseCommand):
             relays = self._relays(organisations)
             self._makers(organisations)
             self._accounts(relays)
+            self._reports()
             if scale:
                 self._scaled_makers(scale, organisations)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Données de démonstration prêtes : {Organisation.objects.count()} organisations, "
-                f"{Maker.objects.count()} makers, {Relay.objects.count()} relais."
+                f"{Maker.objects.count()} makers, {Relay.objects.count()} relais, "
+                f"{ProductionReport.objects.count()} déclarations de production."
             )
         )
         if not quiet_logins:
@@ -267,6 +274,98 @@ class Command(BaseCommand):
                 relays[relay_slug].staff.add(user)
             if role == roles.MAKER:
                 Maker.objects.filter(display_name=full_name, user__isnull=True).update(user=user)
+
+    def _reports(self):
+        """Spring 2020 as the relays lived it: each demo maker reported a few batches; some
+        were validated or refused, others still wait, and one batch was reported twice."""
+        makers = list(
+            Maker.objects.filter(display_name__in=[m[0] for m in MAKERS])
+            .prefetch_related("organisations")
+            .order_by("display_name")
+        )
+        if ProductionReport.objects.filter(maker__in=makers).exists():
+            return
+        items = {item.slug: item for item in ItemType.objects.all()}
+        deciders = {
+            code: relay.staff.order_by("pk").first()
+            for relay in Relay.objects.prefetch_related("staff", "departments")
+            for code in relay.departments.values_list("code", flat=True)
+        }
+        rng = random.Random(2020)
+        recipients = [
+            "CHU Rennes",
+            "EHPAD Lannion",
+            "Pharmacie Quimper",
+            "Hôpital Vannes",
+            "CHU Brest",
+            "Clinique Saint-Malo",
+            "EHPAD Pontivy",
+            "Cabinet infirmier",
+        ]
+        first_day = datetime.date(2020, 3, 16)
+        for maker in makers:
+            sewing = "Couture" in (MAKER_SKILLS.get(maker.display_name) or "")
+            organisation = next(iter(maker.organisations.all()), None)
+            for n in range(6):
+                produced_on = first_day + datetime.timedelta(days=rng.randrange(0, 55))
+                item = items[
+                    "fabric-mask" if sewing else rng.choice(["visor", "visor", "ear-saver"])
+                ]
+                quantity = rng.randrange(10, 80) if item.slug != "ear-saver" else 100
+                now = timezone.make_aware(
+                    datetime.datetime.combine(produced_on, datetime.time(18, 0))
+                )
+                report = production.production_report_create(
+                    maker=maker,
+                    organisation=organisation if n % 2 else None,
+                    item_type=item,
+                    quantity=quantity,
+                    produced_on=produced_on,
+                    material_cost_cents=quantity * rng.choice([25, 40, 52]),
+                    recipient=rng.choice(recipients),
+                    entered_by=maker.user,
+                    source=ProductionReport.Source.MAKER
+                    if maker.user
+                    else ProductionReport.Source.RELAY,
+                    now=now,
+                )
+                decider = deciders.get(report.department_id)
+                later = now + datetime.timedelta(days=2)
+                if decider is None or n >= 4:
+                    continue  # still waiting for the relay
+                if n == 3:
+                    production.production_report_reject(
+                        report=report,
+                        by=decider,
+                        now=later,
+                        reason="Quantité à confirmer : merci de préciser le lot.",
+                    )
+                else:
+                    production.production_report_validate(report=report, by=decider, now=later)
+        # The same batch reported by a maker and again by their FabLab's relay.
+        yann = next(m for m in makers if m.display_name == "Yann Kerbrat")
+        production.production_report_enter_for(
+            by=deciders["22"],
+            now=timezone.make_aware(datetime.datetime(2020, 3, 18, 9, 0)),
+            maker=yann,
+            organisation=Organisation.objects.get(slug="fablab-lannion"),
+            item_type=items["visor"],
+            quantity=40,
+            produced_on=datetime.date(2020, 3, 16),
+            material_cost_cents=1800,
+            recipient="EHPAD Lannion",
+        )
+        production.production_report_create(
+            maker=yann,
+            item_type=items["visor"],
+            quantity=40,
+            produced_on=datetime.date(2020, 3, 16),
+            material_cost_cents=1800,
+            recipient="EHPAD Lannion",
+            entered_by=None,
+            source=ProductionReport.Source.RELAY,
+            now=timezone.make_aware(datetime.datetime(2020, 3, 17, 20, 0)),
+        )
 
     def _scaled_makers(self, scale, organisations):
         rng = random.Random(2020)

@@ -1,0 +1,204 @@
+"""API of the spreadsheet import: preview with dry_run, then import, all or nothing."""
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework import permissions, serializers, status
+from rest_framework.fields import empty
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import importing
+
+
+class CanImportReports(permissions.BasePermission):
+    """Relay staff only (perm "makers.import_reports"); anonymous callers get a 401."""
+
+    def has_permission(self, request, view):
+        user = request.user
+        return bool(user and user.is_authenticated and user.has_perm("makers.import_reports"))
+
+
+class _BooleanDefaultTrue(serializers.BooleanField):
+    # DRF reads a boolean missing from a form as False; a forgotten dry_run must stay a preview.
+    default_empty_html = empty
+
+
+class ProductionImportInputSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text=_("Tableur CSV (séparateur ; , ou tabulation) ou Excel .xlsx, 5 Mo au plus.")
+    )
+    dry_run = _BooleanDefaultTrue(
+        default=True,
+        help_text=_("Vrai (par défaut) : aperçu sans rien écrire. Faux : importe réellement."),
+    )
+
+
+class ImportRowSerializer(serializers.Serializer):
+    line = serializers.IntegerField()
+    produced_on = serializers.DateField()
+    maker = serializers.CharField()
+    maker_is_new = serializers.BooleanField()
+    organisation = serializers.CharField(allow_blank=True)
+    organisation_is_new = serializers.BooleanField()
+    department = serializers.CharField()
+    item = serializers.CharField()
+    item_name = serializers.CharField()
+    quantity = serializers.IntegerField()
+    material_cost_cents = serializers.IntegerField()
+    recipient = serializers.CharField(allow_blank=True)
+
+
+class ImportCountsSerializer(serializers.Serializer):
+    rows_to_create = serializers.IntegerField()
+    makers_to_create = serializers.IntegerField()
+    organisations_to_create = serializers.IntegerField()
+    memberships_to_create = serializers.IntegerField()
+    already_there = serializers.IntegerField()
+    duplicates = serializers.IntegerField()
+
+
+class ImportMakerSerializer(serializers.Serializer):
+    display_name = serializers.CharField()
+    department = serializers.CharField()
+
+
+class ImportOrganisationSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    kind_label = serializers.CharField()
+    department = serializers.CharField()
+
+
+class ImportDuplicateSerializer(serializers.Serializer):
+    line = serializers.IntegerField()
+    duplicate_of = serializers.IntegerField()
+
+
+class ImportItemTotalSerializer(serializers.Serializer):
+    item = serializers.CharField()
+    name = serializers.CharField()
+    rows = serializers.IntegerField()
+    quantity = serializers.IntegerField()
+    material_cost_cents = serializers.IntegerField()
+
+
+class ImportDepartmentTotalSerializer(serializers.Serializer):
+    department = serializers.CharField()
+    name = serializers.CharField()
+    rows = serializers.IntegerField()
+    quantity = serializers.IntegerField()
+    material_cost_cents = serializers.IntegerField()
+
+
+class ImportPlanSerializer(serializers.Serializer):
+    import_id = serializers.IntegerField(allow_null=True)
+    imported = serializers.BooleanField()
+    filename = serializers.CharField()
+    counts = ImportCountsSerializer()
+    rows = ImportRowSerializer(many=True)
+    makers_to_create = ImportMakerSerializer(many=True)
+    organisations_to_create = ImportOrganisationSerializer(many=True)
+    already_there = serializers.ListField(child=serializers.IntegerField())
+    duplicates = ImportDuplicateSerializer(many=True)
+    totals_per_item = ImportItemTotalSerializer(many=True)
+    totals_per_department = ImportDepartmentTotalSerializer(many=True)
+    ignored_columns = serializers.ListField(child=serializers.CharField())
+
+
+class ImportRowErrorSerializer(serializers.Serializer):
+    line = serializers.IntegerField(help_text=_("Ligne du fichier (1 = en-têtes, 0 = le fichier)."))
+    column = serializers.CharField(allow_blank=True)
+    message = serializers.CharField()
+
+
+class ImportRejectedSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    errors = ImportRowErrorSerializer(many=True)
+
+
+class ImportConflictSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class ProductionImportView(APIView):
+    """Import a relay's production spreadsheet: first with dry_run (the default) to see what
+    would be created, then with dry_run=false. Any bad row refuses the whole file."""
+
+    permission_classes = [CanImportReports]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        operation_id="production_reports_import",
+        summary="Import a production spreadsheet (CSV or XLSX)",
+        request={"multipart/form-data": ProductionImportInputSerializer},
+        responses={
+            200: OpenApiResponse(ImportPlanSerializer, description="dry_run: what would happen"),
+            201: OpenApiResponse(ImportPlanSerializer, description="imported"),
+            400: OpenApiResponse(
+                ImportRejectedSerializer,
+                description="bad rows or unreadable file; nothing imported",
+                examples=[
+                    OpenApiExample(
+                        "bad row",
+                        value={
+                            "detail": "1 ligne est à corriger : rien n'a été importé.",
+                            "errors": [
+                                {
+                                    "line": 3,
+                                    "column": "Quantité",
+                                    "message": "Quantité négative ou nulle : « -5 ».",
+                                }
+                            ],
+                        },
+                    )
+                ],
+            ),
+            401: OpenApiResponse(description="not authenticated"),
+            403: OpenApiResponse(description="not relay staff"),
+            409: OpenApiResponse(
+                ImportConflictSerializer,
+                description="a simultaneous import of the same rows won; nothing imported",
+            ),
+        },
+        tags=["production-reports"],
+    )
+    def post(self, request):
+        given = ProductionImportInputSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        upload = given.validated_data["file"]
+        if upload.size > importing.MAX_FILE_BYTES:
+            errors = [importing.RowError(importing.FILE_LINE, "", _too_big())]
+            return _rejected(importing.SpreadsheetUnreadable(errors))
+        service = (
+            importing.production_import_preview
+            if given.validated_data["dry_run"]
+            else importing.production_import_apply
+        )
+        try:
+            plan = service(
+                content=upload.read(), filename=upload.name, by=request.user, now=timezone.now()
+            )
+        except importing.ImportRejected as exc:
+            return _rejected(exc)
+        except importing.ImportConflict as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        return Response(
+            ImportPlanSerializer(plan.as_dict()).data,
+            status=status.HTTP_201_CREATED if plan.imported else status.HTTP_200_OK,
+        )
+
+
+def _too_big() -> str:
+    return str(
+        _("Le fichier dépasse %(max)s Mo : découpez-le en plusieurs fichiers.")
+        % {"max": importing.MAX_FILE_BYTES // (1024 * 1024)}
+    )
+
+
+def _rejected(exc: importing.ImportRejected) -> Response:
+    return Response(
+        {"detail": str(exc), "errors": [error.as_dict() for error in exc.errors]},
+        status=status.HTTP_400_BAD_REQUEST,
+    )

@@ -1,0 +1,132 @@
+"""Pages where relay staff upload a spreadsheet, check its preview, then confirm the import."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_http_methods
+
+from . import importing
+from .models import ProductionImport
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Tableur de production (CSV ou Excel .xlsx)"),
+        help_text=gettext_lazy(
+            "Une ligne par maker et par jour. Colonnes obligatoires : Date (jj/mm/aaaa), "
+            "Nom du maker, Département (code ou nom), Article, Quantité. Colonnes facultatives : "
+            "Structure, Type de structure, Coût matière (€), Livré à. Séparateur « ; », « , » "
+            "ou tabulation ; virgule décimale acceptée. 5 Mo et 50 000 lignes au plus. "
+            "Rien n'est importé avant votre confirmation."
+        ),
+        widget=forms.ClearableFileInput(
+            attrs={
+                "accept": ".csv,.xlsx,text/csv,application/vnd.ms-excel,"
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+        ),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        # Checked before reading: a huge upload is refused without loading it in memory.
+        if upload.size > importing.MAX_FILE_BYTES:
+            raise forms.ValidationError(
+                _("Le fichier dépasse %(max)s Mo : découpez-le en plusieurs fichiers.")
+                % {"max": importing.MAX_FILE_BYTES // (1024 * 1024)}
+            )
+        return upload
+
+
+def _error_text(error: importing.RowError) -> str:
+    if error.line > importing.FILE_LINE:
+        return _("Ligne %(line)s : %(message)s") % {"line": error.line, "message": error.message}
+    return error.message
+
+
+@login_required
+@permission_required("makers.import_reports", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def import_upload(request):
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            batch = importing.production_import_upload(
+                content=upload.read(), filename=upload.name, by=request.user, now=timezone.now()
+            )
+        except importing.ImportRejected as exc:
+            for error in exc.errors:
+                form.add_error("file", _error_text(error))
+        else:
+            return redirect("makers:import_preview", pk=batch.pk)
+    return render(request, "makers/import_upload.html", {"form": form})
+
+
+@login_required
+@permission_required("makers.import_reports", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def import_preview(request, pk):
+    # Only the person who uploaded a file sees it: anyone else's answers 404.
+    batch = get_object_or_404(ProductionImport.objects.filter(created_by=request.user), pk=pk)
+    context = {"batch": batch, "plan": None, "errors": []}
+    if request.method == "POST":
+        try:
+            plan = importing.production_import_confirm(
+                batch=batch, by=request.user, now=timezone.now()
+            )
+        except importing.ImportAlreadyConfirmed:
+            messages.info(
+                request,
+                _("Cet import était déjà confirmé : rien n'a été importé une seconde fois."),
+            )
+            return redirect("makers:validation_queue")
+        except importing.ImportConflict as exc:
+            messages.error(request, str(exc))
+            return redirect("makers:import_preview", pk=batch.pk)
+        except importing.ImportRejected as exc:
+            context["errors"] = exc.errors
+            context["rejection"] = str(exc)
+            return render(request, "makers/import_preview.html", context, status=400)
+        created = plan.counts["rows_to_create"]
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s déclaration importée : elle attend la validation du relais.",
+                "%(count)s déclarations importées : elles attendent la validation du relais.",
+                created,
+            )
+            % {"count": created},
+        )
+        if plan.already_there:
+            messages.info(
+                request,
+                ngettext(
+                    "%(count)s ligne était déjà importée : elle n'a pas été recréée.",
+                    "%(count)s lignes étaient déjà importées : elles n'ont pas été recréées.",
+                    len(plan.already_there),
+                )
+                % {"count": len(plan.already_there)},
+            )
+        return redirect("makers:validation_queue")
+    if batch.status == ProductionImport.Status.PREVIEWED:
+        try:
+            plan = importing.production_import_preview(
+                content=bytes(batch.content),
+                filename=batch.filename,
+                by=request.user,
+                now=timezone.now(),
+            )
+        except importing.ImportRejected as exc:
+            context["errors"] = exc.errors
+            context["rejection"] = str(exc)
+        else:
+            context["plan"] = plan
+            # A page of 10,000 rows helps nobody: the first ones, then how many more.
+            context["shown_rows"] = plan.rows[: importing.PREVIEW_ROWS]
+            context["more_rows"] = max(0, len(plan.rows) - importing.PREVIEW_ROWS)
+    return render(request, "makers/import_preview.html", context)

@@ -1,0 +1,94 @@
+"""Production in a real browser: a maker logs from a phone, the relay validates from its queue."""
+
+import pytest
+
+from makers.models import ProductionReport
+from tests.e2e.conftest import assert_accessible
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+PASSWORD = "demo-tilab-2020"
+
+
+def log_in(page, email):
+    page.goto("/accounts/login/")
+    page.get_by_label("Courriel").fill(email)
+    page.get_by_label("Mot de passe :").fill(PASSWORD)
+    page.get_by_role("button", name="Connexion").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+def test_a_maker_logs_production_on_a_phone_and_sees_it_submitted(phone, demo):
+    log_in(phone, "maker@demo.tilab.test")
+    phone.goto("/maker/")
+    assert_accessible(phone, "the maker's space on a phone")
+
+    phone.get_by_label("Visière de protection").check()
+    phone.get_by_label("Quantité").fill("36")
+    phone.get_by_label("Coût matière (€)").fill("14,40")
+    phone.get_by_label("Livré à").fill("EHPAD de Cesson")
+    phone.get_by_role("button", name="Enregistrer ma déclaration").click()
+
+    assert "Déclaration enregistrée" in phone.get_by_role("status").inner_text()
+    row = phone.locator("table.reports tbody tr", has_text="EHPAD de Cesson")
+    assert "soumise" in row.inner_text()
+    assert "14,40" in row.inner_text()
+    report = ProductionReport.objects.get(recipient="EHPAD de Cesson")
+    assert (report.quantity, report.material_cost_cents, report.status) == (36, 1440, "submitted")
+    # Nothing sticks out sideways on a phone, and the page after the post is still accessible.
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    assert_accessible(phone, "the maker's space after logging a report")
+
+
+def test_bad_input_on_a_phone_is_explained_next_to_the_field(phone, demo):
+    log_in(phone, "maker@demo.tilab.test")
+    phone.goto("/maker/")
+    phone.get_by_label("Visière de protection").check()
+    phone.get_by_label("Quantité").fill("0")
+    phone.get_by_role("button", name="Enregistrer ma déclaration").click()
+    assert "supérieure ou égale à 1" in phone.content()
+    assert_accessible(phone, "the log form with an error")
+
+
+def test_a_relay_validates_a_report_from_its_queue_without_reloading(desktop, demo):
+    log_in(desktop, "relais.rennes@demo.tilab.test")
+    desktop.goto("/validation/?maker_name=Anne")
+    assert_accessible(desktop, "the validation queue")
+    waiting = list(
+        ProductionReport.objects.filter(
+            maker__display_name="Anne Le Goff", status="submitted"
+        ).order_by("produced_on", "pk")
+    )
+    assert waiting, "the demo leaves reports of Anne waiting for the relay"
+    first = waiting[0]
+    desktop.evaluate("window.notReloaded = true")
+
+    desktop.get_by_role("button", name=f"Valider la déclaration n° {first.pk}").click()
+
+    status = desktop.locator("#queue [role=status]")
+    status.wait_for()
+    assert "1 déclaration validée" in status.inner_text()
+    assert desktop.evaluate("window.notReloaded") is True  # htmx swapped the queue in place
+    # Focus moved to the news, not lost on a button that no longer exists.
+    assert desktop.evaluate("document.activeElement.getAttribute('role')") == "status"
+    first.refresh_from_db()
+    assert (first.status, first.decided_by.email) == ("validated", "relais.rennes@demo.tilab.test")
+    assert_accessible(desktop, "the queue after a decision")
+
+
+def test_a_relay_rejects_a_selection_with_a_reason(desktop, demo):
+    log_in(desktop, "relais.rennes@demo.tilab.test")
+    desktop.goto("/validation/?maker_name=Anne")
+    waiting = list(
+        ProductionReport.objects.filter(maker__display_name="Anne Le Goff", status="submitted")
+    )
+    for report in waiting:
+        desktop.get_by_label(f"Sélectionner la déclaration n° {report.pk}").check()
+    desktop.get_by_label("Motif du refus").fill("Merci de joindre le bon de livraison.")
+    desktop.get_by_role("button", name="Refuser la sélection").click()
+    desktop.locator("#queue [role=status]").wait_for()
+    statuses = set(
+        ProductionReport.objects.filter(pk__in=[r.pk for r in waiting]).values_list(
+            "status", flat=True
+        )
+    )
+    assert statuses == {"rejected"}
