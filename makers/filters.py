@@ -1,6 +1,7 @@
 """Filters on production reports, shared by the validation queue and the API."""
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -36,12 +37,21 @@ class ProductionReportFilter(django_filters.FilterSet):
         queryset=Organisation.objects.all(), label=_("Organisation (identifiant)")
     )
     produced_after = django_filters.DateFilter(
-        field_name="produced_on", lookup_expr="gte", label=_("Produit à partir du")
+        field_name="produced_on",
+        lookup_expr="gte",
+        label=_("Produit à partir du"),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     produced_before = django_filters.DateFilter(
-        field_name="produced_on", lookup_expr="lte", label=_("Produit jusqu'au")
+        field_name="produced_on",
+        lookup_expr="lte",
+        label=_("Produit jusqu'au"),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
-    suspected_duplicate = django_filters.BooleanFilter(label=_("Doublon possible"))
+    suspected_duplicate = django_filters.BooleanFilter(
+        label=_("Doublon possible"),
+        widget=forms.Select(choices=[("", _("Tous")), ("true", _("Oui")), ("false", _("Non"))]),
+    )
 
     class Meta:
         model = ProductionReport

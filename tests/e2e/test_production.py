@@ -92,3 +92,35 @@ def test_a_relay_rejects_a_selection_with_a_reason(desktop, demo):
         )
     )
     assert statuses == {"rejected"}
+
+
+SPREADSHEET = (
+    "Date;Nom du maker;Structure;Département;Article;Quantité;Coût matière (€);Livré à\n"
+    "16/03/2020;Gwenola Le Saux;;35;Visières;24;12,50;CHU Rennes\n"
+    "17/03/2020;Gwenola Le Saux;;Côtes-d'Armor;attache-masque;1 200;2,10;EHPAD Lannion\n"
+)
+
+
+def test_a_relay_imports_a_spreadsheet_after_a_preview(desktop, demo):
+    log_in(desktop, "relais.rennes@demo.tilab.test")
+    desktop.goto("/validation/")
+    desktop.get_by_role("link", name="Importer un tableur").click()
+    assert_accessible(desktop, "the import form")
+    desktop.get_by_label("Tableur").set_input_files(
+        {"name": "avril.csv", "mimeType": "text/csv", "buffer": SPREADSHEET.encode("cp1252")}
+    )
+    desktop.get_by_role("button", name="Voir l'aperçu").click()
+    assert "Gwenola Le Saux" in desktop.get_by_role("heading", name="Makers à ajouter").locator(
+        "xpath=following-sibling::*[1]"
+    ).inner_text()
+    assert not ProductionReport.objects.filter(maker__display_name="Gwenola Le Saux").exists()
+    assert_accessible(desktop, "the import preview")
+
+    desktop.get_by_role("button", name="Importer 2 déclarations").click()
+    desktop.wait_for_url("**/validation/")
+    assert "2 déclarations importées" in desktop.get_by_role("status").first.inner_text()
+    assert sorted(
+        ProductionReport.objects.filter(maker__display_name="Gwenola Le Saux").values_list(
+            "quantity", flat=True
+        )
+    ) == [24, 1200]
