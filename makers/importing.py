@@ -12,8 +12,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -388,7 +389,19 @@ _COLUMNS = (
         False,
     ),
 )
-_COLUMN_OF_HEADER = {_words_key(h): column for column in _COLUMNS for h in column.headers}
+
+
+@lru_cache(maxsize=1)
+def _column_of_header() -> dict[str, _Column]:
+    """Header → column, with each column's own label in every language of the site, so a
+    spreadsheet copied from the English page is read as well as a French one."""
+    found = {_words_key(h): column for column in _COLUMNS for h in column.headers}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            for column in _COLUMNS:
+                found.setdefault(_words_key(str(column.label)), column)
+    return found
+
 
 _KIND_SYNONYMS = {
     "associative_fablab": ("fablab associatif", "associatif", "association", "associative fablab"),
@@ -401,11 +414,21 @@ _KIND_SYNONYMS = {
     "sme": ("pme", "entreprise", "sme", "tpe", "societe"),
     "collective": ("collectif", "collective", "sans lieu", "collectif sans lieu"),
 }
-_KIND_OF_KEY = {
-    _words_key(text): kind
-    for kind, texts in _KIND_SYNONYMS.items()
-    for text in (*texts, kind.replace("_", " "))
-}
+
+
+@lru_cache(maxsize=1)
+def _kind_of_key() -> dict[str, str]:
+    """Organisation kind as written in a spreadsheet, synonyms and labels in every language."""
+    found = {
+        _words_key(text): kind
+        for kind, texts in _KIND_SYNONYMS.items()
+        for text in (*texts, kind.replace("_", " "))
+    }
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            for kind, label in Organisation.Kind.choices:
+                found.setdefault(_words_key(str(label)), kind)
+    return found
 
 
 # --- Reading ----------------------------------------------------------------------------------
@@ -582,7 +605,7 @@ def _map_columns(sheet: _Sheet) -> tuple[dict[str, int], list[str]]:
     for index, header in enumerate(sheet.headers):
         if not header:
             continue
-        column = _COLUMN_OF_HEADER.get(_words_key(header))
+        column = _column_of_header().get(_words_key(header))
         if column is None:
             ignored.append(header)
         elif column.key in indexes:
@@ -857,7 +880,7 @@ def _validate_rows(
             continue
         kind = None
         if kind_index is not None and kind_index < len(values):
-            kind = _KIND_OF_KEY.get(_words_key(_clean(values[kind_index])))
+            kind = _kind_of_key().get(_words_key(_clean(values[kind_index])))
         rows.append(
             _Row(
                 line=line,

@@ -3,6 +3,8 @@
 import re
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import gettext as _
+
 # Spaces people and spreadsheets put between thousands: plain, no-break, narrow no-break, thin.
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009']+")
 _DOT_THOUSANDS = re.compile(r"^-?\d{1,3}(\.\d{3})+$")
@@ -20,7 +22,7 @@ def parse_decimal(text: str) -> Decimal:
     """
     cleaned = _SPACES.sub("", str(text)).replace("€", "").replace("EUR", "").strip()
     if not cleaned:
-        raise NumberInvalid("valeur vide")
+        raise NumberInvalid(_("valeur vide"))
     if "," in cleaned and "." in cleaned:
         decimal_mark = "," if cleaned.rfind(",") > cleaned.rfind(".") else "."
         thousands = "." if decimal_mark == "," else ","
@@ -34,9 +36,9 @@ def parse_decimal(text: str) -> Decimal:
     try:
         value = Decimal(cleaned)
     except InvalidOperation:
-        raise NumberInvalid(f"« {text} » n'est pas un nombre") from None
+        raise NumberInvalid(_("« %(text)s » n'est pas un nombre") % {"text": text}) from None
     if not value.is_finite():
-        raise NumberInvalid(f"« {text} » n'est pas un nombre")
+        raise NumberInvalid(_("« %(text)s » n'est pas un nombre") % {"text": text})
     return value
 
 
@@ -44,10 +46,10 @@ def parse_euros(text: str) -> int:
     """Euros as typed ("12,50", "1 234,5 €") to integer cents; refuses negatives and sub-cents."""
     value = parse_decimal(text)
     if value < 0:
-        raise NumberInvalid("un montant ne peut pas être négatif")
+        raise NumberInvalid(_("un montant ne peut pas être négatif"))
     cents = value * 100
     if cents != cents.to_integral_value():
-        raise NumberInvalid("un montant a au plus deux décimales (centimes)")
+        raise NumberInvalid(_("un montant a au plus deux décimales (centimes)"))
     return int(cents)
 
 
@@ -55,7 +57,7 @@ def parse_whole_number(text: str) -> int:
     """A count as typed ("1 200", "1.200", "24") to an int; refuses fractions."""
     value = parse_decimal(text)
     if value != value.to_integral_value():
-        raise NumberInvalid(f"« {text} » n'est pas un nombre entier")
+        raise NumberInvalid(_("« %(text)s » n'est pas un nombre entier") % {"text": text})
     return int(value)
 
 

@@ -288,6 +288,20 @@ def test_headers_are_matched_whatever_their_spelling(relay_staff):
     assert plan.ignored_columns == ["Remarques"]
 
 
+def test_headers_and_kinds_copied_from_the_english_page_are_read(relay_staff):
+    header = (
+        "Date;Maker name;Organisation;Department;Item;Quantity;Material cost (€);Delivered to;"
+        "Organisation type"
+    )
+    content = sheet(row(structure="Vitré Makers") + ";Community FabLab", header=header)
+    plan = preview(content, relay_staff)
+    assert (plan.rows[0].maker, plan.rows[0].recipient) == ("Anne Le Goff", "CHU Rennes")
+    assert [(o.name, o.kind) for o in plan.organisations_to_create] == [
+        ("Vitré Makers", "associative_fablab")
+    ]
+    assert plan.ignored_columns == []
+
+
 def test_an_xlsx_workbook_with_real_date_and_number_cells_imports(relay_staff):
     content = xlsx(
         [
