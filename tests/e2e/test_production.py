@@ -110,9 +110,12 @@ def test_a_relay_imports_a_spreadsheet_after_a_preview(desktop, demo):
         {"name": "avril.csv", "mimeType": "text/csv", "buffer": SPREADSHEET.encode("cp1252")}
     )
     desktop.get_by_role("button", name="Voir l'aperçu").click()
-    assert "Gwenola Le Saux" in desktop.get_by_role("heading", name="Makers à ajouter").locator(
-        "xpath=following-sibling::*[1]"
-    ).inner_text()
+    assert (
+        "Gwenola Le Saux"
+        in desktop.get_by_role("heading", name="Makers à ajouter")
+        .locator("xpath=following-sibling::*[1]")
+        .inner_text()
+    )
     assert not ProductionReport.objects.filter(maker__display_name="Gwenola Le Saux").exists()
     assert_accessible(desktop, "the import preview")
 
