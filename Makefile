@@ -34,9 +34,10 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-## check: migrations up to date and production settings clean
+## check: migrations up to date, the OpenAPI schema without warnings, production settings clean
 check: install
 	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
 	DEBUG=False SECRET_KEY=check-deploy-0123456789abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
