@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
-from . import importing
+from . import importing, selectors
 from .models import ProductionImport
 
 
@@ -64,7 +64,11 @@ def import_upload(request):
                 form.add_error("file", _error_text(error))
         else:
             return redirect("makers:import_preview", pk=batch.pk)
-    return render(request, "makers/import_upload.html", {"form": form})
+    return render(
+        request,
+        "makers/import_upload.html",
+        {"form": form, "imports": selectors.imports_of(request.user)},
+    )
 
 
 @login_required

@@ -156,3 +156,10 @@ def organisations_in(departments: QuerySet[Department]):
     from fablabs.models import Organisation
 
     return Organisation.objects.filter(department__in=departments).order_by("name")
+
+
+def imports_of(user, limit: int = 10):
+    """The spreadsheets this user uploaded, newest first (their content is not loaded)."""
+    from .models import ProductionImport
+
+    return ProductionImport.objects.filter(created_by=user).defer("content").order_by("-pk")[:limit]

@@ -593,6 +593,10 @@ def test_relay_staff_upload_preview_then_confirm(client, relay_staff):
     batch.refresh_from_db()
     assert (batch.status, batch.summary["counts"]["rows_to_create"]) == ("confirmed", 2)
 
+    history = client.get("/validation/import/")
+    assert list(history.context["imports"]) == [batch]
+    assert f'href="/validation/import/{batch.pk}/"' in history.content.decode()
+
 
 def test_a_long_preview_shows_the_first_rows_then_how_many_more(client, relay_staff):
     client.force_login(relay_staff)
