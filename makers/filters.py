@@ -1,5 +1,7 @@
 """Filters on production reports, shared by the validation queue and the API."""
 
+import datetime
+
 import django_filters
 from django import forms
 from django.db.models import Q
@@ -8,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from fablabs.models import Organisation
 from tilab.models import Department
 
-from .models import ItemType, Maker, ProductionReport
+from .models import ItemType, Maker, OrganisationKind, ProductionReport, ProductionTotal
 
 
 class ProductionReportFilter(django_filters.FilterSet):
@@ -63,3 +65,43 @@ class ProductionReportFilter(django_filters.FilterSet):
         for word in words:
             condition &= Q(maker__display_name__icontains=word)
         return queryset.filter(condition)
+
+
+class ProductionTotalFilter(django_filters.FilterSet):
+    """Filters on the totals: period (by ISO week), department, item type, producer kind."""
+
+    period_start = django_filters.DateFilter(
+        field_name="week_start",
+        method="filter_period_start",
+        label=_("Du"),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+    )
+    period_end = django_filters.DateFilter(
+        field_name="week_start",
+        lookup_expr="lte",
+        label=_("Au"),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+    )
+    department = django_filters.ModelChoiceFilter(
+        queryset=Department.objects.order_by("code"),
+        to_field_name="code",
+        label=_("Département"),
+        empty_label=_("Tous"),
+    )
+    item_type = django_filters.ModelChoiceFilter(
+        queryset=ItemType.objects.order_by("position", "slug"),
+        to_field_name="slug",
+        label=_("Article"),
+        empty_label=_("Tous"),
+    )
+    org_kind = django_filters.ChoiceFilter(
+        choices=OrganisationKind.choices, label=_("Producteurs"), empty_label=_("Tous")
+    )
+
+    class Meta:
+        model = ProductionTotal
+        fields = []
+
+    def filter_period_start(self, queryset, name, value):
+        # A week counts when it ends on or after the first day asked for.
+        return queryset.filter(week_start__gt=value - datetime.timedelta(days=7))

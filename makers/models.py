@@ -209,6 +209,13 @@ class ProductionReport(models.Model):
             models.Index(
                 fields=["maker", "item_type", "produced_on", "quantity"], name="report_twins"
             ),
+            # What a bucket recompute reads: the validated reports of one department, item and
+            # week.
+            models.Index(
+                fields=["department", "item_type", "produced_on"],
+                condition=Q(status="validated"),
+                name="report_validated_bucket",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -286,3 +293,73 @@ class ProductionImport(models.Model):
 
     def __str__(self):
         return self.filename
+
+
+class OrganisationKind(models.TextChoices):
+    """Who produced, as the Région counts it: independent makers or a kind of organisation."""
+
+    INDEPENDENT = "independent", _("Makers indépendants")
+    ASSOCIATIVE_FABLAB = "associative_fablab", _("FabLabs associatifs")
+    INSTITUTIONAL_FABLAB = "institutional_fablab", _("FabLabs institutionnels")
+    SME = "sme", _("PME")
+    COLLECTIVE = "collective", _("Collectifs")
+
+
+class ProductionTotal(models.Model):
+    """Validated production per (department, item type, organisation kind, ISO week).
+
+    Written only by `makers.totals`; pages, the API and the open data read these rows and never
+    aggregate raw reports per request.
+    """
+
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="+", verbose_name=_("département")
+    )
+    item_type = models.ForeignKey(
+        ItemType, on_delete=models.PROTECT, related_name="+", verbose_name=_("article")
+    )
+    org_kind = models.CharField(
+        _("type de producteur"), max_length=30, choices=OrganisationKind.choices
+    )
+    week_start = models.DateField(_("semaine du"), help_text=_("Le lundi de la semaine ISO."))
+    quantity = models.BigIntegerField(_("quantité"))
+    report_count = models.IntegerField(_("déclarations"))
+    maker_count = models.IntegerField(_("makers distincts"))
+    material_cost_cents = models.BigIntegerField(_("coût matière (centimes)"))
+    computed_at = models.DateTimeField(_("calculé le"))
+
+    class Meta:
+        verbose_name = _("total de production")
+        verbose_name_plural = _("totaux de production")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department", "item_type", "org_kind", "week_start"],
+                name="production_total_bucket",
+            ),
+        ]
+        indexes = [models.Index(fields=["week_start"], name="production_total_week")]
+
+    def __str__(self):
+        return f"{self.department_id} {self.item_type_id} {self.org_kind} {self.week_start}"
+
+
+class DirtyBucket(models.Model):
+    """A bucket of ProductionTotal to recompute, written in the transaction that changed a
+    validated figure: the record of pending work, so a lost task message loses nothing."""
+
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="+")
+    item_type = models.ForeignKey(ItemType, on_delete=models.CASCADE, related_name="+")
+    org_kind = models.CharField(max_length=30, choices=OrganisationKind.choices)
+    week_start = models.DateField()
+    marked_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department", "item_type", "org_kind", "week_start"],
+                name="dirty_bucket_unique",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.department_id} {self.item_type_id} {self.org_kind} {self.week_start}"

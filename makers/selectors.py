@@ -1,6 +1,7 @@
 """Reads about makers and production shared by pages and the API."""
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.utils.translation import get_language, gettext
 
 from tilab import roles
 from tilab.models import Department
@@ -163,3 +164,99 @@ def imports_of(user, limit: int = 10):
     from .models import ProductionImport
 
     return ProductionImport.objects.filter(created_by=user).defer("content").order_by("-pk")[:limit]
+
+
+# --- Figures: read from the totals, never from raw reports ---------------------------------------
+
+FIGURE_DIMENSIONS = ("week", "department", "relay", "item_type", "org_kind")
+
+
+def production_totals() -> QuerySet:
+    """Every total row with what a page or a file shows of it, in a stable order."""
+    from .models import ProductionTotal
+
+    return ProductionTotal.objects.select_related("department", "item_type").order_by(
+        "week_start", "department_id", "item_type__position", "item_type_id", "org_kind"
+    )
+
+
+def figures_overall(totals: QuerySet) -> dict:
+    """Totals to date over the given rows: quantity, reports, material cost."""
+    figures = totals.order_by().aggregate(
+        quantity=Sum("quantity"),
+        report_count=Sum("report_count"),
+        material_cost_cents=Sum("material_cost_cents"),
+    )
+    return {key: value or 0 for key, value in figures.items()}
+
+
+def figures_by(totals: QuerySet, dimension: str) -> list[dict]:
+    """The given rows summed per week, department, relay, item type or organisation kind.
+
+    Each row: {"key", "label", "quantity", "report_count", "material_cost_cents"}, in the
+    natural order of the dimension (weeks in time, departments by code, items as catalogued).
+    Distinct makers cannot be summed across buckets, so they are only given per bucket.
+    """
+    from .models import OrganisationKind
+
+    group = {
+        "week": ("week_start",),
+        "department": ("department_id", "department__name"),
+        "relay": (
+            "department__coverage__relay_id",
+            "department__coverage__relay__organisation__name",
+        ),
+        "item_type": (
+            "item_type_id",
+            "item_type__position",
+            "item_type__name_fr",
+            "item_type__name_en",
+        ),
+        "org_kind": ("org_kind",),
+    }[dimension]
+    rows = (
+        totals.order_by()
+        .values(*group)
+        .annotate(
+            quantity_sum=Sum("quantity"),
+            report_count_sum=Sum("report_count"),
+            material_cost_cents_sum=Sum("material_cost_cents"),
+        )
+    )
+    kind_labels = dict(OrganisationKind.choices)
+    kind_order = list(kind_labels)
+    english = (get_language() or "fr").startswith("en")
+    result = []
+    for row in rows:
+        if dimension == "week":
+            key = row["week_start"]
+            label, order = key, key
+        elif dimension == "department":
+            key = row["department_id"]
+            label, order = f"{row['department__name']} ({key})", key
+        elif dimension == "relay":
+            key = row["department__coverage__relay_id"]
+            label = row["department__coverage__relay__organisation__name"] or gettext("Sans relais")
+            order = (key is None, label)
+        elif dimension == "item_type":
+            key = row["item_type_id"]
+            label = row["item_type__name_en"] if english else row["item_type__name_fr"]
+            order = (row["item_type__position"], key)
+        else:
+            key = row["org_kind"]
+            label = str(kind_labels.get(key, key))
+            order = kind_order.index(key) if key in kind_order else len(kind_order)
+        result.append(
+            {
+                "key": key,
+                "label": label,
+                "order": order,
+                "quantity": row["quantity_sum"] or 0,
+                "report_count": row["report_count_sum"] or 0,
+                "material_cost_cents": row["material_cost_cents_sum"] or 0,
+            }
+        )
+    result.sort(key=lambda row: row["order"])
+    for row in result:
+        del row["order"]
+    return result

@@ -11,6 +11,7 @@ from fablabs.models import Organisation
 from tilab.models import Department, User
 from tilab.services import decision_record
 
+from . import totals
 from .models import (
     FIRST_PRODUCTION_DAY,
     MAX_COST_CENTS,
@@ -290,7 +291,7 @@ def _decide(
         reports = list(
             ProductionReport.objects.select_for_update(of=("self",))
             .filter(pk__in=report_ids)
-            .select_related("maker")
+            .select_related("maker", "organisation")
             .order_by("pk")
         )
         if len(reports) != len(set(report_ids)):
@@ -310,7 +311,9 @@ def _decide(
                     _("La déclaration n° %(id)s est déjà %(status)s.")
                     % {"id": report.pk, "status": report.get_status_display()}
                 )
+        touched = []
         for report in reports:
+            touched.append(totals.bucket_of(report))
             decision_record(
                 actor=by,
                 subject=report,
@@ -342,15 +345,31 @@ def _decide(
                 ]
             )
             if to_state == report.Status.VALIDATED and report.corrects_id:
-                _supersede(original_id=report.corrects_id, correction=report, by=by, now=now)
+                original = _supersede(
+                    original_id=report.corrects_id, correction=report, by=by, now=now
+                )
+                if original is not None:
+                    touched.append(totals.bucket_of(original))
+        # Same transaction: the totals learn of the change exactly when it commits.
+        totals.production_buckets_mark_dirty(buckets=touched, now=now)
         return reports
 
 
-def _supersede(*, original_id: int, correction: ProductionReport, by: User, now: datetime):
-    claimed = ProductionReport.objects.filter(
-        pk=original_id, status=ProductionReport.Status.VALIDATED
-    ).update(status=ProductionReport.Status.SUPERSEDED, updated_at=now)
-    if claimed:
+def _supersede(
+    *, original_id: int, correction: ProductionReport, by: User, now: datetime
+) -> ProductionReport | None:
+    """The validated original of a correction stops counting; returns it, or None when it
+    was no longer validated."""
+    original = (
+        ProductionReport.objects.select_for_update(of=("self",))
+        .select_related("organisation")
+        .filter(pk=original_id, status=ProductionReport.Status.VALIDATED)
+        .first()
+    )
+    if original is not None:
+        original.status = ProductionReport.Status.SUPERSEDED
+        original.updated_at = now
+        original.save(update_fields=["status", "updated_at"])
         decision_record(
             actor=by,
             subject=ProductionReport(pk=original_id),
@@ -360,6 +379,7 @@ def _supersede(*, original_id: int, correction: ProductionReport, by: User, now:
             to_state=ProductionReport.Status.SUPERSEDED,
             data={"correction_id": correction.pk},
         )
+    return original
 
 
 def production_reports_validate(

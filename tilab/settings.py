@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -265,7 +266,18 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
 }
 # Work is recorded in the database; a task's return value is only kept when asked for.
 CELERY_TASK_IGNORE_RESULT = True
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Heals lost messages: whatever is still dirty is recomputed within a minute.
+    "production-totals-drain": {
+        "task": "makers.production_totals_drain",
+        "schedule": timedelta(minutes=1),
+    },
+    # Rebuilds every total from the reports at night and logs any drift it fixes.
+    "production-totals-rebuild": {
+        "task": "makers.production_totals_rebuild",
+        "schedule": crontab(hour=3, minute=30),
+    },
+}
 
 # --- Security (production) --------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
