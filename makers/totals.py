@@ -61,7 +61,10 @@ def production_buckets_mark_dirty(*, buckets: Iterable[Bucket], now: datetime) -
         unique_fields=BUCKET_FIELDS,
         update_fields=["marked_at"],
     )
-    transaction.on_commit(_enqueue_drain)
+    # One drain per transaction is enough, however many decisions it holds.
+    pending = transaction.get_connection().run_on_commit
+    if not any(callback is _enqueue_drain for _sids, callback, _robust in pending):
+        transaction.on_commit(_enqueue_drain)
 
 
 def _enqueue_drain() -> None:

@@ -60,6 +60,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("makers.urls")),
+    path("open-data/", include("makers.open_data_urls")),
+    path("exports/", include("makers.export_urls")),
     path("workshops/", include("workshops.urls")),
     path("admin/", admin.site.urls),
 ]

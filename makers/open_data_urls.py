@@ -1,0 +1,3 @@
+"""URLs of the open data: weekly production totals, with no personal data."""
+
+urlpatterns: list = []
