@@ -2,7 +2,14 @@
 
 from django.contrib import admin
 
-from .models import ItemType, Maker, Membership, ProductionImport, ProductionReport
+from .models import (
+    ItemType,
+    Maker,
+    Membership,
+    ProductionExport,
+    ProductionImport,
+    ProductionReport,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -75,5 +82,15 @@ class ProductionReportAdmin(ReadOnlyAdmin):
 class ProductionImportAdmin(ReadOnlyAdmin):
     list_display = ["filename", "created_by", "created_at", "status"]
     list_select_related = ["created_by"]
+    exclude = ["content"]
+    ordering = ["-pk"]
+
+
+@admin.register(ProductionExport)
+class ProductionExportAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "requested_by", "requested_at", "format", "status", "row_count"]
+    list_filter = ["status", "format"]
+    list_select_related = ["requested_by"]
+    # The file holds makers' names: it is downloaded by its owner from the exports page only.
     exclude = ["content"]
     ordering = ["-pk"]

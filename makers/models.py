@@ -363,3 +363,74 @@ class DirtyBucket(models.Model):
 
     def __str__(self):
         return f"{self.department_id} {self.item_type_id} {self.org_kind} {self.week_start}"
+
+
+class ProductionExport(models.Model):
+    """A file of production reports with their makers' names, asked for by one staff member.
+
+    Small files are built during the request; larger ones by a task. `status` moves
+    pending → running → ready | failed; only `makers.exports` writes it.
+    """
+
+    class Format(models.TextChoices):
+        CSV = "csv", _("CSV (tableur, séparateur « ; »)")
+        XLSX = "xlsx", _("Excel (.xlsx)")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("en attente")
+        RUNNING = "running", _("en préparation")
+        READY = "ready", _("prêt")
+        FAILED = "failed", _("échec")
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="production_exports",
+        verbose_name=_("demandé par"),
+    )
+    requested_at = models.DateTimeField(_("demandé le"))
+    format = models.CharField(_("format"), max_length=10, choices=Format.choices)
+    filters = models.JSONField(_("filtres"), default=dict, blank=True)
+    # The column headings and labels are written in the language of the person who asked.
+    language = models.CharField(_("langue"), max_length=10, default="fr")
+    status = models.CharField(
+        _("état"), max_length=20, choices=Status.choices, default=Status.PENDING
+    )
+    row_count = models.PositiveIntegerField(_("lignes"), default=0)
+    # Set when the export is handed to the broker; empty while the broker could not be reached.
+    queued_at = models.DateTimeField(_("confié au serveur de tâches le"), null=True, blank=True)
+    started_at = models.DateTimeField(_("commencé le"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
+    filename = models.CharField(_("fichier"), max_length=100, blank=True)
+    content = models.BinaryField(_("contenu"), null=True, blank=True)
+    error = models.TextField(_("motif de l'échec"), blank=True)
+
+    class Meta:
+        verbose_name = _("export de déclarations")
+        verbose_name_plural = _("exports de déclarations")
+        indexes = [models.Index(fields=["requested_by", "-requested_at"], name="export_of_user")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(format__in=["csv", "xlsx"]), name="export_format_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "running", "ready", "failed"]),
+                name="export_status_known",
+            ),
+            # A ready export has its file; nothing else does.
+            models.CheckConstraint(
+                condition=Q(status="ready", content__isnull=False, finished_at__isnull=False)
+                | (~Q(status="ready") & Q(content__isnull=True)),
+                name="export_ready_has_content",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="failed") | ~Q(error=""), name="export_failure_has_reason"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="running") | Q(started_at__isnull=False),
+                name="export_running_has_start",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_format_display()} n° {self.pk} ({self.requested_by_id})"

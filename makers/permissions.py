@@ -37,3 +37,6 @@ rules.add_perm(
 rules.add_perm(
     "makers.decide_report", is_relay_staff & covers_reports_department & ~is_reports_maker
 )
+# Staff exports carry makers' names: relay staff export their departments, Région staff and
+# auditors every department (which rows is decided by `exports.departments_exportable_by`).
+rules.add_perm("makers.export_reports", is_relay_staff | is_region_staff | is_auditor)

@@ -1,9 +1,9 @@
-"""Background tasks of production: keeping the totals right."""
+"""Background tasks of production: keeping the totals right, building staff exports."""
 
 from celery import shared_task
 from django.utils import timezone
 
-from . import totals
+from . import exports, totals
 
 
 @shared_task(name="makers.production_totals_drain")
@@ -16,3 +16,9 @@ def production_totals_drain() -> int:
 def production_totals_rebuild() -> dict:
     """Rebuild every total from the reports and log any drift. Safe to run twice."""
     return totals.production_totals_rebuild(now=timezone.now())
+
+
+@shared_task(name="makers.production_export_build")
+def production_export_build(*, export_id: int) -> bool:
+    """Build the file of a pending export. Safe to run twice: the second run does nothing."""
+    return exports.production_export_build(export_id=export_id, now=timezone.now())

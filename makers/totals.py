@@ -27,6 +27,9 @@ Bucket = tuple[str, int, str, date]
 FIGURES = ("quantity", "report_count", "maker_count", "material_cost_cents")
 BUCKET_FIELDS = ["department", "item_type", "org_kind", "week_start"]
 DRAIN_BATCH = 500
+# At most this many terms OR-ed in one WHERE clause: SQLite nests each OR one level deeper and
+# refuses expressions deeper than 1,000.
+OR_CHUNK = DRAIN_BATCH
 
 
 def week_start(day: date) -> date:
@@ -61,10 +64,24 @@ def production_buckets_mark_dirty(*, buckets: Iterable[Bucket], now: datetime) -
         unique_fields=BUCKET_FIELDS,
         update_fields=["marked_at"],
     )
-    # One drain per transaction is enough, however many decisions it holds.
+    _drain_on_commit()
+
+
+def _drain_on_commit() -> None:
+    """Queue one drain when the current transaction commits, unless one already waits for it:
+    one drain per transaction is enough, however many decisions it holds."""
     pending = transaction.get_connection().run_on_commit
-    if not any(callback is _enqueue_drain for _sids, callback, _robust in pending):
-        transaction.on_commit(_enqueue_drain)
+    if any(getattr(callback, "drain_waiting", False) for _sids, callback, _robust in pending):
+        return
+
+    def enqueue() -> None:
+        # A hook that ran no longer counts as waiting: tests run the hooks of a transaction
+        # that never commits and keep them listed, and the next decision needs its own drain.
+        enqueue.drain_waiting = False
+        _enqueue_drain()
+
+    enqueue.drain_waiting = True
+    transaction.on_commit(enqueue)
 
 
 def _enqueue_drain() -> None:
@@ -105,6 +122,11 @@ def _as_date(value) -> date:
     return value.date() if isinstance(value, datetime) else value
 
 
+def _chunks(values: list, size: int = OR_CHUNK) -> Iterable[list]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
 def _bucket_filter(buckets: Iterable[Bucket]) -> Q:
     return reduce(
         or_,
@@ -116,6 +138,9 @@ def _bucket_filter(buckets: Iterable[Bucket]) -> Q:
 
 
 def _upsert(figures: dict[Bucket, tuple[int, int, int, int]], *, now: datetime) -> None:
+    # Rows in bucket order: concurrent runs lock the rows they upsert in the same order, so
+    # they wait for each other instead of deadlocking.
+    figures = dict(sorted(figures.items()))
     ProductionTotal.objects.bulk_create(
         [
             ProductionTotal(
@@ -141,9 +166,14 @@ def _upsert(figures: dict[Bucket, tuple[int, int, int, int]], *, now: datetime) 
 def production_totals_recompute(*, buckets: Iterable[Bucket], now: datetime) -> None:
     """Recompute these buckets from the reports and upsert them; a bucket with nothing
     validated left loses its row. Idempotent: running it twice leaves the same rows."""
-    wanted = set(buckets)
-    if not wanted:
-        return
+    # The kinds of a (department, item, week) side by side: their reports are read once.
+    wanted = sorted(set(buckets), key=lambda b: (b[0], b[1], b[3], b[2]))
+    with transaction.atomic():
+        for chunk in _chunks(wanted):
+            _recompute(set(chunk), now=now)
+
+
+def _recompute(wanted: set[Bucket], *, now: datetime) -> None:
     # One query for all of them: the reports of each (department, item, week), every kind.
     weeks = {(department, item, monday) for department, item, _kind, monday in wanted}
     reports = ProductionReport.objects.filter(
@@ -161,11 +191,10 @@ def production_totals_recompute(*, buckets: Iterable[Bucket], now: datetime) -> 
         )
     )
     figures = {bucket: values for bucket, values in _aggregate(reports).items() if bucket in wanted}
-    with transaction.atomic():
-        _upsert(figures, now=now)
-        emptied = wanted - figures.keys()
-        if emptied:
-            ProductionTotal.objects.filter(_bucket_filter(emptied)).delete()
+    _upsert(figures, now=now)
+    emptied = wanted - figures.keys()
+    if emptied:
+        ProductionTotal.objects.filter(_bucket_filter(emptied)).delete()
 
 
 def production_totals_drain(*, now: datetime, batch_size: int = DRAIN_BATCH) -> int:
@@ -190,9 +219,10 @@ def production_totals_drain(*, now: datetime, batch_size: int = DRAIN_BATCH) -> 
                 ],
                 now=now,
             )
-            DirtyBucket.objects.filter(
-                reduce(or_, (Q(pk=d.pk, marked_at=d.marked_at) for d in claimed))
-            ).delete()
+            for chunk in _chunks(claimed):
+                DirtyBucket.objects.filter(
+                    reduce(or_, (Q(pk=d.pk, marked_at=d.marked_at) for d in chunk))
+                ).delete()
         done += len(claimed)
 
 
@@ -201,19 +231,19 @@ def production_totals_rebuild(*, now: datetime) -> dict:
     what differs and log the drift. Idempotent: a second run finds no drift."""
     with transaction.atomic():
         fresh = _aggregate(ProductionReport.objects.all())
-        stored = {
-            (department, item_type, kind, monday): tuple(values)
-            for department, item_type, kind, monday, *values in ProductionTotal.objects.values_list(
-                "department_id", "item_type_id", "org_kind", "week_start", *FIGURES
-            )
-        }
+        stored, ids = {}, {}
+        for pk, department, item_type, kind, monday, *values in ProductionTotal.objects.values_list(
+            "pk", "department_id", "item_type_id", "org_kind", "week_start", *FIGURES
+        ):
+            stored[(department, item_type, kind, monday)] = tuple(values)
+            ids[(department, item_type, kind, monday)] = pk
         changed = {b: v for b, v in fresh.items() if b in stored and stored[b] != v}
         added = {b: v for b, v in fresh.items() if b not in stored}
         removed = stored.keys() - fresh.keys()
         if changed or added:
             _upsert({**changed, **added}, now=now)
-        if removed:
-            ProductionTotal.objects.filter(_bucket_filter(removed)).delete()
+        for chunk in _chunks(sorted(ids[bucket] for bucket in removed), 1000):
+            ProductionTotal.objects.filter(pk__in=chunk).delete()
     drift = {"buckets": len(fresh), "changed": len(changed), "added": len(added)}
     drift["removed"] = len(removed)
     if changed or added or removed:

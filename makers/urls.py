@@ -15,5 +15,6 @@ urlpatterns = [
     path("validation/saisie/", views.report_enter_for, name="report_enter_for"),
     path("validation/import/", import_views.import_upload, name="import_upload"),
     path("validation/import/<int:pk>/", import_views.import_preview, name="import_preview"),
+    path("chiffres/", views.figures, name="figures"),
     path("dashboard/", views.dashboard, name="dashboard"),
 ]

@@ -15,6 +15,12 @@ ROLE_PAGES = [
     ("makers.view_dashboard", _("Tableau de bord"), "makers:dashboard"),
     ("workshops.manage_workshops", _("Gérer les ateliers"), "workshops:manage"),
 ]
+# Open to everyone, signed in or not.
+PUBLIC_PAGES = [
+    (_("Chiffres"), "makers:figures"),
+    (_("Ateliers"), "workshops:agenda"),
+    (_("API"), "api-docs"),
+]
 
 
 def navigation_for(user) -> list[dict]:
@@ -25,8 +31,7 @@ def navigation_for(user) -> list[dict]:
         for perm, label, name in ROLE_PAGES
         if user.has_perm(perm)
     ]
-    items.append({"label": _("Ateliers"), "url": reverse("workshops:agenda")})
-    items.append({"label": _("API"), "url": reverse("api-docs")})
+    items += [{"label": label, "url": reverse(name)} for label, name in PUBLIC_PAGES]
     return items
 
 

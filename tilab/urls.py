@@ -7,7 +7,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.reverse import reverse
 from rest_framework.routers import APIRootView, DefaultRouter
 
-from makers.api import ItemTypeViewSet, MakerViewSet, ProductionReportViewSet
+from makers.api import FiguresViewSet, ItemTypeViewSet, MakerViewSet, ProductionReportViewSet
 from makers.import_api import ProductionImportView
 from subsidies.api import RelayViewSet
 
@@ -34,6 +34,7 @@ router.register("item-types", ItemTypeViewSet, basename="item-type")
 router.register("relays", RelayViewSet, basename="relay")
 router.register("production-reports", ProductionReportViewSet, basename="production-report")
 router.register("makers", MakerViewSet, basename="maker")
+router.register("figures", FiguresViewSet, basename="figures")
 
 api_urls = [
     path("me/", MeView.as_view(), name="me"),

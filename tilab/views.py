@@ -14,7 +14,15 @@ from . import selectors, services
 
 
 def home(request):
-    return render(request, "tilab/home.html", {"departments": selectors.departments_with_relay()})
+    """What the network is, each role's way in, and the regional figures at a glance."""
+    # The home page assembles the apps, as urls.py does: the one place the core looks upward.
+    from makers.views import figures_at_a_glance
+
+    return render(
+        request,
+        "tilab/home.html",
+        {"departments": selectors.departments_with_relay(), **figures_at_a_glance()},
+    )
 
 
 def _localised_page(template_base):

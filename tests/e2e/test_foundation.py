@@ -36,6 +36,7 @@ def test_the_demo_maker_logs_in_on_a_phone_and_reaches_their_space(phone, demo):
         "/mentions-legales/",
         "/donnees-personnelles/",
         "/workshops/",
+        "/open-data/",
     ],
 )
 def test_public_pages_have_no_serious_accessibility_violation(desktop, demo, path):

@@ -45,7 +45,9 @@ def test_bad_input_on_a_phone_is_explained_next_to_the_field(phone, demo):
     phone.get_by_label("Visière de protection").check()
     phone.get_by_label("Quantité").fill("0")
     phone.get_by_role("button", name="Enregistrer ma déclaration").click()
-    assert "supérieure ou égale à 1" in phone.content()
+    # The form comes back with the message next to the quantity.
+    phone.get_by_text("supérieure ou égale à 1").wait_for()
+    assert not ProductionReport.objects.filter(quantity=0).exists()
     assert_accessible(phone, "the log form with an error")
 
 

@@ -7,6 +7,7 @@ from tilab import roles
 PUBLIC_PAGES = [
     "/",
     "/workshops/",
+    "/chiffres/",
     "/accessibilite/",
     "/mentions-legales/",
     "/donnees-personnelles/",

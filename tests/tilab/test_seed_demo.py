@@ -1,7 +1,10 @@
 """The demo seed: one login per role, realistic data, idempotent, never in production."""
 
+import datetime
+
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from fablabs.models import Organisation
 from makers.models import Maker
@@ -71,3 +74,63 @@ def test_it_refuses_to_run_with_debug_off(settings, reference_data):
     with pytest.raises(CommandError, match="DEBUG"):
         call_command("seed_demo")
     assert not User.objects.exists()
+
+
+def test_scale_gives_the_generated_makers_validated_reports_once_with_their_totals(
+    debug_on, reference_data
+):
+    from makers.models import ProductionReport, ProductionTotal
+    from makers.totals import production_totals_rebuild
+    from tests.makers.test_totals import expected_totals, stored_totals
+
+    call_command("seed_demo", quiet_logins=True)
+    demo = set(ProductionReport.objects.values_list("pk", flat=True))
+    call_command("seed_demo", scale=60, reports_per_maker=4, quiet_logins=True)
+    generated = ProductionReport.objects.exclude(pk__in=demo).select_related(
+        "maker", "organisation", "decided_by"
+    )
+    assert generated.count() == 60 * 4
+    assert {r.status for r in generated} == {"validated"}
+    assert {r.maker.display_name[-7:] for r in generated} == {f"({n:05d})" for n in range(1, 61)}
+    for report in generated:
+        assert datetime.date(2020, 3, 16) <= report.produced_on <= datetime.date(2020, 5, 31)
+        assert report.department_id == report.maker.department_id
+        assert report.decided_by.relays.filter(departments=report.department_id).exists()
+        assert report.quantity >= 1 and report.material_cost_cents > 0
+        if report.organisation:
+            assert report.organisation.department_id == report.department_id
+            assert report.maker.memberships.filter(organisation=report.organisation).exists()
+    kinds = {r.organisation.kind if r.organisation else "independent" for r in generated}
+    assert kinds == {"independent", "associative_fablab", "institutional_fablab", "sme",
+                     "collective"}  # fmt: skip
+    assert len({r.item_type_id for r in generated}) == 5
+    # The totals were rebuilt: they count the generated reports and need no fixing.
+    assert stored_totals() == expected_totals()
+    assert ProductionTotal.objects.exists()
+    drift = production_totals_rebuild(now=timezone.now())
+    assert drift["changed"] == drift["added"] == drift["removed"] == 0
+
+    before = sorted(
+        ProductionReport.objects.values_list("maker_id", "item_type_id", "produced_on", "quantity")
+    )
+    call_command("seed_demo", scale=60, reports_per_maker=4, quiet_logins=True)
+    after = sorted(
+        ProductionReport.objects.values_list("maker_id", "item_type_id", "produced_on", "quantity")
+    )
+    assert after == before
+
+
+def test_a_larger_scale_adds_reports_only_for_the_new_makers(debug_on, reference_data):
+    from makers.models import ProductionReport
+
+    call_command("seed_demo", scale=20, reports_per_maker=3, quiet_logins=True)
+    first = set(
+        ProductionReport.objects.filter(maker__user__isnull=True, maker__display_name__endswith=")")
+        .values_list("maker_id", "item_type_id", "produced_on", "quantity")
+    )  # fmt: skip
+    call_command("seed_demo", scale=30, reports_per_maker=3, quiet_logins=True)
+    generated = ProductionReport.objects.filter(maker__display_name__endswith=")")
+    assert generated.count() == 30 * 3
+    assert first <= set(
+        generated.values_list("maker_id", "item_type_id", "produced_on", "quantity")
+    )

@@ -14,6 +14,7 @@ from fablabs.models import Organisation
 from makers import services as production
 from makers.models import ItemType, Maker, Membership, ProductionReport
 from makers.reference import item_catalogue_ensure
+from makers.totals import production_totals_rebuild
 from subsidies.models import Relay, RelayCoverage
 from tilab import roles
 from tilab.models import Department, User
@@ -165,6 +166,30 @@ LAST_NAMES = [
     "Pennec",
     "Caradec",
 ]
+# Generated production (--scale): what each item weighs in the mix, its usual batch and its
+# material cost per unit in cents (PLA and PET sheet for visors, cotton and elastic for masks…).
+SCALED_ITEMS = [
+    # (slug, weight, smallest batch, largest batch, cost per unit in cents)
+    ("visor", 45, 5, 120, 52),
+    ("fabric-mask", 30, 5, 60, 80),
+    ("ear-saver", 10, 20, 200, 5),
+    ("gown", 10, 1, 20, 350),
+    ("door-opener", 5, 1, 30, 120),
+]
+SCALED_FIRST_DAY = datetime.date(2020, 3, 16)
+SCALED_DAYS = 77  # up to 31 May 2020, the end of the first lockdown's production
+SCALED_MAKERS_PER_BATCH = 2_000
+RECIPIENTS = [
+    "CHU Rennes",
+    "EHPAD Lannion",
+    "Pharmacie Quimper",
+    "Hôpital Vannes",
+    "CHU Brest",
+    "Clinique Saint-Malo",
+    "EHPAD Pontivy",
+    "Cabinet infirmier",
+]
+
 COMMUNES = {
     "22": ["Saint-Brieuc", "Lannion", "Dinan", "Guingamp", "Loudéac"],
     "29": ["Brest", "Quimper", "Morlaix", "Concarneau", "Landerneau"],
@@ -183,9 +208,18 @@ class Command(BaseCommand):
             default=0,
             help="Nombre de makers supplémentaires générés (sans compte), pour les mesures.",
         )
+        parser.add_argument(
+            "--reports-per-maker",
+            type=int,
+            default=5,
+            help=(
+                "Avec --scale : déclarations validées générées pour chaque maker ajouté "
+                "(5 par défaut ; --scale 200000 donne 1 000 000 de déclarations)."
+            ),
+        )
         parser.add_argument("--quiet-logins", action="store_true", help="N'affiche pas les accès.")
 
-    def handle(self, *args, scale, quiet_logins, **options):
+    def handle(self, *args, scale, reports_per_maker, quiet_logins, **options):
         if not settings.DEBUG:
             raise CommandError(
                 "seed_demo refuse de s'exécuter quand DEBUG est désactivé : "
@@ -193,6 +227,9 @@ class Command(BaseCommand):
             )
         if scale < 0:
             raise CommandError("--scale doit être positif ou nul.")
+        if reports_per_maker < 0:
+            raise CommandError("--reports-per-maker doit être positif ou nul.")
+        generated = 0
         with transaction.atomic():
             reference_data_ensure()
             item_catalogue_ensure()
@@ -203,6 +240,12 @@ class Command(BaseCommand):
             self._reports()
             if scale:
                 self._scaled_makers(scale, organisations)
+                generated = self._scaled_reports(scale, reports_per_maker, organisations)
+                # The generated reports bypass the decisions (see _scaled_reports): the totals
+                # are rebuilt from all the reports at once, as the nightly task would.
+                production_totals_rebuild(now=timezone.now())
+        if generated:
+            self.stdout.write(f"{generated} déclarations validées générées.")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Données de démonstration prêtes : {Organisation.objects.count()} organisations, "
@@ -367,29 +410,122 @@ class Command(BaseCommand):
             now=timezone.make_aware(datetime.datetime(2020, 3, 17, 20, 0)),
         )
 
-    def _scaled_makers(self, scale, organisations):
+    @staticmethod
+    def _scaled_maker_rows(scale):
+        """(name, department, commune) of each generated maker, always the same for a scale."""
         rng = random.Random(2020)
         departments = sorted(COMMUNES)
-        wanted = []
         for i in range(scale):
             dept = departments[i % len(departments)]
             name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)} ({i + 1:05d})"
-            wanted.append(
-                Maker(
-                    display_name=name,
-                    department_id=dept,
-                    commune=rng.choice(COMMUNES[dept]),
-                    skills="Impression 3D",
-                )
+            yield name, dept, rng.choice(COMMUNES[dept])
+
+    @staticmethod
+    def _chunks(values, size):
+        for start in range(0, len(values), size):
+            yield values[start : start + size]
+
+    def _scaled_makers(self, scale, organisations):
+        wanted = [
+            Maker(display_name=name, department_id=dept, commune=commune, skills="Impression 3D")
+            for name, dept, commune in self._scaled_maker_rows(scale)
+        ]
+        existing = set()
+        # In chunks: SQLite refuses a query with more than 32 766 parameters.
+        for chunk in self._chunks([m.display_name for m in wanted], 5_000):
+            existing.update(
+                Maker.objects.filter(display_name__in=chunk).values_list("display_name", flat=True)
             )
-        existing = set(
-            Maker.objects.filter(display_name__in=[m.display_name for m in wanted]).values_list(
-                "display_name", flat=True
-            )
-        )
         Maker.objects.bulk_create(
             [m for m in wanted if m.display_name not in existing], batch_size=1000
         )
+
+    def _scaled_reports(self, scale, per_maker, organisations) -> int:
+        """Give each generated maker who has none yet `per_maker` validated reports of spring
+        2020; two makers in five belong to an organisation of their department and report
+        most batches on its behalf. Returns how many reports were created.
+
+        Written with bulk_create for speed (1,000,000 reports in a few minutes): these reports
+        have no decision rows, and their totals are rebuilt at the end. Deterministic: the same
+        scale always gives the same reports, and a maker who has reports gets no more.
+        """
+        if not per_maker:
+            return 0
+        deciders = {
+            code: relay.staff.order_by("pk").first()
+            for relay in Relay.objects.prefetch_related("staff", "departments")
+            for code in relay.departments.values_list("code", flat=True)
+        }
+        by_department = {}
+        for organisation in sorted(organisations.values(), key=lambda o: o.slug):
+            by_department.setdefault(organisation.department_id, []).append(organisation)
+        items = {item.slug: item.pk for item in ItemType.objects.all()}
+        mix = [(items[slug], low, high, cost) for slug, _w, low, high, cost in SCALED_ITEMS]
+        weights = [weight for _slug, weight, *_rest in SCALED_ITEMS]
+        days = []
+        for offset in range(SCALED_DAYS):
+            day = SCALED_FIRST_DAY + datetime.timedelta(days=offset)
+            entered = timezone.make_aware(datetime.datetime.combine(day, datetime.time(18, 0)))
+            days.append((day, entered, entered + datetime.timedelta(days=2)))
+        rows = list(self._scaled_maker_rows(scale))
+        rng = random.Random(2021)
+        created = 0
+        for start in range(0, len(rows), SCALED_MAKERS_PER_BATCH):
+            batch = rows[start : start + SCALED_MAKERS_PER_BATCH]
+            ids = dict(
+                Maker.objects.filter(display_name__in=[name for name, *_ in batch]).values_list(
+                    "display_name", "pk"
+                )
+            )
+            reported = set(
+                ProductionReport.objects.filter(maker_id__in=ids.values())
+                .values_list("maker_id", flat=True)
+                .distinct()
+            )
+            memberships, reports = [], []
+            for i, (name, dept, _commune) in enumerate(batch, start=start):
+                # Drawn for every maker, reported or not, so each maker's reports stay the same.
+                choices = [
+                    (
+                        rng.choices(mix, weights)[0],
+                        days[rng.randrange(SCALED_DAYS)],
+                        rng.random(),
+                        rng.random(),
+                        rng.choice(RECIPIENTS),
+                    )
+                    for _ in range(per_maker)
+                ]
+                maker_id = ids.get(name)
+                if maker_id is None or maker_id in reported or dept not in deciders:
+                    continue
+                organisation = None
+                if i % 5 in (1, 2):
+                    organisation = by_department[dept][i % len(by_department[dept])]
+                    memberships.append(Membership(maker_id=maker_id, organisation=organisation))
+                for (item, low, high, cost), (day, entered, decided), size, share, to in choices:
+                    quantity = low + int(size * (high - low + 1))
+                    reports.append(
+                        ProductionReport(
+                            maker_id=maker_id,
+                            organisation=organisation if organisation and share < 0.7 else None,
+                            department_id=dept,
+                            item_type_id=item,
+                            quantity=quantity,
+                            produced_on=day,
+                            material_cost_cents=quantity * cost,
+                            recipient=to,
+                            status=ProductionReport.Status.VALIDATED,
+                            source=ProductionReport.Source.RELAY,
+                            entered_at=entered,
+                            updated_at=decided,
+                            decided_by=deciders[dept],
+                            decided_at=decided,
+                        )
+                    )
+            Membership.objects.bulk_create(memberships, ignore_conflicts=True, batch_size=1000)
+            ProductionReport.objects.bulk_create(reports, batch_size=2000)
+            created += len(reports)
+        return created
 
     def _print_logins(self):
         self.stdout.write("")

@@ -1,0 +1,439 @@
+"""Open data of production: the weekly totals as CSV, HXL-tagged CSV and XLSX, with their schema.
+
+Every file is one table, one row per `ProductionTotal` bucket, read from the totals (never from
+the reports) and holding no personal data: no maker, no organisation, no address, only counts.
+The columns are declared once, in `COLUMNS`; the CSV header, the Table Schema, the HXL hashtags,
+the spreadsheet and the page that describes them all follow that declaration.
+"""
+
+import csv
+import hashlib
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from io import BytesIO
+
+from django.core.cache import cache
+from django.db.models import Count, Max
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from tilab.models import Department
+from tilab.selectors import departments_with_relay
+
+from . import selectors
+from .models import ItemType, OrganisationKind, ProductionTotal
+
+log = logging.getLogger(__name__)
+
+# Bump when a column changes: caches holding an older file must not answer for the new one.
+FORMAT_VERSION = 1
+
+LICENCE_NAME = "Licence Ouverte / Etalab 2.0"
+LICENCE_URL = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
+LICENCE_ID = "etalab-2.0"
+PUBLISHER = "Ti Lab, laboratoire d'innovation publique de la Région Bretagne"
+
+CSV_FILENAME = "tilab-production.csv"
+HXL_FILENAME = "tilab-production-hxl.csv"
+XLSX_FILENAME = "tilab-production.xlsx"
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# The files are published in French whatever the reader's language: these are not translated.
+TITLE = "Production hebdomadaire du réseau Ti Lab"
+SUMMARY = (
+    "Production validée par les relais, par semaine ISO, département, article et type de "
+    "producteur. Aucune donnée personnelle : ni nom, ni adresse, seulement des totaux."
+)
+XLSX_CACHE_SECONDS = 24 * 3600
+PRIMARY_KEY = ["week_start", "department_code", "item_type", "organisation_kind"]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # a Table Schema type: date, integer, number, string
+    title: str
+    description: str
+    hxl: str
+    required: bool = True
+    constraints: dict = field(default_factory=dict)
+    # How the spreadsheet shows the value; None leaves Excel's default.
+    number_format: str | None = None
+
+
+COLUMNS = (
+    Column(
+        "week_start",
+        "date",
+        _("Semaine du"),
+        _("Lundi de la semaine ISO 8601 de production (AAAA-MM-JJ)."),
+        "#date+start",
+        number_format="yyyy-mm-dd",
+    ),
+    Column(
+        "iso_year",
+        "integer",
+        _("Année ISO"),
+        _(
+            "Année de la semaine ISO 8601 : fin décembre ou début janvier, elle peut différer "
+            "de l'année civile."
+        ),
+        "#date+year",
+        constraints={"minimum": 2020},
+        number_format="0",
+    ),
+    Column(
+        "iso_week",
+        "integer",
+        _("Semaine ISO"),
+        _("Numéro de la semaine ISO 8601, de 1 à 53."),
+        "#date+week",
+        constraints={"minimum": 1, "maximum": 53},
+        number_format="0",
+    ),
+    Column(
+        "department_code",
+        "string",
+        _("Code du département"),
+        _("Code INSEE du département où la production est comptée."),
+        "#adm2+code",
+    ),
+    Column(
+        "department_name",
+        "string",
+        _("Département"),
+        _("Nom du département."),
+        "#adm2+name",
+    ),
+    Column(
+        "relay",
+        "string",
+        _("Relais"),
+        _(
+            "Relais d'intérêt général qui couvre le département à la date du fichier ; "
+            "vide si aucun relais ne le couvre."
+        ),
+        "#org+name+relay",
+        required=False,
+    ),
+    Column(
+        "item_type",
+        "string",
+        _("Article (identifiant)"),
+        _("Identifiant stable de l'article dans le catalogue (visor, fabric-mask…)."),
+        "#item+code",
+        constraints={"pattern": "[-a-z0-9_]+"},
+    ),
+    Column(
+        "item_name_fr",
+        "string",
+        _("Article"),
+        _("Nom de l'article, en français."),
+        "#item+name+i_fr",
+    ),
+    Column(
+        "unit_fr",
+        "string",
+        _("Unité"),
+        _("Unité dans laquelle la quantité est comptée, en français."),
+        "#item+unit+i_fr",
+    ),
+    Column(
+        "organisation_kind",
+        "string",
+        _("Type de producteur"),
+        _(
+            "Qui a produit : independent (makers indépendants), associative_fablab (FabLabs "
+            "associatifs), institutional_fablab (FabLabs institutionnels), sme (PME), "
+            "collective (collectifs)."
+        ),
+        "#org+type+code",
+    ),
+    Column(
+        "quantity",
+        "integer",
+        _("Quantité"),
+        _("Nombre d'articles produits, d'après les seules déclarations validées par un relais."),
+        "#output+num",
+        constraints={"minimum": 1},
+        number_format="#,##0",
+    ),
+    Column(
+        "report_count",
+        "integer",
+        _("Déclarations"),
+        _("Nombre de déclarations validées comptées dans la ligne."),
+        "#indicator+num+reports",
+        constraints={"minimum": 1},
+        number_format="#,##0",
+    ),
+    Column(
+        "maker_count",
+        "integer",
+        _("Makers distincts"),
+        _(
+            "Nombre de makers distincts dans la ligne. Ne s'additionne pas d'une ligne à "
+            "l'autre : un même maker produit souvent plusieurs semaines ou plusieurs articles."
+        ),
+        "#indicator+num+makers",
+        constraints={"minimum": 1},
+        number_format="#,##0",
+    ),
+    Column(
+        "material_cost_eur",
+        "number",
+        _("Coût matière (€)"),
+        _("Coût matière déclaré, en euros, avec un point décimal et deux décimales."),
+        "#value+cost+eur",
+        constraints={"minimum": 0},
+        number_format="#,##0.00",
+    ),
+)
+HEADER = [column.name for column in COLUMNS]
+HXL_TAGS = [column.hxl for column in COLUMNS]
+
+
+def euros_of(cents: int) -> Decimal:
+    """1250 → Decimal("12.50"): exact, never through a float."""
+    return Decimal(int(cents)).scaleb(-2)
+
+
+# --- What the files say, and when it changed -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Edition:
+    """The state of the published totals: enough to name a version of the files."""
+
+    row_count: int
+    updated_at: datetime | None
+    etag: str
+    relays: dict[str, str]  # department code → name of the relay covering it, "" if none
+
+
+def production_edition() -> Edition:
+    """Where the totals stand, in three small queries whatever their number.
+
+    The files change when a total is written or removed (count and latest `computed_at`) and
+    when a department, its relay or a catalogue entry is renamed: all of it is in the ETag.
+    """
+    stamp = ProductionTotal.objects.order_by().aggregate(
+        rows=Count("pk"), latest=Max("computed_at")
+    )
+    departments = [
+        (department.code, department.name, _relay_name(department))
+        for department in departments_with_relay()
+    ]
+    items = list(ItemType.objects.order_by("pk").values_list("pk", "slug", "name_fr", "unit_fr"))
+    fingerprint = repr((FORMAT_VERSION, stamp["rows"], stamp["latest"], departments, items))
+    return Edition(
+        row_count=stamp["rows"],
+        updated_at=stamp["latest"],
+        etag=hashlib.sha256(fingerprint.encode()).hexdigest()[:32],
+        relays={code: relay for code, _name, relay in departments},
+    )
+
+
+def _relay_name(department) -> str:
+    # A department nobody covers has no coverage row: reading it raises, hence the default.
+    coverage = getattr(department, "coverage", None)
+    return coverage.relay.organisation.name if coverage else ""
+
+
+def relay_names() -> dict[str, str]:
+    """Department code → name of the relay covering it ("" when none), in one query."""
+    return {department.code: _relay_name(department) for department in departments_with_relay()}
+
+
+# --- The table --------------------------------------------------------------------------------
+
+
+def production_rows(*, edition: Edition) -> Iterator[tuple]:
+    """One tuple per total, in the order of `COLUMNS`, with Python values (date, int, Decimal).
+
+    Reads the totals in one query (joined to their department and item), in chunks.
+    """
+    rows = selectors.production_totals().values_list(
+        "week_start",
+        "department_id",
+        "department__name",
+        "item_type__slug",
+        "item_type__name_fr",
+        "item_type__unit_fr",
+        "org_kind",
+        "quantity",
+        "report_count",
+        "maker_count",
+        "material_cost_cents",
+    )
+    for monday, code, department, slug, item, unit, kind, *counts, cents in rows.iterator(2000):
+        iso_year, iso_week, _weekday = monday.isocalendar()
+        relay = edition.relays.get(code, "")
+        yield (
+            (monday, iso_year, iso_week, code, department, relay, slug, item, unit, kind)
+            + tuple(counts)
+            + (euros_of(cents),)
+        )
+
+
+class _Line:
+    """A file-like object that hands back what the csv writer writes to it."""
+
+    def write(self, text: str) -> str:
+        return text
+
+
+def _csv_lines(rows: Iterable[tuple], *, hxl: bool) -> Iterator[str]:
+    # CRLF line ends, as RFC 4180 writes CSV. str() writes dates in ISO 8601 and Decimals with
+    # a dot and their two places, which is what the schema declares.
+    writer = csv.writer(_Line(), lineterminator="\r\n")
+    yield writer.writerow(HEADER)
+    if hxl:
+        yield writer.writerow(HXL_TAGS)
+    for row in rows:
+        yield writer.writerow(row)
+
+
+def production_csv(*, edition: Edition) -> Iterator[str]:
+    """The CSV, line by line (UTF-8 once encoded, comma-separated, header row)."""
+    return _csv_lines(production_rows(edition=edition), hxl=False)
+
+
+def production_hxl_csv(*, edition: Edition) -> Iterator[str]:
+    """The same CSV with an HXL hashtag row under the header, for humanitarian tools."""
+    return _csv_lines(production_rows(edition=edition), hxl=True)
+
+
+# --- The Table Schema -------------------------------------------------------------------------
+
+
+def production_schema() -> dict:
+    """The Frictionless Table Schema of the CSV, always in French (a file is not translated).
+
+    The allowed department codes are read from the database: departments are data.
+    """
+    enums = {
+        "department_code": list(Department.objects.order_by("code").values_list("code", flat=True)),
+        "organisation_kind": list(OrganisationKind.values),
+    }
+    with translation.override("fr"):
+        fields = []
+        for column in COLUMNS:
+            constraints = {"required": column.required, **column.constraints}
+            if column.name in enums:
+                constraints["enum"] = enums[column.name]
+            descriptor = {
+                "name": column.name,
+                "type": column.type,
+                "title": str(column.title),
+                "description": str(column.description),
+                "constraints": constraints,
+            }
+            if column.type == "date":
+                descriptor["format"] = "default"  # ISO 8601, YYYY-MM-DD
+            if column.type == "number":
+                descriptor["decimalChar"] = "."
+                descriptor["bareNumber"] = True
+            fields.append(descriptor)
+        return {
+            "$schema": "https://specs.frictionlessdata.io/schemas/table-schema.json",
+            "title": TITLE,
+            "description": SUMMARY,
+            "fields": fields,
+            "primaryKey": PRIMARY_KEY,
+            "missingValues": [""],
+            "licenses": [{"name": LICENCE_ID, "title": LICENCE_NAME, "path": LICENCE_URL}],
+            "sources": [{"title": PUBLISHER}],
+        }
+
+
+# --- The spreadsheet --------------------------------------------------------------------------
+
+
+def production_xlsx(*, edition: Edition) -> bytes:
+    """The same table as an Excel workbook, with a « Lisez-moi » sheet describing it.
+
+    Built once per edition and kept in the cache under its ETag (tens of thousands of rows
+    take seconds to write); a cache that is down only means building it again.
+    """
+    key = f"open-data:production.xlsx:{edition.etag}"
+    try:
+        content = cache.get(key)
+    except Exception:
+        log.warning("cache unavailable; building the open data workbook again", exc_info=True)
+        content = None
+    if content is None:
+        content = _workbook(edition)
+        try:
+            cache.set(key, content, XLSX_CACHE_SECONDS)
+        except Exception:
+            log.warning("cache unavailable; the open data workbook is not kept", exc_info=True)
+    return content
+
+
+def _workbook(edition: Edition) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    # Write-only: rows go straight to the file, memory stays flat however many totals there are.
+    workbook = Workbook(write_only=True)
+    bold = Font(bold=True)
+    with translation.override("fr"):
+        sheet = workbook.create_sheet("Production")
+        sheet.freeze_panes = "A2"
+        for index, column in enumerate(COLUMNS, start=1):
+            # Wide enough for the header; names get more room than numbers.
+            width = max(len(column.name) + 2, 24 if column.type == "string" else 12)
+            sheet.column_dimensions[get_column_letter(index)].width = width
+        header = []
+        for name in HEADER:
+            cell = WriteOnlyCell(sheet, value=name)
+            cell.font = bold
+            header.append(cell)
+        sheet.append(header)
+        # One cell per column, refilled row after row: openpyxl writes a row out as soon as
+        # it is appended, and styling a fresh cell for each of 400 000 values costs seconds.
+        cells = []
+        for column in COLUMNS:
+            cell = WriteOnlyCell(sheet)
+            if column.number_format:
+                cell.number_format = column.number_format
+            cells.append(cell)
+        for row in production_rows(edition=edition):
+            for cell, value in zip(cells, row, strict=True):
+                cell.value = value
+            sheet.append(cells)
+
+        readme = workbook.create_sheet("Lisez-moi")
+        for letter, width in zip("ABCD", (22, 26, 12, 90), strict=True):
+            readme.column_dimensions[letter].width = width
+        wrap = Alignment(wrap_text=True, vertical="top")
+
+        def line(*values, strong=False):
+            cells = []
+            for value in values:
+                cell = WriteOnlyCell(readme, value=value)
+                cell.alignment = wrap
+                if strong:
+                    cell.font = bold
+                cells.append(cell)
+            readme.append(cells)
+
+        updated = edition.updated_at.date().isoformat() if edition.updated_at else "—"
+        line(TITLE, strong=True)
+        line("Contenu", SUMMARY)
+        line("Source", PUBLISHER)
+        line("Licence", f"{LICENCE_NAME} ({LICENCE_URL})")
+        line("Mise à jour", updated)
+        line("Lignes", edition.row_count)
+        line()
+        line("Colonne", "Titre", "Type", "Description", strong=True)
+        for column in COLUMNS:
+            line(column.name, str(column.title), column.type, str(column.description))
+    output = BytesIO()
+    workbook.save(output)
+    return output.getvalue()

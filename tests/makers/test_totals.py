@@ -1,0 +1,735 @@
+"""The production totals are exactly what the validated reports say, however they were reached:
+incremental drains equal a full rebuild, every run is idempotent, concurrent runs agree, and
+the nightly rebuild finds and fixes any drift."""
+
+import datetime
+import io
+import logging
+import os
+import threading
+from collections import defaultdict
+
+import pytest
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from makers import services, totals
+from makers.models import (
+    DirtyBucket,
+    ItemType,
+    Maker,
+    Membership,
+    OrganisationKind,
+    ProductionReport,
+    ProductionTotal,
+)
+from makers.reference import item_catalogue_ensure
+from tests.conftest import require
+from tests.factories import make_maker, make_organisation, make_relay, make_user
+from tests.makers.reports import make_report
+from tilab import roles
+from tilab.celery import app
+
+NOW = timezone.now()
+VALIDATED = ProductionReport.Status.VALIDATED
+
+
+# --- Helpers -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def eager_tasks():
+    """Tasks run in the caller, as in the embedded default, even when the environment names a
+    broker (CI does): these tests check the figures, not the transport."""
+    # The app reads Django's CELERY_* settings under their prefixed names.
+    was = app.conf["CELERY_TASK_ALWAYS_EAGER"]
+    app.conf["CELERY_TASK_ALWAYS_EAGER"] = True
+    yield
+    app.conf["CELERY_TASK_ALWAYS_EAGER"] = was
+
+
+def require_postgresql():
+    # The embedded-default CI step runs on SQLite on purpose (no DATABASE_URL): skip there, and
+    # fail wherever a DATABASE_URL is given but is not PostgreSQL in CI.
+    if connection.vendor != "postgresql" and not os.environ.get("DATABASE_URL"):
+        pytest.skip("needs PostgreSQL (DATABASE_URL); the embedded default is SQLite")
+    require(connection.vendor == "postgresql", "needs PostgreSQL (DATABASE_URL)")
+
+
+def stored_totals() -> dict:
+    """The stored totals, bucket → (quantity, reports, distinct makers, material cost)."""
+    return {
+        (department, item, kind, monday): tuple(int(v) for v in values)
+        for department, item, kind, monday, *values in ProductionTotal.objects.values_list(
+            "department_id", "item_type_id", "org_kind", "week_start", *totals.FIGURES
+        )
+    }
+
+
+def expected_totals() -> dict:
+    """The totals computed in Python from the validated reports, without the code under test."""
+    figures = defaultdict(lambda: [0, 0, set(), 0])
+    for report in ProductionReport.objects.filter(status=VALIDATED).select_related("organisation"):
+        kind = report.organisation.kind if report.organisation else "independent"
+        monday = report.produced_on - datetime.timedelta(days=report.produced_on.weekday())
+        bucket = figures[(report.department_id, report.item_type_id, kind, monday)]
+        bucket[0] += report.quantity
+        bucket[1] += 1
+        bucket[2].add(report.maker_id)
+        bucket[3] += report.material_cost_cents
+    return {key: (q, n, len(makers), cost) for key, (q, n, makers, cost) in figures.items()}
+
+
+def no_drift(drift: dict) -> bool:
+    return drift["changed"] == drift["added"] == drift["removed"] == 0
+
+
+@pytest.fixture
+def loch_staff(reference_data):
+    """Staff of La Fabrique du Loch, which covers Morbihan (56)."""
+    user = make_user(role=roles.RELAY_STAFF, email="mathieu@loch.example.org")
+    make_relay(name="La Fabrique du Loch", departments=["56"], staff=[user])
+    return user
+
+
+@pytest.fixture
+def network(relay_staff, other_relay_staff, loch_staff):
+    """Two makers without a login per department, members of one organisation of each kind
+    (each in another department), and the relay staff who decide in each department."""
+    item_catalogue_ensure()
+    organisations = [
+        make_organisation(name="LabFab de Saint-Malo", kind="associative_fablab", department="35"),
+        make_organisation(name="FabLab de l'UBO", kind="institutional_fablab", department="29"),
+        make_organisation(name="Armor Plasturgie", kind="sme", department="22"),
+        make_organisation(name="Couturières de Vannes", kind="collective", department="56"),
+    ]
+    makers = [
+        make_maker(display_name=f"Maker {code}-{n}", department=code)
+        for code in ("22", "29", "35", "56")
+        for n in (1, 2)
+    ]
+    Membership.objects.bulk_create(
+        [Membership(maker=m, organisation=o) for m in makers for o in organisations]
+    )
+    return {
+        "makers": makers,
+        "organisations": organisations,
+        "items": list(ItemType.objects.order_by("position")),
+        "deciders": {
+            "35": relay_staff,
+            "22": relay_staff,
+            "29": other_relay_staff,
+            "56": loch_staff,
+        },
+    }
+
+
+# --- Incremental equals full, on random histories -------------------------------------------------
+
+# ISO week edges: Sunday/Monday pairs, the first day counted (a Wednesday, whose week starts in
+# 2019), and the turn of 2020 (ISO week 53 of 2020 runs from 28/12/2020 to 03/01/2021).
+EDGE_DAYS = [
+    datetime.date(2020, 1, 1),
+    datetime.date(2020, 3, 15),
+    datetime.date(2020, 3, 16),
+    datetime.date(2020, 5, 10),
+    datetime.date(2020, 5, 11),
+    datetime.date(2020, 12, 27),
+    datetime.date(2020, 12, 28),
+    datetime.date(2020, 12, 31),
+    datetime.date(2021, 1, 1),
+    datetime.date(2021, 1, 3),
+    datetime.date(2021, 1, 4),
+]
+days = st.one_of(
+    st.sampled_from(EDGE_DAYS),
+    st.dates(min_value=datetime.date(2020, 1, 1), max_value=datetime.date(2021, 2, 28)),
+)
+pick = st.integers(min_value=0, max_value=1_000)
+create = st.tuples(
+    st.just("create"),
+    st.integers(min_value=0, max_value=7),  # maker
+    st.none() | st.integers(min_value=0, max_value=3),  # organisation
+    st.integers(min_value=0, max_value=4),  # item
+    days,
+    st.integers(min_value=1, max_value=100_000),  # quantity
+    st.integers(min_value=0, max_value=100_000_000),  # material cost, cents
+    st.sampled_from(["validate", "validate", "validate", None, "reject"]),  # decided at once?
+)
+correction = st.fixed_dictionaries(
+    {},
+    optional={
+        "quantity": st.integers(min_value=1, max_value=100_000),
+        "produced_on": days,
+        "organisation": st.none() | st.integers(min_value=0, max_value=3),
+        "item_type": st.integers(min_value=0, max_value=4),
+    },
+)
+validate = st.tuples(st.just("validate"), st.lists(pick, min_size=1, max_size=3))
+correct = st.tuples(st.just("correct"), pick, correction, st.booleans())
+# Weighted by repetition so that most histories validate, correct and supersede something.
+operations = st.lists(
+    st.one_of(
+        create,
+        create,
+        create,
+        validate,
+        validate,
+        validate,
+        correct,
+        correct,
+        st.tuples(st.just("reject"), pick),
+        st.tuples(st.just("withdraw"), pick),
+        st.tuples(st.just("resubmit"), pick, st.integers(min_value=1, max_value=100_000)),
+    ),
+    min_size=10,
+    max_size=40,
+)
+
+
+def _candidates(*statuses, pending_correction=None):
+    reports = ProductionReport.objects.filter(status__in=statuses).order_by("pk")
+    if pending_correction is False:
+        reports = reports.exclude(corrections__status="submitted")
+    return list(reports.select_related("organisation"))
+
+
+def _chosen(candidates, n):
+    return candidates[n % len(candidates)] if candidates else None
+
+
+def _validate(reports, network, model: dict) -> None:
+    """Validate a batch at once (those of the first report's relay); record what it supersedes."""
+    deciders = network["deciders"]
+    by = deciders[reports[0].department_id]
+    batch = [r for r in reports if deciders[r.department_id] == by]
+    services.production_reports_validate(report_ids=[r.pk for r in batch], by=by, now=NOW)
+    for report in batch:
+        model[report.pk] = "validated"
+        if report.corrects_id and model[report.corrects_id] == "validated":
+            model[report.corrects_id] = "superseded"
+
+
+def _reject(report, network, model: dict) -> None:
+    by = network["deciders"][report.department_id]
+    services.production_report_reject(report=report, by=by, now=NOW, reason="À vérifier")
+    model[report.pk] = "rejected"
+
+
+def _apply(operation, network, model: dict) -> None:
+    """Apply one operation through the services, and what it should do to `model` (report id →
+    expected status); an operation with no report in the right state does nothing."""
+    makers, organisations, items = network["makers"], network["organisations"], network["items"]
+    kind, *args = operation
+    if kind == "create":
+        maker, organisation, item, day, quantity, cost, decision = args
+        report = services.production_report_create(
+            maker=makers[maker],
+            organisation=None if organisation is None else organisations[organisation],
+            item_type=items[item],
+            quantity=quantity,
+            produced_on=day,
+            material_cost_cents=cost,
+            entered_by=None,
+            source=ProductionReport.Source.RELAY,
+            now=NOW,
+        )
+        model[report.pk] = "submitted"
+        if decision == "validate":
+            _validate([report], network, model)
+        elif decision == "reject":
+            _reject(report, network, model)
+    elif kind == "validate":
+        candidates = _candidates("submitted")
+        if candidates:
+            chosen = {_chosen(candidates, n).pk: _chosen(candidates, n) for n in args[0]}
+            _validate(list(chosen.values()), network, model)
+    elif kind == "reject":
+        report = _chosen(_candidates("submitted"), args[0])
+        if report:
+            _reject(report, network, model)
+    elif kind == "withdraw":
+        report = _chosen(_candidates("submitted", "rejected"), args[0])
+        if report:
+            services.production_report_withdraw(report=report, by=None, now=NOW)
+            model[report.pk] = "withdrawn"
+    elif kind == "correct":
+        n, changes, validate_now = args
+        original = _chosen(_candidates("validated", pending_correction=False), n)
+        if not original:
+            return
+        changes = dict(changes)
+        if "organisation" in changes:
+            index = changes["organisation"]
+            changes["organisation"] = None if index is None else organisations[index]
+        if "item_type" in changes:
+            changes["item_type"] = items[changes["item_type"]]
+        fix = services.production_report_correct(
+            report=original,
+            by=network["deciders"][original.department_id],
+            now=NOW,
+            source=ProductionReport.Source.RELAY,
+            **changes,
+        )
+        model[fix.pk] = "submitted"
+        if validate_now:
+            _validate([fix], network, model)
+    elif kind == "resubmit":
+        # Not a rejected correction whose original already has another one pending: the
+        # services let it through to the database, which refuses it (IntegrityError).
+        report = _chosen(
+            [
+                r
+                for r in _candidates("rejected")
+                if not r.corrects_id
+                or not ProductionReport.objects.filter(
+                    corrects_id=r.corrects_id, status="submitted"
+                ).exists()
+            ],
+            args[0],
+        )
+        if report:
+            services.production_report_update(report=report, by=None, now=NOW, quantity=args[1])
+            model[report.pk] = "submitted"
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(history=operations)
+def test_totals_kept_on_commit_equal_a_full_rebuild_and_the_reports_on_any_history(
+    history, network, eager_tasks, django_capture_on_commit_callbacks
+):
+    with transaction.atomic():  # each example starts from the same empty history
+        model = {}
+        for operation in history:
+            # Each operation commits on its own, as a request would, and its drain runs then.
+            with django_capture_on_commit_callbacks(execute=True):
+                _apply(operation, network, model)
+
+        assert dict(ProductionReport.objects.values_list("pk", "status")) == model
+        assert not DirtyBucket.objects.exists()
+        kept = stored_totals()
+        assert kept == expected_totals()
+        assert no_drift(totals.production_totals_rebuild(now=NOW))
+        assert stored_totals() == kept
+        transaction.set_rollback(True)
+
+
+def test_a_validation_across_the_turn_of_the_year_counts_in_iso_week_53(
+    network, eager_tasks, django_capture_on_commit_callbacks
+):
+    maker, visor = network["makers"][4], network["items"][0]  # a maker of Ille-et-Vilaine
+    with django_capture_on_commit_callbacks(execute=True):
+        for day in (datetime.date(2020, 12, 31), datetime.date(2021, 1, 3)):
+            report = services.production_report_create(
+                maker=maker, item_type=visor, quantity=10, produced_on=day, entered_by=None,
+                source="relay", now=NOW, material_cost_cents=100,
+            )  # fmt: skip
+            services.production_report_validate(
+                report=report, by=network["deciders"]["35"], now=NOW
+            )
+    assert stored_totals() == {
+        ("35", visor.pk, "independent", datetime.date(2020, 12, 28)): (20, 2, 1, 200)
+    }
+
+
+# --- Marked in the same transaction ---------------------------------------------------------------
+
+
+def _dirty() -> set:
+    return set(
+        DirtyBucket.objects.values_list("department_id", "item_type_id", "org_kind", "week_start")
+    )
+
+
+def test_a_validation_marks_its_bucket_dirty_in_its_own_transaction_and_queues_one_drain(
+    maker, relay_staff, django_capture_on_commit_callbacks
+):
+    anne = maker.maker
+    reports = [make_report(maker=anne, quantity=n) for n in (5, 7)]
+    visor = ItemType.objects.get(slug="visor").pk
+    with django_capture_on_commit_callbacks() as queued, transaction.atomic():
+        services.production_reports_validate(
+            report_ids=[r.pk for r in reports], by=relay_staff, now=NOW
+        )
+        # Before the commit, the pending work is already on record with the decision.
+        assert _dirty() == {("35", visor, "independent", datetime.date(2020, 3, 30))}
+        assert not ProductionTotal.objects.exists()
+    assert len(queued) == 1  # one drain for the whole batch
+
+
+def test_a_rejection_marks_its_bucket_too(maker, relay_staff, django_capture_on_commit_callbacks):
+    report = make_report(maker=maker.maker, produced_on=datetime.date(2020, 4, 6))
+    with django_capture_on_commit_callbacks() as queued:
+        services.production_report_reject(report=report, by=relay_staff, now=NOW, reason="Doublon")
+    visor = ItemType.objects.get(slug="visor").pk
+    assert _dirty() == {("35", visor, "independent", datetime.date(2020, 4, 6))}
+    assert len(queued) == 1
+
+
+def test_a_correction_marks_the_bucket_it_leaves_and_the_one_it_joins(
+    maker, relay_staff, eager_tasks, django_capture_on_commit_callbacks
+):
+    anne = maker.maker
+    lannion = make_organisation(name="FabLab Lannion", kind="sme", department="22")
+    Membership.objects.create(maker=anne, organisation=lannion)
+    with django_capture_on_commit_callbacks(execute=True):
+        original = make_report(maker=anne, quantity=30, status="validated", decided_by=relay_staff)
+    fix = services.production_report_correct(
+        report=original,
+        by=relay_staff,
+        now=NOW,
+        source="relay",
+        quantity=25,
+        organisation=lannion,
+        produced_on=datetime.date(2020, 4, 7),
+    )
+    visor = ItemType.objects.get(slug="visor").pk
+    with django_capture_on_commit_callbacks() as queued:
+        services.production_report_validate(report=fix, by=relay_staff, now=NOW)
+    assert _dirty() == {
+        ("35", visor, "independent", datetime.date(2020, 3, 30)),
+        ("22", visor, "sme", datetime.date(2020, 4, 6)),
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        for callback in queued:
+            callback()
+    assert stored_totals() == {("22", visor, "sme", datetime.date(2020, 4, 6)): (25, 1, 1, 1250)}
+    original.refresh_from_db()
+    assert original.status == ProductionReport.Status.SUPERSEDED
+
+
+def test_a_rolled_back_validation_leaves_nothing_dirty_and_the_totals_unchanged(
+    maker, relay_staff, eager_tasks, django_capture_on_commit_callbacks
+):
+    anne = maker.maker
+    with django_capture_on_commit_callbacks(execute=True):
+        make_report(maker=anne, quantity=10, status="validated", decided_by=relay_staff)
+    before = stored_totals()
+    report = make_report(maker=anne, quantity=90)
+
+    with (
+        django_capture_on_commit_callbacks(execute=True) as queued,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        services.production_report_validate(report=report, by=relay_staff, now=NOW)
+        raise RuntimeError("the request failed after the decision")
+
+    assert queued == []
+    assert not DirtyBucket.objects.exists()
+    assert stored_totals() == before
+    report.refresh_from_db()
+    assert report.status == "submitted"
+
+
+# --- Idempotent -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def validated_history(network, eager_tasks, django_capture_on_commit_callbacks):
+    """Forty validated reports over a few weeks, kinds and departments, totals drained."""
+    makers, organisations, items = network["makers"], network["organisations"], network["items"]
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(40):
+            organisation = organisations[n % 4] if n % 3 else None
+            report = services.production_report_create(
+                maker=makers[n % 8],
+                organisation=organisation,
+                item_type=items[n % 5],
+                quantity=1 + n,
+                produced_on=datetime.date(2020, 3, 16) + datetime.timedelta(days=3 * n),
+                material_cost_cents=100 * n,
+                entered_by=None,
+                source="relay",
+                now=NOW,
+            )
+            services.production_report_validate(
+                report=report, by=network["deciders"][report.department_id], now=NOW
+            )
+    assert stored_totals() == expected_totals() != {}
+    return network
+
+
+def _all_buckets() -> list:
+    return list(expected_totals())
+
+
+def test_draining_twice_leaves_the_same_rows(validated_history):
+    before = stored_totals()
+    totals.production_buckets_mark_dirty(buckets=_all_buckets(), now=NOW)
+    assert totals.production_totals_drain(now=NOW) == len(before)
+    assert totals.production_totals_drain(now=NOW) == 0
+    assert stored_totals() == before
+    assert not DirtyBucket.objects.exists()
+
+
+def test_recomputing_the_same_buckets_twice_leaves_the_same_rows(validated_history):
+    before = stored_totals()
+    ProductionTotal.objects.all().delete()
+    for _ in range(2):
+        totals.production_totals_recompute(buckets=_all_buckets(), now=NOW)
+        assert stored_totals() == before
+
+
+def test_recomputing_a_bucket_with_nothing_validated_left_removes_its_row(validated_history):
+    department, item, _kind, monday = next(iter(stored_totals()))
+    ProductionReport.objects.filter(
+        department_id=department, item_type_id=item, produced_on__gte=monday,
+        produced_on__lt=monday + datetime.timedelta(days=7),
+    ).update(status="withdrawn")  # fmt: skip
+    week = [b for b in stored_totals() if (b[0], b[1], b[3]) == (department, item, monday)]
+    totals.production_totals_recompute(buckets=week, now=NOW)
+    assert not set(week) & set(stored_totals())
+    assert stored_totals() == expected_totals()
+
+
+def test_rebuilding_twice_finds_no_drift_the_second_time(validated_history):
+    ProductionTotal.objects.all().delete()
+    first = totals.production_totals_rebuild(now=NOW)
+    assert first["added"] == first["buckets"] == len(expected_totals())
+    second = totals.production_totals_rebuild(now=NOW)
+    assert no_drift(second)
+    assert stored_totals() == expected_totals()
+
+
+def test_a_bucket_marked_again_while_a_drain_recomputes_it_keeps_its_mark(
+    validated_history, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A validation committed while a worker recomputes its bucket: the drain must not forget
+    the newer mark, or the new report would stay uncounted until the nightly rebuild."""
+    network = validated_history
+    maker = network["makers"][4]  # Ille-et-Vilaine
+    visor = network["items"][0]
+    late = services.production_report_create(
+        maker=maker, item_type=visor, quantity=500, produced_on=datetime.date(2020, 3, 17),
+        material_cost_cents=0, entered_by=None, source="relay", now=NOW,
+    )  # fmt: skip
+    bucket = ("35", visor.pk, "independent", datetime.date(2020, 3, 16))
+    totals.production_buckets_mark_dirty(buckets=[bucket], now=NOW)
+    recompute = totals.production_totals_recompute
+    seen = []
+
+    def recompute_then_a_validation_lands(*, buckets, now):
+        recompute(buckets=buckets, now=now)
+        seen.append(_dirty())
+        if len(seen) == 1:  # after the drain read the reports, before it forgets its claim
+            services.production_report_validate(
+                report=late, by=network["deciders"]["35"], now=NOW + datetime.timedelta(seconds=1)
+            )
+
+    monkeypatch.setattr(totals, "production_totals_recompute", recompute_then_a_validation_lands)
+    with django_capture_on_commit_callbacks(execute=False):
+        recomputed = totals.production_totals_drain(now=NOW)
+
+    assert seen == [{bucket}, {bucket}]  # claimed, re-marked, so claimed and recomputed again
+    assert recomputed == 2
+    assert not DirtyBucket.objects.exists()
+    assert stored_totals()[bucket][0] >= 500
+    assert stored_totals() == expected_totals()
+
+
+def test_a_drain_takes_its_buckets_in_batches_and_forgets_each_once_done(validated_history):
+    buckets = _all_buckets()
+    ProductionTotal.objects.all().delete()
+    totals.production_buckets_mark_dirty(buckets=buckets, now=NOW)
+    assert totals.production_totals_drain(now=NOW, batch_size=7) == len(buckets)
+    assert stored_totals() == expected_totals()
+
+
+def test_thousands_of_buckets_recompute_and_rebuild_in_one_call(reference_data):
+    # SQLite refuses a WHERE clause nested deeper than 1,000: the work goes in chunks.
+    item_catalogue_ensure()
+    visor = ItemType.objects.get(slug="visor")
+    far = [datetime.date(2030, 1, 7) + datetime.timedelta(weeks=n) for n in range(1_200)]
+    ProductionTotal.objects.bulk_create(
+        ProductionTotal(
+            department_id="29", item_type=visor, org_kind="sme", week_start=monday, quantity=1,
+            report_count=1, maker_count=1, material_cost_cents=0, computed_at=NOW,
+        )
+        for monday in far
+    )  # fmt: skip
+    totals.production_totals_recompute(
+        buckets=[("29", visor.pk, "sme", monday) for monday in far[:600]], now=NOW
+    )
+    assert ProductionTotal.objects.count() == 600
+    drift = totals.production_totals_rebuild(now=NOW)
+    assert drift["removed"] == 600
+    assert not ProductionTotal.objects.exists()
+
+
+# --- The drift detector -----------------------------------------------------------------------
+
+
+def test_the_rebuild_fixes_a_changed_total_and_logs_it(validated_history, caplog):
+    row = ProductionTotal.objects.order_by("pk").first()
+    ProductionTotal.objects.filter(pk=row.pk).update(quantity=row.quantity + 1_000)
+    with caplog.at_level(logging.WARNING, logger="makers.totals"):
+        drift = totals.production_totals_rebuild(now=NOW)
+    assert (drift["changed"], drift["added"], drift["removed"]) == (1, 0, 0)
+    assert stored_totals() == expected_totals()
+    assert "1 changed, 0 missing, 0 extra" in caplog.text
+
+
+def test_the_rebuild_removes_an_extra_total_and_logs_it(validated_history, caplog):
+    ProductionTotal.objects.create(
+        department_id="29", item_type=ItemType.objects.get(slug="gown"), org_kind="sme",
+        week_start=datetime.date(2021, 6, 7), quantity=1, report_count=1, maker_count=1,
+        material_cost_cents=0, computed_at=NOW,
+    )  # fmt: skip
+    with caplog.at_level(logging.WARNING, logger="makers.totals"):
+        drift = totals.production_totals_rebuild(now=NOW)
+    assert (drift["changed"], drift["added"], drift["removed"]) == (0, 0, 1)
+    assert stored_totals() == expected_totals()
+    assert "0 changed, 0 missing, 1 extra" in caplog.text
+
+
+def test_the_rebuild_restores_a_missing_total_and_logs_it(validated_history, caplog):
+    ProductionTotal.objects.filter(pk__in=ProductionTotal.objects.order_by("pk")[:2]).delete()
+    with caplog.at_level(logging.WARNING, logger="makers.totals"):
+        drift = totals.production_totals_rebuild(now=NOW)
+    assert (drift["changed"], drift["added"], drift["removed"]) == (0, 2, 0)
+    assert stored_totals() == expected_totals()
+    assert "0 changed, 2 missing, 0 extra" in caplog.text
+    assert [r.levelname for r in caplog.records if r.name == "makers.totals"] == ["WARNING"]
+
+
+def test_a_rebuild_without_drift_logs_no_warning(validated_history, caplog):
+    with caplog.at_level(logging.INFO, logger="makers.totals"):
+        drift = totals.production_totals_rebuild(now=NOW)
+    assert no_drift(drift)
+    assert [r.levelname for r in caplog.records if r.name == "makers.totals"] == ["INFO"]
+
+
+def test_the_rebuild_command_prints_what_it_checked_and_fixed(validated_history):
+    buckets = len(expected_totals())
+    ProductionTotal.objects.filter(pk=ProductionTotal.objects.order_by("pk").first().pk).delete()
+    out = io.StringIO()
+    call_command("production_totals_rebuild", stdout=out)
+    assert out.getvalue().strip() == (
+        f"{buckets} totaux vérifiés : 0 corrigés, 1 ajoutés, 0 supprimés."
+    )
+    assert stored_totals() == expected_totals()
+
+
+# --- Concurrent runs, on PostgreSQL -------------------------------------------------------------
+
+
+def _bulk_validated_reports(n: int) -> None:
+    """`n` validated reports spread over many buckets, inserted directly (no decision rows)."""
+    staff = make_user(role=roles.RELAY_STAFF)
+    makers = Maker.objects.bulk_create(
+        [Maker(display_name=f"Maker {i}", department_id=code) for i, code in
+         enumerate(["22", "29", "35", "56"] * 5)]
+    )  # fmt: skip
+    organisations = [
+        make_organisation(kind=kind, department=code)
+        for kind, code in zip(
+            [k for k in OrganisationKind.values if k != "independent"],
+            ["35", "29", "22", "56"],
+            strict=True,
+        )
+    ]
+    items = list(ItemType.objects.order_by("pk"))
+    ProductionReport.objects.bulk_create(
+        [
+            ProductionReport(
+                maker=makers[i % len(makers)],
+                organisation=organisations[i % 5] if i % 5 < 4 else None,
+                department_id=(
+                    organisations[i % 5].department_id
+                    if i % 5 < 4
+                    else makers[i % 20].department_id
+                ),
+                item_type=items[(i // 7) % len(items)],
+                quantity=1 + i % 97,
+                produced_on=datetime.date(2020, 3, 1) + datetime.timedelta(days=(i * 13) % 120),
+                material_cost_cents=(i * 37) % 5_000,
+                status=VALIDATED,
+                source="relay",
+                entered_at=NOW,
+                updated_at=NOW,
+                decided_by=staff,
+                decided_at=NOW,
+            )
+            for i in range(n)
+        ],
+        batch_size=1_000,
+    )
+
+
+def _run_at_once(function, threads: int = 8) -> list:
+    """Run `function` in `threads` threads released together, each on its own connection."""
+    start = threading.Barrier(threads)
+    results, errors = [], []
+
+    def run():
+        try:
+            start.wait()
+            results.append(function())
+        except Exception as error:  # reported below, with the thread's error
+            errors.append(error)
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=run) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+    assert not any(w.is_alive() for w in workers), "a run is stuck (deadlock?)"
+    assert errors == []
+    return results
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_eight_drains_at_once_share_the_work_without_error_and_agree_with_a_rebuild(
+    reference_data, monkeypatch
+):
+    require_postgresql()
+    item_catalogue_ensure()
+    _bulk_validated_reports(5_000)
+    buckets = _all_buckets()
+    assert len(buckets) > 300
+    # The drain messages are lost: the eight runs below find all the work left to do.
+    monkeypatch.setattr(totals, "_enqueue_drain", lambda: None)
+    totals.production_buckets_mark_dirty(buckets=buckets, now=NOW)
+
+    done = _run_at_once(lambda: totals.production_totals_drain(now=NOW, batch_size=10))
+
+    # SKIP LOCKED: each bucket was claimed by exactly one of the runs.
+    assert sum(done) == len(buckets)
+    assert sum(1 for n in done if n) > 1, f"one run did everything: {done}"
+    assert not DirtyBucket.objects.exists()
+    assert stored_totals() == expected_totals()
+    assert no_drift(totals.production_totals_rebuild(now=NOW))
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_eight_rebuilds_at_once_end_with_the_right_totals(reference_data):
+    require_postgresql()
+    item_catalogue_ensure()
+    _bulk_validated_reports(5_000)
+    totals.production_totals_rebuild(now=NOW)
+    # Some drift for all of them to fix at once: a changed, a missing and an extra row.
+    first, second = ProductionTotal.objects.order_by("pk")[:2]
+    ProductionTotal.objects.filter(pk=first.pk).update(quantity=0)
+    ProductionTotal.objects.filter(pk=second.pk).delete()
+    ProductionTotal.objects.create(
+        department_id="29", item_type_id=first.item_type_id, org_kind="sme",
+        week_start=datetime.date(2021, 6, 7), quantity=1, report_count=1, maker_count=1,
+        material_cost_cents=0, computed_at=NOW,
+    )  # fmt: skip
+
+    _run_at_once(lambda: totals.production_totals_rebuild(now=NOW))
+
+    assert stored_totals() == expected_totals()
+    assert no_drift(totals.production_totals_rebuild(now=NOW))
