@@ -125,7 +125,8 @@ def _filtered(*, user: User, filters: dict) -> tuple[QuerySet[ProductionReport],
     filterset = ExportFilter(filters, user=user)
     if not filterset.is_valid():
         problems = [
-            f"{filterset.form.fields[name].label} : {' '.join(errors)}"
+            _("%(field)s : %(errors)s")
+            % {"field": filterset.form.fields[name].label, "errors": " ".join(errors)}
             if name in filterset.form.fields
             else " ".join(errors)
             for name, errors in filterset.form.errors.items()

@@ -97,8 +97,8 @@ def loch_staff(reference_data):
 
 @pytest.fixture
 def network(relay_staff, other_relay_staff, loch_staff):
-    """Two makers without a login per department, members of one organisation of each kind
-    (each in another department), and the relay staff who decide in each department."""
+    """Two makers without a login per department, all members of four organisations, one of
+    each kind and each in another department, and the relay staff deciding in each one."""
     item_catalogue_ensure()
     organisations = [
         make_organisation(name="LabFab de Saint-Malo", kind="associative_fablab", department="35"),
