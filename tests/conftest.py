@@ -36,6 +36,27 @@ def _fresh_cache_and_fast_hashing(settings):
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _tasks_in_process(request):
+    """Tasks run in the test's process, as in the embedded default, even when the environment
+    names a broker (CI does): a test about figures checks figures, not transport. Tests about
+    the queue itself are marked `worker` and go through the real broker. Whatever a test
+    changes in the Celery configuration (a dead broker, say) is undone after it."""
+    from tilab.celery import app
+
+    # Overrides live in the first layer of the app's configuration, above Django's settings
+    # (which the app reads under their CELERY_ names).
+    changes = app.conf.changes
+    saved = dict(changes)
+    if request.node.get_closest_marker("worker"):
+        changes.pop("CELERY_TASK_ALWAYS_EAGER", None)
+    else:
+        app.conf["CELERY_TASK_ALWAYS_EAGER"] = True
+    yield
+    changes.clear()
+    changes.update(saved)
+
+
 @pytest.fixture
 def reference_data(db):
     """Departments and role groups, restored if a transactional test flushed them."""

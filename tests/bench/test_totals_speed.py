@@ -222,6 +222,10 @@ def test_a_full_recompute_of_1m_reports_is_within_125_percent_of_a_raw_group_by(
 
 
 def test_one_day_of_validations_drains_in_a_twentieth_of_a_full_recompute(bench_db):
+    # Known gap (measured 1/6 to 1/7 here): a drain recomputes whole ISO-week buckets from their
+    # reports, and with seed_demo's eleven weeks one week holds a ninth of the reports, whatever
+    # the SQL. Meeting 1/20 needs work proportional to the changes (e.g. a table of each maker's
+    # share of each bucket), a schema change outside makers/totals.py. The bound stays strict.
     built = generate(staff=bench_db, reports=REPORTS, makers=MAKERS, prefix="Maker n°")
     # The day's batch, entered after everything else and waiting for the relay.
     generate(

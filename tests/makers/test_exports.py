@@ -62,6 +62,7 @@ def broker_down(settings, monkeypatch):
     # Celery prefers the environment variable to the setting: CI sets one.
     monkeypatch.setenv("CELERY_BROKER_URL", dead)
     settings.CELERY_TASK_ALWAYS_EAGER = False
+    app.conf["CELERY_TASK_ALWAYS_EAGER"] = False  # tests/conftest.py restores it afterwards
     # Celery keeps one connection pool per process: build fresh ones on the dead broker, and
     # give the previous ones back afterwards.
     monkeypatch.setattr(app, "_pool", None)
@@ -478,7 +479,7 @@ def test_with_the_broker_down_the_request_answers_quickly_and_the_owner_restarts
     assert "every 3s" not in page  # nothing will happen until it is restarted
 
     # The broker is back (here: tasks run in-process again); its owner restarts it.
-    settings.CELERY_TASK_ALWAYS_EAGER = True
+    app.conf["CELERY_TASK_ALWAYS_EAGER"] = True
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"/exports/{export.pk}/relancer/")
     export.refresh_from_db()
