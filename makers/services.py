@@ -208,6 +208,8 @@ def production_report_update(
         report.department_id = (report.organisation or report.maker).department_id
         report.updated_at = now
         if report.status == report.Status.REJECTED:
+            if report.corrects_id:
+                _check_still_correctable(original_id=report.corrects_id, correction=report)
             decision_record(
                 actor=by,
                 subject=report,
@@ -311,6 +313,17 @@ def _decide(
                     _("La déclaration n° %(id)s est déjà %(status)s.")
                     % {"id": report.pk, "status": report.get_status_display()}
                 )
+            if to_state == report.Status.VALIDATED and report.corrects_id:
+                # A correction counts instead of its original: never beside another one.
+                original = ProductionReport.objects.get(pk=report.corrects_id)
+                if original.status != original.Status.VALIDATED:
+                    raise ReportAlreadyDecided(
+                        _(
+                            "La déclaration n° %(id)s corrige la n° %(original)s, qui n'est "
+                            "plus validée : refusez-la."
+                        )
+                        % {"id": report.pk, "original": original.pk}
+                    )
         touched = []
         for report in reports:
             touched.append(totals.bucket_of(report))
@@ -353,6 +366,23 @@ def _decide(
         # Same transaction: the totals learn of the change exactly when it commits.
         totals.production_buckets_mark_dirty(buckets=touched, now=now)
         return reports
+
+
+def _check_still_correctable(*, original_id: int, correction: ProductionReport) -> None:
+    """A rejected correction may be resubmitted only while its original still counts and no
+    other correction of it waits for the relay."""
+    original = ProductionReport.objects.select_for_update().get(pk=original_id)
+    if original.status != original.Status.VALIDATED:
+        raise CorrectionRefused(
+            _("La déclaration corrigée n'est plus validée : cette correction est sans objet.")
+        )
+    waiting = original.corrections.filter(status=ProductionReport.Status.SUBMITTED).exclude(
+        pk=correction.pk
+    )
+    if waiting.exists():
+        raise CorrectionRefused(
+            _("Une correction de cette déclaration attend déjà la décision du relais.")
+        )
 
 
 def _supersede(

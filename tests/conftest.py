@@ -46,6 +46,7 @@ def _tasks_in_process(request):
 
     # Overrides live in the first layer of the app's configuration, above Django's settings
     # (which the app reads under their CELERY_ names).
+    app.conf["CELERY_TASK_ALWAYS_EAGER"]  # finalise the configuration before looking in
     changes = app.conf.changes
     saved = dict(changes)
     if request.node.get_closest_marker("worker"):

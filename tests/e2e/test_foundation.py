@@ -54,7 +54,14 @@ def test_role_pages_have_no_serious_accessibility_violation(desktop, demo):
     desktop.get_by_label("Courriel").fill("relais.rennes@demo.tilab.test")
     desktop.get_by_label("Mot de passe :").fill("demo-tilab-2020")
     desktop.get_by_role("button", name="Connexion").click()
-    for path in ("/validation/", "/dashboard/", "/accounts/tokens/"):
+    for path in (
+        "/validation/",
+        "/validation/saisie/",
+        "/validation/import/",
+        "/dashboard/",
+        "/exports/",
+        "/accounts/tokens/",
+    ):
         desktop.goto(path)
         assert_accessible(desktop)
 

@@ -259,3 +259,40 @@ def test_a_failed_entry_leaves_no_new_maker_behind(relay_staff):
             produced_on=datetime.date(2020, 3, 17),
         )
     assert not Maker.objects.filter(display_name="Erwan Morvan").exists()
+
+
+def test_a_rejected_correction_is_not_resubmitted_beside_another_one(maker, relay_staff):
+    original = make_report(maker=maker.maker, status="validated", decided_by=relay_staff)
+    first = services.production_report_correct(
+        report=original, by=maker, now=NOW, source="maker", quantity=26
+    )
+    services.production_report_reject(report=first, by=relay_staff, now=NOW, reason="Non")
+    second = services.production_report_correct(
+        report=original, by=maker, now=NOW, source="maker", quantity=27
+    )
+    with pytest.raises(services.CorrectionRefused, match="attend déjà"):
+        services.production_report_update(report=first, by=maker, now=NOW, quantity=25)
+
+    services.production_report_validate(report=second, by=relay_staff, now=NOW)
+    # The original no longer counts: the old correction has nothing left to correct.
+    with pytest.raises(services.CorrectionRefused, match="plus validée"):
+        services.production_report_update(report=first, by=maker, now=NOW, quantity=25)
+    first.refresh_from_db()
+    assert first.status == "rejected"
+
+
+def test_a_correction_of_a_report_superseded_meanwhile_cannot_be_validated(maker, relay_staff):
+    original = make_report(maker=maker.maker, status="validated", decided_by=relay_staff)
+    first = services.production_report_correct(
+        report=original, by=maker, now=NOW, source="maker", quantity=26
+    )
+    # Forced past the services, as a concurrent path might: two corrections waiting.
+    ProductionReport.objects.filter(pk=first.pk).update(status="withdrawn")
+    second = services.production_report_correct(
+        report=original, by=maker, now=NOW, source="maker", quantity=27
+    )
+    services.production_report_validate(report=second, by=relay_staff, now=NOW)
+    ProductionReport.objects.filter(pk=first.pk).update(status="submitted")
+    with pytest.raises(services.ReportAlreadyDecided, match="plus validée"):
+        services.production_report_validate(report=first, by=relay_staff, now=NOW)
+    assert ProductionReport.objects.filter(status="validated").count() == 1
