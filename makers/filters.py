@@ -1,4 +1,4 @@
-"""Filters on production reports, shared by the validation queue and the API."""
+"""Filters on production reports and totals, shared by the pages, the API and the exports."""
 
 import datetime
 
@@ -13,19 +13,32 @@ from tilab.models import Department
 from .models import ItemType, Maker, OrganisationKind, ProductionReport, ProductionTotal
 
 
-class ProductionReportFilter(django_filters.FilterSet):
-    department = django_filters.ModelChoiceFilter(
+DATE_PICKER = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+
+
+def department_filter():
+    """A department given by its INSEE code, as every page and API filter takes it."""
+    return django_filters.ModelChoiceFilter(
         queryset=Department.objects.order_by("code"),
         to_field_name="code",
         label=_("Département"),
         empty_label=_("Tous"),
     )
-    item_type = django_filters.ModelChoiceFilter(
+
+
+def item_type_filter():
+    """An item of the catalogue given by its slug."""
+    return django_filters.ModelChoiceFilter(
         queryset=ItemType.objects.order_by("position", "slug"),
         to_field_name="slug",
         label=_("Article"),
         empty_label=_("Tous"),
     )
+
+
+class ProductionReportFilter(django_filters.FilterSet):
+    department = department_filter()
+    item_type = item_type_filter()
     status = django_filters.ChoiceFilter(
         choices=ProductionReport.Status.choices, label=_("Statut"), empty_label=_("Tous")
     )
@@ -42,13 +55,13 @@ class ProductionReportFilter(django_filters.FilterSet):
         field_name="produced_on",
         lookup_expr="gte",
         label=_("Produit à partir du"),
-        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+        widget=DATE_PICKER,
     )
     produced_before = django_filters.DateFilter(
         field_name="produced_on",
         lookup_expr="lte",
         label=_("Produit jusqu'au"),
-        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+        widget=DATE_PICKER,
     )
     suspected_duplicate = django_filters.BooleanFilter(
         label=_("Doublon possible"),
@@ -74,26 +87,16 @@ class ProductionTotalFilter(django_filters.FilterSet):
         field_name="week_start",
         method="filter_period_start",
         label=_("Du"),
-        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+        widget=DATE_PICKER,
     )
     period_end = django_filters.DateFilter(
         field_name="week_start",
         lookup_expr="lte",
         label=_("Au"),
-        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+        widget=DATE_PICKER,
     )
-    department = django_filters.ModelChoiceFilter(
-        queryset=Department.objects.order_by("code"),
-        to_field_name="code",
-        label=_("Département"),
-        empty_label=_("Tous"),
-    )
-    item_type = django_filters.ModelChoiceFilter(
-        queryset=ItemType.objects.order_by("position", "slug"),
-        to_field_name="slug",
-        label=_("Article"),
-        empty_label=_("Tous"),
-    )
+    department = department_filter()
+    item_type = item_type_filter()
     org_kind = django_filters.ChoiceFilter(
         choices=OrganisationKind.choices, label=_("Producteurs"), empty_label=_("Tous")
     )
