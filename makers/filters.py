@@ -12,7 +12,6 @@ from tilab.models import Department
 
 from .models import ItemType, Maker, OrganisationKind, ProductionReport, ProductionTotal
 
-
 DATE_PICKER = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 
