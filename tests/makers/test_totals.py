@@ -274,20 +274,19 @@ def _apply(operation, network, model: dict) -> None:
         if validate_now:
             _validate([fix], network, model)
     elif kind == "resubmit":
-        # Not a rejected correction whose original already has another one pending: the
-        # services let it through to the database, which refuses it (IntegrityError).
-        report = _chosen(
-            [
-                r
-                for r in _candidates("rejected")
-                if not r.corrects_id
-                or not ProductionReport.objects.filter(
-                    corrects_id=r.corrects_id, status="submitted"
-                ).exists()
-            ],
-            args[0],
+        report = _chosen(_candidates("rejected"), args[0])
+        if report is None:
+            return
+        original = report.corrects
+        stale = original is not None and (
+            original.status != "validated"
+            or original.corrections.filter(status="submitted").exists()
         )
-        if report:
+        if stale:
+            # A correction with nothing left to correct, or beside a waiting one: refused.
+            with pytest.raises(services.CorrectionRefused):
+                services.production_report_update(report=report, by=None, now=NOW, quantity=args[1])
+        else:
             services.production_report_update(report=report, by=None, now=NOW, quantity=args[1])
             model[report.pk] = "submitted"
 
