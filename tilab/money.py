@@ -1,13 +1,21 @@
 """Money and numbers as people type them ("1 234,50 €") and as the platform keeps them (cents)."""
 
+import math
 import re
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from typing import TypeVar
 
 from django.utils.translation import gettext as _
 
 # Spaces people and spreadsheets put between thousands: plain, no-break, narrow no-break, thin.
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009']+")
 _DOT_THOUSANDS = re.compile(r"^-?\d{1,3}(\.\d{3})+$")
+
+
+K = TypeVar("K")
+Number = int | Decimal | Fraction
 
 
 class NumberInvalid(ValueError):
@@ -79,3 +87,41 @@ def format_euros(cents: int, *, language: str = "fr") -> str:
     if language.startswith("en"):
         return f"{sign}€{group_thousands(euros, ',')}.{rest:02d}"
     return f"{sign}{group_thousands(euros)},{rest:02d}\u00a0€"
+
+
+class SplitImpossible(ValueError):
+    """The amounts given cannot be split (negative total, negative or all-zero weights)."""
+
+
+def split_largest_remainder(total_cents: int, weights: Mapping[K, Number]) -> dict[K, int]:
+    """Split `total_cents` between the keys in proportion to their weights, to the cent.
+
+    Largest remainder method: each key first gets the whole cents of its exact share, then
+    the cents left over go one each to the keys with the largest fractional parts. The shares
+    always add up to the total, and each is within one cent of its exact value. Exact rational
+    arithmetic throughout: no float ever touches money.
+
+    Ties are broken by a stable rule that never depends on the order the keys were given in:
+    larger fractional part first, then larger weight, then the smaller key in sorted order
+    (keys are identifiers such as relay or payee ids, so the rule is reproducible).
+    """
+    if total_cents < 0:
+        raise SplitImpossible(_("Le montant à répartir ne peut pas être négatif."))
+    exact_weights = {key: Fraction(weight) for key, weight in weights.items()}
+    if any(weight < 0 for weight in exact_weights.values()):
+        raise SplitImpossible(_("Une part ne peut pas être négative."))
+    weight_sum = sum(exact_weights.values(), Fraction(0))
+    if weight_sum == 0:
+        if total_cents == 0:
+            return dict.fromkeys(exact_weights, 0)
+        raise SplitImpossible(_("Rien sur quoi répartir : toutes les parts sont nulles."))
+    exact = {key: total_cents * weight / weight_sum for key, weight in exact_weights.items()}
+    shares = {key: math.floor(value) for key, value in exact.items()}
+    left_over = total_cents - sum(shares.values())
+    order = sorted(
+        exact,
+        key=lambda key: (-(exact[key] - shares[key]), -exact_weights[key], key),
+    )
+    for key in order[:left_over]:
+        shares[key] += 1
+    return shares

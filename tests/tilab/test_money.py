@@ -1,13 +1,19 @@
-"""Amounts and counts as people type them, and as French readers expect to read them."""
+"""Amounts and counts as people type them, as French readers read them, and split to the cent."""
+
+from fractions import Fraction
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tilab.money import (
     NumberInvalid,
+    SplitImpossible,
     format_euros,
     group_thousands,
     parse_euros,
     parse_whole_number,
+    split_largest_remainder,
 )
 
 
@@ -54,3 +60,75 @@ def test_amounts_and_counts_are_written_the_french_way_or_the_english_way():
     assert format_euros(123450) == "1\u202f234,50\u00a0€"
     assert format_euros(5) == "0,05\u00a0€"
     assert format_euros(123450, language="en") == "€1,234.50"
+
+
+# --- Splitting an amount to the cent -------------------------------------------------------------
+
+weights_by_key = st.dictionaries(
+    keys=st.integers(min_value=1, max_value=10_000),
+    values=st.integers(min_value=0, max_value=10**9),
+    min_size=1,
+    max_size=60,
+).filter(lambda weights: sum(weights.values()) > 0)
+totals = st.integers(min_value=0, max_value=10**12)  # up to ten billion euros, in cents
+
+
+def test_the_2020_grant_splits_50_25_25():
+    shares = split_largest_remainder(
+        3_000_000, {"LabFab de Rennes": 50, "La Fabrique du Loch": 25, "ENSTA Bretagne": 25}
+    )
+    assert shares == {
+        "LabFab de Rennes": 1_500_000,
+        "La Fabrique du Loch": 750_000,
+        "ENSTA Bretagne": 750_000,
+    }
+
+
+def test_a_cent_that_cannot_be_shared_evenly_goes_by_the_documented_rule():
+    # Equal fractional parts and equal weights: the smaller key gets the extra cent.
+    assert split_largest_remainder(100, {3: 1, 1: 1, 2: 1}) == {1: 34, 2: 33, 3: 33}
+    # Equal fractional parts, different weights: the larger weight gets it.
+    assert split_largest_remainder(1, {1: 1, 2: 3}) == {1: 0, 2: 1}
+
+
+@settings(max_examples=3000, deadline=None)
+@given(total=totals, weights=weights_by_key)
+def test_shares_add_up_to_the_total_and_each_is_within_a_cent_of_its_exact_value(total, weights):
+    shares = split_largest_remainder(total, weights)
+    assert set(shares) == set(weights)
+    assert sum(shares.values()) == total
+    weight_sum = sum(weights.values())
+    for key, share in shares.items():
+        exact = Fraction(total * weights[key], weight_sum)
+        assert abs(share - exact) < 1
+        assert share >= 0
+
+
+@settings(max_examples=1000, deadline=None)
+@given(total=totals, weights=weights_by_key, data=st.data())
+def test_the_split_never_depends_on_the_order_the_keys_come_in(total, weights, data):
+    shuffled = data.draw(st.permutations(list(weights.items())))
+    assert split_largest_remainder(total, dict(shuffled)) == split_largest_remainder(total, weights)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(total=totals, weights=weights_by_key)
+def test_a_larger_weight_never_gets_less(total, weights):
+    shares = split_largest_remainder(total, weights)
+    for a in weights:
+        for b in weights:
+            if weights[a] > weights[b]:
+                assert shares[a] >= shares[b]
+
+
+@pytest.mark.parametrize(
+    ("total", "weights"),
+    [(-1, {1: 1}), (100, {1: -1, 2: 2}), (100, {1: 0, 2: 0})],
+)
+def test_impossible_splits_are_refused_with_a_reason(total, weights):
+    with pytest.raises(SplitImpossible):
+        split_largest_remainder(total, weights)
+
+
+def test_nothing_to_split_gives_zero_to_everyone():
+    assert split_largest_remainder(0, {1: 0, 2: 0}) == {1: 0, 2: 0}
