@@ -211,6 +211,26 @@ def retryable(now: datetime) -> Q:
     )
 
 
+def production_exports_requeue(*, now: datetime, limit: int = 100) -> int:
+    """Hand again to the broker the exports no worker took up: never queued (the broker was
+    down), waiting longer than RETRY_AFTER (a lost message), or "running" with no worker left.
+    Failed exports wait for their owner, who sees the reason. Returns how many were queued.
+
+    Run by beat; safe to run twice or while the first message is still in a queue: the build
+    claims an export once.
+    """
+    lost = (
+        ProductionExport.objects.filter(retryable(now))
+        .exclude(status=ProductionExport.Status.FAILED)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    ids = list(lost)
+    for export_id in ids:
+        _enqueue(export_id=export_id, now=now)
+    return len(ids)
+
+
 def production_export_retry(*, export_id: int, by: User, now: datetime) -> ProductionExport:
     """Start again an export of `by` that failed or that no worker took up.
 

@@ -22,3 +22,10 @@ def production_totals_rebuild() -> dict:
 def production_export_build(*, export_id: int) -> bool:
     """Build the file of a pending export. Safe to run twice: the second run does nothing."""
     return exports.production_export_build(export_id=export_id, now=timezone.now())
+
+
+@shared_task(name="makers.production_exports_requeue")
+def production_exports_requeue() -> int:
+    """Queue again the exports a lost message or a dead broker left waiting. Safe to run
+    twice: each export is built once."""
+    return exports.production_exports_requeue(now=timezone.now())

@@ -272,6 +272,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "makers.production_totals_drain",
         "schedule": timedelta(minutes=1),
     },
+    # Staff exports a lost message or a dead broker left waiting are queued again.
+    "production-exports-requeue": {
+        "task": "makers.production_exports_requeue",
+        "schedule": timedelta(minutes=2),
+    },
     # Rebuilds every total from the reports at night and logs any drift it fixes.
     "production-totals-rebuild": {
         "task": "makers.production_totals_rebuild",

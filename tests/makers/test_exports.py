@@ -492,6 +492,24 @@ def test_with_the_broker_down_the_request_answers_quickly_and_the_owner_restarts
     }
 
 
+def test_beat_queues_again_the_exports_the_broker_lost_and_leaves_failed_ones_to_their_owner(
+    production, relay_staff, monkeypatch, broker_down, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(exports, "IMMEDIATE_MAX_ROWS", 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        lost = request_export(relay_staff, now=timezone.now())
+        failed = request_export(relay_staff, now=timezone.now())
+    ProductionExport.objects.filter(pk=failed.pk).update(status="failed", error="disque plein")
+    assert ProductionExport.objects.get(pk=lost.pk).status == "pending"
+
+    # The broker is back (tasks in-process again); beat's next run picks the lost one up.
+    app.conf["CELERY_TASK_ALWAYS_EAGER"] = True
+    assert tasks.production_exports_requeue() == 1
+    assert ProductionExport.objects.get(pk=lost.pk).status == "ready"
+    assert ProductionExport.objects.get(pk=failed.pk).status == "failed"
+    assert tasks.production_exports_requeue() == 0  # nothing left to do, nothing built twice
+
+
 # --- Constant query count -----------------------------------------------------------------------
 
 
