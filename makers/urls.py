@@ -13,6 +13,7 @@ urlpatterns = [
     path("validation/", views.validation_queue, name="validation_queue"),
     path("validation/decider/", views.validation_decide, name="validation_decide"),
     path("validation/saisie/", views.report_enter_for, name="report_enter_for"),
+    path("validation/declarations/<int:pk>/", views.report_correct_for, name="report_correct_for"),
     path("validation/import/", import_views.import_upload, name="import_upload"),
     path("validation/import/<int:pk>/", import_views.import_preview, name="import_preview"),
     path("chiffres/", views.figures, name="figures"),

@@ -267,6 +267,57 @@ def validation_decide(request):
 @login_required
 @permission_required("makers.enter_reports", raise_exception=True)
 @require_http_methods(["GET", "POST"])
+def report_correct_for(request, pk):
+    """Relay staff fix a report of their departments while it waits for a decision (a typo
+    found on the phone with the maker); a decided report is only shown."""
+    report = get_object_or_404(
+        selectors.validation_queue_of(request.user).filter(
+            department__in=selectors.departments_covered_by(request.user)
+        ),
+        pk=pk,
+    )
+    now = timezone.now()
+    editable = report.status == report.Status.SUBMITTED
+    form = _report_form(
+        request,
+        report.maker,
+        now,
+        initial={
+            "item_type": report.item_type,
+            "quantity": report.quantity,
+            "produced_on": report.produced_on,
+            "material_cost_cents": report.material_cost_cents,
+            "recipient": report.recipient,
+            "organisation": report.organisation,
+        },
+    )
+    if request.method == "POST" and editable and form.is_valid():
+        try:
+            services.production_report_update(
+                report=report, by=request.user, now=now, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        except (services.ReportNotEditable, services.CorrectionRefused) as error:
+            messages.error(request, str(error))
+            return redirect("makers:validation_queue")
+        else:
+            messages.success(
+                request,
+                _("Déclaration n° %(id)s modifiée : elle attend toujours une décision.")
+                % {"id": report.pk},
+            )
+            return redirect("makers:validation_queue")
+    return render(
+        request,
+        "makers/report_correct_for.html",
+        {"report": report, "form": form, "editable": editable},
+    )
+
+
+@login_required
+@permission_required("makers.enter_reports", raise_exception=True)
+@require_http_methods(["GET", "POST"])
 def report_enter_for(request):
     """Relay staff enter a report for a maker, who may have no account."""
     now = timezone.now()

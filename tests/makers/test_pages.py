@@ -383,3 +383,46 @@ def test_pages_use_the_same_number_of_queries_for_1_10_and_50_reports(
             made += 1
         counts.append(_queries(client, url))
     assert counts[0] == counts[1] == counts[2], counts
+
+
+def test_a_relay_fixes_a_waiting_report_of_its_departments_before_deciding(
+    client, relay_staff, other_relay_staff, reports_in_three_departments, visor
+):
+    report = reports_in_three_departments["22"]
+    client.force_login(relay_staff)
+    assert (
+        f'href="/validation/declarations/{report.pk}/"'
+        in client.get("/validation/").content.decode()
+    )
+    response = client.post(f"/validation/declarations/{report.pk}/", _log(visor.pk, quantity="41"))
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert (report.quantity, report.status) == (41, "submitted")
+
+    client.force_login(other_relay_staff)
+    assert client.get(f"/validation/declarations/{report.pk}/").status_code == 404
+    foreign = reports_in_three_departments["29"]
+    client.force_login(relay_staff)
+    assert client.post(f"/validation/declarations/{foreign.pk}/", _log(visor.pk)).status_code == 404
+
+
+def test_a_decided_report_is_shown_to_the_relay_but_not_changed(
+    client, relay_staff, reports_in_three_departments, visor
+):
+    report = reports_in_three_departments["35"]
+    client.force_login(relay_staff)
+    client.post("/validation/decider/", {"validate_one": report.pk})
+    page = client.get(f"/validation/declarations/{report.pk}/").content.decode()
+    assert "ne peut plus être modifiée" in page
+    client.post(f"/validation/declarations/{report.pk}/", _log(visor.pk, quantity="99"))
+    report.refresh_from_db()
+    assert (report.quantity, report.status) == (24, "validated")
+
+
+@pytest.mark.parametrize("role", ["maker", "auditor", "region_staff"])
+def test_only_relay_staff_fix_reports_from_the_queue(
+    client, request, role, reports_in_three_departments
+):
+    report = reports_in_three_departments["35"]
+    client.force_login(request.getfixturevalue(role))
+    assert client.get(f"/validation/declarations/{report.pk}/").status_code == 403
