@@ -399,20 +399,6 @@ SEES_EVERY_MAKER = {roles.REGION_STAFF, roles.AUDITOR}
 SEES_STAFF_FIELDS = {roles.RELAY_STAFF, roles.REGION_STAFF, roles.AUDITOR}
 
 
-def _makers_visible_to(user):
-    """Public makers for everyone; one's own profile; every maker of the departments one's
-    relay covers; all of them for Région staff and auditors."""
-    user_roles = roles.roles_of(user)
-    if user_roles & SEES_EVERY_MAKER:
-        return Maker.objects.all()
-    seen = Q(is_public=True)
-    if user.is_authenticated:
-        seen |= Q(user=user)
-    if roles.RELAY_STAFF in user_roles:
-        seen |= Q(department__in=selectors.departments_covered_by(user))
-    return Maker.objects.filter(seen)
-
-
 class MakerFilter(django_filters.FilterSet):
     department = django_filters.ModelChoiceFilter(
         queryset=Department.objects.order_by("code"),
@@ -478,7 +464,7 @@ class MakerViewSet(
     lookup_value_regex = r"[0-9]+"
 
     def get_queryset(self):
-        return _makers_visible_to(self.request.user)
+        return selectors.makers_visible_to(self.request.user)
 
     def _sees_staff_fields(self) -> bool:
         return bool(roles.roles_of(self.request.user) & SEES_STAFF_FIELDS)

@@ -150,6 +150,20 @@ def organisations_of(maker: Maker | None):
     return Organisation.objects.filter(memberships__maker=maker).order_by("name")
 
 
+def makers_visible_to(user) -> QuerySet[Maker]:
+    """Public makers for everyone; one's own profile; every maker of the departments one's
+    relay covers; all of them for Région staff and auditors. Anything else answers 404."""
+    user_roles = roles.roles_of(user)
+    if user_roles & {roles.REGION_STAFF, roles.AUDITOR}:
+        return Maker.objects.all()
+    seen = Q(is_public=True)
+    if user.is_authenticated:
+        seen |= Q(user=user)
+    if roles.RELAY_STAFF in user_roles:
+        seen |= Q(department__in=departments_covered_by(user))
+    return Maker.objects.filter(seen)
+
+
 def makers_decided_by(user) -> QuerySet[Maker]:
     """Makers of the departments a relay covers, for entering reports on their behalf."""
     return (
