@@ -37,6 +37,11 @@ def _report_form(request, maker, now, **kwargs):
     )
 
 
+def _as_initial(report: ProductionReport) -> dict:
+    """A report's editable fields, to fill the form that changes or corrects it."""
+    return {field: getattr(report, field) for field in services.EDITABLE_FIELDS}
+
+
 @login_required
 @permission_required("makers.access_maker_space", raise_exception=True)
 @require_http_methods(["GET", "POST"])
@@ -117,15 +122,7 @@ def report_edit(request, pk):
     now = timezone.now()
     editable = report.status in (report.Status.SUBMITTED, report.Status.REJECTED)
     correctable = report.status == report.Status.VALIDATED
-    initial = {
-        "item_type": report.item_type,
-        "quantity": report.quantity,
-        "produced_on": report.produced_on,
-        "material_cost_cents": report.material_cost_cents,
-        "recipient": report.recipient,
-        "organisation": report.organisation,
-    }
-    form = _report_form(request, report.maker, now, initial=initial)
+    form = _report_form(request, report.maker, now, initial=_as_initial(report))
     if request.method == "POST" and (editable or correctable) and form.is_valid():
         try:
             if editable:
@@ -278,19 +275,7 @@ def report_correct_for(request, pk):
     )
     now = timezone.now()
     editable = report.status == report.Status.SUBMITTED
-    form = _report_form(
-        request,
-        report.maker,
-        now,
-        initial={
-            "item_type": report.item_type,
-            "quantity": report.quantity,
-            "produced_on": report.produced_on,
-            "material_cost_cents": report.material_cost_cents,
-            "recipient": report.recipient,
-            "organisation": report.organisation,
-        },
-    )
+    form = _report_form(request, report.maker, now, initial=_as_initial(report))
     if request.method == "POST" and editable and form.is_valid():
         try:
             services.production_report_update(
