@@ -1,8 +1,17 @@
-"""Administration of relays: which organisation, which departments, which staff."""
+"""Administration of relays (which organisation, departments, staff) and a read-only view of
+the money records. Bank details are not shown here: only payees and their relay see them."""
 
 from django.contrib import admin
 
-from .models import Relay, RelayCoverage
+from .models import (
+    Allocation,
+    LedgerEntry,
+    Payment,
+    Programme,
+    Redistribution,
+    Relay,
+    RelayCoverage,
+)
 
 
 class CoverageInline(admin.TabularInline):
@@ -17,3 +26,60 @@ class RelayAdmin(admin.ModelAdmin):
     autocomplete_fields = ["organisation"]
     filter_horizontal = ["staff"]
     inlines = [CoverageInline]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Money records change only through the services, which record decisions and ledger
+    entries; the technical admin shows them and nothing more."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class AllocationInline(admin.TabularInline):
+    model = Allocation
+    fields = ["relay", "fixed_share", "proposed_cents", "amount_cents", "status", "approved_at"]
+    readonly_fields = fields
+    extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(ReadOnlyAdmin):
+    list_display = ["name", "envelope_cents", "basis", "status", "created_at"]
+    list_filter = ["status", "basis"]
+    inlines = [AllocationInline]
+
+
+@admin.register(Redistribution)
+class RedistributionAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "status", "approved_at"]
+    list_select_related = ["allocation__programme", "allocation__relay__organisation"]
+    list_filter = ["status"]
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdmin):
+    list_display = ["seq", "recorded_at", "kind", "source", "destination", "amount_cents"]
+    list_filter = ["kind"]
+    ordering = ["seq"]
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = ["line", "amount_cents", "paid_on", "reference"]
+    ordering = ["-paid_on"]

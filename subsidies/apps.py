@@ -7,3 +7,6 @@ from django.utils.translation import gettext_lazy as _
 class SubsidiesConfig(AppConfig):
     name = "subsidies"
     verbose_name = _("Relais et subventions")
+
+    def ready(self):
+        from . import permissions  # noqa: F401  (registers the rules)

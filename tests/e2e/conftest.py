@@ -52,18 +52,24 @@ def browser():
         browser.close()
 
 
-APPEND_ONLY = importlib.import_module("tilab.migrations.0003_decision_append_only")
+APPEND_ONLY_MIGRATIONS = [
+    importlib.import_module("tilab.migrations.0003_decision_append_only"),
+    importlib.import_module("subsidies.migrations.0004_money_append_only"),
+]
+SQLITE_DOWN = [s for migration in APPEND_ONLY_MIGRATIONS for s in migration.SQLITE_DOWN]
+SQLITE_UP = [s for migration in APPEND_ONLY_MIGRATIONS for s in migration.SQLITE_UP]
 
 
 @pytest.fixture(autouse=True)
 def _decisions_flushable_on_sqlite(transactional_db, django_db_blocker):
     """A browser test ends with a flush, which SQLite runs as DELETE: the triggers that keep
-    decisions append-only would refuse it. They step aside for the flush only, and are back
-    before the next test (PostgreSQL flushes with TRUNCATE, which they do not see)."""
+    decisions and money records append-only would refuse it. They step aside for the flush
+    only, and are back before the next test (PostgreSQL flushes with TRUNCATE, which they do
+    not see)."""
     yield
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
-            for statement in APPEND_ONLY.SQLITE_DOWN:
+            for statement in SQLITE_DOWN:
                 cursor.execute(statement)
 
 
@@ -73,7 +79,7 @@ def _decisions_append_only_again(django_db_setup, django_db_blocker):
     yield
     if connection.vendor == "sqlite":
         with django_db_blocker.unblock(), connection.cursor() as cursor:
-            for statement in APPEND_ONLY.SQLITE_DOWN + APPEND_ONLY.SQLITE_UP:
+            for statement in SQLITE_DOWN + SQLITE_UP:
                 cursor.execute(statement)
 
 

@@ -1,0 +1,32 @@
+"""Who may do what in the subsidy chain.
+
+Which programmes, allocations and redistributions a person sees is decided by the selectors
+(anything else answers 404); these rules say what they may do with what they can see.
+"""
+
+import rules
+
+from tilab.permissions import (
+    is_auditor,
+    is_region_staff,
+    is_relay_staff,
+    mfa_gate_open,
+)
+
+
+@rules.predicate
+def staffs_relay_of(user, obj):
+    """The user is on the staff of the relay an allocation or a redistribution belongs to."""
+    if obj is None:
+        return False
+    allocation = getattr(obj, "allocation", obj)
+    return allocation.relay.staff.filter(pk=user.pk).exists()
+
+
+rules.add_perm("subsidies.view_programmes", is_region_staff | is_relay_staff | is_auditor)
+rules.add_perm("subsidies.manage_programmes", is_region_staff)
+# Approving money is a decision on public funds: two-factor first (tilab.decide_on_money).
+rules.add_perm("subsidies.approve_allocation", is_region_staff & mfa_gate_open)
+rules.add_perm("subsidies.manage_redistribution", is_relay_staff & staffs_relay_of)
+rules.add_perm("subsidies.approve_redistribution", is_relay_staff & staffs_relay_of & mfa_gate_open)
+rules.add_perm("subsidies.record_payment", is_relay_staff & staffs_relay_of & mfa_gate_open)

@@ -1,0 +1,228 @@
+"""Reads of the subsidy chain shared by pages and the API: what each person may see, and the
+validated figures money is split on."""
+
+from collections import defaultdict
+from datetime import date
+from fractions import Fraction
+
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+
+from makers.models import Maker, ProductionReport
+from tilab import roles
+
+from .models import (
+    Allocation,
+    BankAccount,
+    Programme,
+    Redistribution,
+    RedistributionLine,
+    Relay,
+)
+
+READ_ALL = {roles.REGION_STAFF, roles.AUDITOR}
+
+
+def _reads_all(user) -> bool:
+    return bool(READ_ALL & roles.roles_of(user))
+
+
+def programmes_visible_to(user) -> QuerySet[Programme]:
+    """Région staff and auditors see every programme; relay staff those their relay is in."""
+    programmes = Programme.objects.all()
+    if _reads_all(user):
+        return programmes
+    if roles.RELAY_STAFF in roles.roles_of(user):
+        return programmes.filter(
+            pk__in=Allocation.objects.filter(relay__staff=user).values("programme")
+        )
+    return programmes.none()
+
+
+def allocations_visible_to(user) -> QuerySet[Allocation]:
+    """Région staff and auditors see every allocation; relay staff their relay's only."""
+    allocations = Allocation.objects.select_related(
+        "programme", "relay__organisation", "approved_by"
+    )
+    if _reads_all(user):
+        return allocations
+    if roles.RELAY_STAFF in roles.roles_of(user):
+        return allocations.filter(relay__staff=user)
+    return allocations.none()
+
+
+def redistributions_visible_to(user) -> QuerySet[Redistribution]:
+    redistributions = Redistribution.objects.select_related(
+        "allocation__programme", "allocation__relay__organisation", "approved_by"
+    )
+    if _reads_all(user):
+        return redistributions
+    if roles.RELAY_STAFF in roles.roles_of(user):
+        return redistributions.filter(allocation__relay__staff=user)
+    return redistributions.none()
+
+
+def lines_of(redistribution: Redistribution) -> QuerySet[RedistributionLine]:
+    return redistribution.lines.select_related("maker", "organisation", "payment").order_by(
+        "kind", "-amount_cents", "pk"
+    )
+
+
+def payees_managed_by(user) -> Q:
+    """The lines a person receives: as the maker, or as a manager of the organisation."""
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    return Q(maker__user=user) | Q(
+        organisation__memberships__maker__user=user,
+        organisation__memberships__is_manager=True,
+    )
+
+
+def money_received_by(user) -> QuerySet[RedistributionLine]:
+    """What a maker (or the organisations they manage) received: approved lines only."""
+    return (
+        RedistributionLine.objects.filter(payees_managed_by(user))
+        .filter(redistribution__status=Redistribution.Status.APPROVED)
+        .select_related(
+            "maker",
+            "organisation",
+            "payment",
+            "redistribution__allocation__programme",
+            "redistribution__allocation__relay__organisation",
+        )
+        .distinct()
+        .order_by("-redistribution__approved_at", "pk")
+    )
+
+
+def relays_with_coverage() -> QuerySet[Relay]:
+    return (
+        Relay.objects.select_related("organisation")
+        .prefetch_related("coverage")
+        .filter(coverage__isnull=False)
+        .distinct()
+        .order_by("organisation__name")
+    )
+
+
+def bank_account_visible_to(user, account: BankAccount) -> bool:
+    """The payee and the staff of the relay covering the payee's department; nobody else."""
+    if not user.is_authenticated:
+        return False
+    if account.maker_id:
+        if account.maker.user_id == user.pk:
+            return True
+        department = account.maker.department_id
+    else:
+        if account.organisation.memberships.filter(maker__user=user, is_manager=True).exists():
+            return True
+        department = account.organisation.department_id
+    return Relay.objects.filter(staff=user, coverage__department_id=department).exists()
+
+
+def bank_accounts_for(lines) -> dict[tuple[str, int], BankAccount]:
+    """The bank accounts of these lines' payees, keyed ("maker", id) or ("organisation", id)."""
+    makers = [line.maker_id for line in lines if line.maker_id]
+    organisations = [line.organisation_id for line in lines if line.organisation_id]
+    accounts = {}
+    for account in BankAccount.objects.filter(
+        Q(maker_id__in=makers) | Q(organisation_id__in=organisations)
+    ):
+        key = (
+            ("maker", account.maker_id)
+            if account.maker_id
+            else (
+                "organisation",
+                account.organisation_id,
+            )
+        )
+        accounts[key] = account
+    return accounts
+
+
+# The validated figures money is split on ---------------------------------------------------
+
+
+def _validated_in(departments, start: date, end: date) -> QuerySet[ProductionReport]:
+    return ProductionReport.objects.filter(
+        status=ProductionReport.Status.VALIDATED,
+        department_id__in=list(departments),
+        produced_on__gte=start,
+        produced_on__lte=end,
+    ).order_by()
+
+
+def weighted(quantity: int, cost_cents: int, *, basis: str, weight: Fraction) -> Fraction:
+    """What a group of reports counts for in a split: units or euros of material, weighted."""
+    base = quantity if basis == Programme.Basis.UNITS else cost_cents
+    return base * weight
+
+
+def figures_per_department(
+    *, departments, start: date, end: date, basis: str, weights: dict[int, Fraction]
+) -> dict[str, dict]:
+    """Validated quantity, cost, reports and weighted contribution per department, in one
+    GROUP BY (department, item type)."""
+    figures: dict[str, dict] = defaultdict(
+        lambda: {"quantity": 0, "material_cost_cents": 0, "reports": 0, "weighted": Fraction(0)}
+    )
+    rows = (
+        _validated_in(departments, start, end)
+        .values_list("department_id", "item_type_id")
+        .annotate(Sum("quantity"), Sum("material_cost_cents"), Count("pk"))
+    )
+    for department, item_type, quantity, cost, count in rows:
+        entry = figures[department]
+        entry["quantity"] += quantity
+        entry["material_cost_cents"] += cost
+        entry["reports"] += count
+        entry["weighted"] += weighted(
+            quantity, cost, basis=basis, weight=weights.get(item_type, Fraction(1))
+        )
+    return dict(figures)
+
+
+def contributions_per_payee(
+    *, departments, start: date, end: date, basis: str, weights: dict[int, Fraction]
+) -> dict[tuple[str, int], dict]:
+    """Each payee's validated contribution: a report made on behalf of an organisation counts
+    for the organisation, any other for its maker. One GROUP BY (maker, organisation, item)."""
+    figures: dict[tuple[str, int], dict] = defaultdict(
+        lambda: {"quantity": 0, "material_cost_cents": 0, "reports": 0, "weighted": Fraction(0)}
+    )
+    rows = (
+        _validated_in(departments, start, end)
+        .values_list("maker_id", "organisation_id", "item_type_id")
+        .annotate(Sum("quantity"), Sum("material_cost_cents"), Count("pk"))
+    )
+    for maker, organisation, item_type, quantity, cost, count in rows:
+        key = ("organisation", organisation) if organisation else ("maker", maker)
+        entry = figures[key]
+        entry["quantity"] += quantity
+        entry["material_cost_cents"] += cost
+        entry["reports"] += count
+        entry["weighted"] += weighted(
+            quantity, cost, basis=basis, weight=weights.get(item_type, Fraction(1))
+        )
+    return dict(figures)
+
+
+def weights_of(programme: Programme) -> dict[int, Fraction]:
+    return {w.item_type_id: Fraction(w.weight) for w in programme.weights.all()}
+
+
+def programmes_with_allocations(user) -> QuerySet[Programme]:
+    """The programmes a person sees, each with the allocations they may see, in two queries."""
+    return (
+        programmes_visible_to(user)
+        .prefetch_related(
+            Prefetch(
+                "allocations",
+                queryset=allocations_visible_to(user).order_by("relay__organisation__name"),
+            )
+        )
+        .order_by("-created_at", "-pk")
+    )
+
+
+def makers_by_id(ids) -> dict[int, Maker]:
+    return Maker.objects.in_bulk(list(ids))

@@ -1,0 +1,769 @@
+"""Writes of the subsidy chain: programmes and their allocations to relays, redistributions to
+payees, payments and bank details. Every money decision records a `Decision` and, when money
+moves, a ledger entry, in the same transaction.
+
+Callers check that the person may see the object (selectors) and hold the permission; the
+services check it again for money decisions and enforce every rule on amounts and states.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from fractions import Fraction
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from schwifty import BIC, IBAN
+from schwifty.exceptions import SchwiftyException
+
+from fablabs.models import Organisation
+from makers.models import ItemType, Maker
+from tilab.money import SplitImpossible, format_euros, split_largest_remainder
+from tilab.services import decision_record
+
+from . import selectors
+from .ledger import Movement, ledger_append, ledger_append_many
+from .models import (
+    Allocation,
+    BankAccount,
+    ItemWeight,
+    LedgerEntry,
+    Payment,
+    Programme,
+    Redistribution,
+    RedistributionLine,
+    Relay,
+)
+
+MAX_ENVELOPE_CENTS = 10**13  # EUR 100 billion: anything above is a typing error
+
+
+class MoneyInputInvalid(ValueError):
+    """The amounts or details given break a rule (a person can fix them and try again)."""
+
+
+class MoneyStateConflict(Exception):
+    """The object is no longer in a state that allows this (approved already, paid already)."""
+
+
+def _euros(cents: int) -> str:
+    return format_euros(cents, language=_("fr"))
+
+
+def _require(user, perm: str, obj=None) -> None:
+    if not user.has_perm(perm, obj):
+        raise PermissionDenied(perm)
+
+
+def _account(kind: str, pk: int) -> str:
+    return f"{kind}:{pk}"
+
+
+# Programmes and allocations ----------------------------------------------------------------
+
+
+def _check_programme_input(*, name, envelope_cents, period_start_on, period_end_on, relays, now):
+    if not name.strip():
+        raise MoneyInputInvalid(_("Donnez un nom au programme."))
+    if not isinstance(envelope_cents, int) or envelope_cents <= 0:
+        raise MoneyInputInvalid(_("L'enveloppe doit être un montant positif."))
+    if envelope_cents > MAX_ENVELOPE_CENTS:
+        raise MoneyInputInvalid(_("L'enveloppe dépasse toute limite raisonnable."))
+    if period_end_on < period_start_on:
+        raise MoneyInputInvalid(_("La fin de la période précède son début."))
+    if not relays:
+        raise MoneyInputInvalid(_("Choisissez au moins un relais."))
+
+
+@dataclass(frozen=True)
+class ProgrammeTerms:
+    """What a programme grants and how it is split (the input of creation and amendment)."""
+
+    name: str
+    envelope_cents: int
+    period_start_on: date
+    period_end_on: date
+    basis: str
+    relays: tuple[Relay, ...]
+    item_weights: tuple[tuple[ItemType, Fraction], ...] = ()
+    fixed_shares: tuple[tuple[Relay, int], ...] = ()
+
+
+def programme_create(
+    *,
+    terms: ProgrammeTerms,
+    by,
+    now: datetime,
+    amends: Programme | None = None,
+    motivation: str = "",
+) -> Programme:
+    """Create a programme and its proposed allocations, one per relay, from the validated
+    figures of each relay's departments over the period (or from fixed shares)."""
+    _require(by, "subsidies.manage_programmes")
+    relays = list(dict.fromkeys(terms.relays))
+    _check_programme_input(
+        name=terms.name,
+        envelope_cents=terms.envelope_cents,
+        period_start_on=terms.period_start_on,
+        period_end_on=terms.period_end_on,
+        relays=relays,
+        now=now,
+    )
+    if terms.basis not in Programme.Basis.values:
+        raise MoneyInputInvalid(_("Choisissez la base de calcul."))
+    for _item, weight in terms.item_weights:
+        if weight < 0:
+            raise MoneyInputInvalid(_("Un poids ne peut pas être négatif."))
+        # ItemWeight keeps two decimals (max_digits=8): refuse what it cannot store exactly.
+        if (Fraction(weight) * 100).denominator != 1 or weight >= 10**6:
+            raise MoneyInputInvalid(
+                _("Un poids a au plus deux décimales et six chiffres avant la virgule.")
+            )
+    if len({item.pk for item, _weight in terms.item_weights}) != len(terms.item_weights):
+        raise MoneyInputInvalid(_("Donnez un seul poids par objet."))
+    shares = {relay.pk: share for relay, share in terms.fixed_shares}
+    if len(shares) != len(terms.fixed_shares):
+        raise MoneyInputInvalid(_("Donnez une seule part fixe par relais."))
+    if terms.fixed_shares:
+        if set(shares) != {relay.pk for relay in relays}:
+            raise MoneyInputInvalid(_("Donnez une part fixe à chaque relais, et à eux seuls."))
+        if any(share < 0 for share in shares.values()) or not any(shares.values()):
+            raise MoneyInputInvalid(_("Les parts fixes doivent être positives."))
+    with transaction.atomic():
+        programme = Programme.objects.create(
+            name=terms.name.strip(),
+            envelope_cents=terms.envelope_cents,
+            period_start_on=terms.period_start_on,
+            period_end_on=terms.period_end_on,
+            basis=terms.basis,
+            uses_fixed_shares=bool(terms.fixed_shares),
+            amends=amends,
+            motivation=motivation.strip(),
+            created_by=by,
+            created_at=now,
+        )
+        ItemWeight.objects.bulk_create(
+            [
+                ItemWeight(
+                    programme=programme,
+                    item_type=item,
+                    weight=Decimal(int(Fraction(weight) * 100)).scaleb(-2),
+                )
+                for item, weight in terms.item_weights
+            ]
+        )
+        proposal = _propose_allocations(programme, relays, shares, now=now)
+        Allocation.objects.bulk_create(proposal)
+        decision_record(
+            actor=by,
+            subject=programme,
+            action="programme_create",
+            now=now,
+            to_state=programme.status,
+            motivation=programme.motivation,
+            data={
+                "envelope_cents": programme.envelope_cents,
+                "allocations": {a.relay_id: a.proposed_cents for a in proposal},
+            },
+        )
+    return programme
+
+
+def _propose_allocations(
+    programme: Programme, relays: list[Relay], shares: dict[int, int], *, now: datetime
+) -> list[Allocation]:
+    weights = selectors.weights_of(programme)
+    snapshots, basis_weights = {}, {}
+    for relay in relays:
+        departments = sorted(c.department_id for c in relay.coverage.all())
+        figures = selectors.figures_per_department(
+            departments=departments,
+            start=programme.period_start_on,
+            end=programme.period_end_on,
+            basis=programme.basis,
+            weights=weights,
+        )
+        relay_weight = sum((f["weighted"] for f in figures.values()), Fraction(0))
+        basis_weights[relay.pk] = shares[relay.pk] if shares else relay_weight
+        snapshots[relay.pk] = {
+            "basis": programme.basis,
+            "fixed_share": shares.get(relay.pk),
+            "period": [programme.period_start_on.isoformat(), programme.period_end_on.isoformat()],
+            "weights": {str(item): str(weight) for item, weight in sorted(weights.items())},
+            "departments": {
+                code: {
+                    "quantity": figures.get(code, {}).get("quantity", 0),
+                    "material_cost_cents": figures.get(code, {}).get("material_cost_cents", 0),
+                    "reports": figures.get(code, {}).get("reports", 0),
+                    "weighted": str(figures.get(code, {}).get("weighted", Fraction(0))),
+                }
+                for code in departments
+            },
+            "weighted": str(relay_weight),
+        }
+    try:
+        split = split_largest_remainder(programme.envelope_cents, basis_weights)
+    except SplitImpossible as error:
+        raise MoneyInputInvalid(
+            _(
+                "Aucune production validée sur la période pour ces relais : choisissez une "
+                "autre période ou des parts fixes."
+            )
+        ) from error
+    return [
+        Allocation(
+            programme=programme,
+            relay=relay,
+            fixed_share=shares.get(relay.pk),
+            proposed_cents=split[relay.pk],
+            amount_cents=split[relay.pk],
+            snapshot=snapshots[relay.pk],
+            computed_at=now,
+        )
+        for relay in relays
+    ]
+
+
+def allocations_adjust(
+    *, programme: Programme, amounts: dict[int, int], motivation: str, by, now: datetime
+) -> list[Allocation]:
+    """Set the amounts of the programme's allocations that are not approved yet, keyed by
+    allocation id. The total must still equal the envelope; the motivation is required."""
+    _require(by, "subsidies.manage_programmes")
+    if not motivation.strip():
+        raise MoneyInputInvalid(_("Expliquez pourquoi vous ajustez la répartition."))
+    with transaction.atomic():
+        # Lock the programme: two adjustments or an approval cannot interleave.
+        programme = Programme.objects.select_for_update().get(pk=programme.pk)
+        allocations = {a.pk: a for a in programme.allocations.select_for_update().order_by("pk")}
+        unknown = set(amounts) - set(allocations)
+        if unknown:
+            raise MoneyInputInvalid(_("Cette allocation n'appartient pas au programme."))
+        for pk, cents in amounts.items():
+            if not isinstance(cents, int) or cents < 0:
+                raise MoneyInputInvalid(_("Un montant ne peut pas être négatif."))
+            if allocations[pk].status == Allocation.Status.APPROVED and (
+                cents != allocations[pk].amount_cents
+            ):
+                raise MoneyStateConflict(
+                    _("L'allocation de %(relay)s est approuvée : elle ne change plus.")
+                    % {"relay": allocations[pk].relay}
+                )
+        new = {pk: amounts.get(pk, a.amount_cents) for pk, a in allocations.items()}
+        total = sum(new.values())
+        if total != programme.envelope_cents:
+            raise MoneyInputInvalid(
+                _(
+                    "Les allocations font %(total)s pour une enveloppe de %(envelope)s : "
+                    "l'écart est de %(gap)s."
+                )
+                % {
+                    "total": _euros(total),
+                    "envelope": _euros(programme.envelope_cents),
+                    "gap": _euros(total - programme.envelope_cents),
+                }
+            )
+        changed = [a for pk, a in allocations.items() if new[pk] != a.amount_cents]
+        for allocation in changed:
+            decision_record(
+                actor=by,
+                subject=allocation,
+                action="allocation_adjust",
+                now=now,
+                from_state=allocation.status,
+                to_state=allocation.status,
+                motivation=motivation.strip(),
+                data={"from_cents": allocation.amount_cents, "to_cents": new[allocation.pk]},
+            )
+            allocation.amount_cents = new[allocation.pk]
+            allocation.motivation = motivation.strip()
+            allocation.save(update_fields=["amount_cents", "motivation"])
+    return list(allocations.values())
+
+
+def allocation_approve(*, allocation: Allocation, by, now: datetime) -> Allocation:
+    """Approve one relay's allocation: recorded as a decision and a ledger entry, and frozen
+    for good. Approving twice is refused (the row lock makes concurrent clicks queue up, and
+    all but the first find it approved)."""
+    _require(by, "subsidies.approve_allocation")
+    with transaction.atomic():
+        # Lock the programme first (as allocations_adjust does): approvals of two allocations
+        # of one programme queue up, so the last one sees the other approved and approves the
+        # programme; without it each could see the other still proposed and neither would.
+        Programme.objects.select_for_update().filter(pk=allocation.programme_id).first()
+        allocation = (
+            Allocation.objects.select_for_update()
+            .select_related("programme", "relay__organisation")
+            .get(pk=allocation.pk)
+        )
+        if allocation.status == Allocation.Status.APPROVED:
+            raise MoneyStateConflict(_("Cette allocation est déjà approuvée."))
+        allocation.status = Allocation.Status.APPROVED
+        allocation.approved_by = by
+        allocation.approved_at = now
+        allocation.save(update_fields=["status", "approved_by", "approved_at"])
+        decision_record(
+            actor=by,
+            subject=allocation,
+            action="allocation_approve",
+            now=now,
+            from_state=Allocation.Status.PROPOSED,
+            to_state=Allocation.Status.APPROVED,
+            motivation=allocation.motivation,
+            data={
+                "amount_cents": allocation.amount_cents,
+                "proposed_cents": allocation.proposed_cents,
+                "figures": allocation.snapshot,
+            },
+        )
+        ledger_append(
+            kind=LedgerEntry.Kind.ALLOCATION,
+            programme=allocation.programme,
+            allocation=allocation,
+            source=_account("programme", allocation.programme_id),
+            destination=_account("relay", allocation.relay_id),
+            amount_cents=allocation.amount_cents,
+            actor=by,
+            now=now,
+        )
+        programme = allocation.programme
+        waiting = programme.allocations.exclude(status=Allocation.Status.APPROVED).exists()
+        if not waiting:
+            Programme.objects.filter(pk=programme.pk).update(
+                status=Programme.Status.APPROVED, approved_at=now
+            )
+            decision_record(
+                actor=by,
+                subject=programme,
+                action="programme_approve",
+                now=now,
+                from_state=Programme.Status.DRAFT,
+                to_state=Programme.Status.APPROVED,
+                data={"envelope_cents": programme.envelope_cents},
+            )
+    return allocation
+
+
+def programme_amend(
+    *, programme: Programme, terms: ProgrammeTerms, motivation: str, by, now: datetime
+) -> Programme:
+    """Correct an approved programme the only way it can be: a new programme linked to it,
+    granting the additional envelope in `terms`, with its own allocations to approve."""
+    _require(by, "subsidies.manage_programmes")
+    if not motivation.strip():
+        raise MoneyInputInvalid(_("Expliquez pourquoi vous modifiez ce programme."))
+    if programme.status != Programme.Status.APPROVED:
+        raise MoneyStateConflict(
+            _("Ce programme n'est pas encore approuvé : ajustez-le directement.")
+        )
+    with transaction.atomic():
+        amendment = programme_create(
+            terms=terms, by=by, now=now, amends=programme, motivation=motivation
+        )
+        decision_record(
+            actor=by,
+            subject=programme,
+            action="programme_amend",
+            now=now,
+            from_state=programme.status,
+            to_state=programme.status,
+            motivation=motivation.strip(),
+            data={"amendment": amendment.pk, "envelope_cents": amendment.envelope_cents},
+        )
+    return amendment
+
+
+# Redistributions ---------------------------------------------------------------------------
+
+
+def _check_own_use(own_use) -> list[tuple[str, int]]:
+    lines = []
+    for purpose, cents in own_use:
+        purpose = (purpose or "").strip()
+        if not purpose:
+            raise MoneyInputInvalid(_("Chaque ligne pour le relais a un objet (achat de PLA…)."))
+        if not isinstance(cents, int) or cents < 0:
+            raise MoneyInputInvalid(_("Un montant ne peut pas être négatif."))
+        lines.append((purpose[:200], cents))
+    return lines
+
+
+def redistribution_propose(
+    *, allocation: Allocation, own_use=(), by, now: datetime
+) -> Redistribution:
+    """Propose (or propose again, while not approved) how the relay passes its allocation on:
+    `own_use` lines (purpose, cents) first, the rest to the payees of its departments pro rata
+    to their validated contribution over the programme's period, on the programme's basis."""
+    _require(by, "subsidies.manage_redistribution", allocation)
+    own_use = _check_own_use(own_use)
+    with transaction.atomic():
+        allocation = (
+            Allocation.objects.select_for_update()
+            .select_related("programme", "relay")
+            .get(pk=allocation.pk)
+        )
+        if allocation.status != Allocation.Status.APPROVED:
+            raise MoneyStateConflict(_("L'allocation n'est pas encore approuvée par la Région."))
+        kept = sum(cents for _purpose, cents in own_use)
+        if kept > allocation.amount_cents:
+            raise MoneyInputInvalid(
+                _("Les lignes pour le relais (%(kept)s) dépassent l'allocation (%(amount)s).")
+                % {"kept": _euros(kept), "amount": _euros(allocation.amount_cents)}
+            )
+        programme = allocation.programme
+        contributions = selectors.contributions_per_payee(
+            departments=sorted(allocation.snapshot.get("departments", {})),
+            start=programme.period_start_on,
+            end=programme.period_end_on,
+            basis=programme.basis,
+            weights=selectors.weights_of(programme),
+        )
+        to_share = allocation.amount_cents - kept
+        try:
+            split = split_largest_remainder(
+                to_share, {key: f["weighted"] for key, f in contributions.items()}
+            )
+        except SplitImpossible as error:
+            raise MoneyInputInvalid(
+                _(
+                    "Aucune contribution validée sur la période : affectez tout le montant à "
+                    "des lignes pour le relais."
+                )
+            ) from error
+        redistribution = Redistribution.objects.filter(allocation=allocation).first()
+        if redistribution is not None:
+            if redistribution.status == Redistribution.Status.APPROVED:
+                raise MoneyStateConflict(_("Cette redistribution est déjà approuvée."))
+            redistribution.lines.all().delete()
+            redistribution.computed_at = now
+            redistribution.motivation = ""
+            redistribution.save(update_fields=["computed_at", "motivation"])
+        else:
+            redistribution = Redistribution.objects.create(allocation=allocation, computed_at=now)
+        lines = [
+            RedistributionLine(
+                redistribution=redistribution,
+                kind=RedistributionLine.Kind.OWN_USE,
+                purpose=purpose,
+                proposed_cents=cents,
+                amount_cents=cents,
+            )
+            for purpose, cents in own_use
+        ]
+        for (kind, pk), figures in sorted(contributions.items()):
+            lines.append(
+                RedistributionLine(
+                    redistribution=redistribution,
+                    kind=kind,
+                    maker_id=pk if kind == "maker" else None,
+                    organisation_id=pk if kind == "organisation" else None,
+                    figures={**figures, "weighted": str(figures["weighted"])},
+                    proposed_cents=split[(kind, pk)],
+                    amount_cents=split[(kind, pk)],
+                )
+            )
+        RedistributionLine.objects.bulk_create(lines, batch_size=1000)
+        decision_record(
+            actor=by,
+            subject=redistribution,
+            action="redistribution_propose",
+            now=now,
+            to_state=redistribution.status,
+            data={"payees": len(contributions), "own_use_cents": kept},
+        )
+    return redistribution
+
+
+def redistribution_adjust(
+    *,
+    redistribution: Redistribution,
+    amounts: dict[int, int],
+    motivation: str,
+    by,
+    now: datetime,
+    add_own_use=(),
+) -> Redistribution:
+    """Change line amounts (keyed by line id) and add lines for the relay's own use, with a
+    motivation. The lines must still add up exactly to the allocation."""
+    _require(by, "subsidies.manage_redistribution", redistribution)
+    if not motivation.strip():
+        raise MoneyInputInvalid(_("Expliquez pourquoi vous ajustez la redistribution."))
+    add_own_use = _check_own_use(add_own_use)
+    with transaction.atomic():
+        redistribution = (
+            Redistribution.objects.select_for_update()
+            .select_related("allocation")
+            .get(pk=redistribution.pk)
+        )
+        if redistribution.status == Redistribution.Status.APPROVED:
+            raise MoneyStateConflict(_("Cette redistribution est approuvée : elle ne change plus."))
+        lines = {line.pk: line for line in redistribution.lines.order_by("pk")}
+        if set(amounts) - set(lines):
+            raise MoneyInputInvalid(_("Cette ligne n'appartient pas à la redistribution."))
+        for cents in amounts.values():
+            if not isinstance(cents, int) or cents < 0:
+                raise MoneyInputInvalid(_("Un montant ne peut pas être négatif."))
+        new = {pk: amounts.get(pk, line.amount_cents) for pk, line in lines.items()}
+        total = sum(new.values()) + sum(cents for _purpose, cents in add_own_use)
+        allocation_cents = redistribution.allocation.amount_cents
+        if total != allocation_cents:
+            raise MoneyInputInvalid(
+                _(
+                    "Les lignes font %(total)s pour une allocation de %(amount)s : l'écart est "
+                    "de %(gap)s."
+                )
+                % {
+                    "total": _euros(total),
+                    "amount": _euros(allocation_cents),
+                    "gap": _euros(total - allocation_cents),
+                }
+            )
+        changes = {}
+        for pk, line in lines.items():
+            if new[pk] != line.amount_cents:
+                changes[str(pk)] = [line.amount_cents, new[pk]]
+                line.amount_cents = new[pk]
+                line.save(update_fields=["amount_cents"])
+        RedistributionLine.objects.bulk_create(
+            [
+                RedistributionLine(
+                    redistribution=redistribution,
+                    kind=RedistributionLine.Kind.OWN_USE,
+                    purpose=purpose,
+                    amount_cents=cents,
+                )
+                for purpose, cents in add_own_use
+            ]
+        )
+        redistribution.motivation = motivation.strip()
+        redistribution.save(update_fields=["motivation"])
+        decision_record(
+            actor=by,
+            subject=redistribution,
+            action="redistribution_adjust",
+            now=now,
+            from_state=redistribution.status,
+            to_state=redistribution.status,
+            motivation=motivation.strip(),
+            data={"lines": changes, "own_use_added": add_own_use},
+        )
+    return redistribution
+
+
+def _payee_account(line: RedistributionLine, relay_id: int) -> str:
+    if line.maker_id:
+        return _account("maker", line.maker_id)
+    if line.organisation_id:
+        return _account("organisation", line.organisation_id)
+    return f"relay:{relay_id}:own_use"
+
+
+def redistribution_approve(*, redistribution: Redistribution, by, now: datetime) -> Redistribution:
+    """Approve a relay's redistribution: one ledger entry per line, then frozen."""
+    _require(by, "subsidies.approve_redistribution", redistribution)
+    with transaction.atomic():
+        redistribution = (
+            Redistribution.objects.select_for_update()
+            .select_related("allocation__programme")
+            .get(pk=redistribution.pk)
+        )
+        if redistribution.status == Redistribution.Status.APPROVED:
+            raise MoneyStateConflict(_("Cette redistribution est déjà approuvée."))
+        lines = list(redistribution.lines.order_by("pk"))
+        allocation = redistribution.allocation
+        total = sum(line.amount_cents for line in lines)
+        if total != allocation.amount_cents:
+            # Cannot happen through the services; refuse rather than approve a wrong sum.
+            raise MoneyInputInvalid(_("Les lignes ne font pas le montant de l'allocation."))
+        redistribution.status = Redistribution.Status.APPROVED
+        redistribution.approved_by = by
+        redistribution.approved_at = now
+        redistribution.save(update_fields=["status", "approved_by", "approved_at"])
+        decision_record(
+            actor=by,
+            subject=redistribution,
+            action="redistribution_approve",
+            now=now,
+            from_state=Redistribution.Status.PROPOSED,
+            to_state=Redistribution.Status.APPROVED,
+            motivation=redistribution.motivation,
+            data={"lines": len(lines), "amount_cents": total},
+        )
+        # One append for all the lines: the head is locked and moved once, not per line.
+        ledger_append_many(
+            movements=[
+                Movement(
+                    kind=LedgerEntry.Kind.REDISTRIBUTION,
+                    programme=allocation.programme,
+                    allocation=allocation,
+                    line=line,
+                    source=_account("relay", allocation.relay_id),
+                    destination=_payee_account(line, allocation.relay_id),
+                    amount_cents=line.amount_cents,
+                )
+                for line in lines
+            ],
+            actor=by,
+            now=now,
+        )
+    return redistribution
+
+
+def payments_record(
+    *, lines: list[RedistributionLine], paid_on: date, reference: str, by, now: datetime
+) -> list[Payment]:
+    """Record that these lines were paid (one bank transfer batch, say): all or none."""
+    reference = (reference or "").strip()
+    if not reference:
+        raise MoneyInputInvalid(_("Indiquez la référence du virement."))
+    if len(reference) > 140:
+        raise MoneyInputInvalid(_("La référence fait au plus 140 caractères."))
+    if paid_on > timezone.localdate(now):
+        raise MoneyInputInvalid(_("La date de paiement ne peut pas être dans le futur."))
+    if not lines:
+        raise MoneyInputInvalid(_("Choisissez au moins une ligne à payer."))
+    payments = []
+    with transaction.atomic():
+        locked = list(
+            RedistributionLine.objects.select_for_update()
+            .filter(pk__in=[line.pk for line in lines])
+            .order_by("pk")
+        )
+        redistributions = Redistribution.objects.select_related(
+            "allocation__programme", "allocation__relay"
+        ).in_bulk({line.redistribution_id for line in locked})
+        # Read once for the whole batch (a relay may pay 2,400 lines with one SEPA file).
+        paid = set(Payment.objects.filter(line__in=locked).values_list("line_id", flat=True))
+        allowed, movements = set(), []
+        for line in locked:
+            redistribution = redistributions[line.redistribution_id]
+            if redistribution.pk not in allowed:
+                _require(by, "subsidies.record_payment", redistribution)
+                allowed.add(redistribution.pk)
+            if redistribution.status != Redistribution.Status.APPROVED:
+                raise MoneyStateConflict(
+                    _("La ligne n° %(id)s n'est pas approuvée : elle ne peut pas être payée.")
+                    % {"id": line.pk}
+                )
+            if line.pk in paid:
+                raise MoneyStateConflict(_("La ligne n° %(id)s est déjà payée.") % {"id": line.pk})
+            if line.amount_cents == 0:
+                raise MoneyInputInvalid(
+                    _("La ligne n° %(id)s est de 0 € : rien à payer.") % {"id": line.pk}
+                )
+            allocation = redistribution.allocation
+            payment = Payment.objects.create(
+                line=line,
+                amount_cents=line.amount_cents,
+                paid_on=paid_on,
+                reference=reference,
+                recorded_by=by,
+                recorded_at=now,
+            )
+            decision_record(
+                actor=by,
+                subject=line,
+                action="payment_record",
+                now=now,
+                from_state="unpaid",
+                to_state="paid",
+                data={
+                    "amount_cents": line.amount_cents,
+                    "paid_on": paid_on.isoformat(),
+                    "reference": reference,
+                },
+            )
+            movements.append(
+                Movement(
+                    kind=LedgerEntry.Kind.PAYMENT,
+                    programme=allocation.programme,
+                    allocation=allocation,
+                    line=line,
+                    payment=payment,
+                    source=_account("relay", allocation.relay_id),
+                    destination=_payee_account(line, allocation.relay_id),
+                    amount_cents=payment.amount_cents,
+                )
+            )
+            payments.append(payment)
+        # One append for the batch, in line order: the head is locked and moved once.
+        ledger_append_many(movements=movements, actor=by, now=now)
+    return payments
+
+
+# Bank details ------------------------------------------------------------------------------
+
+
+def iban_clean(text: str) -> IBAN:
+    """An IBAN as typed (spaces, lower case) checked with its checksum and country format."""
+    try:
+        return IBAN(text or "")
+    except SchwiftyException as error:
+        raise MoneyInputInvalid(
+            _("IBAN invalide : %(iban)s (vérifiez chaque caractère).") % {"iban": text}
+        ) from error
+
+
+def bic_clean(text: str) -> str:
+    text = (text or "").replace(" ", "").upper()
+    if not text:
+        return ""
+    try:
+        return str(BIC(text))
+    except SchwiftyException as error:
+        raise MoneyInputInvalid(_("BIC invalide : %(bic)s.") % {"bic": text}) from error
+
+
+def may_change_bank_account(user, owner: Maker | Organisation) -> bool:
+    """The payee themself (the maker, an organisation's manager) or their relay's staff."""
+    if not user.is_authenticated:
+        return False
+    if isinstance(owner, Maker):
+        if owner.user_id == user.pk:
+            return True
+    elif owner.memberships.filter(maker__user=user, is_manager=True).exists():
+        return True
+    return Relay.objects.filter(staff=user, coverage__department_id=owner.department_id).exists()
+
+
+def bank_account_set(
+    *, owner: Maker | Organisation, holder: str, iban: str, bic: str = "", by, now: datetime
+) -> BankAccount:
+    """Record where a payee is paid. The IBAN is checked (checksum, country format)."""
+    if not may_change_bank_account(by, owner):
+        raise PermissionDenied("subsidies.change_bank_account")
+    holder = (holder or "").strip()
+    if not holder:
+        raise MoneyInputInvalid(_("Indiquez le titulaire du compte."))
+    if len(holder) > 70:
+        raise MoneyInputInvalid(_("Le titulaire fait au plus 70 caractères (norme SEPA)."))
+    checked = iban_clean(iban)
+    bic = bic_clean(bic)
+    if not bic:
+        try:
+            bic = str(checked.bic) if checked.bic else ""
+        except SchwiftyException:
+            bic = ""
+    key = {"maker": owner} if isinstance(owner, Maker) else {"organisation": owner}
+    with transaction.atomic():
+        account, created = BankAccount.objects.update_or_create(
+            **key,
+            defaults={
+                "holder": holder,
+                "iban": checked.compact,
+                "bic": bic,
+                "updated_by": by,
+                "updated_at": now,
+            },
+        )
+        decision_record(
+            actor=by,
+            subject=account,
+            action="bank_account_set",
+            now=now,
+            # Never the full IBAN in the decision log: auditors read it.
+            data={"iban_end": checked.compact[-4:], "created": created},
+        )
+    return account

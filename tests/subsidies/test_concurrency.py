@@ -1,0 +1,153 @@
+"""Money decisions clicked many times at once, on PostgreSQL with one connection per thread:
+exactly one wins, the others are told it is already done, and the ledger stays one chain."""
+
+import datetime
+import threading
+
+import pytest
+from django.db import connection, connections
+from django.utils import timezone
+
+from makers.reference import item_catalogue_ensure
+from subsidies import services
+from subsidies.ledger import ledger_verify
+from subsidies.models import Allocation, LedgerEntry, Payment
+from tests.conftest import require
+from tests.factories import make_maker
+from tests.makers.reports import make_report
+from tests.subsidies.money import approve_all, make_programme
+from tilab.models import Decision, User
+
+NOW = timezone.make_aware(datetime.datetime(2020, 6, 15, 10, 0))
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _postgresql():
+    # CI runs these in its PostgreSQL step; its embedded-default step deselects `postgres`.
+    require(connection.vendor == "postgresql", "needs PostgreSQL (DATABASE_URL)")
+
+
+def at_once(calls) -> tuple[list, list]:
+    """Run the calls in as many threads, released together, each on its own connection.
+    Returns (results, conflicts); any other error fails the test."""
+    start = threading.Barrier(len(calls))
+    results, conflicts, errors = [], [], []
+
+    def run(call):
+        try:
+            start.wait()
+            results.append(call())
+        except services.MoneyStateConflict as conflict:
+            conflicts.append(str(conflict))
+        except Exception as error:  # reported below with the others
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a call is stuck (deadlock?)"
+    assert errors == []
+    return results, conflicts
+
+
+def as_fresh(user):
+    # Each thread reads its own copy of the user (permission caches live on the instance).
+    return lambda: User.objects.get(pk=user.pk)
+
+
+def test_twenty_approvals_of_one_allocation_at_once_approve_it_once(region_staff, relay_staff):
+    rennes = relay_staff.relays.get()
+    programme = make_programme(by=region_staff, relays=[rennes], fixed_shares=[(rennes, 1)])
+    allocation = programme.allocations.get()
+    region = as_fresh(region_staff)
+
+    results, conflicts = at_once(
+        [
+            lambda: services.allocation_approve(allocation=allocation, by=region(), now=NOW)
+            for _ in range(20)
+        ]
+    )
+
+    assert len(results) == 1 and len(conflicts) == 19
+    assert set(conflicts) == {"Cette allocation est déjà approuvée."}
+    assert Allocation.objects.get().status == Allocation.Status.APPROVED
+    assert Decision.objects.filter(action="allocation_approve").count() == 1
+    assert Decision.objects.filter(action="programme_approve").count() == 1
+    assert LedgerEntry.objects.count() == 1
+    check = ledger_verify()
+    assert check.intact, check.breaks
+
+
+def test_approvals_of_different_allocations_at_once_form_one_chain(region_staff, relay_staff):
+    # An empty ledger: the head row itself is created by whichever append comes first.
+    rennes = relay_staff.relays.get()
+    allocations = [
+        make_programme(
+            by=region_staff, relays=[rennes], fixed_shares=[(rennes, 1)], name=f"Programme {n}",
+            envelope_cents=100_000 + n,
+        ).allocations.get()
+        for n in range(8)
+    ]  # fmt: skip
+    region = as_fresh(region_staff)
+
+    results, conflicts = at_once(
+        [
+            lambda allocation=allocation: services.allocation_approve(
+                allocation=allocation, by=region(), now=NOW
+            )
+            for allocation in allocations
+        ]
+    )
+
+    assert len(results) == 8 and conflicts == []
+    assert sorted(LedgerEntry.objects.values_list("seq", flat=True)) == list(range(1, 9))
+    assert sorted(LedgerEntry.objects.values_list("amount_cents", flat=True)) == [
+        100_000 + n for n in range(8)
+    ]
+    check = ledger_verify()
+    assert check.intact, check.breaks
+
+
+def test_ten_payments_of_one_line_at_once_pay_it_once(region_staff, relay_staff):
+    item_catalogue_ensure()  # a transactional test starts from a flushed database
+    rennes = relay_staff.relays.get()
+    programme = approve_all(
+        make_programme(by=region_staff, relays=[rennes], fixed_shares=[(rennes, 1)]),
+        by=region_staff,
+    )
+    for name, quantity in [("Anne Le Goff", 30), ("Yann Kervella", 10)]:
+        make_report(
+            maker=make_maker(display_name=name, department="35"), quantity=quantity,
+            status="validated", decided_by=relay_staff,
+        )  # fmt: skip
+    redistribution = services.redistribution_propose(
+        allocation=programme.allocations.get(), by=relay_staff, now=NOW
+    )
+    services.redistribution_approve(redistribution=redistribution, by=relay_staff, now=NOW)
+    line = redistribution.lines.get(maker__display_name="Anne Le Goff")
+    staff = as_fresh(relay_staff)
+
+    results, conflicts = at_once(
+        [
+            lambda n=n: services.payments_record(
+                lines=[line], paid_on=NOW.date(), reference=f"VIR-{n}", by=staff(), now=NOW
+            )
+            for n in range(10)
+        ]
+    )
+
+    assert len(results) == 1 and len(conflicts) == 9
+    assert set(conflicts) == {f"La ligne n° {line.pk} est déjà payée."}
+    payment = Payment.objects.get()
+    assert (payment.line_id, payment.amount_cents) == (line.pk, line.amount_cents)
+    assert payment.reference == results[0][0].reference
+    assert Decision.objects.filter(action="payment_record").count() == 1
+    assert LedgerEntry.objects.filter(kind="payment").count() == 1
+    check = ledger_verify()
+    assert check.intact, check.breaks
