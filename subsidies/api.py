@@ -1,8 +1,43 @@
-"""API of the subsidy chain."""
+"""API of the subsidy chain: relays, programmes and their allocations, redistributions and
+payments. The same rules as the pages: what a caller sees comes from the selectors (anything
+else answers 404), what they may do from the rules (403), and every write is one service call
+whose expected failures answer 400 (bad input) or 409 (the state forbids it), with a message a
+person can read in `detail`."""
 
-from rest_framework import mixins, permissions, serializers, viewsets
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db.models import Count, Prefetch, Sum
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
-from .models import Relay
+from makers.api import Conflict
+from makers.serializers import DetailSerializer
+from tilab import roles
+from tilab.pagination import CursorPagination
+from tilab.permissions import mfa_gate_open
+
+from . import selectors, services
+from .filters import AllocationFilter, ProgrammeFilter, RedistributionFilter
+from .models import ItemWeight, Relay
+from .serializers import (
+    AllocationOutputSerializer,
+    AllocationsAdjustSerializer,
+    PaymentOutputSerializer,
+    PaymentsRecordSerializer,
+    ProgrammeAmendSerializer,
+    ProgrammeOutputSerializer,
+    ProgrammeTermsSerializer,
+    RedistributionAdjustSerializer,
+    RedistributionDetailSerializer,
+    RedistributionOutputSerializer,
+    RedistributionProposeSerializer,
+)
 
 
 class RelaySerializer(serializers.ModelSerializer):
@@ -26,3 +61,407 @@ class RelayViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     def get_queryset(self):
         return Relay.objects.select_related("organisation").prefetch_related("coverage")
+
+
+# --- Services' expected failures as HTTP answers ------------------------------------------
+
+
+class MoneyInputRefused(exceptions.APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = gettext_lazy("Données invalides.")
+    default_code = "invalid"
+
+
+def _as_api_exception(exc: Exception) -> Exception:
+    if isinstance(exc, services.MoneyInputInvalid):
+        return MoneyInputRefused(str(exc))
+    if isinstance(exc, services.MoneyStateConflict):
+        return Conflict(str(exc))
+    if isinstance(exc, DjangoPermissionDenied):
+        # The services name the rule; a person reads why instead.
+        return exceptions.PermissionDenied(_("Votre rôle ne permet pas cette action."))
+    return exc
+
+
+class MoneyErrorsMixin:
+    def handle_exception(self, exc):
+        return super().handle_exception(_as_api_exception(exc))
+
+
+ERRORS = {
+    400: OpenApiResponse(
+        description=gettext_lazy(
+            "Données invalides : `detail` explique la règle enfreinte (l'écart au total, "
+            "par exemple), ou chaque champ en cause est nommé."
+        )
+    ),
+    403: OpenApiResponse(
+        DetailSerializer,
+        description=gettext_lazy(
+            "Action non permise à votre rôle, ou double authentification à activer d'abord."
+        ),
+    ),
+    404: OpenApiResponse(
+        DetailSerializer, description=gettext_lazy("Introuvable parmi ce que vous voyez.")
+    ),
+    409: OpenApiResponse(
+        DetailSerializer,
+        description=gettext_lazy("L'état l'empêche (déjà approuvée, déjà payée…)."),
+    ),
+}
+
+
+def _errors(*codes: int) -> dict:
+    return {code: ERRORS[code] for code in codes}
+
+
+# Money decisions held back by the two-factor gate, and the same right without the gate.
+GATED = {
+    "subsidies.approve_allocation": "subsidies.manage_programmes",
+    "subsidies.approve_redistribution": "subsidies.manage_redistribution",
+    "subsidies.record_payment": "subsidies.manage_redistribution",
+}
+
+
+class MoneyViewSet(MoneyErrorsMixin, viewsets.GenericViewSet):
+    """Reads are scoped by the selectors; each write checks its rule with `require` once the
+    object is found (404 first, then 403), before reading the body."""
+
+    lookup_value_regex = r"[0-9]+"
+
+    def require(self, perm: str, obj=None) -> None:
+        user = self.request.user
+        if user.has_perm(perm, obj):
+            return
+        ungated = GATED.get(perm)
+        if ungated and user.has_perm(ungated, obj) and not mfa_gate_open(user):
+            raise exceptions.PermissionDenied(
+                _(
+                    "Une décision sur de l'argent public demande la double authentification : "
+                    "activez une application d'authentification (%(url)s), puis recommencez."
+                )
+                % {"url": self.request.build_absolute_uri(reverse("mfa_activate_totp"))}
+            )
+        raise exceptions.PermissionDenied(_("Votre rôle ne permet pas cette action."))
+
+    def valid(self, serializer_class, **kwargs):
+        serializer = serializer_class(data=self.request.data, **kwargs)
+        serializer.is_valid(raise_exception=True)
+        return serializer
+
+
+class NewestFirstPagination(CursorPagination):
+    # The primary key is unique and never changes: a stable cursor, newest entries first.
+    ordering = "-pk"
+
+
+# --- Programmes -----------------------------------------------------------------------------
+
+
+def programmes_shown_to(user):
+    """The programmes a caller sees, each with the allocations, amendments and item weights
+    they may see, in a constant number of queries."""
+    return selectors.programmes_visible_to(user).prefetch_related(
+        Prefetch(
+            "allocations",
+            queryset=selectors.allocations_visible_to(user)
+            .select_related("redistribution")
+            .order_by("relay__organisation__name", "pk"),
+        ),
+        Prefetch(
+            "amendments",
+            queryset=selectors.programmes_visible_to(user).only("pk", "amends_id").order_by("pk"),
+            to_attr="visible_amendments",
+        ),
+        Prefetch(
+            "weights",
+            queryset=ItemWeight.objects.select_related("item_type").order_by("item_type__slug"),
+        ),
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(summary=gettext_lazy("Programmes visibles")),
+    retrieve=extend_schema(
+        summary=gettext_lazy("Un programme et ses allocations"),
+        responses={200: ProgrammeOutputSerializer, **_errors(404)},
+    ),
+)
+class ProgrammeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, MoneyViewSet):
+    """Subsidy programmes: an envelope of public money split into one allocation per relay.
+
+    Région staff and auditors see every programme and allocation, relay staff the programmes
+    their relay takes part in with their own allocation only, anyone else none (404).
+    Région staff create a programme (the allocations are proposed from the validated figures
+    of each relay's departments, or from fixed shares), adjust the allocations not yet
+    approved with a motivation (the total stays the envelope), and amend an approved programme
+    through a new, linked one. Auditors read everything and change nothing (403).
+    Amounts are integer euro cents. Newest programmes first, by cursor.
+    """
+
+    serializer_class = ProgrammeOutputSerializer
+    filterset_class = ProgrammeFilter
+    pagination_class = NewestFirstPagination
+
+    def get_queryset(self):
+        return programmes_shown_to(self.request.user)
+
+    def _render(self, programme, *, status_code=status.HTTP_200_OK) -> Response:
+        fresh = self.get_queryset().get(pk=programme.pk)
+        return Response(self.get_serializer(fresh).data, status=status_code)
+
+    @extend_schema(
+        summary=gettext_lazy("Créer un programme et proposer ses allocations"),
+        request=ProgrammeTermsSerializer,
+        responses={201: ProgrammeOutputSerializer, **_errors(400, 403)},
+    )
+    def create(self, request, *args, **kwargs):
+        self.require("subsidies.manage_programmes")
+        serializer = self.valid(ProgrammeTermsSerializer)
+        programme = services.programme_create(
+            terms=serializer.terms(), by=request.user, now=timezone.now()
+        )
+        return self._render(programme, status_code=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary=gettext_lazy("Ajuster les allocations non approuvées, avec une motivation"),
+        request=AllocationsAdjustSerializer,
+        responses={200: ProgrammeOutputSerializer, **_errors(400, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def adjust(self, request, pk=None):
+        """The allocations left out keep their amount; the total must equal the envelope
+        (otherwise 400 with the gap). An approved allocation never changes (409)."""
+        programme = self.get_object()
+        self.require("subsidies.manage_programmes")
+        data = self.valid(AllocationsAdjustSerializer).validated_data
+        services.allocations_adjust(
+            programme=programme,
+            amounts={row["allocation"]: row["amount_cents"] for row in data["amounts"]},
+            motivation=data["motivation"],
+            by=request.user,
+            now=timezone.now(),
+        )
+        return self._render(programme)
+
+    @extend_schema(
+        summary=gettext_lazy("Modifier un programme approuvé par un programme rectificatif"),
+        request=ProgrammeAmendSerializer,
+        responses={201: ProgrammeOutputSerializer, **_errors(400, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def amend(self, request, pk=None):
+        """A new programme linked to this one, granting the additional envelope in the terms,
+        with its own allocations to approve. Only an approved programme is amended (409)."""
+        programme = self.get_object()
+        self.require("subsidies.manage_programmes")
+        serializer = self.valid(ProgrammeAmendSerializer)
+        amendment = services.programme_amend(
+            programme=programme,
+            terms=serializer.terms(),
+            motivation=serializer.validated_data["motivation"],
+            by=request.user,
+            now=timezone.now(),
+        )
+        return self._render(amendment, status_code=status.HTTP_201_CREATED)
+
+
+# --- Allocations ----------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary=gettext_lazy("Allocations visibles")),
+    retrieve=extend_schema(
+        summary=gettext_lazy("Une allocation"),
+        responses={200: AllocationOutputSerializer, **_errors(404)},
+    ),
+)
+class AllocationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, MoneyViewSet):
+    """Allocations: one relay's part of a programme, with the figures it rests on.
+
+    Région staff and auditors see every allocation, relay staff their relay's, anyone else
+    none (404). Région staff approve an allocation (two-factor first where the deployment
+    requires it): it is written to the decision log and the money ledger and never changes
+    again. Newest first, by cursor.
+    """
+
+    serializer_class = AllocationOutputSerializer
+    filterset_class = AllocationFilter
+    pagination_class = NewestFirstPagination
+
+    def get_queryset(self):
+        return selectors.allocations_visible_to(self.request.user).select_related("redistribution")
+
+    @extend_schema(
+        summary=gettext_lazy("Approuver une allocation"),
+        request=None,
+        responses={200: AllocationOutputSerializer, **_errors(403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        allocation = self.get_object()
+        self.require("subsidies.approve_allocation")
+        services.allocation_approve(allocation=allocation, by=request.user, now=timezone.now())
+        fresh = self.get_queryset().get(pk=allocation.pk)
+        return Response(self.get_serializer(fresh).data)
+
+
+# --- Redistributions and payments -----------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary=gettext_lazy("Redistributions visibles")),
+    retrieve=extend_schema(
+        summary=gettext_lazy("Une redistribution et ses lignes"),
+        responses={200: RedistributionDetailSerializer, **_errors(404)},
+    ),
+)
+class RedistributionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, MoneyViewSet):
+    """Redistributions: how a relay passes its approved allocation on to the makers and
+    organisations of its departments (pro rata to their validated contribution) and to its
+    own grouped purchases.
+
+    Région staff and auditors read every redistribution, relay staff their relay's, anyone
+    else none (404). The relay's staff propose (again, while not approved), adjust with a
+    motivation (the lines always add up to the allocation), approve and record payments (both
+    two-factor first where required). Auditors and Région staff change nothing (403).
+    Bank details never appear: `iban_known` only says whether they are on file.
+    An id in a body that names an allocation the caller cannot see answers 404, like the URL
+    would; a line or allocation id that does not belong to the object of the URL answers 400.
+    Newest first, by cursor; the list gives line counts, the detail the lines.
+    """
+
+    filterset_class = RedistributionFilter
+    pagination_class = NewestFirstPagination
+
+    def get_queryset(self):
+        return selectors.redistributions_visible_to(self.request.user).annotate(
+            line_count=Count("lines"),
+            paid_count=Count("lines__payment"),
+            paid_cents=Coalesce(Sum("lines__payment__amount_cents"), 0),
+        )
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return RedistributionOutputSerializer
+        return RedistributionDetailSerializer
+
+    def _render(self, redistribution, *, status_code=status.HTTP_200_OK) -> Response:
+        fresh = self.get_queryset().get(pk=redistribution.pk)
+        lines = list(selectors.lines_of(fresh))
+        context = {
+            **self.get_serializer_context(),
+            "lines": lines,
+            "bank_accounts": selectors.bank_accounts_for(lines),
+        }
+        return Response(
+            RedistributionDetailSerializer(fresh, context=context).data, status=status_code
+        )
+
+    def retrieve(self, request, *args, **kwargs):
+        return self._render(self.get_object())
+
+    @extend_schema(
+        summary=gettext_lazy("Proposer (ou recalculer) la redistribution d'une allocation"),
+        request=RedistributionProposeSerializer,
+        responses={
+            201: RedistributionDetailSerializer,
+            200: OpenApiResponse(
+                RedistributionDetailSerializer,
+                description=gettext_lazy("Une redistribution déjà proposée, recalculée."),
+            ),
+            **_errors(400, 403, 404, 409),
+        },
+    )
+    def create(self, request, *args, **kwargs):
+        """The relay's own-use lines are served first, the rest is split among the payees of
+        its departments. Proposing again while not approved recomputes every line (200)."""
+        if roles.RELAY_STAFF not in roles.roles_of(request.user):
+            raise exceptions.PermissionDenied(_("Votre rôle ne permet pas cette action."))
+        data = self.valid(RedistributionProposeSerializer).validated_data
+        allocation = (
+            selectors.allocations_visible_to(request.user).filter(pk=data["allocation"]).first()
+        )
+        if allocation is None:
+            raise exceptions.NotFound(
+                _("Allocation n° %(id)s introuvable parmi celles de votre relais.")
+                % {"id": data["allocation"]}
+            )
+        self.require("subsidies.manage_redistribution", allocation)
+        existed = hasattr(allocation, "redistribution")
+        redistribution = services.redistribution_propose(
+            allocation=allocation,
+            own_use=[(row["purpose"], row["amount_cents"]) for row in data["own_use"]],
+            by=request.user,
+            now=timezone.now(),
+        )
+        return self._render(
+            redistribution, status_code=status.HTTP_200_OK if existed else status.HTTP_201_CREATED
+        )
+
+    @extend_schema(
+        summary=gettext_lazy("Ajuster les lignes, avec une motivation"),
+        request=RedistributionAdjustSerializer,
+        responses={200: RedistributionDetailSerializer, **_errors(400, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def adjust(self, request, pk=None):
+        """Lines left out keep their amount; the total must equal the allocation (otherwise
+        400 with the gap). An approved redistribution never changes (409)."""
+        redistribution = self.get_object()
+        self.require("subsidies.manage_redistribution", redistribution)
+        data = self.valid(RedistributionAdjustSerializer).validated_data
+        services.redistribution_adjust(
+            redistribution=redistribution,
+            amounts={row["line"]: row["amount_cents"] for row in data["amounts"]},
+            add_own_use=[(row["purpose"], row["amount_cents"]) for row in data["add_own_use"]],
+            motivation=data["motivation"],
+            by=request.user,
+            now=timezone.now(),
+        )
+        return self._render(redistribution)
+
+    @extend_schema(
+        summary=gettext_lazy("Approuver une redistribution"),
+        request=None,
+        responses={200: RedistributionDetailSerializer, **_errors(400, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        redistribution = self.get_object()
+        self.require("subsidies.approve_redistribution", redistribution)
+        services.redistribution_approve(
+            redistribution=redistribution, by=request.user, now=timezone.now()
+        )
+        return self._render(redistribution)
+
+    @extend_schema(
+        summary=gettext_lazy("Enregistrer le paiement de lignes : toutes, ou aucune"),
+        request=PaymentsRecordSerializer,
+        responses={201: PaymentOutputSerializer(many=True), **_errors(400, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def payments(self, request, pk=None):
+        """The lines must belong to this redistribution (400), be approved and not paid yet
+        (409); the payments are written to the decision log and the money ledger."""
+        redistribution = self.get_object()
+        self.require("subsidies.record_payment", redistribution)
+        data = self.valid(PaymentsRecordSerializer).validated_data
+        ids = list(dict.fromkeys(data["lines"]))
+        lines = list(redistribution.lines.filter(pk__in=ids).order_by("pk"))
+        unknown = sorted(set(ids) - {line.pk for line in lines})
+        if unknown:
+            raise MoneyInputRefused(
+                _("Ces lignes n'appartiennent pas à la redistribution n° %(id)s : %(lines)s.")
+                % {"id": redistribution.pk, "lines": ", ".join(f"n° {pk}" for pk in unknown)}
+            )
+        payments = services.payments_record(
+            lines=lines,
+            paid_on=data["paid_on"],
+            reference=data["reference"],
+            by=request.user,
+            now=timezone.now(),
+        )
+        return Response(
+            PaymentOutputSerializer(payments, many=True).data, status=status.HTTP_201_CREATED
+        )

@@ -13,6 +13,7 @@ ROLE_PAGES = [
     ("makers.access_maker_space", _("Mon espace"), "makers:space"),
     ("makers.access_validation_queue", _("Validation"), "makers:validation_queue"),
     ("makers.view_dashboard", _("Tableau de bord"), "makers:dashboard"),
+    ("subsidies.view_programmes", _("Subventions"), "subsidies:programme_list"),
     ("workshops.manage_workshops", _("Gérer les ateliers"), "workshops:manage"),
 ]
 # Open to everyone, signed in or not.

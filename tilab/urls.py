@@ -9,7 +9,12 @@ from rest_framework.routers import APIRootView, DefaultRouter
 
 from makers.api import FiguresViewSet, ItemTypeViewSet, MakerViewSet, ProductionReportViewSet
 from makers.import_api import ProductionImportView
-from subsidies.api import RelayViewSet
+from subsidies.api import (
+    AllocationViewSet,
+    ProgrammeViewSet,
+    RedistributionViewSet,
+    RelayViewSet,
+)
 
 from . import views
 from .api import DepartmentViewSet, MeView
@@ -35,6 +40,9 @@ router.register("relays", RelayViewSet, basename="relay")
 router.register("production-reports", ProductionReportViewSet, basename="production-report")
 router.register("makers", MakerViewSet, basename="maker")
 router.register("figures", FiguresViewSet, basename="figures")
+router.register("programmes", ProgrammeViewSet, basename="programme")
+router.register("allocations", AllocationViewSet, basename="allocation")
+router.register("redistributions", RedistributionViewSet, basename="redistribution")
 
 api_urls = [
     path("me/", MeView.as_view(), name="me"),
@@ -64,6 +72,7 @@ urlpatterns = [
     path("open-data/", include("makers.open_data_urls")),
     path("exports/", include("makers.export_urls")),
     path("workshops/", include("workshops.urls")),
+    path("subventions/", include("subsidies.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -26,6 +26,8 @@ ROLE_PAGES = {
     "/validation/import/": {roles.RELAY_STAFF},
     "/dashboard/": {roles.REGION_STAFF, roles.RELAY_STAFF, roles.AUDITOR},
     "/workshops/manage/": {roles.FACILITATOR},
+    "/subventions/": {roles.REGION_STAFF, roles.RELAY_STAFF, roles.AUDITOR},
+    "/subventions/nouveau/": {roles.REGION_STAFF},
 }
 ACCOUNT_PAGES = ["/accounts/tokens/", "/accounts/email/", "/accounts/2fa/"]
 

@@ -1,0 +1,147 @@
+"""Forms of the relay's redistribution pages: own-use lines, adjustments, payments, bank details."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from tilab.forms import EurosField
+
+from . import services
+
+OWN_USE_ROWS = 3  # blank rows offered at a time: enough for PLA, PET sheets and prototypes
+
+
+class OwnUseForm(forms.Form):
+    """One line the relay keeps for itself, with what it pays for. A blank row is ignored."""
+
+    purpose = forms.CharField(
+        label=_("Objet"),
+        max_length=200,
+        required=False,
+    )
+    amount_cents = EurosField(label=_("Montant (€)"), required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        purpose = (cleaned.get("purpose") or "").strip()
+        amount = cleaned.get("amount_cents")
+        if purpose and amount is None and "amount_cents" not in self.errors:
+            self.add_error("amount_cents", _("Indiquez le montant de cette ligne."))
+        if amount is not None and not purpose:
+            self.add_error("purpose", _("Indiquez l'objet de cette ligne."))
+        return cleaned
+
+    def as_line(self) -> tuple[str, int] | None:
+        purpose = (self.cleaned_data.get("purpose") or "").strip()
+        if not purpose:
+            return None
+        return purpose, self.cleaned_data["amount_cents"]
+
+
+OwnUseFormSet = forms.formset_factory(
+    OwnUseForm, extra=OWN_USE_ROWS, max_num=OWN_USE_ROWS, validate_max=True
+)
+
+
+def own_use_lines(formset) -> list[tuple[str, int]]:
+    """The filled rows of a valid own-use formset, in the order typed."""
+    return [line for form in formset.forms if (line := form.as_line()) is not None]
+
+
+class AdjustForm(forms.Form):
+    """A new amount for each line of a proposed redistribution, and why."""
+
+    motivation = forms.CharField(
+        label=_("Motivation de l'ajustement"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Obligatoire : elle est conservée avec la décision."),
+    )
+
+    def __init__(self, *args, lines, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lines = list(lines)
+        for line in self.lines:
+            self.fields[self.field_name(line)] = EurosField(
+                label=_("Montant pour %(payee)s (€)") % {"payee": line.payee_name},
+                initial=line.amount_cents,
+            )
+
+    @staticmethod
+    def field_name(line) -> str:
+        return f"line_{line.pk}"
+
+    def amounts(self) -> dict[int, int]:
+        return {line.pk: self.cleaned_data[self.field_name(line)] for line in self.lines}
+
+
+class PaymentForm(forms.Form):
+    """Lines paid in one bank transfer batch: when, and the bank's reference."""
+
+    lines = forms.TypedMultipleChoiceField(
+        label=_("Lignes payées"),
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Cochez au moins une ligne payée.")},
+    )
+    paid_on = forms.DateField(
+        label=_("Date du virement"),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+    )
+    reference = forms.CharField(
+        label=_("Référence du virement"),
+        max_length=140,
+        help_text=_("Celle que donne la banque, par exemple VIR-2020-06-01."),
+    )
+
+    def __init__(self, *args, lines, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lines"].choices = [(line.pk, line.payee_name) for line in lines]
+
+
+class ExecutionDateForm(forms.Form):
+    """When the bank should carry out the SEPA transfers (the file's requested date)."""
+
+    execution_on = forms.DateField(
+        label=_("Date d'exécution demandée"),
+        required=False,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+    )
+
+
+class BankAccountForm(forms.Form):
+    """Where a payee receives money. The IBAN is checked (checksum, country format)."""
+
+    holder = forms.CharField(
+        label=_("Titulaire du compte"),
+        max_length=70,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    iban = forms.CharField(
+        label=_("IBAN"),
+        max_length=50,
+        help_text=_("Par exemple FR76 3000 6000 0112 3456 7890 189 (les espaces sont permis)."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}
+        ),
+    )
+    bic = forms.CharField(
+        label=_("BIC (facultatif)"),
+        max_length=15,
+        required=False,
+        help_text=_("Retrouvé à partir de l'IBAN quand il est laissé vide."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}
+        ),
+    )
+
+    def clean_iban(self):
+        # The services check again when saving; checking here puts the message on the field.
+        try:
+            return services.iban_clean(self.cleaned_data["iban"]).compact
+        except services.MoneyInputInvalid as error:
+            raise forms.ValidationError(str(error), code="invalid") from None
+
+    def clean_bic(self):
+        try:
+            return services.bic_clean(self.cleaned_data["bic"])
+        except services.MoneyInputInvalid as error:
+            raise forms.ValidationError(str(error), code="invalid") from None

@@ -1,0 +1,559 @@
+"""Pages of the relay's redistributions (propose, adjust, approve, pay, transfer files), of
+payees' bank details, and of the money a maker received."""
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from fablabs.models import Organisation
+from makers import selectors as maker_selectors
+from makers.models import Maker, Membership
+from tilab.money import format_euros
+
+from . import selectors, services, transfers
+from .models import BankAccount, Redistribution, RedistributionLine, RelayCoverage
+from .redistribution_forms import (
+    AdjustForm,
+    BankAccountForm,
+    ExecutionDateForm,
+    OwnUseFormSet,
+    PaymentForm,
+    own_use_lines,
+)
+
+OWNER_MODELS = {"maker": Maker, "organisation": Organisation}
+
+
+def _euros(cents: int) -> str:
+    return format_euros(cents, language=_("fr"))
+
+
+def iban_masked(iban: str) -> str:
+    """Enough of an IBAN to recognise it, not to use it: "FR76 **** **** 0189"."""
+    return f"{iban[:4]} **** **** {iban[-4:]}"
+
+
+def iban_grouped(iban: str) -> str:
+    """An IBAN as printed on a bank statement: groups of four."""
+    return " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))
+
+
+# Who sees what ------------------------------------------------------------------------------
+
+
+def _visible_redistribution(request, pk) -> Redistribution:
+    """A redistribution the person may see (Région, auditors, the relay's staff); else 404."""
+    return get_object_or_404(selectors.redistributions_visible_to(request.user), pk=pk)
+
+
+def _managed_redistribution(request, pk) -> Redistribution:
+    """A redistribution the person may see and work on; those who only read it get 403."""
+    redistribution = _visible_redistribution(request, pk)
+    if not request.user.has_perm("subsidies.manage_redistribution", redistribution):
+        raise PermissionDenied
+    return redistribution
+
+
+@dataclass(frozen=True)
+class PayeeAccess:
+    """Whose bank details a person may read and change, for many payees at once.
+
+    The same rule as `selectors.bank_account_visible_to` and `services.may_change_bank_account`
+    (the maker themself, an organisation's manager, the staff of the relay covering the payee's
+    department: never Région staff nor auditors), read in two queries whatever the number of
+    lines, so the redistribution page costs the same for 5 payees or 500."""
+
+    user_id: int | None
+    departments: frozenset[str]
+    organisations: frozenset[int]
+
+    @classmethod
+    def of(cls, user) -> "PayeeAccess":
+        if not user.is_authenticated:
+            return cls(None, frozenset(), frozenset())
+        departments = RelayCoverage.objects.filter(relay__staff=user).values_list(
+            "department_id", flat=True
+        )
+        organisations = Membership.objects.filter(maker__user=user, is_manager=True).values_list(
+            "organisation_id", flat=True
+        )
+        return cls(user.pk, frozenset(departments), frozenset(organisations))
+
+    def covers(self, line: RedistributionLine) -> bool:
+        if line.maker_id:
+            maker = line.maker
+            return maker.user_id == self.user_id or maker.department_id in self.departments
+        if line.organisation_id:
+            return (
+                line.organisation_id in self.organisations
+                or line.organisation.department_id in self.departments
+            )
+        return False
+
+
+def _owner_key(line: RedistributionLine) -> tuple[str, int] | None:
+    if line.maker_id:
+        return ("maker", line.maker_id)
+    if line.organisation_id:
+        return ("organisation", line.organisation_id)
+    return None
+
+
+@dataclass
+class LineRow:
+    """One line of the redistribution table with what this person may see and do on it."""
+
+    line: RedistributionLine
+    payment: object
+    has_account: bool
+    account: BankAccount | None  # only when the person may see the payee's bank details
+    bank_url: str = ""  # where to set the payee's bank details, for those allowed
+    amount_field: object = None  # the adjustment input, while the redistribution is proposed
+    payable: bool = False
+    checked: bool = False
+
+    @property
+    def iban_masked(self) -> str:
+        return iban_masked(self.account.iban) if self.account else ""
+
+
+def _line_rows(request, redistribution, lines, *, adjust_form=None, payment_form=None):
+    accounts = selectors.bank_accounts_for(lines)
+    access = PayeeAccess.of(request.user)
+    back = reverse("subsidies:redistribution_detail", args=[redistribution.pk])
+    checked = set(payment_form.data.getlist("lines")) if payment_form is not None else set()
+    rows = []
+    for line in lines:
+        key = _owner_key(line)
+        account = accounts.get(key) if key else None
+        allowed = key is not None and access.covers(line)
+        payment = getattr(line, "payment", None)
+        row = LineRow(
+            line=line,
+            payment=payment,
+            has_account=account is not None,
+            account=account if allowed else None,
+            payable=payment is None and line.amount_cents > 0,
+            checked=str(line.pk) in checked,
+        )
+        if allowed:
+            row.bank_url = (
+                reverse("subsidies:bank_account_edit", args=[key[0], key[1]]) + f"?next={back}"
+            )
+        if adjust_form is not None:
+            row.amount_field = adjust_form[AdjustForm.field_name(line)]
+        rows.append(row)
+    return rows
+
+
+def _detail_context(request, redistribution, *, adjust_form=None, own_use=None, payment_form=None):
+    user = request.user
+    lines = list(selectors.lines_of(redistribution))
+    proposed = redistribution.status == Redistribution.Status.PROPOSED
+    staff = user.has_perm("subsidies.manage_redistribution", redistribution)
+    may_approve = staff and user.has_perm("subsidies.approve_redistribution", redistribution)
+    may_pay = staff and user.has_perm("subsidies.record_payment", redistribution)
+    if staff and proposed:
+        adjust_form = adjust_form or AdjustForm(lines=lines)
+        own_use = own_use or OwnUseFormSet(prefix="own")
+    else:
+        adjust_form = own_use = None
+    if staff and not proposed:
+        payment_form = payment_form or PaymentForm(
+            lines=lines, initial={"paid_on": timezone.localdate()}
+        )
+    else:
+        payment_form = None
+    rows = _line_rows(
+        request, redistribution, lines, adjust_form=adjust_form, payment_form=payment_form
+    )
+    allocation = redistribution.allocation
+    relay_account = relay_bank_url = None
+    if staff and not proposed:
+        # The SEPA file is paid from the relay's own account: say when it is missing.
+        relay_account = BankAccount.objects.filter(
+            organisation_id=allocation.relay.organisation_id
+        ).first()
+        relay_bank_url = (
+            reverse(
+                "subsidies:bank_account_edit",
+                args=["organisation", allocation.relay.organisation_id],
+            )
+            + "?next="
+            + reverse("subsidies:redistribution_detail", args=[redistribution.pk])
+        )
+    return {
+        "redistribution": redistribution,
+        "allocation": allocation,
+        "programme": allocation.programme,
+        "rows": rows,
+        "total_cents": sum(line.amount_cents for line in lines),
+        "proposed_total_cents": sum(line.proposed_cents for line in lines),
+        "paid_cents": sum(row.payment.amount_cents for row in rows if row.payment),
+        "payees": sum(1 for line in lines if line.kind != RedistributionLine.Kind.OWN_USE),
+        "staff": staff,
+        "may_approve": may_approve,
+        "may_pay": may_pay,
+        "adjust_form": adjust_form,
+        "own_use": own_use,
+        "payment_form": payment_form,
+        "any_payable": any(row.payable for row in rows),
+        "missing_accounts": [
+            row
+            for row in rows
+            if row.line.kind != RedistributionLine.Kind.OWN_USE
+            and not row.has_account
+            and row.payable
+        ],
+        "relay_account": relay_account,
+        "relay_account_masked": iban_masked(relay_account.iban) if relay_account else "",
+        "relay_bank_url": relay_bank_url,
+        "execution_form": ExecutionDateForm(initial={"execution_on": timezone.localdate()}),
+    }
+
+
+def _render_detail(request, redistribution, **forms):
+    return render(
+        request,
+        "subsidies/redistribution_detail.html",
+        _detail_context(request, redistribution, **forms),
+    )
+
+
+def _to_detail(redistribution, anchor: str = ""):
+    url = reverse("subsidies:redistribution_detail", args=[redistribution.pk])
+    return redirect(url + (f"#{anchor}" if anchor else ""))
+
+
+def _gate_message() -> str:
+    return _(
+        "Activez d'abord la double authentification (une application d'authentification sur "
+        "votre téléphone) : elle est exigée pour toute décision financière."
+    )
+
+
+# Pages ----------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def redistribution_propose(request, pk):
+    """Relay staff propose how their approved allocation is passed on: the lines they keep for
+    grouped purchases, the rest to the payees pro rata to their validated contribution."""
+    allocation = get_object_or_404(selectors.allocations_visible_to(request.user), pk=pk)
+    if not request.user.has_perm("subsidies.manage_redistribution", allocation):
+        raise PermissionDenied
+    existing = Redistribution.objects.filter(allocation=allocation).first()
+    if existing is not None and existing.status == Redistribution.Status.APPROVED:
+        messages.info(request, _("Cette redistribution est approuvée : elle ne change plus."))
+        return _to_detail(existing)
+    approved = allocation.status == allocation.Status.APPROVED
+    formset = OwnUseFormSet(request.POST or None, prefix="own")
+    error = ""
+    if request.method == "POST" and formset.is_valid():
+        try:
+            redistribution = services.redistribution_propose(
+                allocation=allocation,
+                own_use=own_use_lines(formset),
+                by=request.user,
+                now=timezone.now(),
+            )
+        except services.MoneyInputInvalid as problem:
+            error = str(problem)
+        except services.MoneyStateConflict as problem:
+            messages.error(request, str(problem))
+            return redirect("subsidies:redistribution_propose", pk=allocation.pk)
+        else:
+            count = redistribution.lines.count()
+            messages.success(
+                request,
+                ngettext(
+                    "Redistribution proposée : %(count)d ligne pour %(amount)s. Vérifiez-la, "
+                    "ajustez-la si besoin, puis approuvez-la.",
+                    "Redistribution proposée : %(count)d lignes pour %(amount)s. Vérifiez-la, "
+                    "ajustez-la si besoin, puis approuvez-la.",
+                    count,
+                )
+                % {"count": count, "amount": _euros(allocation.amount_cents)},
+            )
+            return _to_detail(redistribution)
+    return render(
+        request,
+        "subsidies/redistribution_propose.html",
+        {
+            "allocation": allocation,
+            "programme": allocation.programme,
+            "approved": approved,
+            "existing": existing,
+            "formset": formset,
+            "error": error,
+        },
+    )
+
+
+@login_required
+@require_GET
+def redistribution_detail(request, pk):
+    return _render_detail(request, _visible_redistribution(request, pk))
+
+
+@login_required
+@require_POST
+def redistribution_adjust(request, pk):
+    """Change line amounts and add own-use lines, with a motivation; the lines must still add
+    up to the allocation, or nothing changes and the gap is shown."""
+    redistribution = _managed_redistribution(request, pk)
+    lines = list(selectors.lines_of(redistribution))
+    form = AdjustForm(request.POST, lines=lines)
+    own_use = OwnUseFormSet(request.POST, prefix="own")
+    if redistribution.status == Redistribution.Status.APPROVED:
+        messages.error(request, _("Cette redistribution est approuvée : elle ne change plus."))
+        return _to_detail(redistribution)
+    if form.is_valid() and own_use.is_valid():
+        try:
+            services.redistribution_adjust(
+                redistribution=redistribution,
+                amounts=form.amounts(),
+                motivation=form.cleaned_data["motivation"],
+                add_own_use=own_use_lines(own_use),
+                by=request.user,
+                now=timezone.now(),
+            )
+        except services.MoneyInputInvalid as problem:
+            form.add_error(None, str(problem))
+        except services.MoneyStateConflict as problem:
+            messages.error(request, str(problem))
+            return _to_detail(redistribution)
+        else:
+            messages.success(request, _("Ajustement enregistré ; la motivation est conservée."))
+            return _to_detail(redistribution)
+    return _render_detail(request, redistribution, adjust_form=form, own_use=own_use)
+
+
+@login_required
+@require_POST
+def redistribution_approve(request, pk):
+    redistribution = _managed_redistribution(request, pk)
+    if not request.user.has_perm("subsidies.approve_redistribution", redistribution):
+        messages.error(request, _gate_message())
+        return _to_detail(redistribution)
+    try:
+        services.redistribution_approve(
+            redistribution=redistribution, by=request.user, now=timezone.now()
+        )
+    except (services.MoneyStateConflict, services.MoneyInputInvalid) as problem:
+        messages.error(request, str(problem))
+    else:
+        messages.success(
+            request,
+            _(
+                "Redistribution approuvée : elle ne change plus. Vous pouvez préparer les "
+                "virements puis enregistrer les paiements."
+            ),
+        )
+    return _to_detail(redistribution)
+
+
+@login_required
+@require_POST
+def payments_record(request, pk):
+    """Record the ticked lines as paid by one transfer batch: all of them, or none."""
+    redistribution = _managed_redistribution(request, pk)
+    if not request.user.has_perm("subsidies.record_payment", redistribution):
+        messages.error(request, _gate_message())
+        return _to_detail(redistribution)
+    lines = {line.pk: line for line in redistribution.lines.order_by("pk")}
+    form = PaymentForm(request.POST, lines=lines.values())
+    if form.is_valid():
+        try:
+            payments = services.payments_record(
+                lines=[lines[pk] for pk in form.cleaned_data["lines"]],
+                paid_on=form.cleaned_data["paid_on"],
+                reference=form.cleaned_data["reference"],
+                by=request.user,
+                now=timezone.now(),
+            )
+        except services.MoneyInputInvalid as problem:
+            form.add_error(None, str(problem))
+        except services.MoneyStateConflict as problem:
+            messages.error(request, str(problem))
+            return _to_detail(redistribution, "paiements")
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d ligne enregistrée comme payée, pour %(amount)s.",
+                    "%(count)d lignes enregistrées comme payées, pour %(amount)s.",
+                    len(payments),
+                )
+                % {
+                    "count": len(payments),
+                    "amount": _euros(sum(p.amount_cents for p in payments)),
+                },
+            )
+            return _to_detail(redistribution, "paiements")
+    return _render_detail(request, redistribution, payment_form=form)
+
+
+def _relay_redistribution(request, pk) -> Redistribution:
+    """Transfer files hold bank details: only the paying relay's staff get them; 404 for all
+    others, including Région staff and auditors, who read the redistribution page."""
+    redistribution = _visible_redistribution(request, pk)
+    if not request.user.has_perm("subsidies.manage_redistribution", redistribution):
+        raise Http404
+    return redistribution
+
+
+def _attachment(content, *, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"  # bank details: never kept by a shared cache
+    return response
+
+
+@login_required
+@require_GET
+def transfers_csv(request, pk):
+    redistribution = _relay_redistribution(request, pk)
+    try:
+        text = transfers.transfers_csv(redistribution)
+    except services.MoneyInputInvalid as problem:
+        messages.error(request, str(problem))
+        return _to_detail(redistribution, "virements")
+    return _attachment(
+        text.encode("utf-8-sig"),  # the byte-order mark lets Excel read the accents
+        content_type="text/csv; charset=utf-8",
+        filename=f"virements-{redistribution.pk}.csv",
+    )
+
+
+@login_required
+@require_GET
+def transfers_sepa(request, pk):
+    redistribution = _relay_redistribution(request, pk)
+    form = ExecutionDateForm(request.GET)
+    if not form.is_valid():
+        messages.error(request, _("Indiquez une date d'exécution valide, par exemple 2020-06-01."))
+        return _to_detail(redistribution, "virements")
+    now = timezone.now()
+    execution_on = form.cleaned_data["execution_on"] or timezone.localdate(now)
+    try:
+        xml = transfers.transfers_pain001(redistribution, execution_on=execution_on, now=now)
+    except services.MoneyInputInvalid as problem:
+        messages.error(request, str(problem))
+        return _to_detail(redistribution, "virements")
+    return _attachment(
+        xml,
+        content_type="application/xml",
+        filename=f"virements-sepa-{redistribution.pk}.xml",
+    )
+
+
+def _safe_next(request) -> str:
+    """Where to go back after saving: a page of this site only, never another one."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def bank_account_edit(request, kind, pk):
+    """A payee's bank details, for the payee and the staff of the relay that pays them; anybody
+    else gets 404 (the details are not theirs to know exist)."""
+    model = OWNER_MODELS.get(kind)
+    if model is None:
+        raise Http404
+    owner = get_object_or_404(model.objects.select_related("department"), pk=pk)
+    if not services.may_change_bank_account(request.user, owner):
+        raise Http404
+    account = BankAccount.objects.filter(**{kind: owner}).first()
+    next_url = _safe_next(request)
+    if account is not None:
+        initial = {"holder": account.holder, "iban": iban_grouped(account.iban), "bic": account.bic}
+    else:
+        name = owner.display_name if kind == "maker" else owner.name
+        initial = {"holder": name[:70]}
+    form = BankAccountForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            account = services.bank_account_set(
+                owner=owner,
+                holder=form.cleaned_data["holder"],
+                iban=form.cleaned_data["iban"],
+                bic=form.cleaned_data["bic"],
+                by=request.user,
+                now=timezone.now(),
+            )
+        except services.MoneyInputInvalid as problem:
+            form.add_error(None, str(problem))
+        else:
+            messages.success(
+                request,
+                _("Coordonnées bancaires enregistrées : IBAN se terminant par %(end)s.")
+                % {"end": account.iban[-4:]},
+            )
+            return redirect(next_url or request.path)
+    return render(
+        request,
+        "subsidies/bank_account_edit.html",
+        {
+            "owner": owner,
+            "kind": kind,
+            "owner_name": owner.display_name if kind == "maker" else owner.name,
+            "account": account,
+            "iban_display": iban_grouped(account.iban) if account else "",
+            "form": form,
+            "next_url": next_url,
+            "is_self": kind == "maker" and owner.user_id == request.user.pk,
+        },
+    )
+
+
+@login_required
+@require_GET
+def money_received(request):
+    """What a maker (and the organisations they manage) received from the subsidy, and the
+    validated figures each amount rests on. Only their own lines, ever."""
+    lines = list(selectors.money_received_by(request.user))
+    maker = maker_selectors.maker_of(request.user)
+    account = BankAccount.objects.filter(maker=maker).first() if maker else None
+    organisations = {}
+    for line in lines:
+        if line.organisation_id:
+            organisations[line.organisation_id] = line.organisation
+    back = reverse("subsidies:money_received")
+    rows = [(line, getattr(line, "payment", None)) for line in lines]
+    return render(
+        request,
+        "subsidies/money_received.html",
+        {
+            "lines": rows,
+            "maker": maker,
+            "account": account,
+            "account_masked": iban_masked(account.iban) if account else "",
+            "organisations": [
+                (
+                    organisation,
+                    reverse("subsidies:bank_account_edit", args=["organisation", pk])
+                    + f"?next={back}",
+                )
+                for pk, organisation in sorted(organisations.items())
+            ],
+            "received_cents": sum(payment.amount_cents for _line, payment in rows if payment),
+            "pending_cents": sum(line.amount_cents for line, payment in rows if not payment),
+        },
+    )

@@ -1,0 +1,60 @@
+"""Pages of the subsidy chain: programmes (Région), redistributions (relays), money received."""
+
+from django.urls import path
+
+from . import redistribution_views, views
+
+app_name = "subsidies"
+
+urlpatterns = [
+    # Région staff (and, reading only, auditors and the relays taking part)
+    path("", views.programme_list, name="programme_list"),
+    path("nouveau/", views.programme_create, name="programme_create"),
+    path("<int:pk>/", views.programme_detail, name="programme_detail"),
+    path("<int:pk>/ajuster/", views.allocations_adjust, name="allocations_adjust"),
+    path("<int:pk>/modifier/", views.programme_amend, name="programme_amend"),
+    path("allocations/<int:pk>/approuver/", views.allocation_approve, name="allocation_approve"),
+    # Relay staff
+    path(
+        "allocations/<int:pk>/redistribuer/",
+        redistribution_views.redistribution_propose,
+        name="redistribution_propose",
+    ),
+    path(
+        "redistributions/<int:pk>/",
+        redistribution_views.redistribution_detail,
+        name="redistribution_detail",
+    ),
+    path(
+        "redistributions/<int:pk>/ajuster/",
+        redistribution_views.redistribution_adjust,
+        name="redistribution_adjust",
+    ),
+    path(
+        "redistributions/<int:pk>/approuver/",
+        redistribution_views.redistribution_approve,
+        name="redistribution_approve",
+    ),
+    path(
+        "redistributions/<int:pk>/paiements/",
+        redistribution_views.payments_record,
+        name="payments_record",
+    ),
+    path(
+        "redistributions/<int:pk>/virements.csv",
+        redistribution_views.transfers_csv,
+        name="transfers_csv",
+    ),
+    path(
+        "redistributions/<int:pk>/virements-sepa.xml",
+        redistribution_views.transfers_sepa,
+        name="transfers_sepa",
+    ),
+    path(
+        "coordonnees-bancaires/<str:kind>/<int:pk>/",
+        redistribution_views.bank_account_edit,
+        name="bank_account_edit",
+    ),
+    # Makers (and organisation managers)
+    path("mes-versements/", redistribution_views.money_received, name="money_received"),
+]

@@ -1,0 +1,357 @@
+"""Pages of programmes and allocations: Région staff create, adjust, approve and amend them;
+relay staff read their own allocation; auditors read everything and change nothing."""
+
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from makers.models import ItemType
+from tilab import roles
+from tilab.models import Decision, Department
+from tilab.money import format_euros
+from tilab.permissions import must_activate_totp
+
+from . import selectors, services
+from .forms import AllocationsAdjustForm, ProgrammeAmendForm, ProgrammeForm
+from .models import Allocation, Programme
+
+PROGRAMMES_PER_PAGE = 50
+
+ACTIONS = {
+    "programme_create": gettext_lazy("Programme créé"),
+    "programme_amend": gettext_lazy("Avenant créé"),
+    "programme_approve": gettext_lazy("Programme approuvé (toutes ses allocations le sont)"),
+    "allocation_adjust": gettext_lazy("Allocation ajustée"),
+    "allocation_approve": gettext_lazy("Allocation approuvée"),
+}
+
+
+def _reads_all(user) -> bool:
+    return bool(selectors.READ_ALL & roles.roles_of(user))
+
+
+def _programmes(user):
+    """The programmes the user sees, each with the allocations and the amendments they may
+    see, and whether they may see the programme it amends: a fixed number of queries."""
+    visible = selectors.programmes_visible_to(user)
+    return (
+        selectors.programmes_with_allocations(user)
+        .select_related("amends", "created_by")
+        .prefetch_related(Prefetch("amendments", queryset=visible.order_by("created_at", "pk")))
+        .annotate(amends_visible=Exists(visible.filter(pk=OuterRef("amends"))))
+    )
+
+
+def _detail_url(programme_id: int) -> str:
+    # No anchor: the message saying what happened shows at the top, the allocations just below.
+    return reverse("subsidies:programme_detail", kwargs={"pk": programme_id})
+
+
+def _programme_form(form_class, request, **kwargs):
+    return form_class(
+        request.POST if request.method == "POST" else None,
+        relays=selectors.relays_with_coverage(),
+        item_types=ItemType.objects.filter(is_active=True).order_by("position", "slug"),
+        **kwargs,
+    )
+
+
+@login_required
+@permission_required("subsidies.view_programmes", raise_exception=True)
+def programme_list(request):
+    page = Paginator(_programmes(request.user), PROGRAMMES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    for programme in page:
+        allocations = programme.allocations.all()
+        programme.approved_count = sum(a.status == Allocation.Status.APPROVED for a in allocations)
+    return render(
+        request,
+        "subsidies/programme_list.html",
+        {
+            "page": page,
+            "can_manage": request.user.has_perm("subsidies.manage_programmes"),
+            "reads_all": _reads_all(request.user),
+        },
+    )
+
+
+@login_required
+@permission_required("subsidies.manage_programmes", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def programme_create(request):
+    form = _programme_form(ProgrammeForm, request)
+    if request.method == "POST" and form.is_valid():
+        try:
+            programme = services.programme_create(
+                terms=form.terms(), by=request.user, now=timezone.now()
+            )
+        except services.MoneyInputInvalid as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                _(
+                    "Programme « %(name)s » créé. Vérifiez la répartition proposée, ajustez-la "
+                    "au besoin, puis approuvez chaque allocation."
+                )
+                % {"name": programme.name},
+            )
+            return redirect(_detail_url(programme.pk))
+    return render(request, "subsidies/programme_create.html", {"form": form})
+
+
+def _number(value: Fraction) -> str:
+    """A weighted quantity, to two decimals at most ("1 500", "37,5")."""
+    rounded = (Decimal(value.numerator) / Decimal(value.denominator)).quantize(
+        Decimal("0.01"), rounding=ROUND_HALF_UP
+    )
+    places = 0 if rounded == rounded.to_integral_value() else 2
+    return number_format(rounded, decimal_pos=places, force_grouping=True)
+
+
+def _weighted(value: str, basis: str) -> str:
+    """What a relay or a department counts for in the split, as a person reads it."""
+    fraction = Fraction(value or "0")
+    if basis == Programme.Basis.MATERIAL_COST:
+        return format_euros(round(fraction), language=get_language() or "fr")
+    return _number(fraction)
+
+
+def _allocation_rows(programme: Programme, allocations: list[Allocation], user) -> list[dict]:
+    """Each allocation with the figures it rests on, per department and in total."""
+    codes = {code for a in allocations for code in a.snapshot.get("departments", {})}
+    departments = Department.objects.in_bulk(sorted(codes))
+    redistributions = {
+        r.allocation_id: r
+        for r in selectors.redistributions_visible_to(user).filter(allocation__programme=programme)
+    }
+    # Relay staff see only their own relay's allocations (the selectors make sure of it).
+    relay_staff = roles.RELAY_STAFF in roles.roles_of(user)
+    rows = []
+    for allocation in allocations:
+        snapshot = allocation.snapshot or {}
+        basis = snapshot.get("basis", programme.basis)
+        per_department = [
+            {
+                "department": departments.get(code, code),
+                "quantity": figures.get("quantity", 0),
+                "material_cost_cents": figures.get("material_cost_cents", 0),
+                "reports": figures.get("reports", 0),
+                "weighted": _weighted(figures.get("weighted", "0"), basis),
+            }
+            for code, figures in sorted(snapshot.get("departments", {}).items())
+        ]
+        rows.append(
+            {
+                "allocation": allocation,
+                "departments": per_department,
+                "quantity": sum(d["quantity"] for d in per_department),
+                "material_cost_cents": sum(d["material_cost_cents"] for d in per_department),
+                "reports": sum(d["reports"] for d in per_department),
+                "weighted": _weighted(snapshot.get("weighted", "0"), basis),
+                "adjusted": allocation.amount_cents != allocation.proposed_cents,
+                "redistribution": redistributions.get(allocation.pk),
+                "may_redistribute": relay_staff and allocation.status == Allocation.Status.APPROVED,
+            }
+        )
+    return rows
+
+
+def _history(programme: Programme, allocations: list[Allocation]) -> list[dict]:
+    """The decisions on the programme and on the allocations the user sees, oldest first."""
+    types = ContentType.objects.get_for_models(Programme, Allocation)
+    relays = {str(a.pk): a.relay for a in allocations}
+    amendments = {a.pk: a for a in programme.amendments.all()}
+    decisions = (
+        Decision.objects.filter(
+            Q(content_type=types[Programme], object_id=str(programme.pk))
+            | Q(content_type=types[Allocation], object_id__in=list(relays))
+        )
+        .select_related("actor")
+        .order_by("decided_at", "pk")
+    )
+    entries = []
+    for decision in decisions:
+        on_allocation = decision.content_type_id == types[Allocation].pk
+        data = decision.data or {}
+        entries.append(
+            {
+                "decision": decision,
+                "action": ACTIONS.get(decision.action, decision.action),
+                "relay": relays.get(decision.object_id) if on_allocation else None,
+                "from_cents": data.get("from_cents"),
+                "to_cents": data.get("to_cents"),
+                "amount_cents": data.get("amount_cents")
+                if on_allocation
+                else data.get("envelope_cents"),
+                "amendment": amendments.get(data.get("amendment")),
+            }
+        )
+    return entries
+
+
+def _detail_context(request, programme: Programme, adjust_form=None) -> dict:
+    user = request.user
+    allocations = list(programme.allocations.all())
+    can_manage = user.has_perm("subsidies.manage_programmes")
+    can_approve = can_manage and user.has_perm("subsidies.approve_allocation")
+    proposed = [a for a in allocations if a.status == Allocation.Status.PROPOSED]
+    if can_manage and proposed and adjust_form is None:
+        adjust_form = AllocationsAdjustForm(allocations=allocations)
+    return {
+        "programme": programme,
+        "rows": _allocation_rows(programme, allocations, user),
+        "reads_all": _reads_all(user),
+        "total_proposed_cents": sum(a.proposed_cents for a in allocations),
+        "total_amount_cents": sum(a.amount_cents for a in allocations),
+        "can_manage": can_manage,
+        "can_approve": can_approve,
+        "approval_needs_totp": can_manage and not can_approve and must_activate_totp.test(user),
+        "adjust_form": adjust_form if can_manage and proposed else None,
+        "can_amend": can_manage and programme.status == Programme.Status.APPROVED,
+        "history": _history(programme, allocations),
+    }
+
+
+@login_required
+@permission_required("subsidies.view_programmes", raise_exception=True)
+def programme_detail(request, pk):
+    programme = get_object_or_404(_programmes(request.user), pk=pk)
+    return render(request, "subsidies/programme_detail.html", _detail_context(request, programme))
+
+
+@login_required
+@permission_required("subsidies.manage_programmes", raise_exception=True)
+@require_POST
+def allocations_adjust(request, pk):
+    """Settle the amounts of the allocations not approved yet; they must still make the
+    envelope, and the motivation is required. Refused input leaves everything as it was."""
+    programme = get_object_or_404(_programmes(request.user), pk=pk)
+    form = AllocationsAdjustForm(request.POST, allocations=programme.allocations.all())
+    if not form.allocations:
+        messages.error(
+            request,
+            _("Toutes les allocations sont approuvées : modifiez le programme par un avenant."),
+        )
+        return redirect(_detail_url(programme.pk))
+    if form.is_valid():
+        try:
+            services.allocations_adjust(
+                programme=programme,
+                amounts=form.amounts(),
+                motivation=form.cleaned_data["motivation"],
+                by=request.user,
+                now=timezone.now(),
+            )
+        except services.MoneyInputInvalid as error:
+            form.add_error(None, str(error))
+        except services.MoneyStateConflict as error:
+            messages.error(request, str(error))
+            return redirect(_detail_url(programme.pk))
+        else:
+            messages.success(
+                request,
+                _("Répartition ajustée. Vous pouvez maintenant approuver chaque allocation."),
+            )
+            return redirect(_detail_url(programme.pk))
+    return render(
+        request,
+        "subsidies/programme_detail.html",
+        _detail_context(request, programme, adjust_form=form),
+    )
+
+
+@login_required
+@permission_required("subsidies.manage_programmes", raise_exception=True)
+@require_POST
+def allocation_approve(request, pk):
+    """Approve one relay's allocation, for good. The amount the page showed is posted along:
+    if somebody adjusted it meanwhile, nothing is approved and the person looks again."""
+    user = request.user
+    if not user.has_perm("subsidies.approve_allocation"):
+        if must_activate_totp.test(user):
+            return render(request, "subsidies/programme_totp_required.html", status=403)
+        raise PermissionDenied("subsidies.approve_allocation")
+    allocation = get_object_or_404(selectors.allocations_visible_to(user), pk=pk)
+    back = _detail_url(allocation.programme_id)
+    shown = request.POST.get("amount_cents")
+    if shown is not None and shown != str(allocation.amount_cents):
+        messages.error(
+            request,
+            _(
+                "Le montant de l'allocation de %(relay)s a changé depuis l'affichage de la "
+                "page : vérifiez-le, puis approuvez à nouveau."
+            )
+            % {"relay": allocation.relay},
+        )
+        return redirect(back)
+    try:
+        services.allocation_approve(allocation=allocation, by=user, now=timezone.now())
+    except services.MoneyStateConflict as error:
+        messages.error(request, str(error))
+        return redirect(back)
+    text = _("Allocation de %(amount)s à %(relay)s approuvée : elle ne changera plus.") % {
+        "amount": format_euros(allocation.amount_cents, language=get_language() or "fr"),
+        "relay": allocation.relay,
+    }
+    if Programme.objects.filter(
+        pk=allocation.programme_id, status=Programme.Status.APPROVED
+    ).exists():
+        text += " " + _("Toutes les allocations sont approuvées : le programme est approuvé.")
+    messages.success(request, text)
+    return redirect(back)
+
+
+@login_required
+@permission_required("subsidies.manage_programmes", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def programme_amend(request, pk):
+    """Correct an approved programme with an amending one, for an additional amount."""
+    programme = get_object_or_404(_programmes(request.user).prefetch_related("weights"), pk=pk)
+    if programme.status != Programme.Status.APPROVED:
+        messages.error(
+            request, _("Ce programme n'est pas encore approuvé : ajustez-le directement.")
+        )
+        return redirect(_detail_url(programme.pk))
+    form = _programme_form(
+        ProgrammeAmendForm, request, initial=ProgrammeAmendForm.initial_from(programme)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            amendment = services.programme_amend(
+                programme=programme,
+                terms=form.terms(),
+                motivation=form.cleaned_data["motivation"],
+                by=request.user,
+                now=timezone.now(),
+            )
+        except services.MoneyInputInvalid as error:
+            form.add_error(None, str(error))
+        except services.MoneyStateConflict as error:
+            messages.error(request, str(error))
+            return redirect(_detail_url(programme.pk))
+        else:
+            messages.success(
+                request,
+                _(
+                    "Avenant « %(name)s » créé. Vérifiez sa répartition, puis approuvez chaque "
+                    "allocation."
+                )
+                % {"name": amendment.name},
+            )
+            return redirect(_detail_url(amendment.pk))
+    return render(request, "subsidies/programme_amend.html", {"form": form, "programme": programme})

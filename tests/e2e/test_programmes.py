@@ -1,0 +1,108 @@
+"""Programmes in a real browser: Région staff create the 2020 programme and approve it."""
+
+import re
+
+import pytest
+
+from subsidies.models import Programme, Relay
+from tests.e2e.conftest import assert_accessible
+from tests.subsidies.money import make_programme
+from tilab.models import User
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+PASSWORD = "demo-tilab-2020"
+REGION = "region@demo.tilab.test"
+SHARES_2020 = {"LabFab de Rennes": "50", "La Fabrique du Loch": "25", "ENSTA Bretagne": "25"}
+
+
+def log_in(page, email):
+    page.goto("/accounts/login/")
+    page.get_by_label("Courriel").fill(email)
+    page.get_by_label("Mot de passe :").fill(PASSWORD)
+    page.get_by_role("button", name="Connexion").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+def plain(text: str) -> str:
+    """Page text with the no-break spaces of French amounts read as plain spaces."""
+    return text.replace("\u202f", " ").replace("\u00a0", " ")
+
+
+def allocation_row(page, relay: str):
+    return page.locator("#allocations table").first.locator("tbody tr", has_text=relay)
+
+
+def test_region_staff_create_the_2020_programme_and_approve_it(desktop, demo):
+    log_in(desktop, REGION)
+    desktop.get_by_role("link", name="Subventions").click()
+    desktop.wait_for_url("**/subventions/")
+    assert_accessible(desktop, "the programme list")
+
+    desktop.get_by_role("link", name="Nouveau programme").click()
+    desktop.wait_for_url("**/subventions/nouveau/")
+    assert_accessible(desktop, "the programme form")
+    desktop.get_by_label("Nom du programme").fill("Soutien aux makers 2020")
+    desktop.get_by_label("Enveloppe (€)").fill("30 000")
+    desktop.get_by_label("Production prise en compte du").fill("2020-03-16")
+    desktop.get_by_label("Production prise en compte jusqu'au").fill("2020-05-31")
+    desktop.get_by_label("unités validées").check()
+    for relay, share in SHARES_2020.items():
+        desktop.get_by_label(f"Part fixe de {relay}").fill(share)
+    desktop.get_by_role("button", name="Créer le programme").click()
+
+    desktop.wait_for_url(re.compile(r"/subventions/\d+/$"))
+    assert (
+        "Programme « Soutien aux makers 2020 » créé" in desktop.get_by_role("status").inner_text()
+    )
+    expected = {
+        "LabFab de Rennes": "15 000,00 €",
+        "La Fabrique du Loch": "7 500,00 €",
+        "ENSTA Bretagne": "7 500,00 €",
+    }
+    for relay, amount in expected.items():
+        assert amount in plain(allocation_row(desktop, relay).inner_text()), relay
+    assert "30 000,00 €" in plain(desktop.locator("#allocations tfoot").inner_text())
+    assert_accessible(desktop, "the programme's detail with its proposed allocations")
+
+    for relay in expected:
+        desktop.get_by_role("button", name=re.compile(f"Approuver l'allocation de {relay}")).click()
+        desktop.wait_for_load_state()
+        assert "approuvée" in desktop.get_by_role("status").inner_text()
+    assert "le programme est approuvé" in desktop.get_by_role("status").inner_text()
+    for relay in expected:
+        assert "approuvée" in allocation_row(desktop, relay).inner_text()
+    assert desktop.get_by_role("link", name="Modifier par un avenant").is_visible()
+    assert_accessible(desktop, "the approved programme")
+
+    programme = Programme.objects.get(name="Soutien aux makers 2020")
+    assert programme.status == "approved"
+    assert {
+        a.relay.organisation.name: (a.amount_cents, a.status, a.approved_by.email)
+        for a in programme.allocations.select_related("relay__organisation", "approved_by")
+    } == {
+        "LabFab de Rennes": (1_500_000, "approved", REGION),
+        "La Fabrique du Loch": (750_000, "approved", REGION),
+        "ENSTA Bretagne": (750_000, "approved", REGION),
+    }
+
+
+def test_the_programme_pages_fit_a_phone(phone, demo):
+    relays = {
+        relay.organisation.name: relay for relay in Relay.objects.select_related("organisation")
+    }
+    programme = make_programme(
+        by=User.objects.get(email=REGION),
+        relays=list(relays.values()),
+        fixed_shares=[(relays[name], int(share)) for name, share in SHARES_2020.items()],
+    )
+    log_in(phone, REGION)
+    for url, what in [
+        ("/subventions/", "the programme list"),
+        ("/subventions/nouveau/", "the programme form"),
+        (f"/subventions/{programme.pk}/", "the programme's detail"),
+    ]:
+        phone.goto(url)
+        assert_accessible(phone, f"{what} on a phone")
+        # Nothing sticks out sideways: tables read as cards on a phone.
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390, what
+    assert "15 000,00 €" in plain(allocation_row(phone, "LabFab de Rennes").inner_text())

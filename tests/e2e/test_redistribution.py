@@ -1,0 +1,88 @@
+"""Redistribution in a real browser: the relay proposes, approves and pays; the maker then sees
+on a phone what they received."""
+
+import pytest
+
+from makers.reference import item_catalogue_ensure
+from subsidies.models import BankAccount, Payment, Redistribution
+from tests.e2e.conftest import assert_accessible
+from tests.factories import PASSWORD, make_maker
+from tests.makers.reports import make_report
+from tests.subsidies.money import approve_all, make_programme
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def log_in(page, email):
+    page.goto("/accounts/login/")
+    page.get_by_label("Courriel").fill(email)
+    page.get_by_label("Mot de passe :").fill(PASSWORD)
+    page.get_by_role("button", name="Connexion").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+@pytest.fixture
+def allocation(region_staff, relay_staff, maker):
+    """LabFab de Rennes' approved 15 000 € on Anne's 24 and Bertrand's 72 validated visors."""
+    item_catalogue_ensure()  # an earlier browser test's flush took the catalogue with it
+    bertrand = make_maker(display_name="Bertrand Guillou", department="22")
+    for payee, quantity in [(maker.maker, 24), (bertrand, 72)]:
+        make_report(maker=payee, quantity=quantity, status="validated", decided_by=relay_staff)
+    programme = make_programme(
+        by=region_staff, relays=[relay_staff.relays.get()], envelope_cents=1_500_000
+    )
+    approve_all(programme, by=region_staff)
+    return programme.allocations.get()
+
+
+def test_a_relay_pays_a_maker_who_then_sees_it_on_a_phone(
+    desktop, phone, allocation, relay_staff, maker
+):
+    log_in(desktop, relay_staff.email)
+    desktop.goto(f"/subventions/allocations/{allocation.pk}/redistribuer/")
+    first_row = desktop.locator("fieldset", has_text="Ligne pour le relais n° 1")
+    first_row.get_by_label("Objet").fill("Achat groupé de PLA")
+    first_row.get_by_label("Montant (€)").fill("3 000")
+    desktop.get_by_role("button", name="Proposer la redistribution").click()
+
+    assert "Redistribution proposée : 3 lignes" in desktop.get_by_role("status").inner_text()
+    redistribution = Redistribution.objects.get(allocation=allocation)
+    assert sum(line.amount_cents for line in redistribution.lines.all()) == 1_500_000
+    assert_accessible(desktop, "the proposed redistribution with its adjustment form")
+
+    desktop.get_by_role("button", name="Approuver", exact=True).click()
+    assert "Redistribution approuvée" in desktop.get_by_role("status").inner_text()
+    redistribution.refresh_from_db()
+    assert redistribution.status == "approved"
+    assert_accessible(desktop, "the approved redistribution with the payment form")
+
+    desktop.get_by_label("Cocher la ligne : Anne Le Goff").check()
+    desktop.get_by_label("Date du virement").fill("2020-06-01")
+    desktop.get_by_label("Référence du virement").fill("VIR-2020-06-01")
+    desktop.get_by_role("button", name="Enregistrer les paiements").click()
+    assert "1 ligne enregistrée comme payée" in desktop.get_by_role("status").inner_text()
+    payment = Payment.objects.get()
+    assert (payment.line.maker.user, payment.amount_cents) == (maker, 300_000)
+
+    log_in(phone, maker.email)
+    phone.goto("/maker/")
+    phone.get_by_role("link", name="Mes versements").click()
+    phone.wait_for_url("**/subventions/mes-versements/")
+    row = phone.locator("tbody tr", has_text="Soutien aux makers 2020")
+    assert "3 000,00" in row.inner_text().replace("\u202f", " ").replace("\u00a0", " ")
+    assert "VIR-2020-06-01" in row.inner_text()
+    assert "Bertrand Guillou" not in phone.content()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    assert_accessible(phone, "the money received on a phone")
+
+    phone.get_by_role("link", name="Saisir mes coordonnées bancaires").click()
+    assert_accessible(phone, "the bank details form on a phone")
+    phone.get_by_label("IBAN").fill("FR76 3000 6000 0112 3456 7890 188")
+    phone.get_by_role("button", name="Enregistrer les coordonnées bancaires").click()
+    phone.locator("#id_iban_error", has_text="IBAN invalide").wait_for()
+    assert_accessible(phone, "the bank details form with an error")
+    phone.get_by_label("IBAN").fill("FR76 3000 6000 0112 3456 7890 189")
+    phone.get_by_role("button", name="Enregistrer les coordonnées bancaires").click()
+    assert "IBAN se terminant par 0189" in phone.get_by_role("status").inner_text()
+    assert BankAccount.objects.get().iban == "FR7630006000011234567890189"
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
