@@ -134,3 +134,26 @@ def test_a_larger_scale_adds_reports_only_for_the_new_makers(debug_on, reference
     assert first <= set(
         generated.values_list("maker_id", "item_type_id", "produced_on", "quantity")
     )
+
+
+def test_it_seeds_the_2020_grant_approved_and_a_redistribution_to_approve(debug_on, reference_data):
+    from subsidies.ledger import ledger_verify
+    from subsidies.models import Programme
+
+    call_command("seed_demo", quiet_logins=True)
+    call_command("seed_demo", quiet_logins=True)
+    programme = Programme.objects.get()
+    assert programme.envelope_cents == 3_000_000
+    assert programme.status == Programme.Status.APPROVED
+    assert {str(a.relay): a.amount_cents for a in programme.allocations.all()} == {
+        "LabFab de Rennes": 1_500_000,
+        "La Fabrique du Loch": 750_000,
+        "ENSTA Bretagne": 750_000,
+    }
+    redistribution = programme.allocations.get(
+        relay__organisation__slug="labfab-rennes"
+    ).redistribution
+    assert redistribution.status == "proposed"
+    assert sum(line.amount_cents for line in redistribution.lines.all()) == 1_500_000
+    assert redistribution.lines.filter(maker__user__email="maker@demo.tilab.test").exists()
+    assert ledger_verify().intact

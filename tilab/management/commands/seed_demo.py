@@ -9,13 +9,15 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from schwifty import IBAN
 
 from fablabs.models import Organisation
 from makers import services as production
 from makers.models import ItemType, Maker, Membership, ProductionReport
 from makers.reference import item_catalogue_ensure
 from makers.totals import production_totals_rebuild
-from subsidies.models import Relay, RelayCoverage
+from subsidies import services as money
+from subsidies.models import BankAccount, Programme, Relay, RelayCoverage
 from tilab import roles
 from tilab.models import Department, User
 from tilab.reference import reference_data_ensure
@@ -110,6 +112,8 @@ MAKERS = [
 ]
 
 MAKER_SKILLS = {name: skills for name, _dept, _commune, skills, *_rest in MAKERS}
+
+DEMO_PROGRAMME = "Soutien régional aux makers – printemps 2020"
 
 DEMO_ACCOUNTS = [
     # (local part, full name, role, relay slug or None)
@@ -238,6 +242,7 @@ class Command(BaseCommand):
             self._makers(organisations)
             self._accounts(relays)
             self._reports()
+            self._subsidies(relays)
             if scale:
                 self._scaled_makers(scale, organisations)
                 generated = self._scaled_reports(scale, reports_per_maker, organisations)
@@ -526,6 +531,56 @@ class Command(BaseCommand):
             ProductionReport.objects.bulk_create(reports, batch_size=2000)
             created += len(reports)
         return created
+
+    def _subsidies(self, relays):
+        """The 2020 grant as it happened: EUR 30,000 split 50/25/25 between the three relays,
+        approved by the Région; LabFab de Rennes has proposed its redistribution (with a
+        grouped purchase of PLA) and waits to approve it. Bank details are fictitious."""
+        if Programme.objects.filter(name=DEMO_PROGRAMME).exists():
+            return
+        region = User.objects.get(email=f"region@{DEMO_DOMAIN}")
+        now = timezone.now()
+        for owner, holder, account in [
+            (relays["labfab-rennes"].organisation, "LabFab de Rennes", "00010000001"),
+            (relays["fabrique-du-loch"].organisation, "La Fabrique du Loch", "00010000002"),
+            (relays["ensta-bretagne"].organisation, "ENSTA Bretagne", "00010000003"),
+            (Maker.objects.get(user__email=f"maker@{DEMO_DOMAIN}"), "Anne Le Goff", "00020000001"),
+        ]:
+            if not BankAccount.objects.filter(**{owner._meta.model_name: owner}).exists():
+                BankAccount.objects.create(
+                    **{owner._meta.model_name: owner},
+                    holder=holder,
+                    iban=str(IBAN.generate("FR", bank_code="30006", account_code=account).compact),
+                    updated_by=region,
+                    updated_at=now,
+                )
+        taking_part = [
+            relays[slug] for slug in ("labfab-rennes", "fabrique-du-loch", "ensta-bretagne")
+        ]
+        programme = money.programme_create(
+            terms=money.ProgrammeTerms(
+                name=DEMO_PROGRAMME,
+                envelope_cents=3_000_000,
+                period_start_on=datetime.date(2020, 3, 16),
+                period_end_on=datetime.date(2020, 5, 31),
+                basis=Programme.Basis.UNITS,
+                relays=tuple(taking_part),
+                fixed_shares=tuple(zip(taking_part, (50, 25, 25), strict=True)),
+            ),
+            by=region,
+            now=now,
+        )
+        if not region.has_perm("subsidies.approve_allocation"):
+            return  # two-factor required here: the allocations wait for a real approval
+        for allocation in programme.allocations.order_by("pk"):
+            money.allocation_approve(allocation=allocation, by=region, now=now)
+        rennes = programme.allocations.get(relay=relays["labfab-rennes"])
+        money.redistribution_propose(
+            allocation=rennes,
+            own_use=[("Achat groupé de PLA et de plaques PET", 300_000)],
+            by=relays["labfab-rennes"].staff.order_by("pk").first(),
+            now=now,
+        )
 
     def _print_logins(self):
         self.stdout.write("")
