@@ -1,0 +1,71 @@
+"""Reads of the workshops shared by pages, feeds and the API."""
+
+from datetime import datetime
+
+from django.db.models import Count, Q, QuerySet
+
+from .models import Registration, Synthesis, Workshop
+
+
+def _with_counts(workshops: QuerySet[Workshop]) -> QuerySet[Workshop]:
+    return workshops.select_related("theme", "department").annotate(
+        confirmed_count=Count("registrations", filter=Q(registrations__status="confirmed")),
+        waitlist_count=Count("registrations", filter=Q(registrations__status="waitlisted")),
+    )
+
+
+def workshops_upcoming(*, now: datetime) -> QuerySet[Workshop]:
+    """The public agenda: public, scheduled workshops not over yet, soonest first."""
+    return _with_counts(
+        Workshop.objects.filter(
+            is_public=True, status=Workshop.Status.SCHEDULED, starts_at__gte=now
+        )
+    ).order_by("starts_at", "pk")
+
+
+def workshops_public() -> QuerySet[Workshop]:
+    """Every public workshop, past and cancelled included (its page stays reachable)."""
+    return _with_counts(Workshop.objects.filter(is_public=True))
+
+
+def workshop_by_invitation(token: str) -> Workshop | None:
+    return _with_counts(Workshop.objects.filter(invitation_token=token)).first()
+
+
+def workshops_managed_by(user) -> QuerySet[Workshop]:
+    """The workshops a facilitator created or co-facilitates."""
+    if not user.is_authenticated:
+        return Workshop.objects.none()
+    return _with_counts(Workshop.objects.filter(facilitators=user)).distinct()
+
+
+def registrations_of(workshop: Workshop) -> QuerySet[Registration]:
+    """Confirmed first, then the waitlist, each in arrival order."""
+    return workshop.registrations.exclude(status=Registration.Status.CANCELLED).order_by(
+        "status", "pk"
+    )
+
+
+def registrations_of_user(user) -> QuerySet[Registration]:
+    return (
+        Registration.objects.filter(user=user)
+        .exclude(status=Registration.Status.CANCELLED)
+        .select_related("workshop__theme", "workshop__department")
+    )
+
+
+def syntheses_published() -> QuerySet[Synthesis]:
+    return (
+        Synthesis.objects.filter(status=Synthesis.Status.PUBLISHED)
+        .select_related("workshop__theme", "workshop__department")
+        .annotate(
+            attended_count=Count(
+                "workshop__registrations", filter=Q(workshop__registrations__attended=True)
+            ),
+            registered_count=Count(
+                "workshop__registrations",
+                filter=Q(workshop__registrations__status="confirmed"),
+            ),
+        )
+        .order_by("-published_at", "-pk")
+    )

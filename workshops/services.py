@@ -1,0 +1,413 @@
+"""Writes of the workshops: scheduling, registration with a waitlist, cancellation and
+promotion, attendance, messages, syntheses, calendar feeds.
+
+E-mails leave through tasks queued when the transaction commits (`tasks.py`); a broker that
+is down delays them and never undoes a registration.
+"""
+
+import logging
+from dataclasses import dataclass, fields
+from datetime import datetime
+
+from django.core import signing
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from tilab.services import decision_record
+
+from .models import (
+    CalendarFeed,
+    Registration,
+    Synthesis,
+    Theme,
+    Workshop,
+    WorkshopMessage,
+    new_token,
+)
+
+log = logging.getLogger(__name__)
+
+CANCEL_SALT = "workshops.registration.cancel"
+MAX_CAPACITY = 10_000
+
+
+class WorkshopInvalid(ValueError):
+    """The workshop's details break a rule (a person can fix them and try again)."""
+
+
+class RegistrationRefused(Exception):
+    """A registration or cancellation that cannot be done, with a message saying why."""
+
+
+class RegistrationLinkInvalid(Exception):
+    """A cancel link that was not signed by this platform (forged, truncated, altered)."""
+
+
+def _require(user, perm: str, obj=None) -> None:
+    if not user.has_perm(perm, obj):
+        raise PermissionDenied(perm)
+
+
+def _enqueue(task_name: str, **kwargs) -> None:
+    """Queue a task once the transaction commits; a dead broker is logged, never raised."""
+
+    def send():
+        from . import tasks
+
+        try:
+            getattr(tasks, task_name).delay(**kwargs)
+        except Exception:
+            log.warning(
+                "workshop task %s not queued (%s); the beat run retries it", task_name, kwargs
+            )
+
+    transaction.on_commit(send)
+
+
+# Workshops ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkshopDetails:
+    """What a facilitator fills in to schedule a workshop."""
+
+    title: str
+    description: str
+    theme: Theme
+    starts_at: datetime
+    duration_minutes: int
+    capacity: int
+    registration_deadline: datetime | None = None
+    address: str = ""
+    commune: str = ""
+    department_id: str | None = None
+    online_url: str = ""
+    is_public: bool = True
+
+
+def _check_details(details: WorkshopDetails, *, now: datetime, starts_may_be_past=False) -> dict:
+    values = {f.name: getattr(details, f.name) for f in fields(details)}
+    values["title"] = details.title.strip()
+    values["commune"] = details.commune.strip()
+    values["address"] = details.address.strip()
+    values["online_url"] = details.online_url.strip()
+    if not values["title"]:
+        raise WorkshopInvalid(_("Donnez un titre à l'atelier."))
+    if details.starts_at <= now and not starts_may_be_past:
+        raise WorkshopInvalid(_("La date de l'atelier est passée : choisissez une date à venir."))
+    if not 1 <= details.duration_minutes <= 7 * 24 * 60:
+        raise WorkshopInvalid(_("La durée va d'une minute à une semaine."))
+    if not 1 <= details.capacity <= MAX_CAPACITY:
+        raise WorkshopInvalid(_("Le nombre de places va de 1 à 10 000."))
+    deadline = details.registration_deadline or details.starts_at
+    if deadline > details.starts_at:
+        raise WorkshopInvalid(_("La clôture des inscriptions doit précéder le début de l'atelier."))
+    values["registration_deadline"] = deadline
+    has_place = bool(values["commune"] and details.department_id)
+    if not has_place and not values["online_url"]:
+        raise WorkshopInvalid(
+            _("Indiquez un lieu (commune et département) ou un lien en ligne, ou les deux.")
+        )
+    if values["commune"] and not details.department_id:
+        raise WorkshopInvalid(_("Indiquez le département de la commune."))
+    return values
+
+
+def workshop_create(
+    *, details: WorkshopDetails, by, now: datetime, co_facilitators=(), duplicated_from=None
+) -> Workshop:
+    """Schedule a workshop; its author and co-facilitators manage it."""
+    _require(by, "workshops.manage_workshops")
+    values = _check_details(details, now=now)
+    with transaction.atomic():
+        workshop = Workshop.objects.create(
+            **values, created_by=by, created_at=now, updated_at=now, duplicated_from=duplicated_from
+        )
+        workshop.facilitators.add(by, *co_facilitators)
+        decision_record(
+            actor=by, subject=workshop, action="workshop_create", now=now, to_state=workshop.status
+        )
+    return workshop
+
+
+def workshop_update(
+    *, workshop: Workshop, details: WorkshopDetails, by, now: datetime, co_facilitators=None
+) -> Workshop:
+    """Change a scheduled workshop. More seats promote the first people waiting, in order;
+    fewer seats than people already confirmed is refused."""
+    _require(by, "workshops.change_workshop", workshop)
+    with transaction.atomic():
+        workshop = Workshop.objects.select_for_update().get(pk=workshop.pk)
+        if workshop.status == Workshop.Status.CANCELLED:
+            raise WorkshopInvalid(_("Cet atelier est annulé : il ne change plus."))
+        values = _check_details(
+            details, now=now, starts_may_be_past=details.starts_at == workshop.starts_at
+        )
+        confirmed = workshop.registrations.filter(status=Registration.Status.CONFIRMED).count()
+        if values["capacity"] < confirmed:
+            raise WorkshopInvalid(
+                _(
+                    "%(confirmed)s personnes sont déjà inscrites : le nombre de places ne peut "
+                    "pas descendre en dessous."
+                )
+                % {"confirmed": confirmed}
+            )
+        for name, value in values.items():
+            setattr(workshop, name, value)
+        workshop.updated_at = now
+        workshop.save()
+        if co_facilitators is not None:
+            workshop.facilitators.set({workshop.created_by, by, *co_facilitators})
+        _promote_waiting(workshop, now=now)
+        decision_record(
+            actor=by, subject=workshop, action="workshop_update", now=now, to_state=workshop.status
+        )
+    return workshop
+
+
+def workshop_duplicate(*, workshop: Workshop, starts_at: datetime, by, now: datetime) -> Workshop:
+    """A new workshop like this one at another date (same deadline offset), no registrations."""
+    _require(by, "workshops.change_workshop", workshop)
+    offset = workshop.starts_at - workshop.registration_deadline
+    details = WorkshopDetails(
+        title=workshop.title,
+        description=workshop.description,
+        theme=workshop.theme,
+        starts_at=starts_at,
+        duration_minutes=workshop.duration_minutes,
+        capacity=workshop.capacity,
+        registration_deadline=starts_at - offset,
+        address=workshop.address,
+        commune=workshop.commune,
+        department_id=workshop.department_id,
+        online_url=workshop.online_url,
+        is_public=workshop.is_public,
+    )
+    if details.registration_deadline <= now < starts_at:
+        details = WorkshopDetails(**{**details.__dict__, "registration_deadline": starts_at})
+    co = [user for user in workshop.facilitators.all() if user.pk != by.pk]
+    return workshop_create(
+        details=details, by=by, now=now, co_facilitators=co, duplicated_from=workshop
+    )
+
+
+def workshop_cancel(*, workshop: Workshop, reason: str, by, now: datetime) -> Workshop:
+    """Cancel a workshop; everyone registered or waiting is told by e-mail."""
+    _require(by, "workshops.change_workshop", workshop)
+    if not reason.strip():
+        raise WorkshopInvalid(_("Dites aux inscrits pourquoi l'atelier est annulé."))
+    with transaction.atomic():
+        workshop = Workshop.objects.select_for_update().get(pk=workshop.pk)
+        if workshop.status == Workshop.Status.CANCELLED:
+            raise WorkshopInvalid(_("Cet atelier est déjà annulé."))
+        workshop.status = Workshop.Status.CANCELLED
+        workshop.cancellation_reason = reason.strip()
+        workshop.cancelled_at = now
+        workshop.updated_at = now
+        workshop.save(update_fields=["status", "cancellation_reason", "cancelled_at", "updated_at"])
+        decision_record(
+            actor=by,
+            subject=workshop,
+            action="workshop_cancel",
+            now=now,
+            from_state=Workshop.Status.SCHEDULED,
+            to_state=Workshop.Status.CANCELLED,
+            motivation=workshop.cancellation_reason,
+        )
+        _enqueue("workshop_cancellation_notify", workshop_id=workshop.pk)
+    return workshop
+
+
+# Registrations -----------------------------------------------------------------------------
+
+
+def registration_create(
+    *, workshop: Workshop, now: datetime, user=None, name: str = "", email: str = ""
+) -> Registration:
+    """Register a person with an account (`user`) or a guest (`name`, `email`). A seat if one
+    is free, else the waitlist, in arrival order. Idempotent on (workshop, e-mail): a second
+    registration of the same e-mail is refused with a message."""
+    if user is not None:
+        name = user.get_full_name()
+        email = user.email
+    name, email = (name or "").strip(), (email or "").strip().lower()
+    if not name:
+        raise RegistrationRefused(_("Indiquez votre nom."))
+    if not email or "@" not in email:
+        raise RegistrationRefused(_("Indiquez une adresse e-mail valide."))
+    with transaction.atomic():
+        # The workshop's row is the queue: registrations take it one at a time, so seats are
+        # never oversold and the waitlist keeps the order people arrived in.
+        workshop = Workshop.objects.select_for_update().get(pk=workshop.pk)
+        if workshop.status == Workshop.Status.CANCELLED:
+            raise RegistrationRefused(_("Cet atelier est annulé."))
+        if now > workshop.registration_deadline:
+            raise RegistrationRefused(_("Les inscriptions à cet atelier sont closes."))
+        taken = workshop.registrations.exclude(status=Registration.Status.CANCELLED)
+        if taken.filter(email=email).exists():
+            raise RegistrationRefused(_("Cette adresse e-mail est déjà inscrite à cet atelier."))
+        seats_taken = taken.filter(status=Registration.Status.CONFIRMED).count()
+        status = (
+            Registration.Status.CONFIRMED
+            if seats_taken < workshop.capacity
+            else Registration.Status.WAITLISTED
+        )
+        try:
+            with transaction.atomic():
+                registration = Registration.objects.create(
+                    workshop=workshop,
+                    user=user,
+                    name=name[:150],
+                    email=email,
+                    status=status,
+                    registered_at=now,
+                )
+        except IntegrityError as error:
+            raise RegistrationRefused(
+                _("Cette adresse e-mail est déjà inscrite à cet atelier.")
+            ) from error
+        _enqueue("registration_notify", registration_id=registration.pk, kind=status)
+    return registration
+
+
+def _promote_waiting(workshop: Workshop, *, now: datetime) -> list[Registration]:
+    """Give free seats to the first people waiting. Call it holding the workshop's lock."""
+    registrations = workshop.registrations
+    free = workshop.capacity - registrations.filter(status=Registration.Status.CONFIRMED).count()
+    if free <= 0 or workshop.status == Workshop.Status.CANCELLED:
+        return []
+    promoted = list(
+        registrations.filter(status=Registration.Status.WAITLISTED).order_by("pk")[:free]
+    )
+    for registration in promoted:
+        registration.status = Registration.Status.CONFIRMED
+        registration.promoted_at = now
+        registration.save(update_fields=["status", "promoted_at"])
+        _enqueue("registration_notify", registration_id=registration.pk, kind="promoted")
+    return promoted
+
+
+def registration_cancel(*, registration: Registration, now: datetime) -> Registration | None:
+    """Cancel a registration; a freed seat goes to the first person waiting, in the same
+    transaction. Returns the person promoted, if any."""
+    with transaction.atomic():
+        workshop = Workshop.objects.select_for_update().get(pk=registration.workshop_id)
+        registration = Registration.objects.select_for_update().get(pk=registration.pk)
+        if registration.status == Registration.Status.CANCELLED:
+            raise RegistrationRefused(_("Cette inscription est déjà annulée."))
+        if now >= workshop.starts_at:
+            raise RegistrationRefused(_("L'atelier a commencé : l'inscription ne s'annule plus."))
+        registration.status = Registration.Status.CANCELLED
+        registration.cancelled_at = now
+        registration.save(update_fields=["status", "cancelled_at"])
+        promoted = _promote_waiting(workshop, now=now)
+    return promoted[0] if promoted else None
+
+
+def registration_cancel_token(registration: Registration) -> str:
+    """The signed token of a registration's cancel link (sent by e-mail; no account needed)."""
+    return signing.dumps({"r": registration.pk, "e": registration.email}, salt=CANCEL_SALT)
+
+
+def registration_from_token(token: str) -> Registration:
+    """The registration a cancel link points to; a forged or altered link is refused."""
+    try:
+        payload = signing.loads(token, salt=CANCEL_SALT)
+        return Registration.objects.select_related("workshop").get(
+            pk=payload["r"], email=payload["e"]
+        )
+    except (signing.BadSignature, KeyError, TypeError, Registration.DoesNotExist) as error:
+        raise RegistrationLinkInvalid from error
+
+
+def attendance_record(*, workshop: Workshop, attended: dict[int, bool], by, now: datetime) -> int:
+    """Mark who came (registration id → present or not); returns how many were recorded."""
+    _require(by, "workshops.change_workshop", workshop)
+    with transaction.atomic():
+        registrations = {
+            r.pk: r
+            for r in workshop.registrations.select_for_update().filter(
+                pk__in=list(attended), status=Registration.Status.CONFIRMED
+            )
+        }
+        if set(attended) - set(registrations):
+            raise WorkshopInvalid(_("Seules les personnes inscrites peuvent être pointées."))
+        for pk, present in attended.items():
+            registration = registrations[pk]
+            registration.attended = bool(present)
+            registration.attendance_recorded_at = now
+            registration.save(update_fields=["attended", "attendance_recorded_at"])
+    return len(registrations)
+
+
+def workshop_message_send(
+    *, workshop: Workshop, subject: str, body: str, include_waitlist: bool, by, now: datetime
+) -> WorkshopMessage:
+    """Record a message to the registrants; a task delivers it by e-mail."""
+    _require(by, "workshops.change_workshop", workshop)
+    subject, body = subject.strip(), body.strip()
+    if not subject or not body:
+        raise WorkshopInvalid(_("Un message a un objet et un texte."))
+    with transaction.atomic():
+        message = WorkshopMessage.objects.create(
+            workshop=workshop,
+            subject=subject[:200],
+            body=body,
+            include_waitlist=include_waitlist,
+            sent_by=by,
+            created_at=now,
+        )
+        _enqueue("workshop_message_deliver", message_id=message.pk)
+    return message
+
+
+# Syntheses ---------------------------------------------------------------------------------
+
+
+def synthesis_save(*, workshop: Workshop, body: str, by, now: datetime) -> Synthesis:
+    """Write or rewrite a workshop's synthesis (Markdown). A published one stays published."""
+    _require(by, "workshops.change_workshop", workshop)
+    if not body.strip():
+        raise WorkshopInvalid(_("La synthèse est vide."))
+    synthesis, _created = Synthesis.objects.update_or_create(
+        workshop=workshop, defaults={"body": body, "written_by": by, "updated_at": now}
+    )
+    return synthesis
+
+
+def synthesis_publish(*, synthesis: Synthesis, by, now: datetime) -> Synthesis:
+    _require(by, "workshops.change_workshop", synthesis.workshop)
+    if synthesis.status == Synthesis.Status.PUBLISHED:
+        raise WorkshopInvalid(_("Cette synthèse est déjà publiée."))
+    with transaction.atomic():
+        synthesis.status = Synthesis.Status.PUBLISHED
+        synthesis.published_at = now
+        synthesis.save(update_fields=["status", "published_at"])
+        decision_record(
+            actor=by,
+            subject=synthesis,
+            action="synthesis_publish",
+            now=now,
+            from_state=Synthesis.Status.DRAFT,
+            to_state=Synthesis.Status.PUBLISHED,
+        )
+    return synthesis
+
+
+# Calendar feeds ----------------------------------------------------------------------------
+
+
+def calendar_feed_of(*, user, now: datetime) -> CalendarFeed:
+    """The person's secret calendar address, created on first use."""
+    feed, _created = CalendarFeed.objects.get_or_create(user=user, defaults={"created_at": now})
+    return feed
+
+
+def calendar_feed_renew(*, user, now: datetime) -> CalendarFeed:
+    """A new secret address; the old one stops working at once."""
+    feed = calendar_feed_of(user=user, now=now)
+    feed.token = new_token()
+    feed.created_at = now
+    feed.save(update_fields=["token", "created_at"])
+    return feed
