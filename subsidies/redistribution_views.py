@@ -17,11 +17,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from fablabs.models import Organisation
 from makers import selectors as maker_selectors
-from makers.models import Maker, Membership
+from makers.models import Maker
 from tilab.money import format_euros
 
 from . import selectors, services, transfers
-from .models import BankAccount, Redistribution, RedistributionLine, RelayCoverage
+from .models import BankAccount, Redistribution, RedistributionLine
 from .redistribution_forms import (
     AdjustForm,
     BankAccountForm,
@@ -64,43 +64,6 @@ def _managed_redistribution(request, pk) -> Redistribution:
     return redistribution
 
 
-@dataclass(frozen=True)
-class PayeeAccess:
-    """Whose bank details a person may read and change, for many payees at once.
-
-    The same rule as `selectors.bank_account_visible_to` and `services.may_change_bank_account`
-    (the maker themself, an organisation's manager, the staff of the relay covering the payee's
-    department: never Région staff nor auditors), read in two queries whatever the number of
-    lines, so the redistribution page costs the same for 5 payees or 500."""
-
-    user_id: int | None
-    departments: frozenset[str]
-    organisations: frozenset[int]
-
-    @classmethod
-    def of(cls, user) -> "PayeeAccess":
-        if not user.is_authenticated:
-            return cls(None, frozenset(), frozenset())
-        departments = RelayCoverage.objects.filter(relay__staff=user).values_list(
-            "department_id", flat=True
-        )
-        organisations = Membership.objects.filter(maker__user=user, is_manager=True).values_list(
-            "organisation_id", flat=True
-        )
-        return cls(user.pk, frozenset(departments), frozenset(organisations))
-
-    def covers(self, line: RedistributionLine) -> bool:
-        if line.maker_id:
-            maker = line.maker
-            return maker.user_id == self.user_id or maker.department_id in self.departments
-        if line.organisation_id:
-            return (
-                line.organisation_id in self.organisations
-                or line.organisation.department_id in self.departments
-            )
-        return False
-
-
 def _owner_key(line: RedistributionLine) -> tuple[str, int] | None:
     if line.maker_id:
         return ("maker", line.maker_id)
@@ -129,7 +92,7 @@ class LineRow:
 
 def _line_rows(request, redistribution, lines, *, adjust_form=None, payment_form=None):
     accounts = selectors.bank_accounts_for(lines)
-    access = PayeeAccess.of(request.user)
+    access = selectors.PayeeAccess.of(request.user)
     back = reverse("subsidies:redistribution_detail", args=[redistribution.pk])
     checked = set(payment_form.data.getlist("lines")) if payment_form is not None else set()
     rows = []

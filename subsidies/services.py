@@ -718,14 +718,7 @@ def bic_clean(text: str) -> str:
 
 def may_change_bank_account(user, owner: Maker | Organisation) -> bool:
     """The payee themself (the maker, an organisation's manager) or their relay's staff."""
-    if not user.is_authenticated:
-        return False
-    if isinstance(owner, Maker):
-        if owner.user_id == user.pk:
-            return True
-    elif owner.memberships.filter(maker__user=user, is_manager=True).exists():
-        return True
-    return Relay.objects.filter(staff=user, coverage__department_id=owner.department_id).exists()
+    return selectors.PayeeAccess.of(user).covers_payee(owner)
 
 
 def bank_account_set(

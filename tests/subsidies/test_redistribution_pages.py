@@ -19,7 +19,6 @@ from subsidies.models import (
     Redistribution,
     RedistributionLine,
 )
-from subsidies.redistribution_views import PayeeAccess
 from tests.factories import make_maker, make_organisation, make_user
 from tests.makers.reports import make_report
 from tests.subsidies.money import approve_all, make_programme
@@ -672,7 +671,7 @@ def test_the_page_shows_bank_details_to_exactly_whom_the_selectors_allow(
             owner=owner, holder="Titulaire", iban=GOOD_IBAN, by=relay_staff, now=now()
         )
     user = request.getfixturevalue(role)
-    access = PayeeAccess.of(user)
+    access = selectors.PayeeAccess.of(user)
     for account in BankAccount.objects.select_related("maker", "organisation"):
         line = RedistributionLine(maker=account.maker, organisation=account.organisation)
         assert access.covers(line) == selectors.bank_account_visible_to(user, account), account

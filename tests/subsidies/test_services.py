@@ -983,3 +983,13 @@ def test_the_whole_2020_chain_adds_up(programme_2020, region_staff, relays, paye
     lines = lines_by_payee(redistribution)
     assert sum(line.amount_cents for line in lines.values()) == 1_500_000
     assert lines["Anne Le Goff"].amount_cents == 675_000
+
+
+def test_no_one_without_an_account_may_touch_a_maker_without_an_account(reference_data):
+    from django.contrib.auth.models import AnonymousUser
+
+    from tests.factories import make_maker
+
+    offline = make_maker(display_name="Maker sans compte", department="29")
+    assert offline.user_id is None
+    assert not services.may_change_bank_account(AnonymousUser(), offline)
