@@ -282,6 +282,17 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "makers.production_totals_rebuild",
         "schedule": crontab(hour=3, minute=30),
     },
+    # Facilitators' messages a lost task message or a dead broker left undelivered.
+    "workshop-messages-requeue": {
+        "task": "workshops.workshop_messages_requeue",
+        "schedule": timedelta(minutes=5),
+    },
+    # Reminders of tomorrow's workshops, every quarter of an hour from 8:00 to 20:45 (Paris):
+    # nobody gets one at midnight, and a late registration still gets its own the same day.
+    "workshop-reminders-send": {
+        "task": "workshops.workshop_reminders_send",
+        "schedule": crontab(minute="*/15", hour="8-20"),
+    },
 }
 
 # --- Security (production) --------------------------------------------------------------------

@@ -15,6 +15,7 @@ from subsidies.api import (
     RedistributionViewSet,
     RelayViewSet,
 )
+from workshops.api import RegistrationViewSet, WorkshopViewSet
 
 from . import views
 from .api import DepartmentViewSet, MeView
@@ -43,6 +44,8 @@ router.register("figures", FiguresViewSet, basename="figures")
 router.register("programmes", ProgrammeViewSet, basename="programme")
 router.register("allocations", AllocationViewSet, basename="allocation")
 router.register("redistributions", RedistributionViewSet, basename="redistribution")
+router.register("workshops", WorkshopViewSet, basename="workshop")
+router.register("registrations", RegistrationViewSet, basename="registration")
 
 api_urls = [
     path("me/", MeView.as_view(), name="me"),

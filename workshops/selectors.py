@@ -69,3 +69,35 @@ def syntheses_published() -> QuerySet[Synthesis]:
         )
         .order_by("-published_at", "-pk")
     )
+
+
+# Reads of the API (workshops/api.py) -------------------------------------------------------
+
+
+def _facilitated_by(user):
+    return Workshop.facilitators.through.objects.filter(user_id=user.pk).values("workshop_id")
+
+
+def workshops_listed_for(user, *, now: datetime) -> QuerySet[Workshop]:
+    """The API's list: the public agenda for everyone, and for a facilitator also every
+    workshop they facilitate (invitation-only, past and cancelled included)."""
+    shown = Q(is_public=True, status=Workshop.Status.SCHEDULED, starts_at__gte=now)
+    if user.is_authenticated:
+        # A subquery, not a join: a workshop with two facilitators is listed once.
+        shown |= Q(pk__in=_facilitated_by(user))
+    return _with_counts(Workshop.objects.filter(shown))
+
+
+def workshops_visible_to(user, *, invitation_token: str = "") -> QuerySet[Workshop]:
+    """The workshops whose page a caller may read: every public one (past and cancelled
+    too), those they facilitate or hold a registration for, and the invitation-only one
+    whose secret token they give. Any other answers 404."""
+    shown = Q(is_public=True)
+    if user.is_authenticated:
+        registered = Registration.objects.filter(user_id=user.pk).exclude(
+            status=Registration.Status.CANCELLED
+        )
+        shown |= Q(pk__in=_facilitated_by(user)) | Q(pk__in=registered.values("workshop_id"))
+    if invitation_token:
+        shown |= Q(invitation_token=invitation_token)
+    return _with_counts(Workshop.objects.filter(shown))

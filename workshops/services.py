@@ -7,11 +7,14 @@ is down delays them and never undoes a registration.
 
 import logging
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from tilab.services import decision_record
@@ -411,3 +414,69 @@ def calendar_feed_renew(*, user, now: datetime) -> CalendarFeed:
     feed.created_at = now
     feed.save(update_fields=["token", "created_at"])
     return feed
+
+
+# Claims of the e-mail tasks ----------------------------------------------------------------
+# A task takes the right to send with a conditional UPDATE before sending: exactly one run
+# wins it, so two runs at once (a redelivered message, two beat processes) never send twice.
+
+
+def workshop_reminders_due(*, now: datetime) -> QuerySet[Registration]:
+    """Confirmed registrations whose reminder is not sent yet, of the scheduled workshops that
+    start tomorrow: the Paris calendar day after `now`'s Paris day, midnight to midnight (a
+    workshop at 00:30 tomorrow is due today, one the day after tomorrow is not). The beat
+    schedule decides at which hours of the day reminders leave."""
+    paris = ZoneInfo(settings.TIME_ZONE)
+    tomorrow = now.astimezone(paris).date() + timedelta(days=1)
+    # Midnight always exists in Paris (clocks change at 2:00 and 3:00), so these are exact.
+    starts = datetime.combine(tomorrow, time(0), tzinfo=paris)
+    ends = datetime.combine(tomorrow + timedelta(days=1), time(0), tzinfo=paris)
+    return (
+        Registration.objects.filter(
+            status=Registration.Status.CONFIRMED,
+            reminder_sent_at=None,
+            workshop__status=Workshop.Status.SCHEDULED,
+            workshop__starts_at__gte=starts,
+            workshop__starts_at__lt=ends,
+        )
+        .select_related("workshop__department")
+        .order_by("pk")
+    )
+
+
+def registration_reminder_claim(*, registration: Registration, now: datetime) -> bool:
+    """Take the right to send this registration's reminder. True for exactly one caller, ever:
+    the reminder is marked sent before it is sent, so it is never sent twice."""
+    # Only columns of the row itself in the condition: PostgreSQL re-checks them on the row a
+    # concurrent claim just updated (a condition through a join would be checked on a stale
+    # copy and could let two claims win).
+    return (
+        Registration.objects.filter(
+            pk=registration.pk, reminder_sent_at=None, status=Registration.Status.CONFIRMED
+        ).update(reminder_sent_at=now)
+        == 1
+    )
+
+
+def workshop_message_claim(*, message: WorkshopMessage, now: datetime) -> bool:
+    """Take the right to deliver a facilitator's message. True for exactly one caller, ever."""
+    return (
+        WorkshopMessage.objects.filter(pk=message.pk, delivered_at=None).update(delivered_at=now)
+        == 1
+    )
+
+
+def workshop_message_delivered(*, message: WorkshopMessage, recipient_count: int) -> None:
+    """Record how many people a claimed message reached."""
+    WorkshopMessage.objects.filter(pk=message.pk).update(recipient_count=recipient_count)
+
+
+def workshop_messages_undelivered(*, now: datetime, grace_minutes: int = 5) -> list[int]:
+    """Messages nobody has claimed for delivery, written more than `grace_minutes` ago."""
+    return list(
+        WorkshopMessage.objects.filter(
+            delivered_at=None, created_at__lt=now - timedelta(minutes=grace_minutes)
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )

@@ -157,3 +157,31 @@ def test_it_seeds_the_2020_grant_approved_and_a_redistribution_to_approve(debug_
     assert sum(line.amount_cents for line in redistribution.lines.all()) == 1_500_000
     assert redistribution.lines.filter(maker__user__email="maker@demo.tilab.test").exists()
     assert ledger_verify().intact
+
+
+def test_it_seeds_the_demo_workshops_once_for_the_demo_facilitator(
+    debug_on, reference_data, mailoutbox, django_capture_on_commit_callbacks
+):
+    from workshops import selectors
+    from workshops.models import Registration, Workshop
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", quiet_logins=True)
+    call_command("seed_demo", quiet_logins=True)
+    now = timezone.now()
+    facilitator = User.objects.get(email="facilitateur@demo.tilab.test")
+    workshops = Workshop.objects.all()
+    assert workshops.count() == 6
+    assert set(selectors.workshops_managed_by(facilitator)) == set(workshops)
+    agenda = list(selectors.workshops_upcoming(now=now))
+    assert sorted(w.department_id or "online" for w in agenda) == ["29", "35", "56", "online"]
+    invited = Workshop.objects.get(is_public=False)
+    assert invited.starts_at > now and invited not in agenda
+    full = next(w for w in agenda if w.department_id == "56")
+    assert (full.confirmed_count, full.waitlist_count) == (full.capacity, 2)
+    assert Registration.objects.filter(user=None).exists()  # guests
+    assert Registration.objects.filter(user__email="maker@demo.tilab.test").count() == 3
+    (synthesis,) = selectors.syntheses_published()
+    assert synthesis.workshop.starts_at < now
+    assert (synthesis.attended_count, synthesis.registered_count) == (7, 9)
+    assert mailoutbox == []  # seeding writes to nobody

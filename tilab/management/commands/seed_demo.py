@@ -243,6 +243,7 @@ class Command(BaseCommand):
             self._accounts(relays)
             self._reports()
             self._subsidies(relays)
+            self._workshops()
             if scale:
                 self._scaled_makers(scale, organisations)
                 generated = self._scaled_reports(scale, reports_per_maker, organisations)
@@ -580,6 +581,183 @@ class Command(BaseCommand):
             own_use=[("Achat groupé de PLA et de plaques PET", 300_000)],
             by=relays["labfab-rennes"].staff.order_by("pk").first(),
             now=now,
+        )
+
+    def _workshops(self):
+        """Open cooperation workshops run by the demo facilitator: upcoming ones in Rennes,
+        Auray and Brest and one online (the Auray one is full, with a waitlist), one on
+        invitation for the relays, and the 2020 debrief with its attendance and published
+        synthesis. Each is created once, found again by its title.
+
+        Registrations are written as rows, not through the registration service, so that
+        seeding sends no e-mail (in the embedded mode they would all print to the console);
+        seats and the waitlist follow the same rule: arrival order, within capacity."""
+        from zoneinfo import ZoneInfo
+
+        from workshops import services as workshops
+        from workshops.models import Registration, Theme, Workshop
+        from workshops.reference import themes_ensure
+
+        facilitator = User.objects.get(email=f"facilitateur@{DEMO_DOMAIN}")
+        paris = ZoneInfo(settings.TIME_ZONE)
+        now = timezone.now()
+        today = now.astimezone(paris).date()
+        themes_ensure()
+        themes = {theme.slug: theme for theme in Theme.objects.all()}
+
+        def at(days, hour, minute=0, day=None):
+            day = day or today + datetime.timedelta(days=days)
+            return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=paris)
+
+        guests = [
+            ("Morgane Le Moal", "morgane.lemoal@example.org"),
+            ("Tanguy Pennec", "tanguy.pennec@example.org"),
+            ("Enora Caradec", "enora.caradec@example.org"),
+            ("Gaël Kervella", "gael.kervella@example.org"),
+            ("Azilis Le Gall", "azilis.legall@example.org"),
+            ("Brieuc Prigent", "brieuc.prigent@example.org"),
+            ("Rozenn Cadiou", "rozenn.cadiou@example.org"),
+            ("Mael Hamon", "mael.hamon@example.org"),
+        ]
+        accounts = {
+            u.email.split("@")[0]: u for u in User.objects.filter(email__endswith=DEMO_DOMAIN)
+        }
+        # (title, theme, starts, hours, capacity, place (address, commune, dept) or None,
+        #  online link, public, who registers (account local parts, then guests))
+        plans = [
+            (
+                "Makers et hôpitaux : ce que le printemps 2020 nous a appris",
+                "cooperation", at(9, 14), 3, 12, ("2 place Pasteur", "Rennes", "35"), "",
+                True, (["maker"], guests[:3]),
+            ),
+            (
+                "Fabrication distribuée : organiser la logistique entre FabLabs",
+                "distributed-making", at(16, 18), 2, 4, ("Rue du Penher", "Auray", "56"), "",
+                True, ([], guests[:6]),
+            ),
+            (
+                "Financer et reconnaître la participation des makers",
+                "funding", at(23, 9, 30), 3, 20, ("Rue François Verny", "Brest", "29"),
+                "https://visio.tilab.test/financer-la-participation",
+                True, (["maker"], guests[5:8]),
+            ),
+            (
+                "Documenter et partager les modèles ouverts (visières, masques)",
+                "documentation", at(12, 12, 30), 1, 30, None,
+                "https://visio.tilab.test/documenter-les-modeles",
+                True, ([], guests[1:4]),
+            ),
+            (
+                "Gouvernance du réseau : l'atelier des relais",
+                "governance", at(30, 10), 3, 10,
+                ("Place du Général de Gaulle", "Saint-Brieuc", "22"), "",
+                False, (["relais.rennes", "relais.loch", "relais.ensta", "region"], []),
+            ),
+        ]  # fmt: skip
+        for title, theme, starts_at, hours, capacity, place, online, public, people in plans:
+            if Workshop.objects.filter(title=title, created_by=facilitator).exists():
+                continue
+            address, commune, department = place or ("", "", None)
+            workshop = workshops.workshop_create(
+                details=workshops.WorkshopDetails(
+                    title=title,
+                    description=(
+                        "Un atelier ouvert de coopération entre makers, FabLabs et "
+                        "institutions, animé par Ti Lab. Venez comme vous êtes : on part de "
+                        "ce que chacun a vécu en 2020."
+                    ),
+                    theme=themes[theme],
+                    starts_at=starts_at,
+                    duration_minutes=hours * 60,
+                    capacity=capacity,
+                    registration_deadline=starts_at - datetime.timedelta(days=1),
+                    address=address,
+                    commune=commune,
+                    department_id=department,
+                    online_url=online,
+                    is_public=public,
+                ),
+                by=facilitator,
+                now=now,
+            )
+            local_parts, invited = people
+            who = [
+                (accounts[p], accounts[p].get_full_name(), accounts[p].email) for p in local_parts
+            ]
+            who += [(None, name, email) for name, email in invited]
+            for n, (user, name, email) in enumerate(who):
+                Registration.objects.create(
+                    workshop=workshop,
+                    user=user,
+                    name=name,
+                    email=email,
+                    status="confirmed" if n < capacity else "waitlisted",
+                    registered_at=now - datetime.timedelta(hours=len(who) - n),
+                )
+
+        # The debrief of the first wave, held in June 2020: attendance and synthesis.
+        title = "Retour d'expérience : les visières de la première vague"
+        if Workshop.objects.filter(title=title, created_by=facilitator).exists():
+            return
+        then = at(0, 10, day=datetime.date(2020, 5, 28))
+        starts_at = at(0, 14, day=datetime.date(2020, 6, 18))
+        workshop = workshops.workshop_create(
+            details=workshops.WorkshopDetails(
+                title=title,
+                description=(
+                    "Trois mois après les premières visières imprimées, makers, FabLabs, "
+                    "soignants et services de l'État font le point ensemble."
+                ),
+                theme=themes["cooperation"],
+                starts_at=starts_at,
+                duration_minutes=180,
+                capacity=15,
+                registration_deadline=starts_at - datetime.timedelta(days=1),
+                address="2 place Pasteur",
+                commune="Rennes",
+                department_id="35",
+                online_url="https://visio.tilab.test/retour-experience-2020",
+            ),
+            by=facilitator,
+            now=then,
+        )
+        who = [(accounts["maker"], accounts["maker"].get_full_name(), accounts["maker"].email)]
+        who += [(None, name, email) for name, email in guests]
+        registrations = [
+            Registration.objects.create(
+                workshop=workshop, user=user, name=name, email=email, status="confirmed",
+                registered_at=then + datetime.timedelta(days=1, hours=n),
+            )
+            for n, (user, name, email) in enumerate(who)
+        ]  # fmt: skip
+        held = starts_at + datetime.timedelta(hours=3)
+        workshops.attendance_record(
+            workshop=workshop,
+            attended={r.pk: n not in (3, 7) for n, r in enumerate(registrations)},
+            by=facilitator,
+            now=held,
+        )
+        synthesis = workshops.synthesis_save(
+            workshop=workshop,
+            body=(
+                "## Ce que nous avons appris\n\n"
+                "- Les makers ont produit vite grâce aux modèles partagés ; les relais ont "
+                "fait le lien avec les hôpitaux et les EHPAD.\n"
+                "- Le plus difficile : la matière première (PLA, plaques PET) et la "
+                "logistique des livraisons.\n"
+                "- Les collectifs sans lieu ont besoin d'être reconnus autant que les "
+                "FabLabs.\n\n"
+                "## Ce que nous proposons\n\n"
+                "1. Des achats groupés de matière, portés par les relais.\n"
+                "2. Une reconnaissance de la participation *en actes* : ce que chacun a "
+                "vraiment fait.\n"
+                "3. Des synthèses ouvertes, comme celle-ci, après chaque atelier.\n"
+            ),
+            by=facilitator,
+            now=held + datetime.timedelta(days=5),
+        )
+        workshops.synthesis_publish(
+            synthesis=synthesis, by=facilitator, now=held + datetime.timedelta(days=7)
         )
 
     def _print_logins(self):

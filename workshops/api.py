@@ -1,0 +1,519 @@
+"""API of the open cooperation workshops: the agenda, registration with a waitlist (with an
+account or as a guest), cancellation, and the facilitators' scheduling.
+
+The same rules as the pages. What a caller sees comes from the selectors (anything else
+answers 404), what they may do from the rules (403), and every write is one service call
+whose expected failures answer 400 (bad input) or 409 (the state forbids it), with a message
+a person can read in `detail`. A guest's e-mail is shown to the workshop's facilitators only;
+a cancel token never appears in a response (it is sent by e-mail to the person registered).
+"""
+
+from contextlib import contextmanager
+from functools import cached_property
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db.models import Case, Count, IntegerField, OuterRef, Prefetch, Subquery, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import exceptions, mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+
+from makers.api import Conflict
+from makers.serializers import DetailSerializer
+from tilab.pagination import CursorPagination
+
+from . import selectors, services
+from .filters import WorkshopFilter
+from .models import Registration, Workshop
+from .serializers import (
+    AttendeeSerializer,
+    RegisterSerializer,
+    RegistrationCancelledSerializer,
+    RegistrationCancelSerializer,
+    RegistrationOutputSerializer,
+    WorkshopCancelSerializer,
+    WorkshopInputSerializer,
+    WorkshopOutputSerializer,
+)
+
+# --- Services' expected failures as HTTP answers ------------------------------------------
+
+
+class WorkshopInputRefused(exceptions.APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = gettext_lazy("Données invalides.")
+    default_code = "invalid"
+
+
+def _as_api_exception(exc: Exception) -> Exception:
+    if isinstance(exc, services.WorkshopInvalid):
+        return WorkshopInputRefused(str(exc))
+    if isinstance(exc, services.RegistrationRefused):
+        return Conflict(str(exc))
+    if isinstance(exc, services.RegistrationLinkInvalid):
+        return WorkshopInputRefused(
+            _(
+                "Ce lien d'annulation n'est pas valide (incomplet ou modifié) : reprenez le "
+                "lien exact de l'e-mail de confirmation."
+            )
+        )
+    if isinstance(exc, DjangoPermissionDenied):
+        # The services name the rule; a person reads why instead.
+        return exceptions.PermissionDenied(_("Votre rôle ne permet pas cette action."))
+    return exc
+
+
+class WorkshopErrorsMixin:
+    def handle_exception(self, exc):
+        return super().handle_exception(_as_api_exception(exc))
+
+
+@contextmanager
+def _conflict_if_cancelled(workshop: Workshop):
+    """A cancelled workshop changes no more: the service says so, and that is a state (409),
+    not bad input (400)."""
+    try:
+        yield
+    except services.WorkshopInvalid as error:
+        if Workshop.objects.filter(pk=workshop.pk, status=Workshop.Status.CANCELLED).exists():
+            raise Conflict(str(error)) from error
+        raise
+
+
+ERRORS = {
+    400: OpenApiResponse(
+        description=gettext_lazy(
+            "Données invalides : chaque champ en cause est nommé, ou `detail` explique la "
+            "règle enfreinte."
+        )
+    ),
+    403: OpenApiResponse(
+        DetailSerializer, description=gettext_lazy("Action non permise à votre rôle.")
+    ),
+    404: OpenApiResponse(
+        DetailSerializer, description=gettext_lazy("Introuvable parmi ce que vous voyez.")
+    ),
+    409: OpenApiResponse(
+        DetailSerializer,
+        description=gettext_lazy(
+            "L'état l'empêche (atelier annulé, inscriptions closes, déjà inscrit, déjà annulé…)."
+        ),
+    ),
+}
+
+
+def _errors(*codes: int) -> dict:
+    return {code: ERRORS[code] for code in codes}
+
+
+class GuestThrottle(AnonRateThrottle):
+    """Registering and cancelling without an account send e-mails to any address typed in:
+    a bounded pace per address IP keeps the platform from being used to flood a mailbox."""
+
+    scope = "workshop_guest"
+    rate = "30/hour"
+
+
+class StartsAtPagination(CursorPagination):
+    # Soonest first; the primary key breaks ties between workshops starting together.
+    ordering = ("starts_at", "pk")
+
+
+class ArrivalOrderPagination(CursorPagination):
+    # The waitlist is served in this order.
+    ordering = "pk"
+
+
+class NewestFirstPagination(CursorPagination):
+    ordering = "-pk"
+
+
+# --- Reads shared by the endpoints ---------------------------------------------------------
+
+
+def with_positions(registrations):
+    """Each registration's rank in its workshop's waitlist (1: the next served), else null."""
+    ahead = (
+        Registration.objects.filter(
+            workshop=OuterRef("workshop"),
+            status=Registration.Status.WAITLISTED,
+            pk__lte=OuterRef("pk"),
+        )
+        .order_by()
+        .values("workshop")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return registrations.annotate(
+        position=Case(
+            When(status=Registration.Status.WAITLISTED, then=Subquery(ahead)),
+            default=Value(None),
+            output_field=IntegerField(),
+        )
+    )
+
+
+def workshops_shown(workshops, user):
+    """What `WorkshopOutputSerializer` reads, in a constant number of queries: facilitators,
+    the synthesis, and the caller's own active registrations with their waitlist rank."""
+    facilitators = get_user_model().objects.only("pk", "full_name")
+    workshops = workshops.select_related("synthesis").prefetch_related(
+        Prefetch("facilitators", queryset=facilitators)
+    )
+    if user.is_authenticated:
+        mine = with_positions(
+            Registration.objects.filter(user_id=user.pk).exclude(
+                status=Registration.Status.CANCELLED
+            )
+        )
+        workshops = workshops.prefetch_related(
+            Prefetch("registrations", queryset=mine, to_attr="my_registrations")
+        )
+    return workshops
+
+
+# --- Workshops ------------------------------------------------------------------------------
+
+PUBLIC_ACTIONS = {"list", "retrieve", "register"}
+MANAGE_ACTIONS = {"update", "partial_update", "cancel", "registrations"}
+INVITATION_TOKEN = OpenApiParameter(
+    "invitation_token",
+    OpenApiTypes.STR,
+    description=gettext_lazy("Le jeton du lien d'invitation, pour un atelier sur invitation."),
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=gettext_lazy("L'agenda des ateliers (et, pour un facilitateur, les siens)")
+    ),
+    retrieve=extend_schema(
+        summary=gettext_lazy("Un atelier"),
+        parameters=[INVITATION_TOKEN],
+        responses={200: WorkshopOutputSerializer, **_errors(404)},
+    ),
+)
+class WorkshopViewSet(
+    WorkshopErrorsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Open cooperation workshops.
+
+    Everyone, without an account too, lists the public agenda (public, scheduled workshops not
+    started yet) and reads any public workshop, past and cancelled included. A facilitator's
+    list also holds every workshop they facilitate (invitation-only, past, cancelled); filter
+    with `starts_after` to leave the past out. An invitation-only workshop is read by its
+    facilitators, by the people registered to it, and by whoever gives its `invitation_token`;
+    for anyone else it does not exist (404). Soonest first, by cursor.
+
+    The video link (`online_url`) is given to the workshop's facilitators and to the people
+    holding a seat; the invitation link to its facilitators only. Participants never appear,
+    only counts; facilitators appear by name.
+
+    Facilitators schedule workshops, and change or cancel those they facilitate; another
+    facilitator's workshop answers 404, as on the management pages, and anyone who is not a
+    facilitator gets 403. They list the registrations of their workshops, e-mails included.
+
+    Anyone registers: with an account, themself (one call, no body); without, with a name and
+    an e-mail. Beyond the capacity the registration joins the waitlist (201, `waitlisted`,
+    with its `position`). Registrations closed, a cancelled workshop or an e-mail already
+    registered answer 409.
+    """
+
+    serializer_class = WorkshopOutputSerializer
+    filterset_class = WorkshopFilter
+    pagination_class = StartsAtPagination
+    lookup_value_regex = r"[0-9]+"
+
+    @cached_property
+    def now(self):
+        return timezone.now()
+
+    def get_permissions(self):
+        if self.action in PUBLIC_ACTIONS:
+            return [permissions.AllowAny()]
+        return [permissions.IsAuthenticated()]
+
+    def get_throttles(self):
+        if self.action == "register":
+            return [GuestThrottle()]
+        return super().get_throttles()
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "now": self.now}
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Workshop.objects.none()
+        user = self.request.user
+        if self.action == "list":
+            workshops = selectors.workshops_listed_for(user, now=self.now)
+        elif self.action in MANAGE_ACTIONS:
+            workshops = selectors.workshops_managed_by(user)
+        else:
+            if self.action == "register":
+                data = self.request.data if isinstance(self.request.data, dict) else {}
+                token = data.get("invitation_token")
+            else:
+                token = self.request.query_params.get("invitation_token")
+            workshops = selectors.workshops_visible_to(
+                user, invitation_token=token if isinstance(token, str) else ""
+            )
+        return workshops_shown(workshops, user).order_by("starts_at", "pk")
+
+    def require(self, perm: str) -> None:
+        if not self.request.user.has_perm(perm):
+            raise exceptions.PermissionDenied(_("Votre rôle ne permet pas cette action."))
+
+    def valid(self, serializer_class, **kwargs):
+        serializer = serializer_class(
+            data=self.request.data, context=self.get_serializer_context(), **kwargs
+        )
+        serializer.is_valid(raise_exception=True)
+        return serializer
+
+    def _render(self, workshop, *, status_code=status.HTTP_200_OK) -> Response:
+        user = self.request.user
+        fresh = workshops_shown(selectors.workshops_visible_to(user), user).get(pk=workshop.pk)
+        return Response(self.get_serializer(fresh).data, status=status_code)
+
+    @extend_schema(
+        summary=gettext_lazy("Programmer un atelier"),
+        request=WorkshopInputSerializer,
+        responses={201: WorkshopOutputSerializer, **_errors(400, 403)},
+    )
+    def create(self, request, *args, **kwargs):
+        """Its author and co-facilitators manage it. A date to come; a place (commune and
+        department), an online link, or both."""
+        self.require("workshops.manage_workshops")
+        serializer = self.valid(WorkshopInputSerializer)
+        workshop = services.workshop_create(
+            details=serializer.details(),
+            by=request.user,
+            now=self.now,
+            co_facilitators=serializer.co_facilitators_given() or [],
+        )
+        return self._render(workshop, status_code=status.HTTP_201_CREATED)
+
+    def _change(self, *, partial: bool) -> Response:
+        self.require("workshops.manage_workshops")
+        workshop = self.get_object()
+        serializer = self.valid(WorkshopInputSerializer, instance=workshop, partial=partial)
+        with _conflict_if_cancelled(workshop):
+            services.workshop_update(
+                workshop=workshop,
+                details=serializer.details(),
+                by=self.request.user,
+                now=self.now,
+                co_facilitators=serializer.co_facilitators_given(),
+            )
+        return self._render(workshop)
+
+    @extend_schema(
+        summary=gettext_lazy("Modifier un de vos ateliers (tous les champs)"),
+        request=WorkshopInputSerializer,
+        responses={200: WorkshopOutputSerializer, **_errors(400, 403, 404, 409)},
+    )
+    def update(self, request, *args, **kwargs):
+        """More seats give them to the first people waiting; fewer seats than people already
+        registered is refused (400). A cancelled workshop changes no more (409)."""
+        return self._change(partial=False)
+
+    @extend_schema(
+        summary=gettext_lazy("Modifier un de vos ateliers (les champs donnés)"),
+        request=WorkshopInputSerializer,
+        responses={200: WorkshopOutputSerializer, **_errors(400, 403, 404, 409)},
+    )
+    def partial_update(self, request, *args, **kwargs):
+        """The fields left out keep their value; `co_facilitators` left out stay as they are."""
+        return self._change(partial=True)
+
+    @extend_schema(
+        summary=gettext_lazy("Annuler un de vos ateliers"),
+        request=WorkshopCancelSerializer,
+        responses={200: WorkshopOutputSerializer, **_errors(400, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """Everyone registered or waiting is told by e-mail, with the reason."""
+        self.require("workshops.manage_workshops")
+        workshop = self.get_object()
+        data = self.valid(WorkshopCancelSerializer).validated_data
+        with _conflict_if_cancelled(workshop):
+            services.workshop_cancel(
+                workshop=workshop, reason=data["reason"], by=request.user, now=self.now
+            )
+        return self._render(workshop)
+
+    @extend_schema(
+        summary=gettext_lazy("Les inscriptions à un de vos ateliers"),
+        parameters=[
+            OpenApiParameter(
+                "status",
+                OpenApiTypes.STR,
+                enum=[Registration.Status.CONFIRMED, Registration.Status.WAITLISTED],
+                description=gettext_lazy("Les seules personnes inscrites, ou en attente."),
+            ),
+            OpenApiParameter("cursor", OpenApiTypes.STR, description=gettext_lazy("Page.")),
+            OpenApiParameter("page_size", OpenApiTypes.INT),
+        ],
+        responses={200: AttendeeSerializer(many=True), **_errors(400, 403, 404)},
+    )
+    @action(detail=True, methods=["get"], filterset_class=None)
+    def registrations(self, request, pk=None):
+        """People registered and waiting (cancelled registrations left out), in arrival order,
+        with their e-mail and their rank in the waitlist. By cursor."""
+        self.require("workshops.manage_workshops")
+        workshop = self.get_object()
+        registrations = selectors.registrations_of(workshop)
+        wanted = request.query_params.get("status")
+        if wanted:
+            if wanted not in (Registration.Status.CONFIRMED, Registration.Status.WAITLISTED):
+                raise exceptions.ValidationError(
+                    {"status": [_("Choisissez « confirmed » ou « waitlisted ».")]}
+                )
+            registrations = registrations.filter(status=wanted)
+        paginator = ArrivalOrderPagination()
+        page = paginator.paginate_queryset(with_positions(registrations), request, view=self)
+        return paginator.get_paginated_response(AttendeeSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary=gettext_lazy("S'inscrire à un atelier, avec ou sans compte"),
+        request=RegisterSerializer,
+        responses={
+            201: OpenApiResponse(
+                RegistrationOutputSerializer,
+                description=gettext_lazy(
+                    "Inscrit (`confirmed`) ou en liste d'attente (`waitlisted`, avec le rang)."
+                ),
+            ),
+            **_errors(400, 404, 409),
+            429: OpenApiResponse(
+                DetailSerializer,
+                description=gettext_lazy("Trop d'inscriptions sans compte depuis cette adresse."),
+            ),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def register(self, request, pk=None):
+        """With an account you register yourself: `name` and `email` are ignored. Without one,
+        give both: the confirmation, with a signed link to cancel, is sent to that e-mail.
+        An invitation-only workshop needs its `invitation_token` (404 without)."""
+        workshop = self.get_object()
+        data = self.valid(RegisterSerializer).validated_data
+        if request.user.is_authenticated:
+            person = {"user": request.user}
+        else:
+            person = {"name": data["name"], "email": data["email"]}
+        registration = services.registration_create(workshop=workshop, now=self.now, **person)
+        fresh = with_positions(Registration.objects.select_related("workshop")).get(
+            pk=registration.pk
+        )
+        return Response(RegistrationOutputSerializer(fresh).data, status=status.HTTP_201_CREATED)
+
+
+# --- Registrations --------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary=gettext_lazy("Vos inscriptions en cours")),
+    retrieve=extend_schema(
+        summary=gettext_lazy("Une de vos inscriptions"),
+        responses={200: RegistrationOutputSerializer, **_errors(404)},
+    ),
+)
+class RegistrationViewSet(
+    WorkshopErrorsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Your own registrations to workshops (not cancelled), newest first, by cursor; with the
+    rank in the waitlist, and the video link once you hold a seat. Only your own, whatever
+    your role: facilitators read their workshops' registrations at
+    `/api/v1/workshops/{id}/registrations/`. Anyone else's registration answers 404.
+
+    Cancelling frees the seat for the first person waiting, in the same transaction. With an
+    account, cancel your own registration; without, give the `token` of the link received by
+    e-mail.
+    """
+
+    serializer_class = RegistrationOutputSerializer
+    pagination_class = NewestFirstPagination
+    lookup_value_regex = r"[0-9]+"
+
+    def get_permissions(self):
+        if self.action == "cancel":
+            return [permissions.AllowAny()]
+        return [permissions.IsAuthenticated()]
+
+    def get_throttles(self):
+        if self.action == "cancel":
+            return [GuestThrottle()]
+        return super().get_throttles()
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Registration.objects.none()
+        user = self.request.user
+        if not user.is_authenticated:
+            return Registration.objects.none()
+        if self.action == "cancel":
+            # Cancelled ones too: cancelling again answers 409, not 404.
+            return Registration.objects.filter(user_id=user.pk).select_related("workshop")
+        return with_positions(selectors.registrations_of_user(user))
+
+    @extend_schema(
+        summary=gettext_lazy("Annuler une inscription"),
+        request=RegistrationCancelSerializer,
+        responses={
+            200: RegistrationCancelledSerializer,
+            400: OpenApiResponse(
+                description=gettext_lazy(
+                    "Le jeton manque (sans compte), est altéré, ou vaut pour une autre inscription."
+                )
+            ),
+            **_errors(404, 409),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """Returns the registration promoted from the waitlist, if any. Cancelling again, or
+        once the workshop has started, answers 409."""
+        serializer = RegistrationCancelSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        token = serializer.validated_data["token"]
+        if token:
+            registration = services.registration_from_token(token)
+            if registration.pk != int(pk):
+                raise WorkshopInputRefused(
+                    _("Ce lien d'annulation concerne une autre inscription.")
+                )
+        elif request.user.is_authenticated:
+            registration = self.get_object()
+        else:
+            raise exceptions.ValidationError(
+                {
+                    "token": [
+                        _(
+                            "Sans compte, donnez le jeton du lien d'annulation reçu par "
+                            "e-mail ; ou connectez-vous."
+                        )
+                    ]
+                }
+            )
+        promoted = services.registration_cancel(registration=registration, now=timezone.now())
+        return Response(
+            {
+                "id": registration.pk,
+                "status": Registration.Status.CANCELLED,
+                "promoted_registration": promoted.pk if promoted else None,
+            }
+        )

@@ -1,0 +1,134 @@
+"""The e-mails of the workshops, built one per recipient so that nobody sees another person's
+address (guests included): confirmation, waitlist, promotion, cancellation, facilitators'
+messages and reminders.
+
+They are written in French, the platform's language: a registration does not record the
+language its author read the site in, so there is nothing honest to choose English by. Dates
+are shown in Paris time whatever the server's clock says.
+"""
+
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db.models import QuerySet
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from . import services
+from .models import Registration, Workshop, WorkshopMessage
+
+SUBJECT_PREFIX = "[Ti Lab] "
+# RFC 3834: automatic e-mails say so, and well-behaved autoresponders stay quiet.
+AUTOMATIC = {"Auto-Submitted": "auto-generated"}
+
+
+def absolute_url(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def cancel_url(registration: Registration) -> str:
+    """The signed link a person follows to see or cancel their registration, no account needed."""
+    token = services.registration_cancel_token(registration)
+    return absolute_url(reverse("workshops:registration_manage", args=[token]))
+
+
+def workshop_url(workshop: Workshop) -> str:
+    """The workshop's page: the agenda's for a public one, the invitation link otherwise (the
+    person was invited, so the link is theirs to have)."""
+    if workshop.is_public:
+        return absolute_url(reverse("workshops:detail", args=[workshop.pk]))
+    return absolute_url(reverse("workshops:invitation", args=[workshop.invitation_token]))
+
+
+def ics_url(workshop: Workshop) -> str:
+    """The workshop's .ics file; an invitation-only one opens with its invitation, as its page."""
+    url = absolute_url(reverse("workshops:ics", args=[workshop.pk]))
+    return url if workshop.is_public else f"{url}?invitation={workshop.invitation_token}"
+
+
+def _build(
+    template: str, context: dict, *, to: str, automatic: bool = True, reply_to=()
+) -> EmailMessage:
+    with (
+        translation.override(settings.LANGUAGE_CODE),
+        timezone.override(ZoneInfo(settings.TIME_ZONE)),
+    ):
+        subject = render_to_string(f"workshops/email/{template}_subject.txt", context)
+        body = render_to_string(f"workshops/email/{template}.txt", context)
+    return EmailMessage(
+        subject=SUBJECT_PREFIX + " ".join(subject.split()),
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[to],
+        reply_to=list(reply_to),
+        headers=AUTOMATIC if automatic else {},
+    )
+
+
+def _context(registration: Registration, **extra) -> dict:
+    workshop = registration.workshop
+    paris = ZoneInfo(settings.TIME_ZONE)
+    return {
+        "registration": registration,
+        "workshop": workshop,
+        "same_day": workshop.starts_at.astimezone(paris).date()
+        == workshop.ends_at.astimezone(paris).date(),
+        "agenda_url": absolute_url(reverse("workshops:agenda")),
+        "workshop_url": workshop_url(workshop),
+        "ics_url": ics_url(workshop),
+        "cancel_url": cancel_url(registration),
+        **extra,
+    }
+
+
+def waitlist_position(registration: Registration) -> int:
+    """1 for the first person waiting: the waitlist is served in arrival order (`pk`)."""
+    return Registration.objects.filter(
+        workshop_id=registration.workshop_id,
+        status=Registration.Status.WAITLISTED,
+        pk__lte=registration.pk,
+    ).count()
+
+
+def registration_email(registration: Registration, kind: str) -> EmailMessage:
+    """`kind`: confirmed (a seat), waitlisted (a place in the waitlist), promoted (a seat freed
+    for someone who was waiting)."""
+    extra = {}
+    if kind == "waitlisted":
+        extra["position"] = waitlist_position(registration)
+    return _build(f"registration_{kind}", _context(registration, **extra), to=registration.email)
+
+
+def cancellation_recipients(workshop: Workshop) -> QuerySet[Registration]:
+    """Everyone a cancelled workshop must be told about: seated and waiting."""
+    return workshop.registrations.filter(
+        status__in=[Registration.Status.CONFIRMED, Registration.Status.WAITLISTED]
+    ).order_by("pk")
+
+
+def cancellation_email(registration: Registration) -> EmailMessage:
+    return _build("workshop_cancelled", _context(registration), to=registration.email)
+
+
+def message_recipients(message: WorkshopMessage) -> QuerySet[Registration]:
+    statuses = [Registration.Status.CONFIRMED]
+    if message.include_waitlist:
+        statuses.append(Registration.Status.WAITLISTED)
+    return message.workshop.registrations.filter(status__in=statuses).order_by("pk")
+
+
+def message_email(message: WorkshopMessage, registration: Registration) -> EmailMessage:
+    """A facilitator's own words; answers go to the facilitator, not to a no-reply box."""
+    return _build(
+        "workshop_message",
+        _context(registration, message=message),
+        to=registration.email,
+        automatic=False,
+        reply_to=[message.sent_by.email],
+    )
+
+
+def reminder_email(registration: Registration) -> EmailMessage:
+    return _build("workshop_reminder", _context(registration), to=registration.email)

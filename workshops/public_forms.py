@@ -1,0 +1,71 @@
+"""Forms of the public workshop pages: the agenda's filters and a guest's registration."""
+
+from django import forms
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from tilab.models import Department
+
+from .models import Theme
+
+
+def theme_name(theme: Theme) -> str:
+    """A theme's name in the language of the page."""
+    return theme.name_en if (get_language() or "fr").startswith("en") else theme.name_fr
+
+
+class ThemeChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, theme):
+        return theme_name(theme)
+
+
+class AgendaFilterForm(forms.Form):
+    """Narrow the agenda by department and theme; every field is optional."""
+
+    department = forms.ModelChoiceField(
+        label=_("Département"),
+        queryset=Department.objects.order_by("code"),
+        to_field_name="code",
+        required=False,
+        empty_label=_("Tous les départements"),
+    )
+    theme = ThemeChoiceField(
+        label=_("Thème"),
+        queryset=Theme.objects.order_by("position", "slug"),
+        to_field_name="slug",
+        required=False,
+        empty_label=_("Tous les thèmes"),
+    )
+
+    def chosen(self) -> dict:
+        """The filters that were chosen and are valid; a wrong value filters nothing."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {name: value for name, value in data.items() if value is not None}
+
+
+class GuestRegistrationForm(forms.Form):
+    """A person without an account registers with a name and an e-mail address."""
+
+    name = forms.CharField(
+        label=_("Votre nom"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    email = forms.EmailField(
+        label=_("Votre adresse e-mail"),
+        max_length=254,
+        help_text=_(
+            "Pour vous confirmer l'inscription et vous envoyer un lien d'annulation. "
+            "Elle n'est montrée à personne d'autre que les animateurs de l'atelier."
+        ),
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "inputmode": "email"}),
+    )
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError(_("Indiquez votre nom."))
+        return name
