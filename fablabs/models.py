@@ -6,6 +6,23 @@ from django.utils.translation import gettext_lazy as _
 from tilab.models import Department
 
 
+class Capability(models.Model):
+    """What an organisation can make or do (3D printing, laser cutting, sewing…); the
+    directory filters by it. Added as data, never code."""
+
+    slug = models.SlugField(_("identifiant"), max_length=50, unique=True)
+    name_fr = models.CharField(_("nom (français)"), max_length=100)
+    name_en = models.CharField(_("nom (anglais)"), max_length=100)
+    position = models.PositiveSmallIntegerField(_("ordre d'affichage"), default=0)
+
+    class Meta:
+        verbose_name = _("savoir-faire")
+        verbose_name_plural = _("savoir-faire")
+
+    def __str__(self):
+        return self.name_fr
+
+
 class Organisation(models.Model):
     class Kind(models.TextChoices):
         ASSOCIATIVE_FABLAB = "associative_fablab", _("FabLab associatif")
@@ -25,12 +42,33 @@ class Organisation(models.Model):
     )
     commune = models.CharField(_("commune"), max_length=100, blank=True)
     website = models.URLField(_("site web"), blank=True)
+    siret = models.CharField(
+        _("SIRET"),
+        max_length=14,
+        blank=True,
+        help_text=_("14 chiffres ; obligatoire pour une PME."),
+    )
+    equipment = models.TextField(
+        _("équipement"), blank=True, help_text=_("Imprimantes 3D, découpe laser, brodeuses…")
+    )
+    capabilities = models.ManyToManyField(
+        Capability, related_name="organisations", blank=True, verbose_name=_("savoir-faire")
+    )
     has_place = models.BooleanField(
         _("dispose d'un lieu"),
         default=True,
         help_text=_("Décochez pour un collectif « sans lieu »."),
     )
     is_public = models.BooleanField(_("visible dans l'annuaire public"), default=True)
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged",
+        verbose_name=_("fusionnée dans"),
+        help_text=_("Un doublon fusionné reste pour l'historique, hors de l'annuaire."),
+    )
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
 
     class Meta:
