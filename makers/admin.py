@@ -1,6 +1,9 @@
 """Administration of makers, the item catalogue, and (read-only) production reports."""
 
 from django.contrib import admin
+from django.utils import timezone
+
+from fablabs.models import Organisation
 
 from .models import (
     ItemType,
@@ -10,6 +13,7 @@ from .models import (
     ProductionImport,
     ProductionReport,
 )
+from .totals import production_totals_organisation_kind_changed
 
 
 class MembershipInline(admin.TabularInline):
@@ -94,3 +98,22 @@ class ProductionExportAdmin(ReadOnlyAdmin):
     # The file holds makers' names: it is downloaded by its owner from the exports page only.
     exclude = ["content"]
     ordering = ["-pk"]
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "department", "commune", "is_public"]
+    list_filter = ["kind", "department", "is_public"]
+    search_fields = ["name", "commune"]
+    prepopulated_fields = {"slug": ["name"]}
+    filter_horizontal = ["capabilities"]
+    ordering = ["name"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "kind" in form.changed_data:
+            # Its validated reports now count under the new kind: in the same transaction
+            # (the admin's), the totals of the kinds it leaves and joins are marked.
+            production_totals_organisation_kind_changed(
+                organisation_id=obj.pk, was=form.initial["kind"], now=timezone.now()
+            )

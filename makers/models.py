@@ -352,6 +352,9 @@ class DirtyBucket(models.Model):
     org_kind = models.CharField(max_length=30, choices=OrganisationKind.choices)
     week_start = models.DateField()
     marked_at = models.DateTimeField()
+    # Set by a change that cannot say what it did to the figures (an organisation changing kind,
+    # say): the drain then recomputes the bucket from its reports instead of adding the journal.
+    needs_full = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
@@ -363,6 +366,37 @@ class DirtyBucket(models.Model):
 
     def __str__(self):
         return f"{self.department_id} {self.item_type_id} {self.org_kind} {self.week_start}"
+
+
+class TotalDelta(models.Model):
+    """What one change did to one maker's share of a bucket, journaled with its dirty mark:
+    + a report's figures when it starts counting, − when it stops, and ±1 maker when the
+    maker starts or stops counting there. The drain adds these to the totals and deletes them,
+    so its work follows the changes, not the size of the buckets."""
+
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="+")
+    item_type = models.ForeignKey(ItemType, on_delete=models.CASCADE, related_name="+")
+    org_kind = models.CharField(max_length=30, choices=OrganisationKind.choices)
+    week_start = models.DateField()
+    maker = models.ForeignKey(Maker, on_delete=models.CASCADE, related_name="+")
+    d_quantity = models.BigIntegerField()
+    d_reports = models.IntegerField()
+    d_makers = models.SmallIntegerField()
+    d_cost_cents = models.BigIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["department", "item_type", "org_kind", "week_start"],
+                name="total_delta_bucket",
+            ),
+        ]
+
+    def __str__(self):
+        return (
+            f"{self.department_id} {self.item_type_id} {self.org_kind} {self.week_start} "
+            f"maker {self.maker_id}: {self.d_reports:+d}"
+        )
 
 
 class ProductionExport(models.Model):

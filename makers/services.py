@@ -324,9 +324,8 @@ def _decide(
                         )
                         % {"id": report.pk, "original": original.pk}
                     )
-        touched = []
+        entered, left = [], []
         for report in reports:
-            touched.append(totals.bucket_of(report))
             decision_record(
                 actor=by,
                 subject=report,
@@ -357,14 +356,17 @@ def _decide(
                     "updated_at",
                 ]
             )
-            if to_state == report.Status.VALIDATED and report.corrects_id:
-                original = _supersede(
-                    original_id=report.corrects_id, correction=report, by=by, now=now
-                )
-                if original is not None:
-                    touched.append(totals.bucket_of(original))
-        # Same transaction: the totals learn of the change exactly when it commits.
-        totals.production_buckets_mark_dirty(buckets=touched, now=now)
+            if to_state == report.Status.VALIDATED:
+                entered.append(report)
+                if report.corrects_id:
+                    original = _supersede(
+                        original_id=report.corrects_id, correction=report, by=by, now=now
+                    )
+                    if original is not None:
+                        left.append(original)
+        # Same transaction, after the reports changed: the totals learn of the change exactly
+        # when it commits. A rejection changes no total.
+        totals.production_totals_record(entered=entered, left=left, now=now)
         return reports
 
 

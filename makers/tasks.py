@@ -8,7 +8,8 @@ from . import exports, totals
 
 @shared_task(name="makers.production_totals_drain")
 def production_totals_drain() -> int:
-    """Recompute the dirty buckets. Safe to run twice, or many times at once."""
+    """Add the journal of the dirty buckets to their totals (or recompute those marked for
+    it). Safe to run twice, or many times at once."""
     return totals.production_totals_drain(now=timezone.now())
 
 

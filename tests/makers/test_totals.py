@@ -5,7 +5,9 @@ the nightly rebuild finds and fixes any drift."""
 import datetime
 import io
 import logging
+import random
 import threading
+import time
 from collections import defaultdict
 
 import pytest
@@ -15,6 +17,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fablabs.models import Organisation
 from makers import services, totals
 from makers.models import (
     DirtyBucket,
@@ -24,6 +27,7 @@ from makers.models import (
     OrganisationKind,
     ProductionReport,
     ProductionTotal,
+    TotalDelta,
 )
 from makers.reference import item_catalogue_ensure
 from tests.conftest import require
@@ -166,23 +170,45 @@ correction = st.fixed_dictionaries(
 )
 validate = st.tuples(st.just("validate"), st.lists(pick, min_size=1, max_size=3))
 correct = st.tuples(st.just("correct"), pick, correction, st.booleans())
-# Weighted by repetition so that most histories validate, correct and supersede something.
-operations = st.lists(
-    st.one_of(
-        create,
-        create,
-        create,
-        validate,
-        validate,
-        validate,
-        correct,
-        correct,
-        st.tuples(st.just("reject"), pick),
-        st.tuples(st.just("withdraw"), pick),
-        st.tuples(st.just("resubmit"), pick, st.integers(min_value=1, max_value=100_000)),
+# A report in the bucket of an existing one: the same maker again, or another maker beside it.
+again = st.tuples(
+    st.just("again"),
+    pick,
+    st.booleans(),  # the same maker?
+    st.integers(min_value=0, max_value=6),  # day of that ISO week
+    st.integers(min_value=1, max_value=100_000),  # quantity
+    st.sampled_from(["validate", "validate", None, "reject"]),
+)
+# Weighted by repetition so that most histories validate, correct and supersede something, in
+# buckets shared by several reports of several makers.
+operation = st.one_of(
+    create,
+    create,
+    create,
+    again,
+    again,
+    again,
+    validate,
+    validate,
+    validate,
+    correct,
+    correct,
+    correct,
+    st.tuples(st.just("reject"), pick),
+    st.tuples(st.just("withdraw"), pick),
+    st.tuples(st.just("resubmit"), pick, st.integers(min_value=1, max_value=100_000)),
+    st.tuples(st.just("drain"), st.integers(min_value=1, max_value=4)),  # batch size
+    st.tuples(st.just("mark_full"), pick),
+    st.tuples(
+        st.just("rekind"),
+        st.integers(min_value=0, max_value=3),
+        st.sampled_from(Organisation.Kind.values),
     ),
-    min_size=10,
-    max_size=40,
+    st.tuples(st.just("rebuild")),
+)
+# Each operation commits on its own; the drain it queues on commit is sometimes lost.
+operations = st.lists(
+    st.tuples(operation, st.sampled_from([True, True, True, False])), min_size=10, max_size=50
 )
 
 
@@ -215,6 +241,17 @@ def _reject(report, network, model: dict) -> None:
     model[report.pk] = "rejected"
 
 
+def _create(network, model: dict, *, decision, **report) -> None:
+    report = services.production_report_create(
+        entered_by=None, source=ProductionReport.Source.RELAY, now=NOW, **report
+    )
+    model[report.pk] = "submitted"
+    if decision == "validate":
+        _validate([report], network, model)
+    elif decision == "reject":
+        _reject(report, network, model)
+
+
 def _apply(operation, network, model: dict) -> None:
     """Apply one operation through the services, and what it should do to `model` (report id →
     expected status); an operation with no report in the right state does nothing."""
@@ -222,22 +259,54 @@ def _apply(operation, network, model: dict) -> None:
     kind, *args = operation
     if kind == "create":
         maker, organisation, item, day, quantity, cost, decision = args
-        report = services.production_report_create(
+        _create(
+            network,
+            model,
+            decision=decision,
             maker=makers[maker],
             organisation=None if organisation is None else organisations[organisation],
             item_type=items[item],
             quantity=quantity,
             produced_on=day,
             material_cost_cents=cost,
-            entered_by=None,
-            source=ProductionReport.Source.RELAY,
-            now=NOW,
         )
-        model[report.pk] = "submitted"
-        if decision == "validate":
-            _validate([report], network, model)
-        elif decision == "reject":
-            _reject(report, network, model)
+    elif kind == "again":
+        n, same_maker, weekday, quantity, decision = args
+        beside = _chosen(_candidates(*model.values()), n)
+        if beside is None:
+            return
+        # The makers come in pairs by department: the other one may join its bucket too.
+        maker = makers.index(beside.maker)
+        day = beside.produced_on + datetime.timedelta(days=weekday - beside.produced_on.weekday())
+        _create(
+            network,
+            model,
+            decision=decision,
+            maker=makers[maker if same_maker else maker ^ 1],
+            organisation=beside.organisation,
+            item_type=beside.item_type,
+            quantity=quantity,
+            produced_on=max(day, datetime.date(2020, 1, 1)),
+            material_cost_cents=quantity * 10,
+        )
+    elif kind == "drain":
+        # A drain brings every total up to date, whatever was lost or marked before it.
+        totals.production_totals_drain(now=NOW, batch_size=args[0])
+        assert stored_totals() == expected_totals()
+    elif kind == "mark_full":
+        report = _chosen(_candidates(*model.values()), args[0])
+        if report:
+            totals.production_buckets_mark_dirty(buckets=[totals.bucket_of(report)], now=NOW)
+    elif kind == "rekind":
+        # What the admin does when an organisation changes kind.
+        organisation = Organisation.objects.get(pk=organisations[args[0]].pk)
+        was, organisation.kind = organisation.kind, args[1]
+        organisation.save(update_fields=["kind"])
+        totals.production_totals_organisation_kind_changed(
+            organisation_id=organisation.pk, was=was, now=NOW
+        )
+    elif kind == "rebuild":
+        totals.production_totals_rebuild(now=NOW)
     elif kind == "validate":
         candidates = _candidates("submitted")
         if candidates:
@@ -297,18 +366,25 @@ def _apply(operation, network, model: dict) -> None:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(history=operations)
-def test_totals_kept_on_commit_equal_a_full_rebuild_and_the_reports_on_any_history(
-    history, network, eager_tasks, django_capture_on_commit_callbacks
+def test_totals_kept_by_the_journal_equal_a_full_rebuild_and_the_reports_on_any_history(
+    history, network, eager_tasks, django_capture_on_commit_callbacks, monkeypatch
 ):
+    delivered = [True]
+    enqueue = totals._enqueue_drain
+    monkeypatch.setattr(totals, "_enqueue_drain", lambda: enqueue() if delivered[0] else None)
     with transaction.atomic():  # each example starts from the same empty history
         model = {}
-        for operation in history:
-            # Each operation commits on its own, as a request would, and its drain runs then.
-            with django_capture_on_commit_callbacks(execute=True):
+        for operation, delivered[0] in history:
+            # Each operation commits on its own, as a request would, and its drain runs then,
+            # unless its message is lost.
+            with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
                 _apply(operation, network, model)
+        # The beat schedule drains whatever the lost messages left.
+        totals.production_totals_drain(now=NOW)
 
         assert dict(ProductionReport.objects.values_list("pk", "status")) == model
         assert not DirtyBucket.objects.exists()
+        assert not TotalDelta.objects.exists()
         kept = stored_totals()
         assert kept == expected_totals()
         assert no_drift(totals.production_totals_rebuild(now=NOW))
@@ -359,13 +435,15 @@ def test_a_validation_marks_its_bucket_dirty_in_its_own_transaction_and_queues_o
     assert len(queued) == 1  # one drain for the whole batch
 
 
-def test_a_rejection_marks_its_bucket_too(maker, relay_staff, django_capture_on_commit_callbacks):
+def test_a_rejection_changes_no_total_so_it_leaves_nothing_to_drain(
+    maker, relay_staff, django_capture_on_commit_callbacks
+):
     report = make_report(maker=maker.maker, produced_on=datetime.date(2020, 4, 6))
     with django_capture_on_commit_callbacks() as queued:
         services.production_report_reject(report=report, by=relay_staff, now=NOW, reason="Doublon")
-    visor = ItemType.objects.get(slug="visor").pk
-    assert _dirty() == {("35", visor, "independent", datetime.date(2020, 4, 6))}
-    assert len(queued) == 1
+    assert _dirty() == set()
+    assert not TotalDelta.objects.exists()
+    assert queued == []
 
 
 def test_a_correction_marks_the_bucket_it_leaves_and_the_one_it_joins(
@@ -419,9 +497,179 @@ def test_a_rolled_back_validation_leaves_nothing_dirty_and_the_totals_unchanged(
 
     assert queued == []
     assert not DirtyBucket.objects.exists()
+    assert not TotalDelta.objects.exists()
     assert stored_totals() == before
     report.refresh_from_db()
     assert report.status == "submitted"
+
+
+# --- The journal: a drain adds what changed -------------------------------------------------------
+
+TUESDAY = datetime.date(2020, 3, 17)  # in the week of Monday 16 March 2020
+NEXT_WEEK = datetime.date(2020, 3, 24)
+
+
+@pytest.fixture
+def lost_drains(monkeypatch):
+    """The drain messages never arrive (a dead broker): the changes wait, recorded."""
+    monkeypatch.setattr(totals, "_enqueue_drain", lambda: None)
+
+
+def _validated(network, *, maker: int = 4, organisation=None, day=TUESDAY, quantity=10):
+    """A report of one of the network's makers (4 and 5 are in Ille-et-Vilaine), validated by
+    its relay."""
+    report = services.production_report_create(
+        maker=network["makers"][maker], organisation=organisation, item_type=network["items"][0],
+        quantity=quantity, produced_on=day, material_cost_cents=10 * quantity, entered_by=None,
+        source="relay", now=NOW,
+    )  # fmt: skip
+    by = network["deciders"][report.department_id]
+    return services.production_report_validate(report=report, by=by, now=NOW)
+
+
+def _moved(network, report, *, to):
+    """A validated correction of `report` to another day: the report leaves its bucket."""
+    by = network["deciders"][report.department_id]
+    fix = services.production_report_correct(
+        report=report, by=by, now=NOW, source="relay", produced_on=to
+    )
+    return services.production_report_validate(report=fix, by=by, now=NOW)
+
+
+def test_a_makers_second_report_in_a_bucket_adds_its_figures_but_no_maker(
+    network, eager_tasks, django_capture_on_commit_callbacks
+):
+    visor = network["items"][0].pk
+    with django_capture_on_commit_callbacks(execute=True):
+        _validated(network, quantity=10)
+    with django_capture_on_commit_callbacks(execute=True):
+        _validated(network, quantity=5, day=TUESDAY + datetime.timedelta(days=2))
+    assert stored_totals() == {
+        ("35", visor, "independent", datetime.date(2020, 3, 16)): (15, 2, 1, 150)
+    }
+
+
+def test_a_maker_stops_counting_in_a_bucket_only_when_their_last_report_leaves_it(
+    network, eager_tasks, django_capture_on_commit_callbacks
+):
+    visor = network["items"][0].pk
+    week = ("35", visor, "independent", datetime.date(2020, 3, 16))
+    later = ("35", visor, "independent", datetime.date(2020, 3, 23))
+    with django_capture_on_commit_callbacks(execute=True):
+        first = _validated(network, quantity=10)
+        second = _validated(network, quantity=20)
+        _validated(network, maker=5, quantity=30)  # the other maker of the department
+    assert stored_totals() == {week: (60, 3, 2, 600)}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _moved(network, first, to=NEXT_WEEK)
+    assert stored_totals() == {week: (50, 2, 2, 500), later: (10, 1, 1, 100)}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _moved(network, second, to=NEXT_WEEK)
+    assert stored_totals() == {week: (30, 1, 1, 300), later: (30, 2, 1, 300)}
+    assert stored_totals() == expected_totals()
+
+
+def test_changes_waiting_for_a_drain_are_added_once_whatever_the_number_of_drains(
+    network, eager_tasks, lost_drains
+):
+    for quantity in (10, 20):
+        _validated(network, quantity=quantity)
+    _validated(network, maker=5, quantity=30, day=NEXT_WEEK)
+    assert stored_totals() == {}  # not yet: the changes wait, with their marks
+
+    assert totals.production_totals_drain(now=NOW) == 2
+    assert totals.production_totals_drain(now=NOW) == 0
+    assert not TotalDelta.objects.exists()
+    assert stored_totals() == expected_totals() != {}
+
+
+def test_a_rebuild_takes_the_changes_still_waiting_so_no_drain_counts_them_twice(
+    network, eager_tasks, lost_drains
+):
+    first = _validated(network, quantity=10)
+    totals.production_totals_drain(now=NOW)
+    _moved(network, first, to=NEXT_WEEK)
+    _validated(network, maker=5, quantity=30)
+    assert TotalDelta.objects.exists()
+
+    totals.production_totals_rebuild(now=NOW)
+
+    assert not DirtyBucket.objects.exists() and not TotalDelta.objects.exists()
+    assert stored_totals() == expected_totals()
+    assert totals.production_totals_drain(now=NOW) == 0
+    assert stored_totals() == expected_totals()
+
+
+def test_an_organisation_changing_kind_with_changes_waiting_is_recomputed_from_its_reports(
+    network, eager_tasks, lost_drains
+):
+    """Its reports leave their buckets without a journal saying so: the buckets it leaves and
+    joins are recomputed from their reports, and the journal waiting there is dropped."""
+    armor = network["organisations"][2]  # an SME of Côtes-d'Armor
+    _validated(network, organisation=armor, quantity=10)
+    totals.production_totals_drain(now=NOW)
+    _validated(network, maker=5, organisation=armor, quantity=30)  # its drain is lost
+
+    with transaction.atomic():
+        armor.kind = "collective"
+        armor.save(update_fields=["kind"])
+        totals.production_totals_organisation_kind_changed(
+            organisation_id=armor.pk, was="sme", now=NOW
+        )
+    totals.production_totals_drain(now=NOW)
+
+    visor = network["items"][0].pk
+    assert stored_totals() == {
+        ("22", visor, "collective", datetime.date(2020, 3, 16)): (40, 2, 2, 400)
+    }
+
+
+@pytest.fixture
+def admin_user(reference_data):
+    return make_user(email="admin@example.org", is_staff=True, is_superuser=True)
+
+
+def test_an_organisation_changed_to_another_kind_in_the_admin_counts_under_its_new_kind(
+    network, admin_user, client, eager_tasks, django_capture_on_commit_callbacks
+):
+    armor = network["organisations"][2]
+    with django_capture_on_commit_callbacks(execute=True):
+        _validated(network, organisation=armor, quantity=10)
+    client.force_login(admin_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/admin/fablabs/organisation/{armor.pk}/change/",
+            {
+                "name": armor.name, "slug": armor.slug, "kind": "collective",
+                "description": "", "department": "22", "commune": "", "website": "",
+                "has_place": "on", "is_public": "on",
+            },
+        )  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[:2000]
+    visor = network["items"][0].pk
+    assert stored_totals() == {
+        ("22", visor, "collective", datetime.date(2020, 3, 16)): (10, 1, 1, 100)
+    }
+
+
+def test_a_journal_that_disagrees_with_its_total_is_recomputed_from_the_reports_and_logged(
+    network, eager_tasks, django_capture_on_commit_callbacks, caplog
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        report = _validated(network, quantity=10)
+        _validated(network, maker=5, quantity=30)
+    ProductionTotal.objects.all().delete()  # lost, say, by a bad manual fix
+
+    with (
+        caplog.at_level(logging.WARNING, logger="makers.totals"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        _moved(network, report, to=NEXT_WEEK)  # takes 10 from a total that is not there
+
+    assert stored_totals() == expected_totals()
+    assert "the journal of 1 buckets disagrees with their totals" in caplog.text
 
 
 # --- Idempotent -------------------------------------------------------------------------------
@@ -661,10 +909,15 @@ def _bulk_validated_reports(n: int) -> None:
 
 def _run_at_once(function, threads: int = 8) -> list:
     """Run `function` in `threads` threads released together, each on its own connection."""
-    start = threading.Barrier(threads)
+    return _run_together(*[function] * threads)
+
+
+def _run_together(*functions) -> list:
+    """Run each function in its own thread and connection, all released together."""
+    start = threading.Barrier(len(functions))
     results, errors = [], []
 
-    def run():
+    def run(function):
         try:
             start.wait()
             results.append(function())
@@ -673,7 +926,7 @@ def _run_at_once(function, threads: int = 8) -> list:
         finally:
             connection.close()
 
-    workers = [threading.Thread(target=run) for _ in range(threads)]
+    workers = [threading.Thread(target=run, args=(function,)) for function in functions]
     for worker in workers:
         worker.start()
     for worker in workers:
@@ -726,5 +979,100 @@ def test_eight_rebuilds_at_once_end_with_the_right_totals(reference_data):
 
     _run_at_once(lambda: totals.production_totals_rebuild(now=NOW))
 
+    assert stored_totals() == expected_totals()
+    assert no_drift(totals.production_totals_rebuild(now=NOW))
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_validations_and_corrections_committed_while_drains_and_rebuilds_run_end_exact(
+    reference_data, monkeypatch
+):
+    require_postgresql()
+    item_catalogue_ensure()
+    # No drain on commit: the drains below run beside the decisions instead.
+    monkeypatch.setattr(totals, "_enqueue_drain", lambda: None)
+    staff = make_user(role=roles.RELAY_STAFF)
+    make_relay(name="Relais de Bretagne", departments=["22", "29", "35", "56"], staff=[staff])
+    makers = [
+        make_maker(display_name=f"Maker {n}", department=code)
+        for n, code in enumerate(["22", "29", "35", "56", "35", "35"])
+    ]
+    organisations = [
+        make_organisation(kind=kind, department=code)
+        for kind, code in zip(Organisation.Kind.values, ["35", "29", "22", "56"], strict=True)
+    ]
+    Membership.objects.bulk_create(
+        [Membership(maker=m, organisation=o) for m in makers for o in organisations]
+    )
+    items = list(ItemType.objects.order_by("position")[:2])
+    monday = datetime.date(2020, 3, 16)
+
+    def submitted(n: int, *, weeks: int = 2) -> ProductionReport:
+        # Two items over two weeks: buckets where several makers meet, some more than once.
+        return services.production_report_create(
+            maker=makers[n % 6], item_type=items[n // 6 % 2], quantity=1 + n % 50,
+            organisation=organisations[n // 12 % 4] if n % 5 == 0 else None,
+            produced_on=monday + datetime.timedelta(days=5 * n % (7 * weeks)),
+            material_cost_cents=7 * n, entered_by=None, source="relay", now=NOW,
+        )  # fmt: skip
+
+    # Validated in a third week, which their corrections leave during the run.
+    originals = [submitted(n, weeks=3) for n in range(40)]
+    services.production_reports_validate(report_ids=[r.pk for r in originals], by=staff, now=NOW)
+    totals.production_totals_drain(now=NOW)
+    waiting = [submitted(n).pk for n in range(40, 360)]
+    # Shared out at random: one maker's reports of one bucket are decided in several threads.
+    random.Random(5).shuffle(waiting)
+    writers_done = []
+
+    def validate(share: list[int]):
+        def run() -> int:
+            try:
+                for start in range(0, len(share), 2):
+                    services.production_reports_validate(
+                        report_ids=share[start : start + 2], by=staff, now=NOW
+                    )
+            finally:
+                writers_done.append(1)
+            return 0
+
+        return run
+
+    def correct() -> int:
+        # Each original leaves its bucket (or stays, changed) as its correction is validated.
+        try:
+            for n, original in enumerate(originals):
+                fix = services.production_report_correct(
+                    report=original, by=staff, now=NOW, source="relay",
+                    produced_on=monday + datetime.timedelta(days=3 * n % 14),
+                    quantity=original.quantity + 1,
+                )  # fmt: skip
+                services.production_report_validate(report=fix, by=staff, now=NOW)
+        finally:
+            writers_done.append(1)
+        return 0
+
+    def drain() -> int:
+        drained = 0
+        while len(writers_done) < 5:
+            drained += totals.production_totals_drain(now=NOW, batch_size=2)
+            time.sleep(0.002)
+        return drained
+
+    def rebuild() -> int:
+        for _ in range(2):
+            time.sleep(0.05)
+            totals.production_totals_rebuild(now=NOW)
+        return 0
+
+    done = _run_together(
+        *[validate(waiting[k::4]) for k in range(4)], correct, drain, drain, rebuild
+    )
+
+    assert sum(done) > 0, "the drains found nothing to do while the decisions ran"
+    totals.production_totals_drain(now=NOW)  # what the last decisions left
+    assert not DirtyBucket.objects.exists() and not TotalDelta.objects.exists()
+    assert ProductionReport.objects.filter(status="superseded").count() == 40
     assert stored_totals() == expected_totals()
     assert no_drift(totals.production_totals_rebuild(now=NOW))

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from makers import services, tasks, totals
-from makers.models import DirtyBucket, ItemType, ProductionTotal
+from makers.models import DirtyBucket, ItemType, ProductionTotal, TotalDelta
 from makers.reference import item_catalogue_ensure
 from tests.makers.reports import make_report
 from tests.makers.test_totals import expected_totals, no_drift, stored_totals
@@ -71,13 +71,16 @@ def test_with_the_broker_down_a_validation_answers_quickly_and_a_later_drain_cat
     assert set(
         DirtyBucket.objects.values_list("department_id", "item_type_id", "org_kind", "week_start")
     ) == {bucket}
-    assert not ProductionTotal.objects.exists()  # not yet: the work waits, recorded
+    # Not yet: the work waits, recorded by the mark and the journal of what changed.
+    assert not ProductionTotal.objects.exists()
+    assert TotalDelta.objects.count() == 1
 
     # The beat schedule, once the broker is back, runs the task that drains what is left.
     assert tasks.production_totals_drain.apply().get() == 1
 
     assert stored_totals() == {bucket: (120, 1, 1, 4_800)}
     assert not DirtyBucket.objects.exists()
+    assert not TotalDelta.objects.exists()
 
 
 def test_a_transaction_rolled_back_after_marking_leaves_nothing_dirty_and_queues_nothing(
