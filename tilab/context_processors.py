@@ -14,12 +14,14 @@ ROLE_PAGES = [
     ("makers.access_validation_queue", _("Validation"), "makers:validation_queue"),
     ("makers.view_dashboard", _("Tableau de bord"), "makers:dashboard"),
     ("subsidies.view_programmes", _("Subventions"), "subsidies:programme_list"),
+    ("network.view_graph", _("Réseau"), "network:graph"),
     ("workshops.manage_workshops", _("Gérer les ateliers"), "workshops:manage"),
 ]
 # Open to everyone, signed in or not.
 PUBLIC_PAGES = [
     (_("Chiffres"), "makers:figures"),
     (_("Ateliers"), "workshops:agenda"),
+    (_("Annuaire"), "directory:list"),
     (_("API"), "api-docs"),
 ]
 

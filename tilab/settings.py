@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "makers",
     "subsidies",
     "workshops",
+    "network",
 ]
 
 MIDDLEWARE = [

@@ -8,6 +8,7 @@ from rest_framework.reverse import reverse
 from rest_framework.routers import APIRootView, DefaultRouter
 
 from makers.api import FiguresViewSet, ItemTypeViewSet, MakerViewSet, ProductionReportViewSet
+from makers.directory_api import OrganisationViewSet
 from makers.import_api import ProductionImportView
 from subsidies.api import (
     AllocationViewSet,
@@ -40,6 +41,7 @@ router.register("item-types", ItemTypeViewSet, basename="item-type")
 router.register("relays", RelayViewSet, basename="relay")
 router.register("production-reports", ProductionReportViewSet, basename="production-report")
 router.register("makers", MakerViewSet, basename="maker")
+router.register("organisations", OrganisationViewSet, basename="organisation")
 router.register("figures", FiguresViewSet, basename="figures")
 router.register("programmes", ProgrammeViewSet, basename="programme")
 router.register("allocations", AllocationViewSet, basename="allocation")
@@ -76,6 +78,8 @@ urlpatterns = [
     path("exports/", include("makers.export_urls")),
     path("workshops/", include("workshops.urls")),
     path("subventions/", include("subsidies.urls")),
+    path("annuaire/", include("makers.directory_urls")),
+    path("", include("network.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -7,6 +7,9 @@ from tilab import roles
 PUBLIC_PAGES = [
     "/",
     "/workshops/",
+    "/annuaire/",
+    "/annuaire/carte/",
+    "/attestations/verifier/",
     "/chiffres/",
     "/accessibilite/",
     "/mentions-legales/",
@@ -28,6 +31,7 @@ ROLE_PAGES = {
     "/workshops/manage/": {roles.FACILITATOR},
     "/subventions/": {roles.REGION_STAFF, roles.RELAY_STAFF, roles.AUDITOR},
     "/subventions/nouveau/": {roles.REGION_STAFF},
+    "/reseau/": {roles.FACILITATOR, roles.REGION_STAFF, roles.AUDITOR},
 }
 ACCOUNT_PAGES = ["/accounts/tokens/", "/accounts/email/", "/accounts/2fa/"]
 

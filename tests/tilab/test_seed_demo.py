@@ -185,3 +185,16 @@ def test_it_seeds_the_demo_workshops_once_for_the_demo_facilitator(
     assert synthesis.workshop.starts_at < now
     assert (synthesis.attended_count, synthesis.registered_count) == (7, 9)
     assert mailoutbox == []  # seeding writes to nobody
+
+
+def test_the_directory_has_capabilities_equipment_and_valid_sirets(debug_on, reference_data):
+    from stdnum.fr import siret
+
+    call_command("seed_demo", quiet_logins=True)
+    call_command("seed_demo", quiet_logins=True)
+    smes = Organisation.objects.filter(kind="sme")
+    assert smes.count() == 2 and all(siret.is_valid(sme.siret) for sme in smes)
+    brest = Organisation.objects.filter(department_id="29", capabilities__slug="laser-cutting")
+    assert "ensta-bretagne" in set(brest.values_list("slug", flat=True))
+    assert Organisation.objects.get(slug="ensta-bretagne").equipment
+    assert Maker.objects.filter(is_public=True).count() >= 2

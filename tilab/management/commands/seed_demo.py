@@ -10,8 +10,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 from schwifty import IBAN
+from stdnum import luhn
 
-from fablabs.models import Organisation
+from fablabs.models import Capability, Organisation
+from fablabs.reference import capabilities_ensure
 from makers import services as production
 from makers.models import ItemType, Maker, Membership, ProductionReport
 from makers.reference import item_catalogue_ensure
@@ -70,6 +72,41 @@ ORGANISATIONS = [
         "",
     ),
 ]
+
+
+def demo_siret(siren_digits: str, establishment: str) -> str:
+    """A fictitious SIRET that passes the checksum: 8 digits and their Luhn key make the SIREN,
+    then 4 digits of establishment and the SIRET's own key."""
+    siren = siren_digits + luhn.calc_check_digit(siren_digits)
+    body = siren + establishment
+    return body + luhn.calc_check_digit(body)
+
+
+# What the directory shows of each organisation: (capabilities, equipment, SIRET for an SME).
+DIRECTORY = {
+    "labfab-rennes": (["3d-printing", "laser-cutting", "electronics"], "6 imprimantes 3D", ""),
+    "fabrique-du-loch": (["3d-printing", "sewing", "design"], "4 Prusa i3, 2 brodeuses", ""),
+    "ensta-bretagne": (
+        ["3d-printing", "laser-cutting", "cnc-milling"],
+        "Découpe laser Trotec, fraiseuse numérique",
+        "",
+    ),
+    "fablab-lannion": (["3d-printing", "laser-cutting"], "Découpe laser 60 W", ""),
+    "fablab-iut-saint-brieuc": (["3d-printing", "electronics"], "10 imprimantes 3D", ""),
+    "petites-mains-quimper": (["sewing"], "", ""),
+    "couturieres-pays-de-vannes": (["sewing"], "", ""),
+    "armor-plasturgie": (
+        ["thermoforming", "design"],
+        "Thermoformeuse, presse",
+        demo_siret("43170284", "0017"),
+    ),
+    "atelier-laser-brestois": (
+        ["laser-cutting", "vinyl-cutting"],
+        "Découpe laser 1 200 × 900 mm",
+        demo_siret("81253719", "0024"),
+    ),
+    "makers-pays-de-fougeres": (["3d-printing"], "", ""),
+}
 
 # Which relay covered which departments in 2020 (../shared/reference/relays.csv).
 RELAYS = {"labfab-rennes": ["35", "22"], "fabrique-du-loch": ["56"], "ensta-bretagne": ["29"]}
@@ -238,6 +275,7 @@ class Command(BaseCommand):
             reference_data_ensure()
             item_catalogue_ensure()
             organisations = self._organisations()
+            self._directory(organisations)
             relays = self._relays(organisations)
             self._makers(organisations)
             self._accounts(relays)
@@ -278,6 +316,25 @@ class Command(BaseCommand):
                 },
             )
         return result
+
+    def _directory(self, organisations):
+        """Capabilities, equipment and SIRETs of the directory (only fills what is empty, so
+        what a manager wrote in the demo stays)."""
+        capabilities_ensure()
+        by_slug = {c.slug: c for c in Capability.objects.all()}
+        for slug, (capabilities, equipment, siret) in DIRECTORY.items():
+            organisation = organisations[slug]
+            if not organisation.capabilities.exists():
+                organisation.capabilities.set([by_slug[c] for c in capabilities])
+            changed = []
+            if equipment and not organisation.equipment:
+                organisation.equipment = equipment
+                changed.append("equipment")
+            if siret and not organisation.siret:
+                organisation.siret = siret
+                changed.append("siret")
+            if changed:
+                organisation.save(update_fields=changed)
 
     def _relays(self, organisations) -> dict[str, Relay]:
         result = {}

@@ -1,0 +1,132 @@
+"""API of the directory's organisations: the public list and one organisation, with the same
+filters as the page. Public fields only: members are named only if they opted in, never with
+an e-mail."""
+
+import django_filters
+from django.db.models import Prefetch
+from django.urls import reverse
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import mixins, permissions, serializers, viewsets
+
+from fablabs.models import Capability, Organisation
+from tilab.models import Department
+from tilab.pagination import CursorPagination
+
+from . import directory_selectors as selectors
+from .models import Membership
+
+
+class OrganisationFilter(django_filters.FilterSet):
+    department = django_filters.ModelChoiceFilter(
+        queryset=Department.objects.order_by("code"),
+        to_field_name="code",
+        label=gettext_lazy("Département"),
+    )
+    kind = django_filters.ChoiceFilter(
+        choices=Organisation.Kind.choices, label=gettext_lazy("Type")
+    )
+    capability = django_filters.ModelChoiceFilter(
+        queryset=Capability.objects.all(),
+        to_field_name="slug",
+        field_name="capabilities",
+        label=gettext_lazy("Savoir-faire (identifiant)"),
+    )
+    search = django_filters.CharFilter(
+        method="filter_search",
+        label=gettext_lazy("Recherche"),
+        help_text=gettext_lazy("Mots du nom, de la commune, de la description ou de l'équipement."),
+    )
+
+    class Meta:
+        model = Organisation
+        fields = []
+
+    def filter_search(self, queryset, name, value):
+        return queryset.filter(
+            selectors.words_search(value, "name", "commune", "description", "equipment")
+        )
+
+
+class PublicMemberSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="maker_id")
+    display_name = serializers.CharField(source="maker.display_name")
+    is_manager = serializers.BooleanField()
+
+
+class CapabilitySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Capability
+        fields = ["slug", "name_fr", "name_en"]
+
+
+class OrganisationPublicSerializer(serializers.ModelSerializer):
+    """An organisation as the public directory shows it."""
+
+    department = serializers.CharField(source="department_id", read_only=True)
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    capabilities = CapabilitySerializer(many=True, read_only=True)
+    siret = serializers.SerializerMethodField()
+    members = PublicMemberSerializer(source="public_memberships", many=True, read_only=True)
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Organisation
+        fields = [
+            "id",
+            "slug",
+            "name",
+            "kind",
+            "kind_label",
+            "department",
+            "commune",
+            "website",
+            "siret",
+            "description",
+            "equipment",
+            "capabilities",
+            "has_place",
+            "members",
+            "url",
+        ]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_siret(self, organisation) -> str | None:
+        """An SME's SIRET (public information); null for others."""
+        return organisation.siret or None if organisation.kind == Organisation.Kind.SME else None
+
+    def get_url(self, organisation) -> str:
+        path = reverse("directory:organisation", kwargs={"slug": organisation.slug})
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+
+class OrganisationViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """The organisations of the public directory (merged duplicates and hidden entries are
+    not listed), filterable by department, kind, capability and words. Public. Members are
+    the makers who opted in to the directory. By cursor, in the order organisations were
+    added."""
+
+    serializer_class = OrganisationPublicSerializer
+    permission_classes = [permissions.AllowAny]
+    filterset_class = OrganisationFilter
+    pagination_class = CursorPagination
+    lookup_field = "slug"
+
+    def get_queryset(self):
+        # The filters are the FilterSet's; the selector gives the public scope and the joins.
+        return (
+            selectors.organisations_listed()
+            .order_by("pk")
+            .prefetch_related(
+                Prefetch(
+                    "memberships",
+                    queryset=Membership.objects.filter(maker__is_public=True)
+                    .select_related("maker")
+                    .order_by("-is_manager", "maker__display_name", "pk"),
+                    to_attr="public_memberships",
+                )
+            )
+        )

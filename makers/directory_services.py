@@ -1,0 +1,322 @@
+"""Writes of the directory: managers edit their organisation and decide who joins it, makers
+ask to join, facilitators correct kinds and merge duplicates. Every change is a decision."""
+
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from fablabs.models import Capability, Organisation
+from fablabs.siret import siret_clean
+from tilab.models import User
+from tilab.services import decision_record
+
+from . import directory_selectors as selectors
+from .models import Maker, Membership, MembershipRequest, ProductionReport
+from .totals import production_totals_organisation_kind_changed
+
+
+class DirectoryRefused(Exception):
+    """The directory's state forbids this (already a member, already decided, merged…); the
+    message says why, to the person who tried."""
+
+
+def _siret_for(kind: str, siret: str) -> str:
+    """A checked SIRET, required for an SME; ValidationError on the `siret` field otherwise."""
+    try:
+        number = siret_clean(siret)
+    except ValueError as error:
+        raise ValidationError({"siret": str(error)}) from error
+    if kind == Organisation.Kind.SME and not number:
+        raise ValidationError({"siret": _("Une PME doit indiquer son SIRET (14 chiffres).")})
+    return number
+
+
+def _locked(organisation: Organisation) -> Organisation:
+    return Organisation.objects.select_for_update().get(pk=organisation.pk)
+
+
+EDITABLE = [
+    "description",
+    "commune",
+    "website",
+    "equipment",
+    "has_place",
+    "is_public",
+    "siret",
+]
+
+
+def organisation_update(
+    *,
+    organisation: Organisation,
+    by: User,
+    now: datetime,
+    capabilities: list[Capability],
+    **fields,
+) -> Organisation:
+    """A manager (or a facilitator) describes the organisation. Its name and kind are the
+    facilitators' (see `organisation_kind_correct`). The changed fields are recorded."""
+    unknown = set(fields) - set(EDITABLE)
+    if unknown:
+        raise TypeError(f"not editable here: {sorted(unknown)}")
+    if not selectors.may_manage(by, organisation):
+        raise PermissionDenied("directory.change_organisation")
+    with transaction.atomic():
+        organisation = _locked(organisation)
+        if "siret" in fields:
+            fields["siret"] = _siret_for(organisation.kind, fields["siret"])
+        elif organisation.kind == Organisation.Kind.SME and not organisation.siret:
+            _siret_for(organisation.kind, "")
+        changed = [name for name, value in fields.items() if getattr(organisation, name) != value]
+        for name in changed:
+            setattr(organisation, name, fields[name])
+        organisation.full_clean(exclude=["slug", "name", "department", "kind", "merged_into"])
+        if changed:
+            organisation.save(update_fields=changed)
+        before = set(organisation.capabilities.values_list("slug", flat=True))
+        after = {capability.slug for capability in capabilities}
+        if before != after:
+            organisation.capabilities.set(capabilities)
+            changed.append("capabilities")
+        if changed:
+            decision_record(
+                actor=by,
+                subject=organisation,
+                action="organisation_update",
+                now=now,
+                data={"fields": changed},
+            )
+    return organisation
+
+
+# --- Joining an organisation ---------------------------------------------------------------
+
+
+def membership_request_create(
+    *, maker: Maker, organisation: Organisation, message: str = "", now: datetime
+) -> MembershipRequest:
+    """A maker asks to join. Refused for a member, for a second pending request, and for an
+    organisation out of the directory (merged or hidden)."""
+    with transaction.atomic():
+        # One maker's requests one after the other: two clicks make one request.
+        Maker.objects.select_for_update().get(pk=maker.pk)
+        if organisation.merged_into_id or not organisation.is_public:
+            raise DirectoryRefused(_("Cette organisation ne reçoit pas de demandes d'adhésion."))
+        if Membership.objects.filter(maker=maker, organisation=organisation).exists():
+            raise DirectoryRefused(_("Vous êtes déjà membre de cette organisation."))
+        pending = MembershipRequest.Status.PENDING
+        if MembershipRequest.objects.filter(
+            maker=maker, organisation=organisation, status=pending
+        ).exists():
+            raise DirectoryRefused(_("Votre demande attend déjà la réponse de ses responsables."))
+        try:
+            with transaction.atomic():
+                request = MembershipRequest.objects.create(
+                    maker=maker,
+                    organisation=organisation,
+                    message=message.strip(),
+                    requested_at=now,
+                )
+        except IntegrityError as error:
+            raise DirectoryRefused(
+                _("Votre demande attend déjà la réponse de ses responsables.")
+            ) from error
+    return request
+
+
+def membership_request_withdraw(*, request: MembershipRequest, by: User, now: datetime) -> None:
+    """The maker withdraws their own pending request."""
+    if request.maker.user_id != by.pk:
+        raise PermissionDenied("directory.withdraw_request")
+    claimed = MembershipRequest.objects.filter(
+        pk=request.pk, status=MembershipRequest.Status.PENDING
+    ).update(status=MembershipRequest.Status.WITHDRAWN)
+    if claimed != 1:
+        raise DirectoryRefused(_("Cette demande a déjà reçu une réponse."))
+    request.status = MembershipRequest.Status.WITHDRAWN
+
+
+def membership_request_decide(
+    *,
+    request: MembershipRequest,
+    by: User,
+    accept: bool,
+    now: datetime,
+    motivation: str = "",
+) -> MembershipRequest:
+    """A manager of the organisation (or a facilitator) accepts or refuses a pending request;
+    accepting makes the maker a member from today. Decided once: a second answer is refused."""
+    organisation = request.organisation
+    if not selectors.may_manage(by, organisation):
+        raise PermissionDenied("directory.decide_request")
+    status = MembershipRequest.Status.ACCEPTED if accept else MembershipRequest.Status.REFUSED
+    with transaction.atomic():
+        # The conditional UPDATE claims the request: of two managers answering at once, the
+        # second finds it decided.
+        claimed = MembershipRequest.objects.filter(
+            pk=request.pk, status=MembershipRequest.Status.PENDING
+        ).update(status=status, decided_by=by, decided_at=now)
+        if claimed != 1:
+            raise DirectoryRefused(_("Cette demande a déjà reçu une réponse."))
+        if accept:
+            Membership.objects.get_or_create(
+                maker_id=request.maker_id,
+                organisation=organisation,
+                defaults={"joined_on": now.date()},
+            )
+        request.refresh_from_db()
+        decision_record(
+            actor=by,
+            subject=request,
+            action="membership_accept" if accept else "membership_refuse",
+            now=now,
+            from_state=MembershipRequest.Status.PENDING,
+            to_state=status,
+            motivation=motivation,
+            data={"organisation": organisation.pk, "maker": request.maker_id},
+        )
+    return request
+
+
+# --- Curation ------------------------------------------------------------------------------
+
+
+def _curator(by: User) -> None:
+    if not selectors.may_curate(by):
+        raise PermissionDenied("directory.curate")
+
+
+def _motivated(motivation: str) -> str:
+    motivation = (motivation or "").strip()
+    if not motivation:
+        raise ValidationError({"motivation": _("Expliquez la raison de ce changement.")})
+    return motivation
+
+
+def organisation_kind_correct(
+    *,
+    organisation: Organisation,
+    by: User,
+    kind: str,
+    motivation: str,
+    now: datetime,
+    siret: str | None = None,
+) -> Organisation:
+    """A facilitator corrects the kind. Becoming an SME needs a valid SIRET (given here or
+    already known). The organisation's validated figures move to the totals of the new kind
+    in the same transaction."""
+    _curator(by)
+    motivation = _motivated(motivation)
+    if kind not in Organisation.Kind.values:
+        raise ValidationError({"kind": _("Type d'organisation inconnu.")})
+    with transaction.atomic():
+        organisation = _locked(organisation)
+        if organisation.merged_into_id:
+            raise DirectoryRefused(_("Un doublon fusionné ne change plus."))
+        was = organisation.kind
+        if was == kind:
+            raise DirectoryRefused(_("L'organisation est déjà de ce type."))
+        number = _siret_for(kind, organisation.siret if siret in (None, "") else siret)
+        organisation.kind = kind
+        organisation.siret = number
+        organisation.save(update_fields=["kind", "siret"])
+        production_totals_organisation_kind_changed(
+            organisation_id=organisation.pk, was=was, now=now
+        )
+        decision_record(
+            actor=by,
+            subject=organisation,
+            action="organisation_kind_correct",
+            now=now,
+            from_state=was,
+            to_state=kind,
+            motivation=motivation,
+        )
+    return organisation
+
+
+def organisations_merge(
+    *, duplicate: Organisation, into: Organisation, by: User, motivation: str, now: datetime
+) -> dict:
+    """A facilitator merges a duplicate into the organisation it repeats: its members (a
+    manager stays a manager), its pending requests and its production reports move; the
+    duplicate stays for history, hidden, pointing to the other. Figures counted under the
+    duplicate's kind move to the target's in the same transaction. Returns what moved."""
+    _curator(by)
+    motivation = _motivated(motivation)
+    if duplicate.pk == into.pk:
+        raise DirectoryRefused(_("Une organisation ne peut être fusionnée dans elle-même."))
+    with transaction.atomic():
+        # Both rows locked, in key order so that two merges never wait on each other crosswise.
+        locked = {
+            o.pk: o
+            for o in Organisation.objects.select_for_update()
+            .filter(pk__in=[duplicate.pk, into.pk])
+            .order_by("pk")
+        }
+        duplicate, into = locked[duplicate.pk], locked[into.pk]
+        if duplicate.merged_into_id or into.merged_into_id:
+            raise DirectoryRefused(_("Une organisation déjà fusionnée ne peut plus l'être."))
+        if hasattr(duplicate, "relay"):
+            raise DirectoryRefused(
+                _(
+                    "Cette organisation porte un relais : fusionnez plutôt l'autre "
+                    "organisation dans celle-ci."
+                )
+            )
+        moved = {"members": 0, "requests": 0, "reports": 0}
+        theirs = {m.maker_id: m for m in Membership.objects.filter(organisation=into)}
+        for membership in Membership.objects.filter(organisation=duplicate).order_by("pk"):
+            kept = theirs.get(membership.maker_id)
+            if kept is None:
+                membership.organisation = into
+                membership.save(update_fields=["organisation"])
+            else:
+                kept.is_manager = kept.is_manager or membership.is_manager
+                dates = [d for d in (kept.joined_on, membership.joined_on) if d]
+                kept.joined_on = min(dates) if dates else None
+                kept.save(update_fields=["is_manager", "joined_on"])
+                membership.delete()
+            moved["members"] += 1
+        pending = MembershipRequest.Status.PENDING
+        waiting_there = set(
+            MembershipRequest.objects.filter(organisation=into, status=pending).values_list(
+                "maker_id", flat=True
+            )
+        )
+        members_now = set(
+            Membership.objects.filter(organisation=into).values_list("maker_id", flat=True)
+        )
+        for request in MembershipRequest.objects.filter(organisation=duplicate, status=pending):
+            if request.maker_id in waiting_there | members_now:
+                # Already asked there, or already a member: this one has nothing left to ask.
+                request.status = MembershipRequest.Status.WITHDRAWN
+                request.save(update_fields=["status"])
+            else:
+                request.organisation = into
+                request.save(update_fields=["organisation"])
+                moved["requests"] += 1
+        moved["reports"] = ProductionReport.objects.filter(organisation=duplicate).update(
+            organisation=into
+        )
+        if moved["reports"] and duplicate.kind != into.kind:
+            # The moved reports now count under the target's kind: the buckets of both kinds
+            # for the target's report weeks are recomputed.
+            production_totals_organisation_kind_changed(
+                organisation_id=into.pk, was=duplicate.kind, now=now
+            )
+        duplicate.merged_into = into
+        duplicate.is_public = False
+        duplicate.save(update_fields=["merged_into", "is_public"])
+        for subject, action in ((duplicate, "organisation_merge"), (into, "organisation_absorb")):
+            decision_record(
+                actor=by,
+                subject=subject,
+                action=action,
+                now=now,
+                motivation=motivation,
+                data={"duplicate": duplicate.pk, "into": into.pk, **moved},
+            )
+    return moved

@@ -1,0 +1,346 @@
+"""The whole network of cooperation links for facilitators: a server-rendered graph, the same
+links as a table, and the territories with few links (whom to call)."""
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django import forms
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from makers.charts import FONT, INK, MUTED, _n
+from makers.communes import commune_display_name, commune_normalise
+from tilab.models import Department
+from tilab.templatetags.tilab_format import thousands
+
+from . import links as network
+
+LINKS_PER_PAGE = 50
+# Beyond this, only the strongest links are drawn: the table holds them all.
+MAX_DRAWN_EDGES = 1500
+# Node names are written on the graph only when there are few enough to read.
+MAX_LABELLED_NODES = 40
+LEAST_LINKED_COMMUNES = 20
+# West to east around the circle: Finistère on the left, Ille-et-Vilaine on the right.
+DEPARTMENT_ORDER = ("29", "22", "35", "56")
+DEPARTMENT_COLOURS = {"29": "#00507a", "22": "#8a4b00", "35": "#2e6b30", "56": "#6a1b9a"}
+OTHER_COLOUR = "#4a5560"
+SIZE, RADIUS, RADIUS_LABELLED = 640, 240, 170
+
+
+class GraphFilterForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Type de lien"),
+        required=False,
+        choices=[("", gettext_lazy("Tous"))] + list(network.KIND_LABELS.items()),
+    )
+
+
+@dataclass(frozen=True)
+class Placed:
+    node: network.Node
+    x: float
+    y: float
+    angle: float
+
+
+def graph_layout(nodes: dict, *, radius: float = RADIUS) -> dict:
+    """Nodes on a circle, grouped by department (west to east: 29, 22, 35, 56, then any
+    other), organisations first then makers, each by name: the same network always gives the
+    same picture. Each department's arc is proportional to its number of nodes."""
+    by_department = defaultdict(list)
+    for node in nodes.values():
+        by_department[node.department].append(node)
+    order = [code for code in DEPARTMENT_ORDER if code in by_department]
+    order += sorted(code for code in by_department if code not in DEPARTMENT_ORDER)
+    total = len(nodes)
+    if not total:
+        return {}
+    gap = 0.12 if len(order) > 1 else 0.0  # radians between departments
+    usable = 2 * math.pi - gap * len(order)
+    placed, angle = {}, math.pi  # start on the left (west)
+    for code in order:
+        group = sorted(
+            by_department[code],
+            key=lambda n: (not n.is_organisation, n.name.lower(), n.key),
+        )
+        arc = usable * len(group) / total
+        step = arc / len(group)
+        for index, node in enumerate(group):
+            theta = angle + step * (index + 0.5)
+            placed[node.key] = Placed(
+                node=node,
+                x=SIZE / 2 + radius * math.cos(theta),
+                # SVG's y axis points down: clockwise from the left, the north (22) on top.
+                y=SIZE / 2 + radius * math.sin(theta),
+                angle=theta,
+            )
+        angle += arc + gap
+    return placed
+
+
+def _department_arcs(placed: dict) -> dict[str, float]:
+    """The middle angle of each department's arc, to write its name there."""
+    angles = defaultdict(list)
+    for item in placed.values():
+        angles[item.node.department].append(item.angle)
+    return {code: sum(values) / len(values) for code, values in angles.items()}
+
+
+def _join(parts) -> SafeString:
+    return format_html_join("", "{}", ((part,) for part in parts))
+
+
+def graph_svg(*, nodes: dict, links: list, names: dict[str, str]) -> SafeString:
+    """The graph as SVG: links as curves bending towards the centre, organisations as squares,
+    makers as circles, coloured by department; a title and a summary for assistive
+    technologies, the table below being the accessible truth."""
+    labelled = len(nodes) <= MAX_LABELLED_NODES
+    radius = RADIUS_LABELLED if labelled else RADIUS
+    placed = graph_layout(nodes, radius=radius)
+    drawable = [
+        link
+        for link in links
+        if link.a in placed
+        and link.b in placed
+        # Fellow members are already joined through their organisation's square.
+        and set(link.kinds) != {network.CO_MEMBER}
+    ]
+    drawable.sort(key=lambda link: (-link.weight, link.a, link.b))
+    drawn = drawable[:MAX_DRAWN_EDGES]
+    desc = _(
+        "%(nodes)s organisations et makers disposés en cercle, regroupés par département "
+        "d'ouest en est ; %(drawn)s liens tracés."
+    ) % {"nodes": thousands(len(placed)), "drawn": thousands(len(drawn))}
+    if len(drawable) > len(drawn):
+        desc += " " + _("Seuls les liens les plus forts sont tracés.")
+    desc += " " + _(
+        "Les membres d'une même organisation sont reliés par elle. Le tableau des liens, "
+        "après le graphique, donne chaque lien."
+    )
+    parts = [
+        format_html(
+            '<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-graph" '
+            'viewBox="0 0 {size} {size}" width="{size}" height="{size}" role="img" '
+            'aria-labelledby="graph-title graph-desc" focusable="false" font-family="{font}" '
+            'font-size="11"><title id="graph-title">{title}</title>'
+            '<desc id="graph-desc">{desc}</desc><g class="edges" fill="none" stroke="{muted}" '
+            'stroke-opacity="0.45">',
+            size=SIZE,
+            font=FONT,
+            title=_("Graphe des liens de coopération"),
+            desc=desc,
+            muted=MUTED,
+        )
+    ]
+    centre = SIZE / 2
+    for link in drawn:
+        a, b = placed[link.a], placed[link.b]
+        # The control point between the chord's middle and the centre: short links stay near
+        # the rim, long ones cross the middle.
+        mx, my = (a.x + b.x) / 2, (a.y + b.y) / 2
+        cx, cy = (mx + centre) / 2, (my + centre) / 2
+        parts.append(
+            format_html(
+                '<path class="edge" d="M{ax} {ay} Q{cx} {cy} {bx} {by}" stroke-width="{w}" '
+                'data-weight="{weight}"/>',
+                ax=_n(a.x),
+                ay=_n(a.y),
+                cx=_n(cx),
+                cy=_n(cy),
+                bx=_n(b.x),
+                by=_n(b.y),
+                w=_n(min(4.0, 0.75 + 0.75 * (link.weight - 1))),
+                weight=link.weight,
+            )
+        )
+    parts.append(mark_safe('</g><g class="nodes" stroke="#ffffff" stroke-width="1">'))
+    for item in sorted(placed.values(), key=lambda p: p.node.key):
+        colour = DEPARTMENT_COLOURS.get(item.node.department, OTHER_COLOUR)
+        if item.node.is_organisation:
+            shape = format_html(
+                '<rect class="node organisation" x="{x}" y="{y}" width="10" height="10" '
+                'fill="{fill}"><title>{name}</title></rect>',
+                x=_n(item.x - 5),
+                y=_n(item.y - 5),
+                fill=colour,
+                name=item.node.name,
+            )
+        else:
+            shape = format_html(
+                '<circle class="node maker" cx="{x}" cy="{y}" r="4.5" fill="{fill}">'
+                "<title>{name}</title></circle>",
+                x=_n(item.x),
+                y=_n(item.y),
+                fill=colour,
+                name=item.node.name,
+            )
+        parts.append(shape)
+        if labelled:
+            outward = 12
+            lx = item.x + outward * math.cos(item.angle)
+            ly = item.y + outward * math.sin(item.angle)
+            parts.append(
+                format_html(
+                    '<text x="{x}" y="{y}" text-anchor="{anchor}" fill="{ink}" stroke="none">'
+                    "{name}</text>",
+                    x=_n(lx),
+                    y=_n(ly + 4),
+                    anchor="end"
+                    if math.cos(item.angle) < -0.2
+                    else ("start" if math.cos(item.angle) > 0.2 else "middle"),
+                    ink=INK,
+                    name=item.node.name[:24],
+                )
+            )
+    parts.append(mark_safe("</g>"))
+    for code, angle in sorted(_department_arcs(placed).items()):
+        # Inside the circle when node names are written outside it.
+        distance = radius - 45 if labelled else radius + 40
+        parts.append(
+            format_html(
+                '<text x="{x}" y="{y}" text-anchor="middle" font-size="14" font-weight="700" '
+                'fill="{fill}" stroke="#ffffff" stroke-width="3" paint-order="stroke">'
+                "{name}</text>",
+                x=_n(centre + distance * math.cos(angle)),
+                y=_n(centre + distance * math.sin(angle) + 5),
+                fill=DEPARTMENT_COLOURS.get(code, OTHER_COLOUR),
+                name=names.get(code, code),
+            )
+        )
+    parts.append(mark_safe("</svg>"))
+    return _join(parts)
+
+
+@dataclass
+class Territory:
+    """A department or a commune, with how connected its organisations and makers are."""
+
+    name: str
+    department: str
+    nodes: int = 0
+    links: int = 0
+    isolated: int = 0
+
+    @property
+    def links_per_node(self) -> float:
+        return self.links / self.nodes if self.nodes else 0.0
+
+
+def territories(nodes: dict, links: list, names: dict[str, str]):
+    """Per department and per commune: how many nodes, how many links touch them, how many
+    nodes have none; least linked first (those are the ones to call)."""
+    degree = defaultdict(int)
+    departments = {code: Territory(name=name, department=code) for code, name in names.items()}
+    communes: dict[tuple[str, str], Territory] = {}
+    touching_department = defaultdict(set)
+    touching_commune = defaultdict(set)
+
+    def commune_key(node):
+        return (node.department, commune_normalise(node.commune))
+
+    for index, link in enumerate(links):
+        for key in (link.a, link.b):
+            node = nodes.get(key)
+            if node is None:
+                continue
+            degree[key] += 1
+            touching_department[node.department].add(index)
+            touching_commune[commune_key(node)].add(index)
+    for node in nodes.values():
+        department = departments.setdefault(
+            node.department, Territory(name=node.department, department=node.department)
+        )
+        key = commune_key(node)
+        commune = communes.get(key)
+        if commune is None:
+            commune = communes[key] = Territory(
+                name=commune_display_name(node.commune) or _("Commune non précisée"),
+                department=node.department,
+            )
+        for territory in (department, commune):
+            territory.nodes += 1
+            territory.isolated += 0 if degree[node.key] else 1
+    for code, territory in departments.items():
+        territory.links = len(touching_department[code])
+    for key, territory in communes.items():
+        territory.links = len(touching_commune[key])
+
+    def ranked(items):
+        return sorted(items, key=lambda t: (t.links_per_node, -t.nodes, t.name.lower()))
+
+    isolated = sorted(
+        (node for node in nodes.values() if not degree[node.key]),
+        key=lambda n: (n.department, not n.is_organisation, n.name.lower()),
+    )
+    return (
+        ranked(t for t in departments.values() if t.nodes),
+        ranked(communes.values()),
+        isolated,
+    )
+
+
+@login_required
+@permission_required("network.view_graph", raise_exception=True)
+def network_graph(request):
+    """The whole network, every node named (never an e-mail): the graph, the links table
+    (filterable by kind, paginated) and the territories with the fewest links."""
+    names = dict(Department.objects.order_by("code").values_list("code", "name"))
+    nodes = network.all_nodes()
+    links = list(network.network_links())
+    form = GraphFilterForm(request.GET or None)
+    kind = form.cleaned_data.get("kind", "") if form.is_valid() else ""
+    listed = [link for link in links if link.a in nodes and link.b in nodes]
+    if kind:
+        listed = [link for link in listed if link.kinds.get(kind)]
+    listed.sort(
+        key=lambda link: (-link.weight, nodes[link.a].name.lower(), nodes[link.b].name.lower())
+    )
+    page = Paginator(listed, LINKS_PER_PAGE).get_page(request.GET.get("page"))
+    rows = [
+        {
+            "a": nodes[link.a],
+            "b": nodes[link.b],
+            "kinds": [
+                (network.KIND_LABELS[k], link.kinds[k]) for k in network.KINDS if link.kinds.get(k)
+            ],
+            "weight": link.weight,
+        }
+        for link in page.object_list
+    ]
+    per_department, per_commune, isolated = territories(nodes, links, names)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "network/graph.html",
+        {
+            "filter_form": form,
+            "kind": kind,
+            "graph": graph_svg(nodes=nodes, links=links, names=names),
+            "node_count": len(nodes),
+            "link_count": len(links),
+            "organisation_count": sum(1 for n in nodes.values() if n.is_organisation),
+            "page": page,
+            "rows": rows,
+            "listed_count": len(listed),
+            "page_query": query.urlencode(),
+            "per_department": per_department,
+            "per_commune": per_commune[:LEAST_LINKED_COMMUNES],
+            "commune_count": len(per_commune),
+            "isolated": isolated,
+            "department_names": names,
+            "links_summary": ngettext(
+                "%(n)s lien entre %(nodes)s organisations et makers.",
+                "%(n)s liens entre %(nodes)s organisations et makers.",
+                len(links),
+            )
+            % {"n": thousands(len(links)), "nodes": thousands(len(nodes))},
+        },
+    )
