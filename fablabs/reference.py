@@ -3,6 +3,8 @@ holds the list)."""
 
 import importlib
 
+from tilab.reference import catalogue_ensure
+
 from .models import Capability
 
 CAPABILITIES = importlib.import_module("fablabs.migrations.0004_capabilities").CAPABILITIES
@@ -10,7 +12,4 @@ CAPABILITIES = importlib.import_module("fablabs.migrations.0004_capabilities").C
 
 def capabilities_ensure() -> None:
     """Idempotent: adds missing capabilities, never edits what staff changed."""
-    for position, (slug, name_fr, name_en) in enumerate(CAPABILITIES):
-        Capability.objects.get_or_create(
-            slug=slug, defaults={"name_fr": name_fr, "name_en": name_en, "position": position}
-        )
+    catalogue_ensure(Capability, CAPABILITIES, ("slug", "name_fr", "name_en"))

@@ -1,5 +1,7 @@
 """The initial item catalogue (../shared/reference/item_types.csv), restorable after a flush."""
 
+from tilab.reference import catalogue_ensure
+
 from .models import ItemType
 
 ITEMS = [
@@ -13,14 +15,4 @@ ITEMS = [
 
 def item_catalogue_ensure() -> None:
     """Idempotent: adds missing catalogue entries, never edits what staff changed."""
-    for position, (slug, name_fr, name_en, unit_fr, unit_en) in enumerate(ITEMS):
-        ItemType.objects.get_or_create(
-            slug=slug,
-            defaults={
-                "name_fr": name_fr,
-                "name_en": name_en,
-                "unit_fr": unit_fr,
-                "unit_en": unit_en,
-                "position": position,
-            },
-        )
+    catalogue_ensure(ItemType, ITEMS, ("slug", "name_fr", "name_en", "unit_fr", "unit_en"))

@@ -25,3 +25,13 @@ def reference_data_ensure() -> None:
         )
     for name in roles.ROLES:
         Group.objects.get_or_create(name=name)
+
+
+def catalogue_ensure(model, rows, fields: tuple[str, ...]) -> None:
+    """Idempotent: adds the missing entries of a catalogue given as rows of `fields` (the
+    first is the slug), in display order; never edits what staff changed."""
+    for position, row in enumerate(rows):
+        slug, *values = row
+        model.objects.get_or_create(
+            slug=slug, defaults={**dict(zip(fields[1:], values, strict=True)), "position": position}
+        )
