@@ -66,10 +66,18 @@ class ProductionReportFilter(django_filters.FilterSet):
         label=_("Doublon possible"),
         widget=forms.Select(choices=[("", _("Tous")), ("true", _("Oui")), ("false", _("Non"))]),
     )
+    corroborated = django_filters.BooleanFilter(
+        method="filter_corroborated",
+        label=_("Corroborée par une livraison"),
+        widget=forms.Select(choices=[("", _("Tous")), ("true", _("Oui")), ("false", _("Non"))]),
+    )
 
     class Meta:
         model = ProductionReport
         fields = []
+
+    def filter_corroborated(self, queryset, name, value):
+        return queryset.filter(corroborated_at__isnull=not value)
 
     def filter_maker_name(self, queryset, name, value):
         words = value.split()

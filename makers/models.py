@@ -248,6 +248,12 @@ class ProductionReport(models.Model):
     )
     # Fingerprint of an imported line: importing the same file twice creates nothing new.
     import_key = models.CharField(max_length=64, null=True, blank=True, editable=False)
+    corroborated_at = models.DateTimeField(
+        _("corroborée le"),
+        null=True,
+        blank=True,
+        help_text=_("Une livraison confirmée par l'établissement qui l'a reçue."),
+    )
 
     class Meta:
         verbose_name = _("déclaration de production")
@@ -389,6 +395,29 @@ class ProductionTotal(models.Model):
 
     def __str__(self):
         return f"{self.department_id} {self.item_type_id} {self.org_kind} {self.week_start}"
+
+
+class DeliveredTotal(models.Model):
+    """What establishments confirmed they received, per department and item: shown beside
+    production on the dashboard. Added to when a delivery is confirmed, in its transaction."""
+
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="+")
+    item_type = models.ForeignKey(ItemType, on_delete=models.CASCADE, related_name="+")
+    quantity = models.BigIntegerField(_("quantité reçue"), default=0)
+    delivery_count = models.IntegerField(_("livraisons"), default=0)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("total livré")
+        verbose_name_plural = _("totaux livrés")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department", "item_type"], name="delivered_total_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.department_id} {self.item_type_id}: {self.quantity}"
 
 
 class DirtyBucket(models.Model):

@@ -291,3 +291,56 @@ def figures_by(totals: QuerySet, dimension: str) -> list[dict]:
     for row in result:
         del row["order"]
     return result
+
+
+def delivered_beside_production() -> dict[str, list[dict]]:
+    """What establishments confirmed they received, per department and per item, beside the
+    validated production to date: three queries, read from the totals tables only."""
+    from .models import DeliveredTotal
+
+    english = (get_language() or "fr").startswith("en")
+    delivered = DeliveredTotal.objects.select_related("department", "item_type").order_by(
+        "department_id", "item_type__position", "item_type_id"
+    )
+    totals = production_totals()
+    produced = {
+        "department": {row["key"]: row for row in figures_by(totals, "department")},
+        "item_type": {row["key"]: row for row in figures_by(totals, "item_type")},
+    }
+    rows: dict[str, dict] = {"department": {}, "item_type": {}}
+    for total in delivered:
+        item = total.item_type
+        for dimension, key, label, order in (
+            (
+                "department",
+                total.department_id,
+                f"{total.department.name} ({total.department_id})",
+                total.department_id,
+            ),
+            (
+                "item_type",
+                total.item_type_id,
+                item.name_en if english else item.name_fr,
+                (item.position, item.pk),
+            ),
+        ):
+            row = rows[dimension].setdefault(
+                key,
+                {
+                    "key": key,
+                    "label": label,
+                    "order": order,
+                    "delivered": 0,
+                    "delivery_count": 0,
+                    "produced": produced[dimension].get(key, {}).get("quantity", 0),
+                },
+            )
+            row["delivered"] += total.quantity
+            row["delivery_count"] += total.delivery_count
+    result = {}
+    for dimension, name in (("department", "per_department"), ("item_type", "per_item")):
+        listed = sorted(rows[dimension].values(), key=lambda row: row["order"])
+        for row in listed:
+            del row["order"]
+        result[name] = listed
+    return result

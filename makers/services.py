@@ -4,6 +4,7 @@ from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,6 +17,7 @@ from .models import (
     FIRST_PRODUCTION_DAY,
     MAX_COST_CENTS,
     MAX_QUANTITY,
+    DeliveredTotal,
     ItemType,
     Maker,
     Membership,
@@ -524,3 +526,50 @@ def production_report_enter_for(
             now=now,
             **report,
         )
+
+
+# Deliveries confirmed by the establishments that received them -----------------------------
+
+
+def production_reports_corroborate(
+    *,
+    item_type_id: int,
+    quantity: int,
+    delivered_on,
+    now,
+    maker_id: int | None = None,
+    organisation_id: int | None = None,
+) -> int:
+    """Mark as corroborated the producer's oldest reports of this item made on or before the
+    delivery, until they cover the confirmed quantity; the relay sees the mark in its queue.
+    Returns how many reports were marked."""
+    reports = ProductionReport.objects.select_for_update().filter(
+        item_type_id=item_type_id,
+        produced_on__lte=delivered_on,
+        status__in=[ProductionReport.Status.SUBMITTED, ProductionReport.Status.VALIDATED],
+        corroborated_at__isnull=True,
+    )
+    if maker_id is not None:
+        reports = reports.filter(maker_id=maker_id, organisation__isnull=True)
+    else:
+        reports = reports.filter(organisation_id=organisation_id)
+    covered, marked = 0, []
+    for report in reports.order_by("produced_on", "pk"):
+        if covered >= quantity:
+            break
+        marked.append(report.pk)
+        covered += report.quantity
+    ProductionReport.objects.filter(pk__in=marked).update(corroborated_at=now)
+    return len(marked)
+
+
+def delivered_totals_add(*, department_id: str, item_type_id: int, quantity: int, now) -> None:
+    """Add a confirmed delivery to the delivered totals (call it in the confirming transaction)."""
+    total, _created = DeliveredTotal.objects.select_for_update().get_or_create(
+        department_id=department_id,
+        item_type_id=item_type_id,
+        defaults={"quantity": 0, "delivery_count": 0, "updated_at": now},
+    )
+    DeliveredTotal.objects.filter(pk=total.pk).update(
+        quantity=F("quantity") + quantity, delivery_count=F("delivery_count") + 1, updated_at=now
+    )

@@ -549,5 +549,6 @@ def dashboard(request):
             ),
             "relays": relays,
             "departments": selectors.departments_overview(),
+            "delivered": selectors.delivered_beside_production(),
         },
     )

@@ -22,6 +22,7 @@ PUBLIC_PAGES = [
     (_("Chiffres"), "makers:figures"),
     (_("Ateliers"), "workshops:agenda"),
     (_("Annuaire"), "directory:list"),
+    (_("Besoins"), "needs:board"),
     (_("API"), "api-docs"),
 ]
 

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "makers",
     "subsidies",
     "workshops",
+    "needs",
     "network",
 ]
 
@@ -293,6 +294,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "workshop-reminders-send": {
         "task": "workshops.workshop_reminders_send",
         "schedule": crontab(minute="*/15", hour="8-20"),
+    },
+    # Needs whose date has passed leave the board (idempotent; hourly is soon enough).
+    "needs-close-due": {
+        "task": "needs.needs_close_due",
+        "schedule": crontab(minute=5),
     },
 }
 

@@ -10,6 +10,7 @@ from rest_framework.routers import APIRootView, DefaultRouter
 from makers.api import FiguresViewSet, ItemTypeViewSet, MakerViewSet, ProductionReportViewSet
 from makers.directory_api import OrganisationViewSet
 from makers.import_api import ProductionImportView
+from needs.api import DeliveryViewSet, NeedViewSet, PledgeViewSet
 from subsidies.api import (
     AllocationViewSet,
     ProgrammeViewSet,
@@ -47,6 +48,9 @@ router.register("programmes", ProgrammeViewSet, basename="programme")
 router.register("allocations", AllocationViewSet, basename="allocation")
 router.register("redistributions", RedistributionViewSet, basename="redistribution")
 router.register("workshops", WorkshopViewSet, basename="workshop")
+router.register("needs", NeedViewSet, basename="need")
+router.register("pledges", PledgeViewSet, basename="pledge")
+router.register("deliveries", DeliveryViewSet, basename="delivery")
 router.register("registrations", RegistrationViewSet, basename="registration")
 
 api_urls = [
@@ -79,6 +83,7 @@ urlpatterns = [
     path("workshops/", include("workshops.urls")),
     path("subventions/", include("subsidies.urls")),
     path("annuaire/", include("makers.directory_urls")),
+    path("besoins/", include("needs.urls")),
     path("", include("network.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -538,3 +538,63 @@ def test_pages_use_the_same_number_of_queries_for_1_10_and_50_weeks(
         counts.append(_queries(client, url))
     assert ProductionTotal.objects.count() > 50
     assert counts[0] == counts[1] == counts[2], counts
+
+
+# --- Delivered totals (needs) -------------------------------------------------------------------
+
+
+def _deliver(user, *, quantity, confirmed=None, department="35", item="visor", name="EHPAD"):
+    """A delivery to an establishment, confirmed for `confirmed` units (None: not yet)."""
+    from needs import services as needs
+    from tests.needs.helpers import make_establishment, make_need
+
+    now = timezone.now()
+    establishment = make_establishment(name=name, department=department, commune="Quimper")
+    need = make_need(establishment=establishment, item=item, quantity=quantity)
+    pledge = needs.pledge_create(need=need, quantity=quantity, by=user, maker=user.maker, now=now)
+    delivery = needs.delivery_record(
+        pledge=pledge, quantity=quantity, delivered_on=timezone.localdate(), by=user, now=now
+    )
+    if confirmed is not None:
+        needs.delivery_confirm(
+            token=needs.delivery_confirm_token(delivery), confirmed_quantity=confirmed, now=now
+        )
+
+
+def test_the_dashboard_shows_confirmed_deliveries_beside_production(
+    client, production, maker, region_staff
+):
+    _deliver(maker, quantity=1_000, confirmed=900, name="EHPAD Ty Glaz")
+    _deliver(maker, quantity=500, confirmed=500, department="29", name="CHU Cornouaille")
+    _deliver(maker, quantity=2_000, name="Pharmacie du Port")  # not confirmed yet
+    _deliver(maker, quantity=100, confirmed=0, name="Cabinet Ar Mor")  # nothing received
+    client.force_login(region_staff)
+    html = _html(client, "/dashboard/")
+    departments = _table(html, "Livré et produit par département")
+    assert _row(departments, "Ille-et-Vilaine (35)") == ["900", "1", f"25{NNBSP}300"]
+    assert _row(departments, "Finistère (29)") == ["500", "1", f"1{NNBSP}200"]
+    items = _table(html, "Livré et produit par article")
+    assert _row(items, "Visière") == [f"1{NNBSP}400", "2", f"26{NNBSP}200"]
+    assert f"2{NNBSP}000" not in departments + items  # the delivery not confirmed yet
+
+
+def test_the_dashboard_says_when_no_delivery_was_confirmed(client, production, region_staff):
+    client.force_login(region_staff)
+    html = _html(client, "/dashboard/")
+    assert "Aucune livraison n'a encore été confirmée par un établissement." in html
+
+
+def test_the_dashboard_reads_delivered_totals_in_constant_queries(
+    client, maker, relay_staff, region_staff
+):
+    make_report(maker=maker.maker, quantity=90_000, status="validated", decided_by=relay_staff)
+    make_report(
+        maker=maker.maker, item="gown", quantity=90_000, status="validated", decided_by=relay_staff
+    )
+    drain()
+    client.force_login(region_staff)
+    counts = []
+    for n, (department, item) in enumerate([("35", "visor"), ("29", "gown"), ("22", "visor")]):
+        _deliver(maker, quantity=10, confirmed=10, department=department, item=item, name=f"E{n}")
+        counts.append(_queries(client, "/dashboard/"))
+    assert counts[0] == counts[1] == counts[2], counts

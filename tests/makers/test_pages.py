@@ -426,3 +426,58 @@ def test_only_relay_staff_fix_reports_from_the_queue(
     report = reports_in_three_departments["35"]
     client.force_login(request.getfixturevalue(role))
     assert client.get(f"/validation/declarations/{report.pk}/").status_code == 403
+
+
+# --- Reports corroborated by a confirmed delivery (needs) ------------------------------------
+
+
+def _deliver_and_confirm(user, *, quantity, confirmed):
+    """Anne pledges to an EHPAD, delivers, and the EHPAD confirms what it received."""
+    from needs import services as needs
+    from tests.needs.helpers import make_need
+
+    now = timezone.now()
+    pledge = needs.pledge_create(
+        need=make_need(quantity=quantity), quantity=quantity, by=user, maker=user.maker, now=now
+    )
+    delivery = needs.delivery_record(
+        pledge=pledge, quantity=quantity, delivered_on=TODAY, by=user, now=now
+    )
+    needs.delivery_confirm(
+        token=needs.delivery_confirm_token(delivery), confirmed_quantity=confirmed, now=now
+    )
+
+
+def test_the_queue_marks_reports_corroborated_by_a_confirmed_delivery(client, maker, relay_staff):
+    delivered = make_report(maker=maker.maker, quantity=30, produced_on=datetime.date(2020, 4, 1))
+    waiting = make_report(maker=maker.maker, quantity=40, produced_on=datetime.date(2020, 4, 5))
+    _deliver_and_confirm(maker, quantity=30, confirmed=30)
+    client.force_login(relay_staff)
+    html = client.get("/validation/").content.decode()
+    mark = "corroborée par une livraison confirmée"
+    assert html.count(mark) == 1
+    rows = html.split("<tr")
+    assert mark in next(row for row in rows if f'value="{delivered.pk}"' in row)
+    assert mark not in next(row for row in rows if f'value="{waiting.pk}"' in row)
+
+
+def test_the_queue_filters_the_corroborated_reports(client, maker, relay_staff):
+    delivered = make_report(maker=maker.maker, quantity=30, produced_on=datetime.date(2020, 4, 1))
+    waiting = make_report(maker=maker.maker, quantity=40, produced_on=datetime.date(2020, 4, 5))
+    _deliver_and_confirm(maker, quantity=30, confirmed=30)
+    client.force_login(relay_staff)
+
+    def shown(query):
+        return {r.pk for r in client.get("/validation/?" + query).context["page"]}
+
+    assert 'name="corroborated"' in client.get("/validation/").content.decode()
+    assert shown("corroborated=true") == {delivered.pk}
+    assert shown("corroborated=false") == {waiting.pk}
+    assert shown("corroborated=") == {delivered.pk, waiting.pk}
+
+
+def test_a_delivery_received_as_nothing_corroborates_nothing(client, maker, relay_staff):
+    make_report(maker=maker.maker, quantity=30, produced_on=datetime.date(2020, 4, 1))
+    _deliver_and_confirm(maker, quantity=30, confirmed=0)
+    client.force_login(relay_staff)
+    assert "corroborée par une livraison" not in client.get("/validation/").content.decode()

@@ -9,6 +9,8 @@ PUBLIC_PAGES = [
     "/workshops/",
     "/annuaire/",
     "/annuaire/carte/",
+    "/besoins/",
+    "/besoins/nouveau/",
     "/attestations/verifier/",
     "/chiffres/",
     "/accessibilite/",
@@ -32,6 +34,8 @@ ROLE_PAGES = {
     "/subventions/": {roles.REGION_STAFF, roles.RELAY_STAFF, roles.AUDITOR},
     "/subventions/nouveau/": {roles.REGION_STAFF},
     "/reseau/": {roles.FACILITATOR, roles.REGION_STAFF, roles.AUDITOR},
+    "/besoins/suivi-reseau/": {roles.FACILITATOR, roles.RELAY_STAFF},
+    "/besoins/promesses/": {roles.MAKER},
 }
 ACCOUNT_PAGES = ["/accounts/tokens/", "/accounts/email/", "/accounts/2fa/"]
 

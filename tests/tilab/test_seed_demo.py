@@ -198,3 +198,38 @@ def test_the_directory_has_capabilities_equipment_and_valid_sirets(debug_on, ref
     assert "ensta-bretagne" in set(brest.values_list("slug", flat=True))
     assert Organisation.objects.get(slug="ensta-bretagne").equipment
     assert Maker.objects.filter(is_public=True).count() >= 2
+
+
+def test_it_seeds_open_needs_and_annes_deliveries_once(debug_on, reference_data):
+    from makers.models import DeliveredTotal, ProductionReport
+    from needs.models import Delivery, Need, Pledge
+
+    call_command("seed_demo", quiet_logins=True)
+    call_command("seed_demo", quiet_logins=True)
+
+    board = Need.objects.filter(status=Need.Status.OPEN)
+    assert sorted(board.values_list("department_id", "establishment__care_type")) == [
+        ("22", "ehpad"),
+        ("29", "pharmacy"),
+        ("35", "hospital"),
+    ]
+    anne = Maker.objects.get(user__email="maker@demo.tilab.test")
+    assert Pledge.objects.filter(maker=anne).count() == 2
+    confirmed, waiting = (
+        Delivery.objects.get(confirmed_at__isnull=False),
+        Delivery.objects.get(confirmed_at__isnull=True),
+    )
+    assert confirmed.pledge.need.department_id == "35" and waiting.pledge.need.department_id == "22"
+    total = DeliveredTotal.objects.get()
+    assert (total.department_id, total.quantity, total.delivery_count) == (
+        "35",
+        confirmed.quantity,
+        1,
+    )
+    assert ProductionReport.objects.filter(maker=anne, corroborated_at__isnull=False).exists()
+    counted = ProductionReport.objects.filter(
+        maker=anne,
+        item_type=confirmed.pledge.need.item_type,
+        status__in=["submitted", "validated"],
+    )
+    assert confirmed.quantity + waiting.quantity <= sum(r.quantity for r in counted)

@@ -282,6 +282,7 @@ class Command(BaseCommand):
             self._reports()
             self._subsidies(relays)
             self._workshops()
+            self._needs()
             if scale:
                 self._scaled_makers(scale, organisations)
                 generated = self._scaled_reports(scale, reports_per_maker, organisations)
@@ -816,6 +817,98 @@ class Command(BaseCommand):
         workshops.synthesis_publish(
             synthesis=synthesis, by=facilitator, now=held + datetime.timedelta(days=7)
         )
+
+    def _needs(self):
+        """Care establishments' needs: an EHPAD in Côtes-d'Armor, a CHU service in Rennes and a
+        pharmacy in Finistère ask; Anne Le Goff (the demo maker) pledged to two of them within
+        what she produced, one delivery confirmed by the CHU (her oldest reports corroborated,
+        the delivered totals grown) and one waiting for the EHPAD's confirmation. Created once.
+
+        Needs, pledges and deliveries are written as rows, not through the services that post
+        them, so that seeding queues no e-mail (in the embedded mode they would print to the
+        console); the producer's limit is checked with the same function the services use, and
+        the confirmation goes through its service (it sends no e-mail)."""
+        from needs import services as needs
+        from needs.models import Delivery, Need, Pledge
+
+        now = timezone.now()
+        today = timezone.localdate(now)
+        anne = Maker.objects.select_related("user").get(user__email=f"maker@{DEMO_DOMAIN}")
+        plans = [
+            # (name, care type, department, commune, item (None: Anne's), quantity, in days,
+            #  constraints, contact name, contact e-mail)
+            (
+                "CHU de Rennes – service de gériatrie", "hospital", "35", "Rennes", None, 120,
+                21, "Livraison au magasin central, bâtiment B, du lundi au vendredi.",
+                "Soizic Le Bihan", "geriatrie.cadre@chu-rennes.example.org",
+            ),
+            (
+                "EHPAD Les Ajoncs", "ehpad", "22", "Lannion", None, 60, 14,
+                "Sonner à l'accueil ; le matin de préférence.",
+                "Erwan Guillou", "direction@ehpad-les-ajoncs.example.org",
+            ),
+            (
+                "Pharmacie du Port", "pharmacy", "29", "Brest", "fabric-mask", 200, 10,
+                "", "Katell Morvan", "pharmacie.du.port@example.org",
+            ),
+        ]  # fmt: skip
+        if Need.objects.filter(establishment__name__in=[plan[0] for plan in plans]).exists():
+            return
+        # Anne delivers what she made most of (what her reports declare, less what she delivered).
+        outputs = {
+            item: needs.producer_output(maker_id=anne.pk, item_type_id=item.pk)
+            for item in ItemType.objects.filter(is_active=True).order_by("position", "pk")
+        }
+        annes_item, (produced, delivered) = max(
+            outputs.items(), key=lambda entry: entry[1][0] - entry[1][1]
+        )
+        available = produced - delivered
+        items = {item.slug: item for item in ItemType.objects.all()}
+        created = {}
+        for name, care, dept, commune, item, quantity, days, constraints, contact, email in plans:
+            establishment = needs.establishment_find_or_create(
+                name=name, care_type=care, department_id=dept, commune=commune, now=now
+            )
+            created[dept] = Need.objects.create(
+                establishment=establishment,
+                item_type=items[item] if item else annes_item,
+                quantity=quantity,
+                needed_by=today + datetime.timedelta(days=days),
+                department_id=dept,
+                delivery_constraints=constraints,
+                contact_name=contact,
+                contact_email=email,
+                created_at=now - datetime.timedelta(days=3),
+                confirmed_at=now - datetime.timedelta(days=3),
+                status=Need.Status.OPEN,
+            )
+        if available < 2:
+            return  # nothing left to deliver: the needs stay unanswered
+        confirmed_part, waiting_part = (available + 1) // 2, available // 2
+        for dept, part, message, confirmed in [
+            ("35", min(confirmed_part, 40), "Je peux livrer mardi à Rennes.", True),
+            ("22", min(waiting_part, 25), "Livraison groupée avec le LabFab.", False),
+        ]:
+            need = created[dept]
+            pledge = Pledge.objects.create(
+                need=need,
+                maker=anne,
+                quantity=min(part + 10, need.quantity),
+                message=message,
+                pledged_by=anne.user,
+                pledged_at=now - datetime.timedelta(days=2),
+            )
+            delivery = Delivery.objects.create(
+                pledge=pledge,
+                quantity=part,
+                delivered_on=today - datetime.timedelta(days=1),
+                recorded_by=anne.user,
+                recorded_at=now - datetime.timedelta(days=1),
+            )
+            if confirmed:
+                needs.delivery_confirm(
+                    token=needs.delivery_confirm_token(delivery), confirmed_quantity=part, now=now
+                )
 
     def _print_logins(self):
         self.stdout.write("")

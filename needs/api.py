@@ -1,0 +1,488 @@
+"""API of needs, pledges and deliveries: the board of open needs, posting a need (with or
+without an account), moderation, one's own pledges and deliveries, and the establishment's
+confirmation of a delivery through its signed token.
+
+The same rules as the pages. What a caller sees is derived from who they are (anything else
+answers 404), what they may do from the rules (403), and every write is one service call
+whose expected failures answer 400 (bad input) or 409 (the state forbids it), with a message
+a person can read in `detail`. A need's contact never appears in a response.
+"""
+
+from functools import cached_property
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import transaction
+from django.db.models import IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+
+from makers.api import Conflict
+from makers.models import Membership
+from makers.serializers import DetailSerializer
+from tilab.pagination import CursorPagination
+
+from . import selectors, services
+from .filters import NeedFilter, PledgeFilter
+from .models import Delivery, Need, Pledge
+from .serializers import (
+    DeliveryConfirmedSerializer,
+    DeliveryConfirmSerializer,
+    DeliveryCreateSerializer,
+    DeliveryOutputSerializer,
+    NeedCreateSerializer,
+    NeedMessageCreateSerializer,
+    NeedMessageOutputSerializer,
+    NeedOutputSerializer,
+    NeedRemoveSerializer,
+    PledgeCreateSerializer,
+    PledgeOutputSerializer,
+)
+
+# --- Services' expected failures as HTTP answers ----------------------------------------------
+
+
+class NeedInputRefused(exceptions.APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = gettext_lazy("Données invalides.")
+    default_code = "invalid"
+
+
+LINK_INVALID = gettext_lazy(
+    "Ce lien de confirmation n'est pas valide (incomplet ou modifié) : reprenez le lien exact "
+    "de l'e-mail reçu."
+)
+
+
+class NeedErrorsMixin:
+    """`NeedRefused` is bad input for some actions (400) and a state for others (409): each
+    view names its input actions; a forged link is bad input; a rule refused is 403."""
+
+    input_actions: frozenset = frozenset()
+
+    def handle_exception(self, exc):
+        if isinstance(exc, services.NeedRefused):
+            refused = NeedInputRefused if self.action in self.input_actions else Conflict
+            exc = refused(str(exc))
+        elif isinstance(exc, services.LinkInvalid):
+            exc = NeedInputRefused(LINK_INVALID)
+        elif isinstance(exc, DjangoPermissionDenied):
+            # The services name the rule; a person reads why instead.
+            exc = exceptions.PermissionDenied(_("Votre rôle ne permet pas cette action."))
+        return super().handle_exception(exc)
+
+
+ERRORS = {
+    400: OpenApiResponse(
+        description=gettext_lazy(
+            "Données invalides : chaque champ en cause est nommé, ou `detail` explique la "
+            "règle enfreinte."
+        )
+    ),
+    403: OpenApiResponse(
+        DetailSerializer, description=gettext_lazy("Action non permise à votre rôle.")
+    ),
+    404: OpenApiResponse(
+        DetailSerializer, description=gettext_lazy("Introuvable parmi ce que vous voyez.")
+    ),
+    409: OpenApiResponse(
+        DetailSerializer,
+        description=gettext_lazy(
+            "L'état l'empêche (besoin clos, promesse retirée, production insuffisante…)."
+        ),
+    ),
+    429: OpenApiResponse(
+        DetailSerializer,
+        description=gettext_lazy("Trop de demandes sans compte depuis cette adresse."),
+    ),
+}
+
+
+def _errors(*codes: int) -> dict:
+    return {code: ERRORS[code] for code in codes}
+
+
+class EstablishmentThrottle(AnonRateThrottle):
+    """Posting a need without an account sends an e-mail to any address typed in, and a
+    confirmation token is worth guessing: a bounded pace per IP address for those without
+    an account."""
+
+    scope = "needs_establishment"
+    rate = "30/hour"
+
+
+class NeededByPagination(CursorPagination):
+    # Soonest date first; the primary key breaks ties.
+    ordering = ("needed_by", "pk")
+
+
+class NewestFirstPagination(CursorPagination):
+    ordering = "-pk"
+
+
+class PostNeedAnyone(permissions.BasePermission):
+    """Anyone reads the board and posts a need; other actions need an account."""
+
+    def has_permission(self, request, view):
+        if view.action in {"list", "retrieve", "create"}:
+            return True
+        return bool(request.user and request.user.is_authenticated)
+
+
+# --- Reads shared by the endpoints ------------------------------------------------------------
+
+
+def pledges_of(user) -> QuerySet[Pledge]:
+    """The pledges made as the user (a maker) or for an organisation the user belongs to."""
+    organisations = Membership.objects.filter(maker__user_id=user.pk).values("organisation_id")
+    return Pledge.objects.filter(Q(maker__user_id=user.pk) | Q(organisation_id__in=organisations))
+
+
+def _sum(queryset: QuerySet, field: str) -> Coalesce:
+    total = queryset.order_by().values("pledge_id").annotate(total=Sum(field)).values("total")
+    return Coalesce(Subquery(total, output_field=IntegerField()), Value(0))
+
+
+def with_delivered(pledges: QuerySet[Pledge]) -> QuerySet[Pledge]:
+    """What `PledgeOutputSerializer` reads, in one query whatever the number of pledges."""
+    deliveries = Delivery.objects.filter(pledge=OuterRef("pk"))
+    return pledges.select_related(
+        "need__establishment", "need__item_type", "maker", "organisation"
+    ).annotate(
+        delivered=_sum(deliveries, "quantity"),
+        received=_sum(deliveries.filter(confirmed_at__isnull=False), "confirmed_quantity"),
+    )
+
+
+class NowMixin:
+    @cached_property
+    def now(self):
+        return timezone.now()
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "now": self.now}
+
+    def valid(self, serializer_class, **kwargs):
+        serializer = serializer_class(
+            data=self.request.data, context=self.get_serializer_context(), **kwargs
+        )
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+
+# --- Needs ------------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary=gettext_lazy("Le tableau des besoins ouverts")),
+    retrieve=extend_schema(
+        summary=gettext_lazy("Un besoin publié"),
+        responses={200: NeedOutputSerializer, **_errors(404)},
+    ),
+)
+class NeedViewSet(
+    NeedErrorsMixin,
+    NowMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """What care establishments lack (EHPAD, hospitals, pharmacies…), and what the network
+    already pledged and the establishment received.
+
+    Everyone, without an account too, lists the open needs, soonest date first, by cursor,
+    filtered by `department` and `item_type`; and reads a published need (open, fulfilled or
+    expired). Facilitators and relay staff follow the network: `status` lists the needs in
+    that state (unconfirmed, withdrawn and removed ones included).
+
+    Anyone posts a need for an establishment: with an account and one's own verified address
+    as contact it is published at once; otherwise the contact receives a link to confirm it
+    first (`status` `unconfirmed`). The contact's name and address are never shown.
+
+    Facilitators, and relay staff for the departments they cover, take a need down with a
+    reason (`remove`).
+    """
+
+    serializer_class = NeedOutputSerializer
+    filterset_class = NeedFilter
+    pagination_class = NeededByPagination
+    permission_classes = [PostNeedAnyone]
+    lookup_value_regex = r"[0-9]+"
+    input_actions = frozenset({"create"})
+
+    def get_throttles(self):
+        if self.action == "create" and not self.request.user.is_authenticated:
+            return [EstablishmentThrottle()]
+        return super().get_throttles()
+
+    def _follows_up(self) -> bool:
+        return self.request.user.has_perm("needs.view_follow_up")
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Need.objects.none()
+        needs = Need.objects.all()
+        if self.action == "list":
+            # The board shows open needs; the network's follow-up may ask for another state.
+            if not (self._follows_up() and self.request.query_params.get("status")):
+                needs = needs.filter(status=Need.Status.OPEN)
+        elif self.action == "retrieve" and not self._follows_up():
+            needs = needs.filter(status__in=selectors.PUBLIC_STATUSES)
+        needs = needs.select_related("establishment", "item_type", "department")
+        return selectors.with_progress(needs).order_by("needed_by", "pk")
+
+    def _render(self, need, *, status_code=status.HTTP_200_OK) -> Response:
+        fresh = selectors.with_progress(
+            Need.objects.select_related("establishment", "item_type", "department")
+        ).get(pk=need.pk)
+        return Response(self.get_serializer(fresh).data, status=status_code)
+
+    @extend_schema(
+        summary=gettext_lazy("Déposer un besoin, avec ou sans compte"),
+        request=NeedCreateSerializer,
+        responses={201: NeedOutputSerializer, **_errors(400, 429)},
+    )
+    def create(self, request, *args, **kwargs):
+        """The establishment is found by its name, commune and department, or created. The
+        answer's `status` says whether the need is published (`open`) or waits for its
+        contact to confirm it (`unconfirmed`)."""
+        data = self.valid(NeedCreateSerializer)
+        # One transaction: a refused need leaves no establishment behind.
+        with transaction.atomic():
+            establishment = services.establishment_find_or_create(
+                name=data["establishment_name"],
+                care_type=data["care_type"],
+                department_id=data["department"].pk,
+                commune=data["commune"],
+                now=self.now,
+            )
+            need = services.need_post(
+                establishment=establishment,
+                item_type=data["item_type"],
+                quantity=data["quantity"],
+                needed_by=data["needed_by"],
+                contact_name=data["contact_name"],
+                contact_email=data["contact_email"],
+                delivery_constraints=data["delivery_constraints"],
+                by=request.user,
+                now=self.now,
+            )
+        return self._render(need, status_code=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary=gettext_lazy("Retirer un besoin (modération)"),
+        request=NeedRemoveSerializer,
+        responses={200: NeedOutputSerializer, **_errors(400, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def remove(self, request, pk=None):
+        """Facilitators; relay staff for the departments they cover (others: 403). The
+        decision is recorded with its reason. Removing twice answers 409."""
+        if not self._follows_up():
+            raise exceptions.PermissionDenied(_("Votre rôle ne permet pas cette action."))
+        need = self.get_object()
+        data = self.valid(NeedRemoveSerializer)
+        need = services.need_remove(need=need, reason=data["reason"], by=request.user, now=self.now)
+        return self._render(need)
+
+
+# --- Pledges ----------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary=gettext_lazy("Vos promesses")),
+    retrieve=extend_schema(
+        summary=gettext_lazy("Une de vos promesses"),
+        responses={200: PledgeOutputSerializer, **_errors(404)},
+    ),
+)
+class PledgeViewSet(
+    NeedErrorsMixin,
+    NowMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Your pledges: made in your name (as a maker) or for an organisation you belong to,
+    newest first, by cursor, with what your deliveries say and what the establishment
+    confirmed. Anyone else's pledge answers 404.
+
+    Makers pledge part of an open need, once per producer and need (withdraw to change it);
+    a closed need or a second pledge answers 409. A pledge without any delivery can be
+    withdrawn. `messages` writes to the establishment, relayed by e-mail: neither side sees
+    the other's address.
+    """
+
+    serializer_class = PledgeOutputSerializer
+    filterset_class = PledgeFilter
+    pagination_class = NewestFirstPagination
+    lookup_value_regex = r"[0-9]+"
+    input_actions = frozenset({"messages"})
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Pledge.objects.none()
+        return with_delivered(pledges_of(self.request.user)).order_by("-pk")
+
+    def _render(self, pledge, *, status_code=status.HTTP_200_OK) -> Response:
+        fresh = with_delivered(Pledge.objects.all()).get(pk=pledge.pk)
+        return Response(self.get_serializer(fresh).data, status=status_code)
+
+    @extend_schema(
+        summary=gettext_lazy("Promettre une partie d'un besoin"),
+        request=PledgeCreateSerializer,
+        responses={201: PledgeOutputSerializer, **_errors(400, 403, 409)},
+    )
+    def create(self, request, *args, **kwargs):
+        """In your name (you need a maker profile), or with `organisation` for one you belong
+        to (403 otherwise)."""
+        data = self.valid(PledgeCreateSerializer)
+        producer = {"organisation": data["organisation"]}
+        if data["organisation"] is None:
+            maker = getattr(request.user, "maker", None)
+            if maker is None:
+                raise exceptions.PermissionDenied(
+                    _("Il faut un profil de maker pour promettre en votre nom.")
+                )
+            producer = {"maker": maker}
+        pledge = services.pledge_create(
+            need=data["need"],
+            quantity=data["quantity"],
+            message=data["message"],
+            by=request.user,
+            now=self.now,
+            **producer,
+        )
+        return self._render(pledge, status_code=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary=gettext_lazy("Retirer une de vos promesses"),
+        request=None,
+        responses={200: PledgeOutputSerializer, **_errors(403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        """Not once a delivery is recorded, nor twice (409)."""
+        pledge = services.pledge_withdraw(pledge=self.get_object(), by=request.user, now=self.now)
+        return self._render(pledge)
+
+    @extend_schema(
+        summary=gettext_lazy("Écrire à l'établissement"),
+        request=NeedMessageCreateSerializer,
+        responses={201: NeedMessageOutputSerializer, **_errors(400, 403, 404)},
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def messages(self, request, pk=None):
+        """Relayed by e-mail to the establishment's contact, without your address."""
+        pledge = self.get_object()
+        data = self.valid(NeedMessageCreateSerializer)
+        message = services.need_message_send(
+            pledge=pledge,
+            body=data["body"],
+            from_establishment=False,
+            by=request.user,
+            now=self.now,
+        )
+        return Response(NeedMessageOutputSerializer(message).data, status=status.HTTP_201_CREATED)
+
+
+# --- Deliveries -------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary=gettext_lazy("Vos livraisons")),
+    retrieve=extend_schema(
+        summary=gettext_lazy("Une de vos livraisons"),
+        responses={200: DeliveryOutputSerializer, **_errors(404)},
+    ),
+)
+class DeliveryViewSet(
+    NeedErrorsMixin,
+    NowMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Deliveries against your pledges, newest first, by cursor, with what the establishment
+    confirmed. Anyone else's delivery answers 404.
+
+    Recording a delivery never takes what you say you delivered of an item beyond what your
+    production reports (submitted or validated) declare: beyond, 409. The establishment is
+    then sent a link to confirm what it received; `confirm` is what that link does, without
+    an account: the `token` is its proof. Confirming again changes nothing (200).
+    """
+
+    serializer_class = DeliveryOutputSerializer
+    pagination_class = NewestFirstPagination
+    lookup_value_regex = r"[0-9]+"
+    input_actions = frozenset({"confirm"})
+
+    def get_permissions(self):
+        if self.action == "confirm":
+            return [permissions.AllowAny()]
+        return [permissions.IsAuthenticated()]
+
+    def get_throttles(self):
+        if self.action == "confirm":
+            return [EstablishmentThrottle()]
+        return super().get_throttles()
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Delivery.objects.none()
+        return (
+            Delivery.objects.filter(pledge__in=pledges_of(self.request.user))
+            .select_related("pledge__need__establishment", "pledge__need__item_type")
+            .order_by("-pk")
+        )
+
+    @extend_schema(
+        summary=gettext_lazy("Enregistrer une livraison"),
+        request=DeliveryCreateSerializer,
+        responses={201: DeliveryOutputSerializer, **_errors(400, 403, 409)},
+    )
+    def create(self, request, *args, **kwargs):
+        """Against one of your active pledges, delivered today or before."""
+        data = self.valid(DeliveryCreateSerializer, pledges=pledges_of(request.user))
+        delivery = services.delivery_record(
+            pledge=data["pledge"],
+            quantity=data["quantity"],
+            delivered_on=data["delivered_on"],
+            by=request.user,
+            now=self.now,
+        )
+        fresh = self.get_queryset().get(pk=delivery.pk)
+        return Response(self.get_serializer(fresh).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary=gettext_lazy("Confirmer une livraison reçue (établissement, sans compte)"),
+        request=DeliveryConfirmSerializer,
+        responses={
+            200: DeliveryConfirmedSerializer,
+            400: OpenApiResponse(
+                description=gettext_lazy(
+                    "Jeton altéré ou d'une autre livraison, ou quantité au-delà de la quantité "
+                    "livrée."
+                )
+            ),
+            **_errors(429),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        """At most the quantity delivered (0: nothing arrived). The matching production
+        reports are marked corroborated and the delivered totals grow; the need is fulfilled
+        once it received its quantity. Confirming again answers the first confirmation."""
+        data = self.valid(DeliveryConfirmSerializer)
+        if services.delivery_from_token(data["token"]).pk != int(pk):
+            raise NeedInputRefused(_("Ce lien de confirmation concerne une autre livraison."))
+        delivery = services.delivery_confirm(
+            token=data["token"], confirmed_quantity=data["confirmed_quantity"], now=self.now
+        )
+        return Response(DeliveryConfirmedSerializer(delivery).data)

@@ -1,0 +1,18 @@
+"""Who may act on needs: moderation by relay staff (their departments) and facilitators;
+pledges by makers; the establishment acts through signed links, without an account."""
+
+import rules
+
+from tilab.permissions import is_facilitator, is_maker, is_relay_staff
+
+
+@rules.predicate
+def covers_needs_department(user, need):
+    if need is None:
+        return False
+    return user.relays.filter(coverage__department_id=need.department_id).exists()
+
+
+rules.add_perm("needs.pledge", is_maker)
+rules.add_perm("needs.view_follow_up", is_facilitator | is_relay_staff)
+rules.add_perm("needs.moderate", is_facilitator | (is_relay_staff & covers_needs_department))

@@ -1,0 +1,325 @@
+"""API shapes of needs, pledges and deliveries: input serializers validate, outputs render.
+
+Privacy: a need's contact (name and e-mail) never appears in a response; the establishment
+is shown by name, type and commune. A delivery's confirmation token never appears either: it
+travels only in the e-mail sent to the establishment.
+"""
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from fablabs.models import Organisation
+from makers.models import MAX_QUANTITY, ItemType
+from tilab.models import Department
+
+from .models import Delivery, Establishment, Need, NeedMessage, Pledge
+
+# The same messages as the services': they are translated once.
+QUANTITY_BOUNDS = _("La quantité va de 1 à 100 000.")
+PAST_DATE = _("La date souhaitée est passée.")
+FUTURE_DELIVERY = _("La date de livraison ne peut pas être dans le futur.")
+
+
+# Named enums of their own: `status` and `care_type` name other states elsewhere in the schema.
+@extend_schema_field({"type": "string", "enum": Need.Status.values}, component_name="NeedStatus")
+class NeedStatusField(serializers.ChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(choices=Need.Status.choices, **kwargs)
+
+
+@extend_schema_field(
+    {"type": "string", "enum": Pledge.Status.values}, component_name="PledgeStatus"
+)
+class PledgeStatusField(serializers.ChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(choices=Pledge.Status.choices, **kwargs)
+
+
+@extend_schema_field(
+    {"type": "string", "enum": Establishment.CareType.values},
+    component_name="EstablishmentCareType",
+)
+class CareTypeField(serializers.ChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(choices=Establishment.CareType.choices, **kwargs)
+
+
+def _quantity_field(**kwargs):
+    messages = {"min_value": QUANTITY_BOUNDS, "max_value": QUANTITY_BOUNDS}
+    return serializers.IntegerField(
+        min_value=1, max_value=MAX_QUANTITY, error_messages=messages, **kwargs
+    )
+
+
+def _absolute(request, path: str) -> str:
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+# --- Output -----------------------------------------------------------------------------------
+
+
+class EstablishmentPublicSerializer(serializers.ModelSerializer):
+    care_type = CareTypeField(read_only=True)
+
+    class Meta:
+        model = Establishment
+        fields = ["id", "name", "care_type", "commune"]
+        read_only_fields = fields
+
+
+class NeedDepartmentSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class NeedItemSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+
+
+class NeedOutputSerializer(serializers.ModelSerializer):
+    """A need as anyone sees it: no contact, what is already pledged and received. Expects
+    `selectors.with_progress` (the `pledged` and `received` sums) and the establishment,
+    item and department fetched with it."""
+
+    establishment = EstablishmentPublicSerializer(read_only=True)
+    department = serializers.SerializerMethodField()
+    item_type = serializers.SerializerMethodField()
+    status = NeedStatusField(read_only=True)
+    pledged = serializers.IntegerField(
+        read_only=True, help_text=_("Quantité promise (promesses engagées).")
+    )
+    received = serializers.IntegerField(
+        read_only=True, help_text=_("Quantité reçue, confirmée par l'établissement.")
+    )
+    page_url = serializers.SerializerMethodField(help_text=_("La page publique du besoin."))
+
+    class Meta:
+        model = Need
+        fields = [
+            "id",
+            "establishment",
+            "department",
+            "item_type",
+            "quantity",
+            "pledged",
+            "received",
+            "needed_by",
+            "delivery_constraints",
+            "status",
+            "created_at",
+            "closed_at",
+            "page_url",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(NeedDepartmentSerializer)
+    def get_department(self, need):
+        return {"code": need.department.code, "name": need.department.name}
+
+    @extend_schema_field(NeedItemSerializer)
+    def get_item_type(self, need):
+        return {"slug": need.item_type.slug, "name": need.item_type.name}
+
+    def get_page_url(self, need) -> str:
+        return _absolute(self.context.get("request"), reverse("needs:detail", args=[need.pk]))
+
+
+class NeedRefSerializer(serializers.ModelSerializer):
+    """The need a pledge or a delivery answers, as anyone sees it."""
+
+    establishment = EstablishmentPublicSerializer(read_only=True)
+    item_type = serializers.SerializerMethodField()
+    status = NeedStatusField(read_only=True)
+
+    class Meta:
+        model = Need
+        fields = ["id", "establishment", "item_type", "quantity", "needed_by", "status"]
+        read_only_fields = fields
+
+    @extend_schema_field(NeedItemSerializer)
+    def get_item_type(self, need):
+        return {"slug": need.item_type.slug, "name": need.item_type.name}
+
+
+class ProducerSerializer(serializers.Serializer):
+    maker = serializers.IntegerField(allow_null=True)
+    organisation = serializers.IntegerField(allow_null=True)
+    name = serializers.CharField()
+
+
+class PledgeOutputSerializer(serializers.ModelSerializer):
+    """One's own pledge. Expects the need, its establishment and item, the producer, and the
+    `delivered` and `received` sums annotated."""
+
+    need = NeedRefSerializer(read_only=True)
+    producer = serializers.SerializerMethodField()
+    status = PledgeStatusField(read_only=True)
+    delivered = serializers.IntegerField(
+        read_only=True, help_text=_("Quantité livrée selon vos livraisons enregistrées.")
+    )
+    received = serializers.IntegerField(
+        read_only=True, help_text=_("Quantité que l'établissement a confirmé avoir reçue.")
+    )
+
+    class Meta:
+        model = Pledge
+        fields = [
+            "id",
+            "need",
+            "producer",
+            "quantity",
+            "delivered",
+            "received",
+            "message",
+            "status",
+            "pledged_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(ProducerSerializer)
+    def get_producer(self, pledge):
+        return {
+            "maker": pledge.maker_id,
+            "organisation": pledge.organisation_id,
+            "name": pledge.producer_name,
+        }
+
+
+class DeliveryOutputSerializer(serializers.ModelSerializer):
+    """One's own delivery, with what the establishment confirmed (null until it does)."""
+
+    need = NeedRefSerializer(source="pledge.need", read_only=True)
+
+    class Meta:
+        model = Delivery
+        fields = [
+            "id",
+            "pledge",
+            "need",
+            "quantity",
+            "delivered_on",
+            "recorded_at",
+            "confirmed_quantity",
+            "confirmed_at",
+        ]
+        read_only_fields = fields
+
+
+class DeliveryConfirmedSerializer(serializers.ModelSerializer):
+    """What the establishment reads back after confirming (no producer account shown)."""
+
+    class Meta:
+        model = Delivery
+        fields = ["id", "quantity", "delivered_on", "confirmed_quantity", "confirmed_at"]
+        read_only_fields = fields
+
+
+class NeedMessageOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = NeedMessage
+        fields = ["id", "pledge", "from_establishment", "body", "created_at"]
+        read_only_fields = fields
+
+
+# --- Input ------------------------------------------------------------------------------------
+
+
+class NeedCreateSerializer(serializers.Serializer):
+    """What an establishment fills in, as on the page. Without an account (or with an address
+    that is not one's own verified address) the need is published once the contact confirms
+    it from the e-mailed link."""
+
+    establishment_name = serializers.CharField(max_length=200)
+    care_type = CareTypeField()
+    department = serializers.PrimaryKeyRelatedField(
+        queryset=Department.objects.all(), help_text=_("Code du département (« 35 »).")
+    )
+    commune = serializers.CharField(max_length=100)
+    item_type = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=ItemType.objects.filter(is_active=True),
+        help_text=_("Identifiant de l'objet (voir /api/v1/item-types/)."),
+    )
+    quantity = _quantity_field()
+    needed_by = serializers.DateField(help_text=_("Pour le (date à venir)."))
+    delivery_constraints = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=2000
+    )
+    contact_name = serializers.CharField(max_length=150)
+    contact_email = serializers.EmailField(
+        help_text=_(
+            "Adresse de la personne à contacter : le lien de confirmation y est envoyé. "
+            "Elle n'est jamais montrée."
+        )
+    )
+
+    def validate_needed_by(self, value):
+        if value < timezone.localdate(self.context["now"]):
+            raise serializers.ValidationError(PAST_DATE)
+        return value
+
+
+class NeedRemoveSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=2000,
+        help_text=_("Le motif de la modération, consigné dans le journal des décisions."),
+        error_messages={"blank": _("Indiquez le motif de la modération.")},
+    )
+
+
+class PledgeCreateSerializer(serializers.Serializer):
+    """Promise in your own name, or for an organisation you belong to (`organisation`)."""
+
+    need = serializers.PrimaryKeyRelatedField(
+        queryset=Need.objects.filter(
+            status__in=[Need.Status.OPEN, Need.Status.FULFILLED, Need.Status.EXPIRED]
+        )
+    )
+    quantity = _quantity_field()
+    organisation = serializers.PrimaryKeyRelatedField(
+        queryset=Organisation.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("Une organisation dont vous êtes membre ; sinon, en votre nom."),
+    )
+    message = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+
+
+class DeliveryCreateSerializer(serializers.Serializer):
+    pledge = serializers.PrimaryKeyRelatedField(
+        queryset=Pledge.objects.none(), help_text=_("Une de vos promesses.")
+    )
+    quantity = _quantity_field()
+    delivered_on = serializers.DateField(help_text=_("Livré le (pas dans le futur)."))
+
+    def __init__(self, *args, pledges=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if pledges is not None:
+            self.fields["pledge"].queryset = pledges
+
+    def validate_delivered_on(self, value):
+        if value > timezone.localdate(self.context["now"]):
+            raise serializers.ValidationError(FUTURE_DELIVERY)
+        return value
+
+
+class DeliveryConfirmSerializer(serializers.Serializer):
+    token = serializers.CharField(
+        max_length=500, help_text=_("Le jeton du lien de confirmation reçu par e-mail.")
+    )
+    confirmed_quantity = serializers.IntegerField(
+        min_value=0,
+        max_value=MAX_QUANTITY,
+        help_text=_("Quantité reçue : au plus la quantité livrée (0 : rien reçu)."),
+    )
+
+
+class NeedMessageCreateSerializer(serializers.Serializer):
+    body = serializers.CharField(
+        max_length=5000, error_messages={"blank": _("Le message est vide.")}
+    )

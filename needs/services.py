@@ -1,0 +1,433 @@
+"""Writes of needs and deliveries: posting and confirming a need, moderation, pledges,
+deliveries and their confirmation by the establishment, messages, closing due needs.
+
+The establishment acts without an account, through links signed by the platform (sent to the
+contact address it gave). E-mails leave through tasks queued when the transaction commits.
+"""
+
+import logging
+from datetime import date, datetime
+
+from django.core import signing
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fablabs.models import Organisation
+from makers import services as production
+from makers.models import MAX_QUANTITY, ItemType, Maker, Membership, ProductionReport
+from tilab.services import decision_record
+
+from .models import Delivery, Establishment, Need, NeedMessage, Pledge
+
+log = logging.getLogger(__name__)
+
+CONFIRM_SALT = "needs.need.confirm"
+MANAGE_SALT = "needs.need.manage"
+DELIVERY_SALT = "needs.delivery.confirm"
+COUNTED_STATUSES = [ProductionReport.Status.SUBMITTED, ProductionReport.Status.VALIDATED]
+
+
+class NeedRefused(ValueError):
+    """Bad input or a state that does not allow this, with a message a person understands."""
+
+
+class LinkInvalid(Exception):
+    """A link that was not signed by this platform (forged, truncated, altered)."""
+
+
+def _enqueue(task_name: str, **kwargs) -> None:
+    """Queue an e-mail task once the transaction commits; a dead broker is logged."""
+
+    def send():
+        from . import tasks
+
+        try:
+            getattr(tasks, task_name).delay(**kwargs)
+        except Exception:
+            log.warning("needs task %s not queued (%s)", task_name, kwargs)
+
+    transaction.on_commit(send)
+
+
+def _quantity(value: int) -> int:
+    if not isinstance(value, int) or not 1 <= value <= MAX_QUANTITY:
+        raise NeedRefused(_("La quantité va de 1 à 100 000."))
+    return value
+
+
+# Signed links --------------------------------------------------------------------------------
+
+
+def need_confirm_token(need: Need) -> str:
+    return signing.dumps({"n": need.pk, "e": need.contact_email}, salt=CONFIRM_SALT)
+
+
+def need_manage_token(need: Need) -> str:
+    """The establishment's own link to its need: pledges, messages, deliveries to confirm."""
+    return signing.dumps({"n": need.pk, "e": need.contact_email}, salt=MANAGE_SALT)
+
+
+def delivery_confirm_token(delivery: Delivery) -> str:
+    return signing.dumps({"d": delivery.pk}, salt=DELIVERY_SALT)
+
+
+def _need_from(token: str, salt: str) -> Need:
+    try:
+        payload = signing.loads(token, salt=salt)
+        return Need.objects.select_related("establishment", "item_type").get(
+            pk=payload["n"], contact_email=payload["e"]
+        )
+    except (signing.BadSignature, KeyError, TypeError, Need.DoesNotExist) as error:
+        raise LinkInvalid from error
+
+
+def need_from_confirm_token(token: str) -> Need:
+    return _need_from(token, CONFIRM_SALT)
+
+
+def need_from_manage_token(token: str) -> Need:
+    return _need_from(token, MANAGE_SALT)
+
+
+def delivery_from_token(token: str) -> Delivery:
+    try:
+        payload = signing.loads(token, salt=DELIVERY_SALT)
+        return Delivery.objects.select_related("pledge__need").get(pk=payload["d"])
+    except (signing.BadSignature, KeyError, TypeError, Delivery.DoesNotExist) as error:
+        raise LinkInvalid from error
+
+
+# Needs -----------------------------------------------------------------------------------------
+
+
+def establishment_find_or_create(
+    *, name: str, care_type: str, department_id: str, commune: str, now: datetime
+) -> Establishment:
+    """The establishment of that name in that commune, created on first use."""
+    name, commune = (name or "").strip(), (commune or "").strip()
+    if not name or not commune:
+        raise NeedRefused(_("Indiquez le nom de l'établissement et sa commune."))
+    if care_type not in Establishment.CareType.values:
+        raise NeedRefused(_("Choisissez le type d'établissement."))
+    establishment, _created = Establishment.objects.get_or_create(
+        name=name[:200],
+        commune=commune[:100],
+        department_id=department_id,
+        defaults={"care_type": care_type, "created_at": now},
+    )
+    return establishment
+
+
+def need_post(
+    *,
+    establishment: Establishment,
+    item_type: ItemType,
+    quantity: int,
+    needed_by: date,
+    contact_name: str,
+    contact_email: str,
+    now: datetime,
+    delivery_constraints: str = "",
+    by=None,
+) -> Need:
+    """Post a need. It is published once the contact confirms the address by the e-mailed link;
+    a signed-in person posting with their own verified address is confirmed at once."""
+    quantity = _quantity(quantity)
+    if needed_by < timezone.localdate(now):
+        raise NeedRefused(_("La date souhaitée est passée."))
+    contact_name, contact_email = (contact_name or "").strip(), (contact_email or "").strip()
+    if not contact_name:
+        raise NeedRefused(_("Indiquez la personne à contacter."))
+    if "@" not in contact_email:
+        raise NeedRefused(_("Indiquez une adresse e-mail valide."))
+    if not item_type.is_active:
+        raise NeedRefused(_("Cet objet n'est plus proposé."))
+    own_address = (
+        by is not None
+        and by.is_authenticated
+        and by.emailaddress_set.filter(email__iexact=contact_email, verified=True).exists()
+    )
+    with transaction.atomic():
+        need = Need.objects.create(
+            establishment=establishment,
+            item_type=item_type,
+            quantity=quantity,
+            needed_by=needed_by,
+            department_id=establishment.department_id,
+            delivery_constraints=(delivery_constraints or "").strip(),
+            contact_name=contact_name[:150],
+            contact_email=contact_email.lower(),
+            created_by=by if by is not None and by.is_authenticated else None,
+            created_at=now,
+            status=Need.Status.OPEN if own_address else Need.Status.UNCONFIRMED,
+            confirmed_at=now if own_address else None,
+        )
+        _enqueue("need_posted_notify", need_id=need.pk)
+    return need
+
+
+def need_confirm(*, token: str, now: datetime) -> Need:
+    """Publish a need from the link e-mailed to its contact. Confirming twice changes nothing."""
+    need = _need_from(token, CONFIRM_SALT)
+    with transaction.atomic():
+        need = Need.objects.select_for_update().get(pk=need.pk)
+        if need.status == Need.Status.UNCONFIRMED:
+            need.status = Need.Status.OPEN
+            need.confirmed_at = now
+            need.save(update_fields=["status", "confirmed_at"])
+    return need
+
+
+def need_withdraw(*, need: Need, now: datetime) -> Need:
+    """The establishment no longer needs it (through its management link)."""
+    with transaction.atomic():
+        need = Need.objects.select_for_update().get(pk=need.pk)
+        if need.status not in (Need.Status.UNCONFIRMED, Need.Status.OPEN):
+            raise NeedRefused(_("Ce besoin est déjà clos."))
+        need.status = Need.Status.WITHDRAWN
+        need.closed_at = now
+        need.save(update_fields=["status", "closed_at"])
+    return need
+
+
+def need_remove(*, need: Need, reason: str, by, now: datetime) -> Need:
+    """Moderation: take a need down (spam, not a care establishment…), with a reason."""
+    if not by.has_perm("needs.moderate", need):
+        raise PermissionDenied("needs.moderate")
+    if not (reason or "").strip():
+        raise NeedRefused(_("Indiquez le motif de la modération."))
+    with transaction.atomic():
+        need = Need.objects.select_for_update().get(pk=need.pk)
+        if need.status == Need.Status.REMOVED:
+            raise NeedRefused(_("Ce besoin est déjà retiré."))
+        previous = need.status
+        need.status = Need.Status.REMOVED
+        need.moderation_reason = reason.strip()
+        need.confirmed_at = need.confirmed_at or now
+        need.closed_at = now
+        need.save(update_fields=["status", "moderation_reason", "confirmed_at", "closed_at"])
+        decision_record(
+            actor=by,
+            subject=need,
+            action="need_remove",
+            now=now,
+            from_state=previous,
+            to_state=need.status,
+            motivation=need.moderation_reason,
+        )
+    return need
+
+
+def needs_close_due(*, now: datetime) -> int:
+    """Close the open needs whose date has passed (beat). Idempotent."""
+    return Need.objects.filter(
+        status=Need.Status.OPEN, needed_by__lt=timezone.localdate(now)
+    ).update(status=Need.Status.EXPIRED, closed_at=now)
+
+
+# Pledges ---------------------------------------------------------------------------------------
+
+
+def _may_act_for(user, *, maker: Maker | None, organisation: Organisation | None) -> bool:
+    if maker is not None:
+        return maker.user_id == user.pk
+    return Membership.objects.filter(organisation=organisation, maker__user=user).exists()
+
+
+def pledge_create(
+    *,
+    need: Need,
+    quantity: int,
+    by,
+    now: datetime,
+    maker: Maker | None = None,
+    organisation: Organisation | None = None,
+    message: str = "",
+) -> Pledge:
+    """Promise part of an open need, as oneself (a maker) or for an organisation one belongs
+    to. One active pledge per producer and need: change it by withdrawing it first."""
+    if (maker is None) == (organisation is None):
+        raise NeedRefused(_("Promettez en votre nom ou au nom d'une organisation."))
+    if not by.has_perm("needs.pledge") or not _may_act_for(
+        by, maker=maker, organisation=organisation
+    ):
+        raise PermissionDenied("needs.pledge")
+    quantity = _quantity(quantity)
+    with transaction.atomic():
+        need = Need.objects.select_for_update().get(pk=need.pk)
+        if need.status != Need.Status.OPEN:
+            raise NeedRefused(_("Ce besoin n'est plus ouvert."))
+        producer = {"maker": maker} if maker is not None else {"organisation": organisation}
+        if need.pledges.filter(status=Pledge.Status.ACTIVE, **producer).exists():
+            raise NeedRefused(
+                _("Vous avez déjà promis pour ce besoin : retirez d'abord votre promesse.")
+            )
+        pledge = Pledge.objects.create(
+            need=need,
+            quantity=quantity,
+            message=(message or "").strip(),
+            pledged_by=by,
+            pledged_at=now,
+            **producer,
+        )
+        _enqueue("pledge_notify", pledge_id=pledge.pk)
+    return pledge
+
+
+def pledge_withdraw(*, pledge: Pledge, by, now: datetime) -> Pledge:
+    with transaction.atomic():
+        pledge = Pledge.objects.select_for_update().get(pk=pledge.pk)
+        if not _may_act_for(by, maker=pledge.maker, organisation=pledge.organisation):
+            raise PermissionDenied("needs.pledge")
+        if pledge.status == Pledge.Status.WITHDRAWN:
+            raise NeedRefused(_("Cette promesse est déjà retirée."))
+        if pledge.deliveries.exists():
+            raise NeedRefused(_("Une livraison est enregistrée : la promesse ne se retire plus."))
+        pledge.status = Pledge.Status.WITHDRAWN
+        pledge.save(update_fields=["status"])
+    return pledge
+
+
+# Deliveries ------------------------------------------------------------------------------------
+
+
+def producer_output(*, maker_id=None, organisation_id=None, item_type_id: int) -> tuple[int, int]:
+    """(produced, delivered) for a producer and an item: what its reports declare (submitted
+    or validated) and what its deliveries already say they delivered."""
+    reports = ProductionReport.objects.filter(
+        item_type_id=item_type_id, status__in=COUNTED_STATUSES
+    )
+    deliveries = Delivery.objects.filter(pledge__need__item_type_id=item_type_id)
+    if maker_id is not None:
+        reports = reports.filter(maker_id=maker_id, organisation__isnull=True)
+        deliveries = deliveries.filter(pledge__maker_id=maker_id)
+    else:
+        reports = reports.filter(organisation_id=organisation_id)
+        deliveries = deliveries.filter(pledge__organisation_id=organisation_id)
+    produced = reports.aggregate(total=Sum("quantity"))["total"] or 0
+    delivered = deliveries.aggregate(total=Sum("quantity"))["total"] or 0
+    return produced, delivered
+
+
+def delivery_record(
+    *, pledge: Pledge, quantity: int, delivered_on: date, by, now: datetime
+) -> Delivery:
+    """Record a delivery against one's pledge. What a producer says it delivered never goes
+    beyond what its reports say it produced; the establishment is asked to confirm."""
+    quantity = _quantity(quantity)
+    if delivered_on > timezone.localdate(now):
+        raise NeedRefused(_("La date de livraison ne peut pas être dans le futur."))
+    with transaction.atomic():
+        pledge = Pledge.objects.select_for_update().select_related("need").get(pk=pledge.pk)
+        if not _may_act_for(by, maker=pledge.maker, organisation=pledge.organisation):
+            raise PermissionDenied("needs.pledge")
+        if pledge.status != Pledge.Status.ACTIVE:
+            raise NeedRefused(_("Cette promesse est retirée."))
+        # The producer's row is the queue: two deliveries at once cannot both pass the check.
+        if pledge.maker_id:
+            Maker.objects.select_for_update().get(pk=pledge.maker_id)
+        else:
+            Organisation.objects.select_for_update().get(pk=pledge.organisation_id)
+        produced, delivered = producer_output(
+            maker_id=pledge.maker_id,
+            organisation_id=pledge.organisation_id,
+            item_type_id=pledge.need.item_type_id,
+        )
+        if delivered + quantity > produced:
+            raise NeedRefused(
+                _(
+                    "Vos déclarations de production comptent %(produced)s pour cet objet, dont "
+                    "%(delivered)s déjà livrés : déclarez d'abord ce que vous avez produit."
+                )
+                % {"produced": produced, "delivered": delivered}
+            )
+        delivery = Delivery.objects.create(
+            pledge=pledge,
+            quantity=quantity,
+            delivered_on=delivered_on,
+            recorded_by=by,
+            recorded_at=now,
+        )
+        _enqueue("delivery_confirmation_request", delivery_id=delivery.pk)
+    return delivery
+
+
+def delivery_confirm(*, token: str, confirmed_quantity: int, now: datetime) -> Delivery:
+    """The establishment confirms what it received (at most what was delivered). The matching
+    reports are marked corroborated and the delivered totals grow, in the same transaction.
+    Confirming twice changes nothing."""
+    delivery = delivery_from_token(token)
+    with transaction.atomic():
+        delivery = (
+            Delivery.objects.select_for_update().select_related("pledge__need").get(pk=delivery.pk)
+        )
+        if delivery.confirmed_at is not None:
+            return delivery
+        if (
+            not isinstance(confirmed_quantity, int)
+            or not 0 <= confirmed_quantity <= delivery.quantity
+        ):
+            raise NeedRefused(
+                _("Indiquez une quantité reçue entre 0 et %(max)s.") % {"max": delivery.quantity}
+            )
+        delivery.confirmed_quantity = confirmed_quantity
+        delivery.confirmed_at = now
+        delivery.save(update_fields=["confirmed_quantity", "confirmed_at"])
+        pledge, need = delivery.pledge, delivery.pledge.need
+        if confirmed_quantity:
+            production.production_reports_corroborate(
+                maker_id=pledge.maker_id,
+                organisation_id=pledge.organisation_id,
+                item_type_id=need.item_type_id,
+                quantity=confirmed_quantity,
+                delivered_on=delivery.delivered_on,
+                now=now,
+            )
+            production.delivered_totals_add(
+                department_id=need.department_id,
+                item_type_id=need.item_type_id,
+                quantity=confirmed_quantity,
+                now=now,
+            )
+        need = Need.objects.select_for_update().get(pk=need.pk)
+        received = (
+            Delivery.objects.filter(pledge__need=need, confirmed_at__isnull=False).aggregate(
+                total=Sum("confirmed_quantity")
+            )["total"]
+            or 0
+        )
+        if need.status == Need.Status.OPEN and received >= need.quantity:
+            need.status = Need.Status.FULFILLED
+            need.closed_at = now
+            need.save(update_fields=["status", "closed_at"])
+    return delivery
+
+
+# Messages --------------------------------------------------------------------------------------
+
+
+def need_message_send(
+    *, pledge: Pledge, body: str, from_establishment: bool, now: datetime, by=None
+) -> NeedMessage:
+    """A message between the establishment (through its link) and a producer who pledged,
+    relayed by e-mail without showing either address."""
+    body = (body or "").strip()
+    if not body:
+        raise NeedRefused(_("Le message est vide."))
+    if not from_establishment and not _may_act_for(
+        by, maker=pledge.maker, organisation=pledge.organisation
+    ):
+        raise PermissionDenied("needs.pledge")
+    with transaction.atomic():
+        message = NeedMessage.objects.create(
+            pledge=pledge,
+            from_establishment=from_establishment,
+            body=body[:5000],
+            sent_by=by if by is not None and by.is_authenticated else None,
+            created_at=now,
+        )
+        _enqueue("need_message_deliver", message_id=message.pk)
+    return message
