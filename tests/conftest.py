@@ -56,6 +56,13 @@ def _tasks_in_process(request):
     yield
     changes.clear()
     changes.update(saved)
+    # Eager tasks mark the process "inside a task" for their duration with a process-wide
+    # flag, saved and restored around each call: threads enqueuing at once (the concurrency
+    # tests) can restore each other's "inside" and leave it set, and a later test waiting on a
+    # real worker's result would then be refused. Nothing here runs inside a task any more.
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
 
 
 @pytest.fixture
