@@ -540,3 +540,13 @@ def test_the_maker_profile_form_offers_the_opt_in(client, maker):
     client.force_login(maker)
     page = client.get(reverse("makers:profile")).content.decode()
     assert 'name="is_public"' in page
+
+
+def test_in_english_a_makers_profile_says_skills_and_an_organisation_capabilities(client, fablab):
+    loic = Maker.objects.get(display_name="Loïc Guillou")
+    loic.skills = "Couture"
+    loic.save(update_fields=["skills"])
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("directory:maker", args=[loic.pk])).content.decode()
+    assert "<dt>Skills</dt>" in page
+    assert "<dt>Capabilities</dt>" not in page
