@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fablabs.models import Capability, Organisation
 from fablabs.siret import siret_clean
+from tilab.forms import FilterForm
 from tilab.models import Department
 
 from .directory_selectors import capabilities_ordered
@@ -26,7 +27,7 @@ class CapabilitiesField(forms.ModelMultipleChoiceField):
         return capability_name(capability)
 
 
-class DirectoryFilterForm(forms.Form):
+class DirectoryFilterForm(FilterForm):
     """Search and narrow the directory; every field is optional, a wrong value filters
     nothing."""
 
@@ -56,13 +57,6 @@ class DirectoryFilterForm(forms.Form):
         required=False,
         empty_label=_("Tous les savoir-faire"),
     )
-
-    def chosen(self) -> dict:
-        if not self.is_bound:
-            return {}
-        self.is_valid()
-        data = getattr(self, "cleaned_data", {})
-        return {name: value for name, value in data.items() if value not in (None, "")}
 
 
 class MembershipRequestForm(forms.Form):

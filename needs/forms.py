@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from makers.models import MAX_QUANTITY, ItemType
+from tilab.forms import FilterForm
 from tilab.models import Department
 
 from .models import Establishment
@@ -16,7 +17,7 @@ def _items():
     return ItemType.objects.filter(is_active=True).order_by("position", "slug")
 
 
-class BoardFilterForm(forms.Form):
+class BoardFilterForm(FilterForm):
     """Narrow the board by department and item; every field is optional."""
 
     department = forms.ModelChoiceField(
@@ -33,14 +34,6 @@ class BoardFilterForm(forms.Form):
         required=False,
         empty_label=_("Tous les objets"),
     )
-
-    def chosen(self) -> dict:
-        """The filters that were chosen and are valid; a wrong value filters nothing."""
-        if not self.is_bound:
-            return {}
-        self.is_valid()
-        data = getattr(self, "cleaned_data", {})
-        return {name: value for name, value in data.items() if value is not None}
 
 
 class NeedPostForm(forms.Form):

@@ -31,3 +31,15 @@ class EurosField(forms.Field):
                 _("Indiquez un montant en euros, par exemple 12,50 (sans nombre négatif)."),
                 code="invalid",
             ) from None
+
+
+class FilterForm(forms.Form):
+    """The filters of a list page, read from the query string; never an error page."""
+
+    def chosen(self) -> dict:
+        """The filters that were chosen and are valid; a wrong value filters nothing."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {name: value for name, value in data.items() if value not in (None, "")}

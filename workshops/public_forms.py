@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from tilab.forms import FilterForm
 from tilab.models import Department
 
 from .models import Theme
@@ -19,7 +20,7 @@ class ThemeChoiceField(forms.ModelChoiceField):
         return theme_name(theme)
 
 
-class AgendaFilterForm(forms.Form):
+class AgendaFilterForm(FilterForm):
     """Narrow the agenda by department and theme; every field is optional."""
 
     department = forms.ModelChoiceField(
@@ -36,14 +37,6 @@ class AgendaFilterForm(forms.Form):
         required=False,
         empty_label=_("Tous les thèmes"),
     )
-
-    def chosen(self) -> dict:
-        """The filters that were chosen and are valid; a wrong value filters nothing."""
-        if not self.is_bound:
-            return {}
-        self.is_valid()
-        data = getattr(self, "cleaned_data", {})
-        return {name: value for name, value in data.items() if value is not None}
 
 
 class GuestRegistrationForm(forms.Form):
