@@ -23,6 +23,7 @@ from rest_framework.settings import api_settings
 from tilab import roles
 from tilab.models import Department
 from tilab.pagination import CursorPagination
+from tilab.schema import AnyOf
 
 from . import open_data, selectors, services
 from .filters import ProductionReportFilter, ProductionTotalFilter
@@ -58,6 +59,8 @@ class ItemTypeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     permission_classes = [permissions.AllowAny]
     pagination_class = None
     lookup_field = "slug"
+    # A slug, as the model's field takes it; anything else is no item (a JSON 404).
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"
 
     def get_queryset(self):
         return selectors.item_types_active()
@@ -270,7 +273,7 @@ class ProductionReportViewSet(ServiceErrorsMixin, viewsets.ModelViewSet):
     @extend_schema(
         summary=gettext_lazy("Proposer une correction d'une déclaration validée"),
         request=ProductionReportCorrectionSerializer,
-        responses={201: ProductionReportOutputSerializer, **_errors(400, 403, 404)},
+        responses={201: ProductionReportOutputSerializer, **_errors(400, 403, 404, 409)},
     )
     @action(detail=True, methods=["post"])
     def correct(self, request, pk=None):
@@ -432,7 +435,8 @@ class MakerPermission(permissions.BasePermission):
         return True
 
 
-MAKER_ENTRY = PolymorphicProxySerializer(
+# Staff entries extend public ones: an entry matches one shape or both.
+MAKER_ENTRY = AnyOf(
     component_name="MakerEntry",
     serializers=[MakerPublicSerializer, MakerStaffSerializer],
     resource_type_field_name=None,

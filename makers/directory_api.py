@@ -114,6 +114,8 @@ class OrganisationViewSet(
     filterset_class = OrganisationFilter
     pagination_class = CursorPagination
     lookup_field = "slug"
+    # A slug, as the model's field takes it; anything else is no organisation (a JSON 404).
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"
 
     def get_queryset(self):
         # The filters are the FilterSet's; the selector gives the public scope and the joins.

@@ -9,6 +9,8 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from tilab.schema import AnyOf, DetailSerializer, FieldErrorsSerializer
+
 from . import importing
 
 
@@ -128,6 +130,7 @@ class ProductionImportView(APIView):
 
     permission_classes = [CanImportReports]
     parser_classes = [MultiPartParser, FormParser]
+    throttle_scope = "import"  # settings.THROTTLE_RATES: each call parses up to 5 MB
 
     @extend_schema(
         operation_id="production_reports_import",
@@ -137,8 +140,16 @@ class ProductionImportView(APIView):
             200: OpenApiResponse(ImportPlanSerializer, description="dry_run: what would happen"),
             201: OpenApiResponse(ImportPlanSerializer, description="imported"),
             400: OpenApiResponse(
-                ImportRejectedSerializer,
-                description="bad rows or unreadable file; nothing imported",
+                AnyOf(
+                    component_name="ImportRefused",
+                    serializers=[ImportRejectedSerializer, FieldErrorsSerializer, DetailSerializer],
+                    resource_type_field_name=None,
+                ),
+                description=(
+                    "bad rows or unreadable file (`detail` and `errors`), no file or a bad "
+                    "`dry_run` (each field named), or a body that is not a form (`detail`); "
+                    "nothing imported"
+                ),
                 examples=[
                     OpenApiExample(
                         "bad row",

@@ -5,6 +5,8 @@ from rest_framework import serializers
 
 from fablabs.models import Organisation
 from tilab.models import Department
+from tilab.schema import DetailSerializer  # noqa: F401 (the API modules import it from here)
+from tilab.serializers import PrimaryKeyRelatedField, SlugRelatedField
 
 from .models import ItemType, Maker, ProductionReport, ProductionTotal
 from .selectors import FIGURE_DIMENSIONS
@@ -80,7 +82,7 @@ BIGINT_MAX = 2**63 - 1
 class ProductionReportUpdateSerializer(serializers.Serializer):
     """The fields of a report its maker or relay may change while it awaits a decision."""
 
-    item_type = serializers.SlugRelatedField(
+    item_type = SlugRelatedField(
         slug_field="slug",
         queryset=ItemType.objects.all(),
         help_text=_("Identifiant de l'article (voir /api/v1/item-types/)."),
@@ -93,7 +95,7 @@ class ProductionReportUpdateSerializer(serializers.Serializer):
     recipient = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=200, help_text=_("Livré à.")
     )
-    organisation = serializers.PrimaryKeyRelatedField(
+    organisation = PrimaryKeyRelatedField(
         queryset=Organisation.objects.all(),
         required=False,
         allow_null=True,
@@ -103,7 +105,7 @@ class ProductionReportUpdateSerializer(serializers.Serializer):
 
 
 class ProductionReportCreateSerializer(ProductionReportUpdateSerializer):
-    maker = serializers.PrimaryKeyRelatedField(
+    maker = PrimaryKeyRelatedField(
         # Narrowed by the view to the makers the caller may enter reports for.
         queryset=Maker.objects.none(),
         required=False,
@@ -127,16 +129,14 @@ class ProductionReportCreateSerializer(ProductionReportUpdateSerializer):
 class ProductionReportCorrectionSerializer(serializers.Serializer):
     """Only the fields that change; the others are copied from the validated report."""
 
-    item_type = serializers.SlugRelatedField(
-        slug_field="slug", queryset=ItemType.objects.all(), required=False
-    )
+    item_type = SlugRelatedField(slug_field="slug", queryset=ItemType.objects.all(), required=False)
     quantity = serializers.IntegerField(required=False, help_text=QUANTITY_HELP)
     produced_on = serializers.DateField(required=False, help_text=PRODUCED_ON_HELP)
     material_cost_cents = serializers.IntegerField(
         required=False, max_value=BIGINT_MAX, help_text=COST_HELP
     )
     recipient = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    organisation = serializers.PrimaryKeyRelatedField(
+    organisation = PrimaryKeyRelatedField(
         queryset=Organisation.objects.all(), required=False, allow_null=True
     )
 
@@ -159,12 +159,6 @@ class BulkDecisionSerializer(serializers.Serializer):
 
 class BulkRejectionSerializer(BulkDecisionSerializer, RejectionSerializer):
     pass
-
-
-class DetailSerializer(serializers.Serializer):
-    """An error a person can read."""
-
-    detail = serializers.CharField()
 
 
 # --- Makers --------------------------------------------------------------------------------
@@ -210,7 +204,7 @@ class MakerStaffSerializer(MakerPublicSerializer):
 
 class MakerCreateSerializer(serializers.Serializer):
     display_name = serializers.CharField(max_length=150)
-    department = serializers.SlugRelatedField(
+    department = SlugRelatedField(
         slug_field="code",
         # Narrowed by the view to the departments the caller's relays cover.
         queryset=Department.objects.none(),

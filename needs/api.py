@@ -21,12 +21,12 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 
 from makers.api import Conflict
 from makers.models import Membership
 from makers.serializers import DetailSerializer
 from tilab.pagination import CursorPagination
+from tilab.throttling import GuestThrottle as GuestRateThrottle
 
 from . import selectors, services
 from .filters import NeedFilter, PledgeFilter
@@ -108,13 +108,12 @@ def _errors(*codes: int) -> dict:
     return {code: ERRORS[code] for code in codes}
 
 
-class EstablishmentThrottle(AnonRateThrottle):
+class EstablishmentThrottle(GuestRateThrottle):
     """Posting a need without an account sends an e-mail to any address typed in, and a
     confirmation token is worth guessing: a bounded pace per IP address for those without
     an account."""
 
     scope = "needs_establishment"
-    rate = "30/hour"
 
 
 class NeededByPagination(CursorPagination):
@@ -227,13 +226,17 @@ class NeedViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Need.objects.none()
-        needs = Need.objects.all()
-        if self.action == "list":
-            # The board shows open needs; the network's follow-up may ask for another state.
-            if not (self._follows_up() and self.request.query_params.get("status")):
-                needs = needs.filter(status=Need.Status.OPEN)
-        elif self.action == "retrieve" and not self._follows_up():
-            needs = needs.filter(status__in=selectors.PUBLIC_STATUSES)
+        # Published needs are everyone's; the others (unconfirmed, withdrawn, removed) only
+        # the follow-up's, as on its page: facilitators everywhere, relay staff in the
+        # departments they cover. Any other answers 404.
+        visible = Q(status__in=selectors.PUBLIC_STATUSES)
+        if self._follows_up():
+            visible |= Q(pk__in=selectors.follow_up_needs_of(self.request.user).values("pk"))
+        needs = Need.objects.filter(visible)
+        # The board shows open needs; the network's follow-up may ask for another state.
+        asks_state = self._follows_up() and self.request.query_params.get("status")
+        if self.action == "list" and not asks_state:
+            needs = needs.filter(status=Need.Status.OPEN)
         needs = needs.select_related("establishment", "item_type", "department")
         return selectors.with_progress(needs).order_by("needed_by", "pk")
 

@@ -4,6 +4,8 @@ or item that does not exist simply matches nothing."""
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from tilab.filters import IdFilter
+
 from .models import Need, Pledge
 
 
@@ -29,7 +31,7 @@ class PledgeFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         choices=Pledge.Status.choices, label=_("État"), empty_label=_("Tous")
     )
-    need = django_filters.NumberFilter(field_name="need_id", label=_("Besoin"))
+    need = IdFilter(field_name="need_id", label=_("Besoin"))
 
     class Meta:
         model = Pledge

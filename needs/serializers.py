@@ -14,6 +14,7 @@ from rest_framework import serializers
 from fablabs.models import Organisation
 from makers.models import MAX_QUANTITY, ItemType
 from tilab.models import Department
+from tilab.serializers import PrimaryKeyRelatedField, SlugRelatedField
 
 from .models import Delivery, Establishment, Need, NeedMessage, Pledge
 
@@ -235,11 +236,11 @@ class NeedCreateSerializer(serializers.Serializer):
 
     establishment_name = serializers.CharField(max_length=200)
     care_type = CareTypeField()
-    department = serializers.PrimaryKeyRelatedField(
+    department = PrimaryKeyRelatedField(
         queryset=Department.objects.all(), help_text=_("Code du département (« 35 »).")
     )
     commune = serializers.CharField(max_length=100)
-    item_type = serializers.SlugRelatedField(
+    item_type = SlugRelatedField(
         slug_field="slug",
         queryset=ItemType.objects.filter(is_active=True),
         help_text=_("Identifiant de l'objet (voir /api/v1/item-types/)."),
@@ -274,13 +275,13 @@ class NeedRemoveSerializer(serializers.Serializer):
 class PledgeCreateSerializer(serializers.Serializer):
     """Promise in your own name, or for an organisation you belong to (`organisation`)."""
 
-    need = serializers.PrimaryKeyRelatedField(
+    need = PrimaryKeyRelatedField(
         queryset=Need.objects.filter(
             status__in=[Need.Status.OPEN, Need.Status.FULFILLED, Need.Status.EXPIRED]
         )
     )
     quantity = _quantity_field()
-    organisation = serializers.PrimaryKeyRelatedField(
+    organisation = PrimaryKeyRelatedField(
         queryset=Organisation.objects.all(),
         required=False,
         allow_null=True,
@@ -291,7 +292,7 @@ class PledgeCreateSerializer(serializers.Serializer):
 
 
 class DeliveryCreateSerializer(serializers.Serializer):
-    pledge = serializers.PrimaryKeyRelatedField(
+    pledge = PrimaryKeyRelatedField(
         queryset=Pledge.objects.none(), help_text=_("Une de vos promesses.")
     )
     quantity = _quantity_field()

@@ -7,6 +7,8 @@ id and never checked for existence: an id the caller may not see simply matches 
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from tilab.filters import IdFilter
+
 from . import selectors
 from .models import Allocation, Programme, Redistribution
 
@@ -18,7 +20,7 @@ class ProgrammeFilter(django_filters.FilterSet):
     basis = django_filters.ChoiceFilter(
         choices=Programme.Basis.choices, label=_("Base de calcul"), empty_label=_("Toutes")
     )
-    relay = django_filters.NumberFilter(
+    relay = IdFilter(
         method="filter_relay",
         label=_("Relais (identifiant)"),
         help_text=_("Les programmes où ce relais a une allocation que vous voyez."),
@@ -36,10 +38,8 @@ class ProgrammeFilter(django_filters.FilterSet):
 
 
 class AllocationFilter(django_filters.FilterSet):
-    programme = django_filters.NumberFilter(
-        field_name="programme_id", label=_("Programme (identifiant)")
-    )
-    relay = django_filters.NumberFilter(field_name="relay_id", label=_("Relais (identifiant)"))
+    programme = IdFilter(field_name="programme_id", label=_("Programme (identifiant)"))
+    relay = IdFilter(field_name="relay_id", label=_("Relais (identifiant)"))
     status = django_filters.ChoiceFilter(
         choices=Allocation.Status.choices, label=_("État"), empty_label=_("Tous")
     )
@@ -50,12 +50,8 @@ class AllocationFilter(django_filters.FilterSet):
 
 
 class RedistributionFilter(django_filters.FilterSet):
-    programme = django_filters.NumberFilter(
-        field_name="allocation__programme_id", label=_("Programme (identifiant)")
-    )
-    relay = django_filters.NumberFilter(
-        field_name="allocation__relay_id", label=_("Relais (identifiant)")
-    )
+    programme = IdFilter(field_name="allocation__programme_id", label=_("Programme (identifiant)"))
+    relay = IdFilter(field_name="allocation__relay_id", label=_("Relais (identifiant)"))
     status = django_filters.ChoiceFilter(
         choices=Redistribution.Status.choices, label=_("État"), empty_label=_("Tous")
     )

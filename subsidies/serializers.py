@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from makers.models import ItemType
+from tilab.serializers import PrimaryKeyRelatedField, SlugRelatedField
 
 from .models import (
     Allocation,
@@ -134,7 +135,7 @@ class ProgrammeAllocationSerializer(AllocationOutputSerializer):
 
 
 class ItemWeightSerializer(serializers.Serializer):
-    item_type = serializers.SlugRelatedField(
+    item_type = SlugRelatedField(
         slug_field="slug",
         queryset=ItemType.objects.all(),
         help_text=_("Identifiant de l'article (voir /api/v1/item-types/)."),
@@ -348,7 +349,7 @@ class AllocationAmountSerializer(serializers.Serializer):
 
 
 class FixedShareSerializer(serializers.Serializer):
-    relay = serializers.PrimaryKeyRelatedField(queryset=Relay.objects.all())
+    relay = PrimaryKeyRelatedField(queryset=Relay.objects.all())
     share = serializers.IntegerField(
         min_value=0, max_value=INT_MAX, help_text=_("Part du relais (2020 : 50, 25, 25).")
     )
@@ -365,7 +366,7 @@ class ProgrammeTermsSerializer(serializers.Serializer):
     period_start_on = serializers.DateField(help_text=_("Production prise en compte à partir du."))
     period_end_on = serializers.DateField(help_text=_("Production prise en compte jusqu'au."))
     basis = serializers.ChoiceField(choices=Programme.Basis.choices)
-    relays = serializers.PrimaryKeyRelatedField(
+    relays = PrimaryKeyRelatedField(
         queryset=Relay.objects.prefetch_related("coverage"),
         many=True,
         allow_empty=False,

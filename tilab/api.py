@@ -1,7 +1,8 @@
 """API plumbing shared by every app: pagination, the router, and the core endpoints."""
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, permissions, serializers, viewsets
+from rest_framework import exceptions, mixins, permissions, serializers, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -23,6 +24,8 @@ class DepartmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     serializer_class = DepartmentSerializer
     permission_classes = [permissions.AllowAny]
     pagination_class = None
+    # INSEE codes ("35", "2A", "971"); anything else is no department (a JSON 404).
+    lookup_value_regex = r"[0-9A-Za-z]{1,3}"
 
     def get_queryset(self):
         return Department.objects.order_by("code")
@@ -48,3 +51,15 @@ class MeView(APIView):
             "has_totp": has_totp(user),
         }
         return Response(MeSerializer(data).data)
+
+
+class NoSuchEndpoint(APIView):
+    """Any other path under the API (an id that is not a number, say): a 404 in JSON, as the
+    API's own objects answer it, never the site's HTML page. Not an operation of the schema."""
+
+    permission_classes = [permissions.AllowAny]
+    schema = None
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        raise exceptions.NotFound(_("Aucune ressource de l'API à cette adresse."))

@@ -27,11 +27,11 @@ from drf_spectacular.utils import (
 from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 
 from makers.api import Conflict
 from makers.serializers import DetailSerializer
 from tilab.pagination import CursorPagination
+from tilab.throttling import GuestThrottle as GuestRateThrottle
 
 from . import selectors, services
 from .filters import WorkshopFilter
@@ -117,12 +117,11 @@ def _errors(*codes: int) -> dict:
     return {code: ERRORS[code] for code in codes}
 
 
-class GuestThrottle(AnonRateThrottle):
+class GuestThrottle(GuestRateThrottle):
     """Registering and cancelling without an account send e-mails to any address typed in:
     a bounded pace per address IP keeps the platform from being used to flood a mailbox."""
 
     scope = "workshop_guest"
-    rate = "30/hour"
 
 
 class StartsAtPagination(CursorPagination):
@@ -266,9 +265,11 @@ class WorkshopViewSet(
                 token = data.get("invitation_token")
             else:
                 token = self.request.query_params.get("invitation_token")
-            workshops = selectors.workshops_visible_to(
-                user, invitation_token=token if isinstance(token, str) else ""
-            )
+            # Read before the body is validated: a token no workshop can have (not a string,
+            # or with a NUL byte, which PostgreSQL refuses) simply opens nothing.
+            if not isinstance(token, str) or "\x00" in token:
+                token = ""
+            workshops = selectors.workshops_visible_to(user, invitation_token=token)
         return workshops_shown(workshops, user).order_by("starts_at", "pk")
 
     def require(self, perm: str) -> None:

@@ -4,6 +4,8 @@ caller; a department or theme that does not exist simply matches nothing."""
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from tilab.filters import MomentFilter
+
 from .models import Workshop
 
 
@@ -14,12 +16,12 @@ class WorkshopFilter(django_filters.FilterSet):
     theme = django_filters.CharFilter(
         field_name="theme__slug", label=_("Thème (identifiant, « cooperation »)")
     )
-    starts_after = django_filters.DateTimeFilter(
+    starts_after = MomentFilter(
         field_name="starts_at",
         lookup_expr="gte",
         label=_("Commence à partir de (date ISO 8601, heure de Paris sans décalage précisé)"),
     )
-    starts_before = django_filters.DateTimeFilter(
+    starts_before = MomentFilter(
         field_name="starts_at",
         lookup_expr="lt",
         label=_("Commence avant (date ISO 8601, heure de Paris sans décalage précisé)"),

@@ -16,6 +16,7 @@ from rest_framework import serializers
 
 from tilab import roles
 from tilab.models import Department
+from tilab.serializers import PrimaryKeyRelatedField, SlugRelatedField
 
 from .models import Registration, Theme, Workshop
 from .services import MAX_CAPACITY, WorkshopDetails
@@ -352,7 +353,7 @@ class WorkshopInputSerializer(serializers.Serializer):
 
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(allow_blank=True, required=False, default="")
-    theme = serializers.SlugRelatedField(
+    theme = SlugRelatedField(
         slug_field="slug",
         queryset=Theme.objects.all(),
         help_text=_("Identifiant du thème : cooperation, funding, governance…"),
@@ -370,7 +371,7 @@ class WorkshopInputSerializer(serializers.Serializer):
     )
     address = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
     commune = serializers.CharField(max_length=100, allow_blank=True, required=False, default="")
-    department = serializers.PrimaryKeyRelatedField(
+    department = PrimaryKeyRelatedField(
         queryset=Department.objects.all(),
         allow_null=True,
         required=False,
@@ -383,7 +384,7 @@ class WorkshopInputSerializer(serializers.Serializer):
         default=True,
         help_text=_("Sinon, sur invitation : absent de l'agenda, ouvert par un lien secret."),
     )
-    co_facilitators = serializers.PrimaryKeyRelatedField(
+    co_facilitators = PrimaryKeyRelatedField(
         queryset=_facilitators(),
         many=True,
         required=False,

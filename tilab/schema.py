@@ -1,0 +1,317 @@
+"""The OpenAPI schema beyond what drf-spectacular infers: the answers every endpoint shares, and
+the links that say which response feeds which request. The settings name its schema class
+(REST_FRAMEWORK) and its hook (SPECTACULAR_SETTINGS); the apps' API modules use its shapes.
+"""
+
+import re
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular import openapi
+from drf_spectacular.drainage import warn
+from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.serializers import PolymorphicProxySerializerExtension
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer
+from rest_framework import serializers
+from rest_framework.authentication import SessionAuthentication
+
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class DetailSerializer(serializers.Serializer):
+    """An error a person can read."""
+
+    detail = serializers.CharField()
+
+
+class FieldErrorsSerializer(serializers.Serializer):
+    """Each field (or query parameter) in error, with what is wrong with it. Documentation
+    only: DRF's validation errors have this shape."""
+
+
+class FieldErrorsExtension(OpenApiSerializerExtension):
+    target_class = FieldErrorsSerializer
+
+    def get_name(self, auto_schema, direction):
+        return "FieldErrors"
+
+    def map_serializer(self, auto_schema, direction):
+        return {
+            "type": "object",
+            "description": FieldErrorsSerializer.__doc__.split("Documentation")[0].strip(),
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        }
+
+
+class AnyOf(PolymorphicProxySerializer):
+    """An answer that takes one of several shapes, which may overlap (one extends another):
+    `anyOf`, where drf-spectacular's `oneOf` would refuse an answer that matches two. Use it
+    as drf-spectacular's PolymorphicProxySerializer, with `resource_type_field_name=None`."""
+
+
+class AnyOfExtension(PolymorphicProxySerializerExtension):
+    target_class = AnyOf
+
+    def map_serializer(self, auto_schema, direction):
+        schema = super().map_serializer(auto_schema, direction)
+        schema["anyOf"] = schema.pop("oneOf")
+        return schema
+
+
+# --- Answers every endpoint may give --------------------------------------------------------
+
+
+class AutoSchema(openapi.AutoSchema):
+    """drf-spectacular's schema, plus the answers that come from the API's plumbing rather than
+    from an endpoint's own code: a filter or cursor that does not parse (400), a missing or
+    bad token (401), a browser session without its CSRF token (403), an object not found (404),
+    too many requests (429). An endpoint that documents one of these itself keeps its own."""
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        for code, response in self._shared_responses().items():
+            if code not in responses:
+                responses[code] = self._get_response_for_code(response, code, direction=direction)
+        return responses
+
+    def _shared_responses(self) -> dict[str, OpenApiResponse]:
+        shared = {}
+        lists = self.method == "GET" and self._is_list_view()
+        if lists and (self._get_filter_parameters() or self._get_paginator()):
+            shared["400"] = OpenApiResponse(
+                FieldErrorsSerializer,
+                description=_("Filtre ou curseur illisible : chaque paramètre est nommé."),
+            )
+        authenticators = self.view.get_authenticators()
+        if authenticators:
+            shared["401"] = OpenApiResponse(
+                DetailSerializer,
+                description=_(
+                    "Jeton invalide ou expiré, ou aucune identification là où un compte est "
+                    "nécessaire."
+                ),
+            )
+        if self.method in UNSAFE_METHODS and any(
+            isinstance(authenticator, SessionAuthentication) for authenticator in authenticators
+        ):
+            shared["403"] = OpenApiResponse(
+                DetailSerializer,
+                description=_("Action non permise, ou session de navigateur sans son jeton CSRF."),
+            )
+        if "{" in self.path:
+            shared["404"] = OpenApiResponse(
+                DetailSerializer, description=_("Introuvable parmi ce que vous voyez.")
+            )
+        if self.view.get_throttles():
+            shared["429"] = OpenApiResponse(
+                DetailSerializer,
+                description=_(
+                    "Trop de demandes en peu de temps : `detail` dit quand revenir, l'en-tête "
+                    "Retry-After en secondes."
+                ),
+            )
+        return shared
+
+
+# --- Links: which response feeds which request ----------------------------------------------
+
+# Objects that carry the id of another collection's object, beyond the object itself:
+# response schema -> (collection, JSON pointer to the id inside that schema).
+NESTED_IDS = {
+    "ProgrammeOutput": [("/api/v1/allocations/", "/allocations/0/id")],
+    "AllocationOutput": [
+        ("/api/v1/programmes/", "/programme/id"),
+        ("/api/v1/relays/", "/relay/id"),
+        ("/api/v1/redistributions/", "/redistribution"),
+    ],
+    "RedistributionDetail": [("/api/v1/allocations/", "/allocation")],
+    "ProductionReportOutput": [("/api/v1/makers/", "/maker/id")],
+    "WorkshopOutput": [("/api/v1/registrations/", "/my_registration/id")],
+    "RegistrationOutput": [("/api/v1/workshops/", "/workshop/id")],
+    "PledgeOutput": [("/api/v1/needs/", "/need/id")],
+    "DeliveryOutput": [("/api/v1/pledges/", "/pledge")],
+}
+
+# Requests whose body names an object of another collection:
+# collection -> [(operationId, body with ID where the object's id, code or slug goes)].
+ID = "{id}"
+BODY_IDS = {
+    "/api/v1/departments/": [
+        ("makers_create", {"department": ID}),
+        ("needs_create", {"department": ID}),
+        ("workshops_create", {"department": ID}),
+    ],
+    "/api/v1/item-types/": [
+        ("production_reports_create", {"item_type": ID}),
+        ("needs_create", {"item_type": ID}),
+    ],
+    "/api/v1/makers/": [("production_reports_create", {"maker": ID})],
+    "/api/v1/production-reports/": [
+        ("production_reports_validate_many", {"ids": [ID]}),
+        ("production_reports_reject_many", {"ids": [ID]}),
+    ],
+    "/api/v1/relays/": [("programmes_create", {"relays": [ID]})],
+    "/api/v1/allocations/": [("redistributions_create", {"allocation": ID})],
+    "/api/v1/needs/": [("pledges_create", {"need": ID})],
+    "/api/v1/pledges/": [("deliveries_create", {"pledge": ID})],
+}
+
+DETAIL_PATH = re.compile(r"(?P<collection>/api/v[0-9]+/[^{}]+/)\{(?P<param>\w+)\}/")
+JSON = "application/json"
+
+
+def _ref(schema: dict | None) -> str | None:
+    ref = (schema or {}).get("$ref", "")
+    return ref.rsplit("/", 1)[-1] or None
+
+
+def _json_schema(response: dict) -> dict | None:
+    return response.get("content", {}).get(JSON, {}).get("schema")
+
+
+class _Links:
+    """The links of one generated schema, found from its paths and response schemas."""
+
+    def __init__(self, result: dict):
+        self.paths = result["paths"]
+        self.components = result.get("components", {}).get("schemas", {})
+        self.operations = {
+            operation["operationId"]: operation
+            for methods in self.paths.values()
+            for operation in methods.values()
+        }
+        self.collections = self._collections()
+
+    def _collections(self) -> dict[str, tuple[str, set[str]]]:
+        """Each collection with a detail path: its path parameter, and the schemas that
+        represent one of its objects (detail, list item, creation, and polymorphic variants)."""
+        collections = {}
+        for path, methods in self.paths.items():
+            match = DETAIL_PATH.fullmatch(path)
+            if not match or "get" not in methods:
+                continue
+            collection = match["collection"]
+            shapes = {_ref(_json_schema(methods["get"]["responses"].get("200", {})))}
+            listing = self.paths.get(collection, {})
+            if "get" in listing:
+                shapes.add(self._item(_json_schema(listing["get"]["responses"]["200"])))
+            if "post" in listing:
+                created = listing["post"]["responses"].get("201", {})
+                shapes.add(_ref(_json_schema(created)))
+            for shape in list(shapes):
+                component = self.components.get(shape, {})
+                for variant in component.get("oneOf", []) + component.get("anyOf", []):
+                    shapes.add(_ref(variant))
+            shapes.discard(None)
+            collections[collection] = (match["param"], shapes)
+        return collections
+
+    def _item(self, schema: dict | None) -> str | None:
+        """The schema of one item of a list answer, paginated or not."""
+        if not schema:
+            return None
+        name = _ref(schema)
+        if name:
+            schema = self.components.get(name, {})
+            results = schema.get("properties", {}).get("results")
+            return _ref(results.get("items")) if results and "items" in results else None
+        return _ref(schema.get("items")) if schema.get("type") == "array" else None
+
+    def ids_in(self, schema: dict | None, prefix: str = "") -> list[tuple[str, str]]:
+        """(collection, JSON pointer) of every object id an answer of this schema carries."""
+        if not schema:
+            return []
+        if schema.get("type") == "array":
+            return self.ids_in(schema.get("items"), f"{prefix}/0")
+        name = _ref(schema)
+        if name is None:
+            return []
+        component = self.components.get(name, {})
+        results = component.get("properties", {}).get("results")
+        if name.startswith("Paginated") and results:
+            return self.ids_in(results.get("items"), f"{prefix}/results/0")
+        found = [
+            (collection, f"{prefix}/{param}")
+            for collection, (param, shapes) in self.collections.items()
+            if name in shapes and self._resolves(name, f"/{param}")
+        ]
+        for collection, pointer in NESTED_IDS.get(name, []):
+            if not self._resolves(name, pointer):
+                warn(f"schema links: {name} has no {pointer}; update tilab/schema.py")
+                continue
+            found.append((collection, prefix + pointer))
+        return found
+
+    def _resolves(self, name: str, pointer: str) -> bool:
+        """The schema has this pointer (in every variant, for a polymorphic one)."""
+        return self._has(self.components.get(name, {}), pointer.strip("/").split("/"))
+
+    def _has(self, schema: dict, parts: list[str]) -> bool:
+        while "$ref" in schema or "allOf" in schema:
+            schema = self.components.get(_ref(schema) or _ref(schema["allOf"][0]), {})
+        if not parts:
+            return True
+        variants = schema.get("oneOf", []) + schema.get("anyOf", [])
+        if variants:
+            return all(self._has(variant, parts) for variant in variants)
+        part, rest = parts[0], parts[1:]
+        if part == "0":
+            return "items" in schema and self._has(schema["items"], rest)
+        child = schema.get("properties", {}).get(part)
+        return child is not None and self._has(child, rest)
+
+    def consumers(self, collection: str, pointer: str) -> list[tuple[str, dict]]:
+        """(operationId, link) of every request that takes the object's id."""
+        param, _shapes = self.collections[collection]
+        expression = f"$response.body#{pointer}"
+        found = []
+        for path, methods in self.paths.items():
+            if path.startswith(f"{collection}{{{param}}}/"):
+                for operation in methods.values():
+                    link = {
+                        "operationId": operation["operationId"],
+                        "parameters": {param: expression},
+                    }
+                    found.append((operation["operationId"], link))
+        for operation_id, body in BODY_IDS.get(collection, []):
+            if operation_id not in self.operations:
+                warn(f"schema links: no operation {operation_id}; update tilab/schema.py")
+                continue
+            link = {"operationId": operation_id, "requestBody": _fill(body, expression)}
+            found.append((operation_id, link))
+        return found
+
+    def add(self) -> None:
+        for operation_id, operation in self.operations.items():
+            for code, response in operation["responses"].items():
+                if not code.startswith("2"):
+                    continue
+                links = {}
+                for collection, pointer in self.ids_in(_json_schema(response)):
+                    for target, link in self.consumers(collection, pointer):
+                        if target == operation_id:
+                            continue
+                        name = target
+                        if name in links:
+                            name = f"{target}.{pointer.strip('/').replace('/', '.')}"
+                        link["description"] = f"The id at {pointer} of this answer."
+                        links[name] = link
+                if links:
+                    response["links"] = dict(sorted(links.items()))
+
+
+def _fill(body, expression: str):
+    if body == ID:
+        return expression
+    if isinstance(body, dict):
+        return {key: _fill(value, expression) for key, value in body.items()}
+    if isinstance(body, list):
+        return [_fill(value, expression) for value in body]
+    return body
+
+
+def links_add(result, generator, request, public):
+    """drf-spectacular postprocessing hook: OpenAPI links from every answer that carries an
+    object's id to the requests that take it (its detail path, its actions, and the bodies that
+    name it), so that clients, and the schema fuzzing in tests/api, can follow them."""
+    _Links(result).add()
+    return result
