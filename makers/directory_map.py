@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_safe
 
 from fablabs.models import Organisation
 from tilab.models import Department
@@ -195,6 +196,7 @@ def directory_map_svg(groups: list[DepartmentGroup], *, highlighted=frozenset())
     )
 
 
+@require_safe
 def directory_map(request):
     """The public map of the network: where organisations and opted-in makers are, at commune
     level, and a list of the same entries beside it."""

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from . import exports
 from .models import ItemType, ProductionExport, ProductionReport
@@ -161,6 +161,7 @@ def _own_export(request, pk) -> ProductionExport:
 
 @login_required
 @permission_required("makers.export_reports", raise_exception=True)
+@require_safe
 def export_download(request, pk):
     export = _own_export(request, pk)
     if export.status != ProductionExport.Status.READY:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from tilab import selectors as tilab_selectors
 from tilab.templatetags.tilab_format import thousands
@@ -199,6 +199,7 @@ def _queue_context(request, query: QueryDict, decision_form=None):
 
 @login_required
 @permission_required("makers.access_validation_queue", raise_exception=True)
+@require_safe
 def validation_queue(request):
     context = _queue_context(request, request.GET)
     if request.htmx:
@@ -523,6 +524,7 @@ def figures_at_a_glance() -> dict:
     return {"glance_per_item": per_item, "glance_report_count": report_count}
 
 
+@require_safe
 def figures(request):
     """The public figures: totals to date, per week, department, relay, item and producer
     kind, with filters. Totals only: no name of any maker ever appears here."""
@@ -531,6 +533,7 @@ def figures(request):
 
 @login_required
 @permission_required("makers.view_dashboard", raise_exception=True)
+@require_safe
 def dashboard(request):
     """The figures for staff, with their context: a relay sees its departments highlighted and
     its queue at hand; everyone here finds the open data and the staff exports."""

@@ -13,6 +13,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_safe
 
 from makers.charts import FONT, INK, MUTED, _n
 from makers.communes import commune_display_name, commune_normalise
@@ -288,6 +289,7 @@ def territories(nodes: dict, links: list, names: dict[str, str]):
 
 @login_required
 @permission_required("network.view_graph", raise_exception=True)
+@require_safe
 def network_graph(request):
     """The whole network, every node named (never an e-mail): the graph, the links table
     (filterable by kind, paginated) and the territories with the fewest links."""

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from makers.models import ItemType
 from tilab import roles
@@ -71,6 +71,7 @@ def _programme_form(form_class, request, **kwargs):
 
 @login_required
 @permission_required("subsidies.view_programmes", raise_exception=True)
+@require_safe
 def programme_list(request):
     page = Paginator(_programmes(request.user), PROGRAMMES_PER_PAGE).get_page(
         request.GET.get("page")
@@ -229,6 +230,7 @@ def _detail_context(request, programme: Programme, adjust_form=None) -> dict:
 
 @login_required
 @permission_required("subsidies.view_programmes", raise_exception=True)
+@require_safe
 def programme_detail(request, pk):
     programme = get_object_or_404(_programmes(request.user), pk=pk)
     return render(request, "subsidies/programme_detail.html", _detail_context(request, programme))

@@ -9,11 +9,12 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
 from . import selectors, services
 
 
+@require_safe
 def home(request):
     """What the network is, each role's way in, and the regional figures at a glance."""
     # The home page assembles the apps, as urls.py does: the one place the core looks upward.

@@ -109,3 +109,26 @@ def test_the_footer_links_the_pages_a_french_public_site_must_have(client, refer
     html = client.get("/").content.decode()
     for url in ("/accessibilite/", "/mentions-legales/", "/donnees-personnelles/"):
         assert f'href="{url}"' in html
+
+
+def test_a_superuser_without_a_role_reaches_no_role_page_nor_role_api(client, reference_data):
+    """The technical administrator opens the admin; decisions belong to roles."""
+    from tests.factories import make_user
+    from tilab import services
+
+    admin = make_user(email="root@example.org")
+    admin.is_staff = admin.is_superuser = True
+    admin.save(update_fields=["is_staff", "is_superuser"])
+    client.force_login(admin)
+    assert client.get("/admin/").status_code == 200
+    for url in ROLE_PAGES:
+        assert client.get(url).status_code == 403, url
+
+    _instance, token = services.personal_token_create(user=admin)
+    response = client.post(
+        "/api/v1/programmes/",
+        {"name": "Fonds", "envelope_cents": 100_000},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Token {token}",
+    )
+    assert response.status_code == 403
