@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
+from tilab.throttling import throttle_page
+
 from . import importing, selectors
 from .models import ProductionImport
 
@@ -51,6 +53,7 @@ def _error_text(error: importing.RowError) -> str:
 @login_required
 @permission_required("makers.import_reports", raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@throttle_page("import", per="account")  # counted with the API's imports
 def import_upload(request):
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -74,6 +77,7 @@ def import_upload(request):
 @login_required
 @permission_required("makers.import_reports", raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@throttle_page("import", per="account")
 def import_preview(request, pk):
     # Only the person who uploaded a file sees it: anyone else's answers 404.
     batch = get_object_or_404(ProductionImport.objects.filter(created_by=request.user), pk=pk)

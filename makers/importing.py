@@ -469,24 +469,52 @@ def _collect(numbered_rows) -> tuple[int, list, list[tuple[int, tuple]]]:
     return header_line, header, rows
 
 
+def _not_a_spreadsheet() -> SpreadsheetUnreadable:
+    return _unreadable(
+        _("Ce fichier n'est pas un tableur : déposez un fichier CSV ou Excel (.xlsx).")
+    )
+
+
+# Text has no control character but tabs and line ends: anything else is binary content,
+# whatever the file's name or announced type says.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def _decode(content: bytes) -> str:
     if content.startswith((b"\xff\xfe", b"\xfe\xff")):
         # Excel's "Unicode text" export: UTF-16 with its byte order mark, tab-separated.
-        return content.decode("utf-16")
-    try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        # What Excel on Windows writes when it saves "CSV (séparateur : point-virgule)".
-        return content.decode("cp1252")
-    except UnicodeDecodeError:
-        raise _unreadable(
-            _(
-                "Encodage du fichier non reconnu : enregistrez-le en CSV UTF-8 "
-                "ou au format Excel (.xlsx)."
+        try:
+            text = content.decode("utf-16")
+        except UnicodeDecodeError:
+            raise _not_a_spreadsheet() from None
+    else:
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            try:
+                # What Excel on Windows writes when it saves "CSV (séparateur : point-virgule)".
+                text = content.decode("cp1252")
+            except UnicodeDecodeError:
+                raise _unreadable(
+                    _(
+                        "Encodage du fichier non reconnu : enregistrez-le en CSV UTF-8 "
+                        "ou au format Excel (.xlsx)."
+                    )
+                ) from None
+    if found := _CONTROL.search(text):
+        line = text.count("\n", 0, found.start()) + 1
+        if found.group() == "\x00":
+            message = _(
+                "Le fichier contient des octets nuls : ce n'est pas un texte CSV. Déposez un "
+                "fichier CSV ou Excel (.xlsx)."
             )
-        ) from None
+        else:
+            message = _(
+                "Le fichier contient des caractères de contrôle (code %(code)s) : ce n'est pas "
+                "un texte CSV. Déposez un fichier CSV ou Excel (.xlsx)."
+            ) % {"code": f"{ord(found.group()):#04x}"}
+        raise _unreadable(message, line=line)
+    return text
 
 
 def _delimiter(text: str) -> str:
@@ -499,6 +527,8 @@ def _delimiter(text: str) -> str:
 
 
 def _read_csv(content: bytes) -> tuple[int, list, list]:
+    # Cells are text, whatever they start with ("=", "+", "-", "@" included): nothing here
+    # evaluates them, and the platform's exports defuse them (makers/exports.py).
     text = _decode(content)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     try:
@@ -510,22 +540,184 @@ def _read_csv(content: bytes) -> tuple[int, list, list]:
         ) from None
 
 
+# --- What a workbook may hold ------------------------------------------------------------------
+
+# A 5 MB workbook of 50,000 plain rows unzips to about 20 MB; far more is a "zip bomb". Sizes
+# are those the archive declares, and they bound the reading too: Python's zipfile never
+# returns more than the declared size of a part (a lying part fails its checksum).
+MAX_UNZIPPED_BYTES = 64 * 1024 * 1024
+MAX_ZIP_PARTS = 1000
+# An XML part's prolog is read this far when looking for a DOCTYPE.
+_PROLOG_BYTES = 64 * 1024
+_FIRST_ELEMENT = re.compile(rb"<[A-Za-z_]")
+FORMULAS_LISTED = 20
+
+
+def _has_doctype(archive: zipfile.ZipFile, part: zipfile.ZipInfo) -> bool:
+    """Whether an XML part declares a DOCTYPE or entities before its first element. Office never
+    writes one; entity tricks ("billion laughs", external entities) need one."""
+    with archive.open(part) as stream:
+        head = stream.read(_PROLOG_BYTES).replace(b"\x00", b"")  # UTF-16 parts too
+    first = _FIRST_ELEMENT.search(head)
+    prolog = (head if first is None else head[: first.start()]).lower()
+    return b"<!doctype" in prolog or b"<!entity" in prolog
+
+
+def _check_workbook(content: bytes) -> None:
+    """Refuse a zip that is not a plain Excel workbook (SpreadsheetUnreadable): an OpenDocument
+    file, a zip bomb, macros (.xlsm, vbaProject.bin), links to other files, embedded OLE or
+    ActiveX objects, XML with a DOCTYPE. Only the archive's directory and the first bytes of
+    its parts are read."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
+        raise _not_a_spreadsheet() from None
+    with archive:
+        parts = archive.infolist()
+        if len(parts) > MAX_ZIP_PARTS or sum(p.file_size for p in parts) > MAX_UNZIPPED_BYTES:
+            raise _unreadable(
+                _(
+                    "Ce classeur se décompresse en plus de %(max)s Mo : il est refusé par "
+                    "précaution. Enregistrez la seule feuille de production en .xlsx ou en CSV."
+                )
+                % {"max": MAX_UNZIPPED_BYTES // (1024 * 1024)}
+            )
+        names = {part.filename.lower(): part for part in parts}
+        try:
+            if "mimetype" in names and b"opendocument" in archive.read(names["mimetype"]):
+                raise _unreadable(
+                    _(
+                        "Les fichiers OpenDocument (.ods) ne sont pas lus : "
+                        "enregistrez-le en .xlsx ou en CSV."
+                    )
+                )
+            if "[content_types].xml" not in names or "xl/workbook.xml" not in names:
+                raise _not_a_spreadsheet()
+            types = archive.read(names["[content_types].xml"]).lower()
+            if (
+                b"macroenabled" in types
+                or b"vbaproject" in types
+                or any(name.endswith("vbaproject.bin") for name in names)
+            ):
+                raise _unreadable(
+                    _(
+                        "Ce classeur contient des macros : elles ne sont jamais acceptées. "
+                        "Enregistrez-le au format « Classeur Excel (.xlsx) », sans macros."
+                    )
+                )
+            if b"externallink" in types or any(
+                name.startswith("xl/externallinks/") for name in names
+            ):
+                raise _unreadable(
+                    _(
+                        "Ce classeur contient des liaisons vers d'autres fichiers : rompez-les "
+                        "(les valeurs restent) ou enregistrez la feuille en CSV."
+                    )
+                )
+            if (
+                b"oleobject" in types
+                or b"activex" in types
+                or any(name.startswith(("xl/embeddings/", "xl/activex/")) for name in names)
+            ):
+                raise _unreadable(
+                    _(
+                        "Ce classeur contient des objets incorporés (OLE, ActiveX) : "
+                        "supprimez-les ou enregistrez la feuille en CSV."
+                    )
+                )
+            if any(
+                _has_doctype(archive, part)
+                for name, part in names.items()
+                if name.endswith((".xml", ".rels", ".vml"))
+            ):
+                raise _unreadable(
+                    _(
+                        "Ce classeur contient des déclarations XML qu'Excel n'écrit jamais "
+                        "(DOCTYPE) : enregistrez-le de nouveau depuis Excel ou en CSV."
+                    )
+                )
+        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError):
+            # A damaged part, an unknown compression, an encrypted part.
+            logger.info("unreadable xlsx upload", exc_info=True)
+            raise _unreadable(
+                _(
+                    "Ce classeur Excel est illisible : ouvrez-le et enregistrez-le "
+                    "de nouveau en .xlsx."
+                )
+            ) from None
+
+
+def _formulas_refused(formulas: list[tuple[int, int]], header: list | None) -> ImportRejected:
+    """One error per formula cell, with its line and column (the first ones, then a count).
+
+    Formulas are refused rather than read: the value a workbook keeps beside a formula is
+    whatever the last program to save it wrote (nothing at all when a script made the file,
+    anything when someone forges it), and the formula's text is not a figure. Pasting the
+    values is one action in Excel, and the person sees what will be imported."""
+    from openpyxl.utils import get_column_letter
+
+    errors = []
+    for line, index in formulas[:FORMULAS_LISTED]:
+        letter = get_column_letter(index + 1)
+        heading = _clean(header[index]) if header and index < len(header) else ""
+        errors.append(
+            RowError(
+                line,
+                heading or letter,
+                _(
+                    "La cellule %(cell)s contient une formule : seules des valeurs sont "
+                    "importées. Copiez la feuille puis « Collage spécial › Valeurs », ou "
+                    "enregistrez-la en CSV."
+                )
+                % {"cell": f"{letter}{line}"},
+            )
+        )
+    more = len(formulas) - FORMULAS_LISTED
+    if more > 0:
+        errors.append(
+            RowError(
+                FILE_LINE,
+                "",
+                ngettext(
+                    "Et %(count)d autre cellule contient une formule.",
+                    "Et %(count)d autres cellules contiennent une formule.",
+                    more,
+                )
+                % {"count": more},
+            )
+        )
+    return ImportRejected(errors)
+
+
 def _read_xlsx(content: bytes) -> tuple[int, list, list]:
     import openpyxl  # imported here: only an XLSX upload pays for loading it
 
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        # data_only=False: formula cells show as formulas, so they can be refused.
+        workbook = openpyxl.load_workbook(
+            io.BytesIO(content), read_only=True, data_only=False, keep_links=False
+        )
     except Exception:
         # Anything may go wrong inside a foreign zip (missing parts, bad XML): one answer.
         logger.info("unreadable xlsx upload", exc_info=True)
         raise _unreadable(
             _("Ce classeur Excel est illisible : ouvrez-le et enregistrez-le de nouveau en .xlsx.")
         ) from None
+    formulas: list[tuple[int, int]] = []
+
+    def numbered_rows(sheet):
+        for line, cells in enumerate(sheet.iter_rows(min_row=1), start=1):
+            values = []
+            for index, cell in enumerate(cells):
+                if cell.data_type == "f":
+                    formulas.append((line, index))
+                values.append(cell.value)
+            yield line, tuple(values)
+
     try:
         if not workbook.worksheets:
             raise _unreadable(_("Le classeur ne contient aucune feuille."))
-        sheet = workbook.worksheets[0]
-        return _collect(enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1))
+        header_line, header, rows = _collect(numbered_rows(workbook.worksheets[0]))
     except SpreadsheetUnreadable:
         raise
     except Exception:
@@ -536,17 +728,9 @@ def _read_xlsx(content: bytes) -> tuple[int, list, list]:
         ) from None
     finally:
         workbook.close()
-
-
-def _zip_kind(content: bytes) -> str:
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            names = set(archive.namelist())
-            if "mimetype" in names and b"opendocument" in archive.read("mimetype"):
-                return "ods"
-            return "xlsx" if "xl/workbook.xml" in names else "zip"
-    except zipfile.BadZipFile:
-        return "zip"
+    if formulas:
+        raise _formulas_refused(formulas, header)
+    return header_line, header, rows
 
 
 _BINARY_SIGNATURES = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"{\\rtf", b"\x1f\x8b")
@@ -555,7 +739,10 @@ _BINARY_SIGNATURES = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"{\\rtf", 
 def _read(content: bytes) -> _Sheet:
     """Parse the file into its header and rows; raise SpreadsheetUnreadable for anything else.
 
-    The format is recognised from the bytes, whatever the file's name says.
+    The format is recognised from the bytes, whatever the file's name or announced type says:
+    an Excel workbook is a zip holding [Content_Types].xml and xl/workbook.xml and nothing
+    active (see _check_workbook); a CSV is text that decodes, without NUL or other control
+    characters. Everything else is refused.
     """
     if len(content) > MAX_FILE_BYTES:
         raise _unreadable(
@@ -565,18 +752,7 @@ def _read(content: bytes) -> _Sheet:
     if not content.strip():
         raise _unreadable(_("Le fichier est vide."))
     if content.startswith(b"PK\x03\x04"):
-        kind = _zip_kind(content)
-        if kind == "ods":
-            raise _unreadable(
-                _(
-                    "Les fichiers OpenDocument (.ods) ne sont pas lus : "
-                    "enregistrez-le en .xlsx ou en CSV."
-                )
-            )
-        if kind != "xlsx":
-            raise _unreadable(
-                _("Ce fichier n'est pas un tableur : déposez un fichier CSV ou Excel (.xlsx).")
-            )
+        _check_workbook(content)
         header_line, header, rows = _read_xlsx(content)
     elif content.startswith(b"\xd0\xcf\x11\xe0"):
         raise _unreadable(
@@ -585,12 +761,8 @@ def _read(content: bytes) -> _Sheet:
                 "enregistrez le fichier en .xlsx ou en CSV."
             )
         )
-    elif content.startswith(_BINARY_SIGNATURES) or (
-        b"\x00" in content[:4096] and not content.startswith((b"\xff\xfe", b"\xfe\xff"))
-    ):
-        raise _unreadable(
-            _("Ce fichier n'est pas un tableur : déposez un fichier CSV ou Excel (.xlsx).")
-        )
+    elif content.startswith(_BINARY_SIGNATURES):
+        raise _not_a_spreadsheet()
     else:
         header_line, header, rows = _read_csv(content)
     headers = [_clean(h) for h in header]

@@ -192,6 +192,14 @@ COLUMNS = (
     ),
 )
 HEADER = [column.name for column in COLUMNS]
+# Names typed by people (relays are organisations, which a spreadsheet import may create): a
+# spreadsheet opening the CSV must never run one as a formula.
+FREE_TEXT = [
+    index
+    for index, column in enumerate(COLUMNS)
+    if column.name in {"department_name", "relay", "item_name_fr", "unit_fr"}
+]
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 HXL_TAGS = [column.hxl for column in COLUMNS]
 
 
@@ -293,7 +301,18 @@ def _csv_lines(rows: Iterable[tuple], *, hxl: bool) -> Iterator[str]:
     if hxl:
         yield writer.writerow(HXL_TAGS)
     for row in rows:
+        if any(row[i] and row[i].startswith(FORMULA_STARTS) for i in FREE_TEXT):
+            row = _defused(row)
         yield writer.writerow(row)
+
+
+def _defused(row: tuple) -> list:
+    """The row with its free text starting like a formula behind an apostrophe, as Excel
+    shows text typed that way (makers/exports.py does the same)."""
+    return [
+        f"'{value}" if index in FREE_TEXT and value and value.startswith(FORMULA_STARTS) else value
+        for index, value in enumerate(row)
+    ]
 
 
 def production_csv(*, edition: Edition) -> Iterator[str]:
@@ -406,6 +425,8 @@ def _workbook(edition: Edition) -> bytes:
         for row in production_rows(edition=edition):
             for cell, value in zip(cells, row, strict=True):
                 cell.value = value
+                if cell.data_type == "f":
+                    cell.data_type = "s"  # text starting with "=": never a formula
             sheet.append(cells)
 
         readme = workbook.create_sheet("Lisez-moi")

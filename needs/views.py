@@ -19,6 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from tilab.celery import publish
+from tilab.throttling import throttle_page
+
 from . import selectors, services
 from .forms import BoardFilterForm, DeliveryConfirmForm, EstablishmentMessageForm, NeedPostForm
 from .models import Need
@@ -78,6 +81,7 @@ def board(request):
 
 
 @require_http_methods(["GET", "POST"])
+@throttle_page("needs_establishment")  # the API's pace for guests, counted together
 def need_post(request):
     """Anyone may post a need for an establishment; it is published once its contact confirms
     the address (at once for a signed-in person whose verified address it is)."""
@@ -164,10 +168,8 @@ def need_confirm(request, token):
 def _queue_posted_notify(need_id: int) -> None:
     from . import tasks
 
-    try:
-        tasks.need_posted_notify.delay(need_id=need_id)
-    except Exception:  # a dead broker: the page shows the link anyway
-        log.warning("need_posted_notify not queued for need %s", need_id)
+    # Not queued (a dead broker): the page shows the link anyway.
+    publish(tasks.need_posted_notify, need_id=need_id)
 
 
 def _manage_post(request, need, pledges) -> HttpResponse | None:
@@ -238,6 +240,7 @@ def need_manage(request, token):
 
 
 @require_http_methods(["GET", "POST"])
+@throttle_page("needs_establishment")
 def delivery_confirm(request, token):
     """The establishment says how much of a delivery it received. Confirming twice changes
     nothing and says what was recorded."""

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from fablabs.models import Organisation
+from makers.exports import _defused as spreadsheet_safe
 from makers.models import Maker, Membership, MembershipRequest, ProductionReport
 from subsidies.models import BankAccount, RedistributionLine
 from tilab import roles
@@ -270,9 +271,14 @@ def _flat(value, prefix: str = ""):
         yield prefix, "" if value is None else value
 
 
+def _safe(value):
+    return spreadsheet_safe(value) if isinstance(value, str) else value
+
+
 def personal_data_csv(*, data: dict) -> str:
     """The export as one CSV a spreadsheet opens: one line per value, with the section, the
-    record number within it and the field (section;record;field;value)."""
+    record number within it and the field (section;record;field;value). Text a spreadsheet
+    would run as a formula (= + - @) starts with an apostrophe."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(["section", "record", "field", "value"])
@@ -280,10 +286,10 @@ def personal_data_csv(*, data: dict) -> str:
         records = content if isinstance(content, list) else [content]
         for number, record in enumerate(records, start=1):
             if not isinstance(record, dict):
-                writer.writerow([section, number, "", "" if record is None else record])
+                writer.writerow([section, number, "", _safe("" if record is None else record)])
                 continue
             for field, value in _flat(record):
-                writer.writerow([section, number, field, value])
+                writer.writerow([section, number, field, _safe(value)])
     return out.getvalue()
 
 

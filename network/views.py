@@ -6,7 +6,6 @@ import json
 from django import forms
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -14,14 +13,14 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from makers.selectors import maker_of
+from tilab.throttling import over_limit
 
 from . import attestations, selectors, services
 from .graph_views import network_graph  # noqa: F401
 
 # Codes have 60 bits, so guessing one is hopeless anyway; the limit keeps a script from
-# hammering the page. Per client address, CHECK_LIMIT lookups per window of CHECK_WINDOW s.
-CHECK_LIMIT = 30
-CHECK_WINDOW = 10 * 60
+# hammering the page: settings.THROTTLE_RATES["attestation_check"], per client address.
+CHECK_SCOPE = "attestation_check"
 
 
 def _pdf_response(attestation) -> HttpResponse:
@@ -76,16 +75,6 @@ def organisation_attestation(request, slug):
     )
 
 
-def _over_limit(request) -> bool:
-    key = f"attestation-check:{request.META.get('REMOTE_ADDR', '')}"
-    cache.add(key, 0, CHECK_WINDOW)
-    try:
-        return cache.incr(key) > CHECK_LIMIT
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, CHECK_WINDOW)
-        return False
-
-
 @require_GET
 def attestation_check(request):
     """Anyone checks an attestation by its code: its frozen summary, or "no attestation carries
@@ -93,9 +82,12 @@ def attestation_check(request):
     typed = request.GET.get("code", "").strip()[:64]
     context = {"typed": typed, "checked": bool(typed), "attestation": None}
     if typed:
-        if _over_limit(request):
+        seconds = over_limit(request, CHECK_SCOPE, per="address")
+        if seconds is not None:
             context["too_many"] = True
-            return render(request, "network/attestation_check.html", context, status=429)
+            response = render(request, "network/attestation_check.html", context, status=429)
+            response["Retry-After"] = str(seconds)
+            return response
         attestation = selectors.attestation_by_code(typed)
         if attestation is not None:
             context.update(

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -26,6 +27,7 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_FAILURE_VIEW = "tilab.csrf.csrf_failure"
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
@@ -44,6 +46,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "csp",
     "health_check",
     "allauth",
     "allauth.account",
@@ -59,6 +62,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "tilab.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "tilab.middleware.ChosenLanguageMiddleware",
@@ -69,6 +74,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, so it sees a view's exception first.
+    "tilab.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "tilab.urls"
@@ -97,6 +104,8 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60 if not DEBUG else 0)
+# Kept connections are checked before reuse: after a database restart nothing fails (tests/faults).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     (BASE_DIR / "var").mkdir(exist_ok=True)
     # A demo on a laptop still sees concurrent requests (htmx, the browser tests).
@@ -110,7 +119,7 @@ REDIS_URL = env("REDIS_URL", default="")
 CACHES = {
     "default": (
         {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "tilab.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
@@ -150,6 +159,12 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Ti Lab] "
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PRESERVE_USERNAME_CASING = False
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+# Wrong passwords: the 6th within 5 minutes is refused, for that account (key) and from that
+# address whatever the accounts tried (ip), and stays refused, right password included, until
+# the window has passed (allauth counts an attempt before checking it and gives it back only
+# when it succeeds). The other limits (signup, password reset, e-mail confirmation) keep
+# allauth's defaults, which are on. Counters live in the cache: Redis in production.
+ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/ip,5/5m/key"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Ti Lab"
 
@@ -190,6 +205,51 @@ STORAGES = {
 MEDIA_ROOT = BASE_DIR / "var" / "media"
 WHITENOISE_USE_FINDERS = DEBUG
 
+# --- Abuse limits -----------------------------------------------------------------------------
+# The client's address, for every limit: production sits behind one TLS-terminating reverse
+# proxy that appends the client to X-Forwarded-For, so the last entry is the one to trust. Set
+# the number of proxies you run (0 when gunicorn faces the Internet), or the header a proxy
+# sets with the client's address alone (X-Real-IP, CF-Connecting-IP).
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0 if DEBUG else 1)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env("TRUSTED_CLIENT_IP_HEADER", default=None)
+
+
+def _rate(name: str, default: str) -> str | None:
+    """A rate from the environment; "off" lifts the limit (a load test, say)."""
+    value = env(name, default=default).strip()
+    return None if value.lower() in {"", "off", "none"} else value
+
+
+# Scope → rate, read per request by tilab/throttling.py (API and pages alike).
+THROTTLE_RATES = {
+    # API callers without an account, per address: the public figures, agenda and directory.
+    "anon": _rate("API_THROTTLE_ANON", "60/minute"),
+    # API callers with an account (session or token), per account: a program paging through
+    # a relay's reports at 50 a page stays far below.
+    "user": _rate("API_THROTTLE_USER", "600/minute"),
+    # Every API write on top of the above, per account.
+    "write": _rate("API_THROTTLE_WRITE", "120/minute"),
+    # Spreadsheet imports (preview or apply), per account: each parses up to 5 MB.
+    "import": _rate("API_THROTTLE_IMPORT", "30/hour"),
+    # Without an account, per address, page and API together: registering to a workshop or
+    # cancelling by link, posting a need or confirming a delivery send e-mail to any address
+    # typed in; the attestation check is a code worth guessing.
+    "workshop_guest": _rate("THROTTLE_WORKSHOP_GUEST", "30/hour"),
+    "needs_establishment": _rate("THROTTLE_NEEDS_ESTABLISHMENT", "30/hour"),
+    "attestation_check": _rate("THROTTLE_ATTESTATION_CHECK", "30/10m"),
+}
+
+# Uploads: the spreadsheet import is the only one, 5 MB at most (makers/importing.py). Bytes
+# beyond the cap are not kept (tilab/uploads.py); up to it they stay in memory.
+FILE_UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = FILE_UPLOAD_MAX_BYTES
+FILE_UPLOAD_HANDLERS = [
+    "tilab.uploads.SizeCapUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+DATA_UPLOAD_MAX_NUMBER_FILES = 5
+
 # --- API --------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -201,8 +261,15 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "tilab.pagination.CursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's, plus the answers every endpoint shares (400, 401, 403, 404, 429).
+    "DEFAULT_SCHEMA_CLASS": "tilab.schema.AutoSchema",
     "DEFAULT_VERSIONING_CLASS": None,
+    "DEFAULT_THROTTLE_CLASSES": [
+        "tilab.throttling.AnonThrottle",
+        "tilab.throttling.UserThrottle",
+        "tilab.throttling.WriteThrottle",
+    ],
+    "EXCEPTION_HANDLER": "tilab.throttling.api_exception_handler",
 }
 REST_KNOX = {
     "TOKEN_TTL": timedelta(days=365),
@@ -223,6 +290,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The default enum hook, then OpenAPI links from answers to the requests they feed.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "tilab.schema.links_add",
+    ],
 }
 
 # --- Celery -----------------------------------------------------------------------------------
@@ -307,6 +379,44 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Only files of our own: no inline script or style (htmx's indicator style is turned off in
+# base.html), nothing framed, forms posted only here.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        # data: for the small SVG icons Swagger UI's stylesheet carries.
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Browser features no page uses, switched off for the pages and anything they embed.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "screen-wake-lock",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
 SESSION_COOKIE_HTTPONLY = True
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tilab.models import Department
+from tilab.throttling import throttle_page
 
 from . import selectors, services
 from .calendar import Entry, calendar_build, uid_host
@@ -243,6 +244,7 @@ def _register_again(request, workshop, token, *, status: int, **extra):
 
 
 @require_POST
+@throttle_page("workshop_guest")  # the API's pace for guests, counted together
 def register(request, pk):
     """Register the person logged in (one click) or a guest (name and e-mail). An
     invitation-only workshop needs its invitation token in the form, else 404."""
@@ -280,6 +282,7 @@ def _workshop_url(workshop: Workshop) -> str:
 
 
 @require_http_methods(["GET", "POST"])
+@throttle_page("workshop_guest")
 def registration_manage(request, token):
     """A registration opened by the signed link of its e-mail, and its cancellation. A forged
     or altered link changes nothing and says so."""

@@ -39,6 +39,61 @@ def chromium_path() -> str | None:
     )
 
 
+# --- Content-Security-Policy: any violation fails the test ----------------------------------
+
+# What Chromium refused on the pages of the current test (see _no_csp_violation).
+CSP_VIOLATIONS: list[str] = []
+CSP_WATCH = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__tilabCspViolation(
+    `${event.effectiveDirective} refused ${event.blockedURI || "inline content"} on `
+    + `${document.location.pathname} (${event.sourceFile || "page"}:${event.lineNumber})`
+  );
+});
+"""
+
+
+def _console(message) -> None:
+    text = message.text
+    if "Content Security Policy" in text or text.startswith("Refused to"):
+        CSP_VIOLATIONS.append(f"console: {text}")
+
+
+def watch_csp(context):
+    """Report to CSP_VIOLATIONS what the policy refuses in this context: the page's
+    securitypolicyviolation events and Chromium's "Refused to …" console messages."""
+    context.expose_function("__tilabCspViolation", lambda text: CSP_VIOLATIONS.append(text))
+    context.add_init_script(CSP_WATCH)
+    context.on("console", _console)
+    return context
+
+
+class CspWatchedBrowser:
+    """The browser, whose every new context (fixtures' and tests' own) is watched."""
+
+    def __init__(self, browser):
+        self._browser = browser
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+    def new_context(self, **options):
+        return watch_csp(self._browser.new_context(**options))
+
+    def new_page(self, **options):
+        return self.new_context(**options).new_page()
+
+
+@pytest.fixture(autouse=True)
+def _no_csp_violation():
+    """Fails the test if the Content-Security-Policy blocked anything on a page it visited:
+    an inline script or style, a foreign resource, an eval."""
+    CSP_VIOLATIONS.clear()
+    yield
+    found, CSP_VIOLATIONS[:] = list(CSP_VIOLATIONS), []
+    assert not found, "The Content-Security-Policy refused:\n" + "\n".join(found)
+
+
 # Package scope: Playwright's event loop must be gone before other tests call async views.
 @pytest.fixture(scope="package")
 def browser():
@@ -48,7 +103,7 @@ def browser():
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        yield browser
+        yield CspWatchedBrowser(browser)
         browser.close()
 
 

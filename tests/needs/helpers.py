@@ -35,3 +35,20 @@ def make_need(*, establishment=None, item="visor", quantity=100, confirmed=True,
     if confirmed:
         need = services.need_confirm(token=services.need_confirm_token(need), now=timezone.now())
     return need
+
+
+def need_post_form(**changes) -> dict:
+    """What an establishment types in the form that posts a need (`/besoins/nouveau/`)."""
+    return {
+        "establishment_name": "EHPAD Les Tilleuls",
+        "care_type": "ehpad",
+        "commune": "Rennes",
+        "department": "35",
+        "item_type": str(ItemType.objects.get(slug="visor").pk),
+        "quantity": "200",
+        "needed_by": (timezone.localdate() + datetime.timedelta(days=10)).isoformat(),
+        "delivery_constraints": "Accueil de 9 h à 17 h",
+        "contact_name": "Claire Morvan",
+        "contact_email": "cadre.sante@ehpad-tilleuls.example.org",
+        **changes,
+    }

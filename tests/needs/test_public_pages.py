@@ -1,7 +1,6 @@
 """The public needs pages and the establishment's signed-link pages, as their visitors see them:
 the board, posting a need, a need's page, confirming, following a need, confirming a delivery."""
 
-import datetime
 import re
 
 import pytest
@@ -10,12 +9,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from makers.models import ItemType
 from needs import services
 from needs.models import Delivery, Need, NeedMessage
 from tests.factories import make_maker, make_organisation, make_user
 from tests.makers.reports import make_report
-from tests.needs.helpers import make_establishment, make_need
+from tests.needs.helpers import make_establishment, make_need, need_post_form
 
 CONTACT = "cadre.sante@ehpad-tilleuls.example.org"
 pytestmark = pytest.mark.django_db
@@ -37,23 +35,6 @@ def _delivery(need, user, quantity=10, relay_staff=None):
     return services.delivery_record(
         pledge=pledge, quantity=quantity, delivered_on=timezone.localdate(), by=user, now=_now()
     )
-
-
-def _post_data(**changes):
-    data = {
-        "establishment_name": "EHPAD Les Tilleuls",
-        "care_type": "ehpad",
-        "commune": "Rennes",
-        "department": "35",
-        "item_type": str(ItemType.objects.get(slug="visor").pk),
-        "quantity": "200",
-        "needed_by": (timezone.localdate() + datetime.timedelta(days=10)).isoformat(),
-        "delivery_constraints": "Accueil de 9 h à 17 h",
-        "contact_name": "Claire Morvan",
-        "contact_email": CONTACT,
-    }
-    data.update(changes)
-    return data
 
 
 # The board ----------------------------------------------------------------------------------
@@ -121,7 +102,7 @@ def test_posting_a_need_without_an_account_asks_to_confirm_by_e_mail(
     client, reference_data, django_capture_on_commit_callbacks, mailoutbox
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("needs:post"), _post_data())
+        response = client.post(reverse("needs:post"), need_post_form())
 
     assert response.status_code == 200
     assert "Vérifiez votre messagerie pour le publier" in response.content.decode()
@@ -136,7 +117,7 @@ def test_a_signed_in_person_posting_with_their_verified_address_publishes_at_onc
 ):
     user = make_user(email=CONTACT)
     client.force_login(user)
-    response = client.post(reverse("needs:post"), _post_data())
+    response = client.post(reverse("needs:post"), need_post_form())
     assert "Votre besoin est publié" in response.content.decode()
     assert Need.objects.get().status == "open"
 
@@ -155,7 +136,7 @@ def test_a_signed_in_person_posting_with_their_verified_address_publishes_at_onc
 def test_bad_input_is_refused_on_the_right_field_and_nothing_is_written(
     client, reference_data, changes, field, message
 ):
-    response = client.post(reverse("needs:post"), _post_data(**changes))
+    response = client.post(reverse("needs:post"), need_post_form(**changes))
     assert response.status_code == 400
     errors = response.context["form"].errors
     assert list(errors) == [field]
@@ -165,7 +146,7 @@ def test_bad_input_is_refused_on_the_right_field_and_nothing_is_written(
 
 def test_posting_never_shows_anything_of_the_establishment_s_earlier_needs(client, reference_data):
     make_need(contact_name="Jeanne Autre", contact_email="jeanne@ehpad.example.org")
-    page = client.post(reverse("needs:post"), _post_data()).content.decode()
+    page = client.post(reverse("needs:post"), need_post_form()).content.decode()
     assert "Jeanne Autre" not in page and "jeanne@ehpad.example.org" not in page
 
 

@@ -381,10 +381,11 @@ def test_the_check_page_without_a_code_shows_the_form_only(client):
     assert "Aucune attestation" not in page
 
 
-def test_checking_too_many_codes_in_a_row_is_slowed_down(client, issued):
-    from network.views import CHECK_LIMIT
+def test_checking_too_many_codes_in_a_row_is_slowed_down(client, issued, settings):
+    from tilab.throttling import parse_rate
 
-    for _ in range(CHECK_LIMIT):
+    check_limit, _window = parse_rate(settings.THROTTLE_RATES["attestation_check"])
+    for _ in range(check_limit):
         assert client.get(CHECK, {"code": "ZZZZ-ZZZZ-ZZZZ"}).status_code == 200
     response = client.get(CHECK, {"code": code_display(issued.code)})
     assert response.status_code == 429
