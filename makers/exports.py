@@ -27,6 +27,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from tilab import roles
+from tilab.celery import publish
 from tilab.models import Department, User
 
 from .filters import ProductionReportFilter
@@ -189,15 +190,12 @@ def _enqueue(*, export_id: int, now: datetime) -> None:
     ProductionExport.objects.filter(pk=export_id, status=ProductionExport.Status.PENDING).update(
         queued_at=now
     )
-    try:
-        task.delay(export_id=export_id)
-    except Exception:
+    if not publish(task, export_id=export_id):
         # The broker is down or slow (publishing gives up within seconds): the export stays
         # pending, unmarked, and the exports page offers to start it again.
         ProductionExport.objects.filter(
             pk=export_id, status=ProductionExport.Status.PENDING, queued_at=now
         ).update(queued_at=None)
-        log.warning("export %s not queued: the broker is unreachable", export_id, exc_info=True)
 
 
 def retryable(now: datetime) -> Q:

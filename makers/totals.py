@@ -20,6 +20,8 @@ from django.db import connection, transaction
 from django.db.models import Count, DateField, Exists, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, TruncWeek
 
+from tilab.celery import publish
+
 from .models import (
     DirtyBucket,
     OrganisationKind,
@@ -235,12 +237,9 @@ def _drain_on_commit() -> None:
 def _enqueue_drain() -> None:
     from .tasks import production_totals_drain
 
-    try:
-        production_totals_drain.delay()
-    except Exception:
-        # The broker is down or slow (publishing gives up within seconds): the dirty buckets
-        # stay recorded and the beat schedule drains them when it is back.
-        log.warning("totals drain not queued; the dirty buckets wait for the next beat run")
+    # Not queued (the broker is down or hangs): the dirty buckets stay recorded and the beat
+    # schedule drains them when it is back.
+    publish(production_totals_drain)
 
 
 def _bucketed(reports: QuerySet[ProductionReport]) -> QuerySet[ProductionReport]:

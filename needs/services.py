@@ -7,6 +7,7 @@ contact address it gave). E-mails leave through tasks queued when the transactio
 
 import logging
 from datetime import date, datetime
+from functools import partial
 
 from django.core import signing
 from django.core.exceptions import PermissionDenied
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 from fablabs.models import Organisation
 from makers import services as production
 from makers.models import MAX_QUANTITY, ItemType, Maker, Membership, ProductionReport
+from tilab.celery import publish
 from tilab.services import decision_record
 
 from .models import Delivery, Establishment, Need, NeedMessage, Pledge
@@ -40,16 +42,9 @@ class LinkInvalid(Exception):
 
 def _enqueue(task_name: str, **kwargs) -> None:
     """Queue an e-mail task once the transaction commits; a dead broker is logged."""
+    from . import tasks
 
-    def send():
-        from . import tasks
-
-        try:
-            getattr(tasks, task_name).delay(**kwargs)
-        except Exception:
-            log.warning("needs task %s not queued (%s)", task_name, kwargs)
-
-    transaction.on_commit(send)
+    transaction.on_commit(partial(publish, getattr(tasks, task_name), **kwargs))
 
 
 def _quantity(value: int) -> int:

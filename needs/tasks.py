@@ -9,36 +9,16 @@ or to confirm, which is worse than the rare duplicate a cache out of reach may c
 """
 
 import logging
-from datetime import timedelta
 
 from celery import shared_task
-from django.core.cache import cache
 from django.utils import timezone
+
+from tilab.emails import RETRY, email_send_once
 
 from . import emails, services
 from .models import Delivery, Need, NeedMessage, Pledge
 
 log = logging.getLogger(__name__)
-
-SENT_MEMORY = timedelta(days=30)
-# Sending errors (SMTP refusals, a mail server out of reach) are worth retrying.
-RETRY = {"autoretry_for": (OSError,), "retry_backoff": 60, "max_retries": 5}
-
-
-def _send_once(what: str, build) -> bool:
-    """Send the e-mail `build()` makes unless the cache says it was sent; True if sent now."""
-    key = f"needs:sent:{what}"
-    try:
-        if not cache.add(key, True, timeout=int(SENT_MEMORY.total_seconds())):
-            return False
-    except Exception:
-        log.warning("cache out of reach: %s sent without the duplicate check", what)
-    try:
-        build().send()
-    except Exception:
-        cache.delete(key)  # not sent: a retry may send it
-        raise
-    return True
 
 
 @shared_task(name="needs.need_posted_notify", **RETRY)
@@ -55,7 +35,9 @@ def need_posted_notify(*, need_id: int) -> bool:
         kind = "manage"
     else:
         return False
-    return _send_once(f"need:{need.pk}:{kind}", lambda: emails.need_posted_email(need))
+    return email_send_once(
+        app="needs", what=f"need:{need.pk}:{kind}", build=lambda: emails.need_posted_email(need)
+    )
 
 
 @shared_task(name="needs.pledge_notify", **RETRY)
@@ -71,7 +53,9 @@ def pledge_notify(*, pledge_id: int) -> bool:
     )
     if pledge is None:
         return False
-    return _send_once(f"pledge:{pledge.pk}", lambda: emails.pledge_email(pledge))
+    return email_send_once(
+        app="needs", what=f"pledge:{pledge.pk}", build=lambda: emails.pledge_email(pledge)
+    )
 
 
 @shared_task(name="needs.delivery_confirmation_request", **RETRY)
@@ -90,8 +74,10 @@ def delivery_confirmation_request(*, delivery_id: int) -> bool:
     )
     if delivery is None:
         return False
-    return _send_once(
-        f"delivery:{delivery.pk}", lambda: emails.delivery_confirmation_email(delivery)
+    return email_send_once(
+        app="needs",
+        what=f"delivery:{delivery.pk}",
+        build=lambda: emails.delivery_confirmation_email(delivery),
     )
 
 
@@ -112,7 +98,9 @@ def need_message_deliver(*, message_id: int) -> bool:
     )
     if message is None:
         return False
-    return _send_once(f"message:{message.pk}", lambda: emails.message_email(message))
+    return email_send_once(
+        app="needs", what=f"message:{message.pk}", build=lambda: emails.message_email(message)
+    )
 
 
 @shared_task(name="needs.needs_close_due")

@@ -8,6 +8,7 @@ is down delays them and never undoes a registration.
 import logging
 from dataclasses import dataclass, fields
 from datetime import datetime, time, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -17,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from tilab.celery import publish
 from tilab.services import decision_record
 
 from .models import (
@@ -53,19 +55,11 @@ def _require(user, perm: str, obj=None) -> None:
 
 
 def _enqueue(task_name: str, **kwargs) -> None:
-    """Queue a task once the transaction commits; a dead broker is logged, never raised."""
+    """Queue a task once the transaction commits; a dead broker is logged, never raised
+    (the beat run retries what was recorded)."""
+    from . import tasks
 
-    def send():
-        from . import tasks
-
-        try:
-            getattr(tasks, task_name).delay(**kwargs)
-        except Exception:
-            log.warning(
-                "workshop task %s not queued (%s); the beat run retries it", task_name, kwargs
-            )
-
-    transaction.on_commit(send)
+    transaction.on_commit(partial(publish, getattr(tasks, task_name), **kwargs))
 
 
 # Workshops ---------------------------------------------------------------------------------

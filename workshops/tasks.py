@@ -12,22 +12,18 @@ Two ways to be safe, chosen by what a duplicate would cost:
 """
 
 import logging
-from datetime import timedelta
 
 from celery import shared_task
 from django.core import mail
-from django.core.cache import cache
 from django.utils import timezone
+
+from tilab.emails import RETRY, email_send_once
 
 from . import emails, services
 from .models import Registration, Workshop, WorkshopMessage
 
 log = logging.getLogger(__name__)
 
-# How long the cache remembers an e-mail it sent: longer than any retry or redelivery.
-SENT_MEMORY = timedelta(days=30)
-# Sending errors (SMTP refusals, a mail server out of reach) are worth retrying.
-RETRY = {"autoretry_for": (OSError,), "retry_backoff": 60, "max_retries": 5}
 
 REGISTRATION_KINDS = {
     # kind → the state the registration must still be in for the e-mail to be true
@@ -35,30 +31,6 @@ REGISTRATION_KINDS = {
     "waitlisted": Registration.Status.WAITLISTED,
     "promoted": Registration.Status.CONFIRMED,
 }
-
-
-def _sent_key(what: str) -> str:
-    return f"workshops:sent:{what}"
-
-
-def _send_once(what: str, build, connection=None) -> bool:
-    """Send the e-mail `build()` makes unless the cache says it was sent; True if sent now.
-    `cache.add` is atomic (Redis in production), so two runs at once send it once."""
-    key = _sent_key(what)
-    try:
-        if not cache.add(key, True, timeout=int(SENT_MEMORY.total_seconds())):
-            return False
-    except Exception:
-        # Better a rare duplicate than a person left without their e-mail.
-        log.warning("cache out of reach: %s sent without the duplicate check", what)
-    try:
-        message = build()
-        message.connection = connection
-        message.send()
-    except Exception:
-        cache.delete(key)  # not sent: a retry may send it
-        raise
-    return True
 
 
 @shared_task(name="workshops.registration_notify", **RETRY)
@@ -86,9 +58,10 @@ def registration_notify(*, registration_id: int, kind: str) -> bool:
         or (kind == "promoted") != (registration.promoted_at is not None)
     ):
         return False
-    return _send_once(
-        f"registration:{registration.pk}:{kind}",
-        lambda: emails.registration_email(registration, kind),
+    return email_send_once(
+        app="workshops",
+        what=f"registration:{registration.pk}:{kind}",
+        build=lambda: emails.registration_email(registration, kind),
     )
 
 
@@ -108,10 +81,11 @@ def workshop_cancellation_notify(*, workshop_id: int) -> int:
     sent = 0
     with mail.get_connection() as connection:
         for registration in emails.cancellation_recipients(workshop):
-            sent += _send_once(
-                f"cancelled:{registration.pk}",
-                lambda registration=registration: emails.cancellation_email(registration),
-                connection,
+            sent += email_send_once(
+                app="workshops",
+                what=f"cancelled:{registration.pk}",
+                build=lambda registration=registration: emails.cancellation_email(registration),
+                connection=connection,
             )
     return sent
 

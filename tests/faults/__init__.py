@@ -1,0 +1,1 @@
+"""Fault tests: real processes of our own broken for real (see conftest.py)."""
