@@ -29,6 +29,7 @@ from openpyxl.utils import get_column_letter
 from tilab import roles
 from tilab.celery import publish
 from tilab.models import Department, User
+from tilab.spreadsheets import spreadsheet_safe
 
 from .filters import ProductionReportFilter
 from .models import ProductionExport, ProductionReport
@@ -416,11 +417,6 @@ DATE_COLUMN, COST_COLUMN = 1, 7
 DATETIME_COLUMNS = {11, 12}
 
 
-def _defused(text: str) -> str:
-    """Text a spreadsheet will not run: Excel reads a cell starting with = + - @ as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _csv(rows) -> tuple[bytes, int]:
     """UTF-8 with a byte-order mark, ";" between fields and a decimal comma: what French
     Excel opens without an import wizard."""
@@ -437,7 +433,7 @@ def _csv(rows) -> tuple[bytes, int]:
         for index in DATETIME_COLUMNS:
             values[index] = values[index].strftime("%d/%m/%Y %H:%M") if values[index] else ""
         for index in TEXT_COLUMNS:
-            values[index] = _defused(values[index])
+            values[index] = spreadsheet_safe(values[index])
         writer.writerow(values)
         count += 1
     text.flush()

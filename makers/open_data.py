@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tilab.models import Department
 from tilab.selectors import departments_with_relay
+from tilab.spreadsheets import spreadsheet_safe
 
 from . import selectors
 from .models import ItemType, OrganisationKind, ProductionTotal
@@ -199,7 +200,6 @@ FREE_TEXT = [
     for index, column in enumerate(COLUMNS)
     if column.name in {"department_name", "relay", "item_name_fr", "unit_fr"}
 ]
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 HXL_TAGS = [column.hxl for column in COLUMNS]
 
 
@@ -301,18 +301,12 @@ def _csv_lines(rows: Iterable[tuple], *, hxl: bool) -> Iterator[str]:
     if hxl:
         yield writer.writerow(HXL_TAGS)
     for row in rows:
-        if any(row[i] and row[i].startswith(FORMULA_STARTS) for i in FREE_TEXT):
-            row = _defused(row)
-        yield writer.writerow(row)
-
-
-def _defused(row: tuple) -> list:
-    """The row with its free text starting like a formula behind an apostrophe, as Excel
-    shows text typed that way (makers/exports.py does the same)."""
-    return [
-        f"'{value}" if index in FREE_TEXT and value and value.startswith(FORMULA_STARTS) else value
-        for index, value in enumerate(row)
-    ]
+        yield writer.writerow(
+            [
+                spreadsheet_safe(value) if index in FREE_TEXT and value else value
+                for index, value in enumerate(row)
+            ]
+        )
 
 
 def production_csv(*, edition: Edition) -> Iterator[str]:

@@ -11,12 +11,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from fablabs.models import Organisation
-from makers.exports import _defused as spreadsheet_safe
 from makers.models import Maker, Membership, MembershipRequest, ProductionReport
 from subsidies.models import BankAccount, RedistributionLine
 from tilab import roles
 from tilab.models import Decision, User
 from tilab.services import decision_record
+from tilab.spreadsheets import spreadsheet_safe
 from workshops.models import CalendarFeed, Registration
 from workshops.services import RegistrationRefused, registration_cancel
 

@@ -17,7 +17,7 @@ from sepaxml import SepaTransfer
 from sepaxml.validation import ValidationError as SepaValidationError
 from text_unidecode import unidecode
 
-from makers.exports import _defused as spreadsheet_safe
+from tilab.spreadsheets import spreadsheet_safe
 
 from . import selectors
 from .models import BankAccount, Redistribution, RedistributionLine

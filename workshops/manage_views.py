@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from makers.exports import _defused as spreadsheet_safe
+from tilab.spreadsheets import spreadsheet_safe
 
 from . import selectors, services
 from .forms import (
