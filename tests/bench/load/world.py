@@ -164,8 +164,12 @@ def build(*, pool: int, maker_accounts: int) -> dict:
     for n, report in enumerate(reports):
         decider = staff_of[report.department_id][n % STAFF_PER_RELAY]
         queue.append({"id": report.pk, **{k: decider[k] for k in ("session", "csrf", "token")}})
+    # A steady state before measuring: fresh statistics, tables vacuumed and the seed's writes
+    # flushed, so neither autovacuum nor a checkpoint wakes up during a journey (outside a
+    # transaction: VACUUM refuses to run in one).
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM (ANALYZE)")
+        cursor.execute("CHECKPOINT")
     return {
         "built_at": now.isoformat(),
         "makers": maker_logins,
