@@ -3,16 +3,16 @@ per thread: what a producer says it delivered never exceeds what it produced, an
 confirmed ten times at once counts once."""
 
 import datetime
-import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from makers.models import DeliveredTotal, ProductionReport
 from makers.reference import item_catalogue_ensure
 from needs import services
 from needs.models import Delivery, Need
+from tests import concurrency
 from tests.conftest import require
 from tests.makers.reports import make_report
 from tests.needs.helpers import make_need
@@ -28,31 +28,8 @@ def _postgresql():
     item_catalogue_ensure()  # a transactional test starts from a flushed database
 
 
-def at_once(calls) -> tuple[list, list]:
-    """Run the calls in as many threads, released together, each on its own connection.
-    Returns (results, refusals); any other error fails the test."""
-    start = threading.Barrier(len(calls))
-    results, refusals, errors = [], [], []
-
-    def run(call):
-        try:
-            start.wait()
-            results.append(call())
-        except services.NeedRefused as refusal:
-            refusals.append(str(refusal))
-        except Exception as error:  # reported below with the others
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a call is stuck (deadlock?)"
-    assert errors == []
-    return results, refusals
+def at_once(calls) -> tuple[list, list[str]]:
+    return concurrency.at_once(calls, expected=services.NeedRefused)
 
 
 def test_ten_deliveries_at_once_never_exceed_what_the_producer_produced(maker, relay_staff):

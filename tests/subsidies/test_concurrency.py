@@ -2,16 +2,16 @@
 exactly one wins, the others are told it is already done, and the ledger stays one chain."""
 
 import datetime
-import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from makers.reference import item_catalogue_ensure
 from subsidies import services
 from subsidies.ledger import ledger_verify
 from subsidies.models import Allocation, LedgerEntry, Payment
+from tests import concurrency
 from tests.conftest import require
 from tests.factories import make_maker
 from tests.makers.reports import make_report
@@ -29,31 +29,8 @@ def _postgresql():
     require(connection.vendor == "postgresql", "needs PostgreSQL (DATABASE_URL)")
 
 
-def at_once(calls) -> tuple[list, list]:
-    """Run the calls in as many threads, released together, each on its own connection.
-    Returns (results, conflicts); any other error fails the test."""
-    start = threading.Barrier(len(calls))
-    results, conflicts, errors = [], [], []
-
-    def run(call):
-        try:
-            start.wait()
-            results.append(call())
-        except services.MoneyStateConflict as conflict:
-            conflicts.append(str(conflict))
-        except Exception as error:  # reported below with the others
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a call is stuck (deadlock?)"
-    assert errors == []
-    return results, conflicts
+def at_once(calls) -> tuple[list, list[str]]:
+    return concurrency.at_once(calls, expected=services.MoneyStateConflict)
 
 
 def as_fresh(user):

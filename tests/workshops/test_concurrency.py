@@ -9,13 +9,13 @@ the lock, so it is not ordered. The tests therefore record each insert as it hap
 the lock, and check that seats, the waitlist and later promotions follow that record.
 """
 
-import threading
 from unittest import mock
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
+from tests import concurrency
 from tests.conftest import require
 from tests.workshops.helpers import make_workshop, register_guest
 from tests.workshops.test_emails import tomorrow_at
@@ -38,31 +38,8 @@ def _themes(_postgresql):
     themes_ensure()
 
 
-def at_once(calls) -> tuple[list, list]:
-    """Run the calls in as many threads, released together, each on its own connection.
-    Returns (results, refusals); any other error fails the test."""
-    start = threading.Barrier(len(calls))
-    results, refusals, errors = [], [], []
-
-    def run(call):
-        try:
-            start.wait()
-            results.append(call())
-        except services.RegistrationRefused as refusal:
-            refusals.append(str(refusal))
-        except Exception as error:  # reported below with the others
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a call is stuck (deadlock?)"
-    assert errors == []
-    return results, refusals
+def at_once(calls) -> tuple[list, list[str]]:
+    return concurrency.at_once(calls, expected=services.RegistrationRefused)
 
 
 @pytest.fixture
