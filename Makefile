@@ -22,13 +22,16 @@ run: install
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-## test: the whole suite; PostgreSQL, Redis, worker and browser tests run when available
+## test: the whole suite, in parallel on every core; PostgreSQL, Redis, worker and browser
+## tests run when available
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
+## lint: style, and the layers of the floor plan (import-linter contracts in pyproject.toml)
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff format .

@@ -9,6 +9,7 @@ fail instead, so a green CI run always means they ran.
 import os
 
 import pytest
+from celery.result import allow_join_result
 from django.core.cache import cache
 
 from tests.factories import make_maker, make_relay, make_user
@@ -16,6 +17,37 @@ from tilab import roles
 from tilab.reference import reference_data_ensure
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def _redis_database(url: str, offset: int) -> str:
+    """The same Redis server, `offset` databases below the one `url` names."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    database = int(parts.path.strip("/") or 0)
+    assert database - offset >= 0, f"no Redis database left below {url} for this test worker"
+    return urlunsplit(parts._replace(path=f"/{database - offset}"))
+
+
+def pytest_configure(config):
+    """Under pytest-xdist each test process gets Redis databases of its own (the database is
+    already one per process, pytest-django suffixes its name): a test clearing the cache or
+    a worker consuming the broker must not reach into another process's test. Worker n uses
+    the databases 2n below those the environment names (CI: broker 15, cache 14)."""
+    from django.conf import settings
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw") or worker == "gw0":
+        return
+    offset = 2 * int(worker[2:])
+    for name in ("REDIS_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND"):
+        url = getattr(settings, name, "") or ""
+        if url.startswith("redis"):
+            moved = _redis_database(url, offset)
+            setattr(settings, name, moved)
+            os.environ[name] = moved  # processes the tests start (a real worker) follow
+    if settings.REDIS_URL:
+        settings.CACHES["default"]["LOCATION"] = settings.REDIS_URL
 
 
 def require(condition: bool, reason: str) -> None:
@@ -53,16 +85,15 @@ def _tasks_in_process(request):
         changes.pop("CELERY_TASK_ALWAYS_EAGER", None)
     else:
         app.conf["CELERY_TASK_ALWAYS_EAGER"] = True
-    yield
-    changes.clear()
-    changes.update(saved)
     # Eager tasks mark the process "inside a task" for their duration with a process-wide
     # flag, saved and restored around each call: threads enqueuing at once (the concurrency
     # tests) can restore each other's "inside" and leave it set, and a later test waiting on a
-    # real worker's result would then be refused. Nothing here runs inside a task any more.
-    from celery._state import _set_task_join_will_block
-
-    _set_task_join_will_block(False)
+    # result would then be refused. Celery's public `allow_join_result` clears the flag for
+    # the test and puts back, after it, the value it had before: nothing leaks into the next.
+    with allow_join_result():
+        yield
+    changes.clear()
+    changes.update(saved)
 
 
 @pytest.fixture
