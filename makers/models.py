@@ -109,54 +109,6 @@ class Membership(models.Model):
         return f"{self.maker} ∈ {self.organisation}"
 
 
-class MembershipRequest(models.Model):
-    """A maker asks to join an organisation; one of its managers (or a facilitator) decides."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("en attente")
-        ACCEPTED = "accepted", _("acceptée")
-        REFUSED = "refused", _("refusée")
-        WITHDRAWN = "withdrawn", _("retirée")
-
-    maker = models.ForeignKey(Maker, on_delete=models.CASCADE, related_name="membership_requests")
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="membership_requests"
-    )
-    message = models.TextField(_("message"), blank=True)
-    status = models.CharField(
-        _("état"), max_length=20, choices=Status.choices, default=Status.PENDING
-    )
-    requested_at = models.DateTimeField(_("demandée le"))
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("décidée par"),
-    )
-    decided_at = models.DateTimeField(_("décidée le"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("demande d'adhésion")
-        verbose_name_plural = _("demandes d'adhésion")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["maker", "organisation"],
-                condition=Q(status="pending"),
-                name="membership_request_one_pending",
-            ),
-            models.CheckConstraint(
-                condition=Q(status__in=["pending", "withdrawn"])
-                | Q(decided_by__isnull=False, decided_at__isnull=False),
-                name="membership_request_decision_signed",
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.maker} → {self.organisation} ({self.status})"
-
-
 FIRST_PRODUCTION_DAY = datetime.date(2020, 1, 1)
 MAX_QUANTITY = 100_000
 MAX_COST_CENTS = 100_000_000  # 1,000,000 € for one report: beyond, it is a typing error

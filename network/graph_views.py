@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_safe
 
+from directory.communes import commune_display_name, commune_normalise
 from makers.charts import FONT, INK, MUTED, _n
-from makers.communes import commune_display_name, commune_normalise
 from tilab.models import Department
 from tilab.templatetags.tilab_format import thousands
 

@@ -10,8 +10,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from directory.models import MembershipRequest
 from fablabs.models import Organisation
-from makers.models import Maker, Membership, MembershipRequest, ProductionReport
+from makers.models import Maker, Membership, ProductionReport
 from subsidies.models import BankAccount, RedistributionLine
 from tilab import roles
 from tilab.models import Decision, User

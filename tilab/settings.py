@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "tilab",
     "fablabs",
     "makers",
+    "directory",
     "subsidies",
     "workshops",
     "needs",

@@ -8,8 +8,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.reverse import reverse
 from rest_framework.routers import APIRootView, DefaultRouter
 
+from directory.api import OrganisationViewSet
 from makers.api import FiguresViewSet, ItemTypeViewSet, MakerViewSet, ProductionReportViewSet
-from makers.directory_api import OrganisationViewSet
 from makers.import_api import ProductionImportView
 from needs.api import DeliveryViewSet, NeedViewSet, PledgeViewSet
 from subsidies.api import (
@@ -96,7 +96,7 @@ urlpatterns = [
     path("exports/", include("makers.export_urls")),
     path("workshops/", include("workshops.urls")),
     path("subventions/", include("subsidies.urls")),
-    path("annuaire/", include("makers.directory_urls")),
+    path("annuaire/", include("directory.urls")),
     path("besoins/", include("needs.urls")),
     path("", include("network.urls")),
     path("admin/", admin.site.urls),

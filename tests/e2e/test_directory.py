@@ -4,9 +4,10 @@ page; every page passes the accessibility check."""
 
 import pytest
 
+from directory.models import MembershipRequest
 from fablabs.models import Capability
 from fablabs.reference import capabilities_ensure
-from makers.models import Membership, MembershipRequest
+from makers.models import Membership
 from tests.e2e.conftest import PHONE, assert_accessible
 from tests.factories import PASSWORD, make_maker, make_organisation, make_user
 from tilab import roles

@@ -27,8 +27,9 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from directory.models import MembershipRequest
 from makers import exports, importing
-from makers.models import ItemType, Membership, MembershipRequest, ProductionExport
+from makers.models import ItemType, Membership, ProductionExport
 from needs import services as needs_services
 from network import services as network_services
 from subsidies import services as money

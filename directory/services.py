@@ -9,12 +9,13 @@ from django.utils.translation import gettext as _
 
 from fablabs.models import Capability, Organisation
 from fablabs.siret import siret_clean
+from makers.models import Maker, Membership, ProductionReport
+from makers.totals import production_totals_organisation_kind_changed
 from tilab.models import User
 from tilab.services import decision_record
 
-from . import directory_selectors as selectors
-from .models import Maker, Membership, MembershipRequest, ProductionReport
-from .totals import production_totals_organisation_kind_changed
+from . import selectors
+from .models import MembershipRequest
 
 
 class DirectoryRefused(Exception):

@@ -8,10 +8,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from directory import services
+from directory.models import MembershipRequest
 from fablabs.models import Capability, Organisation
 from fablabs.siret import siret_clean
-from makers import directory_services as services
-from makers.models import Maker, Membership, MembershipRequest, ProductionTotal
+from makers.models import Maker, Membership, ProductionTotal
 from makers.totals import production_totals_rebuild
 from tests.factories import make_maker, make_organisation, make_user
 from tests.makers.reports import make_report

@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from directory.communes import COMMUNES, DEPARTMENT_CENTRES, commune_locate, commune_normalise
 from makers import charts
-from makers.communes import COMMUNES, DEPARTMENT_CENTRES, commune_locate, commune_normalise
 from tests.factories import make_maker, make_organisation
 
 URL = "/annuaire/carte/"

@@ -12,12 +12,12 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_safe
 
 from fablabs.models import Organisation
+from makers import charts
+from makers.models import Maker
 from tilab.models import Department
 from tilab.templatetags.tilab_format import thousands
 
-from . import charts
 from .communes import commune_display_name, commune_locate, commune_normalise
-from .models import Maker
 
 MAKERS = "maker"
 
@@ -210,7 +210,7 @@ def directory_map(request):
     kinds = Organisation.Kind.choices
     return render(
         request,
-        "makers/directory_map.html",
+        "directory/map.html",
         {
             "filter_form": form,
             "filtered": bool(department or kind) or (bool(request.GET) and not form.is_valid()),

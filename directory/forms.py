@@ -10,7 +10,7 @@ from fablabs.siret import siret_clean
 from tilab.forms import FilterForm
 from tilab.models import Department
 
-from .directory_selectors import capabilities_ordered
+from .selectors import capabilities_ordered
 
 
 def capability_name(capability: Capability) -> str:

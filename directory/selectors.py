@@ -5,9 +5,10 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.functions import Lower
 
 from fablabs.models import Capability, Organisation
+from makers.models import Maker, Membership
 from tilab import roles
 
-from .models import Maker, Membership, MembershipRequest
+from .models import MembershipRequest
 
 
 def may_curate(user) -> bool:

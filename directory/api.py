@@ -10,11 +10,11 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import mixins, permissions, serializers, viewsets
 
 from fablabs.models import Capability, Organisation
+from makers.models import Membership
 from tilab.models import Department
 from tilab.pagination import CursorPagination
 
-from . import directory_selectors as selectors
-from .models import Membership
+from . import selectors
 
 
 class OrganisationFilter(django_filters.FilterSet):

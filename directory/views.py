@@ -1,6 +1,6 @@
 """Pages of the directory: the public list with its search and filters, a page per
 organisation and per opted-in maker, joining an organisation, its managers' pages (requests,
-description) and the facilitators' curation. The map lives in `directory_map`.
+description) and the facilitators' curation. The map lives in `directory.map`.
 
 The public never sees a maker who did not opt in, nor anybody's e-mail address.
 """
@@ -17,10 +17,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fablabs.models import Organisation
+from makers.selectors import maker_of
 
-from . import directory_selectors as selectors
-from . import directory_services as services
-from .directory_forms import (
+from . import selectors, services
+from .forms import (
     DirectoryFilterForm,
     KindCorrectForm,
     MembershipRequestForm,
@@ -28,9 +28,8 @@ from .directory_forms import (
     OrganisationEditForm,
     capability_name,
 )
-from .directory_map import directory_map  # noqa: F401  (the map, written apart)
+from .map import directory_map  # noqa: F401  (the map, written apart)
 from .models import MembershipRequest
-from .selectors import maker_of
 
 ORGANISATIONS_PER_PAGE = 20
 MAKERS_PER_PAGE = 20
@@ -87,8 +86,8 @@ def directory(request):
         "filtered": bool(chosen),
     }
     if request.htmx:
-        return render(request, "makers/_directory_results.html", context)
-    return render(request, "makers/directory.html", context)
+        return render(request, "directory/_results.html", context)
+    return render(request, "directory/list.html", context)
 
 
 # --- An organisation's page -----------------------------------------------------------------
@@ -138,7 +137,7 @@ def organisation_detail(request, slug):
         "curates": curates,
         "pending_count": selectors.requests_pending(organisation).count() if sees_all else 0,
     }
-    return render(request, "makers/directory_organisation.html", context)
+    return render(request, "directory/organisation.html", context)
 
 
 @login_required
@@ -217,7 +216,7 @@ def membership_requests(request, slug):
         "organisation": organisation,
         "requests": list(selectors.requests_pending(organisation)),
     }
-    return render(request, "makers/directory_requests.html", context)
+    return render(request, "directory/requests.html", context)
 
 
 @login_required
@@ -240,9 +239,7 @@ def organisation_edit(request, slug):
         else:
             messages.success(request, _("La fiche de l'organisation est à jour."))
             return redirect("directory:organisation", slug=organisation.slug)
-    return render(
-        request, "makers/directory_edit.html", {"organisation": organisation, "form": form}
-    )
+    return render(request, "directory/edit.html", {"organisation": organisation, "form": form})
 
 
 @login_required
@@ -302,7 +299,7 @@ def organisation_curate(request, slug):
             )
             return redirect("directory:organisation", slug=into.slug)
     context = {"organisation": organisation, "kind_form": kind_form, "merge_form": merge_form}
-    return render(request, "makers/directory_curate.html", context)
+    return render(request, "directory/curate.html", context)
 
 
 # --- A maker's public profile ---------------------------------------------------------------
@@ -315,7 +312,7 @@ def maker_profile(request, pk):
         raise Http404
     return render(
         request,
-        "makers/directory_maker.html",
+        "directory/maker.html",
         {
             "profile": maker,
             "is_self": request.user.is_authenticated and maker.user_id == request.user.pk,
