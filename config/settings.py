@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "workshops",
     "needs",
     "network",
+    # On top of every app: the demo seed.
+    "demo",
 ]
 
 MIDDLEWARE = [
