@@ -29,5 +29,5 @@ RUN DEBUG=False SECRET_KEY=build-only-not-secret python manage.py collectstatic 
 
 USER tilab
 EXPOSE 8000
-CMD ["gunicorn", "tilab.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "30", \
+CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "30", \
      "--access-logfile", "-"]

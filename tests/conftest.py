@@ -74,7 +74,7 @@ def _tasks_in_process(request):
     names a broker (CI does): a test about figures checks figures, not transport. Tests about
     the queue itself are marked `worker` and go through the real broker. Whatever a test
     changes in the Celery configuration (a dead broker, say) is undone after it."""
-    from tilab.celery import app
+    from config.celery import app
 
     # Overrides live in the first layer of the app's configuration, above Django's settings
     # (which the app reads under their CELERY_ names).
@@ -161,7 +161,7 @@ def celery_worker(django_db_setup, django_db_blocker):
     from django.conf import settings
     from django.db import connection
 
-    from tilab.celery import app
+    from config.celery import app
 
     require(bool(settings.CELERY_BROKER_URL), "CELERY_BROKER_URL is not set (no real broker)")
     require(
@@ -182,7 +182,7 @@ def celery_worker(django_db_setup, django_db_blocker):
             "-m",
             "celery",
             "-A",
-            "tilab",
+            "config",
             "worker",
             "--pool=solo",
             "--concurrency=1",

@@ -1,5 +1,2 @@
-"""Ti Lab platform: project package and core app."""
-
-from .celery import app as celery_app
-
-__all__ = ["celery_app"]
+"""Ti Lab core: accounts, roles, departments, decision records, money, the API plumbing; imports no
+other app of the project (config/ composes them)."""

@@ -1,15 +1,8 @@
-"""The Celery application, configured from Django settings (CELERY_* names)."""
+"""Publishing a Celery task from the apps without ever failing the caller (`publish`).
 
-import os
-
-from celery import Celery
-
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tilab.settings")
-
-app = Celery("tilab")
-app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
-
+The Celery application itself is the composition root's (config/celery.py); this reaches it
+through the task (`task.app`), so the core imports nothing above it.
+"""
 
 # A broker that hangs (paused, or its packets dropped) costs every publish its whole socket
 # timeout: seconds added to the answer of whoever triggered the task. After one such slow
@@ -41,7 +34,7 @@ def publish(task, **kwargs) -> bool:
         task.delay(**kwargs)
     except Exception:
         log.warning("%s not queued (%s); beat picks it up", task.name, kwargs, exc_info=True)
-        if not app.conf.task_always_eager and time.monotonic() - started > SLOW_PUBLISH:
+        if not task.app.conf.task_always_eager and time.monotonic() - started > SLOW_PUBLISH:
             _publish_paused_until = time.monotonic() + PUBLISH_PAUSE
         return False
     return True

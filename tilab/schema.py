@@ -1,6 +1,7 @@
 """The OpenAPI schema beyond what drf-spectacular infers: the answers every endpoint shares, and
 the links that say which response feeds which request. The settings name its schema class
-(REST_FRAMEWORK) and its hook (SPECTACULAR_SETTINGS); the apps' API modules use its shapes.
+(REST_FRAMEWORK); the links hook (SPECTACULAR_SETTINGS) is config/schema.py, which gives the
+tables naming the apps' operations; the apps' API modules use its shapes.
 """
 
 import re
@@ -114,46 +115,12 @@ class AutoSchema(openapi.AutoSchema):
 
 # --- Links: which response feeds which request ----------------------------------------------
 
-# Objects that carry the id of another collection's object, beyond the object itself:
-# response schema -> (collection, JSON pointer to the id inside that schema).
-NESTED_IDS = {
-    "ProgrammeOutput": [("/api/v1/allocations/", "/allocations/0/id")],
-    "AllocationOutput": [
-        ("/api/v1/programmes/", "/programme/id"),
-        ("/api/v1/relays/", "/relay/id"),
-        ("/api/v1/redistributions/", "/redistribution"),
-    ],
-    "RedistributionDetail": [("/api/v1/allocations/", "/allocation")],
-    "ProductionReportOutput": [("/api/v1/makers/", "/maker/id")],
-    "WorkshopOutput": [("/api/v1/registrations/", "/my_registration/id")],
-    "RegistrationOutput": [("/api/v1/workshops/", "/workshop/id")],
-    "PledgeOutput": [("/api/v1/needs/", "/need/id")],
-    "DeliveryOutput": [("/api/v1/pledges/", "/pledge")],
-}
-
-# Requests whose body names an object of another collection:
-# collection -> [(operationId, body with ID where the object's id, code or slug goes)].
+# The tables that name the apps' collections and operations are the composition root's
+# (config/schema.py): NESTED_IDS, response schema -> [(collection, JSON pointer to the id inside
+# that schema)], for objects that carry another collection's id beyond their own; BODY_IDS,
+# collection -> [(operationId, body with ID where the object's id, code or slug goes)], for
+# requests whose body names an object of that collection.
 ID = "{id}"
-BODY_IDS = {
-    "/api/v1/departments/": [
-        ("makers_create", {"department": ID}),
-        ("needs_create", {"department": ID}),
-        ("workshops_create", {"department": ID}),
-    ],
-    "/api/v1/item-types/": [
-        ("production_reports_create", {"item_type": ID}),
-        ("needs_create", {"item_type": ID}),
-    ],
-    "/api/v1/makers/": [("production_reports_create", {"maker": ID})],
-    "/api/v1/production-reports/": [
-        ("production_reports_validate_many", {"ids": [ID]}),
-        ("production_reports_reject_many", {"ids": [ID]}),
-    ],
-    "/api/v1/relays/": [("programmes_create", {"relays": [ID]})],
-    "/api/v1/allocations/": [("redistributions_create", {"allocation": ID})],
-    "/api/v1/needs/": [("pledges_create", {"need": ID})],
-    "/api/v1/pledges/": [("deliveries_create", {"pledge": ID})],
-}
 
 DETAIL_PATH = re.compile(r"(?P<collection>/api/v[0-9]+/[^{}]+/)\{(?P<param>\w+)\}/")
 JSON = "application/json"
@@ -171,7 +138,9 @@ def _json_schema(response: dict) -> dict | None:
 class _Links:
     """The links of one generated schema, found from its paths and response schemas."""
 
-    def __init__(self, result: dict):
+    def __init__(self, result: dict, *, nested_ids: dict, body_ids: dict):
+        self.nested_ids = nested_ids
+        self.body_ids = body_ids
         self.paths = result["paths"]
         self.components = result.get("components", {}).get("schemas", {})
         self.operations = {
@@ -234,9 +203,9 @@ class _Links:
             for collection, (param, shapes) in self.collections.items()
             if name in shapes and self._resolves(name, f"/{param}")
         ]
-        for collection, pointer in NESTED_IDS.get(name, []):
+        for collection, pointer in self.nested_ids.get(name, []):
             if not self._resolves(name, pointer):
-                warn(f"schema links: {name} has no {pointer}; update tilab/schema.py")
+                warn(f"schema links: {name} has no {pointer}; update NESTED_IDS")
                 continue
             found.append((collection, prefix + pointer))
         return found
@@ -272,9 +241,9 @@ class _Links:
                         "parameters": {param: expression},
                     }
                     found.append((operation["operationId"], link))
-        for operation_id, body in BODY_IDS.get(collection, []):
+        for operation_id, body in self.body_ids.get(collection, []):
             if operation_id not in self.operations:
-                warn(f"schema links: no operation {operation_id}; update tilab/schema.py")
+                warn(f"schema links: no operation {operation_id}; update BODY_IDS")
                 continue
             link = {"operationId": operation_id, "requestBody": _fill(body, expression)}
             found.append((operation_id, link))
@@ -309,9 +278,10 @@ def _fill(body, expression: str):
     return body
 
 
-def links_add(result, generator, request, public):
-    """drf-spectacular postprocessing hook: OpenAPI links from every answer that carries an
-    object's id to the requests that take it (its detail path, its actions, and the bodies that
-    name it), so that clients, and the schema fuzzing in tests/api, can follow them."""
-    _Links(result).add()
+def links_add(result: dict, *, nested_ids: dict, body_ids: dict) -> dict:
+    """OpenAPI links, added to a generated schema, from every answer that carries an object's id
+    to the requests that take it (its detail path, its actions, and the bodies that name it), so
+    that clients, and the schema fuzzing in tests/api, can follow them. `nested_ids` and
+    `body_ids` are the tables described above `ID`."""
+    _Links(result, nested_ids=nested_ids, body_ids=body_ids).add()
     return result

@@ -1,35 +1,17 @@
-"""Pages of the core app: home, public-sector pages, personal tokens, liveness."""
+"""Pages of the core app: public-sector pages, personal tokens, liveness, the 403 page. The home
+page, which assembles the apps, is config/views.py."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import select_template
-from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_safe
+from django.views.decorators.http import require_GET, require_http_methods
 
 from . import selectors, services
-
-
-@require_safe
-def home(request):
-    """What the network is, each role's way in, and the regional figures at a glance."""
-    # The home page assembles the apps, as urls.py does: the one place the core looks upward.
-    from makers.views import figures_at_a_glance
-    from workshops.views import next_workshops
-
-    return render(
-        request,
-        "tilab/home.html",
-        {
-            "departments": selectors.departments_with_relay(),
-            "next_workshops": next_workshops(timezone.now()),
-            **figures_at_a_glance(),
-        },
-    )
 
 
 def _localised_page(template_base):

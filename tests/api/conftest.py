@@ -8,8 +8,8 @@ from django.core.signals import got_request_exception, request_finished, request
 from django.db import close_old_connections, transaction
 from hypothesis import strategies as st
 
+from config.wsgi import application
 from tests.api.world import world_build
-from tilab.wsgi import application
 
 
 class BehindProxy:

@@ -1,5 +1,6 @@
-"""What tilab/schema.py adds to the OpenAPI schema: the answers every endpoint shares, and the
-links from an answer carrying an object's id to the requests that take it."""
+"""What tilab/schema.py (and config/schema.py's tables) add to the OpenAPI schema: the answers
+every endpoint shares, and the links from an answer carrying an object's id to the requests that
+take it."""
 
 import re
 

@@ -182,7 +182,7 @@ def _free_port() -> int:
 def _raised_throttles() -> dict[str, str]:
     """Every API_THROTTLE_* rate the settings read from the environment, set far above what
     the load sends: this benchmark measures throughput, the security tests measure throttling."""
-    text = (BASE_DIR / "tilab" / "settings.py").read_text()
+    text = (BASE_DIR / "config" / "settings.py").read_text()
     return {name: "1000000/min" for name in sorted(set(re.findall(r"API_THROTTLE_\w+", text)))}
 
 
@@ -547,7 +547,7 @@ def _environments(*, database_url: str, cache_url: str, broker_url: str, origin:
     }
     server = {
         **kept,
-        "DJANGO_SETTINGS_MODULE": "tilab.settings",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
         "DEBUG": "False",
         "SECRET_KEY": "load-bench-" + secrets.token_urlsafe(48),
         "ALLOWED_HOSTS": "127.0.0.1",
@@ -593,13 +593,13 @@ def _start(*, env: dict, port: int, broker_url: str, folder: Path):
     python = sys.executable
     worker_log, server_log = folder / "worker.log", folder / "gunicorn.log"
     worker = subprocess.Popen(
-        [python, "-m", "celery", "-A", "tilab", "worker", "--concurrency=1",
+        [python, "-m", "celery", "-A", "config", "worker", "--concurrency=1",
          "--without-gossip", "--without-mingle", "--loglevel=INFO",
          f"--hostname=tilab-load-{port}@%h", f"--logfile={worker_log}"],
         env=env, cwd=BASE_DIR, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
     )  # fmt: skip
     server = subprocess.Popen(
-        [python, "-m", "gunicorn", "tilab.wsgi", "--bind", f"127.0.0.1:{port}",
+        [python, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
          "--workers", str(WORKERS), "--worker-class", "sync", "--timeout", "30",
          "--access-logfile", str(folder / "access.log"), "--error-logfile", str(server_log)],
         env=env, cwd=BASE_DIR, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,

@@ -15,7 +15,7 @@ PASSWORD = "demo-tilab-2020"
 def _drain_in_process():
     """The embedded default: tasks run in-process, so the totals drain as each decision commits.
     Forced here so the test means the same when CI configures a broker for other tests."""
-    from tilab.celery import app
+    from config.celery import app
 
     # The app reads its settings under the CELERY_ namespace: that is the key to change.
     before = app.conf.task_always_eager

@@ -259,7 +259,7 @@ def platform_env(*, database_url: str, broker_url: str, cache_url: str) -> dict:
     """The environment of a production deployment pointed at the private services."""
     env = {key: value for key, value in os.environ.items() if key not in SHARED}
     env.update(
-        DJANGO_SETTINGS_MODULE="tilab.settings",
+        DJANGO_SETTINGS_MODULE="config.settings",
         DATABASE_URL=database_url,
         CELERY_BROKER_URL=broker_url,
         REDIS_URL=cache_url,
@@ -380,7 +380,7 @@ class Stack:
         self.web_port = free_port()
         self.web = self.spawn(
             "web",
-            [PYTHON, "-m", "gunicorn", "tilab.wsgi", "--bind", f"127.0.0.1:{self.web_port}",
+            [PYTHON, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{self.web_port}",
              "--workers", "2", "--timeout", "60", "--graceful-timeout", "3",
              "--access-logfile", "-"],
             application="faults-web",
@@ -401,7 +401,7 @@ class Stack:
         """A Celery worker: prefork pool of two children, acks late, as in production."""
         return self.spawn(
             name,
-            [PYTHON, "-m", "celery", "-A", "tilab", "worker", "--pool=prefork",
+            [PYTHON, "-m", "celery", "-A", "config", "worker", "--pool=prefork",
              "--concurrency=2", "--without-gossip", "--without-mingle", "--loglevel=INFO",
              f"--hostname={name}@faults"],
             application="faults-worker",

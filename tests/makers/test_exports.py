@@ -15,13 +15,13 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 from openpyxl import load_workbook
 
+from config.celery import app
 from makers import exports, tasks
 from makers.models import ProductionExport
 from makers.reference import item_catalogue_ensure
 from tests.factories import make_maker, make_organisation, make_user
 from tests.makers.reports import make_report
 from tilab import roles
-from tilab.celery import app
 
 NOW = timezone.now()
 HEADERS = [

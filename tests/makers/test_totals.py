@@ -17,6 +17,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from config.celery import app
 from fablabs.models import Organisation
 from makers import services, totals
 from makers.models import (
@@ -34,7 +35,6 @@ from tests.conftest import require
 from tests.factories import make_maker, make_organisation, make_relay, make_user
 from tests.makers.reports import make_report
 from tilab import roles
-from tilab.celery import app
 
 NOW = timezone.now()
 VALIDATED = ProductionReport.Status.VALIDATED

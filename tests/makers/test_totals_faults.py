@@ -11,12 +11,12 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from config.celery import app
 from makers import services, tasks, totals
 from makers.models import DirtyBucket, ItemType, ProductionTotal, TotalDelta
 from makers.reference import item_catalogue_ensure
 from tests.makers.reports import make_report
 from tests.makers.test_totals import expected_totals, no_drift, stored_totals
-from tilab.celery import app
 
 DEAD_BROKER = "redis://127.0.0.1:1/0"  # nothing listens on port 1: connections are refused
 QUICK = 5  # seconds: what a person waiting for the validation page would still accept

@@ -54,7 +54,7 @@ def test_rates_come_from_the_environment():
     )
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tilab.settings",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
         "API_THROTTLE_ANON": "7/minute",
         "API_THROTTLE_USER": "70/minute",
         "API_THROTTLE_WRITE": "off",

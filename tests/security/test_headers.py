@@ -79,7 +79,7 @@ def test_a_personal_download_too(client, maker):
 
 
 def test_hsts_is_sent_over_https_in_production(client, reference_data, settings):
-    # The production values of tilab/settings.py (DEBUG=False); check --deploy below proves
+    # The production values of config/settings.py (DEBUG=False); check --deploy below proves
     # they are the ones set.
     settings.SECURE_HSTS_SECONDS = 365 * 24 * 3600
     settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True

@@ -19,13 +19,13 @@ def test_without_a_broker_tasks_run_in_process(tmp_path):
         for k, v in os.environ.items()
         if k not in ("CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "REDIS_URL")
     }
-    env["DJANGO_SETTINGS_MODULE"] = "tilab.settings"
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings"
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'embedded.sqlite3'}"
     script = (
         "import django; django.setup()\n"
         "from django.core.management import call_command\n"
         "call_command('migrate', verbosity=0)\n"
-        "from tilab.celery import app\n"
+        "from config.celery import app\n"
         "from tilab.tasks import probe\n"
         "print(app.conf.task_always_eager, probe.delay().get(timeout=5)['departments'])\n"
     )
@@ -41,7 +41,7 @@ def test_a_dead_broker_fails_fast_instead_of_hanging_the_request():
     env = {
         **os.environ,
         "CELERY_BROKER_URL": "redis://127.0.0.1:1/0",
-        "DJANGO_SETTINGS_MODULE": "tilab.settings",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
     }
     script = (
         "import django; django.setup()\n"

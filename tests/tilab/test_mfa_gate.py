@@ -54,7 +54,7 @@ def test_production_mode_requires_two_factor_by_default():
             "print(settings.TILAB_MFA_REQUIRED_FOR_MONEY)",
         ],
         env={
-            "DJANGO_SETTINGS_MODULE": "tilab.settings",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
             "DEBUG": "False",
             "SECRET_KEY": "x" * 60,
             "PATH": "/usr/bin:/bin",

@@ -308,7 +308,7 @@ def test_reminders_go_once_to_the_people_seated_at_tomorrows_workshops(
 
 
 def test_the_beat_schedule_sends_reminders_every_quarter_hour_in_the_daytime(settings):
-    from tilab.celery import app
+    from config.celery import app
 
     (entry,) = [
         entry

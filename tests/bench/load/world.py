@@ -255,7 +255,7 @@ def main(argv: list[str]) -> None:
     checking.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tilab.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     django.setup()
     if args.command == "build":
         result = build(pool=args.pool, maker_accounts=args.makers)

@@ -1,4 +1,5 @@
-"""Every URL of the platform. Paths named in DESIGN.md §5 are stable: others rely on them."""
+"""Every URL of the platform, composed from the apps' URLs and APIs. Paths named in DESIGN.md §5
+are stable: others rely on them."""
 
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
@@ -18,11 +19,12 @@ from subsidies.api import (
     RedistributionViewSet,
     RelayViewSet,
 )
+from tilab import views as core
+from tilab.api import DepartmentViewSet, MeView, NoSuchEndpoint
+from tilab.health import ReadinessView
 from workshops.api import RegistrationViewSet, WorkshopViewSet
 
 from . import views
-from .api import DepartmentViewSet, MeView, NoSuchEndpoint
-from .health import ReadinessView
 
 
 class PublicAPIRoot(APIRootView):
@@ -73,12 +75,12 @@ admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
+    path("healthz", core.healthz, name="healthz"),
     path("health/", ReadinessView.as_view(), name="health"),
-    path("accessibilite/", views.accessibility, name="accessibility"),
-    path("mentions-legales/", views.legal_notice, name="legal_notice"),
-    path("donnees-personnelles/", views.personal_data, name="personal_data"),
-    path("accounts/tokens/", views.personal_tokens, name="personal_tokens"),
+    path("accessibilite/", core.accessibility, name="accessibility"),
+    path("mentions-legales/", core.legal_notice, name="legal_notice"),
+    path("donnees-personnelles/", core.personal_data, name="personal_data"),
+    path("accounts/tokens/", core.personal_tokens, name="personal_tokens"),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include((api_urls, "api"), namespace="v1")),

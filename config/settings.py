@@ -1,4 +1,5 @@
-"""Settings for every run mode, read from the environment (see .env.example).
+"""The platform's one settings file (DJANGO_SETTINGS_MODULE=config.settings), for every run mode,
+read from the environment (see .env.example).
 
 Embedded default (nothing set): SQLite file, Celery tasks run in-process, e-mail to the console,
 local-memory cache, DEBUG on. Production: DEBUG=False plus DATABASE_URL, CELERY_BROKER_URL,
@@ -59,6 +60,8 @@ INSTALLED_APPS = [
     "workshops",
     "needs",
     "network",
+    # On top of every app: the demo seed.
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -79,8 +82,8 @@ MIDDLEWARE = [
     "tilab.middleware.DatabaseUnavailableMiddleware",
 ]
 
-ROOT_URLCONF = "tilab.urls"
-WSGI_APPLICATION = "tilab.wsgi.application"
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
     {
@@ -94,6 +97,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tilab.context_processors.platform",
+                "config.context_processors.navigation",
             ],
         },
     },
@@ -294,7 +298,7 @@ SPECTACULAR_SETTINGS = {
     # The default enum hook, then OpenAPI links from answers to the requests they feed.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "tilab.schema.links_add",
+        "config.schema.links_add",
     ],
 }
 

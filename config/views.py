@@ -1,0 +1,24 @@
+"""The home page: it assembles the apps (figures, workshops, the relays' map), so it lives in the
+composition root; the core's own pages are tilab/views.py."""
+
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from makers.views import figures_at_a_glance
+from tilab import selectors
+from workshops.views import next_workshops
+
+
+@require_safe
+def home(request):
+    """What the network is, each role's way in, and the regional figures at a glance."""
+    return render(
+        request,
+        "tilab/home.html",
+        {
+            "departments": selectors.departments_with_relay(),
+            "next_workshops": next_workshops(timezone.now()),
+            **figures_at_a_glance(),
+        },
+    )
