@@ -1,4 +1,4 @@
-"""Spreadsheet import of production reports: read the file, validate every row, plan, apply."""
+"""Spreadsheet import of production reports (being split into the modules of this package)."""
 
 import csv
 import hashlib
@@ -24,7 +24,7 @@ from tilab.models import Department, User
 from tilab.money import NumberInvalid, parse_decimal, parse_euros, parse_whole_number
 from tilab.services import decision_record
 
-from .models import (
+from ..models import (
     FIRST_PRODUCTION_DAY,
     MAX_QUANTITY,
     ItemType,
@@ -33,7 +33,7 @@ from .models import (
     ProductionImport,
     ProductionReport,
 )
-from .selectors import departments_covered_by, item_types_active
+from ..selectors import departments_covered_by, item_types_active
 
 logger = logging.getLogger(__name__)
 
