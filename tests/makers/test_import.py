@@ -437,7 +437,7 @@ def test_a_file_that_is_not_a_spreadsheet_is_refused_clearly(relay_staff, conten
 def test_a_file_too_big_or_too_long_is_refused(relay_staff, monkeypatch):
     big = sheet(ROW) + b"\n" * importing.MAX_FILE_BYTES
     assert errors_of(big, relay_staff)[0][2].startswith("Le fichier dépasse 5 Mo")
-    monkeypatch.setattr(importing, "MAX_ROWS", 2)
+    monkeypatch.setattr("makers.importing.reading.MAX_ROWS", 2)
     [(_line, _column, message)] = errors_of(sheet(ROW, ROW, ROW), relay_staff)
     assert message == "Le fichier compte plus de 2 lignes : découpez-le en plusieurs fichiers."
 
@@ -480,7 +480,7 @@ def test_a_simultaneous_import_of_the_same_rows_fails_cleanly(relay_staff, monke
     apply(sheet(ROW), relay_staff)
     before = counts()
     # As if another import had committed these rows just after this one looked for them.
-    monkeypatch.setattr(importing, "_existing_keys", lambda keys: set())
+    monkeypatch.setattr("makers.importing.plan._existing_keys", lambda keys: set())
     with pytest.raises(importing.ImportConflict):
         apply(sheet(row(maker="Nouvelle Personne"), ROW), relay_staff)
     assert counts() == before

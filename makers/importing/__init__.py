@@ -1,0 +1,42 @@
+"""The spreadsheet importer of production reports: preview a file, then import all its rows or none.
+
+A file goes through reading.py (bytes to a sheet of typed cells, workbook_checks.py for what an
+Excel zip may hold), columns.py (headers to fields), checking.py (every cell parsed, every bad
+row listed), plan.py (matched against the database, the row key, the preview) and writing.py
+(the stored upload and the all-or-nothing write). errors.py holds what they raise.
+"""
+
+from .errors import (
+    FILE_LINE,
+    ImportAlreadyConfirmed,
+    ImportConflict,
+    ImportRejected,
+    RowError,
+    SpreadsheetUnreadable,
+)
+from .plan import PREVIEW_ROWS, ImportPlan, production_import_preview
+from .reading import FORMULAS_LISTED, MAX_FILE_BYTES
+from .writing import (
+    BULK_BATCH_SIZE,
+    production_import_apply,
+    production_import_confirm,
+    production_import_upload,
+)
+
+__all__ = [
+    "BULK_BATCH_SIZE",
+    "FILE_LINE",
+    "FORMULAS_LISTED",
+    "MAX_FILE_BYTES",
+    "PREVIEW_ROWS",
+    "ImportAlreadyConfirmed",
+    "ImportConflict",
+    "ImportPlan",
+    "ImportRejected",
+    "RowError",
+    "SpreadsheetUnreadable",
+    "production_import_apply",
+    "production_import_confirm",
+    "production_import_preview",
+    "production_import_upload",
+]

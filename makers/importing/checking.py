@@ -1,0 +1,314 @@
+"""Checking a sheet's rows: every cell parsed (dates, numbers, departments, items, kinds).
+
+Every problem of every row is collected, with its line and column, before the file is refused.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from functools import lru_cache
+
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from fablabs.models import Organisation
+from tilab.models import Department, User
+from tilab.money import NumberInvalid, parse_decimal, parse_euros, parse_whole_number
+
+from ..models import FIRST_PRODUCTION_DAY, MAX_QUANTITY, ItemType
+from ..selectors import departments_covered_by, item_types_active
+from .errors import ImportRejected, RowError
+from .normalise import clean, compact_key, words_key
+from .reading import Sheet
+
+
+class _CellInvalid(ValueError):
+    """A cell that does not parse; its message is shown with the line and column."""
+
+
+@dataclass
+class CheckedRow:
+    """A row whose cells all parsed, ready to be matched against the database (plan.py)."""
+
+    line: int
+    produced_on: date
+    maker: str
+    department: Department
+    organisation: str
+    kind: str | None
+    item: ItemType
+    quantity: int
+    material_cost_cents: int
+    recipient: str
+
+
+def check_rows(
+    sheet: Sheet, indexes: dict[str, int], *, by: User, now: datetime
+) -> list[CheckedRow]:
+    """Every row checked, every problem collected; raise ImportRejected if there is any."""
+    today = timezone.localdate(now)
+    catalogue = _Catalogue()
+    departments = _Departments(by=by)
+    errors: list[RowError] = []
+    rows: list[CheckedRow] = []
+    kind_index = indexes.get("kind")
+
+    # Labels translated once, not once per row: gettext shows up in a 10,000-row profile.
+    maker_label, organisation_label = _("Nom du maker"), _("Nom de structure")
+    item_label, recipient_label = _("Article"), _("Destinataire")
+    parsers = {
+        "date": lambda v: _parse_date(v, today=today),
+        "maker": lambda v: _text_field(v, max_length=150, label=maker_label, required=True),
+        "organisation": lambda v: _text_field(
+            v, max_length=200, label=organisation_label, required=False
+        ),
+        "department": departments.find,
+        "item": lambda v: catalogue.find(
+            _text_field(v, max_length=200, label=item_label, required=True)
+        ),
+        "quantity": _parse_quantity,
+        "cost": _parse_cost,
+        "recipient": lambda v: _text_field(
+            v, max_length=200, label=recipient_label, required=False
+        ),
+    }
+    defaults = {"organisation": "", "cost": 0, "recipient": ""}
+    for line, values in sheet.rows:
+        parsed = {}
+        row_ok = True
+        for key, parse in parsers.items():
+            index = indexes.get(key)
+            if index is None:
+                parsed[key] = defaults[key]
+                continue
+            try:
+                parsed[key] = parse(values[index] if index < len(values) else None)
+            except _CellInvalid as exc:
+                row_ok = False
+                errors.append(RowError(line, sheet.headers[index], str(exc)))
+        if not row_ok:
+            continue
+        kind = None
+        if kind_index is not None and kind_index < len(values):
+            kind = _kind_of_key().get(words_key(clean(values[kind_index])))
+        rows.append(
+            CheckedRow(
+                line=line,
+                produced_on=parsed["date"],
+                maker=parsed["maker"],
+                department=parsed["department"],
+                organisation=parsed["organisation"],
+                kind=kind,
+                item=parsed["item"],
+                quantity=parsed["quantity"],
+                material_cost_cents=parsed["cost"],
+                recipient=parsed["recipient"],
+            )
+        )
+    if errors:
+        raise ImportRejected(errors)
+    return rows
+
+
+# --- Cells ---------------------------------------------------------------------------------------
+
+
+def _text_field(value, *, max_length: int, label: str, required: bool) -> str:
+    text = clean(value)
+    if required and not text:
+        raise _CellInvalid(_("%(label)s manquant.") % {"label": label})
+    if len(text) > max_length:
+        raise _CellInvalid(
+            _("%(label)s trop long : %(max)s caractères au plus.")
+            % {"label": label, "max": max_length}
+        )
+    return text
+
+
+_DMY = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?")
+_YMD = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
+# Excel serial day numbers a date cell may show as when its format was lost (1 = 1900-01-01).
+_EXCEL_SERIALS = range(1, 2958466)
+
+
+def _parse_date(value, *, today: date) -> date:
+    if isinstance(value, datetime):
+        produced_on = value.date()
+    elif isinstance(value, date):
+        produced_on = value
+    elif isinstance(value, int | float) and not isinstance(value, bool) and value in _EXCEL_SERIALS:
+        from openpyxl.utils.datetime import from_excel
+
+        produced_on = from_excel(value).date()
+    else:
+        text = clean(value)
+        if not text:
+            raise _CellInvalid(_("Date manquante."))
+        if match := _DMY.fullmatch(text):
+            day, month, year = (int(g) for g in match.groups())
+            if year < 100:
+                year += 2000
+        elif match := _YMD.fullmatch(text):
+            year, month, day = (int(g) for g in match.groups())
+        else:
+            raise _CellInvalid(
+                _("Date illisible : « %(value)s » (attendu : jj/mm/aaaa).") % {"value": text}
+            )
+        try:
+            produced_on = date(year, month, day)
+        except ValueError:
+            raise _CellInvalid(
+                _("Date impossible : le « %(value)s » n'existe pas.") % {"value": text}
+            ) from None
+    if produced_on > today:
+        raise _CellInvalid(
+            _("Date dans le futur : %(date)s (nous sommes le %(today)s).")
+            % {"date": f"{produced_on:%d/%m/%Y}", "today": f"{today:%d/%m/%Y}"}
+        )
+    if produced_on < FIRST_PRODUCTION_DAY:
+        raise _CellInvalid(
+            _("Date trop ancienne : %(date)s (la production se déclare depuis le 01/01/2020).")
+            % {"date": f"{produced_on:%d/%m/%Y}"}
+        )
+    return produced_on
+
+
+def _numeric_text(value) -> str:
+    """A cell for the number parsers. Spreadsheet numbers are written with a decimal comma,
+    which parse_decimal never mistakes for a thousands separator (31.125 is not 31 125)."""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | float):
+        return format(Decimal(repr(value)), "f").replace(".", ",")
+    return clean(value)
+
+
+def _parse_quantity(value) -> int:
+    text = _numeric_text(value)
+    if not text:
+        raise _CellInvalid(_("Quantité manquante."))
+    try:
+        quantity = parse_whole_number(text)
+    except NumberInvalid as exc:
+        raise _CellInvalid(_("Quantité illisible : %(reason)s.") % {"reason": exc}) from None
+    if quantity < 1:
+        raise _CellInvalid(
+            _("Quantité négative ou nulle : « %(value)s » (attendu : de 1 à 100 000).")
+            % {"value": text}
+        )
+    if quantity > MAX_QUANTITY:
+        raise _CellInvalid(
+            _("Quantité trop grande : « %(value)s » (100 000 au plus par ligne).") % {"value": text}
+        )
+    return quantity
+
+
+def _parse_cost(value) -> int:
+    text = _numeric_text(value)
+    if not text:
+        return 0
+    try:
+        if parse_decimal(text) < 0:
+            raise _CellInvalid(_("Coût matière négatif : « %(value)s ».") % {"value": text})
+        return parse_euros(text)
+    except NumberInvalid as exc:
+        raise _CellInvalid(_("Coût matière illisible : %(reason)s.") % {"reason": exc}) from None
+
+
+# --- Items and departments -----------------------------------------------------------------------
+
+
+class _Catalogue:
+    """Active items, findable by any name a spreadsheet may use for them."""
+
+    def __init__(self):
+        self.items = list(item_types_active())
+        self.by_key: dict[str, ItemType] = {}
+        # Slugs and full names first: a unit or alias shared by two items never hides a name.
+        for item in self.items:
+            for text in (item.slug, item.name_fr, item.name_en):
+                self.by_key.setdefault(words_key(text), item)
+        for item in self.items:
+            for text in (item.unit_fr, item.unit_en, *item.aliases.split(",")):
+                if text.strip():
+                    self.by_key.setdefault(words_key(text), item)
+
+    def find(self, text: str) -> ItemType:
+        item = self.by_key.get(words_key(text))
+        if item is None:
+            raise _CellInvalid(
+                _("Article inconnu : « %(value)s ». Articles reconnus : %(known)s.")
+                % {"value": text, "known": ", ".join(item.name for item in self.items)}
+            )
+        return item
+
+
+class _Departments:
+    def __init__(self, *, by: User):
+        self.all = {d.code: d for d in Department.objects.order_by("code")}
+        self.by_key = {compact_key(d.name): d for d in self.all.values()}
+        self.covered = set(departments_covered_by(by).values_list("code", flat=True))
+
+    def find(self, value) -> Department:
+        text = clean(value)
+        if not text:
+            raise _CellInvalid(_("Département manquant."))
+        code = text
+        # "35", "035", "35 - Ille-et-Vilaine", "Ille-et-Vilaine (35)": the digits are the code.
+        digits = re.findall(r"\d+", text)
+        if len(digits) == 1:
+            code = digits[0].lstrip("0").zfill(2)
+        department = self.all.get(code) or self.by_key.get(compact_key(text))
+        if department is None:
+            raise _CellInvalid(
+                _(
+                    "Département hors de la région (« %(value)s ») : "
+                    "départements acceptés %(known)s."
+                )
+                % {"value": text, "known": ", ".join(self.all)}
+            )
+        if department.code not in self.covered:
+            raise _CellInvalid(
+                _(
+                    "%(name)s (%(code)s) n'est pas un département de votre relais "
+                    "(vous couvrez : %(covered)s)."
+                )
+                % {
+                    "name": department.name,
+                    "code": department.code,
+                    "covered": ", ".join(sorted(self.covered)) or "—",
+                }
+            )
+        return department
+
+
+# --- Organisation kinds --------------------------------------------------------------------------
+
+_KIND_SYNONYMS = {
+    "associative_fablab": ("fablab associatif", "associatif", "association", "associative fablab"),
+    "institutional_fablab": (
+        "fablab institutionnel",
+        "institutionnel",
+        "institutional fablab",
+        "fablab universitaire",
+    ),
+    "sme": ("pme", "entreprise", "sme", "tpe", "societe"),
+    "collective": ("collectif", "collective", "sans lieu", "collectif sans lieu"),
+}
+
+
+@lru_cache(maxsize=1)
+def _kind_of_key() -> dict[str, str]:
+    """Organisation kind as written in a spreadsheet, synonyms and labels in every language."""
+    found = {
+        words_key(text): kind
+        for kind, texts in _KIND_SYNONYMS.items()
+        for text in (*texts, kind.replace("_", " "))
+    }
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            for kind, label in Organisation.Kind.choices:
+                found.setdefault(words_key(str(label)), kind)
+    return found

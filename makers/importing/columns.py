@@ -1,0 +1,144 @@
+"""Mapping a sheet's columns to a report's fields: the headers, their aliases in every language.
+
+Columns nobody asked for are listed and ignored; a required column missing refuses the file.
+"""
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .errors import RowError, SpreadsheetUnreadable, unreadable
+from .normalise import words_key
+from .reading import Sheet
+
+
+@dataclass(frozen=True)
+class _Column:
+    key: str
+    label: str
+    headers: tuple[str, ...]
+    required: bool
+
+
+_COLUMNS = (
+    _Column(
+        "date",
+        gettext_lazy("Date"),
+        ("date", "date de production", "jour", "date production", "production date"),
+        True,
+    ),
+    _Column(
+        "maker",
+        gettext_lazy("Nom du maker"),
+        ("nom du maker", "maker", "nom", "producteur", "productrice", "nom et prénom", "name"),
+        True,
+    ),
+    _Column(
+        "organisation",
+        gettext_lazy("Structure"),
+        (
+            "structure",
+            "nom de la structure",
+            "organisation",
+            "organization",
+            "fablab",
+        ),
+        False,
+    ),
+    _Column(
+        "department",
+        gettext_lazy("Département"),
+        ("département", "dept", "dep", "code département", "department"),
+        True,
+    ),
+    _Column(
+        "item",
+        gettext_lazy("Article"),
+        ("article", "type", "produit", "type d'article", "type de produit", "item"),
+        True,
+    ),
+    _Column(
+        "quantity",
+        gettext_lazy("Quantité"),
+        ("quantité", "qté", "qte", "nombre", "nb", "quantity", "qty"),
+        True,
+    ),
+    _Column(
+        "cost",
+        gettext_lazy("Coût matière (€)"),
+        ("coût matière", "coût", "cout matiere", "coût des matières", "material cost", "cost"),
+        False,
+    ),
+    _Column(
+        "recipient",
+        gettext_lazy("Livré à"),
+        ("livré à", "destinataire", "bénéficiaire", "livraison", "recipient"),
+        False,
+    ),
+    _Column(
+        "kind",
+        gettext_lazy("Type de structure"),
+        ("type de structure", "kind", "organisation kind"),
+        False,
+    ),
+)
+
+
+@lru_cache(maxsize=1)
+def _column_of_header() -> dict[str, _Column]:
+    """Header → column, with each column's own label in every language of the site, so a
+    spreadsheet copied from the English page is read as well as a French one."""
+    found = {words_key(h): column for column in _COLUMNS for h in column.headers}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            for column in _COLUMNS:
+                found.setdefault(words_key(str(column.label)), column)
+    return found
+
+
+def map_columns(sheet: Sheet) -> tuple[dict[str, int], list[str]]:
+    """Which file column holds each field; headers nobody asked for are listed, not refused."""
+    indexes: dict[str, int] = {}
+    ignored: list[str] = []
+    errors: list[RowError] = []
+    for index, header in enumerate(sheet.headers):
+        if not header:
+            continue
+        column = _column_of_header().get(words_key(header))
+        if column is None:
+            ignored.append(header)
+        elif column.key in indexes:
+            errors.append(
+                RowError(
+                    sheet.header_line,
+                    header,
+                    _("Colonne en double : « %(first)s » et « %(second)s » disent la même chose.")
+                    % {"first": sheet.headers[indexes[column.key]], "second": header},
+                )
+            )
+        else:
+            indexes[column.key] = index
+    for column in _COLUMNS:
+        if column.required and column.key not in indexes:
+            errors.append(
+                RowError(
+                    sheet.header_line or 1,
+                    str(column.label),
+                    _(
+                        "Colonne obligatoire absente : « %(label)s » "
+                        "(en-têtes reconnus : %(headers)s)."
+                    )
+                    % {"label": column.label, "headers": ", ".join(column.headers)},
+                )
+            )
+    if errors:
+        raise SpreadsheetUnreadable(errors)
+    if not sheet.rows:
+        raise unreadable(
+            _("Le fichier ne contient aucune ligne sous ses en-têtes."), line=sheet.header_line
+        )
+    return indexes, ignored

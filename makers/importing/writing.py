@@ -1,0 +1,213 @@
+"""Writing an import, all rows or none: the stored upload (ProductionImport) and its bulk inserts.
+
+Confirming claims the stored upload, writes the plan and records the decision in one
+transaction; a simultaneous import of the same rows fails on their row key (ImportConflict).
+"""
+
+import hashlib
+import logging
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from fablabs.models import Organisation
+from tilab.models import User
+from tilab.services import decision_record
+
+from ..models import Maker, Membership, ProductionImport, ProductionReport
+from .columns import map_columns
+from .errors import ImportAlreadyConfirmed, ImportConflict
+from .normalise import name_key
+from .plan import ImportPlan, plan_import
+from .reading import read_sheet
+
+logger = logging.getLogger(__name__)
+
+# Rows per INSERT: large enough to amortise round trips, small enough for any backend's limits.
+BULK_BATCH_SIZE = 1000
+
+
+def production_import_upload(
+    *, content: bytes, filename: str, by: User, now: datetime
+) -> ProductionImport:
+    """Keep an uploaded file for its preview and confirmation (the browser flow).
+
+    Raises SpreadsheetUnreadable when the file as a whole cannot be read (format, size,
+    encoding, missing columns); bad rows are left for the preview to show.
+    """
+    map_columns(read_sheet(content))
+    return ProductionImport.objects.create(
+        created_by=by,
+        created_at=now,
+        filename=filename[:255],
+        content=content,
+        sha256=hashlib.sha256(content).hexdigest(),
+    )
+
+
+def production_import_apply(
+    *,
+    content: bytes,
+    filename: str,
+    by: User,
+    now: datetime,
+    batch: ProductionImport | None = None,
+) -> ImportPlan:
+    """Import every row of `content`, or none of them, in one transaction.
+
+    The rows are validated again against the database as it is now. Creates the missing makers
+    (without login), organisations and memberships, then the reports (submitted, source
+    "import", entered by `by`). Rows already imported or repeated in the file are skipped and
+    listed. `batch` is the stored upload being confirmed: it is claimed first, so a double
+    click imports once (ImportAlreadyConfirmed); without it a confirmed batch is recorded.
+    Raises ImportRejected (nothing written) and ImportConflict (a simultaneous import of the
+    same rows won; nothing written). A decision "import" is recorded on the batch.
+    """
+    sheet = read_sheet(content)
+    digest = hashlib.sha256(content).hexdigest()
+    try:
+        with transaction.atomic():
+            if batch is not None:
+                # The conditional UPDATE is the claim: of two confirmations, one updates a row.
+                claimed = ProductionImport.objects.filter(
+                    pk=batch.pk, status=ProductionImport.Status.PREVIEWED
+                ).update(status=ProductionImport.Status.CONFIRMED, confirmed_at=now)
+                if claimed != 1:
+                    raise ImportAlreadyConfirmed(_("Cet import a déjà été confirmé."))
+            else:
+                batch = ProductionImport.objects.create(
+                    created_by=by,
+                    created_at=now,
+                    filename=filename[:255],
+                    content=content,
+                    sha256=digest,
+                    status=ProductionImport.Status.CONFIRMED,
+                    confirmed_at=now,
+                )
+            plan = plan_import(sheet, filename=filename, by=by, now=now)
+            _write(plan, batch=batch, by=by, now=now)
+            plan.import_id = batch.pk
+            plan.imported = True
+            summary = plan.summary()
+            ProductionImport.objects.filter(pk=batch.pk).update(summary=summary)
+            decision_record(
+                actor=by,
+                subject=batch,
+                action="import",
+                now=now,
+                from_state=ProductionImport.Status.PREVIEWED,
+                to_state=ProductionImport.Status.CONFIRMED,
+                data={"filename": filename, "sha256": digest, **summary["counts"]},
+            )
+    except IntegrityError as exc:
+        # The unique import_key (or an organisation's slug) was taken between our check and our
+        # insert: another import of the same rows committed first.
+        logger.warning("import of %s lost a race", filename, exc_info=True)
+        raise ImportConflict(
+            _(
+                "Un autre import des mêmes lignes vient d'aboutir : rien n'a été importé. "
+                "Relancez l'aperçu pour voir ce qui reste à importer."
+            )
+        ) from exc
+    return plan
+
+
+def production_import_confirm(*, batch: ProductionImport, by: User, now: datetime) -> ImportPlan:
+    """Apply a stored upload (see production_import_apply); the caller checked it is theirs."""
+    return production_import_apply(
+        content=bytes(batch.content), filename=batch.filename, by=by, now=now, batch=batch
+    )
+
+
+# --- Bulk inserts --------------------------------------------------------------------------------
+
+
+def _unique_slugs(names: list[str]) -> list[str]:
+    bases = [slugify(name)[:180] or "organisation" for name in names]
+    taken = set()
+    for base in set(bases):
+        taken.update(
+            Organisation.objects.filter(slug__startswith=base).values_list("slug", flat=True)
+        )
+    slugs = []
+    for base in bases:
+        slug, suffix = base, 2
+        while slug in taken:
+            slug, suffix = f"{base}-{suffix}", suffix + 1
+        taken.add(slug)
+        slugs.append(slug)
+    return slugs
+
+
+def _write(plan: ImportPlan, *, batch: ProductionImport, by: User, now: datetime) -> None:
+    """Insert what the plan lists, in bulk. Call inside the transaction that planned it."""
+    maker_objects = [
+        Maker(display_name=m.display_name, department_id=m.department)
+        for m in plan.makers_to_create
+    ]
+    Maker.objects.bulk_create(maker_objects, batch_size=BULK_BATCH_SIZE)
+    maker_ids = {
+        (name_key(m.display_name), m.department): obj.pk
+        for m, obj in zip(plan.makers_to_create, maker_objects, strict=True)
+    }
+    organisation_objects = [
+        Organisation(
+            name=o.name,
+            slug=slug,
+            kind=o.kind,
+            department_id=o.department,
+            # Nobody chose to list it: it joins the public directory only when someone opts in.
+            is_public=False,
+        )
+        for o, slug in zip(
+            plan.organisations_to_create,
+            _unique_slugs([o.name for o in plan.organisations_to_create]),
+            strict=True,
+        )
+    ]
+    Organisation.objects.bulk_create(organisation_objects, batch_size=BULK_BATCH_SIZE)
+    organisation_ids = {
+        name_key(o.name): obj.pk
+        for o, obj in zip(plan.organisations_to_create, organisation_objects, strict=True)
+    }
+
+    def maker_pk(ref):
+        return ref if isinstance(ref, int) else maker_ids[ref]
+
+    def organisation_pk(ref):
+        return ref if isinstance(ref, int) else organisation_ids[ref]
+
+    Membership.objects.bulk_create(
+        [
+            Membership(maker_id=maker_pk(m), organisation_id=organisation_pk(o))
+            for m, o in plan.memberships_to_create
+        ],
+        batch_size=BULK_BATCH_SIZE,
+    )
+    reports = []
+    for row in plan.rows:
+        row.maker_id = row.maker_id or maker_ids[row.maker_ref]
+        if row.organisation:
+            row.organisation_id = row.organisation_id or organisation_ids[row.organisation_ref]
+        reports.append(
+            ProductionReport(
+                maker_id=row.maker_id,
+                organisation_id=row.organisation_id,
+                department_id=row.department,
+                item_type=row.item,
+                quantity=row.quantity,
+                produced_on=row.produced_on,
+                material_cost_cents=row.material_cost_cents,
+                recipient=row.recipient,
+                status=ProductionReport.Status.SUBMITTED,
+                source=ProductionReport.Source.IMPORT,
+                entered_by=by,
+                entered_at=now,
+                updated_at=now,
+                import_batch=batch,
+                import_key=row.import_key,
+            )
+        )
+    ProductionReport.objects.bulk_create(reports, batch_size=BULK_BATCH_SIZE)
