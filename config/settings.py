@@ -244,7 +244,7 @@ THROTTLE_RATES = {
     "attestation_check": _rate("THROTTLE_ATTESTATION_CHECK", "30/10m"),
 }
 
-# Uploads: the spreadsheet import is the only one, 5 MB at most (makers/importing.py). Bytes
+# Uploads: the spreadsheet import is the only one, 5 MB at most (makers/importing/reading.py). Bytes
 # beyond the cap are not kept (tilab/uploads.py); up to it they stay in memory.
 FILE_UPLOAD_MAX_BYTES = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = FILE_UPLOAD_MAX_BYTES
