@@ -57,7 +57,8 @@ INSTALLED_APPS = [
     "subsidies",
     "workshops",
     "needs",
-    "network",
+    "recognition",
+    "accounts",
 ]
 
 MIDDLEWARE = [

@@ -1,17 +1,17 @@
-"""Writes of the network: issuing attestations, exporting a person's data, deleting an account."""
+"""Writes about a person's own data: exporting it (JSON, CSV) and deleting the account. Moved
+here from the network app, which kept attestations and links (now `recognition`)."""
 
 import contextlib
 import csv
 import io
-from datetime import datetime as DateTime
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 
-from fablabs.models import Organisation
 from makers.models import Maker, Membership, MembershipRequest, ProductionReport
+from recognition import attestations
+from recognition.models import Attestation
 from subsidies.models import BankAccount, RedistributionLine
 from tilab import roles
 from tilab.models import Decision, User
@@ -20,49 +20,9 @@ from tilab.spreadsheets import spreadsheet_safe
 from workshops.models import CalendarFeed, Registration
 from workshops.services import RegistrationRefused, registration_cancel
 
-from . import attestations
-from .models import Attestation
-
 # Domain of the addresses given to anonymised accounts: ".invalid" is reserved (RFC 2606),
 # so nothing is ever delivered there.
 ANONYMOUS_DOMAIN = "anonyme.invalid"
-
-
-def _day_start(now: DateTime) -> DateTime:
-    local = timezone.localtime(now)
-    return local.replace(hour=0, minute=0, second=0, microsecond=0)
-
-
-def attestation_issue(
-    *, maker: Maker | None = None, organisation: Organisation | None = None, by: User, now
-) -> Attestation:
-    """Freeze what a maker (or an organisation) did into an attestation with a verification
-    code. Idempotent for the day: the same content asked for again on the same day returns the
-    attestation already issued, so downloading twice does not multiply codes. The caller has
-    checked that `by` may ask (the maker themself, a manager of the organisation)."""
-    if (maker is None) == (organisation is None):
-        raise ValueError("attestation_issue needs a maker or an organisation, not both.")
-    with transaction.atomic():
-        # Lock the holder so two simultaneous downloads issue one attestation, not two.
-        if maker is not None:
-            maker = Maker.objects.select_for_update().select_related("department").get(pk=maker.pk)
-            content, holder = attestations.maker_content(maker), {"maker": maker}
-        else:
-            organisation = (
-                Organisation.objects.select_for_update()
-                .select_related("department")
-                .get(pk=organisation.pk)
-            )
-            content = attestations.organisation_content(organisation)
-            holder = {"organisation": organisation}
-        for issued in Attestation.objects.filter(
-            **holder, issued_at__gte=_day_start(now), issued_at__lte=now
-        ).order_by("-issued_at"):
-            if issued.content == content:
-                return issued
-        return Attestation.objects.create(
-            **holder, holder_name=content["holder"], content=content, issued_at=now, issued_to=by
-        )
 
 
 # Personal data ---------------------------------------------------------------------------
