@@ -1,35 +1,32 @@
-"""Writes about a person's own data: exporting it (JSON, CSV) and deleting the account. Moved
-here from the network app, which kept attestations and links (now `recognition`)."""
+"""Writes about a person's own data: exporting it (JSON, CSV) and deleting the account, both by
+walking the personal-data registry (`tilab.personal_data`, filled by each app's
+`personal_data.py`). Moved here from the network app, which kept attestations and links."""
 
-import contextlib
 import csv
+import datetime
 import io
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Q
 
-from makers.models import Maker, Membership, MembershipRequest, ProductionReport
-from recognition import attestations
-from recognition.models import Attestation
-from subsidies.models import BankAccount, RedistributionLine
-from tilab import roles
+from makers.models import Maker
+from tilab import personal_data
 from tilab.models import Decision, User
+from tilab.personal_data import Person
 from tilab.services import decision_record
 from tilab.spreadsheets import spreadsheet_safe
-from workshops.models import CalendarFeed, Registration
-from workshops.services import RegistrationRefused, registration_cancel
-
-# Domain of the addresses given to anonymised accounts: ".invalid" is reserved (RFC 2606),
-# so nothing is ever delivered there.
-ANONYMOUS_DOMAIN = "anonyme.invalid"
 
 
-# Personal data ---------------------------------------------------------------------------
-
-
-def _iso(value):
-    return value.isoformat() if value else None
+def _plain(value):
+    """A record as JSON can hold it: dates and times as ISO 8601 text."""
+    if isinstance(value, dict):
+        return {key: _plain(inner) for key, inner in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(inner) for inner in value]
+    if isinstance(value, datetime.date | datetime.datetime | datetime.time):
+        return value.isoformat()
+    return value
 
 
 def _decision_rows(subjects: list) -> list[dict]:
@@ -43,7 +40,7 @@ def _decision_rows(subjects: list) -> list[dict]:
         condition |= Q(content_type=content_type, object_id__in=ids)
     return [
         {
-            "decided_at": _iso(d.decided_at),
+            "decided_at": d.decided_at,
             "action": d.action,
             "subject": f"{d.content_type.model} {d.object_id}",
             "from_state": d.from_state,
@@ -57,166 +54,26 @@ def _decision_rows(subjects: list) -> list[dict]:
 
 
 def personal_data_export(*, user: User, now) -> dict:
-    """Everything the platform holds about `user`, and only about them: their account, maker
-    profile, memberships and requests, production reports (every status) and the decisions
-    about them, subsidy lines paid to them as a maker, their own bank details, workshop
-    registrations (by account or by their e-mail address), attestations. Other people appear
-    by no name nor address: who validated a report is left out, organisations are named."""
-    from allauth.account.models import EmailAddress
-    from allauth.mfa.models import Authenticator
-    from knox.models import AuthToken
-
-    maker = Maker.objects.select_related("department").filter(user=user).first()
-    data: dict = {
-        "exported_at": _iso(now),
-        "account": {
-            "email": user.email,
-            "full_name": user.full_name,
-            "date_joined": _iso(user.date_joined),
-            "last_login": _iso(user.last_login),
-            "roles": sorted(roles.roles_of(user)),
-            "email_addresses": [
-                {"email": a.email, "verified": a.verified, "primary": a.primary}
-                for a in EmailAddress.objects.filter(user=user).order_by("pk")
-            ],
-            "second_factors": [
-                {"type": a.type, "created_at": _iso(getattr(a, "created_at", None))}
-                for a in Authenticator.objects.filter(user=user).order_by("pk")
-            ],
-            "api_tokens": [
-                {"starts_with": t.token_key, "created": _iso(t.created), "expiry": _iso(t.expiry)}
-                for t in AuthToken.objects.filter(user=user).order_by("created")
-            ],
-            "calendar_feed": CalendarFeed.objects.filter(user=user).exists(),
-        },
-        "maker": None,
-        "memberships": [],
-        "membership_requests": [],
-        "production_reports": [],
-        "decisions": [],
-        "subsidy_lines": [],
-        "bank_account": None,
-    }
+    """Everything the platform holds about `user`, and only about them: one section per
+    declared model (its account, maker profile, memberships, production reports, subsidy lines
+    and bank details, workshop registrations, the needs they posted, pledges, deliveries and
+    messages, attestations…), then the decisions recorded about what the declarations mark.
+    Other people appear by no name nor address: who validated a report is left out,
+    organisations are named."""
+    person = Person(user=user, email=user.email)
+    data: dict = {"exported_at": now}
     subjects: list = []
-    if maker is not None:
-        data["maker"] = {
-            "id": maker.pk,
-            "display_name": maker.display_name,
-            "department": str(maker.department),
-            "commune": maker.commune,
-            "skills": maker.skills,
-            "equipment": maker.equipment,
-            "is_public": maker.is_public,
-            "created_at": _iso(maker.created_at),
-        }
-        subjects.append(maker)
-        data["memberships"] = [
-            {
-                "organisation": m.organisation.name,
-                "is_manager": m.is_manager,
-                "joined_on": _iso(m.joined_on),
-            }
-            for m in Membership.objects.filter(maker=maker)
-            .select_related("organisation")
-            .order_by("pk")
-        ]
-        requests = list(
-            MembershipRequest.objects.filter(maker=maker)
-            .select_related("organisation")
-            .order_by("requested_at", "pk")
-        )
-        subjects += requests
-        data["membership_requests"] = [
-            {
-                "organisation": r.organisation.name,
-                "message": r.message,
-                "status": r.status,
-                "requested_at": _iso(r.requested_at),
-                "decided_at": _iso(r.decided_at),
-            }
-            for r in requests
-        ]
-        reports = list(
-            ProductionReport.objects.filter(maker=maker)
-            .select_related("item_type", "organisation", "department")
-            .order_by("produced_on", "pk")
-        )
-        subjects += reports
-        data["production_reports"] = [
-            {
-                "id": r.pk,
-                "item": r.item_type.name_fr,
-                "quantity": r.quantity,
-                "produced_on": _iso(r.produced_on),
-                "material_cost_cents": r.material_cost_cents,
-                "recipient": r.recipient,
-                "organisation": r.organisation.name if r.organisation_id else "",
-                "department": str(r.department),
-                "status": r.status,
-                "source": r.source,
-                "entered_at": _iso(r.entered_at),
-                "updated_at": _iso(r.updated_at),
-                "decided_at": _iso(r.decided_at),
-                "rejection_reason": r.rejection_reason,
-                "corrects": r.corrects_id,
-            }
-            for r in reports
-        ]
-        data["subsidy_lines"] = [
-            {
-                "programme": line.redistribution.allocation.programme.name,
-                "relay": line.redistribution.allocation.relay.organisation.name,
-                "status": line.redistribution.status,
-                "amount_cents": line.amount_cents,
-                "figures": line.figures,
-                "paid_on": _iso(line.payment.paid_on) if hasattr(line, "payment") else None,
-                "payment_reference": line.payment.reference if hasattr(line, "payment") else "",
-            }
-            for line in RedistributionLine.objects.filter(maker=maker)
-            .select_related(
-                "payment",
-                "redistribution__allocation__programme",
-                "redistribution__allocation__relay__organisation",
-            )
-            .order_by("pk")
-        ]
-        account = BankAccount.objects.filter(maker=maker).first()
-        if account is not None:
-            subjects.append(account)
-            data["bank_account"] = {
-                "holder": account.holder,
-                "iban": account.iban,
-                "bic": account.bic,
-                "updated_at": _iso(account.updated_at),
-            }
+    for declaration in personal_data.declarations():
+        rows = declaration.exported(person)
+        if declaration.decisions:
+            subjects += rows
+        records = [declaration.export(row) for row in rows]
+        value = records if declaration.many else (records[0] if records else None)
+        into = data if declaration.within is None else data.get(declaration.within)
+        if into is not None:
+            into[declaration.section] = value
     data["decisions"] = _decision_rows(subjects)
-    data["workshop_registrations"] = [
-        {
-            "workshop": r.workshop.title,
-            "starts_at": _iso(r.workshop.starts_at),
-            "name": r.name,
-            "email": r.email,
-            "status": r.status,
-            "registered_at": _iso(r.registered_at),
-            "cancelled_at": _iso(r.cancelled_at),
-            "attended": r.attended,
-        }
-        for r in Registration.objects.filter(Q(user=user) | Q(email__iexact=user.email))
-        .select_related("workshop")
-        .order_by("registered_at", "pk")
-    ]
-    data["attestations"] = [
-        {
-            "code": attestations.code_display(a.code),
-            "issued_at": _iso(a.issued_at),
-            "holder_name": a.holder_name,
-            "content": a.content,
-        }
-        for a in Attestation.objects.filter(Q(issued_to=user) | Q(maker__user=user))
-        .distinct()
-        .order_by("issued_at", "pk")
-    ]
-    return data
+    return _plain(data)
 
 
 def _flat(value, prefix: str = ""):
@@ -259,95 +116,38 @@ def personal_data_csv(*, data: dict) -> str:
 def account_delete(*, user: User, now) -> None:
     """Delete a person's account: what identifies them goes, what the network counted stays.
 
-    - The `User` row stays, because decisions and the money ledger point to it (PROTECT) and
-      are append-only: it is anonymised instead. Its e-mail becomes `deleted-<id>@anonyme.invalid`
-      (unique, never delivered), its name is cleared, its password unusable, it is inactive and
-      loses every role, relay team and workshop it facilitated; its allauth e-mail addresses,
-      second factors (TOTP, recovery codes), API tokens and calendar feed are deleted. Sessions
-      elsewhere end (inactive, new password hash); the view logs out the current one.
-    - The `Maker` stays, so validated reports keep counting: "Maker anonyme n° <id>", commune,
-      skills and equipment cleared, out of the public directory, no account. Reports are not
-      touched (every status stays, so totals and the drift check are unchanged); redistribution
-      lines and payments stay (the ledger needs them); the bank details are deleted.
-    - Memberships and membership requests are deleted: they would tie the anonymous maker to
-      organisations and to the cooperation links.
-    - Workshop registrations (by account or by the person's address): those of workshops still
-      to come are cancelled through `registration_cancel`, so the first person waiting gets the
-      seat; then every one of them is anonymised ("Participant anonyme", an `.invalid` address),
-      keeping attendance counts true.
-    - Attestations issued to or about the person are deleted: the public check then says no
-      attestation carries their code, instead of showing a name that is gone.
-    - A decision "account_delete" is recorded on the user, by the user, with no personal data.
+    Every declared model is erased as its declaration says (`why` in each app's
+    `personal_data.py`). In short: the account is anonymised (decisions and the ledger point
+    to it), so is the maker profile ("Maker anonyme n° <id>", out of the directory), whose
+    reports, subsidy lines and payments stay as they are; bank details, memberships and
+    requests, attestations, e-mail addresses, second factors, tokens and the calendar feed are
+    deleted; registrations to workshops still to come are cancelled (the first person waiting
+    gets the seat) and every registration anonymised; needs the person is the contact of lose
+    the contact (still open ones are withdrawn), pledges keep their quantities without the
+    person's message, their messages are withdrawn. Sessions elsewhere end (inactive, new
+    password hash); the view logs out the current one.
+
+    The rows are found first, then erased from the top app down to the account, all in one
+    transaction; a decision "account_delete" is recorded on the user, by the user, with counts
+    and no personal data. Deleting twice changes nothing more.
     """
-    from allauth.account.models import EmailAddress
-    from allauth.mfa.models import Authenticator
-    from knox.models import AuthToken
-
     with transaction.atomic():
+        # Lock the account: two deletions at once erase once.
         user = User.objects.select_for_update().get(pk=user.pk)
-        if not user.is_active and user.email.endswith("@" + ANONYMOUS_DOMAIN):
-            return  # already deleted: deleting twice changes nothing
-        old_email = user.email
-        registrations = list(
-            Registration.objects.filter(Q(user=user) | Q(email__iexact=old_email))
-            .select_related("workshop")
-            .order_by("pk")
-        )
-        for registration in registrations:
-            upcoming = now < registration.workshop.starts_at
-            if upcoming and registration.status != Registration.Status.CANCELLED:
-                # Cancelled or started meanwhile: anonymised below all the same.
-                with contextlib.suppress(RegistrationRefused):
-                    registration_cancel(registration=registration, now=now)
-        Registration.objects.filter(pk__in=[r.pk for r in registrations]).update(
-            user=None, name="Participant anonyme"
-        )
-        for registration in registrations:
-            Registration.objects.filter(pk=registration.pk).update(
-                email=f"participant-{registration.pk}@{ANONYMOUS_DOMAIN}"
-            )
-
-        maker = Maker.objects.select_for_update().filter(user=user).first()
-        maker_id = maker.pk if maker else None
-        Attestation.objects.filter(
-            Q(issued_to=user) | (Q(maker=maker) if maker else Q(pk__in=[]))
-        ).delete()
-        if maker is not None:
-            BankAccount.objects.filter(maker=maker).delete()
-            Membership.objects.filter(maker=maker).delete()
-            MembershipRequest.objects.filter(maker=maker).delete()
-            maker.display_name = f"Maker anonyme n° {maker.pk}"
-            maker.commune = ""
-            maker.skills = ""
-            maker.equipment = ""
-            maker.is_public = False
-            maker.user = None
-            maker.save(
-                update_fields=[
-                    "display_name",
-                    "commune",
-                    "skills",
-                    "equipment",
-                    "is_public",
-                    "user",
-                ]
-            )
-
-        EmailAddress.objects.filter(user=user).delete()
-        Authenticator.objects.filter(user=user).delete()
-        AuthToken.objects.filter(user=user).delete()
-        CalendarFeed.objects.filter(user=user).delete()
-        user.groups.clear()
-        user.user_permissions.clear()
-        user.relays.clear()
-        user.facilitated_workshops.clear()
-        user.email = f"deleted-{user.pk}@{ANONYMOUS_DOMAIN}"
-        user.full_name = ""
-        user.is_active = False
-        user.is_staff = False
-        user.is_superuser = False
-        user.set_unusable_password()
-        user.save()
+        if personal_data.account_is_erased(user):
+            return
+        # The address as it is now: guests' registrations and needs are found by it.
+        person = Person(user=user, email=user.email)
+        found = [
+            (declaration, list(declaration.rows(person).values_list("pk", flat=True)))
+            for declaration in personal_data.declarations()
+        ]
+        for declaration, pks in reversed(found):
+            if pks:
+                rows = declaration.model._default_manager.filter(pk__in=pks)
+                declaration.erase(rows, person, now)
+        counts = {declaration.section: len(pks) for declaration, pks in found if pks}
+        makers = next((pks for declaration, pks in found if declaration.model is Maker), [])
         decision_record(
             actor=user,
             subject=user,
@@ -355,5 +155,9 @@ def account_delete(*, user: User, now) -> None:
             now=now,
             from_state="active",
             to_state="anonymised",
-            data={"maker": maker_id, "registrations": len(registrations)},
+            data={
+                "maker": makers[0] if makers else None,
+                "registrations": counts.get("workshop_registrations", 0),
+                "rows": counts,
+            },
         )
