@@ -59,7 +59,8 @@ INSTALLED_APPS = [
     "subsidies",
     "workshops",
     "needs",
-    "network",
+    "recognition",
+    "accounts",
     # On top of every app: the demo seed.
     "demo",
 ]

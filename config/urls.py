@@ -100,7 +100,8 @@ urlpatterns = [
     path("subventions/", include("subsidies.urls")),
     path("annuaire/", include("directory.urls")),
     path("besoins/", include("needs.urls")),
-    path("", include("network.urls")),
+    path("", include("recognition.urls")),
+    path("", include("accounts.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -4,8 +4,8 @@ code, and the attestation, check and personal data pages pass the accessibility 
 import pytest
 
 from makers.reference import item_catalogue_ensure
-from network.attestations import code_display
-from network.models import Attestation
+from recognition.attestations import code_display
+from recognition.models import Attestation
 from tests.e2e.conftest import assert_accessible
 from tests.factories import PASSWORD
 from tests.makers.reports import make_report

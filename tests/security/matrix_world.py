@@ -31,7 +31,7 @@ from directory.models import MembershipRequest
 from makers import exports, importing
 from makers.models import ItemType, Membership, ProductionExport
 from needs import services as needs_services
-from network import services as network_services
+from recognition import services as network_services
 from subsidies import services as money
 from tests.factories import make_maker, make_organisation, make_relay, make_user
 from tests.makers.reports import make_report

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from network.views import CHECK_SCOPE
+from recognition.views import CHECK_SCOPE
 from tests.factories import make_user
 from tests.needs.helpers import need_post_form
 from tests.workshops.helpers import make_workshop

@@ -662,7 +662,7 @@ PAGES += [
     Page("needs:remove", POST, OTHER, "L 403 404 403 302 403 403",
         "need", data=body(reason="Doublon")),
     Page("needs:remove", GET, SAME, "L 403 405 403 405 403 403", "need"),
-    # The network: the graph, attestations, personal data
+    # Recognition (namespace "network"): the graph, attestations; accounts: personal data
     Page("network:graph", GET, NONE, "L 403 403 200 200 200 403"),
     Page("network:graph", POST, NONE, "L 403 403 405 405 405 403"),
     Page("network:attestation_check", GET, NONE, EVERYONE),
@@ -681,16 +681,16 @@ PAGES += [
     Page("network:organisation_attestation", POST, SAME, "L 404 404 404 404 404 404",
         "organisation"),
     Page("network:organisation_attestation", PUT, OWN, LOGGED_IN_405, "organisation"),
-    Page("network:personal_data", GET, NONE, LOGGED_IN),
-    Page("network:personal_data", POST, NONE, LOGGED_IN_405),
-    Page("network:personal_data_json", GET, NONE, LOGGED_IN),
-    Page("network:personal_data_json", POST, NONE, LOGGED_IN_405),
-    Page("network:personal_data_csv", GET, NONE, LOGGED_IN),
-    Page("network:personal_data_csv", POST, NONE, LOGGED_IN_405),
-    Page("network:account_delete", GET, NONE, LOGGED_IN),
-    Page("network:account_delete", POST, NONE, LOGGED_IN,
+    Page("accounts:personal_data", GET, NONE, LOGGED_IN),
+    Page("accounts:personal_data", POST, NONE, LOGGED_IN_405),
+    Page("accounts:personal_data_json", GET, NONE, LOGGED_IN),
+    Page("accounts:personal_data_json", POST, NONE, LOGGED_IN_405),
+    Page("accounts:personal_data_csv", GET, NONE, LOGGED_IN),
+    Page("accounts:personal_data_csv", POST, NONE, LOGGED_IN_405),
+    Page("accounts:account_delete", GET, NONE, LOGGED_IN),
+    Page("accounts:account_delete", POST, NONE, LOGGED_IN,
         data=lambda w, c: {"password": w.password}),
-    Page("network:account_delete", PUT, NONE, LOGGED_IN_405),
+    Page("accounts:account_delete", PUT, NONE, LOGGED_IN_405),
 ]
 # fmt: on
 

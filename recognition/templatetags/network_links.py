@@ -3,7 +3,7 @@ cooperation links, as the viewer may see them (network/_links.html)."""
 
 from django import template
 
-from network import links
+from recognition import links
 
 register = template.Library()
 

@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from makers.models import Membership
-from network import links as network
-from network.links import MAKER, ORGANISATION
+from recognition import links as network
+from recognition.links import MAKER, ORGANISATION
 from tests.factories import make_maker, make_organisation, make_user
 from tests.makers.reports import make_report
 from tests.workshops.helpers import make_workshop, register_guest

@@ -12,9 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from makers.models import Membership
-from network import services
-from network.attestations import code_display, maker_content
-from network.models import Attestation
+from recognition import services
+from recognition.attestations import code_display, maker_content
+from recognition.models import Attestation
 from subsidies import services as money
 from tests.factories import make_maker, make_organisation, make_user
 from tests.makers.reports import make_report

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_safe
 
 from directory.communes import commune_display_name, commune_normalise
-from makers.charts import FONT, INK, MUTED, _n
+from makers.charts import FONT, INK, MUTED
 from tilab.models import Department
 from tilab.templatetags.tilab_format import thousands
 
@@ -33,6 +33,13 @@ DEPARTMENT_ORDER = ("29", "22", "35", "56")
 DEPARTMENT_COLOURS = {"29": "#00507a", "22": "#8a4b00", "35": "#2e6b30", "56": "#6a1b9a"}
 OTHER_COLOUR = "#4a5560"
 SIZE, RADIUS, RADIUS_LABELLED = 640, 240, 170
+
+
+def _n(number: float) -> str:
+    """A coordinate with at most two decimals and no trailing zeros, as the charts write them
+    (a private helper of theirs, so written again here rather than imported)."""
+    text = f"{number:.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
 
 
 class GraphFilterForm(forms.Form):

@@ -11,10 +11,11 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.utils import timezone
 
+from accounts import services
 from makers.models import Maker, Membership, ProductionTotal
 from makers.totals import production_totals_rebuild
-from network import services
-from network.models import Attestation
+from recognition.models import Attestation
+from recognition.services import attestation_issue
 from subsidies import services as money
 from subsidies.models import BankAccount, RedistributionLine
 from tests.factories import PASSWORD, make_maker, make_organisation, make_user
@@ -120,8 +121,8 @@ def network(anne, yann, maker, relay_staff, region_staff, facilitator):
     type(past).objects.filter(pk=past.pk).update(
         starts_at=start, registration_deadline=start - datetime.timedelta(hours=1)
     )
-    services.attestation_issue(maker=anne, by=maker, now=timezone.now())
-    services.attestation_issue(maker=yann, by=yann.user, now=timezone.now())
+    attestation_issue(maker=anne, by=maker, now=timezone.now())
+    attestation_issue(maker=yann, by=yann.user, now=timezone.now())
     return {"past": past, "upcoming": upcoming, "fablab": fablab}
 
 

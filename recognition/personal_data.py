@@ -1,0 +1,27 @@
+"""What recognition holds about a person, how it is exported and erased (the registry is
+`tilab.personal_data`): the attestations issued to them or about their maker profile."""
+
+from django.db.models import Q
+
+from tilab.personal_data import delete, register
+
+from . import attestations
+from .models import Attestation
+
+register(
+    Attestation,
+    section="attestations",
+    owner=lambda person: Q(issued_to=person.user) | Q(maker__user=person.user),
+    order_by=("issued_at", "pk"),
+    export=lambda a: {
+        "code": attestations.code_display(a.code),
+        "issued_at": a.issued_at,
+        "holder_name": a.holder_name,
+        "content": a.content,
+    },
+    erase=delete,
+    why=(
+        "Deleted: the public check then says no attestation carries the code, instead of "
+        "showing a name that is gone."
+    ),
+)

@@ -1,0 +1,67 @@
+"""What the subsidies app holds about a person, how it is exported and erased (the registry is
+`tilab.personal_data`): subsidy lines paid to them as a maker, their bank details, the relay
+teams they belong to."""
+
+from tilab.personal_data import delete, keep, register
+
+from .models import BankAccount, RedistributionLine, Relay
+
+
+def _line_export(line: RedistributionLine) -> dict:
+    payment = getattr(line, "payment", None)
+    return {
+        "programme": line.redistribution.allocation.programme.name,
+        "relay": line.redistribution.allocation.relay.organisation.name,
+        "status": line.redistribution.status,
+        "amount_cents": line.amount_cents,
+        "figures": line.figures,
+        "paid_on": payment.paid_on if payment else None,
+        "payment_reference": payment.reference if payment else "",
+    }
+
+
+def _leave_the_teams(rows, person, now) -> None:
+    Relay.staff.through.objects.filter(relay__in=rows, user=person.user).delete()
+
+
+register(
+    Relay,
+    section="relay_teams",
+    within="account",
+    owner="staff",
+    select_related=("organisation",),
+    export=lambda relay: {"relay": relay.organisation.name},
+    erase=_leave_the_teams,
+    why="The person leaves the relay teams; the relays stay.",
+)
+
+register(
+    RedistributionLine,
+    section="subsidy_lines",
+    owner="maker__user",
+    select_related=(
+        "payment",
+        "redistribution__allocation__programme",
+        "redistribution__allocation__relay__organisation",
+    ),
+    export=_line_export,
+    erase=keep,
+    why=(
+        "Kept with their payments: public money paid must stay accounted for, and the ledger "
+        "is append-only. The payee is the maker profile, which is anonymised."
+    ),
+)
+
+register(
+    BankAccount,
+    section="bank_account",
+    many=False,
+    owner="maker__user",
+    decisions=True,
+    export=("holder", "iban", "bic", "updated_at"),
+    erase=delete,
+    why=(
+        "Deleted: nothing is paid to an anonymous maker any more; payments already made keep "
+        "their reference. Organisations' bank details are theirs, not a person's."
+    ),
+)
