@@ -13,8 +13,8 @@ from tilab.models import User
 from tilab.services import decision_record
 
 from . import directory_selectors as selectors
+from . import signals
 from .models import Maker, Membership, MembershipRequest, ProductionReport
-from .totals import production_totals_organisation_kind_changed
 
 
 class DirectoryRefused(Exception):
@@ -222,8 +222,8 @@ def organisation_kind_correct(
         organisation.kind = kind
         organisation.siret = number
         organisation.save(update_fields=["kind", "siret"])
-        production_totals_organisation_kind_changed(
-            organisation_id=organisation.pk, was=was, now=now
+        signals.organisation_kind_changed.send(
+            sender=Organisation, organisation_id=organisation.pk, was=was, now=now
         )
         decision_record(
             actor=by,
@@ -304,8 +304,8 @@ def organisations_merge(
         if moved["reports"] and duplicate.kind != into.kind:
             # The moved reports now count under the target's kind: the buckets of both kinds
             # for the target's report weeks are recomputed.
-            production_totals_organisation_kind_changed(
-                organisation_id=into.pk, was=duplicate.kind, now=now
+            signals.organisation_kind_changed.send(
+                sender=Organisation, organisation_id=into.pk, was=duplicate.kind, now=now
             )
         duplicate.merged_into = into
         duplicate.is_public = False

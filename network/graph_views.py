@@ -15,9 +15,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_safe
 
-from makers.charts import FONT, INK, MUTED, _n
 from makers.communes import commune_display_name, commune_normalise
 from tilab.models import Department
+from tilab.svg import FONT, INK, MUTED
+from tilab.svg import svg_number as _n
 from tilab.templatetags.tilab_format import thousands
 
 from . import links as network

@@ -8,7 +8,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.reverse import reverse
 from rest_framework.routers import APIRootView, DefaultRouter
 
-from makers.api import FiguresViewSet, ItemTypeViewSet, MakerViewSet, ProductionReportViewSet
+from figures.api import FiguresViewSet
+from makers.api import ItemTypeViewSet, MakerViewSet, ProductionReportViewSet
 from makers.directory_api import OrganisationViewSet
 from makers.import_api import ProductionImportView
 from needs.api import DeliveryViewSet, NeedViewSet, PledgeViewSet
@@ -92,8 +93,9 @@ urlpatterns = [
         name="api-docs",
     ),
     path("", include("makers.urls")),
-    path("open-data/", include("makers.open_data_urls")),
-    path("exports/", include("makers.export_urls")),
+    path("", include("figures.urls")),
+    path("open-data/", include("figures.open_data_urls")),
+    path("exports/", include("figures.export_urls")),
     path("workshops/", include("workshops.urls")),
     path("subventions/", include("subsidies.urls")),
     path("annuaire/", include("makers.directory_urls")),

@@ -18,7 +18,7 @@ from . import selectors, services
 def home(request):
     """What the network is, each role's way in, and the regional figures at a glance."""
     # The home page assembles the apps, as urls.py does: the one place the core looks upward.
-    from makers.views import figures_at_a_glance
+    from figures.views import figures_at_a_glance
     from workshops.views import next_workshops
 
     return render(

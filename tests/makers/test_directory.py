@@ -10,9 +10,10 @@ from django.utils import timezone
 
 from fablabs.models import Capability, Organisation
 from fablabs.siret import siret_clean
+from figures.models import ProductionTotal
+from figures.totals import production_totals_rebuild
 from makers import directory_services as services
-from makers.models import Maker, Membership, MembershipRequest, ProductionTotal
-from makers.totals import production_totals_rebuild
+from makers.models import Maker, Membership, MembershipRequest
 from tests.factories import make_maker, make_organisation, make_user
 from tests.makers.reports import make_report
 from tilab import roles

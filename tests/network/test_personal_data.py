@@ -11,8 +11,9 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.utils import timezone
 
-from makers.models import Maker, Membership, ProductionTotal
-from makers.totals import production_totals_rebuild
+from figures.models import ProductionTotal
+from figures.totals import production_totals_rebuild
+from makers.models import Maker, Membership
 from network import services
 from network.models import Attestation
 from subsidies import services as money

@@ -27,8 +27,10 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from makers import exports, importing
-from makers.models import ItemType, Membership, MembershipRequest, ProductionExport
+from figures import exports
+from figures.models import ProductionExport
+from makers import importing
+from makers.models import ItemType, Membership, MembershipRequest
 from needs import services as needs_services
 from network import services as network_services
 from subsidies import services as money
