@@ -10,14 +10,14 @@ from django.utils.translation import gettext_lazy as _
 ROLE_PAGES = [
     ("makers.access_maker_space", _("Mon espace"), "makers:space"),
     ("makers.access_validation_queue", _("Validation"), "makers:validation_queue"),
-    ("makers.view_dashboard", _("Tableau de bord"), "makers:dashboard"),
+    ("figures.view_dashboard", _("Tableau de bord"), "figures:dashboard"),
     ("subsidies.view_programmes", _("Subventions"), "subsidies:programme_list"),
     ("network.view_graph", _("Réseau"), "network:graph"),
     ("workshops.manage_workshops", _("Gérer les ateliers"), "workshops:manage"),
 ]
 # Open to everyone, signed in or not.
 PUBLIC_PAGES = [
-    (_("Chiffres"), "makers:figures"),
+    (_("Chiffres"), "figures:index"),
     (_("Ateliers"), "workshops:agenda"),
     (_("Annuaire"), "directory:list"),
     (_("Besoins"), "needs:board"),

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "fablabs",
     "makers",
     "directory",
+    "figures",
     "subsidies",
     "workshops",
     "needs",
@@ -349,17 +350,17 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULE: dict = {
     # Heals lost messages: whatever is still dirty is recomputed within a minute.
     "production-totals-drain": {
-        "task": "makers.production_totals_drain",
+        "task": "figures.production_totals_drain",
         "schedule": timedelta(minutes=1),
     },
     # Staff exports a lost message or a dead broker left waiting are queued again.
     "production-exports-requeue": {
-        "task": "makers.production_exports_requeue",
+        "task": "figures.production_exports_requeue",
         "schedule": timedelta(minutes=2),
     },
     # Rebuilds every total from the reports at night and logs any drift it fixes.
     "production-totals-rebuild": {
-        "task": "makers.production_totals_rebuild",
+        "task": "figures.production_totals_rebuild",
         "schedule": crontab(hour=3, minute=30),
     },
     # Facilitators' messages a lost task message or a dead broker left undelivered.

@@ -10,7 +10,8 @@ from rest_framework.reverse import reverse
 from rest_framework.routers import APIRootView, DefaultRouter
 
 from directory.api import OrganisationViewSet
-from makers.api import FiguresViewSet, ItemTypeViewSet, MakerViewSet, ProductionReportViewSet
+from figures.api import FiguresViewSet
+from makers.api import ItemTypeViewSet, MakerViewSet, ProductionReportViewSet
 from makers.import_api import ProductionImportView
 from needs.api import DeliveryViewSet, NeedViewSet, PledgeViewSet
 from subsidies.api import (
@@ -94,8 +95,9 @@ urlpatterns = [
         name="api-docs",
     ),
     path("", include("makers.urls")),
-    path("open-data/", include("makers.open_data_urls")),
-    path("exports/", include("makers.export_urls")),
+    path("", include("figures.urls")),
+    path("open-data/", include("figures.open_data_urls")),
+    path("exports/", include("figures.export_urls")),
     path("workshops/", include("workshops.urls")),
     path("subventions/", include("subsidies.urls")),
     path("annuaire/", include("directory.urls")),

@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from makers.views import figures_at_a_glance
+from figures.views import figures_at_a_glance
 from tilab import selectors
 from workshops.views import next_workshops
 

@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_safe
 
 from fablabs.models import Organisation
-from makers import charts
 from makers.models import Maker
+from tilab import svg
 from tilab.models import Department
 from tilab.templatetags.tilab_format import thousands
 
@@ -161,7 +161,7 @@ def directory_map_svg(groups: list[DepartmentGroup], *, highlighted=frozenset())
             place = commune.place
             if place is None or not commune.entries:
                 continue
-            x, y = charts.map_position(place.lat, place.lon, group.code)
+            x, y = svg.map_position(place.lat, place.lon, group.code)
             dots.setdefault((x, y), []).append(commune)
     map_dots = []
     for (x, y), communes in dots.items():
@@ -173,10 +173,10 @@ def directory_map_svg(groups: list[DepartmentGroup], *, highlighted=frozenset())
         if not exact:
             label += " " + _("(placé au centre du département)")
         map_dots.append(
-            charts.MapDot(x=x, y=y, count=organisations + makers, label=label, exact=exact)
+            svg.MapDot(x=x, y=y, count=organisations + makers, label=label, exact=exact)
         )
     total = sum(d.count for d in map_dots)
-    return charts.dot_map(
+    return svg.dot_map(
         chart_id="directory-map",
         title=_("Carte du réseau en Bretagne"),
         desc=ngettext(

@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 
 from fablabs.models import Capability, Organisation
 from fablabs.siret import siret_clean
+from makers import signals
 from makers.models import Maker, Membership, ProductionReport
-from makers.totals import production_totals_organisation_kind_changed
 from tilab.models import User
 from tilab.services import decision_record
 
@@ -223,8 +223,8 @@ def organisation_kind_correct(
         organisation.kind = kind
         organisation.siret = number
         organisation.save(update_fields=["kind", "siret"])
-        production_totals_organisation_kind_changed(
-            organisation_id=organisation.pk, was=was, now=now
+        signals.organisation_kind_changed.send(
+            sender=Organisation, organisation_id=organisation.pk, was=was, now=now
         )
         decision_record(
             actor=by,
@@ -305,8 +305,8 @@ def organisations_merge(
         if moved["reports"] and duplicate.kind != into.kind:
             # The moved reports now count under the target's kind: the buckets of both kinds
             # for the target's report weeks are recomputed.
-            production_totals_organisation_kind_changed(
-                organisation_id=into.pk, was=duplicate.kind, now=now
+            signals.organisation_kind_changed.send(
+                sender=Organisation, organisation_id=into.pk, was=duplicate.kind, now=now
             )
         duplicate.merged_into = into
         duplicate.is_public = False

@@ -1,1 +1,1 @@
-"""Makers, the item catalogue, production reports and the figures built from them."""
+"""Makers, the item catalogue and production reports (their figures live in `figures`)."""

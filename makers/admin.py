@@ -5,15 +5,14 @@ from django.utils import timezone
 
 from fablabs.models import Organisation
 
+from . import signals
 from .models import (
     ItemType,
     Maker,
     Membership,
-    ProductionExport,
     ProductionImport,
     ProductionReport,
 )
-from .totals import production_totals_organisation_kind_changed
 
 
 class MembershipInline(admin.TabularInline):
@@ -90,16 +89,6 @@ class ProductionImportAdmin(ReadOnlyAdmin):
     ordering = ["-pk"]
 
 
-@admin.register(ProductionExport)
-class ProductionExportAdmin(ReadOnlyAdmin):
-    list_display = ["pk", "requested_by", "requested_at", "format", "status", "row_count"]
-    list_filter = ["status", "format"]
-    list_select_related = ["requested_by"]
-    # The file holds makers' names: it is downloaded by its owner from the exports page only.
-    exclude = ["content"]
-    ordering = ["-pk"]
-
-
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "department", "commune", "is_public"]
@@ -114,6 +103,9 @@ class OrganisationAdmin(admin.ModelAdmin):
         if change and "kind" in form.changed_data:
             # Its validated reports now count under the new kind: in the same transaction
             # (the admin's), the totals of the kinds it leaves and joins are marked.
-            production_totals_organisation_kind_changed(
-                organisation_id=obj.pk, was=form.initial["kind"], now=timezone.now()
+            signals.organisation_kind_changed.send(
+                sender=Organisation,
+                organisation_id=obj.pk,
+                was=form.initial["kind"],
+                now=timezone.now(),
             )

@@ -1,4 +1,4 @@
-"""API of the production domain: item catalogue, makers, production reports and figures."""
+"""API of the production domain: item catalogue, makers and production reports."""
 
 import django_filters
 from django.core.exceptions import NON_FIELD_ERRORS
@@ -9,9 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
-    PolymorphicProxySerializer,
     extend_schema,
     extend_schema_view,
 )
@@ -25,16 +23,13 @@ from tilab.models import Department
 from tilab.pagination import CursorPagination
 from tilab.schema import AnyOf
 
-from . import open_data, selectors, services
-from .filters import ProductionReportFilter, ProductionTotalFilter
+from . import selectors, services
+from .filters import ProductionReportFilter
 from .models import ItemType, Maker, ProductionReport
 from .serializers import (
     BulkDecisionSerializer,
     BulkRejectionSerializer,
     DetailSerializer,
-    FigureRowPageSerializer,
-    FigureRowSerializer,
-    FiguresBreakdownSerializer,
     MakerCreateSerializer,
     MakerPublicSerializer,
     MakerStaffSerializer,
@@ -500,91 +495,3 @@ class MakerViewSet(
         maker = services.maker_create(by=request.user, **serializer.validated_data)
         output = MakerStaffSerializer(maker, context=self.get_serializer_context())
         return Response(output.data, status=status.HTTP_201_CREATED)
-
-
-# --- Figures: the production totals --------------------------------------------------------
-
-
-class FiguresPagination(CursorPagination):
-    # Weeks in time, then the rest of the bucket: a unique order, so no cursor skips a row.
-    # (Cursors position on the first field only; the others break ties within a week.)
-    ordering = ("week_start", "department_id", "item_type_id", "org_kind")
-
-
-# A page of weekly totals, or (with `group_by`) the totals grouped: an object, never a list.
-FIGURES = PolymorphicProxySerializer(
-    component_name="Figures",
-    serializers=[FigureRowPageSerializer, FiguresBreakdownSerializer],
-    resource_type_field_name=None,
-    many=False,
-)
-
-
-def _keyed(groups: list[dict], dimension: str) -> list[dict]:
-    """Group keys as the filters take them: an item's slug rather than its id, dates in ISO."""
-    slugs = dict(ItemType.objects.values_list("pk", "slug")) if dimension == "item_type" else {}
-    for group in groups:
-        key = group["key"]
-        if dimension == "item_type":
-            key = slugs.get(key, key)
-        elif dimension == "week":
-            key = key.isoformat()
-        group["key"] = None if key is None else str(key)
-    return groups
-
-
-class FiguresViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    """Production figures: validated production per ISO week, department, item type and
-    producer kind, read from the totals the platform keeps up to date. Public: no names.
-
-    Without `group_by`: the weekly total rows, by cursor, oldest week first. With `group_by`
-    (week, department, relay, item_type or org_kind): the same rows summed per group, with the
-    overall totals, in one unpaginated answer. The filters apply to both.
-    """
-
-    serializer_class = FigureRowSerializer
-    permission_classes = [permissions.AllowAny]
-    filterset_class = ProductionTotalFilter
-    pagination_class = FiguresPagination
-
-    def get_queryset(self):
-        return selectors.production_totals()
-
-    def get_serializer_context(self):
-        return {**super().get_serializer_context(), "relays": open_data.relay_names()}
-
-    @extend_schema(
-        summary=gettext_lazy("Chiffres de production, par semaine ou regroupés"),
-        parameters=[
-            OpenApiParameter(
-                "group_by",
-                str,
-                enum=list(selectors.FIGURE_DIMENSIONS),
-                description=gettext_lazy(
-                    "Regrouper les totaux par semaine, département, relais, article ou type "
-                    "de producteur ; sans lui, les lignes hebdomadaires page par page."
-                ),
-            )
-        ],
-        responses={200: FIGURES, **_errors(400)},
-    )
-    def list(self, request, *args, **kwargs):
-        group_by = request.query_params.get("group_by")
-        if not group_by:
-            return super().list(request, *args, **kwargs)
-        if group_by not in selectors.FIGURE_DIMENSIONS:
-            raise exceptions.ValidationError(
-                {
-                    "group_by": [
-                        _("« %(value)s » n'est pas un regroupement connu : choisissez %(allowed)s.")
-                        % {"value": group_by, "allowed": ", ".join(selectors.FIGURE_DIMENSIONS)}
-                    ]
-                }
-            )
-        totals = self.filter_queryset(self.get_queryset())
-        breakdown = {
-            "group_by": group_by,
-            "overall": selectors.figures_overall(totals),
-            "results": _keyed(selectors.figures_by(totals, group_by), group_by),
-        }
-        return Response(FiguresBreakdownSerializer(breakdown).data)

@@ -1,6 +1,5 @@
-"""Filters on production reports and totals, shared by the pages, the API and the exports."""
-
-import datetime
+"""Filters on production reports, shared by the pages, the API and the exports (the filters
+on the totals are in `figures.filters`)."""
 
 import django_filters
 from django import forms
@@ -10,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from fablabs.models import Organisation
 from tilab.models import Department
 
-from .models import ItemType, Maker, OrganisationKind, ProductionReport, ProductionTotal
+from .models import ItemType, Maker, ProductionReport
 
 DATE_PICKER = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
@@ -85,33 +84,3 @@ class ProductionReportFilter(django_filters.FilterSet):
         for word in words:
             condition &= Q(maker__display_name__icontains=word)
         return queryset.filter(condition)
-
-
-class ProductionTotalFilter(django_filters.FilterSet):
-    """Filters on the totals: period (by ISO week), department, item type, producer kind."""
-
-    period_start = django_filters.DateFilter(
-        field_name="week_start",
-        method="filter_period_start",
-        label=_("Du"),
-        widget=DATE_PICKER,
-    )
-    period_end = django_filters.DateFilter(
-        field_name="week_start",
-        lookup_expr="lte",
-        label=_("Au"),
-        widget=DATE_PICKER,
-    )
-    department = department_filter()
-    item_type = item_type_filter()
-    org_kind = django_filters.ChoiceFilter(
-        choices=OrganisationKind.choices, label=_("Producteurs"), empty_label=_("Tous")
-    )
-
-    class Meta:
-        model = ProductionTotal
-        fields = []
-
-    def filter_period_start(self, queryset, name, value):
-        # A week counts when it ends on or after the first day asked for.
-        return queryset.filter(week_start__gt=value - datetime.timedelta(days=7))

@@ -6,7 +6,7 @@ answers 404); these rules say what they may do with a report they can see.
 
 import rules
 
-from tilab.permissions import is_auditor, is_maker, is_region_staff, is_relay_staff
+from tilab.permissions import is_auditor, is_maker, is_relay_staff
 
 
 @rules.predicate
@@ -23,7 +23,6 @@ def covers_reports_department(user, report):
 
 rules.add_perm("makers.access_maker_space", is_maker)
 rules.add_perm("makers.access_validation_queue", is_relay_staff | is_auditor)
-rules.add_perm("makers.view_dashboard", is_region_staff | is_relay_staff | is_auditor)
 # Relay staff enter reports for makers without an account and import their spreadsheets.
 rules.add_perm("makers.enter_reports", is_relay_staff)
 rules.add_perm("makers.import_reports", is_relay_staff)
@@ -37,6 +36,3 @@ rules.add_perm(
 rules.add_perm(
     "makers.decide_report", is_relay_staff & covers_reports_department & ~is_reports_maker
 )
-# Staff exports carry makers' names: relay staff export their departments, Région staff and
-# auditors every department (which rows is decided by `exports.departments_exportable_by`).
-rules.add_perm("makers.export_reports", is_relay_staff | is_region_staff | is_auditor)

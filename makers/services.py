@@ -4,7 +4,6 @@ from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -12,12 +11,11 @@ from fablabs.models import Organisation
 from tilab.models import Department, User
 from tilab.services import decision_record
 
-from . import totals
+from . import signals
 from .models import (
     FIRST_PRODUCTION_DAY,
     MAX_COST_CENTS,
     MAX_QUANTITY,
-    DeliveredTotal,
     ItemType,
     Maker,
     Membership,
@@ -366,9 +364,11 @@ def _decide(
                     )
                     if original is not None:
                         left.append(original)
-        # Same transaction, after the reports changed: the totals learn of the change exactly
-        # when it commits. A rejection changes no total.
-        totals.production_totals_record(entered=entered, left=left, now=now)
+        # Same transaction, after the reports changed: the totals (kept by `figures`, which
+        # listens) learn of the change exactly when it commits. A rejection changes no total.
+        signals.reports_counting_changed.send(
+            sender=ProductionReport, entered=entered, left=left, now=now
+        )
         return reports
 
 
@@ -561,15 +561,3 @@ def production_reports_corroborate(
         covered += report.quantity
     ProductionReport.objects.filter(pk__in=marked).update(corroborated_at=now)
     return len(marked)
-
-
-def delivered_totals_add(*, department_id: str, item_type_id: int, quantity: int, now) -> None:
-    """Add a confirmed delivery to the delivered totals (call it in the confirming transaction)."""
-    total, _created = DeliveredTotal.objects.select_for_update().get_or_create(
-        department_id=department_id,
-        item_type_id=item_type_id,
-        defaults={"quantity": 0, "delivery_count": 0, "updated_at": now},
-    )
-    DeliveredTotal.objects.filter(pk=total.pk).update(
-        quantity=F("quantity") + quantity, delivery_count=F("delivery_count") + 1, updated_at=now
-    )

@@ -16,6 +16,4 @@ urlpatterns = [
     path("validation/declarations/<int:pk>/", views.report_correct_for, name="report_correct_for"),
     path("validation/import/", import_views.import_upload, name="import_upload"),
     path("validation/import/<int:pk>/", import_views.import_preview, name="import_preview"),
-    path("chiffres/", views.figures, name="figures"),
-    path("dashboard/", views.dashboard, name="dashboard"),
 ]

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fablabs.models import Organisation
+from figures.totals import delivered_totals_add
 from makers import services as production
 from makers.models import MAX_QUANTITY, ItemType, Maker, Membership, ProductionReport
 from tilab.celery import publish
@@ -381,7 +382,7 @@ def delivery_confirm(*, token: str, confirmed_quantity: int, now: datetime) -> D
                 delivered_on=delivery.delivered_on,
                 now=now,
             )
-            production.delivered_totals_add(
+            delivered_totals_add(
                 department_id=need.department_id,
                 item_type_id=need.item_type_id,
                 quantity=confirmed_quantity,

@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_safe
 
 from directory.communes import commune_display_name, commune_normalise
-from makers.charts import FONT, INK, MUTED
 from tilab.models import Department
+from tilab.svg import FONT, INK, MUTED, svg_number
 from tilab.templatetags.tilab_format import thousands
 
 from . import links as network
@@ -33,13 +33,6 @@ DEPARTMENT_ORDER = ("29", "22", "35", "56")
 DEPARTMENT_COLOURS = {"29": "#00507a", "22": "#8a4b00", "35": "#2e6b30", "56": "#6a1b9a"}
 OTHER_COLOUR = "#4a5560"
 SIZE, RADIUS, RADIUS_LABELLED = 640, 240, 170
-
-
-def _n(number: float) -> str:
-    """A coordinate with at most two decimals and no trailing zeros, as the charts write them
-    (a private helper of theirs, so written again here rather than imported)."""
-    text = f"{number:.2f}".rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
 
 
 class GraphFilterForm(forms.Form):
@@ -158,13 +151,13 @@ def graph_svg(*, nodes: dict, links: list, names: dict[str, str]) -> SafeString:
             format_html(
                 '<path class="edge" d="M{ax} {ay} Q{cx} {cy} {bx} {by}" stroke-width="{w}" '
                 'data-weight="{weight}"/>',
-                ax=_n(a.x),
-                ay=_n(a.y),
-                cx=_n(cx),
-                cy=_n(cy),
-                bx=_n(b.x),
-                by=_n(b.y),
-                w=_n(min(4.0, 0.75 + 0.75 * (link.weight - 1))),
+                ax=svg_number(a.x),
+                ay=svg_number(a.y),
+                cx=svg_number(cx),
+                cy=svg_number(cy),
+                bx=svg_number(b.x),
+                by=svg_number(b.y),
+                w=svg_number(min(4.0, 0.75 + 0.75 * (link.weight - 1))),
                 weight=link.weight,
             )
         )
@@ -175,8 +168,8 @@ def graph_svg(*, nodes: dict, links: list, names: dict[str, str]) -> SafeString:
             shape = format_html(
                 '<rect class="node organisation" x="{x}" y="{y}" width="10" height="10" '
                 'fill="{fill}"><title>{name}</title></rect>',
-                x=_n(item.x - 5),
-                y=_n(item.y - 5),
+                x=svg_number(item.x - 5),
+                y=svg_number(item.y - 5),
                 fill=colour,
                 name=item.node.name,
             )
@@ -184,8 +177,8 @@ def graph_svg(*, nodes: dict, links: list, names: dict[str, str]) -> SafeString:
             shape = format_html(
                 '<circle class="node maker" cx="{x}" cy="{y}" r="4.5" fill="{fill}">'
                 "<title>{name}</title></circle>",
-                x=_n(item.x),
-                y=_n(item.y),
+                x=svg_number(item.x),
+                y=svg_number(item.y),
                 fill=colour,
                 name=item.node.name,
             )
@@ -198,8 +191,8 @@ def graph_svg(*, nodes: dict, links: list, names: dict[str, str]) -> SafeString:
                 format_html(
                     '<text x="{x}" y="{y}" text-anchor="{anchor}" fill="{ink}" stroke="none">'
                     "{name}</text>",
-                    x=_n(lx),
-                    y=_n(ly + 4),
+                    x=svg_number(lx),
+                    y=svg_number(ly + 4),
                     anchor="end"
                     if math.cos(item.angle) < -0.2
                     else ("start" if math.cos(item.angle) > 0.2 else "middle"),
@@ -216,8 +209,8 @@ def graph_svg(*, nodes: dict, links: list, names: dict[str, str]) -> SafeString:
                 '<text x="{x}" y="{y}" text-anchor="middle" font-size="14" font-weight="700" '
                 'fill="{fill}" stroke="#ffffff" stroke-width="3" paint-order="stroke">'
                 "{name}</text>",
-                x=_n(centre + distance * math.cos(angle)),
-                y=_n(centre + distance * math.sin(angle) + 5),
+                x=svg_number(centre + distance * math.cos(angle)),
+                y=svg_number(centre + distance * math.sin(angle) + 5),
                 fill=DEPARTMENT_COLOURS.get(code, OTHER_COLOUR),
                 name=names.get(code, code),
             )

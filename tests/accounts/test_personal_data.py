@@ -12,8 +12,9 @@ from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from accounts import services
-from makers.models import Maker, Membership, ProductionTotal
-from makers.totals import production_totals_rebuild
+from figures.models import ProductionTotal
+from figures.totals import production_totals_rebuild
+from makers.models import Maker, Membership
 from recognition.models import Attestation
 from recognition.services import attestation_issue
 from subsidies import services as money

@@ -8,8 +8,8 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.utils import timezone
 
 from fablabs.models import Organisation
+from figures.totals import production_totals_rebuild
 from makers.models import Maker, Membership, ProductionReport
-from makers.totals import production_totals_rebuild
 from needs import services as needs_services
 from needs.models import Need
 from subsidies import services as money

@@ -19,14 +19,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from makers import services, totals
-from makers.models import (
-    DirtyBucket,
-    ItemType,
-    ProductionReport,
-    ProductionTotal,
-    TotalDelta,
-)
+from figures import totals
+from figures.models import DirtyBucket, ProductionTotal, TotalDelta
+from makers import services
+from makers.models import ItemType, ProductionReport
 from makers.reference import item_catalogue_ensure
 from tests.conftest import require
 from tests.factories import make_organisation, make_relay, make_user

@@ -79,9 +79,10 @@ def test_it_refuses_to_run_with_debug_off(settings, reference_data):
 def test_scale_gives_the_generated_makers_validated_reports_once_with_their_totals(
     debug_on, reference_data
 ):
-    from makers.models import ProductionReport, ProductionTotal
-    from makers.totals import production_totals_rebuild
-    from tests.makers.test_totals import expected_totals, stored_totals
+    from figures.models import ProductionTotal
+    from figures.totals import production_totals_rebuild
+    from makers.models import ProductionReport
+    from tests.figures.test_totals import expected_totals, stored_totals
 
     call_command("seed_demo", quiet_logins=True)
     demo = set(ProductionReport.objects.values_list("pk", flat=True))
@@ -201,7 +202,8 @@ def test_the_directory_has_capabilities_equipment_and_valid_sirets(debug_on, ref
 
 
 def test_it_seeds_open_needs_and_annes_deliveries_once(debug_on, reference_data):
-    from makers.models import DeliveredTotal, ProductionReport
+    from figures.models import DeliveredTotal
+    from makers.models import ProductionReport
     from needs.models import Delivery, Need, Pledge
 
     call_command("seed_demo", quiet_logins=True)

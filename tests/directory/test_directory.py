@@ -12,8 +12,9 @@ from directory import services
 from directory.models import MembershipRequest
 from fablabs.models import Capability, Organisation
 from fablabs.siret import siret_clean
-from makers.models import Maker, Membership, ProductionTotal
-from makers.totals import production_totals_rebuild
+from figures.models import ProductionTotal
+from figures.totals import production_totals_rebuild
+from makers.models import Maker, Membership
 from tests.factories import make_maker, make_organisation, make_user
 from tests.makers.reports import make_report
 from tilab import roles

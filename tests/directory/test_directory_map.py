@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from directory.communes import COMMUNES, DEPARTMENT_CENTRES, commune_locate, commune_normalise
-from makers import charts
 from tests.factories import make_maker, make_organisation
+from tilab import svg
 
 URL = "/annuaire/carte/"
 
@@ -84,19 +84,19 @@ def test_the_table_knows_the_main_communes_of_the_four_departments():
 
 def test_every_commune_of_the_table_is_drawn_inside_its_own_department():
     for name, (department, lat, lon) in COMMUNES.items():
-        x, y = charts.map_position(lat, lon, department)
-        polygon = charts._polygon(charts.DEPARTMENT_SHAPES[department][0])
-        assert charts.point_in_polygon(x, y, polygon), name
-        for other, (points, _label) in charts.DEPARTMENT_SHAPES.items():
+        x, y = svg.map_position(lat, lon, department)
+        polygon = svg._polygon(svg.DEPARTMENT_SHAPES[department][0])
+        assert svg.point_in_polygon(x, y, polygon), name
+        for other, (points, _label) in svg.DEPARTMENT_SHAPES.items():
             if other != department:
-                assert not charts.point_in_polygon(x, y, charts._polygon(points)), name
+                assert not svg.point_in_polygon(x, y, svg._polygon(points)), name
 
 
 def test_brest_is_west_of_rennes_and_vannes_south_of_saint_brieuc_on_the_map():
-    brest = charts.map_position(48.39, -4.49, "29")
-    rennes = charts.map_position(48.11, -1.68, "35")
-    vannes = charts.map_position(47.66, -2.76, "56")
-    saint_brieuc = charts.map_position(48.51, -2.76, "22")
+    brest = svg.map_position(48.39, -4.49, "29")
+    rennes = svg.map_position(48.11, -1.68, "35")
+    vannes = svg.map_position(47.66, -2.76, "56")
+    saint_brieuc = svg.map_position(48.51, -2.76, "22")
     assert brest[0] < rennes[0]
     assert vannes[1] > saint_brieuc[1]
 

@@ -534,7 +534,7 @@ class Stack:
         drains were sent."""
         sent, deadline = 0, time.monotonic() + timeout
         while True:
-            self.send("makers.production_totals_drain")
+            self.send("figures.production_totals_drain")
             sent += 1
             next_tick = time.monotonic() + tick
             while time.monotonic() < next_tick:
@@ -547,7 +547,7 @@ class Stack:
     def rebuild_drift(self, worker: Process) -> tuple[int, int, int]:
         """Run the nightly rebuild as beat does, on `worker`, and return what it had to fix:
         (changed, added, removed)."""
-        task = self.send("makers.production_totals_rebuild")
+        task = self.send("figures.production_totals_rebuild")
 
         def done():
             for line in self.task_log(worker, task):

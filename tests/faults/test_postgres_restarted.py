@@ -13,7 +13,7 @@ from tests.faults.conftest import QUICK, backend_waiting_on_lock, wait_until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.worker]
 
-DRAIN = "makers.production_totals_drain"
+DRAIN = "figures.production_totals_drain"
 
 
 def connections(stack, application: str) -> int:

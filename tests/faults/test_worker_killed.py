@@ -13,13 +13,13 @@ from contextlib import contextmanager
 
 import pytest
 
-from makers.totals import DRAIN_BATCH
+from figures.totals import DRAIN_BATCH
 from tests.faults.conftest import backend_gone, backend_waiting_on_lock, wait_until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.worker]
 
-DRAIN = "makers.production_totals_drain"
-REBUILD = "makers.production_totals_rebuild"
+DRAIN = "figures.production_totals_drain"
+REBUILD = "figures.production_totals_rebuild"
 BUCKETS = 2 * DRAIN_BATCH  # two batches of the drain
 
 

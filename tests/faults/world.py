@@ -17,7 +17,8 @@ django.setup()
 from django.db import transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from makers import services, totals  # noqa: E402
+from figures import totals  # noqa: E402
+from makers import services  # noqa: E402
 from makers.models import ItemType, Membership, ProductionReport  # noqa: E402
 from subsidies import services as money  # noqa: E402
 from tests.factories import make_maker, make_organisation, make_relay, make_user  # noqa: E402

@@ -9,7 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from makers.models import DeliveredTotal, Membership, ProductionReport
+from figures.models import DeliveredTotal
+from makers.models import Membership, ProductionReport
 from needs import services
 from needs.models import Delivery, Establishment, Need, NeedMessage, Pledge
 from tests.factories import make_maker, make_organisation, make_user

@@ -8,7 +8,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from makers.models import DeliveredTotal, ProductionReport
+from figures.models import DeliveredTotal
+from makers.models import ProductionReport
 from makers.reference import item_catalogue_ensure
 from needs import services
 from needs.models import Delivery, Need

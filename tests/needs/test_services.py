@@ -7,7 +7,8 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from makers.models import DeliveredTotal, ItemType, Membership, ProductionReport
+from figures.models import DeliveredTotal
+from makers.models import ItemType, Membership, ProductionReport
 from makers.services import production_report_withdraw
 from needs import selectors, services
 from needs.models import Delivery, Establishment, Need, NeedMessage, Pledge

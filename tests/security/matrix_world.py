@@ -28,8 +28,10 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from directory.models import MembershipRequest
-from makers import exports, importing
-from makers.models import ItemType, Membership, ProductionExport
+from figures import exports
+from figures.models import ProductionExport
+from makers import importing
+from makers.models import ItemType, Membership
 from needs import services as needs_services
 from recognition import services as network_services
 from subsidies import services as money

@@ -16,9 +16,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory
 from PIL import Image
 
+from figures.totals import production_totals_rebuild
 from makers import importing
 from makers.models import Maker, ProductionImport, ProductionReport
-from makers.totals import production_totals_rebuild
 from tests.factories import make_maker, make_relay, make_user
 from tests.makers.reports import make_report
 from tilab import roles

@@ -14,10 +14,10 @@ from stdnum import luhn
 
 from fablabs.models import Capability, Organisation
 from fablabs.reference import capabilities_ensure
+from figures.totals import production_totals_rebuild
 from makers import services as production
 from makers.models import ItemType, Maker, Membership, ProductionReport
 from makers.reference import item_catalogue_ensure
-from makers.totals import production_totals_rebuild
 from subsidies import services as money
 from subsidies.models import BankAccount, Programme, Relay, RelayCoverage
 from tilab import roles

@@ -187,9 +187,10 @@ def check(*, world: dict, since: str, drain_timeout: float) -> dict:
     from django.utils import timezone
     from django.utils.dateparse import parse_datetime
 
-    from makers import totals
-    from makers.models import DirtyBucket, ProductionReport, TotalDelta
-    from tests.makers.test_totals import expected_totals, no_drift, stored_totals
+    from figures import totals
+    from figures.models import DirtyBucket, TotalDelta
+    from makers.models import ProductionReport
+    from tests.figures.test_totals import expected_totals, no_drift, stored_totals
     from tilab.models import Decision
 
     started = time.monotonic()

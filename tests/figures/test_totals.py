@@ -19,17 +19,10 @@ from hypothesis import strategies as st
 
 from config.celery import app
 from fablabs.models import Organisation
-from makers import services, totals
-from makers.models import (
-    DirtyBucket,
-    ItemType,
-    Maker,
-    Membership,
-    OrganisationKind,
-    ProductionReport,
-    ProductionTotal,
-    TotalDelta,
-)
+from figures import totals
+from figures.models import DirtyBucket, OrganisationKind, ProductionTotal, TotalDelta
+from makers import services
+from makers.models import ItemType, Maker, Membership, ProductionReport
 from makers.reference import item_catalogue_ensure
 from tests.conftest import require
 from tests.factories import make_maker, make_organisation, make_relay, make_user
@@ -663,7 +656,7 @@ def test_a_journal_that_disagrees_with_its_total_is_recomputed_from_the_reports_
     ProductionTotal.objects.all().delete()  # lost, say, by a bad manual fix
 
     with (
-        caplog.at_level(logging.WARNING, logger="makers.totals"),
+        caplog.at_level(logging.WARNING, logger="figures.totals"),
         django_capture_on_commit_callbacks(execute=True),
     ):
         _moved(network, report, to=NEXT_WEEK)  # takes 10 from a total that is not there
@@ -813,7 +806,7 @@ def test_thousands_of_buckets_recompute_and_rebuild_in_one_call(reference_data):
 def test_the_rebuild_fixes_a_changed_total_and_logs_it(validated_history, caplog):
     row = ProductionTotal.objects.order_by("pk").first()
     ProductionTotal.objects.filter(pk=row.pk).update(quantity=row.quantity + 1_000)
-    with caplog.at_level(logging.WARNING, logger="makers.totals"):
+    with caplog.at_level(logging.WARNING, logger="figures.totals"):
         drift = totals.production_totals_rebuild(now=NOW)
     assert (drift["changed"], drift["added"], drift["removed"]) == (1, 0, 0)
     assert stored_totals() == expected_totals()
@@ -826,7 +819,7 @@ def test_the_rebuild_removes_an_extra_total_and_logs_it(validated_history, caplo
         week_start=datetime.date(2021, 6, 7), quantity=1, report_count=1, maker_count=1,
         material_cost_cents=0, computed_at=NOW,
     )  # fmt: skip
-    with caplog.at_level(logging.WARNING, logger="makers.totals"):
+    with caplog.at_level(logging.WARNING, logger="figures.totals"):
         drift = totals.production_totals_rebuild(now=NOW)
     assert (drift["changed"], drift["added"], drift["removed"]) == (0, 0, 1)
     assert stored_totals() == expected_totals()
@@ -835,19 +828,19 @@ def test_the_rebuild_removes_an_extra_total_and_logs_it(validated_history, caplo
 
 def test_the_rebuild_restores_a_missing_total_and_logs_it(validated_history, caplog):
     ProductionTotal.objects.filter(pk__in=ProductionTotal.objects.order_by("pk")[:2]).delete()
-    with caplog.at_level(logging.WARNING, logger="makers.totals"):
+    with caplog.at_level(logging.WARNING, logger="figures.totals"):
         drift = totals.production_totals_rebuild(now=NOW)
     assert (drift["changed"], drift["added"], drift["removed"]) == (0, 2, 0)
     assert stored_totals() == expected_totals()
     assert "0 changed, 2 missing, 0 extra" in caplog.text
-    assert [r.levelname for r in caplog.records if r.name == "makers.totals"] == ["WARNING"]
+    assert [r.levelname for r in caplog.records if r.name == "figures.totals"] == ["WARNING"]
 
 
 def test_a_rebuild_without_drift_logs_no_warning(validated_history, caplog):
-    with caplog.at_level(logging.INFO, logger="makers.totals"):
+    with caplog.at_level(logging.INFO, logger="figures.totals"):
         drift = totals.production_totals_rebuild(now=NOW)
     assert no_drift(drift)
-    assert [r.levelname for r in caplog.records if r.name == "makers.totals"] == ["INFO"]
+    assert [r.levelname for r in caplog.records if r.name == "figures.totals"] == ["INFO"]
 
 
 def test_the_rebuild_command_prints_what_it_checked_and_fixed(validated_history):

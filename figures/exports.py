@@ -26,14 +26,15 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from makers.filters import ProductionReportFilter
+from makers.models import ProductionReport
+from makers.selectors import departments_covered_by
 from tilab import roles
 from tilab.celery import publish
 from tilab.models import Department, User
 from tilab.spreadsheets import spreadsheet_safe
 
-from .filters import ProductionReportFilter
-from .models import ProductionExport, ProductionReport
-from .selectors import departments_covered_by
+from .models import ProductionExport
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +151,7 @@ def production_export_request(
     Raises PermissionDenied for someone who may not export, ExportRefused for filters out of
     their reach or a file beyond MAX_ROWS rows of its format.
     """
-    if not by.has_perm("makers.export_reports"):
+    if not by.has_perm("figures.export_reports"):
         raise PermissionDenied
     if format not in ProductionExport.Format.values:
         raise ExportRefused(_("Format inconnu : %(format)s.") % {"format": format})
@@ -312,7 +313,7 @@ def production_export_build(*, export_id: int, now: datetime) -> bool:
 
 def _render(export: ProductionExport) -> tuple[bytes, int]:
     user = export.requested_by
-    if not user.has_perm("makers.export_reports"):
+    if not user.has_perm("figures.export_reports"):
         raise ExportRefused(_("Vous n'avez plus le droit d'exporter les déclarations."))
     reports, _normalised = _filtered(user=user, filters=export.filters)
     rows = _rows(reports)

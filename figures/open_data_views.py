@@ -42,7 +42,7 @@ def index(request):
     edition = open_data.production_edition()
     return render(
         request,
-        "makers/open_data.html",
+        "figures/open_data.html",
         {
             "edition": edition,
             "columns": open_data.COLUMNS,

@@ -9,9 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from makers import charts
-from makers.models import ProductionTotal
-from makers.totals import production_totals_drain
+from figures import charts
+from figures.models import ProductionTotal
+from figures.totals import production_totals_drain
 from tests.factories import make_maker, make_organisation
 from tests.makers.reports import make_report
 

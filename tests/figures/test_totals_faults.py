@@ -12,11 +12,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from config.celery import app
-from makers import services, tasks, totals
-from makers.models import DirtyBucket, ItemType, ProductionTotal, TotalDelta
+from figures import tasks, totals
+from figures.models import DirtyBucket, ProductionTotal, TotalDelta
+from makers import services
+from makers.models import ItemType
 from makers.reference import item_catalogue_ensure
+from tests.figures.test_totals import expected_totals, no_drift, stored_totals
 from tests.makers.reports import make_report
-from tests.makers.test_totals import expected_totals, no_drift, stored_totals
 
 DEAD_BROKER = "redis://127.0.0.1:1/0"  # nothing listens on port 1: connections are refused
 QUICK = 5  # seconds: what a person waiting for the validation page would still accept
@@ -52,7 +54,7 @@ def test_with_the_broker_down_a_validation_answers_quickly_and_a_later_drain_cat
 ):
     anne = maker.maker
     report = make_report(maker=anne, quantity=120, cost_cents=4_800)
-    with broker_at(DEAD_BROKER), caplog.at_level(logging.WARNING, logger="makers.totals"):
+    with broker_at(DEAD_BROKER), caplog.at_level(logging.WARNING, logger="figures.totals"):
         assert app.connection_for_write().as_uri().startswith("redis://127.0.0.1:1/")
         started = time.monotonic()
         # The validation and what runs when it commits: queuing the drain, which fails.

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from makers.totals import production_totals_rebuild
+from figures.totals import production_totals_rebuild
 
 
 class Command(BaseCommand):

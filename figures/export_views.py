@@ -13,8 +13,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from makers.models import ItemType, ProductionReport
+
 from . import exports
-from .models import ItemType, ProductionExport, ProductionReport
+from .models import ProductionExport
 
 WORKING = (ProductionExport.Status.PENDING, ProductionExport.Status.RUNNING)
 
@@ -80,7 +82,7 @@ def _label_filters(exports_shown: list[ProductionExport]) -> None:
 
 
 @login_required
-@permission_required("makers.export_reports", raise_exception=True)
+@permission_required("figures.export_reports", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def export_list(request):
     """Ask for an export (format and filters), and follow one's exports until they are ready.
@@ -90,7 +92,7 @@ def export_list(request):
     """
     now = timezone.now()
     if request.htmx and request.method == "GET":
-        return render(request, "makers/_export_poll.html", _list_context(request, now))
+        return render(request, "figures/_export_poll.html", _list_context(request, now))
     data = request.POST if request.method == "POST" else None
     format_form = ExportFormatForm(data)
     filterset = exports.ExportFilter(data, user=request.user)
@@ -109,7 +111,7 @@ def export_list(request):
             return redirect("exports:list")
     return render(
         request,
-        "makers/exports.html",
+        "figures/exports.html",
         {
             **_list_context(request, now),
             "format_form": format_form,
@@ -160,7 +162,7 @@ def _own_export(request, pk) -> ProductionExport:
 
 
 @login_required
-@permission_required("makers.export_reports", raise_exception=True)
+@permission_required("figures.export_reports", raise_exception=True)
 @require_safe
 def export_download(request, pk):
     export = _own_export(request, pk)
@@ -181,7 +183,7 @@ def export_download(request, pk):
 
 
 @login_required
-@permission_required("makers.export_reports", raise_exception=True)
+@permission_required("figures.export_reports", raise_exception=True)
 @require_POST
 def export_retry(request, pk):
     """Start again an export that failed or that no worker took up."""

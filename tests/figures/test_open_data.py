@@ -11,16 +11,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from figures.models import OrganisationKind, ProductionTotal
+from figures.totals import production_totals_rebuild
 from makers import services
-from makers.models import (
-    ItemType,
-    Maker,
-    Membership,
-    OrganisationKind,
-    ProductionReport,
-    ProductionTotal,
-)
-from makers.totals import production_totals_rebuild
+from makers.models import ItemType, Maker, Membership, ProductionReport
 from subsidies.models import RelayCoverage
 from tests.factories import make_maker, make_organisation, make_relay, make_user
 from tests.makers.reports import make_report
@@ -483,7 +477,7 @@ def test_the_spreadsheet_is_built_once_per_edition(client, production):
 
 
 def test_the_spreadsheet_is_served_when_the_cache_is_down(client, production, monkeypatch):
-    from makers import open_data
+    from figures import open_data
 
     class DownCache:
         def get(self, *args, **kwargs):

@@ -1,4 +1,4 @@
-"""Writes of the production totals: dirty buckets, their journal, the drain, the full rebuild.
+"""Writes of the figures: production totals (dirty buckets, journal, drain, rebuild), deliveries.
 
 A bucket is (department, item type, organisation kind, ISO week). Whatever makes a report start
 or stop counting marks its bucket dirty and journals what it did to the figures, in the same
@@ -7,6 +7,11 @@ follows the changes, not the size of the buckets. The dirty rows and the journal
 messages, are the record of pending work: a lost message, a dead broker or a killed worker
 delays the totals, never corrupts them, and the beat schedule drains whatever is left. A
 nightly rebuild recomputes everything from the reports and logs any drift it had to fix.
+
+Makers sits below and never imports this module: its decisions send the signals of
+`makers.signals` inside their transaction, and `figures.receivers` turns them into the calls
+below, synchronously, so the marks still commit or roll back with the decision. The delivered
+totals are added to by `needs` (above figures), which calls `delivered_totals_add` directly.
 """
 
 import logging
@@ -17,18 +22,13 @@ from functools import reduce
 from operator import or_
 
 from django.db import connection, transaction
-from django.db.models import Count, DateField, Exists, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models import Count, DateField, Exists, F, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, TruncWeek
 
+from makers.models import ProductionReport
 from tilab.celery import publish
 
-from .models import (
-    DirtyBucket,
-    OrganisationKind,
-    ProductionReport,
-    ProductionTotal,
-    TotalDelta,
-)
+from .models import DeliveredTotal, DirtyBucket, OrganisationKind, ProductionTotal, TotalDelta
 
 log = logging.getLogger(__name__)
 
@@ -494,3 +494,18 @@ def production_totals_rebuild(*, now: datetime) -> dict:
     else:
         log.info("production totals checked: %(buckets)s buckets, no drift", drift)
     return drift
+
+
+# --- Delivered totals ---------------------------------------------------------------------------
+
+
+def delivered_totals_add(*, department_id: str, item_type_id: int, quantity: int, now) -> None:
+    """Add a confirmed delivery to the delivered totals (call it in the confirming transaction)."""
+    total, _created = DeliveredTotal.objects.select_for_update().get_or_create(
+        department_id=department_id,
+        item_type_id=item_type_id,
+        defaults={"quantity": 0, "delivery_count": 0, "updated_at": now},
+    )
+    DeliveredTotal.objects.filter(pk=total.pk).update(
+        quantity=F("quantity") + quantity, delivery_count=F("delivery_count") + 1, updated_at=now
+    )

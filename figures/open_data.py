@@ -20,12 +20,13 @@ from django.db.models import Count, Max
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from makers.models import ItemType
 from tilab.models import Department
 from tilab.selectors import departments_with_relay
 from tilab.spreadsheets import spreadsheet_safe
 
 from . import selectors
-from .models import ItemType, OrganisationKind, ProductionTotal
+from .models import OrganisationKind, ProductionTotal
 
 log = logging.getLogger(__name__)
 

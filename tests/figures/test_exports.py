@@ -16,8 +16,8 @@ from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from config.celery import app
-from makers import exports, tasks
-from makers.models import ProductionExport
+from figures import exports, tasks
+from figures.models import ProductionExport
 from makers.reference import item_catalogue_ensure
 from tests.factories import make_maker, make_organisation, make_user
 from tests.makers.reports import make_report
@@ -392,7 +392,7 @@ def test_a_failed_build_is_marked_with_its_reason_logged_and_restarted(
         raise ValueError("disque plein")
 
     monkeypatch.setattr(exports, "_csv", broken)
-    with caplog.at_level(logging.ERROR, logger="makers.exports"):
+    with caplog.at_level(logging.ERROR, logger="figures.exports"):
         export = request_export(relay_staff)
     assert export.status == ProductionExport.Status.FAILED
     assert "disque plein" in export.error

@@ -1,0 +1,1 @@
+"""The figures of production: totals and their journal, charts, dashboard, open data, exports."""

@@ -1,0 +1,177 @@
+"""Reads of the figures shared by the pages, the API and the open data: from the totals tables,
+never from raw reports (the dashboard's department overview aside, which counts people)."""
+
+from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.utils.translation import get_language, gettext
+
+from fablabs.models import Organisation
+from makers.models import Maker
+from tilab.models import Department
+from tilab.selectors import departments_with_relay
+
+from .models import DeliveredTotal, OrganisationKind, ProductionTotal
+
+FIGURE_DIMENSIONS = ("week", "department", "relay", "item_type", "org_kind")
+
+
+def production_totals() -> QuerySet:
+    """Every total row with what a page or a file shows of it, in a stable order."""
+    return ProductionTotal.objects.select_related("department", "item_type").order_by(
+        "week_start", "department_id", "item_type__position", "item_type_id", "org_kind"
+    )
+
+
+def figures_overall(totals: QuerySet) -> dict:
+    """Totals to date over the given rows: quantity, reports, material cost."""
+    figures = totals.order_by().aggregate(
+        quantity=Sum("quantity"),
+        report_count=Sum("report_count"),
+        material_cost_cents=Sum("material_cost_cents"),
+    )
+    return {key: value or 0 for key, value in figures.items()}
+
+
+def figures_by(totals: QuerySet, dimension: str) -> list[dict]:
+    """The given rows summed per week, department, relay, item type or organisation kind.
+
+    Each row: {"key", "label", "quantity", "report_count", "material_cost_cents"}, in the
+    natural order of the dimension (weeks in time, departments by code, items as catalogued).
+    Distinct makers cannot be summed across buckets, so they are only given per bucket.
+    """
+    group = {
+        "week": ("week_start",),
+        "department": ("department_id", "department__name"),
+        "relay": (
+            "department__coverage__relay_id",
+            "department__coverage__relay__organisation__name",
+        ),
+        "item_type": (
+            "item_type_id",
+            "item_type__position",
+            "item_type__name_fr",
+            "item_type__name_en",
+        ),
+        "org_kind": ("org_kind",),
+    }[dimension]
+    rows = (
+        totals.order_by()
+        .values(*group)
+        .annotate(
+            quantity_sum=Sum("quantity"),
+            report_count_sum=Sum("report_count"),
+            material_cost_cents_sum=Sum("material_cost_cents"),
+        )
+    )
+    kind_labels = dict(OrganisationKind.choices)
+    kind_order = list(kind_labels)
+    english = (get_language() or "fr").startswith("en")
+    result = []
+    for row in rows:
+        if dimension == "week":
+            key = row["week_start"]
+            label, order = key, key
+        elif dimension == "department":
+            key = row["department_id"]
+            label, order = f"{row['department__name']} ({key})", key
+        elif dimension == "relay":
+            key = row["department__coverage__relay_id"]
+            label = row["department__coverage__relay__organisation__name"] or gettext("Sans relais")
+            order = (key is None, label)
+        elif dimension == "item_type":
+            key = row["item_type_id"]
+            label = row["item_type__name_en"] if english else row["item_type__name_fr"]
+            order = (row["item_type__position"], key)
+        else:
+            key = row["org_kind"]
+            label = str(kind_labels.get(key, key))
+            order = kind_order.index(key) if key in kind_order else len(kind_order)
+        result.append(
+            {
+                "key": key,
+                "label": label,
+                "order": order,
+                "quantity": row["quantity_sum"] or 0,
+                "report_count": row["report_count_sum"] or 0,
+                "material_cost_cents": row["material_cost_cents_sum"] or 0,
+            }
+        )
+    result.sort(key=lambda row: row["order"])
+    for row in result:
+        del row["order"]
+    return result
+
+
+def delivered_beside_production() -> dict[str, list[dict]]:
+    """What establishments confirmed they received, per department and per item, beside the
+    validated production to date: three queries, read from the totals tables only."""
+    english = (get_language() or "fr").startswith("en")
+    delivered = DeliveredTotal.objects.select_related("department", "item_type").order_by(
+        "department_id", "item_type__position", "item_type_id"
+    )
+    totals = production_totals()
+    produced = {
+        "department": {row["key"]: row for row in figures_by(totals, "department")},
+        "item_type": {row["key"]: row for row in figures_by(totals, "item_type")},
+    }
+    rows: dict[str, dict] = {"department": {}, "item_type": {}}
+    for total in delivered:
+        item = total.item_type
+        for dimension, key, label, order in (
+            (
+                "department",
+                total.department_id,
+                f"{total.department.name} ({total.department_id})",
+                total.department_id,
+            ),
+            (
+                "item_type",
+                total.item_type_id,
+                item.name_en if english else item.name_fr,
+                (item.position, item.pk),
+            ),
+        ):
+            row = rows[dimension].setdefault(
+                key,
+                {
+                    "key": key,
+                    "label": label,
+                    "order": order,
+                    "delivered": 0,
+                    "delivery_count": 0,
+                    "produced": produced[dimension].get(key, {}).get("quantity", 0),
+                },
+            )
+            row["delivered"] += total.quantity
+            row["delivery_count"] += total.delivery_count
+    result = {}
+    for dimension, name in (("department", "per_department"), ("item_type", "per_item")):
+        listed = sorted(rows[dimension].values(), key=lambda row: row["order"])
+        for row in listed:
+            del row["order"]
+        result[name] = listed
+    return result
+
+
+def departments_overview() -> QuerySet[Department]:
+    """Each department with its relay and how many makers and organisations it has."""
+    # Subqueries rather than two joins counted DISTINCT: with 200,000 makers the joins
+    # multiplied each other's rows and took seconds.
+    makers = (
+        Maker.objects.filter(department=OuterRef("pk"))
+        .order_by()
+        .values("department")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    organisations = (
+        Organisation.objects.filter(department=OuterRef("pk"), is_public=True)
+        .order_by()
+        .values("department")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return departments_with_relay().annotate(
+        maker_count=Coalesce(Subquery(makers), 0),
+        public_organisation_count=Coalesce(Subquery(organisations), 0),
+    )

@@ -1,0 +1,237 @@
+"""Pages of the figures: the public figures, the staff dashboard, the figures at a glance."""
+
+import datetime
+
+from django.contrib.auth.decorators import login_required, permission_required
+from django.shortcuts import render
+from django.utils.formats import date_format
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from makers import selectors as makers_selectors
+from makers.models import ItemType
+from tilab import selectors as tilab_selectors
+from tilab.templatetags.tilab_format import thousands
+
+from . import charts, selectors
+from .filters import ProductionTotalFilter
+from .models import OrganisationKind
+
+
+def _units(quantity: int, item: ItemType) -> str:
+    """A quantity with its unit: "25 000 visières", "1 visière", "0 visière"; "2 face shields".
+
+    The catalogue gives each unit in the singular; both languages make these plurals with an
+    "s", and French keeps 0 and 1 singular.
+    """
+    english = (get_language() or "fr").startswith("en")
+    unit = item.unit_en if english else item.unit_fr
+    plural = quantity != 1 if english else quantity >= 2
+    if plural and not unit.endswith(("s", "x", "z")):
+        unit += "s"
+    return f"{thousands(quantity)} {unit}"
+
+
+def _figures_context(
+    request,
+    *,
+    highlighted_departments: frozenset[str] = frozenset(),
+    highlighted_relays: frozenset[int] = frozenset(),
+) -> dict:
+    """Everything the figures component shows, read from the totals only: a fixed number of
+    queries whatever the number of reports, weeks or totals rows."""
+    filterset = ProductionTotalFilter(request.GET, queryset=selectors.production_totals())
+    filterset.form.fields["item_type"].label_from_instance = lambda item: item.name
+    totals = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+    chosen = filterset.form.cleaned_data if filterset.is_valid() else {}
+    overall = selectors.figures_overall(totals)
+    items = ItemType.objects.in_bulk()
+    departments = list(tilab_selectors.departments_with_relay())
+
+    per_item = selectors.figures_by(totals, "item_type")
+    for row in per_item:
+        row["units"] = _units(row["quantity"], items[row["key"]])
+        row["slug"] = items[row["key"]].slug
+
+    per_week = selectors.figures_by(totals, "week")
+
+    by_department = {row["key"]: row for row in selectors.figures_by(totals, "department")}
+    per_department = []
+    for department in departments:
+        figures = by_department.get(department.code, {})
+        coverage = getattr(department, "coverage", None)
+        per_department.append(
+            {
+                "key": department.code,
+                "label": str(department),
+                "name": department.name,
+                "relay": coverage.relay if coverage else None,
+                "quantity": figures.get("quantity", 0),
+                "report_count": figures.get("report_count", 0),
+                "material_cost_cents": figures.get("material_cost_cents", 0),
+                "highlighted": department.code in highlighted_departments,
+            }
+        )
+
+    per_relay = selectors.figures_by(totals, "relay")
+    for row in per_relay:
+        row["highlighted"] = row["key"] in highlighted_relays
+
+    by_kind = {row["key"]: row for row in selectors.figures_by(totals, "org_kind")}
+    per_kind = [
+        {
+            "key": kind,
+            "label": label,
+            "quantity": by_kind.get(kind, {}).get("quantity", 0),
+            "report_count": by_kind.get(kind, {}).get("report_count", 0),
+            "material_cost_cents": by_kind.get(kind, {}).get("material_cost_cents", 0),
+        }
+        for kind, label in OrganisationKind.choices
+    ]
+
+    item = chosen.get("item_type")
+    scope = (
+        _("Quantités validées (%(item)s).") % {"item": item.name}
+        if item
+        else _("Quantités validées, tous articles confondus.")
+    )
+    see_table = _("Les valeurs exactes sont dans le tableau qui accompagne le graphique.")
+    weekly = _("Une barre par semaine ; une semaine sans barre vaut zéro.")
+    darker = _("Plus la couleur est foncée, plus la quantité est grande.")
+    each_item = _("Quantités validées de chaque article.")
+    return {
+        "filter_form": filterset.form,
+        # A filter that cannot be read counts as one: its error is shown, not every figure.
+        "filtered": not filterset.is_valid()
+        or any(value not in (None, "") for value in chosen.values()),
+        "has_figures": overall["report_count"] > 0,
+        "overall": overall,
+        "chosen_item": item,
+        "per_item": per_item,
+        "per_week": per_week,
+        "per_department": per_department,
+        "per_relay": per_relay,
+        "per_kind": per_kind,
+        "week_chart": charts.bar_chart_vertical(
+            chart_id="chart-week",
+            title=_("Production validée par semaine"),
+            desc=f"{scope} {weekly} {see_table}",
+            bars=[
+                charts.Bar(label=_week_label(monday, per_week), value=quantity)
+                for monday, quantity in _every_week(per_week)
+            ],
+            value_label=_("Quantité validée"),
+            category_label=_("Semaines, datées de leur lundi"),
+            format_value=thousands,
+        ),
+        "department_map": charts.department_map(
+            chart_id="chart-map",
+            title=_("Carte de la production validée par département"),
+            desc=f"{scope} {darker} {see_table}",
+            values={row["key"]: row["quantity"] for row in per_department},
+            names={row["key"]: row["name"] for row in per_department},
+            highlighted=highlighted_departments,
+            format_value=thousands,
+            highlight_label=_("Départements de votre relais"),
+        ),
+        "department_chart": charts.bar_chart_horizontal(
+            chart_id="chart-department",
+            title=_("Production validée par département"),
+            desc=f"{scope} {see_table}",
+            bars=[
+                charts.Bar(row["label"], row["quantity"], row["highlighted"])
+                for row in per_department
+            ],
+            value_label=_("Quantité validée"),
+            format_value=thousands,
+        ),
+        "relay_chart": charts.bar_chart_horizontal(
+            chart_id="chart-relay",
+            title=_("Production validée par relais"),
+            desc=f"{scope} {see_table}",
+            bars=[
+                charts.Bar(row["label"], row["quantity"], row["highlighted"]) for row in per_relay
+            ],
+            value_label=_("Quantité validée"),
+            format_value=thousands,
+        ),
+        "item_chart": charts.bar_chart_horizontal(
+            chart_id="chart-item",
+            title=_("Production validée par article"),
+            desc=f"{each_item} {see_table}",
+            bars=[charts.Bar(row["label"], row["quantity"]) for row in per_item],
+            value_label=_("Quantité validée"),
+            format_value=thousands,
+        ),
+        "kind_chart": charts.bar_chart_horizontal(
+            chart_id="chart-kind",
+            title=_("Production validée par type de producteur"),
+            desc=f"{scope} {see_table}",
+            bars=[charts.Bar(str(row["label"]), row["quantity"]) for row in per_kind],
+            value_label=_("Quantité validée"),
+            format_value=thousands,
+        ),
+    }
+
+
+def _every_week(per_week: list[dict]) -> list[tuple[datetime.date, int]]:
+    """The weeks from the first to the last with production, the empty ones at zero, so the
+    time axis of the chart is regular."""
+    if not per_week:
+        return []
+    quantities = {row["key"]: row["quantity"] for row in per_week}
+    first, last = per_week[0]["key"], per_week[-1]["key"]
+    weeks = (last - first).days // 7 + 1
+    mondays = [first + datetime.timedelta(weeks=n) for n in range(weeks)]
+    return [(monday, quantities.get(monday, 0)) for monday in mondays]
+
+
+def _week_label(monday: datetime.date, per_week: list[dict]) -> str:
+    # The year only when the figures span several.
+    several_years = per_week[0]["key"].year != per_week[-1]["key"].year
+    return date_format(monday, "d/m/y" if several_years else "d/m")
+
+
+def figures_at_a_glance() -> dict:
+    """The regional totals to date for the home page: quantity per item, validated reports."""
+    totals = selectors.production_totals()
+    per_item = selectors.figures_by(totals, "item_type")
+    items = ItemType.objects.in_bulk([row["key"] for row in per_item])
+    for row in per_item:
+        row["units"] = _units(row["quantity"], items[row["key"]])
+    report_count = sum(row["report_count"] for row in per_item)
+    return {"glance_per_item": per_item, "glance_report_count": report_count}
+
+
+@require_safe
+def figures(request):
+    """The public figures: totals to date, per week, department, relay, item and producer
+    kind, with filters. Totals only: no name of any maker ever appears here."""
+    return render(request, "figures/index.html", _figures_context(request))
+
+
+@login_required
+@permission_required("figures.view_dashboard", raise_exception=True)
+@require_safe
+def dashboard(request):
+    """The figures for staff, with their context: a relay sees its departments highlighted and
+    its queue at hand; everyone here finds the open data and the staff exports."""
+    relays = list(makers_selectors.relays_staffed_by(request.user))
+    departments = frozenset(
+        makers_selectors.departments_covered_by(request.user).values_list("code", flat=True)
+    )
+    return render(
+        request,
+        "figures/dashboard.html",
+        {
+            **_figures_context(
+                request,
+                highlighted_departments=departments,
+                highlighted_relays=frozenset(relay.pk for relay in relays),
+            ),
+            "relays": relays,
+            "departments": selectors.departments_overview(),
+            "delivered": selectors.delivered_beside_production(),
+        },
+    )
