@@ -13,7 +13,7 @@ from django.db import models
 from django.utils import timezone
 
 from accounts import services
-from makers.models import DeliveredTotal
+from figures.models import DeliveredTotal
 from needs import services as needs
 from needs.models import Delivery, Need, NeedMessage, Pledge
 from tests.factories import make_user
@@ -51,7 +51,7 @@ NOT_PERSONAL = {
     "needs.Establishment.name": "a care establishment's name: a place, not a person",
     "subsidies.Programme.name": "a subsidy programme's title",
     "makers.ProductionImport.filename": "the name of an uploaded spreadsheet file",
-    "makers.ProductionExport.filename": "the name of a generated export file",
+    "figures.ProductionExport.filename": "the name of a generated export file",
 }
 
 
