@@ -15,6 +15,7 @@ totals are added to by `needs` (above figures), which calls `delivered_totals_ad
 """
 
 import logging
+import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
@@ -31,6 +32,8 @@ from tilab.celery import publish
 from .models import DeliveredTotal, DirtyBucket, OrganisationKind, ProductionTotal, TotalDelta
 
 log = logging.getLogger(__name__)
+# Per thread, as transactions are: the token of the drain the current transaction will queue.
+_drain = threading.local()
 
 # (department code, item type id, organisation kind, Monday of the ISO week)
 Bucket = tuple[str, int, str, date]
@@ -218,19 +221,23 @@ def _mark(*, buckets: Iterable[Bucket], now: datetime, full: bool) -> bool:
 
 
 def _drain_on_commit() -> None:
-    """Queue one drain when the current transaction commits, unless one already waits for it:
-    one drain per transaction is enough, however many decisions it holds."""
-    pending = transaction.get_connection().run_on_commit
-    if any(getattr(callback, "drain_waiting", False) for _sids, callback, _robust in pending):
-        return
+    """Queue one drain when the current transaction commits, however many decisions it holds.
+
+    Each call leaves a hook; the hooks of one transaction share a token, and the first to run
+    queues the drain and spends it, so the others stand down. A rolled-back transaction's hooks
+    never run: its token stays unspent and the next transaction's hooks queue the drain.
+    """
+    token = getattr(_drain, "waiting", None)
+    if token is None:
+        token = _drain.waiting = object()
 
     def enqueue() -> None:
-        # A hook that ran no longer counts as waiting: tests run the hooks of a transaction
-        # that never commits and keep them listed, and the next decision needs its own drain.
-        enqueue.drain_waiting = False
+        if getattr(_drain, "waiting", None) is not token:
+            return  # this transaction's drain is queued already
+        _drain.waiting = None
         _enqueue_drain()
 
-    enqueue.drain_waiting = True
+    enqueue.queues_drain = True  # how tests recognise the hook among a transaction's others
     transaction.on_commit(enqueue)
 
 

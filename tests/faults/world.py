@@ -9,12 +9,14 @@ line. The reports are put in the database in bulk, as a spreadsheet import leave
 import datetime
 import json
 import sys
+from contextlib import contextmanager
 
 import django
 
 django.setup()
 
 from django.db import transaction  # noqa: E402
+from django.test import TestCase  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from figures import totals  # noqa: E402
@@ -151,24 +153,27 @@ def _validate(report_ids) -> None:
     )
 
 
-def _drains_waiting() -> int:
-    return sum(
-        getattr(hook, "drain_waiting", False)
-        for _sids, hook, _robust in transaction.get_connection().run_on_commit
-    )
+@contextmanager
+def _drains_waiting():
+    """Counts the drains the enclosed code left waiting for the commit (Django's public capture
+    of on-commit hooks: those of a rolled-back savepoint are gone from it)."""
+    waiting = []
+    try:
+        with TestCase.captureOnCommitCallbacks() as hooks:
+            yield waiting
+    finally:
+        waiting.append(sum(getattr(hook, "queues_drain", False) for hook in hooks))
 
 
 def rolled_back(*report_ids: int) -> dict:
     """Validate these reports, then fail in the same transaction: its drain was waiting."""
-    waiting = None
     try:
-        with transaction.atomic():
+        with transaction.atomic(), _drains_waiting() as waiting:
             _validate(report_ids)
-            waiting = _drains_waiting()
             raise Undone
     except Undone:
         pass
-    return {"waiting": waiting}
+    return {"waiting": waiting[0]}
 
 
 def committed(*report_ids: int) -> dict:
@@ -178,7 +183,7 @@ def committed(*report_ids: int) -> dict:
 
 def savepoint(kept: int, undone: int) -> dict:
     """One transaction validates `kept`, then `undone` in a savepoint that fails, and commits."""
-    with transaction.atomic():
+    with transaction.atomic(), _drains_waiting() as waiting:
         _validate([kept])
         try:
             with transaction.atomic():
@@ -186,8 +191,7 @@ def savepoint(kept: int, undone: int) -> dict:
                 raise Undone
         except Undone:
             pass
-        waiting = _drains_waiting()
-    return {"waiting": waiting}
+    return {"waiting": waiting[0]}
 
 
 WORLDS = {

@@ -428,6 +428,44 @@ def test_a_validation_marks_its_bucket_dirty_in_its_own_transaction_and_queues_o
     assert len(queued) == 1  # one drain for the whole batch
 
 
+def test_two_validations_in_one_transaction_queue_one_drain(
+    maker, relay_staff, django_capture_on_commit_callbacks, monkeypatch
+):
+    queued = []
+    monkeypatch.setattr(totals, "_enqueue_drain", lambda: queued.append(1))
+    first, second = (make_report(maker=maker.maker, quantity=n) for n in (5, 7))
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        services.production_reports_validate(report_ids=[first.pk], by=relay_staff, now=NOW)
+        services.production_reports_validate(report_ids=[second.pk], by=relay_staff, now=NOW)
+    assert queued == [1]
+    # The next transaction queues its own.
+    third = make_report(maker=maker.maker, quantity=9)
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        services.production_reports_validate(report_ids=[third.pk], by=relay_staff, now=NOW)
+    assert queued == [1, 1]
+
+
+def test_a_rolled_back_validation_leaves_the_next_transaction_its_drain(
+    maker, relay_staff, django_capture_on_commit_callbacks, monkeypatch
+):
+    queued = []
+    monkeypatch.setattr(totals, "_enqueue_drain", lambda: queued.append(1))
+    undone, kept = (make_report(maker=maker.maker, quantity=n) for n in (5, 7))
+    with django_capture_on_commit_callbacks(execute=True) as hooks:
+        try:
+            with transaction.atomic():
+                services.production_reports_validate(
+                    report_ids=[undone.pk], by=relay_staff, now=NOW
+                )
+                raise RuntimeError("the request failed after the decision")
+        except RuntimeError:
+            pass
+    assert (hooks, queued) == ([], [])
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        services.production_reports_validate(report_ids=[kept.pk], by=relay_staff, now=NOW)
+    assert queued == [1]
+
+
 def test_a_rejection_changes_no_total_so_it_leaves_nothing_to_drain(
     maker, relay_staff, django_capture_on_commit_callbacks
 ):
