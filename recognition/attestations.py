@@ -11,9 +11,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-from fablabs.models import Organisation
+from fablabs.models import Organisation, Relay, RelayCoverage
 from makers.models import ItemType, Maker, ProductionReport
-from subsidies.models import Redistribution, RedistributionLine, Relay, RelayCoverage
+from subsidies.models import Redistribution, RedistributionLine
 from workshops.models import Registration
 
 from .models import Attestation

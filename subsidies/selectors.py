@@ -8,7 +8,7 @@ from fractions import Fraction
 
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
-from fablabs.models import Organisation
+from fablabs.models import Organisation, Relay, RelayCoverage
 from makers.models import Maker, Membership, ProductionReport
 from tilab import roles
 
@@ -18,8 +18,6 @@ from .models import (
     Programme,
     Redistribution,
     RedistributionLine,
-    Relay,
-    RelayCoverage,
 )
 
 READ_ALL = {roles.REGION_STAFF, roles.AUDITOR}
