@@ -49,11 +49,16 @@ def test_relays_keep_their_rows_and_content_types_through_the_move(reference_dat
     _migrate(_latest())
 
     from fablabs.models import Relay as MovedRelay
+    from fablabs.selectors import departments_covered_by
 
     moved = MovedRelay.objects.get(pk=relay.pk)
     assert moved.organisation.name == "LabFab de Rennes"
     assert sorted(moved.coverage.values_list("department_id", flat=True)) == ["22", "35"]
     assert list(moved.staff.values_list("pk", flat=True)) == [person.pk]
+    assert list(departments_covered_by(moved.staff.get()).values_list("code", flat=True)) == [
+        "22",
+        "35",
+    ]
     # Relabelled, not duplicated: decision records keep pointing at the same rows.
     for model, pk in types.items():
         assert ContentType.objects.get(app_label="fablabs", model=model).pk == pk
