@@ -5,8 +5,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from fablabs.selectors import departments_with_relay
 from figures.views import figures_at_a_glance
-from tilab import selectors
 from workshops.views import next_workshops
 
 
@@ -17,7 +17,7 @@ def home(request):
         request,
         "tilab/home.html",
         {
-            "departments": selectors.departments_with_relay(),
+            "departments": departments_with_relay(),
             "next_workshops": next_workshops(timezone.now()),
             **figures_at_a_glance(),
         },

@@ -1,1 +1,2 @@
-"""The network directory: organisations (FabLabs, SMEs, collectives) and their places."""
+"""Territory data of the network: organisations (FabLabs, SMEs, collectives) and their places,
+capabilities, relays and the departments each one covers."""

@@ -1,5 +1,7 @@
-"""Organisations of the network: FabLabs, SMEs and collectives, placed at commune level."""
+"""Territory data of the network: organisations (FabLabs, SMEs, collectives, placed at commune
+level), their capabilities, the relays and the departments each relay covers."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -77,3 +79,57 @@ class Organisation(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class Relay(models.Model):
+    """An organisation that answers for the departments it covers: its staff decide on the
+    production reports of those departments and pass on the subsidies granted to it."""
+
+    organisation = models.OneToOneField(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="relay",
+        verbose_name=_("organisation"),
+    )
+    departments = models.ManyToManyField(
+        Department,
+        through="RelayCoverage",
+        related_name="relays",
+        verbose_name=_("départements couverts"),
+    )
+    staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        related_name="relays",
+        blank=True,
+        verbose_name=_("équipe"),
+    )
+
+    class Meta:
+        # Kept from when relays lived in the subsidy app: the rows (and the staff table,
+        # named after this one) stay where they are.
+        db_table = "subsidies_relay"
+        verbose_name = _("relais")
+        verbose_name_plural = _("relais")
+
+    def __str__(self):
+        return self.organisation.name
+
+
+class RelayCoverage(models.Model):
+    """Which relay answers for a department. Coverage is data: move a row to reassign one."""
+
+    relay = models.ForeignKey(Relay, on_delete=models.CASCADE, related_name="coverage")
+    department = models.OneToOneField(
+        Department,
+        on_delete=models.PROTECT,
+        related_name="coverage",
+        verbose_name=_("département"),
+    )
+
+    class Meta:
+        db_table = "subsidies_relaycoverage"
+        verbose_name = _("couverture")
+        verbose_name_plural = _("couvertures")
+
+    def __str__(self):
+        return f"{self.department} → {self.relay}"

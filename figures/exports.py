@@ -26,9 +26,9 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from fablabs.selectors import departments_covered_by
 from makers.filters import ProductionReportFilter
 from makers.models import ProductionReport
-from makers.selectors import departments_covered_by
 from tilab import roles
 from tilab.celery import publish
 from tilab.models import Department, User

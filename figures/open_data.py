@@ -20,9 +20,9 @@ from django.db.models import Count, Max
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from fablabs.selectors import departments_with_relay, relay_covering
 from makers.models import ItemType
 from tilab.models import Department
-from tilab.selectors import departments_with_relay
 from tilab.spreadsheets import spreadsheet_safe
 
 from . import selectors
@@ -246,9 +246,8 @@ def production_edition() -> Edition:
 
 
 def _relay_name(department) -> str:
-    # A department nobody covers has no coverage row: reading it raises, hence the default.
-    coverage = getattr(department, "coverage", None)
-    return coverage.relay.organisation.name if coverage else ""
+    relay = relay_covering(department)
+    return relay.organisation.name if relay else ""
 
 
 def relay_names() -> dict[str, str]:

@@ -6,9 +6,9 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import get_language, gettext
 
 from fablabs.models import Organisation
+from fablabs.selectors import departments_with_relay, relay_path
 from makers.models import Maker
 from tilab.models import Department
-from tilab.selectors import departments_with_relay
 
 from .models import DeliveredTotal, OrganisationKind, ProductionTotal
 
@@ -39,13 +39,11 @@ def figures_by(totals: QuerySet, dimension: str) -> list[dict]:
     natural order of the dimension (weeks in time, departments by code, items as catalogued).
     Distinct makers cannot be summed across buckets, so they are only given per bucket.
     """
+    relay = relay_path("department")
     group = {
         "week": ("week_start",),
         "department": ("department_id", "department__name"),
-        "relay": (
-            "department__coverage__relay_id",
-            "department__coverage__relay__organisation__name",
-        ),
+        "relay": (f"{relay}_id", f"{relay}__organisation__name"),
         "item_type": (
             "item_type_id",
             "item_type__position",
@@ -75,8 +73,8 @@ def figures_by(totals: QuerySet, dimension: str) -> list[dict]:
             key = row["department_id"]
             label, order = f"{row['department__name']} ({key})", key
         elif dimension == "relay":
-            key = row["department__coverage__relay_id"]
-            label = row["department__coverage__relay__organisation__name"] or gettext("Sans relais")
+            key = row[f"{relay}_id"]
+            label = row[f"{relay}__organisation__name"] or gettext("Sans relais")
             order = (key is None, label)
         elif dimension == "item_type":
             key = row["item_type_id"]

@@ -9,9 +9,13 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from makers import selectors as makers_selectors
+from fablabs.selectors import (
+    departments_covered_by,
+    departments_with_relay,
+    relay_covering,
+    relays_staffed_by,
+)
 from makers.models import ItemType
-from tilab import selectors as tilab_selectors
 from tilab.templatetags.tilab_format import thousands
 
 from . import charts, selectors
@@ -47,7 +51,7 @@ def _figures_context(
     chosen = filterset.form.cleaned_data if filterset.is_valid() else {}
     overall = selectors.figures_overall(totals)
     items = ItemType.objects.in_bulk()
-    departments = list(tilab_selectors.departments_with_relay())
+    departments = list(departments_with_relay())
 
     per_item = selectors.figures_by(totals, "item_type")
     for row in per_item:
@@ -60,13 +64,12 @@ def _figures_context(
     per_department = []
     for department in departments:
         figures = by_department.get(department.code, {})
-        coverage = getattr(department, "coverage", None)
         per_department.append(
             {
                 "key": department.code,
                 "label": str(department),
                 "name": department.name,
-                "relay": coverage.relay if coverage else None,
+                "relay": relay_covering(department),
                 "quantity": figures.get("quantity", 0),
                 "report_count": figures.get("report_count", 0),
                 "material_cost_cents": figures.get("material_cost_cents", 0),
@@ -217,10 +220,8 @@ def figures(request):
 def dashboard(request):
     """The figures for staff, with their context: a relay sees its departments highlighted and
     its queue at hand; everyone here finds the open data and the staff exports."""
-    relays = list(makers_selectors.relays_staffed_by(request.user))
-    departments = frozenset(
-        makers_selectors.departments_covered_by(request.user).values_list("code", flat=True)
-    )
+    relays = list(relays_staffed_by(request.user))
+    departments = frozenset(departments_covered_by(request.user).values_list("code", flat=True))
     return render(
         request,
         "figures/dashboard.html",

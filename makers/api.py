@@ -18,6 +18,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from fablabs.selectors import departments_covered_by
 from tilab import roles
 from tilab.models import Department
 from tilab.pagination import CursorPagination
@@ -478,7 +479,7 @@ class MakerViewSet(
             context["covered_departments"] = None
         elif self._sees_staff_fields():
             context["covered_departments"] = set(
-                selectors.departments_covered_by(user).values_list("code", flat=True)
+                departments_covered_by(user).values_list("code", flat=True)
             )
         return context
 
@@ -489,7 +490,7 @@ class MakerViewSet(
     )
     def create(self, request, *args, **kwargs):
         serializer = MakerCreateSerializer(
-            data=request.data, departments=selectors.departments_covered_by(request.user)
+            data=request.data, departments=departments_covered_by(request.user)
         )
         serializer.is_valid(raise_exception=True)
         maker = services.maker_create(by=request.user, **serializer.validated_data)

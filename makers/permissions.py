@@ -6,6 +6,7 @@ answers 404); these rules say what they may do with a report they can see.
 
 import rules
 
+from fablabs.selectors import covers_department
 from tilab.permissions import is_auditor, is_maker, is_relay_staff
 
 
@@ -18,7 +19,7 @@ def is_reports_maker(user, report):
 def covers_reports_department(user, report):
     if report is None:
         return False
-    return user.relays.filter(departments__code=report.department_id).exists()
+    return covers_department(user, report.department_id)
 
 
 rules.add_perm("makers.access_maker_space", is_maker)

@@ -2,6 +2,7 @@
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 
+from fablabs.selectors import departments_covered_by
 from tilab import roles
 from tilab.models import Department
 
@@ -18,26 +19,15 @@ def maker_of(user) -> Maker | None:
     return Maker.objects.select_related("department").filter(user=user).first()
 
 
-def departments_covered_by(user) -> QuerySet[Department]:
-    """The departments whose reports this user decides on: those their relays cover."""
-    if not user.is_authenticated:
-        return Department.objects.none()
-    return Department.objects.filter(coverage__relay__staff=user).distinct().order_by("code")
-
-
 def departments_decided_by(user) -> QuerySet[Department]:
     """The departments whose reports this user sees in the validation queue.
 
-    Relay staff see the departments their relays cover; auditors see every department.
+    Relay staff see the departments their relays cover (`fablabs.selectors`); auditors see
+    every department.
     """
     if roles.AUDITOR in roles.roles_of(user):
         return Department.objects.order_by("code")
     return departments_covered_by(user)
-
-
-def relays_staffed_by(user):
-    """The relays this user works for (empty for anyone who is not relay staff)."""
-    return user.relays.select_related("organisation").order_by("pk")
 
 
 # Reports that still stand: a twin among them is a possible double count.

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fablabs.models import Organisation
+from fablabs.selectors import departments_covered_by
 from tilab.models import Department, User
 from tilab.services import decision_record
 
@@ -284,8 +285,6 @@ def _decide(
     to_state: str,
     reason: str = "",
 ) -> list[ProductionReport]:
-    from .selectors import departments_covered_by
-
     covered = set(departments_covered_by(by).values_list("code", flat=True))
     with transaction.atomic():
         # Lock every report in a stable order: two relays deciding overlapping batches
@@ -458,8 +457,6 @@ def maker_create(
 ) -> Maker:
     """A maker without a login, entered by relay staff for someone who never signs up, in a
     department their relay covers."""
-    from .selectors import departments_covered_by
-
     if not departments_covered_by(by).filter(pk=department.pk).exists():
         raise ValidationError(
             {"department": _("Choisissez un département couvert par votre relais.")}
@@ -489,8 +486,6 @@ def production_report_enter_for(
     Raises ValidationError when the maker or the organisation lies outside the departments
     the user's relays cover: a relay speaks only for its own territory.
     """
-    from .selectors import departments_covered_by
-
     covered = set(departments_covered_by(by).values_list("code", flat=True))
     with transaction.atomic():
         if maker is None:

@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from fablabs.selectors import departments_covered_by, relays_staffed_by
+
 from . import selectors, services
 from .filters import ProductionReportFilter
 from .forms import DecisionForm, MakerProfileForm, OnBehalfReportForm, ProductionReportForm
@@ -204,7 +206,7 @@ def validation_queue(request):
         {
             **context,
             "departments": selectors.departments_decided_by(request.user),
-            "relays": selectors.relays_staffed_by(request.user),
+            "relays": relays_staffed_by(request.user),
         },
     )
 
@@ -264,7 +266,7 @@ def report_correct_for(request, pk):
     found on the phone with the maker); a decided report is only shown."""
     report = get_object_or_404(
         selectors.validation_queue_of(request.user).filter(
-            department__in=selectors.departments_covered_by(request.user)
+            department__in=departments_covered_by(request.user)
         ),
         pk=pk,
     )
@@ -301,7 +303,7 @@ def report_correct_for(request, pk):
 def report_enter_for(request):
     """Relay staff enter a report for a maker, who may have no account."""
     now = timezone.now()
-    departments = selectors.departments_covered_by(request.user)
+    departments = departments_covered_by(request.user)
     form = OnBehalfReportForm(
         request.POST or None,
         makers=selectors.makers_decided_by(request.user),

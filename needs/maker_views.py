@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from fablabs.selectors import departments_covered_by
 from makers import selectors as makers_selectors
 from tilab import roles
 
@@ -238,7 +239,7 @@ def follow_up(request):
     context = {
         **lists,
         "shown": selectors.FOLLOW_UP_SHOWN,
-        "departments": makers_selectors.departments_covered_by(request.user),
+        "departments": departments_covered_by(request.user),
         "everywhere": roles.FACILITATOR in roles.roles_of(request.user),
     }
     return render(request, "needs/follow_up.html", context)

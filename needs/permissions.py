@@ -3,6 +3,7 @@ pledges by makers; the establishment acts through signed links, without an accou
 
 import rules
 
+from fablabs.selectors import covers_department
 from tilab.permissions import is_facilitator, is_maker, is_relay_staff
 
 
@@ -10,7 +11,7 @@ from tilab.permissions import is_facilitator, is_maker, is_relay_staff
 def covers_needs_department(user, need):
     if need is None:
         return False
-    return user.relays.filter(coverage__department_id=need.department_id).exists()
+    return covers_department(user, need.department_id)
 
 
 rules.add_perm("needs.pledge", is_maker)

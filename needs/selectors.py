@@ -14,6 +14,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from fablabs.selectors import departments_covered_by
+
 from .models import Delivery, Need, NeedMessage, Pledge
 
 PUBLIC_STATUSES = [Need.Status.OPEN, Need.Status.FULFILLED, Need.Status.EXPIRED]
@@ -177,7 +179,7 @@ def follow_up_needs_of(user) -> QuerySet[Need]:
     if roles.FACILITATOR in held:
         return Need.objects.all()
     if roles.RELAY_STAFF in held:
-        return Need.objects.filter(department__coverage__relay__staff=user)
+        return Need.objects.filter(department__in=departments_covered_by(user))
     return Need.objects.none()
 
 

@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.utils import translation
 
 from fablabs.models import Organisation
+from fablabs.selectors import relay_names_covering, relays_of_staff
 from makers.models import ItemType, Maker, ProductionReport
-from subsidies.models import Redistribution, RedistributionLine, Relay, RelayCoverage
+from subsidies.models import Redistribution, RedistributionLine
 from workshops.models import Registration
 
 from .models import Attestation
@@ -63,16 +64,8 @@ def _production(reports: QuerySet[ProductionReport]) -> list[dict]:
     departments = {g["department"] for g in groups}
     deciders = {g["decided_by"] for g in groups if g["decided_by"]}
     # The relays each decider belongs to, and the departments each covers today.
-    relays_of: dict[int, dict[str, set]] = defaultdict(dict)
-    for staff, name, department in Relay.objects.filter(staff__in=deciders).values_list(
-        "staff", "organisation__name", "coverage__department"
-    ):
-        relays_of[staff].setdefault(name, set()).add(department)
-    of_department = dict(
-        RelayCoverage.objects.filter(department__in=departments).values_list(
-            "department", "relay__organisation__name"
-        )
-    )
+    relays_of = relays_of_staff(deciders)
+    of_department = relay_names_covering(departments)
 
     def relay_of(decider, department) -> str:
         relays = relays_of.get(decider, {})

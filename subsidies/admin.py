@@ -1,31 +1,9 @@
-"""Administration of relays (which organisation, departments, staff) and a read-only view of
-the money records. Bank details are not shown here: only payees and their relay see them."""
+"""A read-only view of the money records in the admin. Bank details are not shown here: only
+payees and their relay see them. Relays and their coverage are administered in `fablabs.admin`."""
 
 from django.contrib import admin
 
-from .models import (
-    Allocation,
-    LedgerEntry,
-    Payment,
-    Programme,
-    Redistribution,
-    Relay,
-    RelayCoverage,
-)
-
-
-class CoverageInline(admin.TabularInline):
-    model = RelayCoverage
-    extra = 0
-
-
-@admin.register(Relay)
-class RelayAdmin(admin.ModelAdmin):
-    list_display = ["__str__"]
-    list_select_related = ["organisation"]
-    autocomplete_fields = ["organisation"]
-    filter_horizontal = ["staff"]
-    inlines = [CoverageInline]
+from .models import Allocation, LedgerEntry, Payment, Programme, Redistribution
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -16,6 +16,7 @@ from rest_framework import exceptions, mixins, permissions, serializers, status,
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from fablabs.models import Relay
 from makers.api import Conflict
 from makers.serializers import DetailSerializer
 from tilab import roles
@@ -24,7 +25,7 @@ from tilab.permissions import mfa_gate_open
 
 from . import selectors, services
 from .filters import AllocationFilter, ProgrammeFilter, RedistributionFilter
-from .models import ItemWeight, Relay
+from .models import ItemWeight
 from .serializers import (
     AllocationOutputSerializer,
     AllocationsAdjustSerializer,

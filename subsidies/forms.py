@@ -7,10 +7,11 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from fablabs.models import Relay
 from tilab.forms import EurosField
 from tilab.money import NumberInvalid, parse_decimal
 
-from .models import Allocation, Programme, Relay
+from .models import Allocation, Programme
 from .services import ProgrammeTerms
 
 MAX_SHARE = 1_000_000

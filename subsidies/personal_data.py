@@ -1,10 +1,10 @@
 """What the subsidies app holds about a person, how it is exported and erased (the registry is
-`tilab.personal_data`): subsidy lines paid to them as a maker, their bank details, the relay
-teams they belong to."""
+`tilab.personal_data`): subsidy lines paid to them as a maker, their bank details. The relay
+teams they belong to are declared by `fablabs.personal_data`."""
 
 from tilab.personal_data import delete, keep, register
 
-from .models import BankAccount, RedistributionLine, Relay
+from .models import BankAccount, RedistributionLine
 
 
 def _line_export(line: RedistributionLine) -> dict:
@@ -19,21 +19,6 @@ def _line_export(line: RedistributionLine) -> dict:
         "payment_reference": payment.reference if payment else "",
     }
 
-
-def _leave_the_teams(rows, person, now) -> None:
-    Relay.staff.through.objects.filter(relay__in=rows, user=person.user).delete()
-
-
-register(
-    Relay,
-    section="relay_teams",
-    within="account",
-    owner="staff",
-    select_related=("organisation",),
-    export=lambda relay: {"relay": relay.organisation.name},
-    erase=_leave_the_teams,
-    why="The person leaves the relay teams; the relays stay.",
-)
 
 register(
     RedistributionLine,

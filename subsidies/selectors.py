@@ -9,6 +9,7 @@ from fractions import Fraction
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
 from fablabs.models import Organisation
+from fablabs.selectors import departments_covered_by
 from makers.models import Maker, Membership, ProductionReport
 from tilab import roles
 
@@ -18,8 +19,6 @@ from .models import (
     Programme,
     Redistribution,
     RedistributionLine,
-    Relay,
-    RelayCoverage,
 )
 
 READ_ALL = {roles.REGION_STAFF, roles.AUDITOR}
@@ -97,16 +96,6 @@ def money_received_by(user) -> QuerySet[RedistributionLine]:
     )
 
 
-def relays_with_coverage() -> QuerySet[Relay]:
-    return (
-        Relay.objects.select_related("organisation")
-        .prefetch_related("coverage")
-        .filter(coverage__isnull=False)
-        .distinct()
-        .order_by("organisation__name")
-    )
-
-
 @dataclass(frozen=True)
 class PayeeAccess:
     """Whose bank details a person may read and change: the maker themself, an organisation's
@@ -122,9 +111,7 @@ class PayeeAccess:
     def of(cls, user) -> "PayeeAccess":
         if not user.is_authenticated:
             return cls(None, frozenset(), frozenset())
-        departments = RelayCoverage.objects.filter(relay__staff=user).values_list(
-            "department_id", flat=True
-        )
+        departments = departments_covered_by(user).values_list("code", flat=True)
         organisations = Membership.objects.filter(maker__user=user, is_manager=True).values_list(
             "organisation_id", flat=True
         )

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from fablabs.models import Relay
 from makers.models import ItemType
 from tilab.serializers import PrimaryKeyRelatedField, SlugRelatedField
 
@@ -16,7 +17,6 @@ from .models import (
     Programme,
     Redistribution,
     RedistributionLine,
-    Relay,
 )
 from .services import MAX_ENVELOPE_CENTS, ProgrammeTerms
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 
-from fablabs.models import Organisation
+from fablabs.models import Organisation, Relay
 from makers.models import ItemType, Maker
 from tilab.money import SplitImpossible, format_euros, split_largest_remainder
 from tilab.services import decision_record
@@ -34,7 +34,6 @@ from .models import (
     Programme,
     Redistribution,
     RedistributionLine,
-    Relay,
 )
 
 MAX_ENVELOPE_CENTS = 10**13  # EUR 100 billion: anything above is a typing error

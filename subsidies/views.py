@@ -18,6 +18,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from fablabs.selectors import relays_with_coverage
 from makers.models import ItemType
 from tilab import roles
 from tilab.models import Decision, Department
@@ -63,7 +64,7 @@ def _detail_url(programme_id: int) -> str:
 def _programme_form(form_class, request, **kwargs):
     return form_class(
         request.POST if request.method == "POST" else None,
-        relays=selectors.relays_with_coverage(),
+        relays=relays_with_coverage(),
         item_types=ItemType.objects.filter(is_active=True).order_by("position", "slug"),
         **kwargs,
     )

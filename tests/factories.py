@@ -5,9 +5,8 @@ import itertools
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 
-from fablabs.models import Organisation
+from fablabs.models import Organisation, Relay, RelayCoverage
 from makers.models import Maker
-from subsidies.models import Relay, RelayCoverage
 from tilab.models import User
 
 PASSWORD = "un mot de passe solide 2020"

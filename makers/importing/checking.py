@@ -14,11 +14,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from fablabs.models import Organisation
+from fablabs.selectors import departments_covered_by
 from tilab.models import Department, User
 from tilab.money import NumberInvalid, parse_decimal, parse_euros, parse_whole_number
 
 from ..models import FIRST_PRODUCTION_DAY, MAX_QUANTITY, ItemType
-from ..selectors import departments_covered_by, item_types_active
+from ..selectors import item_types_active
 from .errors import ImportRejected, RowError
 from .normalise import clean, compact_key, words_key
 from .reading import Sheet

@@ -6,9 +6,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from fablabs.models import Organisation
+from fablabs.models import Organisation, Relay
 from makers.models import Maker
-from subsidies.models import Relay
 from tilab import roles
 from tilab.models import User
 

@@ -4,7 +4,8 @@ import re
 
 import pytest
 
-from subsidies.models import Programme, Relay
+from fablabs.models import Relay
+from subsidies.models import Programme
 from tests.e2e.conftest import assert_accessible
 from tests.subsidies.money import make_programme
 from tilab.models import User

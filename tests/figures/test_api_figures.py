@@ -9,9 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from fablabs.models import Relay, RelayCoverage
 from figures.models import OrganisationKind, ProductionTotal
 from makers.models import ItemType, Maker, Membership
-from subsidies.models import Relay, RelayCoverage
 from tests.factories import make_maker, make_organisation
 from tests.makers.reports import make_report
 

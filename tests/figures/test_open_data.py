@@ -11,11 +11,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from fablabs.models import RelayCoverage
 from figures.models import OrganisationKind, ProductionTotal
 from figures.totals import production_totals_rebuild
 from makers import services
 from makers.models import ItemType, Maker, Membership, ProductionReport
-from subsidies.models import RelayCoverage
 from tests.factories import make_maker, make_organisation, make_relay, make_user
 from tests.makers.reports import make_report
 from tilab import roles

@@ -197,7 +197,7 @@ def test_the_relay_is_the_one_of_who_validated_even_if_coverage_moved_since(
 ):
     make_report(maker=anne, status="validated", decided_by=relay_staff)
     # Ille-et-Vilaine moves to ENSTA Bretagne afterwards: LabFab de Rennes still validated it.
-    from subsidies.models import RelayCoverage
+    from fablabs.models import RelayCoverage
 
     RelayCoverage.objects.filter(department_id="35").update(relay=other_relay_staff.relays.get())
     assert maker_content(anne)["totals"]["relays"] == ["LabFab de Rennes"]

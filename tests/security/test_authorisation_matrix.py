@@ -171,7 +171,7 @@ def workshop_form(w, caller):
 
 
 def programme_form(w, caller, **changes):
-    from subsidies.models import Relay
+    from fablabs.models import Relay
 
     return {
         "name": "Soutien 2020, second volet",
@@ -773,7 +773,7 @@ def workshop_body(w, caller):
 
 
 def programme_body(w, caller, **changes):
-    from subsidies.models import Relay
+    from fablabs.models import Relay
 
     return {
         "name": "Soutien 2020, second volet",

@@ -5,8 +5,8 @@ from fractions import Fraction
 
 from django.utils import timezone
 
+from fablabs.models import Relay
 from subsidies import services
-from subsidies.models import Relay
 
 SPRING_2020 = (datetime.date(2020, 3, 16), datetime.date(2020, 5, 31))
 

@@ -26,7 +26,7 @@ def admin_user(reference_data):
         "/admin/makers/itemtype/",
         "/admin/makers/productionreport/",
         "/admin/makers/productionimport/",
-        "/admin/subsidies/relay/",
+        "/admin/fablabs/relay/",
     ],
 )
 def test_admin_pages_load(client, admin_user, url):

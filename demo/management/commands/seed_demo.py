@@ -12,14 +12,14 @@ from django.utils import timezone
 from schwifty import IBAN
 from stdnum import luhn
 
-from fablabs.models import Capability, Organisation
+from fablabs.models import Capability, Organisation, Relay, RelayCoverage
 from fablabs.reference import capabilities_ensure
 from figures.totals import production_totals_rebuild
 from makers import services as production
 from makers.models import ItemType, Maker, Membership, ProductionReport
 from makers.reference import item_catalogue_ensure
 from subsidies import services as money
-from subsidies.models import BankAccount, Programme, Relay, RelayCoverage
+from subsidies.models import BankAccount, Programme
 from tilab import roles
 from tilab.models import Department, User
 from tilab.reference import reference_data_ensure

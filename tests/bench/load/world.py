@@ -94,8 +94,8 @@ def build(*, pool: int, maker_accounts: int) -> dict:
     from django.db import connection, transaction
     from django.utils import timezone
 
+    from fablabs.models import Relay
     from makers.models import ItemType, Maker, ProductionReport
-    from subsidies.models import Relay
     from tilab import roles
 
     now = timezone.now()

@@ -1,0 +1,84 @@
+"""Reads of the territory: which relay covers a department, and which departments a relay's
+staff answer for. The production rule "only the relay covering a department decides" is read
+here and nowhere else; production, needs and subsidies ask these functions."""
+
+from collections import defaultdict
+
+from django.db.models import QuerySet
+
+from tilab.models import Department
+
+from .models import Relay, RelayCoverage
+
+
+def relay_path(department: str = "") -> str:
+    """The ORM path to the relay covering a department, for lookups, `values()` and
+    `select_related()` that must stay inside one query: from a `Department` itself (no
+    argument), or from a row through its department field (`relay_path("department")`)."""
+    return f"{department}__coverage__relay" if department else "coverage__relay"
+
+
+def departments_with_relay() -> QuerySet[Department]:
+    """Every department with the relay that covers it, in one query (see `relay_covering`)."""
+    return Department.objects.select_related(f"{relay_path()}__organisation").order_by("code")
+
+
+def relay_covering(department: Department) -> Relay | None:
+    """The relay covering this department, None when nobody does. Costs no query on a
+    department read by `departments_with_relay`."""
+    # A department nobody covers has no coverage row: reading it raises, hence the default.
+    coverage = getattr(department, "coverage", None)
+    return coverage.relay if coverage else None
+
+
+def departments_covered_by(user) -> QuerySet[Department]:
+    """The departments whose reports this user decides on: those their relays cover."""
+    if not user.is_authenticated:
+        return Department.objects.none()
+    return Department.objects.filter(coverage__relay__staff=user).distinct().order_by("code")
+
+
+def covers_department(user, department_id: str) -> bool:
+    """Whether this user is on the staff of the relay covering the department, in one query."""
+    if not user.is_authenticated:
+        return False
+    return RelayCoverage.objects.filter(department_id=department_id, relay__staff=user).exists()
+
+
+def relays_staffed_by(user) -> QuerySet[Relay]:
+    """The relays this user works for (empty for anyone who is not relay staff)."""
+    if not user.is_authenticated:
+        return Relay.objects.none()
+    return user.relays.select_related("organisation").order_by("pk")
+
+
+def relays_with_coverage() -> QuerySet[Relay]:
+    """The relays that cover at least one department, by name, their coverage prefetched."""
+    return (
+        Relay.objects.select_related("organisation")
+        .prefetch_related("coverage")
+        .filter(coverage__isnull=False)
+        .distinct()
+        .order_by("organisation__name")
+    )
+
+
+def relays_of_staff(users) -> dict[int, dict[str, set[str | None]]]:
+    """For each of these users (ids or users) who is relay staff, the names of their relays and
+    the departments each one covers today (None for a relay that covers none), in one query."""
+    relays_of: dict[int, dict[str, set[str | None]]] = defaultdict(dict)
+    for staff, name, department in Relay.objects.filter(staff__in=users).values_list(
+        "staff", "organisation__name", "coverage__department"
+    ):
+        relays_of[staff].setdefault(name, set()).add(department)
+    return dict(relays_of)
+
+
+def relay_names_covering(departments) -> dict[str, str]:
+    """Department code → name of the relay covering it, for the given departments; those
+    nobody covers are left out. One query."""
+    return dict(
+        RelayCoverage.objects.filter(department__in=departments).values_list(
+            "department", "relay__organisation__name"
+        )
+    )
