@@ -14,11 +14,12 @@ from fablabs.models import Organisation
 from makers.models import Maker, Membership, MembershipRequest, ProductionReport
 from subsidies.models import BankAccount, RedistributionLine
 from tilab import roles
+from tilab.errors import WrongState
 from tilab.models import Decision, User
 from tilab.services import decision_record
 from tilab.spreadsheets import spreadsheet_safe
 from workshops.models import CalendarFeed, Registration
-from workshops.services import RegistrationRefused, registration_cancel
+from workshops.services import registration_cancel
 
 from . import attestations
 from .models import Attestation
@@ -337,7 +338,7 @@ def account_delete(*, user: User, now) -> None:
             upcoming = now < registration.workshop.starts_at
             if upcoming and registration.status != Registration.Status.CANCELLED:
                 # Cancelled or started meanwhile: anonymised below all the same.
-                with contextlib.suppress(RegistrationRefused):
+                with contextlib.suppress(WrongState):
                     registration_cancel(registration=registration, now=now)
         Registration.objects.filter(pk__in=[r.pk for r in registrations]).update(
             user=None, name="Participant anonyme"
