@@ -4,8 +4,9 @@ confirmation of a delivery through its signed token.
 
 The same rules as the pages. What a caller sees is derived from who they are (anything else
 answers 404), what they may do from the rules (403), and every write is one service call
-whose expected failures answer 400 (bad input) or 409 (the state forbids it), with a message
-a person can read in `detail`. A need's contact never appears in a response.
+whose refusals answer 400 (bad input) or 409 (the state forbids it) with their `code`
+(needs/errors.py) and a message a person can read in `detail` (tilab/api_errors.py). A need's
+contact never appears in a response.
 """
 
 from functools import cached_property
@@ -294,7 +295,7 @@ class PledgeViewSet(
         if data["organisation"] is None:
             maker = getattr(request.user, "maker", None)
             if maker is None:
-                raise errors.MAKER_PROFILE_MISSING()
+                raise errors.MAKER_PROFILE_REQUIRED()
             producer = {"maker": maker}
         pledge = services.pledge_create(
             need=data["need"],

@@ -61,8 +61,8 @@ PRODUCER_AMBIGUOUS = Code(
     BadInput,
     _("Promettez en votre nom ou au nom d'une organisation."),
 )
-MAKER_PROFILE_MISSING = Code(
-    "maker_profile_missing",
+MAKER_PROFILE_REQUIRED = Code(
+    "maker_profile_required",
     NotAllowed,
     _("Il faut un profil de maker pour promettre en votre nom."),
 )

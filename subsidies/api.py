@@ -1,8 +1,8 @@
 """API of the subsidy chain: relays, programmes and their allocations, redistributions and
 payments. The same rules as the pages: what a caller sees comes from the selectors (anything
 else answers 404), what they may do from the rules (403), and every write is one service call
-whose expected failures answer 400 (bad input) or 409 (the state forbids it), with a message a
-person can read in `detail`."""
+whose refusals answer 400 (bad input) or 409 (the state forbids it) with their `code`
+(subsidies/errors.py) and a message a person can read in `detail` (tilab/api_errors.py)."""
 
 from django.db.models import Count, Prefetch, Sum
 from django.db.models.functions import Coalesce

@@ -46,7 +46,9 @@ class FieldErrorsExtension(OpenApiSerializerExtension):
     def map_serializer(self, auto_schema, direction):
         return {
             "type": "object",
-            "description": FieldErrorsSerializer.__doc__.split("Documentation")[0].strip(),
+            "description": " ".join(
+                FieldErrorsSerializer.__doc__.split("Documentation")[0].split()
+            ),
             "properties": {
                 "code": {"type": "string", "description": str(CODE_HELP)},
                 "detail": {"type": "string"},

@@ -3,9 +3,10 @@ account or as a guest), cancellation, and the facilitators' scheduling.
 
 The same rules as the pages. What a caller sees comes from the selectors (anything else
 answers 404), what they may do from the rules (403), and every write is one service call
-whose expected failures answer 400 (bad input) or 409 (the state forbids it), with a message
-a person can read in `detail`. A guest's e-mail is shown to the workshop's facilitators only;
-a cancel token never appears in a response (it is sent by e-mail to the person registered).
+whose refusals answer 400 (bad input) or 409 (the state forbids it) with their `code`
+(workshops/errors.py) and a message a person can read in `detail` (tilab/api_errors.py). A
+guest's e-mail is shown to the workshop's facilitators only; a cancel token never appears in a
+response (it is sent by e-mail to the person registered).
 """
 
 from functools import cached_property
