@@ -77,10 +77,11 @@ class MessageForm(RefusalsMixin, forms.Form):
 
 
 class RemovalForm(forms.Form):
-    # Required by the service (moderation_reason_missing), whose refusal the page shows.
+    # Required by the service (moderation_reason_missing), whose refusal the page shows; the
+    # browser is told so too.
     reason = forms.CharField(
         label=_("Motif de la modération"),
         max_length=2000,
         required=False,
-        widget=forms.TextInput(),
+        widget=forms.TextInput(attrs={"required": True}),
     )

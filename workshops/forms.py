@@ -254,12 +254,13 @@ class DuplicateForm(RefusalsMixin, forms.Form):
 
 
 class CancelForm(RefusalsMixin, forms.Form):
-    # Required by the service (cancellation_reason_missing), whose refusal comes back here.
+    # Required by the service (cancellation_reason_missing), whose refusal comes back here;
+    # the browser is told so too.
     reason = forms.CharField(
         label=_("Motif de l'annulation"),
         max_length=2000,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
+        widget=forms.Textarea(attrs={"rows": 4, "required": True}),
         help_text=_("Il est envoyé par e-mail à chaque inscrit et à la liste d'attente."),
     )
 
