@@ -56,6 +56,12 @@ class Refusal(Exception):
     def __str__(self) -> str:
         return self.message
 
+    def __reduce__(self):
+        # Pickled whole (a task's result, a copy): Exception's default would call the class
+        # with its args, the code alone.
+        state = {"field": self.field, "params": self.params, "others": self.others}
+        return (type(self), (self.code, self.text), state)
+
     def __repr__(self) -> str:
         field = f", field={self.field!r}" if self.field else ""
         return f"{type(self).__name__}({self.code!r}{field})"

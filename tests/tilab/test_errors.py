@@ -4,6 +4,7 @@ declared once."""
 
 import ast
 import importlib
+import pickle
 import re
 from pathlib import Path
 
@@ -207,6 +208,23 @@ def test_a_form_renames_a_services_field_and_shows_refusals_gathered_together():
     form.add_refusal(refusal)
     assert form.has_error("quantity", "quantity_out_of_range")
     assert form.has_error("produced_on_day", "produced_on_in_future")
+
+
+def test_a_refusal_survives_pickling_with_its_field_params_and_companions():
+    refusal = QUANTITY(max=3)
+    refusal.others = [DATE()]
+    copy = pickle.loads(pickle.dumps(refusal))
+    assert (type(copy), copy.code, copy.field, copy.message) == (
+        BadInput,
+        "quantity_out_of_range",
+        "quantity",
+        "La quantité va de 1 à 3.",
+    )
+    assert [other.code for other in copy.refusals] == [
+        "quantity_out_of_range",
+        "produced_on_in_future",
+    ]
+    assert pickle.loads(pickle.dumps(ROLE_NOT_ALLOWED())).message == ROLE_NOT_ALLOWED().message
 
 
 def test_refusals_raised_together_travel_as_one():
