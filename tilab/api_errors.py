@@ -41,8 +41,10 @@ class RefusalAnswer(exceptions.APIException):
 
     def __init__(self, refusal: Refusal):
         self.refusal = refusal
+        # A refusal of no kind (never raised by the services) is bad input.
         self.status_code = next(
-            code for kind, code in STATUS_OF_KIND.items() if isinstance(refusal, kind)
+            (code for kind, code in STATUS_OF_KIND.items() if isinstance(refusal, kind)),
+            status.HTTP_400_BAD_REQUEST,
         )
         super().__init__(refusal.message, refusal.code)
 
