@@ -276,7 +276,7 @@ REST_FRAMEWORK = {
         "tilab.throttling.UserThrottle",
         "tilab.throttling.WriteThrottle",
     ],
-    "EXCEPTION_HANDLER": "tilab.throttling.api_exception_handler",
+    "EXCEPTION_HANDLER": "tilab.api_errors.exception_handler",
 }
 REST_KNOX = {
     "TOKEN_TTL": timedelta(days=365),

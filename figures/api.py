@@ -7,7 +7,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import (
     OpenApiParameter,
-    OpenApiResponse,
     PolymorphicProxySerializer,
     extend_schema,
 )
@@ -16,6 +15,7 @@ from rest_framework.response import Response
 
 from makers.models import ItemType
 from tilab.pagination import CursorPagination
+from tilab.schema import error_responses
 
 from . import open_data, selectors
 from .filters import ProductionTotalFilter
@@ -26,8 +26,8 @@ from .serializers import (
 )
 
 # The answer to a filter or a grouping the API does not know, as every endpoint documents it.
-BAD_INPUT = OpenApiResponse(
-    description=gettext_lazy("Données invalides : chaque champ en cause est nommé.")
+BAD_INPUT = error_responses(
+    400, about={400: gettext_lazy("Données invalides : chaque champ en cause est nommé.")}
 )
 
 
@@ -92,7 +92,7 @@ class FiguresViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                 ),
             )
         ],
-        responses={200: FIGURES, 400: BAD_INPUT},
+        responses={200: FIGURES, **BAD_INPUT},
     )
     def list(self, request, *args, **kwargs):
         group_by = request.query_params.get("group_by")

@@ -1,36 +1,30 @@
 """API of the production domain: item catalogue, makers and production reports."""
 
 import django_filters
-from django.core.exceptions import NON_FIELD_ERRORS
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import (
-    OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
+from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 
 from fablabs.selectors import departments_covered_by
 from tilab import roles
 from tilab.models import Department
 from tilab.pagination import CursorPagination
-from tilab.schema import AnyOf
+from tilab.schema import AnyOf, error_responses
 
-from . import selectors, services
+from . import errors, selectors, services
 from .filters import ProductionReportFilter
 from .models import ItemType, Maker, ProductionReport
 from .serializers import (
     BulkDecisionSerializer,
     BulkRejectionSerializer,
-    DetailSerializer,
     MakerCreateSerializer,
     MakerPublicSerializer,
     MakerStaffSerializer,
@@ -62,59 +56,16 @@ class ItemTypeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return selectors.item_types_active()
 
 
-# --- Services' expected failures as HTTP answers ------------------------------------------
-
-
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = gettext_lazy("Cette action n'est pas possible dans l'état actuel.")
-    default_code = "conflict"
-
-
-def _as_api_exception(exc: Exception) -> Exception:
-    """Bad input → 400 naming the fields; a state that forbids it → 409; not yours → 403."""
-    if isinstance(exc, DjangoValidationError):
-        if hasattr(exc, "error_dict"):
-            errors = exc.message_dict
-            if NON_FIELD_ERRORS in errors:
-                errors[api_settings.NON_FIELD_ERRORS_KEY] = errors.pop(NON_FIELD_ERRORS)
-            return exceptions.ValidationError(errors)
-        return exceptions.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: exc.messages})
-    if isinstance(
-        exc,
-        (services.ReportNotEditable, services.ReportAlreadyDecided, services.CorrectionRefused),
-    ):
-        return Conflict(str(exc))
-    if isinstance(exc, services.DecisionNotAllowed):
-        return exceptions.PermissionDenied(str(exc))
-    if isinstance(exc, ProductionReport.DoesNotExist):
-        return exceptions.NotFound()
-    return exc
-
-
-class ServiceErrorsMixin:
-    def handle_exception(self, exc):
-        return super().handle_exception(_as_api_exception(exc))
-
-
-ERRORS = {
-    400: OpenApiResponse(
-        description=gettext_lazy("Données invalides : chaque champ en cause est nommé.")
-    ),
-    403: OpenApiResponse(
-        DetailSerializer, description=gettext_lazy("Action non permise, avec la raison.")
-    ),
-    404: OpenApiResponse(
-        DetailSerializer, description=gettext_lazy("Introuvable parmi ce que vous voyez.")
-    ),
-    409: OpenApiResponse(
-        DetailSerializer, description=gettext_lazy("L'état de la déclaration l'empêche.")
-    ),
+# What the error answers mean here (tilab/schema.py); the exception handler gives them.
+ERRORS_ABOUT = {
+    400: gettext_lazy("Données invalides : chaque champ en cause est nommé."),
+    403: gettext_lazy("Action non permise, avec la raison."),
+    409: gettext_lazy("L'état de la déclaration l'empêche."),
 }
 
 
-def _errors(*codes: int) -> dict:
-    return {code: ERRORS[code] for code in codes}
+def _errors(*statuses: int) -> dict:
+    return error_responses(*statuses, about=ERRORS_ABOUT)
 
 
 # --- Production reports --------------------------------------------------------------------
@@ -157,7 +108,7 @@ class ReportPermission(permissions.IsAuthenticated):
         responses={200: ProductionReportOutputSerializer, **_errors(404)},
     ),
 )
-class ProductionReportViewSet(ServiceErrorsMixin, viewsets.ModelViewSet):
+class ProductionReportViewSet(viewsets.ModelViewSet):
     """Production reports: what makers produced, and the relays' decisions on them.
 
     A maker sees their own reports, relay staff those of the departments their relay covers,
@@ -210,13 +161,10 @@ class ProductionReportViewSet(ServiceErrorsMixin, viewsets.ModelViewSet):
         maker = data.pop("maker", None) or selectors.maker_of(user)
         if maker is None:
             if user.has_perm("makers.enter_reports"):
-                message = _("Indiquez le maker pour qui vous saisissez cette déclaration.")
-            else:
-                message = _(
-                    "Complétez d'abord votre profil de maker (%(url)s), puis déclarez "
-                    "votre production."
-                ) % {"url": request.build_absolute_uri(reverse("makers:space"))}
-            raise exceptions.ValidationError({"maker": [message]})
+                raise errors.MAKER_MISSING()
+            raise errors.MAKER_PROFILE_MISSING(
+                url=request.build_absolute_uri(reverse("makers:space"))
+            )
         now = timezone.now()
         if maker.user_id == user.pk:
             report = services.production_report_create(
@@ -328,10 +276,7 @@ class ProductionReportViewSet(ServiceErrorsMixin, viewsets.ModelViewSet):
         seen = set(self.get_queryset().filter(pk__in=ids).values_list("pk", flat=True))
         unseen = [pk for pk in ids if pk not in seen]
         if unseen:
-            raise exceptions.NotFound(
-                _("Déclarations introuvables : %(ids)s.")
-                % {"ids": ", ".join(f"n° {pk}" for pk in unseen)}
-            )
+            raise errors.REPORTS_NOT_FOUND(ids=", ".join(f"n° {pk}" for pk in unseen))
         return ids
 
     @extend_schema(
@@ -444,7 +389,6 @@ MAKER_ENTRY = AnyOf(
     retrieve=extend_schema(responses={200: MAKER_ENTRY, **_errors(404)}),
 )
 class MakerViewSet(
-    ServiceErrorsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

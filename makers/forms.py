@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fablabs.models import Organisation
-from tilab.forms import EurosField
+from tilab.forms import EurosField, RefusalsMixin
 from tilab.models import Department
 
 from .models import MAX_QUANTITY, ItemType, Maker
@@ -32,8 +32,9 @@ class ItemChoiceField(forms.ModelChoiceField):
         return obj.name
 
 
-class ProductionReportForm(forms.Form):
-    """What a maker produced: a few taps on a phone."""
+class ProductionReportForm(RefusalsMixin, forms.Form):
+    """What a maker produced: a few taps on a phone. The services check the rules; their
+    refusals come back on the fields (`add_refusal`)."""
 
     item_type = ItemChoiceField(
         label=_("Article"),
@@ -89,16 +90,11 @@ class ProductionReportForm(forms.Form):
     def clean_material_cost_cents(self):
         return self.cleaned_data["material_cost_cents"] or 0
 
-    def add_service_errors(self, error: ValidationError) -> None:
-        """Show a service's refusal next to the field it concerns."""
-        renamed = {"display_name": "new_maker_name"}
-        for field, messages in error.message_dict.items():
-            field = renamed.get(field, field)
-            self.add_error(field if field in self.fields else None, messages)
-
 
 class OnBehalfReportForm(ProductionReportForm):
     """Relay staff entering a report for a maker, who may be new to the platform."""
+
+    refusal_fields = {"display_name": "new_maker_name"}
 
     maker = forms.ModelChoiceField(
         label=_("Maker"),
@@ -153,8 +149,9 @@ class OnBehalfReportForm(ProductionReportForm):
         return cleaned
 
 
-class DecisionForm(forms.Form):
-    """The relay's decision on the reports ticked in the queue, or on one row's button."""
+class DecisionForm(RefusalsMixin, forms.Form):
+    """The relay's decision on the reports ticked in the queue, or on one row's button (a
+    rejection's reason is the service's rule: its refusal comes back on `reason`)."""
 
     VALIDATE = "validate"
     REJECT = "reject"
@@ -187,6 +184,4 @@ class DecisionForm(forms.Form):
         cleaned["chosen"] = sorted(set(cleaned.get("ids") or []))
         if not cleaned["chosen"]:
             raise ValidationError(_("Cochez au moins une déclaration."))
-        if cleaned["action"] == self.REJECT and not (cleaned.get("reason") or "").strip():
-            self.add_error("reason", _("Indiquez le motif du refus : le maker le lira."))
         return cleaned

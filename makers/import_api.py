@@ -9,7 +9,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tilab.schema import AnyOf, DetailSerializer, FieldErrorsSerializer
+from tilab.schema import AnyOf, ErrorSerializer, FieldErrorsSerializer
 
 from . import importing
 
@@ -142,7 +142,7 @@ class ProductionImportView(APIView):
             400: OpenApiResponse(
                 AnyOf(
                     component_name="ImportRefused",
-                    serializers=[ImportRejectedSerializer, FieldErrorsSerializer, DetailSerializer],
+                    serializers=[ImportRejectedSerializer, FieldErrorsSerializer, ErrorSerializer],
                     resource_type_field_name=None,
                 ),
                 description=(
@@ -194,7 +194,10 @@ class ProductionImportView(APIView):
         except importing.ImportRejected as exc:
             return _rejected(exc)
         except importing.ImportConflict as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+            return Response(
+                {"code": "import_conflict", "detail": str(exc), "field": None},
+                status=status.HTTP_409_CONFLICT,
+            )
         return Response(
             ImportPlanSerializer(plan.as_dict()).data,
             status=status.HTTP_201_CREATED if plan.imported else status.HTTP_200_OK,
@@ -210,6 +213,11 @@ def _too_big() -> str:
 
 def _rejected(exc: importing.ImportRejected) -> Response:
     return Response(
-        {"detail": str(exc), "errors": [error.as_dict() for error in exc.errors]},
+        {
+            "code": "import_rejected",
+            "detail": str(exc),
+            "field": None,
+            "errors": [error.as_dict() for error in exc.errors],
+        },
         status=status.HTTP_400_BAD_REQUEST,
     )

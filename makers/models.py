@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from fablabs.models import Organisation
 from tilab.models import Department
 
+from . import errors
+
 
 class ItemType(models.Model):
     """What the network produces (visors, masks, gowns…); a catalogue staff can edit."""
@@ -227,12 +229,12 @@ class ProductionReport(models.Model):
             models.CheckConstraint(
                 condition=Q(quantity__gte=1, quantity__lte=MAX_QUANTITY),
                 name="report_quantity_bounded",
-                violation_error_message=_("La quantité doit être comprise entre 1 et 100 000."),
+                violation_error_message=errors.QUANTITY_OUT_OF_RANGE.message,
             ),
             models.CheckConstraint(
                 condition=Q(produced_on__gte=FIRST_PRODUCTION_DAY),
                 name="report_produced_since_2020",
-                violation_error_message=_("La date de production ne peut précéder le 01/01/2020."),
+                violation_error_message=errors.PRODUCED_ON_TOO_EARLY.message,
             ),
             models.CheckConstraint(
                 condition=Q(material_cost_cents__gte=0, material_cost_cents__lte=MAX_COST_CENTS),

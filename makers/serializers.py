@@ -5,7 +5,6 @@ from rest_framework import serializers
 
 from fablabs.models import Organisation
 from tilab.models import Department
-from tilab.schema import DetailSerializer  # noqa: F401 (the API modules import it from here)
 from tilab.serializers import PrimaryKeyRelatedField, SlugRelatedField
 
 from .models import ItemType, Maker, ProductionReport

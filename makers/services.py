@@ -2,17 +2,16 @@
 
 from datetime import date, datetime
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from fablabs.models import Organisation
 from fablabs.selectors import departments_covered_by
+from tilab.errors import Refusal
 from tilab.models import Department, User
 from tilab.services import decision_record
 
-from . import signals
+from . import errors, signals
 from .models import (
     FIRST_PRODUCTION_DAY,
     MAX_COST_CENTS,
@@ -56,33 +55,10 @@ def maker_profile_save(
 # --- Production reports ------------------------------------------------------------------------
 
 
-class ReportNotEditable(Exception):
-    """The report is no longer open to changes (validated, withdrawn or superseded)."""
-
-    def __init__(self, report: ProductionReport):
-        self.report = report
-        if report.status == ProductionReport.Status.VALIDATED:
-            message = _(
-                "Cette déclaration est validée : elle ne peut plus être modifiée. "
-                "Proposez une correction, que le relais validera."
-            )
-        else:
-            message = _("Cette déclaration est %(status)s : elle ne peut plus être modifiée.") % {
-                "status": report.get_status_display()
-            }
-        super().__init__(message)
-
-
-class CorrectionRefused(Exception):
-    """Only a validated report with no correction already waiting can be corrected."""
-
-
-class DecisionNotAllowed(Exception):
-    """The user may see the report but may not decide on it (their own, or not their relay)."""
-
-
-class ReportAlreadyDecided(Exception):
-    """Someone decided on the report first, or it was withdrawn meanwhile."""
+def _not_editable(report: ProductionReport) -> Refusal:
+    if report.status == ProductionReport.Status.VALIDATED:
+        return errors.REPORT_VALIDATED_NOT_EDITABLE()
+    return errors.REPORT_NOT_EDITABLE(status=report.get_status_display())
 
 
 def _today(now: datetime) -> date:
@@ -99,32 +75,29 @@ def production_report_check(
     organisation: Organisation | None,
     now: datetime,
 ) -> None:
-    """Raise a ValidationError naming each field a person must fix (the database agrees)."""
-    errors = {}
+    """Raise a BadInput refusal naming each field a person must fix, all at once (the
+    database agrees)."""
+    refused = []
     if not item_type.is_active:
-        errors["item_type"] = _("Cet article n'est plus proposé à la saisie.")
+        refused.append(errors.ITEM_TYPE_NOT_OFFERED())
     if not 1 <= quantity <= MAX_QUANTITY:
-        errors["quantity"] = _("La quantité doit être comprise entre 1 et 100 000.")
+        refused.append(errors.QUANTITY_OUT_OF_RANGE())
     if produced_on > _today(now):
-        errors["produced_on"] = _("La date de production ne peut pas être dans le futur.")
+        refused.append(errors.PRODUCED_ON_IN_FUTURE())
     elif produced_on < FIRST_PRODUCTION_DAY:
-        errors["produced_on"] = _("La date de production ne peut précéder le 01/01/2020.")
+        refused.append(errors.PRODUCED_ON_TOO_EARLY())
     if material_cost_cents < 0:
-        errors["material_cost_cents"] = _("Le coût matière ne peut être négatif.")
+        refused.append(errors.MATERIAL_COST_NEGATIVE())
     elif material_cost_cents > MAX_COST_CENTS:
-        errors["material_cost_cents"] = _(
-            "Le coût matière d'une déclaration ne peut dépasser 1 000 000 €."
-        )
+        refused.append(errors.MATERIAL_COST_TOO_HIGH())
     if (
         organisation is not None
         and not Membership.objects.filter(maker=maker, organisation=organisation).exists()
     ):
-        errors["organisation"] = _("%(maker)s n'est pas membre de %(organisation)s.") % {
-            "maker": maker.display_name,
-            "organisation": organisation.name,
-        }
-    if errors:
-        raise ValidationError(errors)
+        refused.append(
+            errors.MAKER_NOT_MEMBER(maker=maker.display_name, organisation=organisation.name)
+        )
+    Refusal.raise_all(refused)
 
 
 def production_report_create(
@@ -183,7 +156,8 @@ def production_report_update(
 ) -> ProductionReport:
     """Change a submitted report, or correct a rejected one, which resubmits it.
 
-    Raises ReportNotEditable for a validated, withdrawn or superseded report.
+    Refuses a validated, withdrawn or superseded report (report_validated_not_editable,
+    report_not_editable).
     """
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
@@ -192,7 +166,7 @@ def production_report_update(
         # Lock the row: a relay deciding at the same moment waits, then sees the final state.
         report = ProductionReport.objects.select_for_update().get(pk=report.pk)
         if report.status not in (report.Status.SUBMITTED, report.Status.REJECTED):
-            raise ReportNotEditable(report)
+            raise _not_editable(report)
         for field, value in changes.items():
             setattr(report, field, value)
         if isinstance(report.recipient, str):
@@ -233,7 +207,7 @@ def production_report_withdraw(*, report: ProductionReport, by: User, now: datet
     with transaction.atomic():
         report = ProductionReport.objects.select_for_update().get(pk=report.pk)
         if report.status not in (report.Status.SUBMITTED, report.Status.REJECTED):
-            raise ReportNotEditable(report)
+            raise _not_editable(report)
         decision_record(
             actor=by,
             subject=report,
@@ -258,13 +232,9 @@ def production_report_correct(
     with transaction.atomic():
         original = ProductionReport.objects.select_for_update().get(pk=report.pk)
         if original.status != original.Status.VALIDATED:
-            raise CorrectionRefused(
-                _("Seule une déclaration validée se corrige ainsi ; modifiez-la directement.")
-            )
+            raise errors.CORRECTION_OF_UNVALIDATED_REPORT()
         if original.corrections.filter(status=ProductionReport.Status.SUBMITTED).exists():
-            raise CorrectionRefused(
-                _("Une correction de cette déclaration attend déjà la décision du relais.")
-            )
+            raise errors.CORRECTION_ALREADY_PENDING()
         values = {field: getattr(original, field) for field in EDITABLE_FIELDS}
         values.update(changes)
         return production_report_create(
@@ -295,33 +265,24 @@ def _decide(
             .select_related("maker", "organisation")
             .order_by("pk")
         )
-        if len(reports) != len(set(report_ids)):
-            raise ProductionReport.DoesNotExist("some of these reports do not exist")
+        missing = sorted(set(report_ids) - {report.pk for report in reports})
+        if missing:
+            raise errors.REPORTS_NOT_FOUND(ids=", ".join(f"n° {pk}" for pk in missing))
         for report in reports:
             if report.department_id not in covered:
-                raise DecisionNotAllowed(
-                    _("La déclaration n° %(id)s ne relève pas de votre relais.") % {"id": report.pk}
-                )
+                raise errors.REPORT_OUTSIDE_RELAY(id=report.pk)
             if report.maker.user_id == by.pk:
-                raise DecisionNotAllowed(
-                    _("Vous ne pouvez pas décider sur votre propre déclaration (n° %(id)s).")
-                    % {"id": report.pk}
-                )
+                raise errors.OWN_REPORT(id=report.pk)
             if report.status != report.Status.SUBMITTED:
-                raise ReportAlreadyDecided(
-                    _("La déclaration n° %(id)s est déjà %(status)s.")
-                    % {"id": report.pk, "status": report.get_status_display()}
+                raise errors.REPORT_ALREADY_DECIDED(
+                    id=report.pk, status=report.get_status_display()
                 )
             if to_state == report.Status.VALIDATED and report.corrects_id:
                 # A correction counts instead of its original: never beside another one.
                 original = ProductionReport.objects.get(pk=report.corrects_id)
                 if original.status != original.Status.VALIDATED:
-                    raise ReportAlreadyDecided(
-                        _(
-                            "La déclaration n° %(id)s corrige la n° %(original)s, qui n'est "
-                            "plus validée : refusez-la."
-                        )
-                        % {"id": report.pk, "original": original.pk}
+                    raise errors.CORRECTION_OF_UNVALIDATED_ORIGINAL(
+                        id=report.pk, original=original.pk
                     )
         entered, left = [], []
         for report in reports:
@@ -376,16 +337,12 @@ def _check_still_correctable(*, original_id: int, correction: ProductionReport) 
     other correction of it waits for the relay."""
     original = ProductionReport.objects.select_for_update().get(pk=original_id)
     if original.status != original.Status.VALIDATED:
-        raise CorrectionRefused(
-            _("La déclaration corrigée n'est plus validée : cette correction est sans objet.")
-        )
+        raise errors.CORRECTED_REPORT_NOT_VALIDATED()
     waiting = original.corrections.filter(status=ProductionReport.Status.SUBMITTED).exclude(
         pk=correction.pk
     )
     if waiting.exists():
-        raise CorrectionRefused(
-            _("Une correction de cette déclaration attend déjà la décision du relais.")
-        )
+        raise errors.CORRECTION_ALREADY_PENDING()
 
 
 def _supersede(
@@ -420,8 +377,9 @@ def production_reports_validate(
 ) -> list[ProductionReport]:
     """Validate several submitted reports at once: all of them, or none with the reason.
 
-    Raises DecisionNotAllowed (not the user's relay, or their own report) and
-    ReportAlreadyDecided (someone decided first).
+    Refuses reports that do not exist (reports_not_found), of another relay or the user's own
+    (report_outside_relay, own_report: not allowed), and reports someone decided on first
+    (report_already_decided: wrong state).
     """
     return _decide(
         report_ids=report_ids, by=by, now=now, to_state=ProductionReport.Status.VALIDATED
@@ -434,7 +392,7 @@ def production_reports_reject(
     """Reject several submitted reports with a reason their makers will read (all or none)."""
     reason = reason.strip()
     if not reason:
-        raise ValidationError({"reason": _("Indiquez le motif du refus : le maker le lira.")})
+        raise errors.REJECTION_REASON_MISSING()
     return _decide(
         report_ids=report_ids,
         by=by,
@@ -458,12 +416,10 @@ def maker_create(
     """A maker without a login, entered by relay staff for someone who never signs up, in a
     department their relay covers."""
     if not departments_covered_by(by).filter(pk=department.pk).exists():
-        raise ValidationError(
-            {"department": _("Choisissez un département couvert par votre relais.")}
-        )
+        raise errors.DEPARTMENT_NOT_COVERED()
     display_name = " ".join(display_name.split())
     if not display_name:
-        raise ValidationError({"display_name": _("Indiquez le nom du maker.")})
+        raise errors.MAKER_NAME_MISSING()
     return Maker.objects.create(
         display_name=display_name, department=department, commune=commune.strip()
     )
@@ -483,20 +439,14 @@ def production_report_enter_for(
     """Relay staff enter a report for a maker, creating the maker (without a login) if needed
     and recording that they produce with `organisation`. All of it, or nothing.
 
-    Raises ValidationError when the maker or the organisation lies outside the departments
-    the user's relays cover: a relay speaks only for its own territory.
+    Refuses (bad input) a maker or an organisation outside the departments the user's relays
+    cover: a relay speaks only for its own territory.
     """
     covered = set(departments_covered_by(by).values_list("code", flat=True))
     with transaction.atomic():
         if maker is None:
             if new_maker_department is None or new_maker_department.code not in covered:
-                raise ValidationError(
-                    {
-                        "new_maker_department": _(
-                            "Choisissez un département couvert par votre relais."
-                        )
-                    }
-                )
+                raise errors.DEPARTMENT_NOT_COVERED(field="new_maker_department")
             maker = maker_create(
                 display_name=new_maker_name,
                 department=new_maker_department,
@@ -504,14 +454,10 @@ def production_report_enter_for(
                 by=by,
             )
         elif maker.department_id not in covered:
-            raise ValidationError(
-                {"maker": _("Ce maker ne relève pas des départements de votre relais.")}
-            )
+            raise errors.MAKER_OUTSIDE_RELAY()
         if organisation is not None:
             if organisation.department_id not in covered:
-                raise ValidationError(
-                    {"organisation": _("Cette organisation ne relève pas de votre relais.")}
-                )
+                raise errors.ORGANISATION_OUTSIDE_RELAY()
             Membership.objects.get_or_create(maker=maker, organisation=organisation)
         return production_report_create(
             maker=maker,

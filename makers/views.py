@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,6 +12,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from fablabs.selectors import departments_covered_by, relays_staffed_by
+from tilab.errors import BadInput, NotAllowed, WrongState
 
 from . import selectors, services
 from .filters import ProductionReportFilter
@@ -57,8 +57,8 @@ def maker_space(request):
                 now=now,
                 **form.cleaned_data,
             )
-        except ValidationError as error:
-            form.add_service_errors(error)
+        except BadInput as refusal:
+            form.add_refusal(refusal)
         else:
             messages.success(
                 request,
@@ -140,10 +140,10 @@ def report_edit(request, pk):
                     **form.cleaned_data,
                 )
                 message = _("Correction envoyée : elle remplacera la déclaration une fois validée.")
-        except ValidationError as error:
-            form.add_service_errors(error)
-        except (services.ReportNotEditable, services.CorrectionRefused) as error:
-            messages.error(request, str(error))
+        except BadInput as refusal:
+            form.add_refusal(refusal)
+        except WrongState as refusal:
+            messages.error(request, refusal.message)
             return redirect("makers:report_edit", pk=report.pk)
         else:
             messages.success(request, message)
@@ -162,8 +162,8 @@ def report_withdraw(request, pk):
     report = _own_report(request, pk)
     try:
         services.production_report_withdraw(report=report, by=request.user, now=timezone.now())
-    except services.ReportNotEditable as error:
-        messages.error(request, str(error))
+    except WrongState as refusal:
+        messages.error(request, refusal.message)
     else:
         messages.success(request, _("Déclaration retirée : elle ne sera pas comptée."))
     return redirect(reverse("makers:space") + "#mes-declarations")
@@ -243,12 +243,14 @@ def validation_decide(request):
                     "%(count)d déclarations refusées ; les makers verront le motif.",
                     len(decided),
                 )
-        except (services.DecisionNotAllowed, services.ReportAlreadyDecided) as error:
-            messages.error(request, str(error))
+        except BadInput as refusal:
+            form.add_refusal(refusal)
+        except (NotAllowed, WrongState) as refusal:
+            messages.error(request, refusal.message)
         else:
             messages.success(request, text % {"count": len(decided)})
             form = None
-    else:
+    if form is not None:
         for error in form.non_field_errors():
             messages.error(request, error)
         for error in form.errors.get("reason", []):
@@ -278,10 +280,10 @@ def report_correct_for(request, pk):
             services.production_report_update(
                 report=report, by=request.user, now=now, **form.cleaned_data
             )
-        except ValidationError as error:
-            form.add_service_errors(error)
-        except (services.ReportNotEditable, services.CorrectionRefused) as error:
-            messages.error(request, str(error))
+        except BadInput as refusal:
+            form.add_refusal(refusal)
+        except WrongState as refusal:
+            messages.error(request, refusal.message)
             return redirect("makers:validation_queue")
         else:
             messages.success(
@@ -316,8 +318,8 @@ def report_enter_for(request):
             report = services.production_report_enter_for(
                 by=request.user, now=now, **form.cleaned_data
             )
-        except ValidationError as error:
-            form.add_service_errors(error)
+        except BadInput as refusal:
+            form.add_refusal(refusal)
         else:
             messages.success(
                 request,

@@ -4,31 +4,30 @@ confirmation of a delivery through its signed token.
 
 The same rules as the pages. What a caller sees is derived from who they are (anything else
 answers 404), what they may do from the rules (403), and every write is one service call
-whose expected failures answer 400 (bad input) or 409 (the state forbids it), with a message
-a person can read in `detail`. A need's contact never appears in a response.
+whose refusals answer 400 (bad input) or 409 (the state forbids it) with their `code`
+(needs/errors.py) and a message a person can read in `detail` (tilab/api_errors.py). A need's
+contact never appears in a response.
 """
 
 from functools import cached_property
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import transaction
 from django.db.models import IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, permissions, status, viewsets
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from makers.api import Conflict
 from makers.models import Membership
-from makers.serializers import DetailSerializer
+from tilab.errors import ROLE_NOT_ALLOWED
 from tilab.pagination import CursorPagination
+from tilab.schema import error_responses
 from tilab.throttling import GuestThrottle as GuestRateThrottle
 
-from . import selectors, services
+from . import errors, selectors, services
 from .filters import NeedFilter, PledgeFilter
 from .models import Delivery, Need, Pledge
 from .serializers import (
@@ -45,67 +44,17 @@ from .serializers import (
     PledgeOutputSerializer,
 )
 
-# --- Services' expected failures as HTTP answers ----------------------------------------------
-
-
-class NeedInputRefused(exceptions.APIException):
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_detail = gettext_lazy("Données invalides.")
-    default_code = "invalid"
-
-
-LINK_INVALID = gettext_lazy(
-    "Ce lien de confirmation n'est pas valide (incomplet ou modifié) : reprenez le lien exact "
-    "de l'e-mail reçu."
-)
-
-
-class NeedErrorsMixin:
-    """`NeedRefused` is bad input for some actions (400) and a state for others (409): each
-    view names its input actions; a forged link is bad input; a rule refused is 403."""
-
-    input_actions: frozenset = frozenset()
-
-    def handle_exception(self, exc):
-        if isinstance(exc, services.NeedRefused):
-            refused = NeedInputRefused if self.action in self.input_actions else Conflict
-            exc = refused(str(exc))
-        elif isinstance(exc, services.LinkInvalid):
-            exc = NeedInputRefused(LINK_INVALID)
-        elif isinstance(exc, DjangoPermissionDenied):
-            # The services name the rule; a person reads why instead.
-            exc = exceptions.PermissionDenied(_("Votre rôle ne permet pas cette action."))
-        return super().handle_exception(exc)
-
-
-ERRORS = {
-    400: OpenApiResponse(
-        description=gettext_lazy(
-            "Données invalides : chaque champ en cause est nommé, ou `detail` explique la "
-            "règle enfreinte."
-        )
+# What the error answers mean here (tilab/schema.py); the exception handler gives them.
+ERRORS_ABOUT = {
+    409: gettext_lazy(
+        "L'état l'empêche (besoin clos, promesse retirée, production insuffisante…)."
     ),
-    403: OpenApiResponse(
-        DetailSerializer, description=gettext_lazy("Action non permise à votre rôle.")
-    ),
-    404: OpenApiResponse(
-        DetailSerializer, description=gettext_lazy("Introuvable parmi ce que vous voyez.")
-    ),
-    409: OpenApiResponse(
-        DetailSerializer,
-        description=gettext_lazy(
-            "L'état l'empêche (besoin clos, promesse retirée, production insuffisante…)."
-        ),
-    ),
-    429: OpenApiResponse(
-        DetailSerializer,
-        description=gettext_lazy("Trop de demandes sans compte depuis cette adresse."),
-    ),
+    429: gettext_lazy("Trop de demandes sans compte depuis cette adresse."),
 }
 
 
-def _errors(*codes: int) -> dict:
-    return {code: ERRORS[code] for code in codes}
+def _errors(*statuses: int) -> dict:
+    return error_responses(*statuses, about=ERRORS_ABOUT)
 
 
 class EstablishmentThrottle(GuestRateThrottle):
@@ -186,7 +135,6 @@ class NowMixin:
     ),
 )
 class NeedViewSet(
-    NeedErrorsMixin,
     NowMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -213,7 +161,6 @@ class NeedViewSet(
     pagination_class = NeededByPagination
     permission_classes = [PostNeedAnyone]
     lookup_value_regex = r"[0-9]+"
-    input_actions = frozenset({"create"})
 
     def get_throttles(self):
         if self.action == "create" and not self.request.user.is_authenticated:
@@ -288,7 +235,7 @@ class NeedViewSet(
         """Facilitators; relay staff for the departments they cover (others: 403). The
         decision is recorded with its reason. Removing twice answers 409."""
         if not self._follows_up():
-            raise exceptions.PermissionDenied(_("Votre rôle ne permet pas cette action."))
+            raise ROLE_NOT_ALLOWED()
         need = self.get_object()
         data = self.valid(NeedRemoveSerializer)
         need = services.need_remove(need=need, reason=data["reason"], by=request.user, now=self.now)
@@ -306,7 +253,6 @@ class NeedViewSet(
     ),
 )
 class PledgeViewSet(
-    NeedErrorsMixin,
     NowMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -326,7 +272,6 @@ class PledgeViewSet(
     filterset_class = PledgeFilter
     pagination_class = NewestFirstPagination
     lookup_value_regex = r"[0-9]+"
-    input_actions = frozenset({"messages"})
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -350,9 +295,7 @@ class PledgeViewSet(
         if data["organisation"] is None:
             maker = getattr(request.user, "maker", None)
             if maker is None:
-                raise exceptions.PermissionDenied(
-                    _("Il faut un profil de maker pour promettre en votre nom.")
-                )
+                raise errors.MAKER_PROFILE_REQUIRED()
             producer = {"maker": maker}
         pledge = services.pledge_create(
             need=data["need"],
@@ -406,7 +349,6 @@ class PledgeViewSet(
     ),
 )
 class DeliveryViewSet(
-    NeedErrorsMixin,
     NowMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -424,7 +366,6 @@ class DeliveryViewSet(
     serializer_class = DeliveryOutputSerializer
     pagination_class = NewestFirstPagination
     lookup_value_regex = r"[0-9]+"
-    input_actions = frozenset({"confirm"})
 
     def get_permissions(self):
         if self.action == "confirm":
@@ -468,13 +409,17 @@ class DeliveryViewSet(
         request=DeliveryConfirmSerializer,
         responses={
             200: DeliveryConfirmedSerializer,
-            400: OpenApiResponse(
-                description=gettext_lazy(
-                    "Jeton altéré ou d'une autre livraison, ou quantité au-delà de la quantité "
-                    "livrée."
-                )
+            **error_responses(
+                400,
+                429,
+                about={
+                    **ERRORS_ABOUT,
+                    400: gettext_lazy(
+                        "Jeton altéré ou d'une autre livraison, ou quantité au-delà de la "
+                        "quantité livrée."
+                    ),
+                },
             ),
-            **_errors(429),
         },
     )
     @action(detail=True, methods=["post"])
@@ -484,7 +429,7 @@ class DeliveryViewSet(
         once it received its quantity. Confirming again answers the first confirmation."""
         data = self.valid(DeliveryConfirmSerializer)
         if services.delivery_from_token(data["token"]).pk != int(pk):
-            raise NeedInputRefused(_("Ce lien de confirmation concerne une autre livraison."))
+            raise errors.DELIVERY_LINK_OF_ANOTHER_DELIVERY()
         delivery = services.delivery_confirm(
             token=data["token"], confirmed_quantity=data["confirmed_quantity"], now=self.now
         )

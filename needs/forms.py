@@ -2,12 +2,11 @@
 
 from django import forms
 from django.core.validators import MaxValueValidator
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from makers.models import MAX_QUANTITY, ItemType
-from tilab.forms import FilterForm
+from tilab.forms import FilterForm, RefusalsMixin
 from tilab.models import Department
 
 from .models import Establishment
@@ -36,8 +35,10 @@ class BoardFilterForm(FilterForm):
     )
 
 
-class NeedPostForm(forms.Form):
-    """An establishment says what it lacks; anyone may post, the contact confirms by e-mail."""
+class NeedPostForm(RefusalsMixin, forms.Form):
+    """An establishment says what it lacks; anyone may post, the contact confirms by e-mail.
+    The services check the date, the contact and the item: their refusals come back on the
+    fields (`add_refusal`)."""
 
     establishment_name = forms.CharField(
         label=_("Nom de l'établissement"),
@@ -100,12 +101,6 @@ class NeedPostForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["item_type"].queryset = _items()
 
-    def clean_needed_by(self):
-        needed_by = self.cleaned_data["needed_by"]
-        if needed_by < timezone.localdate():
-            raise forms.ValidationError(_("La date souhaitée est passée."))
-        return needed_by
-
     def _stripped(self, name: str, message: str) -> str:
         value = self.cleaned_data[name].strip()
         if not value:
@@ -118,12 +113,11 @@ class NeedPostForm(forms.Form):
     def clean_commune(self):
         return self._stripped("commune", _("Indiquez la commune."))
 
-    def clean_contact_name(self):
-        return self._stripped("contact_name", _("Indiquez la personne à contacter."))
 
-
-class DeliveryConfirmForm(forms.Form):
+class DeliveryConfirmForm(RefusalsMixin, forms.Form):
     """What the establishment really received, from nothing to what was declared."""
+
+    refusal_fields = {"confirmed_quantity": "received"}
 
     received = forms.IntegerField(label=_("Quantité reçue"), min_value=0)
 

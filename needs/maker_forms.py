@@ -1,30 +1,27 @@
 """Forms of the makers' and the follow-up pages: a pledge (as oneself or for one's
-organisation), a delivery, a message to the establishment, a moderation. The services keep the
-rules; the forms say which field is wrong."""
+organisation), a delivery, a message to the establishment, a moderation. The forms read what
+was typed; the services keep the rules, and their refusals come back on the fields
+(`add_refusal`)."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from makers.models import MAX_QUANTITY
+from tilab.forms import RefusalsMixin
 
 MYSELF = "maker"
 ORGANISATION_PREFIX = "org-"
 
 
 def _quantity_field(label):
+    # The bounds are the services' rule (quantity_out_of_range); the browser is told them.
     return forms.IntegerField(
         label=label,
-        min_value=1,
-        max_value=MAX_QUANTITY,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-        error_messages={
-            "min_value": _("La quantité va de 1 à 100 000."),
-            "max_value": _("La quantité va de 1 à 100 000."),
-        },
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 1, "max": MAX_QUANTITY}),
     )
 
 
-class PledgeForm(forms.Form):
+class PledgeForm(RefusalsMixin, forms.Form):
     """`maker` is one's own profile (or None), `organisations` those one is a member of."""
 
     producer = forms.ChoiceField(label=_("Je promets"), widget=forms.RadioSelect)
@@ -63,14 +60,14 @@ class PledgeForm(forms.Form):
         return {"organisation": self.organisations[int(value.removeprefix(ORGANISATION_PREFIX))]}
 
 
-class DeliveryForm(forms.Form):
+class DeliveryForm(RefusalsMixin, forms.Form):
     quantity = _quantity_field(_("Quantité livrée"))
     delivered_on = forms.DateField(
         label=_("Livrée le"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
     )
 
 
-class MessageForm(forms.Form):
+class MessageForm(RefusalsMixin, forms.Form):
     body = forms.CharField(
         label=_("Message à l'établissement"),
         max_length=5000,
@@ -80,9 +77,11 @@ class MessageForm(forms.Form):
 
 
 class RemovalForm(forms.Form):
+    # Required by the service (moderation_reason_missing), whose refusal the page shows; the
+    # browser is told so too.
     reason = forms.CharField(
         label=_("Motif de la modération"),
         max_length=2000,
-        widget=forms.TextInput(),
-        error_messages={"required": _("Indiquez le motif de la modération.")},
+        required=False,
+        widget=forms.TextInput(attrs={"required": True}),
     )

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from fablabs.selectors import departments_covered_by
 from makers import selectors as makers_selectors
 from tilab import roles
+from tilab.errors import BadInput, WrongState
 
 from . import selectors, services
 from .maker_forms import (
@@ -71,8 +72,8 @@ def pledge_create(request, pk):
                 now=timezone.now(),
                 **form.producer_kwargs(),
             )
-        except services.NeedRefused as error:
-            form.add_error(None, str(error))
+        except (BadInput, WrongState) as refusal:
+            form.add_refusal(refusal)
         else:
             messages.success(
                 request,
@@ -162,8 +163,8 @@ def pledge_withdraw(request, pk):
     pledge = _own_pledge(request, pk)
     try:
         services.pledge_withdraw(pledge=pledge, by=request.user, now=timezone.now())
-    except services.NeedRefused as error:
-        messages.error(request, str(error))
+    except WrongState as refusal:
+        messages.error(request, refusal.message)
     else:
         messages.success(
             request,
@@ -188,8 +189,8 @@ def delivery_record(request, pk):
                 by=request.user,
                 now=timezone.now(),
             )
-        except services.NeedRefused as error:
-            form.add_error(None, str(error))
+        except (BadInput, WrongState) as refusal:
+            form.add_refusal(refusal)
         else:
             messages.success(
                 request,
@@ -218,8 +219,8 @@ def message_send(request, pk):
                 by=request.user,
                 now=timezone.now(),
             )
-        except services.NeedRefused as error:
-            form.add_error(None, str(error))
+        except BadInput as refusal:
+            form.add_refusal(refusal)
         else:
             messages.success(request, _("Message envoyé à l'établissement."))
             return redirect(_pledge_url(pledge))
@@ -261,8 +262,8 @@ def need_remove(request, pk):
             services.need_remove(
                 need=need, reason=form.cleaned_data["reason"], by=request.user, now=timezone.now()
             )
-        except services.NeedRefused as error:
-            messages.error(request, str(error))
+        except (BadInput, WrongState) as refusal:
+            messages.error(request, refusal.message)
         else:
             messages.success(
                 request,

@@ -6,7 +6,6 @@ travels only in the e-mail sent to the establishment.
 """
 
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -14,14 +13,13 @@ from rest_framework import serializers
 from fablabs.models import Organisation
 from makers.models import MAX_QUANTITY, ItemType
 from tilab.models import Department
-from tilab.serializers import PrimaryKeyRelatedField, SlugRelatedField
+from tilab.serializers import (
+    DocumentedBoundsIntegerField,
+    PrimaryKeyRelatedField,
+    SlugRelatedField,
+)
 
 from .models import Delivery, Establishment, Need, NeedMessage, Pledge
-
-# The same messages as the services': they are translated once.
-QUANTITY_BOUNDS = _("La quantité va de 1 à 100 000.")
-PAST_DATE = _("La date souhaitée est passée.")
-FUTURE_DELIVERY = _("La date de livraison ne peut pas être dans le futur.")
 
 
 # Named enums of their own: `status` and `care_type` name other states elsewhere in the schema.
@@ -49,10 +47,9 @@ class CareTypeField(serializers.ChoiceField):
 
 
 def _quantity_field(**kwargs):
-    messages = {"min_value": QUANTITY_BOUNDS, "max_value": QUANTITY_BOUNDS}
-    return serializers.IntegerField(
-        min_value=1, max_value=MAX_QUANTITY, error_messages=messages, **kwargs
-    )
+    """A quantity of items; its bounds are the services' rule (quantity_out_of_range), which
+    the schema documents."""
+    return DocumentedBoundsIntegerField(minimum=1, maximum=MAX_QUANTITY, **kwargs)
 
 
 def _absolute(request, path: str) -> str:
@@ -258,17 +255,13 @@ class NeedCreateSerializer(serializers.Serializer):
         )
     )
 
-    def validate_needed_by(self, value):
-        if value < timezone.localdate(self.context["now"]):
-            raise serializers.ValidationError(PAST_DATE)
-        return value
-
 
 class NeedRemoveSerializer(serializers.Serializer):
+    # Blank passes here so that the service's own refusal explains what to write.
     reason = serializers.CharField(
         max_length=2000,
+        allow_blank=True,
         help_text=_("Le motif de la modération, consigné dans le journal des décisions."),
-        error_messages={"blank": _("Indiquez le motif de la modération.")},
     )
 
 
@@ -303,11 +296,6 @@ class DeliveryCreateSerializer(serializers.Serializer):
         if pledges is not None:
             self.fields["pledge"].queryset = pledges
 
-    def validate_delivered_on(self, value):
-        if value > timezone.localdate(self.context["now"]):
-            raise serializers.ValidationError(FUTURE_DELIVERY)
-        return value
-
 
 class DeliveryConfirmSerializer(serializers.Serializer):
     token = serializers.CharField(
@@ -321,6 +309,5 @@ class DeliveryConfirmSerializer(serializers.Serializer):
 
 
 class NeedMessageCreateSerializer(serializers.Serializer):
-    body = serializers.CharField(
-        max_length=5000, error_messages={"blank": _("Le message est vide.")}
-    )
+    # Blank passes here so that the service's own refusal explains what to write.
+    body = serializers.CharField(max_length=5000, allow_blank=True)

@@ -10,19 +10,19 @@ from datetime import date, datetime
 from functools import partial
 
 from django.core import signing
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from fablabs.models import Organisation
 from figures.totals import delivered_totals_add
 from makers import services as production
 from makers.models import MAX_QUANTITY, ItemType, Maker, Membership, ProductionReport
 from tilab.celery import publish
+from tilab.errors import EMAIL_INVALID, ROLE_NOT_ALLOWED, Refusal
 from tilab.services import decision_record
 
+from . import errors
 from .models import Delivery, Establishment, Need, NeedMessage, Pledge
 
 log = logging.getLogger(__name__)
@@ -33,14 +33,6 @@ DELIVERY_SALT = "needs.delivery.confirm"
 COUNTED_STATUSES = [ProductionReport.Status.SUBMITTED, ProductionReport.Status.VALIDATED]
 
 
-class NeedRefused(ValueError):
-    """Bad input or a state that does not allow this, with a message a person understands."""
-
-
-class LinkInvalid(Exception):
-    """A link that was not signed by this platform (forged, truncated, altered)."""
-
-
 def _enqueue(task_name: str, **kwargs) -> None:
     """Queue an e-mail task once the transaction commits; a dead broker is logged."""
     from . import tasks
@@ -48,10 +40,8 @@ def _enqueue(task_name: str, **kwargs) -> None:
     transaction.on_commit(partial(publish, getattr(tasks, task_name), **kwargs))
 
 
-def _quantity(value: int) -> int:
-    if not isinstance(value, int) or not 1 <= value <= MAX_QUANTITY:
-        raise NeedRefused(_("La quantité va de 1 à 100 000."))
-    return value
+def _quantity_valid(value: int) -> bool:
+    return isinstance(value, int) and 1 <= value <= MAX_QUANTITY
 
 
 # Signed links --------------------------------------------------------------------------------
@@ -77,7 +67,7 @@ def _need_from(token: str, salt: str) -> Need:
             pk=payload["n"], contact_email=payload["e"]
         )
     except (signing.BadSignature, KeyError, TypeError, Need.DoesNotExist) as error:
-        raise LinkInvalid from error
+        raise errors.LINK_INVALID() from error
 
 
 def need_from_confirm_token(token: str) -> Need:
@@ -89,11 +79,13 @@ def need_from_manage_token(token: str) -> Need:
 
 
 def delivery_from_token(token: str) -> Delivery:
+    """The delivery a confirmation link points to; a forged or altered link is refused
+    (link_invalid)."""
     try:
         payload = signing.loads(token, salt=DELIVERY_SALT)
         return Delivery.objects.select_related("pledge__need").get(pk=payload["d"])
     except (signing.BadSignature, KeyError, TypeError, Delivery.DoesNotExist) as error:
-        raise LinkInvalid from error
+        raise errors.LINK_INVALID() from error
 
 
 # Needs -----------------------------------------------------------------------------------------
@@ -104,10 +96,13 @@ def establishment_find_or_create(
 ) -> Establishment:
     """The establishment of that name in that commune, created on first use."""
     name, commune = (name or "").strip(), (commune or "").strip()
+    refused = []
     if not name or not commune:
-        raise NeedRefused(_("Indiquez le nom de l'établissement et sa commune."))
+        field = "commune" if name else "establishment_name"
+        refused.append(errors.ESTABLISHMENT_INCOMPLETE(field=field))
     if care_type not in Establishment.CareType.values:
-        raise NeedRefused(_("Choisissez le type d'établissement."))
+        refused.append(errors.CARE_TYPE_UNKNOWN())
+    Refusal.raise_all(refused)
     establishment, _created = Establishment.objects.get_or_create(
         name=name[:200],
         commune=commune[:100],
@@ -130,17 +125,19 @@ def need_post(
     by=None,
 ) -> Need:
     """Post a need. It is published once the contact confirms the address by the e-mailed link;
-    a signed-in person posting with their own verified address is confirmed at once."""
-    quantity = _quantity(quantity)
-    if needed_by < timezone.localdate(now):
-        raise NeedRefused(_("La date souhaitée est passée."))
+    a signed-in person posting with their own verified address is confirmed at once.
+    Refuses (bad input) every field that breaks a rule, at once."""
     contact_name, contact_email = (contact_name or "").strip(), (contact_email or "").strip()
+    refused = [] if _quantity_valid(quantity) else [errors.QUANTITY_OUT_OF_RANGE()]
+    if needed_by < timezone.localdate(now):
+        refused.append(errors.NEEDED_BY_PAST())
     if not contact_name:
-        raise NeedRefused(_("Indiquez la personne à contacter."))
+        refused.append(errors.CONTACT_NAME_MISSING())
     if "@" not in contact_email:
-        raise NeedRefused(_("Indiquez une adresse e-mail valide."))
+        refused.append(EMAIL_INVALID(field="contact_email"))
     if not item_type.is_active:
-        raise NeedRefused(_("Cet objet n'est plus proposé."))
+        refused.append(errors.ITEM_TYPE_NOT_OFFERED())
+    Refusal.raise_all(refused)
     own_address = (
         by is not None
         and by.is_authenticated
@@ -182,7 +179,7 @@ def need_withdraw(*, need: Need, now: datetime) -> Need:
     with transaction.atomic():
         need = Need.objects.select_for_update().get(pk=need.pk)
         if need.status not in (Need.Status.UNCONFIRMED, Need.Status.OPEN):
-            raise NeedRefused(_("Ce besoin est déjà clos."))
+            raise errors.NEED_ALREADY_CLOSED()
         need.status = Need.Status.WITHDRAWN
         need.closed_at = now
         need.save(update_fields=["status", "closed_at"])
@@ -191,14 +188,14 @@ def need_withdraw(*, need: Need, now: datetime) -> Need:
 
 def need_remove(*, need: Need, reason: str, by, now: datetime) -> Need:
     """Moderation: take a need down (spam, not a care establishment…), with a reason."""
-    if not by.has_perm("needs.moderate", need):
-        raise PermissionDenied("needs.moderate")
     if not (reason or "").strip():
-        raise NeedRefused(_("Indiquez le motif de la modération."))
+        raise errors.MODERATION_REASON_MISSING()
+    if not by.has_perm("needs.moderate", need):
+        raise ROLE_NOT_ALLOWED(rule="needs.moderate")
     with transaction.atomic():
         need = Need.objects.select_for_update().get(pk=need.pk)
         if need.status == Need.Status.REMOVED:
-            raise NeedRefused(_("Ce besoin est déjà retiré."))
+            raise errors.NEED_ALREADY_REMOVED()
         previous = need.status
         need.status = Need.Status.REMOVED
         need.moderation_reason = reason.strip()
@@ -246,21 +243,20 @@ def pledge_create(
     """Promise part of an open need, as oneself (a maker) or for an organisation one belongs
     to. One active pledge per producer and need: change it by withdrawing it first."""
     if (maker is None) == (organisation is None):
-        raise NeedRefused(_("Promettez en votre nom ou au nom d'une organisation."))
+        raise errors.PRODUCER_AMBIGUOUS()
     if not by.has_perm("needs.pledge") or not _may_act_for(
         by, maker=maker, organisation=organisation
     ):
-        raise PermissionDenied("needs.pledge")
-    quantity = _quantity(quantity)
+        raise ROLE_NOT_ALLOWED(rule="needs.pledge")
+    if not _quantity_valid(quantity):
+        raise errors.QUANTITY_OUT_OF_RANGE()
     with transaction.atomic():
         need = Need.objects.select_for_update().get(pk=need.pk)
         if need.status != Need.Status.OPEN:
-            raise NeedRefused(_("Ce besoin n'est plus ouvert."))
+            raise errors.NEED_NOT_OPEN()
         producer = {"maker": maker} if maker is not None else {"organisation": organisation}
         if need.pledges.filter(status=Pledge.Status.ACTIVE, **producer).exists():
-            raise NeedRefused(
-                _("Vous avez déjà promis pour ce besoin : retirez d'abord votre promesse.")
-            )
+            raise errors.ALREADY_PLEDGED()
         pledge = Pledge.objects.create(
             need=need,
             quantity=quantity,
@@ -277,11 +273,11 @@ def pledge_withdraw(*, pledge: Pledge, by, now: datetime) -> Pledge:
     with transaction.atomic():
         pledge = Pledge.objects.select_for_update().get(pk=pledge.pk)
         if not _may_act_for(by, maker=pledge.maker, organisation=pledge.organisation):
-            raise PermissionDenied("needs.pledge")
+            raise ROLE_NOT_ALLOWED(rule="needs.pledge")
         if pledge.status == Pledge.Status.WITHDRAWN:
-            raise NeedRefused(_("Cette promesse est déjà retirée."))
+            raise errors.PLEDGE_ALREADY_WITHDRAWN()
         if pledge.deliveries.exists():
-            raise NeedRefused(_("Une livraison est enregistrée : la promesse ne se retire plus."))
+            raise errors.PLEDGE_HAS_DELIVERY()
         pledge.status = Pledge.Status.WITHDRAWN
         pledge.save(update_fields=["status"])
     return pledge
@@ -313,15 +309,16 @@ def delivery_record(
 ) -> Delivery:
     """Record a delivery against one's pledge. What a producer says it delivered never goes
     beyond what its reports say it produced; the establishment is asked to confirm."""
-    quantity = _quantity(quantity)
+    refused = [] if _quantity_valid(quantity) else [errors.QUANTITY_OUT_OF_RANGE()]
     if delivered_on > timezone.localdate(now):
-        raise NeedRefused(_("La date de livraison ne peut pas être dans le futur."))
+        refused.append(errors.DELIVERED_ON_IN_FUTURE())
+    Refusal.raise_all(refused)
     with transaction.atomic():
         pledge = Pledge.objects.select_for_update().select_related("need").get(pk=pledge.pk)
         if not _may_act_for(by, maker=pledge.maker, organisation=pledge.organisation):
-            raise PermissionDenied("needs.pledge")
+            raise ROLE_NOT_ALLOWED(rule="needs.pledge")
         if pledge.status != Pledge.Status.ACTIVE:
-            raise NeedRefused(_("Cette promesse est retirée."))
+            raise errors.PLEDGE_WITHDRAWN()
         # The producer's row is the queue: two deliveries at once cannot both pass the check.
         if pledge.maker_id:
             Maker.objects.select_for_update().get(pk=pledge.maker_id)
@@ -333,13 +330,7 @@ def delivery_record(
             item_type_id=pledge.need.item_type_id,
         )
         if delivered + quantity > produced:
-            raise NeedRefused(
-                _(
-                    "Vos déclarations de production comptent %(produced)s pour cet objet, dont "
-                    "%(delivered)s déjà livrés : déclarez d'abord ce que vous avez produit."
-                )
-                % {"produced": produced, "delivered": delivered}
-            )
+            raise errors.DELIVERY_BEYOND_PRODUCTION(produced=produced, delivered=delivered)
         delivery = Delivery.objects.create(
             pledge=pledge,
             quantity=quantity,
@@ -366,9 +357,7 @@ def delivery_confirm(*, token: str, confirmed_quantity: int, now: datetime) -> D
             not isinstance(confirmed_quantity, int)
             or not 0 <= confirmed_quantity <= delivery.quantity
         ):
-            raise NeedRefused(
-                _("Indiquez une quantité reçue entre 0 et %(max)s.") % {"max": delivery.quantity}
-            )
+            raise errors.RECEIVED_QUANTITY_OUT_OF_RANGE(max=delivery.quantity)
         delivery.confirmed_quantity = confirmed_quantity
         delivery.confirmed_at = now
         delivery.save(update_fields=["confirmed_quantity", "confirmed_at"])
@@ -412,11 +401,11 @@ def need_message_send(
     relayed by e-mail without showing either address."""
     body = (body or "").strip()
     if not body:
-        raise NeedRefused(_("Le message est vide."))
+        raise errors.MESSAGE_EMPTY()
     if not from_establishment and not _may_act_for(
         by, maker=pledge.maker, organisation=pledge.organisation
     ):
-        raise PermissionDenied("needs.pledge")
+        raise ROLE_NOT_ALLOWED(rule="needs.pledge")
     with transaction.atomic():
         message = NeedMessage.objects.create(
             pledge=pledge,

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from tilab.celery import publish
+from tilab.errors import BadInput, WrongState
 from tilab.throttling import throttle_page
 
 from . import selectors, services
@@ -112,8 +113,8 @@ def need_post(request):
                 by=request.user,
                 now=now,
             )
-    except services.NeedRefused as error:
-        form.add_error(None, str(error))
+    except BadInput as refusal:
+        form.add_refusal(refusal)
         return render(request, "needs/post.html", {"form": form}, status=400)
     # Only what the person just typed is shown back: an establishment that already existed
     # shows nothing of its other needs or contacts.
@@ -144,14 +145,14 @@ def need_confirm(request, token):
     try:
         # Read-only check of the signature, so that a forged link is refused before the button.
         need = services.need_from_confirm_token(token)
-    except services.LinkInvalid:
+    except BadInput:
         return _link_invalid(request)
     if request.method == "GET":
         return _private(render(request, "needs/confirm.html", {"need": need}))
     was_unconfirmed = need.status == Need.Status.UNCONFIRMED
     try:
         need = services.need_confirm(token=token, now=timezone.now())
-    except services.LinkInvalid:
+    except BadInput:
         return _link_invalid(request)
     if was_unconfirmed:
         # The management link also goes by e-mail, so the contact keeps it.
@@ -179,8 +180,8 @@ def _manage_post(request, need, pledges) -> HttpResponse | None:
     if "withdraw" in request.POST:
         try:
             services.need_withdraw(need=need, now=now)
-        except services.NeedRefused as error:
-            messages.error(request, str(error))
+        except WrongState as refusal:
+            messages.error(request, refusal.message)
         else:
             messages.success(request, _("Votre besoin est retiré du tableau. Merci !"))
         return redirect(request.path)
@@ -192,8 +193,8 @@ def _manage_post(request, need, pledges) -> HttpResponse | None:
         services.need_message_send(
             pledge=pledge, body=form.cleaned_data["body"], from_establishment=True, now=now
         )
-    except services.NeedRefused as error:
-        messages.error(request, str(error))
+    except (BadInput, WrongState) as refusal:
+        messages.error(request, refusal.message)
     else:
         messages.success(
             request,
@@ -209,7 +210,7 @@ def need_manage(request, token):
     withdrawing the need. No producer's e-mail address is shown."""
     try:
         need = services.need_from_manage_token(token)
-    except services.LinkInvalid:
+    except BadInput:
         return _link_invalid(request)
     pledges = _name_pledges(selectors.need_pledges(need))
     form = None
@@ -246,7 +247,7 @@ def delivery_confirm(request, token):
     nothing and says what was recorded."""
     try:
         delivery = services.delivery_from_token(token)
-    except services.LinkInvalid:
+    except BadInput:
         return _link_invalid(request)
     already = delivery.confirmed_at is not None
     form = None
@@ -265,8 +266,8 @@ def delivery_confirm(request, token):
                     confirmed_quantity=form.cleaned_data["received"],
                     now=timezone.now(),
                 )
-            except services.NeedRefused as error:
-                form.add_error("received", str(error))
+            except BadInput as refusal:
+                form.add_refusal(refusal)
             else:
                 messages.success(request, _("Merci, la réception est enregistrée."))
                 return redirect(request.path)

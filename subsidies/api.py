@@ -1,29 +1,27 @@
 """API of the subsidy chain: relays, programmes and their allocations, redistributions and
 payments. The same rules as the pages: what a caller sees comes from the selectors (anything
 else answers 404), what they may do from the rules (403), and every write is one service call
-whose expected failures answer 400 (bad input) or 409 (the state forbids it), with a message a
-person can read in `detail`."""
+whose refusals answer 400 (bad input) or 409 (the state forbids it) with their `code`
+(subsidies/errors.py) and a message a person can read in `detail` (tilab/api_errors.py)."""
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Count, Prefetch, Sum
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
+from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from fablabs.models import Relay
-from makers.api import Conflict
-from makers.serializers import DetailSerializer
 from tilab import roles
+from tilab.errors import ROLE_NOT_ALLOWED
 from tilab.pagination import CursorPagination
 from tilab.permissions import mfa_gate_open
+from tilab.schema import error_responses
 
-from . import selectors, services
+from . import errors, selectors, services
 from .filters import AllocationFilter, ProgrammeFilter, RedistributionFilter
 from .models import ItemWeight
 from .serializers import (
@@ -64,56 +62,21 @@ class RelayViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return Relay.objects.select_related("organisation").prefetch_related("coverage")
 
 
-# --- Services' expected failures as HTTP answers ------------------------------------------
-
-
-class MoneyInputRefused(exceptions.APIException):
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_detail = gettext_lazy("Données invalides.")
-    default_code = "invalid"
-
-
-def _as_api_exception(exc: Exception) -> Exception:
-    if isinstance(exc, services.MoneyInputInvalid):
-        return MoneyInputRefused(str(exc))
-    if isinstance(exc, services.MoneyStateConflict):
-        return Conflict(str(exc))
-    if isinstance(exc, DjangoPermissionDenied):
-        # The services name the rule; a person reads why instead.
-        return exceptions.PermissionDenied(_("Votre rôle ne permet pas cette action."))
-    return exc
-
-
-class MoneyErrorsMixin:
-    def handle_exception(self, exc):
-        return super().handle_exception(_as_api_exception(exc))
-
-
-ERRORS = {
-    400: OpenApiResponse(
-        description=gettext_lazy(
-            "Données invalides : `detail` explique la règle enfreinte (l'écart au total, "
-            "par exemple), ou chaque champ en cause est nommé."
-        )
+# What the error answers mean here (tilab/schema.py); the exception handler gives them.
+ERRORS_ABOUT = {
+    400: gettext_lazy(
+        "Données invalides : `detail` explique la règle enfreinte (l'écart au total, "
+        "par exemple), ou chaque champ en cause est nommé."
     ),
-    403: OpenApiResponse(
-        DetailSerializer,
-        description=gettext_lazy(
-            "Action non permise à votre rôle, ou double authentification à activer d'abord."
-        ),
+    403: gettext_lazy(
+        "Action non permise à votre rôle, ou double authentification à activer d'abord."
     ),
-    404: OpenApiResponse(
-        DetailSerializer, description=gettext_lazy("Introuvable parmi ce que vous voyez.")
-    ),
-    409: OpenApiResponse(
-        DetailSerializer,
-        description=gettext_lazy("L'état l'empêche (déjà approuvée, déjà payée…)."),
-    ),
+    409: gettext_lazy("L'état l'empêche (déjà approuvée, déjà payée…)."),
 }
 
 
-def _errors(*codes: int) -> dict:
-    return {code: ERRORS[code] for code in codes}
+def _errors(*statuses: int) -> dict:
+    return error_responses(*statuses, about=ERRORS_ABOUT)
 
 
 # Money decisions held back by the two-factor gate, and the same right without the gate.
@@ -124,7 +87,7 @@ GATED = {
 }
 
 
-class MoneyViewSet(MoneyErrorsMixin, viewsets.GenericViewSet):
+class MoneyViewSet(viewsets.GenericViewSet):
     """Reads are scoped by the selectors; each write checks its rule with `require` once the
     object is found (404 first, then 403), before reading the body."""
 
@@ -136,14 +99,10 @@ class MoneyViewSet(MoneyErrorsMixin, viewsets.GenericViewSet):
             return
         ungated = GATED.get(perm)
         if ungated and user.has_perm(ungated, obj) and not mfa_gate_open(user):
-            raise exceptions.PermissionDenied(
-                _(
-                    "Une décision sur de l'argent public demande la double authentification : "
-                    "activez une application d'authentification (%(url)s), puis recommencez."
-                )
-                % {"url": self.request.build_absolute_uri(reverse("mfa_activate_totp"))}
+            raise errors.TWO_FACTOR_REQUIRED(
+                url=self.request.build_absolute_uri(reverse("mfa_activate_totp"))
             )
-        raise exceptions.PermissionDenied(_("Votre rôle ne permet pas cette action."))
+        raise ROLE_NOT_ALLOWED(rule=perm)
 
     def valid(self, serializer_class, **kwargs):
         serializer = serializer_class(data=self.request.data, **kwargs)
@@ -378,16 +337,13 @@ class RedistributionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Mo
         """The relay's own-use lines are served first, the rest is split among the payees of
         its departments. Proposing again while not approved recomputes every line (200)."""
         if roles.RELAY_STAFF not in roles.roles_of(request.user):
-            raise exceptions.PermissionDenied(_("Votre rôle ne permet pas cette action."))
+            raise ROLE_NOT_ALLOWED()
         data = self.valid(RedistributionProposeSerializer).validated_data
         allocation = (
             selectors.allocations_visible_to(request.user).filter(pk=data["allocation"]).first()
         )
         if allocation is None:
-            raise exceptions.NotFound(
-                _("Allocation n° %(id)s introuvable parmi celles de votre relais.")
-                % {"id": data["allocation"]}
-            )
+            raise errors.ALLOCATION_NOT_FOUND(id=data["allocation"])
         self.require("subsidies.manage_redistribution", allocation)
         existed = hasattr(allocation, "redistribution")
         redistribution = services.redistribution_propose(
@@ -452,9 +408,8 @@ class RedistributionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Mo
         lines = list(redistribution.lines.filter(pk__in=ids).order_by("pk"))
         unknown = sorted(set(ids) - {line.pk for line in lines})
         if unknown:
-            raise MoneyInputRefused(
-                _("Ces lignes n'appartiennent pas à la redistribution n° %(id)s : %(lines)s.")
-                % {"id": redistribution.pk, "lines": ", ".join(f"n° {pk}" for pk in unknown)}
+            raise errors.LINES_NOT_IN_REDISTRIBUTION(
+                id=redistribution.pk, lines=", ".join(f"n° {pk}" for pk in unknown)
             )
         payments = services.payments_record(
             lines=lines,

@@ -8,8 +8,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from fablabs.models import Relay
-from tilab.forms import EurosField
-from tilab.money import NumberInvalid, parse_decimal
+from tilab.errors import BadInput
+from tilab.forms import EurosField, RefusalsMixin
+from tilab.money import parse_decimal
 
 from .models import Allocation, Programme
 from .services import ProgrammeTerms
@@ -32,7 +33,7 @@ class WeightField(forms.DecimalField):
             return None
         try:
             return parse_decimal(str(value)[:20])
-        except NumberInvalid:
+        except BadInput:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
 
 
@@ -44,8 +45,10 @@ class RelaysField(forms.ModelMultipleChoiceField):
         )
 
 
-class ProgrammeForm(forms.Form):
-    """The terms of a programme: its envelope, the production it rewards and how it is split."""
+class ProgrammeForm(RefusalsMixin, forms.Form):
+    """The terms of a programme: its envelope, the production it rewards and how it is split.
+    The service checks the name, the envelope, the period and the relays chosen; its refusals
+    come back on the fields (`add_refusal`)."""
 
     name = forms.CharField(label=_("Nom du programme"), max_length=200)
     envelope_cents = EurosField(
@@ -73,7 +76,7 @@ class ProgrammeForm(forms.Form):
         label=_("Relais participants"),
         queryset=Relay.objects.none(),
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": _("Choisissez au moins un relais.")},
+        required=False,
     )
 
     def __init__(self, *args, relays, item_types, **kwargs):
@@ -112,17 +115,8 @@ class ProgrammeForm(forms.Form):
     def weight_fields(self) -> list[forms.BoundField]:
         return [self[f"weight_{item.pk}"] for item in self.item_types]
 
-    def clean_envelope_cents(self):
-        cents = self.cleaned_data["envelope_cents"]
-        if cents is not None and cents <= 0:
-            raise forms.ValidationError(_("L'enveloppe doit être un montant positif."))
-        return cents
-
     def clean(self):
         cleaned = super().clean()
-        start, end = cleaned.get("period_start_on"), cleaned.get("period_end_on")
-        if start and end and end < start:
-            self.add_error("period_end_on", _("La fin de la période précède son début."))
         chosen = {relay.pk for relay in cleaned.get("relays") or []}
         shares = {
             relay.pk: cleaned.get(f"share_{relay.pk}")
@@ -205,7 +199,7 @@ class ProgrammeAmendForm(ProgrammeForm):
         return initial
 
 
-class AllocationsAdjustForm(forms.Form):
+class AllocationsAdjustForm(RefusalsMixin, forms.Form):
     """The amounts Région staff settle on for the allocations not approved yet, and why."""
 
     motivation = forms.CharField(

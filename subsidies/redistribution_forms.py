@@ -3,7 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from tilab.forms import EurosField
+from tilab.errors import BadInput
+from tilab.forms import EurosField, RefusalsMixin
 
 from . import services
 
@@ -47,7 +48,7 @@ def own_use_lines(formset) -> list[tuple[str, int]]:
     return [line for form in formset.forms if (line := form.as_line()) is not None]
 
 
-class AdjustForm(forms.Form):
+class AdjustForm(RefusalsMixin, forms.Form):
     """A new amount for each line of a proposed redistribution, and why."""
 
     motivation = forms.CharField(
@@ -73,7 +74,7 @@ class AdjustForm(forms.Form):
         return {line.pk: self.cleaned_data[self.field_name(line)] for line in self.lines}
 
 
-class PaymentForm(forms.Form):
+class PaymentForm(RefusalsMixin, forms.Form):
     """Lines paid in one bank transfer batch: when, and the bank's reference."""
 
     lines = forms.TypedMultipleChoiceField(
@@ -107,7 +108,7 @@ class ExecutionDateForm(forms.Form):
     )
 
 
-class BankAccountForm(forms.Form):
+class BankAccountForm(RefusalsMixin, forms.Form):
     """Where a payee receives money. The IBAN is checked (checksum, country format)."""
 
     holder = forms.CharField(
@@ -137,11 +138,11 @@ class BankAccountForm(forms.Form):
         # The services check again when saving; checking here puts the message on the field.
         try:
             return services.iban_clean(self.cleaned_data["iban"]).compact
-        except services.MoneyInputInvalid as error:
-            raise forms.ValidationError(str(error), code="invalid") from None
+        except BadInput as refusal:
+            raise forms.ValidationError(refusal.message, code=refusal.code) from None
 
     def clean_bic(self):
         try:
             return services.bic_clean(self.cleaned_data["bic"])
-        except services.MoneyInputInvalid as error:
-            raise forms.ValidationError(str(error), code="invalid") from None
+        except BadInput as refusal:
+            raise forms.ValidationError(refusal.message, code=refusal.code) from None

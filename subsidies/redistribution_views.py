@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from fablabs.models import Organisation
 from makers import selectors as maker_selectors
 from makers.models import Maker
+from tilab.errors import BadInput, WrongState
 from tilab.money import format_euros
 
 from . import selectors, services, transfers
@@ -217,9 +218,12 @@ def redistribution_propose(request, pk):
     if not request.user.has_perm("subsidies.manage_redistribution", allocation):
         raise PermissionDenied
     existing = Redistribution.objects.filter(allocation=allocation).first()
-    if existing is not None and existing.status == Redistribution.Status.APPROVED:
-        messages.info(request, _("Cette redistribution est approuvée : elle ne change plus."))
-        return _to_detail(existing)
+    if existing is not None:
+        try:
+            services.redistribution_check_open(redistribution=existing)
+        except WrongState as refusal:
+            messages.info(request, refusal.message)
+            return _to_detail(existing)
     approved = allocation.status == allocation.Status.APPROVED
     formset = OwnUseFormSet(request.POST or None, prefix="own")
     error = ""
@@ -231,10 +235,10 @@ def redistribution_propose(request, pk):
                 by=request.user,
                 now=timezone.now(),
             )
-        except services.MoneyInputInvalid as problem:
-            error = str(problem)
-        except services.MoneyStateConflict as problem:
-            messages.error(request, str(problem))
+        except BadInput as refusal:
+            error = refusal.message
+        except WrongState as refusal:
+            messages.error(request, refusal.message)
             return redirect("subsidies:redistribution_propose", pk=allocation.pk)
         else:
             count = redistribution.lines.count()
@@ -279,8 +283,10 @@ def redistribution_adjust(request, pk):
     lines = list(selectors.lines_of(redistribution))
     form = AdjustForm(request.POST, lines=lines)
     own_use = OwnUseFormSet(request.POST, prefix="own")
-    if redistribution.status == Redistribution.Status.APPROVED:
-        messages.error(request, _("Cette redistribution est approuvée : elle ne change plus."))
+    try:
+        services.redistribution_check_open(redistribution=redistribution)
+    except WrongState as refusal:
+        messages.error(request, refusal.message)
         return _to_detail(redistribution)
     if form.is_valid() and own_use.is_valid():
         try:
@@ -292,10 +298,10 @@ def redistribution_adjust(request, pk):
                 by=request.user,
                 now=timezone.now(),
             )
-        except services.MoneyInputInvalid as problem:
-            form.add_error(None, str(problem))
-        except services.MoneyStateConflict as problem:
-            messages.error(request, str(problem))
+        except BadInput as refusal:
+            form.add_refusal(refusal)
+        except WrongState as refusal:
+            messages.error(request, refusal.message)
             return _to_detail(redistribution)
         else:
             messages.success(request, _("Ajustement enregistré ; la motivation est conservée."))
@@ -314,8 +320,8 @@ def redistribution_approve(request, pk):
         services.redistribution_approve(
             redistribution=redistribution, by=request.user, now=timezone.now()
         )
-    except (services.MoneyStateConflict, services.MoneyInputInvalid) as problem:
-        messages.error(request, str(problem))
+    except (WrongState, BadInput) as refusal:
+        messages.error(request, refusal.message)
     else:
         messages.success(
             request,
@@ -346,10 +352,10 @@ def payments_record(request, pk):
                 by=request.user,
                 now=timezone.now(),
             )
-        except services.MoneyInputInvalid as problem:
-            form.add_error(None, str(problem))
-        except services.MoneyStateConflict as problem:
-            messages.error(request, str(problem))
+        except BadInput as refusal:
+            form.add_refusal(refusal)
+        except WrongState as refusal:
+            messages.error(request, refusal.message)
             return _to_detail(redistribution, "paiements")
         else:
             messages.success(
@@ -390,8 +396,8 @@ def transfers_csv(request, pk):
     redistribution = _relay_redistribution(request, pk)
     try:
         text = transfers.transfers_csv(redistribution)
-    except services.MoneyInputInvalid as problem:
-        messages.error(request, str(problem))
+    except BadInput as refusal:
+        messages.error(request, refusal.message)
         return _to_detail(redistribution, "virements")
     return _attachment(
         text.encode("utf-8-sig"),  # the byte-order mark lets Excel read the accents
@@ -412,8 +418,8 @@ def transfers_sepa(request, pk):
     execution_on = form.cleaned_data["execution_on"] or timezone.localdate(now)
     try:
         xml = transfers.transfers_pain001(redistribution, execution_on=execution_on, now=now)
-    except services.MoneyInputInvalid as problem:
-        messages.error(request, str(problem))
+    except BadInput as refusal:
+        messages.error(request, refusal.message)
         return _to_detail(redistribution, "virements")
     return _attachment(
         xml,
@@ -461,8 +467,8 @@ def bank_account_edit(request, kind, pk):
                 by=request.user,
                 now=timezone.now(),
             )
-        except services.MoneyInputInvalid as problem:
-            form.add_error(None, str(problem))
+        except BadInput as refusal:
+            form.add_refusal(refusal)
         else:
             messages.success(
                 request,

@@ -11,7 +11,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,10 +19,11 @@ from schwifty.exceptions import SchwiftyException
 
 from fablabs.models import Organisation, Relay
 from makers.models import ItemType, Maker
-from tilab.money import SplitImpossible, format_euros, split_largest_remainder
+from tilab.errors import ROLE_NOT_ALLOWED, BadInput, Refusal
+from tilab.money import format_euros, split_largest_remainder
 from tilab.services import decision_record
 
-from . import selectors
+from . import errors, selectors
 from .ledger import Movement, ledger_append, ledger_append_many
 from .models import (
     Allocation,
@@ -39,21 +39,13 @@ from .models import (
 MAX_ENVELOPE_CENTS = 10**13  # EUR 100 billion: anything above is a typing error
 
 
-class MoneyInputInvalid(ValueError):
-    """The amounts or details given break a rule (a person can fix them and try again)."""
-
-
-class MoneyStateConflict(Exception):
-    """The object is no longer in a state that allows this (approved already, paid already)."""
-
-
 def _euros(cents: int) -> str:
     return format_euros(cents, language=_("fr"))
 
 
 def _require(user, perm: str, obj=None) -> None:
     if not user.has_perm(perm, obj):
-        raise PermissionDenied(perm)
+        raise ROLE_NOT_ALLOWED(rule=perm)
 
 
 def _account(kind: str, pk: int) -> str:
@@ -64,16 +56,19 @@ def _account(kind: str, pk: int) -> str:
 
 
 def _check_programme_input(*, name, envelope_cents, period_start_on, period_end_on, relays, now):
+    """Refuse (bad input) every field of a programme's terms that breaks a rule, at once."""
+    refused = []
     if not name.strip():
-        raise MoneyInputInvalid(_("Donnez un nom au programme."))
+        refused.append(errors.PROGRAMME_NAME_MISSING())
     if not isinstance(envelope_cents, int) or envelope_cents <= 0:
-        raise MoneyInputInvalid(_("L'enveloppe doit être un montant positif."))
-    if envelope_cents > MAX_ENVELOPE_CENTS:
-        raise MoneyInputInvalid(_("L'enveloppe dépasse toute limite raisonnable."))
+        refused.append(errors.ENVELOPE_NOT_POSITIVE())
+    elif envelope_cents > MAX_ENVELOPE_CENTS:
+        refused.append(errors.ENVELOPE_TOO_LARGE())
     if period_end_on < period_start_on:
-        raise MoneyInputInvalid(_("La fin de la période précède son début."))
+        refused.append(errors.PERIOD_ENDS_BEFORE_START())
     if not relays:
-        raise MoneyInputInvalid(_("Choisissez au moins un relais."))
+        refused.append(errors.RELAYS_MISSING())
+    Refusal.raise_all(refused)
 
 
 @dataclass(frozen=True)
@@ -111,25 +106,23 @@ def programme_create(
         now=now,
     )
     if terms.basis not in Programme.Basis.values:
-        raise MoneyInputInvalid(_("Choisissez la base de calcul."))
+        raise errors.BASIS_UNKNOWN()
     for _item, weight in terms.item_weights:
         if weight < 0:
-            raise MoneyInputInvalid(_("Un poids ne peut pas être négatif."))
+            raise errors.WEIGHT_NEGATIVE()
         # ItemWeight keeps two decimals (max_digits=8): refuse what it cannot store exactly.
         if (Fraction(weight) * 100).denominator != 1 or weight >= 10**6:
-            raise MoneyInputInvalid(
-                _("Un poids a au plus deux décimales et six chiffres avant la virgule.")
-            )
+            raise errors.WEIGHT_TOO_PRECISE()
     if len({item.pk for item, _weight in terms.item_weights}) != len(terms.item_weights):
-        raise MoneyInputInvalid(_("Donnez un seul poids par objet."))
+        raise errors.WEIGHT_GIVEN_TWICE()
     shares = {relay.pk: share for relay, share in terms.fixed_shares}
     if len(shares) != len(terms.fixed_shares):
-        raise MoneyInputInvalid(_("Donnez une seule part fixe par relais."))
+        raise errors.FIXED_SHARE_GIVEN_TWICE()
     if terms.fixed_shares:
         if set(shares) != {relay.pk for relay in relays}:
-            raise MoneyInputInvalid(_("Donnez une part fixe à chaque relais, et à eux seuls."))
+            raise errors.FIXED_SHARES_INCOMPLETE()
         if any(share < 0 for share in shares.values()) or not any(shares.values()):
-            raise MoneyInputInvalid(_("Les parts fixes doivent être positives."))
+            raise errors.FIXED_SHARES_NOT_POSITIVE()
     with transaction.atomic():
         programme = Programme.objects.create(
             name=terms.name.strip(),
@@ -204,13 +197,8 @@ def _propose_allocations(
         }
     try:
         split = split_largest_remainder(programme.envelope_cents, basis_weights)
-    except SplitImpossible as error:
-        raise MoneyInputInvalid(
-            _(
-                "Aucune production validée sur la période pour ces relais : choisissez une "
-                "autre période ou des parts fixes."
-            )
-        ) from error
+    except BadInput as error:
+        raise errors.NO_VALIDATED_PRODUCTION() from error
     return [
         Allocation(
             programme=programme,
@@ -232,37 +220,28 @@ def allocations_adjust(
     allocation id. The total must still equal the envelope; the motivation is required."""
     _require(by, "subsidies.manage_programmes")
     if not motivation.strip():
-        raise MoneyInputInvalid(_("Expliquez pourquoi vous ajustez la répartition."))
+        raise errors.ALLOCATIONS_MOTIVATION_MISSING()
     with transaction.atomic():
         # Lock the programme: two adjustments or an approval cannot interleave.
         programme = Programme.objects.select_for_update().get(pk=programme.pk)
         allocations = {a.pk: a for a in programme.allocations.select_for_update().order_by("pk")}
         unknown = set(amounts) - set(allocations)
         if unknown:
-            raise MoneyInputInvalid(_("Cette allocation n'appartient pas au programme."))
+            raise errors.ALLOCATION_NOT_IN_PROGRAMME()
         for pk, cents in amounts.items():
             if not isinstance(cents, int) or cents < 0:
-                raise MoneyInputInvalid(_("Un montant ne peut pas être négatif."))
+                raise errors.NEGATIVE_AMOUNT()
             if allocations[pk].status == Allocation.Status.APPROVED and (
                 cents != allocations[pk].amount_cents
             ):
-                raise MoneyStateConflict(
-                    _("L'allocation de %(relay)s est approuvée : elle ne change plus.")
-                    % {"relay": allocations[pk].relay}
-                )
+                raise errors.ALLOCATION_APPROVED(relay=allocations[pk].relay)
         new = {pk: amounts.get(pk, a.amount_cents) for pk, a in allocations.items()}
         total = sum(new.values())
         if total != programme.envelope_cents:
-            raise MoneyInputInvalid(
-                _(
-                    "Les allocations font %(total)s pour une enveloppe de %(envelope)s : "
-                    "l'écart est de %(gap)s."
-                )
-                % {
-                    "total": _euros(total),
-                    "envelope": _euros(programme.envelope_cents),
-                    "gap": _euros(total - programme.envelope_cents),
-                }
+            raise errors.ALLOCATIONS_OFF_ENVELOPE(
+                total=_euros(total),
+                envelope=_euros(programme.envelope_cents),
+                gap=_euros(total - programme.envelope_cents),
             )
         changed = [a for pk, a in allocations.items() if new[pk] != a.amount_cents]
         for allocation in changed:
@@ -298,7 +277,7 @@ def allocation_approve(*, allocation: Allocation, by, now: datetime) -> Allocati
             .get(pk=allocation.pk)
         )
         if allocation.status == Allocation.Status.APPROVED:
-            raise MoneyStateConflict(_("Cette allocation est déjà approuvée."))
+            raise errors.ALLOCATION_ALREADY_APPROVED()
         allocation.status = Allocation.Status.APPROVED
         allocation.approved_by = by
         allocation.approved_at = now
@@ -345,6 +324,13 @@ def allocation_approve(*, allocation: Allocation, by, now: datetime) -> Allocati
     return allocation
 
 
+def programme_check_amendable(*, programme: Programme) -> None:
+    """Only an approved programme is amended; one not approved yet is adjusted directly
+    (programme_not_approved)."""
+    if programme.status != Programme.Status.APPROVED:
+        raise errors.PROGRAMME_NOT_APPROVED()
+
+
 def programme_amend(
     *, programme: Programme, terms: ProgrammeTerms, motivation: str, by, now: datetime
 ) -> Programme:
@@ -352,11 +338,8 @@ def programme_amend(
     granting the additional envelope in `terms`, with its own allocations to approve."""
     _require(by, "subsidies.manage_programmes")
     if not motivation.strip():
-        raise MoneyInputInvalid(_("Expliquez pourquoi vous modifiez ce programme."))
-    if programme.status != Programme.Status.APPROVED:
-        raise MoneyStateConflict(
-            _("Ce programme n'est pas encore approuvé : ajustez-le directement.")
-        )
+        raise errors.AMENDMENT_MOTIVATION_MISSING()
+    programme_check_amendable(programme=programme)
     with transaction.atomic():
         amendment = programme_create(
             terms=terms, by=by, now=now, amends=programme, motivation=motivation
@@ -382,9 +365,9 @@ def _check_own_use(own_use) -> list[tuple[str, int]]:
     for purpose, cents in own_use:
         purpose = (purpose or "").strip()
         if not purpose:
-            raise MoneyInputInvalid(_("Chaque ligne pour le relais a un objet (achat de PLA…)."))
+            raise errors.OWN_USE_PURPOSE_MISSING()
         if not isinstance(cents, int) or cents < 0:
-            raise MoneyInputInvalid(_("Un montant ne peut pas être négatif."))
+            raise errors.NEGATIVE_AMOUNT()
         lines.append((purpose[:200], cents))
     return lines
 
@@ -404,12 +387,11 @@ def redistribution_propose(
             .get(pk=allocation.pk)
         )
         if allocation.status != Allocation.Status.APPROVED:
-            raise MoneyStateConflict(_("L'allocation n'est pas encore approuvée par la Région."))
+            raise errors.ALLOCATION_NOT_APPROVED()
         kept = sum(cents for _purpose, cents in own_use)
         if kept > allocation.amount_cents:
-            raise MoneyInputInvalid(
-                _("Les lignes pour le relais (%(kept)s) dépassent l'allocation (%(amount)s).")
-                % {"kept": _euros(kept), "amount": _euros(allocation.amount_cents)}
+            raise errors.OWN_USE_EXCEEDS_ALLOCATION(
+                kept=_euros(kept), amount=_euros(allocation.amount_cents)
             )
         programme = allocation.programme
         contributions = selectors.contributions_per_payee(
@@ -424,17 +406,12 @@ def redistribution_propose(
             split = split_largest_remainder(
                 to_share, {key: f["weighted"] for key, f in contributions.items()}
             )
-        except SplitImpossible as error:
-            raise MoneyInputInvalid(
-                _(
-                    "Aucune contribution validée sur la période : affectez tout le montant à "
-                    "des lignes pour le relais."
-                )
-            ) from error
+        except BadInput as error:
+            raise errors.NO_VALIDATED_CONTRIBUTION() from error
         redistribution = Redistribution.objects.filter(allocation=allocation).first()
         if redistribution is not None:
             if redistribution.status == Redistribution.Status.APPROVED:
-                raise MoneyStateConflict(_("Cette redistribution est déjà approuvée."))
+                raise errors.REDISTRIBUTION_ALREADY_APPROVED()
             redistribution.lines.all().delete()
             redistribution.computed_at = now
             redistribution.motivation = ""
@@ -475,6 +452,12 @@ def redistribution_propose(
     return redistribution
 
 
+def redistribution_check_open(*, redistribution: Redistribution) -> None:
+    """An approved redistribution changes no more (redistribution_approved)."""
+    if redistribution.status == Redistribution.Status.APPROVED:
+        raise errors.REDISTRIBUTION_APPROVED()
+
+
 def redistribution_adjust(
     *,
     redistribution: Redistribution,
@@ -488,7 +471,7 @@ def redistribution_adjust(
     motivation. The lines must still add up exactly to the allocation."""
     _require(by, "subsidies.manage_redistribution", redistribution)
     if not motivation.strip():
-        raise MoneyInputInvalid(_("Expliquez pourquoi vous ajustez la redistribution."))
+        raise errors.REDISTRIBUTION_MOTIVATION_MISSING()
     add_own_use = _check_own_use(add_own_use)
     with transaction.atomic():
         redistribution = (
@@ -496,28 +479,21 @@ def redistribution_adjust(
             .select_related("allocation")
             .get(pk=redistribution.pk)
         )
-        if redistribution.status == Redistribution.Status.APPROVED:
-            raise MoneyStateConflict(_("Cette redistribution est approuvée : elle ne change plus."))
+        redistribution_check_open(redistribution=redistribution)
         lines = {line.pk: line for line in redistribution.lines.order_by("pk")}
         if set(amounts) - set(lines):
-            raise MoneyInputInvalid(_("Cette ligne n'appartient pas à la redistribution."))
+            raise errors.LINE_NOT_IN_REDISTRIBUTION()
         for cents in amounts.values():
             if not isinstance(cents, int) or cents < 0:
-                raise MoneyInputInvalid(_("Un montant ne peut pas être négatif."))
+                raise errors.NEGATIVE_AMOUNT()
         new = {pk: amounts.get(pk, line.amount_cents) for pk, line in lines.items()}
         total = sum(new.values()) + sum(cents for _purpose, cents in add_own_use)
         allocation_cents = redistribution.allocation.amount_cents
         if total != allocation_cents:
-            raise MoneyInputInvalid(
-                _(
-                    "Les lignes font %(total)s pour une allocation de %(amount)s : l'écart est "
-                    "de %(gap)s."
-                )
-                % {
-                    "total": _euros(total),
-                    "amount": _euros(allocation_cents),
-                    "gap": _euros(total - allocation_cents),
-                }
+            raise errors.LINES_OFF_ALLOCATION(
+                total=_euros(total),
+                amount=_euros(allocation_cents),
+                gap=_euros(total - allocation_cents),
             )
         changes = {}
         for pk, line in lines.items():
@@ -569,13 +545,13 @@ def redistribution_approve(*, redistribution: Redistribution, by, now: datetime)
             .get(pk=redistribution.pk)
         )
         if redistribution.status == Redistribution.Status.APPROVED:
-            raise MoneyStateConflict(_("Cette redistribution est déjà approuvée."))
+            raise errors.REDISTRIBUTION_ALREADY_APPROVED()
         lines = list(redistribution.lines.order_by("pk"))
         allocation = redistribution.allocation
         total = sum(line.amount_cents for line in lines)
         if total != allocation.amount_cents:
             # Cannot happen through the services; refuse rather than approve a wrong sum.
-            raise MoneyInputInvalid(_("Les lignes ne font pas le montant de l'allocation."))
+            raise errors.LINES_NOT_ALLOCATION_TOTAL()
         redistribution.status = Redistribution.Status.APPROVED
         redistribution.approved_by = by
         redistribution.approved_at = now
@@ -616,13 +592,13 @@ def payments_record(
     """Record that these lines were paid (one bank transfer batch, say): all or none."""
     reference = (reference or "").strip()
     if not reference:
-        raise MoneyInputInvalid(_("Indiquez la référence du virement."))
+        raise errors.PAYMENT_REFERENCE_MISSING()
     if len(reference) > 140:
-        raise MoneyInputInvalid(_("La référence fait au plus 140 caractères."))
+        raise errors.PAYMENT_REFERENCE_TOO_LONG()
     if paid_on > timezone.localdate(now):
-        raise MoneyInputInvalid(_("La date de paiement ne peut pas être dans le futur."))
+        raise errors.PAID_ON_IN_FUTURE()
     if not lines:
-        raise MoneyInputInvalid(_("Choisissez au moins une ligne à payer."))
+        raise errors.PAYMENT_LINES_MISSING()
     payments = []
     with transaction.atomic():
         locked = list(
@@ -642,16 +618,11 @@ def payments_record(
                 _require(by, "subsidies.record_payment", redistribution)
                 allowed.add(redistribution.pk)
             if redistribution.status != Redistribution.Status.APPROVED:
-                raise MoneyStateConflict(
-                    _("La ligne n° %(id)s n'est pas approuvée : elle ne peut pas être payée.")
-                    % {"id": line.pk}
-                )
+                raise errors.LINE_NOT_APPROVED(id=line.pk)
             if line.pk in paid:
-                raise MoneyStateConflict(_("La ligne n° %(id)s est déjà payée.") % {"id": line.pk})
+                raise errors.LINE_ALREADY_PAID(id=line.pk)
             if line.amount_cents == 0:
-                raise MoneyInputInvalid(
-                    _("La ligne n° %(id)s est de 0 € : rien à payer.") % {"id": line.pk}
-                )
+                raise errors.LINE_AMOUNT_ZERO(id=line.pk)
             allocation = redistribution.allocation
             payment = Payment.objects.create(
                 line=line,
@@ -700,9 +671,7 @@ def iban_clean(text: str) -> IBAN:
     try:
         return IBAN(text or "")
     except SchwiftyException as error:
-        raise MoneyInputInvalid(
-            _("IBAN invalide : %(iban)s (vérifiez chaque caractère).") % {"iban": text}
-        ) from error
+        raise errors.IBAN_INVALID(iban=text) from error
 
 
 def bic_clean(text: str) -> str:
@@ -712,7 +681,7 @@ def bic_clean(text: str) -> str:
     try:
         return str(BIC(text))
     except SchwiftyException as error:
-        raise MoneyInputInvalid(_("BIC invalide : %(bic)s.") % {"bic": text}) from error
+        raise errors.BIC_INVALID(bic=text) from error
 
 
 def may_change_bank_account(user, owner: Maker | Organisation) -> bool:
@@ -725,12 +694,12 @@ def bank_account_set(
 ) -> BankAccount:
     """Record where a payee is paid. The IBAN is checked (checksum, country format)."""
     if not may_change_bank_account(by, owner):
-        raise PermissionDenied("subsidies.change_bank_account")
+        raise ROLE_NOT_ALLOWED(rule="subsidies.change_bank_account")
     holder = (holder or "").strip()
     if not holder:
-        raise MoneyInputInvalid(_("Indiquez le titulaire du compte."))
+        raise errors.HOLDER_MISSING()
     if len(holder) > 70:
-        raise MoneyInputInvalid(_("Le titulaire fait au plus 70 caractères (norme SEPA)."))
+        raise errors.HOLDER_TOO_LONG()
     checked = iban_clean(iban)
     bic = bic_clean(bic)
     if not bic:

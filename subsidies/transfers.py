@@ -19,9 +19,8 @@ from text_unidecode import unidecode
 
 from tilab.spreadsheets import spreadsheet_safe
 
-from . import selectors
+from . import errors, selectors
 from .models import BankAccount, Redistribution, RedistributionLine
-from .services import MoneyInputInvalid
 
 logger = logging.getLogger(__name__)
 
@@ -181,31 +180,21 @@ def transfers_pain001(
     has no IBAN are left out (the batch's `missing` lists them): pay them once they are given.
     Building the file records nothing: the payments are recorded once the bank has made them.
 
-    Raises `MoneyInputInvalid` when the redistribution is not approved, the relay has no bank
-    account, nothing is payable, or the execution date is past."""
+    Refuses (bad input) a redistribution not approved (transfers_not_approved), an execution
+    date past (execution_date_past), a relay without bank account (relay_bank_account_missing),
+    nothing payable (nothing_to_transfer), a file the SEPA schema refuses
+    (transfer_file_invalid)."""
     if redistribution.status != Redistribution.Status.APPROVED:
-        raise MoneyInputInvalid(
-            _("La redistribution n'est pas encore approuvée : aucun virement ne peut partir.")
-        )
+        raise errors.TRANSFERS_NOT_APPROVED()
     if execution_on < timezone.localdate(now):
-        raise MoneyInputInvalid(_("La date d'exécution des virements est déjà passée."))
+        raise errors.EXECUTION_DATE_PAST()
     relay = redistribution.allocation.relay
     debtor = BankAccount.objects.filter(organisation_id=relay.organisation_id).first()
     if debtor is None:
-        raise MoneyInputInvalid(
-            _(
-                "Le relais n'a pas de coordonnées bancaires : enregistrez d'abord l'IBAN du "
-                "compte qui paie."
-            )
-        )
+        raise errors.RELAY_BANK_ACCOUNT_MISSING()
     batch = unpaid_transfers(redistribution)
     if not batch.payable:
-        raise MoneyInputInvalid(
-            _(
-                "Aucun virement à préparer : les lignes sont payées, ou leurs bénéficiaires "
-                "n'ont pas encore donné d'IBAN."
-            )
-        )
+        raise errors.NOTHING_TO_TRANSFER()
     config = {
         "name": sepa_text(debtor.holder, 70),
         "IBAN": debtor.iban,
@@ -235,9 +224,4 @@ def transfers_pain001(
         return transfer.export(validate=True)
     except SepaValidationError as error:
         logger.exception("pain.001 for redistribution %s fails its schema", redistribution.pk)
-        raise MoneyInputInvalid(
-            _(
-                "Le fichier de virements ne respecte pas la norme SEPA : vérifiez les titulaires "
-                "et les IBAN des bénéficiaires."
-            )
-        ) from error
+        raise errors.TRANSFER_FILE_INVALID() from error

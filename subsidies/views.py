@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from fablabs.selectors import relays_with_coverage
 from makers.models import ItemType
 from tilab import roles
+from tilab.errors import BadInput, WrongState
 from tilab.models import Decision, Department
 from tilab.money import format_euros
 from tilab.permissions import must_activate_totp
@@ -101,8 +102,8 @@ def programme_create(request):
             programme = services.programme_create(
                 terms=form.terms(), by=request.user, now=timezone.now()
             )
-        except services.MoneyInputInvalid as error:
-            form.add_error(None, str(error))
+        except BadInput as refusal:
+            form.add_refusal(refusal)
         else:
             messages.success(
                 request,
@@ -260,10 +261,10 @@ def allocations_adjust(request, pk):
                 by=request.user,
                 now=timezone.now(),
             )
-        except services.MoneyInputInvalid as error:
-            form.add_error(None, str(error))
-        except services.MoneyStateConflict as error:
-            messages.error(request, str(error))
+        except BadInput as refusal:
+            form.add_refusal(refusal)
+        except WrongState as refusal:
+            messages.error(request, refusal.message)
             return redirect(_detail_url(programme.pk))
         else:
             messages.success(
@@ -304,8 +305,8 @@ def allocation_approve(request, pk):
         return redirect(back)
     try:
         services.allocation_approve(allocation=allocation, by=user, now=timezone.now())
-    except services.MoneyStateConflict as error:
-        messages.error(request, str(error))
+    except WrongState as refusal:
+        messages.error(request, refusal.message)
         return redirect(back)
     text = _("Allocation de %(amount)s à %(relay)s approuvée : elle ne changera plus.") % {
         "amount": format_euros(allocation.amount_cents, language=get_language() or "fr"),
@@ -325,10 +326,10 @@ def allocation_approve(request, pk):
 def programme_amend(request, pk):
     """Correct an approved programme with an amending one, for an additional amount."""
     programme = get_object_or_404(_programmes(request.user).prefetch_related("weights"), pk=pk)
-    if programme.status != Programme.Status.APPROVED:
-        messages.error(
-            request, _("Ce programme n'est pas encore approuvé : ajustez-le directement.")
-        )
+    try:
+        services.programme_check_amendable(programme=programme)
+    except WrongState as refusal:
+        messages.error(request, refusal.message)
         return redirect(_detail_url(programme.pk))
     form = _programme_form(
         ProgrammeAmendForm, request, initial=ProgrammeAmendForm.initial_from(programme)
@@ -342,10 +343,10 @@ def programme_amend(request, pk):
                 by=request.user,
                 now=timezone.now(),
             )
-        except services.MoneyInputInvalid as error:
-            form.add_error(None, str(error))
-        except services.MoneyStateConflict as error:
-            messages.error(request, str(error))
+        except BadInput as refusal:
+            form.add_refusal(refusal)
+        except WrongState as refusal:
+            messages.error(request, refusal.message)
             return redirect(_detail_url(programme.pk))
         else:
             messages.success(

@@ -1,9 +1,37 @@
-"""Form fields shared by every app: amounts in euros as people type them."""
+"""Form plumbing shared by every app: a service's refusal shown on its field, and amounts in
+euros as people type them."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .money import NumberInvalid, format_euros, parse_euros
+from .errors import BadInput, Refusal
+from .money import format_euros, parse_euros
+
+
+class RefusalsMixin:
+    """For a form (Form or ModelForm) that shows a service's refusals where they belong: each
+    on its field, or at the top of the form when it concerns no field of this form
+    (tilab.errors). The form checks types and shapes; the rules are the service's, so a page
+    view calls the service and hands its refusal over:
+
+        try:
+            services.thing_do(**form.cleaned_data)
+        except BadInput as refusal:
+            form.add_refusal(refusal)
+
+    `refusal_fields` renames a service's field to this form's (`{"display_name": "name"}`).
+    The error keeps the refusal's code: `form.has_error("quantity", "quantity_out_of_range")`.
+    """
+
+    refusal_fields: dict[str, str] = {}
+
+    def add_refusal(self, refusal: Refusal) -> None:
+        for each in refusal.refusals:
+            field = self.refusal_fields.get(each.field, each.field)
+            self.add_error(
+                field if field in self.fields else None,
+                forms.ValidationError(each.message, code=each.code),
+            )
 
 
 class EurosField(forms.Field):
@@ -26,7 +54,7 @@ class EurosField(forms.Field):
             return None
         try:
             return parse_euros(str(value)[:40])
-        except NumberInvalid:
+        except BadInput:
             raise forms.ValidationError(
                 _("Indiquez un montant en euros, par exemple 12,50 (sans nombre négatif)."),
                 code="invalid",

@@ -7,7 +7,16 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import TypeVar
 
-from django.utils.translation import gettext as _
+from .errors import (
+    NOT_A_NUMBER,
+    NOT_A_WHOLE_NUMBER,
+    NUMBER_EMPTY,
+    SPLIT_NOTHING_TO_SHARE,
+    SPLIT_TOTAL_NEGATIVE,
+    SPLIT_WEIGHT_NEGATIVE,
+    TYPED_AMOUNT_NEGATIVE,
+    TYPED_AMOUNT_SUB_CENT,
+)
 
 # Spaces people and spreadsheets put between thousands: plain, no-break, narrow no-break, thin.
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009']+")
@@ -18,19 +27,17 @@ K = TypeVar("K")
 Number = int | Decimal | Fraction
 
 
-class NumberInvalid(ValueError):
-    """A number a person typed cannot be read; the message says why, in French."""
-
-
 def parse_decimal(text: str) -> Decimal:
     """Read a French or English written number: "1 234,5", "1.234,50", "1,234.50", "12.5".
+    Raises a BadInput refusal (number_empty, not_a_number) whose message is a fragment to
+    put into a field's or a row's message.
 
     A lone dot followed by groups of exactly three digits ("1.200") is a thousands separator,
     as a French spreadsheet writes it; otherwise the last of "," and "." is the decimal mark.
     """
     cleaned = _SPACES.sub("", str(text)).replace("€", "").replace("EUR", "").strip()
     if not cleaned:
-        raise NumberInvalid(_("valeur vide"))
+        raise NUMBER_EMPTY()
     if "," in cleaned and "." in cleaned:
         decimal_mark = "," if cleaned.rfind(",") > cleaned.rfind(".") else "."
         thousands = "." if decimal_mark == "," else ","
@@ -44,9 +51,9 @@ def parse_decimal(text: str) -> Decimal:
     try:
         value = Decimal(cleaned)
     except InvalidOperation:
-        raise NumberInvalid(_("« %(text)s » n'est pas un nombre") % {"text": text}) from None
+        raise NOT_A_NUMBER(text=text) from None
     if not value.is_finite():
-        raise NumberInvalid(_("« %(text)s » n'est pas un nombre") % {"text": text})
+        raise NOT_A_NUMBER(text=text)
     return value
 
 
@@ -54,10 +61,10 @@ def parse_euros(text: str) -> int:
     """Euros as typed ("12,50", "1 234,5 €") to integer cents; refuses negatives and sub-cents."""
     value = parse_decimal(text)
     if value < 0:
-        raise NumberInvalid(_("un montant ne peut pas être négatif"))
+        raise TYPED_AMOUNT_NEGATIVE()
     cents = value * 100
     if cents != cents.to_integral_value():
-        raise NumberInvalid(_("un montant a au plus deux décimales (centimes)"))
+        raise TYPED_AMOUNT_SUB_CENT()
     return int(cents)
 
 
@@ -65,7 +72,7 @@ def parse_whole_number(text: str) -> int:
     """A count as typed ("1 200", "1.200", "24") to an int; refuses fractions."""
     value = parse_decimal(text)
     if value != value.to_integral_value():
-        raise NumberInvalid(_("« %(text)s » n'est pas un nombre entier") % {"text": text})
+        raise NOT_A_WHOLE_NUMBER(text=text)
     return int(value)
 
 
@@ -89,10 +96,6 @@ def format_euros(cents: int, *, language: str = "fr") -> str:
     return f"{sign}{group_thousands(euros)},{rest:02d}\u00a0€"
 
 
-class SplitImpossible(ValueError):
-    """The amounts given cannot be split (negative total, negative or all-zero weights)."""
-
-
 def split_largest_remainder(total_cents: int, weights: Mapping[K, Number]) -> dict[K, int]:
     """Split `total_cents` between the keys in proportion to their weights, to the cent.
 
@@ -104,17 +107,20 @@ def split_largest_remainder(total_cents: int, weights: Mapping[K, Number]) -> di
     Ties are broken by a stable rule that never depends on the order the keys were given in:
     larger fractional part first, then larger weight, then the smaller key in sorted order
     (keys are identifiers such as relay or payee ids, so the rule is reproducible).
+
+    Raises a BadInput refusal when there is nothing to split on: split_total_negative,
+    split_weight_negative, split_nothing_to_share.
     """
     if total_cents < 0:
-        raise SplitImpossible(_("Le montant à répartir ne peut pas être négatif."))
+        raise SPLIT_TOTAL_NEGATIVE()
     exact_weights = {key: Fraction(weight) for key, weight in weights.items()}
     if any(weight < 0 for weight in exact_weights.values()):
-        raise SplitImpossible(_("Une part ne peut pas être négative."))
+        raise SPLIT_WEIGHT_NEGATIVE()
     weight_sum = sum(exact_weights.values(), Fraction(0))
     if weight_sum == 0:
         if total_cents == 0:
             return dict.fromkeys(exact_weights, 0)
-        raise SplitImpossible(_("Rien sur quoi répartir : toutes les parts sont nulles."))
+        raise SPLIT_NOTHING_TO_SHARE()
     exact = {key: total_cents * weight / weight_sum for key, weight in exact_weights.items()}
     shares = {key: math.floor(value) for key, value in exact.items()}
     left_over = total_cents - sum(shares.values())

@@ -1,5 +1,6 @@
-"""The OpenAPI schema beyond what drf-spectacular infers: the answers every endpoint shares, and
-the links that say which response feeds which request. The settings name its schema class
+"""The OpenAPI schema beyond what drf-spectacular infers: the error answers every endpoint may
+give (one helper, `error_responses`, for those an endpoint documents itself), and the links
+that say which response feeds which request. The settings name its schema class
 (REST_FRAMEWORK); the links hook (SPECTACULAR_SETTINGS) is config/schema.py, which gives the
 tables naming the apps' operations; the apps' API modules use its shapes.
 """
@@ -17,16 +18,24 @@ from rest_framework.authentication import SessionAuthentication
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
+CODE_HELP = _(
+    "Code stable de l'erreur (snake_case), à comparer plutôt que le texte : "
+    "« report_already_decided », « invalid », « not_found »…"
+)
 
-class DetailSerializer(serializers.Serializer):
-    """An error a person can read."""
 
+class ErrorSerializer(serializers.Serializer):
+    """An error: a stable code, a sentence a person can read, and the field it concerns."""
+
+    code = serializers.CharField(help_text=CODE_HELP)
     detail = serializers.CharField()
+    field = serializers.CharField(allow_null=True)
 
 
 class FieldErrorsSerializer(serializers.Serializer):
-    """Each field (or query parameter) in error, with what is wrong with it. Documentation
-    only: DRF's validation errors have this shape."""
+    """An error in what was given: its code, its first message and field, and each field (or
+    query parameter) in error with what is wrong with it. Documentation only: DRF's validation
+    errors and the services' refusals of bad input have this shape (tilab/api_errors.py)."""
 
 
 class FieldErrorsExtension(OpenApiSerializerExtension):
@@ -38,8 +47,17 @@ class FieldErrorsExtension(OpenApiSerializerExtension):
     def map_serializer(self, auto_schema, direction):
         return {
             "type": "object",
-            "description": FieldErrorsSerializer.__doc__.split("Documentation")[0].strip(),
-            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            "description": " ".join(
+                FieldErrorsSerializer.__doc__.split("Documentation")[0].split()
+            ),
+            "properties": {
+                "code": {"type": "string", "description": str(CODE_HELP)},
+                "detail": {"type": "string"},
+                "field": {"type": "string", "nullable": True},
+            },
+            "required": ["code", "detail", "field"],
+            # A list of messages; for a list or an object given, the same per item or key.
+            "additionalProperties": {"oneOf": [{"type": "array"}, {"type": "object"}]},
         }
 
 
@@ -59,6 +77,35 @@ class AnyOfExtension(PolymorphicProxySerializerExtension):
 
 
 # --- Answers every endpoint may give --------------------------------------------------------
+
+# What each error status means, unless an endpoint says better (`about`).
+ERROR_MEANINGS = {
+    400: _(
+        "Données invalides : chaque champ en cause est nommé, ou `detail` explique la "
+        "règle enfreinte."
+    ),
+    403: _("Action non permise à votre rôle."),
+    404: _("Introuvable parmi ce que vous voyez."),
+    409: _("Cette action n'est pas possible dans l'état actuel."),
+    429: _(
+        "Trop de demandes en peu de temps : `detail` dit quand revenir, l'en-tête "
+        "Retry-After en secondes."
+    ),
+}
+
+
+def error_responses(*statuses: int, about: dict | None = None) -> dict[int, OpenApiResponse]:
+    """The error answers an endpoint documents, for `extend_schema(responses=…)`: 400 with
+    each field in error, the others `{"code", "detail", "field"}` (tilab/api_errors.py).
+    `about` says, per status, what it means here (an app's states, say)."""
+    about = about or {}
+    return {
+        status: OpenApiResponse(
+            FieldErrorsSerializer if status == 400 else ErrorSerializer,
+            description=about.get(status, ERROR_MEANINGS[status]),
+        )
+        for status in statuses
+    }
 
 
 class AutoSchema(openapi.AutoSchema):
@@ -85,7 +132,7 @@ class AutoSchema(openapi.AutoSchema):
         authenticators = self.view.get_authenticators()
         if authenticators:
             shared["401"] = OpenApiResponse(
-                DetailSerializer,
+                ErrorSerializer,
                 description=_(
                     "Jeton invalide ou expiré, ou aucune identification là où un compte est "
                     "nécessaire."
@@ -95,21 +142,13 @@ class AutoSchema(openapi.AutoSchema):
             isinstance(authenticator, SessionAuthentication) for authenticator in authenticators
         ):
             shared["403"] = OpenApiResponse(
-                DetailSerializer,
+                ErrorSerializer,
                 description=_("Action non permise, ou session de navigateur sans son jeton CSRF."),
             )
         if "{" in self.path:
-            shared["404"] = OpenApiResponse(
-                DetailSerializer, description=_("Introuvable parmi ce que vous voyez.")
-            )
+            shared["404"] = error_responses(404)[404]
         if self.view.get_throttles():
-            shared["429"] = OpenApiResponse(
-                DetailSerializer,
-                description=_(
-                    "Trop de demandes en peu de temps : `detail` dit quand revenir, l'en-tête "
-                    "Retry-After en secondes."
-                ),
-            )
+            shared["429"] = error_responses(429)[429]
         return shared
 
 

@@ -26,3 +26,14 @@ class PrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
     def to_internal_value(self, data):
         _refuse_nul(data)
         return super().to_internal_value(data)
+
+
+class DocumentedBoundsIntegerField(serializers.IntegerField):
+    """A whole number whose bounds are a service's rule: the schema documents them (`minimum`,
+    `maximum`), the service checks them and its refusal names the field; not checked twice."""
+
+    def __init__(self, *, minimum: int | None = None, maximum: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        # Read by drf-spectacular; DRF checks bounds only through the validators it would
+        # have added for min_value and max_value given to __init__.
+        self.min_value, self.max_value = minimum, maximum

@@ -6,13 +6,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from knox.models import AuthToken
 
+from .errors import TOKEN_LIMIT_REACHED
 from .models import Decision, User
 
 MAX_PERSONAL_TOKENS = 10
-
-
-class TokenLimitReached(Exception):
-    """The user already holds as many personal tokens as the platform allows."""
 
 
 def decision_record(
@@ -41,12 +38,13 @@ def decision_record(
 
 
 def personal_token_create(*, user: User) -> tuple[AuthToken, str]:
-    """Create a token for `user`; the clear text is returned once and only its digest is kept."""
+    """Create a token for `user`; the clear text is returned once and only its digest is kept.
+    Refuses a user who already holds as many as the platform allows (token_limit_reached)."""
     with transaction.atomic():
         # Lock the user's row so two simultaneous clicks cannot both pass the limit.
         User.objects.select_for_update().get(pk=user.pk)
         if AuthToken.objects.filter(user=user).count() >= MAX_PERSONAL_TOKENS:
-            raise TokenLimitReached
+            raise TOKEN_LIMIT_REACHED(n=MAX_PERSONAL_TOKENS)
         return AuthToken.objects.create(user=user)
 
 

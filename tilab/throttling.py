@@ -22,7 +22,6 @@ from django.core.exceptions import ImproperlyConfigured
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from rest_framework.exceptions import ErrorDetail, Throttled
 from rest_framework.throttling import SimpleRateThrottle
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -225,19 +224,3 @@ def throttle_page(scope: str, *, methods=("POST",), per: str = "guest"):
         return wrapped
 
     return decorator
-
-
-# --- API answers ------------------------------------------------------------------------------
-
-
-def api_exception_handler(exc, context):
-    """DRF's handler, with a 429 that says in words (French first) when to come back; DRF
-    sets its Retry-After header from the same wait."""
-    # Imported here: rest_framework.views reads DEFAULT_THROTTLE_CLASSES, i.e. this module.
-    from rest_framework.views import exception_handler
-
-    if isinstance(exc, Throttled):
-        seconds = max(1, math.ceil(exc.wait)) if exc.wait is not None else 60
-        exc.wait = seconds
-        exc.detail = ErrorDetail(too_many_message(seconds), code="throttled")
-    return exception_handler(exc, context)

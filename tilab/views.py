@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from . import selectors, services
+from .errors import WrongState
 
 
 def _localised_page(template_base):
@@ -52,12 +53,8 @@ def personal_tokens(request):
             return redirect("personal_tokens")
         try:
             _instance, new_token = services.personal_token_create(user=request.user)
-        except services.TokenLimitReached:
-            messages.error(
-                request,
-                _("Vous avez déjà %(n)s jetons : révoquez-en un avant d'en créer un autre.")
-                % {"n": services.MAX_PERSONAL_TOKENS},
-            )
+        except WrongState as refusal:
+            messages.error(request, refusal.message)
             return redirect("personal_tokens")
     response = render(
         request,

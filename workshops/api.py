@@ -3,16 +3,15 @@ account or as a guest), cancellation, and the facilitators' scheduling.
 
 The same rules as the pages. What a caller sees comes from the selectors (anything else
 answers 404), what they may do from the rules (403), and every write is one service call
-whose expected failures answer 400 (bad input) or 409 (the state forbids it), with a message
-a person can read in `detail`. A guest's e-mail is shown to the workshop's facilitators only;
-a cancel token never appears in a response (it is sent by e-mail to the person registered).
+whose refusals answer 400 (bad input) or 409 (the state forbids it) with their `code`
+(workshops/errors.py) and a message a person can read in `detail` (tilab/api_errors.py). A
+guest's e-mail is shown to the workshop's facilitators only; a cancel token never appears in a
+response (it is sent by e-mail to the person registered).
 """
 
-from contextlib import contextmanager
 from functools import cached_property
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Case, Count, IntegerField, OuterRef, Prefetch, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,12 +27,12 @@ from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from makers.api import Conflict
-from makers.serializers import DetailSerializer
+from tilab.errors import ROLE_NOT_ALLOWED
 from tilab.pagination import CursorPagination
+from tilab.schema import error_responses
 from tilab.throttling import GuestThrottle as GuestRateThrottle
 
-from . import selectors, services
+from . import errors, selectors, services
 from .filters import WorkshopFilter
 from .models import Registration, Workshop
 from .serializers import (
@@ -47,74 +46,16 @@ from .serializers import (
     WorkshopOutputSerializer,
 )
 
-# --- Services' expected failures as HTTP answers ------------------------------------------
-
-
-class WorkshopInputRefused(exceptions.APIException):
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_detail = gettext_lazy("Données invalides.")
-    default_code = "invalid"
-
-
-def _as_api_exception(exc: Exception) -> Exception:
-    if isinstance(exc, services.WorkshopInvalid):
-        return WorkshopInputRefused(str(exc))
-    if isinstance(exc, services.RegistrationRefused):
-        return Conflict(str(exc))
-    if isinstance(exc, services.RegistrationLinkInvalid):
-        return WorkshopInputRefused(
-            _(
-                "Ce lien d'annulation n'est pas valide (incomplet ou modifié) : reprenez le "
-                "lien exact de l'e-mail de confirmation."
-            )
-        )
-    if isinstance(exc, DjangoPermissionDenied):
-        # The services name the rule; a person reads why instead.
-        return exceptions.PermissionDenied(_("Votre rôle ne permet pas cette action."))
-    return exc
-
-
-class WorkshopErrorsMixin:
-    def handle_exception(self, exc):
-        return super().handle_exception(_as_api_exception(exc))
-
-
-@contextmanager
-def _conflict_if_cancelled(workshop: Workshop):
-    """A cancelled workshop changes no more: the service says so, and that is a state (409),
-    not bad input (400)."""
-    try:
-        yield
-    except services.WorkshopInvalid as error:
-        if Workshop.objects.filter(pk=workshop.pk, status=Workshop.Status.CANCELLED).exists():
-            raise Conflict(str(error)) from error
-        raise
-
-
-ERRORS = {
-    400: OpenApiResponse(
-        description=gettext_lazy(
-            "Données invalides : chaque champ en cause est nommé, ou `detail` explique la "
-            "règle enfreinte."
-        )
-    ),
-    403: OpenApiResponse(
-        DetailSerializer, description=gettext_lazy("Action non permise à votre rôle.")
-    ),
-    404: OpenApiResponse(
-        DetailSerializer, description=gettext_lazy("Introuvable parmi ce que vous voyez.")
-    ),
-    409: OpenApiResponse(
-        DetailSerializer,
-        description=gettext_lazy(
-            "L'état l'empêche (atelier annulé, inscriptions closes, déjà inscrit, déjà annulé…)."
-        ),
+# What the error answers mean here (tilab/schema.py); the exception handler gives them.
+ERRORS_ABOUT = {
+    409: gettext_lazy(
+        "L'état l'empêche (atelier annulé, inscriptions closes, déjà inscrit, déjà annulé…)."
     ),
 }
 
 
-def _errors(*codes: int) -> dict:
-    return {code: ERRORS[code] for code in codes}
+def _errors(*statuses: int) -> dict:
+    return error_responses(*statuses, about=ERRORS_ABOUT)
 
 
 class GuestThrottle(GuestRateThrottle):
@@ -203,9 +144,7 @@ INVITATION_TOKEN = OpenApiParameter(
         responses={200: WorkshopOutputSerializer, **_errors(404)},
     ),
 )
-class WorkshopViewSet(
-    WorkshopErrorsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
+class WorkshopViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Open cooperation workshops.
 
     Everyone, without an account too, lists the public agenda (public, scheduled workshops not
@@ -274,7 +213,7 @@ class WorkshopViewSet(
 
     def require(self, perm: str) -> None:
         if not self.request.user.has_perm(perm):
-            raise exceptions.PermissionDenied(_("Votre rôle ne permet pas cette action."))
+            raise ROLE_NOT_ALLOWED(rule=perm)
 
     def valid(self, serializer_class, **kwargs):
         serializer = serializer_class(
@@ -310,14 +249,13 @@ class WorkshopViewSet(
         self.require("workshops.manage_workshops")
         workshop = self.get_object()
         serializer = self.valid(WorkshopInputSerializer, instance=workshop, partial=partial)
-        with _conflict_if_cancelled(workshop):
-            services.workshop_update(
-                workshop=workshop,
-                details=serializer.details(),
-                by=self.request.user,
-                now=self.now,
-                co_facilitators=serializer.co_facilitators_given(),
-            )
+        services.workshop_update(
+            workshop=workshop,
+            details=serializer.details(),
+            by=self.request.user,
+            now=self.now,
+            co_facilitators=serializer.co_facilitators_given(),
+        )
         return self._render(workshop)
 
     @extend_schema(
@@ -350,10 +288,9 @@ class WorkshopViewSet(
         self.require("workshops.manage_workshops")
         workshop = self.get_object()
         data = self.valid(WorkshopCancelSerializer).validated_data
-        with _conflict_if_cancelled(workshop):
-            services.workshop_cancel(
-                workshop=workshop, reason=data["reason"], by=request.user, now=self.now
-            )
+        services.workshop_cancel(
+            workshop=workshop, reason=data["reason"], by=request.user, now=self.now
+        )
         return self._render(workshop)
 
     @extend_schema(
@@ -399,9 +336,9 @@ class WorkshopViewSet(
                 ),
             ),
             **_errors(400, 404, 409),
-            429: OpenApiResponse(
-                DetailSerializer,
-                description=gettext_lazy("Trop d'inscriptions sans compte depuis cette adresse."),
+            **error_responses(
+                429,
+                about={429: gettext_lazy("Trop d'inscriptions sans compte depuis cette adresse.")},
             ),
         },
     )
@@ -434,7 +371,7 @@ class WorkshopViewSet(
     ),
 )
 class RegistrationViewSet(
-    WorkshopErrorsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
     """Your own registrations to workshops (not cancelled), newest first, by cursor; with the
     rank in the waitlist, and the video link once you hold a seat. Only your own, whatever
@@ -476,10 +413,14 @@ class RegistrationViewSet(
         request=RegistrationCancelSerializer,
         responses={
             200: RegistrationCancelledSerializer,
-            400: OpenApiResponse(
-                description=gettext_lazy(
-                    "Le jeton manque (sans compte), est altéré, ou vaut pour une autre inscription."
-                )
+            **error_responses(
+                400,
+                about={
+                    400: gettext_lazy(
+                        "Le jeton manque (sans compte), est altéré, ou vaut pour une autre "
+                        "inscription."
+                    )
+                },
             ),
             **_errors(404, 409),
         },
@@ -494,22 +435,11 @@ class RegistrationViewSet(
         if token:
             registration = services.registration_from_token(token)
             if registration.pk != int(pk):
-                raise WorkshopInputRefused(
-                    _("Ce lien d'annulation concerne une autre inscription.")
-                )
+                raise errors.CANCEL_LINK_OF_ANOTHER_REGISTRATION()
         elif request.user.is_authenticated:
             registration = self.get_object()
         else:
-            raise exceptions.ValidationError(
-                {
-                    "token": [
-                        _(
-                            "Sans compte, donnez le jeton du lien d'annulation reçu par "
-                            "e-mail ; ou connectez-vous."
-                        )
-                    ]
-                }
-            )
+            raise errors.CANCEL_TOKEN_MISSING()
         promoted = services.registration_cancel(registration=registration, now=timezone.now())
         return Response(
             {

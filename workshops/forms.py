@@ -1,6 +1,7 @@
 """Forms of the facilitators' pages: scheduling a workshop (dates typed as read on a clock in
 Brittany), duplicating and cancelling it, checking people in, messaging registrants and writing
-the synthesis. The services keep the rules; the forms say which field is wrong."""
+the synthesis. The forms read what was typed; the services keep the rules, and their refusals
+come back on the fields (`add_refusal`)."""
 
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
@@ -11,9 +12,11 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from tilab import roles
+from tilab.forms import RefusalsMixin
 from tilab.models import Department
 from tilab.reference import BRITTANY
 
+from . import errors
 from .models import Registration, Theme, Workshop
 from .services import MAX_CAPACITY, WorkshopDetails
 
@@ -21,9 +24,6 @@ from .services import MAX_CAPACITY, WorkshopDetails
 # server's or the browser's clock says.
 PARIS = ZoneInfo("Europe/Paris")
 MAX_DURATION_MINUTES = 7 * 24 * 60
-
-PAST = _("La date de l'atelier est passée : choisissez une date à venir.")
-NO_PLACE = _("Indiquez un lieu (commune et département) ou un lien en ligne, ou les deux.")
 
 
 def paris_datetime(day, at: time) -> datetime:
@@ -48,9 +48,16 @@ class FacilitatorsField(forms.ModelMultipleChoiceField):
         return f"{user.full_name} ({user.email})" if user.full_name else user.email
 
 
-class WorkshopForm(forms.Form):
-    """A workshop's details. `now` decides what is past; `workshop` is the one being edited
-    (its date may stay as it is even once past); `confirmed` is how many people hold a seat."""
+class WorkshopForm(RefusalsMixin, forms.Form):
+    """A workshop's details. `workshop` is the one being edited (its date may stay as it is
+    even once past)."""
+
+    # The services' names of the details (WorkshopDetails) → the fields typed here.
+    refusal_fields = {
+        "starts_at": "starts_on",
+        "duration_minutes": "duration_hours",
+        "registration_deadline": "deadline_on",
+    }
 
     title = forms.CharField(label=_("Titre"), max_length=200)
     description = forms.CharField(
@@ -139,11 +146,11 @@ class WorkshopForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, by, now, workshop: Workshop | None = None, confirmed=0, **kwargs):
+    def __init__(self, *args, by, workshop: Workshop | None = None, **kwargs):
         if workshop is not None and "initial" not in kwargs:
             kwargs["initial"] = self.initial_from(workshop, by=by)
         super().__init__(*args, **kwargs)
-        self.now, self.workshop, self.confirmed = now, workshop, confirmed
+        self.workshop = workshop
         self.fields["theme"].queryset = Theme.objects.order_by("position", "slug")
         self.fields["department"].queryset = Department.objects.filter(
             code__in=[code for code, _name in BRITTANY]
@@ -188,8 +195,6 @@ class WorkshopForm(forms.Form):
             current = self.workshop.starts_at if self.workshop is not None else None
             if current is not None and starts == current.replace(second=0, microsecond=0):
                 starts = current  # the date as it was, to the second: not a change
-            elif starts <= self.now:
-                self.add_error("starts_on", PAST)
         cleaned["starts_at"] = starts
 
         if "duration_hours" not in self.errors and "duration_minutes" not in self.errors:
@@ -210,30 +215,7 @@ class WorkshopForm(forms.Form):
             self.add_error("deadline_on", _("Indiquez aussi la date de clôture."))
         elif deadline_on and deadline_time:
             deadline = paris_datetime(deadline_on, deadline_time)
-            if starts and deadline > starts:
-                self.add_error(
-                    "deadline_on",
-                    _("La clôture des inscriptions doit précéder le début de l'atelier."),
-                )
         cleaned["registration_deadline"] = deadline
-
-        capacity = cleaned.get("capacity")
-        if capacity is not None and capacity < self.confirmed:
-            self.add_error(
-                "capacity",
-                _(
-                    "%(confirmed)s personnes sont déjà inscrites : le nombre de places ne peut "
-                    "pas descendre en dessous."
-                )
-                % {"confirmed": self.confirmed},
-            )
-
-        commune = (cleaned.get("commune") or "").strip()
-        if "department" not in self.errors and "online_url" not in self.errors:
-            if commune and not cleaned.get("department"):
-                self.add_error("department", _("Indiquez le département de la commune."))
-            elif not commune and not cleaned.get("online_url"):
-                self.add_error("commune", NO_PLACE)
         return cleaned
 
     def details(self) -> WorkshopDetails:
@@ -254,44 +236,36 @@ class WorkshopForm(forms.Form):
         )
 
 
-class DuplicateForm(forms.Form):
+class DuplicateForm(RefusalsMixin, forms.Form):
     """The new date and time of a workshop held again."""
+
+    refusal_fields = {"starts_at": "starts_on"}
 
     starts_on = forms.DateField(label=_("Nouvelle date"), widget=_date_input())
     starts_time = forms.TimeField(
         label=_("Heure de début"), widget=_time_input(), help_text=_("Heure de Paris.")
     )
 
-    def __init__(self, *args, now, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.now = now
-
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("starts_on") and cleaned.get("starts_time"):
             cleaned["starts_at"] = paris_datetime(cleaned["starts_on"], cleaned["starts_time"])
-            if cleaned["starts_at"] <= self.now:
-                self.add_error("starts_on", PAST)
         return cleaned
 
 
-class CancelForm(forms.Form):
+class CancelForm(RefusalsMixin, forms.Form):
+    # Required by the service (cancellation_reason_missing), whose refusal comes back here;
+    # the browser is told so too.
     reason = forms.CharField(
         label=_("Motif de l'annulation"),
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "required": True}),
         help_text=_("Il est envoyé par e-mail à chaque inscrit et à la liste d'attente."),
-        error_messages={"required": _("Dites aux inscrits pourquoi l'atelier est annulé.")},
     )
 
-    def clean_reason(self):
-        reason = self.cleaned_data["reason"].strip()
-        if not reason:
-            raise forms.ValidationError(self.fields["reason"].error_messages["required"])
-        return reason
 
-
-class CheckinForm(forms.Form):
+class CheckinForm(RefusalsMixin, forms.Form):
     """Who came, among the people holding a seat. `shown` lists the people the page showed
     (a box left unticked means absent); `one`, sent by a single toggle, records that person
     only."""
@@ -318,7 +292,7 @@ class CheckinForm(forms.Form):
         return {pk: pk in present for pk in self.cleaned_data["shown"]}
 
 
-class MessageForm(forms.Form):
+class MessageForm(RefusalsMixin, forms.Form):
     subject = forms.CharField(label=pgettext_lazy("e-mail", "Objet"), max_length=200)
     body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 8}))
     include_waitlist = forms.BooleanField(
@@ -326,12 +300,13 @@ class MessageForm(forms.Form):
     )
 
 
-class SynthesisForm(forms.Form):
+class SynthesisForm(RefusalsMixin, forms.Form):
+    # Required here too: a preview of nothing is refused as saving it would be.
     body = forms.CharField(
         label=_("Synthèse"),
         widget=forms.Textarea(attrs={"rows": 18}),
         help_text=_(
             "En Markdown : ## pour un intertitre, - pour une liste, **gras**, [lien](https://…)."
         ),
-        error_messages={"required": _("La synthèse est vide.")},
+        error_messages={"required": errors.SYNTHESIS_EMPTY.message},
     )

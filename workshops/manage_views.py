@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from tilab.errors import BadInput, WrongState
 from tilab.spreadsheets import spreadsheet_safe
 
 from . import selectors, services
@@ -95,9 +96,7 @@ def manage(request):
 @require_http_methods(["GET", "POST"])
 def workshop_create(request):
     now = timezone.now()
-    form = WorkshopForm(
-        request.POST if request.method == "POST" else None, by=request.user, now=now
-    )
+    form = WorkshopForm(request.POST if request.method == "POST" else None, by=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             workshop = services.workshop_create(
@@ -106,8 +105,8 @@ def workshop_create(request):
                 now=now,
                 co_facilitators=list(form.cleaned_data["co_facilitators"]),
             )
-        except services.WorkshopInvalid as error:
-            form.add_error(None, str(error))
+        except (BadInput, WrongState) as refusal:
+            form.add_refusal(refusal)
         else:
             messages.success(
                 request,
@@ -136,9 +135,7 @@ def workshop_edit(request, pk):
     form = WorkshopForm(
         request.POST if request.method == "POST" else None,
         by=request.user,
-        now=now,
         workshop=workshop,
-        confirmed=workshop.confirmed_count,
     )
     if request.method == "POST" and form.is_valid():
         waiting_before = workshop.waitlist_count
@@ -150,8 +147,8 @@ def workshop_edit(request, pk):
                 now=now,
                 co_facilitators=list(form.cleaned_data["co_facilitators"]),
             )
-        except services.WorkshopInvalid as error:
-            form.add_error(None, str(error))
+        except (BadInput, WrongState) as refusal:
+            form.add_refusal(refusal)
         else:
             text = _("Atelier « %(title)s » modifié.") % {"title": workshop.title}
             promoted = (
@@ -184,7 +181,6 @@ def workshop_duplicate(request, pk):
     now = timezone.now()
     form = DuplicateForm(
         request.POST if request.method == "POST" else None,
-        now=now,
         initial={
             "starts_on": _next_week_same_day(workshop, now),
             "starts_time": workshop.starts_at.astimezone(PARIS).time().replace(tzinfo=None),
@@ -198,8 +194,8 @@ def workshop_duplicate(request, pk):
                 by=request.user,
                 now=now,
             )
-        except services.WorkshopInvalid as error:
-            form.add_error(None, str(error))
+        except (BadInput, WrongState) as refusal:
+            form.add_refusal(refusal)
         else:
             messages.success(
                 request,
@@ -215,8 +211,10 @@ def workshop_cancel(request, pk):
     """Cancel, after a confirmation page asking why; everyone registered or waiting gets an
     e-mail with the reason."""
     workshop = _managed(request, pk)
-    if workshop.status == Workshop.Status.CANCELLED:
-        messages.error(request, _("Cet atelier est déjà annulé."))
+    try:
+        services.workshop_check_cancellable(workshop=workshop)
+    except WrongState as refusal:
+        messages.error(request, refusal.message)
         return redirect(_manage_url(workshop))
     form = CancelForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -227,8 +225,8 @@ def workshop_cancel(request, pk):
                 by=request.user,
                 now=timezone.now(),
             )
-        except services.WorkshopInvalid as error:
-            form.add_error(None, str(error))
+        except (BadInput, WrongState) as refusal:
+            form.add_refusal(refusal)
         else:
             messages.success(
                 request,
@@ -372,8 +370,8 @@ def checkin(request, pk):
             services.attendance_record(
                 workshop=workshop, attended=attended, by=request.user, now=timezone.now()
             )
-        except services.WorkshopInvalid as error:
-            form.add_error(None, str(error))
+        except (BadInput, WrongState) as refusal:
+            form.add_refusal(refusal)
         else:
             for registration in confirmed:
                 if registration.pk in attended:
@@ -414,8 +412,8 @@ def message_send(request, pk):
                 by=request.user,
                 now=timezone.now(),
             )
-        except services.WorkshopInvalid as error:
-            form.add_error(None, str(error))
+        except (BadInput, WrongState) as refusal:
+            form.add_refusal(refusal)
         else:
             messages.success(request, _("Message enregistré : il part par e-mail dans un instant."))
             return redirect(reverse("workshops:message", kwargs={"pk": workshop.pk}))
@@ -463,8 +461,8 @@ def synthesis_edit(request, pk):
                         synthesis = services.synthesis_publish(
                             synthesis=synthesis, by=request.user, now=now
                         )
-            except services.WorkshopInvalid as error:
-                form.add_error(None, str(error))
+            except (BadInput, WrongState) as refusal:
+                form.add_refusal(refusal)
             else:
                 if publish:
                     text = _("Synthèse publiée : elle est en ligne pour tout le monde.")

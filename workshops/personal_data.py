@@ -6,10 +6,11 @@ import contextlib
 
 from django.db.models import Q
 
+from tilab.errors import WrongState
 from tilab.personal_data import anonymise, anonymous_address, delete, keep, register
 
 from .models import CalendarFeed, Registration, Workshop, WorkshopMessage
-from .services import RegistrationRefused, registration_cancel
+from .services import registration_cancel
 
 _anonymise_registrations = anonymise(
     user=None,
@@ -23,7 +24,7 @@ def _registrations_erase(rows, person, now) -> None:
         upcoming = now < registration.workshop.starts_at
         if upcoming and registration.status != Registration.Status.CANCELLED:
             # Cancelled or started meanwhile: anonymised below all the same.
-            with contextlib.suppress(RegistrationRefused):
+            with contextlib.suppress(WrongState):
                 registration_cancel(registration=registration, now=now)
     _anonymise_registrations(rows, person, now)
 

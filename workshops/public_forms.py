@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from tilab.forms import FilterForm
+from tilab.forms import FilterForm, RefusalsMixin
 from tilab.models import Department
 
 from .models import Theme
@@ -39,8 +39,9 @@ class AgendaFilterForm(FilterForm):
     )
 
 
-class GuestRegistrationForm(forms.Form):
-    """A person without an account registers with a name and an e-mail address."""
+class GuestRegistrationForm(RefusalsMixin, forms.Form):
+    """A person without an account registers with a name and an e-mail address (the service
+    refuses a blank name, name_missing: its refusal comes back here)."""
 
     name = forms.CharField(
         label=_("Votre nom"),
@@ -56,9 +57,3 @@ class GuestRegistrationForm(forms.Form):
         ),
         widget=forms.EmailInput(attrs={"autocomplete": "email", "inputmode": "email"}),
     )
-
-    def clean_name(self):
-        name = self.cleaned_data["name"].strip()
-        if not name:
-            raise forms.ValidationError(_("Indiquez votre nom."))
-        return name

@@ -22,9 +22,6 @@ from .models import Registration, Theme, Workshop
 from .services import MAX_CAPACITY, WorkshopDetails
 
 MAX_DURATION_MINUTES = 7 * 24 * 60
-# The same messages as the services': they are translated once.
-PAST_DATE = _("La date de l'atelier est passée : choisissez une date à venir.")
-DEADLINE_AFTER_START = _("La clôture des inscriptions doit précéder le début de l'atelier.")
 
 
 # Named enums of their own: `status` also names the reports' states elsewhere in the schema.
@@ -348,8 +345,8 @@ def _facilitators():
 
 
 class WorkshopInputSerializer(serializers.Serializer):
-    """What a facilitator fills in. Bounds and dates are checked here to name the field in
-    error; the services check every rule again (their message comes back as `detail`)."""
+    """What a facilitator fills in: types and shapes here; the rules on dates and places are
+    the services' (their refusal names the field, as `field` and as a key)."""
 
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(allow_blank=True, required=False, default="")
@@ -403,16 +400,6 @@ class WorkshopInputSerializer(serializers.Serializer):
             return data[name]
         return getattr(self.instance, name, None)
 
-    def validate(self, data):
-        starts_at = self._current(data, "starts_at")
-        unchanged = self.instance is not None and starts_at == self.instance.starts_at
-        if "starts_at" in data and starts_at <= self.context["now"] and not unchanged:
-            raise serializers.ValidationError({"starts_at": PAST_DATE})
-        deadline = self._current(data, "registration_deadline")
-        if deadline is not None and starts_at is not None and deadline > starts_at:
-            raise serializers.ValidationError({"registration_deadline": DEADLINE_AFTER_START})
-        return data
-
     def details(self) -> WorkshopDetails:
         """The full details of the workshop, the present values filling what a PATCH left out."""
         data = self.validated_data
@@ -440,15 +427,16 @@ class WorkshopInputSerializer(serializers.Serializer):
 
 
 class WorkshopCancelSerializer(serializers.Serializer):
+    # Blank passes here so that the service's own refusal explains what to write.
     reason = serializers.CharField(
-        help_text=_("Pourquoi l'atelier est annulé : envoyé aux inscrits."),
-        error_messages={"blank": _("Dites aux inscrits pourquoi l'atelier est annulé.")},
+        allow_blank=True, help_text=_("Pourquoi l'atelier est annulé : envoyé aux inscrits.")
     )
 
 
 class RegisterSerializer(serializers.Serializer):
     """With an account, you register yourself (name and e-mail come from your account). Without
-    one, give your name and e-mail: the confirmation, with a link to cancel, is sent there."""
+    one, give your name and e-mail (the service refuses them blank): the confirmation, with a
+    link to cancel, is sent there."""
 
     name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
     email = serializers.EmailField(required=False, allow_blank=True, default="")
@@ -459,18 +447,6 @@ class RegisterSerializer(serializers.Serializer):
         default="",
         help_text=_("Le jeton du lien d'invitation, pour un atelier sur invitation."),
     )
-
-    def validate(self, data):
-        if self.context["request"].user.is_authenticated:
-            return data
-        errors = {}
-        if not data["name"].strip():
-            errors["name"] = _("Indiquez votre nom.")
-        if not data["email"].strip():
-            errors["email"] = _("Indiquez une adresse e-mail valide.")
-        if errors:
-            raise serializers.ValidationError(errors)
-        return data
 
 
 class RegistrationCancelSerializer(serializers.Serializer):

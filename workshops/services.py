@@ -13,14 +13,14 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core import signing
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
-from django.utils.translation import gettext as _
 
 from tilab.celery import publish
+from tilab.errors import EMAIL_INVALID, ROLE_NOT_ALLOWED, Refusal
 from tilab.services import decision_record
 
+from . import errors
 from .models import (
     CalendarFeed,
     Registration,
@@ -37,21 +37,9 @@ CANCEL_SALT = "workshops.registration.cancel"
 MAX_CAPACITY = 10_000
 
 
-class WorkshopInvalid(ValueError):
-    """The workshop's details break a rule (a person can fix them and try again)."""
-
-
-class RegistrationRefused(Exception):
-    """A registration or cancellation that cannot be done, with a message saying why."""
-
-
-class RegistrationLinkInvalid(Exception):
-    """A cancel link that was not signed by this platform (forged, truncated, altered)."""
-
-
 def _require(user, perm: str, obj=None) -> None:
     if not user.has_perm(perm, obj):
-        raise PermissionDenied(perm)
+        raise ROLE_NOT_ALLOWED(rule=perm)
 
 
 def _enqueue(task_name: str, **kwargs) -> None:
@@ -84,30 +72,31 @@ class WorkshopDetails:
 
 
 def _check_details(details: WorkshopDetails, *, now: datetime, starts_may_be_past=False) -> dict:
+    """The values to store; refuses (bad input) every detail that breaks a rule, at once."""
     values = {f.name: getattr(details, f.name) for f in fields(details)}
     values["title"] = details.title.strip()
     values["commune"] = details.commune.strip()
     values["address"] = details.address.strip()
     values["online_url"] = details.online_url.strip()
+    refused = []
     if not values["title"]:
-        raise WorkshopInvalid(_("Donnez un titre à l'atelier."))
+        refused.append(errors.TITLE_MISSING())
     if details.starts_at <= now and not starts_may_be_past:
-        raise WorkshopInvalid(_("La date de l'atelier est passée : choisissez une date à venir."))
+        refused.append(errors.WORKSHOP_IN_PAST())
     if not 1 <= details.duration_minutes <= 7 * 24 * 60:
-        raise WorkshopInvalid(_("La durée va d'une minute à une semaine."))
+        refused.append(errors.DURATION_OUT_OF_RANGE())
     if not 1 <= details.capacity <= MAX_CAPACITY:
-        raise WorkshopInvalid(_("Le nombre de places va de 1 à 10 000."))
+        refused.append(errors.CAPACITY_OUT_OF_RANGE())
     deadline = details.registration_deadline or details.starts_at
     if deadline > details.starts_at:
-        raise WorkshopInvalid(_("La clôture des inscriptions doit précéder le début de l'atelier."))
+        refused.append(errors.DEADLINE_AFTER_START())
     values["registration_deadline"] = deadline
     has_place = bool(values["commune"] and details.department_id)
-    if not has_place and not values["online_url"]:
-        raise WorkshopInvalid(
-            _("Indiquez un lieu (commune et département) ou un lien en ligne, ou les deux.")
-        )
     if values["commune"] and not details.department_id:
-        raise WorkshopInvalid(_("Indiquez le département de la commune."))
+        refused.append(errors.DEPARTMENT_MISSING())
+    elif not has_place and not values["online_url"]:
+        refused.append(errors.PLACE_MISSING())
+    Refusal.raise_all(refused)
     return values
 
 
@@ -137,19 +126,13 @@ def workshop_update(
     with transaction.atomic():
         workshop = Workshop.objects.select_for_update().get(pk=workshop.pk)
         if workshop.status == Workshop.Status.CANCELLED:
-            raise WorkshopInvalid(_("Cet atelier est annulé : il ne change plus."))
+            raise errors.CANCELLED_WORKSHOP_UNCHANGEABLE()
         values = _check_details(
             details, now=now, starts_may_be_past=details.starts_at == workshop.starts_at
         )
         confirmed = workshop.registrations.filter(status=Registration.Status.CONFIRMED).count()
         if values["capacity"] < confirmed:
-            raise WorkshopInvalid(
-                _(
-                    "%(confirmed)s personnes sont déjà inscrites : le nombre de places ne peut "
-                    "pas descendre en dessous."
-                )
-                % {"confirmed": confirmed}
-            )
+            raise errors.CAPACITY_BELOW_CONFIRMED(confirmed=confirmed)
         for name, value in values.items():
             setattr(workshop, name, value)
         workshop.updated_at = now
@@ -189,15 +172,20 @@ def workshop_duplicate(*, workshop: Workshop, starts_at: datetime, by, now: date
     )
 
 
+def workshop_check_cancellable(*, workshop: Workshop) -> None:
+    """A workshop is cancelled once (workshop_already_cancelled)."""
+    if workshop.status == Workshop.Status.CANCELLED:
+        raise errors.WORKSHOP_ALREADY_CANCELLED()
+
+
 def workshop_cancel(*, workshop: Workshop, reason: str, by, now: datetime) -> Workshop:
     """Cancel a workshop; everyone registered or waiting is told by e-mail."""
     _require(by, "workshops.change_workshop", workshop)
     if not reason.strip():
-        raise WorkshopInvalid(_("Dites aux inscrits pourquoi l'atelier est annulé."))
+        raise errors.CANCELLATION_REASON_MISSING()
     with transaction.atomic():
         workshop = Workshop.objects.select_for_update().get(pk=workshop.pk)
-        if workshop.status == Workshop.Status.CANCELLED:
-            raise WorkshopInvalid(_("Cet atelier est déjà annulé."))
+        workshop_check_cancellable(workshop=workshop)
         workshop.status = Workshop.Status.CANCELLED
         workshop.cancellation_reason = reason.strip()
         workshop.cancelled_at = now
@@ -224,26 +212,28 @@ def registration_create(
 ) -> Registration:
     """Register a person with an account (`user`) or a guest (`name`, `email`). A seat if one
     is free, else the waitlist, in arrival order. Idempotent on (workshop, e-mail): a second
-    registration of the same e-mail is refused with a message."""
+    registration of the same e-mail is refused (already_registered)."""
     if user is not None:
         name = user.get_full_name()
         email = user.email
     name, email = (name or "").strip(), (email or "").strip().lower()
+    refused = []
     if not name:
-        raise RegistrationRefused(_("Indiquez votre nom."))
+        refused.append(errors.NAME_MISSING())
     if not email or "@" not in email:
-        raise RegistrationRefused(_("Indiquez une adresse e-mail valide."))
+        refused.append(EMAIL_INVALID())
+    Refusal.raise_all(refused)
     with transaction.atomic():
         # The workshop's row is the queue: registrations take it one at a time, so seats are
         # never oversold and the waitlist keeps the order people arrived in.
         workshop = Workshop.objects.select_for_update().get(pk=workshop.pk)
         if workshop.status == Workshop.Status.CANCELLED:
-            raise RegistrationRefused(_("Cet atelier est annulé."))
+            raise errors.WORKSHOP_CANCELLED()
         if now > workshop.registration_deadline:
-            raise RegistrationRefused(_("Les inscriptions à cet atelier sont closes."))
+            raise errors.REGISTRATION_CLOSED()
         taken = workshop.registrations.exclude(status=Registration.Status.CANCELLED)
         if taken.filter(email=email).exists():
-            raise RegistrationRefused(_("Cette adresse e-mail est déjà inscrite à cet atelier."))
+            raise errors.ALREADY_REGISTERED()
         seats_taken = taken.filter(status=Registration.Status.CONFIRMED).count()
         status = (
             Registration.Status.CONFIRMED
@@ -261,9 +251,7 @@ def registration_create(
                     registered_at=now,
                 )
         except IntegrityError as error:
-            raise RegistrationRefused(
-                _("Cette adresse e-mail est déjà inscrite à cet atelier.")
-            ) from error
+            raise errors.ALREADY_REGISTERED() from error
         _enqueue("registration_notify", registration_id=registration.pk, kind=status)
     return registration
 
@@ -292,9 +280,9 @@ def registration_cancel(*, registration: Registration, now: datetime) -> Registr
         workshop = Workshop.objects.select_for_update().get(pk=registration.workshop_id)
         registration = Registration.objects.select_for_update().get(pk=registration.pk)
         if registration.status == Registration.Status.CANCELLED:
-            raise RegistrationRefused(_("Cette inscription est déjà annulée."))
+            raise errors.REGISTRATION_ALREADY_CANCELLED()
         if now >= workshop.starts_at:
-            raise RegistrationRefused(_("L'atelier a commencé : l'inscription ne s'annule plus."))
+            raise errors.WORKSHOP_STARTED()
         registration.status = Registration.Status.CANCELLED
         registration.cancelled_at = now
         registration.save(update_fields=["status", "cancelled_at"])
@@ -308,14 +296,15 @@ def registration_cancel_token(registration: Registration) -> str:
 
 
 def registration_from_token(token: str) -> Registration:
-    """The registration a cancel link points to; a forged or altered link is refused."""
+    """The registration a cancel link points to; a forged or altered link is refused
+    (cancel_link_invalid)."""
     try:
         payload = signing.loads(token, salt=CANCEL_SALT)
         return Registration.objects.select_related("workshop").get(
             pk=payload["r"], email=payload["e"]
         )
     except (signing.BadSignature, KeyError, TypeError, Registration.DoesNotExist) as error:
-        raise RegistrationLinkInvalid from error
+        raise errors.CANCEL_LINK_INVALID() from error
 
 
 def attendance_record(*, workshop: Workshop, attended: dict[int, bool], by, now: datetime) -> int:
@@ -329,7 +318,7 @@ def attendance_record(*, workshop: Workshop, attended: dict[int, bool], by, now:
             )
         }
         if set(attended) - set(registrations):
-            raise WorkshopInvalid(_("Seules les personnes inscrites peuvent être pointées."))
+            raise errors.ATTENDANCE_NOT_REGISTERED()
         for pk, present in attended.items():
             registration = registrations[pk]
             registration.attended = bool(present)
@@ -345,7 +334,7 @@ def workshop_message_send(
     _require(by, "workshops.change_workshop", workshop)
     subject, body = subject.strip(), body.strip()
     if not subject or not body:
-        raise WorkshopInvalid(_("Un message a un objet et un texte."))
+        raise errors.MESSAGE_INCOMPLETE()
     with transaction.atomic():
         message = WorkshopMessage.objects.create(
             workshop=workshop,
@@ -366,7 +355,7 @@ def synthesis_save(*, workshop: Workshop, body: str, by, now: datetime) -> Synth
     """Write or rewrite a workshop's synthesis (Markdown). A published one stays published."""
     _require(by, "workshops.change_workshop", workshop)
     if not body.strip():
-        raise WorkshopInvalid(_("La synthèse est vide."))
+        raise errors.SYNTHESIS_EMPTY()
     synthesis, _created = Synthesis.objects.update_or_create(
         workshop=workshop, defaults={"body": body, "written_by": by, "updated_at": now}
     )
@@ -376,7 +365,7 @@ def synthesis_save(*, workshop: Workshop, body: str, by, now: datetime) -> Synth
 def synthesis_publish(*, synthesis: Synthesis, by, now: datetime) -> Synthesis:
     _require(by, "workshops.change_workshop", synthesis.workshop)
     if synthesis.status == Synthesis.Status.PUBLISHED:
-        raise WorkshopInvalid(_("Cette synthèse est déjà publiée."))
+        raise errors.SYNTHESIS_ALREADY_PUBLISHED()
     with transaction.atomic():
         synthesis.status = Synthesis.Status.PUBLISHED
         synthesis.published_at = now

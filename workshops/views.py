@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from tilab.errors import BadInput, WrongState
 from tilab.models import Department
 from tilab.throttling import throttle_page
 
@@ -258,8 +259,15 @@ def register(request, pk):
         who = {"name": form.cleaned_data["name"], "email": form.cleaned_data["email"]}
     try:
         registration = services.registration_create(workshop=workshop, now=timezone.now(), **who)
-    except services.RegistrationRefused as error:
-        return _register_again(request, workshop, token, status=409, form=form, refused=str(error))
+    except BadInput as refusal:
+        if form is None:
+            return _register_again(request, workshop, token, status=400, refused=refusal.message)
+        form.add_refusal(refusal)
+        return _register_again(request, workshop, token, status=400, form=form)
+    except WrongState as refusal:
+        return _register_again(
+            request, workshop, token, status=409, form=form, refused=refusal.message
+        )
     context = {
         "workshop": _decorate([workshop])[0],
         "registration": registration,
@@ -288,14 +296,14 @@ def registration_manage(request, token):
     or altered link changes nothing and says so."""
     try:
         registration = services.registration_from_token(token)
-    except services.RegistrationLinkInvalid:
+    except BadInput:
         return _private(render(request, "workshops/registration_invalid.html", status=400))
     now = timezone.now()
     if request.method == "POST":
         try:
             services.registration_cancel(registration=registration, now=now)
-        except services.RegistrationRefused as error:
-            messages.error(request, str(error))
+        except WrongState as refusal:
+            messages.error(request, refusal.message)
         else:
             if registration.status == Registration.Status.WAITLISTED:
                 text = _("Votre inscription est annulée : vous avez quitté la liste d'attente.")
@@ -349,8 +357,8 @@ def _my_workshops_post(request, now):
     registration = get_object_or_404(selectors.registrations_of_user(request.user), pk=int(pk))
     try:
         services.registration_cancel(registration=registration, now=now)
-    except services.RegistrationRefused as error:
-        messages.error(request, str(error))
+    except WrongState as refusal:
+        messages.error(request, refusal.message)
     else:
         messages.success(
             request,

@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 
 from fablabs.models import Organisation
 from fablabs.selectors import departments_covered_by
+from tilab.errors import BadInput
 from tilab.models import Department, User
-from tilab.money import NumberInvalid, parse_decimal, parse_euros, parse_whole_number
+from tilab.money import parse_decimal, parse_euros, parse_whole_number
 
 from ..models import FIRST_PRODUCTION_DAY, MAX_QUANTITY, ItemType
 from ..selectors import item_types_active
@@ -192,7 +193,7 @@ def _parse_quantity(value) -> int:
         raise _CellInvalid(_("Quantité manquante."))
     try:
         quantity = parse_whole_number(text)
-    except NumberInvalid as exc:
+    except BadInput as exc:
         raise _CellInvalid(_("Quantité illisible : %(reason)s.") % {"reason": exc}) from None
     if quantity < 1:
         raise _CellInvalid(
@@ -214,7 +215,7 @@ def _parse_cost(value) -> int:
         if parse_decimal(text) < 0:
             raise _CellInvalid(_("Coût matière négatif : « %(value)s ».") % {"value": text})
         return parse_euros(text)
-    except NumberInvalid as exc:
+    except BadInput as exc:
         raise _CellInvalid(_("Coût matière illisible : %(reason)s.") % {"reason": exc}) from None
 
 

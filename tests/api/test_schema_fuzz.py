@@ -1,6 +1,6 @@
 """Schema fuzzing of the REST API: for each role, every operation of /api/schema/, alone and
 chained through the schema's links, answers without a server error and as documented (status
-code, content type, body).
+code, content type, body), and every 4xx answer carries an error code (tilab/api_errors.py).
 
 Reproducible: examples are derived from the test, not drawn at random, and nothing is kept
 between runs. FUZZ_EXAMPLES (per operation, role and mode) and FUZZ_SCENARIOS (linked scenarios
@@ -12,6 +12,7 @@ import time
 
 import hypothesis
 import pytest
+import schemathesis
 from django.db import transaction
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
@@ -26,11 +27,23 @@ from schemathesis.specs.openapi.checks import (
 
 from tests.api.world import ANONYMOUS, ROLES
 
+
+@schemathesis.check
+def an_error_has_a_code(ctx, response, case) -> None:
+    """A 4xx answer says what went wrong with a stable code a program compares."""
+    if 400 <= response.status_code < 500:
+        body = response.json()
+        assert isinstance(body, dict) and isinstance(body.get("code"), str) and body["code"], (
+            f"{response.status_code} without an error code: {body!r}"
+        )
+
+
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
     content_type_conformance,
     response_schema_conformance,
+    an_error_has_a_code,
 ]
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "3"))
 SCENARIOS = int(os.environ.get("FUZZ_SCENARIOS", "20"))

@@ -28,6 +28,7 @@ from tests.conftest import require
 from tests.factories import make_maker, make_organisation, make_relay, make_user
 from tests.makers.reports import make_report
 from tilab import roles
+from tilab.errors import WrongState
 
 NOW = timezone.now()
 VALIDATED = ProductionReport.Status.VALIDATED
@@ -346,7 +347,7 @@ def _apply(operation, network, model: dict) -> None:
         )
         if stale:
             # A correction with nothing left to correct, or beside a waiting one: refused.
-            with pytest.raises(services.CorrectionRefused):
+            with pytest.raises(WrongState):
                 services.production_report_update(report=report, by=None, now=NOW, quantity=args[1])
         else:
             services.production_report_update(report=report, by=None, now=NOW, quantity=args[1])

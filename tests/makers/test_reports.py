@@ -4,7 +4,6 @@ constraints that hold whatever the code does."""
 import datetime
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -12,6 +11,8 @@ from makers import services
 from makers.models import ItemType, Maker, Membership, ProductionReport
 from tests.factories import make_maker, make_organisation
 from tests.makers.reports import make_report
+from tests.refusals import refused
+from tilab.errors import BadInput, NotAllowed, WrongState
 from tilab.models import Decision, Department
 
 NOW = timezone.now()
@@ -41,34 +42,41 @@ def test_a_report_takes_the_department_of_the_maker_or_of_the_organisation(maker
 
 
 @pytest.mark.parametrize(
-    ("changes", "field"),
+    ("changes", "code", "field"),
     [
-        ({"quantity": 0}, "quantity"),
-        ({"quantity": 100_001}, "quantity"),
-        ({"produced_on": datetime.date(2019, 12, 31)}, "produced_on"),
-        ({"produced_on": timezone.localdate(NOW) + datetime.timedelta(days=1)}, "produced_on"),
-        ({"material_cost_cents": -1}, "material_cost_cents"),
+        ({"quantity": 0}, "quantity_out_of_range", "quantity"),
+        ({"quantity": 100_001}, "quantity_out_of_range", "quantity"),
+        ({"produced_on": datetime.date(2019, 12, 31)}, "produced_on_too_early", "produced_on"),
+        (
+            {"produced_on": timezone.localdate(NOW) + datetime.timedelta(days=1)},
+            "produced_on_in_future",
+            "produced_on",
+        ),
+        ({"material_cost_cents": -1}, "material_cost_negative", "material_cost_cents"),
     ],
 )
-def test_bad_figures_are_refused_with_the_field_named(maker, changes, field):
-    with pytest.raises(ValidationError) as refused:
+def test_bad_figures_are_refused_with_the_field_named(maker, changes, code, field):
+    with refused(code, kind=BadInput, field=field):
         _create(maker.maker, **changes)
-    assert field in refused.value.message_dict
     assert not ProductionReport.objects.exists()
+
+
+def test_several_bad_figures_are_refused_together(maker):
+    with refused("quantity_out_of_range", kind=BadInput) as caught:
+        _create(maker.maker, quantity=0, material_cost_cents=-1)
+    assert [r.field for r in caught.value.refusals] == ["quantity", "material_cost_cents"]
 
 
 def test_an_organisation_the_maker_does_not_belong_to_is_refused(maker):
     stranger = make_organisation(name="FabLab d'ailleurs")
-    with pytest.raises(ValidationError) as refused:
+    with refused("maker_not_member", kind=BadInput, field="organisation"):
         _create(maker.maker, organisation=stranger)
-    assert "organisation" in refused.value.message_dict
 
 
 def test_an_inactive_item_is_refused(maker):
     ItemType.objects.filter(slug="gown").update(is_active=False)
-    with pytest.raises(ValidationError) as refused:
+    with refused("item_type_not_offered", kind=BadInput, field="item_type"):
         _create(maker.maker, item_type=ItemType.objects.get(slug="gown"))
-    assert "item_type" in refused.value.message_dict
 
 
 @pytest.mark.parametrize(
@@ -111,7 +119,7 @@ def test_a_relay_validates_a_report_of_its_department_and_the_decision_is_record
 
 def test_a_relay_cannot_decide_outside_its_departments(maker, other_relay_staff):
     report = make_report(maker=maker.maker)
-    with pytest.raises(services.DecisionNotAllowed):
+    with refused("report_outside_relay", kind=NotAllowed, id=report.pk):
         services.production_report_validate(report=report, by=other_relay_staff, now=NOW)
     report.refresh_from_db()
     assert report.status == "submitted"
@@ -121,13 +129,13 @@ def test_a_relay_cannot_decide_outside_its_departments(maker, other_relay_staff)
 def test_nobody_validates_their_own_report(relay_staff):
     own = make_maker(user=relay_staff, display_name="Camille", department="35")
     report = make_report(maker=own)
-    with pytest.raises(services.DecisionNotAllowed, match="propre"):
+    with refused("own_report", kind=NotAllowed):
         services.production_report_validate(report=report, by=relay_staff, now=NOW)
 
 
 def test_a_rejection_needs_a_reason_the_maker_reads(maker, relay_staff):
     report = make_report(maker=maker.maker)
-    with pytest.raises(ValidationError):
+    with refused("rejection_reason_missing", kind=BadInput, field="reason"):
         services.production_report_reject(report=report, by=relay_staff, now=NOW, reason="  ")
     services.production_report_reject(
         report=report, by=relay_staff, now=NOW, reason="Date à vérifier"
@@ -138,7 +146,7 @@ def test_a_rejection_needs_a_reason_the_maker_reads(maker, relay_staff):
 
 def test_deciding_twice_is_refused(maker, relay_staff):
     report = make_report(maker=maker.maker, status="validated", decided_by=relay_staff)
-    with pytest.raises(services.ReportAlreadyDecided):
+    with refused("report_already_decided", kind=WrongState):
         services.production_report_reject(report=report, by=relay_staff, now=NOW, reason="Non")
     assert Decision.objects.count() == 1
 
@@ -147,7 +155,7 @@ def test_a_batch_is_decided_whole_or_not_at_all(maker, relay_staff, reference_da
     finistere = make_maker(display_name="Maëlle Tanguy", department="29")
     ours = make_report(maker=maker.maker)
     theirs = make_report(maker=finistere)
-    with pytest.raises(services.DecisionNotAllowed):
+    with refused("report_outside_relay", kind=NotAllowed, id=theirs.pk):
         services.production_reports_validate(
             report_ids=[ours.pk, theirs.pk], by=relay_staff, now=NOW
         )
@@ -176,9 +184,9 @@ def test_a_validated_report_is_never_edited_only_superseded_by_a_validated_corre
     maker, relay_staff
 ):
     original = make_report(maker=maker.maker, status="validated", decided_by=relay_staff)
-    with pytest.raises(services.ReportNotEditable, match="correction"):
+    with refused("report_validated_not_editable", kind=WrongState):
         services.production_report_update(report=original, by=maker, now=NOW, quantity=1)
-    with pytest.raises(services.ReportNotEditable):
+    with refused("report_validated_not_editable", kind=WrongState):
         services.production_report_withdraw(report=original, by=maker, now=NOW)
 
     correction = services.production_report_correct(
@@ -189,7 +197,7 @@ def test_a_validated_report_is_never_edited_only_superseded_by_a_validated_corre
         original,
         26,
     )
-    with pytest.raises(services.CorrectionRefused, match="attend déjà"):
+    with refused("correction_already_pending", kind=WrongState):
         services.production_report_correct(
             report=original, by=maker, now=NOW, source="maker", quantity=27
         )
@@ -207,7 +215,7 @@ def test_a_withdrawn_report_stays_on_record_and_cannot_be_decided(maker, relay_s
     services.production_report_withdraw(report=report, by=maker, now=NOW)
     report.refresh_from_db()
     assert report.status == "withdrawn"
-    with pytest.raises(services.ReportAlreadyDecided):
+    with refused("report_already_decided", kind=WrongState):
         services.production_report_validate(report=report, by=relay_staff, now=NOW)
 
 
@@ -234,7 +242,7 @@ def test_a_relay_enters_a_report_for_a_new_maker_and_their_fablab(relay_staff):
 
 def test_a_relay_cannot_enter_reports_outside_its_departments(relay_staff, reference_data):
     finistere = make_maker(display_name="Maëlle Tanguy", department="29")
-    with pytest.raises(ValidationError) as refused:
+    with refused("maker_outside_relay", kind=BadInput, field="maker"):
         services.production_report_enter_for(
             by=relay_staff,
             now=NOW,
@@ -243,12 +251,11 @@ def test_a_relay_cannot_enter_reports_outside_its_departments(relay_staff, refer
             quantity=15,
             produced_on=datetime.date(2020, 3, 17),
         )
-    assert "maker" in refused.value.message_dict
     assert not ProductionReport.objects.exists()
 
 
 def test_a_failed_entry_leaves_no_new_maker_behind(relay_staff):
-    with pytest.raises(ValidationError):
+    with refused("quantity_out_of_range", kind=BadInput):
         services.production_report_enter_for(
             by=relay_staff,
             now=NOW,
@@ -270,12 +277,12 @@ def test_a_rejected_correction_is_not_resubmitted_beside_another_one(maker, rela
     second = services.production_report_correct(
         report=original, by=maker, now=NOW, source="maker", quantity=27
     )
-    with pytest.raises(services.CorrectionRefused, match="attend déjà"):
+    with refused("correction_already_pending", kind=WrongState):
         services.production_report_update(report=first, by=maker, now=NOW, quantity=25)
 
     services.production_report_validate(report=second, by=relay_staff, now=NOW)
     # The original no longer counts: the old correction has nothing left to correct.
-    with pytest.raises(services.CorrectionRefused, match="plus validée"):
+    with refused("corrected_report_not_validated", kind=WrongState):
         services.production_report_update(report=first, by=maker, now=NOW, quantity=25)
     first.refresh_from_db()
     assert first.status == "rejected"
@@ -293,6 +300,6 @@ def test_a_correction_of_a_report_superseded_meanwhile_cannot_be_validated(maker
     )
     services.production_report_validate(report=second, by=relay_staff, now=NOW)
     ProductionReport.objects.filter(pk=first.pk).update(status="submitted")
-    with pytest.raises(services.ReportAlreadyDecided, match="plus validée"):
+    with refused("correction_of_unvalidated_original", kind=WrongState):
         services.production_report_validate(report=first, by=relay_staff, now=NOW)
     assert ProductionReport.objects.filter(status="validated").count() == 1

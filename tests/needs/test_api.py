@@ -16,6 +16,7 @@ from needs.models import Delivery, Establishment, Need, NeedMessage, Pledge
 from tests.factories import make_maker, make_organisation, make_user
 from tests.makers.reports import make_report
 from tests.needs.helpers import make_establishment, make_need
+from tests.refusals import answered
 from tilab import roles
 from tilab.models import Decision
 
@@ -239,14 +240,14 @@ def test_moderation_is_refused_to_others_and_the_need_stays(
     assert post(client, url, {"reason": "Spam"}).status_code in (401, 403)
     assert post(as_user(client, maker), url, {"reason": "Spam"}).status_code == 403
     refused = post(as_user(client, other_relay_staff), url, {"reason": "Spam"})
-    assert refused.status_code == 403 and refused.json()["detail"]
+    assert answered(refused, 403, "role_not_allowed")["detail"]
     assert Need.objects.get().status == Need.Status.OPEN
 
     as_user(client, facilitator)
-    assert post(client, url, {"reason": ""}).status_code == 400
+    answered(post(client, url, {"reason": ""}), 400, "moderation_reason_missing", field="reason")
     assert post(client, url, {"reason": "Spam"}).status_code == 200
     again = post(client, url, {"reason": "Spam"})
-    assert again.status_code == 409 and again.json() == {"detail": "Ce besoin est déjà retiré."}
+    answered(again, 409, "need_already_removed")
 
 
 # --- Pledges ----------------------------------------------------------------------------------
@@ -306,14 +307,17 @@ def test_pledging_is_refused_with_a_reason(client, maker, relay_staff):
     as_user(client, relay_staff)
     assert post(client, PLEDGES, {"need": need.pk, "quantity": 5}).status_code == 403
     as_user(client, maker)
-    assert post(client, PLEDGES, {"need": need.pk, "quantity": 0}).status_code == 400
+    answered(
+        post(client, PLEDGES, {"need": need.pk, "quantity": 0}),
+        400,
+        "quantity_out_of_range",
+        field="quantity",
+    )
     assert post(client, PLEDGES, {"need": unconfirmed.pk, "quantity": 5}).status_code == 400
-    assert post(client, PLEDGES, {"need": closed.pk, "quantity": 5}).json() == {
-        "detail": "Ce besoin n'est plus ouvert."
-    }
+    answered(post(client, PLEDGES, {"need": closed.pk, "quantity": 5}), 409, "need_not_open")
     assert post(client, PLEDGES, {"need": need.pk, "quantity": 5}).status_code == 201
     twice = post(client, PLEDGES, {"need": need.pk, "quantity": 5})
-    assert twice.status_code == 409 and "déjà promis" in twice.json()["detail"]
+    answered(twice, 409, "already_pledged")
     assert Pledge.objects.count() == 1
 
 
@@ -355,8 +359,7 @@ def test_a_producer_records_a_delivery_within_what_they_produced(client, maker, 
     form = {"pledge": pledge.pk, "quantity": 31, "delivered_on": TODAY.isoformat()}
 
     beyond = post(client, DELIVERIES, form)
-    assert beyond.status_code == 409
-    assert "comptent 30" in beyond.json()["detail"]
+    answered(beyond, 409, "delivery_beyond_production")
     assert not Delivery.objects.exists()
 
     made = post(client, DELIVERIES, {**form, "quantity": 30})
@@ -424,14 +427,14 @@ def test_a_forged_or_borrowed_token_or_too_much_confirms_nothing(client, maker, 
     token = services.delivery_confirm_token(delivery)
 
     forged = post(client, url, {"token": token[:-3] + "abc", "confirmed_quantity": 10})
-    assert forged.status_code == 400 and "lien" in forged.json()["detail"]
+    answered(forged, 400, "link_invalid", field="token")
     borrowed = post(
         client, url, {"token": services.delivery_confirm_token(other), "confirmed_quantity": 5}
     )
-    assert borrowed.status_code == 400
+    answered(borrowed, 400, "delivery_link_of_another_delivery", field="token")
     too_much = post(client, url, {"token": token, "confirmed_quantity": 11})
-    assert too_much.status_code == 400
-    assert too_much.json() == {"detail": "Indiquez une quantité reçue entre 0 et 10."}
+    body = answered(too_much, 400, "received_quantity_out_of_range", field="confirmed_quantity")
+    assert "10" in body["detail"]
     assert post(client, url, {"token": token, "confirmed_quantity": -1}).status_code == 400
 
     assert not Delivery.objects.filter(confirmed_at__isnull=False).exists()

@@ -17,6 +17,7 @@ from tests import concurrency
 from tests.conftest import require
 from tests.makers.reports import make_report
 from tests.needs.helpers import make_need
+from tilab.errors import WrongState
 from tilab.models import User
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -30,7 +31,7 @@ def _postgresql():
 
 
 def at_once(calls) -> tuple[list, list[str]]:
-    return concurrency.at_once(calls, expected=services.NeedRefused)
+    return concurrency.at_once(calls, expected=WrongState)
 
 
 def test_ten_deliveries_at_once_never_exceed_what_the_producer_produced(maker, relay_staff):

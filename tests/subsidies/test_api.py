@@ -20,6 +20,7 @@ from subsidies.models import (
 )
 from tests.factories import make_maker, make_organisation
 from tests.makers.reports import make_report
+from tests.refusals import answered
 from tests.subsidies.money import approve_all, make_programme
 from tilab import services as tilab_services
 from tilab.models import Decision
@@ -281,16 +282,13 @@ def test_a_programme_breaking_a_rule_is_refused_with_the_reason(
     before = counts()
     backwards = programme_body([rennes], period_start_on="2020-05-31", period_end_on="2020-03-16")
     response = post(client, PROGRAMMES, backwards)
-    assert response.status_code == 400
-    assert response.json() == {"detail": "La fin de la période précède son début."}
+    answered(response, 400, "period_ends_before_start", field="period_end_on")
     partial = programme_body([rennes, ensta], fixed_shares=[{"relay": rennes.pk, "share": 1}])
     response = post(client, PROGRAMMES, partial)
-    assert response.status_code == 400
-    assert "part fixe à chaque relais" in response.json()["detail"]
+    answered(response, 400, "fixed_shares_incomplete")
     no_figures = programme_body([rennes], fixed_shares=[])
     response = post(client, PROGRAMMES, no_figures)
-    assert response.status_code == 400
-    assert "Aucune production validée" in response.json()["detail"]
+    answered(response, 400, "no_validated_production")
     twice = programme_body(
         [rennes],
         item_weights=[
@@ -330,8 +328,7 @@ def test_an_adjustment_off_the_envelope_is_refused_with_the_gap(client, programm
         "motivation": "Erreur de saisie",
     }
     response = post(as_user(client, region_staff), f"{PROGRAMMES}{programme.pk}/adjust/", body)
-    assert response.status_code == 400
-    message = response.json()["detail"]
+    message = answered(response, 400, "allocations_off_envelope")["detail"]
     assert f"l'écart est de -1{NBSP}000,00{NBSP}€" in message.replace("\u202f", NBSP)
     assert (counts(), amounts_of(programme)) == (before, amounts)
 
@@ -364,7 +361,7 @@ def test_a_missing_motivation_is_explained(client, programme, region_staff):
         f"{PROGRAMMES}{programme.pk}/adjust/",
         {"amounts": [], "motivation": ""},
     )
-    assert response.json() == {"detail": "Expliquez pourquoi vous ajustez la répartition."}
+    answered(response, 400, "allocations_motivation_missing", field="motivation")
 
 
 def test_an_approved_allocation_is_not_adjusted(client, approved, region_staff):
@@ -378,8 +375,7 @@ def test_an_approved_allocation_is_not_adjusted(client, approved, region_staff):
         "motivation": "Trop tard",
     }
     response = post(as_user(client, region_staff), f"{PROGRAMMES}{approved.pk}/adjust/", body)
-    assert response.status_code == 409
-    assert "approuvée" in response.json()["detail"]
+    answered(response, 409, "allocation_approved")
     assert (counts(), amounts_of(approved)) == (before, amounts)
 
 
@@ -426,7 +422,7 @@ def test_an_amendment_needs_a_motivation(client, approved, region_staff, rennes)
     assert response.status_code == 400 and "motivation" in response.json()
     body = programme_body([rennes], motivation=" ")
     response = post(client, f"{PROGRAMMES}{approved.pk}/amend/", body)
-    assert response.json() == {"detail": "Expliquez pourquoi vous modifiez ce programme."}
+    answered(response, 400, "amendment_motivation_missing", field="motivation")
     assert counts() == before
 
 
@@ -474,8 +470,7 @@ def test_region_staff_approve_an_allocation_once(client, programme, region_staff
     assert after[:2] == (before[0] + 1, before[1] + 1)  # a decision, a ledger entry
 
     again = post(client, f"{ALLOCATIONS}{allocation.pk}/approve/")
-    assert again.status_code == 409
-    assert again.json() == {"detail": "Cette allocation est déjà approuvée."}
+    answered(again, 409, "allocation_already_approved")
     assert counts() == after
 
 
@@ -505,8 +500,8 @@ def test_approving_money_takes_two_factor_when_required(
     allocation = programme.allocations.get(relay=rennes)
     as_user(client, region_staff)
     response = post(client, f"{ALLOCATIONS}{allocation.pk}/approve/")
-    assert response.status_code == 403
-    assert "/accounts/2fa/totp/activate/" in response.json()["detail"]
+    body = answered(response, 403, "two_factor_required")
+    assert "/accounts/2fa/totp/activate/" in body["detail"]
     allocation.refresh_from_db()
     assert allocation.status == "proposed"
 
@@ -562,8 +557,7 @@ def test_a_redistribution_waits_for_the_region_to_approve_the_allocation(
     allocation = programme.allocations.get(relay=rennes)
     before = counts()
     response = post(as_user(client, relay_staff), REDISTRIBUTIONS, {"allocation": allocation.pk})
-    assert response.status_code == 409
-    assert "pas encore approuvée" in response.json()["detail"]
+    answered(response, 409, "allocation_not_approved")
     assert counts() == before and not Redistribution.objects.exists()
 
 
@@ -572,8 +566,8 @@ def test_another_relays_allocation_is_not_found(client, approved, other_relay_st
     response = post(
         as_user(client, other_relay_staff), REDISTRIBUTIONS, {"allocation": allocation.pk}
     )
-    assert response.status_code == 404
-    assert f"n° {allocation.pk}" in response.json()["detail"]
+    body = answered(response, 404, "allocation_not_found", field="allocation")
+    assert f"n° {allocation.pk}" in body["detail"]
     assert not Redistribution.objects.exists()
 
 
@@ -597,7 +591,7 @@ def test_own_use_beyond_the_allocation_is_refused(client, approved, relay_staff,
         "own_use": [{"purpose": "PLA", "amount_cents": 2_000_000}],
     }
     response = post(client, REDISTRIBUTIONS, too_much)
-    assert response.status_code == 400 and "dépassent l'allocation" in response.json()["detail"]
+    answered(response, 400, "own_use_exceeds_allocation")
     negative = {"allocation": allocation.pk, "own_use": [{"purpose": "PLA", "amount_cents": -1}]}
     response = post(client, REDISTRIBUTIONS, negative)
     assert response.status_code == 400 and "own_use" in response.json()
@@ -734,7 +728,7 @@ def test_relay_staff_approve_then_record_payments(client, redistribution, relay_
 
     before = counts()
     twice = post(client, f"{REDISTRIBUTIONS}{redistribution.pk}/payments/", body)
-    assert twice.status_code == 409 and "déjà payée" in twice.json()["detail"]
+    answered(twice, 409, "line_already_paid")
     assert counts() == before
 
 
@@ -756,8 +750,7 @@ def test_an_unapproved_line_is_not_paid(client, redistribution, relay_staff):
     response = post(
         as_user(client, relay_staff), f"{REDISTRIBUTIONS}{redistribution.pk}/payments/", body
     )
-    assert response.status_code == 409
-    assert "n'est pas approuvée" in response.json()["detail"]
+    answered(response, 409, "line_not_approved")
     assert counts() == before
 
 
@@ -822,8 +815,9 @@ def test_relay_money_decisions_take_two_factor_when_required(
     as_user(client, relay_staff)
     before = counts()
     response = post(client, url, body)
-    assert response.status_code == 403
-    assert "/accounts/2fa/totp/activate/" in response.json()["detail"]
+    assert (
+        "/accounts/2fa/totp/activate/" in answered(response, 403, "two_factor_required")["detail"]
+    )
     assert counts() == before
 
     TOTP.activate(relay_staff, generate_totp_secret())

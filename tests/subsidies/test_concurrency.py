@@ -16,6 +16,7 @@ from tests.conftest import require
 from tests.factories import make_maker
 from tests.makers.reports import make_report
 from tests.subsidies.money import approve_all, make_programme
+from tilab.errors import WrongState
 from tilab.models import Decision, User
 
 NOW = timezone.make_aware(datetime.datetime(2020, 6, 15, 10, 0))
@@ -30,7 +31,7 @@ def _postgresql():
 
 
 def at_once(calls) -> tuple[list, list[str]]:
-    return concurrency.at_once(calls, expected=services.MoneyStateConflict)
+    return concurrency.at_once(calls, expected=WrongState)
 
 
 def as_fresh(user):

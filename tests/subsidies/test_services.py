@@ -26,8 +26,10 @@ from subsidies.models import (
 )
 from tests.factories import make_maker, make_organisation, make_relay, make_user
 from tests.makers.reports import make_report
+from tests.refusals import refused
 from tests.subsidies.money import SPRING_2020, approve_all, make_programme, make_terms
 from tilab import roles
+from tilab.errors import BadInput, WrongState
 from tilab.models import Decision
 from tilab.money import format_euros
 
@@ -177,7 +179,7 @@ def test_a_material_cost_programme_splits_on_declared_costs(region_staff, relays
 
 def test_a_programme_with_no_validated_production_is_refused(region_staff, relays):
     before = money_state()
-    with pytest.raises(services.MoneyInputInvalid, match="Aucune production validée"):
+    with refused("no_validated_production", kind=BadInput):
         make_programme(by=region_staff, relays=[relays.loch])
     assert money_state() == before
 
@@ -251,7 +253,7 @@ def test_adjusting_moves_money_between_relays_with_one_decision_per_change(
 def test_adjusting_requires_a_motivation(programme_2020, region_staff, relays, motivation):
     rennes, loch = (by_relay(programme_2020)[r.pk] for r in (relays.rennes, relays.loch))
     before = money_state()
-    with pytest.raises(services.MoneyInputInvalid, match="Expliquez pourquoi"):
+    with refused("allocations_motivation_missing", kind=BadInput):
         services.allocations_adjust(
             programme=programme_2020, amounts={rennes.pk: 1_490_000, loch.pk: 760_000},
             motivation=motivation, by=region_staff, now=NOW,
@@ -264,14 +266,17 @@ def test_adjusting_refuses_a_total_other_than_the_envelope_and_shows_the_gap(
 ):
     loch = by_relay(programme_2020)[relays.loch.pk]
     before = money_state()
-    with pytest.raises(services.MoneyInputInvalid) as refused:
+    with refused(
+        "allocations_off_envelope",
+        kind=BadInput,
+        gap=format_euros(10_000),
+        total=format_euros(3_010_000),
+        envelope=format_euros(3_000_000),
+    ):
         services.allocations_adjust(
             programme=programme_2020, amounts={loch.pk: 760_000}, motivation="Plaques PET",
             by=region_staff, now=NOW,
         )  # fmt: skip
-    message = str(refused.value)
-    assert f"l'écart est de {format_euros(10_000)}" in message
-    assert format_euros(3_010_000) in message and format_euros(3_000_000) in message
     assert money_state() == before
 
 
@@ -283,12 +288,12 @@ def test_adjusting_refuses_negative_amounts_and_foreign_allocations(
     )
     loch = by_relay(programme_2020)[relays.loch.pk]
     before = money_state()
-    with pytest.raises(services.MoneyInputInvalid, match="négatif"):
+    with refused("negative_amount", kind=BadInput):
         services.allocations_adjust(
             programme=programme_2020, amounts={loch.pk: -1}, motivation="x",
             by=region_staff, now=NOW,
         )  # fmt: skip
-    with pytest.raises(services.MoneyInputInvalid, match="n'appartient pas"):
+    with refused("allocation_not_in_programme", kind=BadInput):
         services.allocations_adjust(
             programme=programme_2020, amounts={other.allocations.get().pk: 1}, motivation="x",
             by=region_staff, now=NOW,
@@ -301,7 +306,7 @@ def test_an_approved_allocation_can_no_longer_be_adjusted(programme_2020, region
     rennes, loch, ensta = (allocations[r.pk] for r in (relays.rennes, relays.loch, relays.ensta))
     services.allocation_approve(allocation=rennes, by=region_staff, now=NOW)
     before = money_state()
-    with pytest.raises(services.MoneyStateConflict, match="approuvée"):
+    with refused("allocation_approved", kind=WrongState):
         services.allocations_adjust(
             programme=programme_2020, amounts={rennes.pk: 1_490_000, loch.pk: 760_000},
             motivation="Trop tard", by=region_staff, now=NOW,
@@ -341,7 +346,7 @@ def test_approving_twice_is_a_conflict_and_changes_nothing(programme_2020, regio
     rennes = by_relay(programme_2020)[relays.rennes.pk]
     services.allocation_approve(allocation=rennes, by=region_staff, now=NOW)
     before = money_state()
-    with pytest.raises(services.MoneyStateConflict, match="déjà approuvée"):
+    with refused("allocation_already_approved", kind=WrongState):
         services.allocation_approve(allocation=rennes, by=region_staff, now=NOW)
     assert money_state() == before
     assert LedgerEntry.objects.count() == 1
@@ -428,13 +433,13 @@ def test_only_an_approved_programme_is_amended_and_with_a_motivation(
 ):
     terms = make_terms(relays=[relays.loch], fixed_shares=[(relays.loch, 1)])
     before = money_state()
-    with pytest.raises(services.MoneyStateConflict, match="pas encore approuvé"):
+    with refused("programme_not_approved", kind=WrongState):
         services.programme_amend(
             programme=programme_2020, terms=terms, motivation="Oubli", by=region_staff, now=NOW
         )
     approve_all(programme_2020, by=region_staff)
     before = money_state()
-    with pytest.raises(services.MoneyInputInvalid, match="Expliquez pourquoi"):
+    with refused("amendment_motivation_missing", kind=BadInput):
         services.programme_amend(
             programme=programme_2020, terms=terms, motivation=" ", by=region_staff, now=NOW
         )
@@ -546,7 +551,7 @@ def test_a_redistribution_waits_for_the_region_to_approve_the_allocation(
     rennes = relay_staff.relays.get()
     programme = make_programme(by=region_staff, relays=[rennes], fixed_shares=[(rennes, 1)])
     before = money_state()
-    with pytest.raises(services.MoneyStateConflict, match="pas encore approuvée"):
+    with refused("allocation_not_approved", kind=WrongState):
         services.redistribution_propose(
             allocation=programme.allocations.get(), by=relay_staff, now=NOW
         )
@@ -557,16 +562,16 @@ def test_own_use_lines_need_a_purpose_and_fit_in_the_allocation(
     rennes_allocation, payees, relay_staff
 ):
     before = money_state()
-    with pytest.raises(services.MoneyInputInvalid, match="objet"):
+    with refused("own_use_purpose_missing", kind=BadInput):
         services.redistribution_propose(
             allocation=rennes_allocation, own_use=[("  ", 1_000)], by=relay_staff, now=NOW
         )
-    with pytest.raises(services.MoneyInputInvalid, match="dépassent l'allocation"):
+    with refused("own_use_exceeds_allocation", kind=BadInput):
         services.redistribution_propose(
             allocation=rennes_allocation, own_use=[("PLA", 600_000), ("PET", 400_001)],
             by=relay_staff, now=NOW,
         )  # fmt: skip
-    with pytest.raises(services.MoneyInputInvalid, match="négatif"):
+    with refused("negative_amount", kind=BadInput):
         services.redistribution_propose(
             allocation=rennes_allocation, own_use=[("PLA", -1)], by=relay_staff, now=NOW
         )
@@ -608,17 +613,16 @@ def test_adjusting_a_redistribution_keeps_the_sum_and_needs_a_motivation(
 ):
     anne = lines_by_payee(proposal)["Anne Le Goff"]
     before = money_state()
-    with pytest.raises(services.MoneyInputInvalid, match="Expliquez pourquoi"):
+    with refused("redistribution_motivation_missing", kind=BadInput):
         services.redistribution_adjust(
             redistribution=proposal, amounts={anne.pk: 400_000}, motivation="",
             add_own_use=[("PET", 50_000)], by=relay_staff, now=NOW,
         )  # fmt: skip
-    with pytest.raises(services.MoneyInputInvalid) as refused:
+    with refused("lines_off_allocation", kind=BadInput, gap=format_euros(-50_000)):
         services.redistribution_adjust(
             redistribution=proposal, amounts={anne.pk: 400_000}, motivation="Bobines",
             by=relay_staff, now=NOW,
         )  # fmt: skip
-    assert f"l'écart est de {format_euros(-50_000)}" in str(refused.value)
     assert money_state() == before
 
 
@@ -634,7 +638,7 @@ def test_adjusting_refuses_a_line_of_another_redistribution(
     foreign = services.redistribution_propose(allocation=other, by=relay_staff, now=NOW)
     foreign_line = foreign.lines.first()
     before = money_state()
-    with pytest.raises(services.MoneyInputInvalid, match="n'appartient pas"):
+    with refused("line_not_in_redistribution", kind=BadInput):
         services.redistribution_adjust(
             redistribution=proposal, amounts={foreign_line.pk: 0}, motivation="x",
             by=relay_staff, now=NOW,
@@ -670,14 +674,14 @@ def test_an_approved_redistribution_no_longer_changes(proposal, relay_staff, ren
     services.redistribution_approve(redistribution=proposal, by=relay_staff, now=NOW)
     anne = lines_by_payee(proposal)["Anne Le Goff"]
     before = money_state()
-    with pytest.raises(services.MoneyStateConflict, match="déjà approuvée"):
+    with refused("redistribution_already_approved", kind=WrongState):
         services.redistribution_approve(redistribution=proposal, by=relay_staff, now=NOW)
-    with pytest.raises(services.MoneyStateConflict, match="approuvée"):
+    with refused("redistribution_approved", kind=WrongState):
         services.redistribution_adjust(
             redistribution=proposal, amounts={anne.pk: 450_000}, motivation="x",
             by=relay_staff, now=NOW,
         )  # fmt: skip
-    with pytest.raises(services.MoneyStateConflict, match="déjà approuvée"):
+    with refused("redistribution_already_approved", kind=WrongState):
         services.redistribution_propose(allocation=rennes_allocation, by=relay_staff, now=NOW)
     assert money_state() == before
 
@@ -787,7 +791,7 @@ def test_a_batch_with_one_bad_line_records_nothing(approved, relay_staff):
         lines=[yann], paid_on=NOW.date(), reference="VIR-1", by=relay_staff, now=NOW
     )
     before = money_state()
-    with pytest.raises(services.MoneyStateConflict, match="déjà payée"):
+    with refused("line_already_paid", kind=WrongState):
         services.payments_record(
             lines=[anne, fablab, yann], paid_on=NOW.date(), reference="VIR-2",
             by=relay_staff, now=NOW,
@@ -807,7 +811,7 @@ def test_a_line_not_yet_approved_is_not_paid_nor_are_its_batch_mates(
     ).allocations.get()  # fmt: skip
     unapproved = services.redistribution_propose(allocation=other, by=relay_staff, now=NOW)
     before = money_state()
-    with pytest.raises(services.MoneyStateConflict, match="pas approuvée"):
+    with refused("line_not_approved", kind=WrongState):
         services.payments_record(
             lines=[approved["Anne Le Goff"], *unapproved.lines.all()], paid_on=NOW.date(),
             reference="VIR-1", by=relay_staff, now=NOW,
@@ -821,7 +825,7 @@ def test_paying_a_line_twice_is_refused(approved, relay_staff):
         lines=[anne], paid_on=NOW.date(), reference="VIR-1", by=relay_staff, now=NOW
     )
     before = money_state()
-    with pytest.raises(services.MoneyStateConflict, match="déjà payée"):
+    with refused("line_already_paid", kind=WrongState):
         services.payments_record(
             lines=[anne], paid_on=NOW.date(), reference="VIR-1 bis", by=relay_staff, now=NOW
         )
@@ -830,19 +834,19 @@ def test_paying_a_line_twice_is_refused(approved, relay_staff):
 
 
 @pytest.mark.parametrize(
-    ("paid_on", "reference", "message"),
+    ("paid_on", "reference", "code"),
     [
-        (datetime.date(2020, 6, 16), "VIR-1", "futur"),
-        (datetime.date(2020, 6, 15), "", "référence"),
-        (datetime.date(2020, 6, 15), "   ", "référence"),
-        (datetime.date(2020, 6, 15), "V" * 141, "140 caractères"),
+        (datetime.date(2020, 6, 16), "VIR-1", "paid_on_in_future"),
+        (datetime.date(2020, 6, 15), "", "payment_reference_missing"),
+        (datetime.date(2020, 6, 15), "   ", "payment_reference_missing"),
+        (datetime.date(2020, 6, 15), "V" * 141, "payment_reference_too_long"),
     ],
 )
 def test_a_payment_needs_a_past_date_and_a_reference(
-    approved, relay_staff, paid_on, reference, message
+    approved, relay_staff, paid_on, reference, code
 ):
     before = money_state()
-    with pytest.raises(services.MoneyInputInvalid, match=message):
+    with refused(code, kind=BadInput):
         services.payments_record(
             lines=[approved["Anne Le Goff"]], paid_on=paid_on, reference=reference,
             by=relay_staff, now=NOW,
@@ -858,11 +862,11 @@ def test_a_zero_euro_line_and_an_empty_batch_are_refused(proposal, relay_staff):
     )  # fmt: skip
     services.redistribution_approve(redistribution=proposal, by=relay_staff, now=NOW)
     before = money_state()
-    with pytest.raises(services.MoneyInputInvalid, match="0 €"):
+    with refused("line_amount_zero", kind=BadInput):
         services.payments_record(
             lines=[anne, yann], paid_on=NOW.date(), reference="VIR-1", by=relay_staff, now=NOW
         )
-    with pytest.raises(services.MoneyInputInvalid, match="au moins une ligne"):
+    with refused("payment_lines_missing", kind=BadInput):
         services.payments_record(
             lines=[], paid_on=NOW.date(), reference="VIR-1", by=relay_staff, now=NOW
         )
@@ -884,12 +888,10 @@ def test_a_zero_euro_line_and_an_empty_batch_are_refused(proposal, relay_staff):
 )
 def test_an_invalid_iban_is_refused_with_a_clear_message(maker, iban):
     before = money_state()
-    with pytest.raises(services.MoneyInputInvalid) as refused:
+    with refused("iban_invalid", kind=BadInput, field="iban", iban=iban):
         services.bank_account_set(
             owner=maker.maker, holder="Anne Le Goff", iban=iban, by=maker, now=NOW
         )
-    assert str(refused.value).startswith("IBAN invalide")
-    assert iban in str(refused.value)
     assert money_state() == before
 
 
@@ -915,11 +917,11 @@ def test_a_valid_iban_is_stored_compact_with_its_bic_and_never_in_the_decision(m
 
 
 def test_a_bad_bic_or_a_missing_holder_is_refused(maker):
-    with pytest.raises(services.MoneyInputInvalid, match="BIC invalide"):
+    with refused("bic_invalid", kind=BadInput):
         services.bank_account_set(
             owner=maker.maker, holder="Anne", iban=IBAN_ANNE, bic="NOPE", by=maker, now=NOW
         )
-    with pytest.raises(services.MoneyInputInvalid, match="titulaire"):
+    with refused("holder_missing", kind=BadInput):
         services.bank_account_set(owner=maker.maker, holder=" ", iban=IBAN_ANNE, by=maker, now=NOW)
     assert not BankAccount.objects.exists()
 

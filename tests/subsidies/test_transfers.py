@@ -19,7 +19,9 @@ from subsidies.models import BankAccount, RedistributionLine
 from subsidies.transfers import transfers_csv, transfers_pain001, unpaid_transfers
 from tests.factories import make_maker, make_organisation
 from tests.makers.reports import make_report
+from tests.refusals import refused
 from tests.subsidies.money import approve_all, make_programme
+from tilab.errors import BadInput
 
 PAIN_XSD = Path(sepaxml.__file__).parent / "schemas" / "pain.001.001.03.xsd"
 NS = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"}
@@ -110,7 +112,7 @@ def test_a_redistribution_not_approved_owes_no_transfer(region_staff, relay_staf
         allocation=programme.allocations.get(), by=relay_staff, now=NOW
     )
     assert unpaid_transfers(redistribution).payable == []
-    with pytest.raises(services.MoneyInputInvalid, match="pas encore approuvée"):
+    with refused("transfers_not_approved", kind=BadInput):
         transfers_pain001(redistribution, execution_on=TOMORROW, now=NOW)
 
 
@@ -253,7 +255,7 @@ def test_a_long_programme_name_is_shortened_never_the_line_number(chain, relay_s
 def test_the_sepa_file_is_refused_without_the_relay_bank_account(chain, relay_staff):
     redistribution, _lines, _people = chain
     BankAccount.objects.filter(organisation=relay_staff.relays.get().organisation).delete()
-    with pytest.raises(services.MoneyInputInvalid, match="pas de coordonnées bancaires"):
+    with refused("relay_bank_account_missing", kind=BadInput):
         transfers_pain001(redistribution, execution_on=TOMORROW, now=NOW)
 
 
@@ -263,7 +265,7 @@ def test_the_sepa_file_is_refused_when_nothing_is_payable(chain, relay_staff):
     services.payments_record(
         lines=payable, paid_on=NOW.date(), reference="VIR-2", by=relay_staff, now=NOW
     )
-    with pytest.raises(services.MoneyInputInvalid, match="Aucun virement à préparer"):
+    with refused("nothing_to_transfer", kind=BadInput):
         transfers_pain001(redistribution, execution_on=TOMORROW, now=NOW)
     # Gwen still has no IBAN: the CSV keeps showing her so the relay can ask.
     rows = read_csv(transfers_csv(redistribution))[1:]
@@ -273,7 +275,7 @@ def test_the_sepa_file_is_refused_when_nothing_is_payable(chain, relay_staff):
 
 def test_the_sepa_file_is_refused_for_a_past_execution_date(chain):
     redistribution, _lines, _people = chain
-    with pytest.raises(services.MoneyInputInvalid, match="déjà passée"):
+    with refused("execution_date_past", kind=BadInput, field="execution_on"):
         transfers_pain001(redistribution, execution_on=datetime.date(2020, 6, 9), now=NOW)
 
 

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.refusals import refused
+from tilab.errors import BadInput
 from tilab.money import (
-    NumberInvalid,
-    SplitImpossible,
     format_euros,
     group_thousands,
     parse_euros,
@@ -36,9 +36,19 @@ def test_euros_are_read_as_typed_and_kept_in_cents(typed, cents):
     assert parse_euros(typed) == cents
 
 
-@pytest.mark.parametrize("typed", ["-5", "12,505", "douze", "", "1,2,3.4.5", "NaN"])
-def test_unreadable_or_negative_amounts_are_refused(typed):
-    with pytest.raises(NumberInvalid):
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [
+        ("-5", "typed_amount_negative"),
+        ("12,505", "typed_amount_sub_cent"),
+        ("douze", "not_a_number"),
+        ("", "number_empty"),
+        ("1,2,3.4.5", "not_a_number"),
+        ("NaN", "not_a_number"),
+    ],
+)
+def test_unreadable_or_negative_amounts_are_refused(typed, code):
+    with refused(code, kind=BadInput):
         parse_euros(typed)
 
 
@@ -49,9 +59,12 @@ def test_counts_accept_thousands_separators(typed, number):
     assert parse_whole_number(typed) == number
 
 
-@pytest.mark.parametrize("typed", ["12,5", "abc", "1.5"])
-def test_counts_must_be_whole(typed):
-    with pytest.raises(NumberInvalid):
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [("12,5", "not_a_whole_number"), ("abc", "not_a_number"), ("1.5", "not_a_whole_number")],
+)
+def test_counts_must_be_whole(typed, code):
+    with refused(code, kind=BadInput):
         parse_whole_number(typed)
 
 
@@ -122,11 +135,15 @@ def test_a_larger_weight_never_gets_less(total, weights):
 
 
 @pytest.mark.parametrize(
-    ("total", "weights"),
-    [(-1, {1: 1}), (100, {1: -1, 2: 2}), (100, {1: 0, 2: 0})],
+    ("total", "weights", "code"),
+    [
+        (-1, {1: 1}, "split_total_negative"),
+        (100, {1: -1, 2: 2}, "split_weight_negative"),
+        (100, {1: 0, 2: 0}, "split_nothing_to_share"),
+    ],
 )
-def test_impossible_splits_are_refused_with_a_reason(total, weights):
-    with pytest.raises(SplitImpossible):
+def test_impossible_splits_are_refused_with_a_reason(total, weights, code):
+    with refused(code, kind=BadInput):
         split_largest_remainder(total, weights)
 
 

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.factories import make_user
+from tests.refusals import answered, fields_named
 from tests.workshops.helpers import make_workshop, register_guest
 from tilab import roles
 from tilab import services as tilab_services
@@ -385,8 +386,7 @@ def test_registering_the_same_email_twice_is_refused(client, workshop, maker):
     again = post(
         client, f"{WORKSHOPS}{workshop.pk}/register/", {**guest, "email": "SOIZIC@example.org"}
     )
-    assert again.status_code == 409
-    assert "déjà inscrite" in again.json()["detail"]
+    answered(again, 409, "already_registered")
 
     assert post(as_user(client, maker), f"{WORKSHOPS}{workshop.pk}/register/").status_code == 201
     assert post(client, f"{WORKSHOPS}{workshop.pk}/register/").status_code == 409
@@ -400,8 +400,7 @@ def test_registering_after_the_deadline_is_refused(client, workshop):
         client, f"{WORKSHOPS}{workshop.pk}/register/", {"name": "Tardif", "email": "t@example.org"}
     )
 
-    assert response.status_code == 409
-    assert "closes" in response.json()["detail"]
+    answered(response, 409, "registration_closed")
     assert not workshop.registrations.exists()
 
 
@@ -410,8 +409,7 @@ def test_registering_to_a_cancelled_workshop_is_refused(client, workshop, named_
 
     response = post(as_user(client, maker), f"{WORKSHOPS}{workshop.pk}/register/")
 
-    assert response.status_code == 409
-    assert "annulé" in response.json()["detail"]
+    answered(response, 409, "workshop_cancelled")
     assert not workshop.registrations.exists()
 
 
@@ -427,7 +425,7 @@ def test_a_guest_is_asked_for_a_name_and_a_valid_email(client, workshop, body, f
     response = post(client, f"{WORKSHOPS}{workshop.pk}/register/", body)
 
     assert response.status_code == 400
-    assert set(response.json()) == fields
+    assert fields_named(response.json()) == fields
     assert not workshop.registrations.exists()
 
 
@@ -543,11 +541,9 @@ def test_a_forged_or_misplaced_cancel_token_is_refused_with_a_clear_message(clie
     url = f"{REGISTRATIONS}{guest.pk}/cancel/"
 
     forged = post(client, url, {"token": token[:-3] + "abc"})
-    assert forged.status_code == 400
-    assert "lien d'annulation n'est pas valide" in forged.json()["detail"]
+    answered(forged, 400, "cancel_link_invalid", field="token")
     elsewhere = post(client, f"{REGISTRATIONS}{other.pk}/cancel/", {"token": token})
-    assert elsewhere.status_code == 400
-    assert "autre inscription" in elsewhere.json()["detail"]
+    answered(elsewhere, 400, "cancel_link_of_another_registration", field="token")
     missing = post(client, url)
     assert missing.status_code == 400
     assert "token" in missing.json()
@@ -559,8 +555,7 @@ def test_cancelling_twice_or_after_the_start_answers_409(client, workshop, maker
     assert post(as_user(client, maker), f"{REGISTRATIONS}{mine.pk}/cancel/").status_code == 200
 
     again = post(client, f"{REGISTRATIONS}{mine.pk}/cancel/")
-    assert again.status_code == 409
-    assert "déjà annulée" in again.json()["detail"]
+    answered(again, 409, "registration_already_cancelled")
 
     guest = register_guest(workshop, 1)
     made_past(workshop)
@@ -645,8 +640,7 @@ def test_a_workshop_with_neither_place_nor_link_is_refused_with_the_reason(clien
 
     response = post(as_user(client, facilitator), WORKSHOPS, body)
 
-    assert response.status_code == 400
-    assert "lieu" in response.json()["detail"]
+    answered(response, 400, "place_missing", field="commune")
 
 
 def test_a_facilitator_changes_their_workshop_and_more_seats_serve_the_waitlist(
@@ -678,8 +672,7 @@ def test_fewer_seats_than_people_registered_is_refused(client, workshop, named_f
         as_user(client, named_facilitator), f"{WORKSHOPS}{workshop.pk}/", {"capacity": 1}
     )
 
-    assert response.status_code == 400
-    assert "2 personnes" in response.json()["detail"]
+    answered(response, 400, "capacity_below_confirmed", field="capacity")
     workshop.refresh_from_db()
     assert workshop.capacity == 2
 
@@ -691,7 +684,7 @@ def test_a_past_date_is_refused_when_changing_a_workshop(client, workshop, named
         {"starts_at": (timezone.now() - DAY).isoformat()},
     )
 
-    assert response.status_code == 400
+    answered(response, 400, "workshop_in_past", field="starts_at")
     assert "starts_at" in response.json()
 
 
@@ -741,11 +734,9 @@ def test_a_facilitator_cancels_their_workshop_with_a_reason(
     )
 
     again = post(client, url, {"reason": "Encore"})
-    assert again.status_code == 409
-    assert "déjà annulé" in again.json()["detail"]
+    answered(again, 409, "workshop_already_cancelled")
     changed = patch(client, f"{WORKSHOPS}{workshop.pk}/", {"capacity": 5})
-    assert changed.status_code == 409
-    assert "annulé" in changed.json()["detail"]
+    answered(changed, 409, "cancelled_workshop_unchangeable")
 
 
 def test_a_facilitator_reads_the_registrations_with_emails_and_waitlist_ranks(

@@ -19,6 +19,7 @@ from tests import concurrency
 from tests.conftest import require
 from tests.workshops.helpers import make_workshop, register_guest
 from tests.workshops.test_emails import tomorrow_at
+from tilab.errors import WrongState
 from workshops import selectors, services, tasks
 from workshops.models import Registration, WorkshopMessage
 from workshops.reference import themes_ensure
@@ -39,7 +40,7 @@ def _themes(_postgresql):
 
 
 def at_once(calls) -> tuple[list, list[str]]:
-    return concurrency.at_once(calls, expected=services.RegistrationRefused)
+    return concurrency.at_once(calls, expected=WrongState)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from html import unescape
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -17,6 +18,7 @@ from django.utils import timezone
 from tests.factories import make_user
 from tests.workshops.helpers import make_workshop, register_guest
 from tilab import roles
+from tilab.errors import BadInput
 from workshops import services
 from workshops.models import Registration, Synthesis, Theme, Workshop, WorkshopMessage
 
@@ -310,12 +312,14 @@ def test_bad_input_is_refused_on_the_right_field_and_nothing_is_created(client, 
 
 def test_a_refusal_by_the_service_is_shown_above_the_form(client, facilitator, monkeypatch):
     def refuse(**kwargs):
-        raise services.WorkshopInvalid("Le titre est déjà pris ce jour-là.")
+        raise BadInput("title_taken", "Le titre est déjà pris ce jour-là.")
 
     monkeypatch.setattr(services, "workshop_create", refuse)
     client.force_login(facilitator)
     response = client.post(url("create"), form_data())
-    assert response.context["form"].non_field_errors() == ["Le titre est déjà pris ce jour-là."]
+    form = response.context["form"]
+    assert form.non_field_errors() == ["Le titre est déjà pris ce jour-là."]
+    assert form.has_error(NON_FIELD_ERRORS, "title_taken")
     assert 'role="alert"' in text(response)
     assert not Workshop.objects.exists()
 

@@ -1,0 +1,154 @@
+"""The error vocabulary every app speaks: a refusal with a stable code, a message a person
+understands, and the field it concerns; four kinds, for bad input, not allowed, not found and
+wrong state.
+
+Services raise refusals; nothing else decides what a refusal is. Each app declares its own codes
+next to the services that raise them (`<app>/errors.py`), each once, with its kind, its message
+and its field, so a rule's wording lives in one place:
+
+    REPORT_ALREADY_DECIDED = Code(
+        "report_already_decided", WrongState, _("La déclaration n° %(id)s est déjà %(status)s.")
+    )
+    raise REPORT_ALREADY_DECIDED(id=report.pk, status=report.get_status_display())
+
+Pages show a refusal on its field, or at the top (`tilab.forms.RefusalsMixin`); the API answers
+it once, in its exception handler (`tilab.api_errors`), with `{"code", "detail", "field"}` and
+the status of its kind (400, 403, 404, 409). Programs and tests tell refusals apart by `code`,
+never by their text.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+
+class Refusal(Exception):
+    """An expected failure a person can act on.
+
+    `code`: stable, snake_case, what programs and tests compare. `message`: the sentence shown,
+    rendered in the language active when it is read, from the declared (lazy) text and
+    `params`. `field`: the input it concerns, or None for the request as a whole. Several
+    refusals of one input can travel together (`raise_all`): the first is raised, the others
+    ride along in `refusals`.
+    """
+
+    def __init__(self, code: str, message, *, field: str | None = None, params: dict | None = None):
+        super().__init__(code)
+        self.code = code
+        self.text = message
+        self.field = field
+        self.params = dict(params or {})
+        self.others: list[Refusal] = []
+
+    @property
+    def message(self) -> str:
+        text = str(self.text)
+        return text % self.params if self.params else text
+
+    @property
+    def refusals(self) -> list["Refusal"]:
+        """This refusal and those gathered with it, in order."""
+        return [self, *self.others]
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __reduce__(self):
+        # Pickled whole (a task's result, a copy): Exception's default would call the class
+        # with its args, the code alone.
+        state = {"field": self.field, "params": self.params, "others": self.others}
+        return (type(self), (self.code, self.text), state)
+
+    def __repr__(self) -> str:
+        field = f", field={self.field!r}" if self.field else ""
+        return f"{type(self).__name__}({self.code!r}{field})"
+
+    @staticmethod
+    def raise_all(refusals: Iterable["Refusal"]) -> None:
+        """Raise these refusals together (each field of a form in error at once): the first,
+        carrying the others. Nothing when there are none."""
+        refusals = list(refusals)
+        if refusals:
+            first = refusals[0]
+            first.others = refusals[1:]
+            raise first
+
+
+class BadInput(Refusal):
+    """What was given breaks a rule; the person can fix it and try again (API: 400)."""
+
+
+class NotAllowed(Refusal, PermissionDenied):
+    """The person may not do this (API: 403). A page that does not catch it answers with the
+    403 page, as for Django's PermissionDenied."""
+
+
+class NotFound(Refusal, Http404):
+    """Nothing this person may see answers to that (API: 404; a page: the 404 page)."""
+
+
+class WrongState(Refusal):
+    """The object's state forbids it now (already decided, cancelled, paid…) (API: 409)."""
+
+
+_FIELD_OF_CODE = object()
+
+
+@dataclass(frozen=True)
+class Code:
+    """A refusal declared once: its code, its kind, its message (lazy, with `%(name)s`
+    placeholders filled from the call's keywords) and the field it usually concerns.
+    Calling it makes the refusal to raise; `field=` names another field for this once."""
+
+    code: str
+    kind: type[Refusal]
+    message: object
+    field: str | None = None
+
+    def __call__(self, *, field=_FIELD_OF_CODE, **params) -> Refusal:
+        return self.kind(
+            self.code,
+            self.message,
+            field=self.field if field is _FIELD_OF_CODE else field,
+            params=params,
+        )
+
+
+# --- Codes of the core --------------------------------------------------------------------
+
+ROLE_NOT_ALLOWED = Code("role_not_allowed", NotAllowed, _("Votre rôle ne permet pas cette action."))
+EMAIL_INVALID = Code("email_invalid", BadInput, _("Indiquez une adresse e-mail valide."), "email")
+TOKEN_LIMIT_REACHED = Code(
+    "token_limit_reached",
+    WrongState,
+    _("Vous avez déjà %(n)s jetons : révoquez-en un avant d'en créer un autre."),
+)
+
+# Numbers as people type them (tilab.money): fragments, put into a field's or a row's message.
+NUMBER_EMPTY = Code("number_empty", BadInput, _("valeur vide"))
+NOT_A_NUMBER = Code("not_a_number", BadInput, _("« %(text)s » n'est pas un nombre"))
+NOT_A_WHOLE_NUMBER = Code(
+    "not_a_whole_number", BadInput, _("« %(text)s » n'est pas un nombre entier")
+)
+TYPED_AMOUNT_NEGATIVE = Code(
+    "typed_amount_negative", BadInput, _("un montant ne peut pas être négatif")
+)
+TYPED_AMOUNT_SUB_CENT = Code(
+    "typed_amount_sub_cent", BadInput, _("un montant a au plus deux décimales (centimes)")
+)
+
+# Splitting an amount (tilab.money.split_largest_remainder).
+SPLIT_TOTAL_NEGATIVE = Code(
+    "split_total_negative", BadInput, _("Le montant à répartir ne peut pas être négatif.")
+)
+SPLIT_WEIGHT_NEGATIVE = Code(
+    "split_weight_negative", BadInput, _("Une part ne peut pas être négative.")
+)
+SPLIT_NOTHING_TO_SHARE = Code(
+    "split_nothing_to_share",
+    BadInput,
+    _("Rien sur quoi répartir : toutes les parts sont nulles."),
+)
