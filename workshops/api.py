@@ -12,7 +12,7 @@ response (it is sent by e-mail to the person registered).
 from functools import cached_property
 
 from django.contrib.auth import get_user_model
-from django.db.models import Case, Count, IntegerField, OuterRef, Prefetch, Subquery, Value, When
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -82,28 +82,6 @@ class NewestFirstPagination(CursorPagination):
 # --- Reads shared by the endpoints ---------------------------------------------------------
 
 
-def with_positions(registrations):
-    """Each registration's rank in its workshop's waitlist (1: the next served), else null."""
-    ahead = (
-        Registration.objects.filter(
-            workshop=OuterRef("workshop"),
-            status=Registration.Status.WAITLISTED,
-            pk__lte=OuterRef("pk"),
-        )
-        .order_by()
-        .values("workshop")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return registrations.annotate(
-        position=Case(
-            When(status=Registration.Status.WAITLISTED, then=Subquery(ahead)),
-            default=Value(None),
-            output_field=IntegerField(),
-        )
-    )
-
-
 def workshops_shown(workshops, user):
     """What `WorkshopOutputSerializer` reads, in a constant number of queries: facilitators,
     the synthesis, and the caller's own active registrations with their waitlist rank."""
@@ -112,7 +90,7 @@ def workshops_shown(workshops, user):
         Prefetch("facilitators", queryset=facilitators)
     )
     if user.is_authenticated:
-        mine = with_positions(
+        mine = selectors.with_waitlist_position(
             Registration.objects.filter(user_id=user.pk).exclude(
                 status=Registration.Status.CANCELLED
             )
@@ -322,7 +300,7 @@ class WorkshopViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
                 )
             registrations = registrations.filter(status=wanted)
         paginator = ArrivalOrderPagination()
-        page = paginator.paginate_queryset(with_positions(registrations), request, view=self)
+        page = paginator.paginate_queryset(registrations, request, view=self)
         return paginator.get_paginated_response(AttendeeSerializer(page, many=True).data)
 
     @extend_schema(
@@ -354,9 +332,9 @@ class WorkshopViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         else:
             person = {"name": data["name"], "email": data["email"]}
         registration = services.registration_create(workshop=workshop, now=self.now, **person)
-        fresh = with_positions(Registration.objects.select_related("workshop")).get(
-            pk=registration.pk
-        )
+        fresh = selectors.with_waitlist_position(
+            Registration.objects.select_related("workshop")
+        ).get(pk=registration.pk)
         return Response(RegistrationOutputSerializer(fresh).data, status=status.HTTP_201_CREATED)
 
 
@@ -406,7 +384,7 @@ class RegistrationViewSet(
         if self.action == "cancel":
             # Cancelled ones too: cancelling again answers 409, not 404.
             return Registration.objects.filter(user_id=user.pk).select_related("workshop")
-        return with_positions(selectors.registrations_of_user(user))
+        return selectors.registrations_of_user(user)
 
     @extend_schema(
         summary=gettext_lazy("Annuler une inscription"),

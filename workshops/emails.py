@@ -16,7 +16,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from . import services
+from . import selectors, services
 from .models import Registration, Workshop, WorkshopMessage
 
 SUBJECT_PREFIX = "[Ti Lab] "
@@ -83,21 +83,12 @@ def _context(registration: Registration, **extra) -> dict:
     }
 
 
-def waitlist_position(registration: Registration) -> int:
-    """1 for the first person waiting: the waitlist is served in arrival order (`pk`)."""
-    return Registration.objects.filter(
-        workshop_id=registration.workshop_id,
-        status=Registration.Status.WAITLISTED,
-        pk__lte=registration.pk,
-    ).count()
-
-
 def registration_email(registration: Registration, kind: str) -> EmailMessage:
     """`kind`: confirmed (a seat), waitlisted (a place in the waitlist), promoted (a seat freed
     for someone who was waiting)."""
     extra = {}
     if kind == "waitlisted":
-        extra["position"] = waitlist_position(registration)
+        extra["position"] = selectors.registration_waitlist_position(registration)
     return _build(f"registration_{kind}", _context(registration, **extra), to=registration.email)
 
 

@@ -240,13 +240,13 @@ def workshop_cancel(request, pk):
 
 
 def _registrations(workshop: Workshop) -> tuple[list[Registration], list[Registration]]:
-    """Confirmed people in arrival order, then the waitlist with each one's position."""
+    """Confirmed people in arrival order, then the waitlist with each one's
+    `waitlist_position`."""
     confirmed, waiting = [], []
     for registration in selectors.registrations_of(workshop):
         if registration.status == Registration.Status.CONFIRMED:
             confirmed.append(registration)
         else:
-            registration.position = len(waiting) + 1
             waiting.append(registration)
     return confirmed, waiting
 
@@ -325,7 +325,7 @@ def attendees_csv(request, pk):
                 spreadsheet_safe(registration.name),
                 spreadsheet_safe(registration.email),
                 registration.get_status_display(),
-                getattr(registration, "position", ""),
+                "" if registration.waitlist_position is None else registration.waitlist_position,
                 _local(registration.registered_at),
                 attended[registration.attended],
             ]

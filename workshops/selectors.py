@@ -2,7 +2,17 @@
 
 from datetime import datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 
 from .models import Registration, Synthesis, Workshop
 
@@ -39,15 +49,57 @@ def workshops_managed_by(user) -> QuerySet[Workshop]:
     return _with_counts(Workshop.objects.filter(facilitators=user)).distinct()
 
 
-def registrations_of(workshop: Workshop) -> QuerySet[Registration]:
-    """Confirmed first, then the waitlist, each in arrival order."""
-    return workshop.registrations.exclude(status=Registration.Status.CANCELLED).order_by(
-        "status", "pk"
+# The waitlist position ----------------------------------------------------------------------
+# The rule, written once: the waitlist is served in arrival order (`pk`: rows are inserted
+# under the workshop's lock), so a person waiting is at the position of how many people wait
+# for the same workshop with a `pk` up to their own (1: the next served). Cancelled and
+# confirmed registrations hold no position. Pages, the API and the e-mails all read it here.
+
+
+def _waiting_up_to(*, workshop, pk) -> QuerySet[Registration]:
+    return Registration.objects.filter(
+        workshop=workshop, status=Registration.Status.WAITLISTED, pk__lte=pk
     )
 
 
+def registration_waitlist_position(registration: Registration) -> int | None:
+    """One registration's position in its workshop's waitlist, or None when it is not
+    waiting: one query (none when it is not waiting)."""
+    if registration.status != Registration.Status.WAITLISTED:
+        return None
+    return _waiting_up_to(workshop=registration.workshop_id, pk=registration.pk).count()
+
+
+def with_waitlist_position(registrations: QuerySet[Registration]) -> QuerySet[Registration]:
+    """Annotate each registration's `waitlist_position` (None unless waiting), as a
+    subquery: the list is still read in one query, whatever its length."""
+    ahead = (
+        _waiting_up_to(workshop=OuterRef("workshop"), pk=OuterRef("pk"))
+        .order_by()
+        .values("workshop")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return registrations.annotate(
+        waitlist_position=Case(
+            When(status=Registration.Status.WAITLISTED, then=Subquery(ahead)),
+            default=Value(None),
+            output_field=IntegerField(),
+        )
+    )
+
+
+def registrations_of(workshop: Workshop) -> QuerySet[Registration]:
+    """Confirmed first, then the waitlist, each in arrival order, with their
+    `waitlist_position`."""
+    return with_waitlist_position(
+        workshop.registrations.exclude(status=Registration.Status.CANCELLED)
+    ).order_by("status", "pk")
+
+
 def registrations_of_user(user) -> QuerySet[Registration]:
-    return (
+    """One's registrations not cancelled, with their workshop and `waitlist_position`."""
+    return with_waitlist_position(
         Registration.objects.filter(user=user)
         .exclude(status=Registration.Status.CANCELLED)
         .select_related("workshop__theme", "workshop__department")

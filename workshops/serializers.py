@@ -83,7 +83,8 @@ class WorkshopOutputSerializer(serializers.ModelSerializer):
 
     Expects `selectors.workshops_visible_to` (or `workshops_listed_for`) with `facilitators`
     and `synthesis` fetched, and, for an authenticated caller, the caller's active
-    registrations prefetched as `my_registrations` (with their waitlist `position`)."""
+    registrations prefetched as `my_registrations` (with their `waitlist_position`,
+    `selectors.with_waitlist_position`)."""
 
     theme = serializers.SerializerMethodField()
     department = serializers.SerializerMethodField()
@@ -250,7 +251,7 @@ class WorkshopOutputSerializer(serializers.ModelSerializer):
         mine = self._mine(workshop)
         if mine is None:
             return None
-        return {"id": mine.pk, "status": mine.status, "position": mine.position}
+        return {"id": mine.pk, "status": mine.status, "position": mine.waitlist_position}
 
 
 class WorkshopRefSerializer(serializers.ModelSerializer):
@@ -264,12 +265,13 @@ class WorkshopRefSerializer(serializers.ModelSerializer):
 
 
 class RegistrationOutputSerializer(serializers.ModelSerializer):
-    """One's own registration. Expects the workshop fetched and the waitlist `position`
-    annotated (null unless waitlisted)."""
+    """One's own registration. Expects the workshop fetched and the `waitlist_position`
+    annotated (`selectors.with_waitlist_position`: null unless waitlisted)."""
 
     workshop = WorkshopRefSerializer(read_only=True)
     status = RegistrationStatusField(read_only=True)
     position = serializers.IntegerField(
+        source="waitlist_position",
         read_only=True,
         allow_null=True,
         help_text=_("Rang dans la liste d'attente (1 : le prochain servi), sinon null."),
@@ -299,10 +301,11 @@ class RegistrationOutputSerializer(serializers.ModelSerializer):
 
 class AttendeeSerializer(serializers.ModelSerializer):
     """A registration as the workshop's facilitators see it, e-mail included. Expects the
-    waitlist `position` annotated."""
+    `waitlist_position` annotated (`selectors.with_waitlist_position`)."""
 
     status = RegistrationStatusField(read_only=True)
     position = serializers.IntegerField(
+        source="waitlist_position",
         read_only=True,
         allow_null=True,
         help_text=_("Rang dans la liste d'attente (1 : le prochain servi), sinon null."),

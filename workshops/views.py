@@ -11,7 +11,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -84,31 +84,6 @@ def _private(response: HttpResponse) -> HttpResponse:
     response["Cache-Control"] = "no-store, private"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
-
-
-def _waitlist_position(registration: Registration) -> int | None:
-    if registration.status != Registration.Status.WAITLISTED:
-        return None
-    return Registration.objects.filter(
-        workshop_id=registration.workshop_id,
-        status=Registration.Status.WAITLISTED,
-        pk__lte=registration.pk,
-    ).count()
-
-
-def _with_waitlist_position(registrations):
-    ahead = (
-        Registration.objects.filter(
-            workshop=OuterRef("workshop"),
-            status=Registration.Status.WAITLISTED,
-            pk__lte=OuterRef("pk"),
-        )
-        .order_by()
-        .values("workshop")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return registrations.annotate(waitlist_position=Subquery(ahead))
 
 
 # Agenda ------------------------------------------------------------------------------------
@@ -203,7 +178,7 @@ def _detail_context(request, workshop: Workshop, token: str, **extra) -> dict:
         "workshop": workshop,
         "invitation_token": token,
         "own_registration": own,
-        "own_position": _waitlist_position(own) if own else None,
+        "own_position": selectors.registration_waitlist_position(own) if own else None,
         "closed_reason": _closed_reason(workshop, now),
         "form": None if user.is_authenticated else GuestRegistrationForm(),
         "facilitator_names": [f.full_name for f in facilitators if f.full_name],
@@ -271,7 +246,7 @@ def register(request, pk):
     context = {
         "workshop": _decorate([workshop])[0],
         "registration": registration,
-        "position": _waitlist_position(registration),
+        "position": selectors.registration_waitlist_position(registration),
         "invitation_token": token,
     }
     if request.htmx:
@@ -323,7 +298,7 @@ def registration_manage(request, token):
     context = {
         "registration": registration,
         "workshop": workshop,
-        "position": _waitlist_position(registration),
+        "position": selectors.registration_waitlist_position(registration),
         "cancellable": registration.status != Registration.Status.CANCELLED
         and workshop.status == Workshop.Status.SCHEDULED
         and now < workshop.starts_at,
@@ -375,7 +350,7 @@ def my_workshops(request):
     if request.method == "POST":
         _my_workshops_post(request, now)
         return redirect("workshops:my_workshops")
-    mine = _with_waitlist_position(selectors.registrations_of_user(request.user))
+    mine = selectors.registrations_of_user(request.user)
     upcoming = list(mine.filter(workshop__starts_at__gte=now).order_by("workshop__starts_at", "pk"))
     past = list(
         mine.filter(workshop__starts_at__lt=now).order_by("-workshop__starts_at", "-pk")[
