@@ -11,9 +11,7 @@ contact never appears in a response.
 
 from functools import cached_property
 
-from django.db import transaction
-from django.db.models import IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -21,7 +19,6 @@ from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from makers.models import Membership
 from tilab.errors import ROLE_NOT_ALLOWED
 from tilab.pagination import CursorPagination
 from tilab.schema import error_responses
@@ -83,29 +80,7 @@ class PostNeedAnyone(permissions.BasePermission):
         return bool(request.user and request.user.is_authenticated)
 
 
-# --- Reads shared by the endpoints ------------------------------------------------------------
-
-
-def pledges_of(user) -> QuerySet[Pledge]:
-    """The pledges made as the user (a maker) or for an organisation the user belongs to."""
-    organisations = Membership.objects.filter(maker__user_id=user.pk).values("organisation_id")
-    return Pledge.objects.filter(Q(maker__user_id=user.pk) | Q(organisation_id__in=organisations))
-
-
-def _sum(queryset: QuerySet, field: str) -> Coalesce:
-    total = queryset.order_by().values("pledge_id").annotate(total=Sum(field)).values("total")
-    return Coalesce(Subquery(total, output_field=IntegerField()), Value(0))
-
-
-def with_delivered(pledges: QuerySet[Pledge]) -> QuerySet[Pledge]:
-    """What `PledgeOutputSerializer` reads, in one query whatever the number of pledges."""
-    deliveries = Delivery.objects.filter(pledge=OuterRef("pk"))
-    return pledges.select_related(
-        "need__establishment", "need__item_type", "maker", "organisation"
-    ).annotate(
-        delivered=_sum(deliveries, "quantity"),
-        received=_sum(deliveries.filter(confirmed_at__isnull=False), "confirmed_quantity"),
-    )
+# --- Shared by the endpoints (the reads are the pages' own: selectors.py) --------------------
 
 
 class NowMixin:
@@ -203,26 +178,20 @@ class NeedViewSet(
         answer's `status` says whether the need is published (`open`) or waits for its
         contact to confirm it (`unconfirmed`)."""
         data = self.valid(NeedCreateSerializer)
-        # One transaction: a refused need leaves no establishment behind.
-        with transaction.atomic():
-            establishment = services.establishment_find_or_create(
-                name=data["establishment_name"],
-                care_type=data["care_type"],
-                department_id=data["department"].pk,
-                commune=data["commune"],
-                now=self.now,
-            )
-            need = services.need_post(
-                establishment=establishment,
-                item_type=data["item_type"],
-                quantity=data["quantity"],
-                needed_by=data["needed_by"],
-                contact_name=data["contact_name"],
-                contact_email=data["contact_email"],
-                delivery_constraints=data["delivery_constraints"],
-                by=request.user,
-                now=self.now,
-            )
+        need = services.need_submit(
+            establishment_name=data["establishment_name"],
+            care_type=data["care_type"],
+            department_id=data["department"].pk,
+            commune=data["commune"],
+            item_type=data["item_type"],
+            quantity=data["quantity"],
+            needed_by=data["needed_by"],
+            contact_name=data["contact_name"],
+            contact_email=data["contact_email"],
+            delivery_constraints=data["delivery_constraints"],
+            by=request.user,
+            now=self.now,
+        )
         return self._render(need, status_code=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -276,10 +245,12 @@ class PledgeViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Pledge.objects.none()
-        return with_delivered(pledges_of(self.request.user)).order_by("-pk")
+        return selectors.pledges_with_delivered(
+            selectors.pledges_of_user(self.request.user)
+        ).order_by("-pk")
 
     def _render(self, pledge, *, status_code=status.HTTP_200_OK) -> Response:
-        fresh = with_delivered(Pledge.objects.all()).get(pk=pledge.pk)
+        fresh = selectors.pledges_with_delivered(Pledge.objects.all()).get(pk=pledge.pk)
         return Response(self.get_serializer(fresh).data, status=status_code)
 
     @extend_schema(
@@ -381,7 +352,7 @@ class DeliveryViewSet(
         if getattr(self, "swagger_fake_view", False):
             return Delivery.objects.none()
         return (
-            Delivery.objects.filter(pledge__in=pledges_of(self.request.user))
+            Delivery.objects.filter(pledge__in=selectors.pledges_of_user(self.request.user))
             .select_related("pledge__need__establishment", "pledge__need__item_type")
             .order_by("-pk")
         )
@@ -393,7 +364,7 @@ class DeliveryViewSet(
     )
     def create(self, request, *args, **kwargs):
         """Against one of your active pledges, delivered today or before."""
-        data = self.valid(DeliveryCreateSerializer, pledges=pledges_of(request.user))
+        data = self.valid(DeliveryCreateSerializer, pledges=selectors.pledges_of_user(request.user))
         delivery = services.delivery_record(
             pledge=data["pledge"],
             quantity=data["quantity"],

@@ -84,22 +84,25 @@ def pledge_create(request, pk):
                 % {"establishment": need.establishment.name},
             )
             return redirect(_pledge_url(pledge))
-    outputs = []
-    for value, label in form.fields["producer"].choices:
-        producer = (
-            {"maker_id": maker.pk}
+    producers = [
+        (
+            label,
+            (maker.pk, None, need.item_type_id)
             if value == MYSELF
-            else {"organisation_id": int(value.removeprefix(ORGANISATION_PREFIX))}
+            else (None, int(value.removeprefix(ORGANISATION_PREFIX)), need.item_type_id),
         )
-        produced, delivered = services.producer_output(item_type_id=need.item_type_id, **producer)
-        outputs.append(
-            {
-                "label": label,
-                "produced": produced,
-                "delivered": delivered,
-                "left": max(produced - delivered, 0),
-            }
-        )
+        for value, label in form.fields["producer"].choices
+    ]
+    known = selectors.producer_outputs(key for _label, key in producers)
+    outputs = [
+        {
+            "label": label,
+            "produced": known[key].produced,
+            "delivered": known[key].delivered,
+            "left": known[key].left,
+        }
+        for label, key in producers
+    ]
     status = 400 if request.method == "POST" else 200
     context = {"need": need, "form": form, "outputs": outputs, "is_open": need.status == "open"}
     return render(request, "needs/pledge.html", context, status=status)
@@ -125,14 +128,7 @@ def _my_pledges_page(request, *, bound: Pledge | None = None, status: int = 200,
             if mine and "message_form" in forms
             else MessageForm(prefix=prefix)
         )
-        produced, delivered = outputs.get(
-            (pledge.maker_id, pledge.organisation_id, pledge.need.item_type_id), (0, 0)
-        )
-        pledge.output = {
-            "produced": produced,
-            "delivered": delivered,
-            "left": max(produced - delivered, 0),
-        }
+        pledge.output = outputs[(pledge.maker_id, pledge.organisation_id, pledge.need.item_type_id)]
         pledge.delivered_here = sum(d.quantity for d in pledge.deliveries.all())
         pledge.confirmed_here = sum(d.confirmed_quantity or 0 for d in pledge.deliveries.all())
     active = [p for p in pledges if p.status == Pledge.Status.ACTIVE]

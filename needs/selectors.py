@@ -1,5 +1,9 @@
 """Reads of needs shared by the pages and the API: the public board, a need's pledges and
-deliveries. Each list is built in a fixed number of queries, whatever its length."""
+deliveries, the pledges a person sees, and what a producer may still deliver. Each list is
+built in a fixed number of queries, whatever its length."""
+
+from collections.abc import Iterable
+from typing import NamedTuple
 
 from django.db.models import (
     F,
@@ -15,6 +19,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from fablabs.selectors import departments_covered_by
+from makers.models import Membership, ProductionReport
 
 from .models import Delivery, Need, NeedMessage, Pledge
 
@@ -89,17 +94,16 @@ def producer_public_name(pledge: Pledge, *, anonymous: str) -> str:
 
 
 # Makers' pledges and the network's follow-up ---------------------------------------------------
-# (reads of needs/maker_views.py: one's pledges, what a producer may still deliver, the lists
+# (one's pledges, for the pages and the API alike; what a producer may still deliver; the lists
 # facilitators and relays go through to call someone)
 
 FOLLOW_UP_SHOWN = 100
 
 
 def pledges_of_user(user) -> QuerySet[Pledge]:
-    """The pledges one made as oneself or that one's organisations made (whoever of their
-    members pledged): anybody else's pledge is not in here, so it answers 404."""
-    from makers.models import Membership
-
+    """The pledges a person sees, pages and API alike: those made as oneself (a maker) or by
+    one's organisations (whoever of their members pledged). Anybody else's pledge is not in
+    here, so it answers 404."""
     if not user.is_authenticated:
         return Pledge.objects.none()
     organisations = Membership.objects.filter(maker__user=user).values("organisation_id")
@@ -109,8 +113,6 @@ def pledges_of_user(user) -> QuerySet[Pledge]:
 def pledges_listed_for(user) -> QuerySet[Pledge]:
     """One's pledges for the page that lists them, newest first, with their need, producer,
     deliveries and messages: three queries whatever their number."""
-    from .models import NeedMessage
-
     return (
         pledges_of_user(user)
         .select_related("need__establishment", "need__item_type", "maker", "organisation")
@@ -122,14 +124,57 @@ def pledges_listed_for(user) -> QuerySet[Pledge]:
     )
 
 
-def outputs_of(pledges) -> dict[tuple, tuple[int, int]]:
-    """(produced, delivered) per (maker id, organisation id, item id) for the producers of
-    these pledges, as `services.producer_output` counts them, in two queries."""
-    from makers.models import ProductionReport
+def pledges_with_delivered(pledges: QuerySet[Pledge]) -> QuerySet[Pledge]:
+    """Pledges with their need, establishment, item and producer, and the `delivered` (what
+    the producer's deliveries say) and `received` (what the establishment confirmed) sums:
+    one query whatever their number."""
+    deliveries = Delivery.objects.filter(pledge=OuterRef("pk"))
+    return pledges.select_related(
+        "need__establishment", "need__item_type", "maker", "organisation"
+    ).annotate(
+        delivered=_sum_of(deliveries, per="pledge_id", field="quantity"),
+        received=_sum_of(
+            deliveries.filter(confirmed_at__isnull=False),
+            per="pledge_id",
+            field="confirmed_quantity",
+        ),
+    )
 
-    from .services import COUNTED_STATUSES
 
-    keys = {(p.maker_id, p.organisation_id, p.need.item_type_id) for p in pledges}
+# What a producer may still deliver ------------------------------------------------------------
+# A producer (a maker on their own, or an organisation) never says it delivered more of an item
+# than its reports say it produced. Pages show what is left; the delivery service refuses
+# beyond it. Both read it here.
+
+# Reports that count as produced: awaiting a decision or validated.
+COUNTED_STATUSES = [ProductionReport.Status.SUBMITTED, ProductionReport.Status.VALIDATED]
+
+
+class ProducerOutput(NamedTuple):
+    """What a producer declared of an item (`produced`, its submitted and validated reports)
+    and what its deliveries already say it delivered (`delivered`)."""
+
+    produced: int
+    delivered: int
+
+    @property
+    def left(self) -> int:
+        """What it may still deliver (never below zero)."""
+        return max(self.produced - self.delivered, 0)
+
+    def allows(self, quantity: int) -> bool:
+        """Whether a delivery of `quantity` (at least 1) stays within what it produced."""
+        return quantity <= self.left
+
+
+# (maker id, organisation id, item id): one of the first two is None.
+ProducerKey = tuple[int | None, int | None, int]
+
+
+def producer_outputs(keys: Iterable[ProducerKey]) -> dict[ProducerKey, ProducerOutput]:
+    """The output of each (maker id, organisation id, item id), in two queries whatever
+    their number. A maker's own output counts the reports made in no organisation's name."""
+    keys = set(keys)
     if not keys:
         return {}
     makers = {maker for maker, _org, _item in keys if maker}
@@ -151,9 +196,8 @@ def outputs_of(pledges) -> dict[tuple, tuple[int, int]]:
         .values("pledge__maker_id", "pledge__organisation_id", "pledge__need__item_type_id")
         .annotate(total=Sum("quantity"))
     )
-    produced: dict[tuple, int] = {}
+    produced: dict[ProducerKey, int] = {}
     for row in reports:
-        # A maker's own output counts the reports made in no organisation's name.
         key = (
             (None, row["organisation_id"], row["item_type_id"])
             if row["organisation_id"]
@@ -168,7 +212,24 @@ def outputs_of(pledges) -> dict[tuple, tuple[int, int]]:
         ): row["total"]
         for row in deliveries
     }
-    return {key: (produced.get(key, 0), delivered.get(key, 0)) for key in keys}
+    return {key: ProducerOutput(produced.get(key, 0), delivered.get(key, 0)) for key in keys}
+
+
+def producer_output(
+    *, item_type_id: int, maker_id: int | None = None, organisation_id: int | None = None
+) -> ProducerOutput:
+    """One producer's output of an item: a maker's (`maker_id`) or an organisation's."""
+    key = (
+        (maker_id, None, item_type_id)
+        if maker_id is not None
+        else (None, organisation_id, item_type_id)
+    )
+    return producer_outputs([key])[key]
+
+
+def outputs_of(pledges) -> dict[ProducerKey, ProducerOutput]:
+    """The output of the producer of each pledge, per (maker id, organisation id, item id)."""
+    return producer_outputs((p.maker_id, p.organisation_id, p.need.item_type_id) for p in pledges)
 
 
 def follow_up_needs_of(user) -> QuerySet[Need]:

@@ -17,12 +17,12 @@ from django.utils import timezone
 from fablabs.models import Organisation
 from figures.totals import delivered_totals_add
 from makers import services as production
-from makers.models import MAX_QUANTITY, ItemType, Maker, Membership, ProductionReport
+from makers.models import MAX_QUANTITY, ItemType, Maker, Membership
 from tilab.celery import publish
 from tilab.errors import EMAIL_INVALID, ROLE_NOT_ALLOWED, Refusal
 from tilab.services import decision_record
 
-from . import errors
+from . import errors, selectors
 from .models import Delivery, Establishment, Need, NeedMessage, Pledge
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,6 @@ log = logging.getLogger(__name__)
 CONFIRM_SALT = "needs.need.confirm"
 MANAGE_SALT = "needs.need.manage"
 DELIVERY_SALT = "needs.delivery.confirm"
-COUNTED_STATUSES = [ProductionReport.Status.SUBMITTED, ProductionReport.Status.VALIDATED]
 
 
 def _enqueue(task_name: str, **kwargs) -> None:
@@ -162,6 +161,45 @@ def need_post(
     return need
 
 
+def need_submit(
+    *,
+    establishment_name: str,
+    care_type: str,
+    department_id: str,
+    commune: str,
+    item_type: ItemType,
+    quantity: int,
+    needed_by: date,
+    contact_name: str,
+    contact_email: str,
+    now: datetime,
+    delivery_constraints: str = "",
+    by=None,
+) -> Need:
+    """Post a need as the page, the guest's form and the API do: the establishment found by
+    its name, commune and department (or created), then the need (`need_post`). One
+    transaction: a refused need leaves no establishment behind."""
+    with transaction.atomic():
+        establishment = establishment_find_or_create(
+            name=establishment_name,
+            care_type=care_type,
+            department_id=department_id,
+            commune=commune,
+            now=now,
+        )
+        return need_post(
+            establishment=establishment,
+            item_type=item_type,
+            quantity=quantity,
+            needed_by=needed_by,
+            contact_name=contact_name,
+            contact_email=contact_email,
+            delivery_constraints=delivery_constraints,
+            by=by,
+            now=now,
+        )
+
+
 def need_confirm(*, token: str, now: datetime) -> Need:
     """Publish a need from the link e-mailed to its contact. Confirming twice changes nothing."""
     need = _need_from(token, CONFIRM_SALT)
@@ -286,24 +324,6 @@ def pledge_withdraw(*, pledge: Pledge, by, now: datetime) -> Pledge:
 # Deliveries ------------------------------------------------------------------------------------
 
 
-def producer_output(*, maker_id=None, organisation_id=None, item_type_id: int) -> tuple[int, int]:
-    """(produced, delivered) for a producer and an item: what its reports declare (submitted
-    or validated) and what its deliveries already say they delivered."""
-    reports = ProductionReport.objects.filter(
-        item_type_id=item_type_id, status__in=COUNTED_STATUSES
-    )
-    deliveries = Delivery.objects.filter(pledge__need__item_type_id=item_type_id)
-    if maker_id is not None:
-        reports = reports.filter(maker_id=maker_id, organisation__isnull=True)
-        deliveries = deliveries.filter(pledge__maker_id=maker_id)
-    else:
-        reports = reports.filter(organisation_id=organisation_id)
-        deliveries = deliveries.filter(pledge__organisation_id=organisation_id)
-    produced = reports.aggregate(total=Sum("quantity"))["total"] or 0
-    delivered = deliveries.aggregate(total=Sum("quantity"))["total"] or 0
-    return produced, delivered
-
-
 def delivery_record(
     *, pledge: Pledge, quantity: int, delivered_on: date, by, now: datetime
 ) -> Delivery:
@@ -324,13 +344,15 @@ def delivery_record(
             Maker.objects.select_for_update().get(pk=pledge.maker_id)
         else:
             Organisation.objects.select_for_update().get(pk=pledge.organisation_id)
-        produced, delivered = producer_output(
+        output = selectors.producer_output(
             maker_id=pledge.maker_id,
             organisation_id=pledge.organisation_id,
             item_type_id=pledge.need.item_type_id,
         )
-        if delivered + quantity > produced:
-            raise errors.DELIVERY_BEYOND_PRODUCTION(produced=produced, delivered=delivered)
+        if not output.allows(quantity):
+            raise errors.DELIVERY_BEYOND_PRODUCTION(
+                produced=output.produced, delivered=output.delivered
+            )
         delivery = Delivery.objects.create(
             pledge=pledge,
             quantity=quantity,

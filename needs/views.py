@@ -94,25 +94,20 @@ def need_post(request):
     data = form.cleaned_data
     now = timezone.now()
     try:
-        with transaction.atomic():
-            establishment = services.establishment_find_or_create(
-                name=data["establishment_name"],
-                care_type=data["care_type"],
-                department_id=data["department"].code,
-                commune=data["commune"],
-                now=now,
-            )
-            need = services.need_post(
-                establishment=establishment,
-                item_type=data["item_type"],
-                quantity=data["quantity"],
-                needed_by=data["needed_by"],
-                contact_name=data["contact_name"],
-                contact_email=data["contact_email"],
-                delivery_constraints=data["delivery_constraints"],
-                by=request.user,
-                now=now,
-            )
+        need = services.need_submit(
+            establishment_name=data["establishment_name"],
+            care_type=data["care_type"],
+            department_id=data["department"].code,
+            commune=data["commune"],
+            item_type=data["item_type"],
+            quantity=data["quantity"],
+            needed_by=data["needed_by"],
+            contact_name=data["contact_name"],
+            contact_email=data["contact_email"],
+            delivery_constraints=data["delivery_constraints"],
+            by=request.user,
+            now=now,
+        )
     except BadInput as refusal:
         form.add_refusal(refusal)
         return render(request, "needs/post.html", {"form": form}, status=400)

@@ -385,7 +385,7 @@ def test_only_submitted_and_validated_reports_count_towards_what_may_be_delivere
     make_report(maker=maker.maker, item="fabric-mask", quantity=500)
     pledge = pledge_for(maker, make_need(quantity=100), 100)
 
-    assert services.producer_output(
+    assert selectors.producer_output(
         maker_id=maker.maker.pk, item_type_id=pledge.need.item_type_id
     ) == (30, 0)
     with refused("delivery_beyond_production", kind=WrongState, produced=30, delivered=0):
@@ -393,7 +393,7 @@ def test_only_submitted_and_validated_reports_count_towards_what_may_be_delivere
     assert not Delivery.objects.exists()
 
     deliver(pledge, 30)
-    assert services.producer_output(
+    assert selectors.producer_output(
         maker_id=maker.maker.pk, item_type_id=pledge.need.item_type_id
     ) == (30, 30)
 

@@ -828,6 +828,7 @@ class Command(BaseCommand):
         them, so that seeding queues no e-mail (in the embedded mode they would print to the
         console); the producer's limit is checked with the same function the services use, and
         the confirmation goes through its service (it sends no e-mail)."""
+        from needs import selectors as needs_selectors
         from needs import services as needs
         from needs.models import Delivery, Need, Pledge
 
@@ -856,7 +857,7 @@ class Command(BaseCommand):
             return
         # Anne delivers what she made most of (what her reports declare, less what she delivered).
         outputs = {
-            item: needs.producer_output(maker_id=anne.pk, item_type_id=item.pk)
+            item: needs_selectors.producer_output(maker_id=anne.pk, item_type_id=item.pk)
             for item in ItemType.objects.filter(is_active=True).order_by("position", "pk")
         }
         annes_item, (produced, delivered) = max(
