@@ -119,20 +119,9 @@ class NewestFirstPagination(CursorPagination):
 
 
 def programmes_shown_to(user):
-    """The programmes a caller sees, each with the allocations, amendments and item weights
-    they may see, in a constant number of queries."""
-    return selectors.programmes_visible_to(user).prefetch_related(
-        Prefetch(
-            "allocations",
-            queryset=selectors.allocations_visible_to(user)
-            .select_related("redistribution")
-            .order_by("relay__organisation__name", "pk"),
-        ),
-        Prefetch(
-            "amendments",
-            queryset=selectors.programmes_visible_to(user).only("pk", "amends_id").order_by("pk"),
-            to_attr="visible_amendments",
-        ),
+    """The programmes a caller sees (`selectors.programmes_seen_by`, as on the pages), with
+    their item weights, in a constant number of queries."""
+    return selectors.programmes_seen_by(user).prefetch_related(
         Prefetch(
             "weights",
             queryset=ItemWeight.objects.select_related("item_type").order_by("item_type__slug"),

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 
 from fablabs.models import Organisation
 from fablabs.selectors import departments_covered_by
@@ -228,18 +228,25 @@ def weights_of(programme: Programme) -> dict[int, Fraction]:
     return {w.item_type_id: Fraction(w.weight) for w in programme.weights.all()}
 
 
-def programmes_with_allocations(user) -> QuerySet[Programme]:
-    """The programmes a person sees, each with the allocations they may see, in two queries."""
-    return (
-        programmes_visible_to(user)
-        .prefetch_related(
-            Prefetch(
-                "allocations",
-                queryset=allocations_visible_to(user).order_by("relay__organisation__name"),
-            )
-        )
-        .order_by("-created_at", "-pk")
-    )
+def programmes_seen_by(user) -> QuerySet[Programme]:
+    """The programmes a person sees, pages and API alike (`programmes_visible_to`), each with
+    what they may see of it: its `allocations` (their relay's only, for relay staff, by relay
+    name), the programmes that amend it (`visible_amendments`, oldest first), and whether they
+    may see the programme it amends (`amends_visible`). Three queries whatever their number."""
+    visible = programmes_visible_to(user)
+    return visible.prefetch_related(
+        Prefetch(
+            "allocations",
+            queryset=allocations_visible_to(user)
+            .select_related("redistribution")
+            .order_by("relay__organisation__name", "pk"),
+        ),
+        Prefetch(
+            "amendments",
+            queryset=visible.order_by("created_at", "pk"),
+            to_attr="visible_amendments",
+        ),
+    ).annotate(amends_visible=Exists(visible.filter(pk=OuterRef("amends"))))
 
 
 def makers_by_id(ids) -> dict[int, Maker]:

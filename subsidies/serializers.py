@@ -149,7 +149,7 @@ class ItemWeightSerializer(serializers.Serializer):
 
 class ProgrammeOutputSerializer(serializers.ModelSerializer):
     """A programme with the allocations the caller may see. Expects
-    `selectors.programmes_with_allocations` with `weights` and `amendments` prefetched."""
+    `selectors.programmes_seen_by` with `weights` prefetched."""
 
     item_weights = ItemWeightSerializer(source="weights", many=True, read_only=True)
     allocations = ProgrammeAllocationSerializer(many=True, read_only=True)

@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -46,14 +46,12 @@ def _reads_all(user) -> bool:
 
 
 def _programmes(user):
-    """The programmes the user sees, each with the allocations and the amendments they may
-    see, and whether they may see the programme it amends: a fixed number of queries."""
-    visible = selectors.programmes_visible_to(user)
+    """The programmes the user sees (`selectors.programmes_seen_by`), newest first, with the
+    names the pages show: a fixed number of queries."""
     return (
-        selectors.programmes_with_allocations(user)
+        selectors.programmes_seen_by(user)
         .select_related("amends", "created_by")
-        .prefetch_related(Prefetch("amendments", queryset=visible.order_by("created_at", "pk")))
-        .annotate(amends_visible=Exists(visible.filter(pk=OuterRef("amends"))))
+        .order_by("-created_at", "-pk")
     )
 
 
@@ -178,7 +176,7 @@ def _history(programme: Programme, allocations: list[Allocation]) -> list[dict]:
     """The decisions on the programme and on the allocations the user sees, oldest first."""
     types = ContentType.objects.get_for_models(Programme, Allocation)
     relays = {str(a.pk): a.relay for a in allocations}
-    amendments = {a.pk: a for a in programme.amendments.all()}
+    amendments = {a.pk: a for a in programme.visible_amendments}
     decisions = (
         Decision.objects.filter(
             Q(content_type=types[Programme], object_id=str(programme.pk))
