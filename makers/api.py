@@ -165,17 +165,7 @@ class ProductionReportViewSet(viewsets.ModelViewSet):
             raise errors.MAKER_PROFILE_MISSING(
                 url=request.build_absolute_uri(reverse("makers:space"))
             )
-        now = timezone.now()
-        if maker.user_id == user.pk:
-            report = services.production_report_create(
-                maker=maker,
-                entered_by=user,
-                source=ProductionReport.Source.MAKER,
-                now=now,
-                **data,
-            )
-        else:
-            report = services.production_report_enter_for(by=user, now=now, maker=maker, **data)
+        report = services.production_report_submit(by=user, now=timezone.now(), maker=maker, **data)
         return self._render_one(report, status_code=status.HTTP_201_CREATED)
 
     @extend_schema(

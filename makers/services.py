@@ -469,6 +469,26 @@ def production_report_enter_for(
         )
 
 
+def production_report_submit(
+    *, by: User, now: datetime, maker: Maker | None = None, **report
+) -> ProductionReport:
+    """A report entered through a page or the API, by the service that fits who enters it:
+    for one's own maker profile, one's own report (`production_report_create`, source maker);
+    for anybody else's maker, or a new maker without a login, relay staff's entry
+    (`production_report_enter_for`, source relay, within the departments they cover)."""
+    if maker is not None and maker.user_id is not None and maker.user_id == by.pk:
+        for field in ("new_maker_name", "new_maker_department", "new_maker_commune"):
+            report.pop(field, None)  # a relay's form names a new maker; one's own needs none
+        return production_report_create(
+            maker=maker,
+            entered_by=by,
+            source=ProductionReport.Source.MAKER,
+            now=now,
+            **report,
+        )
+    return production_report_enter_for(by=by, now=now, maker=maker, **report)
+
+
 # Deliveries confirmed by the establishments that received them -----------------------------
 
 

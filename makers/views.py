@@ -50,12 +50,8 @@ def maker_space(request):
     form = _report_form(request, maker, now)
     if request.method == "POST" and form.is_valid():
         try:
-            report = services.production_report_create(
-                maker=maker,
-                entered_by=request.user,
-                source=ProductionReport.Source.MAKER,
-                now=now,
-                **form.cleaned_data,
+            report = services.production_report_submit(
+                by=request.user, now=now, maker=maker, **form.cleaned_data
             )
         except BadInput as refusal:
             form.add_refusal(refusal)
@@ -315,7 +311,7 @@ def report_enter_for(request):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            report = services.production_report_enter_for(
+            report = services.production_report_submit(
                 by=request.user, now=now, **form.cleaned_data
             )
         except BadInput as refusal:
