@@ -18,7 +18,7 @@ from fablabs.models import Relay
 from tilab import roles
 from tilab.errors import ROLE_NOT_ALLOWED
 from tilab.pagination import CursorPagination
-from tilab.permissions import mfa_gate_open
+from tilab.permissions import held_back_by_second_factor
 from tilab.schema import error_responses
 
 from . import errors, selectors, services
@@ -79,14 +79,6 @@ def _errors(*statuses: int) -> dict:
     return error_responses(*statuses, about=ERRORS_ABOUT)
 
 
-# Money decisions held back by the two-factor gate, and the same right without the gate.
-GATED = {
-    "subsidies.approve_allocation": "subsidies.manage_programmes",
-    "subsidies.approve_redistribution": "subsidies.manage_redistribution",
-    "subsidies.record_payment": "subsidies.manage_redistribution",
-}
-
-
 class MoneyViewSet(viewsets.GenericViewSet):
     """Reads are scoped by the selectors; each write checks its rule with `require` once the
     object is found (404 first, then 403), before reading the body."""
@@ -97,8 +89,7 @@ class MoneyViewSet(viewsets.GenericViewSet):
         user = self.request.user
         if user.has_perm(perm, obj):
             return
-        ungated = GATED.get(perm)
-        if ungated and user.has_perm(ungated, obj) and not mfa_gate_open(user):
+        if held_back_by_second_factor(user, perm, obj):
             raise errors.TWO_FACTOR_REQUIRED(
                 url=self.request.build_absolute_uri(reverse("mfa_activate_totp"))
             )

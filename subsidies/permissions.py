@@ -7,10 +7,10 @@ Which programmes, allocations and redistributions a person sees is decided by th
 import rules
 
 from tilab.permissions import (
+    add_money_perm,
     is_auditor,
     is_region_staff,
     is_relay_staff,
-    mfa_gate_open,
 )
 
 
@@ -25,8 +25,8 @@ def staffs_relay_of(user, obj):
 
 rules.add_perm("subsidies.view_programmes", is_region_staff | is_relay_staff | is_auditor)
 rules.add_perm("subsidies.manage_programmes", is_region_staff)
-# Approving money is a decision on public funds: two-factor first (tilab.decide_on_money).
-rules.add_perm("subsidies.approve_allocation", is_region_staff & mfa_gate_open)
+# Approving money is a decision on public funds: two-factor first (tilab.add_money_perm).
+add_money_perm("subsidies.approve_allocation", is_region_staff)
 rules.add_perm("subsidies.manage_redistribution", is_relay_staff & staffs_relay_of)
-rules.add_perm("subsidies.approve_redistribution", is_relay_staff & staffs_relay_of & mfa_gate_open)
-rules.add_perm("subsidies.record_payment", is_relay_staff & staffs_relay_of & mfa_gate_open)
+add_money_perm("subsidies.approve_redistribution", is_relay_staff & staffs_relay_of)
+add_money_perm("subsidies.record_payment", is_relay_staff & staffs_relay_of)

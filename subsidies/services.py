@@ -12,6 +12,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from schwifty import BIC, IBAN
@@ -21,6 +22,7 @@ from fablabs.models import Organisation, Relay
 from makers.models import ItemType, Maker
 from tilab.errors import ROLE_NOT_ALLOWED, BadInput, Refusal
 from tilab.money import format_euros, split_largest_remainder
+from tilab.permissions import held_back_by_second_factor
 from tilab.services import decision_record
 
 from . import errors, selectors
@@ -44,8 +46,11 @@ def _euros(cents: int) -> str:
 
 
 def _require(user, perm: str, obj=None) -> None:
-    if not user.has_perm(perm, obj):
-        raise ROLE_NOT_ALLOWED(rule=perm)
+    if user.has_perm(perm, obj):
+        return
+    if held_back_by_second_factor(user, perm, obj):
+        raise errors.TWO_FACTOR_REQUIRED(url=reverse("mfa_activate_totp"))
+    raise ROLE_NOT_ALLOWED(rule=perm)
 
 
 def _account(kind: str, pk: int) -> str:

@@ -24,7 +24,7 @@ from tilab import roles
 from tilab.errors import BadInput, WrongState
 from tilab.models import Decision, Department
 from tilab.money import format_euros
-from tilab.permissions import must_activate_totp
+from tilab.permissions import held_back_by_second_factor
 
 from . import selectors, services
 from .forms import AllocationsAdjustForm, ProgrammeAmendForm, ProgrammeForm
@@ -221,7 +221,7 @@ def _detail_context(request, programme: Programme, adjust_form=None) -> dict:
         "total_amount_cents": sum(a.amount_cents for a in allocations),
         "can_manage": can_manage,
         "can_approve": can_approve,
-        "approval_needs_totp": can_manage and not can_approve and must_activate_totp.test(user),
+        "approval_needs_totp": held_back_by_second_factor(user, "subsidies.approve_allocation"),
         "adjust_form": adjust_form if can_manage and proposed else None,
         "can_amend": can_manage and programme.status == Programme.Status.APPROVED,
         "history": _history(programme, allocations),
@@ -285,7 +285,7 @@ def allocation_approve(request, pk):
     if somebody adjusted it meanwhile, nothing is approved and the person looks again."""
     user = request.user
     if not user.has_perm("subsidies.approve_allocation"):
-        if must_activate_totp.test(user):
+        if held_back_by_second_factor(user, "subsidies.approve_allocation"):
             return render(request, "subsidies/programme_totp_required.html", status=403)
         raise PermissionDenied("subsidies.approve_allocation")
     allocation = get_object_or_404(selectors.allocations_visible_to(user), pk=pk)

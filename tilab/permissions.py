@@ -1,4 +1,5 @@
-"""Rule predicates shared by every app: roles, and the two-factor gate on money decisions."""
+"""Rule predicates shared by every app: roles, and the two-factor gate on money decisions
+(`add_money_perm`, `held_back_by_second_factor`)."""
 
 import rules
 from django.conf import settings
@@ -37,10 +38,28 @@ def mfa_gate_open(user):
     return not settings.TILAB_MFA_REQUIRED_FOR_MONEY or has_totp(user)
 
 
-# Every money decision (approving an allocation or a redistribution, recording a payment)
-# checks this permission before its own object-level rule.
-may_decide_on_money = (is_region_staff | is_relay_staff) & mfa_gate_open
-rules.add_perm("tilab.decide_on_money", may_decide_on_money)
+# The two-factor gate on money decisions, written once. A decision on public money (approving
+# an allocation or a redistribution, recording a payment) is declared with `add_money_perm`:
+# its own rule, and the gate. Pages, the API and the services ask `has_perm` as for any other
+# rule; `held_back_by_second_factor` tells a refusal the second factor alone would lift (the
+# page then says how to activate it, the API answers `two_factor_required`).
+_MONEY_RULES: dict[str, rules.Predicate] = {}
+
+
+def add_money_perm(name: str, rule: rules.Predicate) -> None:
+    _MONEY_RULES[name] = rule
+    rules.add_perm(name, rule & mfa_gate_open)
+
+
+def held_back_by_second_factor(user, perm: str, obj=None) -> bool:
+    """`user` would hold the money permission `perm` (on `obj`) but for the second factor."""
+    rule = _MONEY_RULES.get(perm)
+    return rule is not None and user.is_active and not mfa_gate_open(user) and rule.test(user, obj)
+
+
+# The roles that decide on money; each decision adds its own rule (subsidies/permissions.py).
+may_decide_on_money = is_region_staff | is_relay_staff
+add_money_perm("tilab.decide_on_money", may_decide_on_money)
 
 # Staff whose role decides on money but who are held back only by the missing second factor.
-must_activate_totp = (is_region_staff | is_relay_staff) & ~mfa_gate_open
+must_activate_totp = may_decide_on_money & ~mfa_gate_open
