@@ -2,19 +2,20 @@
 the facilitators' curation."""
 
 from django import forms
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from fablabs.models import Capability, Organisation
 from fablabs.siret import siret_clean
 from tilab.forms import FilterForm
+from tilab.i18n import localised
 from tilab.models import Department
 
 from .selectors import capabilities_ordered
 
 
 def capability_name(capability: Capability) -> str:
-    return capability.name_en if (get_language() or "fr").startswith("en") else capability.name_fr
+    """A capability's name in the page's language."""
+    return localised(capability, "name")
 
 
 class CapabilityChoiceField(forms.ModelChoiceField):

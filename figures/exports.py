@@ -31,6 +31,7 @@ from makers.filters import ProductionReportFilter
 from makers.models import ProductionReport
 from tilab import roles
 from tilab.celery import publish
+from tilab.i18n import catalogue_field
 from tilab.models import Department, User
 from tilab.spreadsheets import spreadsheet_safe
 
@@ -345,7 +346,6 @@ def _headers() -> list[str]:
 def _rows(reports: QuerySet[ProductionReport]):
     """One tuple per report, in the order of the headers: values, not models, so a million
     rows stream through in chunks."""
-    english = (translation.get_language() or "fr").startswith("en")
     statuses = dict(ProductionReport.Status.choices)
     sources = dict(ProductionReport.Source.choices)
     for (
@@ -354,8 +354,7 @@ def _rows(reports: QuerySet[ProductionReport]):
         maker,
         organisation,
         department,
-        item_fr,
-        item_en,
+        item,
         quantity,
         cost_cents,
         recipient,
@@ -374,8 +373,7 @@ def _rows(reports: QuerySet[ProductionReport]):
             "maker__display_name",
             "organisation__name",
             "department_id",
-            "item_type__name_fr",
-            "item_type__name_en",
+            f"item_type__{catalogue_field('name')}",
             "quantity",
             "material_cost_cents",
             "recipient",
@@ -395,7 +393,7 @@ def _rows(reports: QuerySet[ProductionReport]):
             maker,
             organisation or "",
             department,
-            item_en if english else item_fr,
+            item,
             quantity,
             cost_cents,
             recipient,

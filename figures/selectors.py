@@ -3,11 +3,12 @@ never from raw reports (the dashboard's department overview aside, which counts 
 
 from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
-from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext
 
 from fablabs.models import Organisation
 from fablabs.selectors import departments_with_relay, relay_path
 from makers.models import Maker
+from tilab.i18n import catalogue_field, localised
 from tilab.models import Department
 
 from .models import DeliveredTotal, OrganisationKind, ProductionTotal
@@ -40,16 +41,12 @@ def figures_by(totals: QuerySet, dimension: str) -> list[dict]:
     Distinct makers cannot be summed across buckets, so they are only given per bucket.
     """
     relay = relay_path("department")
+    item_name = f"item_type__{catalogue_field('name')}"
     group = {
         "week": ("week_start",),
         "department": ("department_id", "department__name"),
         "relay": (f"{relay}_id", f"{relay}__organisation__name"),
-        "item_type": (
-            "item_type_id",
-            "item_type__position",
-            "item_type__name_fr",
-            "item_type__name_en",
-        ),
+        "item_type": ("item_type_id", "item_type__position", item_name),
         "org_kind": ("org_kind",),
     }[dimension]
     rows = (
@@ -63,7 +60,6 @@ def figures_by(totals: QuerySet, dimension: str) -> list[dict]:
     )
     kind_labels = dict(OrganisationKind.choices)
     kind_order = list(kind_labels)
-    english = (get_language() or "fr").startswith("en")
     result = []
     for row in rows:
         if dimension == "week":
@@ -78,7 +74,7 @@ def figures_by(totals: QuerySet, dimension: str) -> list[dict]:
             order = (key is None, label)
         elif dimension == "item_type":
             key = row["item_type_id"]
-            label = row["item_type__name_en"] if english else row["item_type__name_fr"]
+            label = row[item_name]
             order = (row["item_type__position"], key)
         else:
             key = row["org_kind"]
@@ -103,7 +99,6 @@ def figures_by(totals: QuerySet, dimension: str) -> list[dict]:
 def delivered_beside_production() -> dict[str, list[dict]]:
     """What establishments confirmed they received, per department and per item, beside the
     validated production to date: three queries, read from the totals tables only."""
-    english = (get_language() or "fr").startswith("en")
     delivered = DeliveredTotal.objects.select_related("department", "item_type").order_by(
         "department_id", "item_type__position", "item_type_id"
     )
@@ -125,7 +120,7 @@ def delivered_beside_production() -> dict[str, list[dict]]:
             (
                 "item_type",
                 total.item_type_id,
-                item.name_en if english else item.name_fr,
+                localised(item, "name"),
                 (item.position, item.pk),
             ),
         ):

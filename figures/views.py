@@ -5,7 +5,6 @@ import datetime
 from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import render
 from django.utils.formats import date_format
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -16,6 +15,7 @@ from fablabs.selectors import (
     relays_staffed_by,
 )
 from makers.models import ItemType
+from tilab.i18n import english, localised
 from tilab.templatetags.tilab_format import thousands
 
 from . import charts, selectors
@@ -29,9 +29,8 @@ def _units(quantity: int, item: ItemType) -> str:
     The catalogue gives each unit in the singular; both languages make these plurals with an
     "s", and French keeps 0 and 1 singular.
     """
-    english = (get_language() or "fr").startswith("en")
-    unit = item.unit_en if english else item.unit_fr
-    plural = quantity != 1 if english else quantity >= 2
+    unit = localised(item, "unit")
+    plural = quantity != 1 if english() else quantity >= 2
     if plural and not unit.endswith(("s", "x", "z")):
         unit += "s"
     return f"{thousands(quantity)} {unit}"

@@ -6,10 +6,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from fablabs.models import Organisation
+from tilab.i18n import localised
 from tilab.models import Department
 
 from . import errors
@@ -43,7 +43,7 @@ class ItemType(models.Model):
 
     @property
     def name(self):
-        return self.name_en if (get_language() or "fr").startswith("en") else self.name_fr
+        return localised(self, "name")
 
 
 class Maker(models.Model):

@@ -8,11 +8,12 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tilab import roles
 from tilab.forms import RefusalsMixin
+from tilab.i18n import localised
 from tilab.models import Department
 from tilab.reference import BRITTANY
 
@@ -40,7 +41,7 @@ def _time_input():
 
 class ThemeField(forms.ModelChoiceField):
     def label_from_instance(self, theme):
-        return theme.name_en if (get_language() or "fr").startswith("en") else theme.name_fr
+        return localised(theme, "name")
 
 
 class FacilitatorsField(forms.ModelMultipleChoiceField):

@@ -1,23 +1,18 @@
 """Forms of the public workshop pages: the agenda's filters and a guest's registration."""
 
 from django import forms
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from tilab.forms import FilterForm, RefusalsMixin
+from tilab.i18n import localised
 from tilab.models import Department
 
 from .models import Theme
 
 
-def theme_name(theme: Theme) -> str:
-    """A theme's name in the language of the page."""
-    return theme.name_en if (get_language() or "fr").startswith("en") else theme.name_fr
-
-
 class ThemeChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, theme):
-        return theme_name(theme)
+        return localised(theme, "name")
 
 
 class AgendaFilterForm(FilterForm):

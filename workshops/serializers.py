@@ -9,12 +9,12 @@ from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from tilab import roles
+from tilab.i18n import localised
 from tilab.models import Department
 from tilab.serializers import PrimaryKeyRelatedField, SlugRelatedField
 
@@ -43,10 +43,6 @@ class RegistrationStatusField(serializers.ChoiceField):
 
 def _absolute(request, path: str) -> str:
     return request.build_absolute_uri(path) if request is not None else path
-
-
-def _theme_name(theme: Theme) -> str:
-    return theme.name_en if (get_language() or "fr").startswith("en") else theme.name_fr
 
 
 def _facilitator_name(user) -> str:
@@ -177,7 +173,7 @@ class WorkshopOutputSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ThemeRefSerializer)
     def get_theme(self, workshop):
-        return {"slug": workshop.theme.slug, "name": _theme_name(workshop.theme)}
+        return {"slug": workshop.theme.slug, "name": localised(workshop.theme, "name")}
 
     @extend_schema_field(DepartmentRefSerializer(allow_null=True))
     def get_department(self, workshop):

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tilab.errors import BadInput, WrongState
+from tilab.i18n import localised
 from tilab.models import Department
 from tilab.throttling import throttle_page
 
@@ -27,7 +28,7 @@ from . import selectors, services
 from .calendar import Entry, calendar_build, uid_host
 from .markdown import markdown_render
 from .models import CalendarFeed, Registration, Synthesis, Workshop
-from .public_forms import AgendaFilterForm, GuestRegistrationForm, theme_name
+from .public_forms import AgendaFilterForm, GuestRegistrationForm
 
 AGENDA_PER_PAGE = 20
 SYNTHESES_PER_PAGE = 20
@@ -58,7 +59,7 @@ def duration_label(minutes: int) -> str:
 def _decorate(workshops):
     """What the agenda cards show besides the fields: labels in the page's language, seats."""
     for workshop in workshops:
-        workshop.theme_label = theme_name(workshop.theme)
+        workshop.theme_label = localised(workshop.theme, "name")
         workshop.duration_label = duration_label(workshop.duration_minutes)
         if hasattr(workshop, "confirmed_count"):  # the selectors' querysets count seats
             workshop.seats_left = max(0, workshop.capacity - workshop.confirmed_count)

@@ -3,6 +3,7 @@
 from django import template
 from django.utils.translation import get_language
 
+from tilab.i18n import english
 from tilab.money import format_euros, group_thousands
 
 register = template.Library()
@@ -21,5 +22,4 @@ def thousands(number):
     """25000 → "25 000" (French) or "25,000" (English)."""
     if number in (None, ""):
         return ""
-    english = (get_language() or "fr").startswith("en")
-    return group_thousands(int(number), "," if english else "\u202f")
+    return group_thousands(int(number), "," if english() else "\u202f")
