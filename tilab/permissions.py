@@ -148,7 +148,7 @@ class DeclaredPermission(drf_permissions.BasePermission):
       here must load its object with `get_object()`).
 
     The refusal's `detail` is the view's `permission_denied_message` when it has one, DRF's
-    own otherwise; subclasses may say more (`refusal`).
+    own otherwise; a subclass may say more, or raise its own refusal, in `refusal`.
     """
 
     def has_permission(self, request, view):
@@ -171,5 +171,6 @@ class DeclaredPermission(drf_permissions.BasePermission):
         return False
 
     def refusal(self, request, view, permission: str, obj):
-        """What the 403 says: None for DRF's own message."""
+        """What the 403 says (None: DRF's own message); an exception raised here is the
+        answer instead, through the API's exception handler."""
         return getattr(view, "permission_denied_message", None)
