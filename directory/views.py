@@ -6,7 +6,6 @@ The public never sees a maker who did not opt in, nor anybody's e-mail address.
 """
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from fablabs.models import Organisation
 from makers.selectors import maker_of
+from tilab.permissions import PUBLIC, SIGNED_IN, page_permission
 
 from . import selectors, services
 from .forms import (
@@ -47,6 +47,7 @@ def _decorate(organisations):
 # --- The public directory -------------------------------------------------------------------
 
 
+@page_permission(PUBLIC)
 @require_GET
 def directory(request):
     """Organisations and opted-in makers, searched by name, commune or description and
@@ -111,6 +112,7 @@ def _managed(request, slug: str) -> Organisation:
     return organisation
 
 
+@page_permission(PUBLIC)
 @require_GET
 def organisation_detail(request, slug):
     organisation = selectors.organisation_by_slug(slug)
@@ -140,7 +142,7 @@ def organisation_detail(request, slug):
     return render(request, "directory/organisation.html", context)
 
 
-@login_required
+@page_permission(SIGNED_IN)
 @require_POST
 def membership_request(request, slug):
     """A maker asks to join (or withdraws a pending request, with `withdraw`)."""
@@ -184,7 +186,7 @@ def membership_request(request, slug):
     return redirect(target)
 
 
-@login_required
+@page_permission(SIGNED_IN)
 @require_http_methods(["GET", "POST"])
 def membership_requests(request, slug):
     """The requests waiting for the organisation's managers; accept or refuse each."""
@@ -219,7 +221,7 @@ def membership_requests(request, slug):
     return render(request, "directory/requests.html", context)
 
 
-@login_required
+@page_permission(SIGNED_IN)
 @require_http_methods(["GET", "POST"])
 def organisation_edit(request, slug):
     organisation = _managed(request, slug)
@@ -242,12 +244,10 @@ def organisation_edit(request, slug):
     return render(request, "directory/edit.html", {"organisation": organisation, "form": form})
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
+@page_permission("directory.curate", not_found=True, methods=["GET", "POST"])
 def organisation_curate(request, slug):
-    """Facilitators correct the kind of an organisation or merge it into another one."""
-    if not selectors.may_curate(request.user):
-        raise Http404
+    """Facilitators correct the kind of an organisation or merge it into another one; the
+    page does not exist for anybody else (404)."""
     organisation = _managed(request, slug)
     action = request.POST.get("action") if request.method == "POST" else None
     kind_form = KindCorrectForm(
@@ -305,6 +305,7 @@ def organisation_curate(request, slug):
 # --- A maker's public profile ---------------------------------------------------------------
 
 
+@page_permission(PUBLIC)
 @require_GET
 def maker_profile(request, pk):
     maker = selectors.maker_profile_visible_to(request.user, pk)

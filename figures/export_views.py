@@ -5,7 +5,6 @@ from datetime import date
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -14,6 +13,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from makers.models import ItemType, ProductionReport
+from tilab.permissions import page_permission
 
 from . import exports
 from .models import ProductionExport
@@ -81,8 +81,7 @@ def _label_filters(exports_shown: list[ProductionExport]) -> None:
         export.filters_label = " · ".join(parts)
 
 
-@login_required
-@permission_required("figures.export_reports", raise_exception=True)
+@page_permission("figures.export_reports")
 @require_http_methods(["GET", "POST"])
 def export_list(request):
     """Ask for an export (format and filters), and follow one's exports until they are ready.
@@ -161,8 +160,7 @@ def _own_export(request, pk) -> ProductionExport:
     )
 
 
-@login_required
-@permission_required("figures.export_reports", raise_exception=True)
+@page_permission("figures.export_reports")
 @require_safe
 def export_download(request, pk):
     export = _own_export(request, pk)
@@ -182,8 +180,7 @@ def export_download(request, pk):
     )
 
 
-@login_required
-@permission_required("figures.export_reports", raise_exception=True)
+@page_permission("figures.export_reports")
 @require_POST
 def export_retry(request, pk):
     """Start again an export that failed or that no worker took up."""

@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import partial
 
+import rules
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
@@ -29,7 +30,6 @@ from openpyxl.utils import get_column_letter
 from fablabs.selectors import departments_covered_by
 from makers.filters import ProductionReportFilter
 from makers.models import ProductionReport
-from tilab import roles
 from tilab.celery import publish
 from tilab.models import Department, User
 from tilab.spreadsheets import spreadsheet_safe
@@ -73,10 +73,9 @@ class ExportNotRetryable(Exception):
 def departments_exportable_by(user: User) -> QuerySet[Department]:
     """Every department for Région staff and auditors; the departments their relays cover for
     relay staff; none for anybody else."""
-    user_roles = roles.roles_of(user)
-    if user_roles & {roles.REGION_STAFF, roles.AUDITOR}:
+    if rules.has_perm("figures.export_every_department", user):
         return Department.objects.order_by("code")
-    if roles.RELAY_STAFF in user_roles:
+    if rules.has_perm("figures.export_reports", user):
         return departments_covered_by(user)
     return Department.objects.none()
 

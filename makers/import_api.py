@@ -3,7 +3,7 @@
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
-from rest_framework import permissions, serializers, status
+from rest_framework import serializers, status
 from rest_framework.fields import empty
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -12,14 +12,6 @@ from rest_framework.views import APIView
 from tilab.schema import AnyOf, ErrorSerializer, FieldErrorsSerializer
 
 from . import importing
-
-
-class CanImportReports(permissions.BasePermission):
-    """Relay staff only (perm "makers.import_reports"); anonymous callers get a 401."""
-
-    def has_permission(self, request, view):
-        user = request.user
-        return bool(user and user.is_authenticated and user.has_perm("makers.import_reports"))
 
 
 class _BooleanDefaultTrue(serializers.BooleanField):
@@ -128,7 +120,7 @@ class ProductionImportView(APIView):
     """Import a relay's production spreadsheet: first with dry_run (the default) to see what
     would be created, then with dry_run=false. Any bad row refuses the whole file."""
 
-    permission_classes = [CanImportReports]
+    permission = "makers.import_reports"  # relay staff; anonymous callers get a 401
     parser_classes = [MultiPartParser, FormParser]
     throttle_scope = "import"  # settings.THROTTLE_RATES: each call parses up to 5 MB
 

@@ -2,13 +2,13 @@
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
+from tilab.permissions import page_permission
 from tilab.throttling import throttle_page
 
 from . import importing, selectors
@@ -50,8 +50,7 @@ def _error_text(error: importing.RowError) -> str:
     return error.message
 
 
-@login_required
-@permission_required("makers.import_reports", raise_exception=True)
+@page_permission("makers.import_reports")
 @require_http_methods(["GET", "POST"])
 @throttle_page("import", per="account")  # counted with the API's imports
 def import_upload(request):
@@ -74,8 +73,7 @@ def import_upload(request):
     )
 
 
-@login_required
-@permission_required("makers.import_reports", raise_exception=True)
+@page_permission("makers.import_reports")
 @require_http_methods(["GET", "POST"])
 @throttle_page("import", per="account")
 def import_preview(request, pk):

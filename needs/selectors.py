@@ -1,6 +1,7 @@
 """Reads of needs shared by the pages and the API: the public board, a need's pledges and
 deliveries. Each list is built in a fixed number of queries, whatever its length."""
 
+import rules
 from django.db.models import (
     F,
     IntegerField,
@@ -173,12 +174,9 @@ def outputs_of(pledges) -> dict[tuple, tuple[int, int]]:
 
 def follow_up_needs_of(user) -> QuerySet[Need]:
     """The needs a facilitator (all) or relay staff (their departments) follow up."""
-    from tilab import roles
-
-    held = roles.roles_of(user)
-    if roles.FACILITATOR in held:
+    if rules.has_perm("needs.follow_up_everywhere", user):
         return Need.objects.all()
-    if roles.RELAY_STAFF in held:
+    if rules.has_perm("needs.view_follow_up", user):
         return Need.objects.filter(department__in=departments_covered_by(user))
     return Need.objects.none()
 
