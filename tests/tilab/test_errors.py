@@ -15,6 +15,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.http import Http404
 from django.utils import translation
 from django.utils.functional import Promise
+from django.utils.translation import ngettext_lazy
 from rest_framework import exceptions
 
 from tilab.api_errors import exception_handler
@@ -79,6 +80,23 @@ def test_a_refusal_is_read_in_the_language_of_the_request():
     with translation.override("en"):
         assert answer(ROLE_NOT_ALLOWED()).data["detail"] == "Your role does not allow this action."
     assert answer(ROLE_NOT_ALLOWED()).data["detail"] == "Votre rôle ne permet pas cette action."
+
+
+def test_a_refusal_may_add_keys_of_its_own_to_the_answer():
+    class Lines(BadInput):
+        def extra(self):
+            return {"errors": [{"line": 3, "code": "date_unreadable"}]}
+
+    response = answer(Lines("import_rejected", "Une ligne est à corriger."))
+    assert (response.status_code, response.data) == (
+        400,
+        {
+            "errors": [{"line": 3, "code": "date_unreadable"}],
+            "code": "import_rejected",
+            "detail": "Une ligne est à corriger.",
+            "field": None,
+        },
+    )
 
 
 def test_drf_validation_errors_keep_their_shape_and_get_a_code():
@@ -225,6 +243,18 @@ def test_a_refusal_survives_pickling_with_its_field_params_and_companions():
         "produced_on_in_future",
     ]
     assert pickle.loads(pickle.dumps(ROLE_NOT_ALLOWED())).message == ROLE_NOT_ALLOWED().message
+
+
+def test_a_plural_message_takes_the_form_of_its_count():
+    lines = Code(
+        "import_rejected",
+        BadInput,
+        ngettext_lazy("%(count)d ligne à corriger.", "%(count)d lignes à corriger.", "count"),
+    )
+    assert (lines(count=1).message, lines(count=3).message) == (
+        "1 ligne à corriger.",
+        "3 lignes à corriger.",
+    )
 
 
 def test_refusals_raised_together_travel_as_one():
