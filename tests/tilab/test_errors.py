@@ -30,7 +30,7 @@ from tilab.errors import (
 )
 from tilab.forms import RefusalsMixin
 
-APPS = ["tilab", "fablabs", "makers", "directory", "subsidies", "workshops", "needs"]
+APPS = ["tilab", "fablabs", "makers", "figures", "directory", "subsidies", "workshops", "needs"]
 QUANTITY = Code("quantity_out_of_range", BadInput, "La quantité va de 1 à %(max)s.", "quantity")
 DATE = Code("produced_on_in_future", BadInput, "La date est dans le futur.", "produced_on")
 
