@@ -31,6 +31,8 @@ from tilab.errors import (
 from tilab.forms import RefusalsMixin
 
 APPS = ["tilab", "fablabs", "makers", "figures", "directory", "subsidies", "workshops", "needs"]
+# Where codes are declared: each app's errors.py, and the importer's own (a package of makers).
+ERROR_MODULES = [*(f"{app}.errors" for app in APPS), "makers.importing.errors"]
 QUANTITY = Code("quantity_out_of_range", BadInput, "La quantité va de 1 à %(max)s.", "quantity")
 DATE = Code("produced_on_in_future", BadInput, "La date est dans le futur.", "produced_on")
 
@@ -271,12 +273,13 @@ def test_refusals_raised_together_travel_as_one():
 
 
 def declared_codes() -> list[tuple[str, str, Code]]:
+    """(module, name, code) of every declared code."""
     found = []
-    for app in APPS:
-        module = importlib.import_module(f"{app}.errors")
+    for module_name in ERROR_MODULES:
+        module = importlib.import_module(module_name)
         for name, value in vars(module).items():
             if isinstance(value, Code):
-                found.append((app, name, value))
+                found.append((module_name, name, value))
     return found
 
 
@@ -311,8 +314,16 @@ def source_strings() -> dict[str, set[str]]:
     return found
 
 
+def msgids(message) -> list[str]:
+    """A declared message as written in the source: its msgid, or a plural's two forms."""
+    if message._args:
+        return [message._args[0]]
+    return [message._kw["singular"], message._kw["plural"]]
+
+
 def test_the_sentence_of_a_rule_is_written_in_one_module():
     strings = source_strings()
-    for app, name, code in declared_codes():
-        text = code.message._args[0]  # the msgid, as written in the source
-        assert strings[text] == {f"{app}/errors.py"}, (name, text, strings[text])
+    for module, name, code in declared_codes():
+        for text in msgids(code.message):
+            path = module.replace(".", "/") + ".py"
+            assert strings[text] == {path}, (name, text, strings[text])
