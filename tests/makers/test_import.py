@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import pickle
 from pathlib import Path
 
 import openpyxl
@@ -392,6 +393,17 @@ def test_every_bad_row_is_reported_not_only_the_first(relay_staff):
         (4, "Département"),
         (4, "Article"),
         (4, "Coût matière (€)"),
+    ]
+
+
+def test_a_refused_import_pickles_whole_with_its_lines(relay_staff):
+    with refused("import_rejected", kind=importing.ImportRejected) as rejected:
+        preview(sheet(row(date="32/01/2020", quantity="-1")), relay_staff)
+    copy = pickle.loads(pickle.dumps(rejected.value))
+    assert (type(copy), copy.message) == (importing.ImportRejected, rejected.value.message)
+    assert [(e.line, e.code) for e in copy.errors] == [
+        (2, "date_impossible"),
+        (2, "quantity_not_positive"),
     ]
 
 
