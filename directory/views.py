@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from fablabs.models import Organisation
 from makers.selectors import maker_of
+from tilab.errors import BadInput, WrongState
 from tilab.permissions import PUBLIC, SIGNED_IN, page_permission
 
 from . import selectors, services
@@ -163,8 +164,8 @@ def membership_request(request, slug):
             return redirect(target)
         try:
             services.membership_request_withdraw(request=pending, by=request.user, now=now)
-        except services.DirectoryRefused as error:
-            messages.error(request, str(error))
+        except WrongState as refusal:
+            messages.error(request, refusal.message)
         else:
             messages.success(request, _("Votre demande est retirée."))
         return redirect(target)
@@ -176,8 +177,8 @@ def membership_request(request, slug):
         services.membership_request_create(
             maker=maker, organisation=organisation, message=form.cleaned_data["message"], now=now
         )
-    except services.DirectoryRefused as error:
-        messages.error(request, str(error))
+    except WrongState as refusal:
+        messages.error(request, refusal.message)
     else:
         messages.success(
             request,
@@ -200,8 +201,8 @@ def membership_requests(request, slug):
             services.membership_request_decide(
                 request=pending, by=request.user, accept=accept, now=timezone.now()
             )
-        except services.DirectoryRefused as error:
-            messages.error(request, str(error))
+        except WrongState as refusal:
+            messages.error(request, refusal.message)
         else:
             name = pending.maker.display_name
             messages.success(
@@ -236,7 +237,9 @@ def organisation_edit(request, slug):
                 capabilities=list(data["capabilities"]),
                 **{name: data[name] for name in services.EDITABLE},
             )
-        except ValidationError as error:
+        except BadInput as refusal:
+            form.add_refusal(refusal)
+        except ValidationError as error:  # the model's own checks (lengths, address formats)
             form.add_error(None, error)
         else:
             messages.success(request, _("La fiche de l'organisation est à jour."))
@@ -270,10 +273,8 @@ def organisation_curate(request, slug):
                 motivation=data["motivation"],
                 now=now,
             )
-        except ValidationError as error:
-            kind_form.add_error(None, error)
-        except services.DirectoryRefused as error:
-            kind_form.add_error(None, str(error))
+        except (BadInput, WrongState) as refusal:
+            kind_form.add_refusal(refusal)
         else:
             messages.success(request, _("Le type de l'organisation est corrigé."))
             return redirect("directory:organisation", slug=organisation.slug)
@@ -287,10 +288,8 @@ def organisation_curate(request, slug):
                 motivation=merge_form.cleaned_data["motivation"],
                 now=now,
             )
-        except ValidationError as error:
-            merge_form.add_error(None, error)
-        except services.DirectoryRefused as error:
-            merge_form.add_error(None, str(error))
+        except (BadInput, WrongState) as refusal:
+            merge_form.add_refusal(refusal)
         else:
             messages.success(
                 request,

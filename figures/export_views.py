@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from makers.models import ItemType, ProductionReport
+from tilab.errors import BadInput, WrongState
 from tilab.permissions import page_permission
 
 from . import exports
@@ -103,8 +104,8 @@ def export_list(request):
                 filters=filterset.normalised(),
                 now=now,
             )
-        except exports.ExportRefused as refusal:
-            messages.error(request, str(refusal))
+        except BadInput as refusal:
+            messages.error(request, exports.refusal_text(refusal))
         else:
             _tell(request, export)
             return redirect("exports:list")
@@ -188,8 +189,8 @@ def export_retry(request, pk):
         export = exports.production_export_retry(export_id=pk, by=request.user, now=timezone.now())
     except ProductionExport.DoesNotExist:
         raise Http404 from None
-    except exports.ExportNotRetryable as refusal:
-        messages.info(request, str(refusal))
+    except WrongState as refusal:
+        messages.info(request, refusal.message)
     else:
         _tell(request, export)
     return redirect("exports:list")
