@@ -4,19 +4,19 @@
 import json
 
 from django.contrib.auth import logout
-from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from makers.selectors import maker_of
+from tilab.permissions import SIGNED_IN, page_permission
 
 from . import services
 from .forms import AccountDeleteForm
 
 
-@login_required
+@page_permission(SIGNED_IN)
 @require_GET
 def personal_data(request):
     return render(
@@ -33,7 +33,7 @@ def _download(content: str, *, filename: str, content_type: str) -> HttpResponse
     return response
 
 
-@login_required
+@page_permission(SIGNED_IN)
 @require_GET
 def personal_data_json(request):
     data = services.personal_data_export(user=request.user, now=timezone.now())
@@ -44,7 +44,7 @@ def personal_data_json(request):
     )
 
 
-@login_required
+@page_permission(SIGNED_IN)
 @require_GET
 def personal_data_csv(request):
     data = services.personal_data_export(user=request.user, now=timezone.now())
@@ -56,7 +56,7 @@ def personal_data_csv(request):
     )
 
 
-@login_required
+@page_permission(SIGNED_IN)
 @require_http_methods(["GET", "POST"])
 def account_delete(request):
     form = AccountDeleteForm(request.POST if request.method == "POST" else None, user=request.user)

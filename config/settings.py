@@ -264,7 +264,9 @@ REST_FRAMEWORK = {
         "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Each view declares the permission it needs (`permission`, `permissions_by_action`);
+    # this class enforces it, and refuses a view that declares none.
+    "DEFAULT_PERMISSION_CLASSES": ["tilab.permissions.DeclaredPermission"],
     "DEFAULT_PAGINATION_CLASS": "tilab.pagination.CursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

@@ -5,7 +5,6 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework.permissions import AllowAny
 from rest_framework.reverse import reverse
 from rest_framework.routers import APIRootView, DefaultRouter
 
@@ -23,6 +22,7 @@ from subsidies.api import (
 from tilab import views as core
 from tilab.api import DepartmentViewSet, MeView, NoSuchEndpoint
 from tilab.health import ReadinessView
+from tilab.permissions import PUBLIC
 from workshops.api import RegistrationViewSet, WorkshopViewSet
 
 from . import views
@@ -31,7 +31,7 @@ from . import views
 class PublicAPIRoot(APIRootView):
     """The entry point of the API: lists every collection. Public."""
 
-    permission_classes = [AllowAny]
+    permission = PUBLIC
 
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)

@@ -7,9 +7,11 @@ from django.views.decorators.http import require_safe
 
 from fablabs.selectors import departments_with_relay
 from figures.views import figures_at_a_glance
+from tilab.permissions import PUBLIC, page_permission
 from workshops.views import next_workshops
 
 
+@page_permission(PUBLIC)
 @require_safe
 def home(request):
     """What the network is, each role's way in, and the regional figures at a glance."""

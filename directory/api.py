@@ -7,12 +7,13 @@ from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import mixins, permissions, serializers, viewsets
+from rest_framework import mixins, serializers, viewsets
 
 from fablabs.models import Capability, Organisation
 from makers.models import Membership
 from tilab.models import Department
 from tilab.pagination import CursorPagination
+from tilab.permissions import PUBLIC
 
 from . import selectors
 
@@ -110,7 +111,7 @@ class OrganisationViewSet(
     added."""
 
     serializer_class = OrganisationPublicSerializer
-    permission_classes = [permissions.AllowAny]
+    permission = PUBLIC
     filterset_class = OrganisationFilter
     pagination_class = CursorPagination
     lookup_field = "slug"

@@ -7,3 +7,6 @@ from django.utils.translation import gettext_lazy as _
 class DirectoryConfig(AppConfig):
     name = "directory"
     verbose_name = _("Annuaire")
+
+    def ready(self):
+        from . import permissions  # noqa: F401  (registers the rules)

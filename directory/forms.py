@@ -1,12 +1,14 @@
 """Forms of the directory: its filters, a request to join, an organisation's description, and
-the facilitators' curation."""
+the facilitators' curation. The rules are the services' (directory/errors.py): the forms show
+their refusals (RefusalsMixin)."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from fablabs.models import Capability, Organisation
 from fablabs.siret import siret_clean
-from tilab.forms import FilterForm
+from tilab.errors import BadInput
+from tilab.forms import FilterForm, RefusalsMixin
 from tilab.i18n import localised
 from tilab.models import Department
 
@@ -83,12 +85,13 @@ class SiretField(forms.CharField):
         value = super().clean(value)
         try:
             return siret_clean(value)
-        except ValueError as error:
-            raise forms.ValidationError(str(error)) from error
+        except BadInput as refusal:
+            raise forms.ValidationError(refusal.message, code=refusal.code) from refusal
 
 
-class OrganisationEditForm(forms.ModelForm):
-    """What an organisation's managers describe; its name and kind are curated."""
+class OrganisationEditForm(RefusalsMixin, forms.ModelForm):
+    """What an organisation's managers describe; its name and kind are curated. An SME's
+    SIRET is required by the service (`organisation_update`)."""
 
     siret = SiretField()
     website = forms.URLField(
@@ -123,15 +126,11 @@ class OrganisationEditForm(forms.ModelForm):
         self.fields["commune"].widget.attrs["autocomplete"] = "address-level2"
         self.fields["website"].widget.attrs["autocomplete"] = "url"
 
-    def clean(self):
-        data = super().clean()
-        missing = self.instance.kind == Organisation.Kind.SME and not data.get("siret")
-        if missing and "siret" not in self.errors:
-            self.add_error("siret", _("Une PME doit indiquer son SIRET (14 chiffres)."))
-        return data
 
+class KindCorrectForm(RefusalsMixin, forms.Form):
+    """A new kind for an organisation; the service refuses the same kind, and an SME without
+    a SIRET (`organisation_kind_correct`)."""
 
-class KindCorrectForm(forms.Form):
     kind = forms.ChoiceField(label=_("Nouveau type"), choices=Organisation.Kind.choices)
     siret = SiretField(help_text=_("Obligatoire si l'organisation devient une PME."))
     motivation = forms.CharField(
@@ -147,27 +146,13 @@ class KindCorrectForm(forms.Form):
         self.fields["kind"].initial = organisation.kind
         self.fields["kind"].widget.attrs["aria-describedby"] = "kind-current"
 
-    def clean(self):
-        data = super().clean()
-        kind = data.get("kind")
-        if kind == self.organisation.kind:
-            self.add_error("kind", _("Choisissez un type différent du type actuel."))
-        if (
-            kind == Organisation.Kind.SME
-            and not data.get("siret")
-            and not self.organisation.siret
-            and "siret" not in self.errors
-        ):
-            self.add_error("siret", _("Une PME doit indiquer son SIRET (14 chiffres)."))
-        return data
-
 
 class MergeTargetField(forms.ModelChoiceField):
     def label_from_instance(self, organisation):
         return f"{organisation.name} ({organisation.commune or organisation.department_id})"
 
 
-class MergeForm(forms.Form):
+class MergeForm(RefusalsMixin, forms.Form):
     into = MergeTargetField(
         label=_("Fusionner dans"),
         queryset=Organisation.objects.none(),

@@ -15,6 +15,7 @@ from fablabs.models import Organisation
 from makers.models import Maker
 from tilab import svg
 from tilab.models import Department
+from tilab.permissions import PUBLIC, page_permission
 from tilab.templatetags.tilab_format import thousands
 
 from .communes import commune_display_name, commune_locate, commune_normalise
@@ -196,6 +197,7 @@ def directory_map_svg(groups: list[DepartmentGroup], *, highlighted=frozenset())
     )
 
 
+@page_permission(PUBLIC)
 @require_safe
 def directory_map(request):
     """The public map of the network: where organisations and opted-in makers are, at commune

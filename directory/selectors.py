@@ -1,19 +1,19 @@
 """Reads of the directory, shared by its pages and its API: what each viewer may see of the
 organisations and of the makers who opted in (never an e-mail, never a home address)."""
 
+import rules
 from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.functions import Lower
 
 from fablabs.models import Capability, Organisation
 from makers.models import Maker, Membership
-from tilab import roles
 
 from .models import MembershipRequest
 
 
 def may_curate(user) -> bool:
-    """Facilitators curate the directory: they correct kinds and merge duplicates."""
-    return roles.FACILITATOR in roles.roles_of(user)
+    """Facilitators curate the directory (the rule "directory.curate")."""
+    return rules.has_perm("directory.curate", user)
 
 
 def manages(user, organisation: Organisation) -> bool:
@@ -26,8 +26,9 @@ def manages(user, organisation: Organisation) -> bool:
 
 
 def may_manage(user, organisation: Organisation) -> bool:
-    """Managers of the organisation, and facilitators, decide on its requests and edit it."""
-    return may_curate(user) or manages(user, organisation)
+    """Managers of the organisation, and facilitators, decide on its requests and edit it
+    (the rule "directory.manage_organisation")."""
+    return rules.has_perm("directory.manage_organisation", user, organisation)
 
 
 def words_search(value: str, *fields: str) -> Q:

@@ -1,36 +1,28 @@
 """Writes of the directory: managers edit their organisation and decide who joins it, makers
-ask to join, facilitators correct kinds and merge duplicates. Every change is a decision."""
+ask to join, facilitators correct kinds and merge duplicates. Every change is a decision; what
+is refused is a coded refusal (directory/errors.py)."""
 
 from datetime import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils.translation import gettext as _
 
 from fablabs.models import Capability, Organisation
 from fablabs.siret import siret_clean
 from makers import signals
 from makers.models import Maker, Membership, ProductionReport
+from tilab.errors import ROLE_NOT_ALLOWED
 from tilab.models import User
 from tilab.services import decision_record
 
-from . import selectors
+from . import errors, selectors
 from .models import MembershipRequest
 
 
-class DirectoryRefused(Exception):
-    """The directory's state forbids this (already a member, already decided, merged…); the
-    message says why, to the person who tried."""
-
-
 def _siret_for(kind: str, siret: str) -> str:
-    """A checked SIRET, required for an SME; ValidationError on the `siret` field otherwise."""
-    try:
-        number = siret_clean(siret)
-    except ValueError as error:
-        raise ValidationError({"siret": str(error)}) from error
+    """A checked SIRET, required for an SME; a refusal on the `siret` field otherwise."""
+    number = siret_clean(siret)
     if kind == Organisation.Kind.SME and not number:
-        raise ValidationError({"siret": _("Une PME doit indiquer son SIRET (14 chiffres).")})
+        raise errors.SIRET_REQUIRED()
     return number
 
 
@@ -63,7 +55,7 @@ def organisation_update(
     if unknown:
         raise TypeError(f"not editable here: {sorted(unknown)}")
     if not selectors.may_manage(by, organisation):
-        raise PermissionDenied("directory.change_organisation")
+        raise ROLE_NOT_ALLOWED(rule="directory.change_organisation")
     with transaction.atomic():
         organisation = _locked(organisation)
         if "siret" in fields:
@@ -104,14 +96,14 @@ def membership_request_create(
         # One maker's requests one after the other: two clicks make one request.
         Maker.objects.select_for_update().get(pk=maker.pk)
         if organisation.merged_into_id or not organisation.is_public:
-            raise DirectoryRefused(_("Cette organisation ne reçoit pas de demandes d'adhésion."))
+            raise errors.ORGANISATION_CLOSED_TO_REQUESTS()
         if Membership.objects.filter(maker=maker, organisation=organisation).exists():
-            raise DirectoryRefused(_("Vous êtes déjà membre de cette organisation."))
+            raise errors.ALREADY_MEMBER()
         pending = MembershipRequest.Status.PENDING
         if MembershipRequest.objects.filter(
             maker=maker, organisation=organisation, status=pending
         ).exists():
-            raise DirectoryRefused(_("Votre demande attend déjà la réponse de ses responsables."))
+            raise errors.REQUEST_ALREADY_PENDING()
         try:
             with transaction.atomic():
                 request = MembershipRequest.objects.create(
@@ -121,21 +113,19 @@ def membership_request_create(
                     requested_at=now,
                 )
         except IntegrityError as error:
-            raise DirectoryRefused(
-                _("Votre demande attend déjà la réponse de ses responsables.")
-            ) from error
+            raise errors.REQUEST_ALREADY_PENDING() from error
     return request
 
 
 def membership_request_withdraw(*, request: MembershipRequest, by: User, now: datetime) -> None:
     """The maker withdraws their own pending request."""
     if request.maker.user_id != by.pk:
-        raise PermissionDenied("directory.withdraw_request")
+        raise ROLE_NOT_ALLOWED(rule="directory.withdraw_request")
     claimed = MembershipRequest.objects.filter(
         pk=request.pk, status=MembershipRequest.Status.PENDING
     ).update(status=MembershipRequest.Status.WITHDRAWN)
     if claimed != 1:
-        raise DirectoryRefused(_("Cette demande a déjà reçu une réponse."))
+        raise errors.REQUEST_ALREADY_ANSWERED()
     request.status = MembershipRequest.Status.WITHDRAWN
 
 
@@ -151,7 +141,7 @@ def membership_request_decide(
     accepting makes the maker a member from today. Decided once: a second answer is refused."""
     organisation = request.organisation
     if not selectors.may_manage(by, organisation):
-        raise PermissionDenied("directory.decide_request")
+        raise ROLE_NOT_ALLOWED(rule="directory.decide_request")
     status = MembershipRequest.Status.ACCEPTED if accept else MembershipRequest.Status.REFUSED
     with transaction.atomic():
         # The conditional UPDATE claims the request: of two managers answering at once, the
@@ -160,7 +150,7 @@ def membership_request_decide(
             pk=request.pk, status=MembershipRequest.Status.PENDING
         ).update(status=status, decided_by=by, decided_at=now)
         if claimed != 1:
-            raise DirectoryRefused(_("Cette demande a déjà reçu une réponse."))
+            raise errors.REQUEST_ALREADY_ANSWERED()
         if accept:
             Membership.objects.get_or_create(
                 maker_id=request.maker_id,
@@ -186,13 +176,13 @@ def membership_request_decide(
 
 def _curator(by: User) -> None:
     if not selectors.may_curate(by):
-        raise PermissionDenied("directory.curate")
+        raise ROLE_NOT_ALLOWED(rule="directory.curate")
 
 
 def _motivated(motivation: str) -> str:
     motivation = (motivation or "").strip()
     if not motivation:
-        raise ValidationError({"motivation": _("Expliquez la raison de ce changement.")})
+        raise errors.CURATION_MOTIVATION_MISSING()
     return motivation
 
 
@@ -211,14 +201,14 @@ def organisation_kind_correct(
     _curator(by)
     motivation = _motivated(motivation)
     if kind not in Organisation.Kind.values:
-        raise ValidationError({"kind": _("Type d'organisation inconnu.")})
+        raise errors.ORGANISATION_KIND_UNKNOWN()
     with transaction.atomic():
         organisation = _locked(organisation)
         if organisation.merged_into_id:
-            raise DirectoryRefused(_("Un doublon fusionné ne change plus."))
+            raise errors.ORGANISATION_MERGED()
         was = organisation.kind
         if was == kind:
-            raise DirectoryRefused(_("L'organisation est déjà de ce type."))
+            raise errors.ORGANISATION_KIND_UNCHANGED()
         number = _siret_for(kind, organisation.siret if siret in (None, "") else siret)
         organisation.kind = kind
         organisation.siret = number
@@ -248,7 +238,7 @@ def organisations_merge(
     _curator(by)
     motivation = _motivated(motivation)
     if duplicate.pk == into.pk:
-        raise DirectoryRefused(_("Une organisation ne peut être fusionnée dans elle-même."))
+        raise errors.MERGE_INTO_ITSELF()
     with transaction.atomic():
         # Both rows locked, in key order so that two merges never wait on each other crosswise.
         locked = {
@@ -259,14 +249,9 @@ def organisations_merge(
         }
         duplicate, into = locked[duplicate.pk], locked[into.pk]
         if duplicate.merged_into_id or into.merged_into_id:
-            raise DirectoryRefused(_("Une organisation déjà fusionnée ne peut plus l'être."))
+            raise errors.ORGANISATION_ALREADY_MERGED()
         if hasattr(duplicate, "relay"):
-            raise DirectoryRefused(
-                _(
-                    "Cette organisation porte un relais : fusionnez plutôt l'autre "
-                    "organisation dans celle-ci."
-                )
-            )
+            raise errors.ORGANISATION_CARRIES_RELAY()
         moved = {"members": 0, "requests": 0, "reports": 0}
         theirs = {m.maker_id: m for m in Membership.objects.filter(organisation=into)}
         for membership in Membership.objects.filter(organisation=duplicate).order_by("pk"):

@@ -6,7 +6,6 @@ The public never sees a maker who did not opt in, nor anybody's e-mail address.
 """
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -18,6 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from fablabs.models import Organisation
 from makers.selectors import maker_of
+from tilab.errors import BadInput, WrongState
+from tilab.permissions import PUBLIC, SIGNED_IN, page_permission
 
 from . import selectors, services
 from .forms import (
@@ -47,6 +48,7 @@ def _decorate(organisations):
 # --- The public directory -------------------------------------------------------------------
 
 
+@page_permission(PUBLIC)
 @require_GET
 def directory(request):
     """Organisations and opted-in makers, searched by name, commune or description and
@@ -111,6 +113,7 @@ def _managed(request, slug: str) -> Organisation:
     return organisation
 
 
+@page_permission(PUBLIC)
 @require_GET
 def organisation_detail(request, slug):
     organisation = selectors.organisation_by_slug(slug)
@@ -140,7 +143,7 @@ def organisation_detail(request, slug):
     return render(request, "directory/organisation.html", context)
 
 
-@login_required
+@page_permission(SIGNED_IN)
 @require_POST
 def membership_request(request, slug):
     """A maker asks to join (or withdraws a pending request, with `withdraw`)."""
@@ -161,8 +164,8 @@ def membership_request(request, slug):
             return redirect(target)
         try:
             services.membership_request_withdraw(request=pending, by=request.user, now=now)
-        except services.DirectoryRefused as error:
-            messages.error(request, str(error))
+        except WrongState as refusal:
+            messages.error(request, refusal.message)
         else:
             messages.success(request, _("Votre demande est retirée."))
         return redirect(target)
@@ -174,8 +177,8 @@ def membership_request(request, slug):
         services.membership_request_create(
             maker=maker, organisation=organisation, message=form.cleaned_data["message"], now=now
         )
-    except services.DirectoryRefused as error:
-        messages.error(request, str(error))
+    except WrongState as refusal:
+        messages.error(request, refusal.message)
     else:
         messages.success(
             request,
@@ -184,7 +187,7 @@ def membership_request(request, slug):
     return redirect(target)
 
 
-@login_required
+@page_permission(SIGNED_IN)
 @require_http_methods(["GET", "POST"])
 def membership_requests(request, slug):
     """The requests waiting for the organisation's managers; accept or refuse each."""
@@ -198,8 +201,8 @@ def membership_requests(request, slug):
             services.membership_request_decide(
                 request=pending, by=request.user, accept=accept, now=timezone.now()
             )
-        except services.DirectoryRefused as error:
-            messages.error(request, str(error))
+        except WrongState as refusal:
+            messages.error(request, refusal.message)
         else:
             name = pending.maker.display_name
             messages.success(
@@ -219,7 +222,7 @@ def membership_requests(request, slug):
     return render(request, "directory/requests.html", context)
 
 
-@login_required
+@page_permission(SIGNED_IN)
 @require_http_methods(["GET", "POST"])
 def organisation_edit(request, slug):
     organisation = _managed(request, slug)
@@ -234,7 +237,9 @@ def organisation_edit(request, slug):
                 capabilities=list(data["capabilities"]),
                 **{name: data[name] for name in services.EDITABLE},
             )
-        except ValidationError as error:
+        except BadInput as refusal:
+            form.add_refusal(refusal)
+        except ValidationError as error:  # the model's own checks (lengths, address formats)
             form.add_error(None, error)
         else:
             messages.success(request, _("La fiche de l'organisation est à jour."))
@@ -242,12 +247,10 @@ def organisation_edit(request, slug):
     return render(request, "directory/edit.html", {"organisation": organisation, "form": form})
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
+@page_permission("directory.curate", not_found=True, methods=["GET", "POST"])
 def organisation_curate(request, slug):
-    """Facilitators correct the kind of an organisation or merge it into another one."""
-    if not selectors.may_curate(request.user):
-        raise Http404
+    """Facilitators correct the kind of an organisation or merge it into another one; the
+    page does not exist for anybody else (404)."""
     organisation = _managed(request, slug)
     action = request.POST.get("action") if request.method == "POST" else None
     kind_form = KindCorrectForm(
@@ -270,10 +273,8 @@ def organisation_curate(request, slug):
                 motivation=data["motivation"],
                 now=now,
             )
-        except ValidationError as error:
-            kind_form.add_error(None, error)
-        except services.DirectoryRefused as error:
-            kind_form.add_error(None, str(error))
+        except (BadInput, WrongState) as refusal:
+            kind_form.add_refusal(refusal)
         else:
             messages.success(request, _("Le type de l'organisation est corrigé."))
             return redirect("directory:organisation", slug=organisation.slug)
@@ -287,10 +288,8 @@ def organisation_curate(request, slug):
                 motivation=merge_form.cleaned_data["motivation"],
                 now=now,
             )
-        except ValidationError as error:
-            merge_form.add_error(None, error)
-        except services.DirectoryRefused as error:
-            merge_form.add_error(None, str(error))
+        except (BadInput, WrongState) as refusal:
+            merge_form.add_refusal(refusal)
         else:
             messages.success(
                 request,
@@ -305,6 +304,7 @@ def organisation_curate(request, slug):
 # --- A maker's public profile ---------------------------------------------------------------
 
 
+@page_permission(PUBLIC)
 @require_GET
 def maker_profile(request, pk):
     maker = selectors.maker_profile_visible_to(request.user, pk)

@@ -10,11 +10,12 @@ from drf_spectacular.utils import (
     PolymorphicProxySerializer,
     extend_schema,
 )
-from rest_framework import exceptions, mixins, permissions, viewsets
+from rest_framework import exceptions, mixins, viewsets
 from rest_framework.response import Response
 
 from makers.models import ItemType
 from tilab.pagination import CursorPagination
+from tilab.permissions import PUBLIC
 from tilab.schema import error_responses
 
 from . import open_data, selectors
@@ -69,7 +70,7 @@ class FiguresViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """
 
     serializer_class = FigureRowSerializer
-    permission_classes = [permissions.AllowAny]
+    permission = PUBLIC
     filterset_class = ProductionTotalFilter
     pagination_class = FiguresPagination
 

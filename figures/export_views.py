@@ -5,7 +5,6 @@ from datetime import date
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -14,6 +13,8 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from makers.models import ItemType, ProductionReport
+from tilab.errors import BadInput, WrongState
+from tilab.permissions import page_permission
 
 from . import exports
 from .models import ProductionExport
@@ -81,8 +82,7 @@ def _label_filters(exports_shown: list[ProductionExport]) -> None:
         export.filters_label = " · ".join(parts)
 
 
-@login_required
-@permission_required("figures.export_reports", raise_exception=True)
+@page_permission("figures.export_reports")
 @require_http_methods(["GET", "POST"])
 def export_list(request):
     """Ask for an export (format and filters), and follow one's exports until they are ready.
@@ -104,8 +104,8 @@ def export_list(request):
                 filters=filterset.normalised(),
                 now=now,
             )
-        except exports.ExportRefused as refusal:
-            messages.error(request, str(refusal))
+        except BadInput as refusal:
+            messages.error(request, exports.refusal_text(refusal))
         else:
             _tell(request, export)
             return redirect("exports:list")
@@ -161,8 +161,7 @@ def _own_export(request, pk) -> ProductionExport:
     )
 
 
-@login_required
-@permission_required("figures.export_reports", raise_exception=True)
+@page_permission("figures.export_reports")
 @require_safe
 def export_download(request, pk):
     export = _own_export(request, pk)
@@ -182,8 +181,7 @@ def export_download(request, pk):
     )
 
 
-@login_required
-@permission_required("figures.export_reports", raise_exception=True)
+@page_permission("figures.export_reports")
 @require_POST
 def export_retry(request, pk):
     """Start again an export that failed or that no worker took up."""
@@ -191,8 +189,8 @@ def export_retry(request, pk):
         export = exports.production_export_retry(export_id=pk, by=request.user, now=timezone.now())
     except ProductionExport.DoesNotExist:
         raise Http404 from None
-    except exports.ExportNotRetryable as refusal:
-        messages.info(request, str(refusal))
+    except WrongState as refusal:
+        messages.info(request, refusal.message)
     else:
         _tell(request, export)
     return redirect("exports:list")

@@ -5,7 +5,7 @@ and auditors every department. A small export is built during the request; a lar
 handed to a task once the request commits. The export row, not the task message, records the
 work: when the broker cannot be reached the export stays pending and its owner can start it
 again from the exports page (`production_export_retry`), and a second run of the task finds
-nothing left to do.
+nothing left to do. What is refused is a coded refusal (figures/errors.py).
 """
 
 import csv
@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import partial
 
-from django.core.exceptions import PermissionDenied
+import rules
 from django.db import transaction
 from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.utils import timezone, translation
@@ -29,12 +29,13 @@ from openpyxl.utils import get_column_letter
 from fablabs.selectors import departments_covered_by
 from makers.filters import ProductionReportFilter
 from makers.models import ProductionReport
-from tilab import roles
 from tilab.celery import publish
+from tilab.errors import ROLE_NOT_ALLOWED, BadInput, Refusal
 from tilab.i18n import catalogue_field
 from tilab.models import Department, User
 from tilab.spreadsheets import spreadsheet_safe
 
+from . import errors
 from .models import ProductionExport
 
 log = logging.getLogger(__name__)
@@ -59,13 +60,9 @@ CONTENT_TYPES = {
 }
 
 
-class ExportRefused(Exception):
-    """The export cannot be made as asked (filters out of the user's reach, too many rows);
-    the message says what to change."""
-
-
-class ExportNotRetryable(Exception):
-    """The export is ready, or a worker is building it right now: nothing to restart."""
+def refusal_text(refusal: Refusal) -> str:
+    """What a refusal says to the person, every filter in error included."""
+    return " ".join(each.message for each in refusal.refusals)
 
 
 # --- What a person may export -------------------------------------------------------------------
@@ -74,10 +71,9 @@ class ExportNotRetryable(Exception):
 def departments_exportable_by(user: User) -> QuerySet[Department]:
     """Every department for Région staff and auditors; the departments their relays cover for
     relay staff; none for anybody else."""
-    user_roles = roles.roles_of(user)
-    if user_roles & {roles.REGION_STAFF, roles.AUDITOR}:
+    if rules.has_perm("figures.export_every_department", user):
         return Department.objects.order_by("code")
-    if roles.RELAY_STAFF in user_roles:
+    if rules.has_perm("figures.export_reports", user):
         return departments_covered_by(user)
     return Department.objects.none()
 
@@ -121,21 +117,24 @@ class ExportFilter(ProductionReportFilter):
 def _filtered(*, user: User, filters: dict) -> tuple[QuerySet[ProductionReport], dict]:
     """The reports `filters` select among those `user` may export, and the filters normalised.
 
-    Raises ExportRefused when a filter is invalid or names a department out of reach.
+    Refuses (bad input) a filter that is unknown, invalid or names a department out of reach:
+    every filter in error at once, each on its field.
     """
     unknown = set(filters) - set(FILTER_FIELDS)
     if unknown:
-        raise ExportRefused(_("Filtres inconnus : %(names)s.") % {"names": ", ".join(unknown)})
+        raise errors.EXPORT_FILTERS_UNKNOWN(names=", ".join(unknown))
     filterset = ExportFilter(filters, user=user)
     if not filterset.is_valid():
-        problems = [
-            _("%(field)s : %(errors)s")
-            % {"field": filterset.form.fields[name].label, "errors": " ".join(errors)}
-            if name in filterset.form.fields
-            else " ".join(errors)
-            for name, errors in filterset.form.errors.items()
-        ]
-        raise ExportRefused(" ".join(problems))
+        fields = filterset.form.fields
+        Refusal.raise_all(
+            errors.EXPORT_FILTER_INVALID(
+                field=name, label=fields[name].label, errors=" ".join(messages)
+            )
+            if name in fields
+            # The form's own sentences, about no field (already translated).
+            else BadInput(errors.EXPORT_FILTER_INVALID.code, " ".join(messages))
+            for name, messages in filterset.form.errors.items()
+        )
     return filterset.qs, filterset.normalised()
 
 
@@ -149,23 +148,17 @@ def production_export_request(
     start it: built at once up to IMMEDIATE_MAX_ROWS rows, else queued for a worker when the
     transaction commits. Returns the export as it stands (ready, or pending).
 
-    Raises PermissionDenied for someone who may not export, ExportRefused for filters out of
-    their reach or a file beyond MAX_ROWS rows of its format.
+    Refuses someone who may not export (not allowed), and (bad input) an unknown format,
+    filters out of their reach or a file beyond MAX_ROWS rows of its format.
     """
     if not by.has_perm("figures.export_reports"):
-        raise PermissionDenied
+        raise ROLE_NOT_ALLOWED(rule="figures.export_reports")
     if format not in ProductionExport.Format.values:
-        raise ExportRefused(_("Format inconnu : %(format)s.") % {"format": format})
+        raise errors.EXPORT_FORMAT_UNKNOWN(format=format)
     reports, normalised = _filtered(user=by, filters=filters)
     count = reports.count()
     if count > MAX_ROWS[format]:
-        raise ExportRefused(
-            _(
-                "Cet export compterait %(count)s lignes : au-delà de %(max)s en %(format)s, "
-                "choisissez une période ou un département plus restreints (ou le format CSV)."
-            )
-            % {"count": count, "max": MAX_ROWS[format], "format": format.upper()}
-        )
+        raise errors.EXPORT_TOO_LARGE(count=count, max=MAX_ROWS[format], format=format.upper())
     export = ProductionExport.objects.create(
         requested_by=by,
         requested_at=now,
@@ -237,7 +230,7 @@ def production_export_retry(*, export_id: int, by: User, now: datetime) -> Produ
 
     Safe when the first attempt is still somewhere in a queue: whichever run claims the export
     first builds it, the other finds nothing to do. Raises ProductionExport.DoesNotExist for
-    someone else's export and ExportNotRetryable when it is ready or being built.
+    someone else's export and refuses (wrong state) one that is ready or being built.
     """
     mine = ProductionExport.objects.filter(pk=export_id, requested_by=by)
     # One conditional UPDATE: of two clicks on "restart", one restarts, the other is told.
@@ -246,10 +239,7 @@ def production_export_retry(*, export_id: int, by: User, now: datetime) -> Produ
     )
     export = mine.defer("content").get()
     if not restarted:
-        raise ExportNotRetryable(
-            _("L'export n° %(id)s est %(status)s : il n'y a rien à relancer.")
-            % {"id": export.pk, "status": export.get_status_display()}
-        )
+        raise errors.EXPORT_NOT_RETRYABLE(id=export.pk, status=export.get_status_display())
     _start(export=export, now=now)
     return mine.defer("content").get()
 
@@ -285,11 +275,11 @@ def production_export_build(*, export_id: int, now: datetime) -> bool:
     try:
         with translation.override(export.language):
             content, row_count = _render(export)
-    except ExportRefused as refusal:
-        log.warning("export %s refused: %s", export_id, refusal)
-        ours.update(
-            status=ProductionExport.Status.FAILED, error=str(refusal), finished_at=timezone.now()
-        )
+    except Refusal as refusal:
+        with translation.override(export.language):
+            reason = refusal_text(refusal)
+        log.warning("export %s refused (%s): %s", export_id, refusal.code, reason)
+        ours.update(status=ProductionExport.Status.FAILED, error=reason, finished_at=timezone.now())
         return False
     except Exception as error:
         log.exception("export %s failed", export_id)
@@ -315,7 +305,7 @@ def production_export_build(*, export_id: int, now: datetime) -> bool:
 def _render(export: ProductionExport) -> tuple[bytes, int]:
     user = export.requested_by
     if not user.has_perm("figures.export_reports"):
-        raise ExportRefused(_("Vous n'avez plus le droit d'exporter les déclarations."))
+        raise errors.EXPORT_NO_LONGER_ALLOWED()
     reports, _normalised = _filtered(user=user, filters=export.filters)
     rows = _rows(reports)
     if export.format == ProductionExport.Format.XLSX:

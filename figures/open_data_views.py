@@ -9,6 +9,8 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date, quote_etag
 from django.views.decorators.http import require_safe
 
+from tilab.permissions import PUBLIC, page_permission
+
 from . import open_data
 
 # Totals move within seconds of a validation: caches keep a file briefly, then ask again
@@ -37,6 +39,7 @@ def _attachment(filename: str) -> dict:
     return {"Content-Disposition": f'attachment; filename="{filename}"'}
 
 
+@page_permission(PUBLIC)
 @require_safe
 def index(request):
     edition = open_data.production_edition()
@@ -54,6 +57,7 @@ def index(request):
     )
 
 
+@page_permission(PUBLIC)
 @require_safe
 def production_csv(request):
     return _published(
@@ -66,6 +70,7 @@ def production_csv(request):
     )
 
 
+@page_permission(PUBLIC)
 @require_safe
 def production_hxl(request):
     return _published(
@@ -78,6 +83,7 @@ def production_hxl(request):
     )
 
 
+@page_permission(PUBLIC)
 @require_safe
 def production_xlsx(request):
     return _published(
@@ -90,6 +96,7 @@ def production_xlsx(request):
     )
 
 
+@page_permission(PUBLIC)
 @require_safe
 def production_schema(request):
     response = JsonResponse(

@@ -11,3 +11,4 @@ rules.add_perm("figures.view_dashboard", is_region_staff | is_relay_staff | is_a
 # Staff exports carry makers' names: relay staff export their departments, Région staff and
 # auditors every department (which rows is decided by `exports.departments_exportable_by`).
 rules.add_perm("figures.export_reports", is_relay_staff | is_region_staff | is_auditor)
+rules.add_perm("figures.export_every_department", is_region_staff | is_auditor)

@@ -2,7 +2,6 @@
 
 import datetime
 
-from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import render
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -16,6 +15,7 @@ from fablabs.selectors import (
 )
 from makers.models import ItemType
 from tilab.i18n import english, localised
+from tilab.permissions import PUBLIC, page_permission
 from tilab.templatetags.tilab_format import thousands
 
 from . import charts, selectors
@@ -206,6 +206,7 @@ def figures_at_a_glance() -> dict:
     return {"glance_per_item": per_item, "glance_report_count": report_count}
 
 
+@page_permission(PUBLIC)
 @require_safe
 def figures(request):
     """The public figures: totals to date, per week, department, relay, item and producer
@@ -213,8 +214,7 @@ def figures(request):
     return render(request, "figures/index.html", _figures_context(request))
 
 
-@login_required
-@permission_required("figures.view_dashboard", raise_exception=True)
+@page_permission("figures.view_dashboard")
 @require_safe
 def dashboard(request):
     """The figures for staff, with their context: a relay sees its departments highlighted and

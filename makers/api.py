@@ -1,6 +1,7 @@
 """API of the production domain: item catalogue, makers and production reports."""
 
 import django_filters
+import rules
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -9,14 +10,14 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from fablabs.selectors import departments_covered_by
-from tilab import roles
 from tilab.models import Department
 from tilab.pagination import CursorPagination
+from tilab.permissions import PUBLIC, SIGNED_IN
 from tilab.schema import AnyOf, error_responses
 
 from . import errors, selectors, services
@@ -46,7 +47,7 @@ class ItemTypeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     """The catalogue of items makers can report. Public."""
 
     serializer_class = ItemTypeSerializer
-    permission_classes = [permissions.AllowAny]
+    permission = PUBLIC
     pagination_class = None
     lookup_field = "slug"
     # A slug, as the model's field takes it; anything else is no item (a JSON 404).
@@ -76,31 +77,6 @@ class NewestFirstPagination(CursorPagination):
     ordering = "-pk"
 
 
-CHANGE_ACTIONS = {"update", "partial_update", "destroy", "correct"}
-
-
-class ReportPermission(permissions.IsAuthenticated):
-    """Makers and relay staff enter reports; the maker or the relay changes an open one.
-
-    Deciding is left to the services, which give the reason a decision is refused.
-    """
-
-    def has_permission(self, request, view):
-        if not super().has_permission(request, view):
-            return False
-        if view.action == "create":
-            user = request.user
-            return user.has_perm("makers.access_maker_space") or user.has_perm(
-                "makers.enter_reports"
-            )
-        return True
-
-    def has_object_permission(self, request, view, report):
-        if view.action in CHANGE_ACTIONS:
-            return request.user.has_perm("makers.change_report", report)
-        return True
-
-
 @extend_schema_view(
     list=extend_schema(summary=gettext_lazy("Déclarations visibles")),
     retrieve=extend_schema(
@@ -123,7 +99,14 @@ class ProductionReportViewSet(viewsets.ModelViewSet):
     """
 
     serializer_class = ProductionReportOutputSerializer
-    permission_classes = [ReportPermission]
+    # What one sees is scoped by `selectors.reports_visible_to` (anything else: 404). Makers
+    # and relay staff enter reports; the maker or the relay changes an open one. Deciding is
+    # left to the services, which give the reason a decision is refused.
+    permission = SIGNED_IN
+    permissions_by_action = {"create": "makers.submit_reports"}
+    object_permissions_by_action = dict.fromkeys(
+        ["update", "partial_update", "destroy", "correct"], "makers.change_report"
+    )
     filterset_class = ProductionReportFilter
     pagination_class = NewestFirstPagination
     lookup_value_regex = r"[0-9]+"
@@ -329,9 +312,6 @@ class ProductionReportViewSet(viewsets.ModelViewSet):
 
 # --- Makers --------------------------------------------------------------------------------
 
-SEES_EVERY_MAKER = {roles.REGION_STAFF, roles.AUDITOR}
-SEES_STAFF_FIELDS = {roles.RELAY_STAFF, roles.REGION_STAFF, roles.AUDITOR}
-
 
 class MakerFilter(django_filters.FilterSet):
     department = django_filters.ModelChoiceFilter(
@@ -354,16 +334,6 @@ class MakerFilter(django_filters.FilterSet):
         for word in value.split():
             condition &= Q(display_name__icontains=word)
         return queryset.filter(condition)
-
-
-class MakerPermission(permissions.BasePermission):
-    """Reading the directory is public (scoped per caller); only relay staff add makers."""
-
-    def has_permission(self, request, view):
-        if view.action == "create":
-            user = request.user
-            return user.is_authenticated and user.has_perm("makers.enter_reports")
-        return True
 
 
 # Staff entries extend public ones: an entry matches one shape or both.
@@ -393,7 +363,9 @@ class MakerViewSet(
     Relay staff add makers who have no account, in the departments they cover.
     """
 
-    permission_classes = [MakerPermission]
+    # Reading the directory is public (scoped per caller); only relay staff add makers.
+    permission = PUBLIC
+    permissions_by_action = {"create": "makers.enter_reports"}
     filterset_class = MakerFilter
     lookup_value_regex = r"[0-9]+"
 
@@ -401,7 +373,7 @@ class MakerViewSet(
         return selectors.makers_visible_to(self.request.user)
 
     def _sees_staff_fields(self) -> bool:
-        return bool(roles.roles_of(self.request.user) & SEES_STAFF_FIELDS)
+        return rules.has_perm("makers.view_staff_fields", self.request.user)
 
     def get_serializer_class(self):
         return MakerStaffSerializer if self._sees_staff_fields() else MakerPublicSerializer
@@ -409,7 +381,7 @@ class MakerViewSet(
     def get_serializer_context(self):
         context = super().get_serializer_context()
         user = self.request.user
-        if roles.roles_of(user) & SEES_EVERY_MAKER:
+        if rules.has_perm("makers.view_all", user):
             context["covered_departments"] = None
         elif self._sees_staff_fields():
             context["covered_departments"] = set(

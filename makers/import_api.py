@@ -1,25 +1,19 @@
-"""API of the spreadsheet import: preview with dry_run, then import, all or nothing."""
+"""API of the spreadsheet import: preview with dry_run, then import, all or nothing. A refused
+import answers through the API's one exception handler (tilab/api_errors.py): 400 with every
+line in error, 409 when a simultaneous import won."""
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
-from rest_framework import permissions, serializers, status
+from rest_framework import serializers, status
 from rest_framework.fields import empty
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tilab.schema import AnyOf, ErrorSerializer, FieldErrorsSerializer
+from tilab.schema import CODE_HELP, AnyOf, ErrorSerializer, FieldErrorsSerializer, error_responses
 
 from . import importing
-
-
-class CanImportReports(permissions.BasePermission):
-    """Relay staff only (perm "makers.import_reports"); anonymous callers get a 401."""
-
-    def has_permission(self, request, view):
-        user = request.user
-        return bool(user and user.is_authenticated and user.has_perm("makers.import_reports"))
 
 
 class _BooleanDefaultTrue(serializers.BooleanField):
@@ -112,23 +106,27 @@ class ImportPlanSerializer(serializers.Serializer):
 class ImportRowErrorSerializer(serializers.Serializer):
     line = serializers.IntegerField(help_text=_("Ligne du fichier (1 = en-têtes, 0 = le fichier)."))
     column = serializers.CharField(allow_blank=True)
+    code = serializers.CharField(
+        help_text=_(
+            "Code stable de ce qui ne va pas à cette ligne : « date_unreadable », "
+            "« quantity_not_positive », « not_a_spreadsheet »…"
+        )
+    )
     message = serializers.CharField()
 
 
 class ImportRejectedSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text=CODE_HELP)
     detail = serializers.CharField()
+    field = serializers.CharField(allow_null=True)
     errors = ImportRowErrorSerializer(many=True)
-
-
-class ImportConflictSerializer(serializers.Serializer):
-    detail = serializers.CharField()
 
 
 class ProductionImportView(APIView):
     """Import a relay's production spreadsheet: first with dry_run (the default) to see what
     would be created, then with dry_run=false. Any bad row refuses the whole file."""
 
-    permission_classes = [CanImportReports]
+    permission = "makers.import_reports"  # relay staff; anonymous callers get a 401
     parser_classes = [MultiPartParser, FormParser]
     throttle_scope = "import"  # settings.THROTTLE_RATES: each call parses up to 5 MB
 
@@ -146,19 +144,22 @@ class ProductionImportView(APIView):
                     resource_type_field_name=None,
                 ),
                 description=(
-                    "bad rows or unreadable file (`detail` and `errors`), no file or a bad "
-                    "`dry_run` (each field named), or a body that is not a form (`detail`); "
-                    "nothing imported"
+                    "bad rows or unreadable file (code `import_rejected`, `detail`, and "
+                    "`errors` with each line's own code), no file or a bad `dry_run` (each "
+                    "field named), or a body that is not a form (`detail`); nothing imported"
                 ),
                 examples=[
                     OpenApiExample(
                         "bad row",
                         value={
+                            "code": "import_rejected",
                             "detail": "1 ligne est à corriger : rien n'a été importé.",
+                            "field": None,
                             "errors": [
                                 {
                                     "line": 3,
                                     "column": "Quantité",
+                                    "code": "quantity_not_positive",
                                     "message": "Quantité négative ou nulle : « -5 ».",
                                 }
                             ],
@@ -167,10 +168,14 @@ class ProductionImportView(APIView):
                 ],
             ),
             401: OpenApiResponse(description="not authenticated"),
-            403: OpenApiResponse(description="not relay staff"),
-            409: OpenApiResponse(
-                ImportConflictSerializer,
-                description="a simultaneous import of the same rows won; nothing imported",
+            **error_responses(
+                403,
+                409,
+                about={
+                    403: "not relay staff",
+                    409: "a simultaneous import of the same rows won "
+                    "(`import_conflict`); nothing imported",
+                },
             ),
         },
         tags=["production-reports"],
@@ -179,45 +184,17 @@ class ProductionImportView(APIView):
         given = ProductionImportInputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         upload = given.validated_data["file"]
-        if upload.size > importing.MAX_FILE_BYTES:
-            errors = [importing.RowError(importing.FILE_LINE, "", _too_big())]
-            return _rejected(importing.SpreadsheetUnreadable(errors))
+        # Before reading: a huge upload is refused without loading it in memory.
+        importing.check_size(upload.size)
         service = (
             importing.production_import_preview
             if given.validated_data["dry_run"]
             else importing.production_import_apply
         )
-        try:
-            plan = service(
-                content=upload.read(), filename=upload.name, by=request.user, now=timezone.now()
-            )
-        except importing.ImportRejected as exc:
-            return _rejected(exc)
-        except importing.ImportConflict as exc:
-            return Response(
-                {"code": "import_conflict", "detail": str(exc), "field": None},
-                status=status.HTTP_409_CONFLICT,
-            )
+        plan = service(
+            content=upload.read(), filename=upload.name, by=request.user, now=timezone.now()
+        )
         return Response(
             ImportPlanSerializer(plan.as_dict()).data,
             status=status.HTTP_201_CREATED if plan.imported else status.HTTP_200_OK,
         )
-
-
-def _too_big() -> str:
-    return str(
-        _("Le fichier dépasse %(max)s Mo : découpez-le en plusieurs fichiers.")
-        % {"max": importing.MAX_FILE_BYTES // (1024 * 1024)}
-    )
-
-
-def _rejected(exc: importing.ImportRejected) -> Response:
-    return Response(
-        {
-            "code": "import_rejected",
-            "detail": str(exc),
-            "field": None,
-            "errors": [error.as_dict() for error in exc.errors],
-        },
-        status=status.HTTP_400_BAD_REQUEST,
-    )

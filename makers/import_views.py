@@ -2,13 +2,14 @@
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
+from tilab.errors import WrongState
+from tilab.permissions import page_permission
 from tilab.throttling import throttle_page
 
 from . import importing, selectors
@@ -36,12 +37,19 @@ class ImportUploadForm(forms.Form):
     def clean_file(self):
         upload = self.cleaned_data["file"]
         # Checked before reading: a huge upload is refused without loading it in memory.
-        if upload.size > importing.MAX_FILE_BYTES:
-            raise forms.ValidationError(
-                _("Le fichier dépasse %(max)s Mo : découpez-le en plusieurs fichiers.")
-                % {"max": importing.MAX_FILE_BYTES // (1024 * 1024)}
-            )
+        try:
+            importing.check_size(upload.size)
+        except importing.ImportRejected as refusal:
+            raise forms.ValidationError(_line_errors(refusal)) from None
         return upload
+
+    def add_import_refusal(self, refusal: importing.ImportRejected) -> None:
+        """Each line of a refused import, on the file field, with its code."""
+        self.add_error("file", _line_errors(refusal))
+
+
+def _line_errors(refusal: importing.ImportRejected) -> list[forms.ValidationError]:
+    return [forms.ValidationError(_error_text(error), code=error.code) for error in refusal.errors]
 
 
 def _error_text(error: importing.RowError) -> str:
@@ -50,8 +58,7 @@ def _error_text(error: importing.RowError) -> str:
     return error.message
 
 
-@login_required
-@permission_required("makers.import_reports", raise_exception=True)
+@page_permission("makers.import_reports")
 @require_http_methods(["GET", "POST"])
 @throttle_page("import", per="account")  # counted with the API's imports
 def import_upload(request):
@@ -62,9 +69,8 @@ def import_upload(request):
             batch = importing.production_import_upload(
                 content=upload.read(), filename=upload.name, by=request.user, now=timezone.now()
             )
-        except importing.ImportRejected as exc:
-            for error in exc.errors:
-                form.add_error("file", _error_text(error))
+        except importing.ImportRejected as refusal:
+            form.add_import_refusal(refusal)
         else:
             return redirect("makers:import_preview", pk=batch.pk)
     return render(
@@ -74,8 +80,7 @@ def import_upload(request):
     )
 
 
-@login_required
-@permission_required("makers.import_reports", raise_exception=True)
+@page_permission("makers.import_reports")
 @require_http_methods(["GET", "POST"])
 @throttle_page("import", per="account")
 def import_preview(request, pk):
@@ -87,19 +92,16 @@ def import_preview(request, pk):
             plan = importing.production_import_confirm(
                 batch=batch, by=request.user, now=timezone.now()
             )
-        except importing.ImportAlreadyConfirmed:
-            messages.info(
-                request,
-                _("Cet import était déjà confirmé : rien n'a été importé une seconde fois."),
-            )
-            return redirect("makers:validation_queue")
-        except importing.ImportConflict as exc:
-            messages.error(request, str(exc))
-            return redirect("makers:import_preview", pk=batch.pk)
-        except importing.ImportRejected as exc:
-            context["errors"] = exc.errors
-            context["rejection"] = str(exc)
+        except importing.ImportRejected as refusal:
+            context["errors"] = refusal.errors
+            context["rejection"] = refusal.message
             return render(request, "makers/import_preview.html", context, status=400)
+        except WrongState as refusal:
+            if refusal.code == importing.errors.IMPORT_ALREADY_CONFIRMED.code:  # a second click
+                messages.info(request, refusal.message)
+                return redirect("makers:validation_queue")
+            messages.error(request, refusal.message)  # import_conflict: another import won
+            return redirect("makers:import_preview", pk=batch.pk)
         created = plan.counts["rows_to_create"]
         messages.success(
             request,
@@ -129,9 +131,9 @@ def import_preview(request, pk):
                 by=request.user,
                 now=timezone.now(),
             )
-        except importing.ImportRejected as exc:
-            context["errors"] = exc.errors
-            context["rejection"] = str(exc)
+        except importing.ImportRejected as refusal:
+            context["errors"] = refusal.errors
+            context["rejection"] = refusal.message
         else:
             context["plan"] = plan
             # A page of 10,000 rows helps nobody: the first ones, then how many more.

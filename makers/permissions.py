@@ -7,7 +7,7 @@ answers 404); these rules say what they may do with a report they can see.
 import rules
 
 from fablabs.selectors import covers_department
-from tilab.permissions import is_auditor, is_maker, is_relay_staff
+from tilab.permissions import is_auditor, is_maker, is_region_staff, is_relay_staff
 
 
 @rules.predicate
@@ -24,6 +24,15 @@ def covers_reports_department(user, report):
 
 rules.add_perm("makers.access_maker_space", is_maker)
 rules.add_perm("makers.access_validation_queue", is_relay_staff | is_auditor)
+# What one sees (the selectors ask these): Région staff and auditors every maker and report;
+# relay staff those of the departments their relay covers; auditors the validation queue of
+# every department; staff the fields of a maker's entry the public does not get.
+rules.add_perm("makers.view_all", is_region_staff | is_auditor)
+rules.add_perm("makers.view_covered_departments", is_relay_staff)
+rules.add_perm("makers.view_every_queue", is_auditor)
+rules.add_perm("makers.view_staff_fields", is_relay_staff | is_region_staff | is_auditor)
+# Makers report their own production; relay staff that of makers of their departments.
+rules.add_perm("makers.submit_reports", is_maker | is_relay_staff)
 # Relay staff enter reports for makers without an account and import their spreadsheets.
 rules.add_perm("makers.enter_reports", is_relay_staff)
 rules.add_perm("makers.import_reports", is_relay_staff)

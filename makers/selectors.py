@@ -1,9 +1,9 @@
 """Reads about makers and production shared by pages and the API."""
 
+import rules
 from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 
 from fablabs.selectors import departments_covered_by
-from tilab import roles
 from tilab.models import Department
 
 from .models import ItemType, Maker, ProductionReport
@@ -25,7 +25,7 @@ def departments_decided_by(user) -> QuerySet[Department]:
     Relay staff see the departments their relays cover (`fablabs.selectors`); auditors see
     every department.
     """
-    if roles.AUDITOR in roles.roles_of(user):
+    if rules.has_perm("makers.view_every_queue", user):
         return Department.objects.order_by("code")
     return departments_covered_by(user)
 
@@ -56,12 +56,11 @@ def reports_visible_to(user) -> QuerySet[ProductionReport]:
     staff, every report for Région staff and auditors. Anything else answers 404."""
     if not user.is_authenticated:
         return ProductionReport.objects.none()
-    user_roles = roles.roles_of(user)
-    if user_roles & {roles.REGION_STAFF, roles.AUDITOR}:
+    if rules.has_perm("makers.view_all", user):
         visible = ProductionReport.objects.all()
     else:
         seen = Q(maker__user=user)
-        if roles.RELAY_STAFF in user_roles:
+        if rules.has_perm("makers.view_covered_departments", user):
             seen |= Q(department__in=departments_covered_by(user))
         visible = ProductionReport.objects.filter(seen)
     return _with_details(visible)
@@ -117,13 +116,12 @@ def organisations_of(maker: Maker | None):
 def makers_visible_to(user) -> QuerySet[Maker]:
     """Public makers for everyone; one's own profile; every maker of the departments one's
     relay covers; all of them for Région staff and auditors. Anything else answers 404."""
-    user_roles = roles.roles_of(user)
-    if user_roles & {roles.REGION_STAFF, roles.AUDITOR}:
+    if rules.has_perm("makers.view_all", user):
         return Maker.objects.all()
     seen = Q(is_public=True)
     if user.is_authenticated:
         seen |= Q(user=user)
-    if roles.RELAY_STAFF in user_roles:
+    if rules.has_perm("makers.view_covered_departments", user):
         seen |= Q(department__in=departments_covered_by(user))
     return Maker.objects.filter(seen)
 

@@ -1,7 +1,6 @@
 """Pages for makers (their space) and relay staff (the validation queue, entering reports)."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from fablabs.selectors import departments_covered_by, relays_staffed_by
 from tilab.errors import BadInput, NotAllowed, WrongState
+from tilab.permissions import page_permission
 
 from . import selectors, services
 from .filters import ProductionReportFilter
@@ -38,8 +38,7 @@ def _as_initial(report: ProductionReport) -> dict:
     return {field: getattr(report, field) for field in services.EDITABLE_FIELDS}
 
 
-@login_required
-@permission_required("makers.access_maker_space", raise_exception=True)
+@page_permission("makers.access_maker_space")
 @require_http_methods(["GET", "POST"])
 def maker_space(request):
     """Log production in a few taps, then see one's reports and totals."""
@@ -84,8 +83,7 @@ def maker_space(request):
     )
 
 
-@login_required
-@permission_required("makers.access_maker_space", raise_exception=True)
+@page_permission("makers.access_maker_space")
 @require_http_methods(["GET", "POST"])
 def maker_profile(request):
     maker = selectors.maker_of(request.user)
@@ -104,8 +102,7 @@ def _own_report(request, pk) -> ProductionReport:
     )
 
 
-@login_required
-@permission_required("makers.access_maker_space", raise_exception=True)
+@page_permission("makers.access_maker_space")
 @require_http_methods(["GET", "POST"])
 def report_edit(request, pk):
     """Edit a submitted report, correct a rejected one, or propose a correction of a
@@ -151,8 +148,7 @@ def report_edit(request, pk):
     )
 
 
-@login_required
-@permission_required("makers.access_maker_space", raise_exception=True)
+@page_permission("makers.access_maker_space")
 @require_POST
 def report_withdraw(request, pk):
     report = _own_report(request, pk)
@@ -189,8 +185,7 @@ def _queue_context(request, query: QueryDict, decision_form=None):
     }
 
 
-@login_required
-@permission_required("makers.access_validation_queue", raise_exception=True)
+@page_permission("makers.access_validation_queue")
 @require_safe
 def validation_queue(request):
     context = _queue_context(request, request.GET)
@@ -207,8 +202,7 @@ def validation_queue(request):
     )
 
 
-@login_required
-@permission_required("makers.decide_reports", raise_exception=True)
+@page_permission("makers.decide_reports")
 @require_POST
 def validation_decide(request):
     """Validate or reject the chosen reports: all of them, or none with the reason why."""
@@ -256,8 +250,7 @@ def validation_decide(request):
     return redirect(reverse("makers:validation_queue") + "?" + filters.urlencode())
 
 
-@login_required
-@permission_required("makers.enter_reports", raise_exception=True)
+@page_permission("makers.enter_reports")
 @require_http_methods(["GET", "POST"])
 def report_correct_for(request, pk):
     """Relay staff fix a report of their departments while it waits for a decision (a typo
@@ -295,8 +288,7 @@ def report_correct_for(request, pk):
     )
 
 
-@login_required
-@permission_required("makers.enter_reports", raise_exception=True)
+@page_permission("makers.enter_reports")
 @require_http_methods(["GET", "POST"])
 def report_enter_for(request):
     """Relay staff enter a report for a maker, who may have no account."""

@@ -6,8 +6,8 @@ One's pledges only: anybody else's pledge answers 404. The follow-up is for faci
 department) and relay staff (theirs); anybody else gets 403.
 """
 
+import rules
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,8 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from fablabs.selectors import departments_covered_by
 from makers import selectors as makers_selectors
-from tilab import roles
 from tilab.errors import BadInput, WrongState
+from tilab.permissions import page_permission
 
 from . import selectors, services
 from .maker_forms import (
@@ -31,18 +31,6 @@ from .maker_forms import (
 )
 from .models import Pledge
 
-PLEDGE = "needs.pledge"
-FOLLOW_UP = "needs.view_follow_up"
-
-
-def makers_only(view):
-    """Log in first; then makers only (403 for other roles)."""
-    return login_required(permission_required(PLEDGE, raise_exception=True)(view))
-
-
-def follow_up_staff_only(view):
-    return login_required(permission_required(FOLLOW_UP, raise_exception=True)(view))
-
 
 def _pledge_url(pledge: Pledge) -> str:
     return reverse("needs:my_pledges") + f"#promesse-{pledge.pk}"
@@ -51,7 +39,7 @@ def _pledge_url(pledge: Pledge) -> str:
 # Pledging ------------------------------------------------------------------------------------
 
 
-@makers_only
+@page_permission("needs.pledge")
 @require_http_methods(["GET", "POST"])
 def pledge_create(request, pk):
     """Promise part of a published need, as oneself or for one's organisation, seeing what one
@@ -137,7 +125,7 @@ def _my_pledges_page(request, *, bound: Pledge | None = None, status: int = 200,
     return render(request, "needs/my_pledges.html", context, status=status)
 
 
-@makers_only
+@page_permission("needs.pledge")
 @require_GET
 def my_pledges(request):
     """One's pledges (as oneself and for one's organisations), their deliveries and messages."""
@@ -153,7 +141,7 @@ def _own_pledge(request, pk) -> Pledge:
     )
 
 
-@makers_only
+@page_permission("needs.pledge")
 @require_POST
 def pledge_withdraw(request, pk):
     pledge = _own_pledge(request, pk)
@@ -170,7 +158,7 @@ def pledge_withdraw(request, pk):
     return redirect(_pledge_url(pledge))
 
 
-@makers_only
+@page_permission("needs.pledge")
 @require_POST
 def delivery_record(request, pk):
     """Record a delivery; the establishment is asked by e-mail to confirm what it received."""
@@ -200,7 +188,7 @@ def delivery_record(request, pk):
     return _my_pledges_page(request, bound=pledge, status=400, delivery_form=form)
 
 
-@makers_only
+@page_permission("needs.pledge")
 @require_POST
 def message_send(request, pk):
     """Write to the establishment through the platform: neither address is shown."""
@@ -226,7 +214,7 @@ def message_send(request, pk):
 # The network's follow-up -----------------------------------------------------------------------
 
 
-@follow_up_staff_only
+@page_permission("needs.view_follow_up")
 @require_GET
 def follow_up(request):
     """Needs to act on: over-pledged, unanswered, never confirmed. No contact address here:
@@ -237,12 +225,12 @@ def follow_up(request):
         **lists,
         "shown": selectors.FOLLOW_UP_SHOWN,
         "departments": departments_covered_by(request.user),
-        "everywhere": roles.FACILITATOR in roles.roles_of(request.user),
+        "everywhere": rules.has_perm("needs.follow_up_everywhere", request.user),
     }
     return render(request, "needs/follow_up.html", context)
 
 
-@follow_up_staff_only
+@page_permission("needs.view_follow_up")
 @require_POST
 def need_remove(request, pk):
     """Moderation: take a need down with a reason. A need outside one's departments answers

@@ -15,5 +15,7 @@ def covers_needs_department(user, need):
 
 
 rules.add_perm("needs.pledge", is_maker)
+# The network's follow-up: facilitators every department's needs, relay staff their own.
 rules.add_perm("needs.view_follow_up", is_facilitator | is_relay_staff)
+rules.add_perm("needs.follow_up_everywhere", is_facilitator)
 rules.add_perm("needs.moderate", is_facilitator | (is_relay_staff & covers_needs_department))

@@ -5,6 +5,7 @@ built in a fixed number of queries, whatever its length."""
 from collections.abc import Iterable
 from typing import NamedTuple
 
+import rules
 from django.db.models import (
     F,
     IntegerField,
@@ -234,12 +235,9 @@ def outputs_of(pledges) -> dict[ProducerKey, ProducerOutput]:
 
 def follow_up_needs_of(user) -> QuerySet[Need]:
     """The needs a facilitator (all) or relay staff (their departments) follow up."""
-    from tilab import roles
-
-    held = roles.roles_of(user)
-    if roles.FACILITATOR in held:
+    if rules.has_perm("needs.follow_up_everywhere", user):
         return Need.objects.all()
-    if roles.RELAY_STAFF in held:
+    if rules.has_perm("needs.view_follow_up", user):
         return Need.objects.filter(department__in=departments_covered_by(user))
     return Need.objects.none()
 

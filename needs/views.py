@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from tilab.celery import publish
 from tilab.errors import BadInput, WrongState
+from tilab.permissions import PUBLIC, page_permission
 from tilab.throttling import throttle_page
 
 from . import selectors, services
@@ -54,6 +55,7 @@ def _name_pledges(pledges):
 # The board -----------------------------------------------------------------------------------
 
 
+@page_permission(PUBLIC)
 @require_GET
 def board(request):
     """Open needs, soonest date first, narrowed by department and item."""
@@ -81,6 +83,7 @@ def board(request):
 # Posting a need ------------------------------------------------------------------------------
 
 
+@page_permission(PUBLIC)
 @require_http_methods(["GET", "POST"])
 @throttle_page("needs_establishment")  # the API's pace for guests, counted together
 def need_post(request):
@@ -120,6 +123,7 @@ def need_post(request):
 # A need's public page ------------------------------------------------------------------------
 
 
+@page_permission(PUBLIC)
 @require_GET
 def need_detail(request, pk):
     """A published need with its pledges; unconfirmed, withdrawn or removed needs answer 404."""
@@ -133,6 +137,7 @@ def need_detail(request, pk):
 # The establishment's signed links -------------------------------------------------------------
 
 
+@page_permission(PUBLIC)
 @require_http_methods(["GET", "POST"])
 def need_confirm(request, token):
     """The contact publishes the need from the link of the e-mail: GET shows a button (mail
@@ -199,6 +204,7 @@ def _manage_post(request, need, pledges) -> HttpResponse | None:
     return redirect(request.path)
 
 
+@page_permission(PUBLIC)
 @require_http_methods(["GET", "POST"])
 def need_manage(request, token):
     """The establishment's page of its need: who pledged, messages, deliveries to confirm, and
@@ -235,6 +241,7 @@ def need_manage(request, token):
     return _private(render(request, "needs/manage.html", context, status=status))
 
 
+@page_permission(PUBLIC)
 @require_http_methods(["GET", "POST"])
 @throttle_page("needs_establishment")
 def delivery_confirm(request, token):

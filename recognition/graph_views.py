@@ -6,7 +6,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django import forms
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.html import format_html, format_html_join
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_safe
 
 from directory.communes import commune_display_name, commune_normalise
 from tilab.models import Department
+from tilab.permissions import page_permission
 from tilab.svg import FONT, INK, MUTED, svg_number
 from tilab.templatetags.tilab_format import thousands
 
@@ -287,8 +287,7 @@ def territories(nodes: dict, links: list, names: dict[str, str]):
     )
 
 
-@login_required
-@permission_required("network.view_graph", raise_exception=True)
+@page_permission("network.view_graph")
 @require_safe
 def network_graph(request):
     """The whole network, every node named (never an e-mail): the graph, the links table

@@ -1,13 +1,13 @@
 """Pages of recognition: attestations of participation and their public check. The cooperation
 graph lives in `graph_views`; a person's own data (export, deletion) in `accounts`."""
 
-from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from makers.selectors import maker_of
+from tilab.permissions import PUBLIC, SIGNED_IN, page_permission
 from tilab.throttling import over_limit
 
 from . import attestations, selectors, services
@@ -36,8 +36,7 @@ def _attestation_page(request, *, content, organisation=None):
     )
 
 
-@login_required
-@permission_required("makers.access_maker_space", raise_exception=True)
+@page_permission("makers.access_maker_space")
 @require_http_methods(["GET", "POST"])
 def maker_attestation(request):
     """GET: what the attestation will say. POST: issue it (or re-use today's identical one)
@@ -51,7 +50,7 @@ def maker_attestation(request):
     return _attestation_page(request, content=attestations.maker_content(maker))
 
 
-@login_required
+@page_permission(SIGNED_IN)
 @require_http_methods(["GET", "POST"])
 def organisation_attestation(request, slug):
     """The same for an organisation, for its managers only (anyone else: 404)."""
@@ -70,6 +69,7 @@ def organisation_attestation(request, slug):
     )
 
 
+@page_permission(PUBLIC)
 @require_GET
 def attestation_check(request):
     """Anyone checks an attestation by its code: its frozen summary, or "no attestation carries

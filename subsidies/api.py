@@ -10,15 +10,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from fablabs.models import Relay
-from tilab import roles
-from tilab.errors import ROLE_NOT_ALLOWED
 from tilab.pagination import CursorPagination
-from tilab.permissions import held_back_by_second_factor
+from tilab.permissions import (
+    PUBLIC,
+    SIGNED_IN,
+    DeclaredPermission,
+    held_back_by_second_factor,
+)
 from tilab.schema import error_responses
 
 from . import errors, selectors, services
@@ -56,7 +59,7 @@ class RelayViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     """The relays and the departments each one covers. Public: coverage is public knowledge."""
 
     serializer_class = RelaySerializer
-    permission_classes = [permissions.AllowAny]
+    permission = PUBLIC
 
     def get_queryset(self):
         return Relay.objects.select_related("organisation").prefetch_related("coverage")
@@ -79,21 +82,25 @@ def _errors(*statuses: int) -> dict:
     return error_responses(*statuses, about=ERRORS_ABOUT)
 
 
-class MoneyViewSet(viewsets.GenericViewSet):
-    """Reads are scoped by the selectors; each write checks its rule with `require` once the
-    object is found (404 first, then 403), before reading the body."""
+class MoneyPermission(DeclaredPermission):
+    """The declared permissions, and a refusal that says why: a money decision held back
+    only by the missing second factor says how to activate it."""
 
-    lookup_value_regex = r"[0-9]+"
-
-    def require(self, perm: str, obj=None) -> None:
-        user = self.request.user
-        if user.has_perm(perm, obj):
-            return
-        if held_back_by_second_factor(user, perm, obj):
+    def refusal(self, request, view, permission, obj):
+        if held_back_by_second_factor(request.user, permission, obj):
             raise errors.TWO_FACTOR_REQUIRED(
-                url=self.request.build_absolute_uri(reverse("mfa_activate_totp"))
+                url=request.build_absolute_uri(reverse("mfa_activate_totp"))
             )
-        raise ROLE_NOT_ALLOWED(rule=perm)
+        return super().refusal(request, view, permission, obj)
+
+
+class MoneyViewSet(viewsets.GenericViewSet):
+    """Reads are scoped by the selectors; each write checks its declared rule once the object
+    is found (`object_permissions_by_action`: 404 first, then 403), before reading the body."""
+
+    permission_classes = [MoneyPermission]
+    permission = SIGNED_IN
+    lookup_value_regex = r"[0-9]+"
 
     def valid(self, serializer_class, **kwargs):
         serializer = serializer_class(data=self.request.data, **kwargs)
@@ -142,6 +149,11 @@ class ProgrammeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, MoneyVi
     serializer_class = ProgrammeOutputSerializer
     filterset_class = ProgrammeFilter
     pagination_class = NewestFirstPagination
+    permissions_by_action = {"create": "subsidies.manage_programmes"}
+    object_permissions_by_action = {
+        "adjust": "subsidies.manage_programmes",
+        "amend": "subsidies.manage_programmes",
+    }
 
     def get_queryset(self):
         return programmes_shown_to(self.request.user)
@@ -156,7 +168,6 @@ class ProgrammeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, MoneyVi
         responses={201: ProgrammeOutputSerializer, **_errors(400, 403)},
     )
     def create(self, request, *args, **kwargs):
-        self.require("subsidies.manage_programmes")
         serializer = self.valid(ProgrammeTermsSerializer)
         programme = services.programme_create(
             terms=serializer.terms(), by=request.user, now=timezone.now()
@@ -173,7 +184,6 @@ class ProgrammeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, MoneyVi
         """The allocations left out keep their amount; the total must equal the envelope
         (otherwise 400 with the gap). An approved allocation never changes (409)."""
         programme = self.get_object()
-        self.require("subsidies.manage_programmes")
         data = self.valid(AllocationsAdjustSerializer).validated_data
         services.allocations_adjust(
             programme=programme,
@@ -194,7 +204,6 @@ class ProgrammeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, MoneyVi
         """A new programme linked to this one, granting the additional envelope in the terms,
         with its own allocations to approve. Only an approved programme is amended (409)."""
         programme = self.get_object()
-        self.require("subsidies.manage_programmes")
         serializer = self.valid(ProgrammeAmendSerializer)
         amendment = services.programme_amend(
             programme=programme,
@@ -228,6 +237,7 @@ class AllocationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, MoneyV
     serializer_class = AllocationOutputSerializer
     filterset_class = AllocationFilter
     pagination_class = NewestFirstPagination
+    object_permissions_by_action = {"approve": "subsidies.approve_allocation"}
 
     def get_queryset(self):
         return selectors.allocations_visible_to(self.request.user).select_related("redistribution")
@@ -240,7 +250,6 @@ class AllocationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, MoneyV
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         allocation = self.get_object()
-        self.require("subsidies.approve_allocation")
         services.allocation_approve(allocation=allocation, by=request.user, now=timezone.now())
         fresh = self.get_queryset().get(pk=allocation.pk)
         return Response(self.get_serializer(fresh).data)
@@ -273,6 +282,14 @@ class RedistributionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Mo
 
     filterset_class = RedistributionFilter
     pagination_class = NewestFirstPagination
+    permissions_by_action = {"create": "subsidies.propose_redistribution"}
+    object_permissions_by_action = {
+        # On the allocation the body names, once found among the caller's.
+        "create": "subsidies.manage_redistribution",
+        "adjust": "subsidies.manage_redistribution",
+        "approve": "subsidies.approve_redistribution",
+        "payments": "subsidies.record_payment",
+    }
 
     def get_queryset(self):
         return selectors.redistributions_visible_to(self.request.user).annotate(
@@ -316,15 +333,13 @@ class RedistributionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Mo
     def create(self, request, *args, **kwargs):
         """The relay's own-use lines are served first, the rest is split among the payees of
         its departments. Proposing again while not approved recomputes every line (200)."""
-        if roles.RELAY_STAFF not in roles.roles_of(request.user):
-            raise ROLE_NOT_ALLOWED()
         data = self.valid(RedistributionProposeSerializer).validated_data
         allocation = (
             selectors.allocations_visible_to(request.user).filter(pk=data["allocation"]).first()
         )
         if allocation is None:
             raise errors.ALLOCATION_NOT_FOUND(id=data["allocation"])
-        self.require("subsidies.manage_redistribution", allocation)
+        self.check_object_permissions(request, allocation)
         existed = hasattr(allocation, "redistribution")
         redistribution = services.redistribution_propose(
             allocation=allocation,
@@ -346,7 +361,6 @@ class RedistributionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Mo
         """Lines left out keep their amount; the total must equal the allocation (otherwise
         400 with the gap). An approved redistribution never changes (409)."""
         redistribution = self.get_object()
-        self.require("subsidies.manage_redistribution", redistribution)
         data = self.valid(RedistributionAdjustSerializer).validated_data
         services.redistribution_adjust(
             redistribution=redistribution,
@@ -366,7 +380,6 @@ class RedistributionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Mo
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         redistribution = self.get_object()
-        self.require("subsidies.approve_redistribution", redistribution)
         services.redistribution_approve(
             redistribution=redistribution, by=request.user, now=timezone.now()
         )
@@ -382,7 +395,6 @@ class RedistributionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Mo
         """The lines must belong to this redistribution (400), be approved and not paid yet
         (409); the payments are written to the decision log and the money ledger."""
         redistribution = self.get_object()
-        self.require("subsidies.record_payment", redistribution)
         data = self.valid(PaymentsRecordSerializer).validated_data
         ids = list(dict.fromkeys(data["lines"]))
         lines = list(redistribution.lines.filter(pk__in=ids).order_by("pk"))

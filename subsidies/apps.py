@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 class SubsidiesConfig(AppConfig):
     name = "subsidies"
-    verbose_name = _("Relais et subventions")
+    verbose_name = _("Subventions")
 
     def ready(self):
         from . import permissions  # noqa: F401  (registers the rules)

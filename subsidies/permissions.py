@@ -24,9 +24,19 @@ def staffs_relay_of(user, obj):
 
 
 rules.add_perm("subsidies.view_programmes", is_region_staff | is_relay_staff | is_auditor)
+rules.add_perm("subsidies.view_redistributions", is_region_staff | is_relay_staff | is_auditor)
+# What one sees (the selectors ask these): Région staff and auditors every programme,
+# allocation and redistribution; relay staff those of their relay.
+rules.add_perm("subsidies.view_all", is_region_staff | is_auditor)
+rules.add_perm("subsidies.view_own_relay", is_relay_staff)
 rules.add_perm("subsidies.manage_programmes", is_region_staff)
 # Approving money is a decision on public funds: two-factor first (tilab.add_money_perm).
 add_money_perm("subsidies.approve_allocation", is_region_staff)
+# Relay staff propose the redistribution of their relay's approved allocations (which ones:
+# "subsidies.manage_redistribution", on the allocation).
+rules.add_perm("subsidies.propose_redistribution", is_relay_staff)
 rules.add_perm("subsidies.manage_redistribution", is_relay_staff & staffs_relay_of)
+# Transfer files hold bank details: the paying relay's staff only.
+rules.add_perm("subsidies.download_transfers", is_relay_staff)
 add_money_perm("subsidies.approve_redistribution", is_relay_staff & staffs_relay_of)
 add_money_perm("subsidies.record_payment", is_relay_staff & staffs_relay_of)

@@ -4,7 +4,6 @@ payees' bank details, and of the money a maker received."""
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,13 +12,14 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from fablabs.models import Organisation
 from makers import selectors as maker_selectors
 from makers.models import Maker
 from tilab.errors import BadInput, WrongState
 from tilab.money import format_euros
+from tilab.permissions import SIGNED_IN, page_permission
 
 from . import selectors, services, transfers
 from .models import BankAccount, Redistribution, RedistributionLine
@@ -209,8 +209,7 @@ def _gate_message() -> str:
 # Pages ----------------------------------------------------------------------------------
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
+@page_permission("subsidies.view_redistributions", not_found=True, methods=["GET", "POST"])
 def redistribution_propose(request, pk):
     """Relay staff propose how their approved allocation is passed on: the lines they keep for
     grouped purchases, the rest to the payees pro rata to their validated contribution."""
@@ -268,14 +267,12 @@ def redistribution_propose(request, pk):
     )
 
 
-@login_required
-@require_GET
+@page_permission("subsidies.view_redistributions", not_found=True, methods=["GET"])
 def redistribution_detail(request, pk):
     return _render_detail(request, _visible_redistribution(request, pk))
 
 
-@login_required
-@require_POST
+@page_permission("subsidies.view_redistributions", not_found=True, methods=["POST"])
 def redistribution_adjust(request, pk):
     """Change line amounts and add own-use lines, with a motivation; the lines must still add
     up to the allocation, or nothing changes and the gap is shown."""
@@ -309,8 +306,7 @@ def redistribution_adjust(request, pk):
     return _render_detail(request, redistribution, adjust_form=form, own_use=own_use)
 
 
-@login_required
-@require_POST
+@page_permission("subsidies.view_redistributions", not_found=True, methods=["POST"])
 def redistribution_approve(request, pk):
     redistribution = _managed_redistribution(request, pk)
     if not request.user.has_perm("subsidies.approve_redistribution", redistribution):
@@ -333,8 +329,7 @@ def redistribution_approve(request, pk):
     return _to_detail(redistribution)
 
 
-@login_required
-@require_POST
+@page_permission("subsidies.view_redistributions", not_found=True, methods=["POST"])
 def payments_record(request, pk):
     """Record the ticked lines as paid by one transfer batch: all of them, or none."""
     redistribution = _managed_redistribution(request, pk)
@@ -390,8 +385,7 @@ def _attachment(content, *, content_type: str, filename: str) -> HttpResponse:
     return response
 
 
-@login_required
-@require_GET
+@page_permission("subsidies.download_transfers", not_found=True, methods=["GET"])
 def transfers_csv(request, pk):
     redistribution = _relay_redistribution(request, pk)
     try:
@@ -406,8 +400,7 @@ def transfers_csv(request, pk):
     )
 
 
-@login_required
-@require_GET
+@page_permission("subsidies.download_transfers", not_found=True, methods=["GET"])
 def transfers_sepa(request, pk):
     redistribution = _relay_redistribution(request, pk)
     form = ExecutionDateForm(request.GET)
@@ -438,7 +431,7 @@ def _safe_next(request) -> str:
     return ""
 
 
-@login_required
+@page_permission(SIGNED_IN)
 @require_http_methods(["GET", "POST"])
 def bank_account_edit(request, kind, pk):
     """A payee's bank details, for the payee and the staff of the relay that pays them; anybody
@@ -492,7 +485,7 @@ def bank_account_edit(request, kind, pk):
     )
 
 
-@login_required
+@page_permission(SIGNED_IN)
 @require_GET
 def money_received(request):
     """What a maker (and the organisations they manage) received from the subsidy, and the

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 
+import rules
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 
 from fablabs.models import Organisation
 from fablabs.selectors import departments_covered_by
 from makers.models import Maker, Membership, ProductionReport
-from tilab import roles
 
 from .models import (
     Allocation,
@@ -21,19 +21,13 @@ from .models import (
     RedistributionLine,
 )
 
-READ_ALL = {roles.REGION_STAFF, roles.AUDITOR}
-
-
-def _reads_all(user) -> bool:
-    return bool(READ_ALL & roles.roles_of(user))
-
 
 def programmes_visible_to(user) -> QuerySet[Programme]:
     """Région staff and auditors see every programme; relay staff those their relay is in."""
     programmes = Programme.objects.all()
-    if _reads_all(user):
+    if rules.has_perm("subsidies.view_all", user):
         return programmes
-    if roles.RELAY_STAFF in roles.roles_of(user):
+    if rules.has_perm("subsidies.view_own_relay", user):
         return programmes.filter(
             pk__in=Allocation.objects.filter(relay__staff=user).values("programme")
         )
@@ -45,9 +39,9 @@ def allocations_visible_to(user) -> QuerySet[Allocation]:
     allocations = Allocation.objects.select_related(
         "programme", "relay__organisation", "approved_by"
     )
-    if _reads_all(user):
+    if rules.has_perm("subsidies.view_all", user):
         return allocations
-    if roles.RELAY_STAFF in roles.roles_of(user):
+    if rules.has_perm("subsidies.view_own_relay", user):
         return allocations.filter(relay__staff=user)
     return allocations.none()
 
@@ -56,9 +50,9 @@ def redistributions_visible_to(user) -> QuerySet[Redistribution]:
     redistributions = Redistribution.objects.select_related(
         "allocation__programme", "allocation__relay__organisation", "approved_by"
     )
-    if _reads_all(user):
+    if rules.has_perm("subsidies.view_all", user):
         return redistributions
-    if roles.RELAY_STAFF in roles.roles_of(user):
+    if rules.has_perm("subsidies.view_own_relay", user):
         return redistributions.filter(allocation__relay__staff=user)
     return redistributions.none()
 

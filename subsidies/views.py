@@ -4,8 +4,8 @@ relay staff read their own allocation; auditors read everything and change nothi
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
+import rules
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -20,11 +20,10 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from fablabs.selectors import relays_with_coverage
 from makers.models import ItemType
-from tilab import roles
 from tilab.errors import BadInput, WrongState
 from tilab.models import Decision, Department
 from tilab.money import format_euros
-from tilab.permissions import held_back_by_second_factor
+from tilab.permissions import held_back_by_second_factor, page_permission
 
 from . import selectors, services
 from .forms import AllocationsAdjustForm, ProgrammeAmendForm, ProgrammeForm
@@ -42,7 +41,7 @@ ACTIONS = {
 
 
 def _reads_all(user) -> bool:
-    return bool(selectors.READ_ALL & roles.roles_of(user))
+    return rules.has_perm("subsidies.view_all", user)
 
 
 def _programmes(user):
@@ -69,8 +68,7 @@ def _programme_form(form_class, request, **kwargs):
     )
 
 
-@login_required
-@permission_required("subsidies.view_programmes", raise_exception=True)
+@page_permission("subsidies.view_programmes")
 @require_safe
 def programme_list(request):
     page = Paginator(_programmes(request.user), PROGRAMMES_PER_PAGE).get_page(
@@ -90,8 +88,7 @@ def programme_list(request):
     )
 
 
-@login_required
-@permission_required("subsidies.manage_programmes", raise_exception=True)
+@page_permission("subsidies.manage_programmes")
 @require_http_methods(["GET", "POST"])
 def programme_create(request):
     form = _programme_form(ProgrammeForm, request)
@@ -141,7 +138,7 @@ def _allocation_rows(programme: Programme, allocations: list[Allocation], user) 
         for r in selectors.redistributions_visible_to(user).filter(allocation__programme=programme)
     }
     # Relay staff see only their own relay's allocations (the selectors make sure of it).
-    relay_staff = roles.RELAY_STAFF in roles.roles_of(user)
+    may_propose = rules.has_perm("subsidies.propose_redistribution", user)
     rows = []
     for allocation in allocations:
         snapshot = allocation.snapshot or {}
@@ -166,7 +163,7 @@ def _allocation_rows(programme: Programme, allocations: list[Allocation], user) 
                 "weighted": _weighted(snapshot.get("weighted", "0"), basis),
                 "adjusted": allocation.amount_cents != allocation.proposed_cents,
                 "redistribution": redistributions.get(allocation.pk),
-                "may_redistribute": relay_staff and allocation.status == Allocation.Status.APPROVED,
+                "may_redistribute": may_propose and allocation.status == Allocation.Status.APPROVED,
             }
         )
     return rows
@@ -228,16 +225,14 @@ def _detail_context(request, programme: Programme, adjust_form=None) -> dict:
     }
 
 
-@login_required
-@permission_required("subsidies.view_programmes", raise_exception=True)
+@page_permission("subsidies.view_programmes")
 @require_safe
 def programme_detail(request, pk):
     programme = get_object_or_404(_programmes(request.user), pk=pk)
     return render(request, "subsidies/programme_detail.html", _detail_context(request, programme))
 
 
-@login_required
-@permission_required("subsidies.manage_programmes", raise_exception=True)
+@page_permission("subsidies.manage_programmes")
 @require_POST
 def allocations_adjust(request, pk):
     """Settle the amounts of the allocations not approved yet; they must still make the
@@ -277,13 +272,15 @@ def allocations_adjust(request, pk):
     )
 
 
-@login_required
-@permission_required("subsidies.manage_programmes", raise_exception=True)
+@page_permission("subsidies.manage_programmes")
 @require_POST
 def allocation_approve(request, pk):
     """Approve one relay's allocation, for good. The amount the page showed is posted along:
     if somebody adjusted it meanwhile, nothing is approved and the person looks again."""
     user = request.user
+    # The page is Région staff's (declared above); approving is also a money decision, behind
+    # the second factor: staff held back only by it get a page saying how to activate it,
+    # once the method is known to be right (hence here, not in the declaration).
     if not user.has_perm("subsidies.approve_allocation"):
         if held_back_by_second_factor(user, "subsidies.approve_allocation"):
             return render(request, "subsidies/programme_totp_required.html", status=403)
@@ -318,8 +315,7 @@ def allocation_approve(request, pk):
     return redirect(back)
 
 
-@login_required
-@permission_required("subsidies.manage_programmes", raise_exception=True)
+@page_permission("subsidies.manage_programmes")
 @require_http_methods(["GET", "POST"])
 def programme_amend(request, pk):
     """Correct an approved programme with an amending one, for an additional amount."""

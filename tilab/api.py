@@ -2,13 +2,12 @@
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, mixins, permissions, serializers, viewsets
+from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import roles
 from .models import Department
-from .permissions import has_totp
+from .permissions import PUBLIC, SIGNED_IN, has_totp, roles_held
 
 
 class DepartmentSerializer(serializers.ModelSerializer):
@@ -22,7 +21,7 @@ class DepartmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
     queryset = Department.objects.all()
     serializer_class = DepartmentSerializer
-    permission_classes = [permissions.AllowAny]
+    permission = PUBLIC
     pagination_class = None
     # INSEE codes ("35", "2A", "971"); anything else is no department (a JSON 404).
     lookup_value_regex = r"[0-9A-Za-z]{1,3}"
@@ -41,13 +40,15 @@ class MeSerializer(serializers.Serializer):
 class MeView(APIView):
     """Who the caller is and which roles they hold."""
 
+    permission = SIGNED_IN
+
     @extend_schema(responses=MeSerializer)
     def get(self, request):
         user = request.user
         data = {
             "email": user.email,
             "full_name": user.full_name,
-            "roles": sorted(roles.roles_of(user)),
+            "roles": sorted(roles_held(user)),
             "has_totp": has_totp(user),
         }
         return Response(MeSerializer(data).data)
@@ -57,7 +58,7 @@ class NoSuchEndpoint(APIView):
     """Any other path under the API (an id that is not a number, say): a 404 in JSON, as the
     API's own objects answer it, never the site's HTML page. Not an operation of the schema."""
 
-    permission_classes = [permissions.AllowAny]
+    permission = PUBLIC
     schema = None
 
     def initial(self, request, *args, **kwargs):

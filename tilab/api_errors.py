@@ -6,7 +6,8 @@ Every 4xx answer is an object with a stable `code`, a `detail` a person can read
 
 - a service's refusal (tilab.errors) answers with the status of its kind: bad input 400, not
   allowed 403, not found 404, wrong state 409; a refusal of bad input also names each of its
-  fields as DRF's validation errors do (`{"quantity": ["…"]}`);
+  fields as DRF's validation errors do (`{"quantity": ["…"]}`); a refusal may add keys of its
+  own (`Refusal.extra`: an import's lines in error);
 - DRF's validation errors keep their shape (each field with its messages) and get the code
   "invalid", the first message as `detail` and the first field in error as `field`;
 - DRF's other errors keep their status and their own code ("not_authenticated",
@@ -78,7 +79,13 @@ def error_body(exc, data) -> dict:
             for each in refusal.refusals:
                 if each.field:
                     body.setdefault(each.field, []).append(each.message)
-        return {**body, "code": refusal.code, "detail": refusal.message, "field": refusal.field}
+        return {
+            **body,
+            **refusal.extra(),
+            "code": refusal.code,
+            "detail": refusal.message,
+            "field": refusal.field,
+        }
     if isinstance(exc, exceptions.ValidationError):
         if not isinstance(data, dict):
             data = {api_settings.NON_FIELD_ERRORS_KEY: data}

@@ -5,14 +5,13 @@ composition root's (config/context_processors.py)."""
 from django.conf import settings
 
 from . import roles
-from .permissions import must_activate_totp
+from .permissions import must_activate_totp, roles_held
 
 
 def platform(request):
     user = request.user
-    held = roles.roles_of(user)
     return {
-        "user_roles": [roles.ROLES[name] for name in roles.ROLES if name in held],
+        "user_roles": [roles.ROLES[name] for name in roles_held(user)],
         "needs_totp": must_activate_totp.test(user),
         "demo_mode": settings.DEBUG,
         "mfa_required_for_money": settings.TILAB_MFA_REQUIRED_FOR_MONEY,

@@ -45,8 +45,14 @@ class Refusal(Exception):
 
     @property
     def message(self) -> str:
-        text = str(self.text)
-        return text % self.params if self.params else text
+        # `%` on the declared text, not on its rendering: a plural message (ngettext_lazy with
+        # the name of its count) picks its form from the parameters.
+        return str(self.text % self.params) if self.params else str(self.text)
+
+    def extra(self) -> dict:
+        """What the API's answer carries beyond its code, detail and field: nothing, unless a
+        kind of refusal has more to say (an import's lines in error)."""
+        return {}
 
     @property
     def refusals(self) -> list["Refusal"]:

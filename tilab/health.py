@@ -3,6 +3,8 @@
 from django.conf import settings
 from health_check.views import HealthCheckView
 
+from .permissions import PUBLIC
+
 
 def readiness_checks() -> list:
     checks: list = ["health_check.checks.Database", "health_check.checks.Cache"]
@@ -20,6 +22,8 @@ def readiness_checks() -> list:
 
 
 class ReadinessView(HealthCheckView):
+    permission = PUBLIC  # load balancers and orchestrators ask, without an account
+
     def get_checks(self):
         self.checks = readiness_checks()
         return super().get_checks()

@@ -32,8 +32,8 @@ from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils.module_loading import autodiscover_modules
 
-from . import roles
 from .models import User
+from .permissions import roles_held
 
 # Domain of the addresses given to anonymised accounts and rows: ".invalid" is reserved
 # (RFC 2606), so nothing is ever delivered there.
@@ -197,7 +197,7 @@ def _account_export(user: User) -> dict:
         "full_name": user.full_name,
         "date_joined": user.date_joined,
         "last_login": user.last_login,
-        "roles": sorted(roles.roles_of(user)),
+        "roles": sorted(roles_held(user)),
     }
 
 

@@ -16,6 +16,8 @@ from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer
 from rest_framework import serializers
 from rest_framework.authentication import SessionAuthentication
 
+from .permissions import PUBLIC, DeclaredPermission, declared_permission
+
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 CODE_HELP = _(
@@ -113,6 +115,15 @@ class AutoSchema(openapi.AutoSchema):
     from an endpoint's own code: a filter or cursor that does not parse (400), a missing or
     bad token (401), a browser session without its CSRF token (403), an object not found (404),
     too many requests (429). An endpoint that documents one of these itself keeps its own."""
+
+    def get_auth(self):
+        """As drf-spectacular says of AllowAny: an endpoint declared PUBLIC needs no
+        identification (the empty requirement among its security requirements)."""
+        auths = super().get_auth()
+        declares = any(isinstance(p, DeclaredPermission) for p in self.view.get_permissions())
+        if declares and {} not in auths and declared_permission(self.view) == PUBLIC:
+            auths.append({})
+        return auths
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)

@@ -2,7 +2,6 @@
 page, which assembles the apps, is config/views.py."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import select_template
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from . import selectors, services
 from .errors import WrongState
+from .permissions import PUBLIC, SIGNED_IN, page_permission
 
 
 def _localised_page(template_base):
@@ -25,7 +25,7 @@ def _localised_page(template_base):
         )
         return HttpResponse(template.render({}, request))
 
-    return require_GET(view)
+    return page_permission(PUBLIC)(require_GET(view))
 
 
 accessibility = _localised_page("accessibility")
@@ -33,6 +33,7 @@ legal_notice = _localised_page("legal_notice")
 personal_data = _localised_page("personal_data")
 
 
+@page_permission(PUBLIC)
 @require_GET
 @never_cache
 def healthz(request):
@@ -40,7 +41,7 @@ def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
-@login_required
+@page_permission(SIGNED_IN)
 @require_http_methods(["GET", "POST"])
 def personal_tokens(request):
     new_token = None

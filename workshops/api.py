@@ -23,12 +23,12 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import exceptions, mixins, permissions, status, viewsets
+from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from tilab.errors import ROLE_NOT_ALLOWED
 from tilab.pagination import CursorPagination
+from tilab.permissions import PUBLIC, SIGNED_IN
 from tilab.schema import error_responses
 from tilab.throttling import GuestThrottle as GuestRateThrottle
 
@@ -103,7 +103,6 @@ def workshops_shown(workshops, user):
 
 # --- Workshops ------------------------------------------------------------------------------
 
-PUBLIC_ACTIONS = {"list", "retrieve", "register"}
 MANAGE_ACTIONS = {"update", "partial_update", "cancel", "registrations"}
 INVITATION_TOKEN = OpenApiParameter(
     "invitation_token",
@@ -150,15 +149,19 @@ class WorkshopViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     filterset_class = WorkshopFilter
     pagination_class = StartsAtPagination
     lookup_value_regex = r"[0-9]+"
+    # Reading and registering are everyone's; managing is facilitators' (403 before anything
+    # else), each their own workshops (`selectors.workshops_managed_by`, others answer 404).
+    permission = SIGNED_IN
+    permissions_by_action = {
+        "list": PUBLIC,
+        "retrieve": PUBLIC,
+        "register": PUBLIC,
+        **dict.fromkeys(["create", *MANAGE_ACTIONS], "workshops.manage_workshops"),
+    }
 
     @cached_property
     def now(self):
         return timezone.now()
-
-    def get_permissions(self):
-        if self.action in PUBLIC_ACTIONS:
-            return [permissions.AllowAny()]
-        return [permissions.IsAuthenticated()]
 
     def get_throttles(self):
         if self.action == "register":
@@ -189,10 +192,6 @@ class WorkshopViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             workshops = selectors.workshops_visible_to(user, invitation_token=token)
         return workshops_shown(workshops, user).order_by("starts_at", "pk")
 
-    def require(self, perm: str) -> None:
-        if not self.request.user.has_perm(perm):
-            raise ROLE_NOT_ALLOWED(rule=perm)
-
     def valid(self, serializer_class, **kwargs):
         serializer = serializer_class(
             data=self.request.data, context=self.get_serializer_context(), **kwargs
@@ -213,7 +212,6 @@ class WorkshopViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def create(self, request, *args, **kwargs):
         """Its author and co-facilitators manage it. A date to come; a place (commune and
         department), an online link, or both."""
-        self.require("workshops.manage_workshops")
         serializer = self.valid(WorkshopInputSerializer)
         workshop = services.workshop_create(
             details=serializer.details(),
@@ -224,7 +222,6 @@ class WorkshopViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return self._render(workshop, status_code=status.HTTP_201_CREATED)
 
     def _change(self, *, partial: bool) -> Response:
-        self.require("workshops.manage_workshops")
         workshop = self.get_object()
         serializer = self.valid(WorkshopInputSerializer, instance=workshop, partial=partial)
         services.workshop_update(
@@ -263,7 +260,6 @@ class WorkshopViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         """Everyone registered or waiting is told by e-mail, with the reason."""
-        self.require("workshops.manage_workshops")
         workshop = self.get_object()
         data = self.valid(WorkshopCancelSerializer).validated_data
         services.workshop_cancel(
@@ -289,7 +285,6 @@ class WorkshopViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def registrations(self, request, pk=None):
         """People registered and waiting (cancelled registrations left out), in arrival order,
         with their e-mail and their rank in the waitlist. By cursor."""
-        self.require("workshops.manage_workshops")
         workshop = self.get_object()
         registrations = selectors.registrations_of(workshop)
         wanted = request.query_params.get("status")
@@ -364,11 +359,10 @@ class RegistrationViewSet(
     serializer_class = RegistrationOutputSerializer
     pagination_class = NewestFirstPagination
     lookup_value_regex = r"[0-9]+"
-
-    def get_permissions(self):
-        if self.action == "cancel":
-            return [permissions.AllowAny()]
-        return [permissions.IsAuthenticated()]
+    # One's own registrations (anyone else's answers 404); cancelling through the e-mail's
+    # link needs no account, its token is the proof.
+    permission = SIGNED_IN
+    permissions_by_action = {"cancel": PUBLIC}
 
     def get_throttles(self):
         if self.action == "cancel":

@@ -11,7 +11,6 @@ import io
 from datetime import timedelta
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpResponse
@@ -22,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from tilab.errors import BadInput, WrongState
+from tilab.permissions import page_permission
 from tilab.spreadsheets import spreadsheet_safe
 
 from . import selectors, services
@@ -38,12 +38,6 @@ from .markdown import markdown_render
 from .models import Registration, Synthesis, Workshop
 
 PAST_PER_PAGE = 30
-MANAGE = "workshops.manage_workshops"
-
-
-def facilitators_only(view):
-    """Log in first; then facilitators only (403 for other roles)."""
-    return login_required(permission_required(MANAGE, raise_exception=True)(view))
 
 
 def _managed(request, pk, queryset=None) -> Workshop:
@@ -70,7 +64,7 @@ def _start_of_today(now):
 # The list ------------------------------------------------------------------------------------
 
 
-@facilitators_only
+@page_permission("workshops.manage_workshops")
 @require_GET
 def manage(request):
     """The facilitator's workshops: today's and upcoming ones soonest first, then past ones
@@ -92,7 +86,7 @@ def manage(request):
 # Scheduling ----------------------------------------------------------------------------------
 
 
-@facilitators_only
+@page_permission("workshops.manage_workshops")
 @require_http_methods(["GET", "POST"])
 def workshop_create(request):
     now = timezone.now()
@@ -122,7 +116,7 @@ def workshop_create(request):
     return render(request, "workshops/manage_form.html", {"form": form, "workshop": None})
 
 
-@facilitators_only
+@page_permission("workshops.manage_workshops")
 @require_http_methods(["GET", "POST"])
 def workshop_edit(request, pk):
     """Change a workshop. More seats give them to the first people waiting, in order; fewer
@@ -173,7 +167,7 @@ def _next_week_same_day(workshop: Workshop, now):
     return held_on + timedelta(weeks=weeks)
 
 
-@facilitators_only
+@page_permission("workshops.manage_workshops")
 @require_http_methods(["GET", "POST"])
 def workshop_duplicate(request, pk):
     """Hold the workshop again at another date: same details, no registrations."""
@@ -205,7 +199,7 @@ def workshop_duplicate(request, pk):
     return render(request, "workshops/manage_duplicate.html", {"form": form, "workshop": workshop})
 
 
-@facilitators_only
+@page_permission("workshops.manage_workshops")
 @require_http_methods(["GET", "POST"])
 def workshop_cancel(request, pk):
     """Cancel, after a confirmation page asking why; everyone registered or waiting gets an
@@ -266,7 +260,7 @@ def _invitation_url(request, workshop: Workshop) -> str:
     )
 
 
-@facilitators_only
+@page_permission("workshops.manage_workshops")
 @require_GET
 def workshop_manage(request, pk):
     """A workshop's registrations and waitlist, with everything a facilitator does to it."""
@@ -298,7 +292,7 @@ def _local(moment) -> str:
     return moment.astimezone(PARIS).strftime("%d/%m/%Y %H:%M") if moment else ""
 
 
-@facilitators_only
+@page_permission("workshops.manage_workshops")
 @require_GET
 def attendees_csv(request, pk):
     """Registrations and waitlist as a CSV file French Excel opens directly: UTF-8 with a
@@ -351,7 +345,7 @@ def _checkin_context(workshop: Workshop, confirmed: list[Registration], form=Non
     }
 
 
-@facilitators_only
+@page_permission("workshops.manage_workshops")
 @require_http_methods(["GET", "POST"])
 def checkin(request, pk):
     """On the day, on a phone: tick who came. With htmx each toggle is saved at once (the
@@ -396,7 +390,7 @@ def checkin(request, pk):
 # Messages ------------------------------------------------------------------------------------
 
 
-@facilitators_only
+@page_permission("workshops.manage_workshops")
 @require_http_methods(["GET", "POST"])
 def message_send(request, pk):
     """Write to the registrants (and, if asked, the waitlist); a task sends the e-mails."""
@@ -433,7 +427,7 @@ def message_send(request, pk):
 # Synthesis -----------------------------------------------------------------------------------
 
 
-@facilitators_only
+@page_permission("workshops.manage_workshops")
 @require_http_methods(["GET", "POST"])
 def synthesis_edit(request, pk):
     """Write the synthesis in Markdown: preview it (nothing saved), save a draft, publish it.

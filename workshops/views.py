@@ -9,7 +9,6 @@ shown only to the person it belongs to (and to the facilitators, on their own pa
 from datetime import timedelta
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse
@@ -22,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tilab.errors import BadInput, WrongState
 from tilab.i18n import localised
 from tilab.models import Department
+from tilab.permissions import PUBLIC, SIGNED_IN, page_permission
 from tilab.throttling import throttle_page
 
 from . import selectors, services
@@ -90,6 +90,7 @@ def _private(response: HttpResponse) -> HttpResponse:
 # Agenda ------------------------------------------------------------------------------------
 
 
+@page_permission(PUBLIC)
 @require_GET
 def agenda(request):
     """Upcoming public workshops, soonest first, narrowed by department and theme."""
@@ -195,6 +196,7 @@ def _detail_context(request, workshop: Workshop, token: str, **extra) -> dict:
     return context
 
 
+@page_permission(PUBLIC)
 @require_GET
 def workshop_detail(request, pk):
     workshop, token = _workshop_for(request, pk)
@@ -203,6 +205,7 @@ def workshop_detail(request, pk):
     return _private(response) if token else response
 
 
+@page_permission(PUBLIC)
 @require_GET
 def workshop_invitation(request, token):
     """An invitation-only workshop, opened by its secret link (a public one works too)."""
@@ -220,6 +223,7 @@ def _register_again(request, workshop, token, *, status: int, **extra):
     return render(request, "workshops/detail.html", context, status=status)
 
 
+@page_permission(PUBLIC)
 @require_POST
 @throttle_page("workshop_guest")  # the API's pace for guests, counted together
 def register(request, pk):
@@ -265,6 +269,7 @@ def _workshop_url(workshop: Workshop) -> str:
 # The signed link of the e-mail -------------------------------------------------------------
 
 
+@page_permission(PUBLIC)
 @require_http_methods(["GET", "POST"])
 @throttle_page("workshop_guest")
 def registration_manage(request, token):
@@ -343,7 +348,7 @@ def _my_workshops_post(request, now):
         )
 
 
-@login_required
+@page_permission(SIGNED_IN)
 @require_http_methods(["GET", "POST"])
 def my_workshops(request):
     """The workshops one registered for, their cancellation, and one's calendar address."""
@@ -370,6 +375,7 @@ def my_workshops(request):
 # Syntheses ---------------------------------------------------------------------------------
 
 
+@page_permission(PUBLIC)
 @require_GET
 def synthesis_list(request):
     page = Paginator(selectors.syntheses_published(), SYNTHESES_PER_PAGE).get_page(
@@ -379,6 +385,7 @@ def synthesis_list(request):
     return render(request, "workshops/synthesis_list.html", {"page": page})
 
 
+@page_permission(PUBLIC)
 @require_GET
 def synthesis_detail(request, pk):
     """A published synthesis, by its workshop's number; a draft answers 404."""
@@ -402,6 +409,7 @@ def _page_url(request, workshop: Workshop) -> str:
     return request.build_absolute_uri(reverse("workshops:detail", kwargs={"pk": workshop.pk}))
 
 
+@page_permission(PUBLIC)
 @require_GET
 def workshop_ics(request, pk):
     """One workshop's .ics file (an invitation-only one with its token, as its page)."""
@@ -426,6 +434,7 @@ def workshop_ics(request, pk):
     return _calendar_response(content, filename=f"atelier-{workshop.pk}.ics")
 
 
+@page_permission(PUBLIC)
 @require_GET
 def feed(request):
     """Public workshops from a month ago on, cancelled ones included (marked so);
@@ -454,6 +463,7 @@ def feed(request):
     return _calendar_response(content)
 
 
+@page_permission(PUBLIC)
 @require_GET
 def personal_feed(request, token):
     """The workshops the token's owner registered for, seat or waitlist (said in the title

@@ -3,19 +3,13 @@
 A file goes through reading.py (bytes to a sheet of typed cells, workbook_checks.py for what an
 Excel zip may hold), columns.py (headers to fields), checking.py (every cell parsed, every bad
 row listed), plan.py (matched against the database, the row key, the preview) and writing.py
-(the stored upload and the all-or-nothing write). errors.py holds what they raise.
+(the stored upload and the all-or-nothing write). errors.py declares what they refuse, each
+with its code: a refused import is one ImportRejected (bad input) listing every line in error.
 """
 
-from .errors import (
-    FILE_LINE,
-    ImportAlreadyConfirmed,
-    ImportConflict,
-    ImportRejected,
-    RowError,
-    SpreadsheetUnreadable,
-)
+from .errors import FILE_LINE, ImportRejected, RowError, SpreadsheetUnreadable
 from .plan import PREVIEW_ROWS, ImportPlan, production_import_preview
-from .reading import FORMULAS_LISTED, MAX_FILE_BYTES
+from .reading import FORMULAS_LISTED, MAX_FILE_BYTES, check_size
 from .writing import (
     BULK_BATCH_SIZE,
     production_import_apply,
@@ -29,12 +23,11 @@ __all__ = [
     "FORMULAS_LISTED",
     "MAX_FILE_BYTES",
     "PREVIEW_ROWS",
-    "ImportAlreadyConfirmed",
-    "ImportConflict",
     "ImportPlan",
     "ImportRejected",
     "RowError",
     "SpreadsheetUnreadable",
+    "check_size",
     "production_import_apply",
     "production_import_confirm",
     "production_import_preview",

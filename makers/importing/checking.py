@@ -1,6 +1,7 @@
 """Checking a sheet's rows: every cell parsed (dates, numbers, departments, items, kinds).
 
-Every problem of every row is collected, with its line and column, before the file is refused.
+Every problem of every row is collected, with its line, its column and its coded refusal
+(errors.py), before the file is refused.
 """
 
 import re
@@ -21,13 +22,10 @@ from tilab.money import parse_decimal, parse_euros, parse_whole_number
 
 from ..models import FIRST_PRODUCTION_DAY, MAX_QUANTITY, ItemType
 from ..selectors import item_types_active
-from .errors import ImportRejected, RowError
+from . import errors
+from .errors import RowError, rows_rejected
 from .normalise import clean, compact_key, words_key
 from .reading import Sheet
-
-
-class _CellInvalid(ValueError):
-    """A cell that does not parse; its message is shown with the line and column."""
 
 
 @dataclass
@@ -49,11 +47,12 @@ class CheckedRow:
 def check_rows(
     sheet: Sheet, indexes: dict[str, int], *, by: User, now: datetime
 ) -> list[CheckedRow]:
-    """Every row checked, every problem collected; raise ImportRejected if there is any."""
+    """Every row checked, every problem collected; raise ImportRejected if there is any (each
+    cell's parser refuses it with a BadInput of its own code)."""
     today = timezone.localdate(now)
     catalogue = _Catalogue()
     departments = _Departments(by=by)
-    errors: list[RowError] = []
+    found: list[RowError] = []
     rows: list[CheckedRow] = []
     kind_index = indexes.get("kind")
 
@@ -87,9 +86,9 @@ def check_rows(
                 continue
             try:
                 parsed[key] = parse(values[index] if index < len(values) else None)
-            except _CellInvalid as exc:
+            except BadInput as refusal:
                 row_ok = False
-                errors.append(RowError(line, sheet.headers[index], str(exc)))
+                found.append(RowError(line, sheet.headers[index], refusal))
         if not row_ok:
             continue
         kind = None
@@ -109,8 +108,8 @@ def check_rows(
                 recipient=parsed["recipient"],
             )
         )
-    if errors:
-        raise ImportRejected(errors)
+    if found:
+        raise rows_rejected(found)
     return rows
 
 
@@ -120,12 +119,9 @@ def check_rows(
 def _text_field(value, *, max_length: int, label: str, required: bool) -> str:
     text = clean(value)
     if required and not text:
-        raise _CellInvalid(_("%(label)s manquant.") % {"label": label})
+        raise errors.CELL_MISSING(label=label)
     if len(text) > max_length:
-        raise _CellInvalid(
-            _("%(label)s trop long : %(max)s caractères au plus.")
-            % {"label": label, "max": max_length}
-        )
+        raise errors.CELL_TOO_LONG(label=label, max=max_length)
     return text
 
 
@@ -147,7 +143,7 @@ def _parse_date(value, *, today: date) -> date:
     else:
         text = clean(value)
         if not text:
-            raise _CellInvalid(_("Date manquante."))
+            raise errors.DATE_MISSING()
         if match := _DMY.fullmatch(text):
             day, month, year = (int(g) for g in match.groups())
             if year < 100:
@@ -155,25 +151,15 @@ def _parse_date(value, *, today: date) -> date:
         elif match := _YMD.fullmatch(text):
             year, month, day = (int(g) for g in match.groups())
         else:
-            raise _CellInvalid(
-                _("Date illisible : « %(value)s » (attendu : jj/mm/aaaa).") % {"value": text}
-            )
+            raise errors.DATE_UNREADABLE(value=text)
         try:
             produced_on = date(year, month, day)
         except ValueError:
-            raise _CellInvalid(
-                _("Date impossible : le « %(value)s » n'existe pas.") % {"value": text}
-            ) from None
+            raise errors.DATE_IMPOSSIBLE(value=text) from None
     if produced_on > today:
-        raise _CellInvalid(
-            _("Date dans le futur : %(date)s (nous sommes le %(today)s).")
-            % {"date": f"{produced_on:%d/%m/%Y}", "today": f"{today:%d/%m/%Y}"}
-        )
+        raise errors.DATE_IN_FUTURE(date=f"{produced_on:%d/%m/%Y}", today=f"{today:%d/%m/%Y}")
     if produced_on < FIRST_PRODUCTION_DAY:
-        raise _CellInvalid(
-            _("Date trop ancienne : %(date)s (la production se déclare depuis le 01/01/2020).")
-            % {"date": f"{produced_on:%d/%m/%Y}"}
-        )
+        raise errors.DATE_TOO_EARLY(date=f"{produced_on:%d/%m/%Y}")
     return produced_on
 
 
@@ -190,20 +176,15 @@ def _numeric_text(value) -> str:
 def _parse_quantity(value) -> int:
     text = _numeric_text(value)
     if not text:
-        raise _CellInvalid(_("Quantité manquante."))
+        raise errors.QUANTITY_MISSING()
     try:
         quantity = parse_whole_number(text)
-    except BadInput as exc:
-        raise _CellInvalid(_("Quantité illisible : %(reason)s.") % {"reason": exc}) from None
+    except BadInput as reason:
+        raise errors.QUANTITY_UNREADABLE(reason=reason) from None
     if quantity < 1:
-        raise _CellInvalid(
-            _("Quantité négative ou nulle : « %(value)s » (attendu : de 1 à 100 000).")
-            % {"value": text}
-        )
+        raise errors.QUANTITY_NOT_POSITIVE(value=text)
     if quantity > MAX_QUANTITY:
-        raise _CellInvalid(
-            _("Quantité trop grande : « %(value)s » (100 000 au plus par ligne).") % {"value": text}
-        )
+        raise errors.QUANTITY_TOO_LARGE(value=text)
     return quantity
 
 
@@ -212,11 +193,13 @@ def _parse_cost(value) -> int:
     if not text:
         return 0
     try:
-        if parse_decimal(text) < 0:
-            raise _CellInvalid(_("Coût matière négatif : « %(value)s ».") % {"value": text})
-        return parse_euros(text)
-    except BadInput as exc:
-        raise _CellInvalid(_("Coût matière illisible : %(reason)s.") % {"reason": exc}) from None
+        negative = parse_decimal(text) < 0
+        cents = None if negative else parse_euros(text)
+    except BadInput as reason:
+        raise errors.COST_UNREADABLE(reason=reason) from None
+    if negative:
+        raise errors.COST_NEGATIVE(value=text)
+    return cents
 
 
 # --- Items and departments -----------------------------------------------------------------------
@@ -240,10 +223,7 @@ class _Catalogue:
     def find(self, text: str) -> ItemType:
         item = self.by_key.get(words_key(text))
         if item is None:
-            raise _CellInvalid(
-                _("Article inconnu : « %(value)s ». Articles reconnus : %(known)s.")
-                % {"value": text, "known": ", ".join(item.name for item in self.items)}
-            )
+            raise errors.ITEM_UNKNOWN(value=text, known=", ".join(item.name for item in self.items))
         return item
 
 
@@ -256,7 +236,7 @@ class _Departments:
     def find(self, value) -> Department:
         text = clean(value)
         if not text:
-            raise _CellInvalid(_("Département manquant."))
+            raise errors.DEPARTMENT_MISSING()
         code = text
         # "35", "035", "35 - Ille-et-Vilaine", "Ille-et-Vilaine (35)": the digits are the code.
         digits = re.findall(r"\d+", text)
@@ -264,24 +244,12 @@ class _Departments:
             code = digits[0].lstrip("0").zfill(2)
         department = self.all.get(code) or self.by_key.get(compact_key(text))
         if department is None:
-            raise _CellInvalid(
-                _(
-                    "Département hors de la région (« %(value)s ») : "
-                    "départements acceptés %(known)s."
-                )
-                % {"value": text, "known": ", ".join(self.all)}
-            )
+            raise errors.DEPARTMENT_OUTSIDE_REGION(value=text, known=", ".join(self.all))
         if department.code not in self.covered:
-            raise _CellInvalid(
-                _(
-                    "%(name)s (%(code)s) n'est pas un département de votre relais "
-                    "(vous couvrez : %(covered)s)."
-                )
-                % {
-                    "name": department.name,
-                    "code": department.code,
-                    "covered": ", ".join(sorted(self.covered)) or "—",
-                }
+            raise errors.DEPARTMENT_NOT_COVERED(
+                name=department.name,
+                code=department.code,
+                covered=", ".join(sorted(self.covered)) or "—",
             )
         return department
 

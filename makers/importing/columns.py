@@ -8,10 +8,10 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.utils import translation
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .errors import RowError, SpreadsheetUnreadable, unreadable
+from . import errors
+from .errors import RowError, file_rejected, unreadable
 from .normalise import words_key
 from .reading import Sheet
 
@@ -104,7 +104,7 @@ def map_columns(sheet: Sheet) -> tuple[dict[str, int], list[str]]:
     """Which file column holds each field; headers nobody asked for are listed, not refused."""
     indexes: dict[str, int] = {}
     ignored: list[str] = []
-    errors: list[RowError] = []
+    found: list[RowError] = []
     for index, header in enumerate(sheet.headers):
         if not header:
             continue
@@ -112,33 +112,23 @@ def map_columns(sheet: Sheet) -> tuple[dict[str, int], list[str]]:
         if column is None:
             ignored.append(header)
         elif column.key in indexes:
-            errors.append(
-                RowError(
-                    sheet.header_line,
-                    header,
-                    _("Colonne en double : « %(first)s » et « %(second)s » disent la même chose.")
-                    % {"first": sheet.headers[indexes[column.key]], "second": header},
-                )
+            first = sheet.headers[indexes[column.key]]
+            found.append(
+                RowError(sheet.header_line, header, errors.COLUMN_TWICE(first=first, second=header))
             )
         else:
             indexes[column.key] = index
     for column in _COLUMNS:
         if column.required and column.key not in indexes:
-            errors.append(
+            found.append(
                 RowError(
                     sheet.header_line or 1,
                     str(column.label),
-                    _(
-                        "Colonne obligatoire absente : « %(label)s » "
-                        "(en-têtes reconnus : %(headers)s)."
-                    )
-                    % {"label": column.label, "headers": ", ".join(column.headers)},
+                    errors.COLUMN_MISSING(label=column.label, headers=", ".join(column.headers)),
                 )
             )
-    if errors:
-        raise SpreadsheetUnreadable(errors)
+    if found:
+        raise file_rejected(found)
     if not sheet.rows:
-        raise unreadable(
-            _("Le fichier ne contient aucune ligne sous ses en-têtes."), line=sheet.header_line
-        )
+        raise unreadable(errors.NO_ROWS(), line=sheet.header_line)
     return indexes, ignored

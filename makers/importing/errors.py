@@ -1,66 +1,312 @@
-"""What an import refuses and why: the per-line error list, and the failures the services raise."""
+"""What an import refuses and why, each refusal declared once (code, kind, message): the file as
+a whole, each bad cell, and the import itself (tilab/errors.py).
+
+A refused import is one refusal of bad input, code "import_rejected", carrying every problem as
+a line of its own (`RowError`: line, column, and the refusal of that cell or of the file, with
+its code). The API answers its lines under "errors"; the pages list them.
+"""
 
 from dataclasses import dataclass
 
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
+
+from tilab.errors import BadInput, Code, Refusal, WrongState
 
 # Line 0 stands for the file as a whole (unreadable, too big…), 1 is the header row.
 FILE_LINE = 0
 
+# --- The file as a whole (reading.py, workbook_checks.py) ---------------------------------------
+
+FILE_TOO_BIG = Code(
+    "file_too_big",
+    BadInput,
+    _("Le fichier dépasse %(max)s Mo : découpez-le en plusieurs fichiers."),
+)
+FILE_EMPTY = Code("file_empty", BadInput, _("Le fichier est vide."))
+FILE_TOO_LONG = Code(
+    "file_too_long",
+    BadInput,
+    _("Le fichier compte plus de %(max)s lignes : découpez-le en plusieurs fichiers."),
+)
+NOT_A_SPREADSHEET = Code(
+    "not_a_spreadsheet",
+    BadInput,
+    _("Ce fichier n'est pas un tableur : déposez un fichier CSV ou Excel (.xlsx)."),
+)
+OLD_EXCEL_FORMAT = Code(
+    "old_excel_format",
+    BadInput,
+    _("L'ancien format Excel (.xls) n'est pas lu : enregistrez le fichier en .xlsx ou en CSV."),
+)
+OPENDOCUMENT_FORMAT = Code(
+    "opendocument_format",
+    BadInput,
+    _("Les fichiers OpenDocument (.ods) ne sont pas lus : enregistrez-le en .xlsx ou en CSV."),
+)
+ENCODING_UNKNOWN = Code(
+    "encoding_unknown",
+    BadInput,
+    _("Encodage du fichier non reconnu : enregistrez-le en CSV UTF-8 ou au format Excel (.xlsx)."),
+)
+NUL_BYTES = Code(
+    "nul_bytes",
+    BadInput,
+    _(
+        "Le fichier contient des octets nuls : ce n'est pas un texte CSV. Déposez un "
+        "fichier CSV ou Excel (.xlsx)."
+    ),
+)
+CONTROL_CHARACTERS = Code(
+    "control_characters",
+    BadInput,
+    _(
+        "Le fichier contient des caractères de contrôle (code %(code)s) : ce n'est pas "
+        "un texte CSV. Déposez un fichier CSV ou Excel (.xlsx)."
+    ),
+)
+LINE_UNREADABLE = Code("line_unreadable", BadInput, _("Ligne %(line)s illisible : %(reason)s."))
+WORKBOOK_UNREADABLE = Code(
+    "workbook_unreadable",
+    BadInput,
+    _("Ce classeur Excel est illisible : ouvrez-le et enregistrez-le de nouveau en .xlsx."),
+)
+WORKBOOK_WITHOUT_SHEET = Code(
+    "workbook_without_sheet", BadInput, _("Le classeur ne contient aucune feuille.")
+)
+WORKBOOK_TOO_BIG = Code(
+    "workbook_too_big",
+    BadInput,
+    _(
+        "Ce classeur se décompresse en plus de %(max)s Mo : il est refusé par "
+        "précaution. Enregistrez la seule feuille de production en .xlsx ou en CSV."
+    ),
+)
+WORKBOOK_MACROS = Code(
+    "workbook_macros",
+    BadInput,
+    _(
+        "Ce classeur contient des macros : elles ne sont jamais acceptées. "
+        "Enregistrez-le au format « Classeur Excel (.xlsx) », sans macros."
+    ),
+)
+WORKBOOK_EXTERNAL_LINKS = Code(
+    "workbook_external_links",
+    BadInput,
+    _(
+        "Ce classeur contient des liaisons vers d'autres fichiers : rompez-les "
+        "(les valeurs restent) ou enregistrez la feuille en CSV."
+    ),
+)
+WORKBOOK_EMBEDDED_OBJECTS = Code(
+    "workbook_embedded_objects",
+    BadInput,
+    _(
+        "Ce classeur contient des objets incorporés (OLE, ActiveX) : "
+        "supprimez-les ou enregistrez la feuille en CSV."
+    ),
+)
+WORKBOOK_DOCTYPE = Code(
+    "workbook_doctype",
+    BadInput,
+    _(
+        "Ce classeur contient des déclarations XML qu'Excel n'écrit jamais "
+        "(DOCTYPE) : enregistrez-le de nouveau depuis Excel ou en CSV."
+    ),
+)
+CELL_FORMULA = Code(
+    "cell_formula",
+    BadInput,
+    _(
+        "La cellule %(cell)s contient une formule : seules des valeurs sont "
+        "importées. Copiez la feuille puis « Collage spécial › Valeurs », ou "
+        "enregistrez-la en CSV."
+    ),
+)
+MORE_FORMULAS = Code(
+    "more_formulas",
+    BadInput,
+    ngettext_lazy(
+        "Et %(count)d autre cellule contient une formule.",
+        "Et %(count)d autres cellules contiennent une formule.",
+        "count",
+    ),
+)
+
+# --- Its columns (columns.py) ------------------------------------------------------------------
+
+COLUMN_TWICE = Code(
+    "column_twice",
+    BadInput,
+    _("Colonne en double : « %(first)s » et « %(second)s » disent la même chose."),
+)
+COLUMN_MISSING = Code(
+    "column_missing",
+    BadInput,
+    _("Colonne obligatoire absente : « %(label)s » (en-têtes reconnus : %(headers)s)."),
+)
+NO_ROWS = Code("no_rows", BadInput, _("Le fichier ne contient aucune ligne sous ses en-têtes."))
+
+# --- Its cells (checking.py) -------------------------------------------------------------------
+
+CELL_MISSING = Code("cell_missing", BadInput, _("%(label)s manquant."))
+CELL_TOO_LONG = Code(
+    "cell_too_long", BadInput, _("%(label)s trop long : %(max)s caractères au plus.")
+)
+DATE_MISSING = Code("date_missing", BadInput, _("Date manquante."))
+DATE_UNREADABLE = Code(
+    "date_unreadable", BadInput, _("Date illisible : « %(value)s » (attendu : jj/mm/aaaa).")
+)
+DATE_IMPOSSIBLE = Code(
+    "date_impossible", BadInput, _("Date impossible : le « %(value)s » n'existe pas.")
+)
+DATE_IN_FUTURE = Code(
+    "date_in_future",
+    BadInput,
+    _("Date dans le futur : %(date)s (nous sommes le %(today)s)."),
+)
+DATE_TOO_EARLY = Code(
+    "date_too_early",
+    BadInput,
+    _("Date trop ancienne : %(date)s (la production se déclare depuis le 01/01/2020)."),
+)
+QUANTITY_MISSING = Code("quantity_missing", BadInput, _("Quantité manquante."))
+# `reason`: the refusal of the number as typed (tilab/errors.py: not_a_number…).
+QUANTITY_UNREADABLE = Code("quantity_unreadable", BadInput, _("Quantité illisible : %(reason)s."))
+QUANTITY_NOT_POSITIVE = Code(
+    "quantity_not_positive",
+    BadInput,
+    _("Quantité négative ou nulle : « %(value)s » (attendu : de 1 à 100 000)."),
+)
+QUANTITY_TOO_LARGE = Code(
+    "quantity_too_large",
+    BadInput,
+    _("Quantité trop grande : « %(value)s » (100 000 au plus par ligne)."),
+)
+COST_NEGATIVE = Code("cost_negative", BadInput, _("Coût matière négatif : « %(value)s »."))
+COST_UNREADABLE = Code("cost_unreadable", BadInput, _("Coût matière illisible : %(reason)s."))
+ITEM_UNKNOWN = Code(
+    "item_unknown",
+    BadInput,
+    _("Article inconnu : « %(value)s ». Articles reconnus : %(known)s."),
+)
+DEPARTMENT_MISSING = Code("department_missing", BadInput, _("Département manquant."))
+DEPARTMENT_OUTSIDE_REGION = Code(
+    "department_outside_region",
+    BadInput,
+    _("Département hors de la région (« %(value)s ») : départements acceptés %(known)s."),
+)
+# The rule of makers/errors.py's department_not_covered, said of a cell.
+DEPARTMENT_NOT_COVERED = Code(
+    "department_not_covered",
+    BadInput,
+    _("%(name)s (%(code)s) n'est pas un département de votre relais (vous couvrez : %(covered)s)."),
+)
+
+# --- The import itself -------------------------------------------------------------------------
+
+IMPORT_REJECTED = Code(
+    "import_rejected",
+    BadInput,
+    ngettext_lazy(
+        "%(count)d ligne est à corriger : rien n'a été importé.",
+        "%(count)d lignes sont à corriger : rien n'a été importé.",
+        "count",
+    ),
+)
+# The same refusal, when the file itself is refused for several reasons.
+FILE_REJECTED = Code(
+    "import_rejected", BadInput, _("Ce fichier ne peut pas être importé : %(reasons)s")
+)
+IMPORT_ALREADY_CONFIRMED = Code(
+    "import_already_confirmed",
+    WrongState,
+    _("Cet import était déjà confirmé : rien n'a été importé une seconde fois."),
+)
+IMPORT_CONFLICT = Code(
+    "import_conflict",
+    WrongState,
+    _(
+        "Un autre import des mêmes lignes vient d'aboutir : rien n'a été importé. "
+        "Relancez l'aperçu pour voir ce qui reste à importer."
+    ),
+)
+
 
 @dataclass(frozen=True)
 class RowError:
-    """What is wrong, where: the file's line number, the column as headed in the file, why."""
+    """What is wrong, where: the file's line number, the column as headed in the file, and the
+    refusal of that cell (or of the file) saying why, with its code."""
 
     line: int
     column: str
-    message: str
+    refusal: Refusal
+
+    @property
+    def code(self) -> str:
+        return self.refusal.code
+
+    @property
+    def message(self) -> str:
+        return self.refusal.message
 
     def as_dict(self) -> dict:
-        return {"line": self.line, "column": self.column, "message": self.message}
+        return {
+            "line": self.line,
+            "column": self.column,
+            "code": self.code,
+            "message": self.message,
+        }
 
 
-class ImportRejected(Exception):
-    """The file cannot be imported as it is; `errors` lists every problem. Nothing was written."""
+class ImportRejected(BadInput):
+    """The file cannot be imported as it is; `errors` lists every problem, by line. Nothing
+    was written. Made by `rows_rejected` and `file_rejected`."""
 
-    def __init__(self, errors: list[RowError]):
-        self.errors = sorted(errors, key=lambda e: e.line)
-        super().__init__(self.summary())
+    errors: list[RowError] = []
 
-    def summary(self) -> str:
-        lines = {e.line for e in self.errors if e.line > FILE_LINE}
-        return ngettext(
-            "%(count)d ligne est à corriger : rien n'a été importé.",
-            "%(count)d lignes sont à corriger : rien n'a été importé.",
-            len(lines),
-        ) % {"count": len(lines)}
+    def extra(self) -> dict:
+        return {"errors": [error.as_dict() for error in self.errors]}
+
+    def __reduce__(self):
+        kind, args, state = super().__reduce__()
+        return kind, args, {**state, "errors": self.errors}
 
 
 class SpreadsheetUnreadable(ImportRejected):
     """The file itself is refused (format, size, encoding, missing columns), before any row."""
 
-    def summary(self) -> str:
-        if len(self.errors) == 1:
-            return self.errors[0].message
-        return _("Ce fichier ne peut pas être importé : %(reasons)s") % {
-            "reasons": " ".join(e.message for e in self.errors)
-        }
+
+def _sorted(errors: list[RowError]) -> list[RowError]:
+    return sorted(errors, key=lambda error: error.line)
 
 
-class ImportAlreadyConfirmed(Exception):
-    """This stored import was confirmed already (a second click, another tab): nothing redone."""
-
-
-class ImportConflict(Exception):
-    """Another import wrote the same rows at the same moment; this one was rolled back whole."""
-
-
-def unreadable(message: str, *, line: int = FILE_LINE, column: str = "") -> SpreadsheetUnreadable:
-    return SpreadsheetUnreadable([RowError(line, column, message)])
-
-
-def not_a_spreadsheet() -> SpreadsheetUnreadable:
-    return unreadable(
-        _("Ce fichier n'est pas un tableur : déposez un fichier CSV ou Excel (.xlsx).")
+def rows_rejected(errors: list[RowError]) -> ImportRejected:
+    """The import refused for these problems, counting the lines to correct."""
+    lines = {error.line for error in errors if error.line > FILE_LINE}
+    refusal = ImportRejected(
+        IMPORT_REJECTED.code, IMPORT_REJECTED.message, params={"count": len(lines)}
     )
+    refusal.errors = _sorted(errors)
+    return refusal
+
+
+def file_rejected(errors: list[RowError]) -> SpreadsheetUnreadable:
+    """The file refused as a whole: for one reason, that reason says it; for several, all."""
+    if len(errors) == 1:
+        only = errors[0].refusal
+        refusal = SpreadsheetUnreadable(IMPORT_REJECTED.code, only.text, params=only.params)
+    else:
+        reasons = " ".join(error.message for error in _sorted(errors))
+        refusal = SpreadsheetUnreadable(
+            FILE_REJECTED.code, FILE_REJECTED.message, params={"reasons": reasons}
+        )
+    refusal.errors = _sorted(errors)
+    return refusal
+
+
+def unreadable(
+    reason: Refusal, *, line: int = FILE_LINE, column: str = ""
+) -> SpreadsheetUnreadable:
+    """The file refused for one reason, at this line (the file as a whole by default)."""
+    return file_rejected([RowError(line, column, reason)])

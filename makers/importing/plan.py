@@ -188,7 +188,7 @@ class ImportPlan:
 def import_key(row: CheckedRow) -> str:
     """The row key: a fingerprint of the line, stored on its report and unique in the database.
     The same line imported again is found by it (already there); an import racing this one for
-    the same line fails on the constraint (ImportConflict)."""
+    the same line fails on the constraint (import_conflict)."""
     parts = (
         row.produced_on.isoformat(),
         name_key(row.maker),

@@ -10,15 +10,13 @@ import logging
 import re
 from dataclasses import dataclass
 
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
-
+from . import errors
 from .errors import (
     FILE_LINE,
     ImportRejected,
     RowError,
     SpreadsheetUnreadable,
-    not_a_spreadsheet,
+    rows_rejected,
     unreadable,
 )
 from .normalise import clean
@@ -45,6 +43,13 @@ class Sheet:
 _BINARY_SIGNATURES = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"{\\rtf", b"\x1f\x8b")
 
 
+def check_size(size: int) -> None:
+    """Refuse a file of more than MAX_FILE_BYTES (SpreadsheetUnreadable). The pages and the API
+    ask before reading an upload, so that a huge one is never loaded in memory."""
+    if size > MAX_FILE_BYTES:
+        raise unreadable(errors.FILE_TOO_BIG(max=MAX_FILE_BYTES // (1024 * 1024)))
+
+
 def read_sheet(content: bytes) -> Sheet:
     """Parse the file into its header and rows; raise SpreadsheetUnreadable for anything else.
 
@@ -56,25 +61,16 @@ def read_sheet(content: bytes) -> Sheet:
     This is the one way in from a file: each format has a reader returning its first sheet as
     (header line, header cells, numbered rows), so another format is one more branch here.
     """
-    if len(content) > MAX_FILE_BYTES:
-        raise unreadable(
-            _("Le fichier dépasse %(max)s Mo : découpez-le en plusieurs fichiers.")
-            % {"max": MAX_FILE_BYTES // (1024 * 1024)}
-        )
+    check_size(len(content))
     if not content.strip():
-        raise unreadable(_("Le fichier est vide."))
+        raise unreadable(errors.FILE_EMPTY())
     if content.startswith(b"PK\x03\x04"):
         check_workbook(content)
         header_line, header, rows = _read_xlsx(content)
     elif content.startswith(b"\xd0\xcf\x11\xe0"):
-        raise unreadable(
-            _(
-                "L'ancien format Excel (.xls) n'est pas lu : "
-                "enregistrez le fichier en .xlsx ou en CSV."
-            )
-        )
+        raise unreadable(errors.OLD_EXCEL_FORMAT())
     elif content.startswith(_BINARY_SIGNATURES):
-        raise not_a_spreadsheet()
+        raise unreadable(errors.NOT_A_SPREADSHEET())
     else:
         header_line, header, rows = _read_csv(content)
     headers = [clean(h) for h in header]
@@ -96,12 +92,9 @@ def _collect(numbered_rows) -> tuple[int, list, list[tuple[int, tuple]]]:
             continue
         rows.append((line, tuple(values)))
         if len(rows) > MAX_ROWS:
-            raise unreadable(
-                _("Le fichier compte plus de %(max)s lignes : découpez-le en plusieurs fichiers.")
-                % {"max": f"{MAX_ROWS:,}".replace(",", "\u202f")}
-            )
+            raise unreadable(errors.FILE_TOO_LONG(max=f"{MAX_ROWS:,}".replace(",", "\u202f")))
     if header is None:
-        raise unreadable(_("Le fichier est vide."))
+        raise unreadable(errors.FILE_EMPTY())
     return header_line, header, rows
 
 
@@ -116,7 +109,7 @@ def _decode(content: bytes) -> str:
         try:
             text = content.decode("utf-16")
         except UnicodeDecodeError:
-            raise not_a_spreadsheet() from None
+            raise unreadable(errors.NOT_A_SPREADSHEET()) from None
     else:
         try:
             text = content.decode("utf-8-sig")
@@ -125,25 +118,14 @@ def _decode(content: bytes) -> str:
                 # What Excel on Windows writes when it saves "CSV (séparateur : point-virgule)".
                 text = content.decode("cp1252")
             except UnicodeDecodeError:
-                raise unreadable(
-                    _(
-                        "Encodage du fichier non reconnu : enregistrez-le en CSV UTF-8 "
-                        "ou au format Excel (.xlsx)."
-                    )
-                ) from None
+                raise unreadable(errors.ENCODING_UNKNOWN()) from None
     if found := _CONTROL.search(text):
         line = text.count("\n", 0, found.start()) + 1
         if found.group() == "\x00":
-            message = _(
-                "Le fichier contient des octets nuls : ce n'est pas un texte CSV. Déposez un "
-                "fichier CSV ou Excel (.xlsx)."
-            )
+            reason = errors.NUL_BYTES()
         else:
-            message = _(
-                "Le fichier contient des caractères de contrôle (code %(code)s) : ce n'est pas "
-                "un texte CSV. Déposez un fichier CSV ou Excel (.xlsx)."
-            ) % {"code": f"{ord(found.group()):#04x}"}
-        raise unreadable(message, line=line)
+            reason = errors.CONTROL_CHARACTERS(code=f"{ord(found.group()):#04x}")
+        raise unreadable(reason, line=line)
     return text
 
 
@@ -165,8 +147,7 @@ def _read_csv(content: bytes) -> tuple[int, list, list]:
         return _collect(enumerate(reader, start=1))
     except csv.Error as exc:
         raise unreadable(
-            _("Ligne %(line)s illisible : %(reason)s.") % {"line": reader.line_num, "reason": exc},
-            line=reader.line_num,
+            errors.LINE_UNREADABLE(line=reader.line_num, reason=str(exc)), line=reader.line_num
         ) from None
 
 
@@ -179,37 +160,15 @@ def _formulas_refused(formulas: list[tuple[int, int]], header: list | None) -> I
     values is one action in Excel, and the person sees what will be imported."""
     from openpyxl.utils import get_column_letter
 
-    errors = []
+    found = []
     for line, index in formulas[:FORMULAS_LISTED]:
         letter = get_column_letter(index + 1)
         heading = clean(header[index]) if header and index < len(header) else ""
-        errors.append(
-            RowError(
-                line,
-                heading or letter,
-                _(
-                    "La cellule %(cell)s contient une formule : seules des valeurs sont "
-                    "importées. Copiez la feuille puis « Collage spécial › Valeurs », ou "
-                    "enregistrez-la en CSV."
-                )
-                % {"cell": f"{letter}{line}"},
-            )
-        )
+        found.append(RowError(line, heading or letter, errors.CELL_FORMULA(cell=f"{letter}{line}")))
     more = len(formulas) - FORMULAS_LISTED
     if more > 0:
-        errors.append(
-            RowError(
-                FILE_LINE,
-                "",
-                ngettext(
-                    "Et %(count)d autre cellule contient une formule.",
-                    "Et %(count)d autres cellules contiennent une formule.",
-                    more,
-                )
-                % {"count": more},
-            )
-        )
-    return ImportRejected(errors)
+        found.append(RowError(FILE_LINE, "", errors.MORE_FORMULAS(count=more)))
+    return rows_rejected(found)
 
 
 def _read_xlsx(content: bytes) -> tuple[int, list, list]:
@@ -223,9 +182,7 @@ def _read_xlsx(content: bytes) -> tuple[int, list, list]:
     except Exception:
         # Anything may go wrong inside a foreign zip (missing parts, bad XML): one answer.
         logger.info("unreadable xlsx upload", exc_info=True)
-        raise unreadable(
-            _("Ce classeur Excel est illisible : ouvrez-le et enregistrez-le de nouveau en .xlsx.")
-        ) from None
+        raise unreadable(errors.WORKBOOK_UNREADABLE()) from None
     formulas: list[tuple[int, int]] = []
 
     def numbered_rows(sheet):
@@ -239,16 +196,14 @@ def _read_xlsx(content: bytes) -> tuple[int, list, list]:
 
     try:
         if not workbook.worksheets:
-            raise unreadable(_("Le classeur ne contient aucune feuille."))
+            raise unreadable(errors.WORKBOOK_WITHOUT_SHEET())
         header_line, header, rows = _collect(numbered_rows(workbook.worksheets[0]))
     except SpreadsheetUnreadable:
         raise
     except Exception:
         # read_only mode parses the sheet while we iterate: a broken sheet fails here.
         logger.info("unreadable xlsx worksheet", exc_info=True)
-        raise unreadable(
-            _("Ce classeur Excel est illisible : ouvrez-le et enregistrez-le de nouveau en .xlsx.")
-        ) from None
+        raise unreadable(errors.WORKBOOK_UNREADABLE()) from None
     finally:
         workbook.close()
     if formulas:

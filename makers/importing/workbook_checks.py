@@ -5,9 +5,8 @@ import logging
 import re
 import zipfile
 
-from django.utils.translation import gettext as _
-
-from .errors import not_a_spreadsheet, unreadable
+from . import errors
+from .errors import unreadable
 
 logger = logging.getLogger(__name__)
 
@@ -39,77 +38,41 @@ def check_workbook(content: bytes) -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
-        raise not_a_spreadsheet() from None
+        raise unreadable(errors.NOT_A_SPREADSHEET()) from None
     with archive:
         parts = archive.infolist()
         if len(parts) > MAX_ZIP_PARTS or sum(p.file_size for p in parts) > MAX_UNZIPPED_BYTES:
-            raise unreadable(
-                _(
-                    "Ce classeur se décompresse en plus de %(max)s Mo : il est refusé par "
-                    "précaution. Enregistrez la seule feuille de production en .xlsx ou en CSV."
-                )
-                % {"max": MAX_UNZIPPED_BYTES // (1024 * 1024)}
-            )
+            raise unreadable(errors.WORKBOOK_TOO_BIG(max=MAX_UNZIPPED_BYTES // (1024 * 1024)))
         names = {part.filename.lower(): part for part in parts}
         try:
             if "mimetype" in names and b"opendocument" in archive.read(names["mimetype"]):
-                raise unreadable(
-                    _(
-                        "Les fichiers OpenDocument (.ods) ne sont pas lus : "
-                        "enregistrez-le en .xlsx ou en CSV."
-                    )
-                )
+                raise unreadable(errors.OPENDOCUMENT_FORMAT())
             if "[content_types].xml" not in names or "xl/workbook.xml" not in names:
-                raise not_a_spreadsheet()
+                raise unreadable(errors.NOT_A_SPREADSHEET())
             types = archive.read(names["[content_types].xml"]).lower()
             if (
                 b"macroenabled" in types
                 or b"vbaproject" in types
                 or any(name.endswith("vbaproject.bin") for name in names)
             ):
-                raise unreadable(
-                    _(
-                        "Ce classeur contient des macros : elles ne sont jamais acceptées. "
-                        "Enregistrez-le au format « Classeur Excel (.xlsx) », sans macros."
-                    )
-                )
+                raise unreadable(errors.WORKBOOK_MACROS())
             if b"externallink" in types or any(
                 name.startswith("xl/externallinks/") for name in names
             ):
-                raise unreadable(
-                    _(
-                        "Ce classeur contient des liaisons vers d'autres fichiers : rompez-les "
-                        "(les valeurs restent) ou enregistrez la feuille en CSV."
-                    )
-                )
+                raise unreadable(errors.WORKBOOK_EXTERNAL_LINKS())
             if (
                 b"oleobject" in types
                 or b"activex" in types
                 or any(name.startswith(("xl/embeddings/", "xl/activex/")) for name in names)
             ):
-                raise unreadable(
-                    _(
-                        "Ce classeur contient des objets incorporés (OLE, ActiveX) : "
-                        "supprimez-les ou enregistrez la feuille en CSV."
-                    )
-                )
+                raise unreadable(errors.WORKBOOK_EMBEDDED_OBJECTS())
             if any(
                 _has_doctype(archive, part)
                 for name, part in names.items()
                 if name.endswith((".xml", ".rels", ".vml"))
             ):
-                raise unreadable(
-                    _(
-                        "Ce classeur contient des déclarations XML qu'Excel n'écrit jamais "
-                        "(DOCTYPE) : enregistrez-le de nouveau depuis Excel ou en CSV."
-                    )
-                )
+                raise unreadable(errors.WORKBOOK_DOCTYPE())
         except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError):
             # A damaged part, an unknown compression, an encrypted part.
             logger.info("unreadable xlsx upload", exc_info=True)
-            raise unreadable(
-                _(
-                    "Ce classeur Excel est illisible : ouvrez-le et enregistrez-le "
-                    "de nouveau en .xlsx."
-                )
-            ) from None
+            raise unreadable(errors.WORKBOOK_UNREADABLE()) from None

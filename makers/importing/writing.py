@@ -1,7 +1,7 @@
 """Writing an import, all rows or none: the stored upload (ProductionImport) and its bulk inserts.
 
 Confirming claims the stored upload, writes the plan and records the decision in one
-transaction; a simultaneous import of the same rows fails on their row key (ImportConflict).
+transaction; a simultaneous import of the same rows fails on their row key (import_conflict).
 """
 
 import hashlib
@@ -10,15 +10,14 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
-from django.utils.translation import gettext as _
 
 from fablabs.models import Organisation
 from tilab.models import User
 from tilab.services import decision_record
 
 from ..models import Maker, Membership, ProductionImport, ProductionReport
+from . import errors
 from .columns import map_columns
-from .errors import ImportAlreadyConfirmed, ImportConflict
 from .normalise import name_key
 from .plan import ImportPlan, plan_import
 from .reading import read_sheet
@@ -61,9 +60,10 @@ def production_import_apply(
     (without login), organisations and memberships, then the reports (submitted, source
     "import", entered by `by`). Rows already imported or repeated in the file are skipped and
     listed. `batch` is the stored upload being confirmed: it is claimed first, so a double
-    click imports once (ImportAlreadyConfirmed); without it a confirmed batch is recorded.
-    Raises ImportRejected (nothing written) and ImportConflict (a simultaneous import of the
-    same rows won; nothing written). A decision "import" is recorded on the batch.
+    click imports once (wrong state: import_already_confirmed); without it a confirmed batch is
+    recorded. Raises ImportRejected (nothing written) and refuses (wrong state: import_conflict)
+    when a simultaneous import of the same rows won (nothing written). A decision "import" is
+    recorded on the batch.
     """
     sheet = read_sheet(content)
     digest = hashlib.sha256(content).hexdigest()
@@ -75,7 +75,7 @@ def production_import_apply(
                     pk=batch.pk, status=ProductionImport.Status.PREVIEWED
                 ).update(status=ProductionImport.Status.CONFIRMED, confirmed_at=now)
                 if claimed != 1:
-                    raise ImportAlreadyConfirmed(_("Cet import a déjà été confirmé."))
+                    raise errors.IMPORT_ALREADY_CONFIRMED()
             else:
                 batch = ProductionImport.objects.create(
                     created_by=by,
@@ -105,12 +105,7 @@ def production_import_apply(
         # The unique import_key (or an organisation's slug) was taken between our check and our
         # insert: another import of the same rows committed first.
         logger.warning("import of %s lost a race", filename, exc_info=True)
-        raise ImportConflict(
-            _(
-                "Un autre import des mêmes lignes vient d'aboutir : rien n'a été importé. "
-                "Relancez l'aperçu pour voir ce qui reste à importer."
-            )
-        ) from exc
+        raise errors.IMPORT_CONFLICT() from exc
     return plan
 
 

@@ -73,7 +73,7 @@ def test_a_role_without_the_right_answers_403(token):
     response = call(
         "post", "/api/v1/makers/", {"display_name": "X", "department": "35"}, token=token
     )
-    assert error(response) == (403, "permission_denied", None)
+    assert error(response) == (403, "role_not_allowed", None)
 
 
 def test_a_browser_session_without_its_csrf_token_answers_403(maker):

@@ -16,12 +16,14 @@ from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from config.celery import app
-from figures import exports, tasks
+from figures import errors, exports, tasks
 from figures.models import ProductionExport
 from makers.reference import item_catalogue_ensure
 from tests.factories import make_maker, make_organisation, make_user
 from tests.makers.reports import make_report
+from tests.refusals import refused
 from tilab import roles
+from tilab.errors import BadInput, WrongState
 
 NOW = timezone.now()
 HEADERS = [
@@ -181,7 +183,7 @@ def test_a_relay_cannot_ask_for_a_department_it_does_not_cover(client, productio
     assert response.status_code == 200
     assert "department" in response.context["filter_form"].errors
     assert not ProductionExport.objects.exists()
-    with pytest.raises(exports.ExportRefused):
+    with refused("export_filter_invalid", kind=BadInput, field="department"):
         request_export(relay_staff, department="29")
 
 
@@ -211,7 +213,7 @@ def test_an_export_built_after_its_owner_lost_the_relay_role_fails_with_the_reas
     exports.production_export_build(export_id=export.pk, now=NOW)
     export.refresh_from_db()
     assert export.status == ProductionExport.Status.FAILED
-    assert "plus le droit" in export.error
+    assert export.error == errors.EXPORT_NO_LONGER_ALLOWED().message
     assert export.content is None
 
 
@@ -219,10 +221,12 @@ def test_an_export_too_large_for_its_format_is_refused_with_the_way_out(
     client, production, relay_staff, monkeypatch
 ):
     monkeypatch.setattr(exports, "MAX_ROWS", {"csv": 3, "xlsx": 2})
+    with refused("export_too_large", kind=BadInput, max=2, format="XLSX") as too_large:
+        request_export(relay_staff, format="xlsx")
     client.force_login(relay_staff)
     response = client.post("/exports/", {"format": "xlsx"})
     assert response.status_code == 200
-    assert "au-delà de 2 en XLSX" in text_of(response)
+    assert too_large.value.message in text_of(response)
     assert not ProductionExport.objects.exists()
     assert request_export(relay_staff, format="csv").status == ProductionExport.Status.READY
 
@@ -443,7 +447,7 @@ def test_a_recently_queued_export_is_not_restarted(client, production, relay_sta
     monkeypatch.setattr(exports, "IMMEDIATE_MAX_ROWS", 0)
     export = request_export(relay_staff)
     ProductionExport.objects.filter(pk=export.pk).update(queued_at=NOW)
-    with pytest.raises(exports.ExportNotRetryable):
+    with refused("export_not_retryable", kind=WrongState):
         exports.production_export_retry(export_id=export.pk, by=relay_staff, now=NOW)
     later = NOW + exports.RETRY_AFTER + datetime.timedelta(seconds=1)
     exports.production_export_retry(export_id=export.pk, by=relay_staff, now=later)

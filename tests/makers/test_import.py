@@ -2,17 +2,21 @@
 
 import datetime
 import io
+import pickle
 from pathlib import Path
 
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils.html import escape
 
 from fablabs.models import Organisation
 from makers import importing
 from makers.models import ItemType, Maker, Membership, ProductionImport, ProductionReport
 from tests.factories import make_maker, make_organisation, make_relay, make_user
+from tests.refusals import refused
 from tilab import roles
+from tilab.errors import WrongState
 from tilab.models import Decision
 
 SAMPLE = (Path(__file__).parent / "data" / "production-sample.csv").read_bytes()
@@ -42,9 +46,10 @@ def apply(content: bytes, by, filename: str = "production.csv") -> importing.Imp
 
 
 def errors_of(content: bytes, by, filename: str = "production.csv") -> list[tuple]:
-    with pytest.raises(importing.ImportRejected) as rejected:
+    """Each problem of a refused file: its line, its column and its code."""
+    with refused("import_rejected", kind=importing.ImportRejected) as rejected:
         preview(content, by, filename)
-    return [(e.line, e.column, e.message) for e in rejected.value.errors]
+    return [(e.line, e.column, e.code) for e in rejected.value.errors]
 
 
 def counts() -> tuple[int, int, int, int]:
@@ -274,9 +279,7 @@ def test_blank_lines_and_trailing_empty_columns_are_skipped_and_lines_keep_their
     content = (
         f"{HEADER};;;\n{ROW};;;\n;;;;;;;;;;\n\n{row(date='17/03/2020', quantity='abc')};;\n"
     ).encode()
-    assert errors_of(content, relay_staff) == [
-        (5, "Quantité", "Quantité illisible : « abc » n'est pas un nombre.")
-    ]
+    assert errors_of(content, relay_staff) == [(5, "Quantité", "quantity_unreadable")]
     content = content.replace(b"abc", b"30")
     assert [(r.line, r.quantity) for r in preview(content, relay_staff).rows] == [(2, 24), (5, 30)]
 
@@ -336,38 +339,39 @@ def test_the_format_is_recognised_from_the_content_not_the_name(relay_staff):
 
 
 @pytest.mark.parametrize(
-    ("cell", "value", "column", "reason"),
+    ("cell", "value", "column", "code", "said"),
     [
-        ("date", "31/02/2020", "Date", "Date impossible : le « 31/02/2020 » n'existe pas."),
-        ("date", "11/05/2020", "Date", "Date dans le futur : 11/05/2020"),
-        ("date", "31/12/2019", "Date", "Date trop ancienne : 31/12/2019"),
-        ("date", "mars 2020", "Date", "Date illisible : « mars 2020 »"),
-        ("date", "", "Date", "Date manquante."),
-        ("dept", "75", "Département", "Département hors de la région (« 75 »)"),
-        ("dept", "Paris", "Département", "Département hors de la région (« Paris »)"),
-        ("dept", "Finistère", "Département", "Finistère (29) n'est pas un département"),
-        ("quantity", "-5", "Quantité", "Quantité négative ou nulle : « -5 »"),
-        ("quantity", "0", "Quantité", "Quantité négative ou nulle : « 0 »"),
-        ("quantity", "beaucoup", "Quantité", "Quantité illisible : « beaucoup »"),
-        ("quantity", "2,5", "Quantité", "Quantité illisible : « 2,5 » n'est pas un nombre entier."),
-        ("quantity", "150 000", "Quantité", "Quantité trop grande : « 150 000 »"),
-        ("item", "Blouse", "Article", "Article inconnu : « Blouse ». Articles reconnus : Visière"),
-        ("cost", "-3,00", "Coût matière (€)", "Coût matière négatif : « -3,00 »."),
-        ("cost", "12,345", "Coût matière (€)", "Coût matière illisible : un montant a"),
-        ("maker", "", "Nom du maker", "Nom du maker manquant."),
+        ("date", "31/02/2020", "Date", "date_impossible", {"value": "31/02/2020"}),
+        ("date", "11/05/2020", "Date", "date_in_future", {"date": "11/05/2020"}),
+        ("date", "31/12/2019", "Date", "date_too_early", {"date": "31/12/2019"}),
+        ("date", "mars 2020", "Date", "date_unreadable", {"value": "mars 2020"}),
+        ("date", "", "Date", "date_missing", {}),
+        ("dept", "75", "Département", "department_outside_region", {"value": "75"}),
+        ("dept", "Paris", "Département", "department_outside_region", {"value": "Paris"}),
+        ("dept", "Finistère", "Département", "department_not_covered", {"code": "29"}),
+        ("quantity", "-5", "Quantité", "quantity_not_positive", {"value": "-5"}),
+        ("quantity", "0", "Quantité", "quantity_not_positive", {"value": "0"}),
+        ("quantity", "beaucoup", "Quantité", "quantity_unreadable", {"reason": "not_a_number"}),
+        ("quantity", "2,5", "Quantité", "quantity_unreadable", {"reason": "not_a_whole_number"}),
+        ("quantity", "150 000", "Quantité", "quantity_too_large", {"value": "150 000"}),
+        ("item", "Blouse", "Article", "item_unknown", {"value": "Blouse"}),
+        ("cost", "-3,00", "Coût matière (€)", "cost_negative", {"value": "-3,00"}),
+        ("cost", "12,345", "Coût matière (€)", "cost_unreadable",
+         {"reason": "typed_amount_sub_cent"}),
+        ("maker", "", "Nom du maker", "cell_missing", {"label": "Nom du maker"}),
     ],
 )  # fmt: skip
 def test_a_bad_row_imports_nothing_and_names_line_and_column(
-    relay_staff, cell, value, column, reason
+    relay_staff, cell, value, column, code, said
 ):
     before = counts()
     content = sheet(ROW, row(**{cell: value, "quantity": row_quantity(cell, value)}), ROW)
-    with pytest.raises(importing.ImportRejected) as rejected:
+    with refused("import_rejected", kind=importing.ImportRejected, count=1) as rejected:
         apply(content, relay_staff)
     [error] = rejected.value.errors
-    assert (error.line, error.column) == (3, column)
-    assert error.message.startswith(reason)
-    assert str(rejected.value) == "1 ligne est à corriger : rien n'a été importé."
+    assert (error.line, error.column, error.code) == (3, column, code)
+    params = {name: getattr(param, "code", param) for name, param in error.refusal.params.items()}
+    assert said.items() <= params.items()
     assert counts() == before
     assert not ProductionImport.objects.exists()
 
@@ -392,6 +396,17 @@ def test_every_bad_row_is_reported_not_only_the_first(relay_staff):
     ]
 
 
+def test_a_refused_import_pickles_whole_with_its_lines(relay_staff):
+    with refused("import_rejected", kind=importing.ImportRejected) as rejected:
+        preview(sheet(row(date="32/01/2020", quantity="-1")), relay_staff)
+    copy = pickle.loads(pickle.dumps(rejected.value))
+    assert (type(copy), copy.message) == (importing.ImportRejected, rejected.value.message)
+    assert [(e.line, e.code) for e in copy.errors] == [
+        (2, "date_impossible"),
+        (2, "quantity_not_positive"),
+    ]
+
+
 def test_a_rejected_file_leaves_makers_organisations_and_reports_untouched(relay_staff):
     before = counts()
     content = sheet(
@@ -406,40 +421,41 @@ def test_a_rejected_file_leaves_makers_organisations_and_reports_untouched(relay
 def test_a_missing_required_column_is_one_error_naming_it(relay_staff):
     header = "Date;Nom du maker;Département;Article"
     errors = errors_of(sheet("16/03/2020;Anne Le Goff;35;Visière", header=header), relay_staff)
-    assert [(line, column) for line, column, _message in errors] == [(1, "Quantité")]
-    assert errors[0][2].startswith("Colonne obligatoire absente : « Quantité »")
+    assert errors == [(1, "Quantité", "column_missing")]
 
 
 def test_an_empty_file_is_refused(relay_staff):
-    assert errors_of(b"", relay_staff) == [(0, "", "Le fichier est vide.")]
-    assert errors_of(b"\xef\xbb\xbf\n;;;\n", relay_staff) == [(0, "", "Le fichier est vide.")]
-    [(line, _column, message)] = errors_of(sheet(), relay_staff)
-    assert (line, message) == (1, "Le fichier ne contient aucune ligne sous ses en-têtes.")
+    assert errors_of(b"", relay_staff) == [(0, "", "file_empty")]
+    assert errors_of(b"\xef\xbb\xbf\n;;;\n", relay_staff) == [(0, "", "file_empty")]
+    assert errors_of(sheet(), relay_staff) == [(1, "", "no_rows")]
 
 
 @pytest.mark.parametrize(
-    "content",
+    ("content", "code"),
     [
-        b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj",
-        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
-        b"PK\x03\x04 not really a zip",
-        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00",
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "not_a_spreadsheet"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not_a_spreadsheet"),
+        (b"PK\x03\x04 not really a zip", "not_a_spreadsheet"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00", "old_excel_format"),
     ],
     ids=["pdf", "png", "zip", "xls"],
 )
-def test_a_file_that_is_not_a_spreadsheet_is_refused_clearly(relay_staff, content):
-    [(line, _column, message)] = errors_of(content, relay_staff, filename="production.xlsx")
-    assert line == 0
-    assert "CSV" in message
-    assert ".xlsx" in message
+def test_a_file_that_is_not_a_spreadsheet_is_refused_clearly(relay_staff, content, code):
+    # Both refusals say which formats are read: CSV or Excel (.xlsx).
+    assert errors_of(content, relay_staff, filename="production.xlsx") == [(0, "", code)]
 
 
 def test_a_file_too_big_or_too_long_is_refused(relay_staff, monkeypatch):
     big = sheet(ROW) + b"\n" * importing.MAX_FILE_BYTES
-    assert errors_of(big, relay_staff)[0][2].startswith("Le fichier dépasse 5 Mo")
+    with refused("import_rejected", kind=importing.SpreadsheetUnreadable) as too_big:
+        preview(big, relay_staff)
+    [error] = too_big.value.errors
+    assert (error.code, error.refusal.params) == ("file_too_big", {"max": 5})
     monkeypatch.setattr("makers.importing.reading.MAX_ROWS", 2)
-    [(_line, _column, message)] = errors_of(sheet(ROW, ROW, ROW), relay_staff)
-    assert message == "Le fichier compte plus de 2 lignes : découpez-le en plusieurs fichiers."
+    with refused("import_rejected", kind=importing.SpreadsheetUnreadable) as too_long:
+        preview(sheet(ROW, ROW, ROW), relay_staff)
+    [error] = too_long.value.errors
+    assert (error.code, error.refusal.params) == ("file_too_long", {"max": "2"})
 
 
 # --- Never twice ----------------------------------------------------------------------------------
@@ -481,7 +497,7 @@ def test_a_simultaneous_import_of_the_same_rows_fails_cleanly(relay_staff, monke
     before = counts()
     # As if another import had committed these rows just after this one looked for them.
     monkeypatch.setattr("makers.importing.plan._existing_keys", lambda keys: set())
-    with pytest.raises(importing.ImportConflict):
+    with refused("import_conflict", kind=WrongState):
         apply(sheet(row(maker="Nouvelle Personne"), ROW), relay_staff)
     assert counts() == before
     assert ProductionImport.objects.count() == 1
@@ -613,7 +629,11 @@ def test_a_second_confirmation_imports_nothing_more(client, relay_staff):
     batch = ProductionImport.objects.get()
     client.post(f"/validation/import/{batch.pk}/")
     response = client.post(f"/validation/import/{batch.pk}/", follow=True)
-    assert "déjà confirmé" in response.content.decode()
+    said = [str(message) for message in response.context["messages"]]
+    assert said[-1] == importing.errors.IMPORT_ALREADY_CONFIRMED().message
+    with refused("import_already_confirmed", kind=WrongState):
+        batch.refresh_from_db()
+        importing.production_import_confirm(batch=batch, by=relay_staff, now=NOW)
     assert ProductionReport.objects.count() == 2
     assert Decision.objects.filter(action="import").count() == 1
     assert "a été confirmé le" in client.get(f"/validation/import/{batch.pk}/").content.decode()
@@ -624,12 +644,14 @@ def test_the_preview_of_a_bad_file_shows_each_error_in_an_alert_and_no_confirm_b
 ):
     client.force_login(relay_staff)
     upload(client, sheet(ROW, row(quantity="-4", item="Blouse")))
-    html = client.get(f"/validation/import/{ProductionImport.objects.get().pk}/").content.decode()
-    assert 'role="alert"' in html
-    assert "1 ligne est à corriger : rien n&#x27;a été importé." in html
-    assert "Quantité négative ou nulle" in html
-    assert "Article inconnu : « Blouse »" in html
-    assert "Importer" not in html.split('role="alert"')[1].split("</div>")[0]
+    response = client.get(f"/validation/import/{ProductionImport.objects.get().pk}/")
+    errors = response.context["errors"]
+    assert [(e.line, e.code) for e in errors] == [(3, "item_unknown"), (3, "quantity_not_positive")]
+    html = response.content.decode()
+    alert = html.split('role="alert"')[1].split("</div>")[0]
+    for said in [response.context["rejection"], *(error.message for error in errors)]:
+        assert escape(said) in alert
+    assert "Importer" not in alert
     assert '<button type="submit">Importer' not in html
 
 
@@ -637,7 +659,7 @@ def test_an_unreadable_file_redisplays_the_form_with_the_reason(client, relay_st
     client.force_login(relay_staff)
     response = upload(client, b"\x89PNG\r\n\x1a\n\x00\x00", name="photo.png")
     assert response.status_code == 200
-    assert "pas un tableur" in response.content.decode()
+    assert response.context["form"].has_error("file", "not_a_spreadsheet")
     assert 'role="alert"' in response.content.decode()
     assert not ProductionImport.objects.exists()
 
@@ -703,8 +725,12 @@ def test_the_api_answers_400_with_every_error(client, relay_staff):
     response = api_post(client, sheet(row(date="31/02/2020"), row(quantity="x")), dry_run="false")
     assert response.status_code == 400
     body = response.json()
-    assert body["detail"] == "2 lignes sont à corriger : rien n'a été importé."
-    assert [(e["line"], e["column"]) for e in body["errors"]] == [(2, "Date"), (3, "Quantité")]
+    assert (body["code"], body["field"]) == ("import_rejected", None)
+    assert [(e["line"], e["column"], e["code"]) for e in body["errors"]] == [
+        (2, "Date", "date_impossible"),
+        (3, "Quantité", "quantity_unreadable"),
+    ]
+    assert body["detail"] == importing.errors.IMPORT_REJECTED(count=2).message
     assert not ProductionReport.objects.exists()
 
 

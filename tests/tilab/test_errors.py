@@ -15,6 +15,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.http import Http404
 from django.utils import translation
 from django.utils.functional import Promise
+from django.utils.translation import ngettext_lazy
 from rest_framework import exceptions
 
 from tilab.api_errors import exception_handler
@@ -29,7 +30,9 @@ from tilab.errors import (
 )
 from tilab.forms import RefusalsMixin
 
-APPS = ["tilab", "makers", "subsidies", "workshops", "needs"]
+APPS = ["tilab", "fablabs", "makers", "figures", "directory", "subsidies", "workshops", "needs"]
+# Where codes are declared: each app's errors.py, and the importer's own (a package of makers).
+ERROR_MODULES = [*(f"{app}.errors" for app in APPS), "makers.importing.errors"]
 QUANTITY = Code("quantity_out_of_range", BadInput, "La quantité va de 1 à %(max)s.", "quantity")
 DATE = Code("produced_on_in_future", BadInput, "La date est dans le futur.", "produced_on")
 
@@ -79,6 +82,23 @@ def test_a_refusal_is_read_in_the_language_of_the_request():
     with translation.override("en"):
         assert answer(ROLE_NOT_ALLOWED()).data["detail"] == "Your role does not allow this action."
     assert answer(ROLE_NOT_ALLOWED()).data["detail"] == "Votre rôle ne permet pas cette action."
+
+
+def test_a_refusal_may_add_keys_of_its_own_to_the_answer():
+    class Lines(BadInput):
+        def extra(self):
+            return {"errors": [{"line": 3, "code": "date_unreadable"}]}
+
+    response = answer(Lines("import_rejected", "Une ligne est à corriger."))
+    assert (response.status_code, response.data) == (
+        400,
+        {
+            "errors": [{"line": 3, "code": "date_unreadable"}],
+            "code": "import_rejected",
+            "detail": "Une ligne est à corriger.",
+            "field": None,
+        },
+    )
 
 
 def test_drf_validation_errors_keep_their_shape_and_get_a_code():
@@ -227,6 +247,18 @@ def test_a_refusal_survives_pickling_with_its_field_params_and_companions():
     assert pickle.loads(pickle.dumps(ROLE_NOT_ALLOWED())).message == ROLE_NOT_ALLOWED().message
 
 
+def test_a_plural_message_takes_the_form_of_its_count():
+    lines = Code(
+        "import_rejected",
+        BadInput,
+        ngettext_lazy("%(count)d ligne à corriger.", "%(count)d lignes à corriger.", "count"),
+    )
+    assert (lines(count=1).message, lines(count=3).message) == (
+        "1 ligne à corriger.",
+        "3 lignes à corriger.",
+    )
+
+
 def test_refusals_raised_together_travel_as_one():
     with pytest.raises(BadInput) as caught:
         Refusal.raise_all([QUANTITY(max=3), DATE()])
@@ -241,12 +273,13 @@ def test_refusals_raised_together_travel_as_one():
 
 
 def declared_codes() -> list[tuple[str, str, Code]]:
+    """(module, name, code) of every declared code."""
     found = []
-    for app in APPS:
-        module = importlib.import_module(f"{app}.errors")
+    for module_name in ERROR_MODULES:
+        module = importlib.import_module(module_name)
         for name, value in vars(module).items():
             if isinstance(value, Code):
-                found.append((app, name, value))
+                found.append((module_name, name, value))
     return found
 
 
@@ -281,8 +314,16 @@ def source_strings() -> dict[str, set[str]]:
     return found
 
 
+def msgids(message) -> list[str]:
+    """A declared message as written in the source: its msgid, or a plural's two forms."""
+    if message._args:
+        return [message._args[0]]
+    return [message._kw["singular"], message._kw["plural"]]
+
+
 def test_the_sentence_of_a_rule_is_written_in_one_module():
     strings = source_strings()
-    for app, name, code in declared_codes():
-        text = code.message._args[0]  # the msgid, as written in the source
-        assert strings[text] == {f"{app}/errors.py"}, (name, text, strings[text])
+    for module, name, code in declared_codes():
+        for text in msgids(code.message):
+            path = module.replace(".", "/") + ".py"
+            assert strings[text] == {path}, (name, text, strings[text])
