@@ -19,8 +19,7 @@ from recognition.models import Attestation
 from recognition.services import attestation_issue
 from subsidies import services as money
 from subsidies.models import BankAccount, RedistributionLine
-from tests.factories import PASSWORD, make_maker, make_organisation, make_user
-from tests.makers.reports import make_report
+from tests.factories import PASSWORD, make_maker, make_organisation, make_report, make_user
 from tests.subsidies.money import approve_all, make_programme
 from tests.workshops.helpers import make_workshop
 from tilab import roles

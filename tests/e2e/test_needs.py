@@ -13,8 +13,7 @@ from makers.models import ProductionReport
 from makers.reference import item_catalogue_ensure
 from needs.models import Delivery, Need
 from tests.e2e.conftest import PHONE, assert_accessible
-from tests.factories import PASSWORD
-from tests.makers.reports import make_report
+from tests.factories import PASSWORD, make_report
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 CONTACT = "cadre.sante@ehpad-tilleuls.example.org"

@@ -7,8 +7,7 @@ from makers.reference import item_catalogue_ensure
 from recognition.attestations import code_display
 from recognition.models import Attestation
 from tests.e2e.conftest import assert_accessible
-from tests.factories import PASSWORD
-from tests.makers.reports import make_report
+from tests.factories import PASSWORD, make_report
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

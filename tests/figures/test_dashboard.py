@@ -12,8 +12,7 @@ from django.utils import timezone
 from figures import charts
 from figures.models import ProductionTotal
 from figures.totals import production_totals_drain
-from tests.factories import make_maker, make_organisation
-from tests.makers.reports import make_report
+from tests.factories import make_maker, make_organisation, make_report
 
 NNBSP = "\u202f"  # French thousands separator
 NBSP = "\u00a0"  # before the euro sign

@@ -19,8 +19,7 @@ from config.celery import app
 from figures import exports, tasks
 from figures.models import ProductionExport
 from makers.reference import item_catalogue_ensure
-from tests.factories import make_maker, make_organisation, make_user
-from tests.makers.reports import make_report
+from tests.factories import make_maker, make_organisation, make_report, make_user
 from tilab import roles
 
 NOW = timezone.now()

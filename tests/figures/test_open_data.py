@@ -16,8 +16,7 @@ from figures.models import OrganisationKind, ProductionTotal
 from figures.totals import production_totals_rebuild
 from makers import services
 from makers.models import ItemType, Maker, Membership, ProductionReport
-from tests.factories import make_maker, make_organisation, make_relay, make_user
-from tests.makers.reports import make_report
+from tests.factories import make_maker, make_organisation, make_relay, make_report, make_user
 from tilab import roles
 
 CSV_URL = "/open-data/production.csv"

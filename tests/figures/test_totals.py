@@ -25,8 +25,7 @@ from makers import services
 from makers.models import ItemType, Maker, Membership, ProductionReport
 from makers.reference import item_catalogue_ensure
 from tests.conftest import require
-from tests.factories import make_maker, make_organisation, make_relay, make_user
-from tests.makers.reports import make_report
+from tests.factories import make_maker, make_organisation, make_relay, make_report, make_user
 from tilab import roles
 
 NOW = timezone.now()

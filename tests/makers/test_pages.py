@@ -8,8 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from makers.models import Maker, ProductionReport
-from tests.factories import make_maker, make_organisation
-from tests.makers.reports import make_report
+from tests.factories import make_maker, make_organisation, make_report
 from tilab.models import Decision
 
 TODAY = timezone.localdate()

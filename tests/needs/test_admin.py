@@ -6,8 +6,7 @@ from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from needs import services
-from tests.factories import make_user
-from tests.makers.reports import make_report
+from tests.factories import make_report, make_user
 from tests.needs.helpers import make_need
 
 CONTACT = "cadre.sante@ehpad-tilleuls.example.org"

@@ -13,8 +13,7 @@ from figures.models import DeliveredTotal
 from makers.models import Membership, ProductionReport
 from needs import services
 from needs.models import Delivery, Establishment, Need, NeedMessage, Pledge
-from tests.factories import make_maker, make_organisation, make_user
-from tests.makers.reports import make_report
+from tests.factories import make_maker, make_organisation, make_report, make_user
 from tests.needs.helpers import make_establishment, make_need
 from tilab import roles
 from tilab.models import Decision

@@ -15,7 +15,7 @@ from needs import services
 from needs.models import Delivery, Need
 from tests import concurrency
 from tests.conftest import require
-from tests.makers.reports import make_report
+from tests.factories import make_report
 from tests.needs.helpers import make_need
 from tilab.models import User
 

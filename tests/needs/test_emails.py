@@ -8,8 +8,7 @@ import pytest
 from django.utils import timezone
 
 from needs import services, tasks
-from tests.factories import make_user
-from tests.makers.reports import make_report
+from tests.factories import make_report, make_user
 from tests.needs.helpers import make_need
 
 CONTACT = "cadre.sante@ehpad-tilleuls.example.org"

@@ -15,8 +15,7 @@ from makers.models import Membership
 from subsidies import services
 from subsidies.ledger import Movement, ledger_append, ledger_append_many, ledger_verify
 from subsidies.models import Allocation, LedgerEntry, Payment, RedistributionLine
-from tests.factories import make_maker, make_organisation, make_relay
-from tests.makers.reports import make_report
+from tests.factories import make_maker, make_organisation, make_relay, make_report
 from tests.subsidies.money import approve_all, make_programme
 
 NOW = timezone.make_aware(datetime.datetime(2020, 6, 15, 10, 0))

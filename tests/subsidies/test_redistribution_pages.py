@@ -19,8 +19,7 @@ from subsidies.models import (
     Redistribution,
     RedistributionLine,
 )
-from tests.factories import make_maker, make_organisation, make_user
-from tests.makers.reports import make_report
+from tests.factories import make_maker, make_organisation, make_report, make_user
 from tests.subsidies.money import approve_all, make_programme
 from tilab import roles
 from tilab.models import Decision

@@ -24,8 +24,7 @@ from subsidies.models import (
     Redistribution,
     RedistributionLine,
 )
-from tests.factories import make_maker, make_organisation, make_relay, make_user
-from tests.makers.reports import make_report
+from tests.factories import make_maker, make_organisation, make_relay, make_report, make_user
 from tests.subsidies.money import SPRING_2020, approve_all, make_programme, make_terms
 from tilab import roles
 from tilab.models import Decision
