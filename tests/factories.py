@@ -3,6 +3,7 @@ builder per object, shared by every app's tests (the role cast is in tests/conft
 
 import datetime
 import itertools
+from fractions import Fraction
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
@@ -11,7 +12,11 @@ from django.utils import timezone
 from fablabs.models import Organisation, Relay, RelayCoverage
 from makers import services as makers
 from makers.models import ItemType, Maker, ProductionReport
+from needs import services as needs
+from subsidies import services as subsidies
 from tilab.models import User
+from workshops import services as workshops
+from workshops.models import Theme
 
 PASSWORD = "un mot de passe solide 2020"
 _seq = itertools.count(1)
@@ -99,3 +104,117 @@ def make_report(
         )
     report.refresh_from_db()
     return report
+
+
+# --- Workshops ---------------------------------------------------------------------------
+
+
+def make_details(**overrides) -> workshops.WorkshopDetails:
+    starts_at = overrides.pop("starts_at", None) or timezone.now() + datetime.timedelta(days=10)
+    values = {
+        "title": "Makers et hôpitaux : ce que 2020 nous a appris",
+        "description": "Un atelier ouvert pour partager les pratiques de coopération.",
+        "theme": Theme.objects.get(slug="cooperation"),
+        "starts_at": starts_at,
+        "duration_minutes": 120,
+        "capacity": 10,
+        "registration_deadline": starts_at - datetime.timedelta(hours=12),
+        "address": "1 rue de la République",
+        "commune": "Rennes",
+        "department_id": "35",
+        "online_url": "",
+        "is_public": True,
+    }
+    values.update(overrides)
+    return workshops.WorkshopDetails(**values)
+
+
+def make_workshop(*, by, co_facilitators=(), **overrides):
+    return workshops.workshop_create(
+        details=make_details(**overrides),
+        by=by,
+        now=timezone.now(),
+        co_facilitators=co_facilitators,
+    )
+
+
+def register_guest(workshop, n: int, *, now=None):
+    return workshops.registration_create(
+        workshop=workshop,
+        now=now or timezone.now(),
+        name=f"Invité {n}",
+        email=f"invite{n}@example.org",
+    )
+
+
+# --- Subsidies: programmes and approved allocations ---------------------------------------
+
+SPRING_2020 = (datetime.date(2020, 3, 16), datetime.date(2020, 5, 31))
+
+
+def make_terms(
+    *,
+    relays,
+    envelope_cents=3_000_000,
+    basis="units",
+    fixed_shares=(),
+    item_weights=(),
+    name="Soutien aux makers 2020",
+    period=SPRING_2020,
+) -> subsidies.ProgrammeTerms:
+    return subsidies.ProgrammeTerms(
+        name=name,
+        envelope_cents=envelope_cents,
+        period_start_on=period[0],
+        period_end_on=period[1],
+        basis=basis,
+        relays=tuple(relays),
+        item_weights=tuple((item, Fraction(weight)) for item, weight in item_weights),
+        fixed_shares=tuple(fixed_shares),
+    )
+
+
+def make_programme(*, by, relays=None, **terms):
+    relays = list(relays if relays is not None else Relay.objects.order_by("pk"))
+    return subsidies.programme_create(
+        terms=make_terms(relays=relays, **terms), by=by, now=timezone.now()
+    )
+
+
+def approve_all(programme, *, by):
+    for allocation in programme.allocations.order_by("pk"):
+        subsidies.allocation_approve(allocation=allocation, by=by, now=timezone.now())
+    programme.refresh_from_db()
+    return programme
+
+
+# --- Needs of care establishments ----------------------------------------------------------
+
+
+def make_establishment(
+    *, name="EHPAD Les Tilleuls", care_type="ehpad", department="35", commune="Rennes"
+):
+    return needs.establishment_find_or_create(
+        name=name,
+        care_type=care_type,
+        department_id=department,
+        commune=commune,
+        now=timezone.now(),
+    )
+
+
+def make_need(*, establishment=None, item="visor", quantity=100, confirmed=True, **extra):
+    establishment = establishment or make_establishment()
+    need = needs.need_post(
+        establishment=establishment,
+        item_type=ItemType.objects.get(slug=item),
+        quantity=quantity,
+        needed_by=extra.pop("needed_by", timezone.localdate() + datetime.timedelta(days=14)),
+        contact_name=extra.pop("contact_name", "Claire Morvan"),
+        contact_email=extra.pop("contact_email", "cadre.sante@ehpad-tilleuls.example.org"),
+        now=timezone.now(),
+        **extra,
+    )
+    if confirmed:
+        need = needs.need_confirm(token=needs.need_confirm_token(need), now=timezone.now())
+    return need

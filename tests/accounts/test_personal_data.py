@@ -19,9 +19,16 @@ from recognition.models import Attestation
 from recognition.services import attestation_issue
 from subsidies import services as money
 from subsidies.models import BankAccount, RedistributionLine
-from tests.factories import PASSWORD, make_maker, make_organisation, make_report, make_user
-from tests.subsidies.money import approve_all, make_programme
-from tests.workshops.helpers import make_workshop
+from tests.factories import (
+    PASSWORD,
+    approve_all,
+    make_maker,
+    make_organisation,
+    make_programme,
+    make_report,
+    make_user,
+    make_workshop,
+)
 from tilab import roles
 from tilab.models import Decision, User
 from workshops import services as workshops

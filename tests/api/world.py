@@ -13,10 +13,19 @@ from makers.models import Maker, Membership, ProductionReport
 from needs import services as needs_services
 from needs.models import Need
 from subsidies import services as money
-from tests.factories import make_maker, make_organisation, make_relay, make_report, make_user
-from tests.needs.helpers import make_establishment, make_need
-from tests.subsidies.money import approve_all, make_programme
-from tests.workshops.helpers import make_workshop, register_guest
+from tests.factories import (
+    approve_all,
+    make_establishment,
+    make_maker,
+    make_need,
+    make_organisation,
+    make_programme,
+    make_relay,
+    make_report,
+    make_user,
+    make_workshop,
+    register_guest,
+)
 from tilab import roles
 from tilab.models import User
 from tilab.services import personal_token_create

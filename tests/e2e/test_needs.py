@@ -154,7 +154,7 @@ def test_an_ehpad_s_need_is_met_delivered_confirmed_and_corroborated(
 def test_facilitators_follow_unanswered_needs_on_accessible_pages(
     desktop, items, facilitator, django_capture_on_commit_callbacks
 ):
-    from tests.needs.helpers import make_need
+    from tests.factories import make_need
 
     unanswered = make_need(quantity=40)
     log_in(desktop, facilitator.email)

@@ -7,7 +7,7 @@ import pytest
 from fablabs.models import Relay
 from subsidies.models import Programme
 from tests.e2e.conftest import assert_accessible
-from tests.subsidies.money import make_programme
+from tests.factories import make_programme
 from tilab.models import User
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

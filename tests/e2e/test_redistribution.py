@@ -6,8 +6,7 @@ import pytest
 from makers.reference import item_catalogue_ensure
 from subsidies.models import BankAccount, Payment, Redistribution
 from tests.e2e.conftest import assert_accessible
-from tests.factories import PASSWORD, make_maker, make_report
-from tests.subsidies.money import approve_all, make_programme
+from tests.factories import PASSWORD, approve_all, make_maker, make_programme, make_report
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

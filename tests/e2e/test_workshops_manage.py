@@ -9,8 +9,7 @@ import pytest
 from django.utils import timezone
 
 from tests.e2e.conftest import assert_accessible
-from tests.factories import PASSWORD
-from tests.workshops.helpers import register_guest
+from tests.factories import PASSWORD, register_guest
 from workshops.models import Registration, Workshop
 from workshops.reference import themes_ensure
 

@@ -9,8 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.e2e.conftest import PHONE, assert_accessible
-from tests.factories import PASSWORD
-from tests.workshops.helpers import make_workshop, register_guest
+from tests.factories import PASSWORD, make_workshop, register_guest
 from workshops import services
 from workshops.models import Registration
 from workshops.reference import themes_ensure

@@ -23,8 +23,14 @@ from figures import totals  # noqa: E402
 from makers import services  # noqa: E402
 from makers.models import ItemType, Membership, ProductionReport  # noqa: E402
 from subsidies import services as money  # noqa: E402
-from tests.factories import make_maker, make_organisation, make_relay, make_user  # noqa: E402
-from tests.subsidies.money import approve_all, make_programme  # noqa: E402
+from tests.factories import (  # noqa: E402
+    approve_all,
+    make_maker,
+    make_organisation,
+    make_programme,
+    make_relay,
+    make_user,
+)
 from tilab import roles  # noqa: E402
 from tilab.models import User  # noqa: E402
 from tilab.services import personal_token_create  # noqa: E402

@@ -545,7 +545,7 @@ def test_pages_use_the_same_number_of_queries_for_1_10_and_50_weeks(
 def _deliver(user, *, quantity, confirmed=None, department="35", item="visor", name="EHPAD"):
     """A delivery to an establishment, confirmed for `confirmed` units (None: not yet)."""
     from needs import services as needs
-    from tests.needs.helpers import make_establishment, make_need
+    from tests.factories import make_establishment, make_need
 
     now = timezone.now()
     establishment = make_establishment(name=name, department=department, commune="Quimper")

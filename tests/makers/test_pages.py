@@ -433,7 +433,7 @@ def test_only_relay_staff_fix_reports_from_the_queue(
 def _deliver_and_confirm(user, *, quantity, confirmed):
     """Anne pledges to an EHPAD, delivers, and the EHPAD confirms what it received."""
     from needs import services as needs
-    from tests.needs.helpers import make_need
+    from tests.factories import make_need
 
     now = timezone.now()
     pledge = needs.pledge_create(

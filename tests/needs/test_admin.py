@@ -6,8 +6,7 @@ from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from needs import services
-from tests.factories import make_report, make_user
-from tests.needs.helpers import make_need
+from tests.factories import make_need, make_report, make_user
 
 CONTACT = "cadre.sante@ehpad-tilleuls.example.org"
 

@@ -13,8 +13,14 @@ from figures.models import DeliveredTotal
 from makers.models import Membership, ProductionReport
 from needs import services
 from needs.models import Delivery, Establishment, Need, NeedMessage, Pledge
-from tests.factories import make_maker, make_organisation, make_report, make_user
-from tests.needs.helpers import make_establishment, make_need
+from tests.factories import (
+    make_establishment,
+    make_maker,
+    make_need,
+    make_organisation,
+    make_report,
+    make_user,
+)
 from tilab import roles
 from tilab.models import Decision
 

@@ -15,8 +15,7 @@ from needs import services
 from needs.models import Delivery, Need
 from tests import concurrency
 from tests.conftest import require
-from tests.factories import make_report
-from tests.needs.helpers import make_need
+from tests.factories import make_need, make_report
 from tilab.models import User
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -10,8 +10,14 @@ from django.utils import timezone
 
 from needs import services
 from needs.models import Delivery, Need, NeedMessage, Pledge
-from tests.factories import make_maker, make_organisation, make_report, make_user
-from tests.needs.helpers import make_establishment, make_need
+from tests.factories import (
+    make_establishment,
+    make_maker,
+    make_need,
+    make_organisation,
+    make_report,
+    make_user,
+)
 from tilab import roles
 
 TODAY = timezone.localdate()

@@ -16,9 +16,15 @@ from recognition import services
 from recognition.attestations import code_display, maker_content
 from recognition.models import Attestation
 from subsidies import services as money
-from tests.factories import make_maker, make_organisation, make_report, make_user
-from tests.subsidies.money import approve_all, make_programme
-from tests.workshops.helpers import make_workshop
+from tests.factories import (
+    approve_all,
+    make_maker,
+    make_organisation,
+    make_programme,
+    make_report,
+    make_user,
+    make_workshop,
+)
 from tilab import roles
 from workshops import services as workshops
 

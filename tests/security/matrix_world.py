@@ -35,10 +35,18 @@ from makers.models import ItemType, Membership
 from needs import services as needs_services
 from recognition import services as network_services
 from subsidies import services as money
-from tests.factories import make_maker, make_organisation, make_relay, make_report, make_user
-from tests.needs.helpers import make_establishment, make_need
-from tests.subsidies.money import approve_all, make_programme
-from tests.workshops.helpers import make_workshop
+from tests.factories import (
+    approve_all,
+    make_establishment,
+    make_maker,
+    make_need,
+    make_organisation,
+    make_programme,
+    make_relay,
+    make_report,
+    make_user,
+    make_workshop,
+)
 from tilab import roles
 from tilab.models import Department
 from tilab.services import personal_token_create

@@ -12,9 +12,8 @@ from django.test import Client
 from django.urls import reverse
 
 from recognition.views import CHECK_SCOPE
-from tests.factories import make_user
+from tests.factories import make_user, make_workshop
 from tests.needs.helpers import need_post_form
-from tests.workshops.helpers import make_workshop
 from tilab import roles
 from tilab.services import personal_token_create
 from tilab.throttling import parse_rate

@@ -3,8 +3,7 @@
 import pytest
 
 from subsidies.models import Programme
-from tests.factories import make_relay, make_user
-from tests.subsidies.money import approve_all, make_programme
+from tests.factories import approve_all, make_programme, make_relay, make_user
 
 
 @pytest.fixture

@@ -18,8 +18,7 @@ from subsidies.models import (
     Redistribution,
     RedistributionLine,
 )
-from tests.factories import make_maker, make_organisation, make_report
-from tests.subsidies.money import approve_all, make_programme
+from tests.factories import approve_all, make_maker, make_organisation, make_programme, make_report
 from tilab import services as tilab_services
 from tilab.models import Decision
 

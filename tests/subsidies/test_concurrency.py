@@ -13,8 +13,7 @@ from subsidies.ledger import ledger_verify
 from subsidies.models import Allocation, LedgerEntry, Payment
 from tests import concurrency
 from tests.conftest import require
-from tests.factories import make_maker, make_report
-from tests.subsidies.money import approve_all, make_programme
+from tests.factories import approve_all, make_maker, make_programme, make_report
 from tilab.models import Decision, User
 
 NOW = timezone.make_aware(datetime.datetime(2020, 6, 15, 10, 0))

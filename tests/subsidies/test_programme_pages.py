@@ -13,8 +13,14 @@ from django.utils import timezone
 from makers.models import ProductionReport
 from subsidies import services
 from subsidies.models import Allocation, LedgerEntry, Programme
-from tests.factories import make_maker, make_relay, make_report
-from tests.subsidies.money import approve_all, make_programme, make_terms
+from tests.factories import (
+    approve_all,
+    make_maker,
+    make_programme,
+    make_relay,
+    make_report,
+    make_terms,
+)
 from tilab import roles
 from tilab.models import Decision, Department
 

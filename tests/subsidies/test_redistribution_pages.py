@@ -19,8 +19,14 @@ from subsidies.models import (
     Redistribution,
     RedistributionLine,
 )
-from tests.factories import make_maker, make_organisation, make_report, make_user
-from tests.subsidies.money import approve_all, make_programme
+from tests.factories import (
+    approve_all,
+    make_maker,
+    make_organisation,
+    make_programme,
+    make_report,
+    make_user,
+)
 from tilab import roles
 from tilab.models import Decision
 

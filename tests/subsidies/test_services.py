@@ -24,8 +24,17 @@ from subsidies.models import (
     Redistribution,
     RedistributionLine,
 )
-from tests.factories import make_maker, make_organisation, make_relay, make_report, make_user
-from tests.subsidies.money import SPRING_2020, approve_all, make_programme, make_terms
+from tests.factories import (
+    SPRING_2020,
+    approve_all,
+    make_maker,
+    make_organisation,
+    make_programme,
+    make_relay,
+    make_report,
+    make_terms,
+    make_user,
+)
 from tilab import roles
 from tilab.models import Decision
 from tilab.money import format_euros

@@ -17,8 +17,7 @@ from makers.models import Membership, ProductionReport
 from subsidies import services
 from subsidies.models import BankAccount, RedistributionLine
 from subsidies.transfers import transfers_csv, transfers_pain001, unpaid_transfers
-from tests.factories import make_maker, make_organisation, make_report
-from tests.subsidies.money import approve_all, make_programme
+from tests.factories import approve_all, make_maker, make_organisation, make_programme, make_report
 
 PAIN_XSD = Path(sepaxml.__file__).parent / "schemas" / "pain.001.001.03.xsd"
 NS = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"}

@@ -4,8 +4,7 @@ and shows a registrant's e-mail address to administrators only."""
 import pytest
 from django.contrib.auth.models import Permission
 
-from tests.factories import make_user
-from tests.workshops.helpers import make_workshop, register_guest
+from tests.factories import make_user, make_workshop, register_guest
 from workshops import services
 from workshops.models import Registration, Theme
 

@@ -9,8 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from tests.factories import make_user
-from tests.workshops.helpers import make_workshop, register_guest
+from tests.factories import make_user, make_workshop, register_guest
 from tilab import roles
 from tilab import services as tilab_services
 from workshops import services

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from tests import concurrency
 from tests.conftest import require
-from tests.workshops.helpers import make_workshop, register_guest
+from tests.factories import make_workshop, register_guest
 from tests.workshops.test_emails import tomorrow_at
 from workshops import selectors, services, tasks
 from workshops.models import Registration, WorkshopMessage

@@ -9,8 +9,7 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from tests.factories import make_user
-from tests.workshops.helpers import make_details, make_workshop, register_guest
+from tests.factories import make_details, make_user, make_workshop, register_guest
 from tilab import roles
 from tilab.models import Decision
 from workshops import services
