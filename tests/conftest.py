@@ -10,9 +10,10 @@ import os
 
 import pytest
 from celery.result import allow_join_result
+from django.contrib.auth.models import Permission
 from django.core.cache import cache
 
-from tests.factories import make_maker, make_relay, make_user
+from tests import factories
 from tilab import roles
 from tilab.reference import reference_data_ensure
 
@@ -102,42 +103,57 @@ def reference_data(db):
     reference_data_ensure()
 
 
+# --- The cast: one person per role (tests/factories.py says who they are) ------------------
+
+
 @pytest.fixture
 def maker(reference_data):
-    user = make_user(role=roles.MAKER, email="anne@example.org", full_name="Anne Le Goff")
-    make_maker(user=user, display_name="Anne Le Goff", department="35", commune="Rennes")
-    return user
+    """Anne Le Goff, a maker in Rennes (35): her account; `anne` is her maker profile."""
+    return factories.cast_maker()
+
+
+@pytest.fixture
+def anne(maker):
+    return maker.maker
+
+
+@pytest.fixture
+def other_maker(reference_data):
+    """Yann Kervella, another maker of Ille-et-Vilaine, in Vitré: his account."""
+    return factories.cast_other_maker()
 
 
 @pytest.fixture
 def relay_staff(reference_data):
     """Staff of LabFab de Rennes, which covers Ille-et-Vilaine (35) and Côtes-d'Armor (22)."""
-    user = make_user(role=roles.RELAY_STAFF, email="camille@labfab.example.org")
-    make_relay(name="LabFab de Rennes", departments=["35", "22"], staff=[user])
-    return user
+    return factories.cast_relay_staff()
 
 
 @pytest.fixture
 def other_relay_staff(reference_data):
     """Staff of ENSTA Bretagne, which covers Finistère (29)."""
-    user = make_user(role=roles.RELAY_STAFF, email="sophie@ensta.example.org")
-    make_relay(name="ENSTA Bretagne", departments=["29"], staff=[user])
-    return user
+    return factories.cast_other_relay_staff()
+
+
+@pytest.fixture
+def loch_staff(reference_data):
+    """Staff of La Fabrique du Loch, which covers Morbihan (56)."""
+    return factories.cast_loch_staff()
 
 
 @pytest.fixture
 def region_staff(reference_data):
-    return make_user(role=roles.REGION_STAFF, email="helene@region.example.org")
+    return factories.cast_region_staff()
 
 
 @pytest.fixture
 def facilitator(reference_data):
-    return make_user(role=roles.FACILITATOR, email="benoit@tilab.example.org")
+    return factories.cast_facilitator()
 
 
 @pytest.fixture
 def auditor(reference_data):
-    return make_user(role=roles.AUDITOR, email="audit@example.org")
+    return factories.cast_auditor()
 
 
 @pytest.fixture
@@ -149,6 +165,48 @@ def role_users(maker, relay_staff, region_staff, facilitator, auditor):
         roles.FACILITATOR: facilitator,
         roles.AUDITOR: auditor,
     }
+
+
+@pytest.fixture
+def admin_user(reference_data):
+    """An administrator of the site, in the Django admin (pytest-django's own has a username,
+    which our users do not)."""
+    return factories.cast_admin()
+
+
+@pytest.fixture
+def staff_reader(reference_data, staff_reader_app):
+    """Staff allowed into the admin to read the records of one app, not an administrator: the
+    test module names the app with a fixture `staff_reader_app`."""
+    user = factories.make_user(email="lecteur@example.org", is_staff=True)
+    user.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label=staff_reader_app, codename__startswith="view_"
+        )
+    )
+    return user
+
+
+@pytest.fixture
+def mfa_required(settings):
+    """Money decisions need a second factor, as in production."""
+    settings.TILAB_MFA_REQUIRED_FOR_MONEY = True
+
+
+# --- Workshops ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def workshop_details():
+    """What `workshop` is scheduled with, over make_details' defaults; a test module that needs
+    another workshop (a date, a title) overrides this fixture, not `workshop`."""
+    return {"capacity": 2}
+
+
+@pytest.fixture
+def workshop(facilitator, workshop_details):
+    """An upcoming public workshop the facilitator schedules in Rennes, two seats by default."""
+    return factories.make_workshop(by=facilitator, **workshop_details)
 
 
 @pytest.fixture(scope="session")

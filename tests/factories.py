@@ -14,6 +14,7 @@ from makers import services as makers
 from makers.models import ItemType, Maker, ProductionReport
 from needs import services as needs
 from subsidies import services as subsidies
+from tilab import roles
 from tilab.models import User
 from workshops import services as workshops
 from workshops.models import Theme
@@ -218,3 +219,67 @@ def make_need(*, establishment=None, item="visor", quantity=100, confirmed=True,
     if confirmed:
         need = needs.need_confirm(token=needs.need_confirm_token(need), now=timezone.now())
     return need
+
+
+# --- The cast ---------------------------------------------------------------------------------
+# One person per role, always the same people: tests/conftest.py serves each as a fixture of
+# the role's name, and the worlds built in one go (the authorisation matrix, the API fuzzing)
+# start from them. `extra` goes to the account (a full name, say), `profile` to the maker.
+
+
+def cast_maker(**profile) -> User:
+    """Anne Le Goff, a maker in Rennes (Ille-et-Vilaine, 35), with her maker profile."""
+    user = make_user(role=roles.MAKER, email="anne@example.org", full_name="Anne Le Goff")
+    profile = {"display_name": "Anne Le Goff", "department": "35", "commune": "Rennes", **profile}
+    make_maker(user=user, **profile)
+    return user
+
+
+def cast_other_maker(**profile) -> User:
+    """Yann Kervella, another maker of Ille-et-Vilaine, in Vitré, with his maker profile."""
+    user = make_user(role=roles.MAKER, email="yann@example.org", full_name="Yann Kervella")
+    profile = {"display_name": "Yann Kervella", "department": "35", "commune": "Vitré", **profile}
+    make_maker(user=user, **profile)
+    return user
+
+
+def cast_relay_staff(**extra) -> User:
+    """Camille, staff of LabFab de Rennes, which covers Ille-et-Vilaine (35) and Côtes-d'Armor
+    (22)."""
+    user = make_user(role=roles.RELAY_STAFF, email="camille@labfab.example.org", **extra)
+    make_relay(name="LabFab de Rennes", departments=["35", "22"], staff=[user])
+    return user
+
+
+def cast_other_relay_staff(**extra) -> User:
+    """Sophie, staff of ENSTA Bretagne, which covers Finistère (29)."""
+    user = make_user(role=roles.RELAY_STAFF, email="sophie@ensta.example.org", **extra)
+    make_relay(name="ENSTA Bretagne", departments=["29"], staff=[user])
+    return user
+
+
+def cast_loch_staff(**extra) -> User:
+    """Yannick, staff of La Fabrique du Loch, which covers Morbihan (56)."""
+    user = make_user(role=roles.RELAY_STAFF, email="yannick@loch.example.org", **extra)
+    make_relay(name="La Fabrique du Loch", departments=["56"], staff=[user])
+    return user
+
+
+def cast_region_staff(**extra) -> User:
+    """Hélène, at the Région."""
+    return make_user(role=roles.REGION_STAFF, email="helene@region.example.org", **extra)
+
+
+def cast_facilitator(**extra) -> User:
+    """Benoît, facilitator at Ti Lab."""
+    return make_user(role=roles.FACILITATOR, email="benoit@tilab.example.org", **extra)
+
+
+def cast_auditor(**extra) -> User:
+    """The auditor: reads everything, changes nothing."""
+    return make_user(role=roles.AUDITOR, email="audit@example.org", **extra)
+
+
+def cast_admin(**extra) -> User:
+    """An administrator of the site (the Django admin), with no role of the network."""
+    return make_user(email="admin@example.org", is_staff=True, is_superuser=True, **extra)

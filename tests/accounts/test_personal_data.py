@@ -22,14 +22,11 @@ from subsidies.models import BankAccount, RedistributionLine
 from tests.factories import (
     PASSWORD,
     approve_all,
-    make_maker,
     make_organisation,
     make_programme,
     make_report,
-    make_user,
     make_workshop,
 )
-from tilab import roles
 from tilab.models import Decision, User
 from workshops import services as workshops
 from workshops.models import Registration
@@ -62,15 +59,10 @@ def totals():
 
 
 @pytest.fixture
-def anne(maker):
-    return maker.maker
-
-
-@pytest.fixture
-def yann(reference_data):
-    """Another maker of Ille-et-Vilaine, with his own reports, bank details and workshop."""
-    user = make_user(role=roles.MAKER, email="yann@example.org", full_name="Yann Kervella")
-    return make_maker(user=user, display_name="Yann Kervella", commune="Vitré", department="35")
+def yann(other_maker):
+    """Another maker of Ille-et-Vilaine (his maker profile); `network` gives him reports, bank
+    details and workshops of his own."""
+    return other_maker.maker
 
 
 @pytest.fixture

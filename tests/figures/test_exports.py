@@ -19,8 +19,7 @@ from config.celery import app
 from figures import exports, tasks
 from figures.models import ProductionExport
 from makers.reference import item_catalogue_ensure
-from tests.factories import make_maker, make_organisation, make_report, make_user
-from tilab import roles
+from tests.factories import make_maker, make_organisation, make_report
 
 NOW = timezone.now()
 HEADERS = [
@@ -543,22 +542,18 @@ def test_the_exports_page_uses_the_same_number_of_queries_for_1_5_and_20_exports
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_a_real_worker_builds_a_large_export(celery_worker, monkeypatch, reference_data):
+def test_a_real_worker_builds_a_large_export(celery_worker, monkeypatch, relay_staff):
     item_catalogue_ensure()
-    staff = make_user(role=roles.RELAY_STAFF, email="camille@labfab.example.org")
-    from tests.factories import make_relay
-
-    make_relay(name="LabFab de Rennes", departments=["35", "22"], staff=[staff])
     anne = make_maker(display_name="Anne Le Goff", department="35")
     for day in range(1, 6):
         make_report(
             maker=anne,
-            entered_by=staff,
+            entered_by=relay_staff,
             quantity=day,
             produced_on=datetime.date(2020, 4, day),
         )
     monkeypatch.setattr(exports, "IMMEDIATE_MAX_ROWS", 2)
-    export = request_export(staff, format="xlsx", now=timezone.now())
+    export = request_export(relay_staff, format="xlsx", now=timezone.now())
     assert export.status in (ProductionExport.Status.PENDING, ProductionExport.Status.RUNNING)
     assert export.queued_at is not None  # handed to the broker
     deadline = time.monotonic() + 60

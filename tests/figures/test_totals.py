@@ -80,14 +80,6 @@ def no_drift(drift: dict) -> bool:
 
 
 @pytest.fixture
-def loch_staff(reference_data):
-    """Staff of La Fabrique du Loch, which covers Morbihan (56)."""
-    user = make_user(role=roles.RELAY_STAFF, email="mathieu@loch.example.org")
-    make_relay(name="La Fabrique du Loch", departments=["56"], staff=[user])
-    return user
-
-
-@pytest.fixture
 def network(relay_staff, other_relay_staff, loch_staff):
     """Two makers without a login per department, all members of four organisations, one of
     each kind and each in another department, and the relay staff deciding in each one."""
@@ -654,11 +646,6 @@ def test_an_organisation_changing_kind_with_changes_waiting_is_recomputed_from_i
     assert stored_totals() == {
         ("22", visor, "collective", datetime.date(2020, 3, 16)): (40, 2, 2, 400)
     }
-
-
-@pytest.fixture
-def admin_user(reference_data):
-    return make_user(email="admin@example.org", is_staff=True, is_superuser=True)
 
 
 def test_an_organisation_changed_to_another_kind_in_the_admin_counts_under_its_new_kind(

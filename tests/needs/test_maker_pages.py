@@ -11,6 +11,7 @@ from django.utils import timezone
 from needs import services
 from needs.models import Delivery, Need, NeedMessage, Pledge
 from tests.factories import (
+    cast_other_maker,
     make_establishment,
     make_maker,
     make_need,
@@ -26,10 +27,9 @@ CONTACT = "cadre.sante@ehpad-tilleuls.example.org"
 
 @pytest.fixture
 def yann(reference_data):
-    """Another maker of Ille-et-Vilaine."""
-    user = make_user(role=roles.MAKER, email="yann@example.org")
-    make_maker(user=user, display_name="Yann Guéguen", department="35")
-    return user
+    """The cast's other maker of Ille-et-Vilaine (his account), under the name the network's
+    follow-up shows."""
+    return cast_other_maker(display_name="Yann Guéguen")
 
 
 @pytest.fixture

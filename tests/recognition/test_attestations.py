@@ -93,13 +93,9 @@ def pdf_objects(pdf: bytes) -> bytes:
 
 
 @pytest.fixture
-def anne(maker):
-    return maker.maker
-
-
-@pytest.fixture
-def workshop(facilitator):
-    return make_workshop(by=facilitator, title="Atelier visières et hôpitaux")
+def workshop_details():
+    """`workshop` with the title an attestation names, and the default ten seats."""
+    return {"title": "Atelier visières et hôpitaux"}
 
 
 def attend(workshop, user, facilitator, *, present=True):

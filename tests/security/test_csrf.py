@@ -4,16 +4,12 @@ anything happens. Programs authenticated by a token are not browsers: they need 
 
 import re
 
-import pytest
-from django.contrib.auth.models import Group
 from django.http import HttpResponseForbidden
 from django.test import Client
 from django.urls import URLResolver, get_resolver, resolve
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.views import APIView
 
-from tests.factories import make_user
-from tilab import roles
 from tilab.services import personal_token_create
 
 UNSAFE = ("post", "put", "patch", "delete")
@@ -49,14 +45,6 @@ def every_url() -> list[tuple[str, object]]:
 
 def is_api(view) -> bool:
     return issubclass(getattr(view, "cls", object), APIView)
-
-
-@pytest.fixture
-def everyone(reference_data):
-    """Someone who may use every page: superuser, staff, every role."""
-    user = make_user(email="tout@tilab.example.org", is_staff=True, is_superuser=True)
-    user.groups.add(*Group.objects.filter(name__in=roles.ROLES))
-    return user
 
 
 def test_the_walk_reaches_every_view_of_the_platform():

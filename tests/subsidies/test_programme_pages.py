@@ -544,11 +544,6 @@ def test_the_history_lists_the_decisions_in_order_with_who_and_why(
 # --- Two-factor gate ----------------------------------------------------------------------------
 
 
-@pytest.fixture
-def mfa_required(settings):
-    settings.TILAB_MFA_REQUIRED_FOR_MONEY = True
-
-
 def test_without_two_factor_there_is_no_approve_button_but_a_way_to_activate_it(
     client, mfa_required, region_staff, relays, programme_2020
 ):

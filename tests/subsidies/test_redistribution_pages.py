@@ -56,11 +56,6 @@ def validated(maker, *, quantity, relay_staff, organisation=None):
 
 
 @pytest.fixture
-def anne(maker):
-    return maker.maker
-
-
-@pytest.fixture
 def allocation(region_staff, relay_staff, anne):
     """LabFab de Rennes' approved allocation of 15 000 €, on the validated production of Anne
     (24 visors, Ille-et-Vilaine) and Bertrand (72 visors, Côtes-d'Armor, no account)."""

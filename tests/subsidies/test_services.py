@@ -30,7 +30,6 @@ from tests.factories import (
     make_maker,
     make_organisation,
     make_programme,
-    make_relay,
     make_report,
     make_terms,
     make_user,
@@ -72,13 +71,12 @@ def validated(maker, staff, *, quantity, item="visor", cost_cents=0, on=IN_PERIO
 
 
 @pytest.fixture
-def relays(relay_staff, other_relay_staff):
+def relays(relay_staff, other_relay_staff, loch_staff):
     """The three relays of 2020: LabFab de Rennes (35, 22), La Fabrique du Loch (56), ENSTA
     Bretagne (29), each with its staff."""
-    loch_staff = make_user(role=roles.RELAY_STAFF, email="yannick@loch.example.org")
     return SimpleNamespace(
         rennes=relay_staff.relays.get(),
-        loch=make_relay(name="La Fabrique du Loch", departments=["56"], staff=[loch_staff]),
+        loch=loch_staff.relays.get(),
         ensta=other_relay_staff.relays.get(),
         staff={"35": relay_staff, "22": relay_staff, "29": other_relay_staff, "56": loch_staff},
     )
@@ -381,11 +379,6 @@ def test_only_region_staff_create_adjust_and_approve_programmes(
     with pytest.raises(PermissionDenied):
         services.allocation_approve(allocation=allocations[relays.loch.pk], by=user, now=NOW)
     assert money_state() == before
-
-
-@pytest.fixture
-def mfa_required(settings):
-    settings.TILAB_MFA_REQUIRED_FOR_MONEY = True
 
 
 def test_region_staff_approve_only_with_two_factor_when_required(

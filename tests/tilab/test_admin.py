@@ -4,14 +4,9 @@ import datetime
 
 import pytest
 
-from tests.factories import make_relay, make_report, make_user
+from tests.factories import make_relay, make_report
 from tilab.models import Decision, Department
 from tilab.services import decision_record
-
-
-@pytest.fixture
-def admin_user(reference_data):
-    return make_user(email="admin@example.org", is_staff=True, is_superuser=True)
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from tests.factories import make_user, make_workshop, register_guest
-from tilab import roles
+from tests.factories import make_workshop, register_guest
 from tilab import services as tilab_services
 from workshops import services
 from workshops.models import Registration, Theme, Workshop
@@ -88,23 +87,6 @@ def named_facilitator(facilitator):
     facilitator.full_name = "Benoît Lemoine"
     facilitator.save(update_fields=["full_name"])
     return facilitator
-
-
-@pytest.fixture
-def other_facilitator(reference_data):
-    return make_user(
-        role=roles.FACILITATOR, email="gwen@tilab.example.org", full_name="Gwenaëlle Le Bras"
-    )
-
-
-@pytest.fixture
-def other_maker(reference_data):
-    return make_user(role=roles.MAKER, email="yann@example.org", full_name="Yann Kerbrat")
-
-
-@pytest.fixture
-def workshop(named_facilitator):
-    return make_workshop(by=named_facilitator, capacity=2)
 
 
 # --- The agenda ---------------------------------------------------------------------------

@@ -28,10 +28,9 @@ def run_tasks(django_capture_on_commit_callbacks):
 
 
 @pytest.fixture
-def workshop(facilitator):
-    return make_workshop(
-        by=facilitator, capacity=2, starts_at=TUESDAY, title="Makers & hôpitaux : l'après 2020"
-    )
+def workshop_details():
+    """`workshop` on a known Tuesday, with a title plain text must not escape."""
+    return {"capacity": 2, "starts_at": TUESDAY, "title": "Makers & hôpitaux : l'après 2020"}
 
 
 def to(message) -> str:

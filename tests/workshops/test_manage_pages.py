@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import make_user, make_workshop, register_guest
+from tests.factories import make_workshop, register_guest
 from tilab import roles
 from workshops import services
 from workshops.models import Registration, Synthesis, Theme, Workshop, WorkshopMessage
@@ -44,15 +44,9 @@ def move_to_the_past(workshop, days: int = 30):
 
 
 @pytest.fixture
-def other_facilitator(reference_data):
-    return make_user(
-        role=roles.FACILITATOR, email="morgane@tilab.example.org", full_name="Morgane Le Bihan"
-    )
-
-
-@pytest.fixture
-def workshop(facilitator):
-    return make_workshop(by=facilitator, capacity=2, title="Makers et hôpitaux")
+def workshop_details():
+    """`workshop` with a short title, which the edit and duplicate tests compare."""
+    return {"capacity": 2, "title": "Makers et hôpitaux"}
 
 
 def form_data(**changes) -> dict:

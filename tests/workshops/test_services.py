@@ -45,16 +45,6 @@ def statuses(workshop):
     return list(workshop.registrations.order_by("pk").values_list("email", "status"))
 
 
-@pytest.fixture
-def other_facilitator(reference_data):
-    return make_user(role=roles.FACILITATOR, email="gwen@tilab.example.org", full_name="Gwen")
-
-
-@pytest.fixture
-def workshop(facilitator):
-    return make_workshop(by=facilitator, capacity=2)
-
-
 # Scheduling ---------------------------------------------------------------------------------
 
 
