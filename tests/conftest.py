@@ -103,6 +103,30 @@ def reference_data(db):
     reference_data_ensure()
 
 
+# --- Requests of the API tests --------------------------------------------------------------
+
+
+def as_user(client, user):
+    """The test client, logged in as `user`."""
+    client.force_login(user)
+    return client
+
+
+def post(client, url, data=None, **extra):
+    """`data` posted as JSON, as a program does."""
+    return client.post(url, data or {}, content_type="application/json", **extra)
+
+
+def patch(client, url, data):
+    return client.patch(url, data, content_type="application/json")
+
+
+def ids(response) -> list[int]:
+    """The ids of a page of a list, in the order the API gives them."""
+    assert response.status_code == 200, response.content
+    return [row["id"] for row in response.json()["results"]]
+
+
 # --- The cast: one person per role (tests/factories.py says who they are) ------------------
 
 

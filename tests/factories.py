@@ -16,6 +16,7 @@ from needs import services as needs
 from subsidies import services as subsidies
 from tilab import roles
 from tilab.models import User
+from tilab.services import personal_token_create
 from workshops import services as workshops
 from workshops.models import Theme
 
@@ -37,6 +38,11 @@ def make_user(
         user.groups.add(Group.objects.get(name=role))
     EmailAddress.objects.create(user=user, email=email, verified=verified, primary=True)
     return user
+
+
+def make_personal_token(user: User) -> str:
+    """A new personal API token of `user`: what a program sends after "Token "."""
+    return personal_token_create(user=user)[1]
 
 
 def make_organisation(

@@ -25,6 +25,7 @@ from tests.factories import (
     make_maker,
     make_need,
     make_organisation,
+    make_personal_token,
     make_programme,
     make_relay,
     make_report,
@@ -34,7 +35,6 @@ from tests.factories import (
 )
 from tilab import roles
 from tilab.models import User
-from tilab.services import personal_token_create
 from workshops import services as workshop_services
 
 ANONYMOUS = "anonymous"
@@ -205,7 +205,7 @@ def world_build() -> World:
         roles.AUDITOR: auditor,
     }
     production_totals_rebuild(now=now)
-    tokens = {role: personal_token_create(user=user)[1] for role, user in users.items()}
+    tokens = {role: make_personal_token(user) for role, user in users.items()}
     return World(users=users, tokens=tokens, ids=known_ids())
 
 

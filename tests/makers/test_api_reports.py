@@ -13,9 +13,9 @@ from django.utils import timezone
 from makers import services
 from makers.models import ItemType, Maker, Membership, ProductionReport
 from tests import factories
-from tests.factories import make_maker, make_organisation, make_user
+from tests.conftest import as_user, ids, patch, post
+from tests.factories import make_maker, make_organisation, make_personal_token, make_user
 from tilab import roles
-from tilab import services as tilab_services
 from tilab.models import Decision
 
 URL = "/api/v1/production-reports/"
@@ -42,24 +42,6 @@ def validated(report, by) -> ProductionReport:
 def make_maker_with_account(*, department: str, name: str) -> Maker:
     user = make_user(role=roles.MAKER, full_name=name)
     return make_maker(user=user, display_name=name, department=department)
-
-
-def as_user(client, user):
-    client.force_login(user)
-    return client
-
-
-def post(client, url, data=None):
-    return client.post(url, data or {}, content_type="application/json")
-
-
-def patch(client, url, data):
-    return client.patch(url, data, content_type="application/json")
-
-
-def ids(response) -> list[int]:
-    assert response.status_code == 200, response.content
-    return [r["id"] for r in response.json()["results"]]
 
 
 def refreshed(report) -> ProductionReport:
@@ -748,8 +730,8 @@ def test_reports_come_newest_first_in_cursor_pages(client, maker):
 
 
 def test_a_program_enters_and_validates_reports_with_personal_tokens(client, maker, relay_staff):
-    _instance, maker_token = tilab_services.personal_token_create(user=maker)
-    _instance, relay_token = tilab_services.personal_token_create(user=relay_staff)
+    maker_token = make_personal_token(maker)
+    relay_token = make_personal_token(relay_staff)
 
     response = client.post(
         URL,

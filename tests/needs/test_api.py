@@ -13,6 +13,7 @@ from figures.models import DeliveredTotal
 from makers.models import Membership, ProductionReport
 from needs import services
 from needs.models import Delivery, Establishment, Need, NeedMessage, Pledge
+from tests.conftest import as_user, ids, post
 from tests.factories import (
     make_establishment,
     make_maker,
@@ -30,20 +31,6 @@ DELIVERIES = "/api/v1/deliveries/"
 TODAY = timezone.localdate()
 
 pytestmark = pytest.mark.django_db
-
-
-def as_user(client, user):
-    client.force_login(user)
-    return client
-
-
-def post(client, url, data=None, **extra):
-    return client.post(url, data or {}, content_type="application/json", **extra)
-
-
-def ids(response) -> list[int]:
-    assert response.status_code == 200, response.content
-    return [row["id"] for row in response.json()["results"]]
 
 
 def a_need_form(**overrides):

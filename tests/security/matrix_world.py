@@ -47,6 +47,7 @@ from tests.factories import (
     make_maker,
     make_need,
     make_organisation,
+    make_personal_token,
     make_programme,
     make_report,
     make_user,
@@ -54,7 +55,6 @@ from tests.factories import (
 )
 from tilab import roles
 from tilab.models import Department
-from tilab.services import personal_token_create
 from workshops import services as workshop_services
 
 OWN, SAME, OTHER, PUBLIC, NONE = "own", "same relay", "other relay", "public", "none"
@@ -133,7 +133,7 @@ def world_build() -> World:
     }
     for caller, user in w.users.items():
         if user is not None:
-            w.tokens[caller] = personal_token_create(user=user)[1]
+            w.tokens[caller] = make_personal_token(user)
 
     labfab = camille.relays.get()
     ensta = sophie.relays.get()

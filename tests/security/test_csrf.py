@@ -10,7 +10,7 @@ from django.urls import URLResolver, get_resolver, resolve
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.views import APIView
 
-from tilab.services import personal_token_create
+from tests.factories import make_personal_token
 
 UNSAFE = ("post", "put", "patch", "delete")
 _GROUP = re.compile(r"\(\?P<(\w+)>((?:[^()]|\([^()]*\))*)\)")
@@ -116,7 +116,7 @@ def test_the_same_request_with_its_token_goes_through(everyone):
 
 
 def test_a_program_with_a_personal_token_needs_no_csrf_token(maker):
-    _instance, token = personal_token_create(user=maker)
+    token = make_personal_token(maker)
     program = Client(enforce_csrf_checks=True, HTTP_AUTHORIZATION=f"Token {token}")
 
     response = program.post("/api/v1/production-reports/", {}, content_type="application/json")

@@ -18,8 +18,15 @@ from subsidies.models import (
     Redistribution,
     RedistributionLine,
 )
-from tests.factories import approve_all, make_maker, make_organisation, make_programme, make_report
-from tilab import services as tilab_services
+from tests.conftest import as_user, post
+from tests.factories import (
+    approve_all,
+    make_maker,
+    make_organisation,
+    make_personal_token,
+    make_programme,
+    make_report,
+)
 from tilab.models import Decision
 
 PROGRAMMES = "/api/v1/programmes/"
@@ -30,15 +37,6 @@ NBSP = "\xa0"
 
 
 # --- Helpers ------------------------------------------------------------------------------
-
-
-def as_user(client, user):
-    client.force_login(user)
-    return client
-
-
-def post(client, url, data=None, **extra):
-    return client.post(url, data or {}, content_type="application/json", **extra)
 
 
 def ids(response) -> list[int]:
@@ -834,8 +832,8 @@ def test_relay_money_decisions_take_two_factor_when_required(
 def test_programs_run_the_chain_with_personal_tokens(
     client, region_staff, relay_staff, rennes, payees
 ):
-    _instance, region_token = tilab_services.personal_token_create(user=region_staff)
-    _instance, relay_token = tilab_services.personal_token_create(user=relay_staff)
+    region_token = make_personal_token(region_staff)
+    relay_token = make_personal_token(relay_staff)
     as_region = {"HTTP_AUTHORIZATION": f"Token {region_token}"}
     as_relay = {"HTTP_AUTHORIZATION": f"Token {relay_token}"}
 

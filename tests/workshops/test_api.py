@@ -9,8 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from tests.factories import make_workshop, register_guest
-from tilab import services as tilab_services
+from tests.conftest import as_user, ids, patch, post
+from tests.factories import make_personal_token, make_workshop, register_guest
 from workshops import services
 from workshops.models import Registration, Theme, Workshop
 
@@ -20,24 +20,6 @@ DAY = datetime.timedelta(days=1)
 
 
 # --- Helpers ------------------------------------------------------------------------------
-
-
-def as_user(client, user):
-    client.force_login(user)
-    return client
-
-
-def post(client, url, data=None, **extra):
-    return client.post(url, data or {}, content_type="application/json", **extra)
-
-
-def patch(client, url, data):
-    return client.patch(url, data, content_type="application/json")
-
-
-def ids(response) -> list[int]:
-    assert response.status_code == 200, response.content
-    return [row["id"] for row in response.json()["results"]]
 
 
 def in_days(days: float, *, hour: int | None = None) -> datetime.datetime:
@@ -755,8 +737,8 @@ def test_a_facilitator_reads_the_registrations_with_emails_and_waitlist_ranks(
 
 
 def test_a_program_schedules_and_registers_with_personal_tokens(client, facilitator, maker):
-    _instance, facilitator_token = tilab_services.personal_token_create(user=facilitator)
-    _instance, maker_token = tilab_services.personal_token_create(user=maker)
+    facilitator_token = make_personal_token(facilitator)
+    maker_token = make_personal_token(maker)
 
     created = post(
         client, WORKSHOPS, new_workshop_body(), HTTP_AUTHORIZATION=f"Token {facilitator_token}"
