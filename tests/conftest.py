@@ -6,12 +6,15 @@ When one is missing on a laptop those tests are skipped with the reason; in CI (
 fail instead, so a green CI run always means they ran.
 """
 
+import html
 import os
 
 import pytest
 from celery.result import allow_join_result
 from django.contrib.auth.models import Permission
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests import factories
 from tilab import roles
@@ -60,6 +63,14 @@ def require(condition: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+def require_postgresql() -> None:
+    """For tests of what only PostgreSQL does (row locks under real concurrency, its SQL): CI
+    runs them in its PostgreSQL step, and its embedded-default step deselects `postgres`."""
+    from django.db import connection
+
+    require(connection.vendor == "postgresql", "needs PostgreSQL (DATABASE_URL)")
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache_and_fast_hashing(settings):
     # Rate limits and sessions live in the cache: no test inherits another's counters.
@@ -103,7 +114,7 @@ def reference_data(db):
     reference_data_ensure()
 
 
-# --- Requests of the API tests --------------------------------------------------------------
+# --- Requests of the API tests, and what they cost --------------------------------------------
 
 
 def as_user(client, user):
@@ -127,7 +138,27 @@ def ids(response) -> list[int]:
     return [row["id"] for row in response.json()["results"]]
 
 
-# --- The cast: one person per role (tests/factories.py says who they are) ------------------
+def count_queries(client, url, *, expected: int | None = None) -> int:
+    """How many SQL queries a GET of `url` makes; it must answer 200 and, given `expected`, list
+    that many rows (an API list's results, or a redistribution's lines)."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, response.content
+    if expected is not None:
+        body = response.json()
+        assert len(body.get("results", body.get("lines"))) == expected
+    return len(queries.captured_queries)
+
+
+# --- Pages ------------------------------------------------------------------------------------
+
+
+def text(response) -> str:
+    """A page as a person reads it: its HTML with the entities (apostrophes, accents) decoded."""
+    return html.unescape(response.content.decode())
+
+
+# --- The cast: one person per role (tests/factories.py says who they are) ---------------------
 
 
 @pytest.fixture
@@ -217,7 +248,7 @@ def mfa_required(settings):
     settings.TILAB_MFA_REQUIRED_FOR_MONEY = True
 
 
-# --- Workshops ------------------------------------------------------------------------------
+# --- Workshops --------------------------------------------------------------------------------
 
 
 @pytest.fixture

@@ -113,7 +113,7 @@ def make_report(
     return report
 
 
-# --- Workshops ---------------------------------------------------------------------------
+# --- Workshops --------------------------------------------------------------------------------
 
 
 def make_details(**overrides) -> workshops.WorkshopDetails:
@@ -154,7 +154,7 @@ def register_guest(workshop, n: int, *, now=None):
     )
 
 
-# --- Subsidies: programmes and approved allocations ---------------------------------------
+# --- Subsidies: programmes and approved allocations -------------------------------------------
 
 SPRING_2020 = (datetime.date(2020, 3, 16), datetime.date(2020, 5, 31))
 
@@ -195,7 +195,7 @@ def approve_all(programme, *, by):
     return programme
 
 
-# --- Needs of care establishments ----------------------------------------------------------
+# --- Needs of care establishments -------------------------------------------------------------
 
 
 def make_establishment(

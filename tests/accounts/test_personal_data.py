@@ -3,7 +3,6 @@ account while the network's figures stay."""
 
 import csv
 import datetime
-import html as htmllib
 import io
 import json
 
@@ -19,6 +18,7 @@ from recognition.models import Attestation
 from recognition.services import attestation_issue
 from subsidies import services as money
 from subsidies.models import BankAccount, RedistributionLine
+from tests.conftest import text
 from tests.factories import (
     PASSWORD,
     approve_all,
@@ -37,10 +37,6 @@ CSV = "/maker/mes-donnees/export.csv"
 DELETE = "/maker/mes-donnees/supprimer/"
 ANNE_IBAN = "FR7630006000011234567890189"
 YANN_IBAN = "FR1420041010050500013M02606"
-
-
-def text(response) -> str:
-    return htmllib.unescape(response.content.decode())
 
 
 def totals():

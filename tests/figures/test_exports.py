@@ -45,14 +45,6 @@ HEADERS = [
 
 
 @pytest.fixture
-def eager_tasks(settings):
-    """Tasks run in the caller, as in the embedded default, even when the environment names a
-    broker: these tests check the exports, not the transport. (Celery reads the Django
-    setting at each call, so overriding it is enough.)"""
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-
-
-@pytest.fixture
 def broker_down(settings, monkeypatch):
     """Tasks go to a broker on a port nobody listens on, as when Redis is down in production."""
     dead = "redis://127.0.0.1:1/0"  # nothing listens on port 1

@@ -17,14 +17,13 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from config.celery import app
 from fablabs.models import Organisation
 from figures import totals
 from figures.models import DirtyBucket, OrganisationKind, ProductionTotal, TotalDelta
 from makers import services
 from makers.models import ItemType, Maker, Membership, ProductionReport
 from makers.reference import item_catalogue_ensure
-from tests.conftest import require
+from tests.conftest import require_postgresql
 from tests.factories import make_maker, make_organisation, make_relay, make_report, make_user
 from tilab import roles
 
@@ -33,22 +32,6 @@ VALIDATED = ProductionReport.Status.VALIDATED
 
 
 # --- Helpers -------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def eager_tasks():
-    """Tasks run in the caller, as in the embedded default, even when the environment names a
-    broker (CI does): these tests check the figures, not the transport."""
-    # The app reads Django's CELERY_* settings under their prefixed names.
-    was = app.conf["CELERY_TASK_ALWAYS_EAGER"]
-    app.conf["CELERY_TASK_ALWAYS_EAGER"] = True
-    yield
-    app.conf["CELERY_TASK_ALWAYS_EAGER"] = was
-
-
-def require_postgresql():
-    # CI runs these in its PostgreSQL step; its embedded-default step deselects `postgres`.
-    require(connection.vendor == "postgresql", "needs PostgreSQL (DATABASE_URL)")
 
 
 def stored_totals() -> dict:

@@ -6,14 +6,12 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from makers import services
 from makers.models import ItemType, Maker, Membership, ProductionReport
 from tests import factories
-from tests.conftest import as_user, ids, patch, post
+from tests.conftest import as_user, count_queries, ids, patch, post
 from tests.factories import make_maker, make_organisation, make_personal_token, make_user
 from tilab import roles
 from tilab.models import Decision
@@ -786,15 +784,6 @@ def _fill_reports_up_to(count: int, *, cast: dict) -> None:
                 n += 1
 
 
-def _queries_to_list(client, url: str, *, expected: int | None = None) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    if expected is not None:
-        assert len(response.json()["results"]) == expected
-    return len(queries.captured_queries)
-
-
 @pytest.mark.parametrize(
     "role, sees",
     [
@@ -828,9 +817,9 @@ def test_the_report_list_costs_the_same_queries_for_1_10_and_50_reports(
     counts, filtered = [], []
     for size in (1, 10, 50):
         _fill_reports_up_to(size, cast=cast)
-        counts.append(_queries_to_list(client, URL, expected=size))
+        counts.append(count_queries(client, URL, expected=size))
         filtered.append(
-            _queries_to_list(client, f"{URL}?department=35&item_type=visor&maker={anne.pk}")
+            count_queries(client, f"{URL}?department=35&item_type=visor&maker={anne.pk}")
         )
     assert len(set(counts)) == 1, counts
     assert len(set(filtered)) == 1, filtered

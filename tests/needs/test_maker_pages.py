@@ -4,12 +4,11 @@ needs (over-pledged, unanswered, unconfirmed) with its moderation."""
 import datetime
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from needs import services
 from needs.models import Delivery, Need, NeedMessage, Pledge
+from tests.conftest import count_queries
 from tests.factories import (
     cast_other_maker,
     make_establishment,
@@ -75,12 +74,6 @@ def confirm(delivery, quantity):
 def _html(response, status=200):
     assert response.status_code == status, response.status_code
     return response.content.decode()
-
-
-def _queries(client, url):
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(url).status_code == 200
-    return len(captured)
 
 
 # --- Pledging ---------------------------------------------------------------------------------
@@ -329,7 +322,7 @@ def test_my_pledges_take_the_same_number_of_queries_for_1_and_6_pledges(client, 
             services.need_message_send(
                 pledge=mine, body="Bien reçu", from_establishment=True, now=timezone.now()
             )
-        counts.append(_queries(client, "/besoins/promesses/"))
+        counts.append(count_queries(client, "/besoins/promesses/"))
     assert counts[0] == counts[1], counts
 
 
@@ -437,7 +430,7 @@ def test_the_follow_up_takes_the_same_number_of_queries_for_1_and_5_needs_of_eac
             Need.objects.filter(pk=old.pk).update(
                 created_at=timezone.now() - datetime.timedelta(days=3)
             )
-        counts.append(_queries(client, "/besoins/suivi-reseau/"))
+        counts.append(count_queries(client, "/besoins/suivi-reseau/"))
     assert counts[0] == counts[1], counts
 
 

@@ -2,7 +2,6 @@
 and who may download which."""
 
 import datetime
-import html as htmllib
 import re
 import zlib
 
@@ -16,6 +15,7 @@ from recognition import services
 from recognition.attestations import code_display, maker_content
 from recognition.models import Attestation
 from subsidies import services as money
+from tests.conftest import text
 from tests.factories import (
     approve_all,
     make_maker,
@@ -30,10 +30,6 @@ from workshops import services as workshops
 
 ATTESTATION = "/maker/attestation/"
 CHECK = "/attestations/verifier/"
-
-
-def text(response) -> str:
-    return htmllib.unescape(response.content.decode())
 
 
 def pdf_text(pdf: bytes) -> str:

@@ -5,8 +5,6 @@ import datetime
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from makers.models import ItemType, Maker, Membership
@@ -18,7 +16,7 @@ from subsidies.models import (
     Redistribution,
     RedistributionLine,
 )
-from tests.conftest import as_user, post
+from tests.conftest import as_user, count_queries, post
 from tests.factories import (
     approve_all,
     make_maker,
@@ -862,17 +860,6 @@ def test_a_forged_token_is_refused(client):
 # --- Constant cost ------------------------------------------------------------------------
 
 
-def _queries(client, url: str, *, expected: int | None = None) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200, response.content
-    if expected is not None:
-        results = response.json()
-        results = results.get("results", results.get("lines"))
-        assert len(results) == expected
-    return len(queries.captured_queries)
-
-
 def _chain_up_to(count: int, *, region_staff, relay_staff, relays) -> None:
     """Approved programmes with an amendment, weights, and a redistribution approved and
     partly paid, so that a lazy relation anywhere would show up as extra queries."""
@@ -926,12 +913,14 @@ def test_the_lists_cost_the_same_queries_for_2_and_20_programmes(
         )
         costs.append(
             (
-                _queries(client, PROGRAMMES, expected=2 * size),
-                _queries(client, f"{PROGRAMMES}?status=approved&relay={rennes.pk}", expected=size),
-                _queries(client, ALLOCATIONS),
-                _queries(client, f"{ALLOCATIONS}?relay={rennes.pk}&status=approved"),
-                _queries(client, REDISTRIBUTIONS, expected=size),
-                _queries(client, f"{REDISTRIBUTIONS}?status=approved&relay={rennes.pk}"),
+                count_queries(client, PROGRAMMES, expected=2 * size),
+                count_queries(
+                    client, f"{PROGRAMMES}?status=approved&relay={rennes.pk}", expected=size
+                ),
+                count_queries(client, ALLOCATIONS),
+                count_queries(client, f"{ALLOCATIONS}?relay={rennes.pk}&status=approved"),
+                count_queries(client, REDISTRIBUTIONS, expected=size),
+                count_queries(client, f"{REDISTRIBUTIONS}?status=approved&relay={rennes.pk}"),
             )
         )
     assert costs[0] == costs[1], costs
@@ -961,5 +950,5 @@ def test_a_redistribution_costs_the_same_queries_for_2_and_20_lines(
         )
         lines = redistribution.lines.count()
         url = f"{REDISTRIBUTIONS}{redistribution.pk}/"
-        costs.append(_queries(as_user(client, relay_staff), url, expected=lines))
+        costs.append(count_queries(as_user(client, relay_staff), url, expected=lines))
     assert costs[0] == costs[1], costs

@@ -6,13 +6,12 @@ from html import unescape
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from makers.models import ProductionReport
 from subsidies import services
 from subsidies.models import Allocation, LedgerEntry, Programme
+from tests.conftest import count_queries
 from tests.factories import (
     approve_all,
     make_maker,
@@ -650,12 +649,6 @@ def grow(region_staff, relays, extra_departments):
         )
         if n == 0:
             approve_all(programme, by=region_staff)
-
-
-def count_queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(url).status_code == 200
-    return len(queries)
 
 
 @pytest.mark.parametrize("who", ["region_staff", "auditor"])

@@ -2,7 +2,6 @@
 bank details, and the money a maker received: what each role may see and do."""
 
 import datetime
-import html as htmllib
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
@@ -19,6 +18,7 @@ from subsidies.models import (
     Redistribution,
     RedistributionLine,
 )
+from tests.conftest import text
 from tests.factories import (
     approve_all,
     make_maker,
@@ -38,11 +38,6 @@ RELAY_IBAN = "FR14 2004 1010 0505 0001 3M02 606"
 
 def now():
     return timezone.now()
-
-
-def text(response) -> str:
-    """The page as a person reads it (apostrophes and accents unescaped)."""
-    return htmllib.unescape(response.content.decode())
 
 
 def validated(maker, *, quantity, relay_staff, organisation=None):

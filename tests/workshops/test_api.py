@@ -5,11 +5,9 @@ import datetime
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from tests.conftest import as_user, ids, patch, post
+from tests.conftest import as_user, count_queries, ids, patch, post
 from tests.factories import make_personal_token, make_workshop, register_guest
 from workshops import services
 from workshops.models import Registration, Theme, Workshop
@@ -765,14 +763,6 @@ def test_a_forged_personal_token_is_refused(client):
 # --- Constant cost ------------------------------------------------------------------------
 
 
-def _queries(client, url: str, *, expected: int) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200, response.content
-    assert len(response.json()["results"]) == expected
-    return len(queries.captured_queries)
-
-
 def _workshops_up_to(count: int, *, by, co, registrant) -> None:
     """Workshops with co-facilitators, registrations, a waitlist and a published synthesis,
     so that a lazy relation anywhere would show up as extra queries."""
@@ -796,7 +786,7 @@ def test_the_agenda_costs_the_same_queries_for_3_and_30_workshops(
     costs = []
     for size in (3, 30):
         _workshops_up_to(size, by=facilitator, co=other_facilitator, registrant=maker)
-        costs.append(_queries(client, WORKSHOPS, expected=size))
+        costs.append(count_queries(client, WORKSHOPS, expected=size))
     assert costs[0] == costs[1], costs
 
 
@@ -810,8 +800,8 @@ def test_registration_lists_cost_the_same_queries_for_3_and_30(
         while big.registrations.count() < size:
             register_guest(big, 1000 + big.registrations.count())
         as_user(client, maker)
-        own = _queries(client, REGISTRATIONS, expected=size)
+        own = count_queries(client, REGISTRATIONS, expected=size)
         as_user(client, facilitator)
-        theirs = _queries(client, f"{WORKSHOPS}{big.pk}/registrations/", expected=size)
+        theirs = count_queries(client, f"{WORKSHOPS}{big.pk}/registrations/", expected=size)
         costs.append((own, theirs))
     assert costs[0] == costs[1], costs

@@ -5,7 +5,6 @@ else gets in, and another facilitator's workshop does not exist for them."""
 import csv
 import datetime
 import io
-from html import unescape
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,16 +13,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.conftest import text
 from tests.factories import make_workshop, register_guest
 from tilab import roles
 from workshops import services
 from workshops.models import Registration, Synthesis, Theme, Workshop, WorkshopMessage
 
 PARIS = ZoneInfo("Europe/Paris")
-
-
-def text(response) -> str:
-    return unescape(response.content.decode())
 
 
 def url(name: str, workshop=None) -> str:
