@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from tests.conftest import as_user, count_queries, ids, patch, post
 from tests.factories import make_personal_token, make_workshop, register_guest
+from tests.workshops.conftest import moved_to_the_past
 from workshops import services
 from workshops.models import Registration, Theme, Workshop
 
@@ -25,14 +26,6 @@ def in_days(days: float, *, hour: int | None = None) -> datetime.datetime:
     if hour is not None:
         moment = moment.replace(hour=hour, minute=0, second=0, microsecond=0)
     return moment
-
-
-def made_past(workshop) -> Workshop:
-    """A workshop that took place two days ago (the services refuse to schedule one)."""
-    Workshop.objects.filter(pk=workshop.pk).update(
-        starts_at=timezone.now() - 2 * DAY, registration_deadline=timezone.now() - 3 * DAY
-    )
-    return Workshop.objects.get(pk=workshop.pk)
 
 
 def cancelled(workshop, by) -> Workshop:
@@ -77,7 +70,7 @@ def test_anyone_lists_the_upcoming_public_workshops_soonest_first(client, facili
     sooner = make_workshop(by=facilitator, starts_at=in_days(5))
     make_workshop(by=facilitator, is_public=False)
     cancelled(make_workshop(by=facilitator), facilitator)
-    made_past(make_workshop(by=facilitator))
+    moved_to_the_past(make_workshop(by=facilitator))
 
     assert ids(client.get(WORKSHOPS)) == [sooner.pk, later.pk]
 
@@ -91,7 +84,7 @@ def test_a_facilitator_also_lists_every_workshop_they_facilitate(
     )
     private = make_workshop(by=facilitator, is_public=False, starts_at=in_days(3))
     gone = cancelled(make_workshop(by=facilitator, starts_at=in_days(4)), facilitator)
-    past = made_past(make_workshop(by=facilitator))
+    past = moved_to_the_past(make_workshop(by=facilitator))
     make_workshop(by=other_facilitator, is_public=False)
 
     listed = ids(as_user(client, facilitator).get(WORKSHOPS))
@@ -183,7 +176,7 @@ def test_a_public_workshop_shows_its_details_to_anyone(client, named_facilitator
 
 def test_a_past_or_cancelled_public_workshop_stays_readable(client, facilitator):
     gone = cancelled(make_workshop(by=facilitator), facilitator)
-    past = made_past(make_workshop(by=facilitator))
+    past = moved_to_the_past(make_workshop(by=facilitator))
 
     detail = client.get(f"{WORKSHOPS}{gone.pk}/").json()
     assert (detail["status"], detail["cancellation_reason"]) == ("cancelled", "Salle indisponible")
@@ -193,7 +186,7 @@ def test_a_past_or_cancelled_public_workshop_stays_readable(client, facilitator)
 
 def test_a_published_synthesis_is_linked_from_its_workshop(client, facilitator):
     make_workshop(by=facilitator)  # so that the workshop's and the synthesis's numbers differ
-    workshop = made_past(make_workshop(by=facilitator))
+    workshop = moved_to_the_past(make_workshop(by=facilitator))
     synthesis = services.synthesis_save(
         workshop=workshop, body="# Ce que nous retenons", by=facilitator, now=timezone.now()
     )
@@ -524,7 +517,7 @@ def test_cancelling_twice_or_after_the_start_answers_409(client, workshop, maker
     assert "déjà annulée" in again.json()["detail"]
 
     guest = register_guest(workshop, 1)
-    made_past(workshop)
+    moved_to_the_past(workshop)
     late = post(
         client,
         f"{REGISTRATIONS}{guest.pk}/cancel/",
