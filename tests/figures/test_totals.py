@@ -6,13 +6,12 @@ import datetime
 import io
 import logging
 import random
-import threading
 import time
 from collections import defaultdict
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -23,6 +22,7 @@ from figures.models import DirtyBucket, OrganisationKind, ProductionTotal, Total
 from makers import services
 from makers.models import ItemType, Maker, Membership, ProductionReport
 from makers.reference import item_catalogue_ensure
+from tests import concurrency
 from tests.conftest import require_postgresql
 from tests.factories import make_maker, make_organisation, make_relay, make_report, make_user
 from tilab import roles
@@ -914,25 +914,7 @@ def _run_at_once(function, threads: int = 8) -> list:
 
 def _run_together(*functions) -> list:
     """Run each function in its own thread and connection, all released together."""
-    start = threading.Barrier(len(functions))
-    results, errors = [], []
-
-    def run(function):
-        try:
-            start.wait()
-            results.append(function())
-        except Exception as error:  # reported below, with the thread's error
-            errors.append(error)
-        finally:
-            connection.close()
-
-    workers = [threading.Thread(target=run, args=(function,)) for function in functions]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=120)
-    assert not any(w.is_alive() for w in workers), "a run is stuck (deadlock?)"
-    assert errors == []
+    results, _refusals = concurrency.at_once(list(functions))
     return results
 
 
