@@ -5,9 +5,12 @@ import threading
 from django.db import connections
 
 
-def at_once(calls, *, expected: type[Exception]) -> tuple[list, list[str]]:
+def at_once(
+    calls, *, expected: type[Exception] | tuple[type[Exception], ...] = ()
+) -> tuple[list, list[str]]:
     """Run the calls in as many threads, released together, each on its own connection.
-    Returns (results, messages of the `expected` refusals); any other error fails the test."""
+    Returns (results, messages of the `expected` refusals, if any are expected); any other
+    error fails the test."""
     start = threading.Barrier(len(calls))
     results, refusals, errors = [], [], []
 

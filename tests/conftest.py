@@ -6,13 +6,17 @@ When one is missing on a laptop those tests are skipped with the reason; in CI (
 fail instead, so a green CI run always means they ran.
 """
 
+import html
 import os
 
 import pytest
 from celery.result import allow_join_result
+from django.contrib.auth.models import Permission
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from tests.factories import make_maker, make_relay, make_user
+from tests import factories
 from tilab import roles
 from tilab.reference import reference_data_ensure
 
@@ -59,6 +63,14 @@ def require(condition: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+def require_postgresql() -> None:
+    """For tests of what only PostgreSQL does (row locks under real concurrency, its SQL): CI
+    runs them in its PostgreSQL step, and its embedded-default step deselects `postgres`."""
+    from django.db import connection
+
+    require(connection.vendor == "postgresql", "needs PostgreSQL (DATABASE_URL)")
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache_and_fast_hashing(settings):
     # Rate limits and sessions live in the cache: no test inherits another's counters.
@@ -102,42 +114,101 @@ def reference_data(db):
     reference_data_ensure()
 
 
+# --- Requests of the API tests, and what they cost --------------------------------------------
+
+
+def as_user(client, user):
+    """The test client, logged in as `user`."""
+    client.force_login(user)
+    return client
+
+
+def post(client, url, data=None, **extra):
+    """`data` posted as JSON, as a program does."""
+    return client.post(url, data or {}, content_type="application/json", **extra)
+
+
+def patch(client, url, data):
+    return client.patch(url, data, content_type="application/json")
+
+
+def ids(response) -> list[int]:
+    """The ids of a page of a list, in the order the API gives them."""
+    assert response.status_code == 200, response.content
+    return [row["id"] for row in response.json()["results"]]
+
+
+def count_queries(client, url, *, expected: int | None = None) -> int:
+    """How many SQL queries a GET of `url` makes; it must answer 200 and, given `expected`, list
+    that many rows (an API list's results, or a redistribution's lines)."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, response.content
+    if expected is not None:
+        body = response.json()
+        assert len(body.get("results", body.get("lines"))) == expected
+    return len(queries.captured_queries)
+
+
+# --- Pages ------------------------------------------------------------------------------------
+
+
+def text(response) -> str:
+    """A page as a person reads it: its HTML with the entities (apostrophes, accents) decoded."""
+    return html.unescape(response.content.decode())
+
+
+# --- The cast: one person per role (tests/factories.py says who they are) ---------------------
+
+
 @pytest.fixture
 def maker(reference_data):
-    user = make_user(role=roles.MAKER, email="anne@example.org", full_name="Anne Le Goff")
-    make_maker(user=user, display_name="Anne Le Goff", department="35", commune="Rennes")
-    return user
+    """Anne Le Goff, a maker in Rennes (35): her account; `anne` is her maker profile."""
+    return factories.cast_maker()
+
+
+@pytest.fixture
+def anne(maker):
+    return maker.maker
+
+
+@pytest.fixture
+def other_maker(reference_data):
+    """Yann Kervella, another maker of Ille-et-Vilaine, in Vitré: his account."""
+    return factories.cast_other_maker()
 
 
 @pytest.fixture
 def relay_staff(reference_data):
     """Staff of LabFab de Rennes, which covers Ille-et-Vilaine (35) and Côtes-d'Armor (22)."""
-    user = make_user(role=roles.RELAY_STAFF, email="camille@labfab.example.org")
-    make_relay(name="LabFab de Rennes", departments=["35", "22"], staff=[user])
-    return user
+    return factories.cast_relay_staff()
 
 
 @pytest.fixture
 def other_relay_staff(reference_data):
     """Staff of ENSTA Bretagne, which covers Finistère (29)."""
-    user = make_user(role=roles.RELAY_STAFF, email="sophie@ensta.example.org")
-    make_relay(name="ENSTA Bretagne", departments=["29"], staff=[user])
-    return user
+    return factories.cast_other_relay_staff()
+
+
+@pytest.fixture
+def loch_staff(reference_data):
+    """Staff of La Fabrique du Loch, which covers Morbihan (56)."""
+    return factories.cast_loch_staff()
 
 
 @pytest.fixture
 def region_staff(reference_data):
-    return make_user(role=roles.REGION_STAFF, email="helene@region.example.org")
+    return factories.cast_region_staff()
 
 
 @pytest.fixture
 def facilitator(reference_data):
-    return make_user(role=roles.FACILITATOR, email="benoit@tilab.example.org")
+    return factories.cast_facilitator()
 
 
 @pytest.fixture
 def auditor(reference_data):
-    return make_user(role=roles.AUDITOR, email="audit@example.org")
+    return factories.cast_auditor()
 
 
 @pytest.fixture
@@ -149,6 +220,48 @@ def role_users(maker, relay_staff, region_staff, facilitator, auditor):
         roles.FACILITATOR: facilitator,
         roles.AUDITOR: auditor,
     }
+
+
+@pytest.fixture
+def admin_user(reference_data):
+    """An administrator of the site, in the Django admin (pytest-django's own has a username,
+    which our users do not)."""
+    return factories.cast_admin()
+
+
+@pytest.fixture
+def staff_reader(reference_data, staff_reader_app):
+    """Staff allowed into the admin to read the records of one app, not an administrator: the
+    test module names the app with a fixture `staff_reader_app`."""
+    user = factories.make_user(email="lecteur@example.org", is_staff=True)
+    user.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label=staff_reader_app, codename__startswith="view_"
+        )
+    )
+    return user
+
+
+@pytest.fixture
+def mfa_required(settings):
+    """Money decisions need a second factor, as in production."""
+    settings.TILAB_MFA_REQUIRED_FOR_MONEY = True
+
+
+# --- Workshops --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def workshop_details():
+    """What `workshop` is scheduled with, over make_details' defaults; a test module that needs
+    another workshop (a date, a title) overrides this fixture, not `workshop`."""
+    return {"capacity": 2}
+
+
+@pytest.fixture
+def workshop(facilitator, workshop_details):
+    """An upcoming public workshop the facilitator schedules in Rennes, two seats by default."""
+    return factories.make_workshop(by=facilitator, **workshop_details)
 
 
 @pytest.fixture(scope="session")

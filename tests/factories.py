@@ -1,13 +1,24 @@
-"""Small helpers that build the objects tests need, with sensible Breton defaults."""
+"""Small helpers that build the objects tests need, with sensible Breton defaults: one
+builder per object, shared by every app's tests (the role cast is in tests/conftest.py)."""
 
+import datetime
 import itertools
+from fractions import Fraction
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from fablabs.models import Organisation, Relay, RelayCoverage
-from makers.models import Maker
+from makers import services as makers
+from makers.models import ItemType, Maker, ProductionReport
+from needs import services as needs
+from subsidies import services as subsidies
+from tilab import roles
 from tilab.models import User
+from tilab.services import personal_token_create
+from workshops import services as workshops
+from workshops.models import Theme
 
 PASSWORD = "un mot de passe solide 2020"
 _seq = itertools.count(1)
@@ -27,6 +38,11 @@ def make_user(
         user.groups.add(Group.objects.get(name=role))
     EmailAddress.objects.create(user=user, email=email, verified=verified, primary=True)
     return user
+
+
+def make_personal_token(user: User) -> str:
+    """A new personal API token of `user`: what a program sends after "Token "."""
+    return personal_token_create(user=user)[1]
 
 
 def make_organisation(
@@ -55,3 +71,221 @@ def make_maker(
     return Maker.objects.create(
         user=user, display_name=display_name, department_id=department, **extra
     )
+
+
+def make_report(
+    maker: Maker,
+    *,
+    item: str = "visor",
+    quantity: int = 24,
+    produced_on: datetime.date | None = None,
+    cost_cents: int = 1250,
+    recipient: str = "CHU Rennes",
+    organisation=None,
+    entered_by=None,
+    source: str = ProductionReport.Source.MAKER,
+    status: str = "submitted",
+    decided_by=None,
+    now: datetime.datetime | None = None,
+) -> ProductionReport:
+    """A report put in the database the way the platform does: entered (by its maker unless
+    `entered_by` says who), then validated or rejected by `decided_by` when `status` asks."""
+    now = now or timezone.now()
+    report = makers.production_report_create(
+        maker=maker,
+        item_type=ItemType.objects.get(slug=item),
+        quantity=quantity,
+        produced_on=produced_on or datetime.date(2020, 4, 2),
+        material_cost_cents=cost_cents,
+        recipient=recipient,
+        organisation=organisation,
+        entered_by=entered_by or maker.user,
+        source=source,
+        now=now,
+    )
+    if status == "validated":
+        makers.production_report_validate(report=report, by=decided_by, now=now)
+    elif status == "rejected":
+        makers.production_report_reject(
+            report=report, by=decided_by, now=now, reason="Quantité à vérifier"
+        )
+    report.refresh_from_db()
+    return report
+
+
+# --- Workshops --------------------------------------------------------------------------------
+
+
+def make_details(**overrides) -> workshops.WorkshopDetails:
+    starts_at = overrides.pop("starts_at", None) or timezone.now() + datetime.timedelta(days=10)
+    values = {
+        "title": "Makers et hôpitaux : ce que 2020 nous a appris",
+        "description": "Un atelier ouvert pour partager les pratiques de coopération.",
+        "theme": Theme.objects.get(slug="cooperation"),
+        "starts_at": starts_at,
+        "duration_minutes": 120,
+        "capacity": 10,
+        "registration_deadline": starts_at - datetime.timedelta(hours=12),
+        "address": "1 rue de la République",
+        "commune": "Rennes",
+        "department_id": "35",
+        "online_url": "",
+        "is_public": True,
+    }
+    values.update(overrides)
+    return workshops.WorkshopDetails(**values)
+
+
+def make_workshop(*, by, co_facilitators=(), **overrides):
+    return workshops.workshop_create(
+        details=make_details(**overrides),
+        by=by,
+        now=timezone.now(),
+        co_facilitators=co_facilitators,
+    )
+
+
+def register_guest(workshop, n: int, *, now=None):
+    return workshops.registration_create(
+        workshop=workshop,
+        now=now or timezone.now(),
+        name=f"Invité {n}",
+        email=f"invite{n}@example.org",
+    )
+
+
+# --- Subsidies: programmes and approved allocations -------------------------------------------
+
+SPRING_2020 = (datetime.date(2020, 3, 16), datetime.date(2020, 5, 31))
+
+
+def make_terms(
+    *,
+    relays,
+    envelope_cents=3_000_000,
+    basis="units",
+    fixed_shares=(),
+    item_weights=(),
+    name="Soutien aux makers 2020",
+    period=SPRING_2020,
+) -> subsidies.ProgrammeTerms:
+    return subsidies.ProgrammeTerms(
+        name=name,
+        envelope_cents=envelope_cents,
+        period_start_on=period[0],
+        period_end_on=period[1],
+        basis=basis,
+        relays=tuple(relays),
+        item_weights=tuple((item, Fraction(weight)) for item, weight in item_weights),
+        fixed_shares=tuple(fixed_shares),
+    )
+
+
+def make_programme(*, by, relays=None, **terms):
+    relays = list(relays if relays is not None else Relay.objects.order_by("pk"))
+    return subsidies.programme_create(
+        terms=make_terms(relays=relays, **terms), by=by, now=timezone.now()
+    )
+
+
+def approve_all(programme, *, by):
+    for allocation in programme.allocations.order_by("pk"):
+        subsidies.allocation_approve(allocation=allocation, by=by, now=timezone.now())
+    programme.refresh_from_db()
+    return programme
+
+
+# --- Needs of care establishments -------------------------------------------------------------
+
+
+def make_establishment(
+    *, name="EHPAD Les Tilleuls", care_type="ehpad", department="35", commune="Rennes"
+):
+    return needs.establishment_find_or_create(
+        name=name,
+        care_type=care_type,
+        department_id=department,
+        commune=commune,
+        now=timezone.now(),
+    )
+
+
+def make_need(*, establishment=None, item="visor", quantity=100, confirmed=True, **extra):
+    establishment = establishment or make_establishment()
+    need = needs.need_post(
+        establishment=establishment,
+        item_type=ItemType.objects.get(slug=item),
+        quantity=quantity,
+        needed_by=extra.pop("needed_by", timezone.localdate() + datetime.timedelta(days=14)),
+        contact_name=extra.pop("contact_name", "Claire Morvan"),
+        contact_email=extra.pop("contact_email", "cadre.sante@ehpad-tilleuls.example.org"),
+        now=timezone.now(),
+        **extra,
+    )
+    if confirmed:
+        need = needs.need_confirm(token=needs.need_confirm_token(need), now=timezone.now())
+    return need
+
+
+# --- The cast ---------------------------------------------------------------------------------
+# One person per role, always the same people: tests/conftest.py serves each as a fixture of
+# the role's name, and the worlds built in one go (the authorisation matrix, the API fuzzing)
+# start from them. `extra` goes to the account (a full name, say), `profile` to the maker.
+
+
+def cast_maker(**profile) -> User:
+    """Anne Le Goff, a maker in Rennes (Ille-et-Vilaine, 35), with her maker profile."""
+    user = make_user(role=roles.MAKER, email="anne@example.org", full_name="Anne Le Goff")
+    profile = {"display_name": "Anne Le Goff", "department": "35", "commune": "Rennes", **profile}
+    make_maker(user=user, **profile)
+    return user
+
+
+def cast_other_maker(**profile) -> User:
+    """Yann Kervella, another maker of Ille-et-Vilaine, in Vitré, with his maker profile."""
+    user = make_user(role=roles.MAKER, email="yann@example.org", full_name="Yann Kervella")
+    profile = {"display_name": "Yann Kervella", "department": "35", "commune": "Vitré", **profile}
+    make_maker(user=user, **profile)
+    return user
+
+
+def cast_relay_staff(**extra) -> User:
+    """Camille, staff of LabFab de Rennes, which covers Ille-et-Vilaine (35) and Côtes-d'Armor
+    (22)."""
+    user = make_user(role=roles.RELAY_STAFF, email="camille@labfab.example.org", **extra)
+    make_relay(name="LabFab de Rennes", departments=["35", "22"], staff=[user])
+    return user
+
+
+def cast_other_relay_staff(**extra) -> User:
+    """Sophie, staff of ENSTA Bretagne, which covers Finistère (29)."""
+    user = make_user(role=roles.RELAY_STAFF, email="sophie@ensta.example.org", **extra)
+    make_relay(name="ENSTA Bretagne", departments=["29"], staff=[user])
+    return user
+
+
+def cast_loch_staff(**extra) -> User:
+    """Yannick, staff of La Fabrique du Loch, which covers Morbihan (56)."""
+    user = make_user(role=roles.RELAY_STAFF, email="yannick@loch.example.org", **extra)
+    make_relay(name="La Fabrique du Loch", departments=["56"], staff=[user])
+    return user
+
+
+def cast_region_staff(**extra) -> User:
+    """Hélène, at the Région."""
+    return make_user(role=roles.REGION_STAFF, email="helene@region.example.org", **extra)
+
+
+def cast_facilitator(**extra) -> User:
+    """Benoît, facilitator at Ti Lab."""
+    return make_user(role=roles.FACILITATOR, email="benoit@tilab.example.org", **extra)
+
+
+def cast_auditor(**extra) -> User:
+    """The auditor: reads everything, changes nothing."""
+    return make_user(role=roles.AUDITOR, email="audit@example.org", **extra)
+
+
+def cast_admin(**extra) -> User:
+    """An administrator of the site (the Django admin), with no role of the network."""
+    return make_user(email="admin@example.org", is_staff=True, is_superuser=True, **extra)

@@ -3,7 +3,6 @@ account while the network's figures stay."""
 
 import csv
 import datetime
-import html as htmllib
 import io
 import json
 
@@ -19,11 +18,15 @@ from recognition.models import Attestation
 from recognition.services import attestation_issue
 from subsidies import services as money
 from subsidies.models import BankAccount, RedistributionLine
-from tests.factories import PASSWORD, make_maker, make_organisation, make_user
-from tests.makers.reports import make_report
-from tests.subsidies.money import approve_all, make_programme
-from tests.workshops.helpers import make_workshop
-from tilab import roles
+from tests.conftest import text
+from tests.factories import (
+    PASSWORD,
+    approve_all,
+    make_organisation,
+    make_programme,
+    make_report,
+    make_workshop,
+)
 from tilab.models import Decision, User
 from workshops import services as workshops
 from workshops.models import Registration
@@ -34,10 +37,6 @@ CSV = "/maker/mes-donnees/export.csv"
 DELETE = "/maker/mes-donnees/supprimer/"
 ANNE_IBAN = "FR7630006000011234567890189"
 YANN_IBAN = "FR1420041010050500013M02606"
-
-
-def text(response) -> str:
-    return htmllib.unescape(response.content.decode())
 
 
 def totals():
@@ -56,15 +55,10 @@ def totals():
 
 
 @pytest.fixture
-def anne(maker):
-    return maker.maker
-
-
-@pytest.fixture
-def yann(reference_data):
-    """Another maker of Ille-et-Vilaine, with his own reports, bank details and workshop."""
-    user = make_user(role=roles.MAKER, email="yann@example.org", full_name="Yann Kervella")
-    return make_maker(user=user, display_name="Yann Kervella", commune="Vitré", department="35")
+def yann(other_maker):
+    """Another maker of Ille-et-Vilaine (his maker profile); `network` gives him reports, bank
+    details and workshops of his own."""
+    return other_maker.maker
 
 
 @pytest.fixture

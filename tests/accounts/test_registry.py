@@ -16,10 +16,7 @@ from accounts import services
 from figures.models import DeliveredTotal
 from needs import services as needs
 from needs.models import Delivery, Need, NeedMessage, Pledge
-from tests.factories import make_user
-from tests.makers.reports import make_report
-from tests.needs.helpers import make_need
-from tests.workshops.helpers import make_workshop
+from tests.factories import make_need, make_report, make_user, make_workshop
 from tilab import personal_data
 from tilab.models import Decision
 from workshops import services as workshops

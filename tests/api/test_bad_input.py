@@ -3,10 +3,8 @@ now gets a 400 naming what is wrong, or a 404, in JSON, on SQLite and PostgreSQL
 
 import pytest
 
-from tests.factories import make_user
+from tests.factories import make_personal_token
 from tests.refusals import fields_named
-from tilab import roles
-from tilab.services import personal_token_create
 
 NUL = "\x00"
 HUGE = str(10**30)
@@ -14,7 +12,7 @@ HUGE = str(10**30)
 
 @pytest.fixture
 def staff_token(relay_staff):
-    return personal_token_create(user=relay_staff)[1]
+    return make_personal_token(relay_staff)
 
 
 @pytest.fixture
@@ -156,9 +154,8 @@ def test_a_nul_byte_in_a_body_reference_answers_400_naming_the_field(api, url, b
     assert field in response.json()
 
 
-def test_a_workshop_theme_or_department_with_a_nul_byte_answers_400(client, reference_data):
-    facilitator = make_user(role=roles.FACILITATOR)
-    token = personal_token_create(user=facilitator)[1]
+def test_a_workshop_theme_or_department_with_a_nul_byte_answers_400(client, facilitator):
+    token = make_personal_token(facilitator)
     response = client.post(
         "/api/v1/workshops/",
         {

@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from makers import services as production
-from tests.makers.reports import make_report
+from tests.factories import make_report
 from tilab.services import personal_token_create
 
 REPORTS = "/api/v1/production-reports/"

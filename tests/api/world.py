@@ -13,14 +13,28 @@ from makers.models import Maker, Membership, ProductionReport
 from needs import services as needs_services
 from needs.models import Need
 from subsidies import services as money
-from tests.factories import make_maker, make_organisation, make_relay, make_user
-from tests.makers.reports import make_report
-from tests.needs.helpers import make_establishment, make_need
-from tests.subsidies.money import approve_all, make_programme
-from tests.workshops.helpers import make_workshop, register_guest
+from tests.factories import (
+    approve_all,
+    cast_auditor,
+    cast_facilitator,
+    cast_maker,
+    cast_other_relay_staff,
+    cast_region_staff,
+    cast_relay_staff,
+    make_establishment,
+    make_maker,
+    make_need,
+    make_organisation,
+    make_personal_token,
+    make_programme,
+    make_relay,
+    make_report,
+    make_user,
+    make_workshop,
+    register_guest,
+)
 from tilab import roles
 from tilab.models import User
-from tilab.services import personal_token_create
 from workshops import services as workshop_services
 
 ANONYMOUS = "anonymous"
@@ -81,27 +95,19 @@ def _reports(anne: Maker, others: dict[str, Maker], deciders: dict[str, User], *
 
 def world_build() -> World:
     now = timezone.now()
-    maker_user = make_user(role=roles.MAKER, email="anne@example.org", full_name="Anne Le Goff")
-    relay_user = make_user(
-        role=roles.RELAY_STAFF, email="camille@labfab.example.org", full_name="Camille Le Gall"
-    )
-    ensta_user = make_user(
-        role=roles.RELAY_STAFF, email="sophie@ensta.example.org", full_name="Sophie Quéré"
-    )
-    region_user = make_user(
-        role=roles.REGION_STAFF, email="helene@region.example.org", full_name="Hélène Cadiou"
-    )
-    facilitator = make_user(
-        role=roles.FACILITATOR, email="benoit@tilab.example.org", full_name="Benoît Lemoine"
-    )
+    # The cast (tests/factories.py), with full names and Anne in the public directory.
+    maker_user = cast_maker(is_public=True, skills="Impression 3D")
+    relay_user = cast_relay_staff(full_name="Camille Le Gall")
+    ensta_user = cast_other_relay_staff(full_name="Sophie Quéré")
+    region_user = cast_region_staff(full_name="Hélène Cadiou")
+    facilitator = cast_facilitator(full_name="Benoît Lemoine")
     co_facilitator = make_user(role=roles.FACILITATOR, email="yann@tilab.example.org")
-    auditor = make_user(role=roles.AUDITOR, email="audit@example.org")
+    auditor = cast_auditor()
     # Money decisions wait for a second factor: the staff who decide have one.
     for user in (relay_user, ensta_user, region_user):
         TOTP.activate(user, generate_totp_secret())
 
-    rennes = make_relay(name="LabFab de Rennes", departments=["35", "22"], staff=[relay_user])
-    make_relay(name="ENSTA Bretagne", departments=["29"], staff=[ensta_user])
+    rennes = relay_user.relays.get()
     make_relay(name="La Fabrique du Loch", departments=["56"])
     fablab = make_organisation(name="FabLab Lannion", department="22", commune="Lannion")
     sme = make_organisation(
@@ -114,14 +120,7 @@ def world_build() -> World:
         has_place=False,
     )
 
-    anne = make_maker(
-        user=maker_user,
-        display_name="Anne Le Goff",
-        department="35",
-        commune="Rennes",
-        is_public=True,
-        skills="Impression 3D",
-    )
+    anne = maker_user.maker
     others = {
         "22": make_maker(
             display_name="Yannick Guillou", department="22", commune="Lannion", is_public=True
@@ -206,7 +205,7 @@ def world_build() -> World:
         roles.AUDITOR: auditor,
     }
     production_totals_rebuild(now=now)
-    tokens = {role: personal_token_create(user=user)[1] for role, user in users.items()}
+    tokens = {role: make_personal_token(user) for role, user in users.items()}
     return World(users=users, tokens=tokens, ids=known_ids())
 
 

@@ -26,8 +26,7 @@ from subsidies import services
 from subsidies.ledger import ledger_verify
 from subsidies.models import LedgerEntry, Programme, RedistributionLine
 from tests.conftest import require
-from tests.factories import make_organisation, make_relay, make_user
-from tests.subsidies.money import SPRING_2020, make_terms
+from tests.factories import SPRING_2020, make_organisation, make_relay, make_terms, make_user
 from tilab import roles
 
 MAKERS_PER_DEPARTMENT = 600

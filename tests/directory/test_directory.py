@@ -15,8 +15,7 @@ from fablabs.siret import siret_clean
 from figures.models import ProductionTotal
 from figures.totals import production_totals_rebuild
 from makers.models import Maker, Membership
-from tests.factories import make_maker, make_organisation, make_user
-from tests.makers.reports import make_report
+from tests.factories import make_maker, make_organisation, make_report, make_user
 from tests.refusals import refused
 from tilab import roles
 from tilab.errors import BadInput, WrongState

@@ -12,6 +12,7 @@ import pytest
 from django.db import connection
 
 from tests.conftest import require
+from tests.factories import PASSWORD
 
 # Playwright's sync API runs an event loop in the test thread; Django must still let the test
 # thread touch the database it shares with the live server.
@@ -164,6 +165,29 @@ def demo(live_server, settings):
     settings.DEBUG = True  # seed_demo refuses to run otherwise
     call_command("seed_demo", quiet_logins=True)
     settings.DEBUG = False
+
+
+@pytest.fixture
+def themes(reference_data):
+    """The workshop themes a data migration loads; an earlier browser test's flush took them
+    away."""
+    from workshops.reference import themes_ensure
+
+    themes_ensure()
+
+
+def log_in(page, email, password=PASSWORD):
+    """Log in through the login page, as a person does, and wait to be let in."""
+    page.goto("/accounts/login/")
+    page.get_by_label("Courriel").fill(email)
+    page.get_by_label("Mot de passe :").fill(password)
+    page.get_by_role("button", name="Connexion").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+def no_sideways_scroll(page) -> bool:
+    """Nothing sticks out sideways on a phone."""
+    return page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
 SERIOUS = {"serious", "critical"}

@@ -8,8 +8,8 @@ from directory.models import MembershipRequest
 from fablabs.models import Capability
 from fablabs.reference import capabilities_ensure
 from makers.models import Membership
-from tests.e2e.conftest import PHONE, assert_accessible
-from tests.factories import PASSWORD, make_maker, make_organisation, make_user
+from tests.e2e.conftest import assert_accessible, log_in, no_sideways_scroll
+from tests.factories import make_maker, make_organisation, make_user
 from tilab import roles
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -41,21 +41,9 @@ def directory(reference_data):
     return {"brest": brest, "manager": manager}
 
 
-def log_in(page, email):
-    page.goto("/accounts/login/")
-    page.get_by_label("Courriel").fill(email)
-    page.get_by_label("Mot de passe :").fill(PASSWORD)
-    page.get_by_role("button", name="Connexion").click()
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
-
-
 def log_out(page):
     page.get_by_role("button", name="Se déconnecter").click()
     page.wait_for_load_state()
-
-
-def no_sideways_scroll(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
 def test_a_visitor_finds_a_fablab_in_finistere_by_capability_on_a_phone(phone, directory):

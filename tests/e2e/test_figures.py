@@ -1,14 +1,18 @@
 """The figures in a real browser: they follow a relay's validation, and every page passes axe."""
 
+import functools
 import re
 
 import pytest
 
+from demo.management.commands.seed_demo import DEMO_PASSWORD
 from makers.models import ProductionReport
+from tests.e2e import conftest as e2e
 from tests.e2e.conftest import assert_accessible
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-PASSWORD = "demo-tilab-2020"
+# The demo's people log in with the demo's password.
+log_in = functools.partial(e2e.log_in, password=DEMO_PASSWORD)
 
 
 @pytest.fixture(autouse=True)
@@ -22,14 +26,6 @@ def _drain_in_process():
     app.conf.CELERY_TASK_ALWAYS_EAGER = True
     yield
     app.conf.CELERY_TASK_ALWAYS_EAGER = before
-
-
-def log_in(page, email):
-    page.goto("/accounts/login/")
-    page.get_by_label("Courriel").fill(email)
-    page.get_by_label("Mot de passe :").fill(PASSWORD)
-    page.get_by_role("button", name="Connexion").click()
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
 def figure(page, caption: str, row: str, column: int = 0) -> int:

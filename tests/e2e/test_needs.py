@@ -12,9 +12,8 @@ from django.utils import timezone
 from makers.models import ProductionReport
 from makers.reference import item_catalogue_ensure
 from needs.models import Delivery, Need
-from tests.e2e.conftest import PHONE, assert_accessible
-from tests.factories import PASSWORD
-from tests.makers.reports import make_report
+from tests.e2e.conftest import assert_accessible, log_in, no_sideways_scroll
+from tests.factories import make_report
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 CONTACT = "cadre.sante@ehpad-tilleuls.example.org"
@@ -24,18 +23,6 @@ CONTACT = "cadre.sante@ehpad-tilleuls.example.org"
 def items(reference_data):
     """The item catalogue a data migration loads; an earlier browser test's flush took it."""
     item_catalogue_ensure()
-
-
-def log_in(page, email):
-    page.goto("/accounts/login/")
-    page.get_by_label("Courriel").fill(email)
-    page.get_by_label("Mot de passe :").fill(PASSWORD)
-    page.get_by_role("button", name="Connexion").click()
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
-
-
-def no_sideways_scroll(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
 def link_in(email, prefix: str) -> str:
@@ -155,7 +142,7 @@ def test_an_ehpad_s_need_is_met_delivered_confirmed_and_corroborated(
 def test_facilitators_follow_unanswered_needs_on_accessible_pages(
     desktop, items, facilitator, django_capture_on_commit_callbacks
 ):
-    from tests.needs.helpers import make_need
+    from tests.factories import make_need
 
     unanswered = make_need(quantity=40)
     log_in(desktop, facilitator.email)

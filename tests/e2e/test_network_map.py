@@ -4,8 +4,8 @@ both pass the accessibility check, and the map reads on a phone without sideways
 import pytest
 
 from makers.models import Membership
-from tests.e2e.conftest import PHONE, assert_accessible
-from tests.factories import PASSWORD, make_maker, make_organisation
+from tests.e2e.conftest import PHONE, assert_accessible, log_in
+from tests.factories import make_maker, make_organisation
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -31,14 +31,6 @@ def network(reference_data):
     secret = make_maker(display_name="Nolwenn Secrète", department="35", commune="Vitré")
     for maker, organisation in [(gwen, brest), (yann, blavet), (secret, blavet), (gwen, blavet)]:
         Membership.objects.create(maker=maker, organisation=organisation)
-
-
-def log_in(page, email):
-    page.goto("/accounts/login/")
-    page.get_by_label("Courriel").fill(email)
-    page.get_by_label("Mot de passe :").fill(PASSWORD)
-    page.get_by_role("button", name="Connexion").click()
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
 def test_a_visitor_reads_the_map_and_its_list_and_never_sees_a_private_maker(desktop, network):

@@ -1,20 +1,17 @@
 """Production in a real browser: a maker logs from a phone, the relay validates from its queue."""
 
+import functools
+
 import pytest
 
+from demo.management.commands.seed_demo import DEMO_PASSWORD
 from makers.models import ProductionReport
+from tests.e2e import conftest as e2e
 from tests.e2e.conftest import assert_accessible
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-PASSWORD = "demo-tilab-2020"
-
-
-def log_in(page, email):
-    page.goto("/accounts/login/")
-    page.get_by_label("Courriel").fill(email)
-    page.get_by_label("Mot de passe :").fill(PASSWORD)
-    page.get_by_role("button", name="Connexion").click()
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+# The demo's people log in with the demo's password.
+log_in = functools.partial(e2e.log_in, password=DEMO_PASSWORD)
 
 
 def test_a_maker_logs_production_on_a_phone_and_sees_it_submitted(phone, demo):

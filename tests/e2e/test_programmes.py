@@ -1,27 +1,23 @@
 """Programmes in a real browser: Région staff create the 2020 programme and approve it."""
 
+import functools
 import re
 
 import pytest
 
+from demo.management.commands.seed_demo import DEMO_PASSWORD
 from fablabs.models import Relay
 from subsidies.models import Programme
+from tests.e2e import conftest as e2e
 from tests.e2e.conftest import assert_accessible
-from tests.subsidies.money import make_programme
+from tests.factories import make_programme
 from tilab.models import User
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-PASSWORD = "demo-tilab-2020"
+# The demo's people log in with the demo's password.
+log_in = functools.partial(e2e.log_in, password=DEMO_PASSWORD)
 REGION = "region@demo.tilab.test"
 SHARES_2020 = {"LabFab de Rennes": "50", "La Fabrique du Loch": "25", "ENSTA Bretagne": "25"}
-
-
-def log_in(page, email):
-    page.goto("/accounts/login/")
-    page.get_by_label("Courriel").fill(email)
-    page.get_by_label("Mot de passe :").fill(PASSWORD)
-    page.get_by_role("button", name="Connexion").click()
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
 def plain(text: str) -> str:

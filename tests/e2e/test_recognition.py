@@ -6,19 +6,10 @@ import pytest
 from makers.reference import item_catalogue_ensure
 from recognition.attestations import code_display
 from recognition.models import Attestation
-from tests.e2e.conftest import assert_accessible
-from tests.factories import PASSWORD
-from tests.makers.reports import make_report
+from tests.e2e.conftest import assert_accessible, log_in
+from tests.factories import make_report
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page, email):
-    page.goto("/accounts/login/")
-    page.get_by_label("Courriel").fill(email)
-    page.get_by_label("Mot de passe :").fill(PASSWORD)
-    page.get_by_role("button", name="Connexion").click()
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
 @pytest.fixture

@@ -8,29 +8,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from tests.e2e.conftest import assert_accessible
-from tests.factories import PASSWORD
-from tests.workshops.helpers import register_guest
+from tests.e2e.conftest import assert_accessible, log_in
+from tests.factories import register_guest
 from workshops.models import Registration, Workshop
-from workshops.reference import themes_ensure
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 PARIS = ZoneInfo("Europe/Paris")
 TITLE = "Coopérer entre FabLabs et hôpitaux"
-
-
-@pytest.fixture
-def themes(reference_data):
-    """The themes a data migration loads; an earlier browser test's flush took them away."""
-    themes_ensure()
-
-
-def log_in(page, email):
-    page.goto("/accounts/login/")
-    page.get_by_label("Courriel").fill(email)
-    page.get_by_label("Mot de passe :").fill(PASSWORD)
-    page.get_by_role("button", name="Connexion").click()
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
 def test_a_facilitator_schedules_a_workshop_and_checks_people_in_on_a_phone(

@@ -8,33 +8,13 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.e2e.conftest import PHONE, assert_accessible
-from tests.factories import PASSWORD
-from tests.workshops.helpers import make_workshop, register_guest
+from tests.e2e.conftest import assert_accessible, log_in, no_sideways_scroll
+from tests.factories import make_workshop, register_guest
 from workshops import services
 from workshops.models import Registration
-from workshops.reference import themes_ensure
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 TITLE = "Makers et hôpitaux : ce que 2020 nous a appris"
-
-
-@pytest.fixture
-def themes(reference_data):
-    """The themes a data migration loads; an earlier browser test's flush took them away."""
-    themes_ensure()
-
-
-def log_in(page, email):
-    page.goto("/accounts/login/")
-    page.get_by_label("Courriel").fill(email)
-    page.get_by_label("Mot de passe :").fill(PASSWORD)
-    page.get_by_role("button", name="Connexion").click()
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
-
-
-def no_sideways_scroll(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
 def test_a_guest_registers_on_a_phone_from_the_agenda(phone, themes, facilitator):

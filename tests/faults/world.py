@@ -23,11 +23,17 @@ from figures import totals  # noqa: E402
 from makers import services  # noqa: E402
 from makers.models import ItemType, Membership, ProductionReport  # noqa: E402
 from subsidies import services as money  # noqa: E402
-from tests.factories import make_maker, make_organisation, make_relay, make_user  # noqa: E402
-from tests.subsidies.money import approve_all, make_programme  # noqa: E402
+from tests.factories import (  # noqa: E402
+    approve_all,
+    make_maker,
+    make_organisation,
+    make_personal_token,
+    make_programme,
+    make_relay,
+    make_user,
+)
 from tilab import roles  # noqa: E402
 from tilab.models import User  # noqa: E402
-from tilab.services import personal_token_create  # noqa: E402
 
 FIRST_MONDAY = datetime.date(2020, 1, 6)
 DEPARTMENTS = ("22", "35")  # LabFab de Rennes covers both
@@ -58,10 +64,6 @@ def _cast() -> dict:
         "producers": producers,
         "items": list(ItemType.objects.order_by("position")),
     }
-
-
-def _token(user) -> str:
-    return personal_token_create(user=user)[1]
 
 
 def _reports(cast: dict, *, count: int, first_week: int = 0, quantity: int = 10) -> list[int]:
@@ -102,7 +104,7 @@ def _reports(cast: dict, *, count: int, first_week: int = 0, quantity: int = 10)
 def reports(count: int = 40) -> dict:
     """Submitted reports for the relay to validate through the API."""
     cast = _cast()
-    return {"token": _token(cast["camille"]), "reports": _reports(cast, count=count)}
+    return {"token": make_personal_token(cast["camille"]), "reports": _reports(cast, count=count)}
 
 
 def journal(buckets: int = 1500) -> dict:
@@ -114,7 +116,7 @@ def journal(buckets: int = 1500) -> dict:
     totals.production_totals_drain(now=timezone.now())
     again = _reports(cast, count=buckets, quantity=3)
     services.production_reports_validate(report_ids=again, by=cast["camille"], now=timezone.now())
-    return {"token": _token(cast["camille"])}
+    return {"token": make_personal_token(cast["camille"])}
 
 
 def money_world(count: int = 30) -> dict:
@@ -135,7 +137,7 @@ def money_world(count: int = 30) -> dict:
         now=timezone.now(),
     )
     return {
-        "token": _token(cast["camille"]),
+        "token": make_personal_token(cast["camille"]),
         "redistribution": redistribution.pk,
         "lines": list(redistribution.lines.order_by("pk").values_list("pk", flat=True)),
         "reports": _reports(cast, count=count, first_week=40),

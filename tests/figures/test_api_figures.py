@@ -12,8 +12,7 @@ from django.utils import timezone
 from fablabs.models import Relay, RelayCoverage
 from figures.models import OrganisationKind, ProductionTotal
 from makers.models import ItemType, Maker, Membership
-from tests.factories import make_maker, make_organisation
-from tests.makers.reports import make_report
+from tests.factories import make_maker, make_organisation, make_report
 
 URL = "/api/v1/figures/"
 THURSDAY = datetime.date(2020, 4, 2)  # ISO week 2020-W14, from Monday 30 March

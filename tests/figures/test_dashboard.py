@@ -12,8 +12,8 @@ from django.utils import timezone
 from figures import charts
 from figures.models import ProductionTotal
 from figures.totals import production_totals_drain
-from tests.factories import make_maker, make_organisation
-from tests.makers.reports import make_report
+from tests.conftest import count_queries
+from tests.factories import make_maker, make_organisation, make_report
 
 NNBSP = "\u202f"  # French thousands separator
 NBSP = "\u00a0"  # before the euro sign
@@ -488,12 +488,6 @@ def test_other_roles_are_refused_the_dashboard_but_read_the_public_figures(
 # --- Constant queries --------------------------------------------------------------------------
 
 
-def _queries(client, url):
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(url).status_code == 200
-    return len(captured)
-
-
 @pytest.mark.parametrize(
     ("url", "who"),
     [
@@ -535,7 +529,7 @@ def test_pages_use_the_same_number_of_queries_for_1_10_and_50_weeks(
             )
             made += 1
         drain()
-        counts.append(_queries(client, url))
+        counts.append(count_queries(client, url))
     assert ProductionTotal.objects.count() > 50
     assert counts[0] == counts[1] == counts[2], counts
 
@@ -546,7 +540,7 @@ def test_pages_use_the_same_number_of_queries_for_1_10_and_50_weeks(
 def _deliver(user, *, quantity, confirmed=None, department="35", item="visor", name="EHPAD"):
     """A delivery to an establishment, confirmed for `confirmed` units (None: not yet)."""
     from needs import services as needs
-    from tests.needs.helpers import make_establishment, make_need
+    from tests.factories import make_establishment, make_need
 
     now = timezone.now()
     establishment = make_establishment(name=name, department=department, commune="Quimper")
@@ -596,5 +590,5 @@ def test_the_dashboard_reads_delivered_totals_in_constant_queries(
     counts = []
     for n, (department, item) in enumerate([("35", "visor"), ("29", "gown"), ("22", "visor")]):
         _deliver(maker, quantity=10, confirmed=10, department=department, item=item, name=f"E{n}")
-        counts.append(_queries(client, "/dashboard/"))
+        counts.append(count_queries(client, "/dashboard/"))
     assert counts[0] == counts[1] == counts[2], counts

@@ -19,10 +19,8 @@ from config.celery import app
 from figures import errors, exports, tasks
 from figures.models import ProductionExport
 from makers.reference import item_catalogue_ensure
-from tests.factories import make_maker, make_organisation, make_user
-from tests.makers.reports import make_report
+from tests.factories import make_maker, make_organisation, make_report
 from tests.refusals import refused
-from tilab import roles
 from tilab.errors import BadInput, WrongState
 
 NOW = timezone.now()
@@ -46,14 +44,6 @@ HEADERS = [
 
 
 # --- Helpers -------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def eager_tasks(settings):
-    """Tasks run in the caller, as in the embedded default, even when the environment names a
-    broker: these tests check the exports, not the transport. (Celery reads the Django
-    setting at each call, so overriding it is enough.)"""
-    settings.CELERY_TASK_ALWAYS_EAGER = True
 
 
 @pytest.fixture
@@ -548,22 +538,18 @@ def test_the_exports_page_uses_the_same_number_of_queries_for_1_5_and_20_exports
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_a_real_worker_builds_a_large_export(celery_worker, monkeypatch, reference_data):
+def test_a_real_worker_builds_a_large_export(celery_worker, monkeypatch, relay_staff):
     item_catalogue_ensure()
-    staff = make_user(role=roles.RELAY_STAFF, email="camille@labfab.example.org")
-    from tests.factories import make_relay
-
-    make_relay(name="LabFab de Rennes", departments=["35", "22"], staff=[staff])
     anne = make_maker(display_name="Anne Le Goff", department="35")
     for day in range(1, 6):
         make_report(
             maker=anne,
-            entered_by=staff,
+            entered_by=relay_staff,
             quantity=day,
             produced_on=datetime.date(2020, 4, day),
         )
     monkeypatch.setattr(exports, "IMMEDIATE_MAX_ROWS", 2)
-    export = request_export(staff, format="xlsx", now=timezone.now())
+    export = request_export(relay_staff, format="xlsx", now=timezone.now())
     assert export.status in (ProductionExport.Status.PENDING, ProductionExport.Status.RUNNING)
     assert export.queued_at is not None  # handed to the broker
     deadline = time.monotonic() + 60

@@ -16,8 +16,7 @@ from figures.models import OrganisationKind, ProductionTotal
 from figures.totals import production_totals_rebuild
 from makers import services
 from makers.models import ItemType, Maker, Membership, ProductionReport
-from tests.factories import make_maker, make_organisation, make_relay, make_user
-from tests.makers.reports import make_report
+from tests.factories import make_maker, make_organisation, make_relay, make_report, make_user
 from tilab import roles
 
 CSV_URL = "/open-data/production.csv"
@@ -128,7 +127,9 @@ PERSONAL = [
 
 
 @pytest.fixture
-def production(maker, relay_staff, other_relay_staff, django_capture_on_commit_callbacks):
+def production(
+    maker, relay_staff, other_relay_staff, loch_staff, django_capture_on_commit_callbacks
+):
     """Validated, pending and rejected reports in the four departments, decided by their
     relays, with the totals drained on commit as the platform does after each decision."""
     anne = Maker.objects.get(user=maker)
@@ -141,8 +142,6 @@ def production(maker, relay_staff, other_relay_staff, django_capture_on_commit_c
     )
     abers = make_organisation(name="Fablab des Abers", kind="associative_fablab", department="29")
     Membership.objects.create(maker=gwen, organisation=abers)
-    loch_staff = make_user(role=roles.RELAY_STAFF, email="erwan@loch.example.org")
-    make_relay(name="La Fabrique du Loch", departments=["56"], staff=[loch_staff])
     morgane = make_maker(display_name="Morgane Le Bihan", department="56")
 
     def validated(**kwargs):

@@ -9,7 +9,7 @@ from figures import receivers, totals
 from figures.models import DirtyBucket, TotalDelta
 from makers import services, signals
 from makers.models import ProductionReport
-from tests.makers.reports import make_report
+from tests.factories import make_report
 from tilab.models import Decision
 
 NOW = datetime.datetime(2020, 4, 20, 10, 0, tzinfo=datetime.UTC)

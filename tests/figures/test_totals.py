@@ -6,27 +6,25 @@ import datetime
 import io
 import logging
 import random
-import threading
 import time
 from collections import defaultdict
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from config.celery import app
 from fablabs.models import Organisation
 from figures import totals
 from figures.models import DirtyBucket, OrganisationKind, ProductionTotal, TotalDelta
 from makers import services
 from makers.models import ItemType, Maker, Membership, ProductionReport
 from makers.reference import item_catalogue_ensure
-from tests.conftest import require
-from tests.factories import make_maker, make_organisation, make_relay, make_user
-from tests.makers.reports import make_report
+from tests import concurrency
+from tests.conftest import require_postgresql
+from tests.factories import make_maker, make_organisation, make_relay, make_report, make_user
 from tilab import roles
 from tilab.errors import WrongState
 
@@ -35,22 +33,6 @@ VALIDATED = ProductionReport.Status.VALIDATED
 
 
 # --- Helpers -------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def eager_tasks():
-    """Tasks run in the caller, as in the embedded default, even when the environment names a
-    broker (CI does): these tests check the figures, not the transport."""
-    # The app reads Django's CELERY_* settings under their prefixed names.
-    was = app.conf["CELERY_TASK_ALWAYS_EAGER"]
-    app.conf["CELERY_TASK_ALWAYS_EAGER"] = True
-    yield
-    app.conf["CELERY_TASK_ALWAYS_EAGER"] = was
-
-
-def require_postgresql():
-    # CI runs these in its PostgreSQL step; its embedded-default step deselects `postgres`.
-    require(connection.vendor == "postgresql", "needs PostgreSQL (DATABASE_URL)")
 
 
 def stored_totals() -> dict:
@@ -79,14 +61,6 @@ def expected_totals() -> dict:
 
 def no_drift(drift: dict) -> bool:
     return drift["changed"] == drift["added"] == drift["removed"] == 0
-
-
-@pytest.fixture
-def loch_staff(reference_data):
-    """Staff of La Fabrique du Loch, which covers Morbihan (56)."""
-    user = make_user(role=roles.RELAY_STAFF, email="mathieu@loch.example.org")
-    make_relay(name="La Fabrique du Loch", departments=["56"], staff=[user])
-    return user
 
 
 @pytest.fixture
@@ -658,11 +632,6 @@ def test_an_organisation_changing_kind_with_changes_waiting_is_recomputed_from_i
     }
 
 
-@pytest.fixture
-def admin_user(reference_data):
-    return make_user(email="admin@example.org", is_staff=True, is_superuser=True)
-
-
 def test_an_organisation_changed_to_another_kind_in_the_admin_counts_under_its_new_kind(
     network, admin_user, client, eager_tasks, django_capture_on_commit_callbacks
 ):
@@ -946,25 +915,7 @@ def _run_at_once(function, threads: int = 8) -> list:
 
 def _run_together(*functions) -> list:
     """Run each function in its own thread and connection, all released together."""
-    start = threading.Barrier(len(functions))
-    results, errors = [], []
-
-    def run(function):
-        try:
-            start.wait()
-            results.append(function())
-        except Exception as error:  # reported below, with the thread's error
-            errors.append(error)
-        finally:
-            connection.close()
-
-    workers = [threading.Thread(target=run, args=(function,)) for function in functions]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=120)
-    assert not any(w.is_alive() for w in workers), "a run is stuck (deadlock?)"
-    assert errors == []
+    results, _refusals = concurrency.at_once(list(functions))
     return results
 
 

@@ -17,8 +17,8 @@ from figures.models import DirtyBucket, ProductionTotal, TotalDelta
 from makers import services
 from makers.models import ItemType
 from makers.reference import item_catalogue_ensure
+from tests.factories import make_report
 from tests.figures.test_totals import expected_totals, no_drift, stored_totals
-from tests.makers.reports import make_report
 
 DEAD_BROKER = "redis://127.0.0.1:1/0"  # nothing listens on port 1: connections are refused
 QUICK = 5  # seconds: what a person waiting for the validation page would still accept

@@ -5,19 +5,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from makers.models import Maker
-from tests.factories import make_maker, make_user
+from tests.conftest import as_user
+from tests.factories import make_maker, make_personal_token, make_user
 from tests.refusals import fields_named
 from tilab import roles
-from tilab import services as tilab_services
 
 URL = "/api/v1/makers/"
 PUBLIC_FIELDS = {"id", "display_name", "department", "commune", "skills"}
 STAFF_FIELDS = PUBLIC_FIELDS | {"equipment", "is_public", "has_account"}
-
-
-def as_user(client, user):
-    client.force_login(user)
-    return client
 
 
 def listed(response) -> dict[str, dict]:
@@ -220,7 +215,7 @@ def test_the_directory_comes_in_cursor_pages(client, region_staff, directory):
 
 
 def test_a_program_reads_the_directory_with_a_personal_token(client, relay_staff, directory):
-    _instance, token = tilab_services.personal_token_create(user=relay_staff)
+    token = make_personal_token(relay_staff)
     response = client.get(URL, HTTP_AUTHORIZATION=f"Token {token}")
     assert "Mona Guillou" in listed(response)
 

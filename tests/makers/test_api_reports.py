@@ -1,20 +1,20 @@
 """The production reports API: who sees, enters, changes and decides on which report."""
 
 import datetime
+import functools
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from makers import services
 from makers.models import ItemType, Maker, Membership, ProductionReport
-from tests.factories import make_maker, make_organisation, make_user
+from tests import factories
+from tests.conftest import as_user, count_queries, ids, patch, post
+from tests.factories import make_maker, make_organisation, make_personal_token, make_user
 from tests.refusals import answered, fields_named
 from tilab import roles
-from tilab import services as tilab_services
 from tilab.models import Decision
 
 URL = "/api/v1/production-reports/"
@@ -28,20 +28,10 @@ def profile(user) -> Maker:
     return Maker.objects.get(user=user)
 
 
-def make_report(
-    maker: Maker, *, item="visor", quantity=10, produced_on=APRIL, by=None, **extra
-) -> ProductionReport:
-    return services.production_report_create(
-        maker=maker,
-        item_type=ItemType.objects.get(slug=item),
-        quantity=quantity,
-        produced_on=produced_on,
-        material_cost_cents=extra.pop("material_cost_cents", 250),
-        entered_by=by or maker.user,
-        source=ProductionReport.Source.MAKER if by is None else ProductionReport.Source.RELAY,
-        now=timezone.now(),
-        **extra,
-    )
+# The reports of this file: 10 visors made on 15 April for 2.50 €, for no one in particular.
+make_report = functools.partial(
+    factories.make_report, quantity=10, produced_on=APRIL, cost_cents=250, recipient=""
+)
 
 
 def validated(report, by) -> ProductionReport:
@@ -51,24 +41,6 @@ def validated(report, by) -> ProductionReport:
 def make_maker_with_account(*, department: str, name: str) -> Maker:
     user = make_user(role=roles.MAKER, full_name=name)
     return make_maker(user=user, display_name=name, department=department)
-
-
-def as_user(client, user):
-    client.force_login(user)
-    return client
-
-
-def post(client, url, data=None):
-    return client.post(url, data or {}, content_type="application/json")
-
-
-def patch(client, url, data):
-    return client.patch(url, data, content_type="application/json")
-
-
-def ids(response) -> list[int]:
-    assert response.status_code == 200, response.content
-    return [r["id"] for r in response.json()["results"]]
 
 
 def refreshed(report) -> ProductionReport:
@@ -746,8 +718,8 @@ def test_reports_come_newest_first_in_cursor_pages(client, maker):
 
 
 def test_a_program_enters_and_validates_reports_with_personal_tokens(client, maker, relay_staff):
-    _instance, maker_token = tilab_services.personal_token_create(user=maker)
-    _instance, relay_token = tilab_services.personal_token_create(user=relay_staff)
+    maker_token = make_personal_token(maker)
+    relay_token = make_personal_token(relay_staff)
 
     response = client.post(
         URL,
@@ -785,7 +757,8 @@ def _fill_reports_up_to(count: int, *, cast: dict) -> None:
             organisation=cast["organisations"].get(maker.pk),
             quantity=n + 1,
             recipient="CHU",
-            by=None if maker.user else entered_by,
+            entered_by=entered_by,
+            source=ProductionReport.Source.MAKER if maker.user else ProductionReport.Source.RELAY,
         )
         n += 1
         if n % 3 == 2:
@@ -799,15 +772,6 @@ def _fill_reports_up_to(count: int, *, cast: dict) -> None:
                     quantity=report.quantity + 1000,
                 )
                 n += 1
-
-
-def _queries_to_list(client, url: str, *, expected: int | None = None) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    if expected is not None:
-        assert len(response.json()["results"]) == expected
-    return len(queries.captured_queries)
 
 
 @pytest.mark.parametrize(
@@ -843,9 +807,9 @@ def test_the_report_list_costs_the_same_queries_for_1_10_and_50_reports(
     counts, filtered = [], []
     for size in (1, 10, 50):
         _fill_reports_up_to(size, cast=cast)
-        counts.append(_queries_to_list(client, URL, expected=size))
+        counts.append(count_queries(client, URL, expected=size))
         filtered.append(
-            _queries_to_list(client, f"{URL}?department=35&item_type=visor&maker={anne.pk}")
+            count_queries(client, f"{URL}?department=35&item_type=visor&maker={anne.pk}")
         )
     assert len(set(counts)) == 1, counts
     assert len(set(filtered)) == 1, filtered

@@ -3,13 +3,11 @@
 import datetime
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from makers.models import Maker, ProductionReport
-from tests.factories import make_maker, make_organisation
-from tests.makers.reports import make_report
+from tests.conftest import count_queries
+from tests.factories import make_maker, make_organisation, make_report
 from tilab.models import Decision
 
 TODAY = timezone.localdate()
@@ -357,12 +355,6 @@ def test_entering_for_nobody_says_what_is_missing(client, relay_staff, visor):
 # --- Constant query counts ----------------------------------------------------------------------
 
 
-def _queries(client, url):
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(url).status_code == 200
-    return len(captured)
-
-
 @pytest.mark.parametrize("url", ["/maker/", "/validation/"])
 def test_pages_use_the_same_number_of_queries_for_1_10_and_50_reports(
     client, maker, relay_staff, url
@@ -381,7 +373,7 @@ def test_pages_use_the_same_number_of_queries_for_1_10_and_50_reports(
                 recipient=f"EHPAD {made}",
             )
             made += 1
-        counts.append(_queries(client, url))
+        counts.append(count_queries(client, url))
     assert counts[0] == counts[1] == counts[2], counts
 
 
@@ -434,7 +426,7 @@ def test_only_relay_staff_fix_reports_from_the_queue(
 def _deliver_and_confirm(user, *, quantity, confirmed):
     """Anne pledges to an EHPAD, delivers, and the EHPAD confirms what it received."""
     from needs import services as needs
-    from tests.needs.helpers import make_need
+    from tests.factories import make_need
 
     now = timezone.now()
     pledge = needs.pledge_create(

@@ -9,8 +9,7 @@ from django.utils import timezone
 
 from makers import services
 from makers.models import ItemType, Maker, Membership, ProductionReport
-from tests.factories import make_maker, make_organisation
-from tests.makers.reports import make_report
+from tests.factories import make_maker, make_organisation, make_report
 from tests.refusals import refused
 from tilab.errors import BadInput, NotAllowed, WrongState
 from tilab.models import Decision, Department

@@ -5,17 +5,21 @@ token, what each role sees, and at what cost."""
 import datetime
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from figures.models import DeliveredTotal
 from makers.models import Membership, ProductionReport
 from needs import services
 from needs.models import Delivery, Establishment, Need, NeedMessage, Pledge
-from tests.factories import make_maker, make_organisation, make_user
-from tests.makers.reports import make_report
-from tests.needs.helpers import make_establishment, make_need
+from tests.conftest import as_user, count_queries, ids, post
+from tests.factories import (
+    make_establishment,
+    make_maker,
+    make_need,
+    make_organisation,
+    make_report,
+    make_user,
+)
 from tests.refusals import answered
 from tilab import roles
 from tilab.models import Decision
@@ -26,20 +30,6 @@ DELIVERIES = "/api/v1/deliveries/"
 TODAY = timezone.localdate()
 
 pytestmark = pytest.mark.django_db
-
-
-def as_user(client, user):
-    client.force_login(user)
-    return client
-
-
-def post(client, url, data=None, **extra):
-    return client.post(url, data or {}, content_type="application/json", **extra)
-
-
-def ids(response) -> list[int]:
-    assert response.status_code == 200, response.content
-    return [row["id"] for row in response.json()["results"]]
 
 
 def a_need_form(**overrides):
@@ -444,14 +434,6 @@ def test_a_forged_or_borrowed_token_or_too_much_confirms_nothing(client, maker, 
 # --- Constant cost ----------------------------------------------------------------------------
 
 
-def _queries(client, url: str, *, expected: int) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200, response.content
-    assert len(response.json()["results"]) == expected
-    return len(queries.captured_queries)
-
-
 def _network_up_to(count: int, *, maker, relay_staff) -> None:
     """Needs with pledges, deliveries (one confirmed each) and establishments of their own, so
     that a lazy relation anywhere would show up as extra queries."""
@@ -480,7 +462,7 @@ def test_the_board_costs_the_same_queries_for_3_and_30_needs(
     costs = []
     for size in (3, 30):
         _network_up_to(size, maker=maker, relay_staff=relay_staff)
-        costs.append(_queries(client, NEEDS, expected=size))
+        costs.append(count_queries(client, NEEDS, expected=size))
     assert costs[0] == costs[1], costs
 
 
@@ -491,8 +473,8 @@ def test_ones_pledges_and_deliveries_cost_the_same_queries_for_3_and_30(client, 
         _network_up_to(size, maker=maker, relay_staff=relay_staff)
         costs.append(
             (
-                _queries(client, PLEDGES, expected=size),
-                _queries(client, DELIVERIES, expected=size),
+                count_queries(client, PLEDGES, expected=size),
+                count_queries(client, DELIVERIES, expected=size),
             )
         )
     assert costs[0] == costs[1], costs

@@ -5,7 +5,6 @@ confirmed ten times at once counts once."""
 import datetime
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from figures.models import DeliveredTotal
@@ -14,9 +13,8 @@ from makers.reference import item_catalogue_ensure
 from needs import services
 from needs.models import Delivery, Need
 from tests import concurrency
-from tests.conftest import require
-from tests.makers.reports import make_report
-from tests.needs.helpers import make_need
+from tests.conftest import require_postgresql
+from tests.factories import make_need, make_report
 from tilab.errors import WrongState
 from tilab.models import User
 
@@ -25,8 +23,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture(autouse=True)
 def _postgresql():
-    # CI runs these in its PostgreSQL step; its embedded-default step deselects `postgres`.
-    require(connection.vendor == "postgresql", "needs PostgreSQL (DATABASE_URL)")
+    require_postgresql()
     item_catalogue_ensure()  # a transactional test starts from a flushed database
 
 

@@ -8,9 +8,7 @@ import pytest
 from django.utils import timezone
 
 from needs import services, tasks
-from tests.factories import make_user
-from tests.makers.reports import make_report
-from tests.needs.helpers import make_need
+from tests.factories import make_need, make_report, make_user
 
 CONTACT = "cadre.sante@ehpad-tilleuls.example.org"
 SITE = "https://tilab.example.org"

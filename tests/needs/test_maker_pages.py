@@ -4,15 +4,20 @@ needs (over-pledged, unanswered, unconfirmed) with its moderation."""
 import datetime
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from needs import services
 from needs.models import Delivery, Need, NeedMessage, Pledge
-from tests.factories import make_maker, make_organisation, make_user
-from tests.makers.reports import make_report
-from tests.needs.helpers import make_establishment, make_need
+from tests.conftest import count_queries
+from tests.factories import (
+    cast_other_maker,
+    make_establishment,
+    make_maker,
+    make_need,
+    make_organisation,
+    make_report,
+    make_user,
+)
 from tilab import roles
 
 TODAY = timezone.localdate()
@@ -21,10 +26,9 @@ CONTACT = "cadre.sante@ehpad-tilleuls.example.org"
 
 @pytest.fixture
 def yann(reference_data):
-    """Another maker of Ille-et-Vilaine."""
-    user = make_user(role=roles.MAKER, email="yann@example.org")
-    make_maker(user=user, display_name="Yann Guéguen", department="35")
-    return user
+    """The cast's other maker of Ille-et-Vilaine (his account), under the name the network's
+    follow-up shows."""
+    return cast_other_maker(display_name="Yann Guéguen")
 
 
 @pytest.fixture
@@ -70,12 +74,6 @@ def confirm(delivery, quantity):
 def _html(response, status=200):
     assert response.status_code == status, response.status_code
     return response.content.decode()
-
-
-def _queries(client, url):
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(url).status_code == 200
-    return len(captured)
 
 
 # --- Pledging ---------------------------------------------------------------------------------
@@ -324,7 +322,7 @@ def test_my_pledges_take_the_same_number_of_queries_for_1_and_6_pledges(client, 
             services.need_message_send(
                 pledge=mine, body="Bien reçu", from_establishment=True, now=timezone.now()
             )
-        counts.append(_queries(client, "/besoins/promesses/"))
+        counts.append(count_queries(client, "/besoins/promesses/"))
     assert counts[0] == counts[1], counts
 
 
@@ -432,7 +430,7 @@ def test_the_follow_up_takes_the_same_number_of_queries_for_1_and_5_needs_of_eac
             Need.objects.filter(pk=old.pk).update(
                 created_at=timezone.now() - datetime.timedelta(days=3)
             )
-        counts.append(_queries(client, "/besoins/suivi-reseau/"))
+        counts.append(count_queries(client, "/besoins/suivi-reseau/"))
     assert counts[0] == counts[1], counts
 
 

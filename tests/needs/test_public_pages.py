@@ -11,9 +11,15 @@ from django.utils import timezone
 
 from needs import services
 from needs.models import Delivery, Need, NeedMessage
-from tests.factories import make_maker, make_organisation, make_user
-from tests.makers.reports import make_report
-from tests.needs.helpers import make_establishment, make_need, need_post_form
+from tests.factories import (
+    make_establishment,
+    make_maker,
+    make_need,
+    make_organisation,
+    make_report,
+    make_user,
+)
+from tests.needs.helpers import need_post_form
 
 CONTACT = "cadre.sante@ehpad-tilleuls.example.org"
 pytestmark = pytest.mark.django_db

@@ -12,9 +12,14 @@ from makers.models import ItemType, Membership, ProductionReport
 from makers.services import production_report_withdraw
 from needs import selectors, services
 from needs.models import Delivery, Establishment, Need, NeedMessage, Pledge
-from tests.factories import make_maker, make_organisation, make_user
-from tests.makers.reports import make_report
-from tests.needs.helpers import make_establishment, make_need
+from tests.factories import (
+    make_establishment,
+    make_maker,
+    make_need,
+    make_organisation,
+    make_report,
+    make_user,
+)
 from tests.refusals import refused
 from tilab import roles
 from tilab.errors import BadInput, WrongState

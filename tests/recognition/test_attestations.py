@@ -2,7 +2,6 @@
 and who may download which."""
 
 import datetime
-import html as htmllib
 import re
 import zlib
 
@@ -16,19 +15,21 @@ from recognition import services
 from recognition.attestations import code_display, maker_content
 from recognition.models import Attestation
 from subsidies import services as money
-from tests.factories import make_maker, make_organisation, make_user
-from tests.makers.reports import make_report
-from tests.subsidies.money import approve_all, make_programme
-from tests.workshops.helpers import make_workshop
+from tests.conftest import text
+from tests.factories import (
+    approve_all,
+    make_maker,
+    make_organisation,
+    make_programme,
+    make_report,
+    make_user,
+    make_workshop,
+)
 from tilab import roles
 from workshops import services as workshops
 
 ATTESTATION = "/maker/attestation/"
 CHECK = "/attestations/verifier/"
-
-
-def text(response) -> str:
-    return htmllib.unescape(response.content.decode())
 
 
 def pdf_text(pdf: bytes) -> str:
@@ -88,13 +89,9 @@ def pdf_objects(pdf: bytes) -> bytes:
 
 
 @pytest.fixture
-def anne(maker):
-    return maker.maker
-
-
-@pytest.fixture
-def workshop(facilitator):
-    return make_workshop(by=facilitator, title="Atelier visières et hôpitaux")
+def workshop_details():
+    """`workshop` with the title an attestation names, and the default ten seats."""
+    return {"title": "Atelier visières et hôpitaux"}
 
 
 def attend(workshop, user, facilitator, *, present=True):

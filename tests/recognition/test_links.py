@@ -14,9 +14,14 @@ from django.utils import timezone
 from makers.models import Membership
 from recognition import links as network
 from recognition.links import MAKER, ORGANISATION
-from tests.factories import make_maker, make_organisation, make_user
-from tests.makers.reports import make_report
-from tests.workshops.helpers import make_workshop, register_guest
+from tests.factories import (
+    make_maker,
+    make_organisation,
+    make_report,
+    make_user,
+    make_workshop,
+    register_guest,
+)
 from tilab import roles
 from workshops import services as workshop_services
 

@@ -35,14 +35,26 @@ from makers.models import ItemType, Membership
 from needs import services as needs_services
 from recognition import services as network_services
 from subsidies import services as money
-from tests.factories import make_maker, make_organisation, make_relay, make_user
-from tests.makers.reports import make_report
-from tests.needs.helpers import make_establishment, make_need
-from tests.subsidies.money import approve_all, make_programme
-from tests.workshops.helpers import make_workshop
+from tests.factories import (
+    approve_all,
+    cast_auditor,
+    cast_facilitator,
+    cast_maker,
+    cast_other_relay_staff,
+    cast_region_staff,
+    cast_relay_staff,
+    make_establishment,
+    make_maker,
+    make_need,
+    make_organisation,
+    make_personal_token,
+    make_programme,
+    make_report,
+    make_user,
+    make_workshop,
+)
 from tilab import roles
 from tilab.models import Department
-from tilab.services import personal_token_create
 from workshops import services as workshop_services
 
 OWN, SAME, OTHER, PUBLIC, NONE = "own", "same relay", "other relay", "public", "none"
@@ -99,14 +111,14 @@ def world_build() -> World:
     now = _now()
     o = w.objects
 
-    # --- The cast ---------------------------------------------------------------------------
-    anne = make_user(role=roles.MAKER, email="anne@example.org", full_name="Anne Le Goff")
-    camille = make_user(role=roles.RELAY_STAFF, email="camille@labfab.example.org")
-    sophie = make_user(role=roles.RELAY_STAFF, email="sophie@ensta.example.org")
-    helene = make_user(role=roles.REGION_STAFF, email="helene@region.example.org")
-    benoit = make_user(role=roles.FACILITATOR, email="benoit@tilab.example.org")
+    # --- The cast (tests/factories.py), and the people around them --------------------------
+    anne = cast_maker()
+    camille = cast_relay_staff()
+    sophie = cast_other_relay_staff()
+    helene = cast_region_staff()
+    benoit = cast_facilitator()
     gwen = make_user(role=roles.FACILITATOR, email="gwen@tilab.example.org")
-    auditor = make_user(role=roles.AUDITOR, email="audit@example.org")
+    auditor = cast_auditor()
     lea = make_user(email="lea@example.org", full_name="Léa Sans Rôle")
     bernard = make_user(role=roles.MAKER, email="bernard@example.org", full_name="Bernard Guillou")
     yann = make_user(role=roles.MAKER, email="yann@example.org", full_name="Yann Kerouac")
@@ -121,12 +133,12 @@ def world_build() -> World:
     }
     for caller, user in w.users.items():
         if user is not None:
-            w.tokens[caller] = personal_token_create(user=user)[1]
+            w.tokens[caller] = make_personal_token(user)
 
-    labfab = make_relay(name="LabFab de Rennes", departments=["35", "22"], staff=[camille])
-    ensta = make_relay(name="ENSTA Bretagne", departments=["29"], staff=[sophie])
+    labfab = camille.relays.get()
+    ensta = sophie.relays.get()
 
-    m_anne = make_maker(user=anne, display_name="Anne Le Goff", department="35", commune="Rennes")
+    m_anne = anne.maker
     m_bernard = make_maker(
         user=bernard, display_name="Bernard Guillou", department="22", commune="Lannion"
     )

@@ -12,11 +12,9 @@ from django.test import Client
 from django.urls import reverse
 
 from recognition.views import CHECK_SCOPE
-from tests.factories import make_user
+from tests.factories import make_personal_token, make_user, make_workshop
 from tests.needs.helpers import need_post_form
-from tests.workshops.helpers import make_workshop
 from tilab import roles
-from tilab.services import personal_token_create
 from tilab.throttling import parse_rate
 
 ROOT = "/api/v1/"
@@ -28,7 +26,7 @@ def limit(settings, **rates):
 
 
 def token_client(user, address="203.0.113.50") -> Client:
-    _instance, token = personal_token_create(user=user)
+    token = make_personal_token(user)
     return Client(REMOTE_ADDR=address, HTTP_AUTHORIZATION=f"Token {token}")
 
 

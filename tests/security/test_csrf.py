@@ -4,17 +4,13 @@ anything happens. Programs authenticated by a token are not browsers: they need 
 
 import re
 
-import pytest
-from django.contrib.auth.models import Group
 from django.http import HttpResponseForbidden
 from django.test import Client
 from django.urls import URLResolver, get_resolver, resolve
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.views import APIView
 
-from tests.factories import make_user
-from tilab import roles
-from tilab.services import personal_token_create
+from tests.factories import make_personal_token
 
 UNSAFE = ("post", "put", "patch", "delete")
 _GROUP = re.compile(r"\(\?P<(\w+)>((?:[^()]|\([^()]*\))*)\)")
@@ -49,14 +45,6 @@ def every_url() -> list[tuple[str, object]]:
 
 def is_api(view) -> bool:
     return issubclass(getattr(view, "cls", object), APIView)
-
-
-@pytest.fixture
-def everyone(reference_data):
-    """Someone who may use every page: superuser, staff, every role."""
-    user = make_user(email="tout@tilab.example.org", is_staff=True, is_superuser=True)
-    user.groups.add(*Group.objects.filter(name__in=roles.ROLES))
-    return user
 
 
 def test_the_walk_reaches_every_view_of_the_platform():
@@ -128,7 +116,7 @@ def test_the_same_request_with_its_token_goes_through(everyone):
 
 
 def test_a_program_with_a_personal_token_needs_no_csrf_token(maker):
-    _instance, token = personal_token_create(user=maker)
+    token = make_personal_token(maker)
     program = Client(enforce_csrf_checks=True, HTTP_AUTHORIZATION=f"Token {token}")
 
     response = program.post("/api/v1/production-reports/", {}, content_type="application/json")

@@ -8,14 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group
 from django.test import Client
 
 from tests.conftest import require
 from tests.e2e.conftest import CHROMIUM_ARGS, CSP_VIOLATIONS, chromium_path, watch_csp
 from tests.factories import PASSWORD, make_user
 from tests.security.test_csrf import every_url
-from tilab import roles
 
 # Playwright's sync API runs an event loop in the test thread (the browser tests below).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -113,13 +111,6 @@ INLINE = [
 
 def inline_content(html: str) -> list[str]:
     return [what for pattern, what in INLINE if pattern.search(html)]
-
-
-@pytest.fixture
-def everyone(reference_data):
-    user = make_user(email="tout@tilab.example.org", is_staff=True, is_superuser=True)
-    user.groups.add(*Group.objects.filter(name__in=roles.ROLES))
-    return user
 
 
 def test_no_page_has_inline_script_or_style(everyone):

@@ -169,40 +169,37 @@ def test_only_as_many_forwarded_addresses_as_trusted_proxies_are_believed(settin
 # --- The Django admin -------------------------------------------------------------------------
 
 
-@pytest.fixture
-def staff(reference_data):
-    return make_user(email="admin@tilab.example.org", is_staff=True, is_superuser=True)
-
-
-def test_the_admin_login_is_allauths_login(client, staff):
+def test_the_admin_login_is_allauths_login(client, admin_user):
     response = client.get("/admin/login/?next=/admin/")
     assert response.status_code == 302
     assert response["Location"].startswith(LOGIN)
 
     # The admin's own form is gone: a password posted to it logs nobody in.
-    response = client.post("/admin/login/", {"username": staff.email, "password": PASSWORD})
+    response = client.post("/admin/login/", {"username": admin_user.email, "password": PASSWORD})
     assert response.status_code == 302 and not logged_in(client)
 
     response = client.post(
-        f"{LOGIN}?next=/admin/", {"login": staff.email, "password": PASSWORD, "next": "/admin/"}
+        f"{LOGIN}?next=/admin/",
+        {"login": admin_user.email, "password": PASSWORD, "next": "/admin/"},
     )
     assert response["Location"] == "/admin/"
     assert client.get("/admin/").status_code == 200
 
 
-def test_the_admin_account_is_limited_like_any_other(staff):
+def test_the_admin_account_is_limited_like_any_other(admin_user):
     client = from_address("203.0.113.14")
     for _ in range(5):
-        attempt(client, staff.email)
-    response = attempt(client, staff.email, PASSWORD)
+        attempt(client, admin_user.email)
+    response = attempt(client, admin_user.email, PASSWORD)
     assert TOO_MANY_FR in response.content.decode()
     assert client.get("/admin/").status_code == 302
 
 
-def test_the_admin_asks_for_the_second_factor(client, staff):
-    TOTP.activate(staff, generate_totp_secret())
+def test_the_admin_asks_for_the_second_factor(client, admin_user):
+    TOTP.activate(admin_user, generate_totp_secret())
     response = client.post(
-        f"{LOGIN}?next=/admin/", {"login": staff.email, "password": PASSWORD, "next": "/admin/"}
+        f"{LOGIN}?next=/admin/",
+        {"login": admin_user.email, "password": PASSWORD, "next": "/admin/"},
     )
     assert response["Location"] == "/accounts/2fa/authenticate/"
     assert not logged_in(client)

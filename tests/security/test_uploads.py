@@ -19,8 +19,7 @@ from PIL import Image
 from figures.totals import production_totals_rebuild
 from makers import importing
 from makers.models import Maker, ProductionImport, ProductionReport
-from tests.factories import make_maker, make_relay, make_user
-from tests.makers.reports import make_report
+from tests.factories import make_maker, make_relay, make_report, make_user
 from tests.refusals import refused
 from tilab import roles
 from tilab.uploads import OversizeUpload

@@ -3,13 +3,7 @@
 import pytest
 
 from subsidies.models import Programme
-from tests.factories import make_relay, make_user
-from tests.subsidies.money import approve_all, make_programme
-
-
-@pytest.fixture
-def admin_user(reference_data):
-    return make_user(email="admin@example.org", is_staff=True, is_superuser=True)
+from tests.factories import approve_all, make_programme, make_relay
 
 
 @pytest.fixture

@@ -5,8 +5,6 @@ import datetime
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from makers.models import ItemType, Maker, Membership
@@ -18,11 +16,16 @@ from subsidies.models import (
     Redistribution,
     RedistributionLine,
 )
-from tests.factories import make_maker, make_organisation
-from tests.makers.reports import make_report
+from tests.conftest import as_user, count_queries, post
+from tests.factories import (
+    approve_all,
+    make_maker,
+    make_organisation,
+    make_personal_token,
+    make_programme,
+    make_report,
+)
 from tests.refusals import answered
-from tests.subsidies.money import approve_all, make_programme
-from tilab import services as tilab_services
 from tilab.models import Decision
 
 PROGRAMMES = "/api/v1/programmes/"
@@ -33,15 +36,6 @@ NBSP = "\xa0"
 
 
 # --- Helpers ------------------------------------------------------------------------------
-
-
-def as_user(client, user):
-    client.force_login(user)
-    return client
-
-
-def post(client, url, data=None, **extra):
-    return client.post(url, data or {}, content_type="application/json", **extra)
 
 
 def ids(response) -> list[int]:
@@ -830,8 +824,8 @@ def test_relay_money_decisions_take_two_factor_when_required(
 def test_programs_run_the_chain_with_personal_tokens(
     client, region_staff, relay_staff, rennes, payees
 ):
-    _instance, region_token = tilab_services.personal_token_create(user=region_staff)
-    _instance, relay_token = tilab_services.personal_token_create(user=relay_staff)
+    region_token = make_personal_token(region_staff)
+    relay_token = make_personal_token(relay_staff)
     as_region = {"HTTP_AUTHORIZATION": f"Token {region_token}"}
     as_relay = {"HTTP_AUTHORIZATION": f"Token {relay_token}"}
 
@@ -858,17 +852,6 @@ def test_a_forged_token_is_refused(client):
 
 
 # --- Constant cost ------------------------------------------------------------------------
-
-
-def _queries(client, url: str, *, expected: int | None = None) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200, response.content
-    if expected is not None:
-        results = response.json()
-        results = results.get("results", results.get("lines"))
-        assert len(results) == expected
-    return len(queries.captured_queries)
 
 
 def _chain_up_to(count: int, *, region_staff, relay_staff, relays) -> None:
@@ -924,12 +907,14 @@ def test_the_lists_cost_the_same_queries_for_2_and_20_programmes(
         )
         costs.append(
             (
-                _queries(client, PROGRAMMES, expected=2 * size),
-                _queries(client, f"{PROGRAMMES}?status=approved&relay={rennes.pk}", expected=size),
-                _queries(client, ALLOCATIONS),
-                _queries(client, f"{ALLOCATIONS}?relay={rennes.pk}&status=approved"),
-                _queries(client, REDISTRIBUTIONS, expected=size),
-                _queries(client, f"{REDISTRIBUTIONS}?status=approved&relay={rennes.pk}"),
+                count_queries(client, PROGRAMMES, expected=2 * size),
+                count_queries(
+                    client, f"{PROGRAMMES}?status=approved&relay={rennes.pk}", expected=size
+                ),
+                count_queries(client, ALLOCATIONS),
+                count_queries(client, f"{ALLOCATIONS}?relay={rennes.pk}&status=approved"),
+                count_queries(client, REDISTRIBUTIONS, expected=size),
+                count_queries(client, f"{REDISTRIBUTIONS}?status=approved&relay={rennes.pk}"),
             )
         )
     assert costs[0] == costs[1], costs
@@ -959,5 +944,5 @@ def test_a_redistribution_costs_the_same_queries_for_2_and_20_lines(
         )
         lines = redistribution.lines.count()
         url = f"{REDISTRIBUTIONS}{redistribution.pk}/"
-        costs.append(_queries(as_user(client, relay_staff), url, expected=lines))
+        costs.append(count_queries(as_user(client, relay_staff), url, expected=lines))
     assert costs[0] == costs[1], costs

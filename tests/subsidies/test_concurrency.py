@@ -4,7 +4,6 @@ exactly one wins, the others are told it is already done, and the ledger stays o
 import datetime
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from makers.reference import item_catalogue_ensure
@@ -12,10 +11,8 @@ from subsidies import services
 from subsidies.ledger import ledger_verify
 from subsidies.models import Allocation, LedgerEntry, Payment
 from tests import concurrency
-from tests.conftest import require
-from tests.factories import make_maker
-from tests.makers.reports import make_report
-from tests.subsidies.money import approve_all, make_programme
+from tests.conftest import require_postgresql
+from tests.factories import approve_all, make_maker, make_programme, make_report
 from tilab.errors import WrongState
 from tilab.models import Decision, User
 
@@ -26,8 +23,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture(autouse=True)
 def _postgresql():
-    # CI runs these in its PostgreSQL step; its embedded-default step deselects `postgres`.
-    require(connection.vendor == "postgresql", "needs PostgreSQL (DATABASE_URL)")
+    require_postgresql()
 
 
 def at_once(calls) -> tuple[list, list[str]]:

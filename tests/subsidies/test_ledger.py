@@ -15,9 +15,14 @@ from makers.models import Membership
 from subsidies import services
 from subsidies.ledger import Movement, ledger_append, ledger_append_many, ledger_verify
 from subsidies.models import Allocation, LedgerEntry, Payment, RedistributionLine
-from tests.factories import make_maker, make_organisation, make_relay
-from tests.makers.reports import make_report
-from tests.subsidies.money import approve_all, make_programme
+from tests.factories import (
+    approve_all,
+    make_maker,
+    make_organisation,
+    make_programme,
+    make_relay,
+    make_report,
+)
 
 NOW = timezone.make_aware(datetime.datetime(2020, 6, 15, 10, 0))
 APPEND_ONLY = importlib.import_module("subsidies.migrations.0004_money_append_only")

@@ -6,16 +6,20 @@ from html import unescape
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from makers.models import ProductionReport
 from subsidies import services
 from subsidies.models import Allocation, LedgerEntry, Programme
-from tests.factories import make_maker, make_relay
-from tests.makers.reports import make_report
-from tests.subsidies.money import approve_all, make_programme, make_terms
+from tests.conftest import count_queries
+from tests.factories import (
+    approve_all,
+    make_maker,
+    make_programme,
+    make_relay,
+    make_report,
+    make_terms,
+)
 from tilab import roles
 from tilab.models import Decision, Department
 
@@ -539,11 +543,6 @@ def test_the_history_lists_the_decisions_in_order_with_who_and_why(
 # --- Two-factor gate ----------------------------------------------------------------------------
 
 
-@pytest.fixture
-def mfa_required(settings):
-    settings.TILAB_MFA_REQUIRED_FOR_MONEY = True
-
-
 def test_without_two_factor_there_is_no_approve_button_but_a_way_to_activate_it(
     client, mfa_required, region_staff, relays, programme_2020
 ):
@@ -650,12 +649,6 @@ def grow(region_staff, relays, extra_departments):
         )
         if n == 0:
             approve_all(programme, by=region_staff)
-
-
-def count_queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(url).status_code == 200
-    return len(queries)
 
 
 @pytest.mark.parametrize("who", ["region_staff", "auditor"])

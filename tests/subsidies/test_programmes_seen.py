@@ -5,8 +5,7 @@ import pytest
 from django.urls import reverse
 
 from subsidies import selectors, services
-from tests.factories import make_relay, make_user
-from tests.subsidies.money import approve_all, make_programme, make_terms
+from tests.factories import approve_all, make_programme, make_relay, make_terms, make_user
 from tilab import roles
 
 

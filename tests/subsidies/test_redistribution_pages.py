@@ -2,7 +2,6 @@
 bank details, and the money a maker received: what each role may see and do."""
 
 import datetime
-import html as htmllib
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
@@ -19,9 +18,15 @@ from subsidies.models import (
     Redistribution,
     RedistributionLine,
 )
-from tests.factories import make_maker, make_organisation, make_user
-from tests.makers.reports import make_report
-from tests.subsidies.money import approve_all, make_programme
+from tests.conftest import text
+from tests.factories import (
+    approve_all,
+    make_maker,
+    make_organisation,
+    make_programme,
+    make_report,
+    make_user,
+)
 from tilab import roles
 from tilab.models import Decision
 
@@ -35,11 +40,6 @@ def now():
     return timezone.now()
 
 
-def text(response) -> str:
-    """The page as a person reads it (apostrophes and accents unescaped)."""
-    return htmllib.unescape(response.content.decode())
-
-
 def validated(maker, *, quantity, relay_staff, organisation=None):
     return make_report(
         maker=maker,
@@ -48,11 +48,6 @@ def validated(maker, *, quantity, relay_staff, organisation=None):
         decided_by=relay_staff,
         organisation=organisation,
     )
-
-
-@pytest.fixture
-def anne(maker):
-    return maker.maker
 
 
 @pytest.fixture

@@ -24,10 +24,17 @@ from subsidies.models import (
     Redistribution,
     RedistributionLine,
 )
-from tests.factories import make_maker, make_organisation, make_relay, make_user
-from tests.makers.reports import make_report
+from tests.factories import (
+    SPRING_2020,
+    approve_all,
+    make_maker,
+    make_organisation,
+    make_programme,
+    make_report,
+    make_terms,
+    make_user,
+)
 from tests.refusals import refused
-from tests.subsidies.money import SPRING_2020, approve_all, make_programme, make_terms
 from tilab import roles
 from tilab.errors import BadInput, WrongState
 from tilab.models import Decision
@@ -66,13 +73,12 @@ def validated(maker, staff, *, quantity, item="visor", cost_cents=0, on=IN_PERIO
 
 
 @pytest.fixture
-def relays(relay_staff, other_relay_staff):
+def relays(relay_staff, other_relay_staff, loch_staff):
     """The three relays of 2020: LabFab de Rennes (35, 22), La Fabrique du Loch (56), ENSTA
     Bretagne (29), each with its staff."""
-    loch_staff = make_user(role=roles.RELAY_STAFF, email="yannick@loch.example.org")
     return SimpleNamespace(
         rennes=relay_staff.relays.get(),
-        loch=make_relay(name="La Fabrique du Loch", departments=["56"], staff=[loch_staff]),
+        loch=loch_staff.relays.get(),
         ensta=other_relay_staff.relays.get(),
         staff={"35": relay_staff, "22": relay_staff, "29": other_relay_staff, "56": loch_staff},
     )
@@ -378,11 +384,6 @@ def test_only_region_staff_create_adjust_and_approve_programmes(
     with pytest.raises(PermissionDenied):
         services.allocation_approve(allocation=allocations[relays.loch.pk], by=user, now=NOW)
     assert money_state() == before
-
-
-@pytest.fixture
-def mfa_required(settings):
-    settings.TILAB_MFA_REQUIRED_FOR_MONEY = True
 
 
 def test_region_staff_approve_only_with_two_factor_when_required(

@@ -17,10 +17,8 @@ from makers.models import Membership, ProductionReport
 from subsidies import services
 from subsidies.models import BankAccount, RedistributionLine
 from subsidies.transfers import transfers_csv, transfers_pain001, unpaid_transfers
-from tests.factories import make_maker, make_organisation
-from tests.makers.reports import make_report
+from tests.factories import approve_all, make_maker, make_organisation, make_programme, make_report
 from tests.refusals import refused
-from tests.subsidies.money import approve_all, make_programme
 from tilab.errors import BadInput
 
 PAIN_XSD = Path(sepaxml.__file__).parent / "schemas" / "pain.001.001.03.xsd"

@@ -7,9 +7,8 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.utils import timezone
 
 from subsidies import services
-from tests.factories import make_relay
+from tests.factories import make_programme, make_relay
 from tests.refusals import answered, refused
-from tests.subsidies.money import make_programme
 from tilab.errors import NotAllowed
 from tilab.permissions import held_back_by_second_factor
 

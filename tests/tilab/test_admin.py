@@ -4,14 +4,9 @@ import datetime
 
 import pytest
 
-from tests.factories import make_relay, make_user
+from tests.factories import make_relay, make_report
 from tilab.models import Decision, Department
 from tilab.services import decision_record
-
-
-@pytest.fixture
-def admin_user(reference_data):
-    return make_user(email="admin@example.org", is_staff=True, is_superuser=True)
 
 
 @pytest.mark.parametrize(
@@ -71,8 +66,6 @@ def test_decisions_cannot_be_changed_in_the_admin(client, admin_user):
 
 
 def test_production_reports_are_read_only_in_the_admin(client, admin_user, maker):
-    from tests.makers.reports import make_report
-
     report = make_report(maker=maker.maker)
     client.force_login(admin_user)
     assert client.get(f"/admin/makers/productionreport/{report.pk}/change/").status_code == 200

@@ -5,8 +5,7 @@ import pytest
 from django.core.cache import cache
 
 import tilab.cache
-from tests.factories import PASSWORD
-from tilab import services
+from tests.factories import PASSWORD, make_personal_token
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1: connections are refused
 
@@ -44,7 +43,7 @@ def test_a_person_still_signs_in_while_the_cache_is_down(client, maker, dead_cac
 
 
 def test_the_api_still_answers_while_the_cache_is_down(client, maker, dead_cache):
-    _instance, token = services.personal_token_create(user=maker)
+    token = make_personal_token(maker)
     response = client.get("/api/v1/production-reports/", HTTP_AUTHORIZATION=f"Token {token}")
     assert response.status_code == 200
 

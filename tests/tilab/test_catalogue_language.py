@@ -8,7 +8,7 @@ from django.utils import translation
 
 from fablabs.models import Capability
 from makers.models import ItemType
-from tests.workshops.helpers import make_workshop
+from tests.factories import make_workshop
 from tilab.i18n import catalogue_field, english, localised
 from tilab.templatetags.tilab_format import thousands
 from workshops.models import Theme

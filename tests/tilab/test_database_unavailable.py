@@ -6,6 +6,8 @@ from contextlib import contextmanager
 import pytest
 from django.db import OperationalError, connection
 
+from tests.factories import make_personal_token
+
 
 @contextmanager
 def database_gone():
@@ -25,9 +27,7 @@ def test_a_page_answers_503_with_a_message_while_the_database_is_gone(client, re
 
 
 def test_the_api_answers_503_in_json_while_the_database_is_gone(client, maker):
-    from tilab import services
-
-    _instance, token = services.personal_token_create(user=maker)
+    token = make_personal_token(maker)
     with database_gone():
         response = client.post(
             "/api/v1/production-reports/",

@@ -6,11 +6,6 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from tilab import roles
 
 
-@pytest.fixture
-def mfa_required(settings):
-    settings.TILAB_MFA_REQUIRED_FOR_MONEY = True
-
-
 def test_region_and_relay_staff_without_totp_may_not_decide_on_money(
     mfa_required, region_staff, relay_staff
 ):

@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.factories import make_personal_token
 from tilab import roles
 
 PUBLIC_PAGES = [
@@ -114,7 +115,6 @@ def test_the_footer_links_the_pages_a_french_public_site_must_have(client, refer
 def test_a_superuser_without_a_role_reaches_no_role_page_nor_role_api(client, reference_data):
     """The technical administrator opens the admin; decisions belong to roles."""
     from tests.factories import make_user
-    from tilab import services
 
     admin = make_user(email="root@example.org")
     admin.is_staff = admin.is_superuser = True
@@ -124,7 +124,7 @@ def test_a_superuser_without_a_role_reaches_no_role_page_nor_role_api(client, re
     for url in ROLE_PAGES:
         assert client.get(url).status_code == 403, url
 
-    _instance, token = services.personal_token_create(user=admin)
+    token = make_personal_token(admin)
     response = client.post(
         "/api/v1/programmes/",
         {"name": "Fonds", "envelope_cents": 100_000},

@@ -5,15 +5,12 @@ import datetime
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from tests.factories import make_user
+from tests.conftest import as_user, count_queries, ids, patch, post
+from tests.factories import make_personal_token, make_workshop, register_guest
 from tests.refusals import answered, fields_named
-from tests.workshops.helpers import make_workshop, register_guest
-from tilab import roles
-from tilab import services as tilab_services
+from tests.workshops.conftest import moved_to_the_past
 from workshops import services
 from workshops.models import Registration, Theme, Workshop
 
@@ -25,37 +22,11 @@ DAY = datetime.timedelta(days=1)
 # --- Helpers ------------------------------------------------------------------------------
 
 
-def as_user(client, user):
-    client.force_login(user)
-    return client
-
-
-def post(client, url, data=None, **extra):
-    return client.post(url, data or {}, content_type="application/json", **extra)
-
-
-def patch(client, url, data):
-    return client.patch(url, data, content_type="application/json")
-
-
-def ids(response) -> list[int]:
-    assert response.status_code == 200, response.content
-    return [row["id"] for row in response.json()["results"]]
-
-
 def in_days(days: float, *, hour: int | None = None) -> datetime.datetime:
     moment = timezone.localtime() + datetime.timedelta(days=days)
     if hour is not None:
         moment = moment.replace(hour=hour, minute=0, second=0, microsecond=0)
     return moment
-
-
-def made_past(workshop) -> Workshop:
-    """A workshop that took place two days ago (the services refuse to schedule one)."""
-    Workshop.objects.filter(pk=workshop.pk).update(
-        starts_at=timezone.now() - 2 * DAY, registration_deadline=timezone.now() - 3 * DAY
-    )
-    return Workshop.objects.get(pk=workshop.pk)
 
 
 def cancelled(workshop, by) -> Workshop:
@@ -92,23 +63,6 @@ def named_facilitator(facilitator):
     return facilitator
 
 
-@pytest.fixture
-def other_facilitator(reference_data):
-    return make_user(
-        role=roles.FACILITATOR, email="gwen@tilab.example.org", full_name="Gwenaëlle Le Bras"
-    )
-
-
-@pytest.fixture
-def other_maker(reference_data):
-    return make_user(role=roles.MAKER, email="yann@example.org", full_name="Yann Kerbrat")
-
-
-@pytest.fixture
-def workshop(named_facilitator):
-    return make_workshop(by=named_facilitator, capacity=2)
-
-
 # --- The agenda ---------------------------------------------------------------------------
 
 
@@ -117,7 +71,7 @@ def test_anyone_lists_the_upcoming_public_workshops_soonest_first(client, facili
     sooner = make_workshop(by=facilitator, starts_at=in_days(5))
     make_workshop(by=facilitator, is_public=False)
     cancelled(make_workshop(by=facilitator), facilitator)
-    made_past(make_workshop(by=facilitator))
+    moved_to_the_past(make_workshop(by=facilitator))
 
     assert ids(client.get(WORKSHOPS)) == [sooner.pk, later.pk]
 
@@ -131,7 +85,7 @@ def test_a_facilitator_also_lists_every_workshop_they_facilitate(
     )
     private = make_workshop(by=facilitator, is_public=False, starts_at=in_days(3))
     gone = cancelled(make_workshop(by=facilitator, starts_at=in_days(4)), facilitator)
-    past = made_past(make_workshop(by=facilitator))
+    past = moved_to_the_past(make_workshop(by=facilitator))
     make_workshop(by=other_facilitator, is_public=False)
 
     listed = ids(as_user(client, facilitator).get(WORKSHOPS))
@@ -223,7 +177,7 @@ def test_a_public_workshop_shows_its_details_to_anyone(client, named_facilitator
 
 def test_a_past_or_cancelled_public_workshop_stays_readable(client, facilitator):
     gone = cancelled(make_workshop(by=facilitator), facilitator)
-    past = made_past(make_workshop(by=facilitator))
+    past = moved_to_the_past(make_workshop(by=facilitator))
 
     detail = client.get(f"{WORKSHOPS}{gone.pk}/").json()
     assert (detail["status"], detail["cancellation_reason"]) == ("cancelled", "Salle indisponible")
@@ -233,7 +187,7 @@ def test_a_past_or_cancelled_public_workshop_stays_readable(client, facilitator)
 
 def test_a_published_synthesis_is_linked_from_its_workshop(client, facilitator):
     make_workshop(by=facilitator)  # so that the workshop's and the synthesis's numbers differ
-    workshop = made_past(make_workshop(by=facilitator))
+    workshop = moved_to_the_past(make_workshop(by=facilitator))
     synthesis = services.synthesis_save(
         workshop=workshop, body="# Ce que nous retenons", by=facilitator, now=timezone.now()
     )
@@ -558,7 +512,7 @@ def test_cancelling_twice_or_after_the_start_answers_409(client, workshop, maker
     answered(again, 409, "registration_already_cancelled")
 
     guest = register_guest(workshop, 1)
-    made_past(workshop)
+    moved_to_the_past(workshop)
     late = post(
         client,
         f"{REGISTRATIONS}{guest.pk}/cancel/",
@@ -765,8 +719,8 @@ def test_a_facilitator_reads_the_registrations_with_emails_and_waitlist_ranks(
 
 
 def test_a_program_schedules_and_registers_with_personal_tokens(client, facilitator, maker):
-    _instance, facilitator_token = tilab_services.personal_token_create(user=facilitator)
-    _instance, maker_token = tilab_services.personal_token_create(user=maker)
+    facilitator_token = make_personal_token(facilitator)
+    maker_token = make_personal_token(maker)
 
     created = post(
         client, WORKSHOPS, new_workshop_body(), HTTP_AUTHORIZATION=f"Token {facilitator_token}"
@@ -793,14 +747,6 @@ def test_a_forged_personal_token_is_refused(client):
 # --- Constant cost ------------------------------------------------------------------------
 
 
-def _queries(client, url: str, *, expected: int) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200, response.content
-    assert len(response.json()["results"]) == expected
-    return len(queries.captured_queries)
-
-
 def _workshops_up_to(count: int, *, by, co, registrant) -> None:
     """Workshops with co-facilitators, registrations, a waitlist and a published synthesis,
     so that a lazy relation anywhere would show up as extra queries."""
@@ -824,7 +770,7 @@ def test_the_agenda_costs_the_same_queries_for_3_and_30_workshops(
     costs = []
     for size in (3, 30):
         _workshops_up_to(size, by=facilitator, co=other_facilitator, registrant=maker)
-        costs.append(_queries(client, WORKSHOPS, expected=size))
+        costs.append(count_queries(client, WORKSHOPS, expected=size))
     assert costs[0] == costs[1], costs
 
 
@@ -838,8 +784,8 @@ def test_registration_lists_cost_the_same_queries_for_3_and_30(
         while big.registrations.count() < size:
             register_guest(big, 1000 + big.registrations.count())
         as_user(client, maker)
-        own = _queries(client, REGISTRATIONS, expected=size)
+        own = count_queries(client, REGISTRATIONS, expected=size)
         as_user(client, facilitator)
-        theirs = _queries(client, f"{WORKSHOPS}{big.pk}/registrations/", expected=size)
+        theirs = count_queries(client, f"{WORKSHOPS}{big.pk}/registrations/", expected=size)
         costs.append((own, theirs))
     assert costs[0] == costs[1], costs

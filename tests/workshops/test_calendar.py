@@ -11,8 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import make_user
-from tests.workshops.helpers import make_workshop, register_guest
+from tests.factories import make_user, make_workshop, register_guest
 from workshops import services
 from workshops.models import Workshop
 

@@ -12,12 +12,11 @@ the lock, and check that seats, the waitlist and later promotions follow that re
 from unittest import mock
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from tests import concurrency
-from tests.conftest import require
-from tests.workshops.helpers import make_workshop, register_guest
+from tests.conftest import require_postgresql
+from tests.factories import make_workshop, register_guest
 from tests.workshops.test_emails import tomorrow_at
 from tilab.errors import WrongState
 from workshops import selectors, services, tasks
@@ -29,8 +28,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture(autouse=True)
 def _postgresql():
-    # CI runs these in its PostgreSQL step; its embedded-default step deselects `postgres`.
-    require(connection.vendor == "postgresql", "needs PostgreSQL (DATABASE_URL)")
+    require_postgresql()
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,7 @@ from django.core.mail.backends.locmem import EmailBackend
 from django.urls import resolve
 from django.utils import timezone
 
-from tests.workshops.helpers import make_details, make_workshop, register_guest
+from tests.factories import make_details, make_workshop, register_guest
 from workshops import services, tasks
 from workshops.models import Registration
 
@@ -28,10 +28,9 @@ def run_tasks(django_capture_on_commit_callbacks):
 
 
 @pytest.fixture
-def workshop(facilitator):
-    return make_workshop(
-        by=facilitator, capacity=2, starts_at=TUESDAY, title="Makers & hôpitaux : l'après 2020"
-    )
+def workshop_details():
+    """`workshop` on a known Tuesday, with a title plain text must not escape."""
+    return {"capacity": 2, "starts_at": TUESDAY, "title": "Makers & hôpitaux : l'après 2020"}
 
 
 def to(message) -> str:
@@ -399,7 +398,7 @@ def test_a_message_the_broker_lost_is_queued_again_and_delivered_once(
 
     from django.utils import timezone
 
-    from tests.workshops.helpers import make_workshop, register_guest
+    from tests.factories import make_workshop, register_guest
     from workshops import services, tasks
     from workshops.models import WorkshopMessage
 
@@ -430,7 +429,7 @@ def test_a_message_the_broker_lost_is_queued_again_and_delivered_once(
 def test_a_fresh_message_is_left_to_its_own_task(facilitator, mailoutbox):
     from django.utils import timezone
 
-    from tests.workshops.helpers import make_workshop, register_guest
+    from tests.factories import make_workshop, register_guest
     from workshops import services, tasks
 
     workshop = make_workshop(by=facilitator)

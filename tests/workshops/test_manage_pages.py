@@ -5,7 +5,6 @@ else gets in, and another facilitator's workshop does not exist for them."""
 import csv
 import datetime
 import io
-from html import unescape
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,18 +14,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import make_user
-from tests.workshops.helpers import make_workshop, register_guest
+from tests.conftest import text
+from tests.factories import make_workshop, register_guest
+from tests.workshops.conftest import moved_to_the_past
 from tilab import roles
 from tilab.errors import BadInput
 from workshops import services
 from workshops.models import Registration, Synthesis, Theme, Workshop, WorkshopMessage
 
 PARIS = ZoneInfo("Europe/Paris")
-
-
-def text(response) -> str:
-    return unescape(response.content.decode())
 
 
 def url(name: str, workshop=None) -> str:
@@ -38,24 +34,10 @@ def next_month_at(hour: int, minute: int = 0) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=PARIS)
 
 
-def move_to_the_past(workshop, days: int = 30):
-    """Services refuse a past date: tests put a workshop in the past behind their back."""
-    starts = timezone.now() - datetime.timedelta(days=days)
-    Workshop.objects.filter(pk=workshop.pk).update(starts_at=starts, registration_deadline=starts)
-    workshop.refresh_from_db()
-    return workshop
-
-
 @pytest.fixture
-def other_facilitator(reference_data):
-    return make_user(
-        role=roles.FACILITATOR, email="morgane@tilab.example.org", full_name="Morgane Le Bihan"
-    )
-
-
-@pytest.fixture
-def workshop(facilitator):
-    return make_workshop(by=facilitator, capacity=2, title="Makers et hôpitaux")
+def workshop_details():
+    """`workshop` with a short title, which the edit and duplicate tests compare."""
+    return {"capacity": 2, "title": "Makers et hôpitaux"}
 
 
 def form_data(**changes) -> dict:
@@ -151,7 +133,7 @@ def test_the_list_shows_upcoming_workshops_first_then_past_ones(
         address="",
         department_id=None,
     )
-    past = move_to_the_past(make_workshop(by=facilitator, title="Atelier de mars"))
+    past = moved_to_the_past(make_workshop(by=facilitator, title="Atelier de mars"))
     make_workshop(by=other_facilitator, title="L'atelier de Morgane")
     for n in range(3):
         register_guest(later, n)
@@ -189,7 +171,7 @@ def test_the_list_costs_the_same_for_3_or_30_workshops(client, facilitator):
             register_guest(workshop, 2 * i)
             register_guest(workshop, 2 * i + 1)
             if i % 2:
-                move_to_the_past(workshop)
+                moved_to_the_past(workshop)
                 services.synthesis_save(
                     workshop=workshop, body="Bilan", by=facilitator, now=timezone.now()
                 )
@@ -387,7 +369,7 @@ def test_a_cancelled_workshop_cannot_be_edited(client, facilitator, workshop):
 
 
 def test_an_unchanged_past_date_can_stay_when_editing(client, facilitator, workshop):
-    move_to_the_past(workshop, days=2)
+    moved_to_the_past(workshop, days=2)
     client.force_login(facilitator)
     initial = client.get(url("edit", workshop)).context["form"].initial
     data = form_data(

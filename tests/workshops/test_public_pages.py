@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import make_user
-from tests.workshops.helpers import make_workshop, register_guest
+from tests.factories import make_user, make_workshop, register_guest
+from tests.workshops.conftest import moved_to_the_past
 from workshops import services
 from workshops.models import Registration, Theme, Workshop
 
@@ -47,13 +47,6 @@ def move_deadline_to_the_past(workshop):
     )
 
 
-def move_to_the_past(workshop, days=3):
-    starts_at = timezone.now() - datetime.timedelta(days=days)
-    Workshop.objects.filter(pk=workshop.pk).update(
-        starts_at=starts_at, registration_deadline=starts_at
-    )
-
-
 def publish_synthesis(workshop, by, body="## Ce que nous retenons\n\nCoopérer, c'est documenter."):
     synthesis = services.synthesis_save(workshop=workshop, body=body, by=by, now=timezone.now())
     return services.synthesis_publish(synthesis=synthesis, by=by, now=timezone.now())
@@ -73,7 +66,7 @@ def test_the_agenda_lists_upcoming_public_workshops_with_their_seats(client, fac
         workshop=cancelled, reason="Salle indisponible", by=facilitator, now=timezone.now()
     )
     past = make_workshop(by=facilitator, title="Atelier passé")
-    move_to_the_past(past)
+    moved_to_the_past(past)
 
     html = text(client.get(AGENDA))
 
@@ -518,7 +511,7 @@ def test_my_workshops_lists_mine_upcoming_and_past(client, facilitator, maker):
     held = make_workshop(by=facilitator, title="Atelier tenu")
     for workshop in (soon, full, held):
         services.registration_create(workshop=workshop, now=timezone.now(), user=maker)
-    move_to_the_past(held)
+    moved_to_the_past(held)
     not_mine = make_workshop(by=facilitator, title="Pas le mien")
     register_guest(not_mine, 2)
     client.force_login(maker)

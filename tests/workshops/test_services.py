@@ -9,9 +9,8 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from tests.factories import make_user
+from tests.factories import make_details, make_user, make_workshop, register_guest
 from tests.refusals import refused as refused_with
-from tests.workshops.helpers import make_details, make_workshop, register_guest
 from tilab import roles
 from tilab.errors import BadInput, Refusal
 from tilab.models import Decision
@@ -46,16 +45,6 @@ def refused(code, call, *, kind=Refusal):
 
 def statuses(workshop):
     return list(workshop.registrations.order_by("pk").values_list("email", "status"))
-
-
-@pytest.fixture
-def other_facilitator(reference_data):
-    return make_user(role=roles.FACILITATOR, email="gwen@tilab.example.org", full_name="Gwen")
-
-
-@pytest.fixture
-def workshop(facilitator):
-    return make_workshop(by=facilitator, capacity=2)
 
 
 # Scheduling ---------------------------------------------------------------------------------

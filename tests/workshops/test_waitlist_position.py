@@ -6,7 +6,7 @@ import html
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.workshops.helpers import make_workshop, register_guest
+from tests.factories import make_workshop, register_guest
 from workshops import emails, selectors, services
 from workshops.models import Registration
 
