@@ -11,8 +11,8 @@ from fablabs.models import Organisation
 from makers.models import ItemType, Membership
 from needs import selectors, services
 from needs.models import Establishment, Need
-from tests.factories import make_maker, make_organisation, make_report, make_user
-from tests.needs.helpers import make_need, need_post_form
+from tests.factories import make_maker, make_need, make_organisation, make_report, make_user
+from tests.needs.helpers import need_post_form
 from tests.refusals import answered, refused
 from tilab import roles
 from tilab.errors import BadInput, WrongState
