@@ -16,6 +16,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from makers.reference import item_catalogue_ensure
 from tests import factories
 from tilab import roles
 from tilab.reference import reference_data_ensure
@@ -246,6 +247,26 @@ def staff_reader(reference_data, staff_reader_app):
 def mfa_required(settings):
     """Money decisions need a second factor, as in production."""
     settings.TILAB_MFA_REQUIRED_FOR_MONEY = True
+
+
+# --- Subsidies --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def allocation(region_staff, relay_staff, anne):
+    """LabFab de Rennes' approved allocation of 15 000 €, on the validated production of Anne
+    (24 visors, Ille-et-Vilaine) and Bertrand (72 visors, Côtes-d'Armor, no account)."""
+    item_catalogue_ensure()  # a browser test's flush takes the catalogue with it
+    bertrand = factories.make_maker(display_name="Bertrand Guillou", department="22")
+    for payee, quantity in [(anne, 24), (bertrand, 72)]:
+        factories.make_report(
+            maker=payee, quantity=quantity, status="validated", decided_by=relay_staff
+        )
+    programme = factories.make_programme(
+        by=region_staff, relays=[relay_staff.relays.get()], envelope_cents=1_500_000
+    )
+    factories.approve_all(programme, by=region_staff)
+    return programme.allocations.get()
 
 
 # --- Workshops --------------------------------------------------------------------------------

@@ -5,13 +5,17 @@ take it."""
 import re
 
 import pytest
+from django.test import Client
 
 DETAIL = re.compile(r"(?P<collection>/api/v1/[^{}]+/)\{(?P<param>\w+)\}/")
 
 
-@pytest.fixture
-def openapi(client, db):
-    response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+@pytest.fixture(scope="module")
+def openapi(django_db_setup, django_db_blocker):
+    """The OpenAPI document as a program reads it; it is generated from the code alone, so the
+    module's tests read it once."""
+    with django_db_blocker.unblock():
+        response = Client().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert response.status_code == 200
     return response.json()
 

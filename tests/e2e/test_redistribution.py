@@ -3,26 +3,10 @@ on a phone what they received."""
 
 import pytest
 
-from makers.reference import item_catalogue_ensure
 from subsidies.models import BankAccount, Payment, Redistribution
 from tests.e2e.conftest import assert_accessible, log_in
-from tests.factories import approve_all, make_maker, make_programme, make_report
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def allocation(region_staff, relay_staff, maker):
-    """LabFab de Rennes' approved 15 000 € on Anne's 24 and Bertrand's 72 validated visors."""
-    item_catalogue_ensure()  # an earlier browser test's flush took the catalogue with it
-    bertrand = make_maker(display_name="Bertrand Guillou", department="22")
-    for payee, quantity in [(maker.maker, 24), (bertrand, 72)]:
-        make_report(maker=payee, quantity=quantity, status="validated", decided_by=relay_staff)
-    programme = make_programme(
-        by=region_staff, relays=[relay_staff.relays.get()], envelope_cents=1_500_000
-    )
-    approve_all(programme, by=region_staff)
-    return programme.allocations.get()
 
 
 def test_a_relay_pays_a_maker_who_then_sees_it_on_a_phone(

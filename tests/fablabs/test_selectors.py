@@ -10,15 +10,13 @@ from fablabs.selectors import (
     relay_covering,
     relays_staffed_by,
 )
-from tests.factories import make_relay, make_user
-from tilab import roles
+from tests.factories import cast_relay_staff, make_relay
 
 pytestmark = pytest.mark.django_db
 
 
 def test_relay_staff_answer_for_the_departments_their_relays_cover(reference_data):
-    staff = make_user(role=roles.RELAY_STAFF)
-    make_relay(name="LabFab de Rennes", departments=["35", "22"], staff=[staff])
+    staff = cast_relay_staff()  # LabFab de Rennes: 35 and 22
     make_relay(name="La Fabrique du Loch", departments=["56"])
 
     assert list(departments_covered_by(staff).values_list("code", flat=True)) == ["22", "35"]

@@ -13,9 +13,8 @@ from django.utils.html import escape
 from fablabs.models import Organisation
 from makers import importing
 from makers.models import ItemType, Maker, Membership, ProductionImport, ProductionReport
-from tests.factories import make_maker, make_organisation, make_relay, make_user
+from tests.factories import make_maker, make_organisation, make_relay
 from tests.refusals import refused
-from tilab import roles
 from tilab.errors import WrongState
 from tilab.models import Decision
 
@@ -734,10 +733,10 @@ def test_the_api_answers_400_with_every_error(client, relay_staff):
     assert not ProductionReport.objects.exists()
 
 
-def test_the_api_refuses_makers_and_anonymous_callers(client, maker, relay_staff):
+def test_the_api_refuses_makers_and_anonymous_callers(client, maker, relay_staff, region_staff):
     assert api_post(client).status_code == 401
     client.force_login(maker)
     assert api_post(client).status_code == 403
-    client.force_login(make_user(role=roles.REGION_STAFF))
+    client.force_login(region_staff)
     assert api_post(client, dry_run="false").status_code == 403
     assert not ProductionReport.objects.exists()

@@ -17,9 +17,9 @@ from tests.factories import (
     make_maker,
     make_need,
     make_organisation,
-    make_report,
     make_user,
 )
+from tests.needs.helpers import deliver, pledge_for, validated
 from tests.refusals import answered
 from tilab import roles
 from tilab.models import Decision
@@ -46,24 +46,6 @@ def a_need_form(**overrides):
         "contact_email": "cadre.sante@ehpad-tilleuls.example.org",
         **overrides,
     }
-
-
-def validated(maker, relay_staff, quantity, **extra):
-    return make_report(
-        maker=maker.maker, status="validated", decided_by=relay_staff, quantity=quantity, **extra
-    )
-
-
-def pledge_for(maker, need, quantity=50):
-    return services.pledge_create(
-        need=need, quantity=quantity, by=maker, maker=maker.maker, now=timezone.now()
-    )
-
-
-def deliver(pledge, quantity, on=TODAY):
-    return services.delivery_record(
-        pledge=pledge, quantity=quantity, delivered_on=on, by=pledge.pledged_by, now=timezone.now()
-    )
 
 
 # --- The board --------------------------------------------------------------------------------

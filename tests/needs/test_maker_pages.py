@@ -18,6 +18,7 @@ from tests.factories import (
     make_report,
     make_user,
 )
+from tests.needs.helpers import confirm, deliver
 from tilab import roles
 
 TODAY = timezone.localdate()
@@ -54,20 +55,6 @@ def pledge(user, need, quantity, *, organisation=None):
     producer = {"organisation": organisation} if organisation else {"maker": user.maker}
     return services.pledge_create(
         need=need, quantity=quantity, by=user, now=timezone.now(), **producer
-    )
-
-
-def deliver(user, pledged, quantity):
-    return services.delivery_record(
-        pledge=pledged, quantity=quantity, delivered_on=TODAY, by=user, now=timezone.now()
-    )
-
-
-def confirm(delivery, quantity):
-    return services.delivery_confirm(
-        token=services.delivery_confirm_token(delivery),
-        confirmed_quantity=quantity,
-        now=timezone.now(),
     )
 
 
@@ -245,8 +232,8 @@ def test_a_delivery_in_the_future_is_refused(client, maker):
 def test_deliveries_show_what_the_establishment_confirmed(client, maker):
     produce(maker, 30)
     mine = pledge(maker, make_need(quantity=50), 30)
-    confirm(deliver(maker, mine, 20), 18)
-    deliver(maker, mine, 10)
+    confirm(deliver(mine, 20, by=maker), 18)
+    deliver(mine, 10, by=maker)
     client.force_login(maker)
     html = _html(client.get("/besoins/promesses/"))
     assert "30 déclarés, 18 confirmés reçus" in html
@@ -267,7 +254,7 @@ def test_a_pledge_without_delivery_is_withdrawn(client, maker):
 def test_a_pledge_with_a_delivery_is_not_withdrawn(client, maker):
     produce(maker, 30)
     mine = pledge(maker, make_need(), 10)
-    deliver(maker, mine, 5)
+    deliver(mine, 5, by=maker)
     client.force_login(maker)
     assert "Retirer ma promesse" not in _html(client.get("/besoins/promesses/"))
     html = _html(client.post(f"/besoins/promesses/{mine.pk}/retirer/", follow=True))
@@ -318,7 +305,7 @@ def test_my_pledges_take_the_same_number_of_queries_for_1_and_6_pledges(client, 
             n = Pledge.objects.count()
             need = make_need(establishment=make_establishment(name=f"EHPAD {n}"))
             mine = pledge(maker, need, 10, organisation=lab if n % 2 else None)
-            confirm(deliver(maker, mine, 5), 5)
+            confirm(deliver(mine, 5, by=maker), 5)
             services.need_message_send(
                 pledge=mine, body="Bien reçu", from_establishment=True, now=timezone.now()
             )

@@ -20,6 +20,7 @@ from tests.factories import (
     make_report,
     make_user,
 )
+from tests.needs.helpers import confirm, deliver, pledge_for, validated
 from tests.refusals import refused
 from tilab import roles
 from tilab.errors import BadInput, WrongState
@@ -46,31 +47,6 @@ def post(**overrides):
         "now": now(),
     }
     return services.need_post(**{**values, **overrides})
-
-
-def pledge_for(maker, need, quantity=50):
-    return services.pledge_create(
-        need=need, quantity=quantity, by=maker, maker=maker.maker, now=now()
-    )
-
-
-def deliver(pledge, quantity, *, by=None, on=TODAY):
-    return services.delivery_record(
-        pledge=pledge,
-        quantity=quantity,
-        delivered_on=on,
-        by=by or pledge.pledged_by,
-        now=now(),
-    )
-
-
-def confirm(delivery, quantity):
-    token = services.delivery_confirm_token(delivery)
-    return services.delivery_confirm(token=token, confirmed_quantity=quantity, now=now())
-
-
-def validated(maker, relay_staff, **extra):
-    return make_report(maker=maker.maker, status="validated", decided_by=relay_staff, **extra)
 
 
 # --- Posting a need -------------------------------------------------------------------------

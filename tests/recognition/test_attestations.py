@@ -317,7 +317,7 @@ def test_a_manager_downloads_the_organisations_attestation_with_its_production_o
 
 
 def test_members_who_do_not_manage_and_strangers_get_404_for_an_organisations_attestation(
-    client, fablab, reference_data
+    client, fablab, facilitator
 ):
     url = f"/annuaire/organisations/{fablab.slug}/attestation/"
     member = make_user(role=roles.MAKER)
@@ -327,7 +327,7 @@ def test_members_who_do_not_manage_and_strangers_get_404_for_an_organisations_at
     client.force_login(member)
     assert client.get(url).status_code == 404
     assert client.post(url).status_code == 404
-    client.force_login(make_user(role=roles.FACILITATOR))
+    client.force_login(facilitator)
     assert client.get(url).status_code == 404
     assert not Attestation.objects.exists()
 

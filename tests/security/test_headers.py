@@ -158,19 +158,27 @@ def test_check_deploy_is_clean():
 # --- In a real Chromium: the pages the browser tests do not visit ------------------------------
 
 
-@pytest.fixture
-def browser_page(live_server, transactional_db):
+@pytest.fixture(scope="module")
+def chromium():
+    """One Chromium for the browser tests of this module, which come last: Playwright's event
+    loop is gone before any other module's test calls an async view."""
     path = chromium_path()
     require(path is not None, "Chromium is not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
-    CSP_VIOLATIONS.clear()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        context = watch_csp(browser.new_context(base_url=live_server.url, locale="fr-FR"))
-        yield context.new_page()
-        context.close()
+        yield browser
         browser.close()
+
+
+@pytest.fixture
+def browser_page(chromium, live_server, transactional_db):
+    """A page in a fresh browser context, watched for what the policy refuses."""
+    CSP_VIOLATIONS.clear()
+    context = watch_csp(chromium.new_context(base_url=live_server.url, locale="fr-FR"))
+    yield context.new_page()
+    context.close()
     found, CSP_VIOLATIONS[:] = list(CSP_VIOLATIONS), []
     assert not found, "The Content-Security-Policy refused:\n" + "\n".join(found)
 

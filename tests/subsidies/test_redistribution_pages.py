@@ -50,20 +50,6 @@ def validated(maker, *, quantity, relay_staff, organisation=None):
     )
 
 
-@pytest.fixture
-def allocation(region_staff, relay_staff, anne):
-    """LabFab de Rennes' approved allocation of 15 000 €, on the validated production of Anne
-    (24 visors, Ille-et-Vilaine) and Bertrand (72 visors, Côtes-d'Armor, no account)."""
-    bertrand = make_maker(display_name="Bertrand Guillou", department="22")
-    validated(anne, quantity=24, relay_staff=relay_staff)
-    validated(bertrand, quantity=72, relay_staff=relay_staff)
-    programme = make_programme(
-        by=region_staff, relays=[relay_staff.relays.get()], envelope_cents=1_500_000
-    )
-    approve_all(programme, by=region_staff)
-    return programme.allocations.get()
-
-
 def propose(allocation, relay_staff, own_use=(("Achat groupé de PLA", 300_000),)):
     return services.redistribution_propose(
         allocation=allocation, own_use=list(own_use), by=relay_staff, now=now()
