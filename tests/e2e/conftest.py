@@ -169,7 +169,8 @@ def demo(live_server, settings):
     seed_demo runs for the first test of a process that asks for it; on SQLite (the embedded
     default) the database it left is kept, and the next tests get a copy of it through SQLite's
     backup API, the same rows in a fraction of the time (ids and the moment of seeding are the
-    first run's). Elsewhere seed_demo runs for every test."""
+    first run's). The copy replaces the whole database: no fixture a test asks for before
+    `demo` may write to it. Elsewhere seed_demo runs for every test."""
     from django.contrib.contenttypes.models import ContentType
     from django.core.management import call_command
 
