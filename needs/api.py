@@ -349,10 +349,11 @@ class DeliveryViewSet(
 
     Recording a delivery never takes what you say you delivered of an item beyond what your
     production reports (submitted or validated) declare: beyond, 409; so does a need taken
-    down by moderation (`need_removed`). `corroborates` says whether the establishment's
-    confirmation corroborates your reports, and `corroboration_withheld` why not. The establishment is
-    then sent a link to confirm what it received; `confirm` is what that link does, without
-    an account: the `token` is its proof. Confirming again changes nothing (200).
+    down by moderation (`need_removed`). The establishment is then sent a link to confirm
+    what it received; `confirm` is what that link does, without an account: the `token` is
+    its proof. Confirming again changes nothing (200). `corroborates` says whether the
+    establishment's confirmation corroborates your reports, and `corroboration_withheld` why
+    not.
     """
 
     serializer_class = DeliveryOutputSerializer

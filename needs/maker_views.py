@@ -24,9 +24,9 @@ from . import selectors, services
 from .maker_forms import (
     MYSELF,
     ORGANISATION_PREFIX,
+    CheckForm,
     DeliveryForm,
     MessageForm,
-    CheckForm,
     PledgeForm,
     RemovalForm,
 )
