@@ -227,10 +227,12 @@ class ProductionReport(models.Model):
         help_text=_("Une livraison confirmée par l'établissement qui l'a reçue."),
     )
     # A confirmed delivery matched this report but proves nothing (needs' rule, in
-    # needs/selectors.py): why, so that the relay's queue can say it.
+    # needs/selectors.py): why, so that the relay's queue can say it. Nullable so that SQLite
+    # adds the column in place: rebuilding the table would drop the future-date triggers.
     corroboration_withheld = models.CharField(
         _("livraison confirmée non probante"),
         max_length=30,
+        null=True,
         blank=True,
         choices=CorroborationWithheld.choices,
     )

@@ -26,14 +26,14 @@ class OrganisationRefSerializer(serializers.ModelSerializer):
 
 
 @extend_schema_field(
-    {"type": "string", "enum": ["", *CorroborationWithheld.values]},
+    {"type": "string", "enum": [*CorroborationWithheld.values, None], "nullable": True},
     component_name="CorroborationWithheld",
 )
 class CorroborationWithheldField(serializers.ChoiceField):
-    """Why a confirmed delivery does not corroborate production ("" when nothing withheld)."""
+    """Why a confirmed delivery does not corroborate production (null when nothing withheld)."""
 
     def __init__(self, **kwargs):
-        super().__init__(choices=[("", ""), *CorroborationWithheld.choices], **kwargs)
+        super().__init__(choices=CorroborationWithheld.choices, allow_null=True, **kwargs)
 
 
 class ProductionReportOutputSerializer(serializers.ModelSerializer):
@@ -54,7 +54,7 @@ class ProductionReportOutputSerializer(serializers.ModelSerializer):
             "Une livraison confirmée correspond à cette déclaration mais ne la corrobore pas, "
             "et pourquoi : contact_is_producer (le besoin a été déposé par le producteur ou à "
             "une de ses adresses), need_unchecked (besoin non vérifié par un relais ou un "
-            "facilitateur), checked_by_producer ; vide sinon."
+            "facilitateur), checked_by_producer ; null sinon."
         ),
     )
 

@@ -526,7 +526,7 @@ def production_reports_corroborate(
     marks = (
         {"corroboration_withheld": withheld}
         if withheld
-        else {"corroborated_at": now, "corroboration_withheld": ""}
+        else {"corroborated_at": now, "corroboration_withheld": None}
     )
     ProductionReport.objects.filter(pk__in=marked).update(**marks)
     return len(marked)

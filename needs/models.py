@@ -176,7 +176,11 @@ class Delivery(models.Model):
     # Set at confirmation when the delivery proves nothing (the establishment's contact is the
     # producer, the need was never checked...): the producer's reports are not corroborated.
     corroboration_withheld = models.CharField(
-        _("non probante"), max_length=30, blank=True, choices=CorroborationWithheld.choices
+        _("non probante"),
+        max_length=30,
+        null=True,
+        blank=True,
+        choices=CorroborationWithheld.choices,
     )
 
     class Meta:

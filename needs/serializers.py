@@ -211,7 +211,7 @@ class DeliveryOutputSerializer(serializers.ModelSerializer):
         help_text=_(
             "Pourquoi elle ne les corrobore pas : contact_is_producer (le besoin a été déposé "
             "par vous ou à une de vos adresses), need_unchecked (besoin pas encore vérifié par "
-            "un relais ou un facilitateur), checked_by_producer ; vide sinon."
+            "un relais ou un facilitateur), checked_by_producer ; null sinon."
         ),
     )
 

@@ -423,7 +423,7 @@ def _delivery_corroborate(*, delivery: Delivery, need: Need, now: datetime) -> N
     withheld = selectors.corroboration_withheld(
         need=need, pledge=pledge, recorded_by=delivery.recorded_by
     )
-    delivery.corroboration_withheld = withheld
+    delivery.corroboration_withheld = withheld or None
     delivery.save(update_fields=["corroboration_withheld"])
     if delivery.confirmed_quantity:
         production.production_reports_corroborate(

@@ -59,7 +59,7 @@ def test_a_checked_need_whose_contact_is_somebody_else_corroborates(maker, relay
 
     delivery = confirm(deliver(pledge_for(maker, need, 30), 30), 30)
 
-    assert delivery.corroboration_withheld == ""
+    assert delivery.corroboration_withheld is None
     assert _report(report.pk).corroborated_at is not None
 
 
@@ -128,8 +128,8 @@ def test_a_delivery_to_an_unchecked_need_is_recorded_but_corroborates_only_once_
     services.need_check(need=need, by=relay_staff, now=timezone.now(), note="Appel à l'accueil")
 
     report = _report(report.pk)
-    assert report.corroborated_at is not None and report.corroboration_withheld == ""
-    assert Delivery.objects.get(pk=delivery.pk).corroboration_withheld == ""
+    assert report.corroborated_at is not None and report.corroboration_withheld is None
+    assert Delivery.objects.get(pk=delivery.pk).corroboration_withheld is None
     decision = Decision.objects.get(action="need_check")
     assert (decision.actor, decision.motivation) == (relay_staff, "Appel à l'accueil")
 
@@ -373,7 +373,7 @@ def test_the_api_says_a_delivery_to_an_unchecked_need_corroborates_nothing_until
     assert post(client, f"/api/v1/needs/{need.pk}/check/").status_code == 200
 
     body = as_user(client, maker).get(url).json()
-    assert (body["corroborates"], body["corroboration_withheld"]) == (True, "")
+    assert (body["corroborates"], body["corroboration_withheld"]) == (True, None)
     seen = as_user(client, relay_staff).get(f"/api/v1/production-reports/{report.pk}/").json()
     assert seen["corroborated_at"] is not None
 
