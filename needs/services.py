@@ -286,7 +286,7 @@ def need_check(*, need: Need, by, now: datetime, note: str = "") -> Need:
             motivation=note,
         )
         waiting = (
-            Delivery.objects.select_for_update()
+            Delivery.objects.select_for_update(of=("self",))
             .filter(
                 pledge__need=need,
                 confirmed_at__isnull=False,
@@ -448,7 +448,7 @@ def delivery_confirm(*, token: str, confirmed_quantity: int, now: datetime) -> D
         # The need first, then the delivery: the order `need_check` takes them in.
         need = Need.objects.select_for_update().get(pk=delivery.pledge.need_id)
         delivery = (
-            Delivery.objects.select_for_update()
+            Delivery.objects.select_for_update(of=("self",))
             .select_related("pledge__maker", "recorded_by")
             .get(pk=delivery.pk)
         )
