@@ -213,7 +213,7 @@ class NeedViewSet(
     @extend_schema(
         summary=gettext_lazy("Vérifier un besoin (établissement et contact réels)"),
         request=NeedCheckSerializer,
-        responses={200: NeedOutputSerializer, **_errors(403, 404, 409)},
+        responses={200: NeedOutputSerializer, **_errors(400, 403, 404, 409)},
     )
     @action(detail=True, methods=["post"])
     def check(self, request, pk=None):

@@ -97,6 +97,7 @@ class NeedOutputSerializer(serializers.ModelSerializer):
     page_url = serializers.SerializerMethodField(help_text=_("La page publique du besoin."))
     checked_at = serializers.DateTimeField(
         read_only=True,
+        allow_null=True,
         help_text=_(
             "Quand un relais ou un facilitateur a vérifié l'établissement et son contact "
             "(null : pas encore ; ses livraisons ne corroborent alors aucune production)."
