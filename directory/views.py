@@ -138,6 +138,7 @@ def organisation_detail(request, slug):
         "join_form": MembershipRequestForm(),
         "is_manager": is_manager,
         "curates": curates,
+        "merges": selectors.may_merge(user),
         "pending_count": selectors.requests_pending(organisation).count() if sees_all else 0,
     }
     return render(request, "directory/organisation.html", context)

@@ -192,6 +192,8 @@ def test_the_curation_page_refuses_a_facilitator_a_merge_across_and_says_who_dec
 
 def test_the_region_merges_across_from_the_curation_page(client, duplicate, in_brest, region_staff):
     client.force_login(region_staff)
+    entry = client.get(reverse("directory:organisation", args=[duplicate.slug]))
+    assert reverse("directory:curate", args=[duplicate.slug]) in entry.content.decode()
     page = client.get(reverse("directory:curate", args=[duplicate.slug]))
     assert page.status_code == 200
     assert 'value="kind"' not in page.content.decode()  # kinds are the facilitators'
