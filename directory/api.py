@@ -5,17 +5,22 @@ an e-mail."""
 import django_filters
 from django.db.models import Prefetch
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from fablabs.models import Capability, Organisation
 from makers.models import Membership
 from tilab.models import Department
 from tilab.pagination import CursorPagination
 from tilab.permissions import PUBLIC
+from tilab.schema import error_responses
+from tilab.serializers import SlugRelatedField
 
-from . import selectors
+from . import selectors, services
 
 
 class OrganisationFilter(django_filters.FilterSet):
@@ -102,6 +107,30 @@ class OrganisationPublicSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(path) if request else path
 
 
+class OrganisationMergeSerializer(serializers.Serializer):
+    into = SlugRelatedField(
+        slug_field="slug",
+        queryset=Organisation.objects.filter(merged_into__isnull=True),
+        help_text=gettext_lazy("L'organisation qui reste (son identifiant)."),
+    )
+    # Blank passes here so that the service's own refusal explains what to write.
+    motivation = serializers.CharField(
+        max_length=2000,
+        allow_blank=True,
+        help_text=gettext_lazy("La raison de la fusion, consignée dans le journal des décisions."),
+    )
+
+
+class OrganisationMergedSerializer(serializers.Serializer):
+    duplicate = serializers.CharField(help_text=gettext_lazy("La fiche fusionnée (identifiant)."))
+    into = serializers.CharField(help_text=gettext_lazy("L'organisation qui reste."))
+    members = serializers.IntegerField(
+        help_text=gettext_lazy("Membres passés, comme simples membres.")
+    )
+    requests = serializers.IntegerField(help_text=gettext_lazy("Demandes en attente passées."))
+    reports = serializers.IntegerField(help_text=gettext_lazy("Déclarations passées."))
+
+
 class OrganisationViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
@@ -112,6 +141,7 @@ class OrganisationViewSet(
 
     serializer_class = OrganisationPublicSerializer
     permission = PUBLIC
+    permissions_by_action = {"merge": "directory.merge"}
     filterset_class = OrganisationFilter
     pagination_class = CursorPagination
     lookup_field = "slug"
@@ -119,6 +149,9 @@ class OrganisationViewSet(
     lookup_value_regex = r"[-a-zA-Z0-9_]+"
 
     def get_queryset(self):
+        if self.action == "merge":
+            # A duplicate may be hidden from the directory; a merged one is history (404).
+            return Organisation.objects.filter(merged_into__isnull=True)
         # The filters are the FilterSet's; the selector gives the public scope and the joins.
         return (
             selectors.organisations_listed()
@@ -133,3 +166,29 @@ class OrganisationViewSet(
                 )
             )
         )
+
+    @extend_schema(
+        summary=gettext_lazy("Fusionner un doublon dans une autre organisation"),
+        request=OrganisationMergeSerializer,
+        responses={200: OrganisationMergedSerializer, **error_responses(400, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"], filterset_class=None, pagination_class=None)
+    def merge(self, request, slug=None):
+        """Facilitators and Région staff (others: 403). The duplicate's members (as plain
+        members: a merge names no manager), pending requests and production reports move to
+        `into`; the duplicate leaves the directory. A merge that would hand validated reports
+        to another department or relay, or to a relay's own organisation, is the Région's: a
+        facilitator gets 403 `merge_moves_validated_reports`. All of it, or nothing; the
+        decision is recorded with the motivation."""
+        duplicate = self.get_object()
+        data = OrganisationMergeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        into = data.validated_data["into"]
+        moved = services.organisations_merge(
+            duplicate=duplicate,
+            into=into,
+            by=request.user,
+            motivation=data.validated_data["motivation"],
+            now=timezone.now(),
+        )
+        return Response({"duplicate": duplicate.slug, "into": into.slug, **moved})

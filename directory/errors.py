@@ -4,7 +4,7 @@ refusals are the organisations' (fablabs/errors.py)."""
 
 from django.utils.translation import gettext_lazy as _
 
-from tilab.errors import BadInput, Code, WrongState
+from tilab.errors import BadInput, Code, NotAllowed, WrongState
 
 SIRET_REQUIRED = Code(
     "siret_required", BadInput, _("Une PME doit indiquer son SIRET (14 chiffres)."), "siret"
@@ -61,4 +61,14 @@ ORGANISATION_CARRIES_RELAY = Code(
     "organisation_carries_relay",
     WrongState,
     _("Cette organisation porte un relais : fusionnez plutôt l'autre organisation dans celle-ci."),
+)
+MERGE_MOVES_VALIDATED_REPORTS = Code(
+    "merge_moves_validated_reports",
+    NotAllowed,
+    _(
+        "Cette fusion ferait passer %(count)s déclaration(s) validée(s) à une organisation d'un "
+        "autre département, d'un autre relais ou qui porte un relais : seul le personnel de la "
+        "Région peut la décider, avec une motivation."
+    ),
+    "into",
 )

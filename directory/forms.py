@@ -161,8 +161,8 @@ class MergeForm(RefusalsMixin, forms.Form):
     )
     confirm = forms.BooleanField(
         label=_(
-            "Je confirme : ses membres, ses demandes et ses déclarations passent à "
-            "l'organisation choisie, et cette fiche quitte l'annuaire."
+            "Je confirme : ses membres (comme simples membres), ses demandes et ses "
+            "déclarations passent à l'organisation choisie, et cette fiche quitte l'annuaire."
         )
     )
     motivation = forms.CharField(

@@ -6,7 +6,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.functions import Lower
 
 from fablabs.models import Capability, Organisation
-from makers.models import Maker, Membership
+from makers.models import Maker, Membership, ProductionReport
 
 from .models import MembershipRequest
 
@@ -14,6 +14,11 @@ from .models import MembershipRequest
 def may_curate(user) -> bool:
     """Facilitators curate the directory (the rule "directory.curate")."""
     return rules.has_perm("directory.curate", user)
+
+
+def may_merge(user) -> bool:
+    """Facilitators and Région staff merge duplicates (the rule "directory.merge")."""
+    return rules.has_perm("directory.merge", user)
 
 
 def manages(user, organisation: Organisation) -> bool:
@@ -185,3 +190,17 @@ def merge_targets(organisation: Organisation) -> QuerySet[Organisation]:
         .select_related("department")
         .order_by(Lower("name"), "pk")
     )
+
+
+def merge_moves_across(duplicate: Organisation, into: Organisation) -> int:
+    """How many validated reports of `duplicate` a merge into `into` would hand to another
+    territory: every one of them when `into` carries a relay (a relay's own organisation has
+    its reports decided by the Région), else those of another department than `into`'s (the
+    relay that decided them covers that department, not necessarily `into`'s). Such a merge
+    is the Région's (rule "directory.merge_across_territories")."""
+    validated = ProductionReport.objects.filter(
+        organisation=duplicate, status=ProductionReport.Status.VALIDATED
+    )
+    if hasattr(into, "relay"):
+        return validated.count()
+    return validated.exclude(department_id=into.department_id).count()

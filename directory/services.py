@@ -231,11 +231,22 @@ def organisation_kind_correct(
 def organisations_merge(
     *, duplicate: Organisation, into: Organisation, by: User, motivation: str, now: datetime
 ) -> dict:
-    """A facilitator merges a duplicate into the organisation it repeats: its members (a
-    manager stays a manager), its pending requests and its production reports move; the
-    duplicate stays for history, hidden, pointing to the other. Figures counted under the
-    duplicate's kind move to the target's in the same transaction. Returns what moved."""
-    _curator(by)
+    """Merge a duplicate into the organisation it repeats: its members, its pending requests
+    and its production reports move; the duplicate stays for history, hidden, pointing to the
+    other. Figures counted under the duplicate's kind move to the target's in the same
+    transaction. Returns what moved. All of it, or nothing.
+
+    Facilitators and Région staff merge. A merge that would hand validated reports to another
+    territory (`selectors.merge_moves_across`: another department, or a relay's own
+    organisation) is refused to facilitators (merge_moves_validated_reports, which says the
+    Région decides it) and done by Région staff with the motivation recorded in the decision.
+
+    Nobody becomes a manager of `into` by a merge: members of the duplicate join it as plain
+    members (a member of both keeps what they were in `into`); the duplicate's managers are
+    named in the decision (`managers_not_carried`), for `into`'s managers to promote if they
+    choose."""
+    if not selectors.may_merge(by):
+        raise ROLE_NOT_ALLOWED(rule="directory.merge")
     motivation = _motivated(motivation)
     if duplicate.pk == into.pk:
         raise errors.MERGE_INTO_ITSELF()
@@ -252,18 +263,30 @@ def organisations_merge(
             raise errors.ORGANISATION_ALREADY_MERGED()
         if hasattr(duplicate, "relay"):
             raise errors.ORGANISATION_CARRIES_RELAY()
+        # The reports are locked too: one validated meanwhile cannot slip past the count.
+        list(
+            ProductionReport.objects.select_for_update()
+            .filter(organisation=duplicate)
+            .values_list("pk", flat=True)
+        )
+        across = selectors.merge_moves_across(duplicate, into)
+        if across and not by.has_perm("directory.merge_across_territories"):
+            raise errors.MERGE_MOVES_VALIDATED_REPORTS(count=across)
         moved = {"members": 0, "requests": 0, "reports": 0}
         theirs = {m.maker_id: m for m in Membership.objects.filter(organisation=into)}
+        managers_not_carried = []
         for membership in Membership.objects.filter(organisation=duplicate).order_by("pk"):
+            if membership.is_manager:
+                managers_not_carried.append(membership.maker_id)
             kept = theirs.get(membership.maker_id)
             if kept is None:
                 membership.organisation = into
-                membership.save(update_fields=["organisation"])
+                membership.is_manager = False
+                membership.save(update_fields=["organisation", "is_manager"])
             else:
-                kept.is_manager = kept.is_manager or membership.is_manager
                 dates = [d for d in (kept.joined_on, membership.joined_on) if d]
                 kept.joined_on = min(dates) if dates else None
-                kept.save(update_fields=["is_manager", "joined_on"])
+                kept.save(update_fields=["joined_on"])
                 membership.delete()
             moved["members"] += 1
         pending = MembershipRequest.Status.PENDING
@@ -296,6 +319,13 @@ def organisations_merge(
         duplicate.merged_into = into
         duplicate.is_public = False
         duplicate.save(update_fields=["merged_into", "is_public"])
+        data = {
+            "duplicate": duplicate.pk,
+            "into": into.pk,
+            **moved,
+            "validated_reports_across": across,
+            "managers_not_carried": managers_not_carried,
+        }
         for subject, action in ((duplicate, "organisation_merge"), (into, "organisation_absorb")):
             decision_record(
                 actor=by,
@@ -303,6 +333,6 @@ def organisations_merge(
                 action=action,
                 now=now,
                 motivation=motivation,
-                data={"duplicate": duplicate.pk, "into": into.pk, **moved},
+                data=data,
             )
     return moved

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from fablabs.models import Organisation
 from makers.selectors import maker_of
-from tilab.errors import BadInput, WrongState
+from tilab.errors import BadInput, NotAllowed, WrongState
 from tilab.permissions import PUBLIC, SIGNED_IN, page_permission
 
 from . import selectors, services
@@ -138,6 +138,7 @@ def organisation_detail(request, slug):
         "join_form": MembershipRequestForm(),
         "is_manager": is_manager,
         "curates": curates,
+        "merges": selectors.may_merge(user),
         "pending_count": selectors.requests_pending(organisation).count() if sees_all else 0,
     }
     return render(request, "directory/organisation.html", context)
@@ -247,11 +248,14 @@ def organisation_edit(request, slug):
     return render(request, "directory/edit.html", {"organisation": organisation, "form": form})
 
 
-@page_permission("directory.curate", not_found=True, methods=["GET", "POST"])
+@page_permission("directory.merge", not_found=True, methods=["GET", "POST"])
 def organisation_curate(request, slug):
-    """Facilitators correct the kind of an organisation or merge it into another one; the
-    page does not exist for anybody else (404)."""
-    organisation = _managed(request, slug)
+    """Facilitators correct the kind of an organisation or merge it into another one; Région
+    staff merge (the merges that move validated reports to another territory are theirs
+    alone). The page does not exist for anybody else (404)."""
+    organisation = selectors.organisation_by_slug(slug)
+    if organisation is None or organisation.merged_into_id:
+        raise Http404
     action = request.POST.get("action") if request.method == "POST" else None
     kind_form = KindCorrectForm(
         request.POST if action == "kind" else None, organisation=organisation, prefix="kind"
@@ -288,7 +292,8 @@ def organisation_curate(request, slug):
                 motivation=merge_form.cleaned_data["motivation"],
                 now=now,
             )
-        except (BadInput, WrongState) as refusal:
+        except (BadInput, WrongState, NotAllowed) as refusal:
+            # A merge across territories says who decides it instead (the Région).
             merge_form.add_refusal(refusal)
         else:
             messages.success(
@@ -297,8 +302,15 @@ def organisation_curate(request, slug):
                 % {"duplicate": organisation.name, "into": into.name},
             )
             return redirect("directory:organisation", slug=into.slug)
-    context = {"organisation": organisation, "kind_form": kind_form, "merge_form": merge_form}
-    return render(request, "directory/curate.html", context)
+    context = {
+        "organisation": organisation,
+        "kind_form": kind_form,
+        "merge_form": merge_form,
+        "may_curate": selectors.may_curate(request.user),
+        "may_merge_across": request.user.has_perm("directory.merge_across_territories"),
+    }
+    status = 400 if merge_form.is_bound and merge_form.errors else 200
+    return render(request, "directory/curate.html", context, status=status)
 
 
 # --- A maker's public profile ---------------------------------------------------------------

@@ -116,6 +116,24 @@ MAX_QUANTITY = 100_000
 MAX_COST_CENTS = 100_000_000  # 1,000,000 € for one report: beyond, it is a typing error
 
 
+class CorroborationWithheld(models.TextChoices):
+    """Why a delivery confirmed by an establishment does not corroborate the producer's
+    reports (the rule is the needs' own: `needs.selectors.corroboration_withheld`)."""
+
+    CONTACT_IS_PRODUCER = (
+        "contact_is_producer",
+        _("le besoin a été déposé par le producteur, ou à une adresse e-mail qui est la sienne"),
+    )
+    NEED_UNCHECKED = (
+        "need_unchecked",
+        _("le besoin n'a pas été vérifié par un relais ou un facilitateur"),
+    )
+    CHECKED_BY_PRODUCER = (
+        "checked_by_producer",
+        _("le besoin a été vérifié par le producteur lui-même"),
+    )
+
+
 class ProductionReport(models.Model):
     """What a maker produced one day: the figure a relay validates and the Région counts.
 
@@ -207,6 +225,16 @@ class ProductionReport(models.Model):
         null=True,
         blank=True,
         help_text=_("Une livraison confirmée par l'établissement qui l'a reçue."),
+    )
+    # A confirmed delivery matched this report but proves nothing (needs' rule, in
+    # needs/selectors.py): why, so that the relay's queue can say it. Nullable so that SQLite
+    # adds the column in place: rebuilding the table would drop the future-date triggers.
+    corroboration_withheld = models.CharField(
+        _("livraison confirmée non probante"),
+        max_length=30,
+        null=True,
+        blank=True,
+        choices=CorroborationWithheld.choices,
     )
 
     class Meta:

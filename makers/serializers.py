@@ -1,13 +1,14 @@
 """API shapes of makers and production reports: input serializers validate, outputs render."""
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from fablabs.models import Organisation
 from tilab.models import Department
 from tilab.serializers import PrimaryKeyRelatedField, SlugRelatedField
 
-from .models import ItemType, Maker, ProductionReport
+from .models import CorroborationWithheld, ItemType, Maker, ProductionReport
 
 # --- Production reports: output ------------------------------------------------------------
 
@@ -24,6 +25,17 @@ class OrganisationRefSerializer(serializers.ModelSerializer):
         fields = ["id", "name"]
 
 
+@extend_schema_field(
+    {"type": "string", "enum": [*CorroborationWithheld.values, None], "nullable": True},
+    component_name="CorroborationWithheld",
+)
+class CorroborationWithheldField(serializers.ChoiceField):
+    """Why a confirmed delivery does not corroborate production (null when nothing withheld)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=CorroborationWithheld.choices, allow_null=True, **kwargs)
+
+
 class ProductionReportOutputSerializer(serializers.ModelSerializer):
     """A report as the API shows it. Expects the queryset of `selectors.reports_visible_to`,
     which joins every related row and annotates `suspected_duplicate`."""
@@ -36,6 +48,15 @@ class ProductionReportOutputSerializer(serializers.ModelSerializer):
     corrects = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     # A report fresh from a service carries no annotation until it is read again.
     suspected_duplicate = serializers.BooleanField(read_only=True, default=False)
+    corroboration_withheld = CorroborationWithheldField(
+        read_only=True,
+        help_text=_(
+            "Une livraison confirmée correspond à cette déclaration mais ne la corrobore pas, "
+            "et pourquoi : contact_is_producer (le besoin a été déposé par le producteur ou à "
+            "une de ses adresses), need_unchecked (besoin non vérifié par un relais ou un "
+            "facilitateur), checked_by_producer ; null sinon."
+        ),
+    )
 
     class Meta:
         model = ProductionReport
@@ -57,6 +78,8 @@ class ProductionReportOutputSerializer(serializers.ModelSerializer):
             "rejection_reason",
             "corrects",
             "suspected_duplicate",
+            "corroborated_at",
+            "corroboration_withheld",
         ]
         read_only_fields = fields
 

@@ -500,10 +500,13 @@ def production_reports_corroborate(
     now,
     maker_id: int | None = None,
     organisation_id: int | None = None,
+    withheld: str = "",
 ) -> int:
     """Mark as corroborated the producer's oldest reports of this item made on or before the
     delivery, until they cover the confirmed quantity; the relay sees the mark in its queue.
-    Returns how many reports were marked."""
+    With `withheld` (a `CorroborationWithheld` value: the delivery proves nothing, say why)
+    the same reports are marked with that reason instead, and never corroborated. This is the
+    only writer of both marks. Returns how many reports were marked."""
     reports = ProductionReport.objects.select_for_update().filter(
         item_type_id=item_type_id,
         produced_on__lte=delivered_on,
@@ -520,5 +523,10 @@ def production_reports_corroborate(
             break
         marked.append(report.pk)
         covered += report.quantity
-    ProductionReport.objects.filter(pk__in=marked).update(corroborated_at=now)
+    marks = (
+        {"corroboration_withheld": withheld}
+        if withheld
+        else {"corroborated_at": now, "corroboration_withheld": None}
+    )
+    ProductionReport.objects.filter(pk__in=marked).update(**marks)
     return len(marked)

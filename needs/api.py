@@ -32,6 +32,7 @@ from .serializers import (
     DeliveryConfirmSerializer,
     DeliveryCreateSerializer,
     DeliveryOutputSerializer,
+    NeedCheckSerializer,
     NeedCreateSerializer,
     NeedMessageCreateSerializer,
     NeedMessageOutputSerializer,
@@ -119,7 +120,8 @@ class NeedViewSet(
     first (`status` `unconfirmed`). The contact's name and address are never shown.
 
     Facilitators, and relay staff for the departments they cover, take a need down with a
-    reason (`remove`).
+    reason (`remove`), and `check` that its establishment and contact are real: until then,
+    deliveries to it corroborate no production report.
     """
 
     serializer_class = NeedOutputSerializer
@@ -133,6 +135,7 @@ class NeedViewSet(
         "retrieve": PUBLIC,
         "create": PUBLIC,
         "remove": "needs.view_follow_up",
+        "check": "needs.view_follow_up",
     }
     lookup_value_regex = r"[0-9]+"
 
@@ -205,6 +208,23 @@ class NeedViewSet(
         need = self.get_object()
         data = self.valid(NeedRemoveSerializer)
         need = services.need_remove(need=need, reason=data["reason"], by=request.user, now=self.now)
+        return self._render(need)
+
+    @extend_schema(
+        summary=gettext_lazy("Vérifier un besoin (établissement et contact réels)"),
+        request=NeedCheckSerializer,
+        responses={200: NeedOutputSerializer, **_errors(400, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def check(self, request, pk=None):
+        """Facilitators; relay staff for the departments they cover (others: 403), never the
+        person who posted the need or is its contact (403 `need_check_by_its_author`). Only
+        a checked need's confirmed deliveries corroborate production reports; those confirmed
+        before the check are looked at again. The decision is recorded with the `note`.
+        Checking twice, or a need not published or removed, answers 409."""
+        need = self.get_object()
+        data = self.valid(NeedCheckSerializer)
+        need = services.need_check(need=need, note=data["note"], by=request.user, now=self.now)
         return self._render(need)
 
 
@@ -328,9 +348,12 @@ class DeliveryViewSet(
     confirmed. Anyone else's delivery answers 404.
 
     Recording a delivery never takes what you say you delivered of an item beyond what your
-    production reports (submitted or validated) declare: beyond, 409. The establishment is
-    then sent a link to confirm what it received; `confirm` is what that link does, without
-    an account: the `token` is its proof. Confirming again changes nothing (200).
+    production reports (submitted or validated) declare: beyond, 409; so does a need taken
+    down by moderation (`need_removed`). The establishment is then sent a link to confirm
+    what it received; `confirm` is what that link does, without an account: the `token` is
+    its proof. Confirming again changes nothing (200). `corroborates` says whether the
+    establishment's confirmation corroborates your reports, and `corroboration_withheld` why
+    not.
     """
 
     serializer_class = DeliveryOutputSerializer
@@ -379,6 +402,7 @@ class DeliveryViewSet(
             200: DeliveryConfirmedSerializer,
             **error_responses(
                 400,
+                409,
                 429,
                 about={
                     **ERRORS_ABOUT,
@@ -393,8 +417,11 @@ class DeliveryViewSet(
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
         """At most the quantity delivered (0: nothing arrived). The matching production
-        reports are marked corroborated and the delivered totals grow; the need is fulfilled
-        once it received its quantity. Confirming again answers the first confirmation."""
+        reports are marked corroborated, unless the delivery proves nothing (the need was
+        posted by the producer or names one of their addresses, or nobody checked it yet: the
+        reports then carry the reason), and the delivered totals grow; the need is fulfilled
+        once it received its quantity. Confirming again answers the first confirmation. A
+        need taken down by moderation takes no confirmation (409 `need_removed`)."""
         data = self.valid(DeliveryConfirmSerializer)
         if services.delivery_from_token(data["token"]).pk != int(pk):
             raise errors.DELIVERY_LINK_OF_ANOTHER_DELIVERY()

@@ -53,6 +53,28 @@ MODERATION_REASON_MISSING = Code(
     "reason",
 )
 NEED_ALREADY_REMOVED = Code("need_already_removed", WrongState, _("Ce besoin est déjà retiré."))
+NEED_REMOVED = Code(
+    "need_removed",
+    WrongState,
+    _("Ce besoin a été retiré par la modération : il ne reçoit plus ni livraison ni confirmation."),
+)
+
+# --- Checking a need (before its deliveries corroborate production) ------------------------
+
+NEED_NOT_PUBLISHED = Code(
+    "need_not_published",
+    WrongState,
+    _("Ce besoin n'est pas publié (adresse à confirmer, ou retiré) : rien à vérifier."),
+)
+NEED_ALREADY_CHECKED = Code("need_already_checked", WrongState, _("Ce besoin est déjà vérifié."))
+NEED_CHECK_BY_ITS_AUTHOR = Code(
+    "need_check_by_its_author",
+    NotAllowed,
+    _(
+        "Vous avez déposé ce besoin, ou vous en êtes le contact : un autre membre d'un relais "
+        "qui couvre son département, ou un facilitateur, le vérifie."
+    ),
+)
 
 # --- Pledges --------------------------------------------------------------------------------
 

@@ -85,3 +85,12 @@ class RemovalForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"required": True}),
     )
+
+
+class CheckForm(forms.Form):
+    note = forms.CharField(
+        label=_("Comment l'avez-vous vérifié ?"),
+        max_length=2000,
+        required=False,
+        help_text=_("Un appel, une adresse connue… Consigné dans le journal des décisions."),
+    )

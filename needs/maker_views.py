@@ -17,13 +17,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from fablabs.selectors import departments_covered_by
 from makers import selectors as makers_selectors
-from tilab.errors import BadInput, WrongState
+from tilab.errors import BadInput, Refusal, WrongState
 from tilab.permissions import page_permission
 
 from . import selectors, services
 from .maker_forms import (
     MYSELF,
     ORGANISATION_PREFIX,
+    CheckForm,
     DeliveryForm,
     MessageForm,
     PledgeForm,
@@ -254,4 +255,30 @@ def need_remove(request, pk):
                 _("Besoin de %(establishment)s retiré : il n'apparaît plus sur le tableau.")
                 % {"establishment": need.establishment.name},
             )
+    return redirect("needs:follow_up")
+
+
+@page_permission("needs.view_follow_up")
+@require_POST
+def need_check(request, pk):
+    """Say that a need's establishment and contact are real (a call, a known address): its
+    deliveries then corroborate production. A need outside one's departments answers 404; one
+    that one may see but not check, 403 (the service decides)."""
+    need = get_object_or_404(
+        selectors.follow_up_needs_of(request.user).select_related("establishment"), pk=pk
+    )
+    form = CheckForm(request.POST)
+    form.is_valid()
+    try:
+        services.need_check(
+            need=need, note=form.cleaned_data.get("note", ""), by=request.user, now=timezone.now()
+        )
+    except Refusal as refusal:  # the refusal says who checks it instead
+        messages.error(request, refusal.message)
+    else:
+        messages.success(
+            request,
+            _("Besoin de %(establishment)s vérifié : ses livraisons confirmées corroborent.")
+            % {"establishment": need.establishment.name},
+        )
     return redirect("needs:follow_up")

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from fablabs.models import Organisation
-from makers.models import MAX_QUANTITY, ItemType, Maker
+from makers.models import MAX_QUANTITY, CorroborationWithheld, ItemType, Maker
 from tilab.models import Department
 
 
@@ -78,6 +78,17 @@ class Need(models.Model):
     )
     closed_at = models.DateTimeField(_("clos le"), null=True, blank=True)
     moderation_reason = models.TextField(_("motif de la modération"), blank=True)
+    # A relay or a facilitator checked that the establishment and its contact are real: only
+    # then does a delivery to this need corroborate production (needs/selectors.py).
+    checked_at = models.DateTimeField(_("vérifié le"), null=True, blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("vérifié par"),
+    )
 
     class Meta:
         verbose_name = _("besoin")
@@ -162,6 +173,15 @@ class Delivery(models.Model):
     recorded_at = models.DateTimeField(_("enregistrée le"))
     confirmed_quantity = models.PositiveIntegerField(_("quantité reçue"), null=True, blank=True)
     confirmed_at = models.DateTimeField(_("confirmée le"), null=True, blank=True)
+    # Set at confirmation when the delivery proves nothing (the establishment's contact is the
+    # producer, the need was never checked...): the producer's reports are not corroborated.
+    corroboration_withheld = models.CharField(
+        _("non probante"),
+        max_length=30,
+        null=True,
+        blank=True,
+        choices=CorroborationWithheld.choices,
+    )
 
     class Meta:
         verbose_name = _("livraison")

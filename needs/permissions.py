@@ -19,3 +19,6 @@ rules.add_perm("needs.pledge", is_maker)
 rules.add_perm("needs.view_follow_up", is_facilitator | is_relay_staff)
 rules.add_perm("needs.follow_up_everywhere", is_facilitator)
 rules.add_perm("needs.moderate", is_facilitator | (is_relay_staff & covers_needs_department))
+# Checking that a need's establishment and contact are real (before its deliveries
+# corroborate anything): the same people as moderation.
+rules.add_perm("needs.check", is_facilitator | (is_relay_staff & covers_needs_department))

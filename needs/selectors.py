@@ -2,6 +2,7 @@
 deliveries, the pledges a person sees, and what a producer may still deliver. Each list is
 built in a fixed number of queries, whatever its length."""
 
+import unicodedata
 from collections.abc import Iterable
 from typing import NamedTuple
 
@@ -20,7 +21,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from fablabs.selectors import departments_covered_by
-from makers.models import Membership, ProductionReport
+from makers.models import CorroborationWithheld, Membership, ProductionReport
 
 from .models import Delivery, Need, NeedMessage, Pledge
 
@@ -245,7 +246,8 @@ def follow_up_needs_of(user) -> QuerySet[Need]:
 def follow_up_lists(user, *, now) -> dict[str, list[Need]]:
     """What the network should act on: needs pledged beyond their quantity (tell someone to
     hold back), open needs nobody answered (soonest date first: call a maker), and needs whose
-    contact never confirmed the address after a day (spam, or a lost e-mail). At most
+    contact never confirmed the address after a day (spam, or a lost e-mail), and published
+    needs nobody checked yet (their deliveries corroborate nothing until then). At most
     FOLLOW_UP_SHOWN of each, in a fixed number of queries."""
     import datetime
 
@@ -275,4 +277,79 @@ def follow_up_lists(user, *, now) -> dict[str, list[Need]]:
             status=Need.Status.UNCONFIRMED, created_at__lt=now - datetime.timedelta(days=1)
         ).order_by("created_at", "pk")[:FOLLOW_UP_SHOWN]
     )
-    return {"over": over, "unanswered": unanswered, "unconfirmed": unconfirmed}
+    unchecked = list(
+        scope.filter(status__in=PUBLIC_STATUSES, checked_at__isnull=True).order_by(
+            "needed_by", "pk"
+        )[:FOLLOW_UP_SHOWN]
+    )
+    return {
+        "over": over,
+        "unanswered": unanswered,
+        "unconfirmed": unconfirmed,
+        "unchecked": unchecked,
+    }
+
+
+# Corroboration ---------------------------------------------------------------------------------
+# A delivery confirmed by an establishment corroborates the producer's reports (the mark the
+# relay sees in its validation queue) only when the establishment is somebody else: a need
+# checked by a relay or a facilitator, whose contact is not one of the producer's people. The
+# rule is here, once; `services.delivery_confirm` and `services.need_check` apply it and
+# `makers.services.production_reports_corroborate` writes its outcome.
+
+# Providers that deliver "a.b+c@" to "ab@": the same mailbox under another spelling.
+DOTLESS_DOMAINS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
+
+
+def email_normalised(address: str) -> str:
+    """An address as the mailbox it reaches: Unicode folded (NFKC), spaces trimmed, lower
+    case, the "+tag" of the local part dropped, and Gmail's dots ignored."""
+    address = unicodedata.normalize("NFKC", address or "").strip().lower()
+    local, at, domain = address.rpartition("@")
+    if not at:
+        return address
+    local = local.split("+", 1)[0]
+    domain = domain.rstrip(".")
+    if domain in DOTLESS_DOMAINS:
+        local, domain = local.replace(".", ""), DOTLESS_DOMAINS[domain]
+    return f"{local}@{domain}"
+
+
+def producer_people(pledge: Pledge, *, also=()) -> set[int]:
+    """The accounts that speak for a pledge's producer: who pledged, the maker's own account
+    or every member of the organisation, and any account in `also` (who recorded a delivery)."""
+    people = {pledge.pledged_by_id, *(user.pk for user in also if user is not None)}
+    if pledge.maker_id:
+        people.add(pledge.maker.user_id)
+    else:
+        people.update(
+            Membership.objects.filter(organisation_id=pledge.organisation_id).values_list(
+                "maker__user_id", flat=True
+            )
+        )
+    return {pk for pk in people if pk is not None}
+
+
+def emails_of(user_ids: set[int]) -> set[str]:
+    """Every address of these accounts (the login's and the ones added to it), normalised."""
+    from allauth.account.models import EmailAddress
+    from django.contrib.auth import get_user_model
+
+    logins = get_user_model().objects.filter(pk__in=user_ids).values_list("email", flat=True)
+    added = EmailAddress.objects.filter(user_id__in=user_ids).values_list("email", flat=True)
+    return {email_normalised(address) for address in [*logins, *added]}
+
+
+def corroboration_withheld(*, need: Need, pledge: Pledge, recorded_by=None) -> str:
+    """Why a delivery on `pledge` to `need` proves nothing ("" when it corroborates): the need
+    was posted by the producer's people or names one of their addresses as contact
+    (`contact_is_producer`), was never checked (`need_unchecked`), or was checked by the
+    producer's people (`checked_by_producer`)."""
+    people = producer_people(pledge, also=[recorded_by])
+    if need.created_by_id in people or email_normalised(need.contact_email) in emails_of(people):
+        return CorroborationWithheld.CONTACT_IS_PRODUCER
+    if need.checked_at is None:
+        return CorroborationWithheld.NEED_UNCHECKED
+    if need.checked_by_id in people:
+        return CorroborationWithheld.CHECKED_BY_PRODUCER
+    return ""

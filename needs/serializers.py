@@ -12,6 +12,7 @@ from rest_framework import serializers
 
 from fablabs.models import Organisation
 from makers.models import MAX_QUANTITY, ItemType
+from makers.serializers import CorroborationWithheldField
 from tilab.models import Department
 from tilab.serializers import (
     DocumentedBoundsIntegerField,
@@ -94,6 +95,14 @@ class NeedOutputSerializer(serializers.ModelSerializer):
         read_only=True, help_text=_("Quantité reçue, confirmée par l'établissement.")
     )
     page_url = serializers.SerializerMethodField(help_text=_("La page publique du besoin."))
+    checked_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text=_(
+            "Quand un relais ou un facilitateur a vérifié l'établissement et son contact "
+            "(null : pas encore ; ses livraisons ne corroborent alors aucune production)."
+        ),
+    )
 
     class Meta:
         model = Need
@@ -110,6 +119,7 @@ class NeedOutputSerializer(serializers.ModelSerializer):
             "status",
             "created_at",
             "closed_at",
+            "checked_at",
             "page_url",
         ]
         read_only_fields = fields
@@ -191,6 +201,20 @@ class DeliveryOutputSerializer(serializers.ModelSerializer):
     """One's own delivery, with what the establishment confirmed (null until it does)."""
 
     need = NeedRefSerializer(source="pledge.need", read_only=True)
+    corroborates = serializers.SerializerMethodField(
+        help_text=_(
+            "Si la réception confirmée corrobore vos déclarations de production (null tant "
+            "qu'elle n'est pas confirmée)."
+        )
+    )
+    corroboration_withheld = CorroborationWithheldField(
+        read_only=True,
+        help_text=_(
+            "Pourquoi elle ne les corrobore pas : contact_is_producer (le besoin a été déposé "
+            "par vous ou à une de vos adresses), need_unchecked (besoin pas encore vérifié par "
+            "un relais ou un facilitateur), checked_by_producer ; null sinon."
+        ),
+    )
 
     class Meta:
         model = Delivery
@@ -203,8 +227,15 @@ class DeliveryOutputSerializer(serializers.ModelSerializer):
             "recorded_at",
             "confirmed_quantity",
             "confirmed_at",
+            "corroborates",
+            "corroboration_withheld",
         ]
         read_only_fields = fields
+
+    def get_corroborates(self, delivery) -> bool | None:
+        if delivery.confirmed_at is None:
+            return None
+        return bool(delivery.confirmed_quantity) and not delivery.corroboration_withheld
 
 
 class DeliveryConfirmedSerializer(serializers.ModelSerializer):
@@ -262,6 +293,19 @@ class NeedRemoveSerializer(serializers.Serializer):
         max_length=2000,
         allow_blank=True,
         help_text=_("Le motif de la modération, consigné dans le journal des décisions."),
+    )
+
+
+class NeedCheckSerializer(serializers.Serializer):
+    note = serializers.CharField(
+        max_length=2000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_(
+            "Comment l'établissement et son contact ont été vérifiés (un appel, une adresse "
+            "connue), consigné dans le journal des décisions."
+        ),
     )
 
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 from fablabs.models import Organisation
 from figures.totals import delivered_totals_add
 from makers import services as production
-from makers.models import MAX_QUANTITY, ItemType, Maker, Membership
+from makers.models import MAX_QUANTITY, CorroborationWithheld, ItemType, Maker, Membership
 from tilab.celery import publish
 from tilab.errors import EMAIL_INVALID, ROLE_NOT_ALLOWED, Refusal
 from tilab.services import decision_record
@@ -252,6 +252,54 @@ def need_remove(*, need: Need, reason: str, by, now: datetime) -> Need:
     return need
 
 
+def need_check(*, need: Need, by, now: datetime, note: str = "") -> Need:
+    """A relay (for the departments it covers) or a facilitator checked that the establishment
+    and its contact are real (a call, a known address): only a checked need's deliveries
+    corroborate production. Nobody checks a need they posted or whose contact they are. The
+    decision is recorded, with the note. Deliveries confirmed before the check are looked at
+    again: those that now prove something corroborate the producer's reports."""
+    if not by.has_perm("needs.check", need):
+        raise ROLE_NOT_ALLOWED(rule="needs.check")
+    note = (note or "").strip()
+    with transaction.atomic():
+        # The need first, then its deliveries: the order `delivery_confirm` takes them in.
+        need = Need.objects.select_for_update().get(pk=need.pk)
+        if need.status == Need.Status.REMOVED:
+            raise errors.NEED_REMOVED()
+        if need.status not in selectors.PUBLIC_STATUSES:
+            raise errors.NEED_NOT_PUBLISHED()
+        if need.checked_at is not None:
+            raise errors.NEED_ALREADY_CHECKED()
+        if need.created_by_id == by.pk or selectors.email_normalised(
+            need.contact_email
+        ) in selectors.emails_of({by.pk}):
+            raise errors.NEED_CHECK_BY_ITS_AUTHOR()
+        need.checked_at, need.checked_by = now, by
+        need.save(update_fields=["checked_at", "checked_by"])
+        decision_record(
+            actor=by,
+            subject=need,
+            action="need_check",
+            now=now,
+            from_state="unchecked",
+            to_state="checked",
+            motivation=note,
+        )
+        waiting = (
+            Delivery.objects.select_for_update(of=("self",))
+            .filter(
+                pledge__need=need,
+                confirmed_at__isnull=False,
+                corroboration_withheld=CorroborationWithheld.NEED_UNCHECKED,
+            )
+            .select_related("pledge__maker", "recorded_by")
+            .order_by("pk")
+        )
+        for delivery in waiting:
+            _delivery_corroborate(delivery=delivery, need=need, now=now)
+    return need
+
+
 def needs_close_due(*, now: datetime) -> int:
     """Close the open needs whose date has passed (beat). Idempotent."""
     return Need.objects.filter(
@@ -339,6 +387,9 @@ def delivery_record(
             raise ROLE_NOT_ALLOWED(rule="needs.pledge")
         if pledge.status != Pledge.Status.ACTIVE:
             raise errors.PLEDGE_WITHDRAWN()
+        # Locked so that a removal cannot slip in between this check and the delivery.
+        if Need.objects.select_for_update().get(pk=pledge.need_id).status == Need.Status.REMOVED:
+            raise errors.NEED_REMOVED()
         # The producer's row is the queue: two deliveries at once cannot both pass the check.
         if pledge.maker_id:
             Maker.objects.select_for_update().get(pk=pledge.maker_id)
@@ -364,17 +415,47 @@ def delivery_record(
     return delivery
 
 
+def _delivery_corroborate(*, delivery: Delivery, need: Need, now: datetime) -> None:
+    """Apply the rule of corroboration (selectors.corroboration_withheld) to a confirmed
+    delivery: the producer's matching reports are marked corroborated, or with the reason the
+    delivery proves nothing. Within the caller's transaction."""
+    pledge = delivery.pledge
+    withheld = selectors.corroboration_withheld(
+        need=need, pledge=pledge, recorded_by=delivery.recorded_by
+    )
+    delivery.corroboration_withheld = withheld or None
+    delivery.save(update_fields=["corroboration_withheld"])
+    if delivery.confirmed_quantity:
+        production.production_reports_corroborate(
+            maker_id=pledge.maker_id,
+            organisation_id=pledge.organisation_id,
+            item_type_id=need.item_type_id,
+            quantity=delivery.confirmed_quantity,
+            delivered_on=delivery.delivered_on,
+            withheld=withheld,
+            now=now,
+        )
+
+
 def delivery_confirm(*, token: str, confirmed_quantity: int, now: datetime) -> Delivery:
     """The establishment confirms what it received (at most what was delivered). The matching
-    reports are marked corroborated and the delivered totals grow, in the same transaction.
-    Confirming twice changes nothing."""
+    reports are marked corroborated, unless the delivery proves nothing (the need's contact is
+    the producer, or nobody checked the need: the reports then carry the reason), and the
+    delivered totals grow, in the same transaction. Confirming twice changes nothing; a need
+    taken down by moderation takes no confirmation (need_removed)."""
     delivery = delivery_from_token(token)
     with transaction.atomic():
+        # The need first, then the delivery: the order `need_check` takes them in.
+        need = Need.objects.select_for_update().get(pk=delivery.pledge.need_id)
         delivery = (
-            Delivery.objects.select_for_update().select_related("pledge__need").get(pk=delivery.pk)
+            Delivery.objects.select_for_update(of=("self",))
+            .select_related("pledge__maker", "recorded_by")
+            .get(pk=delivery.pk)
         )
         if delivery.confirmed_at is not None:
             return delivery
+        if need.status == Need.Status.REMOVED:
+            raise errors.NEED_REMOVED()
         if (
             not isinstance(confirmed_quantity, int)
             or not 0 <= confirmed_quantity <= delivery.quantity
@@ -383,23 +464,14 @@ def delivery_confirm(*, token: str, confirmed_quantity: int, now: datetime) -> D
         delivery.confirmed_quantity = confirmed_quantity
         delivery.confirmed_at = now
         delivery.save(update_fields=["confirmed_quantity", "confirmed_at"])
-        pledge, need = delivery.pledge, delivery.pledge.need
+        _delivery_corroborate(delivery=delivery, need=need, now=now)
         if confirmed_quantity:
-            production.production_reports_corroborate(
-                maker_id=pledge.maker_id,
-                organisation_id=pledge.organisation_id,
-                item_type_id=need.item_type_id,
-                quantity=confirmed_quantity,
-                delivered_on=delivery.delivered_on,
-                now=now,
-            )
             delivered_totals_add(
                 department_id=need.department_id,
                 item_type_id=need.item_type_id,
                 quantity=confirmed_quantity,
                 now=now,
             )
-        need = Need.objects.select_for_update().get(pk=need.pk)
         received = (
             Delivery.objects.filter(pledge__need=need, confirmed_at__isnull=False).aggregate(
                 total=Sum("confirmed_quantity")

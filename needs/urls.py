@@ -23,4 +23,5 @@ urlpatterns = [
     # Facilitators and relays
     path("suivi-reseau/", maker_views.follow_up, name="follow_up"),
     path("<int:pk>/moderer/", maker_views.need_remove, name="remove"),
+    path("<int:pk>/verifier/", maker_views.need_check, name="check"),
 ]

@@ -268,7 +268,7 @@ def delivery_confirm(request, token):
                     confirmed_quantity=form.cleaned_data["received"],
                     now=timezone.now(),
                 )
-            except BadInput as refusal:
+            except (BadInput, WrongState) as refusal:
                 form.add_refusal(refusal)
             else:
                 messages.success(request, _("Merci, la réception est enregistrée."))

@@ -210,7 +210,11 @@ def make_establishment(
     )
 
 
-def make_need(*, establishment=None, item="visor", quantity=100, confirmed=True, **extra):
+def make_need(
+    *, establishment=None, item="visor", quantity=100, confirmed=True, checked_by=None, **extra
+):
+    """A need, published unless `confirmed` is false, and checked by `checked_by` (relay staff
+    or a facilitator) when given: only then do its deliveries corroborate production."""
     establishment = establishment or make_establishment()
     need = needs.need_post(
         establishment=establishment,
@@ -224,6 +228,8 @@ def make_need(*, establishment=None, item="visor", quantity=100, confirmed=True,
     )
     if confirmed:
         need = needs.need_confirm(token=needs.need_confirm_token(need), now=timezone.now())
+    if checked_by is not None:
+        need = needs.need_check(need=need, by=checked_by, now=timezone.now())
     return need
 
 

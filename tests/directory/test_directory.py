@@ -255,7 +255,8 @@ def test_merging_a_duplicate_moves_members_requests_and_figures(
         m.maker.display_name: (m.is_manager, m.joined_on)
         for m in Membership.objects.filter(organisation=fablab).select_related("maker")
     }
-    assert members["Yann Kerbrat"][0] is True  # a manager stays a manager
+    # A manager of the duplicate joins as a plain member: a merge names no manager.
+    assert members["Yann Kerbrat"][0] is False
     assert members["Loïc Guillou"] == (True, datetime.date(2020, 3, 20))
     assert not Membership.objects.filter(organisation=duplicate).exists()
     assert MembershipRequest.objects.get(maker=anne(maker)).organisation == fablab

@@ -1,7 +1,7 @@
 """Needs and deliveries in a real browser: an EHPAD posts a need on a phone and publishes it by
 the e-mailed link, a maker pledges and records a delivery, the EHPAD confirms what it received
-by its signed link, and the relay finds the maker's report corroborated in its queue. Every
-page visited passes the accessibility check."""
+by its signed link, the relay checks the need, and finds the maker's report corroborated in
+its queue. Every page visited passes the accessibility check."""
 
 import datetime
 import re
@@ -128,11 +128,23 @@ def test_an_ehpad_s_need_is_met_delivered_confirmed_and_corroborated(
     delivery.refresh_from_db()
     assert delivery.confirmed_quantity == 40
     report.refresh_from_db()
+    # Nobody checked the need yet: the confirmation proves nothing so far.
+    assert (report.corroborated_at, report.corroboration_withheld) == (None, "need_unchecked")
+
+    # The relay checks the need (a call to the EHPAD) from its follow-up page; the
+    # confirmation then corroborates the report.
+    desktop.context.clear_cookies()
+    log_in(desktop, relay_staff.email)
+    desktop.goto("/besoins/suivi-reseau/")
+    unchecked = desktop.locator("section[aria-labelledby=unchecked-title]")
+    unchecked.get_by_label("Comment l'avez-vous vérifié ?").fill("Appel à l'accueil de l'EHPAD")
+    unchecked.get_by_role("button", name="vérifié").click()
+    desktop.get_by_role("status").filter(has_text="vérifié").wait_for()
+    check(desktop, "the follow-up page after a check")
+    report.refresh_from_db()
     assert report.corroborated_at is not None
 
     # The relay sees the report corroborated in its validation queue.
-    desktop.context.clear_cookies()
-    log_in(desktop, relay_staff.email)
     desktop.goto("/validation/?corroborated=true&status=validated")
     expect(desktop.get_by_text("corroborée par une livraison confirmée")).to_have_count(1)
     check(desktop, "the validation queue with a corroborated report")

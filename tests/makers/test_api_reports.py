@@ -126,6 +126,8 @@ def test_a_report_shows_its_maker_item_and_decision(client, maker, relay_staff):
         "rejection_reason": "",
         "corrects": None,
         "suspected_duplicate": False,
+        "corroborated_at": None,
+        "corroboration_withheld": None,
     }
     assert body["entered_at"] and body["decided_at"]
 

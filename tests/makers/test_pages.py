@@ -423,14 +423,19 @@ def test_only_relay_staff_fix_reports_from_the_queue(
 # --- Reports corroborated by a confirmed delivery (needs) ------------------------------------
 
 
-def _deliver_and_confirm(user, *, quantity, confirmed):
-    """Anne pledges to an EHPAD, delivers, and the EHPAD confirms what it received."""
+def _deliver_and_confirm(user, *, quantity, confirmed, checked_by):
+    """Anne pledges to an EHPAD (whose need `checked_by` checked), delivers, and the EHPAD
+    confirms what it received."""
     from needs import services as needs
     from tests.factories import make_need
 
     now = timezone.now()
     pledge = needs.pledge_create(
-        need=make_need(quantity=quantity), quantity=quantity, by=user, maker=user.maker, now=now
+        need=make_need(quantity=quantity, checked_by=checked_by),
+        quantity=quantity,
+        by=user,
+        maker=user.maker,
+        now=now,
     )
     delivery = needs.delivery_record(
         pledge=pledge, quantity=quantity, delivered_on=TODAY, by=user, now=now
@@ -443,7 +448,7 @@ def _deliver_and_confirm(user, *, quantity, confirmed):
 def test_the_queue_marks_reports_corroborated_by_a_confirmed_delivery(client, maker, relay_staff):
     delivered = make_report(maker=maker.maker, quantity=30, produced_on=datetime.date(2020, 4, 1))
     waiting = make_report(maker=maker.maker, quantity=40, produced_on=datetime.date(2020, 4, 5))
-    _deliver_and_confirm(maker, quantity=30, confirmed=30)
+    _deliver_and_confirm(maker, quantity=30, confirmed=30, checked_by=relay_staff)
     client.force_login(relay_staff)
     html = client.get("/validation/").content.decode()
     mark = "corroborée par une livraison confirmée"
@@ -456,7 +461,7 @@ def test_the_queue_marks_reports_corroborated_by_a_confirmed_delivery(client, ma
 def test_the_queue_filters_the_corroborated_reports(client, maker, relay_staff):
     delivered = make_report(maker=maker.maker, quantity=30, produced_on=datetime.date(2020, 4, 1))
     waiting = make_report(maker=maker.maker, quantity=40, produced_on=datetime.date(2020, 4, 5))
-    _deliver_and_confirm(maker, quantity=30, confirmed=30)
+    _deliver_and_confirm(maker, quantity=30, confirmed=30, checked_by=relay_staff)
     client.force_login(relay_staff)
 
     def shown(query):
@@ -470,6 +475,6 @@ def test_the_queue_filters_the_corroborated_reports(client, maker, relay_staff):
 
 def test_a_delivery_received_as_nothing_corroborates_nothing(client, maker, relay_staff):
     make_report(maker=maker.maker, quantity=30, produced_on=datetime.date(2020, 4, 1))
-    _deliver_and_confirm(maker, quantity=30, confirmed=0)
+    _deliver_and_confirm(maker, quantity=30, confirmed=0, checked_by=relay_staff)
     client.force_login(relay_staff)
     assert "corroborée par une livraison" not in client.get("/validation/").content.decode()

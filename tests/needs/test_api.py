@@ -371,7 +371,7 @@ def test_the_establishment_confirms_a_delivery_with_its_token_without_an_account
     client, maker, relay_staff
 ):
     report = validated(maker, relay_staff, 30)
-    need = make_need(quantity=20)
+    need = make_need(quantity=20, checked_by=relay_staff)
     delivery = deliver(pledge_for(maker, need, 20), 20)
     url = f"{DELIVERIES}{delivery.pk}/confirm/"
     token = services.delivery_confirm_token(delivery)

@@ -90,7 +90,7 @@ def test_ten_confirmations_of_one_delivery_at_once_count_it_once(maker, relay_st
         decided_by=relay_staff,
         produced_on=datetime.date(2020, 4, 1),
     )
-    need = make_need(quantity=40)
+    need = make_need(quantity=40, checked_by=relay_staff)
     pledge = services.pledge_create(
         need=need, quantity=40, by=maker, maker=maker.maker, now=timezone.now()
     )

@@ -464,7 +464,7 @@ def test_a_confirmation_corroborates_the_oldest_matching_reports_up_to_the_quant
     )
     yann = make_maker(user=make_user(role=roles.MAKER), display_name="Yann Kerbrat")
     someone_elses = make_report(maker=yann, quantity=10, produced_on=on(1))
-    delivery = deliver(pledge_for(maker, make_need()), 30, on=on(10))
+    delivery = deliver(pledge_for(maker, make_need(checked_by=relay_staff)), 30, on=on(10))
 
     confirm(delivery, 15)
 

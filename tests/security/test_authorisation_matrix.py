@@ -231,6 +231,12 @@ def amend_form(w, caller):
 
 
 KIND_CORRECTION = {"action": "kind", "kind-kind": "collective", "kind-motivation": "Sans lieu"}
+MERGE_INTO_SAME = {
+    "action": "merge",
+    "merge-into": lambda w, caller: w.get("organisation", SAME, caller).slug,
+    "merge-confirm": "on",
+    "merge-motivation": "Doublon",
+}
 
 
 def need_form(w, caller):
@@ -601,10 +607,13 @@ PAGES += [
         "organisation",
         data=body(description="Un fablab de quartier", commune="Rennes", is_public="on")),
     Page("directory:organisation_edit", PUT, OWN, LOGGED_IN_405, "organisation"),
-    Page("directory:curate", GET, OWN, "L 404 404 404 200 404 404", "organisation"),
-    Page("directory:curate", GET, SAME, "L 404 404 404 200 404 404", "organisation"),
-    Page("directory:curate", POST, OWN, "L 404 404 404 302 404 404",
+    # Facilitators curate; Région staff only merge (the merges across territories are theirs).
+    Page("directory:curate", GET, OWN, "L 404 404 200 200 404 404", "organisation"),
+    Page("directory:curate", GET, SAME, "L 404 404 200 200 404 404", "organisation"),
+    Page("directory:curate", POST, OWN, "L 404 404 403 302 404 404",
         "organisation", data=body(**KIND_CORRECTION)),
+    Page("directory:curate", POST, OWN, "L 404 404 302 302 404 404",
+        "organisation", data=body(**MERGE_INTO_SAME)),
     Page("directory:curate", PUT, OWN, LOGGED_IN_405, "organisation"),
     Page("directory:maker", GET, OWN, "404 200 404 404 404 404 404", "maker"),
     Page("directory:maker", GET, SAME, "404 404 404 404 404 404 404", "maker"),
@@ -662,6 +671,11 @@ PAGES += [
     Page("needs:remove", POST, OTHER, "L 403 404 403 302 403 403",
         "need", data=body(reason="Doublon")),
     Page("needs:remove", GET, SAME, "L 403 405 403 405 403 403", "need"),
+    Page("needs:check", POST, SAME, "L 403 302 403 302 403 403",
+        "need", data=body(note="Appel à l'accueil")),
+    Page("needs:check", POST, OTHER, "L 403 404 403 302 403 403",
+        "need", data=body(note="Appel à l'accueil")),
+    Page("needs:check", GET, SAME, "L 403 405 403 405 403 403", "need"),
     # Recognition (namespace "network"): the graph, attestations; accounts: personal data
     Page("network:graph", GET, NONE, "L 403 403 200 200 200 403"),
     Page("network:graph", POST, NONE, "L 403 403 405 405 405 403"),
@@ -927,6 +941,11 @@ OPS = [
     Op(GET, f"{V1}/organisations/{{slug}}/", OWN, API_EVERYONE, "organisation"),
     Op(GET, f"{V1}/organisations/{{slug}}/", HIDDEN, "404 404 404 404 404 404 404", "organisation"),
     Op(DELETE, f"{V1}/organisations/{{slug}}/", OWN, NOBODY_405, "organisation"),
+    Op(POST, f"{V1}/organisations/{{slug}}/merge/", OWN, "401 403 403 200 200 403 403",
+        "organisation",
+        data=body(into=lambda w, caller: w.get("organisation", SAME, caller).slug,
+                  motivation="Doublon")),
+    Op(GET, f"{V1}/organisations/{{slug}}/merge/", OWN, NOBODY_405, "organisation"),
     Op(GET, f"{V1}/figures/", NONE, API_EVERYONE),
     Op(POST, f"{V1}/figures/", NONE, NOBODY_405),
     # Money
@@ -1050,6 +1069,14 @@ OPS = [
     Op(POST, f"{V1}/needs/{{id}}/remove/", OTHER, "401 403 404 403 200 403 403",
         "need_unconfirmed", data=body(reason="Spam")),
     Op(GET, f"{V1}/needs/{{id}}/remove/", SAME, API_LOGGED_IN_405, "need"),
+    Op(POST, f"{V1}/needs/{{id}}/check/", SAME, "401 403 200 403 200 403 403",
+        "need", data=body(note="Appel")),
+    # A published need of another department is public: seen, not checked (403).
+    Op(POST, f"{V1}/needs/{{id}}/check/", OTHER, "401 403 403 403 200 403 403",
+        "need", data=body(note="Appel")),
+    Op(POST, f"{V1}/needs/{{id}}/check/", SAME, "401 403 409 403 409 403 403",
+        "need_unconfirmed", data=body(note="Appel")),
+    Op(GET, f"{V1}/needs/{{id}}/check/", SAME, API_LOGGED_IN_405, "need"),
     Op(GET, f"{V1}/pledges/", NONE, API_LOGGED_IN),
     Op(POST, f"{V1}/pledges/", PUBLIC, "401 201 403 403 403 403 403",
         data=body(need=lambda w, c: w.get("need_fresh", PUBLIC, c).pk, quantity=5)),

@@ -865,6 +865,9 @@ class Command(BaseCommand):
         )
         available = produced - delivered
         items = {item.slug: item for item in ItemType.objects.all()}
+        # The LabFab checked the needs of its departments (a call to each establishment): their
+        # deliveries corroborate production. The pharmacy's waits on the follow-up page.
+        checker = User.objects.get(email=f"relais.rennes@{DEMO_DOMAIN}")
         created = {}
         for name, care, dept, commune, item, quantity, days, constraints, contact, email in plans:
             establishment = needs.establishment_find_or_create(
@@ -882,6 +885,8 @@ class Command(BaseCommand):
                 created_at=now - datetime.timedelta(days=3),
                 confirmed_at=now - datetime.timedelta(days=3),
                 status=Need.Status.OPEN,
+                checked_at=now - datetime.timedelta(days=2) if dept in ("35", "22") else None,
+                checked_by=checker if dept in ("35", "22") else None,
             )
         if available < 2:
             return  # nothing left to deliver: the needs stay unanswered
