@@ -135,8 +135,9 @@ def test_a_password_session_is_asked_for_the_code_after_totp_was_enrolled_elsewh
     first.refresh_from_db()
     assert first.status == "proposed"
     # The API and the service refuse alike.
-    assert "/accounts/2fa/reauthenticate/" in (
-        answered(approve_by_api(client, second), 403, "two_factor_required")["detail"]
+    assert (
+        "/accounts/2fa/reauthenticate/"
+        in (answered(approve_by_api(client, second), 403, "two_factor_required")["detail"])
     )
     with refused("two_factor_required", kind=NotAllowed):
         services.allocation_approve(allocation=first, by=region_staff, now=timezone.now())
