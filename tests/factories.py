@@ -29,7 +29,7 @@ from needs import services as needs
 from subsidies import services as subsidies
 from tilab import roles
 from tilab.models import TokenScope, User
-from tilab.permissions import SECOND_FACTOR_AT
+from tilab.permissions import SECOND_FACTOR_AT, may_decide_on_money
 from tilab.services import personal_token_create
 from workshops import services as workshops
 from workshops.models import Theme
@@ -54,10 +54,12 @@ def make_user(
     return user
 
 
-def make_personal_token(user: User, *, scope: str = TokenScope.MONEY) -> str:
-    """A new personal API token of `user`: what a program sends after "Token ". Every scope by
-    default (read, write, money): where the second factor is required, a "money" token needs
-    `step_up(user)` first, or ask for scope="write"."""
+def make_personal_token(user: User, *, scope: str | None = None) -> str:
+    """A new personal API token of `user`: what a program sends after "Token ". By default
+    every scope the person may hold: "money" for those who decide on money (where the second
+    factor is required, `step_up(user)` first, or ask for scope="write"), "write" for others."""
+    if scope is None:
+        scope = TokenScope.MONEY if may_decide_on_money.test(user) else TokenScope.WRITE
     return personal_token_create(user=user, scope=scope, now=timezone.now())[1]
 
 
