@@ -66,7 +66,9 @@ ERRORS_ABOUT = {
         "par exemple), ou chaque champ en cause est nommé."
     ),
     403: gettext_lazy(
-        "Action non permise à votre rôle, ou double authentification à activer d'abord."
+        "Action non permise à votre rôle ; ou décision sur de l'argent public sans double "
+        "authentification présentée récemment dans la session (two_factor_required), ou avec "
+        "un jeton sans la portée « décisions financières » (token_scope_missing)."
     ),
     409: gettext_lazy("L'état l'empêche (déjà approuvée, déjà payée…)."),
 }
