@@ -80,6 +80,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # The second factor of the session on `request.user`; a page held back by it asks for it.
+    "tilab.middleware.SecondFactorMiddleware",
     # Last, so it sees a view's exception first.
     "tilab.middleware.DatabaseUnavailableMiddleware",
 ]
@@ -175,9 +177,15 @@ ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/ip,5/5m/key"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Ti Lab"
 
-# Région and relay staff must have TOTP before any money decision. On in production;
-# the embedded demo relaxes it (and says so when it starts) so a newcomer can click through.
+# Région and relay staff present their second factor before any money decision. On in
+# production; the embedded demo relaxes it (and says so when it starts) so a newcomer can click
+# through.
 TILAB_MFA_REQUIRED_FOR_MONEY = env.bool("TILAB_MFA_REQUIRED_FOR_MONEY", default=not DEBUG)
+# A money decision needs the second factor presented in this session at most this many seconds
+# ago; older, the page asks for the code again (tilab.permissions.second_factor_fresh).
+TILAB_STEP_UP_MAX_AGE = env.int("TILAB_STEP_UP_MAX_AGE", default=15 * 60)
+# Personal API tokens live this many days (shown at creation and in the list).
+TILAB_API_TOKEN_DAYS = env.int("TILAB_API_TOKEN_DAYS", default=90)
 
 SESSION_COOKIE_AGE = int(timedelta(hours=12).total_seconds())
 
@@ -261,7 +269,8 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 5
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: its challenge makes a missing or bad token answer 401, not 403.
-        "knox.auth.TokenAuthentication",
+        # knox's, with the token's scope (tilab.authentication).
+        "tilab.authentication.PersonalTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     # Each view declares the permission it needs (`permission`, `permissions_by_action`);
@@ -281,7 +290,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "tilab.api_errors.exception_handler",
 }
 REST_KNOX = {
-    "TOKEN_TTL": timedelta(days=365),
+    "TOKEN_TTL": timedelta(days=TILAB_API_TOKEN_DAYS),
     "AUTH_HEADER_PREFIX": "Token",
     "AUTO_REFRESH": False,
 }

@@ -6,7 +6,6 @@ whose refusals answer 400 (bad input) or 409 (the state forbids it) with their `
 
 from django.db.models import Count, Prefetch, Sum
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -16,12 +15,7 @@ from rest_framework.response import Response
 
 from fablabs.models import Relay
 from tilab.pagination import CursorPagination
-from tilab.permissions import (
-    PUBLIC,
-    SIGNED_IN,
-    DeclaredPermission,
-    held_back_by_second_factor,
-)
+from tilab.permissions import PUBLIC, SIGNED_IN, DeclaredPermission
 from tilab.schema import error_responses
 
 from . import errors, selectors, services
@@ -72,7 +66,9 @@ ERRORS_ABOUT = {
         "par exemple), ou chaque champ en cause est nommé."
     ),
     403: gettext_lazy(
-        "Action non permise à votre rôle, ou double authentification à activer d'abord."
+        "Action non permise à votre rôle ; ou décision sur de l'argent public sans double "
+        "authentification présentée récemment dans la session (two_factor_required), ou avec "
+        "un jeton sans la portée « décisions financières » (token_scope_missing)."
     ),
     409: gettext_lazy("L'état l'empêche (déjà approuvée, déjà payée…)."),
 }
@@ -83,15 +79,9 @@ def _errors(*statuses: int) -> dict:
 
 
 class MoneyPermission(DeclaredPermission):
-    """The declared permissions, and a refusal that says why: a money decision held back
-    only by the missing second factor says how to activate it."""
-
-    def refusal(self, request, view, permission, obj):
-        if held_back_by_second_factor(request.user, permission, obj):
-            raise errors.TWO_FACTOR_REQUIRED(
-                url=request.build_absolute_uri(reverse("mfa_activate_totp"))
-            )
-        return super().refusal(request, view, permission, obj)
+    """The declared permissions. A money decision held back only by the second factor answers
+    `two_factor_required` (or `token_scope_missing` for a token without "money"), as the core's
+    DeclaredPermission says."""
 
 
 class MoneyViewSet(viewsets.GenericViewSet):

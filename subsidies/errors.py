@@ -3,7 +3,7 @@ services and the transfer files raise them, pages and the API show them (tilab/e
 
 from django.utils.translation import gettext_lazy as _
 
-from tilab.errors import BadInput, Code, NotAllowed, NotFound, WrongState
+from tilab.errors import BadInput, Code, NotFound, WrongState
 
 # --- Programmes -----------------------------------------------------------------------------
 
@@ -110,14 +110,6 @@ ALLOCATIONS_OFF_ENVELOPE = Code(
 )
 ALLOCATION_ALREADY_APPROVED = Code(
     "allocation_already_approved", WrongState, _("Cette allocation est déjà approuvée.")
-)
-TWO_FACTOR_REQUIRED = Code(
-    "two_factor_required",
-    NotAllowed,
-    _(
-        "Une décision sur de l'argent public demande la double authentification : "
-        "activez une application d'authentification (%(url)s), puis recommencez."
-    ),
 )
 
 # --- Redistributions ------------------------------------------------------------------------

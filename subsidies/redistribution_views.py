@@ -19,7 +19,7 @@ from makers import selectors as maker_selectors
 from makers.models import Maker
 from tilab.errors import BadInput, WrongState
 from tilab.money import format_euros
-from tilab.permissions import SIGNED_IN, page_permission
+from tilab.permissions import SIGNED_IN, page_permission, require, within_reach
 
 from . import selectors, services, transfers
 from .models import BankAccount, Redistribution, RedistributionLine
@@ -125,8 +125,9 @@ def _detail_context(request, redistribution, *, adjust_form=None, own_use=None, 
     lines = list(selectors.lines_of(redistribution))
     proposed = redistribution.status == Redistribution.Status.PROPOSED
     staff = user.has_perm("subsidies.manage_redistribution", redistribution)
-    may_approve = staff and user.has_perm("subsidies.approve_redistribution", redistribution)
-    may_pay = staff and user.has_perm("subsidies.record_payment", redistribution)
+    # Staff held back only by a code they can type see the buttons: the act asks for it.
+    may_approve = staff and within_reach(user, "subsidies.approve_redistribution", redistribution)
+    may_pay = staff and within_reach(user, "subsidies.record_payment", redistribution)
     if staff and proposed:
         adjust_form = adjust_form or AdjustForm(lines=lines)
         own_use = own_use or OwnUseFormSet(prefix="own")
@@ -197,13 +198,6 @@ def _render_detail(request, redistribution, **forms):
 def _to_detail(redistribution, anchor: str = ""):
     url = reverse("subsidies:redistribution_detail", args=[redistribution.pk])
     return redirect(url + (f"#{anchor}" if anchor else ""))
-
-
-def _gate_message() -> str:
-    return _(
-        "Activez d'abord la double authentification (une application d'authentification sur "
-        "votre téléphone) : elle est exigée pour toute décision financière."
-    )
 
 
 # Pages ----------------------------------------------------------------------------------
@@ -309,9 +303,8 @@ def redistribution_adjust(request, pk):
 @page_permission("subsidies.view_redistributions", not_found=True, methods=["POST"])
 def redistribution_approve(request, pk):
     redistribution = _managed_redistribution(request, pk)
-    if not request.user.has_perm("subsidies.approve_redistribution", redistribution):
-        messages.error(request, _gate_message())
-        return _to_detail(redistribution)
+    # Held back by the second factor: the person types their code and comes back.
+    require(request.user, "subsidies.approve_redistribution", redistribution)
     try:
         services.redistribution_approve(
             redistribution=redistribution, by=request.user, now=timezone.now()
@@ -333,9 +326,7 @@ def redistribution_approve(request, pk):
 def payments_record(request, pk):
     """Record the ticked lines as paid by one transfer batch: all of them, or none."""
     redistribution = _managed_redistribution(request, pk)
-    if not request.user.has_perm("subsidies.record_payment", redistribution):
-        messages.error(request, _gate_message())
-        return _to_detail(redistribution)
+    require(request.user, "subsidies.record_payment", redistribution)
     lines = {line.pk: line for line in redistribution.lines.order_by("pk")}
     form = PaymentForm(request.POST, lines=lines.values())
     if form.is_valid():

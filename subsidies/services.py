@@ -12,7 +12,6 @@ from decimal import Decimal
 from fractions import Fraction
 
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from schwifty import BIC, IBAN
@@ -22,7 +21,7 @@ from fablabs.models import Organisation, Relay
 from makers.models import ItemType, Maker
 from tilab.errors import ROLE_NOT_ALLOWED, BadInput, Refusal
 from tilab.money import format_euros, split_largest_remainder
-from tilab.permissions import held_back_by_second_factor
+from tilab.permissions import require
 from tilab.services import decision_record
 
 from . import errors, selectors
@@ -46,11 +45,9 @@ def _euros(cents: int) -> str:
 
 
 def _require(user, perm: str, obj=None) -> None:
-    if user.has_perm(perm, obj):
-        return
-    if held_back_by_second_factor(user, perm, obj):
-        raise errors.TWO_FACTOR_REQUIRED(url=reverse("mfa_activate_totp"))
-    raise ROLE_NOT_ALLOWED(rule=perm)
+    # The core's check: a money decision held back only by the second factor raises
+    # two_factor_required (a page then asks for the code), anything else role_not_allowed.
+    require(user, perm, obj)
 
 
 def _account(kind: str, pk: int) -> str:

@@ -7,7 +7,6 @@ from fractions import Fraction
 import rules
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,7 +22,7 @@ from makers.models import ItemType
 from tilab.errors import BadInput, WrongState
 from tilab.models import Decision, Department
 from tilab.money import format_euros
-from tilab.permissions import held_back_by_second_factor, page_permission
+from tilab.permissions import page_permission, require, within_reach
 
 from . import selectors, services
 from .forms import AllocationsAdjustForm, ProgrammeAmendForm, ProgrammeForm
@@ -206,7 +205,8 @@ def _detail_context(request, programme: Programme, adjust_form=None) -> dict:
     user = request.user
     allocations = list(programme.allocations.all())
     can_manage = user.has_perm("subsidies.manage_programmes")
-    can_approve = can_manage and user.has_perm("subsidies.approve_allocation")
+    # Staff held back only by a code they can type see the button: approving asks for it.
+    can_approve = can_manage and within_reach(user, "subsidies.approve_allocation")
     proposed = [a for a in allocations if a.status == Allocation.Status.PROPOSED]
     if can_manage and proposed and adjust_form is None:
         adjust_form = AllocationsAdjustForm(allocations=allocations)
@@ -218,7 +218,7 @@ def _detail_context(request, programme: Programme, adjust_form=None) -> dict:
         "total_amount_cents": sum(a.amount_cents for a in allocations),
         "can_manage": can_manage,
         "can_approve": can_approve,
-        "approval_needs_totp": held_back_by_second_factor(user, "subsidies.approve_allocation"),
+        "approval_needs_totp": can_manage and not can_approve,
         "adjust_form": adjust_form if can_manage and proposed else None,
         "can_amend": can_manage and programme.status == Programme.Status.APPROVED,
         "history": _history(programme, allocations),
@@ -279,12 +279,10 @@ def allocation_approve(request, pk):
     if somebody adjusted it meanwhile, nothing is approved and the person looks again."""
     user = request.user
     # The page is Région staff's (declared above); approving is also a money decision, behind
-    # the second factor: staff held back only by it get a page saying how to activate it,
-    # once the method is known to be right (hence here, not in the declaration).
-    if not user.has_perm("subsidies.approve_allocation"):
-        if held_back_by_second_factor(user, "subsidies.approve_allocation"):
-            return render(request, "subsidies/programme_totp_required.html", status=403)
-        raise PermissionDenied("subsidies.approve_allocation")
+    # the second factor: staff held back only by it are asked for their code and come back
+    # (tilab.middleware.SecondFactorMiddleware), once the method is known to be right (hence
+    # here, not in the declaration).
+    require(user, "subsidies.approve_allocation")
     allocation = get_object_or_404(selectors.allocations_visible_to(user), pk=pk)
     back = _detail_url(allocation.programme_id)
     shown = request.POST.get("amount_cents")

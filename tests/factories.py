@@ -3,10 +3,23 @@ builder per object, shared by every app's tests (the role cast is in tests/conft
 
 import datetime
 import itertools
+import time
 from fractions import Fraction
 
 from allauth.account.models import EmailAddress
+from allauth.mfa import app_settings as mfa_settings
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import (
+    TOTP,
+    format_hotp_value,
+    generate_totp_secret,
+    hotp_value,
+)
+from allauth.mfa.utils import decrypt
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.models import Group
+from django.core.cache import cache
+from django.urls import reverse
 from django.utils import timezone
 
 from fablabs.models import Organisation, Relay, RelayCoverage
@@ -15,7 +28,8 @@ from makers.models import ItemType, Maker, ProductionReport
 from needs import services as needs
 from subsidies import services as subsidies
 from tilab import roles
-from tilab.models import User
+from tilab.models import TokenScope, User
+from tilab.permissions import SECOND_FACTOR_AT, may_decide_on_money
 from tilab.services import personal_token_create
 from workshops import services as workshops
 from workshops.models import Theme
@@ -40,9 +54,54 @@ def make_user(
     return user
 
 
-def make_personal_token(user: User) -> str:
-    """A new personal API token of `user`: what a program sends after "Token "."""
-    return personal_token_create(user=user)[1]
+def make_personal_token(user: User, *, scope: str | None = None) -> str:
+    """A new personal API token of `user`: what a program sends after "Token ". By default
+    every scope the person may hold: "money" for those who decide on money (where the second
+    factor is required, `step_up(user)` first, or ask for scope="write"), "write" for others."""
+    if scope is None:
+        scope = TokenScope.MONEY if may_decide_on_money.test(user) else TokenScope.WRITE
+    return personal_token_create(user=user, scope=scope, now=timezone.now())[1]
+
+
+def totp_enrol(user: User) -> str:
+    """Activate an authenticator app (TOTP) on `user`'s account, as if done on its page (no
+    signal: no session ends); returns its secret. The same secret when one is active."""
+    existing = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    if existing is not None:
+        return decrypt(existing.data["secret"])
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    return secret
+
+
+def totp_code(user: User) -> str:
+    """The code `user`'s authenticator app shows now."""
+    secret = totp_enrol(user)
+    return format_hotp_value(hotp_value(secret, int(time.time()) // mfa_settings.TOTP_PERIOD))
+
+
+def step_up(user: User, *, at: datetime.datetime | None = None) -> User:
+    """For service-level tests: `user` has an authenticator app (enrolled if missing) and this
+    user object carries a second factor presented at `at` (now by default), as a request of a
+    session that typed its code then would (tilab.middleware.SecondFactorMiddleware)."""
+    totp_enrol(user)
+    setattr(user, SECOND_FACTOR_AT, at or timezone.now())
+    return user
+
+
+def client_step_up(client, user: User) -> None:
+    """The test client's session, signed in as `user` (signed in now if it was not), records a
+    fresh second factor: it types the code of `user`'s authenticator app (enrolled if missing)
+    on allauth's page, as a person would."""
+    if client.session.get(SESSION_KEY) != str(user.pk):
+        client.force_login(user)
+    code = totp_code(user)
+    # allauth refuses a code used twice in its window: a test stepping up twice in 30 seconds
+    # types the same code again.
+    authenticator = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
+    cache.delete(TOTP(authenticator)._get_used_cache_key(code))
+    response = client.post(reverse("mfa_reauthenticate"), {"code": code})
+    assert response.status_code == 302, "the code was refused"
 
 
 def make_organisation(

@@ -2,12 +2,13 @@
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
+from knox.models import AuthToken
 from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .models import Department
-from .permissions import PUBLIC, SIGNED_IN, has_totp, roles_held
+from .models import Department, TokenScope
+from .permissions import PUBLIC, SIGNED_IN, TOKEN_SCOPE, has_totp, roles_held
 
 
 class DepartmentSerializer(serializers.ModelSerializer):
@@ -35,10 +36,19 @@ class MeSerializer(serializers.Serializer):
     full_name = serializers.CharField()
     roles = serializers.ListField(child=serializers.CharField())
     has_totp = serializers.BooleanField()
+    token_scopes = serializers.ListField(
+        child=serializers.ChoiceField(choices=TokenScope.choices),
+        allow_null=True,
+        help_text=_("Ce que permet le jeton de l'appel (null pour une session de navigateur)."),
+    )
+    token_expires_at = serializers.DateTimeField(
+        allow_null=True, help_text=_("Quand le jeton de l'appel expire (null sans jeton).")
+    )
 
 
 class MeView(APIView):
-    """Who the caller is and which roles they hold."""
+    """Who the caller is, which roles they hold, and, for a program with a personal token,
+    what the token may do and until when."""
 
     permission = SIGNED_IN
 
@@ -50,7 +60,13 @@ class MeView(APIView):
             "full_name": user.full_name,
             "roles": sorted(roles_held(user)),
             "has_totp": has_totp(user),
+            "token_scopes": None,
+            "token_expires_at": None,
         }
+        if isinstance(request.auth, AuthToken):
+            scope = getattr(user, TOKEN_SCOPE)
+            data["token_scopes"] = [s for s in TokenScope.values if TokenScope.includes(scope, s)]
+            data["token_expires_at"] = request.auth.expiry
         return Response(MeSerializer(data).data)
 
 

@@ -10,3 +10,6 @@ class TilabConfig(AppConfig):
 
     def ready(self):
         from . import permissions  # noqa: F401  (registers the rules)
+        from .receivers import connect
+
+        connect()  # other sessions and tokens end when a person's credentials change

@@ -15,4 +15,5 @@ def platform(request):
         "needs_totp": must_activate_totp.test(user),
         "demo_mode": settings.DEBUG,
         "mfa_required_for_money": settings.TILAB_MFA_REQUIRED_FOR_MONEY,
+        "step_up_minutes": max(1, settings.TILAB_STEP_UP_MAX_AGE // 60),
     }

@@ -127,6 +127,25 @@ class Code:
 
 ROLE_NOT_ALLOWED = Code("role_not_allowed", NotAllowed, _("Votre rôle ne permet pas cette action."))
 EMAIL_INVALID = Code("email_invalid", BadInput, _("Indiquez une adresse e-mail valide."), "email")
+# The second factor on money decisions (tilab.permissions: `add_money_perm`). `how` says what
+# to do: activate an authenticator app, or type its code again.
+TWO_FACTOR_REQUIRED = Code(
+    "two_factor_required",
+    NotAllowed,
+    _(
+        "Une décision sur de l'argent public demande la double authentification, présentée "
+        "dans cette session il y a moins de %(minutes)s minutes : %(how)s, puis recommencez."
+    ),
+)
+TOKEN_SCOPE_MISSING = Code(
+    "token_scope_missing",
+    NotAllowed,
+    _(
+        "Ce jeton d'API ne permet pas cette action : il faut un jeton « %(scope)s ». Créez-en "
+        "un sur %(url)s (un jeton « décisions financières » se crée juste après avoir saisi "
+        "votre code de double authentification)."
+    ),
+)
 TOKEN_LIMIT_REACHED = Code(
     "token_limit_reached",
     WrongState,

@@ -71,3 +71,27 @@ class FilterForm(forms.Form):
         self.is_valid()
         data = getattr(self, "cleaned_data", {})
         return {name: value for name, value in data.items() if value not in (None, "")}
+
+
+class PersonalTokenForm(forms.Form):
+    """What a new personal API token may do; nothing chosen is "read", the least."""
+
+    scope = forms.ChoiceField(
+        label=_("Ce que le jeton permet"),
+        choices=[],
+        widget=forms.RadioSelect,
+        required=False,
+    )
+
+    def __init__(self, *args, money: bool, **kwargs):
+        from .models import TokenScope
+
+        super().__init__(*args, **kwargs)
+        choices = TokenScope.choices if money else TokenScope.choices[:2]
+        self.fields["scope"].choices = [(value, label.capitalize()) for value, label in choices]
+        self.fields["scope"].initial = TokenScope.READ
+
+    def clean_scope(self) -> str:
+        from .models import TokenScope
+
+        return self.cleaned_data["scope"] or TokenScope.READ

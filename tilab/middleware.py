@@ -1,14 +1,26 @@
 """Project middleware: French unless the person chose another language; the Permissions-Policy
-header; a clear 503 while the database is out of reach."""
+header; the second factor of this session, and the page asking for it; a clear 503 while the
+database is out of reach."""
 
 import logging
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
+from allauth.account.authentication import get_authentication_records
 from django.conf import settings
-from django.http import HttpResponse, JsonResponse
+from django.contrib import messages
+from django.contrib.auth.middleware import get_user
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.functional import SimpleLazyObject
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django_htmx.http import HttpResponseClientRedirect
+
+from .errors import TWO_FACTOR_REQUIRED, Refusal
+from .permissions import SECOND_FACTOR_AT, has_totp, second_factor_url
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +65,87 @@ class PermissionsPolicyMiddleware:
         if self.header:
             response.headers.setdefault("Permissions-Policy", self.header)
         return response
+
+
+def last_second_factor_at(request, user) -> datetime | None:
+    """When this session last presented the second factor (an authenticator code or a recovery
+    code, at sign-in or since), from the methods allauth records in the session."""
+    moments = [
+        record["at"]
+        for record in get_authentication_records(request, user)
+        if record.get("method") == "mfa" and isinstance(record.get("at"), int | float)
+    ]
+    return datetime.fromtimestamp(max(moments), tz=UTC) if moments else None
+
+
+class SecondFactorMiddleware:
+    """The second factor of this session, for the rules (tilab.permissions.mfa_gate_open), and
+    the page that asks for it.
+
+    - `request.user` carries `second_factor_at`, the moment this session last presented it,
+      read when the user is first needed (a page that never looks at the user reads nothing).
+    - A page whose money act is held back only by the second factor (a service or the page
+      declaration raising `two_factor_required`) sends the person to type their code, then
+      back to the page they were on: the page itself for a GET, the page that posted for a
+      POST (its recap). An account without an authenticator app goes to its activation. The
+      API answers the refusal itself (403, tilab.api_errors).
+
+    After AuthenticationMiddleware and MessageMiddleware.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.user = SimpleLazyObject(lambda: self._marked(request))
+        return self.get_response(request)
+
+    @staticmethod
+    def _marked(request):
+        user = get_user(request)
+        if user.is_authenticated:
+            setattr(user, SECOND_FACTOR_AT, last_second_factor_at(request, user))
+        return user
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, Refusal) or exception.code != TWO_FACTOR_REQUIRED.code:
+            return None
+        if request.path.startswith("/api/"):
+            return None
+        user = request.user
+        if has_totp(user):
+            messages.info(
+                request,
+                _(
+                    "Cette action engage de l'argent public : saisissez le code de votre "
+                    "application d'authentification pour continuer."
+                ),
+            )
+        else:
+            messages.warning(
+                request,
+                _(
+                    "Cette action engage de l'argent public : activez d'abord une application "
+                    "d'authentification sur votre compte, puis revenez."
+                ),
+            )
+        url = second_factor_url(user, back=self._back(request))
+        if request.headers.get("HX-Request") == "true":
+            return HttpResponseClientRedirect(url)
+        return HttpResponseRedirect(url)
+
+    @staticmethod
+    def _back(request) -> str:
+        """The page the person was on: this one for a GET, the one that posted for a POST."""
+        if request.method in ("GET", "HEAD"):
+            return request.get_full_path()
+        for candidate in (request.headers.get("Referer", ""), request.POST.get("next", "")):
+            if candidate and url_has_allowed_host_and_scheme(
+                candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+            ):
+                parts = urlsplit(candidate)
+                return parts.path + (f"?{parts.query}" if parts.query else "")
+        return "/"
 
 
 class DatabaseUnavailableMiddleware:

@@ -1,4 +1,5 @@
-"""Core data: people (e-mail login), departments, and the immutable record of decisions."""
+"""Core data: people (e-mail login), departments, the immutable record of decisions, and what
+each personal API token may do."""
 
 import rules
 from django.conf import settings
@@ -8,6 +9,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 
@@ -45,6 +47,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(_("actif"), default=True)
     date_joined = models.DateTimeField(_("inscrit le"), default=timezone.now)
+    sessions_ended_at = models.DateTimeField(
+        _("sessions fermées le"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Dernier changement de mot de passe ou de double authentification : les autres "
+            "sessions et les jetons d'API ont été fermés à ce moment."
+        ),
+    )
 
     objects = UserManager()
 
@@ -64,6 +75,27 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self):
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    # A session stays signed in while the hash it was opened with matches the account's. Django
+    # derives it from the password; the moment the sessions were ended joins it, so ending them
+    # (tilab.services.account_sessions_end) signs every session out without listing them.
+    # Accounts whose sessions were never ended keep Django's hash: nobody is signed out by an
+    # upgrade.
+    def get_session_auth_hash(self):
+        return self._with_sessions_ended_at(super().get_session_auth_hash())
+
+    def get_session_auth_fallback_hash(self):
+        for value in super().get_session_auth_fallback_hash():
+            yield self._with_sessions_ended_at(value)
+
+    def _with_sessions_ended_at(self, value: str) -> str:
+        if self.sessions_ended_at is None:
+            return value
+        return salted_hmac(
+            "tilab.User.sessions_ended_at",
+            f"{value}:{self.sessions_ended_at.isoformat()}",
+            algorithm="sha256",
+        ).hexdigest()
 
     def has_perm(self, perm, obj=None):
         # Roles decide what a person does in the platform, superuser or not: the technical
@@ -126,3 +158,59 @@ class Decision(models.Model):
         return (
             f"{self.action} {self.content_type.model}#{self.object_id} ({self.decided_at:%Y-%m-%d})"
         )
+
+
+class TokenScope(models.TextChoices):
+    """What a personal API token may do; each scope includes those before it."""
+
+    READ = "read", _("lecture")
+    WRITE = "write", _("lecture et écriture")
+    MONEY = "money", _("lecture, écriture et décisions financières")
+
+    @classmethod
+    def includes(cls, scope: str, needed: str) -> bool:
+        order = list(cls.values)
+        return order.index(scope) >= order.index(needed)
+
+
+class PersonalTokenScope(models.Model):
+    """The scope of a personal API token (knox keeps the token itself, its digest and expiry).
+
+    A token without this row may only read. Tokens made before scopes existed were given
+    "write" by the migration that added them: what they did before, money decisions aside.
+    """
+
+    token = models.OneToOneField(
+        "knox.AuthToken",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="scope",
+        verbose_name=_("jeton"),
+    )
+    scope = models.CharField(_("portée"), max_length=8, choices=TokenScope.choices)
+    second_factor_at = models.DateTimeField(
+        _("double authentification présentée le"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Dans la session qui a créé le jeton ; vide si elle ne l'avait pas présentée (une "
+            "démonstration peut s'en passer)."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("portée d'un jeton d'API")
+        verbose_name_plural = _("portées des jetons d'API")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(scope__in=TokenScope.values), name="token_scope_known"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.token_id[:8]}… {self.scope}"
+
+    @property
+    def scopes(self) -> list[str]:
+        """Every scope this one includes, in order: ["read", "write"]."""
+        return [value for value in TokenScope.values if TokenScope.includes(self.scope, value)]

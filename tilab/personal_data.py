@@ -32,7 +32,7 @@ from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils.module_loading import autodiscover_modules
 
-from .models import User
+from .models import PersonalTokenScope, TokenScope, User
 from .permissions import roles_held
 
 # Domain of the addresses given to anonymised accounts and rows: ".invalid" is reserved
@@ -198,6 +198,7 @@ def _account_export(user: User) -> dict:
         "date_joined": user.date_joined,
         "last_login": user.last_login,
         "roles": sorted(roles_held(user)),
+        "sessions_ended_at": user.sessions_ended_at,
     }
 
 
@@ -213,6 +214,16 @@ def _account_erase(rows: QuerySet, person: Person, now) -> None:
         # A new password hash also ends the person's sessions elsewhere.
         user.set_unusable_password()
         user.save()
+
+
+def _token_export(token) -> dict:
+    scope = PersonalTokenScope.objects.filter(token=token).values_list("scope", flat=True).first()
+    return {
+        "starts_with": token.token_key,
+        "created": token.created,
+        "expiry": token.expiry,
+        "scope": scope or TokenScope.READ,
+    }
 
 
 def _declare_the_core() -> None:
@@ -259,7 +270,7 @@ def _declare_the_core() -> None:
         owner="user",
         order_by=("created",),
         # The first characters only, never the digest.
-        export=lambda t: {"starts_with": t.token_key, "created": t.created, "expiry": t.expiry},
+        export=_token_export,
         erase=delete,
         why="Deleted: a program may no longer act for the account.",
     )

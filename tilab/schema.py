@@ -9,6 +9,7 @@ import re
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular import openapi
+from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from drf_spectacular.drainage import warn
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.serializers import PolymorphicProxySerializerExtension
@@ -110,6 +111,26 @@ def error_responses(*statuses: int, about: dict | None = None) -> dict[int, Open
     }
 
 
+class PersonalTokenScheme(KnoxTokenScheme):
+    """A personal token is a knox token (`Authorization: Token <token>`) with a scope."""
+
+    target_class = "tilab.authentication.PersonalTokenAuthentication"
+
+    def get_security_definition(self, auto_schema):
+        definition = super().get_security_definition(auto_schema)
+        definition["description"] = str(
+            _(
+                "Jeton personnel, créé sur la page « Jetons d'API » de votre compte, valable "
+                "un nombre de jours limité. Sa portée : « lecture » (lire seulement), « lecture "
+                "et écriture », ou « décisions financières » en plus (approuver, payer, "
+                "coordonnées bancaires), qui ne se crée que juste après avoir saisi son code "
+                "de double authentification. Une action hors de la portée répond 403 "
+                "token_scope_missing."
+            )
+        )
+        return definition
+
+
 class AutoSchema(openapi.AutoSchema):
     """drf-spectacular's schema, plus the answers that come from the API's plumbing rather than
     from an endpoint's own code: a filter or cursor that does not parse (400), a missing or
@@ -154,7 +175,10 @@ class AutoSchema(openapi.AutoSchema):
         ):
             shared["403"] = OpenApiResponse(
                 ErrorSerializer,
-                description=_("Action non permise, ou session de navigateur sans son jeton CSRF."),
+                description=_(
+                    "Action non permise, jeton sans la portée nécessaire, ou session de "
+                    "navigateur sans son jeton CSRF."
+                ),
             )
         if "{" in self.path:
             shared["404"] = error_responses(404)[404]

@@ -5,4 +5,6 @@ from knox.models import AuthToken
 
 
 def personal_tokens_of(user) -> QuerySet[AuthToken]:
-    return AuthToken.objects.filter(user=user).order_by("-created")
+    """The person's tokens, newest first, each with its scope (`token.scope`, absent for a
+    token made outside the platform's page: it may only read)."""
+    return AuthToken.objects.filter(user=user).select_related("scope").order_by("-created")

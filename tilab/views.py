@@ -1,10 +1,12 @@
 """Pages of the core app: public-sector pages, personal tokens, liveness, the 403 page. The home
 page, which assembles the apps, is config/views.py."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import select_template
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -12,7 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from . import selectors, services
 from .errors import WrongState
-from .permissions import PUBLIC, SIGNED_IN, page_permission
+from .forms import PersonalTokenForm
+from .permissions import PUBLIC, SIGNED_IN, page_permission, within_reach
 
 
 def _localised_page(template_base):
@@ -44,23 +47,40 @@ def healthz(request):
 @page_permission(SIGNED_IN)
 @require_http_methods(["GET", "POST"])
 def personal_tokens(request):
-    new_token = None
+    """A person's API tokens: create one with a scope, revoke one. A "money" token is offered
+    to those who decide on money; creating it asks for their code first, as a money decision
+    does (tilab.middleware.SecondFactorMiddleware), and comes back here."""
+    user = request.user
+    money = within_reach(user, "tilab.decide_on_money")
+    form = PersonalTokenForm(request.POST or None, money=money)
+    new_token = created = None
     if request.method == "POST":
         if "revoke" in request.POST:
-            if services.personal_token_revoke(user=request.user, token_key=request.POST["revoke"]):
+            if services.personal_token_revoke(user=user, token_key=request.POST["revoke"]):
                 messages.success(request, _("Le jeton a été révoqué."))
             else:
                 messages.error(request, _("Ce jeton n'existe pas ou a déjà été révoqué."))
             return redirect("personal_tokens")
-        try:
-            _instance, new_token = services.personal_token_create(user=request.user)
-        except WrongState as refusal:
-            messages.error(request, refusal.message)
-            return redirect("personal_tokens")
+        if form.is_valid():
+            try:
+                created, new_token = services.personal_token_create(
+                    user=user, scope=form.cleaned_data["scope"], now=timezone.now()
+                )
+            except WrongState as refusal:
+                messages.error(request, refusal.message)
+                return redirect("personal_tokens")
+            form = PersonalTokenForm(money=money)
     response = render(
         request,
         "tilab/personal_tokens.html",
-        {"tokens": selectors.personal_tokens_of(request.user), "new_token": new_token},
+        {
+            "tokens": selectors.personal_tokens_of(user),
+            "new_token": new_token,
+            "created": created,
+            "form": form,
+            "money_offered": money,
+            "token_days": settings.TILAB_API_TOKEN_DAYS,
+        },
     )
     # The clear-text token is shown once; keep it out of every cache.
     response["Cache-Control"] = "no-store"

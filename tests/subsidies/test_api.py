@@ -4,7 +4,6 @@ redistributions and payments, what bad input and wrong states answer, and at wha
 import datetime
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.utils import timezone
 
 from makers.models import ItemType, Maker, Membership
@@ -19,11 +18,13 @@ from subsidies.models import (
 from tests.conftest import as_user, count_queries, post
 from tests.factories import (
     approve_all,
+    client_step_up,
     make_maker,
     make_organisation,
     make_personal_token,
     make_programme,
     make_report,
+    totp_enrol,
 )
 from tests.refusals import answered
 from tilab.models import Decision
@@ -499,7 +500,13 @@ def test_approving_money_takes_two_factor_when_required(
     allocation.refresh_from_db()
     assert allocation.status == "proposed"
 
-    TOTP.activate(region_staff, generate_totp_secret())
+    # The account's authenticator app is not enough: this session presents its code.
+    totp_enrol(region_staff)
+    body = answered(
+        post(client, f"{ALLOCATIONS}{allocation.pk}/approve/"), 403, "two_factor_required"
+    )
+    assert "/accounts/2fa/reauthenticate/" in body["detail"]
+    client_step_up(client, region_staff)
     assert post(client, f"{ALLOCATIONS}{allocation.pk}/approve/").status_code == 200
 
 
@@ -814,7 +821,10 @@ def test_relay_money_decisions_take_two_factor_when_required(
     )
     assert counts() == before
 
-    TOTP.activate(relay_staff, generate_totp_secret())
+    totp_enrol(relay_staff)
+    answered(post(client, url, body), 403, "two_factor_required")
+    assert counts() == before
+    client_step_up(client, relay_staff)
     assert post(client, url, body).status_code in {200, 201}
 
 

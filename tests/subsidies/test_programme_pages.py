@@ -5,7 +5,6 @@ import datetime
 from html import unescape
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.utils import timezone
 
 from makers.models import ProductionReport
@@ -14,11 +13,13 @@ from subsidies.models import Allocation, LedgerEntry, Programme
 from tests.conftest import count_queries
 from tests.factories import (
     approve_all,
+    client_step_up,
     make_maker,
     make_programme,
     make_relay,
     make_report,
     make_terms,
+    totp_enrol,
 )
 from tilab import roles
 from tilab.models import Decision, Department
@@ -553,20 +554,24 @@ def test_without_two_factor_there_is_no_approve_button_but_a_way_to_activate_it(
     assert "la double authentification est obligatoire" in html
     rennes = allocation_of(programme_2020, relays["rennes"])
     response = client.post(f"/subventions/allocations/{rennes.pk}/approuver/")
-    assert response.status_code == 403
-    assert "/accounts/2fa/totp/activate/" in page(response)
+    assert (response.status_code, response["Location"]) == (302, "/accounts/2fa/totp/activate/")
     rennes.refresh_from_db()
     assert rennes.status == "proposed"
 
 
-def test_with_two_factor_activated_region_staff_approve(
+def test_with_two_factor_activated_region_staff_type_their_code_and_approve(
     client, mfa_required, region_staff, relays, programme_2020
 ):
-    TOTP.activate(region_staff, generate_totp_secret())
+    totp_enrol(region_staff)
     client.force_login(region_staff)
     rennes = allocation_of(programme_2020, relays["rennes"])
     html = page(client.get(f"/subventions/{programme_2020.pk}/"))
     assert f"/subventions/allocations/{rennes.pk}/approuver/" in html
+    response = client.post(f"/subventions/allocations/{rennes.pk}/approuver/")
+    assert response["Location"].startswith("/accounts/2fa/reauthenticate/")
+    rennes.refresh_from_db()
+    assert rennes.status == "proposed"
+    client_step_up(client, region_staff)
     client.post(f"/subventions/allocations/{rennes.pk}/approuver/")
     rennes.refresh_from_db()
     assert rennes.status == "approved"

@@ -2,9 +2,9 @@
 bank details, and the money a maker received: what each role may see and do."""
 
 import datetime
+from urllib.parse import quote
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -21,11 +21,13 @@ from subsidies.models import (
 from tests.conftest import text
 from tests.factories import (
     approve_all,
+    client_step_up,
     make_maker,
     make_organisation,
     make_programme,
     make_report,
     make_user,
+    totp_enrol,
 )
 from tilab import roles
 from tilab.models import Decision
@@ -379,18 +381,29 @@ def test_without_two_factor_relay_staff_are_told_how_to_approve(
     assert ">Approuver</button>" not in html
     assert "activez d'abord la double authentification" in html
     assert 'href="/accounts/2fa/totp/activate/"' in html
-    response = client.post(f"{page(redistribution.pk)}approuver/", follow=True)
-    assert "Activez d'abord la double authentification" in text(response)
+    response = client.post(f"{page(redistribution.pk)}approuver/")
+    assert (response.status_code, response["Location"]) == (302, "/accounts/2fa/totp/activate/")
     redistribution.refresh_from_db()
     assert redistribution.status == "proposed"
 
 
-def test_with_two_factor_relay_staff_approve(client, settings, relay_staff, redistribution):
+def test_with_two_factor_on_the_account_relay_staff_type_their_code_then_approve(
+    client, settings, relay_staff, redistribution
+):
     settings.TILAB_MFA_REQUIRED_FOR_MONEY = True
-    TOTP.activate(relay_staff, generate_totp_secret())
+    totp_enrol(relay_staff)
     client.force_login(relay_staff)
-    assert ">Approuver</button>" in text(client.get(page(redistribution.pk)))
-    client.post(f"{page(redistribution.pk)}approuver/")
+    detail = page(redistribution.pk)
+    # The button is offered; pressing it asks for the code and comes back to this page.
+    assert ">Approuver</button>" in text(client.get(detail))
+    response = client.post(f"{detail}approuver/", headers={"referer": f"http://testserver{detail}"})
+    assert response.status_code == 302
+    assert response["Location"] == f"/accounts/2fa/reauthenticate/?next={quote(detail, safe='')}"
+    redistribution.refresh_from_db()
+    assert redistribution.status == "proposed"
+
+    client_step_up(client, relay_staff)
+    client.post(f"{detail}approuver/")
     redistribution.refresh_from_db()
     assert redistribution.status == "approved"
 
@@ -403,9 +416,20 @@ def test_without_two_factor_payments_are_not_recorded(
     assert "Enregistrer les paiements" not in text(client.get(page(approved.pk)))
     line = line_of(approved, maker=anne)
     data = {"lines": [line.pk], "paid_on": "2020-06-01", "reference": "VIR-1"}
-    response = client.post(f"{page(approved.pk)}paiements/", data, follow=True)
-    assert "Activez d'abord la double authentification" in text(response)
+    response = client.post(f"{page(approved.pk)}paiements/", data)
+    assert (response.status_code, response["Location"]) == (302, "/accounts/2fa/totp/activate/")
     assert not Payment.objects.exists()
+
+    # With the account's authenticator app but no code typed in this session: asked for it.
+    totp_enrol(relay_staff)
+    assert "Enregistrer les paiements" in text(client.get(page(approved.pk)))
+    response = client.post(f"{page(approved.pk)}paiements/", data)
+    assert response["Location"].startswith("/accounts/2fa/reauthenticate/")
+    assert not Payment.objects.exists()
+
+    client_step_up(client, relay_staff)
+    client.post(f"{page(approved.pk)}paiements/", data)
+    assert Payment.objects.get().line == line
 
 
 # --- Payments -----------------------------------------------------------------------------

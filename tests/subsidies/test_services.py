@@ -8,7 +8,6 @@ from fractions import Fraction
 from types import SimpleNamespace
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, transaction
 from django.utils import timezone
@@ -33,6 +32,7 @@ from tests.factories import (
     make_report,
     make_terms,
     make_user,
+    step_up,
 )
 from tests.refusals import refused
 from tilab import roles
@@ -400,7 +400,7 @@ def test_region_staff_approve_only_with_two_factor_when_required(
         programme=programme_2020, amounts={loch.pk: 760_000, ensta.pk: 740_000},
         motivation="Plaques PET", by=region_staff, now=NOW,
     )  # fmt: skip
-    TOTP.activate(region_staff, generate_totp_secret())
+    step_up(region_staff)
     services.allocation_approve(allocation=rennes, by=region_staff, now=NOW)
     assert LedgerEntry.objects.count() == 1
 
@@ -745,7 +745,7 @@ def test_without_two_factor_relay_staff_prepare_but_neither_approve_nor_pay(
 
 def test_with_two_factor_relay_staff_approve_and_pay(proposal, relay_staff, settings):
     settings.TILAB_MFA_REQUIRED_FOR_MONEY = True
-    TOTP.activate(relay_staff, generate_totp_secret())
+    step_up(relay_staff)
     services.redistribution_approve(redistribution=proposal, by=relay_staff, now=NOW)
     anne = lines_by_payee(proposal)["Anne Le Goff"]
     services.payments_record(
