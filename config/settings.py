@@ -179,6 +179,11 @@ MFA_TOTP_ISSUER = "Ti Lab"
 # the embedded demo relaxes it (and says so when it starts) so a newcomer can click through.
 TILAB_MFA_REQUIRED_FOR_MONEY = env.bool("TILAB_MFA_REQUIRED_FOR_MONEY", default=not DEBUG)
 
+# A payee's new bank details stay out of transfer files for this many days after a change,
+# unless a second person confirms them sooner (the relay's own paying account: only a Région
+# staffer's confirmation releases it). The payee and the relay are e-mailed at once.
+TILAB_IBAN_HOLD_DAYS = env.int("TILAB_IBAN_HOLD_DAYS", default=3)
+
 SESSION_COOKIE_AGE = int(timedelta(hours=12).total_seconds())
 
 # --- E-mail -----------------------------------------------------------------------------------

@@ -279,9 +279,7 @@ class PaymentBatch(models.Model):
     )
     message_id = models.CharField(_("identifiant du message"), max_length=35, unique=True)
     format = models.CharField(_("format"), max_length=10, choices=Format.choices)
-    status = models.CharField(
-        _("état"), max_length=20, choices=Status.choices, default=Status.OPEN
-    )
+    status = models.CharField(_("état"), max_length=20, choices=Status.choices, default=Status.OPEN)
     execution_on = models.DateField(_("exécution demandée le"), null=True, blank=True)
     total_cents = models.BigIntegerField(_("total (centimes)"))
     content = models.BinaryField(_("fichier"))
@@ -312,8 +310,7 @@ class PaymentBatch(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="cancelled")
                 | (
-                    Q(cancelled_by__isnull=False, cancelled_at__isnull=False)
-                    & ~Q(cancel_reason="")
+                    Q(cancelled_by__isnull=False, cancelled_at__isnull=False) & ~Q(cancel_reason="")
                 ),
                 name="payment_batch_cancel_motivated",
             ),
