@@ -304,6 +304,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `status`: the payment batches' are named for what they are.
+    "ENUM_NAME_OVERRIDES": {
+        "PaymentBatchStatusEnum": "subsidies.models.PaymentBatch.Status",
+        "PaymentBatchLineStatusEnum": "subsidies.models.PaymentBatchLine.Status",
+    },
     # The default enum hook, then OpenAPI links from answers to the requests they feed.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -9,6 +9,7 @@ from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from .models import BankAccountChange
 
@@ -30,7 +31,8 @@ def bank_change_email(change: BankAccountChange, *, to: str) -> EmailMessage:
     context = {
         "change": change,
         "payee": payee,
-        "changed_by": change.changed_by.get_full_name() or change.changed_by.email,
+        # A name, never an address.
+        "changed_by": change.changed_by.full_name or _("un membre de l'équipe du relais"),
         "url": settings.SITE_URL.rstrip("/") + path,
     }
     with (

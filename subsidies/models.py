@@ -324,6 +324,11 @@ class PaymentBatch(models.Model):
     def __str__(self):
         return self.message_id
 
+    @property
+    def allocation(self) -> Allocation:
+        """The allocation the batch pays from (the relay's rules ask for it)."""
+        return self.redistribution.allocation
+
 
 class PaymentBatchLine(models.Model):
     """One transfer of a batch: the redistribution line it pays and the payee's bank details
