@@ -16,7 +16,8 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from fablabs.models import Relay
+from fablabs.models import Organisation, Relay
+from makers.models import Maker
 from tilab.pagination import CursorPagination
 from tilab.permissions import (
     PUBLIC,
@@ -32,6 +33,7 @@ from .models import ItemWeight, PaymentBatch
 from .serializers import (
     AllocationOutputSerializer,
     AllocationsAdjustSerializer,
+    BankChangeCreateSerializer,
     BankChangeOutputSerializer,
     PaymentBatchCancelSerializer,
     PaymentBatchCreateSerializer,
@@ -581,6 +583,31 @@ class BankChangeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, MoneyV
     serializer_class = BankChangeOutputSerializer
     pagination_class = NewestFirstPagination
     object_permissions_by_action = {"confirm": "tilab.signed_in"}
+
+    @extend_schema(
+        summary=gettext_lazy("Changer les coordonnées bancaires d'un bénéficiaire"),
+        request=BankChangeCreateSerializer,
+        responses={201: BankChangeOutputSerializer, **_errors(400, 403, 404)},
+    )
+    def create(self, request, *args, **kwargs):
+        """The payee themself or the staff of the relay covering them; anybody else 404. The
+        payee and the relay are e-mailed at once; the new details are held out of transfer
+        files until confirmed or until the waiting period passes (`usable_from`)."""
+        data = self.valid(BankChangeCreateSerializer).validated_data
+        model = Maker if data["payee_kind"] == "maker" else Organisation
+        owner = model.objects.filter(pk=data["payee_id"]).first()
+        if owner is None or not services.may_change_bank_account(request.user, owner):
+            raise errors.PAYEE_NOT_FOUND(id=data["payee_id"])
+        account = services.bank_account_set(
+            owner=owner,
+            holder=data["holder"],
+            iban=data["iban"],
+            bic=data.get("bic", ""),
+            by=request.user,
+            now=timezone.now(),
+        )
+        change = self.get_queryset().filter(account=account).order_by("-pk").first()
+        return Response(self.get_serializer(change).data, status=status.HTTP_201_CREATED)
 
     def get_queryset(self):
         return selectors.bank_changes_visible_to(self.request.user)

@@ -371,3 +371,9 @@ RELAY_BANK_ACCOUNT_PENDING = Code(
         "Région : aucun fichier SEPA ne part de ce compte avant."
     ),
 )
+PAYEE_NOT_FOUND = Code(
+    "payee_not_found",
+    NotFound,
+    _("Aucun bénéficiaire n° %(id)s parmi ceux dont vous gérez les coordonnées bancaires."),
+    "payee_id",
+)

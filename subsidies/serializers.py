@@ -631,3 +631,12 @@ class BankChangeOutputSerializer(serializers.ModelSerializer):
     @extend_schema_field(PersonSerializer(allow_null=True))
     def get_confirmed_by(self, change):
         return _person(change.confirmed_by)
+
+
+class BankChangeCreateSerializer(serializers.Serializer):
+    payee_kind = serializers.ChoiceField(choices=["maker", "organisation"])
+    payee_id = serializers.IntegerField(min_value=1, max_value=BIGINT_MAX)
+    # Any text passes here so that the service's own message explains what is wrong.
+    holder = serializers.CharField(allow_blank=True, max_length=200)
+    iban = serializers.CharField(allow_blank=True, max_length=100)
+    bic = serializers.CharField(required=False, allow_blank=True, max_length=20)
