@@ -443,7 +443,6 @@ class PaymentBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Mone
 
     filterset_class = None
     pagination_class = NewestFirstPagination
-    permission = "subsidies.view_payment_batches"
     permissions_by_action = {"create": "subsidies.propose_redistribution"}
     object_permissions_by_action = {
         "create": "subsidies.create_payment_batch",
