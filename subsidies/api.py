@@ -397,7 +397,7 @@ class RedistributionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Mo
     @extend_schema(
         summary=gettext_lazy("Solder les lignes du relais comme sa propre dépense"),
         request=None,
-        responses={201: PaymentOutputSerializer(many=True), **_errors(403, 404, 409)},
+        responses={201: PaymentOutputSerializer(many=True), **_errors(400, 403, 404, 409)},
     )
     @action(detail=True, methods=["post"], url_path="settle-own-use")
     def settle_own_use(self, request, pk=None):
