@@ -376,7 +376,9 @@ def own_use_settle(*, redistribution: Redistribution, by, now: datetime) -> list
                     line=line,
                     payment=payment,
                     source=f"relay:{allocation.relay_id}",
-                    destination=f"relay:{allocation.relay_id}:own_use",
+                    # The account the approval named (the own-use account, or the relay's own
+                    # organisation): the money stays with the relay, no transfer is made.
+                    destination=_relay_account(redistribution, line),
                     amount_cents=line.amount_cents,
                 )
             )

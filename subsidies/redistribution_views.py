@@ -446,6 +446,7 @@ def bank_change_confirm(request, pk):
 
 @page_permission(SIGNED_IN)
 @require_GET
+@never_cache  # the end of the maker's IBAN
 def money_received(request):
     """What a maker (and the organisations they manage) received from the subsidy, and the
     validated figures each amount rests on. Only their own lines, ever."""

@@ -191,7 +191,11 @@ def test_own_use_is_never_in_the_file_and_is_settled_without_transfer(ready, rel
     assert settled == {"Achat groupé de PLA", rennes.organisation.name}
     assert all(payment.own_use and payment.batch is None for payment in payments)
     entries = LedgerEntry.objects.filter(payment__in=payments)
-    assert {entry.destination for entry in entries} == {f"relay:{rennes.pk}:own_use"}
+    # Each to the account its approval named: no IBAN, no transfer.
+    assert {entry.destination for entry in entries} == {
+        f"relay:{rennes.pk}:own_use",
+        f"organisation:{rennes.organisation.pk}",
+    }
     assert Decision.objects.filter(action="own_use_settle").count() == 2
     with refused("nothing_to_settle", kind=WrongState):
         batches.own_use_settle(redistribution=ready, by=relay_staff, now=LATER)
@@ -411,3 +415,17 @@ def test_the_batch_recap_flags_an_iban_shared_by_two_payees(client, ready, relay
         as_user(client, relay_staff).get(f"/subventions/redistributions/{ready.pk}/nouveau-lot/")
     )
     assert html.count("IBAN partagé avec un autre bénéficiaire") == 2
+
+
+def test_no_sepa_file_leaves_a_relay_account_changed_until_the_region_confirms(
+    ready, relay_staff, region_staff, rennes
+):
+    services.bank_account_set(
+        owner=rennes.organisation, holder="LabFab", iban=IBAN_BERTRAND, by=relay_staff, now=NOW
+    )
+    with refused("relay_bank_account_pending", kind=WrongState):
+        make_batch(ready, relay_staff)
+    change = BankAccount.objects.get(organisation=rennes.organisation).changes.latest("pk")
+    bank.bank_change_confirm(change=change, by=region_staff, now=LATER)
+    batch = make_batch(ready, relay_staff)
+    assert batch.debtor_iban == "DE89370400440532013000"
