@@ -187,6 +187,11 @@ TILAB_STEP_UP_MAX_AGE = env.int("TILAB_STEP_UP_MAX_AGE", default=15 * 60)
 # Personal API tokens live this many days (shown at creation and in the list).
 TILAB_API_TOKEN_DAYS = env.int("TILAB_API_TOKEN_DAYS", default=90)
 
+# A payee's new bank details stay out of transfer files for this many days after a change,
+# unless a second person confirms them sooner (the relay's own paying account: only a Région
+# staffer's confirmation releases it). The payee and the relay are e-mailed at once.
+TILAB_IBAN_HOLD_DAYS = env.int("TILAB_IBAN_HOLD_DAYS", default=3)
+
 SESSION_COOKIE_AGE = int(timedelta(hours=12).total_seconds())
 
 # --- E-mail -----------------------------------------------------------------------------------
@@ -308,6 +313,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `status`: the payment batches' are named for what they are.
+    "ENUM_NAME_OVERRIDES": {
+        "PaymentBatchStatusEnum": "subsidies.models.PaymentBatch.Status",
+        "PaymentBatchLineStatusEnum": "subsidies.models.PaymentBatchLine.Status",
+    },
     # The default enum hook, then OpenAPI links from answers to the requests they feed.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -15,6 +15,8 @@ from makers.import_api import ProductionImportView
 from needs.api import DeliveryViewSet, NeedViewSet, PledgeViewSet
 from subsidies.api import (
     AllocationViewSet,
+    BankChangeViewSet,
+    PaymentBatchViewSet,
     ProgrammeViewSet,
     RedistributionViewSet,
     RelayViewSet,
@@ -51,6 +53,8 @@ router.register("figures", FiguresViewSet, basename="figures")
 router.register("programmes", ProgrammeViewSet, basename="programme")
 router.register("allocations", AllocationViewSet, basename="allocation")
 router.register("redistributions", RedistributionViewSet, basename="redistribution")
+router.register("payment-batches", PaymentBatchViewSet, basename="payment-batch")
+router.register("bank-changes", BankChangeViewSet, basename="bank-change")
 router.register("workshops", WorkshopViewSet, basename="workshop")
 router.register("needs", NeedViewSet, basename="need")
 router.register("pledges", PledgeViewSet, basename="pledge")

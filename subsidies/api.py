@@ -6,26 +6,35 @@ whose refusals answer 400 (bad input) or 409 (the state forbids it) with their `
 
 from django.db.models import Count, Prefetch, Sum
 from django.db.models.functions import Coalesce
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from fablabs.models import Relay
+from fablabs.models import Organisation, Relay
+from makers.models import Maker
 from tilab.pagination import CursorPagination
 from tilab.permissions import PUBLIC, SIGNED_IN, DeclaredPermission
 from tilab.schema import error_responses
 
-from . import errors, selectors, services
+from . import bank, batches, errors, selectors, services
 from .filters import AllocationFilter, ProgrammeFilter, RedistributionFilter
-from .models import ItemWeight
+from .models import ItemWeight, PaymentBatch
 from .serializers import (
     AllocationOutputSerializer,
     AllocationsAdjustSerializer,
+    BankChangeCreateSerializer,
+    BankChangeOutputSerializer,
+    PaymentBatchCancelSerializer,
+    PaymentBatchCreateSerializer,
+    PaymentBatchDetailSerializer,
+    PaymentBatchOutputSerializer,
+    PaymentBatchRecordSerializer,
     PaymentOutputSerializer,
-    PaymentsRecordSerializer,
     ProgrammeAmendSerializer,
     ProgrammeOutputSerializer,
     ProgrammeTermsSerializer,
@@ -278,7 +287,7 @@ class RedistributionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Mo
         "create": "subsidies.manage_redistribution",
         "adjust": "subsidies.manage_redistribution",
         "approve": "subsidies.approve_redistribution",
-        "payments": "subsidies.record_payment",
+        "settle_own_use": "subsidies.settle_own_use",
     }
 
     def get_queryset(self):
@@ -376,30 +385,236 @@ class RedistributionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Mo
         return self._render(redistribution)
 
     @extend_schema(
-        summary=gettext_lazy("Enregistrer le paiement de lignes : toutes, ou aucune"),
-        request=PaymentsRecordSerializer,
+        summary=gettext_lazy("Solder les lignes du relais comme sa propre dépense"),
+        request=None,
         responses={201: PaymentOutputSerializer(many=True), **_errors(400, 403, 404, 409)},
     )
-    @action(detail=True, methods=["post"])
-    def payments(self, request, pk=None):
-        """The lines must belong to this redistribution (400), be approved and not paid yet
-        (409); the payments are written to the decision log and the money ledger."""
+    @action(detail=True, methods=["post"], url_path="settle-own-use")
+    def settle_own_use(self, request, pk=None):
+        """The relay's own-use lines (and any line whose payee is the relay's own
+        organisation) are recorded as its own spending: never a transfer from its IBAN to
+        itself. Payments to payees go through payment batches (`/api/v1/payment-batches/`)."""
         redistribution = self.get_object()
-        data = self.valid(PaymentsRecordSerializer).validated_data
-        ids = list(dict.fromkeys(data["lines"]))
-        lines = list(redistribution.lines.filter(pk__in=ids).order_by("pk"))
-        unknown = sorted(set(ids) - {line.pk for line in lines})
-        if unknown:
-            raise errors.LINES_NOT_IN_REDISTRIBUTION(
-                id=redistribution.pk, lines=", ".join(f"n° {pk}" for pk in unknown)
-            )
-        payments = services.payments_record(
-            lines=lines,
-            paid_on=data["paid_on"],
-            reference=data["reference"],
-            by=request.user,
-            now=timezone.now(),
+        payments = batches.own_use_settle(
+            redistribution=redistribution, by=request.user, now=timezone.now()
         )
         return Response(
             PaymentOutputSerializer(payments, many=True).data, status=status.HTTP_201_CREATED
         )
+
+
+# --- Payment batches ------------------------------------------------------------------------
+
+NO_STORE = "no-store"  # answers that name bank details are never kept by a cache
+
+
+@extend_schema_view(
+    list=extend_schema(summary=gettext_lazy("Lots de virements visibles")),
+    retrieve=extend_schema(
+        summary=gettext_lazy("Un lot de virements et ses lignes"),
+        responses={200: PaymentBatchDetailSerializer, **_errors(404)},
+    ),
+)
+class PaymentBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, MoneyViewSet):
+    """Payment batches: each transfer file (SEPA pain.001 or CSV) a relay makes is a recorded
+    batch with a unique message id, its lines and the bank details of each frozen when it was
+    made, and the exact file (every download gives the same bytes). A line is in one open
+    batch at most: making a batch over lines already in an open one answers 409
+    `transfers_already_in_batch`. Only bank details confirmed (or past their waiting period)
+    go in; own-use lines never do.
+
+    Relay staff make batches of their relay's approved redistributions, download their file,
+    record what the bank paid (the lines it rejected are freed for a later batch) or cancel
+    a batch with a reason (its lines are freed); each is a money decision (second factor).
+    Région staff and auditors read every batch and change nothing (403); anyone else sees
+    none (404). IBANs appear only in the file; elsewhere their last four characters.
+    Newest first, by cursor.
+    """
+
+    filterset_class = None
+    pagination_class = NewestFirstPagination
+    permissions_by_action = {"create": "subsidies.propose_redistribution"}
+    object_permissions_by_action = {
+        "create": "subsidies.create_payment_batch",
+        "file": "subsidies.download_payment_batch",
+        "record": "subsidies.record_payment",
+        "cancel": "subsidies.cancel_payment_batch",
+    }
+
+    def get_queryset(self):
+        return selectors.payment_batches_visible_to(self.request.user)
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return PaymentBatchOutputSerializer
+        return PaymentBatchDetailSerializer
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Cache-Control"] = NO_STORE
+        return response
+
+    def _render(self, batch, *, status_code=status.HTTP_200_OK) -> Response:
+        fresh = self.get_queryset().get(pk=batch.pk)
+        return Response(PaymentBatchDetailSerializer(fresh).data, status=status_code)
+
+    @extend_schema(
+        summary=gettext_lazy("Créer un lot de virements (et son fichier)"),
+        request=PaymentBatchCreateSerializer,
+        responses={201: PaymentBatchDetailSerializer, **_errors(400, 403, 404, 409)},
+    )
+    def create(self, request, *args, **kwargs):
+        """The lines payable now of the redistribution go into the batch; the answer names
+        them. Several creations at once over the same lines make one batch; the others
+        answer 409 naming it."""
+        data = self.valid(PaymentBatchCreateSerializer).validated_data
+        redistribution = (
+            selectors.redistributions_visible_to(request.user)
+            .filter(pk=data["redistribution"])
+            .first()
+        )
+        if redistribution is None:
+            raise errors.REDISTRIBUTION_NOT_FOUND(id=data["redistribution"])
+        self.check_object_permissions(request, redistribution)
+        batch = batches.payment_batch_create(
+            redistribution=redistribution,
+            format=data["format"],
+            execution_on=data.get("execution_on"),
+            by=request.user,
+            now=timezone.now(),
+        )
+        return self._render(batch, status_code=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary=gettext_lazy("Le fichier du lot, octet pour octet"),
+        responses={
+            (200, "application/xml"): OpenApiTypes.BINARY,
+            (200, "text/csv"): OpenApiTypes.BINARY,
+            **_errors(403, 404),
+        },
+    )
+    @action(detail=True, methods=["get"])
+    def file(self, request, pk=None):
+        """The file as made: the same bytes on every download. It holds every payee's IBAN:
+        the paying relay's staff only."""
+        batch = self.get_object()
+        content = PaymentBatch.objects.values_list("content", flat=True).get(pk=batch.pk)
+        content_type = (
+            "application/xml"
+            if batch.format == PaymentBatch.Format.SEPA
+            else "text/csv; charset=utf-8"
+        )
+        response = HttpResponse(bytes(content), content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{batch.filename}"'
+        response["Cache-Control"] = NO_STORE
+        return response
+
+    @extend_schema(
+        summary=gettext_lazy("Enregistrer les paiements du lot (et les rejets de la banque)"),
+        request=PaymentBatchRecordSerializer,
+        responses={200: PaymentBatchDetailSerializer, **_errors(400, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def record(self, request, pk=None):
+        """Every line is paid on `paid_on`, except those in `rejected` (redistribution line
+        ids), which are freed for a later batch; all or nothing. A batch recorded or
+        cancelled answers 409."""
+        batch = self.get_object()
+        data = self.valid(PaymentBatchRecordSerializer).validated_data
+        batches.payment_batch_record(
+            batch=batch,
+            paid_on=data["paid_on"],
+            reference=data.get("reference", ""),
+            rejected=data.get("rejected", []),
+            by=request.user,
+            now=timezone.now(),
+        )
+        return self._render(batch)
+
+    @extend_schema(
+        summary=gettext_lazy("Annuler le lot, avec un motif"),
+        request=PaymentBatchCancelSerializer,
+        responses={200: PaymentBatchDetailSerializer, **_errors(400, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """Its lines are freed for a later batch; the batch and its file stay, with the reason."""
+        batch = self.get_object()
+        data = self.valid(PaymentBatchCancelSerializer).validated_data
+        batches.payment_batch_cancel(
+            batch=batch, reason=data["reason"], by=request.user, now=timezone.now()
+        )
+        return self._render(batch)
+
+
+# --- Bank changes ---------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary=gettext_lazy("Changements de coordonnées bancaires visibles")),
+    retrieve=extend_schema(
+        summary=gettext_lazy("Un changement de coordonnées bancaires"),
+        responses={200: BankChangeOutputSerializer, **_errors(404)},
+    ),
+)
+class BankChangeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, MoneyViewSet):
+    """The history of bank details changes: who changed a payee's bank details, when, the last
+    four characters of the old and new IBAN, when they may go into transfer files, who
+    confirmed them. Région staff and auditors read every change, relay staff those of the
+    payees their relay covers, a payee their own.
+
+    A change is held out of transfer files until a second person confirms it (`confirm`:
+    another staffer of the relay, or the Région; the relay's own paying account, the Région
+    only) or its waiting period passes. Whoever made a change cannot confirm it (403
+    `bank_change_own`). Newest first, by cursor.
+    """
+
+    serializer_class = BankChangeOutputSerializer
+    pagination_class = NewestFirstPagination
+    object_permissions_by_action = {"confirm": "tilab.signed_in"}
+
+    @extend_schema(
+        summary=gettext_lazy("Changer les coordonnées bancaires d'un bénéficiaire"),
+        request=BankChangeCreateSerializer,
+        responses={201: BankChangeOutputSerializer, **_errors(400, 403, 404)},
+    )
+    def create(self, request, *args, **kwargs):
+        """The payee themself or the staff of the relay covering them; anybody else 404. The
+        payee and the relay are e-mailed at once; the new details are held out of transfer
+        files until confirmed or until the waiting period passes (`usable_from`)."""
+        data = self.valid(BankChangeCreateSerializer).validated_data
+        model = Maker if data["payee_kind"] == "maker" else Organisation
+        owner = model.objects.filter(pk=data["payee_id"]).first()
+        if owner is None or not services.may_change_bank_account(request.user, owner):
+            raise errors.PAYEE_NOT_FOUND(id=data["payee_id"])
+        account = services.bank_account_set(
+            owner=owner,
+            holder=data["holder"],
+            iban=data["iban"],
+            bic=data.get("bic", ""),
+            by=request.user,
+            now=timezone.now(),
+        )
+        change = self.get_queryset().filter(account=account).order_by("-pk").first()
+        return Response(self.get_serializer(change).data, status=status.HTTP_201_CREATED)
+
+    def get_queryset(self):
+        return selectors.bank_changes_visible_to(self.request.user)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Cache-Control"] = NO_STORE
+        return response
+
+    @extend_schema(
+        summary=gettext_lazy("Confirmer un changement de coordonnées bancaires"),
+        request=None,
+        responses={200: BankChangeOutputSerializer, **_errors(403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        """The rules (who, second factor) are the service's, so that each refusal says who
+        may confirm instead."""
+        change = self.get_object()
+        bank.bank_change_confirm(change=change, by=request.user, now=timezone.now())
+        return Response(self.get_serializer(self.get_queryset().get(pk=change.pk)).data)

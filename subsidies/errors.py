@@ -3,7 +3,7 @@ services and the transfer files raise them, pages and the API show them (tilab/e
 
 from django.utils.translation import gettext_lazy as _
 
-from tilab.errors import BadInput, Code, NotFound, WrongState
+from tilab.errors import BadInput, Code, NotAllowed, NotFound, WrongState
 
 # --- Programmes -----------------------------------------------------------------------------
 
@@ -266,4 +266,106 @@ HOLDER_TOO_LONG = Code(
     BadInput,
     _("Le titulaire fait au plus 70 caractères (norme SEPA)."),
     "holder",
+)
+
+# --- Bank changes under control ------------------------------------------------------------
+
+BANK_CHANGE_OWN = Code(
+    "bank_change_own",
+    NotAllowed,
+    _(
+        "Vous avez fait ce changement de coordonnées bancaires : une autre personne le "
+        "confirme (un autre membre de l'équipe du relais, ou la Région)."
+    ),
+)
+BANK_CHANGE_NEEDS_REGION = Code(
+    "bank_change_needs_region",
+    NotAllowed,
+    _(
+        "Le compte qui paie du relais ne change qu'avec la confirmation d'un agent de la "
+        "Région : demandez-la à la Région."
+    ),
+)
+BANK_CHANGE_ALREADY_CONFIRMED = Code(
+    "bank_change_already_confirmed",
+    WrongState,
+    _("Ce changement de coordonnées bancaires est déjà confirmé."),
+)
+BANK_CHANGE_SUPERSEDED = Code(
+    "bank_change_superseded",
+    WrongState,
+    _(
+        "Ce changement a été remplacé par un changement plus récent : c'est celui-là qu'il "
+        "faut confirmer."
+    ),
+)
+BANK_CHANGE_NOT_FOUND = Code(
+    "bank_change_not_found", NotFound, _("Aucun changement de coordonnées n° %(id)s.")
+)
+
+# --- Payment batches ------------------------------------------------------------------------
+
+BATCH_FORMAT_UNKNOWN = Code(
+    "batch_format_unknown", BadInput, _("Choisissez le format : CSV ou SEPA."), "format"
+)
+TRANSFERS_ALREADY_IN_BATCH = Code(
+    "transfers_already_in_batch",
+    WrongState,
+    _(
+        "Ces virements sont déjà dans le lot %(batch)s, en attente de la banque : "
+        "téléchargez à nouveau son fichier, enregistrez ses paiements ou annulez-le avec un "
+        "motif pour libérer ses lignes."
+    ),
+)
+BATCH_NOT_OPEN = Code(
+    "batch_not_open",
+    WrongState,
+    _("Le lot %(batch)s est déjà %(status)s : il ne change plus."),
+)
+BATCH_CANCEL_REASON_MISSING = Code(
+    "batch_cancel_reason_missing",
+    BadInput,
+    _("Indiquez pourquoi le lot est annulé : le motif est conservé avec la décision."),
+    "reason",
+)
+BATCH_REJECTED_NOT_IN_BATCH = Code(
+    "batch_rejected_not_in_batch",
+    BadInput,
+    _("Ces lignes ne sont pas dans le lot : %(lines)s."),
+    "rejected",
+)
+BATCH_ALL_REJECTED = Code(
+    "batch_all_rejected",
+    BadInput,
+    _(
+        "Toutes les lignes sont marquées rejetées : rien n'a été payé. Annulez plutôt le lot, "
+        "avec un motif."
+    ),
+    "rejected",
+)
+BATCH_NOT_FOUND = Code("batch_not_found", NotFound, _("Aucun lot de virements n° %(id)s."))
+REDISTRIBUTION_NOT_FOUND = Code(
+    "redistribution_not_found",
+    NotFound,
+    _("Aucune redistribution n° %(id)s parmi les vôtres."),
+    "redistribution",
+)
+NOTHING_TO_SETTLE = Code(
+    "nothing_to_settle",
+    WrongState,
+    _("Aucune ligne du relais à solder : elles le sont déjà, ou la redistribution attend."),
+)
+RELAY_BANK_ACCOUNT_PENDING = Code(
+    "relay_bank_account_pending",
+    WrongState,
+    _(
+        "Le compte qui paie du relais a changé et attend la confirmation d'un agent de la "
+        "Région : aucun fichier SEPA ne part de ce compte avant."
+    ),
+)
+PAYEE_NOT_FOUND = Code(
+    "payee_not_found",
+    NotFound,
+    _("Aucun bénéficiaire n° %(id)s parmi ceux dont vous gérez les coordonnées bancaires."),
+    "payee_id",
 )

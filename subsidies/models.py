@@ -259,12 +259,134 @@ class RedistributionLine(models.Model):
         return self.purpose
 
 
+class PaymentBatch(models.Model):
+    """A transfer file made once and kept: the lines it pays, the bank details of each frozen
+    when it was made, and the exact bytes handed to the bank (every download gives them
+    again). Open until the relay records what the bank paid (`recorded`) or cancels it with a
+    reason (`cancelled`); while open, its lines are in no other open batch."""
+
+    class Format(models.TextChoices):
+        CSV = "csv", _("CSV (tableur)")
+        SEPA = "sepa", _("SEPA (pain.001)")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("en attente de la banque")
+        RECORDED = "recorded", _("paiements enregistrés")
+        CANCELLED = "cancelled", _("annulé")
+
+    redistribution = models.ForeignKey(
+        Redistribution, on_delete=models.PROTECT, related_name="batches"
+    )
+    message_id = models.CharField(_("identifiant du message"), max_length=35, unique=True)
+    format = models.CharField(_("format"), max_length=10, choices=Format.choices)
+    status = models.CharField(_("état"), max_length=20, choices=Status.choices, default=Status.OPEN)
+    execution_on = models.DateField(_("exécution demandée le"), null=True, blank=True)
+    total_cents = models.BigIntegerField(_("total (centimes)"))
+    content = models.BinaryField(_("fichier"))
+    content_sha256 = models.CharField(_("empreinte SHA-256 du fichier"), max_length=64)
+    filename = models.CharField(_("nom du fichier"), max_length=100)
+    debtor_iban = models.CharField(_("IBAN du compte qui paie"), max_length=34, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("créé le"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("paiements enregistrés le"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(_("annulé le"), null=True, blank=True)
+    cancel_reason = models.TextField(_("motif de l'annulation"), blank=True)
+
+    class Meta:
+        verbose_name = _("lot de virements")
+        verbose_name_plural = _("lots de virements")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(total_cents__gt=0), name="payment_batch_total_positive"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="cancelled")
+                | (
+                    Q(cancelled_by__isnull=False, cancelled_at__isnull=False) & ~Q(cancel_reason="")
+                ),
+                name="payment_batch_cancel_motivated",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="recorded")
+                | Q(recorded_by__isnull=False, recorded_at__isnull=False),
+                name="payment_batch_record_signed",
+            ),
+        ]
+
+    def __str__(self):
+        return self.message_id
+
+    @property
+    def allocation(self) -> Allocation:
+        """The allocation the batch pays from (the relay's rules ask for it)."""
+        return self.redistribution.allocation
+
+
+class PaymentBatchLine(models.Model):
+    """One transfer of a batch: the redistribution line it pays and the payee's bank details
+    as they were when the batch was made. `open` is true while the batch waits for the bank
+    and the line was not rejected: the database keeps a line in one open batch at most."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("envoyée à la banque")
+        PAID = "paid", _("payée")
+        REJECTED = "rejected", _("rejetée par la banque")
+        RELEASED = "released", _("libérée (lot annulé)")
+
+    batch = models.ForeignKey(PaymentBatch, on_delete=models.PROTECT, related_name="lines")
+    line = models.ForeignKey(
+        RedistributionLine, on_delete=models.PROTECT, related_name="batch_lines"
+    )
+    amount_cents = models.BigIntegerField(_("montant (centimes)"))
+    holder = models.CharField(_("titulaire du compte"), max_length=70)
+    iban = models.CharField(_("IBAN"), max_length=34)
+    bic = models.CharField(_("BIC"), max_length=11, blank=True)
+    end_to_end_id = models.CharField(_("référence de bout en bout"), max_length=35)
+    status = models.CharField(
+        _("état"), max_length=20, choices=Status.choices, default=Status.PENDING
+    )
+    open = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("ligne d'un lot de virements")
+        verbose_name_plural = _("lignes des lots de virements")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["line"], condition=Q(open=True), name="batch_line_one_open_batch"
+            ),
+            models.UniqueConstraint(fields=["batch", "line"], name="batch_line_once_per_batch"),
+            models.CheckConstraint(
+                condition=Q(amount_cents__gt=0), name="batch_line_amount_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(open=False) | Q(status="pending"), name="batch_line_open_is_pending"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.batch_id}/{self.line_id}"
+
+
 class Payment(models.Model):
-    """A line paid: when, with which bank reference. Recorded once, never edited."""
+    """A line paid: when, with which bank reference, by which batch (whose line keeps the bank
+    details used), or settled as the relay's own spending (`own_use`: no transfer at all).
+    Recorded once, never edited."""
 
     line = models.OneToOneField(
         RedistributionLine, on_delete=models.PROTECT, related_name="payment"
     )
+    batch = models.ForeignKey(
+        PaymentBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+    )
+    own_use = models.BooleanField(_("dépense propre du relais"), default=False)
     amount_cents = models.BigIntegerField(_("montant (centimes)"))
     paid_on = models.DateField(_("payé le"))
     reference = models.CharField(_("référence du virement"), max_length=140)
@@ -306,6 +428,19 @@ class BankAccount(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     updated_at = models.DateTimeField(_("modifié le"))
+    # When these details may go into a transfer file: set at a change to the end of the
+    # waiting period, moved to the confirmation when a second person confirms sooner; empty
+    # while only a confirmation can release them (the relay's own paying account).
+    usable_from = models.DateTimeField(_("utilisables à partir du"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("confirmées par"),
+    )
+    confirmed_at = models.DateTimeField(_("confirmées le"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("coordonnées bancaires")
@@ -320,6 +455,55 @@ class BankAccount(models.Model):
 
     def __str__(self):
         return f"{self.holder} ****{self.iban[-4:]}"
+
+    def usable_at(self, now) -> bool:
+        return self.usable_from is not None and self.usable_from <= now
+
+
+class BankAccountChange(models.Model):
+    """One change of a payee's bank details, kept for good: who made it and when, the last
+    four characters of the old and new IBAN (never more), when it may be used, and who
+    confirmed it. A change is pending until confirmed or until its waiting period passes;
+    a later change of the same account supersedes it."""
+
+    account = models.ForeignKey(BankAccount, on_delete=models.CASCADE, related_name="changes")
+    holder = models.CharField(_("titulaire du compte"), max_length=70)
+    old_iban_end = models.CharField(_("fin de l'ancien IBAN"), max_length=4, blank=True)
+    new_iban_end = models.CharField(_("fin du nouvel IBAN"), max_length=4)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField(_("modifiées le"))
+    usable_from = models.DateTimeField(_("utilisables à partir du"), null=True, blank=True)
+    needs_region = models.BooleanField(_("confirmation de la Région exigée"), default=False)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("confirmée par"),
+    )
+    confirmed_at = models.DateTimeField(_("confirmée le"), null=True, blank=True)
+    superseded = models.BooleanField(_("remplacée par un changement ultérieur"), default=False)
+
+    class Meta:
+        verbose_name = _("changement de coordonnées bancaires")
+        verbose_name_plural = _("changements de coordonnées bancaires")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(confirmed_by__isnull=True, confirmed_at__isnull=True)
+                | Q(confirmed_by__isnull=False, confirmed_at__isnull=False),
+                name="bank_change_confirmation_signed",
+            ),
+            models.CheckConstraint(
+                condition=Q(confirmed_by__isnull=True) | ~Q(confirmed_by=F("changed_by")),
+                name="bank_change_confirmed_by_another",
+            ),
+        ]
+
+    def __str__(self):
+        return f"****{self.old_iban_end} → ****{self.new_iban_end}"
 
 
 class LedgerEntry(models.Model):

@@ -40,3 +40,52 @@ rules.add_perm("subsidies.manage_redistribution", is_relay_staff & staffs_relay_
 rules.add_perm("subsidies.download_transfers", is_relay_staff)
 add_money_perm("subsidies.approve_redistribution", is_relay_staff & staffs_relay_of)
 add_money_perm("subsidies.record_payment", is_relay_staff & staffs_relay_of)
+
+
+# Bank details and payment batches -----------------------------------------------------------
+
+
+@rules.predicate
+def pays_or_is_payee(user, owner):
+    """The payee themself (the maker, a manager of the organisation) or the staff of the
+    relay covering the payee's department: whoever may give the bank details."""
+    if owner is None:
+        return False
+    from .selectors import PayeeAccess
+
+    return PayeeAccess.of(user).covers_payee(owner)
+
+
+@rules.predicate
+def covers_payee_of_change(user, change):
+    """Relay staff covering the payee of a bank change (a maker or an organisation)."""
+    if change is None:
+        return False
+    from .selectors import PayeeAccess
+
+    account = change.account
+    payee = account.maker or account.organisation
+    return payee.department_id in PayeeAccess.of(user).departments
+
+
+@rules.predicate
+def change_needs_region(user, change):
+    return change is not None and change.needs_region
+
+
+# Changing where public money goes is a money decision, and so is reading every payee's IBAN
+# out in a transfer file.
+add_money_perm("subsidies.change_bank_account", pays_or_is_payee)
+# A second person confirms a bank change: the Région, or another staffer of the relay that
+# pays the payee; the relay's own paying account only the Région (whoever made the change is
+# refused by the service, with who may confirm instead).
+add_money_perm(
+    "subsidies.confirm_bank_change",
+    is_region_staff | (is_relay_staff & covers_payee_of_change & ~change_needs_region),
+)
+rules.add_perm("subsidies.view_payment_batches", is_region_staff | is_relay_staff | is_auditor)
+# On the redistribution the batch pays.
+add_money_perm("subsidies.create_payment_batch", is_relay_staff & staffs_relay_of)
+add_money_perm("subsidies.download_payment_batch", is_relay_staff & staffs_relay_of)
+add_money_perm("subsidies.cancel_payment_batch", is_relay_staff & staffs_relay_of)
+add_money_perm("subsidies.settle_own_use", is_relay_staff & staffs_relay_of)

@@ -4,7 +4,7 @@ teams they belong to are declared by `fablabs.personal_data`."""
 
 from tilab.personal_data import delete, keep, register
 
-from .models import BankAccount, RedistributionLine
+from .models import BankAccount, BankAccountChange, PaymentBatchLine, RedistributionLine
 
 
 def _line_export(line: RedistributionLine) -> dict:
@@ -48,5 +48,51 @@ register(
     why=(
         "Deleted: nothing is paid to an anonymous maker any more; payments already made keep "
         "their reference. Organisations' bank details are theirs, not a person's."
+    ),
+)
+
+
+def _batch_line_export(batch_line: PaymentBatchLine) -> dict:
+    return {
+        "batch": batch_line.batch.message_id,
+        "made_at": batch_line.batch.created_at,
+        "amount_cents": batch_line.amount_cents,
+        "holder": batch_line.holder,
+        "iban": batch_line.iban,
+        "bic": batch_line.bic,
+        "status": batch_line.status,
+    }
+
+
+register(
+    PaymentBatchLine,
+    section="payment_batch_lines",
+    owner="line__maker__user",
+    select_related=("batch",),
+    export=_batch_line_export,
+    erase=keep,
+    why=(
+        "Kept: the transfer files made with public money are accounting records, with the bank "
+        "details they were sent to; the payee is the maker profile, which is anonymised."
+    ),
+)
+
+register(
+    BankAccountChange,
+    section="bank_account_changes",
+    owner="account__maker__user",
+    export=(
+        "holder",
+        "old_iban_end",
+        "new_iban_end",
+        "changed_at",
+        "usable_from",
+        "confirmed_at",
+        "superseded",
+    ),
+    erase=delete,
+    why=(
+        "Deleted with the bank details they changed; the decisions recorded about each change "
+        "(who, when, the last four characters) stay in the decision log."
     ),
 )

@@ -74,37 +74,58 @@ class AdjustForm(RefusalsMixin, forms.Form):
         return {line.pk: self.cleaned_data[self.field_name(line)] for line in self.lines}
 
 
-class PaymentForm(RefusalsMixin, forms.Form):
-    """Lines paid in one bank transfer batch: when, and the bank's reference."""
+class BatchCreateForm(forms.Form):
+    """The transfer file to make: its format and, for SEPA, when the bank should pay."""
 
-    lines = forms.TypedMultipleChoiceField(
-        label=_("Lignes payées"),
-        coerce=int,
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": _("Cochez au moins une ligne payée.")},
+    format = forms.ChoiceField(
+        label=_("Format du fichier"),
+        choices=[
+            ("sepa", _("SEPA (pain.001), pour la banque")),
+            ("csv", _("CSV, pour un tableur")),
+        ],
+        widget=forms.RadioSelect,
+        initial="sepa",
     )
+    execution_on = forms.DateField(
+        label=_("Date d'exécution demandée (SEPA)"),
+        required=False,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+    )
+
+
+class BatchRecordForm(RefusalsMixin, forms.Form):
+    """What the bank did with a batch: the date paid, its reference, the lines it rejected."""
+
     paid_on = forms.DateField(
         label=_("Date du virement"),
         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     reference = forms.CharField(
-        label=_("Référence du virement"),
+        label=_("Référence du virement (facultatif)"),
         max_length=140,
-        help_text=_("Celle que donne la banque, par exemple VIR-2020-06-01."),
+        required=False,
+        help_text=_("Celle que donne la banque ; à défaut, l'identifiant du lot."),
+    )
+    rejected = forms.TypedMultipleChoiceField(
+        label=_("Lignes rejetées par la banque"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Elles ne sont pas payées et pourront entrer dans un prochain lot."),
     )
 
-    def __init__(self, *args, lines, **kwargs):
+    def __init__(self, *args, batch_lines, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["lines"].choices = [(line.pk, line.payee_name) for line in lines]
+        self.fields["rejected"].choices = [
+            (bl.line_id, f"{bl.line.payee_name} (****{bl.iban[-4:]})") for bl in batch_lines
+        ]
 
 
-class ExecutionDateForm(forms.Form):
-    """When the bank should carry out the SEPA transfers (the file's requested date)."""
-
-    execution_on = forms.DateField(
-        label=_("Date d'exécution demandée"),
-        required=False,
-        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+class BatchCancelForm(RefusalsMixin, forms.Form):
+    reason = forms.CharField(
+        label=_("Motif de l'annulation"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Obligatoire : il est conservé avec la décision."),
     )
 
 

@@ -1,36 +1,37 @@
 """Pages of the relay's redistributions (propose, adjust, approve, pay, transfer files), of
 payees' bank details, and of the money a maker received."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from fablabs.models import Organisation
 from makers import selectors as maker_selectors
 from makers.models import Maker
-from tilab.errors import BadInput, WrongState
+from tilab.errors import BadInput, Refusal, WrongState
 from tilab.money import format_euros
 from tilab.permissions import SIGNED_IN, page_permission, require, within_reach
 
-from . import selectors, services, transfers
+from . import bank, selectors, services
 from .models import BankAccount, Redistribution, RedistributionLine
 from .redistribution_forms import (
     AdjustForm,
     BankAccountForm,
-    ExecutionDateForm,
     OwnUseFormSet,
-    PaymentForm,
     own_use_lines,
 )
+from .transfers import unpaid_transfers
 
 OWNER_MODELS = {"maker": Maker, "organisation": Organisation}
 
@@ -84,18 +85,18 @@ class LineRow:
     bank_url: str = ""  # where to set the payee's bank details, for those allowed
     amount_field: object = None  # the adjustment input, while the redistribution is proposed
     payable: bool = False
-    checked: bool = False
+    flags: list = field(default_factory=list)  # selectors.iban_flags of the payee's account
 
     @property
     def iban_masked(self) -> str:
         return iban_masked(self.account.iban) if self.account else ""
 
 
-def _line_rows(request, redistribution, lines, *, adjust_form=None, payment_form=None):
+def _line_rows(request, redistribution, lines, *, adjust_form=None):
     accounts = selectors.bank_accounts_for(lines)
+    flags = selectors.iban_flags(accounts=accounts.values(), now=timezone.now())
     access = selectors.PayeeAccess.of(request.user)
     back = reverse("subsidies:redistribution_detail", args=[redistribution.pk])
-    checked = set(payment_form.data.getlist("lines")) if payment_form is not None else set()
     rows = []
     for line in lines:
         key = _owner_key(line)
@@ -108,7 +109,7 @@ def _line_rows(request, redistribution, lines, *, adjust_form=None, payment_form
             has_account=account is not None,
             account=account if allowed else None,
             payable=payment is None and line.amount_cents > 0,
-            checked=str(line.pk) in checked,
+            flags=flags.get(account.pk, []) if account else [],
         )
         if allowed:
             row.bank_url = (
@@ -120,28 +121,21 @@ def _line_rows(request, redistribution, lines, *, adjust_form=None, payment_form
     return rows
 
 
-def _detail_context(request, redistribution, *, adjust_form=None, own_use=None, payment_form=None):
+def _detail_context(request, redistribution, *, adjust_form=None, own_use=None):
     user = request.user
     lines = list(selectors.lines_of(redistribution))
     proposed = redistribution.status == Redistribution.Status.PROPOSED
     staff = user.has_perm("subsidies.manage_redistribution", redistribution)
     # Staff held back only by a code they can type see the buttons: the act asks for it.
     may_approve = staff and within_reach(user, "subsidies.approve_redistribution", redistribution)
-    may_pay = staff and within_reach(user, "subsidies.record_payment", redistribution)
+    may_pay = staff and within_reach(user, "subsidies.create_payment_batch", redistribution)
     if staff and proposed:
         adjust_form = adjust_form or AdjustForm(lines=lines)
         own_use = own_use or OwnUseFormSet(prefix="own")
     else:
         adjust_form = own_use = None
-    if staff and not proposed:
-        payment_form = payment_form or PaymentForm(
-            lines=lines, initial={"paid_on": timezone.localdate()}
-        )
-    else:
-        payment_form = None
-    rows = _line_rows(
-        request, redistribution, lines, adjust_form=adjust_form, payment_form=payment_form
-    )
+    rows = _line_rows(request, redistribution, lines, adjust_form=adjust_form)
+    plan = unpaid_transfers(redistribution)
     allocation = redistribution.allocation
     relay_account = relay_bank_url = None
     if staff and not proposed:
@@ -171,8 +165,14 @@ def _detail_context(request, redistribution, *, adjust_form=None, own_use=None, 
         "may_pay": may_pay,
         "adjust_form": adjust_form,
         "own_use": own_use,
-        "payment_form": payment_form,
         "any_payable": any(row.payable for row in rows),
+        "plan": plan,
+        "own_use_cents": sum(line.amount_cents for line in plan.own_use),
+        "batches": list(
+            selectors.payment_batches_visible_to(user)
+            .filter(redistribution=redistribution)
+            .order_by("-pk")
+        ),
         "missing_accounts": [
             row
             for row in rows
@@ -183,16 +183,17 @@ def _detail_context(request, redistribution, *, adjust_form=None, own_use=None, 
         "relay_account": relay_account,
         "relay_account_masked": iban_masked(relay_account.iban) if relay_account else "",
         "relay_bank_url": relay_bank_url,
-        "execution_form": ExecutionDateForm(initial={"execution_on": timezone.localdate()}),
     }
 
 
 def _render_detail(request, redistribution, **forms):
-    return render(
+    response = render(
         request,
         "subsidies/redistribution_detail.html",
         _detail_context(request, redistribution, **forms),
     )
+    add_never_cache_headers(response)  # the staff's view shows bank details
+    return response
 
 
 def _to_detail(redistribution, anchor: str = ""):
@@ -322,96 +323,6 @@ def redistribution_approve(request, pk):
     return _to_detail(redistribution)
 
 
-@page_permission("subsidies.view_redistributions", not_found=True, methods=["POST"])
-def payments_record(request, pk):
-    """Record the ticked lines as paid by one transfer batch: all of them, or none."""
-    redistribution = _managed_redistribution(request, pk)
-    require(request.user, "subsidies.record_payment", redistribution)
-    lines = {line.pk: line for line in redistribution.lines.order_by("pk")}
-    form = PaymentForm(request.POST, lines=lines.values())
-    if form.is_valid():
-        try:
-            payments = services.payments_record(
-                lines=[lines[pk] for pk in form.cleaned_data["lines"]],
-                paid_on=form.cleaned_data["paid_on"],
-                reference=form.cleaned_data["reference"],
-                by=request.user,
-                now=timezone.now(),
-            )
-        except BadInput as refusal:
-            form.add_refusal(refusal)
-        except WrongState as refusal:
-            messages.error(request, refusal.message)
-            return _to_detail(redistribution, "paiements")
-        else:
-            messages.success(
-                request,
-                ngettext(
-                    "%(count)d ligne enregistrée comme payée, pour %(amount)s.",
-                    "%(count)d lignes enregistrées comme payées, pour %(amount)s.",
-                    len(payments),
-                )
-                % {
-                    "count": len(payments),
-                    "amount": _euros(sum(p.amount_cents for p in payments)),
-                },
-            )
-            return _to_detail(redistribution, "paiements")
-    return _render_detail(request, redistribution, payment_form=form)
-
-
-def _relay_redistribution(request, pk) -> Redistribution:
-    """Transfer files hold bank details: only the paying relay's staff get them; 404 for all
-    others, including Région staff and auditors, who read the redistribution page."""
-    redistribution = _visible_redistribution(request, pk)
-    if not request.user.has_perm("subsidies.manage_redistribution", redistribution):
-        raise Http404
-    return redistribution
-
-
-def _attachment(content, *, content_type: str, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"  # bank details: never kept by a shared cache
-    return response
-
-
-@page_permission("subsidies.download_transfers", not_found=True, methods=["GET"])
-def transfers_csv(request, pk):
-    redistribution = _relay_redistribution(request, pk)
-    try:
-        text = transfers.transfers_csv(redistribution)
-    except BadInput as refusal:
-        messages.error(request, refusal.message)
-        return _to_detail(redistribution, "virements")
-    return _attachment(
-        text.encode("utf-8-sig"),  # the byte-order mark lets Excel read the accents
-        content_type="text/csv; charset=utf-8",
-        filename=f"virements-{redistribution.pk}.csv",
-    )
-
-
-@page_permission("subsidies.download_transfers", not_found=True, methods=["GET"])
-def transfers_sepa(request, pk):
-    redistribution = _relay_redistribution(request, pk)
-    form = ExecutionDateForm(request.GET)
-    if not form.is_valid():
-        messages.error(request, _("Indiquez une date d'exécution valide, par exemple 2020-06-01."))
-        return _to_detail(redistribution, "virements")
-    now = timezone.now()
-    execution_on = form.cleaned_data["execution_on"] or timezone.localdate(now)
-    try:
-        xml = transfers.transfers_pain001(redistribution, execution_on=execution_on, now=now)
-    except BadInput as refusal:
-        messages.error(request, refusal.message)
-        return _to_detail(redistribution, "virements")
-    return _attachment(
-        xml,
-        content_type="application/xml",
-        filename=f"virements-sepa-{redistribution.pk}.xml",
-    )
-
-
 def _safe_next(request) -> str:
     """Where to go back after saving: a page of this site only, never another one."""
     target = request.POST.get("next") or request.GET.get("next") or ""
@@ -424,9 +335,12 @@ def _safe_next(request) -> str:
 
 @page_permission(SIGNED_IN)
 @require_http_methods(["GET", "POST"])
+@never_cache
 def bank_account_edit(request, kind, pk):
     """A payee's bank details, for the payee and the staff of the relay that pays them; anybody
-    else gets 404 (the details are not theirs to know exist)."""
+    else gets 404 (the details are not theirs to know exist). A change is held out of
+    transfer files until confirmed or until the waiting period passes; the page says so,
+    shows the history of changes and lets a second person confirm the pending one."""
     model = OWNER_MODELS.get(kind)
     if model is None:
         raise Http404
@@ -453,13 +367,28 @@ def bank_account_edit(request, kind, pk):
             )
         except BadInput as refusal:
             form.add_refusal(refusal)
+        except Refusal as refusal:
+            form.add_error(None, refusal.message)
         else:
             messages.success(
                 request,
-                _("Coordonnées bancaires enregistrées : IBAN se terminant par %(end)s.")
+                _(
+                    "Coordonnées bancaires enregistrées : IBAN se terminant par %(end)s. Le "
+                    "bénéficiaire et le relais en sont avertis par e-mail ; elles n'entrent dans "
+                    "un fichier de virements qu'une fois confirmées."
+                )
                 % {"end": account.iban[-4:]},
             )
             return redirect(next_url or request.path)
+    now = timezone.now()
+    changes = list(selectors.bank_changes_of(account)[:50]) if account else []
+    pending = next((c for c in changes if not c.confirmed_at and not c.superseded), None)
+    if pending is not None and account.usable_at(now) and pending.usable_from:
+        pending = None  # the waiting period passed: nothing left to confirm
+    may_confirm = pending is not None and (
+        pending.changed_by_id != request.user.pk
+        and request.user.has_perm("subsidies.confirm_bank_change", pending)
+    )
     return render(
         request,
         "subsidies/bank_account_edit.html",
@@ -469,6 +398,12 @@ def bank_account_edit(request, kind, pk):
             "owner_name": owner.display_name if kind == "maker" else owner.name,
             "account": account,
             "iban_display": iban_grouped(account.iban) if account else "",
+            "usable": account is not None and account.usable_at(now),
+            "flags": selectors.iban_flags(accounts=[account])[account.pk] if account else [],
+            "is_relay_account": bank.is_relay_paying_account(owner),
+            "changes": changes,
+            "pending": pending,
+            "may_confirm": may_confirm,
             "form": form,
             "next_url": next_url,
             "is_self": kind == "maker" and owner.user_id == request.user.pk,
@@ -476,8 +411,35 @@ def bank_account_edit(request, kind, pk):
     )
 
 
+@page_permission(SIGNED_IN, methods=["POST"])
+def bank_change_confirm(request, pk):
+    """A second person confirms a pending bank change (the page of the bank details shows the
+    button to those who may). A change the person may not see answers 404."""
+    change = get_object_or_404(selectors.bank_changes_visible_to(request.user), pk=pk)
+    account = change.account
+    kind = "maker" if account.maker_id else "organisation"
+    url = reverse(
+        "subsidies:bank_account_edit", args=[kind, account.maker_id or account.organisation_id]
+    )
+    try:
+        bank.bank_change_confirm(change=change, by=request.user, now=timezone.now())
+    except Refusal as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(
+            request,
+            _(
+                "Changement confirmé : l'IBAN se terminant par %(end)s peut entrer dans les "
+                "virements."
+            )
+            % {"end": change.new_iban_end},
+        )
+    return redirect(url)
+
+
 @page_permission(SIGNED_IN)
 @require_GET
+@never_cache  # the end of the maker's IBAN
 def money_received(request):
     """What a maker (and the organisations they manage) received from the subsidy, and the
     validated figures each amount rests on. Only their own lines, ever."""

@@ -7,15 +7,19 @@ from datetime import date
 from fractions import Fraction
 
 import rules
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 
-from fablabs.models import Organisation
+from fablabs.models import Organisation, Relay
 from fablabs.selectors import departments_covered_by
 from makers.models import Maker, Membership, ProductionReport
+from tilab import roles
 
 from .models import (
     Allocation,
     BankAccount,
+    BankAccountChange,
+    PaymentBatch,
     Programme,
     Redistribution,
     RedistributionLine,
@@ -245,3 +249,111 @@ def programmes_seen_by(user) -> QuerySet[Programme]:
 
 def makers_by_id(ids) -> dict[int, Maker]:
     return Maker.objects.in_bulk(list(ids))
+
+
+# Bank details under control and payment batches ----------------------------------------------
+
+IBAN_SHARED = "shared"  # the same IBAN is on file for another payee
+IBAN_RELAY = "relay_iban"  # the IBAN is a relay's own paying account, given to a payee
+IBAN_PENDING = "pending"  # changed recently: held out of transfer files until confirmed
+
+
+def iban_flags(*, accounts, now=None) -> dict[int, list[str]]:
+    """What should make a person look twice at each of these bank accounts, keyed by account
+    id: an IBAN shared with another payee (`shared`), a relay's own paying IBAN given to a
+    payee (`relay_iban`), and, with `now`, details not usable yet (`pending`). Two queries
+    whatever the number of accounts."""
+    accounts = list(accounts)
+    ibans = {account.iban for account in accounts}
+    holders: dict[str, set[int]] = defaultdict(set)
+    for pk, iban in BankAccount.objects.filter(iban__in=ibans).values_list("pk", "iban"):
+        holders[iban].add(pk)
+    relay_accounts = dict(
+        BankAccount.objects.filter(
+            iban__in=ibans,
+            organisation__in=Relay.objects.values("organisation"),
+        ).values_list("pk", "iban")
+    )
+    relay_ibans = set(relay_accounts.values())
+    flags = {}
+    for account in accounts:
+        found = []
+        if account.iban in relay_ibans and account.pk not in relay_accounts:
+            found.append(IBAN_RELAY)
+        if len(holders[account.iban] - {account.pk}) > 0:
+            found.append(IBAN_SHARED)
+        if now is not None and not account.usable_at(now):
+            found.append(IBAN_PENDING)
+        flags[account.pk] = found
+    return flags
+
+
+def bank_changes_visible_to(user) -> QuerySet[BankAccountChange]:
+    """The history of bank changes a person may read: Région staff and auditors all of them,
+    relay staff those of the payees their relay covers, a payee their own."""
+    changes = BankAccountChange.objects.select_related(
+        "account__maker", "account__organisation", "changed_by", "confirmed_by"
+    )
+    if rules.has_perm("subsidies.view_all", user):
+        return changes
+    if not user.is_authenticated:
+        return changes.none()
+    access = PayeeAccess.of(user)
+    return changes.filter(
+        Q(account__maker__department_id__in=access.departments)
+        | Q(account__organisation__department_id__in=access.departments)
+        | Q(account__maker__user=user)
+        | Q(account__organisation_id__in=access.organisations)
+    )
+
+
+def bank_changes_of(account: BankAccount) -> QuerySet[BankAccountChange]:
+    return account.changes.select_related("changed_by", "confirmed_by").order_by("-pk")
+
+
+def bank_change_recipients(change: BankAccountChange) -> list[str]:
+    """Who is told of a bank change: the payee (the maker's account, the organisation's
+    managers), the staff of the relays covering the payee's department, and for a relay's own
+    paying account its staff and the Région staff, who confirm it. Active accounts only."""
+    account = change.account
+    payee = account.maker or account.organisation
+    users = get_user_model().objects.filter(is_active=True).exclude(email="")
+    if account.maker_id:
+        payees = users.filter(pk=account.maker.user_id) if account.maker.user_id else users.none()
+    else:
+        payees = users.filter(
+            maker__memberships__organisation_id=account.organisation_id,
+            maker__memberships__is_manager=True,
+        )
+    staff = users.filter(relays__coverage__department_id=payee.department_id)
+    emails = set(payees.values_list("email", flat=True)) | set(
+        staff.values_list("email", flat=True)
+    )
+    if change.needs_region:
+        relay_staff = users.filter(relays__organisation_id=account.organisation_id)
+        region = users.filter(groups__name=roles.REGION_STAFF)
+        emails |= set(relay_staff.values_list("email", flat=True))
+        emails |= set(region.values_list("email", flat=True))
+    return sorted(emails)
+
+
+def payment_batches_visible_to(user) -> QuerySet[PaymentBatch]:
+    """Région staff and auditors read every batch; relay staff their relay's; nobody else."""
+    batches = PaymentBatch.objects.select_related(
+        "redistribution__allocation__programme",
+        "redistribution__allocation__relay__organisation",
+        "created_by",
+        "recorded_by",
+        "cancelled_by",
+    ).defer("content")
+    if rules.has_perm("subsidies.view_all", user):
+        return batches
+    if rules.has_perm("subsidies.view_own_relay", user):
+        return batches.filter(redistribution__allocation__relay__staff=user)
+    return batches.none()
+
+
+def batch_lines_of(batch: PaymentBatch):
+    return batch.lines.select_related(
+        "line__maker", "line__organisation", "line__payment"
+    ).order_by("line_id")

@@ -13,7 +13,10 @@ from tilab.serializers import PrimaryKeyRelatedField, SlugRelatedField
 
 from .models import (
     Allocation,
+    BankAccountChange,
     Payment,
+    PaymentBatch,
+    PaymentBatchLine,
     Programme,
     Redistribution,
     RedistributionLine,
@@ -474,15 +477,166 @@ class RedistributionAdjustSerializer(MotivationSerializer):
         return rows
 
 
-class PaymentsRecordSerializer(serializers.Serializer):
-    lines = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=BIGINT_MAX),
-        allow_empty=False,
-        max_length=5000,
-        help_text=_("Les lignes payées par ce virement : toutes, ou aucune."),
+class PaymentBatchLineSerializer(serializers.ModelSerializer):
+    """A transfer of a batch; of the IBAN used, its last four characters only."""
+
+    payee = serializers.CharField(source="line.payee_name", read_only=True)
+    kind = serializers.CharField(source="line.kind", read_only=True)
+    iban_end = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PaymentBatchLine
+        fields = ["line", "payee", "kind", "amount_cents", "holder", "iban_end", "status"]
+        read_only_fields = fields
+
+    def get_iban_end(self, batch_line) -> str:
+        return batch_line.iban[-4:]
+
+
+class PaymentBatchOutputSerializer(serializers.ModelSerializer):
+    relay = serializers.SerializerMethodField()
+    created_by = serializers.SerializerMethodField()
+    recorded_by = serializers.SerializerMethodField()
+    cancelled_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PaymentBatch
+        fields = [
+            "id",
+            "message_id",
+            "redistribution",
+            "relay",
+            "format",
+            "status",
+            "execution_on",
+            "total_cents",
+            "filename",
+            "content_sha256",
+            "created_by",
+            "created_at",
+            "recorded_by",
+            "recorded_at",
+            "cancelled_by",
+            "cancelled_at",
+            "cancel_reason",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(SubsidyRelayRefSerializer)
+    def get_relay(self, batch):
+        relay = batch.redistribution.allocation.relay
+        return {"id": relay.pk, "name": relay.organisation.name}
+
+    @extend_schema_field(PersonSerializer)
+    def get_created_by(self, batch):
+        return _person(batch.created_by)
+
+    @extend_schema_field(PersonSerializer(allow_null=True))
+    def get_recorded_by(self, batch):
+        return _person(batch.recorded_by)
+
+    @extend_schema_field(PersonSerializer(allow_null=True))
+    def get_cancelled_by(self, batch):
+        return _person(batch.cancelled_by)
+
+
+class PaymentBatchDetailSerializer(PaymentBatchOutputSerializer):
+    lines = serializers.SerializerMethodField()
+
+    class Meta(PaymentBatchOutputSerializer.Meta):
+        fields = [*PaymentBatchOutputSerializer.Meta.fields, "lines"]
+        read_only_fields = fields
+
+    @extend_schema_field(PaymentBatchLineSerializer(many=True))
+    def get_lines(self, batch):
+        lines = batch.lines.select_related("line__maker", "line__organisation").order_by("line_id")
+        return PaymentBatchLineSerializer(lines, many=True).data
+
+
+class PaymentBatchCreateSerializer(serializers.Serializer):
+    redistribution = serializers.IntegerField(min_value=1, max_value=BIGINT_MAX)
+    # Any text passes here so that the service's own message explains the choice.
+    format = serializers.CharField(max_length=10, help_text=_("« sepa » ou « csv »."))
+    execution_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text=_("SEPA : date d'exécution, aujourd'hui par défaut."),
     )
+
+
+class PaymentBatchRecordSerializer(serializers.Serializer):
     paid_on = serializers.DateField(help_text=_("Date du virement, pas dans le futur."))
-    # Blank passes here so that the service's own message explains what to write.
     reference = serializers.CharField(
-        allow_blank=True, max_length=140, help_text=_("Référence du virement bancaire.")
+        required=False,
+        allow_blank=True,
+        max_length=140,
+        help_text=_("Référence de la banque ; à défaut, l'identifiant du lot."),
     )
+    rejected = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=BIGINT_MAX),
+        required=False,
+        max_length=5000,
+        help_text=_("Les lignes (de redistribution) que la banque a rejetées."),
+    )
+
+
+class PaymentBatchCancelSerializer(serializers.Serializer):
+    # Blank passes here so that the service's own message explains what to write.
+    reason = serializers.CharField(allow_blank=True, help_text=_("Motif, conservé."))
+
+
+class BankChangeOutputSerializer(serializers.ModelSerializer):
+    """A bank details change; of the IBANs, the last four characters only."""
+
+    payee_kind = serializers.SerializerMethodField()
+    payee_id = serializers.SerializerMethodField()
+    payee = serializers.SerializerMethodField()
+    changed_by = serializers.SerializerMethodField()
+    confirmed_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = BankAccountChange
+        fields = [
+            "id",
+            "payee_kind",
+            "payee_id",
+            "payee",
+            "holder",
+            "old_iban_end",
+            "new_iban_end",
+            "changed_by",
+            "changed_at",
+            "usable_from",
+            "needs_region",
+            "confirmed_by",
+            "confirmed_at",
+            "superseded",
+        ]
+        read_only_fields = fields
+
+    def get_payee_kind(self, change) -> str:
+        return "maker" if change.account.maker_id else "organisation"
+
+    def get_payee_id(self, change) -> int:
+        return change.account.maker_id or change.account.organisation_id
+
+    def get_payee(self, change) -> str:
+        account = change.account
+        return account.maker.display_name if account.maker_id else account.organisation.name
+
+    @extend_schema_field(PersonSerializer)
+    def get_changed_by(self, change):
+        return _person(change.changed_by)
+
+    @extend_schema_field(PersonSerializer(allow_null=True))
+    def get_confirmed_by(self, change):
+        return _person(change.confirmed_by)
+
+
+class BankChangeCreateSerializer(serializers.Serializer):
+    payee_kind = serializers.ChoiceField(choices=["maker", "organisation"])
+    payee_id = serializers.IntegerField(min_value=1, max_value=BIGINT_MAX)
+    # Any text passes here so that the service's own message explains what is wrong.
+    holder = serializers.CharField(allow_blank=True, max_length=200)
+    iban = serializers.CharField(allow_blank=True, max_length=100)
+    bic = serializers.CharField(required=False, allow_blank=True, max_length=20)

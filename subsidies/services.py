@@ -14,24 +14,22 @@ from fractions import Fraction
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from schwifty import BIC, IBAN
-from schwifty.exceptions import SchwiftyException
 
 from fablabs.models import Organisation, Relay
 from makers.models import ItemType, Maker
-from tilab.errors import ROLE_NOT_ALLOWED, BadInput, Refusal
+from tilab.errors import BadInput, Refusal
 from tilab.money import format_euros, split_largest_remainder
 from tilab.permissions import require
 from tilab.services import decision_record
 
-from . import errors, selectors
+from . import bank, errors, selectors
 from .ledger import Movement, ledger_append, ledger_append_many
 from .models import (
     Allocation,
-    BankAccount,
     ItemWeight,
     LedgerEntry,
     Payment,
+    PaymentBatchLine,
     Programme,
     Redistribution,
     RedistributionLine,
@@ -591,7 +589,9 @@ def redistribution_approve(*, redistribution: Redistribution, by, now: datetime)
 def payments_record(
     *, lines: list[RedistributionLine], paid_on: date, reference: str, by, now: datetime
 ) -> list[Payment]:
-    """Record that these lines were paid (one bank transfer batch, say): all or none."""
+    """Record that these lines were paid, outside any payment batch: all or none. Pages and
+    the API record payments per batch (`subsidies.batches`); a line waiting in an open batch
+    is refused here (transfers_already_in_batch), so it is never paid twice."""
     reference = (reference or "").strip()
     if not reference:
         raise errors.PAYMENT_REFERENCE_MISSING()
@@ -613,6 +613,11 @@ def payments_record(
         ).in_bulk({line.redistribution_id for line in locked})
         # Read once for the whole batch (a relay may pay 2,400 lines with one SEPA file).
         paid = set(Payment.objects.filter(line__in=locked).values_list("line_id", flat=True))
+        in_batch = PaymentBatchLine.objects.filter(line__in=locked, open=True).select_related(
+            "batch"
+        )
+        if taken := in_batch.order_by("batch_id").first():
+            raise errors.TRANSFERS_ALREADY_IN_BATCH(batch=taken.batch.message_id)
         allowed, movements = set(), []
         for line in locked:
             redistribution = redistributions[line.redistribution_id]
@@ -666,67 +671,13 @@ def payments_record(
 
 
 # Bank details ------------------------------------------------------------------------------
+# Under control in `subsidies.bank` (held until confirmed, notified, kept in a history).
 
-
-def iban_clean(text: str) -> IBAN:
-    """An IBAN as typed (spaces, lower case) checked with its checksum and country format."""
-    try:
-        return IBAN(text or "")
-    except SchwiftyException as error:
-        raise errors.IBAN_INVALID(iban=text) from error
-
-
-def bic_clean(text: str) -> str:
-    text = (text or "").replace(" ", "").upper()
-    if not text:
-        return ""
-    try:
-        return str(BIC(text))
-    except SchwiftyException as error:
-        raise errors.BIC_INVALID(bic=text) from error
+iban_clean = bank.iban_clean
+bic_clean = bank.bic_clean
+bank_account_set = bank.bank_account_set
 
 
 def may_change_bank_account(user, owner: Maker | Organisation) -> bool:
     """The payee themself (the maker, an organisation's manager) or their relay's staff."""
     return selectors.PayeeAccess.of(user).covers_payee(owner)
-
-
-def bank_account_set(
-    *, owner: Maker | Organisation, holder: str, iban: str, bic: str = "", by, now: datetime
-) -> BankAccount:
-    """Record where a payee is paid. The IBAN is checked (checksum, country format)."""
-    if not may_change_bank_account(by, owner):
-        raise ROLE_NOT_ALLOWED(rule="subsidies.change_bank_account")
-    holder = (holder or "").strip()
-    if not holder:
-        raise errors.HOLDER_MISSING()
-    if len(holder) > 70:
-        raise errors.HOLDER_TOO_LONG()
-    checked = iban_clean(iban)
-    bic = bic_clean(bic)
-    if not bic:
-        try:
-            bic = str(checked.bic) if checked.bic else ""
-        except SchwiftyException:
-            bic = ""
-    key = {"maker": owner} if isinstance(owner, Maker) else {"organisation": owner}
-    with transaction.atomic():
-        account, created = BankAccount.objects.update_or_create(
-            **key,
-            defaults={
-                "holder": holder,
-                "iban": checked.compact,
-                "bic": bic,
-                "updated_by": by,
-                "updated_at": now,
-            },
-        )
-        decision_record(
-            actor=by,
-            subject=account,
-            action="bank_account_set",
-            now=now,
-            # Never the full IBAN in the decision log: auditors read it.
-            data={"iban_end": checked.compact[-4:], "created": created},
-        )
-    return account

@@ -1,12 +1,13 @@
-"""The bank transfers a relay still owes on an approved redistribution: as a CSV for its
-spreadsheet and as a SEPA credit transfer file (pain.001.001.03) for its bank."""
+"""The bank transfers a relay still owes on an approved redistribution (`unpaid_transfers`), and
+the files a payment batch keeps: a CSV for its spreadsheet and a SEPA credit transfer file
+(pain.001.001.03) for its bank, built from the bank details frozen in the batch."""
 
 import csv
 import io
 import logging
 import re
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from xml.etree import ElementTree
 
 from django.utils import timezone
@@ -20,7 +21,7 @@ from text_unidecode import unidecode
 from tilab.spreadsheets import spreadsheet_safe
 
 from . import errors, selectors
-from .models import BankAccount, Redistribution, RedistributionLine
+from .models import BankAccount, PaymentBatchLine, Redistribution, RedistributionLine
 
 logger = logging.getLogger(__name__)
 
@@ -32,38 +33,81 @@ PAYEE_KINDS = (RedistributionLine.Kind.MAKER, RedistributionLine.Kind.ORGANISATI
 
 @dataclass
 class TransferBatch:
-    """What is left to transfer: payable lines with the payee's bank account, lines whose
-    payee has not given an IBAN yet, and the total of the payable lines."""
+    """What a relay still owes on a redistribution, at a moment: lines that may go into a
+    transfer file now (`payable`, with the payee's bank account), and those that may not:
+    payees who gave no IBAN (`missing`), bank details changed and not confirmed yet (`held`),
+    an IBAN that is the relay's own paying account (`blocked`: never a transfer to itself),
+    lines already in an open batch (`in_batch`), and the relay's own-use lines, settled as its
+    own spending and never transferred (`own_use`)."""
 
     payable: list[tuple[RedistributionLine, BankAccount]]
     missing: list[RedistributionLine]
     total_cents: int
+    held: list[tuple[RedistributionLine, BankAccount]] = field(default_factory=list)
+    blocked: list[tuple[RedistributionLine, BankAccount]] = field(default_factory=list)
+    in_batch: list[RedistributionLine] = field(default_factory=list)
+    own_use: list[RedistributionLine] = field(default_factory=list)
+    debtor: BankAccount | None = None
 
 
-def unpaid_transfers(redistribution: Redistribution) -> TransferBatch:
-    """The unpaid maker and organisation lines of more than 0 € of an approved redistribution,
-    in line order, in two queries. Own-use lines are the relay's own money and never a
-    transfer. A redistribution not approved yet owes nothing: the batch is empty."""
+def is_own_use(line: RedistributionLine, relay_organisation_id: int) -> bool:
+    """An own-use line, or one whose payee is the relay's own organisation: the relay's own
+    spending, settled without any transfer (it would go from its IBAN to itself)."""
+    return line.kind == RedistributionLine.Kind.OWN_USE or (
+        line.organisation_id is not None and line.organisation_id == relay_organisation_id
+    )
+
+
+def unpaid_transfers(
+    redistribution: Redistribution, *, now: datetime | None = None
+) -> TransferBatch:
+    """The unpaid lines of more than 0 € of an approved redistribution, sorted as described by
+    `TransferBatch`, in line order, in four queries. A redistribution not approved yet owes
+    nothing: the batch is empty."""
+    now = now or timezone.now()
     if redistribution.status != Redistribution.Status.APPROVED:
         return TransferBatch(payable=[], missing=[], total_cents=0)
+    relay_organisation_id = redistribution.allocation.relay.organisation_id
     lines = list(
-        redistribution.lines.filter(kind__in=PAYEE_KINDS, amount_cents__gt=0, payment__isnull=True)
+        redistribution.lines.filter(amount_cents__gt=0, payment__isnull=True)
         .select_related("maker", "organisation")
         .order_by("pk")
     )
+    debtor = BankAccount.objects.filter(organisation_id=relay_organisation_id).first()
     accounts = selectors.bank_accounts_for(lines)
-    payable, missing = [], []
+    taken = set(
+        PaymentBatchLine.objects.filter(line__in=lines, open=True).values_list("line_id", flat=True)
+    )
+    batch = TransferBatch(payable=[], missing=[], total_cents=0, debtor=debtor)
     for line in lines:
+        if is_own_use(line, relay_organisation_id):
+            batch.own_use.append(line)
+            continue
+        if line.pk in taken:
+            batch.in_batch.append(line)
+            continue
         account = accounts.get((line.kind, line.maker_id or line.organisation_id))
         if account is None:
-            missing.append(line)
+            batch.missing.append(line)
+        elif debtor is not None and account.iban == debtor.iban:
+            batch.blocked.append((line, account))
+        elif not account.usable_at(now):
+            batch.held.append((line, account))
         else:
-            payable.append((line, account))
-    return TransferBatch(
-        payable=payable,
-        missing=missing,
-        total_cents=sum(line.amount_cents for line, _account in payable),
-    )
+            batch.payable.append((line, account))
+    batch.total_cents = sum(line.amount_cents for line, _account in batch.payable)
+    return batch
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """One transfer of a file, with the bank details frozen when its batch was made."""
+
+    line: RedistributionLine
+    holder: str
+    iban: str
+    bic: str
+    end_to_end_id: str
 
 
 def remittance_text(redistribution: Redistribution, line: RedistributionLine) -> str:
@@ -98,17 +142,14 @@ def _euros_dot(cents: int) -> str:
     return f"{euros}.{rest:02d}"
 
 
-def transfers_csv(redistribution: Redistribution) -> str:
-    """One row per unpaid payee line, for the relay's spreadsheet or online banking: line id,
-    payee, kind, holder, IBAN, BIC, amount in euros ("1234.50"), remittance text. Payees without
-    bank details get a row with empty bank columns, so the relay sees whom to ask. Fields are
-    separated by ";" (what French spreadsheets expect); text cells that a spreadsheet would run
-    as a formula (= + - @) start with an apostrophe. The caller picks the encoding (UTF-8 with
-    a byte-order mark opens cleanly in Excel)."""
-    batch = unpaid_transfers(redistribution)
-    rows = [(line, account) for line, account in batch.payable]
-    rows += [(line, None) for line in batch.missing]
-    rows.sort(key=lambda row: row[0].pk)
+def transfers_csv(
+    redistribution: Redistribution, transfers: list[Transfer], *, message_id: str
+) -> bytes:
+    """One row per transfer, for the relay's spreadsheet or online banking: line id, payee,
+    kind, holder, IBAN, BIC, amount in euros ("1234.50"), remittance text, batch message id.
+    Fields are separated by ";" (what French spreadsheets expect); text cells that a
+    spreadsheet would run as a formula (= + - @) start with an apostrophe. UTF-8 with a
+    byte-order mark, which opens cleanly in Excel."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(
@@ -121,25 +162,28 @@ def transfers_csv(redistribution: Redistribution) -> str:
             _("BIC"),
             _("Montant (EUR)"),
             _("Libellé du virement"),
+            _("Lot"),
         ]
     )
-    for line, account in rows:
+    for transfer in transfers:
+        line = transfer.line
         writer.writerow(
             [
                 line.pk,
                 spreadsheet_safe(line.payee_name),
                 spreadsheet_safe(str(line.get_kind_display())),
-                spreadsheet_safe(account.holder) if account else "",
-                spreadsheet_safe(account.iban) if account else "",
-                spreadsheet_safe(_bic_of(account)) if account else "",
+                spreadsheet_safe(transfer.holder),
+                spreadsheet_safe(transfer.iban),
+                spreadsheet_safe(transfer.bic),
                 _euros_dot(line.amount_cents),
                 spreadsheet_safe(remittance_text(redistribution, line)),
+                message_id,
             ]
         )
-    return buffer.getvalue()
+    return buffer.getvalue().encode("utf-8-sig")
 
 
-def _bic_of(account: BankAccount) -> str:
+def bic_of(account: BankAccount) -> str:
     """The BIC given, else the one the IBAN's bank code points to (when schwifty knows it)."""
     if account.bic:
         return account.bic
@@ -172,56 +216,47 @@ class _Transfer(SepaTransfer):
 
 
 def transfers_pain001(
-    redistribution: Redistribution, *, execution_on: date, now: datetime
+    redistribution: Redistribution,
+    transfers: list[Transfer],
+    *,
+    debtor: BankAccount,
+    message_id: str,
+    execution_on: date,
+    now: datetime,
 ) -> bytes:
-    """A SEPA credit transfer file (pain.001.001.03, checked against its XML schema) for the
-    payable lines of `unpaid_transfers`: debtor the relay's own bank account, one transfer per
-    line with end-to-end id `TILAB-L<line id>`, executed on `execution_on`. Lines whose payee
-    has no IBAN are left out (the batch's `missing` lists them): pay them once they are given.
-    Building the file records nothing: the payments are recorded once the bank has made them.
+    """A SEPA credit transfer file (pain.001.001.03, checked against its XML schema) for these
+    transfers: debtor the relay's own bank account, one transfer per line with the end-to-end
+    id of its batch line, executed on `execution_on`, under the batch's message id. Building
+    the file records nothing (`batches.payment_batch_create` does).
 
-    Refuses (bad input) a redistribution not approved (transfers_not_approved), an execution
-    date past (execution_date_past), a relay without bank account (relay_bank_account_missing),
-    nothing payable (nothing_to_transfer), a file the SEPA schema refuses
-    (transfer_file_invalid)."""
-    if redistribution.status != Redistribution.Status.APPROVED:
-        raise errors.TRANSFERS_NOT_APPROVED()
-    if execution_on < timezone.localdate(now):
-        raise errors.EXECUTION_DATE_PAST()
-    relay = redistribution.allocation.relay
-    debtor = BankAccount.objects.filter(organisation_id=relay.organisation_id).first()
-    if debtor is None:
-        raise errors.RELAY_BANK_ACCOUNT_MISSING()
-    batch = unpaid_transfers(redistribution)
-    if not batch.payable:
-        raise errors.NOTHING_TO_TRANSFER()
+    Refuses (bad input) a file the SEPA schema refuses (transfer_file_invalid)."""
     config = {
         "name": sepa_text(debtor.holder, 70),
         "IBAN": debtor.iban,
         "batch": True,
         "currency": "EUR",
     }
-    if bic := _bic_of(debtor):
+    if bic := bic_of(debtor):
         config["BIC"] = bic
-    transfer = _Transfer(
+    transfer_file = _Transfer(
         config,
-        msg_id=f"TILAB-R{redistribution.pk}-{now.astimezone(UTC):%Y%m%d%H%M%S}",
+        msg_id=message_id,
         created_at=timezone.localtime(now).strftime("%Y-%m-%dT%H:%M:%S"),
     )
-    for line, account in batch.payable:
+    for transfer in transfers:
         payment = {
-            "name": sepa_text(account.holder, 70),
-            "IBAN": account.iban,
-            "amount": line.amount_cents,
+            "name": sepa_text(transfer.holder, 70),
+            "IBAN": transfer.iban,
+            "amount": transfer.line.amount_cents,
             "execution_date": execution_on,
-            "description": _sepa_remittance(redistribution, line),
-            "endtoend_id": f"TILAB-L{line.pk}",
+            "description": _sepa_remittance(redistribution, transfer.line),
+            "endtoend_id": transfer.end_to_end_id,
         }
-        if bic := _bic_of(account):
-            payment["BIC"] = bic
-        transfer.add_payment(payment)
+        if transfer.bic:
+            payment["BIC"] = transfer.bic
+        transfer_file.add_payment(payment)
     try:
-        return transfer.export(validate=True)
+        return transfer_file.export(validate=True)
     except SepaValidationError as error:
         logger.exception("pain.001 for redistribution %s fails its schema", redistribution.pk)
         raise errors.TRANSFER_FILE_INVALID() from error

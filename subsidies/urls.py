@@ -1,8 +1,9 @@
-"""Pages of the subsidy chain: programmes (Région), redistributions (relays), money received."""
+"""Pages of the subsidy chain: programmes (Région), redistributions and payment batches (relays),
+bank details, money received."""
 
 from django.urls import path
 
-from . import redistribution_views, views
+from . import batch_views, redistribution_views, views
 
 app_name = "subsidies"
 
@@ -36,19 +37,24 @@ urlpatterns = [
         name="redistribution_approve",
     ),
     path(
-        "redistributions/<int:pk>/paiements/",
-        redistribution_views.payments_record,
-        name="payments_record",
+        "redistributions/<int:pk>/nouveau-lot/",
+        batch_views.payment_batch_create,
+        name="payment_batch_create",
     ),
     path(
-        "redistributions/<int:pk>/virements.csv",
-        redistribution_views.transfers_csv,
-        name="transfers_csv",
+        "redistributions/<int:pk>/depense-propre/",
+        batch_views.own_use_settle,
+        name="own_use_settle",
     ),
+    path("lots/", batch_views.payment_batch_list, name="payment_batch_list"),
+    path("lots/<int:pk>/", batch_views.payment_batch_detail, name="payment_batch_detail"),
+    path("lots/<int:pk>/fichier/", batch_views.payment_batch_file, name="payment_batch_file"),
+    path("lots/<int:pk>/paiements/", batch_views.payment_batch_record, name="payment_batch_record"),
+    path("lots/<int:pk>/annuler/", batch_views.payment_batch_cancel, name="payment_batch_cancel"),
     path(
-        "redistributions/<int:pk>/virements-sepa.xml",
-        redistribution_views.transfers_sepa,
-        name="transfers_sepa",
+        "coordonnees-bancaires/changements/<int:pk>/confirmer/",
+        redistribution_views.bank_change_confirm,
+        name="bank_change_confirm",
     ),
     path(
         "coordonnees-bancaires/<str:kind>/<int:pk>/",

@@ -49,6 +49,8 @@ NOT_PERSONAL = {
     "subsidies.Programme.name": "a subsidy programme's title",
     "makers.ProductionImport.filename": "the name of an uploaded spreadsheet file",
     "figures.ProductionExport.filename": "the name of a generated export file",
+    "subsidies.PaymentBatch.filename": "the name of a transfer file: its message id",
+    "subsidies.PaymentBatch.debtor_iban": "the paying relay organisation's account",
 }
 
 

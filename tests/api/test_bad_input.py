@@ -59,7 +59,7 @@ def test_an_id_filter_takes_whole_numbers_the_database_holds(api, url, parameter
 
 def test_an_id_filter_on_an_action_answers_400_not_500(api):
     # DRF filters the object's queryset on detail actions too.
-    response = api("post", f"/api/v1/redistributions/1/payments/?relay={HUGE}", {})
+    response = api("post", f"/api/v1/redistributions/1/settle-own-use/?relay={HUGE}", {})
     assert response.status_code == 400
 
 

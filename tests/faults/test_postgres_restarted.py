@@ -118,7 +118,8 @@ def money_counts(stack, redistribution: int) -> dict:
         rows = conn.execute(
             "SELECT 'ledger ' || kind, count(*) FROM subsidies_ledgerentry GROUP BY kind "
             "UNION ALL SELECT 'decision ' || action, count(*) FROM tilab_decision "
-            "WHERE action IN ('redistribution_approve', 'payment_record') GROUP BY action "
+            "WHERE action IN ('redistribution_approve', 'payment_record', 'own_use_settle') "
+            "GROUP BY action "
             "UNION ALL SELECT 'payments', count(*) FROM subsidies_payment "
             "UNION ALL SELECT 'status ' || status, 1 FROM subsidies_redistribution WHERE id = %s",
             (redistribution,),
@@ -184,25 +185,21 @@ def test_a_postgres_restart_fails_requests_cleanly_and_the_same_processes_serve_
     }
     assert money_counts(stack, redistribution) == approved
 
-    payable = stack.column(
-        "SELECT id FROM subsidies_redistributionline WHERE redistribution_id = %s "
-        "AND amount_cents > 0 ORDER BY id",
-        redistribution,
-    )
-    pay = f"/api/v1/redistributions/{redistribution}/payments/"
-    transfer = {"lines": payable, "paid_on": "2020-06-15", "reference": "VIR-2020-06-LABFAB"}
-    assert money_in_flight(stack, lambda: api.post(pay, transfer), validations).status_code == 503
+    # The relay's own-use line is settled as its own spending (payees are paid through
+    # payment batches): a payment, a decision and a ledger entry, all or nothing.
+    settle = f"/api/v1/redistributions/{redistribution}/settle-own-use/"
+    assert money_in_flight(stack, lambda: api.post(settle), validations).status_code == 503
     assert money_counts(stack, redistribution) == approved
-    assert api.post(pay, transfer).status_code == 201
-    assert api.post(pay, transfer).status_code == 409
+    assert api.post(settle).status_code == 201
+    assert api.post(settle).status_code == 409
     assert money_counts(stack, redistribution) == {
         **approved,
-        "ledger payment": len(payable),
-        "decision payment_record": len(payable),
-        "payments": len(payable),
+        "ledger payment": 1,
+        "decision own_use_settle": 1,
+        "payments": 1,
     }
     verified = stack.run("manage.py", "ledger_verify")
-    assert f"{1 + lines + len(payable)} écritures" in verified.stdout
+    assert f"{1 + lines + 1} écritures" in verified.stdout
 
     validations.done.set()
     validations.join(timeout=120)

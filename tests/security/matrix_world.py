@@ -34,6 +34,7 @@ from makers import importing
 from makers.models import ItemType, Membership
 from needs import services as needs_services
 from recognition import services as network_services
+from subsidies import bank, batches
 from subsidies import services as money
 from tests.factories import (
     approve_all,
@@ -226,6 +227,7 @@ def world_build() -> World:
     o[("import", OWN)]["*"] = o[("import", OTHER)]
 
     # --- Money: programmes, allocations, redistributions, bank details ---------------------
+    long_ago = datetime.timedelta(days=30)
     for owner, iban, staff in (
         (m_anne, IBANS["anne"], camille),
         (m_bernard, IBANS["bernard"], camille),
@@ -233,7 +235,15 @@ def world_build() -> World:
         (labfab.organisation, IBANS["labfab"], camille),
         (ensta.organisation, IBANS["ensta"], sophie),
     ):
-        money.bank_account_set(owner=owner, holder=str(owner)[:70], iban=iban, by=staff, now=now)
+        # Given long ago: past their waiting period, they may go into transfer files.
+        money.bank_account_set(
+            owner=owner, holder=str(owner)[:70], iban=iban, by=staff, now=now - long_ago
+        )
+    for relay in (labfab, ensta):
+        # A relay's own paying account is released by the Région.
+        bank.bank_change_confirm(
+            change=relay.organisation.bank_account.changes.get(), by=helene, now=now - long_ago
+        )
     relays = [labfab, ensta]
     proposed = make_programme(by=helene, relays=relays, name="Programme à approuver")
     approved_a = approve_all(
@@ -268,6 +278,24 @@ def world_build() -> World:
     o[("redistribution", OTHER)] = redistribution(approved_a, ensta, sophie, approve=False)
     o[("redistribution_approved", OWN)] = redistribution(approved_b, labfab, camille, approve=True)
     o[("redistribution_approved", OTHER)] = redistribution(approved_b, ensta, sophie, approve=True)
+    # Payment batches: open ones, on a programme of their own (a line is in one open batch).
+    approved_c = approve_all(
+        make_programme(by=helene, relays=relays, name="Programme C"), by=helene
+    )
+    for ownership, relay, staff in ((OWN, labfab, camille), (OTHER, ensta, sophie)):
+        o[("batch", ownership)] = batches.payment_batch_create(
+            redistribution=redistribution(approved_c, relay, staff, approve=True),
+            format="csv",
+            by=staff,
+            now=_now(),
+        )
+    # Bank changes waiting for a second person: Bernard changed his own; Sophie, Yann's.
+    o[("bank_change", OWN)] = money.bank_account_set(
+        owner=m_bernard, holder="Bernard Guillou", iban=IBANS["anne"], by=bernard, now=now
+    ).changes.latest("pk")
+    o[("bank_change", OTHER)] = money.bank_account_set(
+        owner=m_yann, holder="Yann", iban=IBANS["anne"], by=sophie, now=now
+    ).changes.latest("pk")
     o[("bank_maker", OWN)] = m_anne
     o[("bank_maker", SAME)] = m_bernard
     o[("bank_maker", OTHER)] = m_yann

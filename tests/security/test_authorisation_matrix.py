@@ -213,19 +213,6 @@ def redistribution_adjust_form(ownership):
     return data
 
 
-def payments_form(ownership):
-    def data(w, caller):
-        redistribution = w.get("redistribution_approved", ownership, caller)
-        lines = redistribution.lines.filter(amount_cents__gt=0, payment__isnull=True)
-        return {
-            "lines": [str(line.pk) for line in lines],
-            "paid_on": _today(),
-            "reference": "VIR-2020-06-01",
-        }
-
-    return data
-
-
 def amend_form(w, caller):
     return programme_form(w, caller, motivation="Production tardive déclarée")
 
@@ -547,22 +534,50 @@ PAGES += [
     Page("subsidies:redistribution_approve", POST, OTHER, "L 404 404 403 404 403 404",
         "redistribution"),
     Page("subsidies:redistribution_approve", GET, OWN, LOGGED_IN_405, "redistribution"),
-    Page("subsidies:payments_record", POST, OWN, "L 404 302 403 404 403 404",
-        "redistribution_approved", data=payments_form(OWN)),
-    Page("subsidies:payments_record", POST, OTHER, "L 404 404 403 404 403 404",
-        "redistribution_approved", data=payments_form(OTHER)),
-    Page("subsidies:payments_record", GET, OWN, LOGGED_IN_405, "redistribution_approved"),
-    # Transfer files hold bank details: the paying relay's staff only, 404 for everyone else.
-    Page("subsidies:transfers_csv", GET, OWN, "L 404 200 404 404 404 404",
+    # Payment batches: the relay's staff make and settle them; Région staff and auditors read
+    # them (403 on acts); the file holds bank details: the paying relay's staff only.
+    Page("subsidies:payment_batch_create", GET, OWN, "L 404 200 403 404 403 404",
         "redistribution_approved"),
-    Page("subsidies:transfers_csv", GET, OTHER, "L 404 404 404 404 404 404",
+    Page("subsidies:payment_batch_create", GET, OTHER, "L 404 404 403 404 403 404",
         "redistribution_approved"),
-    Page("subsidies:transfers_csv", POST, OWN, LOGGED_IN_405, "redistribution_approved"),
-    Page("subsidies:transfers_sepa", GET, OWN, "L 404 200 404 404 404 404",
+    Page("subsidies:payment_batch_create", POST, OWN, "L 404 302 403 404 403 404",
+        "redistribution_approved", data=body(format="csv")),
+    Page("subsidies:payment_batch_create", POST, OTHER, "L 404 404 403 404 403 404",
+        "redistribution_approved", data=body(format="csv")),
+    Page("subsidies:payment_batch_create", PUT, OWN, LOGGED_IN_405, "redistribution_approved"),
+    Page("subsidies:own_use_settle", POST, OWN, "L 404 R 403 404 403 404",
         "redistribution_approved"),
-    Page("subsidies:transfers_sepa", GET, OTHER, "L 404 404 404 404 404 404",
+    Page("subsidies:own_use_settle", POST, OTHER, "L 404 404 403 404 403 404",
         "redistribution_approved"),
-    Page("subsidies:transfers_sepa", POST, OWN, LOGGED_IN_405, "redistribution_approved"),
+    Page("subsidies:own_use_settle", GET, OWN, LOGGED_IN_405, "redistribution_approved"),
+    Page("subsidies:payment_batch_list", GET, NONE, "L 404 200 200 404 200 404"),
+    Page("subsidies:payment_batch_list", POST, NONE, LOGGED_IN_405),
+    Page("subsidies:payment_batch_detail", GET, OWN, "L 404 200 200 404 200 404", "batch"),
+    Page("subsidies:payment_batch_detail", GET, OTHER, "L 404 404 200 404 200 404", "batch"),
+    Page("subsidies:payment_batch_detail", POST, OWN, LOGGED_IN_405, "batch"),
+    Page("subsidies:payment_batch_file", GET, OWN, "L 404 200 404 404 404 404", "batch"),
+    Page("subsidies:payment_batch_file", GET, OTHER, "L 404 404 404 404 404 404", "batch"),
+    Page("subsidies:payment_batch_file", POST, OWN, LOGGED_IN_405, "batch"),
+    Page("subsidies:payment_batch_record", GET, OWN, "L 404 200 403 404 403 404", "batch"),
+    Page("subsidies:payment_batch_record", GET, OTHER, "L 404 404 403 404 403 404", "batch"),
+    Page("subsidies:payment_batch_record", POST, OWN, "L 404 302 403 404 403 404", "batch",
+        data=lambda w, c: {"paid_on": _today(), "reference": "VIR-1"}),
+    Page("subsidies:payment_batch_record", POST, OTHER, "L 404 404 403 404 403 404", "batch",
+        data=lambda w, c: {"paid_on": _today(), "reference": "VIR-1"}),
+    Page("subsidies:payment_batch_record", PUT, OWN, LOGGED_IN_405, "batch"),
+    Page("subsidies:payment_batch_cancel", GET, OWN, "L 404 200 403 404 403 404", "batch"),
+    Page("subsidies:payment_batch_cancel", GET, OTHER, "L 404 404 403 404 403 404", "batch"),
+    Page("subsidies:payment_batch_cancel", POST, OWN, "L 404 302 403 404 403 404", "batch",
+        data=body(reason="Fichier jamais envoyé")),
+    Page("subsidies:payment_batch_cancel", POST, OTHER, "L 404 404 403 404 403 404", "batch",
+        data=body(reason="Fichier jamais envoyé")),
+    Page("subsidies:payment_batch_cancel", PUT, OWN, LOGGED_IN_405, "batch"),
+    # A bank change is confirmed by a second person: not its author (Bernard, R), not an
+    # auditor (R); those who cannot see it get 404.
+    Page("subsidies:bank_change_confirm", POST, OWN, "L 404 302 302 404 R 404", "bank_change"),
+    Page("subsidies:bank_change_confirm", POST, OTHER, "L 404 404 302 404 R 404",
+        "bank_change"),
+    Page("subsidies:bank_change_confirm", GET, OWN, LOGGED_IN_405, "bank_change"),
     # Bank details: the payee and the relay paying them; anybody else 404, Région included.
     Page("subsidies:bank_account_edit", GET, OWN, "L 200 200 404 404 404 404", "bank_maker"),
     Page("subsidies:bank_account_edit", GET, SAME, "L 404 200 404 404 404 404", "bank_maker"),
@@ -828,15 +843,6 @@ def api_redistribution_adjust(ownership):
     return data
 
 
-def api_payments(ownership):
-    def data(w, caller):
-        redistribution = w.get("redistribution_approved", ownership, caller)
-        lines = redistribution.lines.filter(amount_cents__gt=0, payment__isnull=True)
-        return {"lines": [line.pk for line in lines], "paid_on": _today(), "reference": "VIR-1"}
-
-    return data
-
-
 def api_need(w, caller):
     return {
         "establishment_name": "EHPAD de Kerampuil",
@@ -993,12 +999,55 @@ OPS = [
     Op(POST, f"{V1}/redistributions/{{id}}/approve/", OTHER, "401 404 404 403 404 403 404",
         "redistribution"),
     Op(GET, f"{V1}/redistributions/{{id}}/approve/", OWN, API_LOGGED_IN_405, "redistribution"),
-    Op(POST, f"{V1}/redistributions/{{id}}/payments/", OWN, "401 404 201 403 404 403 404",
-        "redistribution_approved", data=api_payments(OWN)),
-    Op(POST, f"{V1}/redistributions/{{id}}/payments/", OTHER, "401 404 404 403 404 403 404",
-        "redistribution_approved", data=api_payments(OTHER)),
-    Op(GET, f"{V1}/redistributions/{{id}}/payments/", OWN, API_LOGGED_IN_405,
+    Op(POST, f"{V1}/redistributions/{{id}}/settle-own-use/", OWN, "401 404 409 403 404 403 404",
         "redistribution_approved"),
+    Op(POST, f"{V1}/redistributions/{{id}}/settle-own-use/", OTHER,
+        "401 404 404 403 404 403 404", "redistribution_approved"),
+    Op(GET, f"{V1}/redistributions/{{id}}/settle-own-use/", OWN, API_LOGGED_IN_405,
+        "redistribution_approved"),
+    # Payment batches
+    Op(GET, f"{V1}/payment-batches/", NONE, API_LOGGED_IN),
+    Op(POST, f"{V1}/payment-batches/", OWN, "401 403 201 403 403 403 403",
+        data=body(redistribution=lambda w, c: w.get("redistribution_approved", OWN, c).pk,
+                  format="csv")),
+    Op(POST, f"{V1}/payment-batches/", OTHER, "401 403 404 403 403 403 403",
+        data=body(redistribution=lambda w, c: w.get("redistribution_approved", OTHER, c).pk,
+                  format="csv")),
+    Op(DELETE, f"{V1}/payment-batches/", NONE, API_LOGGED_IN_405),
+    Op(GET, f"{V1}/payment-batches/{{id}}/", OWN, "401 404 200 200 404 200 404", "batch"),
+    Op(GET, f"{V1}/payment-batches/{{id}}/", OTHER, "401 404 404 200 404 200 404", "batch"),
+    Op(PUT, f"{V1}/payment-batches/{{id}}/", OWN, API_LOGGED_IN_405, "batch"),
+    Op(GET, f"{V1}/payment-batches/{{id}}/file/", OWN, "401 404 200 403 404 403 404", "batch"),
+    Op(GET, f"{V1}/payment-batches/{{id}}/file/", OTHER, "401 404 404 403 404 403 404", "batch"),
+    Op(POST, f"{V1}/payment-batches/{{id}}/file/", OWN, API_LOGGED_IN_405, "batch"),
+    Op(POST, f"{V1}/payment-batches/{{id}}/record/", OWN, "401 404 200 403 404 403 404",
+        "batch", data=lambda w, c: {"paid_on": _today()}),
+    Op(POST, f"{V1}/payment-batches/{{id}}/record/", OTHER, "401 404 404 403 404 403 404",
+        "batch", data=lambda w, c: {"paid_on": _today()}),
+    Op(GET, f"{V1}/payment-batches/{{id}}/record/", OWN, API_LOGGED_IN_405, "batch"),
+    Op(POST, f"{V1}/payment-batches/{{id}}/cancel/", OWN, "401 404 200 403 404 403 404",
+        "batch", data=body(reason="Jamais envoyé")),
+    Op(POST, f"{V1}/payment-batches/{{id}}/cancel/", OTHER, "401 404 404 403 404 403 404",
+        "batch", data=body(reason="Jamais envoyé")),
+    Op(GET, f"{V1}/payment-batches/{{id}}/cancel/", OWN, API_LOGGED_IN_405, "batch"),
+    # Bank changes: the payee and the relay paying them change bank details; a second person
+    # confirms (not the author, Bernard: 403; the auditor reads only: 403).
+    Op(GET, f"{V1}/bank-changes/", NONE, API_LOGGED_IN),
+    Op(POST, f"{V1}/bank-changes/", OWN, "401 201 201 404 404 404 404",
+        data=body(payee_kind="maker", payee_id=lambda w, c: w.get("bank_maker", OWN, c).pk,
+                  holder="Anne Le Goff", iban=IBANS["anne"])),
+    Op(POST, f"{V1}/bank-changes/", OTHER, "401 404 404 404 404 404 404",
+        data=body(payee_kind="maker", payee_id=lambda w, c: w.get("bank_maker", OTHER, c).pk,
+                  holder="Yann", iban=IBANS["anne"])),
+    Op(DELETE, f"{V1}/bank-changes/", NONE, API_LOGGED_IN_405),
+    Op(GET, f"{V1}/bank-changes/{{id}}/", OWN, "401 404 200 200 404 200 404", "bank_change"),
+    Op(GET, f"{V1}/bank-changes/{{id}}/", OTHER, "401 404 404 200 404 200 404", "bank_change"),
+    Op(PUT, f"{V1}/bank-changes/{{id}}/", OWN, API_LOGGED_IN_405, "bank_change"),
+    Op(POST, f"{V1}/bank-changes/{{id}}/confirm/", OWN, "401 404 200 200 404 403 404",
+        "bank_change"),
+    Op(POST, f"{V1}/bank-changes/{{id}}/confirm/", OTHER, "401 404 404 200 404 403 404",
+        "bank_change"),
+    Op(GET, f"{V1}/bank-changes/{{id}}/confirm/", OWN, API_LOGGED_IN_405, "bank_change"),
     # Workshops and registrations
     Op(GET, f"{V1}/workshops/", NONE, API_EVERYONE),
     Op(POST, f"{V1}/workshops/", NONE, "401 403 403 403 201 403 403", data=workshop_body),

@@ -11,6 +11,7 @@ from subsidies import services
 from subsidies.models import (
     LedgerEntry,
     Payment,
+    PaymentBatch,
     Programme,
     Redistribution,
     RedistributionLine,
@@ -710,27 +711,10 @@ def test_relay_staff_approve_then_record_payments(client, redistribution, relay_
     again = post(client, f"{REDISTRIBUTIONS}{redistribution.pk}/approve/")
     assert again.status_code == 409
 
-    anne = _line(redistribution, "Anne Le Goff")
-    yann = _line(redistribution, "Yann Kerbrat")
-    body = {"lines": [anne.pk, yann.pk], "paid_on": "2020-06-15", "reference": "VIR-2020-06"}
-    response = post(client, f"{REDISTRIBUTIONS}{redistribution.pk}/payments/", body)
-    assert response.status_code == 201, response.content
-    paid = {p["line"]: (p["amount_cents"], p["reference"]) for p in response.json()}
-    assert paid == {anne.pk: (300_000, "VIR-2020-06"), yann.pk: (900_000, "VIR-2020-06")}
-
-    shown = client.get(f"{REDISTRIBUTIONS}{redistribution.pk}/").json()
-    assert (shown["paid_count"], shown["paid_cents"]) == (2, 1_200_000)
-    anne_line = next(line for line in shown["lines"] if line["id"] == anne.pk)
-    assert anne_line["payment"] == {
-        "amount_cents": 300_000,
-        "paid_on": "2020-06-15",
-        "reference": "VIR-2020-06",
-    }
-
-    before = counts()
-    twice = post(client, f"{REDISTRIBUTIONS}{redistribution.pk}/payments/", body)
-    answered(twice, 409, "line_already_paid")
-    assert counts() == before
+    # Payments go through payment batches (tests/subsidies/test_payment_batches.py): the
+    # redistribution itself records none.
+    body = {"lines": [], "paid_on": "2020-06-15", "reference": "VIR-2020-06"}
+    assert post(client, f"{REDISTRIBUTIONS}{redistribution.pk}/payments/", body).status_code == 404
 
 
 def test_an_approved_redistribution_is_not_adjusted(client, redistribution, relay_staff):
@@ -744,39 +728,11 @@ def test_an_approved_redistribution_is_not_adjusted(client, redistribution, rela
     assert (counts(), line_amounts(redistribution)) == (before, amounts)
 
 
-def test_an_unapproved_line_is_not_paid(client, redistribution, relay_staff):
-    anne = _line(redistribution, "Anne Le Goff")
+def test_an_unapproved_redistribution_makes_no_payment_batch(client, redistribution, relay_staff):
     before = counts()
-    body = {"lines": [anne.pk], "paid_on": "2020-06-15", "reference": "VIR-1"}
-    response = post(
-        as_user(client, relay_staff), f"{REDISTRIBUTIONS}{redistribution.pk}/payments/", body
-    )
-    answered(response, 409, "line_not_approved")
-    assert counts() == before
-
-
-def test_bad_payments_are_refused_and_none_is_recorded(
-    client, redistribution, relay_staff, region_staff, ensta, other_relay_staff
-):
-    approved_redistribution(redistribution, relay_staff)
-    anne = _line(redistribution, "Anne Le Goff")
-    url = f"{REDISTRIBUTIONS}{redistribution.pk}/payments/"
-    as_user(client, relay_staff)
-    before = counts()
-    tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
-    for body, answer in [
-        (
-            {"lines": [anne.pk, anne.pk + 1000], "paid_on": "2020-06-15", "reference": "V"},
-            "n'appartiennent pas",
-        ),
-        ({"lines": [anne.pk], "paid_on": tomorrow, "reference": "V"}, "futur"),
-        ({"lines": [anne.pk], "paid_on": "2020-06-15", "reference": " "}, "référence"),
-        ({"lines": [], "paid_on": "2020-06-15", "reference": "V"}, "lines"),
-        ({"lines": [anne.pk], "paid_on": "15/06/2020", "reference": "V"}, "paid_on"),
-    ]:
-        response = post(client, url, body)
-        assert response.status_code == 400, body
-        assert answer in response.content.decode(), response.content
+    body = {"redistribution": redistribution.pk, "format": "csv"}
+    response = post(as_user(client, relay_staff), "/api/v1/payment-batches/", body)
+    answered(response, 400, "transfers_not_approved")
     assert counts() == before
 
 
@@ -787,7 +743,6 @@ def test_bad_payments_are_refused_and_none_is_recorded(
 def test_no_one_but_the_relay_writes_its_redistribution(
     client, request, redistribution, relay_staff, who, code
 ):
-    anne = _line(redistribution, "Anne Le Goff")
     url = f"{REDISTRIBUTIONS}{redistribution.pk}"
     as_user(client, request.getfixturevalue(who))
     before, amounts = counts(), line_amounts(redistribution)
@@ -798,16 +753,21 @@ def test_no_one_but_the_relay_writes_its_redistribution(
     assert (redistribution.status, redistribution.motivation, counts()) == ("proposed", "", before)
     approved_redistribution(redistribution, relay_staff)
     before = counts()
-    pay = {"lines": [anne.pk], "paid_on": "2020-06-15", "reference": "VIR-1"}
-    assert post(client, f"{url}/payments/", pay).status_code == code
+    batch = {"redistribution": redistribution.pk, "format": "csv"}
+    # A maker may make no batch at all (403); another relay's staff do not see this one (404).
+    assert post(client, "/api/v1/payment-batches/", batch).status_code == (
+        403 if who == "maker" else code
+    )
+    assert post(client, f"{url}/settle-own-use/").status_code == code
     assert (counts(), line_amounts(redistribution)) == (before, amounts)
+    assert not PaymentBatch.objects.exists()
 
 
-@pytest.mark.parametrize("step", ["approve", "payments"])
+@pytest.mark.parametrize("step", ["approve", "settle-own-use"])
 def test_relay_money_decisions_take_two_factor_when_required(
     client, settings, redistribution, relay_staff, step
 ):
-    if step == "payments":
+    if step == "settle-own-use":
         approved_redistribution(redistribution, relay_staff)
     settings.TILAB_MFA_REQUIRED_FOR_MONEY = True
     anne = _line(redistribution, "Anne Le Goff")

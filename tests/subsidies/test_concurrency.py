@@ -7,9 +7,16 @@ import pytest
 from django.utils import timezone
 
 from makers.reference import item_catalogue_ensure
-from subsidies import services
+from subsidies import bank, batches, services
 from subsidies.ledger import ledger_verify
-from subsidies.models import Allocation, LedgerEntry, Payment
+from subsidies.models import (
+    Allocation,
+    BankAccountChange,
+    LedgerEntry,
+    Payment,
+    PaymentBatch,
+    PaymentBatchLine,
+)
 from tests import concurrency
 from tests.conftest import require_postgresql
 from tests.factories import approve_all, make_maker, make_programme, make_report
@@ -125,3 +132,66 @@ def test_ten_payments_of_one_line_at_once_pay_it_once(region_staff, relay_staff)
     assert LedgerEntry.objects.filter(kind="payment").count() == 1
     check = ledger_verify()
     assert check.intact, check.breaks
+
+
+def _approved_redistribution_with_ibans(region_staff, relay_staff):
+    """Rennes's approved redistribution to Anne and Yann, whose bank details were confirmed."""
+    item_catalogue_ensure()  # a transactional test starts from a flushed database
+    rennes = relay_staff.relays.get()
+    programme = approve_all(
+        make_programme(by=region_staff, relays=[rennes], fixed_shares=[(rennes, 1)]),
+        by=region_staff,
+    )
+    for name, quantity, iban in [
+        ("Anne Le Goff", 30, "FR7630006000011234567890189"),
+        ("Yann Kervella", 10, "DE89370400440532013000"),
+    ]:
+        person = make_maker(display_name=name, department="35")
+        make_report(maker=person, quantity=quantity, status="validated", decided_by=relay_staff)
+        account = services.bank_account_set(
+            owner=person, holder=name, iban=iban, by=relay_staff, now=NOW
+        )
+        bank.bank_change_confirm(change=account.changes.get(), by=region_staff, now=NOW)
+    redistribution = services.redistribution_propose(
+        allocation=programme.allocations.get(), by=relay_staff, now=NOW
+    )
+    return services.redistribution_approve(redistribution=redistribution, by=relay_staff, now=NOW)
+
+
+def test_ten_batch_creations_over_the_same_lines_at_once_make_one_batch(region_staff, relay_staff):
+    redistribution = _approved_redistribution_with_ibans(region_staff, relay_staff)
+    staff = as_fresh(relay_staff)
+
+    results, conflicts = at_once(
+        [
+            lambda: batches.payment_batch_create(
+                redistribution=redistribution, format="csv", by=staff(), now=NOW
+            )
+            for _ in range(10)
+        ]
+    )
+
+    assert len(results) == 1 and len(conflicts) == 9
+    batch = PaymentBatch.objects.get()
+    assert batch.lines.count() == 2
+    assert PaymentBatchLine.objects.filter(open=True).count() == 2
+    assert Decision.objects.filter(action="payment_batch_create").count() == 1
+
+
+def test_ten_confirmations_of_a_bank_change_at_once_confirm_it_once(region_staff, relay_staff):
+    item_catalogue_ensure()
+    anne = make_maker(display_name="Anne Le Goff", department="35")
+    account = services.bank_account_set(
+        owner=anne, holder="Anne", iban="FR7630006000011234567890189", by=relay_staff, now=NOW
+    )
+    change = account.changes.get()
+    region = as_fresh(region_staff)
+
+    results, conflicts = at_once(
+        [lambda: bank.bank_change_confirm(change=change, by=region(), now=NOW) for _ in range(10)]
+    )
+
+    assert len(results) == 1 and len(conflicts) == 9
+    assert set(conflicts) == {"Ce changement de coordonnées bancaires est déjà confirmé."}
+    assert Decision.objects.filter(action="bank_change_confirm").count() == 1
+    assert BankAccountChange.objects.get().confirmed_by_id == region_staff.pk

@@ -1,4 +1,5 @@
-"""The relay's redistribution pages (propose, adjust, approve, pay, transfer files), payees'
+"""The relay's redistribution pages (propose, adjust, approve; payment batches have their own
+tests), payees'
 bank details, and the money a maker received: what each role may see and do."""
 
 import datetime
@@ -14,7 +15,6 @@ from subsidies import selectors, services
 from subsidies.models import (
     BankAccount,
     LedgerEntry,
-    Payment,
     Redistribution,
     RedistributionLine,
 )
@@ -237,7 +237,8 @@ def test_region_and_auditors_read_the_page_but_change_nothing(
     for url, data in [
         (f"{page(pk)}ajuster/", adjust_data(redistribution, {"Anne Le Goff": "0"})),
         (f"{page(pk)}approuver/", {}),
-        (f"{page(pk)}paiements/", {"lines": [], "paid_on": "2020-06-01", "reference": "V"}),
+        (f"{page(pk)}nouveau-lot/", {"format": "csv"}),
+        (f"{page(pk)}depense-propre/", {}),
         (f"/subventions/allocations/{redistribution.allocation_id}/redistribuer/", {}),
     ]:
         assert client.post(url, data).status_code == 403, url
@@ -257,9 +258,8 @@ def test_region_and_auditors_never_get_transfer_files_nor_bank_details(
     html = text(client.get(page(approved.pk)))
     assert "IBAN connu" in html  # whether it is known, yes; which it is, no
     assert "0189" not in html and "FR76" not in html
-    assert "virements.csv" not in html
-    assert client.get(f"{page(approved.pk)}virements.csv").status_code == 404
-    assert client.get(f"{page(approved.pk)}virements-sepa.xml").status_code == 404
+    assert "Préparer un lot de virements" not in html
+    assert client.get(f"{page(approved.pk)}nouveau-lot/").status_code == 403
     assert client.get(f"/subventions/coordonnees-bancaires/maker/{anne.pk}/").status_code == 404
 
 
@@ -406,162 +406,6 @@ def test_with_two_factor_on_the_account_relay_staff_type_their_code_then_approve
     client.post(f"{detail}approuver/")
     redistribution.refresh_from_db()
     assert redistribution.status == "approved"
-
-
-def test_without_two_factor_payments_are_not_recorded(
-    client, settings, relay_staff, approved, anne
-):
-    settings.TILAB_MFA_REQUIRED_FOR_MONEY = True
-    client.force_login(relay_staff)
-    assert "Enregistrer les paiements" not in text(client.get(page(approved.pk)))
-    line = line_of(approved, maker=anne)
-    data = {"lines": [line.pk], "paid_on": "2020-06-01", "reference": "VIR-1"}
-    response = client.post(f"{page(approved.pk)}paiements/", data)
-    assert (response.status_code, response["Location"]) == (302, "/accounts/2fa/totp/activate/")
-    assert not Payment.objects.exists()
-
-    # With the account's authenticator app but no code typed in this session: asked for it.
-    totp_enrol(relay_staff)
-    assert "Enregistrer les paiements" in text(client.get(page(approved.pk)))
-    response = client.post(f"{page(approved.pk)}paiements/", data)
-    assert response["Location"].startswith("/accounts/2fa/reauthenticate/")
-    assert not Payment.objects.exists()
-
-    client_step_up(client, relay_staff)
-    client.post(f"{page(approved.pk)}paiements/", data)
-    assert Payment.objects.get().line == line
-
-
-# --- Payments -----------------------------------------------------------------------------
-
-
-def test_relay_staff_record_a_payment_and_see_it_on_the_line(client, relay_staff, approved, anne):
-    client.force_login(relay_staff)
-    line = line_of(approved, maker=anne)
-    data = {"lines": [line.pk], "paid_on": "2020-06-01", "reference": "VIR-2020-06-01"}
-    response = client.post(f"{page(approved.pk)}paiements/", data, follow=True)
-    html = text(response)
-    assert "1 ligne enregistrée comme payée, pour 3\u202f000,00\u00a0€." in html
-    assert "le 01/06/2020, réf. VIR-2020-06-01" in html
-    payment = Payment.objects.get()
-    assert (payment.line, payment.amount_cents, payment.recorded_by) == (
-        line,
-        300_000,
-        relay_staff,
-    )
-
-
-def test_a_payment_is_recorded_only_once(client, relay_staff, approved, anne):
-    client.force_login(relay_staff)
-    line = line_of(approved, maker=anne)
-    data = {"lines": [line.pk], "paid_on": "2020-06-01", "reference": "VIR-1"}
-    client.post(f"{page(approved.pk)}paiements/", data)
-    response = client.post(
-        f"{page(approved.pk)}paiements/", {**data, "reference": "VIR-2"}, follow=True
-    )
-    assert f"La ligne n° {line.pk} est déjà payée." in text(response)
-    assert list(Payment.objects.values_list("reference", flat=True)) == ["VIR-1"]
-
-
-def test_payments_are_all_or_nothing(client, relay_staff, approved, anne):
-    client.force_login(relay_staff)
-    anne_line = line_of(approved, maker=anne)
-    bertrand_line = line_of(approved, maker__display_name="Bertrand Guillou")
-    url = f"{page(approved.pk)}paiements/"
-    client.post(url, {"lines": [anne_line.pk], "paid_on": "2020-06-01", "reference": "VIR-1"})
-    client.post(
-        url,
-        {"lines": [anne_line.pk, bertrand_line.pk], "paid_on": "2020-06-02", "reference": "V2"},
-    )
-    assert list(Payment.objects.values_list("line", flat=True)) == [anne_line.pk]
-
-
-def test_a_payment_in_the_future_is_refused(client, relay_staff, approved, anne):
-    client.force_login(relay_staff)
-    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
-    line = line_of(approved, maker=anne)
-    data = {"lines": [line.pk], "paid_on": tomorrow.isoformat(), "reference": "VIR-1"}
-    response = client.post(f"{page(approved.pk)}paiements/", data)
-    assert "La date de paiement ne peut pas être dans le futur." in text(response)
-    assert not Payment.objects.exists()
-
-
-def test_a_redistribution_not_approved_cannot_be_paid(client, relay_staff, redistribution, anne):
-    client.force_login(relay_staff)
-    assert "Enregistrer les paiements" not in text(client.get(page(redistribution.pk)))
-    line = line_of(redistribution, maker=anne)
-    data = {"lines": [line.pk], "paid_on": "2020-06-01", "reference": "VIR-1"}
-    response = client.post(f"{page(redistribution.pk)}paiements/", data, follow=True)
-    assert "n'est pas approuvée : elle ne peut pas être payée" in text(response)
-    assert not Payment.objects.exists()
-
-
-def test_a_line_of_another_redistribution_cannot_be_slipped_in(
-    client, region_staff, relay_staff, other_relay_staff, approved
-):
-    ensta = other_relay_staff.relays.get()
-    finistere = make_maker(display_name="Yann Kerbrat", department="29")
-    validated(finistere, quantity=5, relay_staff=other_relay_staff)
-    programme = make_programme(by=region_staff, relays=[ensta], envelope_cents=100_000)
-    approve_all(programme, by=region_staff)
-    theirs = propose(programme.allocations.get(), other_relay_staff, own_use=())
-    services.redistribution_approve(redistribution=theirs, by=other_relay_staff, now=now())
-    client.force_login(relay_staff)
-    data = {"lines": [theirs.lines.get().pk], "paid_on": "2020-06-01", "reference": "V"}
-    response = client.post(f"{page(approved.pk)}paiements/", data)
-    assert "Sélectionnez un choix valide" in text(response)
-    assert not Payment.objects.exists()
-
-
-# --- Transfer files -----------------------------------------------------------------------
-
-
-def test_relay_staff_download_the_transfers_as_csv(client, relay_staff, approved, anne):
-    services.bank_account_set(
-        owner=anne, holder="Anne Le Goff", iban=GOOD_IBAN, by=relay_staff, now=now()
-    )
-    client.force_login(relay_staff)
-    assert "virements.csv" in text(client.get(page(approved.pk)))
-    response = client.get(f"{page(approved.pk)}virements.csv")
-    assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert response["Content-Disposition"].startswith("attachment;")
-    rows = response.content.decode("utf-8-sig")
-    assert GOOD_IBAN_COMPACT in rows
-    assert "Bertrand Guillou" in rows  # without bank details, listed so the relay asks them
-    assert "Achat groupé de PLA" not in rows  # the relay's own money is no transfer
-
-
-def test_the_sepa_file_needs_the_relays_own_bank_account(client, relay_staff, approved, anne):
-    services.bank_account_set(
-        owner=anne, holder="Anne Le Goff", iban=GOOD_IBAN, by=relay_staff, now=now()
-    )
-    client.force_login(relay_staff)
-    response = client.get(f"{page(approved.pk)}virements-sepa.xml", follow=True)
-    assert response.redirect_chain[-1][0] == f"{page(approved.pk)}#virements"
-    assert "Le relais n'a pas de coordonnées bancaires" in text(response)
-
-    relay = relay_staff.relays.get()
-    services.bank_account_set(
-        owner=relay.organisation,
-        holder="LabFab de Rennes",
-        iban=RELAY_IBAN,
-        by=relay_staff,
-        now=now(),
-    )
-    on = timezone.localdate() + datetime.timedelta(days=3)
-    response = client.get(f"{page(approved.pk)}virements-sepa.xml?execution_on={on:%Y-%m-%d}")
-    assert response["Content-Type"] == "application/xml"
-    assert response["Content-Disposition"].startswith("attachment;")
-    xml = response.content.decode()
-    assert f"<ReqdExctnDt>{on:%Y-%m-%d}</ReqdExctnDt>" in xml
-    assert GOOD_IBAN_COMPACT in xml
-    assert '<InstdAmt Ccy="EUR">3000.00</InstdAmt>' in xml
-
-
-def test_a_bad_execution_date_is_explained(client, relay_staff, approved):
-    client.force_login(relay_staff)
-    response = client.get(f"{page(approved.pk)}virements-sepa.xml?execution_on=demain", follow=True)
-    assert "Indiquez une date d'exécution valide" in text(response)
 
 
 def test_the_page_lists_payees_without_bank_details(client, relay_staff, approved, anne):

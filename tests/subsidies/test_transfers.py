@@ -1,5 +1,6 @@
-"""The transfers a relay still owes: the CSV for its spreadsheet and the SEPA pain.001 file for
-its bank, checked against the XML schema the standard publishes."""
+"""The transfers a relay still owes, and the files of its payment batches: the CSV for its
+spreadsheet and the SEPA pain.001 file for its bank, checked against the XML schema the
+standard publishes."""
 
 import csv
 import datetime
@@ -14,9 +15,9 @@ from django.utils import timezone
 from lxml import etree
 
 from makers.models import Membership, ProductionReport
-from subsidies import services
-from subsidies.models import BankAccount, RedistributionLine
-from subsidies.transfers import transfers_csv, transfers_pain001, unpaid_transfers
+from subsidies import bank, batches, services
+from subsidies.models import BankAccount, PaymentBatch, RedistributionLine
+from subsidies.transfers import unpaid_transfers
 from tests.factories import approve_all, make_maker, make_organisation, make_programme, make_report
 from tests.refusals import refused
 from tilab.errors import BadInput
@@ -24,7 +25,9 @@ from tilab.errors import BadInput
 PAIN_XSD = Path(sepaxml.__file__).parent / "schemas" / "pain.001.001.03.xsd"
 NS = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"}
 NOW = timezone.make_aware(datetime.datetime(2020, 6, 10, 9, 30))
-TOMORROW = datetime.date(2020, 6, 11)
+# The bank details given at NOW are out of transfer files for three days (TILAB_IBAN_HOLD_DAYS).
+LATER = NOW + datetime.timedelta(days=4)
+TOMORROW = datetime.date(2020, 6, 15)
 IBAN_RELAY = "FR76 3000 4000 0100 0123 4567 830"  # BNP Paribas: schwifty knows its BIC
 IBAN_ANNE = "FR76 3000 6000 0112 3456 7890 189"  # Crédit Agricole
 IBAN_YANN = "FR76 9999 9000 0100 0123 4567 809"  # a bank code schwifty has no BIC for
@@ -71,6 +74,9 @@ def chain(region_staff, relay_staff):
         (org, "+33 Collectif & Cie", IBAN_ORG),
     ]:
         services.bank_account_set(owner=owner, holder=holder, iban=iban, by=relay_staff, now=NOW)
+    # The relay's own paying account is released by the Région only.
+    relay_account = BankAccount.objects.get(organisation=rennes.organisation)
+    bank.bank_change_confirm(change=relay_account.changes.get(), by=region_staff, now=NOW)
     lines = {line.payee_name: line for line in redistribution.lines.all()}
     services.payments_record(
         lines=[lines["Paul Tanguy"]], paid_on=NOW.date(), reference="VIR-2020-06-01",
@@ -80,12 +86,30 @@ def chain(region_staff, relay_staff):
     return redistribution, lines, people
 
 
+def transfers_csv(redistribution, *, by, now=LATER) -> str:
+    batch = batches.payment_batch_create(
+        redistribution=redistribution, format=PaymentBatch.Format.CSV, by=by, now=now
+    )
+    return bytes(batch.content).decode("utf-8-sig")
+
+
+def transfers_pain001(redistribution, *, by, execution_on=TOMORROW, now=LATER) -> bytes:
+    batch = batches.payment_batch_create(
+        redistribution=redistribution,
+        format=PaymentBatch.Format.SEPA,
+        execution_on=execution_on,
+        by=by,
+        now=now,
+    )
+    return bytes(batch.content)
+
+
 def test_the_batch_holds_unpaid_payee_lines_and_lists_payees_without_iban(
     chain, django_assert_max_num_queries
 ):
     redistribution, lines, _people = chain
-    with django_assert_max_num_queries(2):
-        batch = unpaid_transfers(redistribution)
+    with django_assert_max_num_queries(6):  # whatever the number of lines
+        batch = unpaid_transfers(redistribution, now=LATER)
         names = [line.payee_name for line, _account in batch.payable]
         holders = [account.holder for _line, account in batch.payable]
     assert names == ["Anne Le Goff", "Yann Kervella", '=HYPERLINK("http://x")']
@@ -95,6 +119,14 @@ def test_the_batch_holds_unpaid_payee_lines_and_lists_payees_without_iban(
     assert batch.total_cents == 225_000 + 75_000 + 150_000
     # Paid (Paul) and own-use (PLA) lines are never transfers.
     assert "Paul Tanguy" not in names and "Achat groupé de PLA" not in names
+    assert [line.payee_name for line in batch.own_use] == ["Achat groupé de PLA"]
+
+
+def test_bank_details_given_today_are_held_out_of_transfers_for_three_days(chain):
+    redistribution, _lines, _people = chain
+    now = unpaid_transfers(redistribution, now=NOW)
+    assert now.payable == [] and len(now.held) == 3
+    assert len(unpaid_transfers(redistribution, now=LATER).payable) == 3
 
 
 def test_a_redistribution_not_approved_owes_no_transfer(region_staff, relay_staff):
@@ -111,29 +143,31 @@ def test_a_redistribution_not_approved_owes_no_transfer(region_staff, relay_staf
     )
     assert unpaid_transfers(redistribution).payable == []
     with refused("transfers_not_approved", kind=BadInput):
-        transfers_pain001(redistribution, execution_on=TOMORROW, now=NOW)
+        transfers_pain001(redistribution, by=relay_staff)
 
 
 def read_csv(text):
     return list(csv.reader(io.StringIO(text), delimiter=";"))
 
 
-def test_the_csv_has_one_row_per_unpaid_payee_including_those_without_iban(chain):
+def test_the_csv_has_one_row_per_payable_line_and_names_its_batch(chain, relay_staff):
     redistribution, lines, _people = chain
-    header, *rows = read_csv(transfers_csv(redistribution))
+    header, *rows = read_csv(transfers_csv(redistribution, by=relay_staff))
     assert header == [
         "Ligne", "Bénéficiaire", "Type", "Titulaire du compte", "IBAN", "BIC",
-        "Montant (EUR)", "Libellé du virement",
+        "Montant (EUR)", "Libellé du virement", "Lot",
     ]  # fmt: skip
     by_name = {row[1]: row for row in rows}
-    assert len(rows) == 4
+    assert len(rows) == 3
     anne = lines["Anne Le Goff"]
+    message_id = PaymentBatch.objects.get().message_id
     assert by_name["Anne Le Goff"] == [
         str(anne.pk), "Anne Le Goff", "maker", "Anne Le Goff", "FR7630006000011234567890189",
         "AGRIFRPPXXX", "2250.00", f"Programme Soutien aux makers 2020 – ligne {anne.pk}",
+        message_id,
     ]  # fmt: skip
-    gwen = by_name["Gwen Morvan"]
-    assert gwen[3:6] == ["", "", ""] and gwen[6] == "1500.00"
+    # Gwen gave no IBAN: she is not in the file (the batch's recap lists her).
+    assert "Gwen Morvan" not in by_name
     assert by_name["Yann Kervella"][6] == "750.00"
     assert "Paul Tanguy" not in by_name
     assert not any(row[1] == "Achat groupé de PLA" for row in rows)
@@ -142,9 +176,9 @@ def test_the_csv_has_one_row_per_unpaid_payee_including_those_without_iban(chain
     assert all(int(Decimal(row[6]) * 100) == cents[int(row[0])] for row in rows)
 
 
-def test_the_csv_defuses_cells_a_spreadsheet_would_run_as_formulas(chain):
+def test_the_csv_defuses_cells_a_spreadsheet_would_run_as_formulas(chain, relay_staff):
     redistribution, _lines, _people = chain
-    rows = read_csv(transfers_csv(redistribution))[1:]
+    rows = read_csv(transfers_csv(redistribution, by=relay_staff))[1:]
     organisation = next(row for row in rows if row[2] == "organisation")
     assert organisation[1] == '\'=HYPERLINK("http://x")'
     assert organisation[3] == "'+33 Collectif & Cie"
@@ -161,20 +195,22 @@ def texts(root, path):
     return [node.text for node in root.iterfind(path, NS)]
 
 
-def test_the_sepa_file_validates_against_the_pain_001_001_03_schema(chain):
+def test_the_sepa_file_validates_against_the_pain_001_001_03_schema(chain, relay_staff):
     redistribution, _lines, _people = chain
-    xml = transfers_pain001(redistribution, execution_on=TOMORROW, now=NOW)
+    xml = transfers_pain001(redistribution, by=relay_staff)
     # Checked here against the schema file itself, twice, not only through the library's flag.
     xmlschema.XMLSchema(str(PAIN_XSD)).validate(xml.decode())
     schema = etree.XMLSchema(etree.parse(str(PAIN_XSD)))
     assert schema.validate(parse(xml)), schema.error_log
 
 
-def test_the_sepa_file_pays_each_payable_line_once_with_matching_sums(chain):
+def test_the_sepa_file_pays_each_payable_line_once_with_matching_sums(chain, relay_staff):
     redistribution, lines, _people = chain
-    root = parse(transfers_pain001(redistribution, execution_on=TOMORROW, now=NOW))
-    batch = unpaid_transfers(redistribution)
-    expected = {f"TILAB-L{line.pk}": line.amount_cents for line, _account in batch.payable}
+    batch = unpaid_transfers(redistribution, now=LATER)
+    root = parse(transfers_pain001(redistribution, by=relay_staff))
+    recorded = PaymentBatch.objects.get()
+    ids = dict(recorded.lines.values_list("line_id", "end_to_end_id"))
+    expected = {ids[line.pk]: line.amount_cents for line, _account in batch.payable}
 
     transactions = root.findall(".//p:CdtTrfTxInf", NS)
     paid = {
@@ -188,17 +224,20 @@ def test_the_sepa_file_pays_each_payable_line_once_with_matching_sums(chain):
         assert texts(root, f"{path}/p:NbOfTxs") == ["3"]
         assert texts(root, f"{path}/p:CtrlSum") == ["4500.00"]
     assert batch.total_cents == 450_000
-    assert texts(root, ".//p:ReqdExctnDt") == ["2020-06-11"]
-    assert texts(root, ".//p:GrpHdr/p:MsgId") == [f"TILAB-R{redistribution.pk}-20200610073000"]
-    assert texts(root, ".//p:GrpHdr/p:CreDtTm") == ["2020-06-10T09:30:00"]
+    assert texts(root, ".//p:ReqdExctnDt") == ["2020-06-15"]
+    assert texts(root, ".//p:GrpHdr/p:MsgId") == [recorded.message_id]
+    assert recorded.message_id.startswith("TILAB-20200614-")
+    assert texts(root, ".//p:GrpHdr/p:CreDtTm") == ["2020-06-14T09:30:00"]
     # Paid, own-use and IBAN-less lines are not in the file.
+    assert set(ids) == {line.pk for line, _account in batch.payable}
     for name in ("Paul Tanguy", "Achat groupé de PLA", "Gwen Morvan"):
-        assert f"TILAB-L{lines[name].pk}" not in paid
+        assert lines[name].pk not in ids
 
 
-def test_the_sepa_file_names_debtor_and_creditors_by_account_holder_and_iban(chain):
+def test_the_sepa_file_names_debtor_and_creditors_by_account_holder_and_iban(chain, relay_staff):
     redistribution, lines, _people = chain
-    root = parse(transfers_pain001(redistribution, execution_on=TOMORROW, now=NOW))
+    root = parse(transfers_pain001(redistribution, by=relay_staff))
+    ids = dict(PaymentBatch.objects.get().lines.values_list("line_id", "end_to_end_id"))
     assert texts(root, ".//p:Dbtr/p:Nm") == ["LabFab de Rennes"]
     assert texts(root, ".//p:DbtrAcct/p:Id/p:IBAN") == ["FR7630004000010001234567830"]
     # No BIC was typed for the relay: the one the IBAN's bank code gives is used.
@@ -213,17 +252,17 @@ def test_the_sepa_file_names_debtor_and_creditors_by_account_holder_and_iban(cha
         for tx in root.iterfind(".//p:CdtTrfTxInf", NS)
     }
     anne, yann = lines["Anne Le Goff"], lines["Yann Kervella"]
-    assert creditors[f"TILAB-L{anne.pk}"] == (
+    assert creditors[ids[anne.pk]] == (
         "Anne Le Goff", "FR7630006000011234567890189", "AGRIFRPPXXX",
         f"Programme Soutien aux makers 2020 - ligne {anne.pk}",
     )  # fmt: skip
     # A bank schwifty cannot name: the transfer goes by IBAN alone (allowed within SEPA).
-    assert creditors[f"TILAB-L{yann.pk}"][:3] == (
+    assert creditors[ids[yann.pk]][:3] == (
         "Yann Kervella-Ar Gall", "FR7699999000010001234567809", None,
     )  # fmt: skip
     # Characters outside the SEPA set are replaced, never sent to a bank that may refuse them.
     org = lines['=HYPERLINK("http://x")']
-    assert creditors[f"TILAB-L{org.pk}"][0] == "+33 Collectif Cie"
+    assert creditors[ids[org.pk]][0] == "+33 Collectif Cie"
 
 
 def test_a_relay_bank_without_bic_is_marked_not_provided(chain, relay_staff):
@@ -232,7 +271,7 @@ def test_a_relay_bank_without_bic_is_marked_not_provided(chain, relay_staff):
     BankAccount.objects.filter(organisation=relay.organisation).update(
         iban="FR7699999000010001234567809", bic=""
     )
-    xml = transfers_pain001(redistribution, execution_on=TOMORROW, now=NOW)
+    xml = transfers_pain001(redistribution, by=relay_staff)
     root = parse(xml)
     assert texts(root, ".//p:DbtrAgt/p:FinInstnId/p:Othr/p:Id") == ["NOTPROVIDED"]
     assert etree.XMLSchema(etree.parse(str(PAIN_XSD))).validate(root)
@@ -241,9 +280,11 @@ def test_a_relay_bank_without_bic_is_marked_not_provided(chain, relay_staff):
 def test_a_long_programme_name_is_shortened_never_the_line_number(chain, relay_staff):
     redistribution, lines, _people = chain
     programme = redistribution.allocation.programme
-    programme.name = "Soutien exceptionnel à la production de matériel de protection " * 4
-    redistribution.allocation.programme = programme  # as a view would pass it, unsaved
-    root = parse(transfers_pain001(redistribution, execution_on=TOMORROW, now=NOW))
+    programme.name = (
+        "Soutien exceptionnel à la production de matériel de protection " * 3
+    )  # 192 characters: a programme name holds 200
+    programme.save(update_fields=["name"])
+    root = parse(transfers_pain001(redistribution, by=relay_staff))
     for text in texts(root, ".//p:RmtInf/p:Ustrd"):
         assert len(text) <= 140
     anne = lines["Anne Le Goff"]
@@ -254,33 +295,32 @@ def test_the_sepa_file_is_refused_without_the_relay_bank_account(chain, relay_st
     redistribution, _lines, _people = chain
     BankAccount.objects.filter(organisation=relay_staff.relays.get().organisation).delete()
     with refused("relay_bank_account_missing", kind=BadInput):
-        transfers_pain001(redistribution, execution_on=TOMORROW, now=NOW)
+        transfers_pain001(redistribution, by=relay_staff)
 
 
 def test_the_sepa_file_is_refused_when_nothing_is_payable(chain, relay_staff):
     redistribution, lines, _people = chain
-    payable = [line for line, _account in unpaid_transfers(redistribution).payable]
+    payable = [line for line, _account in unpaid_transfers(redistribution, now=LATER).payable]
     services.payments_record(
         lines=payable, paid_on=NOW.date(), reference="VIR-2", by=relay_staff, now=NOW
     )
     with refused("nothing_to_transfer", kind=BadInput):
-        transfers_pain001(redistribution, execution_on=TOMORROW, now=NOW)
-    # Gwen still has no IBAN: the CSV keeps showing her so the relay can ask.
-    rows = read_csv(transfers_csv(redistribution))[1:]
-    assert [row[1] for row in rows] == ["Gwen Morvan"]
+        transfers_pain001(redistribution, by=relay_staff)
+    with refused("nothing_to_transfer", kind=BadInput):
+        transfers_csv(redistribution, by=relay_staff)
+    # Gwen still has no IBAN: the recap lists her so the relay can ask.
     assert unpaid_transfers(redistribution).missing == [lines["Gwen Morvan"]]
 
 
-def test_the_sepa_file_is_refused_for_a_past_execution_date(chain):
+def test_the_sepa_file_is_refused_for_a_past_execution_date(chain, relay_staff):
     redistribution, _lines, _people = chain
     with refused("execution_date_past", kind=BadInput, field="execution_on"):
-        transfers_pain001(redistribution, execution_on=datetime.date(2020, 6, 9), now=NOW)
+        transfers_pain001(redistribution, by=relay_staff, execution_on=datetime.date(2020, 6, 9))
 
 
-def test_building_the_files_records_no_payment(chain):
+def test_making_a_batch_records_no_payment(chain, relay_staff):
     redistribution, _lines, _people = chain
     before = RedistributionLine.objects.filter(payment__isnull=False).count()
-    transfers_csv(redistribution)
-    transfers_pain001(redistribution, execution_on=TOMORROW, now=NOW)
+    transfers_pain001(redistribution, by=relay_staff)
     assert RedistributionLine.objects.filter(payment__isnull=False).count() == before == 1
     assert ProductionReport.objects.count() == 5

@@ -612,6 +612,8 @@ class Command(BaseCommand):
                     iban=str(IBAN.generate("FR", bank_code="30006", account_code=account).compact),
                     updated_by=region,
                     updated_at=now,
+                    # The demo's details may go into transfer files at once (no waiting period).
+                    usable_from=now,
                 )
         taking_part = [
             relays[slug] for slug in ("labfab-rennes", "fabrique-du-loch", "ensta-bretagne")
