@@ -14,6 +14,11 @@ urlpatterns = [
     path("<int:pk>/ajuster/", views.allocations_adjust, name="allocations_adjust"),
     path("<int:pk>/modifier/", views.programme_amend, name="programme_amend"),
     path("allocations/<int:pk>/approuver/", views.allocation_approve, name="allocation_approve"),
+    path(
+        "allocations/<int:pk>/recalculer/",
+        views.allocations_recompute,
+        name="allocations_recompute",
+    ),
     # Relay staff
     path(
         "allocations/<int:pk>/redistribuer/",
@@ -34,6 +39,11 @@ urlpatterns = [
         "redistributions/<int:pk>/approuver/",
         redistribution_views.redistribution_approve,
         name="redistribution_approve",
+    ),
+    path(
+        "redistributions/<int:pk>/recalculer/",
+        redistribution_views.redistribution_recompute,
+        name="redistribution_recompute",
     ),
     path(
         "redistributions/<int:pk>/paiements/",

@@ -25,9 +25,11 @@ from tilab.models import Decision, Department
 from tilab.money import format_euros
 from tilab.permissions import held_back_by_second_factor, page_permission
 
+from . import recap as recap_of
 from . import selectors, services
 from .forms import AllocationsAdjustForm, ProgrammeAmendForm, ProgrammeForm
 from .models import Allocation, Programme
+from .recap_forms import ApprovalForm
 
 PROGRAMMES_PER_PAGE = 50
 
@@ -37,6 +39,7 @@ ACTIONS = {
     "programme_approve": gettext_lazy("Programme approuvé (toutes ses allocations le sont)"),
     "allocation_adjust": gettext_lazy("Allocation ajustée"),
     "allocation_approve": gettext_lazy("Allocation approuvée"),
+    "allocations_recompute": gettext_lazy("Répartition recalculée sur les chiffres validés"),
 }
 
 
@@ -272,47 +275,105 @@ def allocations_adjust(request, pk):
     )
 
 
-@page_permission("subsidies.manage_programmes")
-@require_POST
-def allocation_approve(request, pk):
-    """Approve one relay's allocation, for good. The amount the page showed is posted along:
-    if somebody adjusted it meanwhile, nothing is approved and the person looks again."""
+def _approval_held_back(request):
+    """The page is Région staff's (declared on the view); approving is also a money decision,
+    behind the second factor: staff held back only by it get a page saying how to activate
+    it, once the method is known to be right (hence here, not in the declaration)."""
     user = request.user
-    # The page is Région staff's (declared above); approving is also a money decision, behind
-    # the second factor: staff held back only by it get a page saying how to activate it,
-    # once the method is known to be right (hence here, not in the declaration).
-    if not user.has_perm("subsidies.approve_allocation"):
-        if held_back_by_second_factor(user, "subsidies.approve_allocation"):
-            return render(request, "subsidies/programme_totp_required.html", status=403)
-        raise PermissionDenied("subsidies.approve_allocation")
+    if user.has_perm("subsidies.approve_allocation"):
+        return None
+    if held_back_by_second_factor(user, "subsidies.approve_allocation"):
+        return render(request, "subsidies/programme_totp_required.html", status=403)
+    raise PermissionDenied("subsidies.approve_allocation")
+
+
+def _recap_url(allocation_id: int) -> str:
+    return reverse("subsidies:allocation_approve", kwargs={"pk": allocation_id})
+
+
+@page_permission("subsidies.manage_programmes")
+@require_http_methods(["GET", "POST"])
+def allocation_approve(request, pk):
+    """The recap of one relay's allocation (GET: the amount, the figures it rests on and their
+    date, what changed since, the anomaly flags, what approving changes), and its approval for
+    good (POST: the confirmation of what the recap showed; anything changed meanwhile, nothing
+    is approved and the recap shows what changed)."""
+    user = request.user
     allocation = get_object_or_404(selectors.allocations_visible_to(user), pk=pk)
     back = _detail_url(allocation.programme_id)
-    shown = request.POST.get("amount_cents")
-    if shown is not None and shown != str(allocation.amount_cents):
-        messages.error(
+    if allocation.status == Allocation.Status.APPROVED:
+        messages.info(request, _("Cette allocation est déjà approuvée."))
+        return redirect(back)
+    if request.method == "POST":
+        held_back = _approval_held_back(request)
+        if held_back is not None:
+            return held_back
+    now = timezone.now()
+    recap = recap_of.allocation_recap(allocation, now=now)
+    form = ApprovalForm(request.POST if request.method == "POST" else None, recap=recap)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.allocation_approve(
+                allocation=allocation, by=user, now=now, confirmation=form.confirmation()
+            )
+        except BadInput as refusal:
+            form.add_refusal(refusal)
+        except WrongState as refusal:
+            messages.error(request, refusal.message)
+            return redirect(_recap_url(allocation.pk))
+        else:
+            text = _(
+                "Allocation de %(amount)s à %(relay)s approuvée : elle ne changera plus."
+            ) % {
+                "amount": format_euros(allocation.amount_cents, language=get_language() or "fr"),
+                "relay": allocation.relay,
+            }
+            if Programme.objects.filter(
+                pk=allocation.programme_id, status=Programme.Status.APPROVED
+            ).exists():
+                text += " " + _(
+                    "Toutes les allocations sont approuvées : le programme est approuvé."
+                )
+            messages.success(request, text)
+            return redirect(back)
+    return render(
+        request,
+        "subsidies/allocation_recap.html",
+        {
+            "allocation": allocation,
+            "programme": allocation.programme,
+            "recap": recap,
+            "form": form,
+            "basis": allocation.programme.basis,
+            "may_approve": user.has_perm("subsidies.approve_allocation"),
+            "approval_needs_totp": held_back_by_second_factor(
+                user, "subsidies.approve_allocation"
+            ),
+        },
+    )
+
+
+@page_permission("subsidies.manage_programmes")
+@require_POST
+def allocations_recompute(request, pk):
+    """Propose the programme of this allocation again from the validated figures now (offered
+    by the recap when they changed), then back to the recap."""
+    allocation = get_object_or_404(selectors.allocations_visible_to(request.user), pk=pk)
+    try:
+        services.allocations_recompute(
+            programme=allocation.programme, by=request.user, now=timezone.now()
+        )
+    except (BadInput, WrongState) as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(
             request,
             _(
-                "Le montant de l'allocation de %(relay)s a changé depuis l'affichage de la "
-                "page : vérifiez-le, puis approuvez à nouveau."
-            )
-            % {"relay": allocation.relay},
+                "Répartition recalculée sur les chiffres validés d'aujourd'hui : relisez le "
+                "récapitulatif, puis approuvez."
+            ),
         )
-        return redirect(back)
-    try:
-        services.allocation_approve(allocation=allocation, by=user, now=timezone.now())
-    except WrongState as refusal:
-        messages.error(request, refusal.message)
-        return redirect(back)
-    text = _("Allocation de %(amount)s à %(relay)s approuvée : elle ne changera plus.") % {
-        "amount": format_euros(allocation.amount_cents, language=get_language() or "fr"),
-        "relay": allocation.relay,
-    }
-    if Programme.objects.filter(
-        pk=allocation.programme_id, status=Programme.Status.APPROVED
-    ).exists():
-        text += " " + _("Toutes les allocations sont approuvées : le programme est approuvé.")
-    messages.success(request, text)
-    return redirect(back)
+    return redirect(_recap_url(allocation.pk))
 
 
 @page_permission("subsidies.manage_programmes")
