@@ -19,6 +19,7 @@ from subsidies.models import (
     RedistributionLine,
 )
 from tests.conftest import text
+from tests.subsidies.approval import confirm_form
 from tests.factories import (
     approve_all,
     make_maker,
@@ -216,7 +217,7 @@ def test_relay_staff_see_their_redistribution_with_figures_and_totals(
     assert "Bertrand Guillou" in html
     assert "72" in html  # Bertrand's validated quantity
     assert "Enregistrer l'ajustement" in html
-    assert ">Approuver</button>" in html
+    assert "Vérifier puis approuver" in html
     assert "IBAN manquant" in html
 
 
@@ -229,7 +230,7 @@ def test_region_and_auditors_read_the_page_but_change_nothing(
     html = text(client.get(page(redistribution.pk)))
     assert "Bertrand Guillou" in html
     assert "Enregistrer l'ajustement" not in html
-    assert ">Approuver</button>" not in html
+    assert "Vérifier puis approuver" not in html
     before = amounts(redistribution)
     pk = redistribution.pk
     for url, data in [
@@ -356,14 +357,15 @@ def test_an_approved_redistribution_is_not_adjusted(client, relay_staff, approve
 
 def test_relay_staff_approve_once_and_a_second_time_is_refused(client, relay_staff, redistribution):
     client.force_login(relay_staff)
-    response = client.post(f"{page(redistribution.pk)}approuver/", follow=True)
+    confirmed = confirm_form(redistribution)
+    response = client.post(f"{page(redistribution.pk)}approuver/", confirmed, follow=True)
     assert "Redistribution approuvée" in text(response)
     redistribution.refresh_from_db()
     assert redistribution.status == "approved"
     approved_at = redistribution.approved_at
     entries = LedgerEntry.objects.count()
 
-    response = client.post(f"{page(redistribution.pk)}approuver/", follow=True)
+    response = client.post(f"{page(redistribution.pk)}approuver/", confirmed, follow=True)
     assert "Cette redistribution est déjà approuvée." in text(response)
     redistribution.refresh_from_db()
     assert redistribution.approved_at == approved_at
@@ -376,7 +378,7 @@ def test_without_two_factor_relay_staff_are_told_how_to_approve(
     settings.TILAB_MFA_REQUIRED_FOR_MONEY = True
     client.force_login(relay_staff)
     html = text(client.get(page(redistribution.pk)))
-    assert ">Approuver</button>" not in html
+    assert "Vérifier puis approuver" not in html
     assert "activez d'abord la double authentification" in html
     assert 'href="/accounts/2fa/totp/activate/"' in html
     response = client.post(f"{page(redistribution.pk)}approuver/", follow=True)
@@ -389,8 +391,8 @@ def test_with_two_factor_relay_staff_approve(client, settings, relay_staff, redi
     settings.TILAB_MFA_REQUIRED_FOR_MONEY = True
     TOTP.activate(relay_staff, generate_totp_secret())
     client.force_login(relay_staff)
-    assert ">Approuver</button>" in text(client.get(page(redistribution.pk)))
-    client.post(f"{page(redistribution.pk)}approuver/")
+    assert "Vérifier puis approuver" in text(client.get(page(redistribution.pk)))
+    client.post(f"{page(redistribution.pk)}approuver/", confirm_form(redistribution))
     redistribution.refresh_from_db()
     assert redistribution.status == "approved"
 

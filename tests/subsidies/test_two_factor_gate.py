@@ -9,6 +9,7 @@ from django.utils import timezone
 from subsidies import services
 from tests.factories import make_programme, make_relay
 from tests.refusals import answered, refused
+from tests.subsidies.approval import confirm_body
 from tilab.errors import NotAllowed
 from tilab.permissions import held_back_by_second_factor
 
@@ -67,4 +68,6 @@ def test_the_page_the_api_and_the_service_refuse_alike_until_the_second_factor(
     assert allocation.status == "proposed"
 
     TOTP.activate(region_staff, generate_totp_secret())
-    assert client.post(f"/api/v1/allocations/{allocation.pk}/approve/").status_code == 200
+    confirmed = confirm_body(allocation)
+    url = f"/api/v1/allocations/{allocation.pk}/approve/"
+    assert client.post(url, confirmed, content_type="application/json").status_code == 200
