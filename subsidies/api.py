@@ -428,9 +428,7 @@ class RedistributionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Mo
         flags (`flags`), and the `fingerprint` of the amounts: what `approve` confirms."""
         redistribution = self.get_object()
         return Response(
-            RecapSerializer(
-                recap_of.redistribution_recap(redistribution, now=timezone.now())
-            ).data
+            RecapSerializer(recap_of.redistribution_recap(redistribution, now=timezone.now())).data
         )
 
     @extend_schema(

@@ -40,3 +40,6 @@ rules.add_perm("subsidies.manage_redistribution", is_relay_staff & staffs_relay_
 rules.add_perm("subsidies.download_transfers", is_relay_staff)
 add_money_perm("subsidies.approve_redistribution", is_relay_staff & staffs_relay_of)
 add_money_perm("subsidies.record_payment", is_relay_staff & staffs_relay_of)
+# The auditor's view (ledger, decisions): auditors and Région staff; relay staff read their own
+# relay's money on its pages, not the whole network's.
+rules.add_perm("subsidies.audit", is_auditor | is_region_staff)

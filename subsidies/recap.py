@@ -217,9 +217,7 @@ def redistribution_recap(redistribution: Redistribution, *, now: datetime) -> Re
     current = {
         key: _plain(figures) for key, figures in selectors.contributions_per_payee(**scope).items()
     }
-    names = {
-        _line_key(line): line.payee_name for line in lines if _line_key(line) is not None
-    }
+    names = {_line_key(line): line.payee_name for line in lines if _line_key(line) is not None}
     names.update(_payee_names([key for key in current if key not in names]))
     changes = [
         Change(names[key], used.get(key), current.get(key))
@@ -227,9 +225,7 @@ def redistribution_recap(redistribution: Redistribution, *, now: datetime) -> Re
         if used.get(key) != current.get(key)
     ]
     payees = [
-        anomalies.Payee(
-            key[0], key[1], line.payee_name, used[key]["weighted"], line.amount_cents
-        )
+        anomalies.Payee(key[0], key[1], line.payee_name, used[key]["weighted"], line.amount_cents)
         for line in lines
         if (key := _line_key(line)) is not None
     ]

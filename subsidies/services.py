@@ -291,9 +291,7 @@ def allocation_approve(
         )
         if allocation.status == Allocation.Status.APPROVED:
             raise errors.ALLOCATION_ALREADY_APPROVED()
-        confirmed = recap.approval_check(
-            recap.allocation_recap(allocation, now=now), confirmation
-        )
+        confirmed = recap.approval_check(recap.allocation_recap(allocation, now=now), confirmation)
         allocation.status = Allocation.Status.APPROVED
         allocation.approved_by = by
         allocation.approved_at = now
@@ -532,9 +530,7 @@ def redistribution_recompute(
     their adjustments are undone."""
     own_use = [
         (line.purpose, line.amount_cents)
-        for line in redistribution.lines.filter(kind=RedistributionLine.Kind.OWN_USE).order_by(
-            "pk"
-        )
+        for line in redistribution.lines.filter(kind=RedistributionLine.Kind.OWN_USE).order_by("pk")
     ]
     return redistribution_propose(
         allocation=redistribution.allocation, own_use=own_use, by=by, now=now

@@ -322,9 +322,7 @@ def allocation_approve(request, pk):
             messages.error(request, refusal.message)
             return redirect(_recap_url(allocation.pk))
         else:
-            text = _(
-                "Allocation de %(amount)s à %(relay)s approuvée : elle ne changera plus."
-            ) % {
+            text = _("Allocation de %(amount)s à %(relay)s approuvée : elle ne changera plus.") % {
                 "amount": format_euros(allocation.amount_cents, language=get_language() or "fr"),
                 "relay": allocation.relay,
             }
@@ -346,9 +344,7 @@ def allocation_approve(request, pk):
             "form": form,
             "basis": allocation.programme.basis,
             "may_approve": user.has_perm("subsidies.approve_allocation"),
-            "approval_needs_totp": held_back_by_second_factor(
-                user, "subsidies.approve_allocation"
-            ),
+            "approval_needs_totp": held_back_by_second_factor(user, "subsidies.approve_allocation"),
         },
     )
 

@@ -17,7 +17,6 @@ from subsidies.models import (
     RedistributionLine,
 )
 from tests.conftest import as_user, count_queries, post
-from tests.subsidies.approval import confirm_body
 from tests.factories import (
     approve_all,
     make_maker,
@@ -27,6 +26,7 @@ from tests.factories import (
     make_report,
 )
 from tests.refusals import answered
+from tests.subsidies.approval import confirm_body
 from tilab.models import Decision
 
 PROGRAMMES = "/api/v1/programmes/"

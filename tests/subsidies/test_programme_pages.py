@@ -12,7 +12,6 @@ from makers.models import ProductionReport
 from subsidies import errors, services
 from subsidies.models import Allocation, LedgerEntry, Programme
 from tests.conftest import count_queries
-from tests.subsidies.approval import confirm_form
 from tests.factories import (
     approve_all,
     make_maker,
@@ -21,6 +20,7 @@ from tests.factories import (
     make_report,
     make_terms,
 )
+from tests.subsidies.approval import confirm_form
 from tilab import roles
 from tilab.models import Decision, Department
 

@@ -19,7 +19,6 @@ from subsidies.models import (
     RedistributionLine,
 )
 from tests.conftest import text
-from tests.subsidies.approval import confirm_form
 from tests.factories import (
     approve_all,
     make_maker,
@@ -28,6 +27,7 @@ from tests.factories import (
     make_report,
     make_user,
 )
+from tests.subsidies.approval import confirm_form
 from tilab import roles
 from tilab.models import Decision
 
