@@ -39,7 +39,6 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
 from tests.factories import make_user
-from tests.subsidies.approval import confirm_body, confirm_form
 from tests.security.matrix_world import (
     CALLERS,
     CANCELLED,
@@ -60,6 +59,7 @@ from tests.security.matrix_world import (
     item,
     world_build,
 )
+from tests.subsidies.approval import confirm_body, confirm_form
 
 LOGIN = "/accounts/login/"
 ADMIN_LOGIN = "/admin/login/"
