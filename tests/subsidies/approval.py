@@ -10,6 +10,9 @@ MOTIVATION = "Vérifié avec le relais : production attestée par le CHU"
 
 
 def recap_of(obj) -> recap.Recap:
+    """The recap as the person reads it now (the object read again: a recomputation since
+    the test got it changed its date)."""
+    obj = type(obj).objects.get(pk=obj.pk)
     if isinstance(obj, Allocation):
         return recap.allocation_recap(obj, now=timezone.now())
     return recap.redistribution_recap(obj, now=timezone.now())
