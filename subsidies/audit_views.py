@@ -37,7 +37,7 @@ def _query_without(request, name: str) -> str:
 @page_permission("subsidies.audit")
 @require_safe
 def ledger(request):
-    filterset = audit.LedgerFilter(request.GET or None, queryset=audit.ledger_entries())
+    filterset = audit.LedgerFilter(request.GET, queryset=audit.ledger_entries())
     entries = filterset.qs if filterset.is_valid() else filterset.queryset.none()
     rows, next_before = _page(entries, "seq", _before(request))
     return render(
@@ -63,7 +63,7 @@ def ledger_check(request):
 @page_permission("subsidies.audit")
 @require_safe
 def decisions(request):
-    filterset = audit.DecisionFilter(request.GET or None, queryset=audit.decisions())
+    filterset = audit.DecisionFilter(request.GET, queryset=audit.decisions())
     found = filterset.qs if filterset.is_valid() else filterset.queryset.none()
     rows, next_before = _page(found, "pk", _before(request))
     return render(
