@@ -92,7 +92,12 @@ class NewestFirst(CursorPagination):
     ordering = "-pk"
 
 
-@extend_schema_view(list=extend_schema(summary=gettext_lazy("Les écritures du grand livre")))
+@extend_schema_view(
+    list=extend_schema(
+        summary=gettext_lazy("Les écritures du grand livre"),
+        responses={200: LedgerEntrySerializer(many=True), **error_responses(403)},
+    )
+)
 class LedgerViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """The money ledger: every movement (allocation approved, redistribution line approved,
     payment), newest first, by cursor; `verify/` checks the chain and every balance now.
@@ -123,7 +128,12 @@ class LedgerViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         )
 
 
-@extend_schema_view(list=extend_schema(summary=gettext_lazy("Le registre des décisions")))
+@extend_schema_view(
+    list=extend_schema(
+        summary=gettext_lazy("Le registre des décisions"),
+        responses={200: DecisionSerializer(many=True), **error_responses(403)},
+    )
+)
 class DecisionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Every decision of the platform: who, when, on which object, from which state to which,
     why, and its data (the flags acknowledged at an approval, say). Filter by object

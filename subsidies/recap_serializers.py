@@ -7,24 +7,26 @@ from . import errors
 from .recap import Confirmation, Recap
 
 
-class FiguresSerializer(serializers.Serializer):
+class RecapFiguresSerializer(serializers.Serializer):
     quantity = serializers.IntegerField()
     material_cost_cents = serializers.IntegerField()
     reports = serializers.IntegerField()
     weighted = serializers.CharField(help_text=_("Contribution pondérée, en fraction exacte."))
 
 
-class FiguresRowSerializer(FiguresSerializer):
+class RecapFiguresRowSerializer(RecapFiguresSerializer):
     label = serializers.CharField(help_text=_("Le département ou le bénéficiaire."))
 
 
-class ChangeSerializer(serializers.Serializer):
+class RecapChangeSerializer(serializers.Serializer):
     label = serializers.CharField(help_text=_("Le département ou le bénéficiaire."))
-    before = FiguresSerializer(allow_null=True, help_text=_("Au calcul ; null : absent alors."))
-    after = FiguresSerializer(allow_null=True, help_text=_("Aujourd'hui ; null : plus rien."))
+    before = RecapFiguresSerializer(
+        allow_null=True, help_text=_("Au calcul ; null : absent alors.")
+    )
+    after = RecapFiguresSerializer(allow_null=True, help_text=_("Aujourd'hui ; null : plus rien."))
 
 
-class FlagSerializer(serializers.Serializer):
+class RecapFlagSerializer(serializers.Serializer):
     code = serializers.CharField()
     title = serializers.CharField()
     payee = serializers.CharField(help_text=_("« maker:12 », « organisation:3 », « relay:1 »."))
@@ -56,10 +58,10 @@ class RecapSerializer(serializers.Serializer):
     may_recompute = serializers.BooleanField(
         help_text=_("Un recalcul est possible, et exigé avant d'approuver (`recompute`).")
     )
-    figures = FiguresRowSerializer(many=True)
+    figures = RecapFiguresRowSerializer(many=True)
     payees = RecapPayeeSerializer(many=True)
-    changes = ChangeSerializer(many=True)
-    flags = FlagSerializer(many=True)
+    changes = RecapChangeSerializer(many=True)
+    flags = RecapFlagSerializer(many=True)
 
     def to_representation(self, recap: Recap):
         def figures(values):
