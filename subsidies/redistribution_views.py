@@ -21,8 +21,8 @@ from tilab.errors import BadInput, WrongState
 from tilab.money import format_euros
 from tilab.permissions import SIGNED_IN, page_permission
 
+from . import errors, selectors, services, transfers
 from . import recap as recap_of
-from . import selectors, services, transfers
 from .models import BankAccount, Redistribution, RedistributionLine
 from .recap_forms import ApprovalForm
 from .redistribution_forms import (
@@ -320,7 +320,7 @@ def redistribution_approve(request, pk):
     recomputed first; flags are acknowledged with a motivation."""
     redistribution = _managed_redistribution(request, pk)
     if redistribution.status != Redistribution.Status.PROPOSED:
-        messages.info(request, _("Cette redistribution est déjà approuvée."))
+        messages.info(request, errors.REDISTRIBUTION_ALREADY_APPROVED().message)
         return _to_detail(redistribution)
     may_approve = request.user.has_perm("subsidies.approve_redistribution", redistribution)
     if request.method == "POST" and not may_approve:

@@ -25,8 +25,8 @@ from tilab.models import Decision, Department
 from tilab.money import format_euros
 from tilab.permissions import held_back_by_second_factor, page_permission
 
+from . import errors, selectors, services
 from . import recap as recap_of
-from . import selectors, services
 from .forms import AllocationsAdjustForm, ProgrammeAmendForm, ProgrammeForm
 from .models import Allocation, Programme
 from .recap_forms import ApprovalForm
@@ -302,7 +302,7 @@ def allocation_approve(request, pk):
     allocation = get_object_or_404(selectors.allocations_visible_to(user), pk=pk)
     back = _detail_url(allocation.programme_id)
     if allocation.status == Allocation.Status.APPROVED:
-        messages.info(request, _("Cette allocation est déjà approuvée."))
+        messages.info(request, errors.ALLOCATION_ALREADY_APPROVED().message)
         return redirect(back)
     if request.method == "POST":
         held_back = _approval_held_back(request)
