@@ -86,6 +86,7 @@ def programme_list(request):
         {
             "page": page,
             "can_manage": request.user.has_perm("subsidies.manage_programmes"),
+            "can_audit": request.user.has_perm("subsidies.audit"),
             "reads_all": _reads_all(request.user),
         },
     )

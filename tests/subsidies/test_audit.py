@@ -49,6 +49,7 @@ def test_auditors_and_region_staff_read_the_ledger_newest_first(
     assert first["actor"]["id"] == region_staff.pk
     html = text(client.get("/subventions/grand-livre/"))
     assert "Programme 1" in html and "Vérifier la chaîne" in html
+    assert "/subventions/grand-livre/" in text(client.get("/subventions/"))
 
 
 @pytest.mark.parametrize("who", ["relay_staff", "maker", "facilitator"])
@@ -58,6 +59,7 @@ def test_no_one_else_reads_the_ledger_or_the_decisions(client, request, who):
         assert client.get(url).status_code == 403, url
     for url in ("/subventions/grand-livre/", "/subventions/decisions/"):
         assert client.get(url).status_code == 403, url
+    assert "/subventions/grand-livre/" not in text(client.get("/subventions/"))
 
 
 def test_the_ledger_pages_follow_each_other_by_cursor(
