@@ -27,7 +27,6 @@ would receive; for a redistribution, its lines (own-use lines are the relay's an
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from fractions import Fraction
-from statistics import median
 
 from django.conf import settings
 from django.db.models import F, Q
@@ -172,12 +171,16 @@ def _production_outliers(payees: list[Payee], envelope_cents: int) -> list[Flag]
     )
     factor = settings.TILAB_ANOMALY_OUTLIER_MEDIAN_FACTOR
     percent = settings.TILAB_ANOMALY_OUTLIER_ENVELOPE_PERCENT
+    # Sorted once: the median of the others is read around each payee's place, so that a
+    # redistribution of 2,400 makers without an account costs n log n, not n².
+    ordered = sorted(payees, key=lambda p: p.weighted)
+    weights = [p.weighted for p in ordered]
+    place = {id(p): i for i, p in enumerate(ordered)}
     flags = []
     for payee in payees:
         if payee.kind != "maker" or payee.pk not in without_account:
             continue
-        others = [p.weighted for p in payees if p is not payee]
-        typical = median(others) if others else None
+        typical = _median_without(weights, place[id(payee)])
         above_median = typical is not None and payee.weighted > factor * typical
         # Integer arithmetic: at least `percent` % of the envelope, to the cent.
         big_share = envelope_cents > 0 and payee.amount_cents * 100 >= percent * envelope_cents
@@ -203,6 +206,20 @@ def _production_outliers(payees: list[Payee], envelope_cents: int) -> list[Flag]
                 )
             )
     return flags
+
+
+def _median_without(ordered: list[Fraction], index: int) -> Fraction | None:
+    """The median of sorted `ordered` without its element at `index`; None if nothing is left."""
+    size = len(ordered) - 1
+    if size <= 0:
+        return None
+
+    def at(rank: int) -> Fraction:
+        return ordered[rank if rank < index else rank + 1]
+
+    if size % 2:
+        return at(size // 2)
+    return (at(size // 2 - 1) + at(size // 2)) / 2
 
 
 def _accounts_of(payees: list[Payee]) -> dict[str, BankAccount]:

@@ -75,8 +75,14 @@ class Recap:
         return [(code, str(anomalies.TITLES[code])) for code in self.flag_codes]
 
 
-def _fingerprint(computed_at: datetime, amounts: list[tuple[int, int]]) -> str:
-    content = {"computed_at": computed_at.astimezone(UTC).isoformat(), "amounts": amounts}
+def _fingerprint(computed_at: datetime, amounts: list, flags: list[anomalies.Flag]) -> str:
+    """What the person read, in short: the date of the figures, every amount and every flag;
+    any of them changed since, and the approval is refused (approval_recap_changed)."""
+    content = {
+        "computed_at": computed_at.astimezone(UTC).isoformat(),
+        "amounts": amounts,
+        "flags": sorted([flag.code, flag.payee] for flag in flags),
+    }
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:32]
 
@@ -190,7 +196,7 @@ def allocation_recap(allocation: Allocation, *, now: datetime) -> Recap:
         flags=flags,
         may_recompute=bool(changes) and recomputable,
         fingerprint=_fingerprint(
-            allocation.computed_at, [[allocation.pk, allocation.amount_cents]]
+            allocation.computed_at, [[allocation.pk, allocation.amount_cents]], flags
         ),
     )
 
@@ -260,12 +266,33 @@ def redistribution_recap(redistribution: Redistribution, *, now: datetime) -> Re
         flags=flags,
         may_recompute=bool(changes),
         fingerprint=_fingerprint(
-            redistribution.computed_at, sorted([line.pk, line.amount_cents] for line in lines)
+            redistribution.computed_at,
+            sorted([line.pk, line.amount_cents] for line in lines),
+            flags,
         ),
     )
 
 
 # The check --------------------------------------------------------------------------------
+
+
+def allocation_confirmed(
+    allocation: Allocation, confirmation: Confirmation | None, *, now: datetime
+) -> dict:
+    """`approval_check` of the allocation's recap (computed only when there is something to
+    check)."""
+    if confirmation is None:
+        return {}
+    return approval_check(allocation_recap(allocation, now=now), confirmation)
+
+
+def redistribution_confirmed(
+    redistribution: Redistribution, confirmation: Confirmation | None, *, now: datetime
+) -> dict:
+    """`approval_check` of the redistribution's recap."""
+    if confirmation is None:
+        return {}
+    return approval_check(redistribution_recap(redistribution, now=now), confirmation)
 
 
 def approval_check(recap: Recap, confirmation: Confirmation | None) -> dict:

@@ -291,7 +291,7 @@ def allocation_approve(
         )
         if allocation.status == Allocation.Status.APPROVED:
             raise errors.ALLOCATION_ALREADY_APPROVED()
-        confirmed = recap.approval_check(recap.allocation_recap(allocation, now=now), confirmation)
+        confirmed = recap.allocation_confirmed(allocation, confirmation, now=now)
         allocation.status = Allocation.Status.APPROVED
         allocation.approved_by = by
         allocation.approved_at = now
@@ -644,9 +644,7 @@ def redistribution_approve(
         if total != allocation.amount_cents:
             # Cannot happen through the services; refuse rather than approve a wrong sum.
             raise errors.LINES_NOT_ALLOCATION_TOTAL()
-        confirmed = recap.approval_check(
-            recap.redistribution_recap(redistribution, now=now), confirmation
-        )
+        confirmed = recap.redistribution_confirmed(redistribution, confirmation, now=now)
         redistribution.status = Redistribution.Status.APPROVED
         redistribution.approved_by = by
         redistribution.approved_at = now

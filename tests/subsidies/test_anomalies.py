@@ -98,6 +98,21 @@ def test_a_maker_without_account_far_above_the_median_is_flagged(
     assert codes(redistribution) == {"Maker Inventé": {"production_outlier"}}
 
 
+def test_the_median_is_the_other_payees_one(
+    settings, region_staff, relay_staff, colleague, rennes, makers, anne
+):
+    settings.TILAB_ANOMALY_OUTLIER_ENVELOPE_PERCENT = 100  # the median rule alone
+    validated(anne, 10, relay_staff)
+    validated(makers["Bernard Guillou"], 100, relay_staff)
+    invented = make_maker(display_name="Maker Inventé", department="35")
+    validated(invented, 600, colleague, entered_by=relay_staff)
+    redistribution = redistribution_of(region_staff, relay_staff, rennes)
+    # 600 is above 10 × 55 (the others' median), not above 10 × 100 (the median of all three).
+    assert codes(redistribution) == {"Maker Inventé": {"production_outlier"}}
+    settings.TILAB_ANOMALY_OUTLIER_MEDIAN_FACTOR = 11
+    assert codes(redistribution) == {}
+
+
 def test_the_same_production_by_a_maker_with_an_account_is_not_flagged(
     region_staff, relay_staff, rennes, makers, anne
 ):
@@ -326,3 +341,19 @@ def test_the_region_acknowledges_the_flags_of_an_allocation_page_and_api(
     assert allocation.status == "approved"
     data = Decision.objects.get(action="allocation_approve").data
     assert [f["code"] for f in data["anomalies"]["flags"]] == ["bank_account_changed"]
+
+
+def test_a_flag_raised_after_the_recap_was_read_refuses_the_approval(
+    client, region_staff, relay_staff, rennes, makers, anne
+):
+    validated(anne, 30, relay_staff)
+    validated(makers["Bernard Guillou"], 30, relay_staff)
+    set_bank(anne, IBAN_A, relay_staff, days_ago=100)
+    redistribution = redistribution_of(region_staff, relay_staff, rennes)
+    seen = confirm_body(redistribution)
+    assert "motivation" not in seen  # nothing to acknowledge when it was read
+    set_bank(makers["Bernard Guillou"], IBAN_A, relay_staff, days_ago=100)
+    url = f"/api/v1/redistributions/{redistribution.pk}/approve/"
+    answered(post(as_user(client, relay_staff), url, seen), 409, "approval_recap_changed")
+    redistribution.refresh_from_db()
+    assert redistribution.status == "proposed"
