@@ -126,6 +126,18 @@ def test_an_api_approval_without_its_confirmation_is_refused(
     assert redistribution.status == "proposed"
 
 
+def test_a_page_approval_without_what_the_recap_showed_is_not_approved(
+    client, relay_staff, redistribution
+):
+    response = as_user(client, relay_staff).post(recap_page(redistribution), {})
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.has_error("computed_at") and form.has_error("fingerprint")
+    assert "Ce que vous confirmez manque" in text(response)
+    redistribution.refresh_from_db()
+    assert redistribution.status == "proposed"
+
+
 def test_amounts_adjusted_after_the_recap_are_not_approved(client, relay_staff, redistribution):
     seen = confirm_body(redistribution)
     lines = {line.payee_name: line for line in redistribution.lines.all()}
