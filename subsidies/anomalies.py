@@ -32,7 +32,7 @@ from django.conf import settings
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from makers.models import Maker, ProductionReport
+from makers.models import ProductionReport
 
 from .models import BankAccount
 
@@ -82,6 +82,7 @@ class Payee:
     name: str
     weighted: Fraction
     amount_cents: int
+    has_account: bool = True  # a maker someone can log in as (organisations: True)
 
     @property
     def key(self) -> str:
@@ -165,10 +166,6 @@ def _changed_on(account: BankAccount) -> str:
 
 
 def _production_outliers(payees: list[Payee], envelope_cents: int) -> list[Flag]:
-    makers = [p.pk for p in payees if p.kind == "maker"]
-    without_account = set(
-        Maker.objects.filter(pk__in=makers, user__isnull=True).values_list("pk", flat=True)
-    )
     factor = settings.TILAB_ANOMALY_OUTLIER_MEDIAN_FACTOR
     percent = settings.TILAB_ANOMALY_OUTLIER_ENVELOPE_PERCENT
     # Sorted once: the median of the others is read around each payee's place, so that a
@@ -178,7 +175,7 @@ def _production_outliers(payees: list[Payee], envelope_cents: int) -> list[Flag]
     place = {id(p): i for i, p in enumerate(ordered)}
     flags = []
     for payee in payees:
-        if payee.kind != "maker" or payee.pk not in without_account:
+        if payee.kind != "maker" or payee.has_account:
             continue
         typical = _median_without(weights, place[id(payee)])
         above_median = typical is not None and payee.weighted > factor * typical

@@ -17,6 +17,7 @@ from fractions import Fraction
 from django.utils.translation import gettext_lazy as _
 
 from fablabs.models import Organisation
+from makers.models import Maker
 from tilab.errors import BadInput
 from tilab.models import Department
 from tilab.money import split_largest_remainder
@@ -107,16 +108,27 @@ def _programme_scope(programme, departments) -> dict:
     }
 
 
-def _payee_names(keys) -> dict[tuple[str, int], str]:
-    makers = selectors.makers_by_id(pk for kind, pk in keys if kind == "maker")
-    organisations = Organisation.objects.in_bulk([pk for kind, pk in keys if kind != "maker"])
-    names = {}
+def _payees_known(keys) -> dict[tuple[str, int], tuple[str, bool]]:
+    """The name of each payee, and whether someone can log in as it (a maker with an
+    account; organisations always): two narrow queries, however many payees."""
+    makers = {
+        pk: (name, user_id is not None)
+        for pk, name, user_id in Maker.objects.filter(
+            pk__in=[pk for kind, pk in keys if kind == "maker"]
+        ).values_list("pk", "display_name", "user_id")
+    }
+    organisations = dict(
+        Organisation.objects.filter(
+            pk__in=[pk for kind, pk in keys if kind != "maker"]
+        ).values_list("pk", "name")
+    )
+    known = {}
     for kind, pk in keys:
-        owner = makers.get(pk) if kind == "maker" else organisations.get(pk)
-        names[(kind, pk)] = (
-            (owner.display_name if kind == "maker" else owner.name) if owner else f"{kind} {pk}"
-        )
-    return names
+        if kind == "maker":
+            known[(kind, pk)] = makers.get(pk, (f"{kind} {pk}", True))
+        else:
+            known[(kind, pk)] = (organisations.get(pk, f"{kind} {pk}"), True)
+    return known
 
 
 # Allocations ------------------------------------------------------------------------------
@@ -140,7 +152,7 @@ def allocation_recap(allocation: Allocation, *, now: datetime) -> Recap:
         if before != after:
             changes.append(Change(str(departments.get(code, code)), before, after))
     contributions = selectors.contributions_per_payee(**scope)
-    names = _payee_names(contributions)
+    known = _payees_known(list(contributions))
     try:
         shares = split_largest_remainder(
             allocation.amount_cents, {key: f["weighted"] for key, f in contributions.items()}
@@ -148,7 +160,14 @@ def allocation_recap(allocation: Allocation, *, now: datetime) -> Recap:
     except BadInput:
         shares = dict.fromkeys(contributions, 0)
     payees = [
-        anomalies.Payee(kind, pk, names[(kind, pk)], f["weighted"], shares[(kind, pk)])
+        anomalies.Payee(
+            kind,
+            pk,
+            *known[(kind, pk)][:1],
+            f["weighted"],
+            shares[(kind, pk)],
+            has_account=known[(kind, pk)][1],
+        )
         for (kind, pk), f in sorted(contributions.items())
     ]
     flags = anomalies.flags_for(
@@ -224,14 +243,22 @@ def redistribution_recap(redistribution: Redistribution, *, now: datetime) -> Re
         key: _plain(figures) for key, figures in selectors.contributions_per_payee(**scope).items()
     }
     names = {_line_key(line): line.payee_name for line in lines if _line_key(line) is not None}
-    names.update(_payee_names([key for key in current if key not in names]))
+    missing = _payees_known([key for key in current if key not in names])
+    names.update({key: name for key, (name, _account) in missing.items()})
     changes = [
         Change(names[key], used.get(key), current.get(key))
         for key in sorted(set(used) | set(current))
         if used.get(key) != current.get(key)
     ]
     payees = [
-        anomalies.Payee(key[0], key[1], line.payee_name, used[key]["weighted"], line.amount_cents)
+        anomalies.Payee(
+            key[0],
+            key[1],
+            line.payee_name,
+            used[key]["weighted"],
+            line.amount_cents,
+            has_account=line.maker is None or line.maker.user_id is not None,
+        )
         for line in lines
         if (key := _line_key(line)) is not None
     ]

@@ -34,3 +34,15 @@ def confirm_body(obj, *, acknowledge: bool = True, motivation: str = MOTIVATION)
     if seen.flags and acknowledge:
         body.update(acknowledged_flags=seen.flag_codes, motivation=motivation)
     return body
+
+
+def confirmation_of(obj, *, motivation: str = MOTIVATION) -> recap.Confirmation:
+    """What the service receives from a page or the API once the recap was read and its
+    flags acknowledged."""
+    seen = recap_of(obj)
+    return recap.Confirmation(
+        computed_at=seen.computed_at,
+        fingerprint=seen.fingerprint,
+        acknowledged=frozenset(seen.flag_codes),
+        motivation=motivation if seen.flags else "",
+    )
