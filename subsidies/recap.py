@@ -159,17 +159,14 @@ def allocation_recap(allocation: Allocation, *, now: datetime) -> Recap:
         )
     except BadInput:
         shares = dict.fromkeys(contributions, 0)
-    payees = [
-        anomalies.Payee(
-            kind,
-            pk,
-            *known[(kind, pk)][:1],
-            f["weighted"],
-            shares[(kind, pk)],
-            has_account=known[(kind, pk)][1],
+    payees = []
+    for (kind, pk), figures in sorted(contributions.items()):
+        name, has_account = known[(kind, pk)]
+        payees.append(
+            anomalies.Payee(
+                kind, pk, name, figures["weighted"], shares[(kind, pk)], has_account=has_account
+            )
         )
-        for (kind, pk), f in sorted(contributions.items())
-    ]
     flags = anomalies.flags_for(
         payees=payees,
         envelope_cents=programme.envelope_cents,
