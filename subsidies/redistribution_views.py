@@ -158,10 +158,15 @@ def _detail_context(request, redistribution, *, adjust_form=None, own_use=None, 
             + "?next="
             + reverse("subsidies:redistribution_detail", args=[redistribution.pk])
         )
+    # The anomaly flags, while it waits for approval: the relay's staff and the Région alike
+    # see them; the details (the end of an IBAN) only those who may see bank details.
+    recap = recap_of.redistribution_recap(redistribution, now=timezone.now()) if proposed else None
     return {
         "redistribution": redistribution,
         "allocation": allocation,
         "programme": allocation.programme,
+        "recap": recap,
+        "flag_details": staff,
         "rows": rows,
         "total_cents": sum(line.amount_cents for line in lines),
         "proposed_total_cents": sum(line.proposed_cents for line in lines),

@@ -267,6 +267,16 @@ def test_the_recap_page_shows_the_flags_and_asks_to_acknowledge_them(client, rel
     assert 'name="motivation"' in html
 
 
+def test_the_region_sees_the_flags_of_a_proposed_redistribution_without_bank_details(
+    client, region_staff, relay_staff, flagged
+):
+    page = f"/subventions/redistributions/{flagged.pk}/"
+    html = text(as_user(client, region_staff).get(page))
+    assert "IBAN partagé avec un autre bénéficiaire" in html
+    assert IBAN_A[-4:] not in html
+    assert IBAN_A[-4:] in text(as_user(client, relay_staff).get(page))
+
+
 def test_a_page_approval_with_flags_needs_their_acknowledgement_and_a_motivation(
     client, relay_staff, flagged
 ):
