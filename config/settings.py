@@ -192,6 +192,15 @@ TILAB_API_TOKEN_DAYS = env.int("TILAB_API_TOKEN_DAYS", default=90)
 # staffer's confirmation releases it). The payee and the relay are e-mailed at once.
 TILAB_IBAN_HOLD_DAYS = env.int("TILAB_IBAN_HOLD_DAYS", default=3)
 
+# Anomaly flags on the recap before a money approval (subsidies/anomalies.py): a maker without
+# an account above FACTOR times the median of the other payees, or at or above PERCENT % of the
+# programme's envelope; bank details set or changed within DAYS days of the approval.
+TILAB_ANOMALY_OUTLIER_MEDIAN_FACTOR = env.int("TILAB_ANOMALY_OUTLIER_MEDIAN_FACTOR", default=10)
+TILAB_ANOMALY_OUTLIER_ENVELOPE_PERCENT = env.int(
+    "TILAB_ANOMALY_OUTLIER_ENVELOPE_PERCENT", default=10
+)
+TILAB_ANOMALY_BANK_CHANGE_DAYS = env.int("TILAB_ANOMALY_BANK_CHANGE_DAYS", default=30)
+
 SESSION_COOKIE_AGE = int(timedelta(hours=12).total_seconds())
 
 # --- E-mail -----------------------------------------------------------------------------------

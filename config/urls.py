@@ -21,6 +21,7 @@ from subsidies.api import (
     RedistributionViewSet,
     RelayViewSet,
 )
+from subsidies.audit_api import DecisionViewSet, LedgerViewSet
 from tilab import views as core
 from tilab.api import DepartmentViewSet, MeView, NoSuchEndpoint
 from tilab.health import ReadinessView
@@ -55,6 +56,8 @@ router.register("allocations", AllocationViewSet, basename="allocation")
 router.register("redistributions", RedistributionViewSet, basename="redistribution")
 router.register("payment-batches", PaymentBatchViewSet, basename="payment-batch")
 router.register("bank-changes", BankChangeViewSet, basename="bank-change")
+router.register("ledger", LedgerViewSet, basename="ledger")
+router.register("decisions", DecisionViewSet, basename="decision")
 router.register("workshops", WorkshopViewSet, basename="workshop")
 router.register("needs", NeedViewSet, basename="need")
 router.register("pledges", PledgeViewSet, basename="pledge")

@@ -22,8 +22,10 @@ from tilab.permissions import PUBLIC, SIGNED_IN, DeclaredPermission
 from tilab.schema import error_responses
 
 from . import bank, batches, errors, selectors, services
+from . import recap as recap_of
 from .filters import AllocationFilter, ProgrammeFilter, RedistributionFilter
 from .models import ItemWeight, PaymentBatch
+from .recap_serializers import ApprovalSerializer, RecapSerializer
 from .serializers import (
     AllocationOutputSerializer,
     AllocationsAdjustSerializer,
@@ -236,22 +238,63 @@ class AllocationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, MoneyV
     serializer_class = AllocationOutputSerializer
     filterset_class = AllocationFilter
     pagination_class = NewestFirstPagination
-    object_permissions_by_action = {"approve": "subsidies.approve_allocation"}
+    object_permissions_by_action = {
+        "approve": "subsidies.approve_allocation",
+        "recap": "subsidies.manage_programmes",
+        "recompute": "subsidies.manage_programmes",
+    }
 
     def get_queryset(self):
         return selectors.allocations_visible_to(self.request.user).select_related("redistribution")
 
     @extend_schema(
-        summary=gettext_lazy("Approuver une allocation"),
-        request=None,
-        responses={200: AllocationOutputSerializer, **_errors(403, 404, 409)},
+        summary=gettext_lazy("Le récapitulatif avant d'approuver une allocation"),
+        responses={200: RecapSerializer, **_errors(403, 404)},
+    )
+    @action(detail=True, methods=["get"])
+    def recap(self, request, pk=None):
+        """The amount, the figures it rests on and their date (`computed_at`), what changed
+        in the validated figures since (`changes`), the anomaly flags (`flags`), and the
+        `fingerprint` of the amounts: what `approve` confirms."""
+        allocation = self.get_object()
+        return Response(
+            RecapSerializer(recap_of.allocation_recap(allocation, now=timezone.now())).data
+        )
+
+    @extend_schema(
+        summary=gettext_lazy("Approuver une allocation, en confirmant son récapitulatif"),
+        request=ApprovalSerializer,
+        responses={200: AllocationOutputSerializer, **_errors(400, 403, 404, 409)},
     )
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
+        """Confirm the recap read (`computed_at`, `fingerprint`; 400 without them), every flag
+        (`acknowledged_flags`) and why (`motivation`). Figures recomputed or amounts changed
+        since the recap (409), stale figures that can be recomputed (409) or a flag not
+        acknowledged (400): nothing is approved."""
         allocation = self.get_object()
-        services.allocation_approve(allocation=allocation, by=request.user, now=timezone.now())
+        confirmation = self.valid(ApprovalSerializer).confirmation()
+        services.allocation_approve(
+            allocation=allocation, by=request.user, now=timezone.now(), confirmation=confirmation
+        )
         fresh = self.get_queryset().get(pk=allocation.pk)
         return Response(self.get_serializer(fresh).data)
+
+    @extend_schema(
+        summary=gettext_lazy("Recalculer la répartition du programme sur les chiffres du jour"),
+        request=None,
+        responses={200: RecapSerializer, **_errors(403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def recompute(self, request, pk=None):
+        """Every allocation of the programme is proposed again from the validated figures now
+        (adjustments undone); refused once one is approved (409). Answers the new recap."""
+        allocation = self.get_object()
+        services.allocations_recompute(
+            programme=allocation.programme, by=request.user, now=timezone.now()
+        )
+        fresh = self.get_queryset().get(pk=allocation.pk)
+        return Response(RecapSerializer(recap_of.allocation_recap(fresh, now=timezone.now())).data)
 
 
 # --- Redistributions and payments -----------------------------------------------------------
@@ -288,6 +331,8 @@ class RedistributionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Mo
         "adjust": "subsidies.manage_redistribution",
         "approve": "subsidies.approve_redistribution",
         "settle_own_use": "subsidies.settle_own_use",
+        "recap": "subsidies.manage_redistribution",
+        "recompute": "subsidies.manage_redistribution",
     }
 
     def get_queryset(self):
@@ -372,17 +417,56 @@ class RedistributionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Mo
         return self._render(redistribution)
 
     @extend_schema(
-        summary=gettext_lazy("Approuver une redistribution"),
-        request=None,
+        summary=gettext_lazy("Le récapitulatif avant d'approuver une redistribution"),
+        responses={200: RecapSerializer, **_errors(403, 404)},
+    )
+    @action(detail=True, methods=["get"])
+    def recap(self, request, pk=None):
+        """The lines and their payees, the contributions they rest on and their date
+        (`computed_at`), what changed in the validated figures since (`changes`), the anomaly
+        flags (`flags`), and the `fingerprint` of the amounts: what `approve` confirms."""
+        redistribution = self.get_object()
+        return Response(
+            RecapSerializer(recap_of.redistribution_recap(redistribution, now=timezone.now())).data
+        )
+
+    @extend_schema(
+        summary=gettext_lazy("Approuver une redistribution, en confirmant son récapitulatif"),
+        request=ApprovalSerializer,
         responses={200: RedistributionDetailSerializer, **_errors(400, 403, 404, 409)},
     )
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
+        """As for an allocation: the recap read is confirmed (`computed_at`, `fingerprint`),
+        stale figures are recomputed first (409 `approval_figures_stale`), every flag is
+        acknowledged with a motivation (400)."""
         redistribution = self.get_object()
+        confirmation = self.valid(ApprovalSerializer).confirmation()
         services.redistribution_approve(
-            redistribution=redistribution, by=request.user, now=timezone.now()
+            redistribution=redistribution,
+            by=request.user,
+            now=timezone.now(),
+            confirmation=confirmation,
         )
         return self._render(redistribution)
+
+    @extend_schema(
+        summary=gettext_lazy("Recalculer la redistribution sur les chiffres du jour"),
+        request=None,
+        responses={200: RecapSerializer, **_errors(403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def recompute(self, request, pk=None):
+        """The payees' lines are computed again from the validated figures now (adjustments
+        undone), the relay's own-use lines kept. Answers the new recap."""
+        redistribution = self.get_object()
+        services.redistribution_recompute(
+            redistribution=redistribution, by=request.user, now=timezone.now()
+        )
+        fresh = self.get_queryset().get(pk=redistribution.pk)
+        return Response(
+            RecapSerializer(recap_of.redistribution_recap(fresh, now=timezone.now())).data
+        )
 
     @extend_schema(
         summary=gettext_lazy("Solder les lignes du relais comme sa propre dépense"),

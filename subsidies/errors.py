@@ -254,6 +254,67 @@ TRANSFER_FILE_INVALID = Code(
     ),
 )
 
+# --- Recap before approval, anomaly flags (subsidies/recap.py, subsidies/anomalies.py) -------
+
+APPROVAL_CONFIRMATION_MISSING = Code(
+    "approval_confirmation_missing",
+    BadInput,
+    _(
+        "Confirmez ce que vous approuvez : la date de calcul des chiffres (computed_at) et "
+        "l'empreinte des montants (fingerprint) du récapitulatif."
+    ),
+    "computed_at",
+)
+APPROVAL_FIGURES_NOT_SEEN = Code(
+    "approval_figures_not_seen",
+    WrongState,
+    _(
+        "Les chiffres ont été recalculés depuis le récapitulatif que vous avez vu : relisez-le, "
+        "puis confirmez à nouveau."
+    ),
+    "computed_at",
+)
+APPROVAL_RECAP_CHANGED = Code(
+    "approval_recap_changed",
+    WrongState,
+    _(
+        "Les montants ont changé depuis le récapitulatif que vous avez vu : relisez-le, puis "
+        "confirmez à nouveau."
+    ),
+    "fingerprint",
+)
+APPROVAL_FIGURES_STALE = Code(
+    "approval_figures_stale",
+    WrongState,
+    _(
+        "Des chiffres validés ont changé depuis le calcul (%(count)s différences) : "
+        "recalculez avant d'approuver."
+    ),
+)
+ANOMALIES_NOT_ACKNOWLEDGED = Code(
+    "anomalies_not_acknowledged",
+    BadInput,
+    _(
+        "Des signalements sont à reconnaître avant d'approuver (%(codes)s) : cochez-les et "
+        "motivez votre décision."
+    ),
+    "acknowledged_flags",
+)
+ANOMALIES_MOTIVATION_MISSING = Code(
+    "anomalies_motivation_missing",
+    BadInput,
+    _("Expliquez pourquoi vous approuvez malgré les signalements."),
+    "motivation",
+)
+ALLOCATIONS_NOT_RECOMPUTABLE = Code(
+    "allocations_not_recomputable",
+    WrongState,
+    _(
+        "Une allocation de ce programme est déjà approuvée : la répartition ne peut plus être "
+        "recalculée (un avenant peut la corriger)."
+    ),
+)
+
 # --- Bank details ---------------------------------------------------------------------------
 
 IBAN_INVALID = Code(

@@ -89,3 +89,7 @@ add_money_perm("subsidies.create_payment_batch", is_relay_staff & staffs_relay_o
 add_money_perm("subsidies.download_payment_batch", is_relay_staff & staffs_relay_of)
 add_money_perm("subsidies.cancel_payment_batch", is_relay_staff & staffs_relay_of)
 add_money_perm("subsidies.settle_own_use", is_relay_staff & staffs_relay_of)
+
+# The auditor's view (ledger, decisions): auditors and Région staff; relay staff read their own
+# relay's money on its pages, not the whole network's.
+rules.add_perm("subsidies.audit", is_auditor | is_region_staff)

@@ -23,8 +23,10 @@ from tilab.errors import BadInput, Refusal, WrongState
 from tilab.money import format_euros
 from tilab.permissions import SIGNED_IN, page_permission, require, within_reach
 
-from . import bank, selectors, services
+from . import bank, errors, selectors, services
+from . import recap as recap_of
 from .models import BankAccount, Redistribution, RedistributionLine
+from .recap_forms import ApprovalForm
 from .redistribution_forms import (
     AdjustForm,
     BankAccountForm,
@@ -151,10 +153,15 @@ def _detail_context(request, redistribution, *, adjust_form=None, own_use=None):
             + "?next="
             + reverse("subsidies:redistribution_detail", args=[redistribution.pk])
         )
+    # The anomaly flags, while it waits for approval: the relay's staff and the Région alike
+    # see them; the details (the end of an IBAN) only those who may see bank details.
+    recap = recap_of.redistribution_recap(redistribution, now=timezone.now()) if proposed else None
     return {
         "redistribution": redistribution,
         "allocation": allocation,
         "programme": allocation.programme,
+        "recap": recap,
+        "flag_details": staff,
         "rows": rows,
         "total_cents": sum(line.amount_cents for line in lines),
         "proposed_total_cents": sum(line.proposed_cents for line in lines),
@@ -301,26 +308,83 @@ def redistribution_adjust(request, pk):
     return _render_detail(request, redistribution, adjust_form=form, own_use=own_use)
 
 
-@page_permission("subsidies.view_redistributions", not_found=True, methods=["POST"])
+def _recap_url(redistribution) -> str:
+    return reverse("subsidies:redistribution_approve", args=[redistribution.pk])
+
+
+@page_permission("subsidies.view_redistributions", not_found=True, methods=["GET", "POST"])
 def redistribution_approve(request, pk):
+    """The recap of a redistribution (GET: the lines and their payees, the contributions they
+    rest on and their date, what changed since, the anomaly flags, what approving changes),
+    and its approval (POST: the confirmation of what the recap showed). Stale figures are
+    recomputed first; flags are acknowledged with a motivation."""
     redistribution = _managed_redistribution(request, pk)
     # Held back by the second factor: the person types their code and comes back.
     require(request.user, "subsidies.approve_redistribution", redistribution)
+    if redistribution.status != Redistribution.Status.PROPOSED:
+        messages.info(request, errors.REDISTRIBUTION_ALREADY_APPROVED().message)
+        return _to_detail(redistribution)
+    now = timezone.now()
+    recap = recap_of.redistribution_recap(redistribution, now=now)
+    form = ApprovalForm(request.POST if request.method == "POST" else None, recap=recap)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.redistribution_approve(
+                redistribution=redistribution,
+                by=request.user,
+                now=now,
+                confirmation=form.confirmation(),
+            )
+        except BadInput as refusal:
+            form.add_refusal(refusal)
+        except WrongState as refusal:
+            messages.error(request, refusal.message)
+            return redirect(_recap_url(redistribution))
+        else:
+            messages.success(
+                request,
+                _(
+                    "Redistribution approuvée : elle ne change plus. Vous pouvez préparer les "
+                    "virements puis enregistrer les paiements."
+                ),
+            )
+            return _to_detail(redistribution)
+    allocation = redistribution.allocation
+    return render(
+        request,
+        "subsidies/redistribution_recap.html",
+        {
+            "redistribution": redistribution,
+            "allocation": allocation,
+            "programme": allocation.programme,
+            "recap": recap,
+            "form": form,
+            # `require` above let the person through: they approve (after their code).
+            "may_approve": True,
+        },
+    )
+
+
+@page_permission("subsidies.view_redistributions", not_found=True, methods=["POST"])
+def redistribution_recompute(request, pk):
+    """Propose the redistribution again on the validated figures now, keeping the relay's
+    own-use lines (offered by the recap when figures changed), then back to the recap."""
+    redistribution = _managed_redistribution(request, pk)
     try:
-        services.redistribution_approve(
+        services.redistribution_recompute(
             redistribution=redistribution, by=request.user, now=timezone.now()
         )
-    except (WrongState, BadInput) as refusal:
+    except (BadInput, WrongState) as refusal:
         messages.error(request, refusal.message)
-    else:
-        messages.success(
-            request,
-            _(
-                "Redistribution approuvée : elle ne change plus. Vous pouvez préparer les "
-                "virements puis enregistrer les paiements."
-            ),
-        )
-    return _to_detail(redistribution)
+        return _to_detail(redistribution)
+    messages.success(
+        request,
+        _(
+            "Redistribution recalculée sur les chiffres validés d'aujourd'hui : relisez le "
+            "récapitulatif, puis approuvez."
+        ),
+    )
+    return redirect(_recap_url(redistribution))
 
 
 def _safe_next(request) -> str:

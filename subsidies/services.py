@@ -22,7 +22,7 @@ from tilab.money import format_euros, split_largest_remainder
 from tilab.permissions import require
 from tilab.services import decision_record
 
-from . import bank, errors, selectors
+from . import bank, errors, recap, selectors
 from .ledger import Movement, ledger_append, ledger_append_many
 from .models import (
     Allocation,
@@ -261,10 +261,18 @@ def allocations_adjust(
     return list(allocations.values())
 
 
-def allocation_approve(*, allocation: Allocation, by, now: datetime) -> Allocation:
+def allocation_approve(
+    *,
+    allocation: Allocation,
+    by,
+    now: datetime,
+    confirmation: recap.Confirmation | None = None,
+) -> Allocation:
     """Approve one relay's allocation: recorded as a decision and a ledger entry, and frozen
     for good. Approving twice is refused (the row lock makes concurrent clicks queue up, and
-    all but the first find it approved)."""
+    all but the first find it approved). `confirmation` is what the person saw on the recap
+    (`recap.approval_check`: figures not recomputed nor stale since, flags acknowledged); the
+    pages and the API always pass one."""
     _require(by, "subsidies.approve_allocation")
     with transaction.atomic():
         # Lock the programme first (as allocations_adjust does): approvals of two allocations
@@ -278,6 +286,7 @@ def allocation_approve(*, allocation: Allocation, by, now: datetime) -> Allocati
         )
         if allocation.status == Allocation.Status.APPROVED:
             raise errors.ALLOCATION_ALREADY_APPROVED()
+        confirmed = recap.allocation_confirmed(allocation, confirmation, now=now)
         allocation.status = Allocation.Status.APPROVED
         allocation.approved_by = by
         allocation.approved_at = now
@@ -294,6 +303,7 @@ def allocation_approve(*, allocation: Allocation, by, now: datetime) -> Allocati
                 "amount_cents": allocation.amount_cents,
                 "proposed_cents": allocation.proposed_cents,
                 "figures": allocation.snapshot,
+                **confirmed,
             },
         )
         ledger_append(
@@ -355,6 +365,61 @@ def programme_amend(
             data={"amendment": amendment.pk, "envelope_cents": amendment.envelope_cents},
         )
     return amendment
+
+
+def allocations_recompute(*, programme: Programme, by, now: datetime) -> list[Allocation]:
+    """Propose the programme's allocations again from the validated figures now (the same
+    relays, the same fixed shares), when figures changed since they were computed. Amounts
+    adjusted before are reset to the new proposal. Only while none is approved: an approved
+    allocation never changes (allocations_not_recomputable)."""
+    _require(by, "subsidies.manage_programmes")
+    with transaction.atomic():
+        # Lock the programme: an approval or an adjustment waits for the new figures.
+        programme = Programme.objects.select_for_update().get(pk=programme.pk)
+        allocations = list(
+            programme.allocations.select_for_update().select_related("relay").order_by("pk")
+        )
+        if any(a.status == Allocation.Status.APPROVED for a in allocations):
+            raise errors.ALLOCATIONS_NOT_RECOMPUTABLE()
+        shares = (
+            {a.relay_id: a.fixed_share or 0 for a in allocations}
+            if programme.uses_fixed_shares
+            else {}
+        )
+        fresh = {
+            a.relay_id: a
+            for a in _propose_allocations(
+                programme, [a.relay for a in allocations], shares, now=now
+            )
+        }
+        changes = {}
+        for allocation in allocations:
+            new = fresh[allocation.relay_id]
+            changes[str(allocation.relay_id)] = [allocation.amount_cents, new.amount_cents]
+            allocation.proposed_cents = new.proposed_cents
+            allocation.amount_cents = new.amount_cents
+            allocation.snapshot = new.snapshot
+            allocation.computed_at = now
+            allocation.motivation = ""
+            allocation.save(
+                update_fields=[
+                    "proposed_cents",
+                    "amount_cents",
+                    "snapshot",
+                    "computed_at",
+                    "motivation",
+                ]
+            )
+        decision_record(
+            actor=by,
+            subject=programme,
+            action="allocations_recompute",
+            now=now,
+            from_state=programme.status,
+            to_state=programme.status,
+            data={"allocations": changes},
+        )
+    return allocations
 
 
 # Redistributions ---------------------------------------------------------------------------
@@ -452,6 +517,21 @@ def redistribution_propose(
     return redistribution
 
 
+def redistribution_recompute(
+    *, redistribution: Redistribution, by, now: datetime
+) -> Redistribution:
+    """Propose the redistribution again from the validated figures now, keeping the lines the
+    relay keeps for its own use (purpose and amount); the payees' lines are computed anew, so
+    their adjustments are undone."""
+    own_use = [
+        (line.purpose, line.amount_cents)
+        for line in redistribution.lines.filter(kind=RedistributionLine.Kind.OWN_USE).order_by("pk")
+    ]
+    return redistribution_propose(
+        allocation=redistribution.allocation, own_use=own_use, by=by, now=now
+    )
+
+
 def redistribution_check_open(*, redistribution: Redistribution) -> None:
     """An approved redistribution changes no more (redistribution_approved)."""
     if redistribution.status == Redistribution.Status.APPROVED:
@@ -535,8 +615,15 @@ def _payee_account(line: RedistributionLine, relay_id: int) -> str:
     return f"relay:{relay_id}:own_use"
 
 
-def redistribution_approve(*, redistribution: Redistribution, by, now: datetime) -> Redistribution:
-    """Approve a relay's redistribution: one ledger entry per line, then frozen."""
+def redistribution_approve(
+    *,
+    redistribution: Redistribution,
+    by,
+    now: datetime,
+    confirmation: recap.Confirmation | None = None,
+) -> Redistribution:
+    """Approve a relay's redistribution: one ledger entry per line, then frozen.
+    `confirmation`: as for `allocation_approve`."""
     _require(by, "subsidies.approve_redistribution", redistribution)
     with transaction.atomic():
         redistribution = (
@@ -552,6 +639,7 @@ def redistribution_approve(*, redistribution: Redistribution, by, now: datetime)
         if total != allocation.amount_cents:
             # Cannot happen through the services; refuse rather than approve a wrong sum.
             raise errors.LINES_NOT_ALLOCATION_TOTAL()
+        confirmed = recap.redistribution_confirmed(redistribution, confirmation, now=now)
         redistribution.status = Redistribution.Status.APPROVED
         redistribution.approved_by = by
         redistribution.approved_at = now
@@ -564,7 +652,7 @@ def redistribution_approve(*, redistribution: Redistribution, by, now: datetime)
             from_state=Redistribution.Status.PROPOSED,
             to_state=Redistribution.Status.APPROVED,
             motivation=redistribution.motivation,
-            data={"lines": len(lines), "amount_cents": total},
+            data={"lines": len(lines), "amount_cents": total, **confirmed},
         )
         # One append for all the lines: the head is locked and moved once, not per line.
         ledger_append_many(

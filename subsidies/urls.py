@@ -3,7 +3,7 @@ bank details, money received."""
 
 from django.urls import path
 
-from . import batch_views, redistribution_views, views
+from . import audit_views, batch_views, redistribution_views, views
 
 app_name = "subsidies"
 
@@ -15,6 +15,11 @@ urlpatterns = [
     path("<int:pk>/ajuster/", views.allocations_adjust, name="allocations_adjust"),
     path("<int:pk>/modifier/", views.programme_amend, name="programme_amend"),
     path("allocations/<int:pk>/approuver/", views.allocation_approve, name="allocation_approve"),
+    path(
+        "allocations/<int:pk>/recalculer/",
+        views.allocations_recompute,
+        name="allocations_recompute",
+    ),
     # Relay staff
     path(
         "allocations/<int:pk>/redistribuer/",
@@ -35,6 +40,11 @@ urlpatterns = [
         "redistributions/<int:pk>/approuver/",
         redistribution_views.redistribution_approve,
         name="redistribution_approve",
+    ),
+    path(
+        "redistributions/<int:pk>/recalculer/",
+        redistribution_views.redistribution_recompute,
+        name="redistribution_recompute",
     ),
     path(
         "redistributions/<int:pk>/nouveau-lot/",
@@ -61,6 +71,10 @@ urlpatterns = [
         redistribution_views.bank_account_edit,
         name="bank_account_edit",
     ),
+    # Auditors and Région staff, reading only
+    path("grand-livre/", audit_views.ledger, name="ledger"),
+    path("grand-livre/verification/", audit_views.ledger_check, name="ledger_check"),
+    path("decisions/", audit_views.decisions, name="decisions"),
     # Makers (and organisation managers)
     path("mes-versements/", redistribution_views.money_received, name="money_received"),
 ]

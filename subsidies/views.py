@@ -24,9 +24,11 @@ from tilab.models import Decision, Department
 from tilab.money import format_euros
 from tilab.permissions import page_permission, require, within_reach
 
-from . import selectors, services
+from . import errors, selectors, services
+from . import recap as recap_of
 from .forms import AllocationsAdjustForm, ProgrammeAmendForm, ProgrammeForm
 from .models import Allocation, Programme
+from .recap_forms import ApprovalForm
 
 PROGRAMMES_PER_PAGE = 50
 
@@ -36,6 +38,7 @@ ACTIONS = {
     "programme_approve": gettext_lazy("Programme approuvé (toutes ses allocations le sont)"),
     "allocation_adjust": gettext_lazy("Allocation ajustée"),
     "allocation_approve": gettext_lazy("Allocation approuvée"),
+    "allocations_recompute": gettext_lazy("Répartition recalculée sur les chiffres validés"),
 }
 
 
@@ -82,6 +85,7 @@ def programme_list(request):
         {
             "page": page,
             "can_manage": request.user.has_perm("subsidies.manage_programmes"),
+            "can_audit": request.user.has_perm("subsidies.audit"),
             "reads_all": _reads_all(request.user),
         },
     )
@@ -272,11 +276,17 @@ def allocations_adjust(request, pk):
     )
 
 
+def _recap_url(allocation_id: int) -> str:
+    return reverse("subsidies:allocation_approve", kwargs={"pk": allocation_id})
+
+
 @page_permission("subsidies.manage_programmes")
-@require_POST
+@require_http_methods(["GET", "POST"])
 def allocation_approve(request, pk):
-    """Approve one relay's allocation, for good. The amount the page showed is posted along:
-    if somebody adjusted it meanwhile, nothing is approved and the person looks again."""
+    """The recap of one relay's allocation (GET: the amount, the figures it rests on and their
+    date, what changed since, the anomaly flags, what approving changes), and its approval for
+    good (POST: the confirmation of what the recap showed; anything changed meanwhile, nothing
+    is approved and the recap shows what changed)."""
     user = request.user
     # The page is Région staff's (declared above); approving is also a money decision, behind
     # the second factor: staff held back only by it are asked for their code and come back
@@ -285,32 +295,71 @@ def allocation_approve(request, pk):
     require(user, "subsidies.approve_allocation")
     allocation = get_object_or_404(selectors.allocations_visible_to(user), pk=pk)
     back = _detail_url(allocation.programme_id)
-    shown = request.POST.get("amount_cents")
-    if shown is not None and shown != str(allocation.amount_cents):
-        messages.error(
+    if allocation.status == Allocation.Status.APPROVED:
+        messages.info(request, errors.ALLOCATION_ALREADY_APPROVED().message)
+        return redirect(back)
+    now = timezone.now()
+    recap = recap_of.allocation_recap(allocation, now=now)
+    form = ApprovalForm(request.POST if request.method == "POST" else None, recap=recap)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.allocation_approve(
+                allocation=allocation, by=user, now=now, confirmation=form.confirmation()
+            )
+        except BadInput as refusal:
+            form.add_refusal(refusal)
+        except WrongState as refusal:
+            messages.error(request, refusal.message)
+            return redirect(_recap_url(allocation.pk))
+        else:
+            text = _("Allocation de %(amount)s à %(relay)s approuvée : elle ne changera plus.") % {
+                "amount": format_euros(allocation.amount_cents, language=get_language() or "fr"),
+                "relay": allocation.relay,
+            }
+            if Programme.objects.filter(
+                pk=allocation.programme_id, status=Programme.Status.APPROVED
+            ).exists():
+                text += " " + _(
+                    "Toutes les allocations sont approuvées : le programme est approuvé."
+                )
+            messages.success(request, text)
+            return redirect(back)
+    return render(
+        request,
+        "subsidies/allocation_recap.html",
+        {
+            "allocation": allocation,
+            "programme": allocation.programme,
+            "recap": recap,
+            "form": form,
+            "basis": allocation.programme.basis,
+            # `require` above let the person through: they approve (after their code).
+            "may_approve": True,
+        },
+    )
+
+
+@page_permission("subsidies.manage_programmes")
+@require_POST
+def allocations_recompute(request, pk):
+    """Propose the programme of this allocation again from the validated figures now (offered
+    by the recap when they changed), then back to the recap."""
+    allocation = get_object_or_404(selectors.allocations_visible_to(request.user), pk=pk)
+    try:
+        services.allocations_recompute(
+            programme=allocation.programme, by=request.user, now=timezone.now()
+        )
+    except (BadInput, WrongState) as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(
             request,
             _(
-                "Le montant de l'allocation de %(relay)s a changé depuis l'affichage de la "
-                "page : vérifiez-le, puis approuvez à nouveau."
-            )
-            % {"relay": allocation.relay},
+                "Répartition recalculée sur les chiffres validés d'aujourd'hui : relisez le "
+                "récapitulatif, puis approuvez."
+            ),
         )
-        return redirect(back)
-    try:
-        services.allocation_approve(allocation=allocation, by=user, now=timezone.now())
-    except WrongState as refusal:
-        messages.error(request, refusal.message)
-        return redirect(back)
-    text = _("Allocation de %(amount)s à %(relay)s approuvée : elle ne changera plus.") % {
-        "amount": format_euros(allocation.amount_cents, language=get_language() or "fr"),
-        "relay": allocation.relay,
-    }
-    if Programme.objects.filter(
-        pk=allocation.programme_id, status=Programme.Status.APPROVED
-    ).exists():
-        text += " " + _("Toutes les allocations sont approuvées : le programme est approuvé.")
-    messages.success(request, text)
-    return redirect(back)
+    return redirect(_recap_url(allocation.pk))
 
 
 @page_permission("subsidies.manage_programmes")

@@ -62,7 +62,19 @@ def test_region_staff_create_the_2020_programme_and_approve_it(desktop, demo):
     assert_accessible(desktop, "the programme's detail with its proposed allocations")
 
     for relay in expected:
-        desktop.get_by_role("button", name=re.compile(f"Approuver l'allocation de {relay}")).click()
+        desktop.get_by_role(
+            "link", name=re.compile(f"Vérifier puis approuver l'allocation de {relay}")
+        ).click()
+        desktop.wait_for_load_state()
+        assert f"Approuver l'allocation de {relay}" in desktop.content()
+        if relay == "LabFab de Rennes":
+            assert_accessible(desktop, "the recap before approving an allocation")
+        for flag in desktop.get_by_role("checkbox").all():
+            flag.check()
+        motivation = desktop.get_by_label("Pourquoi vous approuvez malgré les signalements")
+        if motivation.count():
+            motivation.fill("Vérifié avec le relais.")
+        desktop.get_by_role("button", name="Confirmer l'approbation").click()
         desktop.wait_for_load_state()
         assert "approuvée" in desktop.get_by_role("status").inner_text()
     assert "le programme est approuvé" in desktop.get_by_role("status").inner_text()

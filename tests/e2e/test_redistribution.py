@@ -33,7 +33,15 @@ def test_a_relay_pays_a_maker_who_then_sees_it_on_a_phone(
     assert sum(line.amount_cents for line in redistribution.lines.all()) == 1_500_000
     assert_accessible(desktop, "the proposed redistribution with its adjustment form")
 
-    desktop.get_by_role("button", name="Approuver", exact=True).click()
+    desktop.get_by_role("link", name="Vérifier puis approuver").click()
+    # The recap: Bertrand, without an account, takes most of the money: a flag to acknowledge.
+    assert "Production hors norme d'un maker sans compte" in desktop.content()
+    assert_accessible(desktop, "the recap before approving, with its flags")
+    desktop.get_by_label("Production hors norme d'un maker sans compte").check()
+    desktop.get_by_label("Pourquoi vous approuvez malgré les signalements").fill(
+        "Bertrand a imprimé pour tout le CHU de Saint-Brieuc : vérifié."
+    )
+    desktop.get_by_role("button", name="Confirmer l'approbation").click()
     assert "Redistribution approuvée" in desktop.get_by_role("status").inner_text()
     redistribution.refresh_from_db()
     assert redistribution.status == "approved"

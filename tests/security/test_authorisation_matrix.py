@@ -59,6 +59,7 @@ from tests.security.matrix_world import (
     item,
     world_build,
 )
+from tests.subsidies.approval import confirm_body, confirm_form
 
 LOGIN = "/accounts/login/"
 ADMIN_LOGIN = "/admin/login/"
@@ -209,6 +210,23 @@ def redistribution_adjust_form(ownership):
         for line in redistribution.lines.all():
             body[f"line_{line.pk}"] = _euros(line.amount_cents)
         return body
+
+    return data
+
+
+def confirm_page(kind, ownership):
+    """The recap page's confirmation of `kind` (acknowledging its flags: the world's bank
+    details were all set today)."""
+
+    def data(w, caller):
+        return confirm_form(w.get(kind, ownership, caller))
+
+    return data
+
+
+def confirm_api(kind, ownership):
+    def data(w, caller):
+        return confirm_body(w.get(kind, ownership, caller))
 
     return data
 
@@ -507,9 +525,24 @@ PAGES += [
     Page("subsidies:programme_amend", GET, OWN, REGION_ONLY, "programme"),
     Page("subsidies:programme_amend", POST, OWN, REGION_ONLY_302, "programme", data=amend_form),
     Page("subsidies:programme_amend", PUT, OWN, REGION_ONLY_405, "programme"),
-    Page("subsidies:allocation_approve", POST, OWN, REGION_ONLY_302, "allocation_proposed"),
-    Page("subsidies:allocation_approve", POST, OTHER, REGION_ONLY_302, "allocation_proposed"),
-    Page("subsidies:allocation_approve", GET, OWN, REGION_ONLY_405, "allocation_proposed"),
+    # The recap (GET), then the confirmation of what it showed (POST).
+    Page("subsidies:allocation_approve", GET, OWN, REGION_ONLY, "allocation_proposed"),
+    Page("subsidies:allocation_approve", GET, OTHER, REGION_ONLY, "allocation_proposed"),
+    Page("subsidies:allocation_approve", POST, OWN, REGION_ONLY_302, "allocation_proposed",
+        data=confirm_page("allocation_proposed", OWN)),
+    Page("subsidies:allocation_approve", POST, OTHER, REGION_ONLY_302, "allocation_proposed",
+        data=confirm_page("allocation_proposed", OTHER)),
+    Page("subsidies:allocation_approve", PUT, OWN, REGION_ONLY_405, "allocation_proposed"),
+    Page("subsidies:allocations_recompute", POST, OWN, REGION_ONLY_302, "allocation_proposed"),
+    Page("subsidies:allocations_recompute", POST, OTHER, REGION_ONLY_302, "allocation_proposed"),
+    Page("subsidies:allocations_recompute", GET, OWN, REGION_ONLY_405, "allocation_proposed"),
+    # The auditor's view: auditors and Région staff read the ledger and the decisions.
+    Page("subsidies:ledger", GET, NONE, "L 403 403 200 403 200 403"),
+    Page("subsidies:ledger", POST, NONE, "L 403 403 405 403 405 403"),
+    Page("subsidies:ledger_check", GET, NONE, "L 403 403 200 403 200 403"),
+    Page("subsidies:ledger_check", POST, NONE, "L 403 403 405 403 405 403"),
+    Page("subsidies:decisions", GET, NONE, "L 403 403 200 403 200 403"),
+    Page("subsidies:decisions", POST, NONE, "L 403 403 405 403 405 403"),
     # Subsidies: redistributions (the relay's own; Région staff and auditors read them). A maker,
     # a facilitator or someone without a role find none: 404, as the existing tests say.
     Page("subsidies:redistribution_propose", GET, OWN, "L 404 200 403 404 403 404", "allocation" ),
@@ -529,11 +562,20 @@ PAGES += [
     Page("subsidies:redistribution_adjust", POST, OTHER, "L 404 404 403 404 403 404",
         "redistribution", data=redistribution_adjust_form(OTHER)),
     Page("subsidies:redistribution_adjust", GET, OWN, LOGGED_IN_405, "redistribution"),
+    Page("subsidies:redistribution_approve", GET, OWN, "L 404 200 403 404 403 404",
+        "redistribution"),
+    Page("subsidies:redistribution_approve", GET, OTHER, "L 404 404 403 404 403 404",
+        "redistribution"),
     Page("subsidies:redistribution_approve", POST, OWN, "L 404 302 403 404 403 404",
-        "redistribution"),
+        "redistribution", data=confirm_page("redistribution", OWN)),
     Page("subsidies:redistribution_approve", POST, OTHER, "L 404 404 403 404 403 404",
+        "redistribution", data=confirm_page("redistribution", OTHER)),
+    Page("subsidies:redistribution_approve", PUT, OWN, LOGGED_IN_405, "redistribution"),
+    Page("subsidies:redistribution_recompute", POST, OWN, "L 404 302 403 404 403 404",
         "redistribution"),
-    Page("subsidies:redistribution_approve", GET, OWN, LOGGED_IN_405, "redistribution"),
+    Page("subsidies:redistribution_recompute", POST, OTHER, "L 404 404 403 404 403 404",
+        "redistribution"),
+    Page("subsidies:redistribution_recompute", GET, OWN, LOGGED_IN_405, "redistribution"),
     # Payment batches: the relay's staff make and settle them; Région staff and auditors read
     # them (403 on acts); the file holds bank details: the paying relay's staff only.
     Page("subsidies:payment_batch_create", GET, OWN, "L 404 200 403 404 403 404",
@@ -975,10 +1017,27 @@ OPS = [
     Op(GET, f"{V1}/allocations/{{id}}/", OTHER, "401 404 404 200 404 200 404", "allocation"),
     Op(PUT, f"{V1}/allocations/{{id}}/", OWN, API_LOGGED_IN_405, "allocation"),
     Op(POST, f"{V1}/allocations/{{id}}/approve/", OWN, "401 404 403 200 404 403 404",
-        "allocation_proposed"),
+        "allocation_proposed", data=confirm_api("allocation_proposed", OWN)),
     Op(POST, f"{V1}/allocations/{{id}}/approve/", OTHER, "401 404 404 200 404 403 404",
-        "allocation_proposed"),
+        "allocation_proposed", data=confirm_api("allocation_proposed", OTHER)),
     Op(GET, f"{V1}/allocations/{{id}}/approve/", OWN, API_LOGGED_IN_405, "allocation_proposed"),
+    Op(GET, f"{V1}/allocations/{{id}}/recap/", OWN, "401 404 403 200 404 403 404",
+        "allocation_proposed"),
+    Op(GET, f"{V1}/allocations/{{id}}/recap/", OTHER, "401 404 404 200 404 403 404",
+        "allocation_proposed"),
+    Op(POST, f"{V1}/allocations/{{id}}/recap/", OWN, API_LOGGED_IN_405, "allocation_proposed"),
+    Op(POST, f"{V1}/allocations/{{id}}/recompute/", OWN, "401 404 403 200 404 403 404",
+        "allocation_proposed"),
+    Op(POST, f"{V1}/allocations/{{id}}/recompute/", OTHER, "401 404 404 200 404 403 404",
+        "allocation_proposed"),
+    Op(GET, f"{V1}/allocations/{{id}}/recompute/", OWN, API_LOGGED_IN_405,
+        "allocation_proposed"),
+    Op(GET, f"{V1}/ledger/", NONE, "401 403 403 200 403 200 403"),
+    Op(POST, f"{V1}/ledger/", NONE, "401 403 403 405 403 405 403"),
+    Op(GET, f"{V1}/ledger/verify/", NONE, "401 403 403 200 403 200 403"),
+    Op(POST, f"{V1}/ledger/verify/", NONE, "401 403 403 405 403 405 403"),
+    Op(GET, f"{V1}/decisions/", NONE, "401 403 403 200 403 200 403"),
+    Op(POST, f"{V1}/decisions/", NONE, "401 403 403 405 403 405 403"),
     Op(GET, f"{V1}/redistributions/", NONE, API_LOGGED_IN),
     Op(POST, f"{V1}/redistributions/", OWN, "401 403 200 403 403 403 403",
         data=body(allocation=lambda w, c: w.get("allocation", OWN, c).pk)),
@@ -995,10 +1054,21 @@ OPS = [
         "redistribution", data=api_redistribution_adjust(OTHER)),
     Op(GET, f"{V1}/redistributions/{{id}}/adjust/", OWN, API_LOGGED_IN_405, "redistribution"),
     Op(POST, f"{V1}/redistributions/{{id}}/approve/", OWN, "401 404 200 403 404 403 404",
-        "redistribution"),
+        "redistribution", data=confirm_api("redistribution", OWN)),
     Op(POST, f"{V1}/redistributions/{{id}}/approve/", OTHER, "401 404 404 403 404 403 404",
-        "redistribution"),
+        "redistribution", data=confirm_api("redistribution", OTHER)),
     Op(GET, f"{V1}/redistributions/{{id}}/approve/", OWN, API_LOGGED_IN_405, "redistribution"),
+    Op(GET, f"{V1}/redistributions/{{id}}/recap/", OWN, "401 404 200 403 404 403 404",
+        "redistribution"),
+    Op(GET, f"{V1}/redistributions/{{id}}/recap/", OTHER, "401 404 404 403 404 403 404",
+        "redistribution"),
+    Op(POST, f"{V1}/redistributions/{{id}}/recap/", OWN, API_LOGGED_IN_405, "redistribution"),
+    Op(POST, f"{V1}/redistributions/{{id}}/recompute/", OWN, "401 404 200 403 404 403 404",
+        "redistribution"),
+    Op(POST, f"{V1}/redistributions/{{id}}/recompute/", OTHER, "401 404 404 403 404 403 404",
+        "redistribution"),
+    Op(GET, f"{V1}/redistributions/{{id}}/recompute/", OWN, API_LOGGED_IN_405,
+        "redistribution"),
     Op(POST, f"{V1}/redistributions/{{id}}/settle-own-use/", OWN, "401 404 409 403 404 403 404",
         "redistribution_approved"),
     Op(POST, f"{V1}/redistributions/{{id}}/settle-own-use/", OTHER,

@@ -28,6 +28,7 @@ from tests.factories import (
     totp_enrol,
 )
 from tests.refusals import answered
+from tests.subsidies.approval import confirm_body
 from tilab.models import Decision
 
 PROGRAMMES = "/api/v1/programmes/"
@@ -457,7 +458,8 @@ def test_region_staff_approve_an_allocation_once(client, programme, region_staff
     region_staff.save(update_fields=["full_name"])
     as_user(client, region_staff)
     before = counts()
-    response = post(client, f"{ALLOCATIONS}{allocation.pk}/approve/")
+    confirmed = confirm_body(allocation)
+    response = post(client, f"{ALLOCATIONS}{allocation.pk}/approve/", confirmed)
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["status"] == "approved" and body["approved_at"]
@@ -465,7 +467,7 @@ def test_region_staff_approve_an_allocation_once(client, programme, region_staff
     after = counts()
     assert after[:2] == (before[0] + 1, before[1] + 1)  # a decision, a ledger entry
 
-    again = post(client, f"{ALLOCATIONS}{allocation.pk}/approve/")
+    again = post(client, f"{ALLOCATIONS}{allocation.pk}/approve/", confirmed)
     answered(again, 409, "allocation_already_approved")
     assert counts() == after
 
@@ -473,7 +475,8 @@ def test_region_staff_approve_an_allocation_once(client, programme, region_staff
 def test_approving_the_last_allocation_approves_the_programme(client, programme, region_staff):
     as_user(client, region_staff)
     for allocation in programme.allocations.order_by("pk"):
-        assert post(client, f"{ALLOCATIONS}{allocation.pk}/approve/").status_code == 200
+        url = f"{ALLOCATIONS}{allocation.pk}/approve/"
+        assert post(client, url, confirm_body(allocation)).status_code == 200
     assert client.get(f"{PROGRAMMES}{programme.pk}/").json()["status"] == "approved"
 
 
@@ -503,12 +506,11 @@ def test_approving_money_takes_two_factor_when_required(
 
     # The account's authenticator app is not enough: this session presents its code.
     totp_enrol(region_staff)
-    body = answered(
-        post(client, f"{ALLOCATIONS}{allocation.pk}/approve/"), 403, "two_factor_required"
-    )
+    url = f"{ALLOCATIONS}{allocation.pk}/approve/"
+    body = answered(post(client, url, confirm_body(allocation)), 403, "two_factor_required")
     assert "/accounts/2fa/reauthenticate/" in body["detail"]
     client_step_up(client, region_staff)
-    assert post(client, f"{ALLOCATIONS}{allocation.pk}/approve/").status_code == 200
+    assert post(client, url, confirm_body(allocation)).status_code == 200
 
 
 # --- Redistributions: proposing and reading ----------------------------------------------
@@ -703,12 +705,13 @@ def test_a_bad_redistribution_adjustment_changes_nothing(
 def test_relay_staff_approve_then_record_payments(client, redistribution, relay_staff):
     as_user(client, relay_staff)
     before = counts()
-    response = post(client, f"{REDISTRIBUTIONS}{redistribution.pk}/approve/")
+    confirmed = confirm_body(redistribution)
+    response = post(client, f"{REDISTRIBUTIONS}{redistribution.pk}/approve/", confirmed)
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "approved"
     assert counts()[1] == before[1] + 3  # one ledger entry per line
 
-    again = post(client, f"{REDISTRIBUTIONS}{redistribution.pk}/approve/")
+    again = post(client, f"{REDISTRIBUTIONS}{redistribution.pk}/approve/", confirmed)
     assert again.status_code == 409
 
     # Payments go through payment batches (tests/subsidies/test_payment_batches.py): the
@@ -772,6 +775,8 @@ def test_relay_money_decisions_take_two_factor_when_required(
     settings.TILAB_MFA_REQUIRED_FOR_MONEY = True
     anne = _line(redistribution, "Anne Le Goff")
     body = {"lines": [anne.pk], "paid_on": "2020-06-15", "reference": "VIR-1"}
+    if step == "approve":
+        body = confirm_body(redistribution)
     url = f"{REDISTRIBUTIONS}{redistribution.pk}/{step}/"
     as_user(client, relay_staff)
     before = counts()
@@ -803,14 +808,29 @@ def test_programs_run_the_chain_with_personal_tokens(
     response = post(client, PROGRAMMES, body, **as_region)
     assert response.status_code == 201, response.content
     (allocation,) = response.json()["allocations"]
+    # A program reads the recap, then approves what it read.
+    recap = client.get(f"{ALLOCATIONS}{allocation['id']}/recap/", **as_region).json()
+    seen = {"computed_at": recap["computed_at"], "fingerprint": recap["fingerprint"]}
+    if recap["flags"]:
+        seen.update(
+            acknowledged_flags=[flag["code"] for flag in recap["flags"]],
+            motivation="Production attestée",
+        )
     url = f"{ALLOCATIONS}{allocation['id']}/approve/"
-    assert post(client, url, **as_region).status_code == 200
+    assert post(client, url, seen, **as_region).status_code == 200, seen
 
     response = post(client, REDISTRIBUTIONS, {"allocation": allocation["id"]}, **as_relay)
     assert response.status_code == 201, response.content
     redistribution = response.json()["id"]
-    response = post(client, f"{REDISTRIBUTIONS}{redistribution}/approve/", **as_relay)
-    assert response.status_code == 200
+    recap = client.get(f"{REDISTRIBUTIONS}{redistribution}/recap/", **as_relay).json()
+    seen = {"computed_at": recap["computed_at"], "fingerprint": recap["fingerprint"]}
+    if recap["flags"]:
+        seen.update(
+            acknowledged_flags=[flag["code"] for flag in recap["flags"]],
+            motivation="Production attestée",
+        )
+    response = post(client, f"{REDISTRIBUTIONS}{redistribution}/approve/", seen, **as_relay)
+    assert response.status_code == 200, response.content
     listed = client.get(REDISTRIBUTIONS, **as_relay).json()["results"]
     assert [r["id"] for r in listed] == [redistribution]
 

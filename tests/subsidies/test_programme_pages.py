@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from makers.models import ProductionReport
-from subsidies import services
+from subsidies import errors, services
 from subsidies.models import Allocation, LedgerEntry, Programme
 from tests.conftest import count_queries
 from tests.factories import (
@@ -21,6 +21,7 @@ from tests.factories import (
     make_terms,
     totp_enrol,
 )
+from tests.subsidies.approval import confirm_form
 from tilab import roles
 from tilab.models import Decision, Department
 
@@ -469,7 +470,8 @@ def test_region_staff_approve_an_allocation_once_and_for_all(
     rennes = allocation_of(programme_2020, relays["rennes"])
     client.force_login(region_staff)
     url = f"/subventions/allocations/{rennes.pk}/approuver/"
-    response = client.post(url, {"amount_cents": "1500000"}, follow=True)
+    confirmed = confirm_form(rennes)
+    response = client.post(url, confirmed, follow=True)
     rennes.refresh_from_db()
     assert (rennes.status, rennes.approved_by) == ("approved", region_staff)
     html = page(response)
@@ -477,7 +479,7 @@ def test_region_staff_approve_an_allocation_once_and_for_all(
     assert f"par {region_staff}" in html
     assert LedgerEntry.objects.filter(allocation=rennes, amount_cents=1_500_000).count() == 1
 
-    again = page(client.post(url, {"amount_cents": "1500000"}, follow=True))
+    again = page(client.post(url, confirmed, follow=True))
     assert "Cette allocation est déjà approuvée." in again
     assert Decision.objects.filter(action="allocation_approve").count() == 1
     assert LedgerEntry.objects.count() == 1
@@ -488,16 +490,17 @@ def test_an_allocation_adjusted_since_the_page_was_shown_is_not_approved(
 ):
     loch = allocation_of(programme_2020, relays["loch"])
     client.force_login(region_staff)
-    html = page(
-        client.post(
-            f"/subventions/allocations/{loch.pk}/approuver/",
-            {"amount_cents": "700000"},
-            follow=True,
-        )
+    seen = confirm_form(loch)
+    client.post(
+        f"/subventions/{programme_2020.pk}/ajuster/",
+        adjustment(programme_2020, relays, rennes="14 000", loch="8 500", ensta="7 500"),
     )
+    response = client.post(f"/subventions/allocations/{loch.pk}/approuver/", seen, follow=True)
     loch.refresh_from_db()
     assert loch.status == "proposed"
-    assert "a changé depuis l'affichage" in html
+    shown = [m.message for m in response.context["messages"]]
+    assert str(errors.APPROVAL_RECAP_CHANGED().message) in shown
+    assert "8 500,00" in page(response).replace("\u202f", " ")  # the recap shows the new amount
 
 
 def test_approving_the_last_allocation_approves_the_programme_and_offers_an_amendment(
@@ -505,7 +508,11 @@ def test_approving_the_last_allocation_approves_the_programme_and_offers_an_amen
 ):
     client.force_login(region_staff)
     for allocation in programme_2020.allocations.order_by("pk"):
-        response = client.post(f"/subventions/allocations/{allocation.pk}/approuver/", follow=True)
+        response = client.post(
+            f"/subventions/allocations/{allocation.pk}/approuver/",
+            confirm_form(allocation),
+            follow=True,
+        )
     programme_2020.refresh_from_db()
     assert programme_2020.status == "approved"
     html = page(response)
@@ -530,7 +537,7 @@ def test_the_history_lists_the_decisions_in_order_with_who_and_why(
         adjustment(programme_2020, relays, rennes="14 000", loch="8 500", ensta="7 500"),
     )
     loch = allocation_of(programme_2020, relays["loch"])
-    client.post(f"/subventions/allocations/{loch.pk}/approuver/")
+    client.post(f"/subventions/allocations/{loch.pk}/approuver/", confirm_form(loch))
     history = client.get(f"/subventions/{programme_2020.pk}/").context["history"]
     assert [(entry["decision"].action, str(entry["relay"] or "")) for entry in history] == [
         ("programme_create", ""),
@@ -567,12 +574,12 @@ def test_with_two_factor_activated_region_staff_type_their_code_and_approve(
     rennes = allocation_of(programme_2020, relays["rennes"])
     html = page(client.get(f"/subventions/{programme_2020.pk}/"))
     assert f"/subventions/allocations/{rennes.pk}/approuver/" in html
-    response = client.post(f"/subventions/allocations/{rennes.pk}/approuver/")
+    response = client.post(f"/subventions/allocations/{rennes.pk}/approuver/", confirm_form(rennes))
     assert response["Location"].startswith("/accounts/2fa/reauthenticate/")
     rennes.refresh_from_db()
     assert rennes.status == "proposed"
     client_step_up(client, region_staff)
-    client.post(f"/subventions/allocations/{rennes.pk}/approuver/")
+    client.post(f"/subventions/allocations/{rennes.pk}/approuver/", confirm_form(rennes))
     rennes.refresh_from_db()
     assert rennes.status == "approved"
 

@@ -29,6 +29,7 @@ from tests.factories import (
     make_user,
     totp_enrol,
 )
+from tests.subsidies.approval import confirm_form
 from tilab import roles
 from tilab.models import Decision
 
@@ -218,7 +219,7 @@ def test_relay_staff_see_their_redistribution_with_figures_and_totals(
     assert "Bertrand Guillou" in html
     assert "72" in html  # Bertrand's validated quantity
     assert "Enregistrer l'ajustement" in html
-    assert ">Approuver</button>" in html
+    assert "Vérifier puis approuver" in html
     assert "IBAN manquant" in html
 
 
@@ -231,7 +232,7 @@ def test_region_and_auditors_read_the_page_but_change_nothing(
     html = text(client.get(page(redistribution.pk)))
     assert "Bertrand Guillou" in html
     assert "Enregistrer l'ajustement" not in html
-    assert ">Approuver</button>" not in html
+    assert "Vérifier puis approuver" not in html
     before = amounts(redistribution)
     pk = redistribution.pk
     for url, data in [
@@ -358,14 +359,15 @@ def test_an_approved_redistribution_is_not_adjusted(client, relay_staff, approve
 
 def test_relay_staff_approve_once_and_a_second_time_is_refused(client, relay_staff, redistribution):
     client.force_login(relay_staff)
-    response = client.post(f"{page(redistribution.pk)}approuver/", follow=True)
+    confirmed = confirm_form(redistribution)
+    response = client.post(f"{page(redistribution.pk)}approuver/", confirmed, follow=True)
     assert "Redistribution approuvée" in text(response)
     redistribution.refresh_from_db()
     assert redistribution.status == "approved"
     approved_at = redistribution.approved_at
     entries = LedgerEntry.objects.count()
 
-    response = client.post(f"{page(redistribution.pk)}approuver/", follow=True)
+    response = client.post(f"{page(redistribution.pk)}approuver/", confirmed, follow=True)
     assert "Cette redistribution est déjà approuvée." in text(response)
     redistribution.refresh_from_db()
     assert redistribution.approved_at == approved_at
@@ -378,7 +380,7 @@ def test_without_two_factor_relay_staff_are_told_how_to_approve(
     settings.TILAB_MFA_REQUIRED_FOR_MONEY = True
     client.force_login(relay_staff)
     html = text(client.get(page(redistribution.pk)))
-    assert ">Approuver</button>" not in html
+    assert "Vérifier puis approuver" not in html
     assert "activez d'abord la double authentification" in html
     assert 'href="/accounts/2fa/totp/activate/"' in html
     response = client.post(f"{page(redistribution.pk)}approuver/")
@@ -394,16 +396,17 @@ def test_with_two_factor_on_the_account_relay_staff_type_their_code_then_approve
     totp_enrol(relay_staff)
     client.force_login(relay_staff)
     detail = page(redistribution.pk)
-    # The button is offered; pressing it asks for the code and comes back to this page.
-    assert ">Approuver</button>" in text(client.get(detail))
-    response = client.post(f"{detail}approuver/", headers={"referer": f"http://testserver{detail}"})
+    # The recap is offered; going to it asks for the code and comes back to it.
+    assert "Vérifier puis approuver" in text(client.get(detail))
+    recap = f"{detail}approuver/"
+    response = client.get(recap)
     assert response.status_code == 302
-    assert response["Location"] == f"/accounts/2fa/reauthenticate/?next={quote(detail, safe='')}"
+    assert response["Location"] == f"/accounts/2fa/reauthenticate/?next={quote(recap, safe='')}"
     redistribution.refresh_from_db()
     assert redistribution.status == "proposed"
 
     client_step_up(client, relay_staff)
-    client.post(f"{detail}approuver/")
+    client.post(recap, confirm_form(redistribution))
     redistribution.refresh_from_db()
     assert redistribution.status == "approved"
 

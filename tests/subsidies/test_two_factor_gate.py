@@ -21,6 +21,7 @@ from tests.factories import (
     totp_enrol,
 )
 from tests.refusals import answered, refused
+from tests.subsidies.approval import confirm_body, confirm_form
 from tilab.errors import NotAllowed
 from tilab.permissions import held_back_by_second_factor
 
@@ -49,13 +50,18 @@ def page_of(programme) -> str:
 def approve_on_the_page(client, allocation, programme):
     return client.post(
         f"/subventions/allocations/{allocation.pk}/approuver/",
-        {"amount_cents": allocation.amount_cents},
+        confirm_form(allocation),
         headers={"referer": f"http://testserver{page_of(programme)}"},
     )
 
 
 def approve_by_api(client, allocation, **headers):
-    return client.post(f"/api/v1/allocations/{allocation.pk}/approve/", **headers)
+    return client.post(
+        f"/api/v1/allocations/{allocation.pk}/approve/",
+        confirm_body(allocation),
+        content_type="application/json",
+        **headers,
+    )
 
 
 def reauthentication_url(back: str) -> str:
