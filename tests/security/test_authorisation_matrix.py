@@ -1101,9 +1101,11 @@ OPS = [
         "batch", data=body(reason="Jamais envoyé")),
     Op(GET, f"{V1}/payment-batches/{{id}}/cancel/", OWN, API_LOGGED_IN_405, "batch"),
     # Bank changes: the payee and the relay paying them change bank details; a second person
-    # confirms (not the author, Bernard: 403; the auditor reads only: 403).
+    # confirms (not the author, Bernard: 403; the auditor reads only: 403). Through the API a
+    # bank change is a money act, made with a "money" token, which only staff who decide on
+    # money hold: the maker's "write" token is refused (403); makers change theirs on the page.
     Op(GET, f"{V1}/bank-changes/", NONE, API_LOGGED_IN),
-    Op(POST, f"{V1}/bank-changes/", OWN, "401 201 201 404 404 404 404",
+    Op(POST, f"{V1}/bank-changes/", OWN, "401 403 201 404 404 404 404",
         data=body(payee_kind="maker", payee_id=lambda w, c: w.get("bank_maker", OWN, c).pk,
                   holder="Anne Le Goff", iban=IBANS["anne"])),
     Op(POST, f"{V1}/bank-changes/", OTHER, "401 404 404 404 404 404 404",

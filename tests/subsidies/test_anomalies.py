@@ -188,7 +188,10 @@ def test_the_relays_own_bank_details_changed_recently_are_flagged_on_its_allocat
     programme = make_programme(by=region_staff, relays=[rennes])
     set_bank(rennes.organisation, IBAN_RELAY, relay_staff, days_ago=100)
     assert codes(programme.allocations.get()) == {}
+    # Giving the same details again changes nothing; new ones do.
     set_bank(rennes.organisation, IBAN_RELAY, relay_staff)
+    assert codes(programme.allocations.get()) == {}
+    set_bank(rennes.organisation, IBAN_A, relay_staff)
     assert codes(programme.allocations.get()) == {"LabFab de Rennes": {"bank_account_changed"}}
 
 

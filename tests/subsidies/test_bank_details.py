@@ -14,7 +14,7 @@ from subsidies import bank, selectors, services
 from subsidies.models import BankAccount, BankAccountChange
 from subsidies.transfers import unpaid_transfers
 from tests.conftest import as_user, post, text
-from tests.factories import make_maker, make_user
+from tests.factories import make_maker, make_user, step_up
 from tests.refusals import answered, refused
 from tilab import roles
 from tilab.errors import NotAllowed, WrongState
@@ -136,7 +136,11 @@ def test_without_the_second_factor_nobody_changes_an_iban(mfa_required, relay_st
     with refused("two_factor_required", kind=NotAllowed):
         set_iban(anne, IBAN_THIEF, by=relay_staff)
     assert not BankAccount.objects.exists()
+    # An authenticator app on the account is not enough: this request presents the code.
     TOTP.activate(relay_staff, generate_totp_secret())
+    with refused("two_factor_required", kind=NotAllowed):
+        set_iban(anne, IBAN_THIEF, by=relay_staff)
+    step_up(relay_staff)
     set_iban(anne, IBAN_THIEF, by=relay_staff)
 
 

@@ -20,6 +20,7 @@ from tests.factories import (
     totp_enrol,
 )
 from tests.refusals import answered, refused
+from tests.subsidies.approval import confirm_body
 from tilab import services
 from tilab.errors import NotAllowed
 from tilab.models import PersonalTokenScope
@@ -39,7 +40,11 @@ def allocation(region_staff, relay_staff):
 
 
 def approve(client, allocation):
-    return client.post(f"/api/v1/allocations/{allocation.pk}/approve/")
+    return client.post(
+        f"/api/v1/allocations/{allocation.pk}/approve/",
+        confirm_body(allocation),
+        content_type="application/json",
+    )
 
 
 def create_programme(client):
