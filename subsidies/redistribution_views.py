@@ -17,9 +17,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from fablabs.models import Organisation
 from makers import selectors as maker_selectors
 from makers.models import Maker
-from tilab.errors import BadInput, WrongState
+from tilab.errors import BadInput, NotAllowed, WrongState
 from tilab.money import format_euros
-from tilab.permissions import SIGNED_IN, page_permission
+from tilab.permissions import SIGNED_IN, held_back_by_second_factor, page_permission
 
 from . import selectors, services, transfers
 from .models import BankAccount, Redistribution, RedistributionLine
@@ -125,7 +125,12 @@ def _detail_context(request, redistribution, *, adjust_form=None, own_use=None, 
     lines = list(selectors.lines_of(redistribution))
     proposed = redistribution.status == Redistribution.Status.PROPOSED
     staff = user.has_perm("subsidies.manage_redistribution", redistribution)
-    may_approve = staff and user.has_perm("subsidies.approve_redistribution", redistribution)
+    may_approve = user.has_perm("subsidies.approve_redistribution", redistribution)
+    approval_needs_totp = held_back_by_second_factor(
+        user, "subsidies.approve_redistribution", redistribution
+    )
+    # Four eyes: who proposed or adjusted it sees who approves instead, not a button.
+    shaped_it = proposed and user.pk in selectors.redistribution_shapers(redistribution)
     may_pay = staff and user.has_perm("subsidies.record_payment", redistribution)
     if staff and proposed:
         adjust_form = adjust_form or AdjustForm(lines=lines)
@@ -166,7 +171,11 @@ def _detail_context(request, redistribution, *, adjust_form=None, own_use=None, 
         "paid_cents": sum(row.payment.amount_cents for row in rows if row.payment),
         "payees": sum(1 for line in lines if line.kind != RedistributionLine.Kind.OWN_USE),
         "staff": staff,
-        "may_approve": may_approve,
+        "may_approve": may_approve and not shaped_it,
+        "approval_needs_totp": approval_needs_totp and not shaped_it,
+        "shaped_it": shaped_it,
+        "region_approves": proposed
+        and selectors.redistribution_second_person_is_region(redistribution),
         "may_pay": may_pay,
         "adjust_form": adjust_form,
         "own_use": own_use,
@@ -308,15 +317,20 @@ def redistribution_adjust(request, pk):
 
 @page_permission("subsidies.view_redistributions", not_found=True, methods=["POST"])
 def redistribution_approve(request, pk):
-    redistribution = _managed_redistribution(request, pk)
+    # The relay's staff, or the Région when nobody else on the relay's team may (four eyes).
+    redistribution = _visible_redistribution(request, pk)
     if not request.user.has_perm("subsidies.approve_redistribution", redistribution):
+        if not held_back_by_second_factor(
+            request.user, "subsidies.approve_redistribution", redistribution
+        ):
+            raise PermissionDenied
         messages.error(request, _gate_message())
         return _to_detail(redistribution)
     try:
         services.redistribution_approve(
             redistribution=redistribution, by=request.user, now=timezone.now()
         )
-    except (WrongState, BadInput) as refusal:
+    except (WrongState, BadInput, NotAllowed) as refusal:
         messages.error(request, refusal.message)
     else:
         messages.success(

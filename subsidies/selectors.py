@@ -7,11 +7,13 @@ from datetime import date
 from fractions import Fraction
 
 import rules
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 
 from fablabs.models import Organisation
-from fablabs.selectors import departments_covered_by
+from fablabs.selectors import departments_covered_by, relay_team
 from makers.models import Maker, Membership, ProductionReport
+from tilab.models import Decision
 
 from .models import (
     Allocation,
@@ -61,6 +63,64 @@ def lines_of(redistribution: Redistribution) -> QuerySet[RedistributionLine]:
     return redistribution.lines.select_related("maker", "organisation", "payment").order_by(
         "kind", "-amount_cents", "pk"
     )
+
+
+# Four eyes on money: who shaped an allocation or a redistribution does not approve it -------
+
+
+def _actors(subject, actions) -> set[int]:
+    return set(
+        Decision.objects.filter(
+            content_type=ContentType.objects.get_for_model(subject),
+            object_id=str(subject.pk),
+            action__in=actions,
+            actor__isnull=False,
+        ).values_list("actor", flat=True)
+    )
+
+
+def allocation_shapers(allocation: Allocation) -> set[int]:
+    """Who proposed the allocation (the creator of its programme: creating a programme proposes
+    its allocations) or adjusted its amount, read from the programme and the decisions."""
+    return {allocation.programme.created_by_id} | _actors(allocation, ["allocation_adjust"])
+
+
+def allocations_shaped_by(user, allocations) -> set[int]:
+    """The ids of these allocations `user` proposed (created their programme) or adjusted:
+    `allocation_shapers` for a whole table, in one query."""
+    allocations = list(allocations)
+    adjusted = Decision.objects.filter(
+        content_type=ContentType.objects.get_for_model(Allocation),
+        object_id__in=[str(a.pk) for a in allocations],
+        action="allocation_adjust",
+        actor=user.pk,
+    ).values_list("object_id", flat=True)
+    shaped = {int(pk) for pk in adjusted}
+    return shaped | {a.pk for a in allocations if a.programme.created_by_id == user.pk}
+
+
+def redistribution_shapers(redistribution: Redistribution) -> set[int]:
+    """Who made the lines now on the table: the person who last (re)proposed the
+    redistribution, and whoever adjusted it since, read from the decisions."""
+    decisions = Decision.objects.filter(
+        content_type=ContentType.objects.get_for_model(Redistribution),
+        object_id=str(redistribution.pk),
+        action__in=["redistribution_propose", "redistribution_adjust"],
+    ).order_by("-decided_at", "-pk")
+    shapers = set()
+    for action, actor in decisions.values_list("action", "actor"):
+        if actor is not None:
+            shapers.add(actor)
+        if action == "redistribution_propose":
+            break  # a new proposal replaced every line before it
+    return shapers
+
+
+def redistribution_second_person_is_region(redistribution: Redistribution) -> bool:
+    """Nobody on the relay's team (holding the relay-staff role) is left to approve besides
+    those who shaped the redistribution: the Région is the second person."""
+    team = relay_team(redistribution.allocation.relay)
+    return not team.acting - redistribution_shapers(redistribution)
 
 
 def payees_managed_by(user) -> Q:

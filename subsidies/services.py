@@ -283,6 +283,9 @@ def allocation_approve(*, allocation: Allocation, by, now: datetime) -> Allocati
         )
         if allocation.status == Allocation.Status.APPROVED:
             raise errors.ALLOCATION_ALREADY_APPROVED()
+        # Four eyes, read under the programme's lock: no adjustment slips in after the check.
+        if by.pk in selectors.allocation_shapers(allocation):
+            raise errors.ALLOCATION_OWN_PROPOSAL(relay=allocation.relay)
         allocation.status = Allocation.Status.APPROVED
         allocation.approved_by = by
         allocation.approved_at = now
@@ -540,17 +543,28 @@ def _payee_account(line: RedistributionLine, relay_id: int) -> str:
     return f"relay:{relay_id}:own_use"
 
 
+def _check_four_eyes_redistribution(redistribution: Redistribution, by) -> None:
+    """Whoever proposed or adjusted the lines now on the table does not approve them; read
+    under the redistribution's lock, so no adjustment slips in after the check."""
+    if by.pk in selectors.redistribution_shapers(redistribution):
+        region = selectors.redistribution_second_person_is_region(redistribution)
+        raise errors.REDISTRIBUTION_OWN_PROPOSAL(
+            instead=_("la Région") if region else _("un autre membre de l'équipe du relais")
+        )
+
+
 def redistribution_approve(*, redistribution: Redistribution, by, now: datetime) -> Redistribution:
     """Approve a relay's redistribution: one ledger entry per line, then frozen."""
     _require(by, "subsidies.approve_redistribution", redistribution)
     with transaction.atomic():
         redistribution = (
             Redistribution.objects.select_for_update()
-            .select_related("allocation__programme")
+            .select_related("allocation__programme", "allocation__relay")
             .get(pk=redistribution.pk)
         )
         if redistribution.status == Redistribution.Status.APPROVED:
             raise errors.REDISTRIBUTION_ALREADY_APPROVED()
+        _check_four_eyes_redistribution(redistribution, by)
         lines = list(redistribution.lines.order_by("pk"))
         allocation = redistribution.allocation
         total = sum(line.amount_cents for line in lines)

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from fablabs.selectors import relays_with_coverage
 from makers.models import ItemType
-from tilab.errors import BadInput, WrongState
+from tilab.errors import BadInput, NotAllowed, WrongState
 from tilab.models import Decision, Department
 from tilab.money import format_euros
 from tilab.permissions import held_back_by_second_factor, page_permission
@@ -139,6 +139,7 @@ def _allocation_rows(programme: Programme, allocations: list[Allocation], user) 
     }
     # Relay staff see only their own relay's allocations (the selectors make sure of it).
     may_propose = rules.has_perm("subsidies.propose_redistribution", user)
+    shaped = selectors.allocations_shaped_by(user, allocations) if user.is_authenticated else set()
     rows = []
     for allocation in allocations:
         snapshot = allocation.snapshot or {}
@@ -164,6 +165,9 @@ def _allocation_rows(programme: Programme, allocations: list[Allocation], user) 
                 "adjusted": allocation.amount_cents != allocation.proposed_cents,
                 "redistribution": redistributions.get(allocation.pk),
                 "may_redistribute": may_propose and allocation.status == Allocation.Status.APPROVED,
+                # Four eyes: who proposed or adjusted it sees that another agent approves.
+                "shaped_by_you": allocation.status == Allocation.Status.PROPOSED
+                and allocation.pk in shaped,
             }
         )
     return rows
@@ -300,7 +304,7 @@ def allocation_approve(request, pk):
         return redirect(back)
     try:
         services.allocation_approve(allocation=allocation, by=user, now=timezone.now())
-    except WrongState as refusal:
+    except (WrongState, NotAllowed) as refusal:
         messages.error(request, refusal.message)
         return redirect(back)
     text = _("Allocation de %(amount)s à %(relay)s approuvée : elle ne changera plus.") % {

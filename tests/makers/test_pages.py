@@ -304,7 +304,7 @@ def test_other_roles_cannot_decide(client, request, role, reports_in_three_depar
 
 
 def test_region_staff_see_a_makers_report_left_to_the_relay(
-    client, region_staff, reports_in_three_departments
+    client, region_staff, relay_staff, reports_in_three_departments
 ):
     client.force_login(region_staff)
     page = text(client.get("/validation/"))
