@@ -31,6 +31,7 @@ from tests.factories import (
     make_report,
     make_user,
     make_workshop,
+    region_controller,
     register_guest,
 )
 from tilab import roles
@@ -138,12 +139,12 @@ def world_build() -> World:
 
     # A programme split, approved, redistributed and partly paid; another still proposed.
     programme = make_programme(by=region_user)
-    approve_all(programme, by=region_user)
+    approve_all(programme, by=region_controller())
     allocation = programme.allocations.get(relay=rennes)
     redistribution = money.redistribution_propose(
         allocation=allocation, own_use=[("Achat groupé de PLA", 50_000)], by=relay_user, now=now
     )
-    money.redistribution_approve(redistribution=redistribution, by=relay_user, now=now)
+    money.redistribution_approve(redistribution=redistribution, by=region_user, now=now)
     money.payments_record(
         lines=list(redistribution.lines.order_by("pk")[:1]),
         paid_on=timezone.localdate(now),

@@ -31,6 +31,7 @@ from tests.factories import (  # noqa: E402
     make_programme,
     make_relay,
     make_user,
+    region_controller,
 )
 from tilab import roles  # noqa: E402
 from tilab.models import User  # noqa: E402
@@ -129,7 +130,7 @@ def money_world(count: int = 30) -> dict:
     )
     totals.production_totals_drain(now=timezone.now())
     programme = make_programme(by=cast["helene"], relays=[cast["relay"]], envelope_cents=1_500_000)
-    approve_all(programme, by=cast["helene"])
+    approve_all(programme, by=region_controller())
     redistribution = money.redistribution_propose(
         allocation=programme.allocations.get(),
         own_use=[("PLA en commun", 120_000)],

@@ -52,6 +52,7 @@ from tests.factories import (
     make_report,
     make_user,
     make_workshop,
+    region_controller,
 )
 from tilab import roles
 from tilab.models import Department
@@ -237,10 +238,10 @@ def world_build() -> World:
     relays = [labfab, ensta]
     proposed = make_programme(by=helene, relays=relays, name="Programme à approuver")
     approved_a = approve_all(
-        make_programme(by=helene, relays=relays, name="Programme A"), by=helene
+        make_programme(by=helene, relays=relays, name="Programme A"), by=region_controller()
     )
     approved_b = approve_all(
-        make_programme(by=helene, relays=relays, name="Programme B"), by=helene
+        make_programme(by=helene, relays=relays, name="Programme B"), by=region_controller()
     )
     ensta_only = make_programme(by=helene, relays=[ensta], name="Programme du Finistère")
 
@@ -261,7 +262,7 @@ def world_build() -> World:
             allocation=allocation(programme, relay), by=staff, now=_now()
         )
         if approve:
-            r = money.redistribution_approve(redistribution=r, by=staff, now=_now())
+            r = money.redistribution_approve(redistribution=r, by=helene, now=_now())
         return r
 
     o[("redistribution", OWN)] = redistribution(approved_a, labfab, camille, approve=False)

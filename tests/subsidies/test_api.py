@@ -24,6 +24,7 @@ from tests.factories import (
     make_personal_token,
     make_programme,
     make_report,
+    region_controller,
 )
 from tests.refusals import answered
 from tilab.models import Decision
@@ -94,7 +95,7 @@ def programme(region_staff, rennes, ensta):
 
 @pytest.fixture
 def approved(programme, region_staff):
-    return approve_all(programme, by=region_staff)
+    return approve_all(programme, by=region_controller())
 
 
 @pytest.fixture
@@ -121,9 +122,9 @@ def redistribution(approved, rennes, relay_staff, payees):
     )
 
 
-def approved_redistribution(redistribution, relay_staff):
+def approved_redistribution(redistribution, relay_colleague):
     return services.redistribution_approve(
-        redistribution=redistribution, by=relay_staff, now=timezone.now()
+        redistribution=redistribution, by=relay_colleague, now=timezone.now()
     )
 
 
@@ -864,7 +865,7 @@ def _chain_up_to(count: int, *, region_staff, relay_staff, relays) -> None:
             fixed_shares=[(relay, 1) for relay in relays],
             item_weights=[(ItemType.objects.get(slug="visor"), 2)],
         )
-        approve_all(programme, by=region_staff)
+        approve_all(programme, by=region_controller())
         allocation = programme.allocations.get(relay__staff=relay_staff)
         redistribution = services.redistribution_propose(
             allocation=allocation, own_use=[("PLA", 1000)], by=relay_staff, now=timezone.now()

@@ -19,6 +19,7 @@ from tests.factories import (
     make_relay,
     make_report,
     make_terms,
+    region_controller,
 )
 from tilab import roles
 from tilab.models import Decision, Department
@@ -152,7 +153,7 @@ def test_relay_staff_may_not_create_adjust_approve_or_amend(
 def test_relay_staff_are_led_to_the_redistribution_of_an_approved_allocation(
     client, region_staff, relay_staff, relays, programme_2020
 ):
-    approve_all(programme_2020, by=region_staff)
+    approve_all(programme_2020, by=region_controller())
     own = allocation_of(programme_2020, relays["rennes"])
     client.force_login(relay_staff)
     html = page(client.get(f"/subventions/{programme_2020.pk}/"))
@@ -163,7 +164,7 @@ def test_relay_staff_are_led_to_the_redistribution_of_an_approved_allocation(
 def test_relay_staff_find_the_redistribution_they_prepared(
     client, region_staff, relay_staff, relays, programme_2020
 ):
-    approve_all(programme_2020, by=region_staff)
+    approve_all(programme_2020, by=region_controller())
     make_report(
         maker=make_maker(display_name="Anne", department="35"),
         status=ProductionReport.Status.VALIDATED,
@@ -189,7 +190,7 @@ def test_relay_staff_do_not_learn_the_name_of_a_programme_without_their_relay(
         name="Finistère seul",
         fixed_shares=[(relays["ensta"], 1)],
     )
-    approve_all(finistere, by=region_staff)
+    approve_all(finistere, by=region_controller())
     amendment = services.programme_amend(
         programme=finistere,
         terms=make_terms(
@@ -578,7 +579,7 @@ def test_with_two_factor_activated_region_staff_approve(
 def test_an_approved_programme_is_amended_by_a_linked_programme(
     client, region_staff, relays, programme_2020
 ):
-    approve_all(programme_2020, by=region_staff)
+    approve_all(programme_2020, by=region_controller())
     client.force_login(region_staff)
     url = f"/subventions/{programme_2020.pk}/modifier/"
     form = client.get(url).context["form"]
@@ -613,7 +614,7 @@ def test_an_approved_programme_is_amended_by_a_linked_programme(
 
 
 def test_an_amendment_needs_a_motivation(client, region_staff, relays, programme_2020):
-    approve_all(programme_2020, by=region_staff)
+    approve_all(programme_2020, by=region_controller())
     client.force_login(region_staff)
     data = creation(relays, envelope_cents="3 000", **shares_2020(relays))
     response = client.post(f"/subventions/{programme_2020.pk}/modifier/", data)
@@ -648,14 +649,14 @@ def grow(region_staff, relays, extra_departments):
             fixed_shares=[(relay, 1) for relay in relays.values()],
         )
         if n == 0:
-            approve_all(programme, by=region_staff)
+            approve_all(programme, by=region_controller())
 
 
 @pytest.mark.parametrize("who", ["region_staff", "auditor"])
 def test_the_list_and_the_detail_keep_a_fixed_number_of_queries(
     client, request, region_staff, relays, programme_2020, who
 ):
-    approve_all(programme_2020, by=region_staff)
+    approve_all(programme_2020, by=region_controller())
     client.force_login(request.getfixturevalue(who))
     url = f"/subventions/{programme_2020.pk}/"
     small = (count_queries(client, "/subventions/"), count_queries(client, url))

@@ -26,6 +26,8 @@ from tests.factories import (
     make_programme,
     make_report,
     make_user,
+    region_controller,
+    relay_colleague,
 )
 from tilab import roles
 from tilab.models import Decision
@@ -63,7 +65,9 @@ def redistribution(allocation, relay_staff):
 
 @pytest.fixture
 def approved(redistribution, relay_staff):
-    services.redistribution_approve(redistribution=redistribution, by=relay_staff, now=now())
+    services.redistribution_approve(
+        redistribution=redistribution, by=relay_colleague(relay_staff), now=now()
+    )
     redistribution.refresh_from_db()
     return redistribution
 
@@ -479,9 +483,11 @@ def test_a_line_of_another_redistribution_cannot_be_slipped_in(
     finistere = make_maker(display_name="Yann Kerbrat", department="29")
     validated(finistere, quantity=5, relay_staff=other_relay_staff)
     programme = make_programme(by=region_staff, relays=[ensta], envelope_cents=100_000)
-    approve_all(programme, by=region_staff)
+    approve_all(programme, by=region_controller())
     theirs = propose(programme.allocations.get(), other_relay_staff, own_use=())
-    services.redistribution_approve(redistribution=theirs, by=other_relay_staff, now=now())
+    services.redistribution_approve(
+        redistribution=theirs, by=relay_colleague(other_relay_staff), now=now()
+    )
     client.force_login(relay_staff)
     data = {"lines": [theirs.lines.get().pk], "paid_on": "2020-06-01", "reference": "V"}
     response = client.post(f"{page(approved.pk)}paiements/", data)
@@ -694,9 +700,11 @@ def test_an_organisation_manager_sees_the_organisations_money_too(
     programme = make_programme(
         by=region_staff, relays=[relay_staff.relays.get()], envelope_cents=100_000
     )
-    approve_all(programme, by=region_staff)
+    approve_all(programme, by=region_controller())
     redistribution = propose(programme.allocations.get(), relay_staff, own_use=())
-    services.redistribution_approve(redistribution=redistribution, by=relay_staff, now=now())
+    services.redistribution_approve(
+        redistribution=redistribution, by=relay_colleague(relay_staff), now=now()
+    )
     client.force_login(maker)
     html = text(client.get("/subventions/mes-versements/"))
     assert "FabLab de Saint-Malo" in html
@@ -750,9 +758,11 @@ def approved_redistribution(*, region_staff, relay_staff, name):
     programme = make_programme(
         by=region_staff, relays=[relay_staff.relays.get()], envelope_cents=1_000_000, name=name
     )
-    approve_all(programme, by=region_staff)
+    approve_all(programme, by=region_controller())
     redistribution = propose(programme.allocations.get(), relay_staff)
-    services.redistribution_approve(redistribution=redistribution, by=relay_staff, now=now())
+    services.redistribution_approve(
+        redistribution=redistribution, by=relay_colleague(relay_staff), now=now()
+    )
     first = redistribution.lines.filter(kind="maker").order_by("pk").first()
     services.payments_record(
         lines=[first], paid_on=datetime.date(2020, 6, 1), reference="V", by=relay_staff, now=now()

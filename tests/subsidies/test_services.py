@@ -33,6 +33,8 @@ from tests.factories import (
     make_report,
     make_terms,
     make_user,
+    region_controller,
+    relay_colleague,
 )
 from tests.refusals import refused
 from tilab import roles
@@ -201,7 +203,7 @@ def test_later_validations_never_change_an_allocation_once_computed(region_staff
 
     validated(make_maker(department="29"), relays.staff["29"], quantity=200)
     after_creation = {pk: (a.amount_cents, a.snapshot) for pk, a in by_relay(programme).items()}
-    approve_all(programme, by=region_staff)
+    approve_all(programme, by=region_controller())
     validated(make_maker(department="29"), relays.staff["29"], quantity=100)
     after_approval = {pk: (a.amount_cents, a.snapshot) for pk, a in by_relay(programme).items()}
 
@@ -219,7 +221,7 @@ def test_later_validations_never_change_an_allocation_once_computed(region_staff
 def test_the_database_refuses_to_change_or_delete_an_approved_allocation(
     programme_2020, region_staff, relays
 ):
-    approve_all(programme_2020, by=region_staff)
+    approve_all(programme_2020, by=region_controller())
     allocation = by_relay(programme_2020)[relays.rennes.pk]
     with pytest.raises(DatabaseError), transaction.atomic():
         Allocation.objects.filter(pk=allocation.pk).update(amount_cents=1_600_000)
@@ -359,7 +361,7 @@ def test_approving_twice_is_a_conflict_and_changes_nothing(programme_2020, regio
 
 
 def test_the_programme_is_approved_with_its_last_allocation(programme_2020, region_staff):
-    approve_all(programme_2020, by=region_staff)
+    approve_all(programme_2020, by=region_controller())
     assert programme_2020.status == Programme.Status.APPROVED
     assert Decision.objects.filter(action="programme_approve").count() == 1
     assert LedgerEntry.objects.filter(kind="allocation").count() == 3
@@ -408,7 +410,7 @@ def test_region_staff_approve_only_with_two_factor_when_required(
 def test_an_approved_programme_is_amended_by_a_new_linked_programme(
     programme_2020, region_staff, relays
 ):
-    approve_all(programme_2020, by=region_staff)
+    approve_all(programme_2020, by=region_controller())
     before = {a.pk: a.amount_cents for a in programme_2020.allocations.all()}
     amendment = services.programme_amend(
         programme=programme_2020,
@@ -438,7 +440,7 @@ def test_only_an_approved_programme_is_amended_and_with_a_motivation(
         services.programme_amend(
             programme=programme_2020, terms=terms, motivation="Oubli", by=region_staff, now=NOW
         )
-    approve_all(programme_2020, by=region_staff)
+    approve_all(programme_2020, by=region_controller())
     before = money_state()
     with refused("amendment_motivation_missing", kind=BadInput):
         services.programme_amend(
@@ -463,7 +465,7 @@ def rennes_allocation(region_staff, relay_staff):
     programme = make_programme(
         by=region_staff, relays=[rennes], envelope_cents=1_000_000, fixed_shares=[(rennes, 1)]
     )
-    return approve_all(programme, by=region_staff).allocations.get()
+    return approve_all(programme, by=region_controller()).allocations.get()
 
 
 @pytest.fixture
@@ -522,7 +524,7 @@ def test_lines_sum_exactly_to_an_allocation_that_does_not_divide_evenly(region_s
     programme = make_programme(
         by=region_staff, relays=[rennes], envelope_cents=1_000_003, fixed_shares=[(rennes, 1)]
     )
-    allocation = approve_all(programme, by=region_staff).allocations.get()
+    allocation = approve_all(programme, by=region_controller()).allocations.get()
     redistribution = services.redistribution_propose(
         allocation=allocation, own_use=[("Prototypes", 333)], by=relay_staff, now=NOW
     )
@@ -634,7 +636,7 @@ def test_adjusting_refuses_a_line_of_another_redistribution(
     other = approve_all(
         make_programme(by=region_staff, relays=[rennes], fixed_shares=[(rennes, 1)],
                        name="Autre"),
-        by=region_staff,
+        by=region_controller(),
     ).allocations.get()  # fmt: skip
     foreign = services.redistribution_propose(allocation=other, by=relay_staff, now=NOW)
     foreign_line = foreign.lines.first()
@@ -650,7 +652,9 @@ def test_adjusting_refuses_a_line_of_another_redistribution(
 def test_approving_a_redistribution_writes_one_ledger_entry_per_line(
     proposal, relay_staff, rennes_allocation
 ):
-    services.redistribution_approve(redistribution=proposal, by=relay_staff, now=NOW)
+    services.redistribution_approve(
+        redistribution=proposal, by=relay_colleague(relay_staff), now=NOW
+    )
     proposal.refresh_from_db()
     assert proposal.status == Redistribution.Status.APPROVED
     assert (proposal.approved_by, proposal.approved_at) == (relay_staff, NOW)
@@ -672,11 +676,15 @@ def test_approving_a_redistribution_writes_one_ledger_entry_per_line(
 
 
 def test_an_approved_redistribution_no_longer_changes(proposal, relay_staff, rennes_allocation):
-    services.redistribution_approve(redistribution=proposal, by=relay_staff, now=NOW)
+    services.redistribution_approve(
+        redistribution=proposal, by=relay_colleague(relay_staff), now=NOW
+    )
     anne = lines_by_payee(proposal)["Anne Le Goff"]
     before = money_state()
     with refused("redistribution_already_approved", kind=WrongState):
-        services.redistribution_approve(redistribution=proposal, by=relay_staff, now=NOW)
+        services.redistribution_approve(
+            redistribution=proposal, by=relay_colleague(relay_staff), now=NOW
+        )
     with refused("redistribution_approved", kind=WrongState):
         services.redistribution_adjust(
             redistribution=proposal, amounts={anne.pk: 450_000}, motivation="x",
@@ -710,7 +718,9 @@ def test_only_the_relays_own_staff_redistribute_approve_and_pay(
     with pytest.raises(PermissionDenied):
         services.redistribution_approve(redistribution=proposal, by=user, now=NOW)
     assert money_state() == before
-    services.redistribution_approve(redistribution=proposal, by=relay_staff, now=NOW)
+    services.redistribution_approve(
+        redistribution=proposal, by=relay_colleague(relay_staff), now=NOW
+    )
     before = money_state()
     with pytest.raises(PermissionDenied):
         services.payments_record(
@@ -729,10 +739,14 @@ def test_without_two_factor_relay_staff_prepare_but_neither_approve_nor_pay(
     )
     before = money_state()
     with pytest.raises(PermissionDenied):
-        services.redistribution_approve(redistribution=proposal, by=relay_staff, now=NOW)
+        services.redistribution_approve(
+            redistribution=proposal, by=relay_colleague(relay_staff), now=NOW
+        )
     assert money_state() == before
     settings.TILAB_MFA_REQUIRED_FOR_MONEY = False
-    services.redistribution_approve(redistribution=proposal, by=relay_staff, now=NOW)
+    services.redistribution_approve(
+        redistribution=proposal, by=relay_colleague(relay_staff), now=NOW
+    )
     settings.TILAB_MFA_REQUIRED_FOR_MONEY = True
     before = money_state()
     with pytest.raises(PermissionDenied):
@@ -746,7 +760,9 @@ def test_without_two_factor_relay_staff_prepare_but_neither_approve_nor_pay(
 def test_with_two_factor_relay_staff_approve_and_pay(proposal, relay_staff, settings):
     settings.TILAB_MFA_REQUIRED_FOR_MONEY = True
     TOTP.activate(relay_staff, generate_totp_secret())
-    services.redistribution_approve(redistribution=proposal, by=relay_staff, now=NOW)
+    services.redistribution_approve(
+        redistribution=proposal, by=relay_colleague(relay_staff), now=NOW
+    )
     anne = lines_by_payee(proposal)["Anne Le Goff"]
     services.payments_record(
         lines=[anne], paid_on=NOW.date(), reference="VIR-1", by=relay_staff, now=NOW
@@ -759,7 +775,9 @@ def test_with_two_factor_relay_staff_approve_and_pay(proposal, relay_staff, sett
 
 @pytest.fixture
 def approved(proposal, relay_staff):
-    services.redistribution_approve(redistribution=proposal, by=relay_staff, now=NOW)
+    services.redistribution_approve(
+        redistribution=proposal, by=relay_colleague(relay_staff), now=NOW
+    )
     return lines_by_payee(proposal)
 
 
@@ -808,7 +826,7 @@ def test_a_line_not_yet_approved_is_not_paid_nor_are_its_batch_mates(
     other = approve_all(
         make_programme(by=region_staff, relays=[rennes], fixed_shares=[(rennes, 1)],
                        name="Autre"),
-        by=region_staff,
+        by=region_controller(),
     ).allocations.get()  # fmt: skip
     unapproved = services.redistribution_propose(allocation=other, by=relay_staff, now=NOW)
     before = money_state()
@@ -861,7 +879,9 @@ def test_a_zero_euro_line_and_an_empty_batch_are_refused(proposal, relay_staff):
         redistribution=proposal, amounts={anne.pk: 600_000, yann.pk: 0},
         motivation="Yann renonce à sa part.", by=relay_staff, now=NOW,
     )  # fmt: skip
-    services.redistribution_approve(redistribution=proposal, by=relay_staff, now=NOW)
+    services.redistribution_approve(
+        redistribution=proposal, by=relay_colleague(relay_staff), now=NOW
+    )
     before = money_state()
     with refused("line_amount_zero", kind=BadInput):
         services.payments_record(
@@ -976,13 +996,15 @@ def test_an_organisations_managers_change_its_bank_details_not_its_members(maker
 
 
 def test_the_whole_2020_chain_adds_up(programme_2020, region_staff, relays, payees, relay_staff):
-    approve_all(programme_2020, by=region_staff)
+    approve_all(programme_2020, by=region_controller())
     assert programme_2020.period_start_on == SPRING_2020[0]
     rennes = by_relay(programme_2020)[relays.rennes.pk]
     redistribution = services.redistribution_propose(
         allocation=rennes, own_use=[("Achat groupé de PLA", 150_000)], by=relay_staff, now=NOW
     )
-    services.redistribution_approve(redistribution=redistribution, by=relay_staff, now=NOW)
+    services.redistribution_approve(
+        redistribution=redistribution, by=relay_colleague(relay_staff), now=NOW
+    )
     lines = lines_by_payee(redistribution)
     assert sum(line.amount_cents for line in lines.values()) == 1_500_000
     assert lines["Anne Le Goff"].amount_cents == 675_000
