@@ -16,6 +16,7 @@ from subsidies.models import (
     Redistribution,
     RedistributionLine,
 )
+from tests import factories
 from tests.conftest import as_user, count_queries, post
 from tests.factories import (
     approve_all,
@@ -122,9 +123,10 @@ def redistribution(approved, rennes, relay_staff, payees):
     )
 
 
-def approved_redistribution(redistribution, relay_colleague):
+def approved_redistribution(redistribution, relay_staff):
+    """Approved by a second staffer of the relay (four eyes)."""
     return services.redistribution_approve(
-        redistribution=redistribution, by=relay_colleague, now=timezone.now()
+        redistribution=redistribution, by=factories.relay_colleague(relay_staff), now=timezone.now()
     )
 
 
@@ -443,24 +445,26 @@ def test_allocations_filter_by_programme_relay_and_status(
         by=region_staff, relays=[rennes], name="Autre", fixed_shares=[(rennes, 1)]
     )
     approved_one = programme.allocations.get(relay=ensta)
-    services.allocation_approve(allocation=approved_one, by=region_staff, now=timezone.now())
+    services.allocation_approve(allocation=approved_one, by=region_controller(), now=timezone.now())
     as_user(client, region_staff)
     assert ids(client.get(ALLOCATIONS, {"programme": other.pk})) == [other.allocations.get().pk]
     assert len(ids(client.get(ALLOCATIONS, {"relay": rennes.pk}))) == 2
     assert ids(client.get(ALLOCATIONS, {"status": "approved"})) == [approved_one.pk]
 
 
-def test_region_staff_approve_an_allocation_once(client, programme, region_staff, rennes):
+def test_region_staff_approve_an_allocation_once(
+    client, programme, region_staff, rennes, other_region_staff
+):
     allocation = programme.allocations.get(relay=rennes)
-    region_staff.full_name = "Hélène Guéguen"
-    region_staff.save(update_fields=["full_name"])
-    as_user(client, region_staff)
+    other_region_staff.full_name = "Erwan Le Meur"
+    other_region_staff.save(update_fields=["full_name"])
+    as_user(client, other_region_staff)
     before = counts()
     response = post(client, f"{ALLOCATIONS}{allocation.pk}/approve/")
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["status"] == "approved" and body["approved_at"]
-    assert body["approved_by"] == {"id": region_staff.pk, "name": "Hélène Guéguen"}
+    assert body["approved_by"] == {"id": other_region_staff.pk, "name": "Erwan Le Meur"}
     after = counts()
     assert after[:2] == (before[0] + 1, before[1] + 1)  # a decision, a ledger entry
 
@@ -469,8 +473,10 @@ def test_region_staff_approve_an_allocation_once(client, programme, region_staff
     assert counts() == after
 
 
-def test_approving_the_last_allocation_approves_the_programme(client, programme, region_staff):
-    as_user(client, region_staff)
+def test_approving_the_last_allocation_approves_the_programme(
+    client, programme, region_staff, other_region_staff
+):
+    as_user(client, other_region_staff)
     for allocation in programme.allocations.order_by("pk"):
         assert post(client, f"{ALLOCATIONS}{allocation.pk}/approve/").status_code == 200
     assert client.get(f"{PROGRAMMES}{programme.pk}/").json()["status"] == "approved"
@@ -489,18 +495,18 @@ def test_no_one_else_approves_an_allocation(client, request, programme, rennes, 
 
 
 def test_approving_money_takes_two_factor_when_required(
-    client, settings, programme, region_staff, rennes
+    client, settings, programme, region_staff, rennes, other_region_staff
 ):
     settings.TILAB_MFA_REQUIRED_FOR_MONEY = True
     allocation = programme.allocations.get(relay=rennes)
-    as_user(client, region_staff)
+    as_user(client, other_region_staff)
     response = post(client, f"{ALLOCATIONS}{allocation.pk}/approve/")
     body = answered(response, 403, "two_factor_required")
     assert "/accounts/2fa/totp/activate/" in body["detail"]
     allocation.refresh_from_db()
     assert allocation.status == "proposed"
 
-    TOTP.activate(region_staff, generate_totp_secret())
+    TOTP.activate(other_region_staff, generate_totp_secret())
     assert post(client, f"{ALLOCATIONS}{allocation.pk}/approve/").status_code == 200
 
 
@@ -693,8 +699,10 @@ def test_a_bad_redistribution_adjustment_changes_nothing(
     assert (counts(), line_amounts(redistribution)) == (before, amounts)
 
 
-def test_relay_staff_approve_then_record_payments(client, redistribution, relay_staff):
-    as_user(client, relay_staff)
+def test_relay_staff_approve_then_record_payments(
+    client, redistribution, relay_staff, relay_colleague
+):
+    as_user(client, relay_colleague)  # four eyes: not who proposed it
     before = counts()
     response = post(client, f"{REDISTRIBUTIONS}{redistribution.pk}/approve/")
     assert response.status_code == 200, response.content
@@ -704,6 +712,7 @@ def test_relay_staff_approve_then_record_payments(client, redistribution, relay_
     again = post(client, f"{REDISTRIBUTIONS}{redistribution.pk}/approve/")
     assert again.status_code == 409
 
+    as_user(client, relay_staff)
     anne = _line(redistribution, "Anne Le Goff")
     yann = _line(redistribution, "Yann Kerbrat")
     body = {"lines": [anne.pk, yann.pk], "paid_on": "2020-06-15", "reference": "VIR-2020-06"}
@@ -781,6 +790,7 @@ def test_bad_payments_are_refused_and_none_is_recorded(
 def test_no_one_but_the_relay_writes_its_redistribution(
     client, request, redistribution, relay_staff, who, code
 ):
+    factories.relay_colleague(relay_staff)  # a relay of two: the Région is not the second person
     anne = _line(redistribution, "Anne Le Goff")
     url = f"{REDISTRIBUTIONS}{redistribution.pk}"
     as_user(client, request.getfixturevalue(who))
@@ -799,7 +809,7 @@ def test_no_one_but_the_relay_writes_its_redistribution(
 
 @pytest.mark.parametrize("step", ["approve", "payments"])
 def test_relay_money_decisions_take_two_factor_when_required(
-    client, settings, redistribution, relay_staff, step
+    client, settings, redistribution, relay_staff, step, relay_colleague
 ):
     if step == "payments":
         approved_redistribution(redistribution, relay_staff)
@@ -807,7 +817,7 @@ def test_relay_money_decisions_take_two_factor_when_required(
     anne = _line(redistribution, "Anne Le Goff")
     body = {"lines": [anne.pk], "paid_on": "2020-06-15", "reference": "VIR-1"}
     url = f"{REDISTRIBUTIONS}{redistribution.pk}/{step}/"
-    as_user(client, relay_staff)
+    as_user(client, relay_colleague)
     before = counts()
     response = post(client, url, body)
     assert (
@@ -815,7 +825,7 @@ def test_relay_money_decisions_take_two_factor_when_required(
     )
     assert counts() == before
 
-    TOTP.activate(relay_staff, generate_totp_secret())
+    TOTP.activate(relay_colleague, generate_totp_secret())
     assert post(client, url, body).status_code in {200, 201}
 
 
@@ -823,24 +833,27 @@ def test_relay_money_decisions_take_two_factor_when_required(
 
 
 def test_programs_run_the_chain_with_personal_tokens(
-    client, region_staff, relay_staff, rennes, payees
+    client, region_staff, relay_staff, rennes, payees, other_region_staff, relay_colleague
 ):
     region_token = make_personal_token(region_staff)
     relay_token = make_personal_token(relay_staff)
     as_region = {"HTTP_AUTHORIZATION": f"Token {region_token}"}
     as_relay = {"HTTP_AUTHORIZATION": f"Token {relay_token}"}
+    # Four eyes: a second agent of the Région, a second staffer of the relay.
+    as_controller = {"HTTP_AUTHORIZATION": f"Token {make_personal_token(other_region_staff)}"}
+    as_colleague = {"HTTP_AUTHORIZATION": f"Token {make_personal_token(relay_colleague)}"}
 
     body = programme_body([rennes], fixed_shares=[], envelope_cents=100_000)
     response = post(client, PROGRAMMES, body, **as_region)
     assert response.status_code == 201, response.content
     (allocation,) = response.json()["allocations"]
     url = f"{ALLOCATIONS}{allocation['id']}/approve/"
-    assert post(client, url, **as_region).status_code == 200
+    assert post(client, url, **as_controller).status_code == 200
 
     response = post(client, REDISTRIBUTIONS, {"allocation": allocation["id"]}, **as_relay)
     assert response.status_code == 201, response.content
     redistribution = response.json()["id"]
-    response = post(client, f"{REDISTRIBUTIONS}{redistribution}/approve/", **as_relay)
+    response = post(client, f"{REDISTRIBUTIONS}{redistribution}/approve/", **as_colleague)
     assert response.status_code == 200
     listed = client.get(REDISTRIBUTIONS, **as_relay).json()["results"]
     assert [r["id"] for r in listed] == [redistribution]

@@ -309,10 +309,10 @@ def test_adjusting_refuses_negative_amounts_and_foreign_allocations(
     assert money_state() == before
 
 
-def test_an_approved_allocation_can_no_longer_be_adjusted(programme_2020, region_staff, relays):
+def test_an_approved_allocation_can_no_longer_be_adjusted(programme_2020, region_staff, relays, other_region_staff):
     allocations = by_relay(programme_2020)
     rennes, loch, ensta = (allocations[r.pk] for r in (relays.rennes, relays.loch, relays.ensta))
-    services.allocation_approve(allocation=rennes, by=region_staff, now=NOW)
+    services.allocation_approve(allocation=rennes, by=other_region_staff, now=NOW)
     before = money_state()
     with refused("allocation_approved", kind=WrongState):
         services.allocations_adjust(
@@ -328,12 +328,12 @@ def test_an_approved_allocation_can_no_longer_be_adjusted(programme_2020, region
     assert by_relay(programme_2020)[relays.ensta.pk].amount_cents == 740_000
 
 
-def test_approving_records_one_decision_and_one_ledger_entry(programme_2020, region_staff, relays):
+def test_approving_records_one_decision_and_one_ledger_entry(programme_2020, region_staff, relays, other_region_staff):
     rennes = by_relay(programme_2020)[relays.rennes.pk]
-    services.allocation_approve(allocation=rennes, by=region_staff, now=NOW)
+    services.allocation_approve(allocation=rennes, by=other_region_staff, now=NOW)
     rennes.refresh_from_db()
     assert rennes.status == Allocation.Status.APPROVED
-    assert (rennes.approved_by, rennes.approved_at) == (region_staff, NOW)
+    assert (rennes.approved_by, rennes.approved_at) == (other_region_staff, NOW)
     decision = Decision.objects.get(action="allocation_approve")
     assert (decision.object_id, decision.from_state, decision.to_state) == (
         str(rennes.pk), "proposed", "approved",
@@ -341,7 +341,7 @@ def test_approving_records_one_decision_and_one_ledger_entry(programme_2020, reg
     assert decision.data["amount_cents"] == 1_500_000
     entry = LedgerEntry.objects.get()
     assert (entry.kind, entry.allocation_id, entry.amount_cents, entry.actor) == (
-        "allocation", rennes.pk, 1_500_000, region_staff,
+        "allocation", rennes.pk, 1_500_000, other_region_staff,
     )  # fmt: skip
     assert (entry.source, entry.destination) == (
         f"programme:{programme_2020.pk}", f"relay:{relays.rennes.pk}",
@@ -350,12 +350,12 @@ def test_approving_records_one_decision_and_one_ledger_entry(programme_2020, reg
     assert programme_2020.status == Programme.Status.DRAFT  # two allocations still wait
 
 
-def test_approving_twice_is_a_conflict_and_changes_nothing(programme_2020, region_staff, relays):
+def test_approving_twice_is_a_conflict_and_changes_nothing(programme_2020, region_staff, relays, other_region_staff):
     rennes = by_relay(programme_2020)[relays.rennes.pk]
-    services.allocation_approve(allocation=rennes, by=region_staff, now=NOW)
+    services.allocation_approve(allocation=rennes, by=other_region_staff, now=NOW)
     before = money_state()
     with refused("allocation_already_approved", kind=WrongState):
-        services.allocation_approve(allocation=rennes, by=region_staff, now=NOW)
+        services.allocation_approve(allocation=rennes, by=other_region_staff, now=NOW)
     assert money_state() == before
     assert LedgerEntry.objects.count() == 1
 
@@ -389,12 +389,11 @@ def test_only_region_staff_create_adjust_and_approve_programmes(
 
 
 def test_region_staff_approve_only_with_two_factor_when_required(
-    mfa_required, programme_2020, region_staff, relays
-):
+    mfa_required, programme_2020, region_staff, relays, other_region_staff):
     rennes = by_relay(programme_2020)[relays.rennes.pk]
     before = money_state()
     with pytest.raises(PermissionDenied):
-        services.allocation_approve(allocation=rennes, by=region_staff, now=NOW)
+        services.allocation_approve(allocation=rennes, by=other_region_staff, now=NOW)
     assert money_state() == before
     # Preparing is not deciding: adjusting needs no second factor.
     loch, ensta = (by_relay(programme_2020)[r.pk] for r in (relays.loch, relays.ensta))
@@ -402,8 +401,8 @@ def test_region_staff_approve_only_with_two_factor_when_required(
         programme=programme_2020, amounts={loch.pk: 760_000, ensta.pk: 740_000},
         motivation="Plaques PET", by=region_staff, now=NOW,
     )  # fmt: skip
-    TOTP.activate(region_staff, generate_totp_secret())
-    services.allocation_approve(allocation=rennes, by=region_staff, now=NOW)
+    TOTP.activate(other_region_staff, generate_totp_secret())
+    services.allocation_approve(allocation=rennes, by=other_region_staff, now=NOW)
     assert LedgerEntry.objects.count() == 1
 
 
@@ -657,7 +656,7 @@ def test_approving_a_redistribution_writes_one_ledger_entry_per_line(
     )
     proposal.refresh_from_db()
     assert proposal.status == Redistribution.Status.APPROVED
-    assert (proposal.approved_by, proposal.approved_at) == (relay_staff, NOW)
+    assert (proposal.approved_by, proposal.approved_at) == (relay_colleague(relay_staff), NOW)
     entries = {
         e.line_id: (e.amount_cents, e.source, e.destination)
         for e in LedgerEntry.objects.filter(kind="redistribution")
@@ -700,6 +699,7 @@ def test_only_the_relays_own_staff_redistribute_approve_and_pay(
     request, rennes_allocation, payees, relay_staff, role
 ):
     user = request.getfixturevalue(role)
+    colleague = relay_colleague(relay_staff)  # the Région approves only a relay of one staffer
     before = money_state()
     with pytest.raises(PermissionDenied):
         services.redistribution_propose(allocation=rennes_allocation, by=user, now=NOW)
@@ -719,7 +719,7 @@ def test_only_the_relays_own_staff_redistribute_approve_and_pay(
         services.redistribution_approve(redistribution=proposal, by=user, now=NOW)
     assert money_state() == before
     services.redistribution_approve(
-        redistribution=proposal, by=relay_colleague(relay_staff), now=NOW
+        redistribution=proposal, by=colleague, now=NOW
     )
     before = money_state()
     with pytest.raises(PermissionDenied):
@@ -760,9 +760,9 @@ def test_without_two_factor_relay_staff_prepare_but_neither_approve_nor_pay(
 def test_with_two_factor_relay_staff_approve_and_pay(proposal, relay_staff, settings):
     settings.TILAB_MFA_REQUIRED_FOR_MONEY = True
     TOTP.activate(relay_staff, generate_totp_secret())
-    services.redistribution_approve(
-        redistribution=proposal, by=relay_colleague(relay_staff), now=NOW
-    )
+    colleague = relay_colleague(relay_staff)
+    TOTP.activate(colleague, generate_totp_secret())
+    services.redistribution_approve(redistribution=proposal, by=colleague, now=NOW)
     anne = lines_by_payee(proposal)["Anne Le Goff"]
     services.payments_record(
         lines=[anne], paid_on=NOW.date(), reference="VIR-1", by=relay_staff, now=NOW
