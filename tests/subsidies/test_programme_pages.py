@@ -464,17 +464,17 @@ def test_a_negative_adjustment_is_refused_next_to_its_field(
 
 
 def test_region_staff_approve_an_allocation_once_and_for_all(
-    client, region_staff, relays, programme_2020
+    client, region_staff, relays, programme_2020, other_region_staff
 ):
     rennes = allocation_of(programme_2020, relays["rennes"])
-    client.force_login(region_staff)
+    client.force_login(other_region_staff)
     url = f"/subventions/allocations/{rennes.pk}/approuver/"
     response = client.post(url, {"amount_cents": "1500000"}, follow=True)
     rennes.refresh_from_db()
-    assert (rennes.status, rennes.approved_by) == ("approved", region_staff)
+    assert (rennes.status, rennes.approved_by) == ("approved", other_region_staff)
     html = page(response)
     assert "approuvée : elle ne changera plus" in html
-    assert f"par {region_staff}" in html
+    assert f"par {other_region_staff}" in html
     assert LedgerEntry.objects.filter(allocation=rennes, amount_cents=1_500_000).count() == 1
 
     again = page(client.post(url, {"amount_cents": "1500000"}, follow=True))
@@ -501,9 +501,9 @@ def test_an_allocation_adjusted_since_the_page_was_shown_is_not_approved(
 
 
 def test_approving_the_last_allocation_approves_the_programme_and_offers_an_amendment(
-    client, region_staff, relays, programme_2020
+    client, region_staff, relays, programme_2020, other_region_staff
 ):
-    client.force_login(region_staff)
+    client.force_login(other_region_staff)
     for allocation in programme_2020.allocations.order_by("pk"):
         response = client.post(f"/subventions/allocations/{allocation.pk}/approuver/", follow=True)
     programme_2020.refresh_from_db()
@@ -522,7 +522,7 @@ def test_approving_the_last_allocation_approves_the_programme_and_offers_an_amen
 
 
 def test_the_history_lists_the_decisions_in_order_with_who_and_why(
-    client, region_staff, relays, programme_2020
+    client, region_staff, relays, programme_2020, other_region_staff
 ):
     client.force_login(region_staff)
     client.post(
@@ -530,6 +530,7 @@ def test_the_history_lists_the_decisions_in_order_with_who_and_why(
         adjustment(programme_2020, relays, rennes="14 000", loch="8 500", ensta="7 500"),
     )
     loch = allocation_of(programme_2020, relays["loch"])
+    client.force_login(other_region_staff)  # four eyes: not who adjusted it
     client.post(f"/subventions/allocations/{loch.pk}/approuver/")
     history = client.get(f"/subventions/{programme_2020.pk}/").context["history"]
     assert [(entry["decision"].action, str(entry["relay"] or "")) for entry in history] == [
@@ -538,7 +539,7 @@ def test_the_history_lists_the_decisions_in_order_with_who_and_why(
         ("allocation_adjust", "La Fabrique du Loch"),
         ("allocation_approve", "La Fabrique du Loch"),
     ]
-    assert {entry["decision"].actor for entry in history} == {region_staff}
+    assert {entry["decision"].actor for entry in history} == {region_staff, other_region_staff}
 
 
 # --- Two-factor gate ----------------------------------------------------------------------------
@@ -561,10 +562,10 @@ def test_without_two_factor_there_is_no_approve_button_but_a_way_to_activate_it(
 
 
 def test_with_two_factor_activated_region_staff_approve(
-    client, mfa_required, region_staff, relays, programme_2020
+    client, mfa_required, region_staff, relays, programme_2020, other_region_staff
 ):
-    TOTP.activate(region_staff, generate_totp_secret())
-    client.force_login(region_staff)
+    TOTP.activate(other_region_staff, generate_totp_secret())
+    client.force_login(other_region_staff)
     rennes = allocation_of(programme_2020, relays["rennes"])
     html = page(client.get(f"/subventions/{programme_2020.pk}/"))
     assert f"/subventions/allocations/{rennes.pk}/approuver/" in html

@@ -220,14 +220,17 @@ def test_relay_staff_see_their_redistribution_with_figures_and_totals(
     assert "Bertrand Guillou" in html
     assert "72" in html  # Bertrand's validated quantity
     assert "Enregistrer l'ajustement" in html
-    assert ">Approuver</button>" in html
+    # Four eyes: who proposed it is told who approves instead (one staffer: the Région).
+    assert ">Approuver</button>" not in html
+    assert "la Région l'approuve" in html
     assert "IBAN manquant" in html
 
 
 @pytest.mark.parametrize("role", ["region_staff", "auditor"])
 def test_region_and_auditors_read_the_page_but_change_nothing(
-    client, request, role, relay_staff, redistribution
+    client, request, role, relay_staff, redistribution, relay_colleague
 ):
+    relay_colleague  # a relay of two: the Région is not the second person
     user = request.getfixturevalue(role)
     client.force_login(user)
     html = text(client.get(page(redistribution.pk)))
@@ -358,8 +361,10 @@ def test_an_approved_redistribution_is_not_adjusted(client, relay_staff, approve
 # --- Approving ----------------------------------------------------------------------------
 
 
-def test_relay_staff_approve_once_and_a_second_time_is_refused(client, relay_staff, redistribution):
-    client.force_login(relay_staff)
+def test_relay_staff_approve_once_and_a_second_time_is_refused(
+    client, relay_staff, redistribution, relay_colleague
+):
+    client.force_login(relay_colleague)
     response = client.post(f"{page(redistribution.pk)}approuver/", follow=True)
     assert "Redistribution approuvée" in text(response)
     redistribution.refresh_from_db()
@@ -375,10 +380,10 @@ def test_relay_staff_approve_once_and_a_second_time_is_refused(client, relay_sta
 
 
 def test_without_two_factor_relay_staff_are_told_how_to_approve(
-    client, settings, relay_staff, redistribution
+    client, settings, relay_staff, redistribution, relay_colleague
 ):
     settings.TILAB_MFA_REQUIRED_FOR_MONEY = True
-    client.force_login(relay_staff)
+    client.force_login(relay_colleague)
     html = text(client.get(page(redistribution.pk)))
     assert ">Approuver</button>" not in html
     assert "activez d'abord la double authentification" in html
@@ -389,10 +394,12 @@ def test_without_two_factor_relay_staff_are_told_how_to_approve(
     assert redistribution.status == "proposed"
 
 
-def test_with_two_factor_relay_staff_approve(client, settings, relay_staff, redistribution):
+def test_with_two_factor_relay_staff_approve(
+    client, settings, relay_staff, redistribution, relay_colleague
+):
     settings.TILAB_MFA_REQUIRED_FOR_MONEY = True
-    TOTP.activate(relay_staff, generate_totp_secret())
-    client.force_login(relay_staff)
+    TOTP.activate(relay_colleague, generate_totp_secret())
+    client.force_login(relay_colleague)
     assert ">Approuver</button>" in text(client.get(page(redistribution.pk)))
     client.post(f"{page(redistribution.pk)}approuver/")
     redistribution.refresh_from_db()

@@ -309,7 +309,9 @@ def test_adjusting_refuses_negative_amounts_and_foreign_allocations(
     assert money_state() == before
 
 
-def test_an_approved_allocation_can_no_longer_be_adjusted(programme_2020, region_staff, relays, other_region_staff):
+def test_an_approved_allocation_can_no_longer_be_adjusted(
+    programme_2020, region_staff, relays, other_region_staff
+):
     allocations = by_relay(programme_2020)
     rennes, loch, ensta = (allocations[r.pk] for r in (relays.rennes, relays.loch, relays.ensta))
     services.allocation_approve(allocation=rennes, by=other_region_staff, now=NOW)
@@ -328,7 +330,9 @@ def test_an_approved_allocation_can_no_longer_be_adjusted(programme_2020, region
     assert by_relay(programme_2020)[relays.ensta.pk].amount_cents == 740_000
 
 
-def test_approving_records_one_decision_and_one_ledger_entry(programme_2020, region_staff, relays, other_region_staff):
+def test_approving_records_one_decision_and_one_ledger_entry(
+    programme_2020, region_staff, relays, other_region_staff
+):
     rennes = by_relay(programme_2020)[relays.rennes.pk]
     services.allocation_approve(allocation=rennes, by=other_region_staff, now=NOW)
     rennes.refresh_from_db()
@@ -350,7 +354,9 @@ def test_approving_records_one_decision_and_one_ledger_entry(programme_2020, reg
     assert programme_2020.status == Programme.Status.DRAFT  # two allocations still wait
 
 
-def test_approving_twice_is_a_conflict_and_changes_nothing(programme_2020, region_staff, relays, other_region_staff):
+def test_approving_twice_is_a_conflict_and_changes_nothing(
+    programme_2020, region_staff, relays, other_region_staff
+):
     rennes = by_relay(programme_2020)[relays.rennes.pk]
     services.allocation_approve(allocation=rennes, by=other_region_staff, now=NOW)
     before = money_state()
@@ -389,7 +395,8 @@ def test_only_region_staff_create_adjust_and_approve_programmes(
 
 
 def test_region_staff_approve_only_with_two_factor_when_required(
-    mfa_required, programme_2020, region_staff, relays, other_region_staff):
+    mfa_required, programme_2020, region_staff, relays, other_region_staff
+):
     rennes = by_relay(programme_2020)[relays.rennes.pk]
     before = money_state()
     with pytest.raises(PermissionDenied):
@@ -718,9 +725,7 @@ def test_only_the_relays_own_staff_redistribute_approve_and_pay(
     with pytest.raises(PermissionDenied):
         services.redistribution_approve(redistribution=proposal, by=user, now=NOW)
     assert money_state() == before
-    services.redistribution_approve(
-        redistribution=proposal, by=colleague, now=NOW
-    )
+    services.redistribution_approve(redistribution=proposal, by=colleague, now=NOW)
     before = money_state()
     with pytest.raises(PermissionDenied):
         services.payments_record(

@@ -7,7 +7,7 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.utils import timezone
 
 from subsidies import services
-from tests.factories import make_programme, make_relay
+from tests.factories import make_programme, make_relay, region_controller
 from tests.refusals import answered, refused
 from tilab.errors import NotAllowed
 from tilab.permissions import held_back_by_second_factor
@@ -17,10 +17,11 @@ APPROVE = "subsidies.approve_allocation"
 
 @pytest.fixture
 def allocation(settings, region_staff, relay_staff):
+    """Proposed by another agent of the Région: `region_staff` may approve it (four eyes)."""
     settings.TILAB_MFA_REQUIRED_FOR_MONEY = True
     loch = make_relay(name="La Fabrique du Loch", departments=["56"])
     programme = make_programme(
-        by=region_staff,
+        by=region_controller(),
         relays=[relay_staff.relays.get(), loch],
         fixed_shares=[(relay_staff.relays.get(), 50), (loch, 50)],
     )
