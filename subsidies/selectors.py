@@ -68,52 +68,53 @@ def lines_of(redistribution: Redistribution) -> QuerySet[RedistributionLine]:
 # Four eyes on money: who shaped an allocation or a redistribution does not approve it -------
 
 
-def _actors(subject, actions) -> set[int]:
-    return set(
-        Decision.objects.filter(
-            content_type=ContentType.objects.get_for_model(subject),
-            object_id=str(subject.pk),
-            action__in=actions,
-            actor__isnull=False,
-        ).values_list("actor", flat=True)
-    )
+def _last_adjusters(model, ids) -> dict[int, int | None]:
+    """Object id → who made the latest "…_adjust" decision on it, for these objects of
+    `model` (allocations), in one query."""
+    decisions = Decision.objects.filter(
+        content_type=ContentType.objects.get_for_model(model),
+        object_id__in=[str(pk) for pk in ids],
+        action="allocation_adjust",
+    ).order_by("decided_at", "pk")
+    return {int(pk): actor for pk, actor in decisions.values_list("object_id", "actor")}
 
 
 def allocation_shapers(allocation: Allocation) -> set[int]:
     """Who proposed the allocation (the creator of its programme: creating a programme proposes
-    its allocations) or adjusted its amount, read from the programme and the decisions."""
-    return {allocation.programme.created_by_id} | _actors(allocation, ["allocation_adjust"])
+    its allocations) and who last adjusted its amount, read from the programme and the
+    decisions: neither approves it."""
+    adjuster = _last_adjusters(Allocation, [allocation.pk]).get(allocation.pk)
+    return {allocation.programme.created_by_id} | ({adjuster} if adjuster else set())
 
 
 def allocations_shaped_by(user, allocations) -> set[int]:
-    """The ids of these allocations `user` proposed (created their programme) or adjusted:
-    `allocation_shapers` for a whole table, in one query."""
+    """The ids of these allocations `user` proposed or last adjusted (`allocation_shapers`
+    for a whole table, in one query)."""
     allocations = list(allocations)
-    adjusted = Decision.objects.filter(
-        content_type=ContentType.objects.get_for_model(Allocation),
-        object_id__in=[str(a.pk) for a in allocations],
-        action="allocation_adjust",
-        actor=user.pk,
-    ).values_list("object_id", flat=True)
-    shaped = {int(pk) for pk in adjusted}
-    return shaped | {a.pk for a in allocations if a.programme.created_by_id == user.pk}
+    adjusters = _last_adjusters(Allocation, [a.pk for a in allocations])
+    return {
+        a.pk for a in allocations if user.pk in (a.programme.created_by_id, adjusters.get(a.pk))
+    }
 
 
 def redistribution_shapers(redistribution: Redistribution) -> set[int]:
     """Who made the lines now on the table: the person who last (re)proposed the
-    redistribution, and whoever adjusted it since, read from the decisions."""
+    redistribution (a new proposal replaces every line) and the person who last adjusted it
+    since, read from the decisions: neither approves it."""
     decisions = Decision.objects.filter(
         content_type=ContentType.objects.get_for_model(Redistribution),
         object_id=str(redistribution.pk),
         action__in=["redistribution_propose", "redistribution_adjust"],
     ).order_by("-decided_at", "-pk")
-    shapers = set()
+    shapers, adjuster_seen = set(), False
     for action, actor in decisions.values_list("action", "actor"):
-        if actor is not None:
-            shapers.add(actor)
         if action == "redistribution_propose":
-            break  # a new proposal replaced every line before it
-    return shapers
+            shapers.add(actor)
+            break
+        if not adjuster_seen:
+            shapers.add(actor)
+            adjuster_seen = True
+    return shapers - {None}
 
 
 def redistribution_second_person_is_region(redistribution: Redistribution) -> bool:
