@@ -1,5 +1,5 @@
-"""Redistribution in a real browser: the relay proposes, approves and pays; the maker then sees
-on a phone what they received."""
+"""Redistribution in a real browser: a relay staffer proposes, a colleague approves (four eyes)
+and pays; the maker then sees on a phone what they received."""
 
 import pytest
 
@@ -10,7 +10,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_relay_pays_a_maker_who_then_sees_it_on_a_phone(
-    desktop, phone, allocation, relay_staff, maker
+    desktop, phone, allocation, relay_staff, relay_colleague, maker
 ):
     log_in(desktop, relay_staff.email)
     desktop.goto(f"/subventions/allocations/{allocation.pk}/redistribuer/")
@@ -24,6 +24,12 @@ def test_a_relay_pays_a_maker_who_then_sees_it_on_a_phone(
     assert sum(line.amount_cents for line in redistribution.lines.all()) == 1_500_000
     assert_accessible(desktop, "the proposed redistribution with its adjustment form")
 
+    assert not desktop.get_by_role("button", name="Approuver", exact=True).count()
+    assert "un autre membre de l'équipe du relais l'approuve" in desktop.content()
+    page_url = desktop.url
+    desktop.context.clear_cookies()  # Camille leaves; Morgane signs in
+    log_in(desktop, relay_colleague.email)
+    desktop.goto(page_url)
     desktop.get_by_role("button", name="Approuver", exact=True).click()
     assert "Redistribution approuvée" in desktop.get_by_role("status").inner_text()
     redistribution.refresh_from_db()
