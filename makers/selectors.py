@@ -13,7 +13,6 @@ from tilab.models import Department
 from tilab.permissions import is_region_staff
 
 from . import errors
-
 from .models import ItemType, Maker, ProductionReport
 
 

@@ -12,7 +12,6 @@ from tilab.models import Department, User
 from tilab.services import decision_record
 
 from . import errors, signals
-from .selectors import decision_routes
 from .models import (
     FIRST_PRODUCTION_DAY,
     MAX_COST_CENTS,
@@ -22,6 +21,7 @@ from .models import (
     Membership,
     ProductionReport,
 )
+from .selectors import decision_routes
 
 
 def maker_profile_save(
