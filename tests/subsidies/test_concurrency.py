@@ -42,11 +42,13 @@ def as_fresh(user):
     return lambda: User.objects.get(pk=user.pk)
 
 
-def test_twenty_approvals_of_one_allocation_at_once_approve_it_once(region_staff, relay_staff):
+def test_twenty_approvals_of_one_allocation_at_once_approve_it_once(
+    region_staff, relay_staff, other_region_staff
+):
     rennes = relay_staff.relays.get()
     programme = make_programme(by=region_staff, relays=[rennes], fixed_shares=[(rennes, 1)])
     allocation = programme.allocations.get()
-    region = as_fresh(region_staff)
+    region = as_fresh(other_region_staff)  # four eyes: not who proposed it
 
     results, conflicts = at_once(
         [
@@ -65,7 +67,9 @@ def test_twenty_approvals_of_one_allocation_at_once_approve_it_once(region_staff
     assert check.intact, check.breaks
 
 
-def test_approvals_of_different_allocations_at_once_form_one_chain(region_staff, relay_staff):
+def test_approvals_of_different_allocations_at_once_form_one_chain(
+    region_staff, relay_staff, other_region_staff
+):
     # An empty ledger: the head row itself is created by whichever append comes first.
     rennes = relay_staff.relays.get()
     allocations = [
@@ -75,7 +79,7 @@ def test_approvals_of_different_allocations_at_once_form_one_chain(region_staff,
         ).allocations.get()
         for n in range(8)
     ]  # fmt: skip
-    region = as_fresh(region_staff)
+    region = as_fresh(other_region_staff)  # four eyes: not who proposed it
 
     results, conflicts = at_once(
         [
