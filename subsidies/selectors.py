@@ -154,8 +154,9 @@ def money_received_by(user) -> QuerySet[RedistributionLine]:
 @dataclass(frozen=True)
 class PayeeAccess:
     """Whose bank details a person may read and change: the maker themself, an organisation's
-    manager, and the staff of the relay covering the payee's department; never Région staff
-    nor auditors. Read in two queries, then asked for as many payees as needed, so a page of
+    manager, and the staff of the relay covering the payee's department (the relay-staff role
+    and the place in the team, both: `fablabs.selectors.departments_covered_by`); never Région
+    staff nor auditors. Read in two queries, then asked for as many payees as needed, so a page of
     500 lines costs the same as one of 5."""
 
     user_id: int | None
