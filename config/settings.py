@@ -201,6 +201,19 @@ TILAB_ANOMALY_OUTLIER_ENVELOPE_PERCENT = env.int(
 )
 TILAB_ANOMALY_BANK_CHANGE_DAYS = env.int("TILAB_ANOMALY_BANK_CHANGE_DAYS", default=30)
 
+# Four eyes on production reports (makers/selectors.py, `decision_route`). Nobody decides on a
+# report they made, entered, imported or last changed. Reports made for a relay's own
+# organisation, or made by one of its staff, are decided by the Région ("region"), or by another
+# member of the relay's team ("relay"); so are reports a relay staffer entered or imported for
+# someone else (TILAB_FOUR_EYES_STAFF_ENTRIES). Whatever the setting, a relay with nobody else
+# left to decide sends the report to the Région.
+_FOUR_EYES_DECIDERS = ("region", "relay")
+TILAB_FOUR_EYES_OWN_ORGANISATION = env.str("TILAB_FOUR_EYES_OWN_ORGANISATION", default="region")
+TILAB_FOUR_EYES_STAFF_ENTRIES = env.str("TILAB_FOUR_EYES_STAFF_ENTRIES", default="region")
+for _name in ("TILAB_FOUR_EYES_OWN_ORGANISATION", "TILAB_FOUR_EYES_STAFF_ENTRIES"):
+    if vars()[_name] not in _FOUR_EYES_DECIDERS:
+        raise environ.ImproperlyConfigured(f"{_name} must be one of {_FOUR_EYES_DECIDERS}")
+
 SESSION_COOKIE_AGE = int(timedelta(hours=12).total_seconds())
 
 # --- E-mail -----------------------------------------------------------------------------------

@@ -1,12 +1,18 @@
 """Reads of the territory: which relay covers a department, and which departments a relay's
 staff answer for. The production rule "only the relay covering a department decides" is read
-here and nowhere else; production, needs and subsidies ask these functions."""
+here and nowhere else; production, needs and subsidies ask these functions.
+
+A relay's powers follow both the relay-staff role and the place in the relay's team: a person
+who lost either covers nothing, at once (no cache outlives the request)."""
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
+from tilab import roles
 from tilab.models import Department
+from tilab.permissions import is_relay_staff
 
 from .models import Relay, RelayCoverage
 
@@ -31,23 +37,30 @@ def relay_covering(department: Department) -> Relay | None:
     return coverage.relay if coverage else None
 
 
+def _acts_as_relay_staff(user) -> bool:
+    """Holds the relay-staff role today (the place in a team is read by each query)."""
+    return user.is_authenticated and is_relay_staff(user)
+
+
 def departments_covered_by(user) -> QuerySet[Department]:
-    """The departments whose reports this user decides on: those their relays cover."""
-    if not user.is_authenticated:
+    """The departments whose reports this user decides on: those their relays cover, for a
+    person holding the relay-staff role."""
+    if not _acts_as_relay_staff(user):
         return Department.objects.none()
     return Department.objects.filter(coverage__relay__staff=user).distinct().order_by("code")
 
 
 def covers_department(user, department_id: str) -> bool:
-    """Whether this user is on the staff of the relay covering the department, in one query."""
-    if not user.is_authenticated:
+    """Whether this user, holding the relay-staff role, is on the team of the relay covering
+    the department, in one query."""
+    if not _acts_as_relay_staff(user):
         return False
     return RelayCoverage.objects.filter(department_id=department_id, relay__staff=user).exists()
 
 
 def relays_staffed_by(user) -> QuerySet[Relay]:
-    """The relays this user works for (empty for anyone who is not relay staff)."""
-    if not user.is_authenticated:
+    """The relays this user works for (empty for anyone without the relay-staff role)."""
+    if not _acts_as_relay_staff(user):
         return Relay.objects.none()
     return user.relays.select_related("organisation").order_by("pk")
 
@@ -82,3 +95,55 @@ def relay_names_covering(departments) -> dict[str, str]:
             "department", "relay__organisation__name"
         )
     )
+
+
+@dataclass(frozen=True)
+class RelayTeam:
+    """A relay as the four-eyes rules read it: its organisation, everyone listed on its team
+    (`members`), and those of them who hold the relay-staff role today (`acting`)."""
+
+    relay_id: int
+    organisation_id: int
+    members: frozenset[int]
+    acting: frozenset[int]
+
+
+def relay_teams_covering(departments=None) -> dict[str, RelayTeam]:
+    """Department code → the team of the relay covering it, for the given departments (every
+    department when None; those nobody covers are left out). Two queries whatever their
+    number."""
+    coverage = RelayCoverage.objects.all()
+    if departments is not None:
+        coverage = coverage.filter(department__in=list(departments))
+    coverage = list(coverage.values_list("department", "relay", "relay__organisation"))
+    relay_ids = {relay for _department, relay, _organisation in coverage}
+    members: dict[int, set[int]] = defaultdict(set)
+    acting: dict[int, set[int]] = defaultdict(set)
+    through = Relay.staff.through.objects.filter(relay__in=relay_ids)
+    for relay, user, active, role in through.values_list(
+        "relay", "user", "user__is_active", "user__groups__name"
+    ):
+        members[relay].add(user)
+        if active and role == roles.RELAY_STAFF:
+            acting[relay].add(user)
+    return {
+        department: RelayTeam(
+            relay_id=relay,
+            organisation_id=organisation,
+            members=frozenset(members[relay]),
+            acting=frozenset(acting[relay]),
+        )
+        for department, relay, organisation in coverage
+    }
+
+
+def relay_team(relay: Relay) -> RelayTeam:
+    """One relay's team (see `relay_teams_covering`), in one query."""
+    members, acting = set(), set()
+    for user, active, role in Relay.staff.through.objects.filter(relay=relay).values_list(
+        "user", "user__is_active", "user__groups__name"
+    ):
+        members.add(user)
+        if active and role == roles.RELAY_STAFF:
+            acting.add(user)
+    return RelayTeam(relay.pk, relay.organisation_id, frozenset(members), frozenset(acting))

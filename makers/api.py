@@ -94,8 +94,12 @@ class ProductionReportViewSet(viewsets.ModelViewSet):
     A report awaiting a decision (or rejected) may be changed or withdrawn by its maker or its
     relay; a validated one only through a correction (`{id}/correct/`), which supersedes it
     once validated.
-    Only relay staff covering the report's department decide, never on their own production.
-    Every decision is written to the decision log. Newest reports first, by cursor.
+    Four eyes decide who decides (`to_be_decided_by`, `you_may_decide`): relay staff covering
+    the report's department, never on a report they made, entered, imported or last changed;
+    the relay's own reports (its organisation's, its staff's, those its staff entered) go to
+    Région staff, or to another staffer when the network sets it so. Every refusal has its
+    code and says who decides instead. Every decision is written to the decision log. Newest
+    reports first, by cursor.
     """
 
     serializer_class = ProductionReportOutputSerializer

@@ -128,7 +128,33 @@ REPORT_OUTSIDE_RELAY = Code(
 OWN_REPORT = Code(
     "own_report",
     NotAllowed,
-    _("Vous ne pouvez pas décider sur votre propre déclaration (n° %(id)s)."),
+    _(
+        "Vous ne pouvez pas décider sur votre propre déclaration (n° %(id)s) : "
+        "%(instead)s la décide."
+    ),
+)
+# Four eyes: who entered, imported or last changed a report does not decide on it; reports of
+# the relay itself go to the Région (settings TILAB_FOUR_EYES_*). Each says who decides instead.
+OWN_ENTRY = Code(
+    "own_entry",
+    NotAllowed,
+    _(
+        "Vous avez saisi, importé ou modifié en dernier la déclaration n° %(id)s : "
+        "%(instead)s la décide."
+    ),
+)
+REPORT_FOR_THE_REGION = Code(
+    "report_for_the_region",
+    NotAllowed,
+    _("La déclaration n° %(id)s %(why)s : elle est décidée par la Région."),
+)
+REPORT_FOR_THE_RELAY = Code(
+    "report_for_the_relay",
+    NotAllowed,
+    _(
+        "La déclaration n° %(id)s est décidée par l'équipe du relais qui couvre son "
+        "département, pas par la Région."
+    ),
 )
 REPORT_ALREADY_DECIDED = Code(
     "report_already_decided",

@@ -192,6 +192,16 @@ class ProductionReport(models.Model):
     )
     entered_at = models.DateTimeField(_("saisie le"))
     updated_at = models.DateTimeField(_("modifiée le"))
+    # Who last changed the report after it was entered (None: unchanged since): four eyes keep
+    # them from deciding on it.
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("modifiée par"),
+    )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -23,26 +23,24 @@ def covers_reports_department(user, report):
 
 
 rules.add_perm("makers.access_maker_space", is_maker)
-rules.add_perm("makers.access_validation_queue", is_relay_staff | is_auditor)
+# Région staff decide the reports four eyes send them (the relays' own), in the same queue.
+rules.add_perm("makers.access_validation_queue", is_relay_staff | is_region_staff | is_auditor)
 # What one sees (the selectors ask these): Région staff and auditors every maker and report;
-# relay staff those of the departments their relay covers; auditors the validation queue of
-# every department; staff the fields of a maker's entry the public does not get.
+# relay staff those of the departments their relay covers; auditors and Région staff the
+# validation queue of every department; staff the fields of a maker's entry the public does not get.
 rules.add_perm("makers.view_all", is_region_staff | is_auditor)
 rules.add_perm("makers.view_covered_departments", is_relay_staff)
-rules.add_perm("makers.view_every_queue", is_auditor)
+rules.add_perm("makers.view_every_queue", is_auditor | is_region_staff)
 rules.add_perm("makers.view_staff_fields", is_relay_staff | is_region_staff | is_auditor)
 # Makers report their own production; relay staff that of makers of their departments.
 rules.add_perm("makers.submit_reports", is_maker | is_relay_staff)
 # Relay staff enter reports for makers without an account and import their spreadsheets.
 rules.add_perm("makers.enter_reports", is_relay_staff)
 rules.add_perm("makers.import_reports", is_relay_staff)
-rules.add_perm("makers.decide_reports", is_relay_staff)
+# Which reports each one decides is four eyes' business (`selectors.decision_route`).
+rules.add_perm("makers.decide_reports", is_relay_staff | is_region_staff)
 # The maker of a report, or the relay of its department, may change it while it is open.
 rules.add_perm(
     "makers.change_report",
     (is_maker & is_reports_maker) | (is_relay_staff & covers_reports_department),
-)
-# Only the relay of the report's department decides, and never on its own production.
-rules.add_perm(
-    "makers.decide_report", is_relay_staff & covers_reports_department & ~is_reports_maker
 )

@@ -5,10 +5,12 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from fablabs.models import Organisation
+from fablabs.selectors import relay_teams_covering
 from tilab.models import Department
 from tilab.serializers import PrimaryKeyRelatedField, SlugRelatedField
 
 from .models import CorroborationWithheld, ItemType, Maker, ProductionReport
+from .selectors import decision_route
 
 # --- Production reports: output ------------------------------------------------------------
 
@@ -57,6 +59,16 @@ class ProductionReportOutputSerializer(serializers.ModelSerializer):
             "facilitateur), checked_by_producer ; null sinon."
         ),
     )
+    to_be_decided_by = serializers.SerializerMethodField(
+        help_text=_(
+            "Qui décide une déclaration en attente : « relay » (l'équipe du relais qui couvre "
+            "son département, hors de qui l'a faite, saisie, importée ou modifiée) ou "
+            "« region » (les déclarations du relais lui-même) ; null une fois décidée."
+        )
+    )
+    you_may_decide = serializers.SerializerMethodField(
+        help_text=_("Vous pouvez la valider ou la refuser (les quatre yeux le permettent).")
+    )
 
     class Meta:
         model = ProductionReport
@@ -80,8 +92,28 @@ class ProductionReportOutputSerializer(serializers.ModelSerializer):
             "suspected_duplicate",
             "corroborated_at",
             "corroboration_withheld",
+            "to_be_decided_by",
+            "you_may_decide",
         ]
         read_only_fields = fields
+
+    def _route(self, report):
+        """Four eyes' route of a submitted report; the relays' teams are read once for the
+        whole answer (two queries), whatever the number of reports."""
+        if report.status != ProductionReport.Status.SUBMITTED:
+            return None
+        if "relay_teams" not in self.context:
+            self.context["relay_teams"] = relay_teams_covering()
+        return decision_route(report, self.context["relay_teams"].get(report.department_id))
+
+    def get_to_be_decided_by(self, report) -> str | None:
+        route = self._route(report)
+        return route.by if route is not None else None
+
+    def get_you_may_decide(self, report) -> bool:
+        route = self._route(report)
+        request = self.context.get("request")
+        return bool(route is not None and request is not None and route.allows(request.user))
 
     def get_decided_by(self, report) -> str | None:
         # A name, never an e-mail address: makers read this field.

@@ -21,6 +21,7 @@ from .models import (
     Membership,
     ProductionReport,
 )
+from .selectors import decision_routes
 
 
 def maker_profile_save(
@@ -182,6 +183,7 @@ def production_report_update(
         )
         report.department_id = (report.organisation or report.maker).department_id
         report.updated_at = now
+        report.updated_by = by
         if report.status == report.Status.REJECTED:
             if report.corrects_id:
                 _check_still_correctable(original_id=report.corrects_id, correction=report)
@@ -255,10 +257,10 @@ def _decide(
     to_state: str,
     reason: str = "",
 ) -> list[ProductionReport]:
-    covered = set(departments_covered_by(by).values_list("code", flat=True))
     with transaction.atomic():
         # Lock every report in a stable order: two relays deciding overlapping batches
-        # wait for each other instead of deadlocking, and nobody decides twice.
+        # wait for each other instead of deadlocking, and nobody decides twice. The lock also
+        # holds off a change of the report: who last changed it is known when deciding.
         reports = list(
             ProductionReport.objects.select_for_update(of=("self",))
             .filter(pk__in=report_ids)
@@ -268,11 +270,11 @@ def _decide(
         missing = sorted(set(report_ids) - {report.pk for report in reports})
         if missing:
             raise errors.REPORTS_NOT_FOUND(ids=", ".join(f"n° {pk}" for pk in missing))
+        routes = decision_routes(reports)
         for report in reports:
-            if report.department_id not in covered:
-                raise errors.REPORT_OUTSIDE_RELAY(id=report.pk)
-            if report.maker.user_id == by.pk:
-                raise errors.OWN_REPORT(id=report.pk)
+            refusal = routes[report.pk].refusal(by)
+            if refusal is not None:
+                raise refusal
             if report.status != report.Status.SUBMITTED:
                 raise errors.REPORT_ALREADY_DECIDED(
                     id=report.pk, status=report.get_status_display()
@@ -377,9 +379,12 @@ def production_reports_validate(
 ) -> list[ProductionReport]:
     """Validate several submitted reports at once: all of them, or none with the reason.
 
-    Refuses reports that do not exist (reports_not_found), of another relay or the user's own
-    (report_outside_relay, own_report: not allowed), and reports someone decided on first
-    (report_already_decided: wrong state).
+    Four eyes (`selectors.decision_route`): refuses reports that do not exist
+    (reports_not_found), of another relay (report_outside_relay), the user's own or one they
+    entered, imported or last changed (own_report, own_entry), the relay's own reports to
+    anyone but the Région (report_for_the_region) and the others to the Région
+    (report_for_the_relay), all not allowed and saying who decides instead; and reports
+    someone decided on first (report_already_decided: wrong state).
     """
     return _decide(
         report_ids=report_ids, by=by, now=now, to_state=ProductionReport.Status.VALIDATED

@@ -176,11 +176,19 @@ def _queue_context(request, query: QueryDict, decision_form=None):
     page = Paginator(reports, QUEUE_PER_PAGE).get_page(query.get("page"))
     filters = query.copy()
     filters.pop("page", None)
+    can_decide = request.user.has_perm("makers.decide_reports")
+    if can_decide:
+        # Four eyes: a report this person may not decide shows who decides it, not buttons.
+        waiting = [report for report in page if report.status == report.Status.SUBMITTED]
+        routes = selectors.decision_routes(waiting)
+        for report in waiting:
+            report.decidable = routes[report.pk].allows(request.user)
+            report.decided_elsewhere = routes[report.pk].label_for(request.user)
     return {
         "filter_form": filterset.form,
         "page": page,
         "filters": filters.urlencode(),
-        "can_decide": request.user.has_perm("makers.decide_reports"),
+        "can_decide": can_decide,
         "decision_form": decision_form or DecisionForm(),
     }
 

@@ -315,6 +315,22 @@ ALLOCATIONS_NOT_RECOMPUTABLE = Code(
     ),
 )
 
+# --- Four eyes on approvals -----------------------------------------------------------------
+
+ALLOCATION_OWN_PROPOSAL = Code(
+    "allocation_own_proposal",
+    NotAllowed,
+    _(
+        "Vous avez proposé ou ajusté l'allocation de %(relay)s : un autre agent de la Région "
+        "l'approuve."
+    ),
+)
+REDISTRIBUTION_OWN_PROPOSAL = Code(
+    "redistribution_own_proposal",
+    NotAllowed,
+    _("Vous avez proposé ou ajusté cette redistribution : %(instead)s l'approuve."),
+)
+
 # --- Bank details ---------------------------------------------------------------------------
 
 IBAN_INVALID = Code(

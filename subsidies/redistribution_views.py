@@ -19,9 +19,15 @@ from django.views.decorators.http import require_GET, require_http_methods
 from fablabs.models import Organisation
 from makers import selectors as maker_selectors
 from makers.models import Maker
-from tilab.errors import BadInput, Refusal, WrongState
+from tilab.errors import TWO_FACTOR_REQUIRED, BadInput, NotAllowed, Refusal, WrongState
 from tilab.money import format_euros
-from tilab.permissions import SIGNED_IN, page_permission, require, within_reach
+from tilab.permissions import (
+    SIGNED_IN,
+    held_back_by_second_factor,
+    page_permission,
+    require,
+    within_reach,
+)
 
 from . import bank, errors, selectors, services
 from . import recap as recap_of
@@ -128,8 +134,14 @@ def _detail_context(request, redistribution, *, adjust_form=None, own_use=None):
     lines = list(selectors.lines_of(redistribution))
     proposed = redistribution.status == Redistribution.Status.PROPOSED
     staff = user.has_perm("subsidies.manage_redistribution", redistribution)
-    # Staff held back only by a code they can type see the buttons: the act asks for it.
-    may_approve = staff and within_reach(user, "subsidies.approve_redistribution", redistribution)
+    # Staff held back only by a code they can type see the buttons: the act asks for it. The
+    # Région approves where nobody else on the relay's team may (four eyes).
+    may_approve = within_reach(user, "subsidies.approve_redistribution", redistribution)
+    approval_needs_totp = held_back_by_second_factor(
+        user, "subsidies.approve_redistribution", redistribution
+    )
+    # Four eyes: who proposed or adjusted it sees who approves instead, not a button.
+    shaped_it = proposed and user.pk in selectors.redistribution_shapers(redistribution)
     may_pay = staff and within_reach(user, "subsidies.create_payment_batch", redistribution)
     if staff and proposed:
         adjust_form = adjust_form or AdjustForm(lines=lines)
@@ -168,7 +180,11 @@ def _detail_context(request, redistribution, *, adjust_form=None, own_use=None):
         "paid_cents": sum(row.payment.amount_cents for row in rows if row.payment),
         "payees": sum(1 for line in lines if line.kind != RedistributionLine.Kind.OWN_USE),
         "staff": staff,
-        "may_approve": may_approve,
+        "may_approve": may_approve and not shaped_it,
+        "approval_needs_totp": approval_needs_totp and not shaped_it,
+        "shaped_it": shaped_it,
+        "region_approves": proposed
+        and selectors.redistribution_second_person_is_region(redistribution),
         "may_pay": may_pay,
         "adjust_form": adjust_form,
         "own_use": own_use,
@@ -318,7 +334,14 @@ def redistribution_approve(request, pk):
     rest on and their date, what changed since, the anomaly flags, what approving changes),
     and its approval (POST: the confirmation of what the recap showed). Stale figures are
     recomputed first; flags are acknowledged with a motivation."""
-    redistribution = _managed_redistribution(request, pk)
+    # The relay's staff, or the Région when nobody else on the relay's team may (four eyes).
+    redistribution = _visible_redistribution(request, pk)
+    if not request.user.has_perm(
+        "subsidies.approve_redistribution", redistribution
+    ) and not held_back_by_second_factor(
+        request.user, "subsidies.approve_redistribution", redistribution
+    ):
+        raise PermissionDenied
     # Held back by the second factor: the person types their code and comes back.
     require(request.user, "subsidies.approve_redistribution", redistribution)
     if redistribution.status != Redistribution.Status.PROPOSED:
@@ -337,6 +360,12 @@ def redistribution_approve(request, pk):
             )
         except BadInput as refusal:
             form.add_refusal(refusal)
+        except NotAllowed as refusal:
+            if refusal.code == TWO_FACTOR_REQUIRED.code:
+                raise
+            # Four eyes: who proposed or adjusted it is told who approves instead.
+            messages.error(request, refusal.message)
+            return _to_detail(redistribution)
         except WrongState as refusal:
             messages.error(request, refusal.message)
             return redirect(_recap_url(redistribution))

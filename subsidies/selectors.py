@@ -8,12 +8,14 @@ from fractions import Fraction
 
 import rules
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 
 from fablabs.models import Organisation, Relay
-from fablabs.selectors import departments_covered_by
+from fablabs.selectors import departments_covered_by, relay_team
 from makers.models import Maker, Membership, ProductionReport
 from tilab import roles
+from tilab.models import Decision
 
 from .models import (
     Allocation,
@@ -67,6 +69,69 @@ def lines_of(redistribution: Redistribution) -> QuerySet[RedistributionLine]:
     )
 
 
+# Four eyes on money: who shaped an allocation or a redistribution does not approve it -------
+
+
+def _last_adjusters(model, ids) -> dict[int, int | None]:
+    """Object id → who made the latest "…_adjust" decision on it, for these objects of
+    `model` (allocations), in one query."""
+    decisions = Decision.objects.filter(
+        content_type=ContentType.objects.get_for_model(model),
+        object_id__in=[str(pk) for pk in ids],
+        action="allocation_adjust",
+    ).order_by("decided_at", "pk")
+    return {int(pk): actor for pk, actor in decisions.values_list("object_id", "actor")}
+
+
+def allocation_shapers(allocation: Allocation) -> set[int]:
+    """Who proposed the allocation (the creator of its programme: creating a programme proposes
+    its allocations) and who last adjusted its amount, read from the programme and the
+    decisions: neither approves it."""
+    adjuster = _last_adjusters(Allocation, [allocation.pk]).get(allocation.pk)
+    return {allocation.programme.created_by_id} | ({adjuster} if adjuster else set())
+
+
+def allocations_shaped_by(user, allocations) -> set[int]:
+    """The ids of these allocations `user` proposed or last adjusted (`allocation_shapers`
+    for a whole table, in one query)."""
+    allocations = list(allocations)
+    adjusters = _last_adjusters(Allocation, [a.pk for a in allocations])
+    return {
+        a.pk for a in allocations if user.pk in (a.programme.created_by_id, adjusters.get(a.pk))
+    }
+
+
+def redistribution_shapers(redistribution: Redistribution) -> set[int]:
+    """Who made the lines now on the table: the person who last (re)proposed the
+    redistribution (a new proposal replaces every line) and the person who last adjusted it
+    since, read from the decisions: neither approves it. A recomputation on today's figures
+    keeps the own-use lines of the proposal before it: its proposer stays the proposer, and
+    whoever recomputed is not one (as for allocations_recompute)."""
+    decisions = Decision.objects.filter(
+        content_type=ContentType.objects.get_for_model(Redistribution),
+        object_id=str(redistribution.pk),
+        action__in=["redistribution_propose", "redistribution_adjust"],
+    ).order_by("-decided_at", "-pk")
+    shapers, adjuster_seen = set(), False
+    for action, actor, data in decisions.values_list("action", "actor", "data"):
+        if action == "redistribution_propose":
+            if (data or {}).get("recompute"):
+                continue
+            shapers.add(actor)
+            break
+        if not adjuster_seen:
+            shapers.add(actor)
+            adjuster_seen = True
+    return shapers - {None}
+
+
+def redistribution_second_person_is_region(redistribution: Redistribution) -> bool:
+    """Nobody on the relay's team (holding the relay-staff role) is left to approve besides
+    those who shaped the redistribution: the Région is the second person."""
+    team = relay_team(redistribution.allocation.relay)
+    return not team.acting - redistribution_shapers(redistribution)
+
+
 def payees_managed_by(user) -> Q:
     """The lines a person receives: as the maker, or as a manager of the organisation."""
     if not user.is_authenticated:
@@ -97,8 +162,9 @@ def money_received_by(user) -> QuerySet[RedistributionLine]:
 @dataclass(frozen=True)
 class PayeeAccess:
     """Whose bank details a person may read and change: the maker themself, an organisation's
-    manager, and the staff of the relay covering the payee's department; never Région staff
-    nor auditors. Read in two queries, then asked for as many payees as needed, so a page of
+    manager, and the staff of the relay covering the payee's department (the relay-staff role
+    and the place in the team, both: `fablabs.selectors.departments_covered_by`); never Région
+    staff nor auditors. Read in two queries, then asked for as many payees as needed, so a page of
     500 lines costs the same as one of 5."""
 
     user_id: int | None

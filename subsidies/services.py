@@ -286,6 +286,9 @@ def allocation_approve(
         )
         if allocation.status == Allocation.Status.APPROVED:
             raise errors.ALLOCATION_ALREADY_APPROVED()
+        # Four eyes, read under the programme's lock: no adjustment slips in after the check.
+        if by.pk in selectors.allocation_shapers(allocation):
+            raise errors.ALLOCATION_OWN_PROPOSAL(relay=allocation.relay)
         confirmed = recap.allocation_confirmed(allocation, confirmation, now=now)
         allocation.status = Allocation.Status.APPROVED
         allocation.approved_by = by
@@ -438,11 +441,14 @@ def _check_own_use(own_use) -> list[tuple[str, int]]:
 
 
 def redistribution_propose(
-    *, allocation: Allocation, own_use=(), by, now: datetime
+    *, allocation: Allocation, own_use=(), by, now: datetime, recompute: bool = False
 ) -> Redistribution:
     """Propose (or propose again, while not approved) how the relay passes its allocation on:
     `own_use` lines (purpose, cents) first, the rest to the payees of its departments pro rata
-    to their validated contribution over the programme's period, on the programme's basis."""
+    to their validated contribution over the programme's period, on the programme's basis.
+    `recompute` (redistribution_recompute): the same proposal on today's figures, the own-use
+    lines kept; recorded as such, it leaves the proposer who chose them the proposer (four
+    eyes: selectors.redistribution_shapers)."""
     _require(by, "subsidies.manage_redistribution", allocation)
     own_use = _check_own_use(own_use)
     with transaction.atomic():
@@ -512,7 +518,11 @@ def redistribution_propose(
             action="redistribution_propose",
             now=now,
             to_state=redistribution.status,
-            data={"payees": len(contributions), "own_use_cents": kept},
+            data={
+                "payees": len(contributions),
+                "own_use_cents": kept,
+                **({"recompute": True} if recompute else {}),
+            },
         )
     return redistribution
 
@@ -528,7 +538,7 @@ def redistribution_recompute(
         for line in redistribution.lines.filter(kind=RedistributionLine.Kind.OWN_USE).order_by("pk")
     ]
     return redistribution_propose(
-        allocation=redistribution.allocation, own_use=own_use, by=by, now=now
+        allocation=redistribution.allocation, own_use=own_use, by=by, now=now, recompute=True
     )
 
 
@@ -615,6 +625,16 @@ def _payee_account(line: RedistributionLine, relay_id: int) -> str:
     return f"relay:{relay_id}:own_use"
 
 
+def _check_four_eyes_redistribution(redistribution: Redistribution, by) -> None:
+    """Whoever proposed or adjusted the lines now on the table does not approve them; read
+    under the redistribution's lock, so no adjustment slips in after the check."""
+    if by.pk in selectors.redistribution_shapers(redistribution):
+        region = selectors.redistribution_second_person_is_region(redistribution)
+        raise errors.REDISTRIBUTION_OWN_PROPOSAL(
+            instead=_("la Région") if region else _("un autre membre de l'équipe du relais")
+        )
+
+
 def redistribution_approve(
     *,
     redistribution: Redistribution,
@@ -628,11 +648,12 @@ def redistribution_approve(
     with transaction.atomic():
         redistribution = (
             Redistribution.objects.select_for_update()
-            .select_related("allocation__programme")
+            .select_related("allocation__programme", "allocation__relay")
             .get(pk=redistribution.pk)
         )
         if redistribution.status == Redistribution.Status.APPROVED:
             raise errors.REDISTRIBUTION_ALREADY_APPROVED()
+        _check_four_eyes_redistribution(redistribution, by)
         lines = list(redistribution.lines.order_by("pk"))
         allocation = redistribution.allocation
         total = sum(line.amount_cents for line in lines)

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from fablabs.selectors import relays_with_coverage
 from makers.models import ItemType
-from tilab.errors import BadInput, WrongState
+from tilab.errors import TWO_FACTOR_REQUIRED, BadInput, NotAllowed, WrongState
 from tilab.models import Decision, Department
 from tilab.money import format_euros
 from tilab.permissions import page_permission, require, within_reach
@@ -142,6 +142,7 @@ def _allocation_rows(programme: Programme, allocations: list[Allocation], user) 
     }
     # Relay staff see only their own relay's allocations (the selectors make sure of it).
     may_propose = rules.has_perm("subsidies.propose_redistribution", user)
+    shaped = selectors.allocations_shaped_by(user, allocations) if user.is_authenticated else set()
     rows = []
     for allocation in allocations:
         snapshot = allocation.snapshot or {}
@@ -167,6 +168,9 @@ def _allocation_rows(programme: Programme, allocations: list[Allocation], user) 
                 "adjusted": allocation.amount_cents != allocation.proposed_cents,
                 "redistribution": redistributions.get(allocation.pk),
                 "may_redistribute": may_propose and allocation.status == Allocation.Status.APPROVED,
+                # Four eyes: who proposed or adjusted it sees that another agent approves.
+                "shaped_by_you": allocation.status == Allocation.Status.PROPOSED
+                and allocation.pk in shaped,
             }
         )
     return rows
@@ -308,6 +312,12 @@ def allocation_approve(request, pk):
             )
         except BadInput as refusal:
             form.add_refusal(refusal)
+        except NotAllowed as refusal:
+            if refusal.code == TWO_FACTOR_REQUIRED.code:
+                raise
+            # Four eyes: who proposed or adjusted it is told who approves instead.
+            messages.error(request, refusal.message)
+            return redirect(back)
         except WrongState as refusal:
             messages.error(request, refusal.message)
             return redirect(_recap_url(allocation.pk))

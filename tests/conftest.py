@@ -203,6 +203,18 @@ def region_staff(reference_data):
 
 
 @pytest.fixture
+def other_region_staff(reference_data):
+    """Erwan, the Région's second agent: approves what Hélène proposed (four eyes)."""
+    return factories.region_controller()
+
+
+@pytest.fixture
+def relay_colleague(relay_staff):
+    """Morgane, Camille's colleague at LabFab de Rennes: the relay's second pair of eyes."""
+    return factories.relay_colleague(relay_staff)
+
+
+@pytest.fixture
 def facilitator(reference_data):
     return factories.cast_facilitator()
 
@@ -265,7 +277,7 @@ def allocation(region_staff, relay_staff, anne):
     programme = factories.make_programme(
         by=region_staff, relays=[relay_staff.relays.get()], envelope_cents=1_500_000
     )
-    factories.approve_all(programme, by=region_staff)
+    factories.approve_all(programme, by=factories.region_controller())
     return programme.allocations.get()
 
 

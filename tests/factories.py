@@ -341,6 +341,27 @@ def cast_region_staff(**extra) -> User:
     return make_user(role=roles.REGION_STAFF, email="helene@region.example.org", **extra)
 
 
+def region_controller() -> User:
+    """Erwan, the Région's second agent (its financial controller): he approves what Hélène
+    proposed or adjusted, as four eyes want. Created on first use, the same person after."""
+    email = "erwan@region.example.org"
+    return User.objects.filter(email=email).first() or make_user(
+        role=roles.REGION_STAFF, email=email, full_name="Erwan Le Meur"
+    )
+
+
+def relay_colleague(relay_staff: User) -> User:
+    """Morgane, a second staffer of `relay_staff`'s relay (LabFab de Rennes for Camille): she
+    decides and approves what her colleague entered or proposed. Created on first use."""
+    relay = relay_staff.relays.get()
+    email = f"morgane.{relay.pk}@relay.example.org"
+    colleague = User.objects.filter(email=email).first() or make_user(
+        role=roles.RELAY_STAFF, email=email, full_name="Morgane Riou"
+    )
+    relay.staff.add(colleague)
+    return colleague
+
+
 def cast_facilitator(**extra) -> User:
     """Benoît, facilitator at Ti Lab."""
     return make_user(role=roles.FACILITATOR, email="benoit@tilab.example.org", **extra)

@@ -26,6 +26,8 @@ from tests.factories import (
     make_programme,
     make_report,
     make_workshop,
+    region_controller,
+    relay_colleague,
 )
 from tilab.models import Decision, User
 from workshops import services as workshops
@@ -80,11 +82,13 @@ def network(anne, yann, maker, relay_staff, region_staff, facilitator):
     programme = make_programme(
         by=region_staff, relays=[relay_staff.relays.get()], envelope_cents=96_000
     )
-    approve_all(programme, by=region_staff)
+    approve_all(programme, by=region_controller())
     redistribution = money.redistribution_propose(
         allocation=programme.allocations.get(), by=relay_staff, now=timezone.now()
     )
-    money.redistribution_approve(redistribution=redistribution, by=relay_staff, now=timezone.now())
+    money.redistribution_approve(
+        redistribution=redistribution, by=relay_colleague(relay_staff), now=timezone.now()
+    )
     money.payments_record(
         lines=list(redistribution.lines.all()),
         paid_on=timezone.localdate(),

@@ -17,6 +17,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 # The demo's people log in with the demo's password.
 log_in = functools.partial(e2e.log_in, password=DEMO_PASSWORD)
 REGION = "region@demo.tilab.test"
+# Four eyes: the Région's second agent approves what the first proposed.
+CONTROLLER = "region.controle@demo.tilab.test"
 SHARES_2020 = {"LabFab de Rennes": "50", "La Fabrique du Loch": "25", "ENSTA Bretagne": "25"}
 
 
@@ -61,6 +63,14 @@ def test_region_staff_create_the_2020_programme_and_approve_it(desktop, demo):
     assert "30 000,00 €" in plain(desktop.locator("#allocations tfoot").inner_text())
     assert_accessible(desktop, "the programme's detail with its proposed allocations")
 
+    # Whoever created the programme proposed its allocations: no button, but who approves.
+    assert not desktop.get_by_role("button", name=re.compile("Approuver l'allocation")).count()
+    for relay in expected:
+        assert "un autre agent de la Région" in allocation_row(desktop, relay).inner_text()
+    programme_url = desktop.url
+    desktop.context.clear_cookies()  # Hélène leaves; Erwan signs in
+    log_in(desktop, CONTROLLER)
+    desktop.goto(programme_url)
     for relay in expected:
         desktop.get_by_role(
             "link", name=re.compile(f"Vérifier puis approuver l'allocation de {relay}")
@@ -89,9 +99,9 @@ def test_region_staff_create_the_2020_programme_and_approve_it(desktop, demo):
         a.relay.organisation.name: (a.amount_cents, a.status, a.approved_by.email)
         for a in programme.allocations.select_related("relay__organisation", "approved_by")
     } == {
-        "LabFab de Rennes": (1_500_000, "approved", REGION),
-        "La Fabrique du Loch": (750_000, "approved", REGION),
-        "ENSTA Bretagne": (750_000, "approved", REGION),
+        "LabFab de Rennes": (1_500_000, "approved", CONTROLLER),
+        "La Fabrique du Loch": (750_000, "approved", CONTROLLER),
+        "ENSTA Bretagne": (750_000, "approved", CONTROLLER),
     }
 
 

@@ -1,5 +1,6 @@
-"""Redistribution in a real browser: the relay proposes, approves and pays through a payment
-batch; the maker then sees on a phone what they received."""
+"""Redistribution in a real browser: a relay staffer proposes, a colleague approves (four eyes)
+after reading the recap, and pays through a payment batch; the maker then sees on a phone what
+they received."""
 
 import datetime
 
@@ -14,7 +15,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_relay_pays_a_maker_who_then_sees_it_on_a_phone(
-    desktop, phone, allocation, relay_staff, maker
+    desktop, phone, allocation, relay_staff, relay_colleague, maker
 ):
     # Anne gave her bank details long enough ago for them to go into a transfer file.
     services.bank_account_set(
@@ -33,6 +34,12 @@ def test_a_relay_pays_a_maker_who_then_sees_it_on_a_phone(
     assert sum(line.amount_cents for line in redistribution.lines.all()) == 1_500_000
     assert_accessible(desktop, "the proposed redistribution with its adjustment form")
 
+    assert not desktop.get_by_role("link", name="Vérifier puis approuver").count()
+    assert "un autre membre de l'équipe du relais l'approuve" in desktop.content()
+    page_url = desktop.url
+    desktop.context.clear_cookies()  # Camille leaves; Morgane signs in
+    log_in(desktop, relay_colleague.email)
+    desktop.goto(page_url)
     desktop.get_by_role("link", name="Vérifier puis approuver").click()
     # The recap: Bertrand, without an account, takes most of the money: a flag to acknowledge.
     assert "Production hors norme d'un maker sans compte" in desktop.content()

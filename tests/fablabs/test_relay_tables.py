@@ -2,9 +2,12 @@
 and keeps every relay, coverage row, staff link and the content types decisions point at."""
 
 import pytest
+from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+
+from tilab import roles
 
 BEFORE = [("fablabs", "0004_capabilities"), ("subsidies", "0004_money_append_only")]
 
@@ -55,7 +58,9 @@ def test_relays_keep_their_rows_and_content_types_through_the_move(reference_dat
     assert moved.organisation.name == "LabFab de Rennes"
     assert sorted(moved.coverage.values_list("department_id", flat=True)) == ["22", "35"]
     assert list(moved.staff.values_list("pk", flat=True)) == [person.pk]
-    assert list(departments_covered_by(moved.staff.get()).values_list("code", flat=True)) == [
+    staffer = moved.staff.get()
+    staffer.groups.add(Group.objects.get(name=roles.RELAY_STAFF))  # powers need role and team
+    assert list(departments_covered_by(staffer).values_list("code", flat=True)) == [
         "22",
         "35",
     ]

@@ -133,7 +133,8 @@ def test_a_postgres_restart_fails_requests_cleanly_and_the_same_processes_serve_
     reports, redistribution = world["reports"], world["redistribution"]
     stack.wait_web()
     stack.wait_worker(worker)
-    api = stack.api(world["token"])
+    api = stack.api(world["token"])  # the Région validates what the relay imported
+    relay_api = stack.api(world["relay_token"])  # the relay approves and pays
     for report_id in reports[:4]:
         assert api.validate(report_id).status_code == 200
     wait_until(stack.settled, timeout=30, what="the first drains")
@@ -170,16 +171,19 @@ def test_a_postgres_restart_fails_requests_cleanly_and_the_same_processes_serve_
     approve = f"/api/v1/redistributions/{redistribution}/approve/"
     # What the program read on the recap, confirmed with the approval (the reports validated
     # meanwhile are of the autumn, outside the programme's period: the figures stay fresh).
-    recap = api.get(f"/api/v1/redistributions/{redistribution}/recap/").json()
+    recap = relay_api.get(f"/api/v1/redistributions/{redistribution}/recap/").json()
     seen = {"computed_at": recap["computed_at"], "fingerprint": recap["fingerprint"]}
     assert money_counts(stack, redistribution) == {
         "ledger allocation": 1,
         "status proposed": 1,
     }
-    assert money_in_flight(stack, lambda: api.post(approve, seen), validations).status_code == 503
+    assert (
+        money_in_flight(stack, lambda: relay_api.post(approve, seen), validations).status_code
+        == 503
+    )
     assert money_counts(stack, redistribution) == {"ledger allocation": 1, "status proposed": 1}
-    assert api.post(approve, seen).status_code == 200
-    assert api.post(approve, seen).status_code == 409
+    assert relay_api.post(approve, seen).status_code == 200
+    assert relay_api.post(approve, seen).status_code == 409
     lines = len(world["lines"])
     approved = {
         "ledger allocation": 1,
@@ -192,10 +196,10 @@ def test_a_postgres_restart_fails_requests_cleanly_and_the_same_processes_serve_
     # The relay's own-use line is settled as its own spending (payees are paid through
     # payment batches): a payment, a decision and a ledger entry, all or nothing.
     settle = f"/api/v1/redistributions/{redistribution}/settle-own-use/"
-    assert money_in_flight(stack, lambda: api.post(settle), validations).status_code == 503
+    assert money_in_flight(stack, lambda: relay_api.post(settle), validations).status_code == 503
     assert money_counts(stack, redistribution) == approved
-    assert api.post(settle).status_code == 201
-    assert api.post(settle).status_code == 409
+    assert relay_api.post(settle).status_code == 201
+    assert relay_api.post(settle).status_code == 409
     assert money_counts(stack, redistribution) == {
         **approved,
         "ledger payment": 1,

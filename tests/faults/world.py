@@ -31,6 +31,7 @@ from tests.factories import (  # noqa: E402
     make_programme,
     make_relay,
     make_user,
+    region_controller,
 )
 from tilab import roles  # noqa: E402
 from tilab.models import User  # noqa: E402
@@ -41,11 +42,16 @@ KINDS = ("associative_fablab", "institutional_fablab", "sme", "collective")
 
 
 def _cast() -> dict:
-    """LabFab de Rennes with Camille deciding, Hélène at the Région, and in each department a
-    maker without a login, member of one organisation of every kind there."""
+    """LabFab de Rennes with Camille and Morgane, Hélène at the Région, and in each department
+    a maker without a login, member of one organisation of every kind there. Camille imports
+    the reports, so the Région (Hélène) decides them (four eyes); Morgane proposes the
+    redistribution, Camille approves and pays it."""
     camille = make_user(role=roles.RELAY_STAFF, email="camille@labfab.example.org")
+    morgane = make_user(role=roles.RELAY_STAFF, email="morgane@labfab.example.org")
     helene = make_user(role=roles.REGION_STAFF, email="helene@region.example.org")
-    relay = make_relay(name="LabFab de Rennes", departments=list(DEPARTMENTS), staff=[camille])
+    relay = make_relay(
+        name="LabFab de Rennes", departments=list(DEPARTMENTS), staff=[camille, morgane]
+    )
     producers = {}
     for code in DEPARTMENTS:
         maker = make_maker(display_name=f"Maker {code}", department=code)
@@ -59,6 +65,7 @@ def _cast() -> dict:
         producers[code] = (maker, organisations)
     return {
         "camille": camille,
+        "morgane": morgane,
         "helene": helene,
         "relay": relay,
         "producers": producers,
@@ -102,9 +109,9 @@ def _reports(cast: dict, *, count: int, first_week: int = 0, quantity: int = 10)
 
 
 def reports(count: int = 40) -> dict:
-    """Submitted reports for the relay to validate through the API."""
+    """Submitted reports for the Région to validate through the API (Camille imported them)."""
     cast = _cast()
-    return {"token": make_personal_token(cast["camille"]), "reports": _reports(cast, count=count)}
+    return {"token": make_personal_token(cast["helene"]), "reports": _reports(cast, count=count)}
 
 
 def journal(buckets: int = 1500) -> dict:
@@ -112,11 +119,11 @@ def journal(buckets: int = 1500) -> dict:
     with their journal, whose drain waits in the broker's queue (no worker runs yet)."""
     cast = _cast()
     first = _reports(cast, count=buckets)
-    services.production_reports_validate(report_ids=first, by=cast["camille"], now=timezone.now())
+    services.production_reports_validate(report_ids=first, by=cast["helene"], now=timezone.now())
     totals.production_totals_drain(now=timezone.now())
     again = _reports(cast, count=buckets, quantity=3)
-    services.production_reports_validate(report_ids=again, by=cast["camille"], now=timezone.now())
-    return {"token": make_personal_token(cast["camille"])}
+    services.production_reports_validate(report_ids=again, by=cast["helene"], now=timezone.now())
+    return {"token": make_personal_token(cast["helene"])}
 
 
 def money_world(count: int = 30) -> dict:
@@ -125,19 +132,20 @@ def money_world(count: int = 30) -> dict:
     cast = _cast()
     validated = _reports(cast, count=20, first_week=11)  # from 16 March 2020
     services.production_reports_validate(
-        report_ids=validated, by=cast["camille"], now=timezone.now()
+        report_ids=validated, by=cast["helene"], now=timezone.now()
     )
     totals.production_totals_drain(now=timezone.now())
     programme = make_programme(by=cast["helene"], relays=[cast["relay"]], envelope_cents=1_500_000)
-    approve_all(programme, by=cast["helene"])
+    approve_all(programme, by=region_controller())
     redistribution = money.redistribution_propose(
         allocation=programme.allocations.get(),
         own_use=[("PLA en commun", 120_000)],
-        by=cast["camille"],
+        by=cast["morgane"],
         now=timezone.now(),
     )
     return {
-        "token": make_personal_token(cast["camille"]),
+        "token": make_personal_token(cast["helene"]),
+        "relay_token": make_personal_token(cast["camille"]),
         "redistribution": redistribution.pk,
         "lines": list(redistribution.lines.order_by("pk").values_list("pk", flat=True)),
         "reports": _reports(cast, count=count, first_week=40),
@@ -149,10 +157,8 @@ class Undone(Exception):
 
 
 def _validate(report_ids) -> None:
-    camille = User.objects.get(email="camille@labfab.example.org")
-    services.production_reports_validate(
-        report_ids=list(report_ids), by=camille, now=timezone.now()
-    )
+    helene = User.objects.get(email="helene@region.example.org")
+    services.production_reports_validate(report_ids=list(report_ids), by=helene, now=timezone.now())
 
 
 @contextmanager

@@ -12,7 +12,7 @@ from django.utils import timezone
 from fablabs.models import Relay, RelayCoverage
 from figures.models import OrganisationKind, ProductionTotal
 from makers.models import ItemType, Maker, Membership
-from tests.factories import make_maker, make_organisation, make_report
+from tests.factories import make_maker, make_organisation, make_report, region_controller
 
 URL = "/api/v1/figures/"
 THURSDAY = datetime.date(2020, 4, 2)  # ISO week 2020-W14, from Monday 30 March
@@ -54,7 +54,7 @@ def figures(maker, relay_staff, other_relay_staff, django_capture_on_commit_call
             cost_cents=0,
             entered_by=relay_staff,
             status="validated",
-            decided_by=relay_staff,
+            decided_by=region_controller(),
         )
         make_report(
             maker=gwen,
@@ -64,7 +64,7 @@ def figures(maker, relay_staff, other_relay_staff, django_capture_on_commit_call
             organisation=abers,
             entered_by=other_relay_staff,
             status="validated",
-            decided_by=other_relay_staff,
+            decided_by=region_controller(),
         )
 
 

@@ -19,7 +19,7 @@ from config.celery import app
 from figures import errors, exports, tasks
 from figures.models import ProductionExport
 from makers.reference import item_catalogue_ensure
-from tests.factories import make_maker, make_organisation, make_report
+from tests.factories import make_maker, make_organisation, make_report, region_controller
 from tests.refusals import refused
 from tilab.errors import BadInput, WrongState
 
@@ -88,7 +88,7 @@ def production(maker, relay_staff, other_relay_staff):
             recipient='=HYPERLINK("http://example.org")',
             entered_by=relay_staff,
             status="rejected",
-            decided_by=relay_staff,
+            decided_by=region_controller(),
             produced_on=datetime.date(2020, 4, 9),
         ),
         "yann_waiting": make_report(
@@ -104,7 +104,7 @@ def production(maker, relay_staff, other_relay_staff):
             quantity=300,
             entered_by=other_relay_staff,
             status="validated",
-            decided_by=other_relay_staff,
+            decided_by=region_controller(),
             produced_on=datetime.date(2020, 4, 3),
         ),
     }

@@ -16,7 +16,14 @@ from figures.models import OrganisationKind, ProductionTotal
 from figures.totals import production_totals_rebuild
 from makers import services
 from makers.models import ItemType, Maker, Membership, ProductionReport
-from tests.factories import make_maker, make_organisation, make_relay, make_report, make_user
+from tests.factories import (
+    make_maker,
+    make_organisation,
+    make_relay,
+    make_report,
+    make_user,
+    region_controller,
+)
 from tilab import roles
 
 CSV_URL = "/open-data/production.csv"
@@ -173,7 +180,7 @@ def production(
             produced_on=TUESDAY_AFTER,
             cost_cents=0,
             entered_by=relay_staff,
-            decided_by=relay_staff,
+            decided_by=region_controller(),
         )
         validated(
             maker=gwen,
@@ -190,7 +197,7 @@ def production(
             produced_on=TUESDAY_AFTER,
             cost_cents=123456,
             entered_by=loch_staff,
-            decided_by=loch_staff,
+            decided_by=region_controller(),
         )
 
 

@@ -22,9 +22,17 @@ from figures.models import DirtyBucket, OrganisationKind, ProductionTotal, Total
 from makers import services
 from makers.models import ItemType, Maker, Membership, ProductionReport
 from makers.reference import item_catalogue_ensure
+from makers.selectors import decision_routes
 from tests import concurrency
 from tests.conftest import require_postgresql
-from tests.factories import make_maker, make_organisation, make_relay, make_report, make_user
+from tests.factories import (
+    make_maker,
+    make_organisation,
+    make_relay,
+    make_report,
+    make_user,
+    region_controller,
+)
 from tilab import roles
 from tilab.errors import WrongState
 
@@ -92,7 +100,16 @@ def network(relay_staff, other_relay_staff, loch_staff):
             "29": other_relay_staff,
             "56": loch_staff,
         },
+        # Four eyes: what relay staff entered (the corrections here), the Région decides.
+        "region": region_controller(),
     }
+
+
+def _decider(network, report):
+    """Who decides a report: its relay, or the Région for one its relay's staff entered (four
+    eyes, `makers.selectors.decision_route`)."""
+    route = decision_routes([report])[report.pk]
+    return network["region"] if route.by == "region" else network["deciders"][report.department_id]
 
 
 # --- Incremental equals full, on random histories -------------------------------------------------
@@ -193,9 +210,8 @@ def _chosen(candidates, n):
 
 def _validate(reports, network, model: dict) -> None:
     """Validate a batch at once (those of the first report's relay); record what it supersedes."""
-    deciders = network["deciders"]
-    by = deciders[reports[0].department_id]
-    batch = [r for r in reports if deciders[r.department_id] == by]
+    by = _decider(network, reports[0])
+    batch = [r for r in reports if _decider(network, r) == by]
     services.production_reports_validate(report_ids=[r.pk for r in batch], by=by, now=NOW)
     for report in batch:
         model[report.pk] = "validated"
@@ -204,7 +220,7 @@ def _validate(reports, network, model: dict) -> None:
 
 
 def _reject(report, network, model: dict) -> None:
-    by = network["deciders"][report.department_id]
+    by = _decider(network, report)
     services.production_report_reject(report=report, by=by, now=NOW, reason="À vérifier")
     model[report.pk] = "rejected"
 
@@ -471,7 +487,7 @@ def test_a_correction_marks_the_bucket_it_leaves_and_the_one_it_joins(
     )
     visor = ItemType.objects.get(slug="visor").pk
     with django_capture_on_commit_callbacks() as queued:
-        services.production_report_validate(report=fix, by=relay_staff, now=NOW)
+        services.production_report_validate(report=fix, by=region_controller(), now=NOW)
     assert _dirty() == {
         ("35", visor, "independent", datetime.date(2020, 3, 30)),
         ("22", visor, "sme", datetime.date(2020, 4, 6)),
@@ -539,7 +555,7 @@ def _moved(network, report, *, to):
     fix = services.production_report_correct(
         report=report, by=by, now=NOW, source="relay", produced_on=to
     )
-    return services.production_report_validate(report=fix, by=by, now=NOW)
+    return services.production_report_validate(report=fix, by=network["region"], now=NOW)
 
 
 def test_a_makers_second_report_in_a_bucket_adds_its_figures_but_no_maker(
@@ -976,6 +992,7 @@ def test_validations_and_corrections_committed_while_drains_and_rebuilds_run_end
     # No drain on commit: the drains below run beside the decisions instead.
     monkeypatch.setattr(totals, "_enqueue_drain", lambda: None)
     staff = make_user(role=roles.RELAY_STAFF)
+    region = make_user(role=roles.REGION_STAFF)  # decides the corrections staff propose
     make_relay(name="Relais de Bretagne", departments=["22", "29", "35", "56"], staff=[staff])
     makers = [
         make_maker(display_name=f"Maker {n}", department=code)
@@ -1031,7 +1048,7 @@ def test_validations_and_corrections_committed_while_drains_and_rebuilds_run_end
                     produced_on=monday + datetime.timedelta(days=3 * n % 14),
                     quantity=original.quantity + 1,
                 )  # fmt: skip
-                services.production_report_validate(report=fix, by=staff, now=NOW)
+                services.production_report_validate(report=fix, by=region, now=NOW)
         finally:
             writers_done.append(1)
         return 0

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from makers.models import Maker, ProductionReport
-from tests.conftest import count_queries
+from tests.conftest import count_queries, text
 from tests.factories import make_maker, make_organisation, make_report
 from tilab.models import Decision
 
@@ -294,11 +294,25 @@ def test_auditors_read_the_queue_but_cannot_decide(client, auditor, reports_in_t
     assert client.post("/validation/decider/", {"validate_one": report.pk}).status_code == 403
 
 
-@pytest.mark.parametrize("role", ["maker", "region_staff", "facilitator"])
+@pytest.mark.parametrize("role", ["maker", "facilitator"])
 def test_other_roles_cannot_decide(client, request, role, reports_in_three_departments):
     client.force_login(request.getfixturevalue(role))
     report = reports_in_three_departments["35"]
     assert client.post("/validation/decider/", {"validate_one": report.pk}).status_code == 403
+    report.refresh_from_db()
+    assert report.status == "submitted"
+
+
+def test_region_staff_see_a_makers_report_left_to_the_relay(
+    client, region_staff, relay_staff, reports_in_three_departments
+):
+    client.force_login(region_staff)
+    page = text(client.get("/validation/"))
+    assert 'name="ids"' not in page
+    assert "À décider par l'équipe du relais" in page
+    report = reports_in_three_departments["35"]
+    response = client.post("/validation/decider/", {"validate_one": report.pk}, follow=True)
+    assert "décidée par l'équipe du relais" in text(response)
     report.refresh_from_db()
     assert report.status == "submitted"
 

@@ -24,6 +24,8 @@ from tests.factories import (
     make_report,
     make_user,
     make_workshop,
+    region_controller,
+    relay_colleague,
 )
 from tilab import roles
 from workshops import services as workshops
@@ -133,11 +135,13 @@ def anne_participated(anne, maker, relay_staff, other_relay_staff, region_staff,
     programme = make_programme(
         by=region_staff, relays=[relay_staff.relays.get()], envelope_cents=25_000
     )
-    approve_all(programme, by=region_staff)
+    approve_all(programme, by=region_controller())
     redistribution = money.redistribution_propose(
         allocation=programme.allocations.get(), by=relay_staff, now=timezone.now()
     )
-    money.redistribution_approve(redistribution=redistribution, by=relay_staff, now=timezone.now())
+    money.redistribution_approve(
+        redistribution=redistribution, by=relay_colleague(relay_staff), now=timezone.now()
+    )
     line = redistribution.lines.get(maker=anne)
     money.payments_record(
         lines=[line],

@@ -53,6 +53,8 @@ from tests.factories import (
     make_report,
     make_user,
     make_workshop,
+    region_controller,
+    relay_colleague,
 )
 from tilab import roles
 from tilab.models import Department
@@ -245,14 +247,13 @@ def world_build() -> World:
             change=relay.organisation.bank_account.changes.get(), by=helene, now=now - long_ago
         )
     relays = [labfab, ensta]
-    proposed = make_programme(by=helene, relays=relays, name="Programme à approuver")
-    approved_a = approve_all(
-        make_programme(by=helene, relays=relays, name="Programme A"), by=helene
-    )
-    approved_b = approve_all(
-        make_programme(by=helene, relays=relays, name="Programme B"), by=helene
-    )
-    ensta_only = make_programme(by=helene, relays=[ensta], name="Programme du Finistère")
+    # Four eyes: the programmes are proposed by the Région's second agent, so that Hélène (the
+    # caller) may approve them, and approved by Hélène.
+    erwan = region_controller()
+    proposed = make_programme(by=erwan, relays=relays, name="Programme à approuver")
+    approved_a = approve_all(make_programme(by=erwan, relays=relays, name="Programme A"), by=helene)
+    approved_b = approve_all(make_programme(by=erwan, relays=relays, name="Programme B"), by=helene)
+    ensta_only = make_programme(by=erwan, relays=[ensta], name="Programme du Finistère")
 
     def allocation(programme, relay):
         return programme.allocations.get(relay=relay)
@@ -267,8 +268,9 @@ def world_build() -> World:
     o[("allocation_proposed", OTHER)] = allocation(proposed, ensta)
 
     def redistribution(programme, relay, staff, *, approve):
+        # Four eyes: proposed by a colleague, so that the caller (`staff`) may approve it.
         r = money.redistribution_propose(
-            allocation=allocation(programme, relay), by=staff, now=_now()
+            allocation=allocation(programme, relay), by=relay_colleague(staff), now=_now()
         )
         if approve:
             r = money.redistribution_approve(redistribution=r, by=staff, now=_now())

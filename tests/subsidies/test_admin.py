@@ -3,7 +3,7 @@
 import pytest
 
 from subsidies.models import Programme
-from tests.factories import approve_all, make_programme, make_relay
+from tests.factories import approve_all, make_programme, make_relay, region_controller
 
 
 @pytest.fixture
@@ -14,7 +14,7 @@ def programme(region_staff, relay_staff):
         make_programme(
             by=region_staff, relays=[rennes, loch], fixed_shares=[(rennes, 2), (loch, 1)]
         ),
-        by=region_staff,
+        by=region_controller(),
     )
 
 

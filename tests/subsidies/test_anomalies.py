@@ -11,7 +11,14 @@ from makers.models import ProductionReport
 from subsidies import services
 from subsidies.models import BankAccount
 from tests.conftest import as_user, post, text
-from tests.factories import approve_all, make_maker, make_programme, make_report, make_user
+from tests.factories import (
+    approve_all,
+    make_maker,
+    make_programme,
+    make_report,
+    make_user,
+    region_controller,
+)
 from tests.refusals import answered
 from tests.subsidies.approval import MOTIVATION, confirm_body, confirm_form, recap_of
 from tilab import roles
@@ -29,7 +36,8 @@ def rennes(relay_staff):
 
 @pytest.fixture
 def colleague(rennes):
-    """A second staffer of LabFab de Rennes: the one who validates what the first entered."""
+    """A second staffer of LabFab de Rennes: the one who approves what the first proposed (what
+    the first entered for a maker is decided by the Région: four eyes on reports)."""
     user = make_user(role=roles.RELAY_STAFF, email="gael@labfab.example.org", full_name="Gaël")
     rennes.staff.add(user)
     return user
@@ -58,7 +66,7 @@ def validated(maker, quantity, decided_by, **extra):
 def redistribution_of(region_staff, relay_staff, rennes, envelope_cents=1_000_000):
     programme = approve_all(
         make_programme(by=region_staff, relays=[rennes], envelope_cents=envelope_cents),
-        by=region_staff,
+        by=region_controller(),  # four eyes: not who created the programme
     )
     return services.redistribution_propose(
         allocation=programme.allocations.get(), by=relay_staff, now=timezone.now()
@@ -88,24 +96,24 @@ def set_bank(owner, iban, by, *, days_ago=0):
 
 
 def test_a_maker_without_account_far_above_the_median_is_flagged(
-    region_staff, relay_staff, colleague, rennes, makers, anne
+    region_staff, relay_staff, rennes, makers, anne
 ):
     for maker, quantity in ((anne, 300), (makers["Bernard Guillou"], 400)):
         validated(maker, quantity, relay_staff)
     invented = make_maker(display_name="Maker Inventé", department="35")
-    validated(invented, 100_000, colleague, entered_by=relay_staff)
+    validated(invented, 100_000, region_staff, entered_by=relay_staff)
     redistribution = redistribution_of(region_staff, relay_staff, rennes)
     assert codes(redistribution) == {"Maker Inventé": {"production_outlier"}}
 
 
 def test_the_median_is_the_other_payees_one(
-    settings, region_staff, relay_staff, colleague, rennes, makers, anne
+    settings, region_staff, relay_staff, rennes, makers, anne
 ):
     settings.TILAB_ANOMALY_OUTLIER_ENVELOPE_PERCENT = 100  # the median rule alone
     validated(anne, 10, relay_staff)
     validated(makers["Bernard Guillou"], 100, relay_staff)
     invented = make_maker(display_name="Maker Inventé", department="35")
-    validated(invented, 600, colleague, entered_by=relay_staff)
+    validated(invented, 600, region_staff, entered_by=relay_staff)
     redistribution = redistribution_of(region_staff, relay_staff, rennes)
     # 600 is above 10 × 55 (the others' median), not above 10 × 100 (the median of all three).
     assert codes(redistribution) == {"Maker Inventé": {"production_outlier"}}
@@ -122,23 +130,23 @@ def test_the_same_production_by_a_maker_with_an_account_is_not_flagged(
 
 
 def test_a_maker_without_account_with_an_ordinary_share_is_not_flagged(
-    region_staff, relay_staff, colleague, rennes, makers, anne
+    region_staff, relay_staff, rennes, makers, anne
 ):
     for maker, quantity in ((anne, 300), (makers["Bernard Guillou"], 400)):
         validated(maker, quantity, relay_staff)
     validated(makers["Carole Le Du"], 500, relay_staff)
     quiet = make_maker(display_name="Maker Sans Compte", department="35")
-    validated(quiet, 50, colleague, entered_by=relay_staff)  # 4 % of the envelope
+    validated(quiet, 50, region_staff, entered_by=relay_staff)  # 4 % of the envelope
     assert codes(redistribution_of(region_staff, relay_staff, rennes)) == {}
 
 
 def test_a_share_of_the_envelope_at_the_threshold_is_flagged_below_it_is_not(
-    settings, region_staff, relay_staff, colleague, rennes, makers, anne
+    settings, region_staff, relay_staff, rennes, makers, anne
 ):
     for maker, quantity in ((anne, 100), (makers["Bernard Guillou"], 140)):
         validated(maker, quantity, relay_staff)
     quiet = make_maker(display_name="Maker Sans Compte", department="35")
-    validated(quiet, 60, colleague, entered_by=relay_staff)  # 20 % of the envelope
+    validated(quiet, 60, region_staff, entered_by=relay_staff)  # 20 % of the envelope
     redistribution = redistribution_of(region_staff, relay_staff, rennes)
     settings.TILAB_ANOMALY_OUTLIER_ENVELOPE_PERCENT = 20
     assert codes(redistribution) == {"Maker Sans Compte": {"production_outlier"}}
@@ -147,13 +155,13 @@ def test_a_share_of_the_envelope_at_the_threshold_is_flagged_below_it_is_not(
 
 
 def test_the_region_sees_the_outlier_before_approving_the_allocation(
-    region_staff, relay_staff, colleague, rennes, makers, anne
+    region_staff, relay_staff, rennes, makers, anne
 ):
     """The scenario of the issue: a relay staffer invents a maker and 100,000 visors."""
     for maker, quantity in ((anne, 300), (makers["Bernard Guillou"], 400)):
         validated(maker, quantity, relay_staff)
     invented = make_maker(display_name="Maker Inventé", department="35")
-    validated(invented, 100_000, colleague, entered_by=relay_staff)
+    validated(invented, 100_000, region_staff, entered_by=relay_staff)
     set_bank(rennes.organisation, IBAN_RELAY, relay_staff, days_ago=200)
     set_bank(invented, IBAN_RELAY, relay_staff, days_ago=200)
     programme = make_programme(by=region_staff, relays=[rennes], envelope_cents=3_000_000)
@@ -236,10 +244,10 @@ def test_a_payee_paid_on_the_relays_own_iban_is_flagged(
 
 
 def test_a_report_entered_and_validated_by_the_same_person_flags_its_payee(
-    region_staff, relay_staff, colleague, rennes, makers, anne
+    region_staff, relay_staff, rennes, makers, anne
 ):
     validated(anne, 30, relay_staff)
-    report = validated(makers["Bernard Guillou"], 30, colleague, entered_by=relay_staff)
+    report = validated(makers["Bernard Guillou"], 30, region_staff, entered_by=relay_staff)
     redistribution = redistribution_of(region_staff, relay_staff, rennes)
     assert codes(redistribution) == {}
     # As it could be before the four-eyes rule: the person who entered it validated it.
@@ -260,8 +268,8 @@ def flagged(region_staff, relay_staff, rennes, makers, anne):
     return redistribution_of(region_staff, relay_staff, rennes)
 
 
-def test_the_recap_page_shows_the_flags_and_asks_to_acknowledge_them(client, relay_staff, flagged):
-    response = as_user(client, relay_staff).get(
+def test_the_recap_page_shows_the_flags_and_asks_to_acknowledge_them(client, colleague, flagged):
+    response = as_user(client, colleague).get(
         f"/subventions/redistributions/{flagged.pk}/approuver/"
     )
     html = text(response)
@@ -281,10 +289,10 @@ def test_the_region_sees_the_flags_of_a_proposed_redistribution_without_bank_det
 
 
 def test_a_page_approval_with_flags_needs_their_acknowledgement_and_a_motivation(
-    client, relay_staff, flagged
+    client, colleague, flagged
 ):
     url = f"/subventions/redistributions/{flagged.pk}/approuver/"
-    as_user(client, relay_staff)
+    as_user(client, colleague)  # four eyes: not who proposed it
     form = client.post(url, confirm_form(flagged, acknowledge=False)).context["form"]
     assert form.has_error("acknowledged", "anomalies_not_acknowledged")
     form = client.post(url, confirm_form(flagged, motivation="  ")).context["form"]
@@ -304,10 +312,10 @@ def test_a_page_approval_with_flags_needs_their_acknowledgement_and_a_motivation
 
 
 def test_an_api_approval_with_flags_needs_their_acknowledgement_and_a_motivation(
-    client, relay_staff, flagged
+    client, colleague, flagged
 ):
     url = f"/api/v1/redistributions/{flagged.pk}/approve/"
-    as_user(client, relay_staff)
+    as_user(client, colleague)  # four eyes: not who proposed it
     recap = client.get(f"/api/v1/redistributions/{flagged.pk}/recap/").json()
     assert {flag["code"] for flag in recap["flags"]} == {"iban_shared"}
     answered(
@@ -329,13 +337,13 @@ def test_an_api_approval_with_flags_needs_their_acknowledgement_and_a_motivation
 
 
 def test_the_region_acknowledges_the_flags_of_an_allocation_page_and_api(
-    client, region_staff, relay_staff, rennes, anne
+    client, region_staff, other_region_staff, relay_staff, rennes, anne
 ):
     validated(anne, 30, relay_staff)
     set_bank(rennes.organisation, IBAN_RELAY, relay_staff)
     programme = make_programme(by=region_staff, relays=[rennes])
     allocation = programme.allocations.get()
-    as_user(client, region_staff)
+    as_user(client, other_region_staff)  # four eyes: not who created the programme
     page = f"/subventions/allocations/{allocation.pk}/approuver/"
     assert "Coordonnées bancaires modifiées récemment" in text(client.get(page))
     form = client.post(page, confirm_form(allocation, acknowledge=False)).context["form"]
@@ -357,7 +365,7 @@ def test_the_region_acknowledges_the_flags_of_an_allocation_page_and_api(
 
 
 def test_a_flag_raised_after_the_recap_was_read_refuses_the_approval(
-    client, region_staff, relay_staff, rennes, makers, anne
+    client, region_staff, relay_staff, colleague, rennes, makers, anne
 ):
     validated(anne, 30, relay_staff)
     validated(makers["Bernard Guillou"], 30, relay_staff)
@@ -367,6 +375,6 @@ def test_a_flag_raised_after_the_recap_was_read_refuses_the_approval(
     assert "motivation" not in seen  # nothing to acknowledge when it was read
     set_bank(makers["Bernard Guillou"], IBAN_A, relay_staff, days_ago=100)
     url = f"/api/v1/redistributions/{redistribution.pk}/approve/"
-    answered(post(as_user(client, relay_staff), url, seen), 409, "approval_recap_changed")
+    answered(post(as_user(client, colleague), url, seen), 409, "approval_recap_changed")
     redistribution.refresh_from_db()
     assert redistribution.status == "proposed"

@@ -16,6 +16,7 @@ from subsidies.models import (
     Redistribution,
     RedistributionLine,
 )
+from tests import factories
 from tests.conftest import as_user, count_queries, post
 from tests.factories import (
     approve_all,
@@ -25,6 +26,7 @@ from tests.factories import (
     make_personal_token,
     make_programme,
     make_report,
+    region_controller,
     totp_enrol,
 )
 from tests.refusals import answered
@@ -97,7 +99,7 @@ def programme(region_staff, rennes, ensta):
 
 @pytest.fixture
 def approved(programme, region_staff):
-    return approve_all(programme, by=region_staff)
+    return approve_all(programme, by=region_controller())
 
 
 @pytest.fixture
@@ -125,8 +127,9 @@ def redistribution(approved, rennes, relay_staff, payees):
 
 
 def approved_redistribution(redistribution, relay_staff):
+    """Approved by a second staffer of the relay (four eyes)."""
     return services.redistribution_approve(
-        redistribution=redistribution, by=relay_staff, now=timezone.now()
+        redistribution=redistribution, by=factories.relay_colleague(relay_staff), now=timezone.now()
     )
 
 
@@ -445,25 +448,27 @@ def test_allocations_filter_by_programme_relay_and_status(
         by=region_staff, relays=[rennes], name="Autre", fixed_shares=[(rennes, 1)]
     )
     approved_one = programme.allocations.get(relay=ensta)
-    services.allocation_approve(allocation=approved_one, by=region_staff, now=timezone.now())
+    services.allocation_approve(allocation=approved_one, by=region_controller(), now=timezone.now())
     as_user(client, region_staff)
     assert ids(client.get(ALLOCATIONS, {"programme": other.pk})) == [other.allocations.get().pk]
     assert len(ids(client.get(ALLOCATIONS, {"relay": rennes.pk}))) == 2
     assert ids(client.get(ALLOCATIONS, {"status": "approved"})) == [approved_one.pk]
 
 
-def test_region_staff_approve_an_allocation_once(client, programme, region_staff, rennes):
+def test_region_staff_approve_an_allocation_once(
+    client, programme, region_staff, rennes, other_region_staff
+):
     allocation = programme.allocations.get(relay=rennes)
-    region_staff.full_name = "Hélène Guéguen"
-    region_staff.save(update_fields=["full_name"])
-    as_user(client, region_staff)
+    other_region_staff.full_name = "Erwan Le Meur"
+    other_region_staff.save(update_fields=["full_name"])
+    as_user(client, other_region_staff)
     before = counts()
     confirmed = confirm_body(allocation)
     response = post(client, f"{ALLOCATIONS}{allocation.pk}/approve/", confirmed)
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["status"] == "approved" and body["approved_at"]
-    assert body["approved_by"] == {"id": region_staff.pk, "name": "Hélène Guéguen"}
+    assert body["approved_by"] == {"id": other_region_staff.pk, "name": "Erwan Le Meur"}
     after = counts()
     assert after[:2] == (before[0] + 1, before[1] + 1)  # a decision, a ledger entry
 
@@ -472,8 +477,10 @@ def test_region_staff_approve_an_allocation_once(client, programme, region_staff
     assert counts() == after
 
 
-def test_approving_the_last_allocation_approves_the_programme(client, programme, region_staff):
-    as_user(client, region_staff)
+def test_approving_the_last_allocation_approves_the_programme(
+    client, programme, region_staff, other_region_staff
+):
+    as_user(client, other_region_staff)
     for allocation in programme.allocations.order_by("pk"):
         url = f"{ALLOCATIONS}{allocation.pk}/approve/"
         assert post(client, url, confirm_body(allocation)).status_code == 200
@@ -493,11 +500,11 @@ def test_no_one_else_approves_an_allocation(client, request, programme, rennes, 
 
 
 def test_approving_money_takes_two_factor_when_required(
-    client, settings, programme, region_staff, rennes
+    client, settings, programme, region_staff, rennes, other_region_staff
 ):
     settings.TILAB_MFA_REQUIRED_FOR_MONEY = True
     allocation = programme.allocations.get(relay=rennes)
-    as_user(client, region_staff)
+    as_user(client, other_region_staff)
     response = post(client, f"{ALLOCATIONS}{allocation.pk}/approve/")
     body = answered(response, 403, "two_factor_required")
     assert "/accounts/2fa/totp/activate/" in body["detail"]
@@ -505,11 +512,11 @@ def test_approving_money_takes_two_factor_when_required(
     assert allocation.status == "proposed"
 
     # The account's authenticator app is not enough: this session presents its code.
-    totp_enrol(region_staff)
+    totp_enrol(other_region_staff)
     url = f"{ALLOCATIONS}{allocation.pk}/approve/"
     body = answered(post(client, url, confirm_body(allocation)), 403, "two_factor_required")
     assert "/accounts/2fa/reauthenticate/" in body["detail"]
-    client_step_up(client, region_staff)
+    client_step_up(client, other_region_staff)
     assert post(client, url, confirm_body(allocation)).status_code == 200
 
 
@@ -702,8 +709,10 @@ def test_a_bad_redistribution_adjustment_changes_nothing(
     assert (counts(), line_amounts(redistribution)) == (before, amounts)
 
 
-def test_relay_staff_approve_then_record_payments(client, redistribution, relay_staff):
-    as_user(client, relay_staff)
+def test_relay_staff_approve_then_record_payments(
+    client, redistribution, relay_staff, relay_colleague
+):
+    as_user(client, relay_colleague)  # four eyes: not who proposed it
     before = counts()
     confirmed = confirm_body(redistribution)
     response = post(client, f"{REDISTRIBUTIONS}{redistribution.pk}/approve/", confirmed)
@@ -746,6 +755,7 @@ def test_an_unapproved_redistribution_makes_no_payment_batch(client, redistribut
 def test_no_one_but_the_relay_writes_its_redistribution(
     client, request, redistribution, relay_staff, who, code
 ):
+    factories.relay_colleague(relay_staff)  # a relay of two: the Région is not the second person
     url = f"{REDISTRIBUTIONS}{redistribution.pk}"
     as_user(client, request.getfixturevalue(who))
     before, amounts = counts(), line_amounts(redistribution)
@@ -768,7 +778,7 @@ def test_no_one_but_the_relay_writes_its_redistribution(
 
 @pytest.mark.parametrize("step", ["approve", "settle-own-use"])
 def test_relay_money_decisions_take_two_factor_when_required(
-    client, settings, redistribution, relay_staff, step
+    client, settings, redistribution, relay_staff, step, relay_colleague
 ):
     if step == "settle-own-use":
         approved_redistribution(redistribution, relay_staff)
@@ -778,7 +788,7 @@ def test_relay_money_decisions_take_two_factor_when_required(
     if step == "approve":
         body = confirm_body(redistribution)
     url = f"{REDISTRIBUTIONS}{redistribution.pk}/{step}/"
-    as_user(client, relay_staff)
+    as_user(client, relay_colleague)
     before = counts()
     response = post(client, url, body)
     assert (
@@ -786,10 +796,10 @@ def test_relay_money_decisions_take_two_factor_when_required(
     )
     assert counts() == before
 
-    totp_enrol(relay_staff)
+    totp_enrol(relay_colleague)
     answered(post(client, url, body), 403, "two_factor_required")
     assert counts() == before
-    client_step_up(client, relay_staff)
+    client_step_up(client, relay_colleague)
     assert post(client, url, body).status_code in {200, 201}
 
 
@@ -797,12 +807,15 @@ def test_relay_money_decisions_take_two_factor_when_required(
 
 
 def test_programs_run_the_chain_with_personal_tokens(
-    client, region_staff, relay_staff, rennes, payees
+    client, region_staff, relay_staff, rennes, payees, other_region_staff, relay_colleague
 ):
     region_token = make_personal_token(region_staff)
     relay_token = make_personal_token(relay_staff)
     as_region = {"HTTP_AUTHORIZATION": f"Token {region_token}"}
     as_relay = {"HTTP_AUTHORIZATION": f"Token {relay_token}"}
+    # Four eyes: a second agent of the Région, a second staffer of the relay.
+    as_controller = {"HTTP_AUTHORIZATION": f"Token {make_personal_token(other_region_staff)}"}
+    as_colleague = {"HTTP_AUTHORIZATION": f"Token {make_personal_token(relay_colleague)}"}
 
     body = programme_body([rennes], fixed_shares=[], envelope_cents=100_000)
     response = post(client, PROGRAMMES, body, **as_region)
@@ -817,19 +830,19 @@ def test_programs_run_the_chain_with_personal_tokens(
             motivation="Production attestée",
         )
     url = f"{ALLOCATIONS}{allocation['id']}/approve/"
-    assert post(client, url, seen, **as_region).status_code == 200, seen
+    assert post(client, url, seen, **as_controller).status_code == 200, seen
 
     response = post(client, REDISTRIBUTIONS, {"allocation": allocation["id"]}, **as_relay)
     assert response.status_code == 201, response.content
     redistribution = response.json()["id"]
-    recap = client.get(f"{REDISTRIBUTIONS}{redistribution}/recap/", **as_relay).json()
+    recap = client.get(f"{REDISTRIBUTIONS}{redistribution}/recap/", **as_colleague).json()
     seen = {"computed_at": recap["computed_at"], "fingerprint": recap["fingerprint"]}
     if recap["flags"]:
         seen.update(
             acknowledged_flags=[flag["code"] for flag in recap["flags"]],
             motivation="Production attestée",
         )
-    response = post(client, f"{REDISTRIBUTIONS}{redistribution}/approve/", seen, **as_relay)
+    response = post(client, f"{REDISTRIBUTIONS}{redistribution}/approve/", seen, **as_colleague)
     assert response.status_code == 200, response.content
     listed = client.get(REDISTRIBUTIONS, **as_relay).json()["results"]
     assert [r["id"] for r in listed] == [redistribution]
@@ -854,7 +867,7 @@ def _chain_up_to(count: int, *, region_staff, relay_staff, relays) -> None:
             fixed_shares=[(relay, 1) for relay in relays],
             item_weights=[(ItemType.objects.get(slug="visor"), 2)],
         )
-        approve_all(programme, by=region_staff)
+        approve_all(programme, by=region_controller())
         allocation = programme.allocations.get(relay__staff=relay_staff)
         redistribution = services.redistribution_propose(
             allocation=allocation, own_use=[("PLA", 1000)], by=relay_staff, now=timezone.now()

@@ -86,8 +86,8 @@ def test_a_changed_iban_is_held_out_of_the_next_batch_until_confirmed(
 ):
     redistribution = services.redistribution_propose(allocation=allocation, by=relay_staff, now=NOW)
     redistribution = services.redistribution_approve(
-        redistribution=redistribution, by=relay_staff, now=NOW
-    )
+        redistribution=redistribution, by=colleague, now=NOW
+    )  # four eyes: not who proposed it
     set_iban(anne, IBAN_ANNE, by=relay_staff)
     plan = unpaid_transfers(redistribution, now=NOW + datetime.timedelta(hours=1))
     assert [line.payee_name for line, _account in plan.held] == ["Anne Le Goff"]

@@ -19,7 +19,14 @@ from subsidies.models import (
 )
 from tests import concurrency
 from tests.conftest import require_postgresql
-from tests.factories import approve_all, make_maker, make_programme, make_report
+from tests.factories import (
+    approve_all,
+    make_maker,
+    make_programme,
+    make_report,
+    region_controller,
+    relay_colleague,
+)
 from tilab.errors import WrongState
 from tilab.models import Decision, User
 
@@ -42,11 +49,13 @@ def as_fresh(user):
     return lambda: User.objects.get(pk=user.pk)
 
 
-def test_twenty_approvals_of_one_allocation_at_once_approve_it_once(region_staff, relay_staff):
+def test_twenty_approvals_of_one_allocation_at_once_approve_it_once(
+    region_staff, relay_staff, other_region_staff
+):
     rennes = relay_staff.relays.get()
     programme = make_programme(by=region_staff, relays=[rennes], fixed_shares=[(rennes, 1)])
     allocation = programme.allocations.get()
-    region = as_fresh(region_staff)
+    region = as_fresh(other_region_staff)  # four eyes: not who proposed it
 
     results, conflicts = at_once(
         [
@@ -65,7 +74,9 @@ def test_twenty_approvals_of_one_allocation_at_once_approve_it_once(region_staff
     assert check.intact, check.breaks
 
 
-def test_approvals_of_different_allocations_at_once_form_one_chain(region_staff, relay_staff):
+def test_approvals_of_different_allocations_at_once_form_one_chain(
+    region_staff, relay_staff, other_region_staff
+):
     # An empty ledger: the head row itself is created by whichever append comes first.
     rennes = relay_staff.relays.get()
     allocations = [
@@ -75,7 +86,7 @@ def test_approvals_of_different_allocations_at_once_form_one_chain(region_staff,
         ).allocations.get()
         for n in range(8)
     ]  # fmt: skip
-    region = as_fresh(region_staff)
+    region = as_fresh(other_region_staff)  # four eyes: not who proposed it
 
     results, conflicts = at_once(
         [
@@ -100,7 +111,7 @@ def test_ten_payments_of_one_line_at_once_pay_it_once(region_staff, relay_staff)
     rennes = relay_staff.relays.get()
     programme = approve_all(
         make_programme(by=region_staff, relays=[rennes], fixed_shares=[(rennes, 1)]),
-        by=region_staff,
+        by=region_controller(),
     )
     for name, quantity in [("Anne Le Goff", 30), ("Yann Kervella", 10)]:
         make_report(
@@ -110,7 +121,9 @@ def test_ten_payments_of_one_line_at_once_pay_it_once(region_staff, relay_staff)
     redistribution = services.redistribution_propose(
         allocation=programme.allocations.get(), by=relay_staff, now=NOW
     )
-    services.redistribution_approve(redistribution=redistribution, by=relay_staff, now=NOW)
+    services.redistribution_approve(
+        redistribution=redistribution, by=relay_colleague(relay_staff), now=NOW
+    )
     line = redistribution.lines.get(maker__display_name="Anne Le Goff")
     staff = as_fresh(relay_staff)
 

@@ -22,6 +22,8 @@ from tests.factories import (
     make_programme,
     make_relay,
     make_report,
+    region_controller,
+    relay_colleague,
 )
 
 NOW = timezone.make_aware(datetime.datetime(2020, 6, 15, 10, 0))
@@ -39,7 +41,7 @@ def chain(region_staff, relay_staff, other_relay_staff):
         by=region_staff, relays=[rennes, loch, ensta], envelope_cents=3_000_000,
         fixed_shares=[(rennes, 50), (loch, 25), (ensta, 25)],
     )  # fmt: skip
-    approve_all(programme, by=region_staff)
+    approve_all(programme, by=region_controller())
     anne = make_maker(display_name="Anne Le Goff", department="35")
     yann = make_maker(display_name="Yann Kervella", department="22")
     fablab = make_organisation(name="FabLab de Saint-Brieuc", department="22")
@@ -54,7 +56,9 @@ def chain(region_staff, relay_staff, other_relay_staff):
         allocation=allocation, own_use=[("Achat groupé de PLA", 300_000)], by=relay_staff,
         now=NOW,
     )  # fmt: skip
-    services.redistribution_approve(redistribution=redistribution, by=relay_staff, now=NOW)
+    services.redistribution_approve(
+        redistribution=redistribution, by=relay_colleague(relay_staff), now=NOW
+    )
     lines = {line.payee_name: line for line in redistribution.lines.all()}
     services.payments_record(
         lines=[lines["Anne Le Goff"], lines["Yann Kervella"]], paid_on=NOW.date(),

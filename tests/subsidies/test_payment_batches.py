@@ -50,17 +50,18 @@ def rennes(relay_staff):
 def ready(allocation, relay_staff, region_staff, rennes, anne):
     """LabFab de Rennes's approved redistribution of 15 000 €: 3 000 € of PLA kept, the rest to
     Anne and Bertrand, whose bank details (given long ago) may be used; the relay's paying
-    account confirmed by the Région; and 10 visors made on behalf of the relay itself."""
+    account confirmed by the Région; and 10 visors made on behalf of the relay itself (a report
+    the Région decides). Camille is the relay's only staffer: the Région approves (four eyes)."""
     Membership.objects.create(maker=anne, organisation=rennes.organisation)
     make_report(
         maker=anne, organisation=rennes.organisation, quantity=8, status="validated",
-        decided_by=relay_staff,
+        decided_by=region_staff,
     )  # fmt: skip
     redistribution = services.redistribution_propose(
         allocation=allocation, own_use=[("Achat groupé de PLA", 300_000)], by=relay_staff, now=NOW
     )
     redistribution = services.redistribution_approve(
-        redistribution=redistribution, by=relay_staff, now=NOW
+        redistribution=redistribution, by=region_staff, now=NOW
     )
     services.bank_account_set(
         owner=rennes.organisation, holder="LabFab de Rennes", iban=IBAN_RELAY, by=relay_staff,

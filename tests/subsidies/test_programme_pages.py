@@ -19,6 +19,7 @@ from tests.factories import (
     make_relay,
     make_report,
     make_terms,
+    region_controller,
     totp_enrol,
 )
 from tests.subsidies.approval import confirm_form
@@ -154,7 +155,7 @@ def test_relay_staff_may_not_create_adjust_approve_or_amend(
 def test_relay_staff_are_led_to_the_redistribution_of_an_approved_allocation(
     client, region_staff, relay_staff, relays, programme_2020
 ):
-    approve_all(programme_2020, by=region_staff)
+    approve_all(programme_2020, by=region_controller())
     own = allocation_of(programme_2020, relays["rennes"])
     client.force_login(relay_staff)
     html = page(client.get(f"/subventions/{programme_2020.pk}/"))
@@ -165,7 +166,7 @@ def test_relay_staff_are_led_to_the_redistribution_of_an_approved_allocation(
 def test_relay_staff_find_the_redistribution_they_prepared(
     client, region_staff, relay_staff, relays, programme_2020
 ):
-    approve_all(programme_2020, by=region_staff)
+    approve_all(programme_2020, by=region_controller())
     make_report(
         maker=make_maker(display_name="Anne", department="35"),
         status=ProductionReport.Status.VALIDATED,
@@ -191,7 +192,7 @@ def test_relay_staff_do_not_learn_the_name_of_a_programme_without_their_relay(
         name="Finistère seul",
         fixed_shares=[(relays["ensta"], 1)],
     )
-    approve_all(finistere, by=region_staff)
+    approve_all(finistere, by=region_controller())
     amendment = services.programme_amend(
         programme=finistere,
         terms=make_terms(
@@ -465,18 +466,18 @@ def test_a_negative_adjustment_is_refused_next_to_its_field(
 
 
 def test_region_staff_approve_an_allocation_once_and_for_all(
-    client, region_staff, relays, programme_2020
+    client, region_staff, relays, programme_2020, other_region_staff
 ):
     rennes = allocation_of(programme_2020, relays["rennes"])
-    client.force_login(region_staff)
+    client.force_login(other_region_staff)
     url = f"/subventions/allocations/{rennes.pk}/approuver/"
     confirmed = confirm_form(rennes)
     response = client.post(url, confirmed, follow=True)
     rennes.refresh_from_db()
-    assert (rennes.status, rennes.approved_by) == ("approved", region_staff)
+    assert (rennes.status, rennes.approved_by) == ("approved", other_region_staff)
     html = page(response)
     assert "approuvée : elle ne changera plus" in html
-    assert f"par {region_staff}" in html
+    assert f"par {other_region_staff}" in html
     assert LedgerEntry.objects.filter(allocation=rennes, amount_cents=1_500_000).count() == 1
 
     again = page(client.post(url, confirmed, follow=True))
@@ -486,15 +487,16 @@ def test_region_staff_approve_an_allocation_once_and_for_all(
 
 
 def test_an_allocation_adjusted_since_the_page_was_shown_is_not_approved(
-    client, region_staff, relays, programme_2020
+    client, region_staff, relays, programme_2020, other_region_staff
 ):
     loch = allocation_of(programme_2020, relays["loch"])
+    seen = confirm_form(loch)  # the recap the second agent reads
     client.force_login(region_staff)
-    seen = confirm_form(loch)
     client.post(
         f"/subventions/{programme_2020.pk}/ajuster/",
         adjustment(programme_2020, relays, rennes="14 000", loch="8 500", ensta="7 500"),
     )
+    client.force_login(other_region_staff)  # four eyes: not who adjusted it
     response = client.post(f"/subventions/allocations/{loch.pk}/approuver/", seen, follow=True)
     loch.refresh_from_db()
     assert loch.status == "proposed"
@@ -504,9 +506,9 @@ def test_an_allocation_adjusted_since_the_page_was_shown_is_not_approved(
 
 
 def test_approving_the_last_allocation_approves_the_programme_and_offers_an_amendment(
-    client, region_staff, relays, programme_2020
+    client, region_staff, relays, programme_2020, other_region_staff
 ):
-    client.force_login(region_staff)
+    client.force_login(other_region_staff)
     for allocation in programme_2020.allocations.order_by("pk"):
         response = client.post(
             f"/subventions/allocations/{allocation.pk}/approuver/",
@@ -529,7 +531,7 @@ def test_approving_the_last_allocation_approves_the_programme_and_offers_an_amen
 
 
 def test_the_history_lists_the_decisions_in_order_with_who_and_why(
-    client, region_staff, relays, programme_2020
+    client, region_staff, relays, programme_2020, other_region_staff
 ):
     client.force_login(region_staff)
     client.post(
@@ -537,6 +539,7 @@ def test_the_history_lists_the_decisions_in_order_with_who_and_why(
         adjustment(programme_2020, relays, rennes="14 000", loch="8 500", ensta="7 500"),
     )
     loch = allocation_of(programme_2020, relays["loch"])
+    client.force_login(other_region_staff)  # four eyes: not who adjusted it
     client.post(f"/subventions/allocations/{loch.pk}/approuver/", confirm_form(loch))
     history = client.get(f"/subventions/{programme_2020.pk}/").context["history"]
     assert [(entry["decision"].action, str(entry["relay"] or "")) for entry in history] == [
@@ -545,7 +548,7 @@ def test_the_history_lists_the_decisions_in_order_with_who_and_why(
         ("allocation_adjust", "La Fabrique du Loch"),
         ("allocation_approve", "La Fabrique du Loch"),
     ]
-    assert {entry["decision"].actor for entry in history} == {region_staff}
+    assert {entry["decision"].actor for entry in history} == {region_staff, other_region_staff}
 
 
 # --- Two-factor gate ----------------------------------------------------------------------------
@@ -567,10 +570,10 @@ def test_without_two_factor_there_is_no_approve_button_but_a_way_to_activate_it(
 
 
 def test_with_two_factor_activated_region_staff_type_their_code_and_approve(
-    client, mfa_required, region_staff, relays, programme_2020
+    client, mfa_required, region_staff, relays, programme_2020, other_region_staff
 ):
-    totp_enrol(region_staff)
-    client.force_login(region_staff)
+    totp_enrol(other_region_staff)
+    client.force_login(other_region_staff)
     rennes = allocation_of(programme_2020, relays["rennes"])
     html = page(client.get(f"/subventions/{programme_2020.pk}/"))
     assert f"/subventions/allocations/{rennes.pk}/approuver/" in html
@@ -578,7 +581,7 @@ def test_with_two_factor_activated_region_staff_type_their_code_and_approve(
     assert response["Location"].startswith("/accounts/2fa/reauthenticate/")
     rennes.refresh_from_db()
     assert rennes.status == "proposed"
-    client_step_up(client, region_staff)
+    client_step_up(client, other_region_staff)
     client.post(f"/subventions/allocations/{rennes.pk}/approuver/", confirm_form(rennes))
     rennes.refresh_from_db()
     assert rennes.status == "approved"
@@ -590,7 +593,7 @@ def test_with_two_factor_activated_region_staff_type_their_code_and_approve(
 def test_an_approved_programme_is_amended_by_a_linked_programme(
     client, region_staff, relays, programme_2020
 ):
-    approve_all(programme_2020, by=region_staff)
+    approve_all(programme_2020, by=region_controller())
     client.force_login(region_staff)
     url = f"/subventions/{programme_2020.pk}/modifier/"
     form = client.get(url).context["form"]
@@ -625,7 +628,7 @@ def test_an_approved_programme_is_amended_by_a_linked_programme(
 
 
 def test_an_amendment_needs_a_motivation(client, region_staff, relays, programme_2020):
-    approve_all(programme_2020, by=region_staff)
+    approve_all(programme_2020, by=region_controller())
     client.force_login(region_staff)
     data = creation(relays, envelope_cents="3 000", **shares_2020(relays))
     response = client.post(f"/subventions/{programme_2020.pk}/modifier/", data)
@@ -660,14 +663,14 @@ def grow(region_staff, relays, extra_departments):
             fixed_shares=[(relay, 1) for relay in relays.values()],
         )
         if n == 0:
-            approve_all(programme, by=region_staff)
+            approve_all(programme, by=region_controller())
 
 
 @pytest.mark.parametrize("who", ["region_staff", "auditor"])
 def test_the_list_and_the_detail_keep_a_fixed_number_of_queries(
     client, request, region_staff, relays, programme_2020, who
 ):
-    approve_all(programme_2020, by=region_staff)
+    approve_all(programme_2020, by=region_controller())
     client.force_login(request.getfixturevalue(who))
     url = f"/subventions/{programme_2020.pk}/"
     small = (count_queries(client, "/subventions/"), count_queries(client, url))

@@ -5,7 +5,14 @@ import pytest
 from django.urls import reverse
 
 from subsidies import selectors, services
-from tests.factories import approve_all, make_programme, make_relay, make_terms, make_user
+from tests.factories import (
+    approve_all,
+    make_programme,
+    make_relay,
+    make_terms,
+    make_user,
+    region_controller,
+)
 from tilab import roles
 
 
@@ -21,7 +28,7 @@ def chain(region_staff, relay_staff, other_relay_staff):
         relays=[rennes, loch, ensta],
         fixed_shares=[(rennes, 50), (loch, 25), (ensta, 25)],
     )
-    approve_all(grant, by=region_staff)
+    approve_all(grant, by=region_controller())
     amendment = services.programme_amend(
         programme=grant,
         terms=make_terms(

@@ -43,8 +43,9 @@ def programme(region_staff, rennes, production):
 
 
 @pytest.fixture
-def redistribution(programme, region_staff, relay_staff):
-    approve_all(programme, by=region_staff)
+def redistribution(programme, other_region_staff, relay_staff):
+    """Camille's proposal: her colleague Morgane (`relay_colleague`) approves it (four eyes)."""
+    approve_all(programme, by=other_region_staff)
     return services.redistribution_propose(
         allocation=programme.allocations.get(),
         own_use=[("Achat groupé de PLA", 100_000)],
@@ -66,9 +67,9 @@ def later_validation(anne, relay_staff, quantity=20):
 
 
 def test_the_redistribution_recap_shows_payees_amounts_the_figures_date_and_what_follows(
-    client, relay_staff, redistribution
+    client, relay_colleague, redistribution
 ):
-    response = as_user(client, relay_staff).get(recap_page(redistribution))
+    response = as_user(client, relay_colleague).get(recap_page(redistribution))
     assert response.status_code == 200
     recap = response.context["recap"]
     assert not recap.stale and not recap.flags
@@ -85,10 +86,10 @@ def test_the_redistribution_recap_shows_payees_amounts_the_figures_date_and_what
 
 
 def test_the_allocation_recap_shows_the_amount_the_figures_by_department_and_their_date(
-    client, region_staff, programme
+    client, other_region_staff, programme
 ):
     allocation = programme.allocations.get()
-    response = as_user(client, region_staff).get(
+    response = as_user(client, other_region_staff).get(
         f"/subventions/allocations/{allocation.pk}/approuver/"
     )
     assert response.status_code == 200
@@ -103,8 +104,9 @@ def test_the_allocation_recap_shows_the_amount_the_figures_by_department_and_the
     assert timezone.localtime(allocation.computed_at).strftime("%d/%m/%Y %H:%M") in html
 
 
-def test_the_api_recap_gives_what_the_approval_confirms(client, relay_staff, redistribution):
-    body = as_user(client, relay_staff).get(f"{REDISTRIBUTIONS}{redistribution.pk}/recap/").json()
+def test_the_api_recap_gives_what_the_approval_confirms(client, relay_colleague, redistribution):
+    as_user(client, relay_colleague)
+    body = client.get(f"{REDISTRIBUTIONS}{redistribution.pk}/recap/").json()
     assert body["fingerprint"] == recap_of(redistribution).fingerprint
     assert body["stale"] is False and body["flags"] == [] and body["changes"] == []
     assert sum(p["amount_cents"] for p in body["payees"]) == 1_000_000
@@ -114,9 +116,9 @@ def test_the_api_recap_gives_what_the_approval_confirms(client, relay_staff, red
 
 
 def test_an_api_approval_without_its_confirmation_is_refused(
-    client, region_staff, relay_staff, programme, redistribution
+    client, region_staff, relay_colleague, programme, redistribution
 ):
-    as_user(client, relay_staff)
+    as_user(client, relay_colleague)
     answered(
         post(client, f"{REDISTRIBUTIONS}{redistribution.pk}/approve/"),
         400,
@@ -127,9 +129,9 @@ def test_an_api_approval_without_its_confirmation_is_refused(
 
 
 def test_a_page_approval_without_what_the_recap_showed_is_not_approved(
-    client, relay_staff, redistribution
+    client, relay_colleague, redistribution
 ):
-    response = as_user(client, relay_staff).post(recap_page(redistribution), {})
+    response = as_user(client, relay_colleague).post(recap_page(redistribution), {})
     assert response.status_code == 200
     form = response.context["form"]
     assert form.has_error("computed_at") and form.has_error("fingerprint")
@@ -138,8 +140,10 @@ def test_a_page_approval_without_what_the_recap_showed_is_not_approved(
     assert redistribution.status == "proposed"
 
 
-def test_amounts_adjusted_after_the_recap_are_not_approved(client, relay_staff, redistribution):
-    seen = confirm_body(redistribution)
+def test_amounts_adjusted_after_the_recap_are_not_approved(
+    client, relay_staff, relay_colleague, redistribution
+):
+    seen = confirm_body(redistribution)  # what Morgane read, before Camille adjusted
     lines = {line.payee_name: line for line in redistribution.lines.all()}
     services.redistribution_adjust(
         redistribution=redistribution,
@@ -152,7 +156,7 @@ def test_amounts_adjusted_after_the_recap_are_not_approved(client, relay_staff, 
         now=timezone.now(),
     )
     response = post(
-        as_user(client, relay_staff), f"{REDISTRIBUTIONS}{redistribution.pk}/approve/", seen
+        as_user(client, relay_colleague), f"{REDISTRIBUTIONS}{redistribution.pk}/approve/", seen
     )
     answered(response, 409, "approval_recap_changed", field="fingerprint")
     redistribution.refresh_from_db()
@@ -163,10 +167,12 @@ def test_amounts_adjusted_after_the_recap_are_not_approved(client, relay_staff, 
 
 
 def test_stale_figures_are_shown_refused_then_recomputed_and_approved_on_the_pages(
-    client, relay_staff, redistribution, anne
+    client, relay_staff, relay_colleague, redistribution, anne
 ):
     later_validation(anne, relay_staff)
-    as_user(client, relay_staff)
+    # The second person reads the recap, recomputes (mechanical: Camille stays the proposer,
+    # her own-use line kept) and approves.
+    as_user(client, relay_colleague)
     response = client.get(recap_page(redistribution))
     recap = response.context["recap"]
     assert recap.stale and recap.may_recompute
@@ -204,10 +210,10 @@ def test_stale_figures_are_shown_refused_then_recomputed_and_approved_on_the_pag
 
 
 def test_stale_figures_are_refused_then_recomputed_and_approved_through_the_api(
-    client, relay_staff, redistribution, anne
+    client, relay_staff, relay_colleague, redistribution, anne
 ):
     later_validation(anne, relay_staff)
-    as_user(client, relay_staff)
+    as_user(client, relay_colleague)
     url = f"{REDISTRIBUTIONS}{redistribution.pk}"
     recap = client.get(f"{url}/recap/").json()
     assert recap["stale"] and recap["may_recompute"]
@@ -232,7 +238,9 @@ def test_stale_figures_are_refused_then_recomputed_and_approved_through_the_api(
     assert Redistribution.objects.get(pk=redistribution.pk).status == "approved"
 
 
-def test_the_service_refuses_stale_figures_confirmed_as_seen(relay_staff, redistribution, anne):
+def test_the_service_refuses_stale_figures_confirmed_as_seen(
+    relay_staff, relay_colleague, redistribution, anne
+):
     seen = recap_of(redistribution)
     later_validation(anne, relay_staff)
     from subsidies.recap import Confirmation
@@ -241,7 +249,7 @@ def test_the_service_refuses_stale_figures_confirmed_as_seen(relay_staff, redist
     with refused("approval_figures_stale"):
         services.redistribution_approve(
             redistribution=redistribution,
-            by=relay_staff,
+            by=relay_colleague,
             now=timezone.now(),
             confirmation=Confirmation(seen.computed_at, seen.fingerprint),
         )
@@ -251,11 +259,11 @@ def test_the_service_refuses_stale_figures_confirmed_as_seen(relay_staff, redist
 
 
 def test_a_stale_allocation_is_recomputed_before_approval_page_and_api(
-    client, region_staff, relay_staff, programme, anne
+    client, other_region_staff, relay_staff, programme, anne
 ):
     allocation = programme.allocations.get()
     later_validation(anne, relay_staff)
-    as_user(client, region_staff)
+    as_user(client, other_region_staff)  # four eyes: Hélène created the programme
     url = f"/subventions/allocations/{allocation.pk}/approuver/"
     recap = client.get(url).context["recap"]
     assert recap.stale and recap.may_recompute
@@ -281,7 +289,7 @@ def test_a_stale_allocation_is_recomputed_before_approval_page_and_api(
 
 
 def test_a_stale_allocation_whose_programme_is_partly_approved_needs_a_motivated_approval(
-    client, region_staff, relay_staff, other_relay_staff, anne
+    client, region_staff, other_region_staff, relay_staff, other_relay_staff, anne
 ):
     rennes, ensta = relay_staff.relays.get(), other_relay_staff.relays.get()
     make_report(maker=anne, quantity=40, status="validated", decided_by=relay_staff)
@@ -289,14 +297,14 @@ def test_a_stale_allocation_whose_programme_is_partly_approved_needs_a_motivated
     make_report(maker=yann, quantity=40, status="validated", decided_by=other_relay_staff)
     programme = make_programme(by=region_staff, relays=[rennes, ensta], envelope_cents=1_000_000)
     first = programme.allocations.get(relay=ensta)
-    services.allocation_approve(allocation=first, by=region_staff, now=timezone.now())
+    services.allocation_approve(allocation=first, by=other_region_staff, now=timezone.now())
     later_validation(anne, relay_staff)
     allocation = programme.allocations.get(relay=rennes)
     recap = recap_of(allocation)
     assert recap.stale and not recap.may_recompute
     assert recap.flag_codes == ["figures_changed"]
 
-    as_user(client, region_staff)
+    as_user(client, other_region_staff)
     answered(
         post(client, f"{ALLOCATIONS}{allocation.pk}/recompute/"),
         409,

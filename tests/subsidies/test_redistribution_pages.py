@@ -27,6 +27,8 @@ from tests.factories import (
     make_programme,
     make_report,
     make_user,
+    region_controller,
+    relay_colleague,
     totp_enrol,
 )
 from tests.subsidies.approval import confirm_form
@@ -66,7 +68,9 @@ def redistribution(allocation, relay_staff):
 
 @pytest.fixture
 def approved(redistribution, relay_staff):
-    services.redistribution_approve(redistribution=redistribution, by=relay_staff, now=now())
+    services.redistribution_approve(
+        redistribution=redistribution, by=relay_colleague(relay_staff), now=now()
+    )
     redistribution.refresh_from_db()
     return redistribution
 
@@ -219,14 +223,17 @@ def test_relay_staff_see_their_redistribution_with_figures_and_totals(
     assert "Bertrand Guillou" in html
     assert "72" in html  # Bertrand's validated quantity
     assert "Enregistrer l'ajustement" in html
-    assert "Vérifier puis approuver" in html
+    # Four eyes: who proposed it is told who approves instead (one staffer: the Région).
+    assert "Vérifier puis approuver" not in html
+    assert "la Région l'approuve" in html
     assert "IBAN manquant" in html
 
 
 @pytest.mark.parametrize("role", ["region_staff", "auditor"])
 def test_region_and_auditors_read_the_page_but_change_nothing(
-    client, request, role, relay_staff, redistribution
+    client, request, role, relay_staff, redistribution, relay_colleague
 ):
+    relay_colleague  # a relay of two: the Région is not the second person
     user = request.getfixturevalue(role)
     client.force_login(user)
     html = text(client.get(page(redistribution.pk)))
@@ -357,8 +364,10 @@ def test_an_approved_redistribution_is_not_adjusted(client, relay_staff, approve
 # --- Approving ----------------------------------------------------------------------------
 
 
-def test_relay_staff_approve_once_and_a_second_time_is_refused(client, relay_staff, redistribution):
-    client.force_login(relay_staff)
+def test_relay_staff_approve_once_and_a_second_time_is_refused(
+    client, relay_staff, redistribution, relay_colleague
+):
+    client.force_login(relay_colleague)  # four eyes: not who proposed it
     confirmed = confirm_form(redistribution)
     response = client.post(f"{page(redistribution.pk)}approuver/", confirmed, follow=True)
     assert "Redistribution approuvée" in text(response)
@@ -375,10 +384,10 @@ def test_relay_staff_approve_once_and_a_second_time_is_refused(client, relay_sta
 
 
 def test_without_two_factor_relay_staff_are_told_how_to_approve(
-    client, settings, relay_staff, redistribution
+    client, settings, relay_staff, redistribution, relay_colleague
 ):
     settings.TILAB_MFA_REQUIRED_FOR_MONEY = True
-    client.force_login(relay_staff)
+    client.force_login(relay_colleague)
     html = text(client.get(page(redistribution.pk)))
     assert "Vérifier puis approuver" not in html
     assert "activez d'abord la double authentification" in html
@@ -390,11 +399,11 @@ def test_without_two_factor_relay_staff_are_told_how_to_approve(
 
 
 def test_with_two_factor_on_the_account_relay_staff_type_their_code_then_approve(
-    client, settings, relay_staff, redistribution
+    client, settings, relay_staff, redistribution, relay_colleague
 ):
     settings.TILAB_MFA_REQUIRED_FOR_MONEY = True
-    totp_enrol(relay_staff)
-    client.force_login(relay_staff)
+    totp_enrol(relay_colleague)
+    client.force_login(relay_colleague)
     detail = page(redistribution.pk)
     # The recap is offered; going to it asks for the code and comes back to it.
     assert "Vérifier puis approuver" in text(client.get(detail))
@@ -405,7 +414,7 @@ def test_with_two_factor_on_the_account_relay_staff_type_their_code_then_approve
     redistribution.refresh_from_db()
     assert redistribution.status == "proposed"
 
-    client_step_up(client, relay_staff)
+    client_step_up(client, relay_colleague)
     client.post(recap, confirm_form(redistribution))
     redistribution.refresh_from_db()
     assert redistribution.status == "approved"
@@ -565,9 +574,11 @@ def test_an_organisation_manager_sees_the_organisations_money_too(
     programme = make_programme(
         by=region_staff, relays=[relay_staff.relays.get()], envelope_cents=100_000
     )
-    approve_all(programme, by=region_staff)
+    approve_all(programme, by=region_controller())
     redistribution = propose(programme.allocations.get(), relay_staff, own_use=())
-    services.redistribution_approve(redistribution=redistribution, by=relay_staff, now=now())
+    services.redistribution_approve(
+        redistribution=redistribution, by=relay_colleague(relay_staff), now=now()
+    )
     client.force_login(maker)
     html = text(client.get("/subventions/mes-versements/"))
     assert "FabLab de Saint-Malo" in html
@@ -621,9 +632,11 @@ def approved_redistribution(*, region_staff, relay_staff, name):
     programme = make_programme(
         by=region_staff, relays=[relay_staff.relays.get()], envelope_cents=1_000_000, name=name
     )
-    approve_all(programme, by=region_staff)
+    approve_all(programme, by=region_controller())
     redistribution = propose(programme.allocations.get(), relay_staff)
-    services.redistribution_approve(redistribution=redistribution, by=relay_staff, now=now())
+    services.redistribution_approve(
+        redistribution=redistribution, by=relay_colleague(relay_staff), now=now()
+    )
     first = redistribution.lines.filter(kind="maker").order_by("pk").first()
     services.payments_record(
         lines=[first], paid_on=datetime.date(2020, 6, 1), reference="V", by=relay_staff, now=now()

@@ -32,6 +32,8 @@ from tests.factories import (
     make_report,
     make_terms,
     make_user,
+    region_controller,
+    relay_colleague,
     step_up,
 )
 from tests.refusals import refused
@@ -201,7 +203,7 @@ def test_later_validations_never_change_an_allocation_once_computed(region_staff
 
     validated(make_maker(department="29"), relays.staff["29"], quantity=200)
     after_creation = {pk: (a.amount_cents, a.snapshot) for pk, a in by_relay(programme).items()}
-    approve_all(programme, by=region_staff)
+    approve_all(programme, by=region_controller())
     validated(make_maker(department="29"), relays.staff["29"], quantity=100)
     after_approval = {pk: (a.amount_cents, a.snapshot) for pk, a in by_relay(programme).items()}
 
@@ -219,7 +221,7 @@ def test_later_validations_never_change_an_allocation_once_computed(region_staff
 def test_the_database_refuses_to_change_or_delete_an_approved_allocation(
     programme_2020, region_staff, relays
 ):
-    approve_all(programme_2020, by=region_staff)
+    approve_all(programme_2020, by=region_controller())
     allocation = by_relay(programme_2020)[relays.rennes.pk]
     with pytest.raises(DatabaseError), transaction.atomic():
         Allocation.objects.filter(pk=allocation.pk).update(amount_cents=1_600_000)
@@ -307,10 +309,12 @@ def test_adjusting_refuses_negative_amounts_and_foreign_allocations(
     assert money_state() == before
 
 
-def test_an_approved_allocation_can_no_longer_be_adjusted(programme_2020, region_staff, relays):
+def test_an_approved_allocation_can_no_longer_be_adjusted(
+    programme_2020, region_staff, relays, other_region_staff
+):
     allocations = by_relay(programme_2020)
     rennes, loch, ensta = (allocations[r.pk] for r in (relays.rennes, relays.loch, relays.ensta))
-    services.allocation_approve(allocation=rennes, by=region_staff, now=NOW)
+    services.allocation_approve(allocation=rennes, by=other_region_staff, now=NOW)
     before = money_state()
     with refused("allocation_approved", kind=WrongState):
         services.allocations_adjust(
@@ -326,12 +330,14 @@ def test_an_approved_allocation_can_no_longer_be_adjusted(programme_2020, region
     assert by_relay(programme_2020)[relays.ensta.pk].amount_cents == 740_000
 
 
-def test_approving_records_one_decision_and_one_ledger_entry(programme_2020, region_staff, relays):
+def test_approving_records_one_decision_and_one_ledger_entry(
+    programme_2020, region_staff, relays, other_region_staff
+):
     rennes = by_relay(programme_2020)[relays.rennes.pk]
-    services.allocation_approve(allocation=rennes, by=region_staff, now=NOW)
+    services.allocation_approve(allocation=rennes, by=other_region_staff, now=NOW)
     rennes.refresh_from_db()
     assert rennes.status == Allocation.Status.APPROVED
-    assert (rennes.approved_by, rennes.approved_at) == (region_staff, NOW)
+    assert (rennes.approved_by, rennes.approved_at) == (other_region_staff, NOW)
     decision = Decision.objects.get(action="allocation_approve")
     assert (decision.object_id, decision.from_state, decision.to_state) == (
         str(rennes.pk), "proposed", "approved",
@@ -339,7 +345,7 @@ def test_approving_records_one_decision_and_one_ledger_entry(programme_2020, reg
     assert decision.data["amount_cents"] == 1_500_000
     entry = LedgerEntry.objects.get()
     assert (entry.kind, entry.allocation_id, entry.amount_cents, entry.actor) == (
-        "allocation", rennes.pk, 1_500_000, region_staff,
+        "allocation", rennes.pk, 1_500_000, other_region_staff,
     )  # fmt: skip
     assert (entry.source, entry.destination) == (
         f"programme:{programme_2020.pk}", f"relay:{relays.rennes.pk}",
@@ -348,18 +354,20 @@ def test_approving_records_one_decision_and_one_ledger_entry(programme_2020, reg
     assert programme_2020.status == Programme.Status.DRAFT  # two allocations still wait
 
 
-def test_approving_twice_is_a_conflict_and_changes_nothing(programme_2020, region_staff, relays):
+def test_approving_twice_is_a_conflict_and_changes_nothing(
+    programme_2020, region_staff, relays, other_region_staff
+):
     rennes = by_relay(programme_2020)[relays.rennes.pk]
-    services.allocation_approve(allocation=rennes, by=region_staff, now=NOW)
+    services.allocation_approve(allocation=rennes, by=other_region_staff, now=NOW)
     before = money_state()
     with refused("allocation_already_approved", kind=WrongState):
-        services.allocation_approve(allocation=rennes, by=region_staff, now=NOW)
+        services.allocation_approve(allocation=rennes, by=other_region_staff, now=NOW)
     assert money_state() == before
     assert LedgerEntry.objects.count() == 1
 
 
 def test_the_programme_is_approved_with_its_last_allocation(programme_2020, region_staff):
-    approve_all(programme_2020, by=region_staff)
+    approve_all(programme_2020, by=region_controller())
     assert programme_2020.status == Programme.Status.APPROVED
     assert Decision.objects.filter(action="programme_approve").count() == 1
     assert LedgerEntry.objects.filter(kind="allocation").count() == 3
@@ -387,12 +395,12 @@ def test_only_region_staff_create_adjust_and_approve_programmes(
 
 
 def test_region_staff_approve_only_with_two_factor_when_required(
-    mfa_required, programme_2020, region_staff, relays
+    mfa_required, programme_2020, region_staff, relays, other_region_staff
 ):
     rennes = by_relay(programme_2020)[relays.rennes.pk]
     before = money_state()
     with pytest.raises(PermissionDenied):
-        services.allocation_approve(allocation=rennes, by=region_staff, now=NOW)
+        services.allocation_approve(allocation=rennes, by=other_region_staff, now=NOW)
     assert money_state() == before
     # Preparing is not deciding: adjusting needs no second factor.
     loch, ensta = (by_relay(programme_2020)[r.pk] for r in (relays.loch, relays.ensta))
@@ -400,15 +408,15 @@ def test_region_staff_approve_only_with_two_factor_when_required(
         programme=programme_2020, amounts={loch.pk: 760_000, ensta.pk: 740_000},
         motivation="Plaques PET", by=region_staff, now=NOW,
     )  # fmt: skip
-    step_up(region_staff)
-    services.allocation_approve(allocation=rennes, by=region_staff, now=NOW)
+    step_up(other_region_staff)
+    services.allocation_approve(allocation=rennes, by=other_region_staff, now=NOW)
     assert LedgerEntry.objects.count() == 1
 
 
 def test_an_approved_programme_is_amended_by_a_new_linked_programme(
     programme_2020, region_staff, relays
 ):
-    approve_all(programme_2020, by=region_staff)
+    approve_all(programme_2020, by=region_controller())
     before = {a.pk: a.amount_cents for a in programme_2020.allocations.all()}
     amendment = services.programme_amend(
         programme=programme_2020,
@@ -438,7 +446,7 @@ def test_only_an_approved_programme_is_amended_and_with_a_motivation(
         services.programme_amend(
             programme=programme_2020, terms=terms, motivation="Oubli", by=region_staff, now=NOW
         )
-    approve_all(programme_2020, by=region_staff)
+    approve_all(programme_2020, by=region_controller())
     before = money_state()
     with refused("amendment_motivation_missing", kind=BadInput):
         services.programme_amend(
@@ -463,7 +471,7 @@ def rennes_allocation(region_staff, relay_staff):
     programme = make_programme(
         by=region_staff, relays=[rennes], envelope_cents=1_000_000, fixed_shares=[(rennes, 1)]
     )
-    return approve_all(programme, by=region_staff).allocations.get()
+    return approve_all(programme, by=region_controller()).allocations.get()
 
 
 @pytest.fixture
@@ -522,7 +530,7 @@ def test_lines_sum_exactly_to_an_allocation_that_does_not_divide_evenly(region_s
     programme = make_programme(
         by=region_staff, relays=[rennes], envelope_cents=1_000_003, fixed_shares=[(rennes, 1)]
     )
-    allocation = approve_all(programme, by=region_staff).allocations.get()
+    allocation = approve_all(programme, by=region_controller()).allocations.get()
     redistribution = services.redistribution_propose(
         allocation=allocation, own_use=[("Prototypes", 333)], by=relay_staff, now=NOW
     )
@@ -634,7 +642,7 @@ def test_adjusting_refuses_a_line_of_another_redistribution(
     other = approve_all(
         make_programme(by=region_staff, relays=[rennes], fixed_shares=[(rennes, 1)],
                        name="Autre"),
-        by=region_staff,
+        by=region_controller(),
     ).allocations.get()  # fmt: skip
     foreign = services.redistribution_propose(allocation=other, by=relay_staff, now=NOW)
     foreign_line = foreign.lines.first()
@@ -650,10 +658,12 @@ def test_adjusting_refuses_a_line_of_another_redistribution(
 def test_approving_a_redistribution_writes_one_ledger_entry_per_line(
     proposal, relay_staff, rennes_allocation
 ):
-    services.redistribution_approve(redistribution=proposal, by=relay_staff, now=NOW)
+    services.redistribution_approve(
+        redistribution=proposal, by=relay_colleague(relay_staff), now=NOW
+    )
     proposal.refresh_from_db()
     assert proposal.status == Redistribution.Status.APPROVED
-    assert (proposal.approved_by, proposal.approved_at) == (relay_staff, NOW)
+    assert (proposal.approved_by, proposal.approved_at) == (relay_colleague(relay_staff), NOW)
     entries = {
         e.line_id: (e.amount_cents, e.source, e.destination)
         for e in LedgerEntry.objects.filter(kind="redistribution")
@@ -672,11 +682,15 @@ def test_approving_a_redistribution_writes_one_ledger_entry_per_line(
 
 
 def test_an_approved_redistribution_no_longer_changes(proposal, relay_staff, rennes_allocation):
-    services.redistribution_approve(redistribution=proposal, by=relay_staff, now=NOW)
+    services.redistribution_approve(
+        redistribution=proposal, by=relay_colleague(relay_staff), now=NOW
+    )
     anne = lines_by_payee(proposal)["Anne Le Goff"]
     before = money_state()
     with refused("redistribution_already_approved", kind=WrongState):
-        services.redistribution_approve(redistribution=proposal, by=relay_staff, now=NOW)
+        services.redistribution_approve(
+            redistribution=proposal, by=relay_colleague(relay_staff), now=NOW
+        )
     with refused("redistribution_approved", kind=WrongState):
         services.redistribution_adjust(
             redistribution=proposal, amounts={anne.pk: 450_000}, motivation="x",
@@ -692,6 +706,7 @@ def test_only_the_relays_own_staff_redistribute_approve_and_pay(
     request, rennes_allocation, payees, relay_staff, role
 ):
     user = request.getfixturevalue(role)
+    colleague = relay_colleague(relay_staff)  # the Région approves only a relay of one staffer
     before = money_state()
     with pytest.raises(PermissionDenied):
         services.redistribution_propose(allocation=rennes_allocation, by=user, now=NOW)
@@ -710,7 +725,7 @@ def test_only_the_relays_own_staff_redistribute_approve_and_pay(
     with pytest.raises(PermissionDenied):
         services.redistribution_approve(redistribution=proposal, by=user, now=NOW)
     assert money_state() == before
-    services.redistribution_approve(redistribution=proposal, by=relay_staff, now=NOW)
+    services.redistribution_approve(redistribution=proposal, by=colleague, now=NOW)
     before = money_state()
     with pytest.raises(PermissionDenied):
         services.payments_record(
@@ -729,10 +744,14 @@ def test_without_two_factor_relay_staff_prepare_but_neither_approve_nor_pay(
     )
     before = money_state()
     with pytest.raises(PermissionDenied):
-        services.redistribution_approve(redistribution=proposal, by=relay_staff, now=NOW)
+        services.redistribution_approve(
+            redistribution=proposal, by=relay_colleague(relay_staff), now=NOW
+        )
     assert money_state() == before
     settings.TILAB_MFA_REQUIRED_FOR_MONEY = False
-    services.redistribution_approve(redistribution=proposal, by=relay_staff, now=NOW)
+    services.redistribution_approve(
+        redistribution=proposal, by=relay_colleague(relay_staff), now=NOW
+    )
     settings.TILAB_MFA_REQUIRED_FOR_MONEY = True
     before = money_state()
     with pytest.raises(PermissionDenied):
@@ -746,7 +765,8 @@ def test_without_two_factor_relay_staff_prepare_but_neither_approve_nor_pay(
 def test_with_two_factor_relay_staff_approve_and_pay(proposal, relay_staff, settings):
     settings.TILAB_MFA_REQUIRED_FOR_MONEY = True
     step_up(relay_staff)
-    services.redistribution_approve(redistribution=proposal, by=relay_staff, now=NOW)
+    colleague = step_up(relay_colleague(relay_staff))
+    services.redistribution_approve(redistribution=proposal, by=colleague, now=NOW)
     anne = lines_by_payee(proposal)["Anne Le Goff"]
     services.payments_record(
         lines=[anne], paid_on=NOW.date(), reference="VIR-1", by=relay_staff, now=NOW
@@ -759,7 +779,9 @@ def test_with_two_factor_relay_staff_approve_and_pay(proposal, relay_staff, sett
 
 @pytest.fixture
 def approved(proposal, relay_staff):
-    services.redistribution_approve(redistribution=proposal, by=relay_staff, now=NOW)
+    services.redistribution_approve(
+        redistribution=proposal, by=relay_colleague(relay_staff), now=NOW
+    )
     return lines_by_payee(proposal)
 
 
@@ -808,7 +830,7 @@ def test_a_line_not_yet_approved_is_not_paid_nor_are_its_batch_mates(
     other = approve_all(
         make_programme(by=region_staff, relays=[rennes], fixed_shares=[(rennes, 1)],
                        name="Autre"),
-        by=region_staff,
+        by=region_controller(),
     ).allocations.get()  # fmt: skip
     unapproved = services.redistribution_propose(allocation=other, by=relay_staff, now=NOW)
     before = money_state()
@@ -861,7 +883,9 @@ def test_a_zero_euro_line_and_an_empty_batch_are_refused(proposal, relay_staff):
         redistribution=proposal, amounts={anne.pk: 600_000, yann.pk: 0},
         motivation="Yann renonce à sa part.", by=relay_staff, now=NOW,
     )  # fmt: skip
-    services.redistribution_approve(redistribution=proposal, by=relay_staff, now=NOW)
+    services.redistribution_approve(
+        redistribution=proposal, by=relay_colleague(relay_staff), now=NOW
+    )
     before = money_state()
     with refused("line_amount_zero", kind=BadInput):
         services.payments_record(
@@ -977,13 +1001,15 @@ def test_an_organisations_managers_change_its_bank_details_not_its_members(maker
 
 
 def test_the_whole_2020_chain_adds_up(programme_2020, region_staff, relays, payees, relay_staff):
-    approve_all(programme_2020, by=region_staff)
+    approve_all(programme_2020, by=region_controller())
     assert programme_2020.period_start_on == SPRING_2020[0]
     rennes = by_relay(programme_2020)[relays.rennes.pk]
     redistribution = services.redistribution_propose(
         allocation=rennes, own_use=[("Achat groupé de PLA", 150_000)], by=relay_staff, now=NOW
     )
-    services.redistribution_approve(redistribution=redistribution, by=relay_staff, now=NOW)
+    services.redistribution_approve(
+        redistribution=redistribution, by=relay_colleague(relay_staff), now=NOW
+    )
     lines = lines_by_payee(redistribution)
     assert sum(line.amount_cents for line in lines.values()) == 1_500_000
     assert lines["Anne Le Goff"].amount_cents == 675_000

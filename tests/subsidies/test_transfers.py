@@ -18,7 +18,15 @@ from makers.models import Membership, ProductionReport
 from subsidies import bank, batches, services
 from subsidies.models import BankAccount, PaymentBatch, RedistributionLine
 from subsidies.transfers import unpaid_transfers
-from tests.factories import approve_all, make_maker, make_organisation, make_programme, make_report
+from tests.factories import (
+    approve_all,
+    make_maker,
+    make_organisation,
+    make_programme,
+    make_report,
+    region_controller,
+    relay_colleague,
+)
 from tests.refusals import refused
 from tilab.errors import BadInput
 
@@ -59,13 +67,15 @@ def chain(region_staff, relay_staff):
     programme = make_programme(
         by=region_staff, relays=[rennes], envelope_cents=1_000_000, fixed_shares=[(rennes, 1)]
     )
-    approve_all(programme, by=region_staff)
+    approve_all(programme, by=region_controller())
     allocation = programme.allocations.get()
     redistribution = services.redistribution_propose(
         allocation=allocation, own_use=[("Achat groupé de PLA", 100_000)], by=relay_staff,
         now=NOW,
     )  # fmt: skip
-    services.redistribution_approve(redistribution=redistribution, by=relay_staff, now=NOW)
+    services.redistribution_approve(
+        redistribution=redistribution, by=relay_colleague(relay_staff), now=NOW
+    )
     for owner, holder, iban in [
         (rennes.organisation, "LabFab de Rennes", IBAN_RELAY),
         (people["anne"], "Anne Le Goff", IBAN_ANNE),
@@ -136,7 +146,7 @@ def test_a_redistribution_not_approved_owes_no_transfer(region_staff, relay_staf
     )
     programme = approve_all(
         make_programme(by=region_staff, relays=[rennes], fixed_shares=[(rennes, 1)]),
-        by=region_staff,
+        by=region_controller(),
     )
     redistribution = services.redistribution_propose(
         allocation=programme.allocations.get(), by=relay_staff, now=NOW

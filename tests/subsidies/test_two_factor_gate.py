@@ -16,6 +16,7 @@ from tests.factories import (
     client_step_up,
     make_programme,
     make_relay,
+    region_controller,
     step_up,
     totp_code,
     totp_enrol,
@@ -30,9 +31,10 @@ APPROVE = "subsidies.approve_allocation"
 
 @pytest.fixture
 def programme(mfa_required, region_staff, relay_staff):
+    """Proposed by another agent of the Région: `region_staff` may approve it (four eyes)."""
     loch = make_relay(name="La Fabrique du Loch", departments=["56"])
     return make_programme(
-        by=region_staff,
+        by=region_controller(),
         relays=[relay_staff.relays.get(), loch],
         fixed_shares=[(relay_staff.relays.get(), 50), (loch, 50)],
     )

@@ -27,7 +27,7 @@ PUBLIC_PAGES = [
 ROLE_PAGES = {
     "/maker/": {roles.MAKER},
     "/maker/profil/": {roles.MAKER},
-    "/validation/": {roles.RELAY_STAFF, roles.AUDITOR},
+    "/validation/": {roles.RELAY_STAFF, roles.REGION_STAFF, roles.AUDITOR},
     "/validation/saisie/": {roles.RELAY_STAFF},
     "/validation/import/": {roles.RELAY_STAFF},
     "/dashboard/": {roles.REGION_STAFF, roles.RELAY_STAFF, roles.AUDITOR},

@@ -15,6 +15,7 @@ from stdnum import luhn
 from fablabs.models import Capability, Organisation, Relay, RelayCoverage
 from fablabs.reference import capabilities_ensure
 from figures.totals import production_totals_rebuild
+from makers import selectors as production_selectors
 from makers import services as production
 from makers.models import ItemType, Maker, Membership, ProductionReport
 from makers.reference import item_catalogue_ensure
@@ -156,9 +157,13 @@ DEMO_ACCOUNTS = [
     # (local part, full name, role, relay slug or None)
     ("maker", "Anne Le Goff", roles.MAKER, None),
     ("relais.rennes", "Camille Le Gall", roles.RELAY_STAFF, "labfab-rennes"),
+    # Four eyes: a second staffer at Rennes approves what Camille proposes.
+    ("relais.rennes2", "Morgane Riou", roles.RELAY_STAFF, "labfab-rennes"),
     ("relais.loch", "Mathieu Le Dantec", roles.RELAY_STAFF, "fabrique-du-loch"),
     ("relais.ensta", "Sophie Quéré", roles.RELAY_STAFF, "ensta-bretagne"),
     ("region", "Hélène Cadiou", roles.REGION_STAFF, None),
+    # Four eyes: the Région's second agent approves what Hélène proposes.
+    ("region.controle", "Erwan Le Meur", roles.REGION_STAFF, None),
     ("facilitateur", "Benoît Lemoine", roles.FACILITATOR, None),
     ("audit", "Jean-Yves Prigent", roles.AUDITOR, None),
 ]
@@ -398,6 +403,7 @@ class Command(BaseCommand):
             for relay in Relay.objects.prefetch_related("staff", "departments")
             for code in relay.departments.values_list("code", flat=True)
         }
+        region = User.objects.get(email=f"region@{DEMO_DOMAIN}")
         rng = random.Random(2020)
         recipients = [
             "CHU Rennes",
@@ -440,6 +446,8 @@ class Command(BaseCommand):
                 later = now + datetime.timedelta(days=2)
                 if decider is None or n >= 4:
                     continue  # still waiting for the relay
+                if production_selectors.decision_routes([report])[report.pk].by == "region":
+                    decider = region  # four eyes: the relay's own reports go to the Région
                 if n == 3:
                     production.production_report_reject(
                         report=report,
@@ -520,6 +528,9 @@ class Command(BaseCommand):
             for relay in Relay.objects.prefetch_related("staff", "departments")
             for code in relay.departments.values_list("code", flat=True)
         }
+        # Four eyes: what a relay's own organisation made, the Région decided.
+        relay_organisations = set(Relay.objects.values_list("organisation", flat=True))
+        region = User.objects.get(email=f"region@{DEMO_DOMAIN}")
         by_department = {}
         for organisation in sorted(organisations.values(), key=lambda o: o.slug):
             by_department.setdefault(organisation.department_id, []).append(organisation)
@@ -568,10 +579,12 @@ class Command(BaseCommand):
                     memberships.append(Membership(maker_id=maker_id, organisation=organisation))
                 for (item, low, high, cost), (day, entered, decided), size, share, to in choices:
                     quantity = low + int(size * (high - low + 1))
+                    made_for = organisation if organisation and share < 0.7 else None
+                    own = made_for is not None and made_for.pk in relay_organisations
                     reports.append(
                         ProductionReport(
                             maker_id=maker_id,
-                            organisation=organisation if organisation and share < 0.7 else None,
+                            organisation=made_for,
                             department_id=dept,
                             item_type_id=item,
                             quantity=quantity,
@@ -582,7 +595,7 @@ class Command(BaseCommand):
                             source=ProductionReport.Source.RELAY,
                             entered_at=entered,
                             updated_at=decided,
-                            decided_by=deciders[dept],
+                            decided_by=region if own else deciders[dept],
                             decided_at=decided,
                         )
                     )
@@ -593,8 +606,9 @@ class Command(BaseCommand):
 
     def _subsidies(self, relays):
         """The 2020 grant as it happened: EUR 30,000 split 50/25/25 between the three relays,
-        approved by the Région; LabFab de Rennes has proposed its redistribution (with a
-        grouped purchase of PLA) and waits to approve it. Bank details are fictitious."""
+        proposed by Hélène and approved by Erwan, the Région's second agent; Camille, at
+        LabFab de Rennes, has proposed its redistribution (with a grouped purchase of PLA) and
+        Morgane, her colleague, is to approve it (four eyes). Bank details are fictitious."""
         if Programme.objects.filter(name=DEMO_PROGRAMME).exists():
             return
         region = User.objects.get(email=f"region@{DEMO_DOMAIN}")
@@ -631,10 +645,12 @@ class Command(BaseCommand):
             by=region,
             now=now,
         )
-        if not region.has_perm("subsidies.approve_allocation"):
+        # Four eyes: Hélène proposed the programme, Erwan approves its allocations.
+        controller = User.objects.get(email=f"region.controle@{DEMO_DOMAIN}")
+        if not controller.has_perm("subsidies.approve_allocation"):
             return  # two-factor required here: the allocations wait for a real approval
         for allocation in programme.allocations.order_by("pk"):
-            money.allocation_approve(allocation=allocation, by=region, now=now)
+            money.allocation_approve(allocation=allocation, by=controller, now=now)
         rennes = programme.allocations.get(relay=relays["labfab-rennes"])
         money.redistribution_propose(
             allocation=rennes,
