@@ -49,7 +49,7 @@ def rennes(relay_staff, region_staff, mfa_required):
     bank.bank_account_set(
         owner=anne, holder="Anne Le Goff", iban=IBAN_ANNE, by=relay_staff, now=past
     )
-    make_report(maker=anne, quantity=300, status="validated", decided_by=region_staff)
+    make_report(maker=anne, quantity=300, status="validated", decided_by=relay_staff)
     return relay
 
 
