@@ -44,7 +44,10 @@ def test_a_relay_pays_a_maker_who_then_sees_it_on_a_phone(
     # The recap: Bertrand, without an account, takes most of the money: a flag to acknowledge.
     assert "Production hors norme d'un maker sans compte" in desktop.content()
     assert_accessible(desktop, "the recap before approving, with its flags")
-    desktop.get_by_label("Production hors norme d'un maker sans compte").check()
+    # Anne's bank details are ten days old: flagged too. Each flag is acknowledged.
+    assert "Coordonnées bancaires modifiées récemment" in desktop.content()
+    for flag in desktop.get_by_role("checkbox").all():
+        flag.check()
     desktop.get_by_label("Pourquoi vous approuvez malgré les signalements").fill(
         "Bertrand a imprimé pour tout le CHU de Saint-Brieuc : vérifié."
     )

@@ -281,9 +281,7 @@ def world_build() -> World:
     o[("redistribution_approved", OWN)] = redistribution(approved_b, labfab, camille, approve=True)
     o[("redistribution_approved", OTHER)] = redistribution(approved_b, ensta, sophie, approve=True)
     # Payment batches: open ones, on a programme of their own (a line is in one open batch).
-    approved_c = approve_all(
-        make_programme(by=helene, relays=relays, name="Programme C"), by=helene
-    )
+    approved_c = approve_all(make_programme(by=erwan, relays=relays, name="Programme C"), by=helene)
     for ownership, relay, staff in ((OWN, labfab, camille), (OTHER, ensta, sophie)):
         o[("batch", ownership)] = batches.payment_batch_create(
             redistribution=redistribution(approved_c, relay, staff, approve=True),

@@ -16,6 +16,7 @@ from tests.factories import (
     client_step_up,
     make_personal_token,
     make_programme,
+    region_controller,
     step_up,
     totp_enrol,
 )
@@ -35,7 +36,8 @@ def program(token) -> Client:
 @pytest.fixture
 def allocation(region_staff, relay_staff):
     relay = relay_staff.relays.get()
-    programme = make_programme(by=region_staff, relays=[relay], fixed_shares=[(relay, 100)])
+    # Four eyes: another agent of the Région proposed it; `region_staff` approves.
+    programme = make_programme(by=region_controller(), relays=[relay], fixed_shares=[(relay, 100)])
     return programme.allocations.get()
 
 
