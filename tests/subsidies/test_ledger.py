@@ -13,8 +13,22 @@ from django.utils import timezone
 
 from makers.models import Membership
 from subsidies import services
-from subsidies.ledger import Movement, ledger_append, ledger_append_many, ledger_verify
-from subsidies.models import Allocation, LedgerEntry, Payment, RedistributionLine
+from subsidies.ledger import (
+    _entry_hash,
+    entry_canonical,
+    Movement,
+    ledger_append,
+    ledger_append_many,
+    ledger_verify,
+)
+from subsidies.models import (
+    Allocation,
+    LedgerEntry,
+    LedgerHead,
+    Payment,
+    Redistribution,
+    RedistributionLine,
+)
 from tests.factories import (
     approve_all,
     make_maker,
@@ -26,6 +40,7 @@ from tests.factories import (
 
 NOW = timezone.make_aware(datetime.datetime(2020, 6, 15, 10, 0))
 APPEND_ONLY = importlib.import_module("subsidies.migrations.0004_money_append_only")
+HEAD_GUARD = importlib.import_module("subsidies.migrations.0006_ledger_head_guard")
 
 
 @pytest.fixture
@@ -81,23 +96,39 @@ class _Buffer:
         pass
 
 
-@contextmanager
-def append_only_triggers_dropped():
-    """What an attacker with direct database access could do; put back afterwards."""
-    down, up = (
-        (APPEND_ONLY.POSTGRES_DOWN, APPEND_ONLY.POSTGRES_UP)
-        if connection.vendor == "postgresql"
-        else (APPEND_ONLY.SQLITE_DOWN, APPEND_ONLY.SQLITE_UP)
-    )
+def _run(statements) -> None:
     with connection.cursor() as cursor:
-        for statement in [down] if isinstance(down, str) else down:
+        for statement in [statements] if isinstance(statements, str) else statements:
             cursor.execute(statement)
+
+
+@contextmanager
+def triggers_dropped(*migrations):
+    """What an attacker with direct database access could do; put back afterwards."""
+    postgres = connection.vendor == "postgresql"
+    for migration in migrations:
+        _run(migration.POSTGRES_DOWN if postgres else migration.SQLITE_DOWN)
     try:
         yield
     finally:
-        with connection.cursor() as cursor:
-            for statement in [up] if isinstance(up, str) else up:
-                cursor.execute(statement)
+        for migration in migrations:
+            _run(migration.POSTGRES_UP if postgres else migration.SQLITE_UP)
+
+
+def append_only_triggers_dropped():
+    return triggers_dropped(APPEND_ONLY)
+
+
+def every_guard_dropped():
+    return triggers_dropped(APPEND_ONLY, HEAD_GUARD)
+
+
+CHAIN_BREAKS = (
+    "manque avant elle.",
+    "ne suit pas l'écriture précédente.",
+    "son contenu a été modifié.",
+    "ne correspond pas à la dernière écriture.",
+)
 
 
 def entry_of(line: RedistributionLine, kind: str = "redistribution") -> LedgerEntry:
@@ -153,11 +184,159 @@ def test_the_database_refuses_to_change_or_delete_a_payment(chain):
     assert Payment.objects.count() == 2
 
 
+# --- The hash format, pinned ----------------------------------------------------------------------
+
+
+def fixed_entry(**changes) -> LedgerEntry:
+    """A payment entry with fixed content (never saved): its canonical text and hash are pinned
+    below, so any change to the hash format (which would break every chain written so far)
+    fails a test."""
+    paris = datetime.timezone(datetime.timedelta(hours=2))
+    fields = {
+        "seq": 8,
+        "recorded_at": datetime.datetime(2020, 6, 15, 12, 0, 30, 250000, tzinfo=paris),
+        "kind": "payment",
+        "programme_id": 7,
+        "allocation_id": 3,
+        "line_id": 11,
+        "payment_id": 5,
+        "source": "relay:3",
+        "destination": "maker:12",
+        "amount_cents": 600_000,
+        "actor_id": 42,
+        "previous_hash": "ab" * 32,
+        **changes,
+    }
+    return LedgerEntry(**fields)
+
+
+PINNED_CANONICAL = (
+    '{"actor":42,"allocation":3,"amount_cents":600000,"destination":"maker:12","kind":"payment",'
+    '"line":11,"payment":5,"previous_hash":"' + "ab" * 32 + '","programme":7,'
+    '"recorded_at":"2020-06-15T10:00:30.250000+00:00","seq":8,"source":"relay:3"}'
+)
+PINNED_HASH = "63f0ff43e81a894efef9593928f7444d28c4fdf6e11ecf0f6873fbbabcef858a"
+
+
+def test_the_entry_hash_covers_a_pinned_canonical_text():
+    entry = fixed_entry()
+    assert entry_canonical(entry) == PINNED_CANONICAL
+    assert _entry_hash(entry) == PINNED_HASH
+
+
+def test_an_entry_naming_no_object_is_hashed_with_nulls():
+    entry = fixed_entry(kind="allocation", line_id=None, payment_id=None, seq=1)
+    entry.recorded_at = datetime.datetime(2020, 6, 15, 10, 0, tzinfo=datetime.UTC)
+    assert entry_canonical(entry) == (
+        '{"actor":42,"allocation":3,"amount_cents":600000,"destination":"maker:12",'
+        '"kind":"allocation","line":null,"payment":null,"previous_hash":"' + "ab" * 32 + '",'
+        '"programme":7,"recorded_at":"2020-06-15T10:00:00+00:00","seq":1,"source":"relay:3"}'
+    )
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"seq": 9},
+        {"recorded_at": datetime.datetime(2020, 6, 15, 10, 0, 30, 250001, tzinfo=datetime.UTC)},
+        {"kind": "redistribution"},
+        {"programme_id": 8},
+        {"allocation_id": 4},
+        {"line_id": 12},
+        {"payment_id": 6},
+        {"source": "relay:4"},
+        {"destination": "maker:13"},
+        {"amount_cents": 600_001},
+        {"actor_id": 43},
+        {"previous_hash": "ab" * 31 + "ac"},
+    ],
+    ids=lambda change: next(iter(change)),
+)
+def test_every_field_of_an_entry_changes_its_hash(change):
+    assert _entry_hash(fixed_entry(**change)) != PINNED_HASH
+
+
+# --- The head of the chain, guarded by the database ----------------------------------------------
+
+
+def test_the_head_of_the_chain_names_the_last_entry(chain):
+    head = LedgerHead.objects.get()
+    last = LedgerEntry.objects.order_by("seq").last()
+    assert (head.pk, head.seq, head.entry_hash) == (1, 9, last.entry_hash)
+
+
+def head_moves():
+    entry = {seq: LedgerEntry.objects.get(seq=seq).entry_hash for seq in (1, 8, 9)}
+    return {
+        "deleted": lambda: LedgerHead.objects.all().delete(),
+        "moved back": lambda: LedgerHead.objects.update(seq=8, entry_hash=entry[8]),
+        "moved back to the start": lambda: LedgerHead.objects.update(seq=0, entry_hash="0" * 64),
+        "moved past the last entry": lambda: LedgerHead.objects.update(seq=10),
+        "given another hash": lambda: LedgerHead.objects.update(entry_hash="f" * 64),
+        "given another entry's hash": lambda: LedgerHead.objects.update(entry_hash=entry[1]),
+        "renumbered": lambda: LedgerHead.objects.update(id=2),
+        "doubled": lambda: LedgerHead.objects.create(pk=2, seq=9, entry_hash=entry[9]),
+    }
+
+
+@pytest.mark.parametrize(
+    "move",
+    [
+        "deleted",
+        "moved back",
+        "moved back to the start",
+        "moved past the last entry",
+        "given another hash",
+        "given another entry's hash",
+        "renumbered",
+        "doubled",
+    ],
+)
+def test_the_database_refuses_to_move_the_head_anywhere_but_to_the_last_entry(chain, move):
+    with pytest.raises(DatabaseError, match="ledger head"), transaction.atomic():
+        head_moves()[move]()
+    head = LedgerHead.objects.get()
+    assert (head.seq, head.entry_hash) == (9, LedgerEntry.objects.get(seq=9).entry_hash)
+
+
+def test_the_database_refuses_a_head_created_anywhere_but_at_the_last_entry(chain):
+    with triggers_dropped(HEAD_GUARD):
+        LedgerHead.objects.all().delete()
+    for seq, entry_hash in [(0, "0" * 64), (8, LedgerEntry.objects.get(seq=8).entry_hash)]:
+        with pytest.raises(DatabaseError, match="ledger head"), transaction.atomic():
+            LedgerHead.objects.create(pk=1, seq=seq, entry_hash=entry_hash)
+    LedgerHead.objects.create(pk=1, seq=9, entry_hash=LedgerEntry.objects.get(seq=9).entry_hash)
+    assert ledger_verify().intact
+
+
+def test_the_first_entry_creates_the_head_at_the_genesis_then_moves_it(region_staff, relay_staff):
+    assert not LedgerHead.objects.exists()
+    with pytest.raises(DatabaseError, match="ledger head"), transaction.atomic():
+        LedgerHead.objects.create(pk=1, seq=1, entry_hash="0" * 64)
+    relay = relay_staff.relays.get()
+    programme = make_programme(
+        by=region_staff, relays=[relay], envelope_cents=100_000, fixed_shares=[(relay, 1)]
+    )
+    approve_all(programme, by=region_staff)
+    head = LedgerHead.objects.get()
+    last = LedgerEntry.objects.order_by("seq").last()
+    assert (head.seq, head.entry_hash) == (programme.allocations.count(), last.entry_hash)
+
+
+# --- Tampering, each way ---------------------------------------------------------------------------
+
+
+def tampered(at: int, **fields) -> None:
+    """Entry n° `at` changed behind the database's guard."""
+    with append_only_triggers_dropped():
+        LedgerEntry.objects.filter(seq=at).update(**fields)
+
+
+@pytest.mark.ledger_tampered
 def test_a_changed_amount_breaks_the_chain_at_that_entry(chain):
     anne = chain["lines"]["Anne Le Goff"]
     entry = entry_of(anne)
-    with append_only_triggers_dropped():
-        LedgerEntry.objects.filter(pk=entry.pk).update(amount_cents=entry.amount_cents + 100_000)
+    tampered(entry.seq, amount_cents=entry.amount_cents + 100_000)
     # The guard is back once the attacker is gone.
     with pytest.raises(DatabaseError), transaction.atomic():
         LedgerEntry.objects.filter(pk=entry.pk).update(amount_cents=1)
@@ -165,97 +344,65 @@ def test_a_changed_amount_breaks_the_chain_at_that_entry(chain):
     check = ledger_verify()
     assert not check.intact
     assert check.breaks[0] == f"Écriture n° {entry.seq} : son contenu a été modifié."
-    # The balance checks see it too: the line's approval is not in the ledger as it is.
-    assert f"Ligne n° {anne.pk} : le grand livre ne porte pas son approbation telle quelle." in (
-        check.breaks
+    # The reconciliation sees it too: the entry no longer matches its line.
+    assert check.breaks[1] == (
+        f"Écriture n° {entry.seq} : elle ne correspond pas à la ligne n° {anne.pk} (montant)."
     )
     with pytest.raises(CommandError, match=f"Première rupture : Écriture n° {entry.seq} ") as cm:
         run_ledger_verify()
     assert cm.value.returncode == 1
 
 
-def test_a_rehashed_forgery_breaks_the_chain_at_the_next_entry(chain):
-    from subsidies.ledger import _entry_hash
+def other_objects(chain, region_staff) -> dict:
+    """Valid values for each foreign key of Anne's redistribution entry, other than its own."""
+    yann = chain["lines"]["Yann Kervella"]
+    relay = yann.redistribution.allocation.relay
+    return {
+        "programme": make_programme(
+            by=region_staff, relays=[relay], envelope_cents=100, fixed_shares=[(relay, 1)]
+        ),
+        "allocation": chain["programme"].allocations.order_by("pk").last(),
+        "line": yann,
+        "payment": Payment.objects.get(line=yann),
+        "actor": region_staff,
+    }
 
-    entry = entry_of(chain["lines"]["Anne Le Goff"])
-    entry.amount_cents += 100_000
-    forged = _entry_hash(entry)
-    with append_only_triggers_dropped():
-        LedgerEntry.objects.filter(pk=entry.pk).update(
-            amount_cents=entry.amount_cents, entry_hash=forged
-        )
+
+@pytest.mark.ledger_tampered
+@pytest.mark.parametrize(
+    ("field", "value", "first_break"),
+    [
+        ("recorded_at", NOW + datetime.timedelta(seconds=1), "son contenu a été modifié."),
+        ("kind", "payment", "son contenu a été modifié."),
+        ("programme", None, "son contenu a été modifié."),
+        ("allocation", None, "son contenu a été modifié."),
+        ("line", None, "son contenu a été modifié."),
+        ("payment", None, "son contenu a été modifié."),
+        ("source", "relay:999", "son contenu a été modifié."),
+        ("destination", "maker:999", "son contenu a été modifié."),
+        ("amount_cents", 1, "son contenu a été modifié."),
+        ("actor", None, "son contenu a été modifié."),
+        ("previous_hash", "1" * 64, "elle ne suit pas l'écriture précédente."),
+        ("entry_hash", "2" * 64, "son contenu a été modifié."),
+    ],
+)
+def test_each_field_changed_breaks_the_chain_at_that_entry(
+    chain, relay_staff, region_staff, field, value, first_break
+):
+    seq = entry_of(chain["lines"]["Anne Le Goff"]).seq
+    if value is None:
+        value = other_objects(chain, region_staff)[field]
+    tampered(seq, **{field: value})
     check = ledger_verify()
-    assert check.breaks[0] == (
-        f"Écriture n° {entry.seq + 1} : elle ne suit pas l'écriture précédente."
-    )
+    assert check.breaks[0] == f"Écriture n° {seq} : {first_break}"
 
 
-def test_a_deleted_entry_leaves_a_gap_that_is_reported(chain):
-    entry = entry_of(chain["lines"]["Yann Kervella"])
-    with append_only_triggers_dropped():
-        LedgerEntry.objects.filter(pk=entry.pk).delete()
+@pytest.mark.ledger_tampered
+def test_a_renumbered_entry_leaves_a_gap(chain):
+    tampered(5, seq=100)
     check = ledger_verify()
-    assert check.breaks[0] == (
-        f"Écriture n° {entry.seq + 1} : la n° {entry.seq} manque avant elle."
-    )
-    with pytest.raises(CommandError, match=f"la n° {entry.seq} manque"):
-        run_ledger_verify()
-
-
-def test_a_deleted_last_entry_no_longer_matches_the_end_of_the_chain(chain):
-    with append_only_triggers_dropped():
-        LedgerEntry.objects.filter(seq=9).delete()
-    check = ledger_verify()
-    assert check.entries == 8
-    assert check.breaks[0] == "La fin de la chaîne ne correspond pas à la dernière écriture."
-
-
-def test_lines_changed_behind_the_services_back_break_the_balance(chain):
-    # Redistribution lines carry no trigger: the ledger is what notices.
-    redistribution, lines = chain["redistribution"], chain["lines"]
-    fablab = lines["FabLab de Saint-Brieuc"]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE subsidies_redistributionline SET amount_cents = amount_cents + 5000 "
-            "WHERE id = %s",
-            [fablab.pk],
-        )
-    check = ledger_verify()
-    assert not check.intact
-    assert check.breaks == [
-        f"Redistribution n° {redistribution.pk} : les lignes font 1505000 centimes pour une "
-        f"allocation de 1500000.",
-        f"Ligne n° {fablab.pk} : le grand livre ne porte pas son approbation telle quelle.",
-    ]
-    with pytest.raises(CommandError, match=f"Redistribution n° {redistribution.pk}"):
-        run_ledger_verify()
-
-
-def test_an_allocation_changed_behind_the_services_back_breaks_the_balance(chain):
-    programme = chain["programme"]
-    allocation = programme.allocations.order_by("pk").last()
-    with append_only_triggers_dropped():
-        Allocation.objects.filter(pk=allocation.pk).update(amount_cents=700_000)
-    breaks = ledger_verify().breaks
-    assert breaks[0] == (
-        f"Programme « {programme.name} » : les allocations font 2950000 centimes pour une "
-        f"enveloppe de 3000000."
-    )
-    assert (
-        f"Allocation n° {allocation.pk} : le grand livre ne porte pas son approbation telle "
-        f"quelle." in breaks
-    )
-
-
-def test_a_payment_above_its_line_or_missing_from_the_ledger_is_reported(chain):
-    anne = chain["lines"]["Anne Le Goff"]
-    payment = Payment.objects.get(line=anne)
-    with append_only_triggers_dropped():
-        Payment.objects.filter(pk=payment.pk).update(amount_cents=anne.amount_cents + 1)
-        LedgerEntry.objects.filter(payment=payment).update(payment=None)
-    breaks = ledger_verify().breaks
-    assert f"Paiement n° {payment.pk} : il dépasse sa ligne." in breaks
-    assert f"Paiement n° {payment.pk} : le grand livre ne le porte pas tel quel." in breaks
+    assert check.breaks[0] == "Écriture n° 6 : la n° 5 manque avant elle."
+    assert check.entries == 9
 
 
 def test_appending_many_at_once_writes_the_same_chain_as_one_by_one(chain, relay_staff):
@@ -287,9 +434,10 @@ def test_appending_many_at_once_writes_the_same_chain_as_one_by_one(chain, relay
                     .order_by("seq")
                     .values_list("seq", "previous_hash", "entry_hash", "line_id")
                 )
-                # The chain holds (the balances do not: these lines were approved already).
+                # The chain holds (the reconciliation does not: these lines are in already).
                 breaks = ledger_verify().breaks
-                assert not [b for b in breaks if b.startswith(("Écriture", "La fin"))], breaks
+                assert not [b for b in breaks if b.endswith(CHAIN_BREAKS)], breaks
+                assert "est déjà au grand livre (écriture n° " in breaks[0]
                 raise Undo
         except Undo:
             return written
