@@ -431,13 +431,13 @@ def _account_breaks(got: dict[tuple[str, str, str], int], objects) -> list[str]:
         if got.get(key, 0) != want.get(key, 0):
             message = (
                 _(
-                    "Compte %(account)s : %(kind)s débitées au grand livre %(got)s centimes, "
-                    "approuvées %(want)s."
+                    "Compte %(account)s, %(kind)s au débit : le grand livre porte %(got)s "
+                    "centimes, les décisions %(want)s."
                 )
                 if side == "source"
                 else _(
-                    "Compte %(account)s : %(kind)s créditées au grand livre %(got)s centimes, "
-                    "approuvées %(want)s."
+                    "Compte %(account)s, %(kind)s au crédit : le grand livre porte %(got)s "
+                    "centimes, les décisions %(want)s."
                 )
             )
             breaks.append(
@@ -459,7 +459,7 @@ def _account_breaks(got: dict[tuple[str, str, str], int], objects) -> list[str]:
             if passed_on > received:
                 breaks.append(
                     _(
-                        "Compte %(account)s : %(out)s %(passed_on)s centimes pour "
+                        "Compte %(account)s : %(passed_on)s centimes de %(out)s pour "
                         "%(received)s centimes de %(in)s."
                     )
                     % {

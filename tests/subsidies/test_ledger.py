@@ -14,9 +14,9 @@ from django.utils import timezone
 from makers.models import Membership
 from subsidies import services
 from subsidies.ledger import (
+    Movement,
     _entry_hash,
     entry_canonical,
-    Movement,
     ledger_append,
     ledger_append_many,
     ledger_verify,
@@ -26,7 +26,6 @@ from subsidies.models import (
     LedgerEntry,
     LedgerHead,
     Payment,
-    Redistribution,
     RedistributionLine,
 )
 from tests.factories import (
@@ -323,7 +322,7 @@ def test_the_first_entry_creates_the_head_at_the_genesis_then_moves_it(region_st
     assert (head.seq, head.entry_hash) == (programme.allocations.count(), last.entry_hash)
 
 
-# --- Tampering, each way ---------------------------------------------------------------------------
+# --- Tampering, each way -------------------------------------------------------------------------
 
 
 def tampered(at: int, **fields) -> None:
@@ -403,6 +402,413 @@ def test_a_renumbered_entry_leaves_a_gap(chain):
     check = ledger_verify()
     assert check.breaks[0] == "Écriture n° 6 : la n° 5 manque avant elle."
     assert check.entries == 9
+
+
+@pytest.mark.ledger_tampered
+def test_a_rehashed_forgery_breaks_the_chain_at_the_next_entry(chain):
+    entry = entry_of(chain["lines"]["Anne Le Goff"])
+    entry.amount_cents += 100_000
+    tampered(entry.seq, amount_cents=entry.amount_cents, entry_hash=_entry_hash(entry))
+    check = ledger_verify()
+    assert check.breaks[0] == (
+        f"Écriture n° {entry.seq + 1} : elle ne suit pas l'écriture précédente."
+    )
+
+
+def rechained(since: int) -> None:
+    """What an attacker who also recomputes every later hash and moves the head would do:
+    the chain itself verifies again from entry n° `since`."""
+    previous = LedgerEntry.objects.get(seq=since - 1).entry_hash if since > 1 else "0" * 64
+    with every_guard_dropped():
+        for entry in LedgerEntry.objects.filter(seq__gte=since).order_by("seq"):
+            entry.previous_hash = previous
+            entry.entry_hash = previous = _entry_hash(entry)
+            entry.save(update_fields=["previous_hash", "entry_hash"])
+        LedgerHead.objects.update(
+            seq=LedgerEntry.objects.order_by("seq").last().seq, entry_hash=previous
+        )
+
+
+def accounts(chain) -> dict[str, str]:
+    lines = chain["lines"]
+    return {
+        "rennes": f"relay:{chain['redistribution'].allocation.relay_id}",
+        "anne": f"maker:{lines['Anne Le Goff'].maker_id}",
+        "yann": f"maker:{lines['Yann Kervella'].maker_id}",
+    }
+
+
+@pytest.mark.ledger_tampered
+def test_a_forgery_rehashed_to_the_end_is_caught_by_the_reconciliation(chain):
+    anne = chain["lines"]["Anne Le Goff"]
+    entry = entry_of(anne)
+    tampered(entry.seq, amount_cents=entry.amount_cents + 100_000)
+    rechained(since=entry.seq)
+    account = accounts(chain)
+    assert ledger_verify().breaks == [
+        f"Écriture n° {entry.seq} : elle ne correspond pas à la ligne n° {anne.pk} (montant).",
+        f"Compte {account['anne']}, redistributions au crédit : le grand livre porte "
+        f"{entry.amount_cents + 100_000} centimes, les décisions {entry.amount_cents}.",
+        f"Compte {account['rennes']}, redistributions au débit : le grand livre porte "
+        f"1600000 centimes, les décisions 1500000.",
+        f"Compte {account['rennes']} : 1600000 centimes de redistributions pour 1500000 "
+        f"centimes de allocations.",
+    ]
+
+
+@pytest.mark.ledger_tampered
+def test_a_deleted_entry_leaves_a_gap_that_is_reported(chain):
+    yann = chain["lines"]["Yann Kervella"]
+    entry = entry_of(yann)
+    with append_only_triggers_dropped():
+        LedgerEntry.objects.filter(pk=entry.pk).delete()
+    check = ledger_verify()
+    assert check.breaks[0] == (
+        f"Écriture n° {entry.seq + 1} : la n° {entry.seq} manque avant elle."
+    )
+    assert f"Ligne n° {yann.pk} : approuvée, elle n'est pas au grand livre." in check.breaks
+    with pytest.raises(CommandError, match=f"la n° {entry.seq} manque"):
+        run_ledger_verify()
+
+
+@pytest.mark.ledger_tampered
+def test_a_deleted_last_entry_no_longer_matches_the_end_of_the_chain(chain):
+    payment = LedgerEntry.objects.get(seq=9).payment
+    with append_only_triggers_dropped():
+        LedgerEntry.objects.filter(seq=9).delete()
+    check = ledger_verify()
+    assert check.entries == 8
+    assert check.breaks[:2] == [
+        "La fin de la chaîne ne correspond pas à la dernière écriture.",
+        f"Paiement n° {payment.pk} : enregistré, il n'est pas au grand livre.",
+    ]
+
+
+@pytest.mark.ledger_tampered
+def test_a_deleted_last_entry_with_the_head_moved_back_is_still_missing(chain):
+    payment = LedgerEntry.objects.get(seq=9).payment
+    with every_guard_dropped():
+        LedgerEntry.objects.filter(seq=9).delete()
+        LedgerHead.objects.update(seq=8, entry_hash=LedgerEntry.objects.get(seq=8).entry_hash)
+    breaks = ledger_verify().breaks
+    assert breaks[0] == f"Paiement n° {payment.pk} : enregistré, il n'est pas au grand livre."
+
+
+@pytest.mark.ledger_tampered
+def test_two_entries_swapped_break_the_chain(chain):
+    with append_only_triggers_dropped():
+        LedgerEntry.objects.filter(seq=5).update(seq=1000)
+        LedgerEntry.objects.filter(seq=6).update(seq=5)
+        LedgerEntry.objects.filter(seq=1000).update(seq=6)
+    check = ledger_verify()
+    assert check.entries == 9
+    assert check.breaks[0] == "Écriture n° 5 : elle ne suit pas l'écriture précédente."
+
+
+def forged_payment(chain, *, seq: int, previous_hash: str, **fields) -> LedgerEntry:
+    """A payment entry of 10,000 € to Yann that names no payment."""
+    account = accounts(chain)
+    entry = LedgerEntry(
+        seq=seq,
+        recorded_at=NOW,
+        kind="payment",
+        programme=chain["programme"],
+        source=account["rennes"],
+        destination=account["yann"],
+        amount_cents=1_000_000,
+        actor_id=LedgerEntry.objects.get(seq=1).actor_id,
+        previous_hash=previous_hash,
+        **fields,
+    )
+    entry.entry_hash = _entry_hash(entry)
+    return entry
+
+
+@pytest.mark.ledger_tampered
+def test_an_entry_inserted_in_the_middle_breaks_the_chain_after_it(chain):
+    with append_only_triggers_dropped():
+        for seq in range(9, 5, -1):
+            LedgerEntry.objects.filter(seq=seq).update(seq=seq + 1)
+        previous = LedgerEntry.objects.get(seq=5).entry_hash
+        forged_payment(chain, seq=6, previous_hash=previous).save()
+    check = ledger_verify()
+    assert check.entries == 10
+    assert check.breaks[:2] == [
+        "Écriture n° 7 : elle ne suit pas l'écriture précédente.",
+        "Écriture n° 6 : elle ne nomme aucun paiement.",
+    ]
+
+
+@pytest.mark.ledger_tampered
+def test_an_entry_inserted_and_the_chain_rehashed_is_caught_by_the_reconciliation(chain):
+    with append_only_triggers_dropped():
+        for seq in range(9, 5, -1):
+            LedgerEntry.objects.filter(seq=seq).update(seq=seq + 1)
+        forged_payment(chain, seq=6, previous_hash="").save()
+    rechained(since=6)
+    account = accounts(chain)
+    yann = chain["lines"]["Yann Kervella"].amount_cents
+    paid = sum(payment.amount_cents for payment in Payment.objects.all())
+    assert ledger_verify().breaks == [
+        "Écriture n° 6 : elle ne nomme aucun paiement.",
+        f"Compte {account['yann']}, paiements au crédit : le grand livre porte "
+        f"{yann + 1_000_000} centimes, les décisions {yann}.",
+        f"Compte {account['rennes']}, paiements au débit : le grand livre porte "
+        f"{paid + 1_000_000} centimes, les décisions {paid}.",
+        f"Compte {account['yann']} : {yann + 1_000_000} centimes de paiements pour {yann} "
+        f"centimes de redistributions.",
+    ]
+
+
+@pytest.mark.ledger_tampered
+def test_ten_thousand_euros_appended_with_the_ledgers_own_function_are_not_intact(
+    chain, relay_staff
+):
+    """No trigger dropped: the append function itself writes an entry that names nothing."""
+    account = accounts(chain)
+    ledger_append(
+        kind="payment", programme=chain["programme"], source=account["rennes"],
+        destination=account["yann"], amount_cents=1_000_000, actor=relay_staff, now=NOW,
+    )  # fmt: skip
+    check = ledger_verify()
+    assert not check.intact
+    assert check.breaks[0] == "Écriture n° 10 : elle ne nomme aucun paiement."
+    assert not [b for b in check.breaks if b.endswith(CHAIN_BREAKS)]
+    with pytest.raises(CommandError, match="Première rupture : Écriture n° 10 : elle ne nomme"):
+        run_ledger_verify()
+
+
+@pytest.mark.ledger_tampered
+@pytest.mark.parametrize("kind", ["allocation", "redistribution", "payment", "subsidy"])
+def test_an_entry_naming_nothing_of_its_kind_is_a_break(chain, relay_staff, kind):
+    ledger_append(
+        kind=kind, programme=chain["programme"], source="relay:1", destination="maker:1",
+        amount_cents=1, actor=relay_staff, now=NOW,
+    )  # fmt: skip
+    expected = {
+        "allocation": "Écriture n° 10 : elle ne nomme aucune allocation.",
+        "redistribution": "Écriture n° 10 : elle ne nomme aucune ligne de redistribution.",
+        "payment": "Écriture n° 10 : elle ne nomme aucun paiement.",
+        "subsidy": "Écriture n° 10 : mouvement inconnu « subsidy ».",
+    }[kind]
+    assert ledger_verify().breaks[0] == expected
+
+
+def append_again(entry: LedgerEntry, **changes) -> None:
+    fields = {
+        "kind": entry.kind, "programme": entry.programme, "allocation": entry.allocation,
+        "line": entry.line, "payment": entry.payment, "source": entry.source,
+        "destination": entry.destination, "amount_cents": entry.amount_cents,
+        "actor": entry.actor, "now": NOW, **changes,
+    }  # fmt: skip
+    ledger_append(**fields)
+
+
+@pytest.mark.ledger_tampered
+@pytest.mark.parametrize(
+    ("seq", "expected"),
+    [
+        (
+            1,
+            "l'allocation n° {allocation} est déjà au grand livre (écriture n° 1).",
+        ),
+        (4, "la ligne n° {line} est déjà au grand livre (écriture n° 4)."),
+        (8, "le paiement n° {payment} est déjà au grand livre (écriture n° 8)."),
+    ],
+)
+def test_an_object_in_the_ledger_twice_is_a_break(chain, seq, expected):
+    entry = LedgerEntry.objects.get(seq=seq)
+    append_again(entry)
+    assert ledger_verify().breaks[0] == "Écriture n° 10 : " + expected.format(
+        allocation=entry.allocation_id, line=entry.line_id, payment=entry.payment_id
+    )
+
+
+@pytest.mark.ledger_tampered
+@pytest.mark.parametrize(
+    ("field", "word"),
+    [
+        ("amount_cents", "montant"),
+        ("source", "compte débité"),
+        ("destination", "compte crédité"),
+        ("programme", "programme"),
+        ("allocation", "allocation"),
+        ("line", "ligne"),
+    ],
+)
+def test_an_entry_that_does_not_match_its_object_says_which_field(chain, region_staff, field, word):
+    """The payment of Anne's line is taken out of the ledger, then appended with one field
+    wrong: the entry names the payment, and differs from it in exactly that field."""
+    anne = chain["lines"]["Anne Le Goff"]
+    entry = LedgerEntry.objects.get(kind="payment", line=anne)
+    with every_guard_dropped():
+        LedgerEntry.objects.filter(seq__gte=entry.seq).delete()
+        LedgerHead.objects.update(
+            seq=entry.seq - 1, entry_hash=LedgerEntry.objects.get(seq=entry.seq - 1).entry_hash
+        )
+    wrong = {
+        "amount_cents": 1,
+        "source": "relay:999",
+        "destination": "maker:999",
+        "programme": make_programme(
+            by=region_staff,
+            relays=[anne.redistribution.allocation.relay],
+            envelope_cents=100,
+            fixed_shares=[(anne.redistribution.allocation.relay, 1)],
+        ),  # fmt: skip
+        "allocation": chain["programme"].allocations.exclude(pk=entry.allocation_id).first(),
+        "line": chain["lines"]["Yann Kervella"],
+    }[field]
+    append_again(entry, **{field: wrong})
+    breaks = ledger_verify().breaks
+    assert breaks[0] == (
+        f"Écriture n° {entry.seq} : elle ne correspond pas au paiement n° {entry.payment_id} "
+        f"({word})."
+    )
+
+
+@pytest.mark.ledger_tampered
+def test_several_fields_wrong_are_all_named(chain):
+    anne = chain["lines"]["Anne Le Goff"]
+    entry = LedgerEntry.objects.get(kind="payment", line=anne)
+    with every_guard_dropped():
+        LedgerEntry.objects.filter(seq__gte=entry.seq).delete()
+        LedgerHead.objects.update(
+            seq=entry.seq - 1, entry_hash=LedgerEntry.objects.get(seq=entry.seq - 1).entry_hash
+        )
+    append_again(entry, amount_cents=2, destination="maker:999", payment=entry.payment)
+    assert ledger_verify().breaks[0] == (
+        f"Écriture n° {entry.seq} : elle ne correspond pas au paiement n° {entry.payment_id} "
+        f"(montant, compte crédité)."
+    )
+
+
+@pytest.mark.ledger_tampered
+def test_entries_naming_a_redistribution_no_longer_approved_are_breaks(chain):
+    redistribution = chain["redistribution"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE subsidies_redistribution SET status = 'proposed' WHERE id = %s",
+            [redistribution.pk],
+        )
+    breaks = ledger_verify().breaks
+    first = LedgerEntry.objects.filter(kind="redistribution").order_by("seq").first()
+    assert breaks[0] == (
+        f"Écriture n° {first.seq} : elle nomme la ligne n° {first.line_id}, dont la "
+        f"redistribution n'est pas approuvée."
+    )
+    for payment in Payment.objects.order_by("pk"):
+        assert f"Paiement n° {payment.pk} : sa redistribution n'est pas approuvée." in breaks
+
+
+@pytest.mark.ledger_tampered
+def test_an_allocation_entry_for_an_allocation_not_approved_is_a_break(chain, relay_staff):
+    allocation = Allocation.objects.get(pk=LedgerEntry.objects.get(seq=2).allocation_id)
+    with append_only_triggers_dropped():
+        Allocation.objects.filter(pk=allocation.pk).update(status="proposed")
+    assert ledger_verify().breaks[0] == (
+        f"Écriture n° 2 : elle nomme l'allocation n° {allocation.pk}, qui n'est pas approuvée."
+    )
+
+
+@pytest.mark.ledger_tampered
+def test_a_payment_entry_naming_a_deleted_payment_is_a_break(chain):
+    payment = LedgerEntry.objects.get(seq=9).payment
+    columns = [field.column for field in Payment._meta.concrete_fields]
+    row = [getattr(payment, field.attname) for field in Payment._meta.concrete_fields]
+    with append_only_triggers_dropped(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM subsidies_payment WHERE id = %s", [payment.pk])
+        breaks = ledger_verify().breaks
+        # Put back before the database checks its foreign keys at the end of the test.
+        cursor.execute(
+            f"INSERT INTO subsidies_payment ({', '.join(columns)}) "
+            f"VALUES ({', '.join(['%s'] * len(row))})",
+            row,
+        )
+    assert breaks[0] == (
+        f"Écriture n° 9 : elle nomme le paiement n° {payment.pk}, qui n'existe pas."
+    )
+
+
+# --- Wrong balances ------------------------------------------------------------------------------
+
+
+@pytest.mark.ledger_tampered
+def test_lines_changed_behind_the_services_back_break_the_balance(chain):
+    # Redistribution lines carry no trigger: the ledger is what notices.
+    redistribution, lines = chain["redistribution"], chain["lines"]
+    fablab = lines["FabLab de Saint-Brieuc"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE subsidies_redistributionline SET amount_cents = amount_cents + 5000 "
+            "WHERE id = %s",
+            [fablab.pk],
+        )
+    entry = entry_of(fablab)
+    account = f"organisation:{fablab.organisation_id}"
+    check = ledger_verify()
+    assert check.breaks == [
+        f"Écriture n° {entry.seq} : elle ne correspond pas à la ligne n° {fablab.pk} (montant).",
+        f"Compte {account}, redistributions au crédit : le grand livre porte "
+        f"{fablab.amount_cents} centimes, les décisions {fablab.amount_cents + 5000}.",
+        f"Compte {accounts(chain)['rennes']}, redistributions au débit : le grand livre porte "
+        f"1500000 centimes, les décisions 1505000.",
+        f"Redistribution n° {redistribution.pk} : les lignes font 1505000 centimes pour une "
+        f"allocation de 1500000.",
+    ]
+    with pytest.raises(CommandError, match=f"Écriture n° {entry.seq} : elle ne correspond"):
+        run_ledger_verify()
+
+
+@pytest.mark.ledger_tampered
+def test_an_allocation_changed_behind_the_services_back_breaks_the_balance(chain):
+    programme = chain["programme"]
+    allocation = programme.allocations.order_by("pk").last()
+    entry = LedgerEntry.objects.get(kind="allocation", allocation=allocation)
+    with append_only_triggers_dropped():
+        Allocation.objects.filter(pk=allocation.pk).update(amount_cents=700_000)
+    assert ledger_verify().breaks == [
+        f"Écriture n° {entry.seq} : elle ne correspond pas à l'allocation n° {allocation.pk} "
+        f"(montant).",
+        f"Compte relay:{allocation.relay_id}, allocations au crédit : le grand livre porte "
+        f"750000 centimes, les décisions 700000.",
+        f"Compte programme:{programme.pk}, allocations au débit : le grand livre porte "
+        f"3000000 centimes, les décisions 2950000.",
+        f"Programme « {programme.name} » : les allocations font 2950000 centimes pour une "
+        f"enveloppe de 3000000.",
+    ]
+
+
+@pytest.mark.ledger_tampered
+def test_a_payment_above_its_line_or_missing_from_the_ledger_is_reported(chain):
+    anne = chain["lines"]["Anne Le Goff"]
+    payment = Payment.objects.get(line=anne)
+    entry = LedgerEntry.objects.get(payment=payment)
+    with append_only_triggers_dropped():
+        Payment.objects.filter(pk=payment.pk).update(amount_cents=anne.amount_cents + 1)
+        LedgerEntry.objects.filter(payment=payment).update(payment=None)
+    breaks = ledger_verify().breaks
+    assert breaks[:3] == [
+        f"Écriture n° {entry.seq} : son contenu a été modifié.",
+        f"Écriture n° {entry.seq} : elle ne nomme aucun paiement.",
+        f"Paiement n° {payment.pk} : enregistré, il n'est pas au grand livre.",
+    ]
+    assert breaks[-1] == f"Paiement n° {payment.pk} : il dépasse sa ligne."
+
+
+@pytest.mark.ledger_tampered
+def test_a_relay_passing_on_more_than_it_was_allocated_is_a_break(chain, relay_staff):
+    account = accounts(chain)
+    ledger_append(
+        kind="redistribution", programme=chain["programme"], source=account["rennes"],
+        destination=account["anne"], amount_cents=1, actor=relay_staff, now=NOW,
+    )  # fmt: skip
+    breaks = ledger_verify().breaks
+    assert (
+        f"Compte {account['rennes']} : 1500001 centimes de redistributions pour 1500000 "
+        f"centimes de allocations." in breaks
+    )
+    assert f"Compte {account['anne']} : " not in " ".join(breaks)
 
 
 def test_appending_many_at_once_writes_the_same_chain_as_one_by_one(chain, relay_staff):
