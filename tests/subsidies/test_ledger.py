@@ -367,33 +367,76 @@ def other_objects(chain, region_staff) -> dict:
     }
 
 
+MODIFIED = "son contenu a été modifié."
+NOT_ANNE = "elle ne correspond pas à la ligne n° {anne} "
+
+
 @pytest.mark.ledger_tampered
 @pytest.mark.parametrize(
-    ("field", "value", "first_break"),
+    ("field", "value", "first_break", "reconciled"),
     [
-        ("recorded_at", NOW + datetime.timedelta(seconds=1), "son contenu a été modifié."),
-        ("kind", "payment", "son contenu a été modifié."),
-        ("programme", None, "son contenu a été modifié."),
-        ("allocation", None, "son contenu a été modifié."),
-        ("line", None, "son contenu a été modifié."),
-        ("payment", None, "son contenu a été modifié."),
-        ("source", "relay:999", "son contenu a été modifié."),
-        ("destination", "maker:999", "son contenu a été modifié."),
-        ("amount_cents", 1, "son contenu a été modifié."),
-        ("actor", None, "son contenu a été modifié."),
-        ("previous_hash", "1" * 64, "elle ne suit pas l'écriture précédente."),
-        ("entry_hash", "2" * 64, "son contenu a été modifié."),
+        ("recorded_at", NOW + datetime.timedelta(seconds=1), MODIFIED, None),
+        ("kind", "payment", MODIFIED, "elle ne nomme aucun paiement."),
+        ("programme", None, MODIFIED, NOT_ANNE + "(programme)."),
+        ("allocation", None, MODIFIED, NOT_ANNE + "(allocation)."),
+        ("line", None, MODIFIED, "elle ne correspond pas à la ligne n° {yann} ({line_words})."),
+        ("payment", None, MODIFIED, NOT_ANNE + "(paiement)."),
+        ("source", "relay:999", MODIFIED, NOT_ANNE + "(compte débité)."),
+        ("destination", "maker:999", MODIFIED, NOT_ANNE + "(compte crédité)."),
+        ("amount_cents", 1, MODIFIED, NOT_ANNE + "(montant)."),
+        ("actor", None, MODIFIED, None),
+        ("previous_hash", "1" * 64, "elle ne suit pas l'écriture précédente.", None),
+        ("entry_hash", "2" * 64, MODIFIED, None),
     ],
-)
+)  # fmt: skip
 def test_each_field_changed_breaks_the_chain_at_that_entry(
-    chain, relay_staff, region_staff, field, value, first_break
+    chain, relay_staff, region_staff, field, value, first_break, reconciled
 ):
-    seq = entry_of(chain["lines"]["Anne Le Goff"]).seq
+    """The chain breaks at the entry whatever field changed; the reconciliation also names
+    the object it no longer matches, for the fields that say what moved where."""
+    anne, yann = chain["lines"]["Anne Le Goff"], chain["lines"]["Yann Kervella"]
+    seq = entry_of(anne).seq
     if value is None:
         value = other_objects(chain, region_staff)[field]
     tampered(seq, **{field: value})
+    breaks = ledger_verify().breaks
+    assert breaks[0] == f"Écriture n° {seq} : {first_break}"
+    if reconciled is None:
+        assert breaks == [breaks[0]]
+    else:
+        words = "montant, compte crédité" if anne.amount_cents != yann.amount_cents else ""
+        assert breaks[1] == f"Écriture n° {seq} : " + reconciled.format(
+            anne=anne.pk, yann=yann.pk, line_words=words
+        )
+
+
+def test_an_empty_ledger_verifies_intact(reference_data):
     check = ledger_verify()
-    assert check.breaks[0] == f"Écriture n° {seq} : {first_break}"
+    assert (check.entries, check.breaks, check.intact) == (0, [], True)
+
+
+def test_appending_nothing_writes_nothing(chain, relay_staff):
+    assert ledger_append_many(movements=[], actor=relay_staff, now=NOW) == []
+    assert LedgerEntry.objects.count() == 9
+    assert LedgerHead.objects.get().seq == 9
+
+
+@pytest.mark.ledger_tampered
+def test_a_missing_head_is_a_break(chain):
+    with triggers_dropped(HEAD_GUARD):
+        LedgerHead.objects.all().delete()
+    assert ledger_verify().breaks == [
+        "La fin de la chaîne ne correspond pas à la dernière écriture."
+    ]
+
+
+@pytest.mark.ledger_tampered
+def test_a_head_at_the_last_number_with_another_hash_is_a_break(chain):
+    with triggers_dropped(HEAD_GUARD):
+        LedgerHead.objects.update(entry_hash=LedgerEntry.objects.get(seq=8).entry_hash)
+    assert ledger_verify().breaks == [
+        "La fin de la chaîne ne correspond pas à la dernière écriture."
+    ]
 
 
 @pytest.mark.ledger_tampered
