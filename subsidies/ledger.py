@@ -359,8 +359,9 @@ def ledger_verify() -> LedgerCheck:
         got[(entry.kind, "destination", entry.destination)] += entry.amount_cents
         entries.extend(_entry_breaks(entry, objects=objects, seen=seen))
     if not chain:
-        head = LedgerHead.objects.filter(pk=1).first()
-        if count and (head is None or head.seq != expected_seq - 1 or head.entry_hash != previous):
+        # No head is the same as a head at the genesis: the ledger before its first entry.
+        head = LedgerHead.objects.filter(pk=1).first() or LedgerHead(seq=0, entry_hash=GENESIS)
+        if (head.seq, head.entry_hash) != (expected_seq - 1, previous):
             chain.append(_("La fin de la chaîne ne correspond pas à la dernière écriture."))
     for kind, rule in RECONCILIATIONS.items():
         for pk in sorted(objects[kind].keys() - {pk for k, pk in seen if k == kind}):

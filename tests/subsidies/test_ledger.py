@@ -431,6 +431,19 @@ def test_a_missing_head_is_a_break(chain):
 
 
 @pytest.mark.ledger_tampered
+def test_every_entry_deleted_leaves_a_head_that_names_nothing(chain):
+    with append_only_triggers_dropped():
+        LedgerEntry.objects.all().delete()
+    check = ledger_verify()
+    assert check.entries == 0
+    assert check.breaks[0] == "La fin de la chaîne ne correspond pas à la dernière écriture."
+    allocation = chain["programme"].allocations.order_by("pk").first()
+    assert check.breaks[1] == (
+        f"Allocation n° {allocation.pk} : approuvée, elle n'est pas au grand livre."
+    )
+
+
+@pytest.mark.ledger_tampered
 def test_a_head_at_the_last_number_with_another_hash_is_a_break(chain):
     with triggers_dropped(HEAD_GUARD):
         LedgerHead.objects.update(entry_hash=LedgerEntry.objects.get(seq=8).entry_hash)
