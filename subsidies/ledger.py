@@ -323,12 +323,40 @@ RECONCILIATIONS: dict[str, Reconciliation] = {
     ),
 }
 
-# What an account may pass on of what it got: (kind out, kind in) per account, compared in the
-# ledger's own sums. A relay redistributes at most what it was allocated, a payee is paid at
-# most what was redistributed to it.
+
+@dataclass(frozen=True)
+class FlowLimit:
+    """An account passes on (`out_kind` entries on its `out_side`) at most what it received
+    (`in_kind` entries on its `in_side`), in the ledger's own sums."""
+
+    out_kind: str
+    out_side: str
+    in_kind: str
+    in_side: str
+    message: str
+
+
+# A relay redistributes at most what it was allocated; a payee is paid at most what was
+# redistributed to it. A new kind of movement adds its limits here.
 FLOW_LIMITS = [
-    (LedgerEntry.Kind.REDISTRIBUTION, "source", LedgerEntry.Kind.ALLOCATION, "destination"),
-    (LedgerEntry.Kind.PAYMENT, "destination", LedgerEntry.Kind.REDISTRIBUTION, "destination"),
+    FlowLimit(
+        out_kind=LedgerEntry.Kind.REDISTRIBUTION,
+        out_side="source",
+        in_kind=LedgerEntry.Kind.ALLOCATION,
+        in_side="destination",
+        message=gettext_lazy(
+            "Compte %(account)s : %(out)s centimes redistribués pour %(in)s centimes alloués."
+        ),
+    ),
+    FlowLimit(
+        out_kind=LedgerEntry.Kind.PAYMENT,
+        out_side="destination",
+        in_kind=LedgerEntry.Kind.REDISTRIBUTION,
+        in_side="destination",
+        message=gettext_lazy(
+            "Compte %(account)s : %(out)s centimes payés pour %(in)s centimes redistribués."
+        ),
+    ),
 ]
 
 
@@ -450,27 +478,15 @@ def _account_breaks(got: dict[tuple[str, str, str], int], objects) -> list[str]:
                     "want": want.get(key, 0),
                 }
             )
-    for out_kind, out_side, in_kind, in_side in FLOW_LIMITS:
-        names = {name for kind, side, name in got if kind == out_kind and side == out_side}
-        for name in sorted(names):
-            passed_on, received = (
-                got[(out_kind, out_side, name)],
-                got.get((in_kind, in_side, name), 0),
-            )
+    for limit in FLOW_LIMITS:
+        accounts = {
+            name for kind, side, name in got if (kind, side) == (limit.out_kind, limit.out_side)
+        }
+        for name in sorted(accounts):
+            passed_on = got[(limit.out_kind, limit.out_side, name)]
+            received = got.get((limit.in_kind, limit.in_side, name), 0)
             if passed_on > received:
-                breaks.append(
-                    _(
-                        "Compte %(account)s : %(passed_on)s centimes de %(out)s pour "
-                        "%(received)s centimes de %(in)s."
-                    )
-                    % {
-                        "account": name,
-                        "out": _KIND_WORDS[out_kind],
-                        "passed_on": passed_on,
-                        "received": received,
-                        "in": _KIND_WORDS[in_kind],
-                    }
-                )
+                breaks.append(limit.message % {"account": name, "out": passed_on, "in": received})
     return breaks
 
 

@@ -507,8 +507,8 @@ def test_a_forgery_rehashed_to_the_end_is_caught_by_the_reconciliation(chain):
         f"{entry.amount_cents + 100_000} centimes, les décisions {entry.amount_cents}.",
         f"Compte {account['rennes']}, redistributions au débit : le grand livre porte "
         f"1600000 centimes, les décisions 1500000.",
-        f"Compte {account['rennes']} : 1600000 centimes de redistributions pour 1500000 "
-        f"centimes de allocations.",
+        f"Compte {account['rennes']} : 1600000 centimes redistribués pour 1500000 centimes "
+        f"alloués.",
     ]
 
 
@@ -611,8 +611,8 @@ def test_an_entry_inserted_and_the_chain_rehashed_is_caught_by_the_reconciliatio
         f"{yann + 1_000_000} centimes, les décisions {yann}.",
         f"Compte {account['rennes']}, paiements au débit : le grand livre porte "
         f"{paid + 1_000_000} centimes, les décisions {paid}.",
-        f"Compte {account['yann']} : {yann + 1_000_000} centimes de paiements pour {yann} "
-        f"centimes de redistributions.",
+        f"Compte {account['yann']} : {yann + 1_000_000} centimes payés pour {yann} centimes "
+        f"redistribués.",
     ]
 
 
@@ -637,17 +637,34 @@ def test_ten_thousand_euros_appended_with_the_ledgers_own_function_are_not_intac
 @pytest.mark.ledger_tampered
 @pytest.mark.parametrize("kind", ["allocation", "redistribution", "payment", "subsidy"])
 def test_an_entry_naming_nothing_of_its_kind_is_a_break(chain, relay_staff, kind):
+    """One cent between accounts no decision knows: the entry, both accounts' balances and,
+    where the kind passes money on, the flow limit all say so."""
     ledger_append(
-        kind=kind, programme=chain["programme"], source="relay:1", destination="maker:1",
-        amount_cents=1, actor=relay_staff, now=NOW,
+        kind=kind, programme=chain["programme"], source="relay:999999",
+        destination="maker:999999", amount_cents=1, actor=relay_staff, now=NOW,
     )  # fmt: skip
+    word = {"allocation": "allocations", "redistribution": "redistributions"}.get(kind, kind)
+    word = "paiements" if kind == "payment" else word
+    balances = [
+        f"Compte maker:999999, {word} au crédit : le grand livre porte 1 centimes, les "
+        f"décisions 0.",
+        f"Compte relay:999999, {word} au débit : le grand livre porte 1 centimes, les décisions 0.",
+    ]
     expected = {
-        "allocation": "Écriture n° 10 : elle ne nomme aucune allocation.",
-        "redistribution": "Écriture n° 10 : elle ne nomme aucune ligne de redistribution.",
-        "payment": "Écriture n° 10 : elle ne nomme aucun paiement.",
-        "subsidy": "Écriture n° 10 : mouvement inconnu « subsidy ».",
+        "allocation": ["Écriture n° 10 : elle ne nomme aucune allocation.", *balances],
+        "redistribution": [
+            "Écriture n° 10 : elle ne nomme aucune ligne de redistribution.",
+            *balances,
+            "Compte relay:999999 : 1 centimes redistribués pour 0 centimes alloués.",
+        ],
+        "payment": [
+            "Écriture n° 10 : elle ne nomme aucun paiement.",
+            *balances,
+            "Compte maker:999999 : 1 centimes payés pour 0 centimes redistribués.",
+        ],
+        "subsidy": ["Écriture n° 10 : mouvement inconnu « subsidy ».", *balances],
     }[kind]
-    assert ledger_verify().breaks[0] == expected
+    assert ledger_verify().breaks == expected
 
 
 def append_again(entry: LedgerEntry, **changes) -> None:
@@ -861,8 +878,8 @@ def test_a_relay_passing_on_more_than_it_was_allocated_is_a_break(chain, relay_s
     )  # fmt: skip
     breaks = ledger_verify().breaks
     assert (
-        f"Compte {account['rennes']} : 1500001 centimes de redistributions pour 1500000 "
-        f"centimes de allocations." in breaks
+        f"Compte {account['rennes']} : 1500001 centimes redistribués pour 1500000 centimes "
+        f"alloués." in breaks
     )
     assert f"Compte {account['anne']} : " not in " ".join(breaks)
 
