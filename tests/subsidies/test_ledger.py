@@ -441,6 +441,10 @@ def test_every_entry_deleted_leaves_a_head_that_names_nothing(chain):
     assert check.breaks[1] == (
         f"Allocation n° {allocation.pk} : approuvée, elle n'est pas au grand livre."
     )
+    assert (
+        f"Compte programme:{chain['programme'].pk}, allocations au débit : le grand livre porte "
+        f"0 centimes, les décisions 3000000." in check.breaks
+    )
 
 
 @pytest.mark.ledger_tampered
