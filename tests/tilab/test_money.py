@@ -92,7 +92,9 @@ def test_euros_are_read_as_typed_and_kept_in_cents(typed, cents):
     ],
 )
 def test_unreadable_or_negative_amounts_are_refused(typed, code):
-    with refused(code, kind=BadInput):
+    # An unreadable number is quoted back as typed, so the person sees which one.
+    quoted = {"text": typed} if code == "not_a_number" else {}
+    with refused(code, kind=BadInput, **quoted):
         parse_euros(typed)
 
 
@@ -126,7 +128,8 @@ def test_counts_accept_thousands_separators(typed, number):
     ],
 )
 def test_counts_must_be_whole(typed, code):
-    with refused(code, kind=BadInput):
+    quoted = {"text": typed} if code != "number_empty" else {}
+    with refused(code, kind=BadInput, **quoted):
         parse_whole_number(typed)
 
 
