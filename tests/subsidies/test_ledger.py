@@ -807,6 +807,23 @@ def test_a_payment_entry_naming_a_deleted_payment_is_a_break(chain):
     )
 
 
+def test_a_payment_below_its_line_reconciles_with_its_own_amount(chain, relay_staff):
+    """A payment records what was paid; its entry must carry that, not the line's amount."""
+    fablab = chain["lines"]["FabLab de Saint-Brieuc"]
+    payment = Payment.objects.create(
+        line=fablab, amount_cents=fablab.amount_cents - 100, paid_on=NOW.date(),
+        reference="VIR-PARTIEL", recorded_by=relay_staff, recorded_at=NOW,
+    )  # fmt: skip
+    ledger_append(
+        kind="payment", programme=chain["programme"],
+        allocation=chain["redistribution"].allocation, line=fablab, payment=payment,
+        source=accounts(chain)["rennes"], destination=f"organisation:{fablab.organisation_id}",
+        amount_cents=payment.amount_cents, actor=relay_staff, now=NOW,
+    )  # fmt: skip
+    check = ledger_verify()
+    assert check.intact, check.breaks
+
+
 # --- Wrong balances ------------------------------------------------------------------------------
 
 
