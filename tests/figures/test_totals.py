@@ -725,6 +725,40 @@ def test_a_change_the_reports_contradict_marks_its_bucket_for_a_full_recompute(
     assert stored_totals() == expected_totals() == {}
 
 
+def test_reports_of_one_maker_in_one_bucket_are_journaled_as_one_sum(
+    network, eager_tasks, lost_drains
+):
+    """A decision on several reports at once (an import, say) journals one row per maker and
+    bucket, the sum of their figures."""
+    reports = [
+        services.production_report_create(
+            maker=network["makers"][4],
+            organisation=None,
+            item_type=network["items"][0],
+            quantity=quantity,
+            produced_on=TUESDAY,
+            material_cost_cents=10 * quantity,
+            entered_by=None,
+            source="relay",
+            now=NOW,
+        )  # fmt: skip
+        for quantity in (10, 20, 5)
+    ]
+    with transaction.atomic():
+        ProductionReport.objects.filter(pk__in=[r.pk for r in reports]).update(
+            status=VALIDATED, decided_by=network["deciders"]["35"], decided_at=NOW
+        )
+        totals.production_totals_record(entered=reports, now=NOW)
+    assert journal() == [(reports[0].maker_id, 35, 3, 1, 350)]
+    with transaction.atomic():
+        ProductionReport.objects.filter(pk__in=[r.pk for r in reports[:2]]).update(
+            status="submitted", decided_by=None, decided_at=None
+        )
+        totals.production_totals_record(left=reports[:2], now=NOW)
+    assert journal()[1:] == [(reports[0].maker_id, -30, -2, 0, -300)]
+    assert not DirtyBucket.objects.filter(needs_full=True).exists()
+
+
 def test_a_first_report_is_journaled_without_a_full_recompute(network, eager_tasks, lost_drains):
     _validated(network, quantity=10)
     assert list(DirtyBucket.objects.values_list("needs_full", flat=True)) == [False]
