@@ -854,6 +854,20 @@ def test_lines_changed_behind_the_services_back_break_the_balance(chain):
         run_ledger_verify()
 
 
+def test_a_programme_left_without_allocations_breaks_its_envelope(region_staff, relay_staff):
+    relay = relay_staff.relays.get()
+    programme = make_programme(
+        by=region_staff, relays=[relay], envelope_cents=100, fixed_shares=[(relay, 1)],
+        name="Programme vidé",
+    )  # fmt: skip
+    # Proposed allocations carry no trigger: removed behind the services' back.
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM subsidies_allocation WHERE programme_id = %s", [programme.pk])
+    assert ledger_verify().breaks == [
+        "Programme « Programme vidé » : les allocations font 0 centimes pour une enveloppe de 100."
+    ]
+
+
 @pytest.mark.ledger_tampered
 def test_an_allocation_changed_behind_the_services_back_breaks_the_balance(chain):
     programme = chain["programme"]
