@@ -387,8 +387,8 @@ def ledger_verify() -> LedgerCheck:
         got[(entry.kind, "destination", entry.destination)] += entry.amount_cents
         entries.extend(_entry_breaks(entry, objects=objects, seen=seen))
     if not chain:
-        # No head is the same as a head at the genesis: the ledger before its first entry.
-        head = LedgerHead.objects.filter(pk=1).first() or LedgerHead(seq=0, entry_hash=GENESIS)
+        # No head is the same as a new head (at the genesis): the ledger before its first entry.
+        head = LedgerHead.objects.filter(pk=1).first() or LedgerHead()
         if (head.seq, head.entry_hash) != (expected_seq - 1, previous):
             chain.append(_("La fin de la chaîne ne correspond pas à la dernière écriture."))
     for kind, rule in RECONCILIATIONS.items():
@@ -457,7 +457,7 @@ def _account_breaks(got: dict[tuple[str, str, str], int], objects) -> list[str]:
     breaks = []
     for key in sorted(got.keys() | want.keys()):
         kind, side, name = key
-        if got.get(key, 0) != want.get(key, 0):
+        if got[key] != want[key]:
             message = (
                 _(
                     "Compte %(account)s, %(kind)s au débit : le grand livre porte %(got)s "
@@ -474,8 +474,8 @@ def _account_breaks(got: dict[tuple[str, str, str], int], objects) -> list[str]:
                 % {
                     "account": name,
                     "kind": _KIND_WORDS.get(kind, kind),
-                    "got": got.get(key, 0),
-                    "want": want.get(key, 0),
+                    "got": got[key],
+                    "want": want[key],
                 }
             )
     for limit in FLOW_LIMITS:
@@ -484,7 +484,7 @@ def _account_breaks(got: dict[tuple[str, str, str], int], objects) -> list[str]:
         }
         for name in sorted(accounts):
             passed_on = got[(limit.out_kind, limit.out_side, name)]
-            received = got.get((limit.in_kind, limit.in_side, name), 0)
+            received = got[(limit.in_kind, limit.in_side, name)]
             if passed_on > received:
                 breaks.append(limit.message % {"account": name, "out": passed_on, "in": received})
     return breaks
