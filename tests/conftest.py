@@ -109,6 +109,31 @@ def _tasks_in_process(request):
     changes.update(saved)
 
 
+@pytest.fixture(autouse=True)
+def _ledger_verifies_after_each_test(request):
+    """Every test that leaves money movements in the ledger leaves a ledger that verifies
+    intact (chain, each entry against its object, every balance): whatever a test does through
+    the services, a controller's check still passes after it. Cheap: one query when the test
+    wrote no entry. A test that breaks the ledger on purpose says so: `ledger_tampered`."""
+    uses_database = request.node.get_closest_marker("django_db") or {
+        "db",
+        "transactional_db",
+    } & set(request.fixturenames)
+    if not uses_database or request.node.get_closest_marker("ledger_tampered"):
+        yield
+        return
+    # Requested here, the database is rolled back only after the check below.
+    request.getfixturevalue("db")
+    yield
+    from subsidies.ledger import ledger_verify
+    from subsidies.models import LedgerEntry
+
+    if LedgerEntry.objects.exists():
+        check = ledger_verify()
+        if not check.intact:
+            pytest.fail("ledger_verify after the test: " + " | ".join(check.breaks))
+
+
 @pytest.fixture
 def reference_data(db):
     """Departments and role groups, restored if a transactional test flushed them."""

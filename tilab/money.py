@@ -3,7 +3,7 @@
 import math
 import re
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
 from typing import TypeVar
 
@@ -20,7 +20,14 @@ from .errors import (
 
 # Spaces people and spreadsheets put between thousands: plain, no-break, narrow no-break, thin.
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009']+")
-_DOT_THOUSANDS = re.compile(r"^-?\d{1,3}(\.\d{3})+$")
+# Whole parts grouped by thousands, by a comma or a dot: the first group 1 to 3 digits, then
+# groups of exactly 3 ("1,234,567", "1.234").
+_GROUPED = {
+    ",": re.compile(r"^-?[0-9]{1,3}(,[0-9]{3})+$"),
+    ".": re.compile(r"^-?[0-9]{1,3}(\.[0-9]{3})+$"),
+}
+# What is left once the thousands are gone: plain ASCII digits, one dot at most, no exponent.
+_PLAIN = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$")
 
 
 K = TypeVar("K")
@@ -32,8 +39,17 @@ def parse_decimal(text: str) -> Decimal:
     Raises a BadInput refusal (number_empty, not_a_number) whose message is a fragment to
     put into a field's or a row's message.
 
-    A lone dot followed by groups of exactly three digits ("1.200") is a thousands separator,
-    as a French spreadsheet writes it; otherwise the last of "," and "." is the decimal mark.
+    The rules, in order:
+    - spaces of any kind, an apostrophe, "€" and "EUR" are left out;
+    - with both "," and ".", the last one is the decimal mark and the other separates
+      thousands, in groups of three ("1.234,50", "1,234.50"; "12.34,5" is refused);
+    - several commas separate thousands, in groups of three ("1,234,567"; "1,23,4" is refused);
+      a single comma is the French decimal mark ("12,5", and so "1,234" is 1.234);
+    - dots followed by groups of exactly three digits ("1.200", "1.234.567") separate
+      thousands, as a French spreadsheet writes them; otherwise a dot is the decimal mark
+      ("1234.567" is 1234.567, which `parse_euros` refuses for its tenth of a cent);
+    - what remains is ASCII digits with an optional sign and one decimal mark: no exponent
+      ("1e3"), no other script's digits.
     """
     cleaned = _SPACES.sub("", str(text)).replace("€", "").replace("EUR", "").strip()
     if not cleaned:
@@ -41,24 +57,27 @@ def parse_decimal(text: str) -> Decimal:
     if "," in cleaned and "." in cleaned:
         decimal_mark = "," if cleaned.rfind(",") > cleaned.rfind(".") else "."
         thousands = "." if decimal_mark == "," else ","
-        cleaned = cleaned.replace(thousands, "").replace(decimal_mark, ".")
+        whole, _mark, fraction = cleaned.rpartition(decimal_mark)
+        if not _GROUPED[thousands].match(whole):
+            raise NOT_A_NUMBER(text=text)
+        cleaned = whole.replace(thousands, "") + "." + fraction
+    elif cleaned.count(",") > 1:
+        if not _GROUPED[","].match(cleaned):
+            raise NOT_A_NUMBER(text=text)
+        cleaned = cleaned.replace(",", "")
     elif "," in cleaned:
-        # "1,234,567" can only be thousands; a single comma is the French decimal mark.
-        several = cleaned.count(",") > 1
-        cleaned = cleaned.replace(",", "") if several else cleaned.replace(",", ".")
-    elif _DOT_THOUSANDS.match(cleaned):
+        cleaned = cleaned.replace(",", ".")
+    elif _GROUPED["."].match(cleaned):
         cleaned = cleaned.replace(".", "")
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise NOT_A_NUMBER(text=text) from None
-    if not value.is_finite():
+    if not _PLAIN.match(cleaned):
         raise NOT_A_NUMBER(text=text)
-    return value
+    return Decimal(cleaned)
 
 
 def parse_euros(text: str) -> int:
-    """Euros as typed ("12,50", "1 234,5 €") to integer cents; refuses negatives and sub-cents."""
+    """Euros as typed ("12,50", "1 234,5 €") to integer cents. Refuses negatives ("-0,50":
+    typed_amount_negative; "-0" reads as zero) and fractions of a cent ("12,505", "1234.567":
+    typed_amount_sub_cent), never rounding them away."""
     value = parse_decimal(text)
     if value < 0:
         raise TYPED_AMOUNT_NEGATIVE()

@@ -689,6 +689,182 @@ def test_a_journal_that_disagrees_with_its_total_is_recomputed_from_the_reports_
     assert "the journal of 1 buckets disagrees with their totals" in caplog.text
 
 
+def journal() -> list[tuple]:
+    """The journal waiting for a drain: (maker, Δquantity, Δreports, Δmakers, Δcost) by row."""
+    return list(
+        TotalDelta.objects.order_by("pk").values_list(
+            "maker_id", "d_quantity", "d_reports", "d_makers", "d_cost_cents"
+        )
+    )
+
+
+def test_the_journal_counts_a_maker_in_on_their_first_report_and_out_on_their_last(
+    network, eager_tasks, lost_drains
+):
+    """Each row says what one change did: the maker counts in the bucket from before the
+    change (the reports counted after it, less the change) to after it."""
+    anne = network["makers"][4].pk
+    first = _validated(network, quantity=10)
+    second = _validated(network, quantity=20)
+    _moved(network, first, to=NEXT_WEEK)
+    _moved(network, second, to=NEXT_WEEK)
+    assert journal() == [
+        (anne, 10, 1, 1, 100),  # before: no report, after: one → the maker comes in
+        (anne, 20, 1, 0, 200),  # before: one, after: two → already counted
+        (anne, -10, -1, 0, -100),  # leaves this week: before two, after one
+        (anne, 10, 1, 1, 100),  # …and comes into the next: before none, after one
+        (anne, -20, -1, -1, -200),  # the last one leaves: before one, after none
+        (anne, 20, 1, 0, 200),  # joins the next week, where one is already counted
+    ]
+    # Journaled changes agree with the reports: the drain adds them, nothing to recompute.
+    assert not DirtyBucket.objects.filter(needs_full=True).exists()
+    totals.production_totals_drain(now=NOW)
+    assert stored_totals() == expected_totals()
+
+
+def test_a_change_the_reports_contradict_marks_its_bucket_for_a_full_recompute(
+    network, eager_tasks, lost_drains
+):
+    """A caller saying a report started counting when it does not (it is not validated):
+    the count before the change would be negative, so the bucket is recomputed from its
+    reports instead of trusting the journal."""
+    report = services.production_report_create(
+        maker=network["makers"][4], organisation=None, item_type=network["items"][0],
+        quantity=10, produced_on=TUESDAY, material_cost_cents=0, entered_by=None,
+        source="relay", now=NOW,
+    )  # fmt: skip
+    with transaction.atomic():
+        totals.production_totals_record(entered=[report], now=NOW)
+    assert journal() == [(report.maker_id, 10, 1, 0, 0)]
+    assert list(DirtyBucket.objects.values_list("needs_full", flat=True)) == [True]
+    totals.production_totals_drain(now=NOW)
+    assert stored_totals() == expected_totals() == {}
+
+
+def test_reports_of_one_maker_in_one_bucket_are_journaled_as_one_sum(
+    network, eager_tasks, lost_drains
+):
+    """A decision on several reports at once (an import, say) journals one row per maker and
+    bucket, the sum of their figures."""
+    reports = [
+        services.production_report_create(
+            maker=network["makers"][4],
+            organisation=None,
+            item_type=network["items"][0],
+            quantity=quantity,
+            produced_on=TUESDAY,
+            material_cost_cents=10 * quantity,
+            entered_by=None,
+            source="relay",
+            now=NOW,
+        )  # fmt: skip
+        for quantity in (10, 20, 5)
+    ]
+    with transaction.atomic():
+        ProductionReport.objects.filter(pk__in=[r.pk for r in reports]).update(
+            status=VALIDATED, decided_by=network["deciders"]["35"], decided_at=NOW
+        )
+        totals.production_totals_record(entered=reports, now=NOW)
+    assert journal() == [(reports[0].maker_id, 35, 3, 1, 350)]
+    with transaction.atomic():
+        ProductionReport.objects.filter(pk__in=[r.pk for r in reports[:2]]).update(
+            status="submitted", decided_by=None, decided_at=None
+        )
+        totals.production_totals_record(left=reports[:2], now=NOW)
+    assert journal()[1:] == [(reports[0].maker_id, -30, -2, 0, -300)]
+    assert not DirtyBucket.objects.filter(needs_full=True).exists()
+
+
+def test_a_first_report_is_journaled_without_a_full_recompute(network, eager_tasks, lost_drains):
+    _validated(network, quantity=10)
+    assert list(DirtyBucket.objects.values_list("needs_full", flat=True)) == [False]
+
+
+WEEK = datetime.date(2020, 3, 16)
+
+
+@pytest.mark.parametrize(
+    ("stored", "delta", "kept"),
+    [
+        # Sane sums are kept as they are, down to the limits: makers ≤ reports ≤ quantity.
+        ((4, 1, 1, 0), (1, 1, 1, 0), True),  # 5 visors, 2 reports, 2 makers: all equal bar one
+        ((0, 0, 0, 0), (1, 1, 1, 0), True),  # one of each, no cost
+        ((5, 2, 1, 10), (2, 1, 0, 5), True),
+        # Impossible sums are recomputed from the reports (here: none) and logged.
+        ((5, 2, 1, 0), (0, 0, -1, 0), False),  # no maker for two reports
+        ((5, 2, 2, 0), (0, 0, 1, 0), False),  # more makers than reports
+        ((1, 1, 1, 0), (0, 1, 0, 0), False),  # more reports than visors
+        ((5, 2, 1, 0), (0, 0, 0, -1), False),  # a negative cost
+        ((5, 2, 1, 0), (-6, -2, -1, 0), False),  # a negative quantity
+    ],
+)
+def test_the_drain_keeps_a_sane_sum_and_recomputes_an_impossible_one(
+    network, caplog, stored, delta, kept
+):
+    """The sanity check of the journal's sums, one case per limit: a bucket with no report
+    at all, a stored total and a journal row written by hand."""
+    bucket = {
+        "department_id": "35",
+        "item_type_id": network["items"][0].pk,
+        "org_kind": "independent",
+        "week_start": WEEK,
+    }
+    quantity, reports, makers, cost = stored
+    if stored != (0, 0, 0, 0):
+        ProductionTotal.objects.create(
+            **bucket, quantity=quantity, report_count=reports, maker_count=makers,
+            material_cost_cents=cost, computed_at=NOW,
+        )  # fmt: skip
+    d_quantity, d_reports, d_makers, d_cost = delta
+    TotalDelta.objects.create(
+        **bucket, maker=network["makers"][4], d_quantity=d_quantity, d_reports=d_reports,
+        d_makers=d_makers, d_cost_cents=d_cost,
+    )  # fmt: skip
+    DirtyBucket.objects.create(**bucket, marked_at=NOW, needs_full=False)
+    with caplog.at_level(logging.WARNING, logger="figures.totals"):
+        assert totals.production_totals_drain(now=NOW) == 1
+    key = ("35", network["items"][0].pk, "independent", WEEK)
+    summed = tuple(a + b for a, b in zip(stored, delta, strict=True))
+    assert stored_totals() == ({key: summed} if kept else {})
+    warning = (
+        "production totals: the journal of 1 buckets disagrees with their totals; recomputed "
+        "from their reports"
+    )
+    assert caplog.messages == ([] if kept else [warning])
+    assert not TotalDelta.objects.exists() and not DirtyBucket.objects.exists()
+
+
+def test_a_drain_forgets_buckets_marked_at_different_times_together(network):
+    visor = network["items"][0].pk
+    first, second = ("35", visor, "independent", WEEK), ("22", visor, "sme", WEEK)
+    totals.production_buckets_mark_dirty(buckets=[first], now=NOW)
+    totals.production_buckets_mark_dirty(buckets=[second], now=NOW + datetime.timedelta(1))
+    assert totals.production_totals_drain(now=NOW) == 2
+    assert not DirtyBucket.objects.exists()
+
+
+def test_a_journal_that_empties_a_bucket_removes_its_row_without_a_warning(network, caplog):
+    bucket = {
+        "department_id": "35",
+        "item_type_id": network["items"][0].pk,
+        "org_kind": "independent",
+        "week_start": WEEK,
+    }
+    ProductionTotal.objects.create(
+        **bucket, quantity=5, report_count=2, maker_count=1, material_cost_cents=10,
+        computed_at=NOW,
+    )  # fmt: skip
+    TotalDelta.objects.create(
+        **bucket, maker=network["makers"][4], d_quantity=-5, d_reports=-2, d_makers=-1,
+        d_cost_cents=-10,
+    )  # fmt: skip
+    DirtyBucket.objects.create(**bucket, marked_at=NOW, needs_full=False)
+    with caplog.at_level(logging.WARNING, logger="figures.totals"):
+        totals.production_totals_drain(now=NOW)
+    assert stored_totals() == {}
+    assert "disagrees" not in caplog.text
+
+
 # --- Idempotent -------------------------------------------------------------------------------
 
 
