@@ -41,7 +41,7 @@ from tests.factories import (
 
 NOW = timezone.make_aware(datetime.datetime(2020, 6, 15, 10, 0))
 APPEND_ONLY = importlib.import_module("subsidies.migrations.0004_money_append_only")
-HEAD_GUARD = importlib.import_module("subsidies.migrations.0006_ledger_head_guard")
+HEAD_GUARD = importlib.import_module("subsidies.migrations.0007_ledger_head_guard")
 
 
 @pytest.fixture

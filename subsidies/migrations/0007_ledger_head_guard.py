@@ -79,5 +79,5 @@ def down(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("subsidies", "0005_relays_moved_to_fablabs")]
+    dependencies = [("subsidies", "0006_payment_batches_and_bank_changes")]
     operations = [migrations.RunPython(up, down)]
