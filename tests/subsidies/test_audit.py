@@ -76,6 +76,7 @@ def test_the_ledger_pages_follow_each_other_by_cursor(
     assert second.context["next_before"] is None
 
 
+@pytest.mark.ledger_tampered
 def test_the_chain_check_runs_on_demand_and_says_what_broke(client, auditor, region_staff, relays):
     grant(region_staff, relays)
     as_user(client, auditor)

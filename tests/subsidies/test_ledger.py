@@ -318,7 +318,7 @@ def test_the_first_entry_creates_the_head_at_the_genesis_then_moves_it(region_st
         LedgerHead.objects.create(pk=1, seq=1, entry_hash="0" * 64)
     relay = relay_staff.relays.get()
     programme = make_programme(
-        by=region_staff, relays=[relay], envelope_cents=100_000, fixed_shares=[(relay, 1)]
+        by=region_controller(), relays=[relay], envelope_cents=100_000, fixed_shares=[(relay, 1)]
     )
     approve_all(programme, by=region_staff)
     head = LedgerHead.objects.get()
