@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "directory",
     "figures",
     "subsidies",
+    "audit",
     "workshops",
     "needs",
     "recognition",

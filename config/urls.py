@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.reverse import reverse
 from rest_framework.routers import APIRootView, DefaultRouter
 
+from audit.api import DecisionViewSet, LedgerViewSet
 from directory.api import OrganisationViewSet
 from figures.api import FiguresViewSet
 from makers.api import ItemTypeViewSet, MakerViewSet, ProductionReportViewSet
@@ -21,7 +22,6 @@ from subsidies.api import (
     RedistributionViewSet,
     RelayViewSet,
 )
-from subsidies.audit_api import DecisionViewSet, LedgerViewSet
 from tilab import views as core
 from tilab.api import DepartmentViewSet, MeView, NoSuchEndpoint
 from tilab.health import ReadinessView
@@ -107,6 +107,8 @@ urlpatterns = [
     path("exports/", include("figures.export_urls")),
     path("workshops/", include("workshops.urls")),
     path("subventions/", include("subsidies.urls")),
+    # The auditor's view, beside the money it reads (/subventions/grand-livre/, …/decisions/).
+    path("subventions/", include("audit.urls")),
     path("annuaire/", include("directory.urls")),
     path("besoins/", include("needs.urls")),
     path("", include("recognition.urls")),

@@ -30,7 +30,7 @@ CENTS_HELP = _("Montant en centimes d'euro, entier positif ou nul.")
 MOTIVATION_HELP = _("Pourquoi ce changement : obligatoire, conservé au registre des décisions.")
 
 
-def _person(user) -> dict | None:
+def person_brief(user) -> dict | None:
     # A name, never an e-mail address.
     if user is None:
         return None
@@ -122,7 +122,7 @@ class AllocationOutputSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(PersonSerializer(allow_null=True))
     def get_approved_by(self, allocation):
-        return _person(allocation.approved_by)
+        return person_brief(allocation.approved_by)
 
     def get_redistribution(self, allocation) -> int | None:
         redistribution = getattr(allocation, "redistribution", None)
@@ -210,7 +210,7 @@ class PaymentOutputSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(PersonSerializer)
     def get_recorded_by(self, payment):
-        return _person(payment.recorded_by)
+        return person_brief(payment.recorded_by)
 
 
 class LinePaymentSerializer(serializers.Serializer):
@@ -324,7 +324,7 @@ class RedistributionOutputSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(PersonSerializer(allow_null=True))
     def get_approved_by(self, redistribution):
-        return _person(redistribution.approved_by)
+        return person_brief(redistribution.approved_by)
 
 
 class RedistributionDetailSerializer(RedistributionOutputSerializer):
@@ -529,15 +529,15 @@ class PaymentBatchOutputSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(PersonSerializer)
     def get_created_by(self, batch):
-        return _person(batch.created_by)
+        return person_brief(batch.created_by)
 
     @extend_schema_field(PersonSerializer(allow_null=True))
     def get_recorded_by(self, batch):
-        return _person(batch.recorded_by)
+        return person_brief(batch.recorded_by)
 
     @extend_schema_field(PersonSerializer(allow_null=True))
     def get_cancelled_by(self, batch):
-        return _person(batch.cancelled_by)
+        return person_brief(batch.cancelled_by)
 
 
 class PaymentBatchDetailSerializer(PaymentBatchOutputSerializer):
@@ -626,11 +626,11 @@ class BankChangeOutputSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(PersonSerializer)
     def get_changed_by(self, change):
-        return _person(change.changed_by)
+        return person_brief(change.changed_by)
 
     @extend_schema_field(PersonSerializer(allow_null=True))
     def get_confirmed_by(self, change):
-        return _person(change.confirmed_by)
+        return person_brief(change.confirmed_by)
 
 
 class BankChangeCreateSerializer(serializers.Serializer):

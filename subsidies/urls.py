@@ -3,7 +3,7 @@ bank details, money received."""
 
 from django.urls import path
 
-from . import audit_views, batch_views, redistribution_views, views
+from . import batch_views, redistribution_views, views
 
 app_name = "subsidies"
 
@@ -71,10 +71,6 @@ urlpatterns = [
         redistribution_views.bank_account_edit,
         name="bank_account_edit",
     ),
-    # Auditors and Région staff, reading only
-    path("grand-livre/", audit_views.ledger, name="ledger"),
-    path("grand-livre/verification/", audit_views.ledger_check, name="ledger_check"),
-    path("decisions/", audit_views.decisions, name="decisions"),
     # Makers (and organisation managers)
     path("mes-versements/", redistribution_views.money_received, name="money_received"),
 ]

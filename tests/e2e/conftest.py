@@ -112,6 +112,7 @@ def browser():
 APPEND_ONLY_MIGRATIONS = [
     importlib.import_module("tilab.migrations.0003_decision_append_only"),
     importlib.import_module("subsidies.migrations.0004_money_append_only"),
+    importlib.import_module("subsidies.migrations.0007_ledger_head_guard"),
 ]
 SQLITE_DOWN = [s for migration in APPEND_ONLY_MIGRATIONS for s in migration.SQLITE_DOWN]
 SQLITE_UP = [s for migration in APPEND_ONLY_MIGRATIONS for s in migration.SQLITE_UP]

@@ -538,12 +538,12 @@ PAGES += [
     Page("subsidies:allocations_recompute", POST, OTHER, REGION_ONLY_302, "allocation_proposed"),
     Page("subsidies:allocations_recompute", GET, OWN, REGION_ONLY_405, "allocation_proposed"),
     # The auditor's view: auditors and Région staff read the ledger and the decisions.
-    Page("subsidies:ledger", GET, NONE, "L 403 403 200 403 200 403"),
-    Page("subsidies:ledger", POST, NONE, "L 403 403 405 403 405 403"),
-    Page("subsidies:ledger_check", GET, NONE, "L 403 403 200 403 200 403"),
-    Page("subsidies:ledger_check", POST, NONE, "L 403 403 405 403 405 403"),
-    Page("subsidies:decisions", GET, NONE, "L 403 403 200 403 200 403"),
-    Page("subsidies:decisions", POST, NONE, "L 403 403 405 403 405 403"),
+    Page("audit:ledger", GET, NONE, "L 403 403 200 403 200 403"),
+    Page("audit:ledger", POST, NONE, "L 403 403 405 403 405 403"),
+    Page("audit:ledger_check", GET, NONE, "L 403 403 200 403 200 403"),
+    Page("audit:ledger_check", POST, NONE, "L 403 403 405 403 405 403"),
+    Page("audit:decisions", GET, NONE, "L 403 403 200 403 200 403"),
+    Page("audit:decisions", POST, NONE, "L 403 403 405 403 405 403"),
     # Subsidies: redistributions (the relay's own; Région staff and auditors read them). A maker,
     # a facilitator or someone without a role find none: 404, as the existing tests say.
     Page("subsidies:redistribution_propose", GET, OWN, "L 404 200 403 404 403 404", "allocation" ),

@@ -6,7 +6,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from subsidies import audit_views
+from audit import views as audit_views
 from subsidies.models import LedgerEntry
 from tests.conftest import as_user, count_queries, text
 from tests.factories import approve_all, make_programme, region_controller

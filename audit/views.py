@@ -4,10 +4,10 @@ and the decision log, read-only, for auditors and Région staff."""
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from subsidies.ledger import ledger_verify
 from tilab.permissions import page_permission
 
-from . import audit
-from .ledger import ledger_verify
+from . import selectors as audit
 
 PER_PAGE = 50
 
@@ -42,7 +42,7 @@ def ledger(request):
     rows, next_before = _page(entries, "seq", _before(request))
     return render(
         request,
-        "subsidies/audit_ledger.html",
+        "audit/ledger.html",
         {
             "entries": rows,
             "next_before": next_before,
@@ -57,7 +57,7 @@ def ledger(request):
 def ledger_check(request):
     """The chain and every balance checked now (`ledger_verify`): what `manage.py
     ledger_verify` says, for whoever reads the ledger."""
-    return render(request, "subsidies/audit_ledger_check.html", {"check": ledger_verify()})
+    return render(request, "audit/ledger_check.html", {"check": ledger_verify()})
 
 
 @page_permission("subsidies.audit")
@@ -68,7 +68,7 @@ def decisions(request):
     rows, next_before = _page(found, "pk", _before(request))
     return render(
         request,
-        "subsidies/audit_decisions.html",
+        "audit/decisions.html",
         {
             "decisions": rows,
             "next_before": next_before,

@@ -7,14 +7,14 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from subsidies.ledger import ledger_verify
+from subsidies.models import LedgerEntry
+from subsidies.serializers import PersonSerializer, ProgrammeRefSerializer, person_brief
 from tilab.models import Decision
 from tilab.pagination import CursorPagination
 from tilab.schema import error_responses
 
-from . import audit
-from .ledger import ledger_verify
-from .models import LedgerEntry
-from .serializers import PersonSerializer, ProgrammeRefSerializer, _person
+from . import selectors as audit
 
 
 class LedgerEntrySerializer(serializers.ModelSerializer):
@@ -45,7 +45,7 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
 
     @extend_schema_field(PersonSerializer)
     def get_actor(self, entry):
-        return _person(entry.actor)
+        return person_brief(entry.actor)
 
 
 class LedgerCheckSerializer(serializers.Serializer):
@@ -81,7 +81,7 @@ class DecisionSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(PersonSerializer(allow_null=True))
     def get_actor(self, decision):
-        return _person(decision.actor)
+        return person_brief(decision.actor)
 
 
 class LedgerPagination(CursorPagination):

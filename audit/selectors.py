@@ -7,10 +7,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from subsidies.models import LedgerEntry
 from tilab.filters import IdFilter
 from tilab.models import Decision
-
-from .models import LedgerEntry
 
 
 def ledger_entries() -> QuerySet[LedgerEntry]:
