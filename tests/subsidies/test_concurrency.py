@@ -151,8 +151,10 @@ def _approved_redistribution_with_ibans(region_staff, relay_staff):
     """Rennes's approved redistribution to Anne and Yann, whose bank details were confirmed."""
     item_catalogue_ensure()  # a transactional test starts from a flushed database
     rennes = relay_staff.relays.get()
+    # Four eyes: another agent proposes what `region_staff` approves; a colleague approves
+    # what Camille proposes.
     programme = approve_all(
-        make_programme(by=region_staff, relays=[rennes], fixed_shares=[(rennes, 1)]),
+        make_programme(by=region_controller(), relays=[rennes], fixed_shares=[(rennes, 1)]),
         by=region_staff,
     )
     for name, quantity, iban in [
@@ -168,7 +170,9 @@ def _approved_redistribution_with_ibans(region_staff, relay_staff):
     redistribution = services.redistribution_propose(
         allocation=programme.allocations.get(), by=relay_staff, now=NOW
     )
-    return services.redistribution_approve(redistribution=redistribution, by=relay_staff, now=NOW)
+    return services.redistribution_approve(
+        redistribution=redistribution, by=relay_colleague(relay_staff), now=NOW
+    )
 
 
 def test_ten_batch_creations_over_the_same_lines_at_once_make_one_batch(region_staff, relay_staff):
