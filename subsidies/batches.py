@@ -19,14 +19,13 @@ from tilab.services import decision_record
 
 from . import errors
 from .bank import _require
-from .ledger import Movement, ledger_append_many
+from .ledger import Movement, ledger_append_many, payee_account
 from .models import (
     LedgerEntry,
     Payment,
     PaymentBatch,
     PaymentBatchLine,
     Redistribution,
-    RedistributionLine,
 )
 from .transfers import Transfer, bic_of, transfers_csv, transfers_pain001, unpaid_transfers
 
@@ -173,14 +172,6 @@ def payment_batch_create(
     return batch
 
 
-def _relay_account(redistribution: Redistribution, line: RedistributionLine) -> str:
-    if line.maker_id:
-        return f"maker:{line.maker_id}"
-    if line.organisation_id:
-        return f"organisation:{line.organisation_id}"
-    return f"relay:{redistribution.allocation.relay_id}:own_use"
-
-
 def payment_batch_record(
     *,
     batch: PaymentBatch,
@@ -270,7 +261,11 @@ def payment_batch_record(
                     line=line,
                     payment=payment,
                     source=f"relay:{allocation.relay_id}",
-                    destination=_relay_account(redistribution, line),
+                    destination=payee_account(
+                        maker_id=line.maker_id,
+                        organisation_id=line.organisation_id,
+                        relay_id=redistribution.allocation.relay_id,
+                    ),
                     amount_cents=payment.amount_cents,
                 )
             )
@@ -378,7 +373,11 @@ def own_use_settle(*, redistribution: Redistribution, by, now: datetime) -> list
                     source=f"relay:{allocation.relay_id}",
                     # The account the approval named (the own-use account, or the relay's own
                     # organisation): the money stays with the relay, no transfer is made.
-                    destination=_relay_account(redistribution, line),
+                    destination=payee_account(
+                        maker_id=line.maker_id,
+                        organisation_id=line.organisation_id,
+                        relay_id=redistribution.allocation.relay_id,
+                    ),
                     amount_cents=line.amount_cents,
                 )
             )

@@ -23,7 +23,7 @@ from tilab.permissions import require
 from tilab.services import decision_record
 
 from . import bank, errors, recap, selectors
-from .ledger import Movement, ledger_append, ledger_append_many
+from .ledger import Movement, account, ledger_append, ledger_append_many, payee_account
 from .models import (
     Allocation,
     ItemWeight,
@@ -46,10 +46,6 @@ def _require(user, perm: str, obj=None) -> None:
     # The core's check: a money decision held back only by the second factor raises
     # two_factor_required (a page then asks for the code), anything else role_not_allowed.
     require(user, perm, obj)
-
-
-def _account(kind: str, pk: int) -> str:
-    return f"{kind}:{pk}"
 
 
 # Programmes and allocations ----------------------------------------------------------------
@@ -313,8 +309,8 @@ def allocation_approve(
             kind=LedgerEntry.Kind.ALLOCATION,
             programme=allocation.programme,
             allocation=allocation,
-            source=_account("programme", allocation.programme_id),
-            destination=_account("relay", allocation.relay_id),
+            source=account("programme", allocation.programme_id),
+            destination=account("relay", allocation.relay_id),
             amount_cents=allocation.amount_cents,
             actor=by,
             now=now,
@@ -617,14 +613,6 @@ def redistribution_adjust(
     return redistribution
 
 
-def _payee_account(line: RedistributionLine, relay_id: int) -> str:
-    if line.maker_id:
-        return _account("maker", line.maker_id)
-    if line.organisation_id:
-        return _account("organisation", line.organisation_id)
-    return f"relay:{relay_id}:own_use"
-
-
 def _check_four_eyes_redistribution(redistribution: Redistribution, by) -> None:
     """Whoever proposed or adjusted the lines now on the table does not approve them; read
     under the redistribution's lock, so no adjustment slips in after the check."""
@@ -683,8 +671,12 @@ def redistribution_approve(
                     programme=allocation.programme,
                     allocation=allocation,
                     line=line,
-                    source=_account("relay", allocation.relay_id),
-                    destination=_payee_account(line, allocation.relay_id),
+                    source=account("relay", allocation.relay_id),
+                    destination=payee_account(
+                        maker_id=line.maker_id,
+                        organisation_id=line.organisation_id,
+                        relay_id=allocation.relay_id,
+                    ),
                     amount_cents=line.amount_cents,
                 )
                 for line in lines
@@ -768,8 +760,12 @@ def payments_record(
                     allocation=allocation,
                     line=line,
                     payment=payment,
-                    source=_account("relay", allocation.relay_id),
-                    destination=_payee_account(line, allocation.relay_id),
+                    source=account("relay", allocation.relay_id),
+                    destination=payee_account(
+                        maker_id=line.maker_id,
+                        organisation_id=line.organisation_id,
+                        relay_id=allocation.relay_id,
+                    ),
                     amount_cents=payment.amount_cents,
                 )
             )
