@@ -25,6 +25,30 @@ class ProductionImportInputSerializer(serializers.Serializer):
     file = serializers.FileField(
         help_text=_("Tableur CSV (séparateur ; , ou tabulation) ou Excel .xlsx, 5 Mo au plus.")
     )
+    date_order = serializers.ChoiceField(
+        choices=importing.options.DATE_ORDERS,
+        required=False,
+        help_text=_(
+            "Ordre des dates écrites en texte (« 4/3/2020 »), quand le fichier ne le prouve pas "
+            "lui-même : day_first ou month_first."
+        ),
+    )
+    decimal_mark = serializers.ChoiceField(
+        choices=importing.options.DECIMAL_MARKS,
+        required=False,
+        help_text=_(
+            "Séparateur décimal des nombres écrits en texte (« 1,250 »), quand le fichier ne "
+            "le prouve pas lui-même : comma ou point."
+        ),
+    )
+    other_departments = serializers.ChoiceField(
+        choices=importing.options.OTHER_DEPARTMENTS,
+        required=False,
+        help_text=_(
+            "Relais : hand_over importe les lignes de vos départements et transmet les autres "
+            "aux relais qui les couvrent. Sans lui, un fichier qui en contient ne s'importe pas."
+        ),
+    )
     dry_run = _BooleanDefaultTrue(
         default=True,
         help_text=_("Vrai (par défaut) : aperçu sans rien écrire. Faux : importe réellement."),
@@ -88,6 +112,19 @@ class ImportDepartmentTotalSerializer(serializers.Serializer):
     material_cost_cents = serializers.IntegerField()
 
 
+class ImportOptionsSerializer(serializers.Serializer):
+    date_order = serializers.ChoiceField(choices=importing.options.DATE_ORDERS, required=False)
+    decimal_mark = serializers.ChoiceField(choices=importing.options.DECIMAL_MARKS, required=False)
+    other_departments = serializers.ChoiceField(
+        choices=importing.options.OTHER_DEPARTMENTS, required=False
+    )
+
+
+class ImportChoiceNeededSerializer(serializers.Serializer):
+    option = serializers.CharField(help_text=_("Le paramètre à donner : date_order, decimal_mark…"))
+    message = serializers.CharField()
+
+
 class ImportPlanSerializer(serializers.Serializer):
     import_id = serializers.IntegerField(allow_null=True)
     imported = serializers.BooleanField()
@@ -101,6 +138,11 @@ class ImportPlanSerializer(serializers.Serializer):
     totals_per_item = ImportItemTotalSerializer(many=True)
     totals_per_department = ImportDepartmentTotalSerializer(many=True)
     ignored_columns = serializers.ListField(child=serializers.CharField())
+    options = ImportOptionsSerializer(help_text=_("Les choix de lecture appliqués."))
+    choices_needed = ImportChoiceNeededSerializer(
+        many=True,
+        help_text=_("Choix que le fichier laisse ouverts : l'import est refusé tant qu'il y en a."),
+    )
 
 
 class ImportRowErrorSerializer(serializers.Serializer):
@@ -191,8 +233,18 @@ class ProductionImportView(APIView):
             if given.validated_data["dry_run"]
             else importing.production_import_apply
         )
+        options = importing.ImportOptions(
+            **{
+                name: given.validated_data.get(name)
+                for name in ("date_order", "decimal_mark", "other_departments")
+            }
+        )
         plan = service(
-            content=upload.read(), filename=upload.name, by=request.user, now=timezone.now()
+            content=upload.read(),
+            filename=upload.name,
+            by=request.user,
+            now=timezone.now(),
+            options=options,
         )
         return Response(
             ImportPlanSerializer(plan.as_dict()).data,

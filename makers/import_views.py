@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
-from tilab.errors import WrongState
+from tilab.errors import BadInput, WrongState
 from tilab.permissions import page_permission
 from tilab.throttling import throttle_page
 
@@ -46,6 +46,50 @@ class ImportUploadForm(forms.Form):
     def add_import_refusal(self, refusal: importing.ImportRejected) -> None:
         """Each line of a refused import, on the file field, with its code."""
         self.add_error("file", _line_errors(refusal))
+
+
+class ImportOptionsForm(forms.Form):
+    """The choices a file may leave open (importing/options.py), made in its preview. Each is
+    shown only when the plan asks for it or when it was made before."""
+
+    date_order = forms.TypedChoiceField(
+        label=gettext_lazy("Ordre des dates"),
+        choices=[
+            (importing.options.DAY_FIRST, gettext_lazy("jour puis mois (31/12/2020)")),
+            (importing.options.MONTH_FIRST, gettext_lazy("mois puis jour (12/31/2020)")),
+        ],
+        required=False,
+        empty_value=None,
+        widget=forms.RadioSelect,
+    )
+    decimal_mark = forms.TypedChoiceField(
+        label=gettext_lazy("Séparateur décimal"),
+        choices=[
+            (importing.options.DECIMAL_COMMA, gettext_lazy("virgule (1 250,50 ; 1,250 = 1,25)")),
+            (importing.options.DECIMAL_POINT, gettext_lazy("point (1,250.50 ; 1,250 = 1 250)")),
+        ],
+        required=False,
+        empty_value=None,
+        widget=forms.RadioSelect,
+    )
+    other_departments = forms.TypedChoiceField(
+        label=gettext_lazy("Lignes d'autres départements"),
+        choices=[
+            (
+                importing.options.HAND_OVER,
+                gettext_lazy(
+                    "importer mes départements et transmettre les autres lignes aux relais "
+                    "qui les couvrent"
+                ),
+            )
+        ],
+        required=False,
+        empty_value=None,
+        widget=forms.RadioSelect,
+    )
+
+    def options(self) -> importing.ImportOptions:
+        return importing.ImportOptions(**self.cleaned_data)
 
 
 def _line_errors(refusal: importing.ImportRejected) -> list[forms.ValidationError]:
@@ -86,8 +130,27 @@ def import_upload(request):
 def import_preview(request, pk):
     # Only the person who uploaded a file sees it: anyone else's answers 404.
     batch = get_object_or_404(ProductionImport.objects.filter(created_by=request.user), pk=pk)
-    context = {"batch": batch, "plan": None, "errors": []}
-    if request.method == "POST":
+    options = importing.ImportOptions.from_dict(batch.options)
+    context = {
+        "batch": batch,
+        "plan": None,
+        "errors": [],
+        "options_form": ImportOptionsForm(initial=options.as_dict()),
+    }
+    if request.method == "POST" and request.POST.get("action") == "choose":
+        # The choices the file leaves open: kept, then the preview is read again with them.
+        form = ImportOptionsForm(request.POST)
+        if form.is_valid():
+            try:
+                importing.production_import_choose(
+                    batch=batch, by=request.user, options=form.options()
+                )
+            except WrongState as refusal:
+                messages.info(request, refusal.message)
+            return redirect("makers:import_preview", pk=batch.pk)
+        context["options_form"] = form
+        options = None  # the preview below is not shown with a form in error
+    elif request.method == "POST":
         try:
             plan = importing.production_import_confirm(
                 batch=batch, by=request.user, now=timezone.now()
@@ -96,6 +159,9 @@ def import_preview(request, pk):
             context["errors"] = refusal.errors
             context["rejection"] = refusal.message
             return render(request, "makers/import_preview.html", context, status=400)
+        except BadInput as refusal:  # import_choice_needed: a choice is still open
+            messages.error(request, refusal.message)
+            return redirect("makers:import_preview", pk=batch.pk)
         except WrongState as refusal:
             if refusal.code == importing.errors.IMPORT_ALREADY_CONFIRMED.code:  # a second click
                 messages.info(request, refusal.message)
@@ -123,19 +189,25 @@ def import_preview(request, pk):
                 % {"count": len(plan.already_there)},
             )
         return redirect("makers:validation_queue")
-    if batch.status == ProductionImport.Status.PREVIEWED:
+    if batch.status == ProductionImport.Status.PREVIEWED and options is not None:
         try:
             plan = importing.production_import_preview(
                 content=bytes(batch.content),
                 filename=batch.filename,
                 by=request.user,
                 now=timezone.now(),
+                options=options,
             )
         except importing.ImportRejected as refusal:
             context["errors"] = refusal.errors
             context["rejection"] = refusal.message
         else:
             context["plan"] = plan
+            asked = {choice["option"] for choice in plan.choices_needed} | set(
+                plan.options.as_dict()
+            )
+            form = context["options_form"]
+            context["asked_fields"] = [form[name] for name in form.fields if name in asked]
             # A page of 10,000 rows helps nobody: the first ones, then how many more.
             context["shown_rows"] = plan.rows[: importing.PREVIEW_ROWS]
             context["more_rows"] = max(0, len(plan.rows) - importing.PREVIEW_ROWS)

@@ -332,6 +332,8 @@ class ProductionImport(models.Model):
     )
     confirmed_at = models.DateTimeField(_("importé le"), null=True, blank=True)
     summary = models.JSONField(_("bilan"), default=dict, blank=True)
+    # What the importer chose in the preview (importing/options.py): date order, decimal mark…
+    options = models.JSONField(_("choix de lecture"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("import de tableur")

@@ -8,11 +8,13 @@ with its code: a refused import is one ImportRejected (bad input) listing every 
 """
 
 from .errors import FILE_LINE, ImportRejected, RowError, SpreadsheetUnreadable
+from .options import ImportOptions
 from .plan import PREVIEW_ROWS, ImportPlan, production_import_preview
 from .reading import FORMULAS_LISTED, MAX_FILE_BYTES, check_size
 from .writing import (
     BULK_BATCH_SIZE,
     production_import_apply,
+    production_import_choose,
     production_import_confirm,
     production_import_upload,
 )
@@ -23,12 +25,14 @@ __all__ = [
     "FORMULAS_LISTED",
     "MAX_FILE_BYTES",
     "PREVIEW_ROWS",
+    "ImportOptions",
     "ImportPlan",
     "ImportRejected",
     "RowError",
     "SpreadsheetUnreadable",
     "check_size",
     "production_import_apply",
+    "production_import_choose",
     "production_import_confirm",
     "production_import_preview",
     "production_import_upload",

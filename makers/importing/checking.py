@@ -25,6 +25,7 @@ from ..selectors import item_types_active
 from . import errors
 from .errors import RowError, rows_rejected
 from .normalise import clean, compact_key, words_key
+from .options import ImportOptions
 from .reading import Sheet
 
 
@@ -45,7 +46,12 @@ class CheckedRow:
 
 
 def check_rows(
-    sheet: Sheet, indexes: dict[str, int], *, by: User, now: datetime
+    sheet: Sheet,
+    indexes: dict[str, int],
+    *,
+    by: User,
+    now: datetime,
+    options: ImportOptions | None = None,
 ) -> list[CheckedRow]:
     """Every row checked, every problem collected; raise ImportRejected if there is any (each
     cell's parser refuses it with a BadInput of its own code)."""

@@ -223,6 +223,11 @@ IMPORT_ALREADY_CONFIRMED = Code(
     WrongState,
     _("Cet import était déjà confirmé : rien n'a été importé une seconde fois."),
 )
+IMPORT_CHOICE_NEEDED = Code(
+    "import_choice_needed",
+    BadInput,
+    _("Le fichier laisse un choix ouvert, faites-le dans l'aperçu avant d'importer : %(choices)s"),
+)
 IMPORT_CONFLICT = Code(
     "import_conflict",
     WrongState,

@@ -15,6 +15,7 @@ from ..models import ItemType, Maker, Membership, ProductionReport
 from .checking import CheckedRow, check_rows
 from .columns import map_columns
 from .normalise import name_key
+from .options import ImportOptions
 from .reading import Sheet, read_sheet
 
 # The preview page lists this many rows, then says how many more there are.
@@ -91,6 +92,10 @@ class ImportPlan:
     already_there: list[int] = field(default_factory=list)
     duplicates: list[tuple[int, int]] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
+    options: ImportOptions = field(default_factory=ImportOptions)
+    # Choices the file leaves open and the importer must make before confirming (options.py):
+    # each {"option": name, "message": why}; confirming is refused while one is listed.
+    choices_needed: list[dict] = field(default_factory=list)
     import_id: int | None = None
     imported: bool = False
 
@@ -176,6 +181,8 @@ class ImportPlan:
             "totals_per_item": self.totals_per_item,
             "totals_per_department": self.totals_per_department,
             "ignored_columns": list(self.ignored_columns),
+            "options": self.options.as_dict(),
+            "choices_needed": list(self.choices_needed),
         }
         if not with_rows:
             del data["rows"]
@@ -222,13 +229,21 @@ def _kind_guess(name: str) -> str:
     return Organisation.Kind.COLLECTIVE
 
 
-def plan_import(sheet: Sheet, *, filename: str, by: User, now: datetime) -> ImportPlan:
+def plan_import(
+    sheet: Sheet,
+    *,
+    filename: str,
+    by: User,
+    now: datetime,
+    options: ImportOptions | None = None,
+) -> ImportPlan:
     """Map the columns, check every row, then match the rows against the database as it is now
     (lines already imported, makers and organisations known). Raises ImportRejected; writes
     nothing."""
     indexes, ignored = map_columns(sheet)
-    rows = check_rows(sheet, indexes, by=by, now=now)
-    plan = ImportPlan(filename=filename, ignored_columns=ignored)
+    options = options or ImportOptions()
+    rows = check_rows(sheet, indexes, by=by, now=now, options=options)
+    plan = ImportPlan(filename=filename, ignored_columns=ignored, options=options)
 
     keyed = [(row, import_key(row)) for row in rows]
     first_line_of: dict[str, int] = {}
@@ -324,13 +339,18 @@ def plan_import(sheet: Sheet, *, filename: str, by: User, now: datetime) -> Impo
 
 
 def production_import_preview(
-    *, content: bytes, filename: str, by: User, now: datetime
+    *,
+    content: bytes,
+    filename: str,
+    by: User,
+    now: datetime,
+    options: ImportOptions | None = None,
 ) -> ImportPlan:
-    """What importing `content` would do for `by`, writing nothing.
+    """What importing `content` would do for `by`, writing nothing, read with `options`.
 
     Raises ImportRejected (SpreadsheetUnreadable for the file as a whole) listing every bad row
     with its line, column and reason. Rows already imported, or repeated in the file, are listed
     in the plan, not refused.
     """
     sheet = read_sheet(content)
-    return plan_import(sheet, filename=filename, by=by, now=now)
+    return plan_import(sheet, filename=filename, by=by, now=now, options=options)

@@ -19,6 +19,7 @@ from ..models import Maker, Membership, ProductionImport, ProductionReport
 from . import errors
 from .columns import map_columns
 from .normalise import name_key
+from .options import ImportOptions
 from .plan import ImportPlan, plan_import
 from .reading import read_sheet
 
@@ -53,6 +54,7 @@ def production_import_apply(
     by: User,
     now: datetime,
     batch: ProductionImport | None = None,
+    options: ImportOptions | None = None,
 ) -> ImportPlan:
     """Import every row of `content`, or none of them, in one transaction.
 
@@ -62,9 +64,11 @@ def production_import_apply(
     listed. `batch` is the stored upload being confirmed: it is claimed first, so a double
     click imports once (wrong state: import_already_confirmed); without it a confirmed batch is
     recorded. Raises ImportRejected (nothing written) and refuses (wrong state: import_conflict)
-    when a simultaneous import of the same rows won (nothing written). A decision "import" is
-    recorded on the batch.
+    when a simultaneous import of the same rows won (nothing written), or (bad input:
+    import_choice_needed) while the file leaves a choice open that `options` does not make. A
+    decision "import" is recorded on the batch, with the options read.
     """
+    options = options or ImportOptions()
     sheet = read_sheet(content)
     digest = hashlib.sha256(content).hexdigest()
     try:
@@ -85,8 +89,13 @@ def production_import_apply(
                     sha256=digest,
                     status=ProductionImport.Status.CONFIRMED,
                     confirmed_at=now,
+                    options=options.as_dict(),
                 )
-            plan = plan_import(sheet, filename=filename, by=by, now=now)
+            plan = plan_import(sheet, filename=filename, by=by, now=now, options=options)
+            if plan.choices_needed:
+                raise errors.IMPORT_CHOICE_NEEDED(
+                    choices=" ".join(choice["message"] for choice in plan.choices_needed)
+                )
             _write(plan, batch=batch, by=by, now=now)
             plan.import_id = batch.pk
             plan.imported = True
@@ -99,7 +108,12 @@ def production_import_apply(
                 now=now,
                 from_state=ProductionImport.Status.PREVIEWED,
                 to_state=ProductionImport.Status.CONFIRMED,
-                data={"filename": filename, "sha256": digest, **summary["counts"]},
+                data={
+                    "filename": filename,
+                    "sha256": digest,
+                    "options": options.as_dict(),
+                    **summary["counts"],
+                },
             )
     except IntegrityError as exc:
         # The unique import_key (or an organisation's slug) was taken between our check and our
@@ -110,10 +124,31 @@ def production_import_apply(
 
 
 def production_import_confirm(*, batch: ProductionImport, by: User, now: datetime) -> ImportPlan:
-    """Apply a stored upload (see production_import_apply); the caller checked it is theirs."""
+    """Apply a stored upload with the options chosen in its preview (see
+    production_import_apply); the caller checked it is theirs."""
     return production_import_apply(
-        content=bytes(batch.content), filename=batch.filename, by=by, now=now, batch=batch
+        content=bytes(batch.content),
+        filename=batch.filename,
+        by=by,
+        now=now,
+        batch=batch,
+        options=ImportOptions.from_dict(batch.options),
     )
+
+
+def production_import_choose(
+    *, batch: ProductionImport, by: User, options: ImportOptions
+) -> ProductionImport:
+    """Keep what the importer chose in the preview of a stored upload (options.py), for the next
+    preview and the confirmation. Refuses (wrong state: import_already_confirmed) once the
+    upload is imported: what was imported was read with the options of that moment."""
+    changed = ProductionImport.objects.filter(
+        pk=batch.pk, status=ProductionImport.Status.PREVIEWED
+    ).update(options=options.as_dict())
+    if changed != 1:
+        raise errors.IMPORT_ALREADY_CONFIRMED()
+    batch.options = options.as_dict()
+    return batch
 
 
 # --- Bulk inserts --------------------------------------------------------------------------------
