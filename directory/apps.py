@@ -9,4 +9,10 @@ class DirectoryConfig(AppConfig):
     verbose_name = _("Annuaire")
 
     def ready(self):
-        from . import permissions  # noqa: F401  (registers the rules)
+        from . import (
+            permissions,  # noqa: F401  (registers the rules)
+            receivers,
+        )
+
+        # Requests to join that an import asks for: makers tells, in its transaction.
+        receivers.connect()

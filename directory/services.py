@@ -5,6 +5,7 @@ is refused is a coded refusal (directory/errors.py)."""
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from fablabs.models import Capability, Organisation
 from fablabs.siret import siret_clean
@@ -115,6 +116,61 @@ def membership_request_create(
         except IntegrityError as error:
             raise errors.REQUEST_ALREADY_PENDING() from error
     return request
+
+
+def membership_requests_open_for_import(
+    *, pairs: list[tuple[int, int]], by: User, now: datetime, source
+) -> list[MembershipRequest]:
+    """A spreadsheet import named makers with existing organisations they are not members of:
+    a pending request to join is opened for each (maker id, organisation id) pair, for the
+    organisation's managers (or a facilitator) to decide. A pair already a member, or already
+    waiting, is left as it is: idempotent on the pair (the one-pending constraint), so an import
+    run again opens nothing more. Unlike `membership_request_create`, a hidden organisation is
+    not refused: the importer only names organisations it may see
+    (`makers.selectors.organisations_matchable_by`), a hidden one it manages, say. Call inside
+    the import's transaction (makers.signals.memberships_requested); each request opened is
+    recorded, with the import that asked."""
+    wanted = set(pairs)
+    if not wanted:
+        return []
+    makers = {maker for maker, _organisation in wanted}
+    organisations = {organisation for _maker, organisation in wanted}
+    members = set(
+        Membership.objects.filter(
+            maker_id__in=makers, organisation_id__in=organisations
+        ).values_list("maker_id", "organisation_id")
+    )
+    waiting = set(
+        MembershipRequest.objects.filter(
+            maker_id__in=makers,
+            organisation_id__in=organisations,
+            status=MembershipRequest.Status.PENDING,
+        ).values_list("maker_id", "organisation_id")
+    )
+    message = _("Demande ouverte par l'import du fichier « %(filename)s ».") % {
+        "filename": source.filename
+    }
+    requests = [
+        MembershipRequest(
+            maker_id=maker, organisation_id=organisation, message=message, requested_at=now
+        )
+        for maker, organisation in sorted(wanted - members - waiting)
+    ]
+    MembershipRequest.objects.bulk_create(requests)
+    for request in requests:
+        decision_record(
+            actor=by,
+            subject=request,
+            action="membership_request_open",
+            now=now,
+            to_state=MembershipRequest.Status.PENDING,
+            data={
+                "organisation": request.organisation_id,
+                "maker": request.maker_id,
+                "import": source.pk,
+            },
+        )
+    return requests
 
 
 def membership_request_withdraw(*, request: MembershipRequest, by: User, now: datetime) -> None:

@@ -75,6 +75,7 @@ class ImportCountsSerializer(serializers.Serializer):
     makers_to_create = serializers.IntegerField()
     organisations_to_create = serializers.IntegerField()
     memberships_to_create = serializers.IntegerField()
+    membership_requests_to_open = serializers.IntegerField()
     already_there = serializers.IntegerField()
     duplicates = serializers.IntegerField()
 
@@ -89,6 +90,18 @@ class ImportOrganisationSerializer(serializers.Serializer):
     kind = serializers.CharField()
     kind_label = serializers.CharField()
     department = serializers.CharField()
+
+
+class ImportMembershipRequestSerializer(serializers.Serializer):
+    maker = serializers.CharField()
+    organisation = serializers.CharField()
+    department = serializers.CharField()
+
+
+class ImportHandedOverSerializer(serializers.Serializer):
+    relay = serializers.CharField(help_text=_("Le relais qui recevra ces lignes dans sa file."))
+    departments = serializers.ListField(child=serializers.CharField())
+    rows = serializers.IntegerField()
 
 
 class ImportDuplicateSerializer(serializers.Serializer):
@@ -133,6 +146,20 @@ class ImportPlanSerializer(serializers.Serializer):
     rows = ImportRowSerializer(many=True)
     makers_to_create = ImportMakerSerializer(many=True)
     organisations_to_create = ImportOrganisationSerializer(many=True)
+    membership_requests_to_open = ImportMembershipRequestSerializer(
+        many=True,
+        help_text=_(
+            "Makers nommés avec une structure existante dont ils ne sont pas membres : une "
+            "demande d'adhésion est ouverte, que ses responsables décident."
+        ),
+    )
+    handed_over = ImportHandedOverSerializer(
+        many=True,
+        help_text=_(
+            "Lignes de départements que votre relais ne couvre pas, par relais destinataire : "
+            "elles vont dans sa file de validation, saisies à votre nom."
+        ),
+    )
     already_there = serializers.ListField(child=serializers.IntegerField())
     duplicates = ImportDuplicateSerializer(many=True)
     totals_per_item = ImportItemTotalSerializer(many=True)
@@ -165,10 +192,13 @@ class ImportRejectedSerializer(serializers.Serializer):
 
 
 class ProductionImportView(APIView):
-    """Import a relay's production spreadsheet: first with dry_run (the default) to see what
-    would be created, then with dry_run=false. Any bad row refuses the whole file."""
+    """Import a production spreadsheet: first with dry_run (the default) to see what would be
+    created, then with dry_run=false. Any bad row refuses the whole file. Each line goes to the
+    queue of the relay covering its department; a relay's file with lines of other relays'
+    departments needs other_departments=hand_over."""
 
-    permission = "makers.import_reports"  # relay staff; anonymous callers get a 401
+    # Relay staff, Région staff and facilitators; anonymous callers get a 401.
+    permission = "makers.import_reports"
     parser_classes = [MultiPartParser, FormParser]
     throttle_scope = "import"  # settings.THROTTLE_RATES: each call parses up to 5 MB
 
@@ -214,7 +244,7 @@ class ProductionImportView(APIView):
                 403,
                 409,
                 about={
-                    403: "not relay staff",
+                    403: "not relay staff, Région staff or a facilitator",
                     409: "a simultaneous import of the same rows won "
                     "(`import_conflict`); nothing imported",
                 },

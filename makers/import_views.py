@@ -1,4 +1,5 @@
-"""Pages where relay staff upload a spreadsheet, check its preview, then confirm the import."""
+"""Pages where relay staff, the Région and facilitators upload a spreadsheet, check its preview,
+then confirm the import (or refuse the file)."""
 
 from django import forms
 from django.contrib import messages
@@ -102,6 +103,14 @@ def _error_text(error: importing.RowError) -> str:
     return error.message
 
 
+def _after_import(user) -> str:
+    """Where an importer lands: the validation queue, or the upload page for facilitators, who
+    hand every line to the relays and have no queue of their own."""
+    if user.has_perm("makers.access_validation_queue"):
+        return "makers:validation_queue"
+    return "makers:import_upload"
+
+
 @page_permission("makers.import_reports")
 @require_http_methods(["GET", "POST"])
 @throttle_page("import", per="account")  # counted with the API's imports
@@ -150,6 +159,19 @@ def import_preview(request, pk):
             return redirect("makers:import_preview", pk=batch.pk)
         context["options_form"] = form
         options = None  # the preview below is not shown with a form in error
+    elif request.method == "POST" and request.POST.get("action") == "refuse":
+        # Refusing instead of confirming (a relay given other relays' lines): the file goes.
+        try:
+            importing.production_import_refuse(batch=batch, by=request.user, now=timezone.now())
+        except WrongState as refusal:
+            messages.info(request, refusal.message)
+            return redirect("makers:import_preview", pk=batch.pk)
+        messages.success(
+            request,
+            _("Fichier « %(filename)s » refusé : rien n'a été importé, il n'est pas conservé.")
+            % {"filename": batch.filename},
+        )
+        return redirect("makers:import_upload")
     elif request.method == "POST":
         try:
             plan = importing.production_import_confirm(
@@ -165,7 +187,7 @@ def import_preview(request, pk):
         except WrongState as refusal:
             if refusal.code == importing.errors.IMPORT_ALREADY_CONFIRMED.code:  # a second click
                 messages.info(request, refusal.message)
-                return redirect("makers:validation_queue")
+                return redirect(_after_import(request.user))
             messages.error(request, refusal.message)  # import_conflict: another import won
             return redirect("makers:import_preview", pk=batch.pk)
         created = plan.counts["rows_to_create"]
@@ -188,7 +210,7 @@ def import_preview(request, pk):
                 )
                 % {"count": len(plan.already_there)},
             )
-        return redirect("makers:validation_queue")
+        return redirect(_after_import(request.user))
     if batch.status == ProductionImport.Status.PREVIEWED and options is not None:
         try:
             plan = importing.production_import_preview(

@@ -7,7 +7,13 @@ answers 404); these rules say what they may do with a report they can see.
 import rules
 
 from fablabs.selectors import covers_department
-from tilab.permissions import is_auditor, is_maker, is_region_staff, is_relay_staff
+from tilab.permissions import (
+    is_auditor,
+    is_facilitator,
+    is_maker,
+    is_region_staff,
+    is_relay_staff,
+)
 
 
 @rules.predicate
@@ -34,9 +40,16 @@ rules.add_perm("makers.view_every_queue", is_auditor | is_region_staff)
 rules.add_perm("makers.view_staff_fields", is_relay_staff | is_region_staff | is_auditor)
 # Makers report their own production; relay staff that of makers of their departments.
 rules.add_perm("makers.submit_reports", is_maker | is_relay_staff)
-# Relay staff enter reports for makers without an account and import their spreadsheets.
+# Relay staff enter reports for makers without an account.
 rules.add_perm("makers.enter_reports", is_relay_staff)
-rules.add_perm("makers.import_reports", is_relay_staff)
+# Spreadsheets are imported by relay staff, and by the Région and facilitators, who gather the
+# files of collectives spanning several departments: each line goes to the queue of the relay
+# covering its department, entered by the importer, so four eyes still apply. Auditors change
+# nothing; makers report through their own space.
+rules.add_perm("makers.import_reports", is_relay_staff | is_region_staff | is_facilitator)
+# Who imports a file across departments without being asked: every line is handed to its relay.
+# A relay is asked in the preview what to do with the lines of departments it does not cover.
+rules.add_perm("makers.import_across_departments", is_region_staff | is_facilitator)
 # Which reports each one decides is four eyes' business (`selectors.decision_route`).
 rules.add_perm("makers.decide_reports", is_relay_staff | is_region_staff)
 # The maker of a report, or the relay of its department, may change it while it is open.

@@ -7,7 +7,12 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
-from fablabs.selectors import RelayTeam, departments_covered_by, relay_teams_covering
+from fablabs.selectors import (
+    RelayTeam,
+    departments_covered_by,
+    relay_teams_covering,
+    relays_of_staff,
+)
 from tilab.errors import Refusal
 from tilab.models import Department
 from tilab.permissions import is_region_staff
@@ -153,6 +158,34 @@ def recipients_of(maker: Maker, limit: int = 20) -> list[str]:
     )
 
 
+def organisations_matchable_by(user, departments) -> QuerySet:
+    """The organisations of these departments an importer may see, hence the only ones a
+    spreadsheet's organisation name may match: those of the public directory (public, not
+    merged into another), those the importer manages, and those named on reports the importer
+    entered (an organisation an earlier import of theirs created, not public and without a
+    manager yet). A hidden organisation is none of these: it is never matched, so no preview
+    or message ever names it. Merged duplicates are never matched.
+
+    It mirrors, as a query, `directory.selectors.organisation_visible` (public, or managed),
+    which sits above makers; the directory's curation power (facilitators see every entry) is
+    deliberately not part of it: an import is not curation."""
+    from fablabs.models import Organisation
+
+    seen = Q(is_public=True)
+    if user.is_authenticated:
+        seen |= Q(memberships__maker__user=user, memberships__is_manager=True)
+        seen |= Q(
+            Exists(
+                ProductionReport.objects.filter(organisation=OuterRef("pk"), entered_by=user)
+            )
+        )
+    return (
+        Organisation.objects.filter(seen, department__in=list(departments), merged_into=None)
+        .distinct()
+        .order_by("pk")
+    )
+
+
 def organisations_in(departments: QuerySet[Department]):
     from fablabs.models import Organisation
 
@@ -164,6 +197,58 @@ def imports_of(user, limit: int = 10):
     from .models import ProductionImport
 
     return ProductionImport.objects.filter(created_by=user).defer("content").order_by("-pk")[:limit]
+
+
+def _initialled(full_name: str, fallback: str) -> str:
+    """ "Camille Riou" → "Camille R.": enough for a colleague to know who, no more."""
+    words = full_name.split()
+    if len(words) >= 2:
+        return f"{words[0]} {words[-1][0]}."
+    return words[0] if words else fallback
+
+
+def import_sources_of(reports) -> dict[int, dict]:
+    """For the imported reports among `reports`: the file they came from and who imported it,
+    as {"filename", "by"} by report id ("by": "LabFab de Rennes / Camille R.", the Région's or
+    Ti Lab's name for their staff). What a relay reads on a line another importer handed to
+    it. Three queries, none for reports that were not imported."""
+    from tilab import roles
+    from tilab.models import User
+
+    from .models import ProductionImport
+
+    imported = [report for report in reports if report.import_batch_id]
+    if not imported:
+        return {}
+    batches = dict(
+        ProductionImport.objects.filter(
+            pk__in={report.import_batch_id for report in imported}
+        ).values_list("pk", "filename")
+    )
+    importers = {report.entered_by_id for report in imported if report.entered_by_id}
+    relays = relays_of_staff(importers)
+    people: dict[int, tuple[str, set[str]]] = {}
+    for pk, full_name, email, group in User.objects.filter(pk__in=importers).values_list(
+        "pk", "full_name", "email", "groups__name"
+    ):
+        name, held = people.setdefault(pk, (_initialled(full_name, email.split("@")[0]), set()))
+        held.add(group)
+    sources = {}
+    for report in imported:
+        name, held = people.get(report.entered_by_id, ("—", set()))
+        if relays.get(report.entered_by_id):
+            where = ", ".join(sorted(relays[report.entered_by_id]))
+        elif roles.REGION_STAFF in held:
+            where = str(_("Région"))
+        elif roles.FACILITATOR in held:
+            where = "Ti Lab"
+        else:
+            where = ""
+        sources[report.pk] = {
+            "filename": batches.get(report.import_batch_id, ""),
+            "by": f"{where} / {name}" if where else name,
+        }
+    return sources
 
 
 # Four eyes: who decides a report ----------------------------------------------------------

@@ -17,6 +17,15 @@ the guarantee of the direct call it replaces, with the import pointing the right
 - tests/figures checks that each signal has its receiver once the apps are ready.
 
 They carry facts about reports, not rules: what to recompute is the receiver's business.
+
+`memberships_requested` follows the same pattern for the directory, also above makers: the
+importer never makes a maker a member of an existing organisation by itself (its managers
+decide who joins), it asks the directory to open requests to join, in the import's own
+transaction, so that the reports and their requests commit together or not at all. The
+directory's receiver (`directory.receivers`, connected by `DirectoryConfig.ready`) calls the
+directory's own service, which holds the rules of requests (one pending per maker and
+organisation, none for a member). The sender checks that a receiver answered: a request
+silently lost would be a maker silently kept out.
 """
 
 from django.dispatch import Signal
@@ -30,3 +39,10 @@ reports_counting_changed = Signal()
 # changed (or reports moved to an organisation of another kind): its validated reports now
 # count under the new kind. Sender: fablabs.models.Organisation.
 organisation_kind_changed = Signal()
+
+# Sent with `pairs` (a list of (maker id, organisation id)), `by` (the importer), `now` and
+# `source` (the ProductionImport whose lines named them), inside the import's transaction: each
+# maker was named with an existing organisation they are not a member of. Sender:
+# makers.models.ProductionImport. The receiver opens a pending request to join for each pair
+# that is not a member and has none pending already.
+memberships_requested = Signal()

@@ -176,6 +176,10 @@ def _queue_context(request, query: QueryDict, decision_form=None):
     page = Paginator(reports, QUEUE_PER_PAGE).get_page(query.get("page"))
     filters = query.copy()
     filters.pop("page", None)
+    # A line another importer handed over says where it came from.
+    sources = selectors.import_sources_of(page)
+    for report in page:
+        report.imported_from = sources.get(report.pk)
     can_decide = request.user.has_perm("makers.decide_reports")
     if can_decide:
         # Four eyes: a report this person may not decide shows who decides it, not buttons.

@@ -16,6 +16,7 @@ from .writing import (
     production_import_apply,
     production_import_choose,
     production_import_confirm,
+    production_import_refuse,
     production_import_upload,
 )
 
@@ -35,5 +36,6 @@ __all__ = [
     "production_import_choose",
     "production_import_confirm",
     "production_import_preview",
+    "production_import_refuse",
     "production_import_upload",
 ]

@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from fablabs.models import Organisation
-from fablabs.selectors import departments_covered_by
+from fablabs.selectors import relay_names_covering
 from tilab.errors import BadInput
 from tilab.models import Department, User
 from tilab.money import parse_decimal, parse_euros, parse_whole_number
@@ -234,10 +234,15 @@ class _Catalogue:
 
 
 class _Departments:
+    """Departments as a file may write them. A line is refused only when its department is
+    outside the region or covered by no relay (nobody could decide it); a department covered by
+    another relay than the importer's is read, and plan.py says where its line goes (handed
+    over to that relay, or a choice asked of a relay importer)."""
+
     def __init__(self, *, by: User):
         self.all = {d.code: d for d in Department.objects.order_by("code")}
         self.by_key = {compact_key(d.name): d for d in self.all.values()}
-        self.covered = set(departments_covered_by(by).values_list("code", flat=True))
+        self.with_relay = set(relay_names_covering(list(self.all)))
 
     def find(self, value) -> Department:
         text = clean(value)
@@ -251,12 +256,8 @@ class _Departments:
         department = self.all.get(code) or self.by_key.get(compact_key(text))
         if department is None:
             raise errors.DEPARTMENT_OUTSIDE_REGION(value=text, known=", ".join(self.all))
-        if department.code not in self.covered:
-            raise errors.DEPARTMENT_NOT_COVERED(
-                name=department.name,
-                code=department.code,
-                covered=", ".join(sorted(self.covered)) or "—",
-            )
+        if department.code not in self.with_relay:
+            raise errors.DEPARTMENT_WITHOUT_RELAY(name=department.name, code=department.code)
         return department
 
 

@@ -196,11 +196,30 @@ DEPARTMENT_OUTSIDE_REGION = Code(
     BadInput,
     _("Département hors de la région (« %(value)s ») : départements acceptés %(known)s."),
 )
-# The rule of makers/errors.py's department_not_covered, said of a cell.
-DEPARTMENT_NOT_COVERED = Code(
-    "department_not_covered",
+
+# A department the region knows but no relay covers: nobody could decide its lines.
+DEPARTMENT_WITHOUT_RELAY = Code(
+    "department_without_relay",
     BadInput,
-    _("%(name)s (%(code)s) n'est pas un département de votre relais (vous couvrez : %(covered)s)."),
+    _(
+        "%(name)s (%(code)s) n'est couvert par aucun relais : personne ne pourrait valider "
+        "cette ligne. Retirez-la du fichier, ou demandez à la Région d'attribuer ce département "
+        "à un relais."
+    ),
+)
+# The choice a relay makes in the preview of a file holding lines of other relays' departments.
+OTHER_DEPARTMENTS_CHOICE = Code(
+    "other_departments_choice",
+    BadInput,
+    ngettext_lazy(
+        "%(count)d ligne concerne des départements que votre relais ne couvre pas "
+        "(%(departments)s) : importez vos lignes et transmettez les autres aux relais qui "
+        "les couvrent, ou refusez ce fichier.",
+        "%(count)d lignes concernent des départements que votre relais ne couvre pas "
+        "(%(departments)s) : importez vos lignes et transmettez les autres aux relais qui "
+        "les couvrent, ou refusez ce fichier.",
+        "count",
+    ),
 )
 
 # --- The import itself -------------------------------------------------------------------------
@@ -227,6 +246,11 @@ IMPORT_CHOICE_NEEDED = Code(
     "import_choice_needed",
     BadInput,
     _("Le fichier laisse un choix ouvert, faites-le dans l'aperçu avant d'importer : %(choices)s"),
+)
+IMPORT_ALREADY_REFUSED = Code(
+    "import_already_refused",
+    WrongState,
+    _("Ce fichier a déjà été importé ou refusé : il ne peut plus être refusé."),
 )
 IMPORT_CONFLICT = Code(
     "import_conflict",

@@ -8,14 +8,19 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+import rules
+
 from fablabs.models import Organisation
+from fablabs.selectors import departments_covered_by, relay_names_covering
 from tilab.models import User
 
 from ..models import ItemType, Maker, Membership, ProductionReport
+from ..selectors import organisations_matchable_by
+from . import errors
 from .checking import CheckedRow, check_rows
 from .columns import map_columns
 from .normalise import name_key
-from .options import ImportOptions
+from .options import HAND_OVER, ImportOptions
 from .reading import Sheet, read_sheet
 
 # The preview page lists this many rows, then says how many more there are.
@@ -40,6 +45,18 @@ class PlannedOrganisation:
     @property
     def kind_label(self) -> str:
         return str(Organisation.Kind(self.kind).label)
+
+
+@dataclass
+class PlannedMembershipRequest:
+    """A maker named with an organisation they are not a member of: a request to join it is
+    opened, for its managers to decide (never a membership the import makes by itself)."""
+
+    maker: str
+    maker_ref: int | tuple[str, str]  # the maker's id, or the key of a maker to create
+    organisation: str
+    organisation_id: int
+    department: str
 
 
 @dataclass
@@ -87,8 +104,14 @@ class ImportPlan:
     rows: list[PlannedRow] = field(default_factory=list)
     makers_to_create: list[PlannedMaker] = field(default_factory=list)
     organisations_to_create: list[PlannedOrganisation] = field(default_factory=list)
-    # (maker, organisation) pairs as ids, or refs into the lists above for new ones.
+    # (maker, organisation) pairs as ids, or refs into the lists above for new ones. Only
+    # organisations the import creates get members this way: they have no manager to ask yet.
     memberships_to_create: list[tuple] = field(default_factory=list)
+    # Makers named with an existing organisation they are not members of: requests to join.
+    membership_requests_to_open: list[PlannedMembershipRequest] = field(default_factory=list)
+    # Lines going to the queue of another relay than the importer's, per receiving relay:
+    # [{"relay": name, "departments": [codes], "rows": count}].
+    handed_over: list[dict] = field(default_factory=list)
     already_there: list[int] = field(default_factory=list)
     duplicates: list[tuple[int, int]] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
@@ -146,6 +169,7 @@ class ImportPlan:
             "makers_to_create": len(self.makers_to_create),
             "organisations_to_create": len(self.organisations_to_create),
             "memberships_to_create": len(self.memberships_to_create),
+            "membership_requests_to_open": len(self.membership_requests_to_open),
             "already_there": len(self.already_there),
             "duplicates": len(self.duplicates),
         }
@@ -174,6 +198,15 @@ class ImportPlan:
                 }
                 for o in self.organisations_to_create
             ],
+            "membership_requests_to_open": [
+                {
+                    "maker": request.maker,
+                    "organisation": request.organisation,
+                    "department": request.department,
+                }
+                for request in self.membership_requests_to_open
+            ],
+            "handed_over": [dict(hand, departments=list(hand["departments"])) for hand in self.handed_over],
             "already_there": list(self.already_there),
             "duplicates": [
                 {"line": line, "duplicate_of": first} for line, first in self.duplicates
@@ -270,10 +303,8 @@ def plan_import(
         .values_list("pk", "display_name", "department_id")
     ):
         makers.setdefault((name_key(name), code), pk)
-    organisations: dict[str, int] = {}
-    if any(row.organisation for row, _key in to_create):
-        for pk, name in Organisation.objects.order_by("pk").values_list("pk", "name"):
-            organisations.setdefault(name_key(name), pk)
+    covered = set(departments_covered_by(by).values_list("code", flat=True))
+    organisations = _Organisations(to_create, by=by, covered=covered)
 
     new_makers: dict[tuple[str, str], PlannedMaker] = {}
     new_organisations: dict[str, PlannedOrganisation] = {}
@@ -285,7 +316,7 @@ def plan_import(
         if maker_id is None and maker_ref not in new_makers:
             new_makers[maker_ref] = PlannedMaker(row.maker, row.department.code)
         organisation_ref = name_key(row.organisation)
-        organisation_id = organisations.get(organisation_ref) if row.organisation else None
+        organisation_id = organisations.match(organisation_ref, row.department.code)
         if row.organisation and organisation_id is None:
             planned = new_organisations.get(organisation_ref)
             if planned is None:
@@ -321,18 +352,109 @@ def plan_import(
                 organisation_ref=organisation_ref,
             )
         )
+    _memberships(plan, pairs, organisations)
+    plan.makers_to_create = list(new_makers.values())
+    plan.organisations_to_create = list(new_organisations.values())
+    _hand_over(plan, by=by, covered=covered)
+    return plan
+
+
+class _Organisations:
+    """The organisations a file's names may match: only among those of the importer's
+    departments that the importer may see (`selectors.organisations_matchable_by`). A relay's
+    lines of the departments it covers look in all of them; any other line (a Région's or a
+    facilitator's, a line handed to another relay) looks in its own department. A name that
+    matches nothing here, a hidden organisation's say, becomes a new organisation (not
+    public), and nothing says that another one of that name exists."""
+
+    def __init__(self, rows: list[tuple[CheckedRow, str]], *, by: User, covered: set[str]):
+        self.covered = covered
+        self.by_key: dict[tuple[str, str], int] = {}
+        self.names: dict[int, str] = {}
+        named = [row for row, _key in rows if row.organisation]
+        if not named:
+            return
+        departments = {row.department.code for row in named}
+        if departments & covered:
+            departments |= covered
+        for pk, name, code in organisations_matchable_by(by, departments).values_list(
+            "pk", "name", "department_id"
+        ):
+            self.by_key.setdefault((name_key(name), code), pk)
+            self.names[pk] = name
+
+    def match(self, key: str, department: str) -> int | None:
+        if not key:
+            return None
+        scope = [department]
+        if department in self.covered:
+            scope += sorted(self.covered - {department})
+        for code in scope:
+            if (key, code) in self.by_key:
+                return self.by_key[(key, code)]
+        return None
+
+
+def _memberships(plan: ImportPlan, pairs: set[tuple], organisations: _Organisations) -> None:
+    """A maker named with an organisation the import creates becomes its member (it has no
+    manager to ask yet); with an existing one they are not a member of, a request to join is
+    opened for its managers (writing.py asks the directory), never a silent membership."""
     existing_pairs = set(
         Membership.objects.filter(
             maker_id__in={m for m, _o in pairs if isinstance(m, int)},
             organisation_id__in={o for _m, o in pairs if isinstance(o, int)},
         ).values_list("maker_id", "organisation_id")
     )
-    plan.memberships_to_create = sorted(
-        (pair for pair in pairs if pair not in existing_pairs), key=repr
-    )
-    plan.makers_to_create = list(new_makers.values())
-    plan.organisations_to_create = list(new_organisations.values())
-    return plan
+    new_members, requests = [], []
+    for maker, organisation in pairs:
+        if not isinstance(organisation, int):
+            new_members.append((maker, organisation))
+        elif (maker, organisation) not in existing_pairs:
+            requests.append((maker, organisation))
+    plan.memberships_to_create = sorted(new_members, key=repr)
+    maker_names = {
+        row.maker_id or row.maker_ref: (row.maker, row.department) for row in plan.rows
+    }
+    plan.membership_requests_to_open = [
+        PlannedMembershipRequest(
+            maker=maker_names[maker][0],
+            maker_ref=maker,
+            organisation=organisations.names[organisation],
+            organisation_id=organisation,
+            department=maker_names[maker][1],
+        )
+        for maker, organisation in sorted(requests, key=repr)
+    ]
+
+
+def _hand_over(plan: ImportPlan, *, by: User, covered: set[str]) -> None:
+    """Lines of departments the importer's relay does not cover go to the queue of the relay
+    covering them (checking.py refused those nobody covers), entered by the importer. The
+    Région and facilitators hand over every line without being asked; a relay chooses in the
+    preview (options.other_departments), and confirming is refused until it has."""
+    handed: dict[str, list[PlannedRow]] = {}
+    for row in plan.rows:
+        if row.department not in covered:
+            handed.setdefault(row.department, []).append(row)
+    if not handed:
+        return
+    relay_of = relay_names_covering(list(handed))
+    per_relay: dict[str, dict] = {}
+    for code in sorted(handed):
+        hand = per_relay.setdefault(
+            relay_of[code], {"relay": relay_of[code], "departments": [], "rows": 0}
+        )
+        hand["departments"].append(code)
+        hand["rows"] += len(handed[code])
+    plan.handed_over = sorted(per_relay.values(), key=lambda hand: hand["relay"])
+    if plan.options.other_departments == HAND_OVER:
+        return
+    if rules.has_perm("makers.import_across_departments", by):
+        return
+    message = errors.OTHER_DEPARTMENTS_CHOICE(
+        count=sum(len(rows) for rows in handed.values()), departments=", ".join(sorted(handed))
+    ).message
+    plan.choices_needed.append({"option": "other_departments", "message": str(message)})
 
 
 # --- Service -------------------------------------------------------------------------------------

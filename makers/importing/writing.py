@@ -15,6 +15,7 @@ from fablabs.models import Organisation
 from tilab.models import User
 from tilab.services import decision_record
 
+from .. import signals
 from ..models import Maker, Membership, ProductionImport, ProductionReport
 from . import errors
 from .columns import map_columns
@@ -151,6 +152,30 @@ def production_import_choose(
     return batch
 
 
+def production_import_refuse(*, batch: ProductionImport, by: User, now: datetime) -> None:
+    """The importer refuses a stored upload instead of confirming it (a relay given lines of
+    other relays' departments, say): the file is discarded, nothing of it is imported, and the
+    refusal is recorded (file name and digest, the file itself gone). The caller checked it is
+    theirs. Refuses (wrong state: import_already_refused) an upload already imported or
+    refused: of a confirmation and a refusal racing, one wins."""
+    with transaction.atomic():
+        # The conditional DELETE is the claim, as the conditional UPDATE is for confirming.
+        deleted, _by_model = ProductionImport.objects.filter(
+            pk=batch.pk, status=ProductionImport.Status.PREVIEWED
+        ).delete()
+        if not deleted:
+            raise errors.IMPORT_ALREADY_REFUSED()
+        decision_record(
+            actor=by,
+            subject=batch,
+            action="import_refuse",
+            now=now,
+            from_state=ProductionImport.Status.PREVIEWED,
+            to_state="refused",
+            data={"filename": batch.filename, "sha256": batch.sha256},
+        )
+
+
 # --- Bulk inserts --------------------------------------------------------------------------------
 
 
@@ -209,6 +234,7 @@ def _write(plan: ImportPlan, *, batch: ProductionImport, by: User, now: datetime
     def organisation_pk(ref):
         return ref if isinstance(ref, int) else organisation_ids[ref]
 
+    # Members only of the organisations this import creates: nobody manages them yet.
     Membership.objects.bulk_create(
         [
             Membership(maker_id=maker_pk(m), organisation_id=organisation_pk(o))
@@ -216,6 +242,21 @@ def _write(plan: ImportPlan, *, batch: ProductionImport, by: User, now: datetime
         ],
         batch_size=BULK_BATCH_SIZE,
     )
+    if plan.membership_requests_to_open:
+        # An existing organisation's managers decide who joins it: the directory opens the
+        # requests, in this transaction (makers.signals says why a signal).
+        answered = signals.memberships_requested.send(
+            sender=ProductionImport,
+            pairs=[
+                (maker_pk(request.maker_ref), request.organisation_id)
+                for request in plan.membership_requests_to_open
+            ],
+            by=by,
+            now=now,
+            source=batch,
+        )
+        if not answered:
+            raise RuntimeError("memberships_requested has no receiver: the requests would be lost")
     reports = []
     for row in plan.rows:
         row.maker_id = row.maker_id or maker_ids[row.maker_ref]

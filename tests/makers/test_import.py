@@ -10,6 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.html import escape
 
+from directory.models import MembershipRequest
 from fablabs.models import Organisation
 from makers import importing
 from makers.models import ItemType, Maker, Membership, ProductionImport, ProductionReport
@@ -115,10 +116,15 @@ def test_the_sample_spreadsheet_imports_five_submitted_reports(brittany_staff):
         False,
     )
     assert Organisation.objects.filter(name="La Fabrique du Loch").count() == 1
+    # A member of the organisation the import created; a request to join the existing one.
     assert set(Membership.objects.values_list("maker__display_name", "organisation__name")) == {
         ("Yann Kerbrat", "FabLab Lannion"),
-        ("Erwan Morvan", "La Fabrique du Loch"),
     }
+    assert set(
+        MembershipRequest.objects.values_list(
+            "maker__display_name", "organisation__name", "status"
+        )
+    ) == {("Erwan Morvan", "La Fabrique du Loch", "pending")}
     assert reports.get(maker__display_name="Yann Kerbrat").organisation == lannion
 
     batch = ProductionImport.objects.get()
@@ -347,7 +353,7 @@ def test_the_format_is_recognised_from_the_content_not_the_name(relay_staff):
         ("date", "", "Date", "date_missing", {}),
         ("dept", "75", "Département", "department_outside_region", {"value": "75"}),
         ("dept", "Paris", "Département", "department_outside_region", {"value": "Paris"}),
-        ("dept", "Finistère", "Département", "department_not_covered", {"code": "29"}),
+        ("dept", "Finistère", "Département", "department_without_relay", {"code": "29"}),
         ("quantity", "-5", "Quantité", "quantity_not_positive", {"value": "-5"}),
         ("quantity", "0", "Quantité", "quantity_not_positive", {"value": "0"}),
         ("quantity", "beaucoup", "Quantité", "quantity_unreadable", {"reason": "not_a_number"}),
@@ -521,7 +527,7 @@ def test_a_namesake_in_another_department_is_another_maker(maker, relay_staff):
     assert ProductionReport.objects.get().maker.department_id == "22"
 
 
-def test_an_existing_organisation_is_found_and_a_membership_added_once(relay_staff):
+def test_an_existing_organisation_is_found_and_one_request_to_join_opened(relay_staff):
     lab = make_organisation(name="FabLab de Saint-Brieuc", department="22")
     yann = make_maker(display_name="Yann Kerbrat", department="22")
     content = sheet(
@@ -530,7 +536,10 @@ def test_an_existing_organisation_is_found_and_a_membership_added_once(relay_sta
     )
     plan = apply(content, relay_staff)
     assert plan.organisations_to_create == []
-    assert list(Membership.objects.values_list("maker", "organisation")) == [(yann.pk, lab.pk)]
+    assert not Membership.objects.exists()
+    assert list(MembershipRequest.objects.values_list("maker", "organisation", "status")) == [
+        (yann.pk, lab.pk, "pending")
+    ]
     assert {r.organisation for r in ProductionReport.objects.all()} == {lab}
 
 
@@ -673,8 +682,8 @@ def test_another_persons_import_answers_404(client, relay_staff, other_relay_sta
     assert not ProductionReport.objects.exists()
 
 
-@pytest.mark.parametrize("role_user", ["maker", "region_staff", "auditor"])
-def test_only_relay_staff_reach_the_import_pages(client, request, role_user):
+@pytest.mark.parametrize("role_user", ["maker", "auditor"])
+def test_makers_and_auditors_do_not_reach_the_import_pages(client, request, role_user):
     client.force_login(request.getfixturevalue(role_user))
     assert client.get("/validation/import/").status_code == 403
     assert upload(client).status_code == 403
@@ -733,10 +742,10 @@ def test_the_api_answers_400_with_every_error(client, relay_staff):
     assert not ProductionReport.objects.exists()
 
 
-def test_the_api_refuses_makers_and_anonymous_callers(client, maker, relay_staff, region_staff):
+def test_the_api_refuses_makers_auditors_and_anonymous_callers(client, maker, relay_staff, auditor):
     assert api_post(client).status_code == 401
     client.force_login(maker)
     assert api_post(client).status_code == 403
-    client.force_login(region_staff)
+    client.force_login(auditor)
     assert api_post(client, dry_run="false").status_code == 403
     assert not ProductionReport.objects.exists()
