@@ -224,7 +224,13 @@ def world_build() -> World:
             content=CSV_IMPORT, filename="production.csv", by=user, now=now
         )
 
-    o[("import", OWN)] = {RELAY: import_of(camille), "*": None}
+    # Relay staff, the Région and facilitators import: each has an upload of their own.
+    o[("import", OWN)] = {
+        RELAY: import_of(camille),
+        REGION: import_of(helene),
+        FACIL: import_of(benoit),
+        "*": None,
+    }
     o[("import", OTHER)] = import_of(sophie)
     o[("import", OWN)]["*"] = o[("import", OTHER)]
 

@@ -121,6 +121,10 @@ FACIL_ONLY = "L 403 403 403 200 403 403"
 FACIL_ONLY_302 = "L 403 403 403 302 403 403"
 FACIL_ONLY_404 = "L 403 403 403 404 403 403"
 FACIL_ONLY_405 = "L 403 403 403 405 403 403"
+IMPORTERS = "L 403 200 200 200 403 403"  # relay staff, Région staff, facilitators
+IMPORTERS_302 = "L 403 302 302 302 403 403"
+IMPORTERS_404 = "L 403 404 404 404 403 403"
+IMPORTERS_405 = "L 403 405 405 405 403 403"
 STAFF_EXPORTS = "L 403 200 200 403 200 403"  # relay staff, Région staff, auditors
 MONEY_READERS = "L 403 200 200 403 200 403"
 
@@ -292,6 +296,10 @@ def csv_upload(w, caller):
     return {"file": _named(io.BytesIO(CSV_IMPORT), "production.csv")}
 
 
+def refuse_import(w, caller):
+    return {"action": "refuse"}
+
+
 # Pages ----------------------------------------------------------------------------------------
 # Columns: anonymous, maker, relay staff, Région staff, facilitator, auditor, no role.
 
@@ -391,14 +399,17 @@ PAGES = [
     Page("makers:report_correct_for", POST, SAME, RELAY_ONLY_302, "report", data=report_form),
     Page("makers:report_correct_for", POST, OTHER, RELAY_ONLY_404, "report", data=report_form),
     Page("makers:report_correct_for", PUT, SAME, RELAY_ONLY_405, "report"),
-    Page("makers:import_upload", GET, NONE, RELAY_ONLY),
-    Page("makers:import_upload", POST, NONE, RELAY_ONLY_302, data=csv_upload),
-    Page("makers:import_upload", PUT, NONE, RELAY_ONLY_405),
-    Page("makers:import_preview", GET, OWN, RELAY_ONLY, "import"),
-    Page("makers:import_preview", GET, OTHER, RELAY_ONLY_404, "import"),
-    Page("makers:import_preview", POST, OWN, RELAY_ONLY_302, "import"),
-    Page("makers:import_preview", POST, OTHER, RELAY_ONLY_404, "import"),
-    Page("makers:import_preview", PUT, OWN, RELAY_ONLY_405, "import"),
+    # Relay staff, the Région and facilitators import (each line to its relay's queue).
+    Page("makers:import_upload", GET, NONE, IMPORTERS),
+    Page("makers:import_upload", POST, NONE, IMPORTERS_302, data=csv_upload),
+    Page("makers:import_upload", PUT, NONE, IMPORTERS_405),
+    Page("makers:import_preview", GET, OWN, IMPORTERS, "import"),
+    Page("makers:import_preview", GET, OTHER, IMPORTERS_404, "import"),
+    Page("makers:import_preview", POST, OWN, IMPORTERS_302, "import"),
+    Page("makers:import_preview", POST, OTHER, IMPORTERS_404, "import"),
+    Page("makers:import_preview", POST, OWN, IMPORTERS_302, "import", data=refuse_import),
+    Page("makers:import_preview", POST, OTHER, IMPORTERS_404, "import", data=refuse_import),
+    Page("makers:import_preview", PUT, OWN, IMPORTERS_405, "import"),
     # Figures, dashboard, open data, staff exports
     Page("figures:index", GET, NONE, EVERYONE),
     Page("figures:index", POST, NONE, NOBODY_405),
@@ -972,9 +983,9 @@ OPS = [
     Op(POST, f"{V1}/production-reports/reject/", OTHER, "401 404 404 403 404 403 404",
         data=body(ids=lambda w, c: [w.get("report", OTHER, c).pk], reason="À revoir")),
     Op(GET, f"{V1}/production-reports/reject/", NONE, API_LOGGED_IN_405),
-    Op(POST, f"{V1}/production-reports/import/", NONE, "401 403 200 403 403 403 403",
+    Op(POST, f"{V1}/production-reports/import/", NONE, "401 403 200 200 200 403 403",
         data=api_import, multipart=True),
-    Op(GET, f"{V1}/production-reports/import/", NONE, "401 403 405 403 403 403 403"),
+    Op(GET, f"{V1}/production-reports/import/", NONE, "401 403 405 405 405 403 403"),
     # Makers: the public directory, scoped further for staff; relay staff add makers.
     Op(GET, f"{V1}/makers/", NONE, API_EVERYONE),
     Op(POST, f"{V1}/makers/", NONE, "401 403 201 403 403 403 403",
