@@ -175,9 +175,7 @@ def organisations_matchable_by(user, departments) -> QuerySet:
     if user.is_authenticated:
         seen |= Q(memberships__maker__user=user, memberships__is_manager=True)
         seen |= Q(
-            Exists(
-                ProductionReport.objects.filter(organisation=OuterRef("pk"), entered_by=user)
-            )
+            Exists(ProductionReport.objects.filter(organisation=OuterRef("pk"), entered_by=user))
         )
     return (
         Organisation.objects.filter(seen, department__in=list(departments), merged_into=None)

@@ -206,7 +206,9 @@ class ImportPlan:
                 }
                 for request in self.membership_requests_to_open
             ],
-            "handed_over": [dict(hand, departments=list(hand["departments"])) for hand in self.handed_over],
+            "handed_over": [
+                dict(hand, departments=list(hand["departments"])) for hand in self.handed_over
+            ],
             "already_there": list(self.already_there),
             "duplicates": [
                 {"line": line, "duplicate_of": first} for line, first in self.duplicates
@@ -412,9 +414,7 @@ def _memberships(plan: ImportPlan, pairs: set[tuple], organisations: _Organisati
         elif (maker, organisation) not in existing_pairs:
             requests.append((maker, organisation))
     plan.memberships_to_create = sorted(new_members, key=repr)
-    maker_names = {
-        row.maker_id or row.maker_ref: (row.maker, row.department) for row in plan.rows
-    }
+    maker_names = {row.maker_id or row.maker_ref: (row.maker, row.department) for row in plan.rows}
     plan.membership_requests_to_open = [
         PlannedMembershipRequest(
             maker=maker_names[maker][0],

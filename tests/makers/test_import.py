@@ -121,9 +121,7 @@ def test_the_sample_spreadsheet_imports_five_submitted_reports(brittany_staff):
         ("Yann Kerbrat", "FabLab Lannion"),
     }
     assert set(
-        MembershipRequest.objects.values_list(
-            "maker__display_name", "organisation__name", "status"
-        )
+        MembershipRequest.objects.values_list("maker__display_name", "organisation__name", "status")
     ) == {("Erwan Morvan", "La Fabrique du Loch", "pending")}
     assert reports.get(maker__display_name="Yann Kerbrat").organisation == lannion
 

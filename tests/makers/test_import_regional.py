@@ -114,9 +114,7 @@ def test_each_relay_validates_the_regions_lines_and_the_importer_none(relays, re
 
 def test_a_facilitator_imports_a_regional_file_through_the_page(client, relays, facilitator):
     client.force_login(facilitator)
-    response = client.post(
-        "/validation/import/", {"file": SimpleUploadedFile(FILENAME, REGIONAL)}
-    )
+    response = client.post("/validation/import/", {"file": SimpleUploadedFile(FILENAME, REGIONAL)})
     batch = ProductionImport.objects.get()
     assert response["Location"] == f"/validation/import/{batch.pk}/"
     page = text(client.get(response["Location"]))
@@ -146,9 +144,7 @@ def test_an_auditor_gets_403_on_the_import_pages_and_the_api(client, relays, aud
     assert not ProductionReport.objects.exists()
 
 
-def test_a_line_of_a_department_no_relay_covers_is_refused_with_its_code(
-    relay_staff, region_staff
-):
+def test_a_line_of_a_department_no_relay_covers_is_refused_with_its_code(relay_staff, region_staff):
     # Only LabFab de Rennes exists: nobody could decide the lines of 29 and 56.
     with refused("import_rejected", kind=importing.ImportRejected) as rejected:
         apply(REGIONAL, region_staff)
