@@ -29,7 +29,7 @@ ROLE_PAGES = {
     "/maker/profil/": {roles.MAKER},
     "/validation/": {roles.RELAY_STAFF, roles.REGION_STAFF, roles.AUDITOR},
     "/validation/saisie/": {roles.RELAY_STAFF},
-    "/validation/import/": {roles.RELAY_STAFF},
+    "/validation/import/": {roles.RELAY_STAFF, roles.REGION_STAFF, roles.FACILITATOR},
     "/dashboard/": {roles.REGION_STAFF, roles.RELAY_STAFF, roles.AUDITOR},
     "/workshops/manage/": {roles.FACILITATOR},
     "/subventions/": {roles.REGION_STAFF, roles.RELAY_STAFF, roles.AUDITOR},
