@@ -2,7 +2,6 @@
 walking the personal-data registry (`tilab.personal_data`, filled by each app's
 `personal_data.py`). Moved here from the network app, which kept attestations and links."""
 
-import csv
 import datetime
 import io
 
@@ -15,7 +14,7 @@ from tilab import personal_data
 from tilab.models import Decision, User
 from tilab.personal_data import Person
 from tilab.services import decision_record
-from tilab.spreadsheets import spreadsheet_safe
+from tilab.spreadsheets import csv_cell, french_csv_writer
 
 
 def _plain(value):
@@ -88,25 +87,23 @@ def _flat(value, prefix: str = ""):
         yield prefix, "" if value is None else value
 
 
-def _safe(value):
-    return spreadsheet_safe(value) if isinstance(value, str) else value
-
-
 def personal_data_csv(*, data: dict) -> str:
     """The export as one CSV a spreadsheet opens: one line per value, with the section, the
-    record number within it and the field (section;record;field;value). Text a spreadsheet
-    would run as a formula (= + - @) starts with an apostrophe."""
+    record number within it and the field (section;record;field;value). Numbers are written
+    as French spreadsheets read them (a decimal comma, no thousands separator; amounts are
+    whole cents), nothing as an empty cell; text a spreadsheet would run as a formula
+    (= + - @) starts with an apostrophe."""
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer = french_csv_writer(out)
     writer.writerow(["section", "record", "field", "value"])
     for section, content in data.items():
         records = content if isinstance(content, list) else [content]
         for number, record in enumerate(records, start=1):
             if not isinstance(record, dict):
-                writer.writerow([section, number, "", _safe("" if record is None else record)])
+                writer.writerow([section, number, "", csv_cell(record)])
                 continue
             for field, value in _flat(record):
-                writer.writerow([section, number, field, _safe(value)])
+                writer.writerow([section, number, field, csv_cell(value)])
     return out.getvalue()
 
 

@@ -27,6 +27,11 @@ class ExportFormatForm(forms.Form):
         label=gettext_lazy("Format du fichier"),
         choices=ProductionExport.Format.choices,
         initial=ProductionExport.Format.XLSX,
+        help_text=gettext_lazy(
+            "Le CSV sépare les colonnes par « ; » et écrit les nombres avec une virgule "
+            "décimale (1234,50), comme un tableur en français les lit. Le fichier Excel garde "
+            "les nombres et les dates comme tels, dans toutes les langues."
+        ),
         widget=forms.RadioSelect,
     )
 

@@ -8,7 +8,6 @@ again from the exports page (`production_export_retry`), and a second run of the
 nothing left to do. What is refused is a coded refusal (figures/errors.py).
 """
 
-import csv
 import io
 import logging
 from datetime import date, datetime, timedelta
@@ -33,7 +32,17 @@ from tilab.celery import publish
 from tilab.errors import ROLE_NOT_ALLOWED, BadInput, Refusal
 from tilab.i18n import catalogue_field
 from tilab.models import Department, User
-from tilab.spreadsheets import spreadsheet_safe
+from tilab.spreadsheets import (
+    XLSX_COUNT,
+    XLSX_DATE,
+    XLSX_DATETIME,
+    XLSX_EUROS,
+    XLSX_ID,
+    csv_decimal,
+    csv_euros,
+    french_csv_writer,
+    spreadsheet_safe,
+)
 
 from . import errors
 from .models import ProductionExport
@@ -402,23 +411,24 @@ def _local(moment: datetime | None) -> datetime | None:
 
 
 TEXT_COLUMNS = {2, 3, 5, 8, 9, 10, 13, 14}
-DATE_COLUMN, COST_COLUMN = 1, 7
+ID_COLUMN, DATE_COLUMN, QUANTITY_COLUMN, COST_COLUMN = 0, 1, 6, 7
 DATETIME_COLUMNS = {11, 12}
 
 
 def _csv(rows) -> tuple[bytes, int]:
-    """UTF-8 with a byte-order mark, ";" between fields and a decimal comma: what French
-    Excel opens without an import wizard."""
+    """UTF-8 with a byte-order mark, ";" between fields and a decimal comma without thousands
+    separators ("1234,50"): what French Excel opens without an import wizard, numbers as
+    numbers. Dates are written dd/mm/yyyy."""
     buffer = io.BytesIO()
     text = io.TextIOWrapper(buffer, encoding="utf-8-sig", newline="")
-    writer = csv.writer(text, delimiter=";", lineterminator="\r\n")
+    writer = french_csv_writer(text)
     writer.writerow(_headers())
     count = 0
     for row in rows:
         values = list(row)
         values[DATE_COLUMN] = values[DATE_COLUMN].strftime("%d/%m/%Y")
-        euros, cents = divmod(values[COST_COLUMN], 100)
-        values[COST_COLUMN] = f"{euros},{cents:02d}"
+        values[QUANTITY_COLUMN] = csv_decimal(values[QUANTITY_COLUMN])
+        values[COST_COLUMN] = csv_euros(values[COST_COLUMN])
         for index in DATETIME_COLUMNS:
             values[index] = values[index].strftime("%d/%m/%Y %H:%M") if values[index] else ""
         for index in TEXT_COLUMNS:
@@ -435,8 +445,9 @@ WIDTHS = [9, 12, 28, 28, 8, 18, 10, 14, 24, 14, 20, 16, 16, 24, 40]
 
 
 def _xlsx(rows) -> tuple[bytes, int]:
-    """One sheet with typed cells (numbers, dates, euros), a bold frozen header row and an
-    autofilter; written row by row so memory stays flat."""
+    """One sheet with typed cells (numbers, dates, euros: never numbers as text, each with its
+    number format), a bold frozen header row and an autofilter; written row by row so memory
+    stays flat."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=_("Déclarations")[:31])
     sheet.freeze_panes = "A2"
@@ -460,13 +471,19 @@ def _xlsx(rows) -> tuple[bytes, int]:
                 cell.data_type = "s"
             elif index == DATE_COLUMN:
                 cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = "DD/MM/YYYY"
+                cell.number_format = XLSX_DATE
             elif index in DATETIME_COLUMNS:
                 cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = "DD/MM/YYYY HH:MM"
+                cell.number_format = XLSX_DATETIME
             elif index == COST_COLUMN:
                 cell = WriteOnlyCell(sheet, value=Decimal(value) / 100)
-                cell.number_format = '#,##0.00\\ "€"'
+                cell.number_format = XLSX_EUROS
+            elif index == QUANTITY_COLUMN:
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.number_format = XLSX_COUNT
+            elif index == ID_COLUMN:
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.number_format = XLSX_ID
             else:
                 cell = value
             cells.append(cell)

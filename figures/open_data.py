@@ -4,6 +4,12 @@ Every file is one table, one row per `ProductionTotal` bucket, read from the tot
 the reports) and holding no personal data: no maker, no organisation, no address, only counts.
 The columns are declared once, in `COLUMNS`; the CSV header, the Table Schema, the HXL hashtags,
 the spreadsheet and the page that describes them all follow that declaration.
+
+The CSV is a standard file for programs, not a French spreadsheet file: comma-separated with a
+decimal point ("1234.50"), ISO dates, as RFC 4180 and its Table Schema (`decimalChar` ".")
+say, and as data.gouv.fr's validators expect. It is deliberately not written like the
+platform's ";" CSVs for people (`tilab.spreadsheets`); people with a spreadsheet get the XLSX,
+whose numbers are numbers in any locale.
 """
 
 import csv
@@ -17,21 +23,22 @@ from io import BytesIO
 
 from django.core.cache import cache
 from django.db.models import Count, Max
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from fablabs.selectors import departments_with_relay, relay_covering
 from makers.models import ItemType
 from tilab.models import Department
-from tilab.spreadsheets import spreadsheet_safe
+from tilab.spreadsheets import XLSX_COUNT, XLSX_EUROS, spreadsheet_safe
 
 from . import selectors
 from .models import OrganisationKind, ProductionTotal
 
 log = logging.getLogger(__name__)
 
-# Bump when a column changes: caches holding an older file must not answer for the new one.
-FORMAT_VERSION = 1
+# Bump when a column or the spreadsheet's layout changes: caches holding an older file must not
+# answer for the new one. 2: euros shown as euros, the readme's date and count typed.
+FORMAT_VERSION = 2
 
 LICENCE_NAME = "Licence Ouverte / Etalab 2.0"
 LICENCE_URL = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
@@ -160,7 +167,7 @@ COLUMNS = (
         _("Nombre d'articles produits, d'après les seules déclarations validées par un relais."),
         "#output+num",
         constraints={"minimum": 1},
-        number_format="#,##0",
+        number_format=XLSX_COUNT,
     ),
     Column(
         "report_count",
@@ -169,7 +176,7 @@ COLUMNS = (
         _("Nombre de déclarations validées comptées dans la ligne."),
         "#indicator+num+reports",
         constraints={"minimum": 1},
-        number_format="#,##0",
+        number_format=XLSX_COUNT,
     ),
     Column(
         "maker_count",
@@ -181,7 +188,7 @@ COLUMNS = (
         ),
         "#indicator+num+makers",
         constraints={"minimum": 1},
-        number_format="#,##0",
+        number_format=XLSX_COUNT,
     ),
     Column(
         "material_cost_eur",
@@ -190,7 +197,7 @@ COLUMNS = (
         _("Coût matière déclaré, en euros, avec un point décimal et deux décimales."),
         "#value+cost+eur",
         constraints={"minimum": 0},
-        number_format="#,##0.00",
+        number_format=XLSX_EUROS,
     ),
 )
 HEADER = [column.name for column in COLUMNS]
@@ -388,7 +395,7 @@ def production_xlsx(*, edition: Edition) -> bytes:
 
 def _workbook(edition: Edition) -> bytes:
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell import Cell, WriteOnlyCell
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
@@ -431,6 +438,9 @@ def _workbook(edition: Edition) -> bytes:
         def line(*values, strong=False):
             cells = []
             for value in values:
+                if isinstance(value, Cell):  # typed already
+                    cells.append(value)
+                    continue
                 cell = WriteOnlyCell(readme, value=value)
                 cell.alignment = wrap
                 if strong:
@@ -438,13 +448,23 @@ def _workbook(edition: Edition) -> bytes:
                 cells.append(cell)
             readme.append(cells)
 
-        updated = edition.updated_at.date().isoformat() if edition.updated_at else "—"
+        def typed(value, number_format):
+            cell = WriteOnlyCell(readme, value=value)
+            cell.alignment = Alignment(horizontal="left", vertical="top")
+            cell.number_format = number_format
+            return cell
+
+        updated = (
+            typed(timezone.localtime(edition.updated_at).date(), "yyyy-mm-dd")
+            if edition.updated_at
+            else "—"
+        )
         line(TITLE, strong=True)
         line("Contenu", SUMMARY)
         line("Source", PUBLISHER)
         line("Licence", f"{LICENCE_NAME} ({LICENCE_URL})")
         line("Mise à jour", updated)
-        line("Lignes", edition.row_count)
+        line("Lignes", typed(edition.row_count, XLSX_COUNT))
         line()
         line("Colonne", "Titre", "Type", "Description", strong=True)
         for column in COLUMNS:

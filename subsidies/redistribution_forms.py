@@ -83,6 +83,10 @@ class BatchCreateForm(forms.Form):
             ("sepa", _("SEPA (pain.001), pour la banque")),
             ("csv", _("CSV, pour un tableur")),
         ],
+        help_text=_(
+            "Le CSV sépare les colonnes par « ; » et écrit les montants avec une virgule "
+            "décimale (1234,50) : un tableur en français les lit comme des nombres."
+        ),
         widget=forms.RadioSelect,
         initial="sepa",
     )

@@ -2,7 +2,6 @@
 the files a payment batch keeps: a CSV for its spreadsheet and a SEPA credit transfer file
 (pain.001.001.03) for its bank, built from the bank details frozen in the batch."""
 
-import csv
 import io
 import logging
 import re
@@ -18,7 +17,7 @@ from sepaxml import SepaTransfer
 from sepaxml.validation import ValidationError as SepaValidationError
 from text_unidecode import unidecode
 
-from tilab.spreadsheets import spreadsheet_safe
+from tilab.spreadsheets import csv_euros, french_csv_writer, spreadsheet_safe
 
 from . import errors, selectors
 from .models import BankAccount, PaymentBatchLine, Redistribution, RedistributionLine
@@ -137,21 +136,17 @@ def _sepa_remittance(redistribution: Redistribution, line: RedistributionLine) -
     return text[: REMITTANCE_MAX - len(tail) - 4].rstrip() + "... " + tail
 
 
-def _euros_dot(cents: int) -> str:
-    euros, rest = divmod(cents, 100)
-    return f"{euros}.{rest:02d}"
-
-
 def transfers_csv(
     redistribution: Redistribution, transfers: list[Transfer], *, message_id: str
 ) -> bytes:
     """One row per transfer, for the relay's spreadsheet or online banking: line id, payee,
-    kind, holder, IBAN, BIC, amount in euros ("1234.50"), remittance text, batch message id.
-    Fields are separated by ";" (what French spreadsheets expect); text cells that a
-    spreadsheet would run as a formula (= + - @) start with an apostrophe. UTF-8 with a
-    byte-order mark, which opens cleanly in Excel."""
+    kind, holder, IBAN, BIC, amount in euros with a decimal comma and no thousands separator
+    ("1234,50", a number for French Excel), remittance text, batch message id. Fields are
+    separated by ";" (what French spreadsheets expect); text cells that a spreadsheet would run
+    as a formula (= + - @) start with an apostrophe. UTF-8 with a byte-order mark, which opens
+    cleanly in Excel. (Batches made before the decimal comma keep their file as it was made.)"""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer = french_csv_writer(buffer)
     writer.writerow(
         [
             _("Ligne"),
@@ -175,7 +170,7 @@ def transfers_csv(
                 spreadsheet_safe(transfer.holder),
                 spreadsheet_safe(transfer.iban),
                 spreadsheet_safe(transfer.bic),
-                _euros_dot(line.amount_cents),
+                csv_euros(line.amount_cents),
                 spreadsheet_safe(remittance_text(redistribution, line)),
                 message_id,
             ]

@@ -6,7 +6,6 @@ Facilitators only (anybody else gets 403), and only the workshops they facilitat
 facilitator's workshop answers 404, as if it did not exist.
 """
 
-import csv
 import io
 from datetime import timedelta
 
@@ -22,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from tilab.errors import BadInput, WrongState
 from tilab.permissions import page_permission
-from tilab.spreadsheets import spreadsheet_safe
+from tilab.spreadsheets import french_csv_writer, spreadsheet_safe
 
 from . import selectors, services
 from .forms import (
@@ -302,7 +301,7 @@ def attendees_csv(request, pk):
     confirmed, waiting = _registrations(workshop)
     attended = {True: _("oui"), False: _("non"), None: ""}
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer = french_csv_writer(buffer)
     writer.writerow(
         [
             _("Nom"),

@@ -29,6 +29,7 @@ from tests.factories import (
     region_controller,
     relay_colleague,
 )
+from tests.spreadsheets import french_excel_rows, french_number
 from tilab.models import Decision, User
 from workshops import services as workshops
 from workshops.models import Registration
@@ -194,6 +195,27 @@ def test_the_csv_export_is_one_table_with_a_section_column(client, maker, networ
     assert ["bank_account", "1", "iban", ANNE_IBAN] in rows
     sections = {row[0] for row in rows[1:]}
     assert {"maker", "production_reports", "subsidy_lines", "workshop_registrations"} <= sections
+
+
+def test_the_csv_export_numbers_are_numbers_for_french_excel(client, maker, anne, network):
+    client.force_login(maker)
+    rows = french_excel_rows(client.get(CSV).content)
+    values = {(row[0], row[1], row[2]): row[3] for row in rows[1:]}
+    quantities = sorted(
+        french_number(value)
+        for (section, _n, field), value in values.items()
+        if (section, field) == ("production_reports", "quantity")
+    )
+    assert quantities == [5, 12, 24]
+    paid = [
+        french_number(value)
+        for (section, _n, field), value in values.items()
+        if (section, field) == ("subsidy_lines", "amount_cents")
+    ]
+    # Whole cents, adding up to what Anne was paid to the cent.
+    assert paid and sum(paid) == sum(
+        RedistributionLine.objects.filter(maker=anne).values_list("amount_cents", flat=True)
+    )
 
 
 def test_an_account_without_a_maker_profile_exports_its_account_only(client, facilitator):

@@ -8,6 +8,7 @@ import html
 import io
 import logging
 import time
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -21,7 +22,15 @@ from figures.models import ProductionExport
 from makers.reference import item_catalogue_ensure
 from tests.factories import make_maker, make_organisation, make_report, region_controller
 from tests.refusals import refused
+from tests.spreadsheets import (
+    assert_date_cell,
+    assert_numeric_cell,
+    french_euros_cents,
+    french_excel_rows,
+    french_number,
+)
 from tilab.errors import BadInput, WrongState
+from tilab.spreadsheets import XLSX_COUNT, XLSX_EUROS, XLSX_ID
 
 NOW = timezone.now()
 HEADERS = [
@@ -245,9 +254,10 @@ def test_the_csv_opens_in_french_excel_with_names_and_decimal_commas(production,
     assert anne[12] == decided_at.strftime("%d/%m/%Y %H:%M")
     assert anne[13] == relay_staff.email  # no full name: the e-mail names them
     yann = by_id[production["yann"].pk]
-    assert (yann[2], yann[3], yann[7], yann[9], yann[14]) == (
+    assert (yann[2], yann[3], yann[6], yann[7], yann[9], yann[14]) == (
         "Yann Kerbrat",
         "FabLab Lannion",
+        "1200",
         "1234,50",
         "refusée",
         "Quantité à vérifier",
@@ -262,6 +272,23 @@ def test_the_csv_opens_in_french_excel_with_names_and_decimal_commas(production,
         "",
         "",
     )
+
+
+def test_the_csv_numbers_are_numbers_for_french_excel_and_add_up_to_the_cent(
+    production, relay_staff
+):
+    rows = french_excel_rows(file_of(request_export(relay_staff)))[1:]
+    assert len(rows) == 3
+    for row in rows:
+        for column in (0, 6):
+            assert french_number(row[column]) == int(row[column])  # whole, no separator
+        assert "." not in row[7]
+    costs = {int(row[0]): french_euros_cents(row[7]) for row in rows}
+    assert costs == {
+        production[name].pk: production[name].material_cost_cents
+        for name in ("anne", "yann", "yann_waiting")
+    }
+    assert sum(french_number(row[7]) for row in rows) == Decimal("1247.00")
 
 
 def test_the_xlsx_has_typed_cells_a_bold_frozen_header_and_an_autofilter(production, relay_staff):
@@ -286,6 +313,25 @@ def test_the_xlsx_has_typed_cells_a_bold_frozen_header_and_an_autofilter(product
     assert yann[8].value == '=HYPERLINK("http://example.org")'
     assert yann[8].data_type == "s"  # text, not a formula
     assert yann[14].value == "Quantité à vérifier"
+
+
+def test_every_number_of_the_xlsx_is_a_number_with_its_format_and_every_date_a_date(
+    production, relay_staff
+):
+    sheet = load_workbook(io.BytesIO(file_of(request_export(relay_staff, format="xlsx")))).active
+    rows = list(sheet.iter_rows(min_row=2))
+    assert len(rows) == 3
+    for row in rows:
+        assert_numeric_cell(row[0], XLSX_ID)
+        assert_date_cell(row[1])
+        assert_numeric_cell(row[6], XLSX_COUNT)
+        assert_numeric_cell(row[7], XLSX_EUROS)
+        assert_date_cell(row[11])
+    by_id = {row[0].value: row for row in rows}
+    assert by_id[production["yann"].pk][6].value == 1200
+    # The euros add up to the cent, read back as Excel reads them.
+    total = sum(Decimal(str(row[7].value)) for row in rows)
+    assert total == Decimal("1247.00")
 
 
 def test_filters_choose_the_rows(production, relay_staff, region_staff):

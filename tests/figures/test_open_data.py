@@ -4,6 +4,7 @@ import csv
 import datetime
 import io
 import json
+import re
 from decimal import Decimal
 
 import pytest
@@ -24,7 +25,9 @@ from tests.factories import (
     make_user,
     region_controller,
 )
+from tests.spreadsheets import assert_date_cell, assert_numeric_cell
 from tilab import roles
+from tilab.spreadsheets import XLSX_COUNT, XLSX_EUROS
 
 CSV_URL = "/open-data/production.csv"
 SCHEMA_URL = "/open-data/production.schema.json"
@@ -446,7 +449,7 @@ def test_the_xlsx_has_the_same_table_and_a_readme_with_the_licence(client, produ
     assert first["week_start"].value.date() == datetime.date(2020, 3, 30)
     assert first["week_start"].number_format == "yyyy-mm-dd"
     assert first["quantity"].number_format == "#,##0"
-    assert first["material_cost_eur"].number_format == "#,##0.00"
+    assert first["material_cost_eur"].number_format == XLSX_EUROS
 
     def as_text(name, value):
         if value is None:
@@ -471,6 +474,46 @@ def test_the_xlsx_has_the_same_table_and_a_readme_with_the_licence(client, produ
     assert "Licence Ouverte / Etalab 2.0" in readme
     assert "Ti Lab" in readme
     assert all(name in readme for name in HEADER)
+
+
+def test_every_number_of_the_xlsx_is_a_number_with_its_format_and_every_date_a_date(
+    client, production
+):
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(body(client.get(XLSX_URL))))
+    rows = list(workbook["Production"].iter_rows(min_row=2))
+    assert len(rows) == len(EXPECTED)
+    for row in rows:
+        cells = dict(zip(HEADER, row, strict=True))
+        assert_date_cell(cells["week_start"])
+        for name in ("iso_year", "iso_week"):
+            assert_numeric_cell(cells[name], "0")
+        for name in ("quantity", "report_count", "maker_count"):
+            assert_numeric_cell(cells[name], XLSX_COUNT)
+        assert_numeric_cell(cells["material_cost_eur"], XLSX_EUROS)
+    # The euros add up to the cent, as in the CSV.
+    total = sum(Decimal(str(row[-1].value)) for row in rows)
+    assert total == sum(Decimal(line[-1]) for line in EXPECTED) == Decimal("1251.55")
+    readme = {row[0].value: row[1] for row in workbook["Lisez-moi"].iter_rows() if row[0].value}
+    assert_date_cell(readme["Mise à jour"])
+    assert readme["Mise à jour"].value.date() == timezone.localdate()
+    assert_numeric_cell(readme["Lignes"], XLSX_COUNT)
+    assert readme["Lignes"].value == len(EXPECTED)
+
+
+def test_the_csv_is_for_programs_comma_separated_with_a_decimal_point_as_its_schema_says(
+    client, production
+):
+    # Unlike the ";" files for people, the open data CSV follows RFC 4180 and its schema.
+    fields = {field["name"]: field for field in client.get(SCHEMA_URL).json()["fields"]}
+    assert fields["material_cost_eur"]["decimalChar"] == "."
+    assert all("groupChar" not in field for field in fields.values())
+    content = body(client.get(CSV_URL)).decode()
+    assert content.splitlines()[0] == ",".join(HEADER)
+    costs = [row[-1] for row in csv_rows(client.get(CSV_URL))[1:]]
+    assert costs == [line[-1] for line in EXPECTED]
+    assert all(re.fullmatch(r"\d+\.\d\d", cost) for cost in costs)
 
 
 def test_the_spreadsheet_is_built_once_per_edition(client, production):

@@ -2,9 +2,7 @@
 spreadsheet and the SEPA pain.001 file for its bank, checked against the XML schema the
 standard publishes."""
 
-import csv
 import datetime
-import io
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,7 +13,7 @@ from django.utils import timezone
 from lxml import etree
 
 from makers.models import Membership, ProductionReport
-from subsidies import bank, batches, services
+from subsidies import bank, batches, services, transfers
 from subsidies.models import BankAccount, PaymentBatch, RedistributionLine
 from subsidies.transfers import unpaid_transfers
 from tests.factories import (
@@ -28,6 +26,7 @@ from tests.factories import (
     relay_colleague,
 )
 from tests.refusals import refused
+from tests.spreadsheets import french_euros_cents, french_excel_rows, french_number
 from tilab.errors import BadInput
 
 PAIN_XSD = Path(sepaxml.__file__).parent / "schemas" / "pain.001.001.03.xsd"
@@ -157,7 +156,7 @@ def test_a_redistribution_not_approved_owes_no_transfer(region_staff, relay_staf
 
 
 def read_csv(text):
-    return list(csv.reader(io.StringIO(text), delimiter=";"))
+    return french_excel_rows(text)
 
 
 def test_the_csv_has_one_row_per_payable_line_and_names_its_batch(chain, relay_staff):
@@ -173,17 +172,39 @@ def test_the_csv_has_one_row_per_payable_line_and_names_its_batch(chain, relay_s
     message_id = PaymentBatch.objects.get().message_id
     assert by_name["Anne Le Goff"] == [
         str(anne.pk), "Anne Le Goff", "maker", "Anne Le Goff", "FR7630006000011234567890189",
-        "AGRIFRPPXXX", "2250.00", f"Programme Soutien aux makers 2020 – ligne {anne.pk}",
+        "AGRIFRPPXXX", "2250,00", f"Programme Soutien aux makers 2020 – ligne {anne.pk}",
         message_id,
     ]  # fmt: skip
     # Gwen gave no IBAN: she is not in the file (the batch's recap lists her).
     assert "Gwen Morvan" not in by_name
-    assert by_name["Yann Kervella"][6] == "750.00"
+    assert by_name["Yann Kervella"][6] == "750,00"
     assert "Paul Tanguy" not in by_name
     assert not any(row[1] == "Achat groupé de PLA" for row in rows)
-    # Each amount is exactly its line's cents.
+    # Each amount is a number for French Excel, exactly its line's cents, and they add up to
+    # the batch's total to the cent.
     cents = dict(RedistributionLine.objects.values_list("pk", "amount_cents"))
-    assert all(int(Decimal(row[6]) * 100) == cents[int(row[0])] for row in rows)
+    assert all(french_euros_cents(row[6]) == cents[int(row[0])] for row in rows)
+    assert sum(french_number(row[6]) for row in rows) == Decimal("4500.00")
+    assert PaymentBatch.objects.get().total_cents == 450_000
+
+
+def test_the_csv_writes_cents_with_a_decimal_comma_and_no_thousands_separator(chain):
+    redistribution, lines, _people = chain
+    anne, yann = lines["Anne Le Goff"], lines["Yann Kervella"]
+    # Amounts no split of this programme gives: cents, thousands, a single cent.
+    anne.amount_cents, yann.amount_cents = 123_456_789, 5
+    content = transfers.transfers_csv(
+        redistribution,
+        [
+            transfers.Transfer(line, holder="A", iban="FR76", bic="", end_to_end_id=str(line.pk))
+            for line in (anne, yann)
+        ],
+        message_id="LOT-1",
+    )
+    rows = french_excel_rows(content)[1:]
+    assert [row[6] for row in rows] == ["1234567,89", "0,05"]
+    assert sum(french_number(row[6]) for row in rows) == Decimal("1234567.94")
+    assert not any("." in row[6] for row in rows)
 
 
 def test_the_csv_defuses_cells_a_spreadsheet_would_run_as_formulas(chain, relay_staff):

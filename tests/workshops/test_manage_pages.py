@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from tests.conftest import text
 from tests.factories import make_workshop, register_guest
+from tests.spreadsheets import french_number
 from tests.workshops.conftest import moved_to_the_past
 from tilab import roles
 from tilab.errors import BadInput
@@ -532,6 +533,8 @@ def test_the_attendees_csv_opens_in_french_excel(client, facilitator, workshop):
         ["Invité 4", "invite4@example.org", "en liste d'attente", "2"],
     ]
     assert [row[5] for row in rows[1:]] == ["oui", "", "", ""]
+    # Positions are numbers for French Excel.
+    assert [french_number(row[3]) for row in rows[3:]] == [1, 2]
     registered = first.registered_at.astimezone(PARIS).strftime("%d/%m/%Y %H:%M")
     assert rows[1][4] == registered
 
