@@ -110,7 +110,13 @@ def refusal(client, content: bytes, name: str, content_type: str = "text/csv"):
     body = api.json()
     page_errors = page.context["form"].errors["file"]
     assert page_errors == [
-        (f"Ligne {e['line']} : {e['message']}" if e["line"] else e["message"])
+        (
+            f"Feuille « {e['sheet']} », ligne {e['line']} : {e['message']}"
+            if e["line"] and e["sheet"]
+            else f"Ligne {e['line']} : {e['message']}"
+            if e["line"]
+            else e["message"]
+        )
         for e in body["errors"]
     ]
     page_codes = [error.code for error in page.context["form"].errors.as_data()["file"]]
@@ -267,7 +273,10 @@ def test_a_workbook_declaring_xml_entities_is_refused(client, staff):
     assert only_code(refusal(client, content, "production.xlsx", XLSX_TYPE)) == "workbook_doctype"
 
 
-def test_formula_cells_are_refused_with_their_line_and_column(client, staff):
+def test_formula_cells_without_a_kept_value_are_refused_with_their_sheet_line_and_column(
+    client, staff
+):
+    # openpyxl writes formulas without their computed value, as a script would.
     formulas = workbook(
         ROW,
         ["17/03/2020", "Anne Le Goff", "35", "Visière", "=E2*2", "CHU Rennes"],
@@ -275,9 +284,9 @@ def test_formula_cells_are_refused_with_their_line_and_column(client, staff):
     )
     client.force_login(staff)
     body = refusal(client, formulas, "production.xlsx", XLSX_TYPE)
-    assert [(e["line"], e["column"], e["code"]) for e in body["errors"]] == [
-        (3, "Quantité", "cell_formula"),
-        (4, "Nom du maker", "cell_formula"),
+    assert [(e["sheet"], e["line"], e["column"], e["code"]) for e in body["errors"]] == [
+        ("Sheet", 3, "Quantité", "cell_formula"),
+        ("Sheet", 4, "Nom du maker", "cell_formula"),
     ]
     assert "E3" in body["errors"][0]["message"]
     assert (body["code"], body["detail"]) == (
@@ -286,7 +295,7 @@ def test_formula_cells_are_refused_with_their_line_and_column(client, staff):
     )
 
 
-def test_a_sheet_full_of_formulas_lists_the_first_ones_then_a_count(staff):
+def test_a_sheet_full_of_formulas_without_values_lists_the_first_ones_then_a_count(staff):
     rows = [["16/03/2020", "Anne", "35", "Visière", f"={n}+1", ""] for n in range(25)]
     with refused("import_rejected", kind=importing.ImportRejected) as rejected:
         importing.production_import_preview(
