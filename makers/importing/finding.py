@@ -228,7 +228,10 @@ def _total_reason(values, row_formulas, date_index, quantity_index, since_total,
 
 
 def _has(values, index) -> bool:
-    return index is not None and index < len(values) and not is_blank([values[index]])
+    if index is None or index >= len(values):
+        return False
+    value = values[index]
+    return value is not None and not (isinstance(value, str) and not value.strip())
 
 
 def _has_date(values, index) -> bool:
