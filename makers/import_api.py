@@ -23,7 +23,11 @@ class _BooleanDefaultTrue(serializers.BooleanField):
 
 class ProductionImportInputSerializer(serializers.Serializer):
     file = serializers.FileField(
-        help_text=_("Tableur CSV (séparateur ; , ou tabulation) ou Excel .xlsx, 5 Mo au plus.")
+        help_text=_(
+            "Tableur CSV (séparateur ; , ou tabulation), Excel (.xlsx, .xls) ou OpenDocument "
+            "(.ods), 5 Mo au plus, reconnu à son contenu. Dans un classeur, la première "
+            "feuille portant les en-têtes est lue ; les lignes de total sont ignorées."
+        )
     )
     date_order = serializers.ChoiceField(
         choices=importing.options.DATE_ORDERS,
@@ -138,6 +142,23 @@ class ImportChoiceNeededSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
+class ImportSkippedRowSerializer(serializers.Serializer):
+    line = serializers.IntegerField()
+    reason_code = serializers.ChoiceField(
+        choices=["total_label", "total_sum", "total_formula"],
+        help_text=_("Pourquoi la ligne est ignorée : un libellé de total, une somme, une formule."),
+    )
+    reason = serializers.CharField()
+
+
+class ImportFormulaCellSerializer(serializers.Serializer):
+    line = serializers.IntegerField()
+    column = serializers.CharField(allow_blank=True)
+    cell = serializers.CharField(help_text=_("La référence de la cellule : « E6 »."))
+    formula = serializers.CharField()
+    value = serializers.CharField(help_text=_("La valeur gardée par le fichier, importée."))
+
+
 class ImportPlanSerializer(serializers.Serializer):
     import_id = serializers.IntegerField(allow_null=True)
     imported = serializers.BooleanField()
@@ -170,9 +191,28 @@ class ImportPlanSerializer(serializers.Serializer):
         many=True,
         help_text=_("Choix que le fichier laisse ouverts : l'import est refusé tant qu'il y en a."),
     )
+    file_format = serializers.ChoiceField(
+        choices=["csv", "xlsx", "xls", "ods"], help_text=_("Le format reconnu au contenu.")
+    )
+    sheet_name = serializers.CharField(
+        allow_null=True, help_text=_("La feuille lue (null pour un CSV).")
+    )
+    header_line = serializers.IntegerField(help_text=_("La ligne des en-têtes lus."))
+    skipped_rows = ImportSkippedRowSerializer(
+        many=True, help_text=_("Lignes de total ignorées : jamais importées, jamais en erreur.")
+    )
+    formula_cells = ImportFormulaCellSerializer(
+        many=True,
+        help_text=_("Cellules calculées par une formule dont la valeur gardée est importée."),
+    )
+    formula_cells_count = serializers.IntegerField()
 
 
 class ImportRowErrorSerializer(serializers.Serializer):
+    sheet = serializers.CharField(
+        allow_null=True,
+        help_text=_("La feuille du classeur (null pour un CSV ou pour tout le fichier)."),
+    )
     line = serializers.IntegerField(help_text=_("Ligne du fichier (1 = en-têtes, 0 = le fichier)."))
     column = serializers.CharField(allow_blank=True)
     code = serializers.CharField(
@@ -204,7 +244,7 @@ class ProductionImportView(APIView):
 
     @extend_schema(
         operation_id="production_reports_import",
-        summary="Import a production spreadsheet (CSV or XLSX)",
+        summary="Import a production spreadsheet (CSV, XLSX, XLS or ODS)",
         request={"multipart/form-data": ProductionImportInputSerializer},
         responses={
             200: OpenApiResponse(ImportPlanSerializer, description="dry_run: what would happen"),

@@ -19,18 +19,21 @@ from .models import ProductionImport
 
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
-        label=gettext_lazy("Tableur de production (CSV ou Excel .xlsx)"),
+        label=gettext_lazy("Tableur de production (CSV, Excel .xlsx ou .xls, OpenDocument .ods)"),
         help_text=gettext_lazy(
             "Une ligne par maker et par jour. Colonnes obligatoires : Date (jj/mm/aaaa), "
             "Nom du maker, Département (code ou nom), Article, Quantité. Colonnes facultatives : "
-            "Structure, Type de structure, Coût matière (€), Livré à. Séparateur « ; », « , » "
-            "ou tabulation ; virgule décimale acceptée. 5 Mo et 50 000 lignes au plus. "
+            "Structure, Type de structure, Coût matière (€), Livré à. Dans un classeur, la "
+            "première feuille qui porte ces en-têtes est lue (un titre au-dessus est permis) "
+            "et les lignes de total sont ignorées. CSV : séparateur « ; », « , » ou "
+            "tabulation ; virgule décimale acceptée. 5 Mo et 50 000 lignes au plus. "
             "Rien n'est importé avant votre confirmation."
         ),
         widget=forms.ClearableFileInput(
             attrs={
-                "accept": ".csv,.xlsx,text/csv,application/vnd.ms-excel,"
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                "accept": ".csv,.xlsx,.xls,.ods,text/csv,application/vnd.ms-excel,"
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,"
+                "application/vnd.oasis.opendocument.spreadsheet"
             }
         ),
     )
@@ -98,6 +101,12 @@ def _line_errors(refusal: importing.ImportRejected) -> list[forms.ValidationErro
 
 
 def _error_text(error: importing.RowError) -> str:
+    if error.line > importing.FILE_LINE and error.sheet is not None:
+        return _("Feuille « %(sheet)s », ligne %(line)s : %(message)s") % {
+            "sheet": error.sheet,
+            "line": error.line,
+            "message": error.message,
+        }
     if error.line > importing.FILE_LINE:
         return _("Ligne %(line)s : %(message)s") % {"line": error.line, "message": error.message}
     return error.message
@@ -180,6 +189,7 @@ def import_preview(request, pk):
         except importing.ImportRejected as refusal:
             context["errors"] = refusal.errors
             context["rejection"] = refusal.message
+            context["errors_name_sheets"] = any(error.sheet for error in refusal.errors)
             return render(request, "makers/import_preview.html", context, status=400)
         except BadInput as refusal:  # import_choice_needed: a choice is still open
             messages.error(request, refusal.message)
@@ -223,6 +233,7 @@ def import_preview(request, pk):
         except importing.ImportRejected as refusal:
             context["errors"] = refusal.errors
             context["rejection"] = refusal.message
+            context["errors_name_sheets"] = any(error.sheet for error in refusal.errors)
         else:
             context["plan"] = plan
             asked = {choice["option"] for choice in plan.choices_needed} | set(

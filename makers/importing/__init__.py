@@ -1,10 +1,12 @@
 """The spreadsheet importer of production reports: preview a file, then import all its rows or none.
 
-A file goes through reading.py (bytes to a sheet of typed cells, workbook_checks.py for what an
-Excel zip may hold), columns.py (headers to fields), checking.py (every cell parsed, every bad
-row listed), plan.py (matched against the database, the row key, the preview) and writing.py
-(the stored upload and the all-or-nothing write). errors.py declares what they refuse, each
-with its code: a refused import is one ImportRejected (bad input) listing every line in error.
+A file goes through reading.py (bytes of a CSV, XLSX, XLS or ODS file to the table of one
+sheet, its cells typed; workbook_checks.py for what a workbook may hold; finding.py for the
+header row, the totals to skip and the formula cells), columns.py (headers to fields),
+checking.py (every cell parsed, every bad row listed), plan.py (matched against the
+database, the row key, the preview) and writing.py (the stored upload and the all-or-nothing
+write). errors.py declares what they refuse, each with its code: a refused import is one
+ImportRejected (bad input) listing every line in error.
 """
 
 from .errors import FILE_LINE, ImportRejected, RowError, SpreadsheetUnreadable

@@ -5,15 +5,18 @@ Columns nobody asked for are listed and ignored; a required column missing refus
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext_lazy
 
 from . import errors
-from .errors import RowError, file_rejected, unreadable
-from .normalise import words_key
-from .reading import Sheet
+from .errors import RowError, errors_named_by_sheet, file_rejected, unreadable
+from .normalise import clean, words_key
+
+if TYPE_CHECKING:  # reading.py finds the table with the headers below
+    from .reading import Sheet
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,28 @@ def _column_of_header() -> dict[str, _Column]:
     return found
 
 
-def map_columns(sheet: Sheet) -> tuple[dict[str, int], list[str]]:
+def known_columns(values) -> dict[str, int]:
+    """Which cells of a row are known headers: field key → index of its first cell. A row
+    with enough of them is the table's header (finding.py)."""
+    found: dict[str, int] = {}
+    for index, value in enumerate(values):
+        if isinstance(value, str) and (text := clean(value)):
+            column = _column_of_header().get(words_key(text))
+            if column is not None:
+                found.setdefault(column.key, index)
+    return found
+
+
+def required_columns() -> list[_Column]:
+    return [column for column in _COLUMNS if column.required]
+
+
+def column_label(key: str) -> str:
+    return next(str(column.label) for column in _COLUMNS if column.key == key)
+
+
+@errors_named_by_sheet
+def map_columns(sheet: "Sheet") -> tuple[dict[str, int], list[str]]:
     """Which file column holds each field; headers nobody asked for are listed, not refused."""
     indexes: dict[str, int] = {}
     ignored: list[str] = []

@@ -6,7 +6,8 @@ a line of its own (`RowError`: line, column, and the refusal of that cell or of 
 its code). The API answers its lines under "errors"; the pages list them.
 """
 
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, replace
 
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
@@ -29,32 +30,29 @@ FILE_TOO_LONG = Code(
     BadInput,
     _("Le fichier compte plus de %(max)s lignes : découpez-le en plusieurs fichiers."),
 )
+# `looks_like`: what the bytes look like instead ("un PDF", "une image PNG", "une archive zip").
 NOT_A_SPREADSHEET = Code(
     "not_a_spreadsheet",
     BadInput,
-    _("Ce fichier n'est pas un tableur : déposez un fichier CSV ou Excel (.xlsx)."),
-)
-OLD_EXCEL_FORMAT = Code(
-    "old_excel_format",
-    BadInput,
-    _("L'ancien format Excel (.xls) n'est pas lu : enregistrez le fichier en .xlsx ou en CSV."),
-)
-OPENDOCUMENT_FORMAT = Code(
-    "opendocument_format",
-    BadInput,
-    _("Les fichiers OpenDocument (.ods) ne sont pas lus : enregistrez-le en .xlsx ou en CSV."),
+    _(
+        "Ce fichier n'est pas un tableur (il ressemble à %(looks_like)s) : déposez un fichier "
+        "CSV, Excel (.xlsx, .xls) ou OpenDocument (.ods)."
+    ),
 )
 ENCODING_UNKNOWN = Code(
     "encoding_unknown",
     BadInput,
-    _("Encodage du fichier non reconnu : enregistrez-le en CSV UTF-8 ou au format Excel (.xlsx)."),
+    _(
+        "Encodage du fichier non reconnu (lu comme un CSV) : enregistrez-le en CSV UTF-8, "
+        "en Excel (.xlsx) ou en OpenDocument (.ods)."
+    ),
 )
 NUL_BYTES = Code(
     "nul_bytes",
     BadInput,
     _(
         "Le fichier contient des octets nuls : ce n'est pas un texte CSV. Déposez un "
-        "fichier CSV ou Excel (.xlsx)."
+        "fichier CSV, Excel (.xlsx, .xls) ou OpenDocument (.ods)."
     ),
 )
 CONTROL_CHARACTERS = Code(
@@ -62,14 +60,18 @@ CONTROL_CHARACTERS = Code(
     BadInput,
     _(
         "Le fichier contient des caractères de contrôle (code %(code)s) : ce n'est pas "
-        "un texte CSV. Déposez un fichier CSV ou Excel (.xlsx)."
+        "un texte CSV. Déposez un fichier CSV, Excel (.xlsx, .xls) ou OpenDocument (.ods)."
     ),
 )
 LINE_UNREADABLE = Code("line_unreadable", BadInput, _("Ligne %(line)s illisible : %(reason)s."))
+# `format`: the format the bytes announce ("Excel (.xlsx)", "OpenDocument (.ods)"…).
 WORKBOOK_UNREADABLE = Code(
     "workbook_unreadable",
     BadInput,
-    _("Ce classeur Excel est illisible : ouvrez-le et enregistrez-le de nouveau en .xlsx."),
+    _(
+        "Ce fichier ressemble à un classeur %(format)s, mais il est illisible : ouvrez-le "
+        "dans votre tableur et enregistrez-le de nouveau (.xlsx, .ods ou CSV)."
+    ),
 )
 WORKBOOK_WITHOUT_SHEET = Code(
     "workbook_without_sheet", BadInput, _("Le classeur ne contient aucune feuille.")
@@ -79,7 +81,7 @@ WORKBOOK_TOO_BIG = Code(
     BadInput,
     _(
         "Ce classeur se décompresse en plus de %(max)s Mo : il est refusé par "
-        "précaution. Enregistrez la seule feuille de production en .xlsx ou en CSV."
+        "précaution. Enregistrez la seule feuille de production en .xlsx, .ods ou CSV."
     ),
 )
 WORKBOOK_MACROS = Code(
@@ -87,7 +89,7 @@ WORKBOOK_MACROS = Code(
     BadInput,
     _(
         "Ce classeur contient des macros : elles ne sont jamais acceptées. "
-        "Enregistrez-le au format « Classeur Excel (.xlsx) », sans macros."
+        "Enregistrez-le sans macros (« Classeur Excel (.xlsx) » ou « .ods »)."
     ),
 )
 WORKBOOK_EXTERNAL_LINKS = Code(
@@ -110,25 +112,26 @@ WORKBOOK_DOCTYPE = Code(
     "workbook_doctype",
     BadInput,
     _(
-        "Ce classeur contient des déclarations XML qu'Excel n'écrit jamais "
-        "(DOCTYPE) : enregistrez-le de nouveau depuis Excel ou en CSV."
+        "Ce classeur contient des déclarations XML qu'aucun tableur n'écrit "
+        "(DOCTYPE, ENTITY) : enregistrez-le de nouveau depuis votre tableur ou en CSV."
     ),
 )
 CELL_FORMULA = Code(
     "cell_formula",
     BadInput,
     _(
-        "La cellule %(cell)s contient une formule : seules des valeurs sont "
-        "importées. Copiez la feuille puis « Collage spécial › Valeurs », ou "
-        "enregistrez-la en CSV."
+        "La cellule %(cell)s contient une formule (%(formula)s) dont le fichier ne garde "
+        "aucune valeur calculée. Ouvrez-le dans votre tableur et enregistrez-le de "
+        "nouveau (la valeur est alors gardée), ou copiez la feuille puis « Collage "
+        "spécial › Valeurs »."
     ),
 )
 MORE_FORMULAS = Code(
     "more_formulas",
     BadInput,
     ngettext_lazy(
-        "Et %(count)d autre cellule contient une formule.",
-        "Et %(count)d autres cellules contiennent une formule.",
+        "Et %(count)d autre cellule contient une formule sans valeur calculée.",
+        "Et %(count)d autres cellules contiennent une formule sans valeur calculée.",
         "count",
     ),
 )
@@ -144,6 +147,16 @@ COLUMN_MISSING = Code(
     "column_missing",
     BadInput,
     _("Colonne obligatoire absente : « %(label)s » (en-têtes reconnus : %(headers)s)."),
+)
+# `searched`: the sheets and rows read; `best`: the closest row; `missing`: its missing columns.
+HEADER_NOT_FOUND = Code(
+    "header_not_found",
+    BadInput,
+    _(
+        "Ligne d'en-têtes introuvable : lu %(searched)s. La ligne la plus proche (%(best)s) "
+        "n'a pas les colonnes obligatoires %(missing)s. Attendu : une ligne d'en-têtes "
+        "Date, Nom du maker, Département, Article, Quantité."
+    ),
 )
 NO_ROWS = Code("no_rows", BadInput, _("Le fichier ne contient aucune ligne sous ses en-têtes."))
 
@@ -265,11 +278,13 @@ IMPORT_CONFLICT = Code(
 @dataclass(frozen=True)
 class RowError:
     """What is wrong, where: the file's line number, the column as headed in the file, and the
-    refusal of that cell (or of the file) saying why, with its code."""
+    refusal of that cell (or of the file) saying why, with its code; in a workbook, the sheet
+    the line belongs to."""
 
     line: int
     column: str
     refusal: Refusal
+    sheet: str | None = None
 
     @property
     def code(self) -> str:
@@ -281,6 +296,7 @@ class RowError:
 
     def as_dict(self) -> dict:
         return {
+            "sheet": self.sheet,
             "line": self.line,
             "column": self.column,
             "code": self.code,
@@ -332,6 +348,27 @@ def file_rejected(errors: list[RowError]) -> SpreadsheetUnreadable:
         )
     refusal.errors = _sorted(errors)
     return refusal
+
+
+def errors_named_by_sheet(function):
+    """Decorates a function taking a Sheet first: the lines it refuses are named by the sheet
+    they belong to (a workbook's; a CSV has none), whoever raised them."""
+
+    @functools.wraps(function)
+    def named(sheet, *args, **kwargs):
+        try:
+            return function(sheet, *args, **kwargs)
+        except ImportRejected as refusal:
+            if sheet.sheet_name is not None:
+                refusal.errors = [
+                    replace(error, sheet=sheet.sheet_name)
+                    if error.sheet is None and error.line > FILE_LINE
+                    else error
+                    for error in refusal.errors
+                ]
+            raise
+
+    return named
 
 
 def unreadable(

@@ -19,6 +19,7 @@ from ..selectors import organisations_matchable_by
 from . import errors
 from .checking import CheckedRow, check_rows
 from .columns import map_columns
+from .errors import errors_named_by_sheet
 from .normalise import name_key
 from .options import HAND_OVER, ImportOptions
 from .reading import Sheet, read_sheet
@@ -121,6 +122,23 @@ class ImportPlan:
     choices_needed: list[dict] = field(default_factory=list)
     import_id: int | None = None
     imported: bool = False
+    # Where the table was found (reading.py): the file's format, the sheet (None for a CSV)
+    # and the header's line; the rows skipped as totals and the formula cells whose kept value
+    # was read, each as a dict (finding.py).
+    file_format: str = ""
+    sheet_name: str | None = None
+    header_line: int = 0
+    skipped_rows: list[dict] = field(default_factory=list)
+    formula_cells: list[dict] = field(default_factory=list)
+    formula_cells_count: int = 0
+
+    def read_from(self, sheet: Sheet) -> None:
+        self.file_format = sheet.file_format
+        self.sheet_name = sheet.sheet_name
+        self.header_line = sheet.header_line
+        self.skipped_rows = [row.as_dict() for row in sheet.skipped_rows]
+        self.formula_cells = [cell.as_dict() for cell in sheet.formula_cells[:PREVIEW_ROWS]]
+        self.formula_cells_count = len(sheet.formula_cells)
 
     @property
     def totals_per_item(self) -> list[dict]:
@@ -218,6 +236,12 @@ class ImportPlan:
             "ignored_columns": list(self.ignored_columns),
             "options": self.options.as_dict(),
             "choices_needed": list(self.choices_needed),
+            "file_format": self.file_format,
+            "sheet_name": self.sheet_name,
+            "header_line": self.header_line,
+            "skipped_rows": list(self.skipped_rows),
+            "formula_cells": list(self.formula_cells),
+            "formula_cells_count": self.formula_cells_count,
         }
         if not with_rows:
             del data["rows"]
@@ -264,6 +288,7 @@ def _kind_guess(name: str) -> str:
     return Organisation.Kind.COLLECTIVE
 
 
+@errors_named_by_sheet
 def plan_import(
     sheet: Sheet,
     *,
@@ -279,6 +304,7 @@ def plan_import(
     options = options or ImportOptions()
     rows = check_rows(sheet, indexes, by=by, now=now, options=options)
     plan = ImportPlan(filename=filename, ignored_columns=ignored, options=options)
+    plan.read_from(sheet)
 
     keyed = [(row, import_key(row)) for row in rows]
     first_line_of: dict[str, int] = {}

@@ -1,46 +1,80 @@
-"""Reading an uploaded file: CSV or Excel (.xlsx) bytes become a sheet of typed cells, or a refusal.
+"""Reading an uploaded file: CSV, Excel (.xlsx, .xls) or OpenDocument (.ods) bytes become the
+table of one sheet, its cells typed, or a refusal.
 
-The file as a whole is refused here (size, format, encoding, an unsafe workbook, formulas);
-what the cells say is checked later, row by row (checking.py).
+The file as a whole is refused here (size, format, encoding, an unsafe workbook, no header,
+formulas without a value); what the cells say is checked later, row by row (checking.py).
+Spreadsheets are read by python-calamine (Rust: fast, and it expands no XML entity: an
+undeclared one is an error, and workbook_checks.py refuses any declaration before); CSV by the
+standard library.
 """
 
 import csv
 import io
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext_lazy as _
 
 from . import errors
-from .errors import (
-    FILE_LINE,
-    ImportRejected,
-    RowError,
-    SpreadsheetUnreadable,
-    rows_rejected,
-    unreadable,
+from .columns import known_columns
+from .errors import unreadable
+from .finding import (
+    FORMULAS_LISTED,
+    HEADER_ROWS_SEARCHED,
+    MIN_KNOWN_HEADERS,
+    FormulaCell,
+    SkippedRow,
+    find_header,
+    table_rows,
 )
 from .normalise import clean
-from .workbook_checks import check_workbook
+from .workbook_checks import (
+    CSV,
+    FORMAT_LABELS,
+    ODS,
+    OLE2_SIGNATURE,
+    XLSX,
+    ZIP_SIGNATURE,
+    check_workbook,
+)
 
 logger = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 50_000
-FORMULAS_LISTED = 20
+
+__all__ = ["FORMULAS_LISTED", "MAX_FILE_BYTES", "MAX_ROWS", "Sheet", "check_size", "read_sheet"]
 
 
 @dataclass
 class Sheet:
-    """The first non-blank row as headers (text), then every non-blank row under it with its
-    line number in the file; cells keep their type (text from a CSV; numbers, dates and text
-    from a workbook)."""
+    """The table found in a file: its header row (text) and line, then every non-blank row
+    under it with its line number in the file; cells keep their type (text from a CSV;
+    numbers, dates and text from a workbook). A workbook names the sheet read; the rows
+    skipped as totals and the formula cells read are listed for the preview."""
 
     header_line: int
     headers: list[str]
     rows: list[tuple[int, tuple]]
+    sheet_name: str | None = None
+    file_format: str = CSV
+    skipped_rows: list[SkippedRow] = field(default_factory=list)
+    formula_cells: list[FormulaCell] = field(default_factory=list)
+
+    @property
+    def format_label(self) -> str:
+        return str(FORMAT_LABELS[self.file_format])
 
 
-_BINARY_SIGNATURES = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"{\\rtf", b"\x1f\x8b")
+_BINARY_SIGNATURES = {
+    b"%PDF": _("un PDF"),
+    b"\x89PNG": _("une image PNG"),
+    b"\xff\xd8\xff": _("une image JPEG"),
+    b"GIF8": _("une image GIF"),
+    b"{\\rtf": _("un document RTF"),
+    b"\x1f\x8b": _("une archive gzip"),
+}
 
 
 def check_size(size: int) -> None:
@@ -51,52 +85,57 @@ def check_size(size: int) -> None:
 
 
 def read_sheet(content: bytes) -> Sheet:
-    """Parse the file into its header and rows; raise SpreadsheetUnreadable for anything else.
+    """Find the table of the file; raise SpreadsheetUnreadable for anything else.
 
     The format is recognised from the bytes, whatever the file's name or announced type says:
-    an Excel workbook is a zip holding [Content_Types].xml and xl/workbook.xml and nothing
-    active (see check_workbook); a CSV is text that decodes, without NUL or other control
-    characters. Everything else is refused.
+    a zip holding xl/workbook.xml is an Excel workbook, one whose mimetype part says so an
+    OpenDocument spreadsheet, an OLE2 file an Excel 97 workbook (each checked first by
+    check_workbook); a CSV is text that decodes, without NUL or other control characters.
+    Everything else is refused, saying what it looks like.
 
-    This is the one way in from a file: each format has a reader returning its first sheet as
-    (header line, header cells, numbered rows), so another format is one more branch here.
+    The header is the first row, in the first sheet having one, holding known headers
+    (finding.py); totals under it are skipped and listed, never refused.
     """
     check_size(len(content))
     if not content.strip():
         raise unreadable(errors.FILE_EMPTY())
-    if content.startswith(b"PK\x03\x04"):
-        check_workbook(content)
-        header_line, header, rows = _read_xlsx(content)
-    elif content.startswith(b"\xd0\xcf\x11\xe0"):
-        raise unreadable(errors.OLD_EXCEL_FORMAT())
-    elif content.startswith(_BINARY_SIGNATURES):
-        raise unreadable(errors.NOT_A_SPREADSHEET())
-    else:
-        header_line, header, rows = _read_csv(content)
-    headers = [clean(h) for h in header]
-    return Sheet(header_line=header_line, headers=headers, rows=rows)
+    if content.startswith((ZIP_SIGNATURE, OLE2_SIGNATURE)):
+        return _read_workbook(content, check_workbook(content))
+    for signature, looks_like in _BINARY_SIGNATURES.items():
+        if content.startswith(signature):
+            raise unreadable(errors.NOT_A_SPREADSHEET(looks_like=looks_like))
+    return _read_csv(content)
 
 
-def _is_blank(values) -> bool:
-    return all(v is None or (isinstance(v, str) and not v.strip()) for v in values)
+def _table(
+    heads: list[tuple[str | None, list]],
+    rows_of,
+    *,
+    file_format: str,
+    formulas_of=lambda name: {},
+) -> Sheet:
+    """The Sheet found among `heads` (each sheet's name and first rows); `rows_of(index)` gives
+    all the rows of a sheet, `formulas_of(name)` its formula cells by row and column."""
+    sheet_index, header_index = find_header(heads)
+    name = heads[sheet_index][0]
+    rows = rows_of(sheet_index)
+    data, skipped, formula_cells = table_rows(
+        rows, header_index, sheet_name=name, formulas=formulas_of(name)
+    )
+    if len(data) > MAX_ROWS:
+        raise unreadable(errors.FILE_TOO_LONG(max=f"{MAX_ROWS:,}".replace(",", "\u202f")))
+    return Sheet(
+        header_line=header_index + 1,
+        headers=[clean(h) for h in rows[header_index]],
+        rows=data,
+        sheet_name=name,
+        file_format=file_format,
+        skipped_rows=skipped,
+        formula_cells=formula_cells,
+    )
 
 
-def _collect(numbered_rows) -> tuple[int, list, list[tuple[int, tuple]]]:
-    """The header (first non-blank row) and the non-blank rows under it, bounded in number."""
-    header_line, header, rows = 0, None, []
-    for line, values in numbered_rows:
-        if _is_blank(values):
-            continue
-        if header is None:
-            header_line, header = line, list(values)
-            continue
-        rows.append((line, tuple(values)))
-        if len(rows) > MAX_ROWS:
-            raise unreadable(errors.FILE_TOO_LONG(max=f"{MAX_ROWS:,}".replace(",", "\u202f")))
-    if header is None:
-        raise unreadable(errors.FILE_EMPTY())
-    return header_line, header, rows
-
+# --- CSV -----------------------------------------------------------------------------------------
 
 # Text has no control character but tabs and line ends: anything else is binary content,
 # whatever the file's name or announced type says.
@@ -109,7 +148,9 @@ def _decode(content: bytes) -> str:
         try:
             text = content.decode("utf-16")
         except UnicodeDecodeError:
-            raise unreadable(errors.NOT_A_SPREADSHEET()) from None
+            raise unreadable(
+                errors.NOT_A_SPREADSHEET(looks_like=_("un texte UTF-16 abîmé"))
+            ) from None
     else:
         try:
             text = content.decode("utf-8-sig")
@@ -138,74 +179,160 @@ def _delimiter(text: str) -> str:
     return ";"
 
 
-def _read_csv(content: bytes) -> tuple[int, list, list]:
+def _read_csv(content: bytes) -> Sheet:
     # Cells are text, whatever they start with ("=", "+", "-", "@" included): nothing here
     # evaluates them, and the platform's exports defuse them (makers/exports.py).
     text = _decode(content)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    rows = []
     try:
-        return _collect(enumerate(reader, start=1))
+        for values in reader:
+            rows.append(values)
+            if len(rows) > MAX_ROWS + HEADER_ROWS_SEARCHED + 1:
+                break  # too long whatever its header: refused below
     except csv.Error as exc:
         raise unreadable(
             errors.LINE_UNREADABLE(line=reader.line_num, reason=str(exc)), line=reader.line_num
         ) from None
+    return _table([(None, rows[:HEADER_ROWS_SEARCHED])], lambda _index: rows, file_format=CSV)
 
 
-def _formulas_refused(formulas: list[tuple[int, int]], header: list | None) -> ImportRejected:
-    """One error per formula cell, with its line and column (the first ones, then a count).
-
-    Formulas are refused rather than read: the value a workbook keeps beside a formula is
-    whatever the last program to save it wrote (nothing at all when a script made the file,
-    anything when someone forges it), and the formula's text is not a figure. Pasting the
-    values is one action in Excel, and the person sees what will be imported."""
-    from openpyxl.utils import get_column_letter
-
-    found = []
-    for line, index in formulas[:FORMULAS_LISTED]:
-        letter = get_column_letter(index + 1)
-        heading = clean(header[index]) if header and index < len(header) else ""
-        found.append(RowError(line, heading or letter, errors.CELL_FORMULA(cell=f"{letter}{line}")))
-    more = len(formulas) - FORMULAS_LISTED
-    if more > 0:
-        found.append(RowError(FILE_LINE, "", errors.MORE_FORMULAS(count=more)))
-    return rows_rejected(found)
+# --- Workbooks -----------------------------------------------------------------------------------
 
 
-def _read_xlsx(content: bytes) -> tuple[int, list, list]:
-    import openpyxl  # imported here: only an XLSX upload pays for loading it
+def _read_workbook(content: bytes, file_format: str) -> Sheet:
+    import python_calamine  # imported here: only a workbook upload pays for loading it
 
+    label = FORMAT_LABELS[file_format]
     try:
-        # data_only=False: formula cells show as formulas, so they can be refused.
-        workbook = openpyxl.load_workbook(
-            io.BytesIO(content), read_only=True, data_only=False, keep_links=False
-        )
+        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(content))
     except Exception:
-        # Anything may go wrong inside a foreign zip (missing parts, bad XML): one answer.
-        logger.info("unreadable xlsx upload", exc_info=True)
-        raise unreadable(errors.WORKBOOK_UNREADABLE()) from None
-    formulas: list[tuple[int, int]] = []
-
-    def numbered_rows(sheet):
-        for line, cells in enumerate(sheet.iter_rows(min_row=1), start=1):
-            values = []
-            for index, cell in enumerate(cells):
-                if cell.data_type == "f":
-                    formulas.append((line, index))
-                values.append(cell.value)
-            yield line, tuple(values)
-
+        # Anything may go wrong inside a foreign file (missing parts, bad XML): one answer.
+        logger.info("unreadable %s upload", file_format, exc_info=True)
+        raise unreadable(errors.WORKBOOK_UNREADABLE(format=label)) from None
     try:
-        if not workbook.worksheets:
+        active = (
+            python_calamine.SheetTypeEnum.MacroSheet,
+            python_calamine.SheetTypeEnum.Vba,
+            python_calamine.SheetTypeEnum.DialogSheet,
+        )
+        if any(meta.typ == kind for meta in workbook.sheets_metadata for kind in active):
+            # Excel 4.0 macro sheets and VBA modules, which an Excel 97 file may hold.
+            raise unreadable(errors.WORKBOOK_MACROS())
+        names = [
+            meta.name
+            for meta in workbook.sheets_metadata
+            if meta.typ == python_calamine.SheetTypeEnum.WorkSheet
+        ]
+        if not names:
             raise unreadable(errors.WORKBOOK_WITHOUT_SHEET())
-        header_line, header, rows = _collect(numbered_rows(workbook.worksheets[0]))
-    except SpreadsheetUnreadable:
+        sheets = []
+        heads = []
+        for name in names:
+            sheets.append(workbook.get_sheet_by_name(name))
+            # skip_empty_area=False: row 0 is line 1 and column 0 is A, as the person sees them.
+            heads.append(
+                (name, sheets[-1].to_python(skip_empty_area=False, nrows=HEADER_ROWS_SEARCHED))
+            )
+            if any(_may_be_header(values) for values in heads[-1][1]):
+                break  # the first sheets are enough when this one may hold the header
+        return _table(
+            heads,
+            lambda index: sheets[index].to_python(skip_empty_area=False),
+            file_format=file_format,
+            formulas_of=lambda name: _formulas(content, file_format, name),
+        )
+    except errors.ImportRejected:
         raise
     except Exception:
-        # read_only mode parses the sheet while we iterate: a broken sheet fails here.
-        logger.info("unreadable xlsx worksheet", exc_info=True)
-        raise unreadable(errors.WORKBOOK_UNREADABLE()) from None
+        logger.info("unreadable %s sheet", file_format, exc_info=True)
+        raise unreadable(errors.WORKBOOK_UNREADABLE(format=label)) from None
     finally:
         workbook.close()
-    if formulas:
-        raise _formulas_refused(formulas, header)
-    return header_line, header, rows
+
+
+def _may_be_header(values) -> bool:
+    return len(known_columns(values)) >= MIN_KNOWN_HEADERS
+
+
+def _formulas(content: bytes, file_format: str, sheet_name: str) -> dict[int, dict[int, str]]:
+    """The formula cells of a sheet, {row index: {column index: formula text}}: calamine gives
+    their cached values only. An Excel 97 file keeps no formula text calamine can give: its
+    values are read as they are."""
+    if file_format == XLSX:
+        return _xlsx_formulas(content, sheet_name)
+    if file_format == ODS:
+        return _ods_formulas(content, sheet_name)
+    return {}
+
+
+_XLSX_FORMULA = re.compile(rb"<(?:\w+:)?f[\s/>]")
+
+
+def _xlsx_formulas(content: bytes, sheet_name: str) -> dict[int, dict[int, str]]:
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        # A light pass first: most workbooks have no formula at all, and openpyxl is slow.
+        if not any(
+            _XLSX_FORMULA.search(archive.read(part))
+            for part in archive.namelist()
+            if part.lower().startswith("xl/worksheets/")
+        ):
+            return {}
+    import openpyxl  # uses defusedxml when installed (openpyxl.xml.DEFUSEDXML), as it is here
+
+    workbook = openpyxl.load_workbook(
+        io.BytesIO(content), read_only=True, data_only=False, keep_links=False
+    )
+    found: dict[int, dict[int, str]] = {}
+    try:
+        for row in workbook[sheet_name].iter_rows():
+            for cell in row:
+                if getattr(cell, "data_type", None) == "f":
+                    text = getattr(cell.value, "text", cell.value)  # an ArrayFormula has .text
+                    found.setdefault(cell.row - 1, {})[cell.column - 1] = str(text)
+    finally:
+        workbook.close()
+    return found
+
+
+_FORMULA_NAMESPACE = re.compile(r"^\w+:(?==)")
+_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+
+
+def _ods_formulas(content: bytes, sheet_name: str) -> dict[int, dict[int, str]]:
+    import zipfile
+
+    import defusedxml.ElementTree
+
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        data = archive.read("content.xml")
+    if b"formula" not in data:
+        return {}
+    found: dict[int, dict[int, str]] = {}
+    in_sheet, row, column = False, -1, 0
+    events = defusedxml.ElementTree.iterparse(
+        io.BytesIO(data), events=("start", "end"), forbid_dtd=True
+    )
+    for event, element in events:
+        tag = element.tag
+        if tag == f"{_TABLE}table":
+            if event == "start":
+                in_sheet, row = element.get(f"{_TABLE}name") == sheet_name, -1
+            elif in_sheet:
+                break
+        elif not in_sheet:
+            continue
+        elif tag == f"{_TABLE}table-row":
+            if event == "start":
+                row, column = row + 1, 0
+            else:
+                row += int(element.get(f"{_TABLE}number-rows-repeated", "1")) - 1
+                element.clear()
+        elif tag in (f"{_TABLE}table-cell", f"{_TABLE}covered-table-cell") and event == "start":
+            if formula := element.get(f"{_TABLE}formula"):
+                # "of:=SUM([.E4:.E6])": the namespace of the formula language goes.
+                found.setdefault(row, {})[column] = _FORMULA_NAMESPACE.sub("", formula, count=1)
+            column += int(element.get(f"{_TABLE}number-columns-repeated", "1"))
+    return found

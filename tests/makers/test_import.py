@@ -439,12 +439,12 @@ def test_an_empty_file_is_refused(relay_staff):
         (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "not_a_spreadsheet"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not_a_spreadsheet"),
         (b"PK\x03\x04 not really a zip", "not_a_spreadsheet"),
-        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00", "old_excel_format"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00", "workbook_unreadable"),
     ],
     ids=["pdf", "png", "zip", "xls"],
 )
 def test_a_file_that_is_not_a_spreadsheet_is_refused_clearly(relay_staff, content, code):
-    # Both refusals say which formats are read: CSV or Excel (.xlsx).
+    # Each refusal says what the file looked like and which formats are read.
     assert errors_of(content, relay_staff, filename="production.xlsx") == [(0, "", code)]
 
 

@@ -8,7 +8,10 @@ out defused in every spreadsheet file the platform writes."""
 import csv
 import datetime
 import io
+import time
+import tracemalloc
 import zipfile
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -20,6 +23,7 @@ from figures.totals import production_totals_rebuild
 from makers import importing
 from makers.models import Maker, ProductionImport, ProductionReport
 from tests.factories import make_maker, make_relay, make_report, make_user
+from tests.makers.spreadsheets import ods_bytes, ods_content
 from tests.refusals import refused
 from tilab import roles
 from tilab.uploads import OversizeUpload
@@ -29,6 +33,7 @@ API = "/api/v1/production-reports/import/"
 HEADER = ["Date", "Nom du maker", "Département", "Article", "Quantité", "Livré à"]
 ROW = ["16/03/2020", "Anne Le Goff", "35", "Visière", "24", "CHU Rennes"]
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ODS_TYPE = "application/vnd.oasis.opendocument.spreadsheet"
 NOW = datetime.datetime(2020, 5, 10, 12, 0, tzinfo=datetime.UTC)
 
 
@@ -110,7 +115,13 @@ def refusal(client, content: bytes, name: str, content_type: str = "text/csv"):
     body = api.json()
     page_errors = page.context["form"].errors["file"]
     assert page_errors == [
-        (f"Ligne {e['line']} : {e['message']}" if e["line"] else e["message"])
+        (
+            f"Feuille « {e['sheet']} », ligne {e['line']} : {e['message']}"
+            if e["line"] and e["sheet"]
+            else f"Ligne {e['line']} : {e['message']}"
+            if e["line"]
+            else e["message"]
+        )
         for e in body["errors"]
     ]
     page_codes = [error.code for error in page.context["form"].errors.as_data()["file"]]
@@ -267,7 +278,133 @@ def test_a_workbook_declaring_xml_entities_is_refused(client, staff):
     assert only_code(refusal(client, content, "production.xlsx", XLSX_TYPE)) == "workbook_doctype"
 
 
-def test_formula_cells_are_refused_with_their_line_and_column(client, staff):
+# --- XML entities: refused by construction, whatever the padding or the part's name -----------
+
+# Eight levels of ten: one reference to the last entity expands to 100,000,000 bytes.
+ENTITIES = '<!ENTITY a0 "aaaaaaaaaa">' + "".join(
+    f'<!ENTITY a{n} "{f"&a{n - 1};" * 10}">' for n in range(1, 8)
+)
+
+
+def laughing(xml: str, *, padding: int = 0, root: str = "worksheet") -> bytes:
+    """The part with a DOCTYPE declaring the entities, after `padding` bytes of comment, and
+    a reference to the largest entity in its first inline string."""
+    prolog = '<?xml version="1.0" encoding="UTF-8"?>'
+    body = xml.split("?>", 1)[1] if xml.startswith("<?xml") else xml
+    body = body.replace("<t>Anne Le Goff</t>", "<t>&a7;</t>", 1)
+    assert "&a7;" in body
+    comment = f"<!--{'x' * padding}-->" if padding else ""
+    return f"{prolog}{comment}<!DOCTYPE {root} [{ENTITIES}]>{body}".encode()
+
+
+def bypass_padded() -> bytes:
+    original = workbook(ROW)
+    sheet = zipfile.ZipFile(io.BytesIO(original)).read("xl/worksheets/sheet1.xml").decode()
+    return rezip(original, replace={"xl/worksheets/sheet1.xml": laughing(sheet, padding=70_000)})
+
+
+def bypass_bin_part() -> bytes:
+    """The sheet part renamed .bin, the workbook's relationship pointing at it."""
+    original = workbook(ROW)
+    archive = zipfile.ZipFile(io.BytesIO(original))
+    sheet = archive.read("xl/worksheets/sheet1.xml").decode()
+    rels = archive.read("xl/_rels/workbook.xml.rels").decode()
+    types = archive.read("[Content_Types].xml").decode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in archive.infolist():
+            name, data = info.filename, archive.read(info)
+            if name == "xl/worksheets/sheet1.xml":
+                name, data = "xl/worksheets/sheet1.bin", laughing(sheet)
+            elif name == "xl/_rels/workbook.xml.rels":
+                data = rels.replace("worksheets/sheet1.xml", "worksheets/sheet1.bin").encode()
+            elif name == "[Content_Types].xml":
+                data = types.replace("/xl/worksheets/sheet1.xml", "/xl/worksheets/sheet1.bin")
+            target.writestr(name, data)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("build", [bypass_padded, bypass_bin_part], ids=["padded", "bin-part"])
+def test_the_two_entity_bypasses_are_refused_quickly_with_nothing_expanded(client, staff, build):
+    content = build()
+    assert len(content) < 16 * 1024  # 15 KB that would become a 100 MB cell
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        with refused("import_rejected", kind=importing.SpreadsheetUnreadable) as rejected:
+            importing.production_import_preview(
+                content=content, filename="p.xlsx", by=staff, now=NOW
+            )
+        elapsed = time.perf_counter() - started
+        _size, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert [e.code for e in rejected.value.errors] == ["workbook_doctype"]
+    assert elapsed < 2, f"{elapsed:.1f} s"
+    assert peak < 8 * 1024 * 1024, f"{peak / 1e6:.0f} MB"
+    client.force_login(staff)
+    assert only_code(refusal(client, content, "production.xlsx", XLSX_TYPE)) == "workbook_doctype"
+
+
+def test_calamine_itself_expands_no_entity(staff):
+    """Past the check, the reader still expands nothing: python-calamine (quick-xml) knows only
+    the five predefined entities and fails on any other, DOCTYPE or not; found on 0.9.1 with
+    the padded bypass, which it refuses in milliseconds ("unrecognized entity")."""
+    import python_calamine
+
+    content = bypass_padded()
+    started = time.perf_counter()
+    with pytest.raises(python_calamine.CalamineError, match="entity"):
+        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(content))
+        book.get_sheet_by_index(0).to_python()
+    assert time.perf_counter() - started < 1
+
+
+def test_openpyxl_parses_with_defusedxml():
+    # The formula pass on XLSX reads through openpyxl, which defuses its parser once
+    # defusedxml is installed (a dependency of the project).
+    import openpyxl.xml
+
+    assert openpyxl.xml.DEFUSEDXML is True
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_an_opendocument_declaring_entities_is_refused(client, staff, encoding):
+    content = ods_content({"Production": [HEADER, ROW]}).replace(
+        "?>", f"?><!DOCTYPE office:document-content [{ENTITIES}]>", 1
+    )
+    if encoding == "utf-16":
+        content = content.replace('encoding="UTF-8"', 'encoding="UTF-16"')
+    ods = ods_bytes(content=content.encode(encoding))
+    client.force_login(staff)
+    assert only_code(refusal(client, ods, "production.ods", ODS_TYPE)) == "workbook_doctype"
+
+
+def test_a_declaration_anywhere_in_any_part_is_refused(client, staff):
+    late = rezip(workbook(ROW), add={"docProps/custom.dat": b"x" * 300_000 + b"<!doctype x>"})
+    client.force_login(staff)
+    assert only_code(refusal(client, late, "production.xlsx", XLSX_TYPE)) == "workbook_doctype"
+
+
+@pytest.mark.parametrize("part", ["Basic/Standard/Module1.xml", "Scripts/python/evil.py"])
+def test_an_opendocument_with_macros_is_refused(client, staff, part):
+    ods = ods_bytes({"Production": [HEADER, ROW]}, extra={part: "print('hello')"})
+    client.force_login(staff)
+    assert only_code(refusal(client, ods, "production.ods", ODS_TYPE)) == "workbook_macros"
+
+
+def test_an_excel_97_file_with_macros_is_refused(client, staff):
+    xls = (Path(__file__).parents[1] / "makers" / "data" / "production-workbook.xls").read_bytes()
+    with_macros = xls + "_VBA_PROJECT_CUR".encode("utf-16-le")
+    client.force_login(staff)
+    body = refusal(client, with_macros, "production.xls", "application/vnd.ms-excel")
+    assert only_code(body) == "workbook_macros"
+
+
+def test_formula_cells_without_a_kept_value_are_refused_with_their_sheet_line_and_column(
+    client, staff
+):
+    # openpyxl writes formulas without their computed value, as a script would.
     formulas = workbook(
         ROW,
         ["17/03/2020", "Anne Le Goff", "35", "Visière", "=E2*2", "CHU Rennes"],
@@ -275,9 +412,9 @@ def test_formula_cells_are_refused_with_their_line_and_column(client, staff):
     )
     client.force_login(staff)
     body = refusal(client, formulas, "production.xlsx", XLSX_TYPE)
-    assert [(e["line"], e["column"], e["code"]) for e in body["errors"]] == [
-        (3, "Quantité", "cell_formula"),
-        (4, "Nom du maker", "cell_formula"),
+    assert [(e["sheet"], e["line"], e["column"], e["code"]) for e in body["errors"]] == [
+        ("Sheet", 3, "Quantité", "cell_formula"),
+        ("Sheet", 4, "Nom du maker", "cell_formula"),
     ]
     assert "E3" in body["errors"][0]["message"]
     assert (body["code"], body["detail"]) == (
@@ -286,7 +423,7 @@ def test_formula_cells_are_refused_with_their_line_and_column(client, staff):
     )
 
 
-def test_a_sheet_full_of_formulas_lists_the_first_ones_then_a_count(staff):
+def test_a_sheet_full_of_formulas_without_values_lists_the_first_ones_then_a_count(staff):
     rows = [["16/03/2020", "Anne", "35", "Visière", f"={n}+1", ""] for n in range(25)]
     with refused("import_rejected", kind=importing.ImportRejected) as rejected:
         importing.production_import_preview(
