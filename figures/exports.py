@@ -413,6 +413,15 @@ def _local(moment: datetime | None) -> datetime | None:
 TEXT_COLUMNS = {2, 3, 5, 8, 9, 10, 13, 14}
 ID_COLUMN, DATE_COLUMN, QUANTITY_COLUMN, COST_COLUMN = 0, 1, 6, 7
 DATETIME_COLUMNS = {11, 12}
+# How the spreadsheet shows each typed column; the department code (column 4) is text, as
+# codes are ("2A", "01"), never a number.
+NUMBER_FORMATS = {
+    ID_COLUMN: XLSX_ID,
+    DATE_COLUMN: XLSX_DATE,
+    QUANTITY_COLUMN: XLSX_COUNT,
+    COST_COLUMN: XLSX_EUROS,
+    **dict.fromkeys(DATETIME_COLUMNS, XLSX_DATETIME),
+}
 
 
 def _csv(rows) -> tuple[bytes, int]:
@@ -460,33 +469,25 @@ def _xlsx(rows) -> tuple[bytes, int]:
         cell.font = bold
         header.append(cell)
     sheet.append(header)
+    # One styled cell per column, refilled row after row: openpyxl writes a row out as soon as
+    # it is appended, and styling fresh cells for every row would double the time of a build.
+    cells = []
+    for index in range(len(WIDTHS)):
+        cell = WriteOnlyCell(sheet)
+        if index in NUMBER_FORMATS:
+            cell.number_format = NUMBER_FORMATS[index]
+        cells.append(cell)
     count = 0
     for row in rows:
-        values = list(row)
-        cells = []
-        for index, value in enumerate(values):
+        for index, (cell, value) in enumerate(zip(cells, row, strict=True)):
             if index in TEXT_COLUMNS:
-                cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+                cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
                 # Typed as text: a name starting with "=" stays a name, never a formula.
                 cell.data_type = "s"
-            elif index == DATE_COLUMN:
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = XLSX_DATE
-            elif index in DATETIME_COLUMNS:
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = XLSX_DATETIME
             elif index == COST_COLUMN:
-                cell = WriteOnlyCell(sheet, value=Decimal(value) / 100)
-                cell.number_format = XLSX_EUROS
-            elif index == QUANTITY_COLUMN:
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = XLSX_COUNT
-            elif index == ID_COLUMN:
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = XLSX_ID
+                cell.value = Decimal(value) / 100
             else:
-                cell = value
-            cells.append(cell)
+                cell.value = value
         sheet.append(cells)
         count += 1
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(WIDTHS))}{count + 1}"

@@ -329,6 +329,10 @@ def test_every_number_of_the_xlsx_is_a_number_with_its_format_and_every_date_a_d
         assert_date_cell(row[11])
     by_id = {row[0].value: row for row in rows}
     assert by_id[production["yann"].pk][6].value == 1200
+    # Cells are refilled row after row: nothing of one row leaks into the next.
+    waiting = by_id[production["yann_waiting"].pk]
+    assert (waiting[3].value, waiting[12].value, waiting[13].value) == (None, None, None)
+    assert waiting[7].value == 0
     # The euros add up to the cent, read back as Excel reads them.
     total = sum(Decimal(str(row[7].value)) for row in rows)
     assert total == Decimal("1247.00")
