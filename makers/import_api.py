@@ -125,6 +125,21 @@ class ImportChoiceNeededSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
+class ImportDoubleCountSerializer(serializers.Serializer):
+    line = serializers.IntegerField(help_text=_("La ligne du fichier, probable double compte."))
+    report_id = serializers.IntegerField(
+        allow_null=True, help_text=_("La déclaration déjà enregistrée qu'elle recompte.")
+    )
+    other_line = serializers.IntegerField(
+        allow_null=True, help_text=_("Ou l'autre ligne du même fichier qu'elle recompte.")
+    )
+    maker = serializers.CharField(allow_null=True)
+    organisation = serializers.CharField(allow_null=True)
+    quantity = serializers.IntegerField()
+    produced_on = serializers.DateField()
+    source = serializers.CharField()
+
+
 class ImportPlanSerializer(serializers.Serializer):
     import_id = serializers.IntegerField(allow_null=True)
     imported = serializers.BooleanField()
@@ -142,6 +157,14 @@ class ImportPlanSerializer(serializers.Serializer):
     choices_needed = ImportChoiceNeededSerializer(
         many=True,
         help_text=_("Choix que le fichier laisse ouverts : l'import est refusé tant qu'il y en a."),
+    )
+    double_counts = ImportDoubleCountSerializer(
+        many=True,
+        help_text=_(
+            "Lignes qui recomptent probablement une déclaration déjà là ou une autre ligne "
+            "(même maker ou organisation, même article, dates proches, quantité égale ou "
+            "contenue) : importées quand même, signalées dans la file de validation."
+        ),
     )
 
 

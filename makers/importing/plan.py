@@ -14,6 +14,7 @@ from tilab.models import User
 from ..models import ItemType, Maker, Membership, ProductionReport
 from .checking import CheckedRow, check_rows
 from .columns import map_columns
+from .double_counts import double_counts_of_plan
 from .normalise import name_key
 from .options import ImportOptions
 from .reading import Sheet, read_sheet
@@ -96,6 +97,10 @@ class ImportPlan:
     # Choices the file leaves open and the importer must make before confirming (options.py):
     # each {"option": name, "message": why}; confirming is refused while one is listed.
     choices_needed: list[dict] = field(default_factory=list)
+    # Lines that likely double count a report already there or another line (double_counts.py):
+    # each {"line", "report_id", "other_line", "maker", "organisation", "quantity",
+    # "produced_on", "source"}; imported all the same, flagged in the queue.
+    double_counts: list[dict] = field(default_factory=list)
     import_id: int | None = None
     imported: bool = False
 
@@ -183,6 +188,7 @@ class ImportPlan:
             "ignored_columns": list(self.ignored_columns),
             "options": self.options.as_dict(),
             "choices_needed": list(self.choices_needed),
+            "double_counts": list(self.double_counts),
         }
         if not with_rows:
             del data["rows"]
@@ -332,6 +338,7 @@ def plan_import(
     )
     plan.makers_to_create = list(new_makers.values())
     plan.organisations_to_create = list(new_organisations.values())
+    plan.double_counts = double_counts_of_plan(plan, by=by)
     return plan
 
 
