@@ -1,5 +1,6 @@
 """Reads about makers and production shared by pages and the API."""
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -289,36 +290,60 @@ def double_counts_of_lines(lines: list[Counted], *, members: set[tuple]) -> dict
             Q(maker_id__in=maker_ids) | Q(organisation_id__in=organisation_ids)
         ).values_list("maker_id", "organisation_id")
     )
-    makers_of: dict[object, set] = {}
     organisations_of_maker: dict[object, set] = {}
     for maker, organisation in pairs:
-        makers_of.setdefault(organisation, set()).add(maker)
         organisations_of_maker.setdefault(maker, set()).add(organisation)
 
     def is_member(maker, organisation) -> bool:
         return (maker, organisation) in pairs
 
-    by_maker: dict[tuple, list[Counted]] = {}
-    by_organisation: dict[tuple, list[Counted]] = {}
-    for counted in everyone:
-        by_maker.setdefault((counted.item_type_id, counted.maker), []).append(counted)
-        if counted.organisation is not None:
-            key = (counted.item_type_id, counted.organisation)
-            by_organisation.setdefault(key, []).append(counted)
+    # Buckets in date order, one per way two counts can meet (same maker; same organisation and
+    # quantity; a member's count of the same quantity; a member's count for another
+    # organisation, or none, that an organisation's may contain; an organisation's count that
+    # may contain a member's): a line is compared only with the few reports and lines that
+    # could match, inside the window (bisected), then the rule decides.
+    buckets: dict[tuple, list[Counted]] = {}
+    for c in sorted(everyone, key=lambda c: c.produced_on):
+        item = c.item_type_id
+        buckets.setdefault(("maker", item, c.maker), []).append(c)
+        for organisation in organisations_of_maker.get(c.maker, ()):
+            # A member's count: of the same quantity, or for another organisation (or none).
+            key = ("member quantity", item, organisation, c.quantity)
+            buckets.setdefault(key, []).append(c)
+            if c.organisation != organisation:
+                buckets.setdefault(("member not for", item, organisation), []).append(c)
+        if c.organisation is not None:
+            buckets.setdefault(("organisation", item, c.organisation), []).append(c)
+            key = ("organisation quantity", item, c.organisation, c.quantity)
+            buckets.setdefault(key, []).append(c)
+    dates = {key: [c.produced_on for c in bucket] for key, bucket in buckets.items()}
+
+    def within(key: tuple, day: date) -> list[Counted]:
+        bucket = buckets.get(key)
+        if not bucket:
+            return []
+        days_of = dates[key]
+        return bucket[bisect_left(days_of, day - window) : bisect_right(days_of, day + window)]
+
+    def candidates(line: Counted) -> list[Counted]:
+        item, day, quantity = line.item_type_id, line.produced_on, line.quantity
+        found = within(("maker", item, line.maker), day)
+        for organisation in organisations_of_maker.get(line.maker, ()):
+            found += within(("organisation quantity", item, organisation, quantity), day)
+            if organisation != line.organisation:
+                found += within(("organisation", item, organisation), day)
+        if line.organisation is not None:
+            found += within(("organisation quantity", item, line.organisation, quantity), day)
+            found += within(("member quantity", item, line.organisation, quantity), day)
+            found += within(("member not for", item, line.organisation), day)
+        return found
+
     report_of = {report.pk: report for report in reports}
     days = settings.TILAB_DOUBLE_COUNT_DAYS
     found: dict = {}
     for line in lines:
-        item = line.item_type_id
-        candidates = [*by_maker.get((item, line.maker), [])]
-        for organisation in organisations_of_maker.get(line.maker, ()):
-            candidates += by_organisation.get((item, organisation), [])
-        if line.organisation is not None:
-            candidates += by_organisation.get((item, line.organisation), [])
-            for maker in makers_of.get(line.organisation, ()):
-                candidates += by_maker.get((item, maker), [])
         matched, keys = [], set()
-        for other in candidates:
+        for other in candidates(line):
             if other.key in keys or not is_likely_double_count(
                 line, other, is_member=is_member, days=days
             ):
