@@ -215,6 +215,12 @@ for _name in ("TILAB_FOUR_EYES_OWN_ORGANISATION", "TILAB_FOUR_EYES_STAFF_ENTRIES
     if vars()[_name] not in _FOUR_EYES_DECIDERS:
         raise environ.ImproperlyConfigured(f"{_name} must be one of {_FOUR_EYES_DECIDERS}")
 
+# Likely double counts (makers/selectors.py, "Likely double counts"): in 2020 the same visors were
+# counted by the maker, the FabLab that collected them and the collection point's sheet. Two
+# reports of the same item produced at most this many days apart are compared; the queue and
+# the import preview flag them when they tell the same count or one contains the other.
+TILAB_DOUBLE_COUNT_DAYS = env.int("TILAB_DOUBLE_COUNT_DAYS", default=3)
+
 SESSION_COOKIE_AGE = int(timedelta(hours=12).total_seconds())
 
 # --- E-mail -----------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from .serializers import (
     ProductionReportCreateSerializer,
     ProductionReportOutputSerializer,
     ProductionReportUpdateSerializer,
-    RejectionSerializer,
+    SingleRejectionSerializer,
 )
 
 
@@ -231,20 +231,32 @@ class ProductionReportViewSet(viewsets.ModelViewSet):
 
     @extend_schema(
         summary=gettext_lazy("Refuser une déclaration, avec le motif"),
-        request=RejectionSerializer,
+        request=SingleRejectionSerializer,
         responses={200: ProductionReportOutputSerializer, **_errors(400, 403, 404, 409)},
     )
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
+        """With `double_count_of`, the report kept instead: this one is rejected as its double
+        count, with a reason naming it (four eyes apply to both)."""
         report = self.get_object()
-        serializer = RejectionSerializer(data=request.data)
+        serializer = SingleRejectionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        report = services.production_report_reject(
-            report=report,
-            by=request.user,
-            now=timezone.now(),
-            reason=serializer.validated_data["reason"],
-        )
+        kept_id = serializer.validated_data["double_count_of"]
+        if kept_id is not None:
+            report = services.production_report_reject_as_double_count(
+                report=report,
+                kept_id=kept_id,
+                by=request.user,
+                now=timezone.now(),
+                note=serializer.validated_data["reason"],
+            )
+        else:
+            report = services.production_report_reject(
+                report=report,
+                by=request.user,
+                now=timezone.now(),
+                reason=serializer.validated_data["reason"],
+            )
         return self._render_one(report)
 
     def _visible_ids(self, ids: list[int]) -> list[int]:

@@ -172,3 +172,24 @@ REJECTION_REASON_MISSING = Code(
     _("Indiquez le motif du refus : le maker le lira."),
     "reason",
 )
+
+# --- Double counts: keeping one report, rejecting the other --------------------------------
+
+KEPT_REPORT_NOT_STANDING = Code(
+    "kept_report_not_standing",
+    WrongState,
+    _(
+        "La déclaration n° %(kept)s, à garder, est %(status)s : elle ne compte plus, "
+        "la n° %(id)s n'en est donc pas le doublon."
+    ),
+    "double_count_of",
+)
+NOT_A_DOUBLE_COUNT = Code(
+    "not_a_double_count",
+    BadInput,
+    _(
+        "La déclaration n° %(id)s n'est pas un double compte probable de la n° %(kept)s : "
+        "refusez-la avec un motif écrit si elle est fausse."
+    ),
+    "double_count_of",
+)

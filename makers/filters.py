@@ -61,8 +61,9 @@ class ProductionReportFilter(django_filters.FilterSet):
         label=_("Produit jusqu'au"),
         widget=DATE_PICKER,
     )
+    # A likely double count of another report (makers/selectors.py, "Likely double counts").
     suspected_duplicate = django_filters.BooleanFilter(
-        label=_("Doublon possible"),
+        label=_("Double compte probable"),
         widget=forms.Select(choices=[("", _("Tous")), ("true", _("Oui")), ("false", _("Non"))]),
     )
     corroborated = django_filters.BooleanFilter(

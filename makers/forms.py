@@ -158,6 +158,8 @@ class DecisionForm(RefusalsMixin, forms.Form):
 
     ids = forms.TypedMultipleChoiceField(coerce=int, required=False)
     validate_one = forms.IntegerField(required=False)
+    # "<rejected id>-<kept id>": a flagged row's button keeping the other report of the pair.
+    keep_other = forms.RegexField(regex=r"^[0-9]{1,18}-[0-9]{1,18}$", required=False)
     action = forms.ChoiceField(
         choices=[(VALIDATE, _("Valider")), (REJECT, _("Refuser"))], required=False
     )
@@ -178,6 +180,10 @@ class DecisionForm(RefusalsMixin, forms.Form):
         cleaned = super().clean()
         if cleaned.get("validate_one"):
             cleaned["action"], cleaned["chosen"] = self.VALIDATE, [cleaned["validate_one"]]
+            return cleaned
+        if cleaned.get("keep_other"):
+            rejected, kept = (int(pk) for pk in cleaned["keep_other"].split("-"))
+            cleaned["action"], cleaned["chosen"], cleaned["kept"] = self.REJECT, [rejected], kept
             return cleaned
         if not cleaned.get("action"):
             raise ValidationError(_("Choisissez de valider ou de refuser."))

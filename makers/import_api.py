@@ -157,6 +157,19 @@ class ImportFormulaCellSerializer(serializers.Serializer):
     cell = serializers.CharField(help_text=_("La référence de la cellule : « E6 »."))
     formula = serializers.CharField()
     value = serializers.CharField(help_text=_("La valeur gardée par le fichier, importée."))
+class ImportDoubleCountSerializer(serializers.Serializer):
+    line = serializers.IntegerField(help_text=_("La ligne du fichier, probable double compte."))
+    report_id = serializers.IntegerField(
+        allow_null=True, help_text=_("La déclaration déjà enregistrée qu'elle recompte.")
+    )
+    other_line = serializers.IntegerField(
+        allow_null=True, help_text=_("Ou l'autre ligne du même fichier qu'elle recompte.")
+    )
+    maker = serializers.CharField(allow_null=True)
+    organisation = serializers.CharField(allow_null=True)
+    quantity = serializers.IntegerField()
+    produced_on = serializers.DateField()
+    source = serializers.CharField()
 
 
 class ImportPlanSerializer(serializers.Serializer):
@@ -206,6 +219,14 @@ class ImportPlanSerializer(serializers.Serializer):
         help_text=_("Cellules calculées par une formule dont la valeur gardée est importée."),
     )
     formula_cells_count = serializers.IntegerField()
+    double_counts = ImportDoubleCountSerializer(
+        many=True,
+        help_text=_(
+            "Lignes qui recomptent probablement une déclaration déjà là ou une autre ligne "
+            "(même maker ou organisation, même article, dates proches, quantité égale ou "
+            "contenue) : importées quand même, signalées dans la file de validation."
+        ),
+    )
 
 
 class ImportRowErrorSerializer(serializers.Serializer):

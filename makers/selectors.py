@@ -1,10 +1,24 @@
 """Reads about makers and production shared by pages and the API."""
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 import rules
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import (
+    Aggregate,
+    CharField,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import Exact, In, IsNull
 from django.utils.translation import gettext_lazy as _
 
 from fablabs.selectors import (
@@ -18,7 +32,7 @@ from tilab.models import Department
 from tilab.permissions import is_region_staff
 
 from . import errors
-from .models import ItemType, Maker, ProductionReport
+from .models import ItemType, Maker, Membership, ProductionReport
 
 
 def item_types_active() -> QuerySet[ItemType]:
@@ -47,20 +61,303 @@ LIVE_STATUSES = [ProductionReport.Status.SUBMITTED, ProductionReport.Status.VALI
 
 
 def _with_details(reports: QuerySet[ProductionReport]) -> QuerySet[ProductionReport]:
-    """Everything a list shows, fetched in one query whatever its length."""
-    twins = ProductionReport.objects.filter(
-        maker=OuterRef("maker"),
-        item_type=OuterRef("item_type"),
-        produced_on=OuterRef("produced_on"),
-        quantity=OuterRef("quantity"),
-        status__in=LIVE_STATUSES,
-    ).exclude(pk=OuterRef("pk"))
+    """Everything a list shows, fetched in one query whatever its length: with
+    `suspected_duplicate` (a likely double count, see below) and the ids of the reports it
+    doubles (`double_count_ids`)."""
     # Only the relations a list reads (the department and who entered a report are never
     # shown): PostgreSQL's planning grows steeply with each join, and with those two it spent
     # ~24 ms planning this query for under 1 ms running it (tests/bench/test_load.py).
-    return reports.select_related(
-        "maker", "organisation", "item_type", "decided_by", "corrects"
-    ).annotate(suspected_duplicate=Exists(twins))
+    return with_double_counts(
+        reports.select_related("maker", "organisation", "item_type", "decided_by", "corrects")
+    )
+
+
+# Likely double counts ------------------------------------------------------------------------
+#
+# The rule, once: two reports (any source: typed by the maker, entered by a relay, imported)
+# are likely double counts of each other when both still stand (submitted or validated: a
+# rejected one counts no more, so a pair the relay settled is not flagged again), they are of
+# the same item, produced at most TILAB_DOUBLE_COUNT_DAYS days apart, they are related (the
+# same maker, the same organisation, or one's maker is a member of the other's organisation),
+# and they give
+#   - the same quantity, or
+#   - a containing one: a report made for an organisation contains a report of one of its
+#     members made for no organisation or for another one when it gives at least as many
+#     (the FabLab's sheet gathers what its members counted themselves). A member's report
+#     larger than the organisation's is not contained: that maker counted more than the
+#     organisation gathered, so these are not the same visors;
+# except a series: the same maker, for the same organisation (or none), counted by the same
+# hand (same source, same person, same file) on different days is steady production, not a
+# double count. The same maker, item, day and quantity is always flagged (an exact duplicate).
+#
+# It is written twice, side by side: as SQL (`_double_counts_sql`, for the queue and the API)
+# and in Python (`is_likely_double_count`, for import lines not yet in the database); the test
+# tests/makers/test_double_counts.py checks that both agree on every case it builds.
+
+
+def _double_count_window() -> timedelta:
+    return timedelta(days=settings.TILAB_DOUBLE_COUNT_DAYS)
+
+
+def _same(field: str) -> Q:
+    """The candidate's `field` equals the outer report's, None equal to None (two-valued)."""
+    return Q(Exact(Coalesce(field, Value(0)), Coalesce(OuterRef(field), Value(0))))
+
+
+def _member(maker, organisation) -> Exists:
+    return Exists(Membership.objects.filter(maker=maker, organisation=organisation))
+
+
+def _double_counts_sql() -> QuerySet[ProductionReport]:
+    """The reports that are likely double counts of the report `OuterRef` points at."""
+    window = _double_count_window()
+    same_maker = Q(maker=OuterRef("maker"))
+    # The candidate's maker is a member of the outer report's organisation, and the other way.
+    its_maker_in_outer_organisation = _member(OuterRef("maker"), OuterRef(OuterRef("organisation")))
+    outer_maker_in_its_organisation = _member(OuterRef(OuterRef("maker")), OuterRef("organisation"))
+    related = (
+        same_maker
+        | Q(organisation=OuterRef("organisation"))  # never true of two reports without one
+        | its_maker_in_outer_organisation
+        | outer_maker_in_its_organisation
+    )
+    it_contains_outer = (
+        Q(organisation__isnull=False, quantity__gte=OuterRef("quantity"))
+        & outer_maker_in_its_organisation
+        & (Q(IsNull(OuterRef("organisation"), True)) | ~Q(organisation=OuterRef("organisation")))
+    )
+    outer_contains_it = (
+        Q(IsNull(OuterRef("organisation"), False))
+        & Q(quantity__lte=OuterRef("quantity"))
+        & its_maker_in_outer_organisation
+        & (Q(organisation__isnull=True) | ~Q(organisation=OuterRef("organisation")))
+    )
+    series = (
+        same_maker
+        & _same("organisation")
+        & Q(source=OuterRef("source"))
+        & _same("entered_by")
+        & _same("import_batch")
+    )
+    exact = same_maker & Q(produced_on=OuterRef("produced_on"), quantity=OuterRef("quantity"))
+    return ProductionReport.objects.filter(
+        In(OuterRef("status"), LIVE_STATUSES),
+        related,
+        Q(quantity=OuterRef("quantity")) | it_contains_outer | outer_contains_it,
+        exact | ~series,
+        status__in=LIVE_STATUSES,
+        item_type=OuterRef("item_type"),
+        produced_on__gte=OuterRef("produced_on") - window,
+        produced_on__lte=OuterRef("produced_on") + window,
+    ).exclude(pk=OuterRef("pk"))
+
+
+class _IdList(Aggregate):
+    """Ids as one text, "3,17": GROUP_CONCAT on SQLite, STRING_AGG on PostgreSQL."""
+
+    function = "GROUP_CONCAT"
+    output_field = CharField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler,
+            connection,
+            function="STRING_AGG",
+            template="%(function)s(CAST(%(expressions)s AS text), ',')",
+            **extra_context,
+        )
+
+
+def with_double_counts(reports: QuerySet[ProductionReport]) -> QuerySet[ProductionReport]:
+    """Annotate `suspected_duplicate` (a likely double count of another report: filterable) and
+    `double_count_ids` (their ids as text; read them with `double_count_ids`): two correlated
+    subqueries, so a page costs one query whatever its length."""
+    doubles = _double_counts_sql()
+    ids = doubles.order_by().values("item_type").annotate(ids=_IdList("pk")).values("ids")
+    return reports.annotate(suspected_duplicate=Exists(doubles), double_count_ids=Subquery(ids))
+
+
+def double_count_ids(report: ProductionReport) -> list[int]:
+    """The ids of the reports `report` likely double counts, from `with_double_counts`."""
+    text = getattr(report, "double_count_ids", None) or ""
+    return sorted(int(pk) for pk in text.split(",") if pk)
+
+
+def double_counts_linked(reports, user) -> None:
+    """Give each report (from `with_double_counts`) `double_counts`: the reports it likely
+    double counts, those `user` may see with their maker and organisation, the others as bare
+    ids. One query for the whole page."""
+    reports = list(reports)
+    wanted = {pk for report in reports for pk in double_count_ids(report)}
+    seen = {}
+    if wanted:
+        seen = {
+            other.pk: other
+            for other in ProductionReport.objects.filter(pk__in=wanted)
+            .filter(pk__in=reports_visible_to(user).values("pk"))
+            .select_related("maker", "organisation")
+        }
+    for report in reports:
+        report.double_counts = [
+            seen.get(pk) or ProductionReport(pk=pk) for pk in double_count_ids(report)
+        ]
+
+
+@dataclass(frozen=True)
+class Counted:
+    """What the double-count rule reads of a report or of an import line not yet written.
+    `maker` and `organisation` are ids, or any key standing for one still to be created;
+    `hand` says who counted it: (source, entered_by id, import batch id, or any key of a file)."""
+
+    key: object
+    maker: object
+    organisation: object | None
+    item_type_id: int
+    produced_on: date
+    quantity: int
+    hand: tuple
+
+    @classmethod
+    def of_report(cls, report: ProductionReport) -> "Counted":
+        return cls(
+            key=report.pk,
+            maker=report.maker_id,
+            organisation=report.organisation_id,
+            item_type_id=report.item_type_id,
+            produced_on=report.produced_on,
+            quantity=report.quantity,
+            hand=(report.source, report.entered_by_id, report.import_batch_id),
+        )
+
+
+def _contains(outer: Counted, inner: Counted, is_member) -> bool:
+    return (
+        outer.organisation is not None
+        and inner.organisation != outer.organisation
+        and inner.quantity <= outer.quantity
+        and is_member(inner.maker, outer.organisation)
+    )
+
+
+def is_likely_double_count(a: Counted, b: Counted, *, is_member, days: int) -> bool:
+    """The rule above in Python, for two live reports or lines; `is_member(maker,
+    organisation)` says whether a maker belongs to an organisation."""
+    if a.key == b.key or a.item_type_id != b.item_type_id:
+        return False
+    if abs((a.produced_on - b.produced_on).days) > days:
+        return False
+    same_maker = a.maker == b.maker
+    related = (
+        same_maker
+        or (a.organisation is not None and a.organisation == b.organisation)
+        or (b.organisation is not None and is_member(a.maker, b.organisation))
+        or (a.organisation is not None and is_member(b.maker, a.organisation))
+    )
+    if not related:
+        return False
+    if not (a.quantity == b.quantity or _contains(a, b, is_member) or _contains(b, a, is_member)):
+        return False
+    exact = same_maker and a.produced_on == b.produced_on and a.quantity == b.quantity
+    series = same_maker and a.organisation == b.organisation and a.hand == b.hand
+    return exact or not series
+
+
+def double_counts_of_lines(lines: list[Counted], *, members: set[tuple]) -> dict:
+    """Import lines not yet written, matched against the live reports and against each other:
+    line key → the reports (`ProductionReport`, maker and organisation loaded) and the other
+    lines (`Counted`) it likely double counts. `members` holds the (maker, organisation) pairs
+    the lines will add (a line for an organisation makes its maker a member).
+
+    Two queries whatever the number of lines: the live reports of the file's items over its
+    dates (widened by the window), and the memberships of the makers and organisations they
+    and the lines name. Candidates are found through an index by maker and by organisation, so
+    a line is compared only with those it is related to."""
+    if not lines:
+        return {}
+    window = _double_count_window()
+    reports = list(
+        ProductionReport.objects.filter(
+            status__in=LIVE_STATUSES,
+            item_type__in={line.item_type_id for line in lines},
+            produced_on__gte=min(line.produced_on for line in lines) - window,
+            produced_on__lte=max(line.produced_on for line in lines) + window,
+        )
+        .select_related("maker", "organisation")
+        .order_by("pk")
+    )
+    existing = [Counted.of_report(report) for report in reports]
+    everyone = [*existing, *lines]
+    maker_ids = {c.maker for c in everyone if isinstance(c.maker, int)}
+    organisation_ids = {c.organisation for c in everyone if isinstance(c.organisation, int)}
+    pairs = set(members)
+    pairs.update(
+        Membership.objects.filter(
+            Q(maker_id__in=maker_ids) | Q(organisation_id__in=organisation_ids)
+        ).values_list("maker_id", "organisation_id")
+    )
+    organisations_of_maker: dict[object, set] = {}
+    for maker, organisation in pairs:
+        organisations_of_maker.setdefault(maker, set()).add(organisation)
+
+    def is_member(maker, organisation) -> bool:
+        return (maker, organisation) in pairs
+
+    # Buckets in date order, one per way two counts can meet (same maker; same organisation and
+    # quantity; a member's count of the same quantity; a member's count for another
+    # organisation, or none, that an organisation's may contain; an organisation's count that
+    # may contain a member's): a line is compared only with the few reports and lines that
+    # could match, inside the window (bisected), then the rule decides.
+    buckets: dict[tuple, list[Counted]] = {}
+    for c in sorted(everyone, key=lambda c: c.produced_on):
+        item = c.item_type_id
+        buckets.setdefault(("maker", item, c.maker), []).append(c)
+        for organisation in organisations_of_maker.get(c.maker, ()):
+            # A member's count: of the same quantity, or for another organisation (or none).
+            key = ("member quantity", item, organisation, c.quantity)
+            buckets.setdefault(key, []).append(c)
+            if c.organisation != organisation:
+                buckets.setdefault(("member not for", item, organisation), []).append(c)
+        if c.organisation is not None:
+            buckets.setdefault(("organisation", item, c.organisation), []).append(c)
+            key = ("organisation quantity", item, c.organisation, c.quantity)
+            buckets.setdefault(key, []).append(c)
+    dates = {key: [c.produced_on for c in bucket] for key, bucket in buckets.items()}
+
+    def within(key: tuple, day: date) -> list[Counted]:
+        bucket = buckets.get(key)
+        if not bucket:
+            return []
+        days_of = dates[key]
+        return bucket[bisect_left(days_of, day - window) : bisect_right(days_of, day + window)]
+
+    def candidates(line: Counted) -> list[Counted]:
+        item, day, quantity = line.item_type_id, line.produced_on, line.quantity
+        found = within(("maker", item, line.maker), day)
+        for organisation in organisations_of_maker.get(line.maker, ()):
+            found += within(("organisation quantity", item, organisation, quantity), day)
+            if organisation != line.organisation:
+                found += within(("organisation", item, organisation), day)
+        if line.organisation is not None:
+            found += within(("organisation quantity", item, line.organisation, quantity), day)
+            found += within(("member quantity", item, line.organisation, quantity), day)
+            found += within(("member not for", item, line.organisation), day)
+        return found
+
+    report_of = {report.pk: report for report in reports}
+    days = settings.TILAB_DOUBLE_COUNT_DAYS
+    found: dict = {}
+    for line in lines:
+        matched, keys = [], set()
+        for other in candidates(line):
+            if other.key in keys or not is_likely_double_count(
+                line, other, is_member=is_member, days=days
+            ):
+                continue
+            keys.add(other.key)
+            matched.append(report_of.get(other.key, other))
+        if matched:
+            found[line.key] = matched
+    return found
 
 
 def reports_visible_to(user) -> QuerySet[ProductionReport]:

@@ -10,7 +10,7 @@ from tilab.models import Department
 from tilab.serializers import PrimaryKeyRelatedField, SlugRelatedField
 
 from .models import CorroborationWithheld, ItemType, Maker, ProductionReport
-from .selectors import decision_route
+from .selectors import decision_route, double_count_ids
 
 # --- Production reports: output ------------------------------------------------------------
 
@@ -40,7 +40,7 @@ class CorroborationWithheldField(serializers.ChoiceField):
 
 class ProductionReportOutputSerializer(serializers.ModelSerializer):
     """A report as the API shows it. Expects the queryset of `selectors.reports_visible_to`,
-    which joins every related row and annotates `suspected_duplicate`."""
+    which joins every related row and annotates the likely double counts."""
 
     maker = MakerRefSerializer(read_only=True)
     organisation = OrganisationRefSerializer(read_only=True, allow_null=True)
@@ -49,7 +49,18 @@ class ProductionReportOutputSerializer(serializers.ModelSerializer):
     decided_by = serializers.SerializerMethodField()
     corrects = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     # A report fresh from a service carries no annotation until it is read again.
-    suspected_duplicate = serializers.BooleanField(read_only=True, default=False)
+    suspected_duplicate = serializers.BooleanField(
+        read_only=True,
+        default=False,
+        help_text=_("Double compte probable d'une autre déclaration (voir likely_double_counts)."),
+    )
+    likely_double_counts = serializers.SerializerMethodField(
+        help_text=_(
+            "Identifiants des déclarations dont celle-ci est probablement un double compte : "
+            "même maker ou même organisation (ou le maker membre de l'organisation de "
+            "l'autre), même article, dates proches, quantité égale ou contenue."
+        )
+    )
     corroboration_withheld = CorroborationWithheldField(
         read_only=True,
         help_text=_(
@@ -90,6 +101,7 @@ class ProductionReportOutputSerializer(serializers.ModelSerializer):
             "rejection_reason",
             "corrects",
             "suspected_duplicate",
+            "likely_double_counts",
             "corroborated_at",
             "corroboration_withheld",
             "to_be_decided_by",
@@ -114,6 +126,9 @@ class ProductionReportOutputSerializer(serializers.ModelSerializer):
         route = self._route(report)
         request = self.context.get("request")
         return bool(route is not None and request is not None and route.allows(request.user))
+
+    def get_likely_double_counts(self, report) -> list[int]:
+        return double_count_ids(report)
 
     def get_decided_by(self, report) -> str | None:
         # A name, never an e-mail address: makers read this field.
@@ -198,6 +213,29 @@ class RejectionSerializer(serializers.Serializer):
     # Blank passes here so that the service's own message explains what to write.
     reason = serializers.CharField(
         allow_blank=True, help_text=_("Motif du refus, que le maker lira.")
+    )
+
+
+class SingleRejectionSerializer(RejectionSerializer):
+    reason = serializers.CharField(
+        allow_blank=True,
+        required=False,
+        default="",
+        help_text=_(
+            "Motif du refus, que le maker lira ; avec double_count_of, un complément facultatif "
+            "au motif écrit par la plateforme."
+        ),
+    )
+    double_count_of = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        max_value=BIGINT_MAX,
+        help_text=_(
+            "Refuser comme double compte : l'identifiant de la déclaration gardée, l'une de "
+            "ses likely_double_counts. Le motif la nomme."
+        ),
     )
 
 

@@ -4,6 +4,7 @@ from datetime import date, datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from fablabs.models import Organisation
 from fablabs.selectors import departments_covered_by
@@ -21,7 +22,14 @@ from .models import (
     Membership,
     ProductionReport,
 )
-from .selectors import decision_routes
+from .selectors import (
+    INSTEAD,
+    LIVE_STATUSES,
+    RELAY,
+    decision_routes,
+    double_count_ids,
+    with_double_counts,
+)
 
 
 def maker_profile_save(
@@ -256,6 +264,7 @@ def _decide(
     now: datetime,
     to_state: str,
     reason: str = "",
+    record: dict | None = None,
 ) -> list[ProductionReport]:
     with transaction.atomic():
         # Lock every report in a stable order: two relays deciding overlapping batches
@@ -302,6 +311,7 @@ def _decide(
                     "produced_on": report.produced_on.isoformat(),
                     "material_cost_cents": report.material_cost_cents,
                     "department": report.department_id,
+                    **(record or {}),
                 },
             )
             report.status = to_state
@@ -392,9 +402,10 @@ def production_reports_validate(
 
 
 def production_reports_reject(
-    *, report_ids: list[int], by: User, now: datetime, reason: str
+    *, report_ids: list[int], by: User, now: datetime, reason: str, record: dict | None = None
 ) -> list[ProductionReport]:
-    """Reject several submitted reports with a reason their makers will read (all or none)."""
+    """Reject several submitted reports with a reason their makers will read (all or none);
+    `record` adds to what the decision log keeps of each."""
     reason = reason.strip()
     if not reason:
         raise errors.REJECTION_REASON_MISSING()
@@ -404,7 +415,67 @@ def production_reports_reject(
         now=now,
         to_state=ProductionReport.Status.REJECTED,
         reason=reason,
+        record=record,
     )
+
+
+def production_report_reject_as_double_count(
+    *, report: ProductionReport, kept_id: int, by: User, now: datetime, note: str = ""
+) -> ProductionReport:
+    """The relay keeps report `kept_id` and rejects `report` as its double count
+    (`selectors.with_double_counts`), with a reason naming the report kept (and `note`, when
+    the relay adds one); the decision log records `double_count_of`.
+
+    Rejecting goes through `production_reports_reject`, so four eyes apply to `report`; keeping
+    is a decision on the other too, so nobody keeps a report they made, entered, imported or
+    last changed (own_report, own_entry). Refuses a report that is no likely double count of
+    the kept one (not_a_double_count), and a kept report that no longer stands
+    (kept_report_not_standing: someone rejected it meanwhile)."""
+    with transaction.atomic():
+        # Both rows locked, in id order: two relays each keeping one of the pair wait for each
+        # other, and the second finds the first's choice instead of rejecting both.
+        pair = {
+            locked.pk: locked
+            for locked in ProductionReport.objects.select_for_update(of=("self",))
+            .filter(pk__in=[report.pk, kept_id])
+            .select_related("maker", "item_type")
+            .order_by("pk")
+        }
+        kept = pair.get(kept_id)
+        if kept is None or report.pk not in pair or kept_id == report.pk:
+            raise errors.REPORTS_NOT_FOUND(ids=f"n° {kept_id}", field="double_count_of")
+        if kept.status not in LIVE_STATUSES:
+            raise errors.KEPT_REPORT_NOT_STANDING(
+                id=report.pk, kept=kept.pk, status=kept.get_status_display()
+            )
+        if kept.status == kept.Status.SUBMITTED:
+            route = decision_routes([kept])[kept.pk]
+            if by.pk == route.maker_user_id:
+                raise errors.OWN_REPORT(id=kept.pk, instead=INSTEAD[route.by or RELAY])
+            if by.pk in route.involved:
+                raise errors.OWN_ENTRY(id=kept.pk, instead=INSTEAD[route.by or RELAY])
+        standing = with_double_counts(ProductionReport.objects.filter(pk=report.pk)).get()
+        if kept.pk not in double_count_ids(standing):
+            raise errors.NOT_A_DOUBLE_COUNT(id=report.pk, kept=kept.pk)
+        reason = _(
+            "Double compte de la déclaration n° %(kept)s (%(maker)s, %(quantity)s × %(item)s "
+            "du %(date)s), gardée à sa place."
+        ) % {
+            "kept": kept.pk,
+            "maker": kept.maker.display_name,
+            "quantity": kept.quantity,
+            "item": kept.item_type.name,
+            "date": kept.produced_on.strftime("%d/%m/%Y"),
+        }
+        if note.strip():
+            reason = f"{reason} {note.strip()}"
+        return production_reports_reject(
+            report_ids=[report.pk],
+            by=by,
+            now=now,
+            reason=reason,
+            record={"double_count_of": kept.pk},
+        )[0]
 
 
 def production_report_validate(*, report: ProductionReport, by: User, now: datetime):

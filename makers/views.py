@@ -174,6 +174,7 @@ def _queue_context(request, query: QueryDict, decision_form=None):
         filterset.form.fields.pop(name)
     reports = filterset.qs if filterset.is_valid() else filterset.queryset.none()
     page = Paginator(reports, QUEUE_PER_PAGE).get_page(query.get("page"))
+    selectors.double_counts_linked(page, request.user)
     filters = query.copy()
     filters.pop("page", None)
     # A line another importer handed over says where it came from.
@@ -235,7 +236,19 @@ def validation_decide(request):
                     "%(count)d déclaration validée.",
                     "%(count)d déclarations validées.",
                     len(decided),
+                ) % {"count": len(decided)}
+            elif form.cleaned_data.get("kept"):
+                kept = form.cleaned_data["kept"]
+                services.production_report_reject_as_double_count(
+                    report=ProductionReport(pk=chosen[0]),
+                    kept_id=kept,
+                    by=request.user,
+                    now=now,
+                    note=form.cleaned_data["reason"],
                 )
+                text = _(
+                    "Déclaration n° %(id)s refusée comme double compte de la n° %(kept)s, gardée."
+                ) % {"id": chosen[0], "kept": kept}
             else:
                 decided = services.production_reports_reject(
                     report_ids=chosen, by=request.user, now=now, reason=form.cleaned_data["reason"]
@@ -244,13 +257,13 @@ def validation_decide(request):
                     "%(count)d déclaration refusée ; le maker verra le motif.",
                     "%(count)d déclarations refusées ; les makers verront le motif.",
                     len(decided),
-                )
+                ) % {"count": len(decided)}
         except BadInput as refusal:
             form.add_refusal(refusal)
         except (NotAllowed, WrongState) as refusal:
             messages.error(request, refusal.message)
         else:
-            messages.success(request, text % {"count": len(decided)})
+            messages.success(request, text)
             form = None
     if form is not None:
         for error in form.non_field_errors():

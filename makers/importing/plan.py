@@ -20,6 +20,7 @@ from . import errors
 from .checking import CheckedRow, check_rows
 from .columns import map_columns
 from .errors import errors_named_by_sheet
+from .double_counts import double_counts_of_plan
 from .normalise import name_key
 from .options import HAND_OVER, ImportOptions
 from .reading import Sheet, read_sheet
@@ -120,6 +121,10 @@ class ImportPlan:
     # Choices the file leaves open and the importer must make before confirming (options.py):
     # each {"option": name, "message": why}; confirming is refused while one is listed.
     choices_needed: list[dict] = field(default_factory=list)
+    # Lines that likely double count a report already there or another line (double_counts.py):
+    # each {"line", "report_id", "other_line", "maker", "organisation", "quantity",
+    # "produced_on", "source"}; imported all the same, flagged in the queue.
+    double_counts: list[dict] = field(default_factory=list)
     import_id: int | None = None
     imported: bool = False
     # Where the table was found (reading.py): the file's format, the sheet (None for a CSV)
@@ -242,6 +247,7 @@ class ImportPlan:
             "skipped_rows": list(self.skipped_rows),
             "formula_cells": list(self.formula_cells),
             "formula_cells_count": self.formula_cells_count,
+            "double_counts": list(self.double_counts),
         }
         if not with_rows:
             del data["rows"]
@@ -384,6 +390,7 @@ def plan_import(
     plan.makers_to_create = list(new_makers.values())
     plan.organisations_to_create = list(new_organisations.values())
     _hand_over(plan, by=by, covered=covered)
+    plan.double_counts = double_counts_of_plan(plan, by=by)
     return plan
 
 

@@ -126,6 +126,7 @@ def test_a_report_shows_its_maker_item_and_decision(client, maker, relay_staff):
         "rejection_reason": "",
         "corrects": None,
         "suspected_duplicate": False,
+        "likely_double_counts": [],
         "corroborated_at": None,
         "corroboration_withheld": None,
         "to_be_decided_by": None,
@@ -140,6 +141,7 @@ def test_a_twin_report_is_flagged_as_a_suspected_duplicate(client, maker):
     response = post(as_user(client, maker), URL, twin)
     assert response.status_code == 201
     assert response.json()["suspected_duplicate"] is True
+    assert response.json()["likely_double_counts"] == [first.pk]
     assert client.get(f"{URL}{first.pk}/").json()["suspected_duplicate"] is True
 
 

@@ -325,12 +325,13 @@ def test_suspected_duplicates_and_corrections_are_flagged_in_the_queue(
     anne.memberships.create(organisation=lannion)
     make_report(maker=anne)
     make_report(maker=anne, organisation=lannion, recipient="")
-    make_report(maker=anne, quantity=3, produced_on=datetime.date(2020, 4, 3))
+    # Ten days later: no double count (a few days apart, 3 would be contained in the FabLab's 24).
+    make_report(maker=anne, quantity=3, produced_on=datetime.date(2020, 4, 12))
     client.force_login(relay_staff)
     response = client.get("/validation/")
     flags = sorted(r.suspected_duplicate for r in response.context["page"])
     assert flags == [False, True, True]
-    assert "Doublon possible" in response.content.decode()
+    assert "Double compte probable" in response.content.decode()
     only_duplicates = client.get("/validation/?suspected_duplicate=true").context["page"]
     assert len(only_duplicates) == 2
 
@@ -370,7 +371,7 @@ def test_entering_for_nobody_says_what_is_missing(client, relay_staff, visor):
 
 
 @pytest.mark.parametrize("url", ["/maker/", "/validation/"])
-def test_pages_use_the_same_number_of_queries_for_1_10_and_50_reports(
+def test_pages_use_the_same_number_of_queries_for_2_10_and_50_reports(
     client, maker, relay_staff, url
 ):
     lannion = make_organisation(name="FabLab Lannion", department="35")
@@ -378,7 +379,8 @@ def test_pages_use_the_same_number_of_queries_for_1_10_and_50_reports(
     client.force_login(maker if url == "/maker/" else relay_staff)
     counts = []
     made = 0
-    for size in (1, 10, 50):
+    # From two reports on, the queue links likely double counts (one query for the page).
+    for size in (2, 10, 50):
         while made < size:
             make_report(
                 maker=maker.maker,
