@@ -19,8 +19,8 @@ from ..selectors import organisations_matchable_by
 from . import errors
 from .checking import CheckedRow, check_rows
 from .columns import map_columns
-from .errors import errors_named_by_sheet
 from .double_counts import double_counts_of_plan
+from .errors import errors_named_by_sheet
 from .normalise import name_key
 from .options import HAND_OVER, ImportOptions
 from .reading import Sheet, read_sheet
