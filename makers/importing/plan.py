@@ -14,6 +14,7 @@ from tilab.models import User
 from ..models import ItemType, Maker, Membership, ProductionReport
 from .checking import CheckedRow, check_rows
 from .columns import map_columns
+from .conventions import Convention, read_conventions
 from .normalise import name_key
 from .options import ImportOptions
 from .reading import Sheet, read_sheet
@@ -96,6 +97,8 @@ class ImportPlan:
     # Choices the file leaves open and the importer must make before confirming (options.py):
     # each {"option": name, "message": why}; confirming is refused while one is listed.
     choices_needed: list[dict] = field(default_factory=list)
+    # How the file's text dates and numbers were read (conventions.py), each said in the preview.
+    conventions: list[Convention] = field(default_factory=list)
     import_id: int | None = None
     imported: bool = False
 
@@ -183,6 +186,7 @@ class ImportPlan:
             "ignored_columns": list(self.ignored_columns),
             "options": self.options.as_dict(),
             "choices_needed": list(self.choices_needed),
+            "conventions": [convention.as_dict() for convention in self.conventions],
         }
         if not with_rows:
             del data["rows"]
@@ -242,8 +246,15 @@ def plan_import(
     nothing."""
     indexes, ignored = map_columns(sheet)
     options = options or ImportOptions()
-    rows = check_rows(sheet, indexes, by=by, now=now, options=options)
-    plan = ImportPlan(filename=filename, ignored_columns=ignored, options=options)
+    conventions = read_conventions(sheet, indexes, options)
+    rows = check_rows(sheet, indexes, by=by, now=now, options=options, conventions=conventions)
+    plan = ImportPlan(
+        filename=filename,
+        ignored_columns=ignored,
+        options=options,
+        conventions=conventions.listed,
+        choices_needed=conventions.choices_needed,
+    )
 
     keyed = [(row, import_key(row)) for row in rows]
     first_line_of: dict[str, int] = {}
