@@ -157,6 +157,8 @@ class ImportFormulaCellSerializer(serializers.Serializer):
     cell = serializers.CharField(help_text=_("La référence de la cellule : « E6 »."))
     formula = serializers.CharField()
     value = serializers.CharField(help_text=_("La valeur gardée par le fichier, importée."))
+
+
 class ImportDoubleCountSerializer(serializers.Serializer):
     line = serializers.IntegerField(help_text=_("La ligne du fichier, probable double compte."))
     report_id = serializers.IntegerField(
@@ -170,6 +172,51 @@ class ImportDoubleCountSerializer(serializers.Serializer):
     quantity = serializers.IntegerField()
     produced_on = serializers.DateField()
     source = serializers.CharField()
+
+
+class ImportCellSerializer(serializers.Serializer):
+    line = serializers.IntegerField()
+    column = serializers.CharField()
+    value = serializers.CharField()
+
+
+class ImportConventionSerializer(serializers.Serializer):
+    option = serializers.ChoiceField(
+        choices=["date_order", "decimal_mark"],
+        help_text=_("Le paramètre qui la choisit : date_order ou decimal_mark."),
+    )
+    value = serializers.CharField(
+        help_text=_("La lecture appliquée : day_first, month_first, comma ou point.")
+    )
+    decided_by = serializers.ChoiceField(
+        choices=["file", "choice", "default"],
+        help_text=_(
+            "file : une valeur du fichier la prouve (evidence) ; choice : votre paramètre ; "
+            "default : la lecture française, rien ne la prouve."
+        ),
+    )
+    evidence = ImportCellSerializer(
+        allow_null=True, help_text=_("La première cellule qui prouve cette lecture.")
+    )
+    contrary = ImportCellSerializer(
+        allow_null=True,
+        help_text=_("La première cellule qui prouve l'autre lecture (ses lignes sont refusées)."),
+    )
+    ambiguous = serializers.IntegerField(
+        help_text=_("Combien de cellules se lisent différemment selon cette convention.")
+    )
+    example = ImportCellSerializer(allow_null=True, help_text=_("La première de ces cellules."))
+    english_signs = serializers.ListField(
+        child=serializers.CharField(),
+        help_text=_("Ce qui fait penser à un tableur en anglais."),
+    )
+    asked = serializers.BooleanField(
+        help_text=_("Rien ne la prouve et le fichier semble anglais : à choisir avant d'importer.")
+    )
+    choosable = serializers.BooleanField(
+        help_text=_("Le fichier ne la prouve pas : le paramètre du même nom peut la changer.")
+    )
+    message = serializers.CharField()
 
 
 class ImportPlanSerializer(serializers.Serializer):
@@ -225,6 +272,13 @@ class ImportPlanSerializer(serializers.Serializer):
             "Lignes qui recomptent probablement une déclaration déjà là ou une autre ligne "
             "(même maker ou organisation, même article, dates proches, quantité égale ou "
             "contenue) : importées quand même, signalées dans la file de validation."
+        ),
+    )
+    conventions = ImportConventionSerializer(
+        many=True,
+        help_text=_(
+            "Comment les dates et les nombres écrits en texte sont lus (ordre jour/mois, "
+            "séparateur décimal), et pourquoi."
         ),
     )
 

@@ -236,8 +236,11 @@ def import_preview(request, pk):
             context["errors_name_sheets"] = any(error.sheet for error in refusal.errors)
         else:
             context["plan"] = plan
-            asked = {choice["option"] for choice in plan.choices_needed} | set(
-                plan.options.as_dict()
+            asked = (
+                {choice["option"] for choice in plan.choices_needed}
+                | set(plan.options.as_dict())
+                # A date order or decimal mark the file leaves open may be chosen, asked or not.
+                | {convention.option for convention in plan.conventions if convention.choosable}
             )
             form = context["options_form"]
             context["asked_fields"] = [form[name] for name in form.fields if name in asked]

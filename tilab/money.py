@@ -34,12 +34,16 @@ K = TypeVar("K")
 Number = int | Decimal | Fraction
 
 
-def parse_decimal(text: str) -> Decimal:
+# The decimal marks a text number may be read with, when the writer's convention is known.
+DECIMAL_COMMA, DECIMAL_POINT = "comma", "point"
+
+
+def parse_decimal(text: str, *, decimal_mark: str | None = None) -> Decimal:
     """Read a French or English written number: "1 234,5", "1.234,50", "1,234.50", "12.5".
     Raises a BadInput refusal (number_empty, not_a_number) whose message is a fragment to
     put into a field's or a row's message.
 
-    The rules, in order:
+    Without `decimal_mark`, the platform's own forms, the rules, in order:
     - spaces of any kind, an apostrophe, "€" and "EUR" are left out;
     - with both "," and ".", the last one is the decimal mark and the other separates
       thousands, in groups of three ("1.234,50", "1,234.50"; "12.34,5" is refused);
@@ -50,10 +54,17 @@ def parse_decimal(text: str) -> Decimal:
       ("1234.567" is 1234.567, which `parse_euros` refuses for its tenth of a cent);
     - what remains is ASCII digits with an optional sign and one decimal mark: no exponent
       ("1e3"), no other script's digits.
+
+    With `decimal_mark` ("comma" or "point"), the writer's convention is known (a file read
+    as a whole): that mark is the decimal one, once at most, and the other only separates
+    thousands in groups of three. "1,250" is 1.25 with a comma, 1250 with a point; "12.5" is
+    not a number with a comma.
     """
     cleaned = _SPACES.sub("", str(text)).replace("€", "").replace("EUR", "").strip()
     if not cleaned:
         raise NUMBER_EMPTY()
+    if decimal_mark is not None:
+        return _parse_with_mark(text, cleaned, decimal_mark)
     if "," in cleaned and "." in cleaned:
         decimal_mark = "," if cleaned.rfind(",") > cleaned.rfind(".") else "."
         thousands = "." if decimal_mark == "," else ","
@@ -74,11 +85,28 @@ def parse_decimal(text: str) -> Decimal:
     return Decimal(cleaned)
 
 
-def parse_euros(text: str) -> int:
+def _parse_with_mark(text: str, cleaned: str, decimal_mark: str) -> Decimal:
+    if decimal_mark not in (DECIMAL_COMMA, DECIMAL_POINT):
+        raise ValueError(f"decimal_mark={decimal_mark!r}")
+    mark, thousands = (",", ".") if decimal_mark == DECIMAL_COMMA else (".", ",")
+    whole, found, fraction = cleaned.partition(mark)
+    if mark in fraction or thousands in fraction:
+        raise NOT_A_NUMBER(text=text)
+    if thousands in whole:
+        if not _GROUPED[thousands].match(whole):
+            raise NOT_A_NUMBER(text=text)
+        whole = whole.replace(thousands, "")
+    cleaned = f"{whole}.{fraction}" if found else whole
+    if not _PLAIN.match(cleaned):
+        raise NOT_A_NUMBER(text=text)
+    return Decimal(cleaned)
+
+
+def parse_euros(text: str, *, decimal_mark: str | None = None) -> int:
     """Euros as typed ("12,50", "1 234,5 €") to integer cents. Refuses negatives ("-0,50":
     typed_amount_negative; "-0" reads as zero) and fractions of a cent ("12,505", "1234.567":
-    typed_amount_sub_cent), never rounding them away."""
-    value = parse_decimal(text)
+    typed_amount_sub_cent), never rounding them away. `decimal_mark`: see parse_decimal."""
+    value = parse_decimal(text, decimal_mark=decimal_mark)
     if value < 0:
         raise TYPED_AMOUNT_NEGATIVE()
     cents = value * 100
@@ -87,9 +115,10 @@ def parse_euros(text: str) -> int:
     return int(cents)
 
 
-def parse_whole_number(text: str) -> int:
-    """A count as typed ("1 200", "1.200", "24") to an int; refuses fractions."""
-    value = parse_decimal(text)
+def parse_whole_number(text: str, *, decimal_mark: str | None = None) -> int:
+    """A count as typed ("1 200", "1.200", "24") to an int; refuses fractions.
+    `decimal_mark`: see parse_decimal ("1,250" with a point is 1250)."""
+    value = parse_decimal(text, decimal_mark=decimal_mark)
     if value != value.to_integral_value():
         raise NOT_A_WHOLE_NUMBER(text=text)
     return int(value)

@@ -1,7 +1,8 @@
 """Checking a sheet's rows: every cell parsed (dates, numbers, departments, items, kinds).
 
 Every problem of every row is collected, with its line, its column and its coded refusal
-(errors.py), before the file is refused.
+(errors.py), before the file is refused. Text dates and numbers are read with the file's own
+conventions (conventions.py), decided once for the whole file before its rows are checked.
 """
 
 import re
@@ -23,9 +24,10 @@ from tilab.money import parse_decimal, parse_euros, parse_whole_number
 from ..models import FIRST_PRODUCTION_DAY, MAX_QUANTITY, ItemType
 from ..selectors import item_types_active
 from . import errors
+from .conventions import Conventions, read_conventions
 from .errors import RowError, rows_rejected
 from .normalise import clean, compact_key, words_key
-from .options import ImportOptions
+from .options import DECIMAL_COMMA, ImportOptions
 from .reading import Sheet
 
 
@@ -52,10 +54,14 @@ def check_rows(
     by: User,
     now: datetime,
     options: ImportOptions | None = None,
+    conventions: Conventions | None = None,
 ) -> list[CheckedRow]:
     """Every row checked, every problem collected; raise ImportRejected if there is any (each
-    cell's parser refuses it with a BadInput of its own code)."""
+    cell's parser refuses it with a BadInput of its own code). `conventions`: the file's, read
+    from the sheet with `options` when not given."""
     today = timezone.localdate(now)
+    if conventions is None:
+        conventions = read_conventions(sheet, indexes, options)
     catalogue = _Catalogue()
     departments = _Departments(by=by)
     found: list[RowError] = []
@@ -66,7 +72,7 @@ def check_rows(
     maker_label, organisation_label = _("Nom du maker"), _("Nom de structure")
     item_label, recipient_label = _("Article"), _("Destinataire")
     parsers = {
-        "date": lambda v: _parse_date(v, today=today),
+        "date": lambda v: _parse_date(v, today=today, conventions=conventions),
         "maker": lambda v: _text_field(v, max_length=150, label=maker_label, required=True),
         "organisation": lambda v: _text_field(
             v, max_length=200, label=organisation_label, required=False
@@ -75,8 +81,8 @@ def check_rows(
         "item": lambda v: catalogue.find(
             _text_field(v, max_length=200, label=item_label, required=True)
         ),
-        "quantity": _parse_quantity,
-        "cost": _parse_cost,
+        "quantity": lambda v: _parse_quantity(v, conventions=conventions),
+        "cost": lambda v: _parse_cost(v, conventions=conventions),
         "recipient": lambda v: _text_field(
             v, max_length=200, label=recipient_label, required=False
         ),
@@ -131,37 +137,32 @@ def _text_field(value, *, max_length: int, label: str, required: bool) -> str:
     return text
 
 
-_DMY = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?")
-_YMD = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
 # Excel serial day numbers a date cell may show as when its format was lost (1 = 1900-01-01).
 _EXCEL_SERIALS = range(1, 2958466)
 
 
-def _parse_date(value, *, today: date) -> date:
+def _parse_date(value, *, today: date, conventions: Conventions) -> date:
     if isinstance(value, datetime):
-        produced_on = value.date()
-    elif isinstance(value, date):
-        produced_on = value
-    elif isinstance(value, int | float) and not isinstance(value, bool) and value in _EXCEL_SERIALS:
+        return _in_period(value.date(), today=today)
+    if isinstance(value, date):
+        return _in_period(value, today=today)
+    if isinstance(value, int | float) and not isinstance(value, bool) and value in _EXCEL_SERIALS:
         from openpyxl.utils.datetime import from_excel
 
-        produced_on = from_excel(value).date()
-    else:
-        text = clean(value)
-        if not text:
-            raise errors.DATE_MISSING()
-        if match := _DMY.fullmatch(text):
-            day, month, year = (int(g) for g in match.groups())
-            if year < 100:
-                year += 2000
-        elif match := _YMD.fullmatch(text):
-            year, month, day = (int(g) for g in match.groups())
-        else:
-            raise errors.DATE_UNREADABLE(value=text)
+        return _in_period(from_excel(value).date(), today=today)
+    text = clean(value)
+    if not text:
+        raise errors.DATE_MISSING()
+    first_refusal = None
+    for order in conventions.date_orders(text):
         try:
-            produced_on = date(year, month, day)
-        except ValueError:
-            raise errors.DATE_IMPOSSIBLE(value=text) from None
+            return _in_period(conventions.read_date(text, order=order), today=today)
+        except BadInput as refusal:
+            first_refusal = first_refusal or refusal
+    raise first_refusal
+
+
+def _in_period(produced_on: date, *, today: date) -> date:
     if produced_on > today:
         raise errors.DATE_IN_FUTURE(date=f"{produced_on:%d/%m/%Y}", today=f"{today:%d/%m/%Y}")
     if produced_on < FIRST_PRODUCTION_DAY:
@@ -169,22 +170,35 @@ def _parse_date(value, *, today: date) -> date:
     return produced_on
 
 
-def _numeric_text(value) -> str:
-    """A cell for the number parsers. Spreadsheet numbers are written with a decimal comma,
-    which parse_decimal never mistakes for a thousands separator (31.125 is not 31 125)."""
+def _numeric_cell(value, conventions: Conventions) -> tuple[str, tuple[str | None, ...]]:
+    """A cell for the number parsers: its text, and the decimal marks to read it with. A typed
+    number is written with a decimal comma, which is never mistaken for a thousands separator
+    (31.125 is not 31 125); a text number takes the file's mark (conventions.py)."""
     if isinstance(value, bool):
-        return str(value)
+        return str(value), (None,)
     if isinstance(value, int | float):
-        return format(Decimal(repr(value)), "f").replace(".", ",")
-    return clean(value)
+        return format(Decimal(repr(value)), "f").replace(".", ","), (DECIMAL_COMMA,)
+    text = clean(value)
+    return text, (conventions.decimal_marks(text) if text else (None,))
 
 
-def _parse_quantity(value) -> int:
-    text = _numeric_text(value)
+def _read_number(text: str, marks: tuple, read):
+    """`read` (a parser of tilab/money.py) with the first mark that reads `text`."""
+    first_refusal = None
+    for mark in marks:
+        try:
+            return read(text, decimal_mark=mark)
+        except BadInput as refusal:
+            first_refusal = first_refusal or refusal
+    raise first_refusal
+
+
+def _parse_quantity(value, *, conventions: Conventions) -> int:
+    text, marks = _numeric_cell(value, conventions)
     if not text:
         raise errors.QUANTITY_MISSING()
     try:
-        quantity = parse_whole_number(text)
+        quantity = _read_number(text, marks, parse_whole_number)
     except BadInput as reason:
         raise errors.QUANTITY_UNREADABLE(reason=reason) from None
     if quantity < 1:
@@ -194,13 +208,13 @@ def _parse_quantity(value) -> int:
     return quantity
 
 
-def _parse_cost(value) -> int:
-    text = _numeric_text(value)
+def _parse_cost(value, *, conventions: Conventions) -> int:
+    text, marks = _numeric_cell(value, conventions)
     if not text:
         return 0
     try:
-        negative = parse_decimal(text) < 0
-        cents = None if negative else parse_euros(text)
+        negative = _read_number(text, marks, parse_decimal) < 0
+        cents = None if negative else _read_number(text, marks, parse_euros)
     except BadInput as reason:
         raise errors.COST_UNREADABLE(reason=reason) from None
     if negative:

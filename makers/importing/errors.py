@@ -183,6 +183,40 @@ DATE_TOO_EARLY = Code(
     BadInput,
     _("Date trop ancienne : %(date)s (la production se déclare depuis le 01/01/2020)."),
 )
+# The file's own conventions (conventions.py): a cell written against the order or the mark the
+# rest of the file proves, or against the importer's choice. `order`/`mark` name the one read.
+DATE_ORDER_MIXED = Code(
+    "date_order_mixed",
+    BadInput,
+    _(
+        "Date « %(value)s » écrite %(written)s, alors que le reste du fichier écrit les dates "
+        "%(order)s (ligne %(line)s : %(example)s) : corrigez la ligne."
+    ),
+)
+DATE_AGAINST_CHOICE = Code(
+    "date_against_choice",
+    BadInput,
+    _(
+        "Date « %(value)s » impossible lue %(order)s, l'ordre choisi : elle est écrite "
+        "%(written)s. Changez l'ordre des dates dans l'aperçu, ou corrigez la ligne."
+    ),
+)
+NUMBER_MARK_MIXED = Code(
+    "number_mark_mixed",
+    BadInput,
+    _(
+        "Nombre « %(value)s » écrit avec %(written)s, alors que le reste du fichier "
+        "utilise %(mark)s (ligne %(line)s : %(example)s) : corrigez la ligne."
+    ),
+)
+NUMBER_AGAINST_CHOICE = Code(
+    "number_against_choice",
+    BadInput,
+    _(
+        "Nombre « %(value)s » écrit avec %(written)s, alors que vous avez choisi "
+        "%(mark)s. Changez le séparateur décimal dans l'aperçu, ou corrigez la ligne."
+    ),
+)
 QUANTITY_MISSING = Code("quantity_missing", BadInput, _("Quantité manquante."))
 # `reason`: the refusal of the number as typed (tilab/errors.py: not_a_number…).
 QUANTITY_UNREADABLE = Code("quantity_unreadable", BadInput, _("Quantité illisible : %(reason)s."))

@@ -19,6 +19,7 @@ from ..selectors import organisations_matchable_by
 from . import errors
 from .checking import CheckedRow, check_rows
 from .columns import map_columns
+from .conventions import Convention, read_conventions
 from .double_counts import double_counts_of_plan
 from .errors import errors_named_by_sheet
 from .normalise import name_key
@@ -125,6 +126,8 @@ class ImportPlan:
     # each {"line", "report_id", "other_line", "maker", "organisation", "quantity",
     # "produced_on", "source"}; imported all the same, flagged in the queue.
     double_counts: list[dict] = field(default_factory=list)
+    # How the file's text dates and numbers were read (conventions.py), each said in the preview.
+    conventions: list[Convention] = field(default_factory=list)
     import_id: int | None = None
     imported: bool = False
     # Where the table was found (reading.py): the file's format, the sheet (None for a CSV)
@@ -248,6 +251,7 @@ class ImportPlan:
             "formula_cells": list(self.formula_cells),
             "formula_cells_count": self.formula_cells_count,
             "double_counts": list(self.double_counts),
+            "conventions": [convention.as_dict() for convention in self.conventions],
         }
         if not with_rows:
             del data["rows"]
@@ -308,8 +312,15 @@ def plan_import(
     nothing."""
     indexes, ignored = map_columns(sheet)
     options = options or ImportOptions()
-    rows = check_rows(sheet, indexes, by=by, now=now, options=options)
-    plan = ImportPlan(filename=filename, ignored_columns=ignored, options=options)
+    conventions = read_conventions(sheet, indexes, options)
+    rows = check_rows(sheet, indexes, by=by, now=now, options=options, conventions=conventions)
+    plan = ImportPlan(
+        filename=filename,
+        ignored_columns=ignored,
+        options=options,
+        conventions=conventions.listed,
+        choices_needed=list(conventions.choices_needed),
+    )
     plan.read_from(sheet)
 
     keyed = [(row, import_key(row)) for row in rows]

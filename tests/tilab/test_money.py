@@ -344,3 +344,51 @@ def test_impossible_splits_are_refused_with_a_reason(total, weights, code):
 
 def test_nothing_to_split_gives_zero_to_everyone():
     assert split_largest_remainder(0, {1: 0, 2: 0}) == {1: 0, 2: 0}
+
+
+@pytest.mark.parametrize(
+    ("typed", "mark", "value"),
+    [
+        # "1,250" and "1.250" are read the writer's way once the writer's mark is known.
+        ("1,250", "comma", Decimal("1.25")),
+        ("1,250", "point", Decimal("1250")),
+        ("1.250", "comma", Decimal("1250")),
+        ("1.250", "point", Decimal("1.25")),
+        ("1.250,50", "comma", Decimal("1250.50")),
+        ("1,250.50", "point", Decimal("1250.50")),
+        ("1 250,50 €", "comma", Decimal("1250.50")),
+        ("1 250.50", "point", Decimal("1250.50")),
+        ("1,250,000", "point", Decimal("1250000")),
+        ("1.250.000", "comma", Decimal("1250000")),
+        ("-12.5", "point", Decimal("-12.5")),
+        ("24", "point", Decimal("24")),
+    ],
+)
+def test_a_number_is_read_with_the_decimal_mark_of_its_writer(typed, mark, value):
+    assert parse_decimal(typed, decimal_mark=mark) == value
+
+
+@pytest.mark.parametrize(
+    ("typed", "mark"),
+    [
+        ("12.5", "comma"),  # a dot can only separate thousands, in groups of three
+        ("12,5", "point"),
+        ("1,250.50", "comma"),
+        ("1.250,50", "point"),
+        ("1,25,0", "point"),
+        ("1,250,5", "comma"),
+    ],
+)
+def test_a_number_against_its_writers_mark_is_not_a_number(typed, mark):
+    with refused("not_a_number", kind=BadInput):
+        parse_decimal(typed, decimal_mark=mark)
+
+
+def test_counts_and_euros_take_the_writers_mark_too():
+    assert parse_whole_number("1,250", decimal_mark="point") == 1250
+    with refused("not_a_whole_number", kind=BadInput):
+        parse_whole_number("1,250", decimal_mark="comma")
+    assert parse_euros("1,250", decimal_mark="point") == 125000
+    assert parse_euros("1,250", decimal_mark="comma") == 125
+    # Without a mark, the platform's forms read as before.
+    assert (parse_euros("1,250"), parse_euros("1.250")) == (125, 125000)
