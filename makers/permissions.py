@@ -7,7 +7,13 @@ answers 404); these rules say what they may do with a report they can see.
 import rules
 
 from fablabs.selectors import covers_department
-from tilab.permissions import is_auditor, is_maker, is_region_staff, is_relay_staff
+from tilab.permissions import (
+    is_auditor,
+    is_facilitator,
+    is_maker,
+    is_region_staff,
+    is_relay_staff,
+)
 
 
 @rules.predicate
@@ -44,3 +50,11 @@ rules.add_perm(
     "makers.change_report",
     (is_maker & is_reports_maker) | (is_relay_staff & covers_reports_department),
 )
+# Other names of items (ItemAlias), remembered for the network: staff who import or read the
+# imports see them; relay staff record them from an import's preview, facilitators too, and
+# facilitators alone change or delete them (they curate the catalogue's vocabulary).
+rules.add_perm(
+    "makers.view_item_aliases", is_relay_staff | is_region_staff | is_facilitator | is_auditor
+)
+rules.add_perm("makers.create_item_aliases", is_relay_staff | is_facilitator)
+rules.add_perm("makers.change_item_aliases", is_facilitator)

@@ -14,7 +14,7 @@ from tilab.models import User
 from ..models import ItemType, Maker, Membership, ProductionReport
 from .checking import CheckedRow, check_rows
 from .columns import map_columns
-from .normalise import name_key
+from .normalise import name_key, words_key
 from .options import ImportOptions
 from .reading import Sheet, read_sheet
 
@@ -79,6 +79,56 @@ class PlannedRow:
 
 
 @dataclass
+class ItemReadAs:
+    """An item name of the file not written as the catalogue writes it, and what it was read as:
+    by an alias the network remembered (who recorded it, when), or by its words."""
+
+    text: str
+    item: ItemType
+    how: str
+    rows: int
+    alias_id: int | None = None
+    recorded_by: str = ""
+    recorded_at: datetime | None = None
+
+    def as_dict(self) -> dict:
+        return {
+            "text": self.text,
+            "item": self.item.slug,
+            "item_name": self.item.name,
+            "how": self.how,
+            "rows": self.rows,
+            "alias_id": self.alias_id,
+            "recorded_by": self.recorded_by,
+            "recorded_at": self.recorded_at.isoformat() if self.recorded_at else None,
+        }
+
+
+def items_read_as(rows: list[CheckedRow]) -> list[ItemReadAs]:
+    """Each name read by an alias or by its words, once (as first written), in file order."""
+    found: dict[tuple[str, int], ItemReadAs] = {}
+    for row in rows:
+        reading = row.item_reading
+        if reading is None or not reading.told:
+            continue
+        key = (words_key(reading.text), row.item.pk)
+        if key in found:
+            found[key].rows += 1
+            continue
+        alias = reading.alias
+        found[key] = ItemReadAs(
+            text=reading.text,
+            item=row.item,
+            how=reading.how,
+            rows=1,
+            alias_id=alias.pk if alias else None,
+            recorded_by=alias.created_by.get_full_name() if alias and alias.created_by else "",
+            recorded_at=alias.created_at if alias else None,
+        )
+    return list(found.values())
+
+
+@dataclass
 class ImportPlan:
     """What an import will do (preview) or did (after apply): rows, new makers and
     organisations, rows skipped as already imported or repeated, and the totals."""
@@ -96,6 +146,8 @@ class ImportPlan:
     # Choices the file leaves open and the importer must make before confirming (options.py):
     # each {"option": name, "message": why}; confirming is refused while one is listed.
     choices_needed: list[dict] = field(default_factory=list)
+    # Item names read by an alias of the network or by their words (ItemReadAs), for the preview.
+    item_aliases_used: list[ItemReadAs] = field(default_factory=list)
     import_id: int | None = None
     imported: bool = False
 
@@ -183,6 +235,7 @@ class ImportPlan:
             "ignored_columns": list(self.ignored_columns),
             "options": self.options.as_dict(),
             "choices_needed": list(self.choices_needed),
+            "item_aliases_used": [reading.as_dict() for reading in self.item_aliases_used],
         }
         if not with_rows:
             del data["rows"]
@@ -244,6 +297,7 @@ def plan_import(
     options = options or ImportOptions()
     rows = check_rows(sheet, indexes, by=by, now=now, options=options)
     plan = ImportPlan(filename=filename, ignored_columns=ignored, options=options)
+    plan.item_aliases_used = items_read_as(rows)
 
     keyed = [(row, import_key(row)) for row in rows]
     first_line_of: dict[str, int] = {}
