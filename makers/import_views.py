@@ -13,6 +13,7 @@ from tilab.permissions import page_permission
 from tilab.throttling import throttle_page
 
 from . import importing, selectors
+from .alias_views import unknown_items_context
 from .models import ProductionImport
 
 
@@ -158,6 +159,7 @@ def import_preview(request, pk):
         except importing.ImportRejected as refusal:
             context["errors"] = refusal.errors
             context["rejection"] = refusal.message
+            context.update(unknown_items_context(refusal))
             return render(request, "makers/import_preview.html", context, status=400)
         except BadInput as refusal:  # import_choice_needed: a choice is still open
             messages.error(request, refusal.message)
@@ -201,6 +203,7 @@ def import_preview(request, pk):
         except importing.ImportRejected as refusal:
             context["errors"] = refusal.errors
             context["rejection"] = refusal.message
+            context.update(unknown_items_context(refusal))
         else:
             context["plan"] = plan
             asked = {choice["option"] for choice in plan.choices_needed} | set(

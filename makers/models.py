@@ -92,6 +92,21 @@ class ItemAlias(models.Model):
     def __str__(self):
         return self.text
 
+    @property
+    def created_by_name(self) -> str:
+        """Who recorded it, as staff see one another (a name, never an e-mail address)."""
+        return _staff_name(self.created_by)
+
+    @property
+    def updated_by_name(self) -> str:
+        return _staff_name(self.updated_by) if self.updated_at else ""
+
+
+def _staff_name(user) -> str:
+    if user is None:
+        return str(_("un compte supprimé"))
+    return user.full_name or str(_("agent sans nom"))
+
 
 class Maker(models.Model):
     """A person who produces. May have no login: relays enter reports on their behalf."""

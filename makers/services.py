@@ -554,9 +554,8 @@ ALIAS_MAX_LENGTH = 200
 
 def _alias_taken(text: str, reading) -> Refusal:
     if reading.alias is not None:
-        recorded_by = reading.alias.created_by
         why = _("correspondance enregistrée par %(by)s le %(on)s.") % {
-            "by": recorded_by.get_full_name() if recorded_by else _("un compte supprimé"),
+            "by": reading.alias.created_by_name,
             "on": timezone.localtime(reading.alias.created_at).strftime("%d/%m/%Y"),
         }
     else:

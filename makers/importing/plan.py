@@ -122,7 +122,7 @@ def items_read_as(rows: list[CheckedRow]) -> list[ItemReadAs]:
             how=reading.how,
             rows=1,
             alias_id=alias.pk if alias else None,
-            recorded_by=alias.created_by.get_full_name() if alias and alias.created_by else "",
+            recorded_by=alias.created_by_name if alias else "",
             recorded_at=alias.created_at if alias else None,
         )
     return list(found.values())
