@@ -457,10 +457,13 @@ def _alias_errors(*statuses: int) -> dict:
 
 
 @extend_schema_view(
-    list=extend_schema(summary=gettext_lazy("Autres noms des articles")),
+    list=extend_schema(
+        summary=gettext_lazy("Autres noms des articles"),
+        responses={200: ItemAliasSerializer(many=True), **_alias_errors(403)},
+    ),
     retrieve=extend_schema(
         summary=gettext_lazy("Un autre nom d'article"),
-        responses={200: ItemAliasSerializer, **_alias_errors(404)},
+        responses={200: ItemAliasSerializer, **_alias_errors(403, 404)},
     ),
 )
 class ItemAliasViewSet(viewsets.ModelViewSet):
