@@ -11,7 +11,7 @@ from rest_framework.routers import APIRootView, DefaultRouter
 from audit.api import DecisionViewSet, LedgerViewSet
 from directory.api import OrganisationViewSet
 from figures.api import FiguresViewSet
-from makers.api import ItemTypeViewSet, MakerViewSet, ProductionReportViewSet
+from makers.api import ItemAliasViewSet, ItemTypeViewSet, MakerViewSet, ProductionReportViewSet
 from makers.import_api import ProductionImportView
 from needs.api import DeliveryViewSet, NeedViewSet, PledgeViewSet
 from subsidies.api import (
@@ -46,6 +46,7 @@ router = DefaultRouter()
 router.APIRootView = PublicAPIRoot
 router.register("departments", DepartmentViewSet, basename="department")
 router.register("item-types", ItemTypeViewSet, basename="item-type")
+router.register("item-aliases", ItemAliasViewSet, basename="item-alias")
 router.register("relays", RelayViewSet, basename="relay")
 router.register("production-reports", ProductionReportViewSet, basename="production-report")
 router.register("makers", MakerViewSet, basename="maker")

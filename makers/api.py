@@ -21,8 +21,8 @@ from tilab.permissions import PUBLIC, SIGNED_IN
 from tilab.schema import AnyOf, error_responses
 
 from . import errors, selectors, services
-from .filters import ProductionReportFilter
-from .models import ItemType, Maker, ProductionReport
+from .filters import ItemAliasFilter, ProductionReportFilter
+from .models import ItemAlias, ItemType, Maker, ProductionReport
 from .serializers import (
     BulkDecisionSerializer,
     BulkRejectionSerializer,
@@ -418,3 +418,129 @@ class MakerViewSet(
         maker = services.maker_create(by=request.user, **serializer.validated_data)
         output = MakerStaffSerializer(maker, context=self.get_serializer_context())
         return Response(output.data, status=status.HTTP_201_CREATED)
+
+
+# --- Other names of items, remembered for the network ----------------------------------------
+
+
+class ItemAliasSerializer(serializers.ModelSerializer):
+    item_type = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    item_name = serializers.CharField(source="item_type.name", read_only=True)
+    created_by = serializers.CharField(source="created_by_name", read_only=True)
+    updated_by = serializers.CharField(source="updated_by_name", read_only=True)
+
+    class Meta:
+        model = ItemAlias
+        fields = [
+            "id",
+            "text",
+            "key",
+            "item_type",
+            "item_name",
+            "created_by",
+            "created_at",
+            "updated_by",
+            "updated_at",
+        ]
+
+
+class ItemAliasCreateSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=200, help_text=gettext_lazy("Le nom tel qu'écrit."))
+    item_type = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=ItemType.objects.all(),
+        help_text=gettext_lazy("L'identifiant de l'article du catalogue (visor…)."),
+    )
+
+
+class ItemAliasUpdateSerializer(serializers.Serializer):
+    item_type = serializers.SlugRelatedField(slug_field="slug", queryset=ItemType.objects.all())
+
+
+ALIAS_ERRORS_ABOUT = {
+    400: gettext_lazy("Nom vide ou trop long, article retiré du catalogue : le champ est nommé."),
+    403: gettext_lazy("Votre rôle ne permet pas cette action."),
+    409: gettext_lazy("Ce nom se lit déjà comme un article (item_alias_taken, qui le nomme)."),
+}
+
+
+def _alias_errors(*statuses: int) -> dict:
+    return error_responses(*statuses, about=ALIAS_ERRORS_ABOUT)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=gettext_lazy("Autres noms des articles"),
+        responses={200: ItemAliasSerializer(many=True), **_alias_errors(403)},
+    ),
+    retrieve=extend_schema(
+        summary=gettext_lazy("Un autre nom d'article"),
+        responses={200: ItemAliasSerializer, **_alias_errors(403, 404)},
+    ),
+)
+class ItemAliasViewSet(viewsets.ModelViewSet):
+    """Other names of items (as written in spreadsheets), remembered for the whole network: the
+    import reads them as their item. Relay staff, Région staff, facilitators and auditors list
+    them; relay staff and facilitators add one; facilitators alone change its item or delete
+    it. Each change is a decision of the log; reports already imported keep their item. Newest
+    first, by cursor."""
+
+    serializer_class = ItemAliasSerializer
+    permission = "makers.view_item_aliases"
+    permissions_by_action = {
+        "create": "makers.create_item_aliases",
+        **dict.fromkeys(["update", "partial_update", "destroy"], "makers.change_item_aliases"),
+    }
+    filterset_class = ItemAliasFilter
+    pagination_class = NewestFirstPagination
+    lookup_value_regex = r"[0-9]+"
+
+    def get_queryset(self):
+        return selectors.item_aliases_listed()
+
+    def _render(self, alias, *, status_code=status.HTTP_200_OK) -> Response:
+        fresh = self.get_queryset().get(pk=alias.pk)
+        return Response(self.get_serializer(fresh).data, status=status_code)
+
+    @extend_schema(
+        summary=gettext_lazy("Enregistrer un autre nom d'article"),
+        request=ItemAliasCreateSerializer,
+        responses={201: ItemAliasSerializer, **_alias_errors(400, 403, 409)},
+    )
+    def create(self, request, *args, **kwargs):
+        given = ItemAliasCreateSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        alias = services.item_alias_create(
+            **given.validated_data, by=request.user, now=timezone.now()
+        )
+        return self._render(alias, status_code=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary=gettext_lazy("Lire un autre nom comme un autre article"),
+        request=ItemAliasUpdateSerializer,
+        responses={200: ItemAliasSerializer, **_alias_errors(400, 403, 404)},
+    )
+    def update(self, request, *args, **kwargs):
+        alias = self.get_object()
+        given = ItemAliasUpdateSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        alias = services.item_alias_update(
+            alias=alias, by=request.user, now=timezone.now(), **given.validated_data
+        )
+        return self._render(alias)
+
+    @extend_schema(
+        summary=gettext_lazy("Lire un autre nom comme un autre article"),
+        request=ItemAliasUpdateSerializer,
+        responses={200: ItemAliasSerializer, **_alias_errors(400, 403, 404)},
+    )
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, **kwargs)
+
+    @extend_schema(
+        summary=gettext_lazy("Oublier un autre nom d'article"),
+        responses={204: None, **_alias_errors(403, 404)},
+    )
+    def destroy(self, request, *args, **kwargs):
+        services.item_alias_delete(alias=self.get_object(), by=request.user, now=timezone.now())
+        return Response(status=status.HTTP_204_NO_CONTENT)

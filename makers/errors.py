@@ -193,3 +193,29 @@ NOT_A_DOUBLE_COUNT = Code(
     ),
     "double_count_of",
 )
+# --- Other names of items, remembered for the network (services.item_alias_*) -----------------
+
+ITEM_ALIAS_TEXT_EMPTY = Code(
+    "item_alias_text_empty",
+    BadInput,
+    _("Indiquez le nom tel qu'il est écrit dans les tableurs (des lettres ou des chiffres)."),
+    "text",
+)
+ITEM_ALIAS_TEXT_TOO_LONG = Code(
+    "item_alias_text_too_long",
+    BadInput,
+    _("Ce nom est trop long : %(max)s caractères au plus."),
+    "text",
+)
+ITEM_ALIAS_TAKEN = Code(
+    "item_alias_taken",
+    WrongState,
+    _("« %(text)s » se lit déjà comme « %(item)s » : %(why)s"),
+    "text",
+)
+ITEM_ALIAS_ITEM_INACTIVE = Code(
+    "item_alias_item_inactive",
+    BadInput,
+    _("« %(item)s » n'est plus proposé à la saisie : choisissez un article du catalogue."),
+    "item_type",
+)

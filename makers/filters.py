@@ -85,3 +85,10 @@ class ProductionReportFilter(django_filters.FilterSet):
         for word in words:
             condition &= Q(maker__display_name__icontains=word)
         return queryset.filter(condition)
+
+
+class ItemAliasFilter(django_filters.FilterSet):
+    item_type = item_type_filter()
+    text = django_filters.CharFilter(
+        field_name="text", lookup_expr="icontains", label=_("Nom (tout ou partie)")
+    )

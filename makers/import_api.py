@@ -219,6 +219,23 @@ class ImportConventionSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
+class ImportItemReadSerializer(serializers.Serializer):
+    text = serializers.CharField(help_text=_("Le nom d'article tel qu'écrit dans le fichier."))
+    item = serializers.CharField(help_text=_("L'article lu (son identifiant)."))
+    item_name = serializers.CharField()
+    how = serializers.ChoiceField(
+        choices=["alias", "words"],
+        help_text=_(
+            "alias : une correspondance enregistrée pour le réseau ; words : les mots d'un nom "
+            "du catalogue s'y trouvent."
+        ),
+    )
+    rows = serializers.IntegerField(help_text=_("Lignes du fichier qui l'écrivent ainsi."))
+    alias_id = serializers.IntegerField(allow_null=True)
+    recorded_by = serializers.CharField(allow_blank=True)
+    recorded_at = serializers.DateTimeField(allow_null=True)
+
+
 class ImportPlanSerializer(serializers.Serializer):
     import_id = serializers.IntegerField(allow_null=True)
     imported = serializers.BooleanField()
@@ -281,6 +298,13 @@ class ImportPlanSerializer(serializers.Serializer):
             "séparateur décimal), et pourquoi."
         ),
     )
+    item_aliases_used = ImportItemReadSerializer(
+        many=True,
+        help_text=_(
+            "Noms d'articles lus autrement qu'au catalogue : par une correspondance du réseau "
+            "(/api/v1/item-aliases/) ou par leurs mots."
+        ),
+    )
 
 
 class ImportRowErrorSerializer(serializers.Serializer):
@@ -299,11 +323,24 @@ class ImportRowErrorSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
+class ImportUnknownItemSerializer(serializers.Serializer):
+    text = serializers.CharField(help_text=_("Le nom d'article tel qu'écrit (première fois)."))
+    lines = serializers.ListField(child=serializers.IntegerField())
+
+
 class ImportRejectedSerializer(serializers.Serializer):
     code = serializers.CharField(help_text=CODE_HELP)
     detail = serializers.CharField()
     field = serializers.CharField(allow_null=True)
     errors = ImportRowErrorSerializer(many=True)
+    unknown_items = ImportUnknownItemSerializer(
+        many=True,
+        help_text=_(
+            "Noms d'articles lus comme aucun article (item_unknown) ou comme plusieurs "
+            "(item_ambiguous) : enregistrez l'article de chacun par POST /api/v1/item-aliases/, "
+            "puis envoyez de nouveau le fichier."
+        ),
+    )
 
 
 class ProductionImportView(APIView):
@@ -350,6 +387,7 @@ class ProductionImportView(APIView):
                                     "message": "Quantité négative ou nulle : « -5 ».",
                                 }
                             ],
+                            "unknown_items": [],
                         },
                     )
                 ],

@@ -14,6 +14,7 @@ from tilab.permissions import page_permission
 from tilab.throttling import throttle_page
 
 from . import importing, selectors
+from .alias_views import unknown_items_context
 from .models import ProductionImport
 
 
@@ -190,6 +191,7 @@ def import_preview(request, pk):
             context["errors"] = refusal.errors
             context["rejection"] = refusal.message
             context["errors_name_sheets"] = any(error.sheet for error in refusal.errors)
+            context.update(unknown_items_context(refusal))
             return render(request, "makers/import_preview.html", context, status=400)
         except BadInput as refusal:  # import_choice_needed: a choice is still open
             messages.error(request, refusal.message)
@@ -234,6 +236,7 @@ def import_preview(request, pk):
             context["errors"] = refusal.errors
             context["rejection"] = refusal.message
             context["errors_name_sheets"] = any(error.sheet for error in refusal.errors)
+            context.update(unknown_items_context(refusal))
         else:
             context["plan"] = plan
             asked = (

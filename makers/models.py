@@ -46,6 +46,68 @@ class ItemType(models.Model):
         return localised(self, "name")
 
 
+class ItemAlias(models.Model):
+    """A name a spreadsheet gave an item ("Visières PETG"), mapped to the catalogue by relay staff
+    or a facilitator, for the whole network: the importer reads it as that item from then on.
+
+    `key` is the name as the importer compares it (makers.item_names: no case, accents, small
+    words or plurals), unique: one name reads as one item. A report keeps the item it was
+    imported with; changing or deleting an alias changes only what the next imports read.
+    """
+
+    text = models.CharField(_("nom lu dans les tableurs"), max_length=200)
+    key = models.CharField(_("clé de comparaison"), max_length=200, unique=True)
+    item_type = models.ForeignKey(
+        ItemType,
+        on_delete=models.PROTECT,
+        related_name="network_aliases",
+        verbose_name=_("article"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("enregistré par"),
+    )
+    created_at = models.DateTimeField(_("enregistré le"))
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("modifié par"),
+    )
+    updated_at = models.DateTimeField(_("modifié le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("autre nom d'article")
+        verbose_name_plural = _("autres noms d'articles")
+        constraints = [
+            models.CheckConstraint(condition=~Q(key=""), name="item_alias_key_not_empty"),
+        ]
+
+    def __str__(self):
+        return self.text
+
+    @property
+    def created_by_name(self) -> str:
+        """Who recorded it, as staff see one another (a name, never an e-mail address)."""
+        return _staff_name(self.created_by)
+
+    @property
+    def updated_by_name(self) -> str:
+        return _staff_name(self.updated_by) if self.updated_at else ""
+
+
+def _staff_name(user) -> str:
+    if user is None:
+        return str(_("un compte supprimé"))
+    return user.full_name or str(_("agent sans nom"))
+
+
 class Maker(models.Model):
     """A person who produces. May have no login: relays enter reports on their behalf."""
 

@@ -57,3 +57,14 @@ rules.add_perm(
     "makers.change_report",
     (is_maker & is_reports_maker) | (is_relay_staff & covers_reports_department),
 )
+# Other names of items (ItemAlias), remembered for the network: staff who import or read the
+# imports see them; whoever imports records them from an import's preview (relay staff, the
+# Région, facilitators), and facilitators alone change or delete them (they curate the
+# catalogue's vocabulary).
+rules.add_perm(
+    "makers.view_item_aliases", is_relay_staff | is_region_staff | is_facilitator | is_auditor
+)
+rules.add_perm(
+    "makers.create_item_aliases", is_relay_staff | is_region_staff | is_facilitator
+)
+rules.add_perm("makers.change_item_aliases", is_facilitator)

@@ -32,11 +32,18 @@ from tilab.models import Department
 from tilab.permissions import is_region_staff
 
 from . import errors
-from .models import ItemType, Maker, Membership, ProductionReport
+from .models import ItemAlias, ItemType, Maker, Membership, ProductionReport
 
 
 def item_types_active() -> QuerySet[ItemType]:
     return ItemType.objects.filter(is_active=True).order_by("position", "slug")
+
+
+def item_aliases_listed() -> QuerySet[ItemAlias]:
+    """Every alias of the network (the same for everyone who may see them), by item, then name."""
+    return ItemAlias.objects.select_related("item_type", "created_by", "updated_by").order_by(
+        "item_type__position", "item_type__slug", "key"
+    )
 
 
 def maker_of(user) -> Maker | None:

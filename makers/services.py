@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -10,13 +10,17 @@ from fablabs.models import Organisation
 from fablabs.selectors import departments_covered_by
 from tilab.errors import Refusal
 from tilab.models import Department, User
+from tilab.permissions import require
 from tilab.services import decision_record
 
 from . import errors, signals
+from .importing.normalise import words_key
+from .item_names import item_names_index
 from .models import (
     FIRST_PRODUCTION_DAY,
     MAX_COST_CENTS,
     MAX_QUANTITY,
+    ItemAlias,
     ItemType,
     Maker,
     Membership,
@@ -606,3 +610,116 @@ def production_reports_corroborate(
     )
     ProductionReport.objects.filter(pk__in=marked).update(**marks)
     return len(marked)
+
+
+# --- Other names of items, remembered for the network ---------------------------------------------
+#
+# An alias changes how the next imports read a name, never a report already imported: a report
+# keeps the item it was imported with (and its row key), whatever the alias says afterwards.
+# Each creation, change and deletion is a decision (who, when, from which item to which), so
+# a mapping that changed can be traced.
+
+ALIAS_MAX_LENGTH = 200
+
+
+def _alias_taken(text: str, reading) -> Refusal:
+    if reading.alias is not None:
+        why = _("correspondance enregistrée par %(by)s le %(on)s.") % {
+            "by": reading.alias.created_by_name,
+            "on": timezone.localtime(reading.alias.created_at).strftime("%d/%m/%Y"),
+        }
+    else:
+        why = _("c'est un nom du catalogue.")
+    return errors.ITEM_ALIAS_TAKEN(text=text, item=reading.item.name, why=why)
+
+
+def _alias_item_offered(item_type: ItemType) -> None:
+    if not item_type.is_active:
+        raise errors.ITEM_ALIAS_ITEM_INACTIVE(item=item_type.name)
+
+
+def item_alias_create(*, text: str, item_type: ItemType, by: User, now: datetime) -> ItemAlias:
+    """Remember for the whole network that `text` (as written in a spreadsheet) names
+    `item_type`: from the next preview on, every import reads it so, and says who recorded it.
+
+    Refuses whoever may not (role_not_allowed: those who import may), an empty name
+    (item_alias_text_empty) or a long one (item_alias_text_too_long), an item withdrawn from
+    the catalogue (item_alias_item_inactive), and a name that already reads as an item, by the
+    catalogue or by another alias (wrong state: item_alias_taken, naming that item). Recorded
+    as the decision "item_alias_create". Reports already imported do not change.
+    """
+    require(by, "makers.create_item_aliases")
+    text = " ".join(text.split())
+    key = words_key(text)
+    if not key:
+        raise errors.ITEM_ALIAS_TEXT_EMPTY()
+    if len(text) > ALIAS_MAX_LENGTH:
+        raise errors.ITEM_ALIAS_TEXT_TOO_LONG(max=ALIAS_MAX_LENGTH)
+    _alias_item_offered(item_type)
+    known = item_names_index().known(text)
+    if known is not None:
+        raise _alias_taken(text, known)
+    try:
+        with transaction.atomic():
+            alias = ItemAlias.objects.create(
+                text=text, key=key, item_type=item_type, created_by=by, created_at=now
+            )
+            decision_record(
+                actor=by,
+                subject=alias,
+                action="item_alias_create",
+                now=now,
+                to_state=item_type.slug,
+                data={"text": text, "key": key, "item_type": item_type.slug},
+            )
+    except IntegrityError:
+        # The unique key: someone recorded the same name between our check and our insert.
+        raise _alias_taken(text, item_names_index().known(text)) from None
+    return alias
+
+
+def item_alias_update(
+    *, alias: ItemAlias, item_type: ItemType, by: User, now: datetime
+) -> ItemAlias:
+    """Read the name `alias` as `item_type` from the next import on (facilitators only:
+    role_not_allowed otherwise; item_alias_item_inactive for an item withdrawn). Recorded as the
+    decision "item_alias_change", from the old item to the new one. Reports already imported
+    keep the item they were imported with."""
+    require(by, "makers.change_item_aliases")
+    _alias_item_offered(item_type)
+    with transaction.atomic():
+        # Locked: two facilitators changing it at once record the true "from" of each change.
+        alias = ItemAlias.objects.select_for_update().select_related("item_type").get(pk=alias.pk)
+        before = alias.item_type.slug
+        alias.item_type = item_type
+        alias.updated_by = by
+        alias.updated_at = now
+        alias.save(update_fields=["item_type", "updated_by", "updated_at"])
+        decision_record(
+            actor=by,
+            subject=alias,
+            action="item_alias_change",
+            now=now,
+            from_state=before,
+            to_state=item_type.slug,
+            data={"text": alias.text, "key": alias.key, "item_type": item_type.slug},
+        )
+    return alias
+
+
+def item_alias_delete(*, alias: ItemAlias, by: User, now: datetime) -> None:
+    """Forget the alias (facilitators only: role_not_allowed otherwise): the next imports ask
+    again for that name. Recorded as the decision "item_alias_delete", naming the text and the
+    item it read as. Reports already imported keep their item."""
+    require(by, "makers.change_item_aliases")
+    with transaction.atomic():
+        alias = ItemAlias.objects.select_for_update().select_related("item_type").get(pk=alias.pk)
+        decision_record(
+            actor=by,
+            subject=alias,
+            action="item_alias_delete",
+            now=now,
+            from_state=alias.item_type.slug,
+            data={"text": alias.text, "key": alias.key, "item_type": alias.item_type.slug},
+        )
+        alias.delete()

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import import_views, views
+from . import alias_views, import_views, views
 
 app_name = "makers"
 urlpatterns = [
@@ -16,4 +16,13 @@ urlpatterns = [
     path("validation/declarations/<int:pk>/", views.report_correct_for, name="report_correct_for"),
     path("validation/import/", import_views.import_upload, name="import_upload"),
     path("validation/import/<int:pk>/", import_views.import_preview, name="import_preview"),
+    path(
+        "validation/import/<int:pk>/articles/",
+        alias_views.import_item_alias,
+        name="import_item_alias",
+    ),
+    path("validation/articles/alias/", alias_views.item_aliases, name="item_aliases"),
+    path(
+        "validation/articles/alias/<int:pk>/", alias_views.item_alias_edit, name="item_alias_edit"
+    ),
 ]

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.utils import timezone, translation
@@ -22,13 +23,15 @@ from tilab.models import Department, User
 from tilab.money import parse_decimal, parse_euros, parse_whole_number
 
 from ..models import FIRST_PRODUCTION_DAY, MAX_QUANTITY, ItemType
-from ..selectors import item_types_active
 from . import errors
 from .conventions import Conventions, read_conventions
 from .errors import RowError, rows_rejected
 from .normalise import clean, compact_key, words_key
 from .options import DECIMAL_COMMA, ImportOptions
 from .reading import Sheet
+
+if TYPE_CHECKING:
+    from ..item_names import ItemReading
 
 
 @dataclass
@@ -45,6 +48,8 @@ class CheckedRow:
     quantity: int
     material_cost_cents: int
     recipient: str
+    # How the item's cell was read (makers.item_names): by an alias or by words, the preview says.
+    item_reading: "ItemReading | None" = None
 
 
 def check_rows(
@@ -114,7 +119,8 @@ def check_rows(
                 department=parsed["department"],
                 organisation=parsed["organisation"],
                 kind=kind,
-                item=parsed["item"],
+                item=parsed["item"].item,
+                item_reading=parsed["item"],
                 quantity=parsed["quantity"],
                 material_cost_cents=parsed["cost"],
                 recipient=parsed["recipient"],
@@ -226,25 +232,26 @@ def _parse_cost(value, *, conventions: Conventions) -> int:
 
 
 class _Catalogue:
-    """Active items, findable by any name a spreadsheet may use for them."""
+    """Active items and the network's aliases, each name read once (makers.item_names)."""
 
     def __init__(self):
-        self.items = list(item_types_active())
-        self.by_key: dict[str, ItemType] = {}
-        # Slugs and full names first: a unit or alias shared by two items never hides a name.
-        for item in self.items:
-            for text in (item.slug, item.name_fr, item.name_en):
-                self.by_key.setdefault(words_key(text), item)
-        for item in self.items:
-            for text in (item.unit_fr, item.unit_en, *item.aliases.split(",")):
-                if text.strip():
-                    self.by_key.setdefault(words_key(text), item)
+        # Imported here: makers.item_names reads names with this package's normalise module.
+        from ..item_names import item_names_index
 
-    def find(self, text: str) -> ItemType:
-        item = self.by_key.get(words_key(text))
-        if item is None:
-            raise errors.ITEM_UNKNOWN(value=text, known=", ".join(item.name for item in self.items))
-        return item
+        self.names = item_names_index()
+        self.items = self.names.items
+
+    def find(self, text: str) -> "ItemReading":
+        """The reading of an item cell; refuses a name that reads as no item (item_unknown) or
+        as several (item_ambiguous), both offered for an alias in the preview."""
+        reading = self.names.read(text)
+        if reading.item is not None:
+            return reading
+        if reading.ambiguous:
+            raise errors.ITEM_AMBIGUOUS(
+                value=text, candidates=", ".join(f"« {item.name} »" for item in reading.candidates)
+            )
+        raise errors.ITEM_UNKNOWN(value=text, known=", ".join(item.name for item in self.items))
 
 
 class _Departments:

@@ -14,6 +14,8 @@ from django.utils.translation import ngettext_lazy
 
 from tilab.errors import BadInput, Code, Refusal, WrongState
 
+from .normalise import words_key
+
 # Line 0 stands for the file as a whole (unreadable, too big…), 1 is the header row.
 FILE_LINE = 0
 
@@ -237,6 +239,13 @@ ITEM_UNKNOWN = Code(
     BadInput,
     _("Article inconnu : « %(value)s ». Articles reconnus : %(known)s."),
 )
+ITEM_AMBIGUOUS = Code(
+    "item_ambiguous",
+    BadInput,
+    _("Article ambigu : « %(value)s » peut désigner %(candidates)s."),
+)
+# Codes of an item name the preview offers to map to the catalogue (ImportRejected.unknown_items).
+ITEM_NAME_CODES = frozenset({ITEM_UNKNOWN.code, ITEM_AMBIGUOUS.code})
 DEPARTMENT_MISSING = Code("department_missing", BadInput, _("Département manquant."))
 DEPARTMENT_OUTSIDE_REGION = Code(
     "department_outside_region",
@@ -340,12 +349,29 @@ class RowError:
 
 class ImportRejected(BadInput):
     """The file cannot be imported as it is; `errors` lists every problem, by line. Nothing
-    was written. Made by `rows_rejected` and `file_rejected`."""
+    was written. Made by `rows_rejected` and `file_rejected`.
+
+    `unknown_items`: the item names read as no item of the catalogue, or as several, each once
+    as first written, with its lines: {"text", "lines"}; what the preview offers to map to an
+    item (an alias remembered for the network, makers.services.item_alias_create)."""
 
     errors: list[RowError] = []
 
+    @property
+    def unknown_items(self) -> list[dict]:
+        found: dict[str, dict] = {}
+        for error in self.errors:
+            if error.code in ITEM_NAME_CODES:
+                text = str(error.refusal.params.get("value", ""))
+                entry = found.setdefault(words_key(text), {"text": text, "lines": []})
+                entry["lines"].append(error.line)
+        return list(found.values())
+
     def extra(self) -> dict:
-        return {"errors": [error.as_dict() for error in self.errors]}
+        return {
+            "errors": [error.as_dict() for error in self.errors],
+            "unknown_items": self.unknown_items,
+        }
 
     def __reduce__(self):
         kind, args, state = super().__reduce__()

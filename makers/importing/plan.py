@@ -22,7 +22,7 @@ from .columns import map_columns
 from .conventions import Convention, read_conventions
 from .double_counts import double_counts_of_plan
 from .errors import errors_named_by_sheet
-from .normalise import name_key
+from .normalise import name_key, words_key
 from .options import HAND_OVER, ImportOptions
 from .reading import Sheet, read_sheet
 
@@ -99,6 +99,56 @@ class PlannedRow:
 
 
 @dataclass
+class ItemReadAs:
+    """An item name of the file not written as the catalogue writes it, and what it was read as:
+    by an alias the network remembered (who recorded it, when), or by its words."""
+
+    text: str
+    item: ItemType
+    how: str
+    rows: int
+    alias_id: int | None = None
+    recorded_by: str = ""
+    recorded_at: datetime | None = None
+
+    def as_dict(self) -> dict:
+        return {
+            "text": self.text,
+            "item": self.item.slug,
+            "item_name": self.item.name,
+            "how": self.how,
+            "rows": self.rows,
+            "alias_id": self.alias_id,
+            "recorded_by": self.recorded_by,
+            "recorded_at": self.recorded_at.isoformat() if self.recorded_at else None,
+        }
+
+
+def items_read_as(rows: list[CheckedRow]) -> list[ItemReadAs]:
+    """Each name read by an alias or by its words, once (as first written), in file order."""
+    found: dict[tuple[str, int], ItemReadAs] = {}
+    for row in rows:
+        reading = row.item_reading
+        if reading is None or not reading.told:
+            continue
+        key = (words_key(reading.text), row.item.pk)
+        if key in found:
+            found[key].rows += 1
+            continue
+        alias = reading.alias
+        found[key] = ItemReadAs(
+            text=reading.text,
+            item=row.item,
+            how=reading.how,
+            rows=1,
+            alias_id=alias.pk if alias else None,
+            recorded_by=alias.created_by_name if alias else "",
+            recorded_at=alias.created_at if alias else None,
+        )
+    return list(found.values())
+
+
+@dataclass
 class ImportPlan:
     """What an import will do (preview) or did (after apply): rows, new makers and
     organisations, rows skipped as already imported or repeated, and the totals."""
@@ -128,6 +178,8 @@ class ImportPlan:
     double_counts: list[dict] = field(default_factory=list)
     # How the file's text dates and numbers were read (conventions.py), each said in the preview.
     conventions: list[Convention] = field(default_factory=list)
+    # Item names read by an alias of the network or by their words (ItemReadAs), for the preview.
+    item_aliases_used: list[ItemReadAs] = field(default_factory=list)
     import_id: int | None = None
     imported: bool = False
     # Where the table was found (reading.py): the file's format, the sheet (None for a CSV)
@@ -252,6 +304,7 @@ class ImportPlan:
             "formula_cells_count": self.formula_cells_count,
             "double_counts": list(self.double_counts),
             "conventions": [convention.as_dict() for convention in self.conventions],
+            "item_aliases_used": [reading.as_dict() for reading in self.item_aliases_used],
         }
         if not with_rows:
             del data["rows"]
@@ -322,6 +375,7 @@ def plan_import(
         choices_needed=list(conventions.choices_needed),
     )
     plan.read_from(sheet)
+    plan.item_aliases_used = items_read_as(rows)
 
     keyed = [(row, import_key(row)) for row in rows]
     first_line_of: dict[str, int] = {}

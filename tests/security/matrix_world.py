@@ -31,6 +31,7 @@ from directory.models import MembershipRequest
 from figures import exports
 from figures.models import ProductionExport
 from makers import importing
+from makers import services as makers_services
 from makers.models import ItemType, Membership
 from needs import services as needs_services
 from recognition import services as network_services
@@ -408,6 +409,10 @@ def world_build() -> World:
     # --- Reference data the API reads, and altered links --------------------------------------
     o[("department", PUBLIC)] = Department.objects.get(code="35")
     o[("item_type", PUBLIC)] = item()
+    # An alias Camille recorded from an import: hers, yet only facilitators change it.
+    o[("item_alias", OWN)] = makers_services.item_alias_create(
+        text="Visières PETG", item_type=item(), by=camille, now=now
+    )
     o[("relay", PUBLIC)] = labfab
     for kind in (
         "invitation",
