@@ -119,7 +119,7 @@ class ItemAliasChangeForm(RefusalsMixin, forms.Form):
 
 @page_permission("makers.view_item_aliases", methods=["GET", "POST"])
 def item_aliases(request):
-    """Every alias of the network, who recorded it and when; relay staff and facilitators add
+    """Every alias of the network, who recorded it and when; whoever imports adds
     one here too (relay staff mostly from an import's preview)."""
     may_create = request.user.has_perm("makers.create_item_aliases")
     form = ItemAliasCreateForm(request.POST or None) if may_create else None

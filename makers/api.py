@@ -481,7 +481,7 @@ def _alias_errors(*statuses: int) -> dict:
 class ItemAliasViewSet(viewsets.ModelViewSet):
     """Other names of items (as written in spreadsheets), remembered for the whole network: the
     import reads them as their item. Relay staff, Région staff, facilitators and auditors list
-    them; relay staff and facilitators add one; facilitators alone change its item or delete
+    them; whoever imports adds one; facilitators alone change its item or delete
     it. Each change is a decision of the log; reports already imported keep their item. Newest
     first, by cursor."""
 
