@@ -283,6 +283,10 @@ class ImportPlanSerializer(serializers.Serializer):
         help_text=_("Cellules calculées par une formule dont la valeur gardée est importée."),
     )
     formula_cells_count = serializers.IntegerField()
+    hidden_sheets = serializers.ListField(
+        child=serializers.CharField(),
+        help_text=_("Feuilles masquées du classeur : jamais lues."),
+    )
     double_counts = ImportDoubleCountSerializer(
         many=True,
         help_text=_(

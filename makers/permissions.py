@@ -64,7 +64,5 @@ rules.add_perm(
 rules.add_perm(
     "makers.view_item_aliases", is_relay_staff | is_region_staff | is_facilitator | is_auditor
 )
-rules.add_perm(
-    "makers.create_item_aliases", is_relay_staff | is_region_staff | is_facilitator
-)
+rules.add_perm("makers.create_item_aliases", is_relay_staff | is_region_staff | is_facilitator)
 rules.add_perm("makers.change_item_aliases", is_facilitator)

@@ -78,6 +78,14 @@ WORKBOOK_UNREADABLE = Code(
 WORKBOOK_WITHOUT_SHEET = Code(
     "workbook_without_sheet", BadInput, _("Le classeur ne contient aucune feuille.")
 )
+WORKBOOK_ONLY_HIDDEN_SHEETS = Code(
+    "workbook_only_hidden_sheets",
+    BadInput,
+    _(
+        "Toutes les feuilles du classeur sont masquées (%(sheets)s) : rien de ce qui est "
+        "masqué n'est importé. Affichez la feuille à importer, puis déposez le fichier."
+    ),
+)
 WORKBOOK_TOO_BIG = Code(
     "workbook_too_big",
     BadInput,

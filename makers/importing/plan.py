@@ -191,6 +191,7 @@ class ImportPlan:
     skipped_rows: list[dict] = field(default_factory=list)
     formula_cells: list[dict] = field(default_factory=list)
     formula_cells_count: int = 0
+    hidden_sheets: list[str] = field(default_factory=list)
 
     def read_from(self, sheet: Sheet) -> None:
         self.file_format = sheet.file_format
@@ -199,6 +200,7 @@ class ImportPlan:
         self.skipped_rows = [row.as_dict() for row in sheet.skipped_rows]
         self.formula_cells = [cell.as_dict() for cell in sheet.formula_cells[:PREVIEW_ROWS]]
         self.formula_cells_count = len(sheet.formula_cells)
+        self.hidden_sheets = list(sheet.hidden_sheets)
 
     @property
     def totals_per_item(self) -> list[dict]:
@@ -302,6 +304,7 @@ class ImportPlan:
             "skipped_rows": list(self.skipped_rows),
             "formula_cells": list(self.formula_cells),
             "formula_cells_count": self.formula_cells_count,
+            "hidden_sheets": list(self.hidden_sheets),
             "double_counts": list(self.double_counts),
             "conventions": [convention.as_dict() for convention in self.conventions],
             "item_aliases_used": [reading.as_dict() for reading in self.item_aliases_used],

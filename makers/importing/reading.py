@@ -61,6 +61,8 @@ class Sheet:
     file_format: str = CSV
     skipped_rows: list[SkippedRow] = field(default_factory=list)
     formula_cells: list[FormulaCell] = field(default_factory=list)
+    # Sheets the person hid in their program: never read, named in the preview.
+    hidden_sheets: list[str] = field(default_factory=list)
 
     @property
     def format_label(self) -> str:
@@ -219,13 +221,21 @@ def _read_workbook(content: bytes, file_format: str) -> Sheet:
         if any(meta.typ == kind for meta in workbook.sheets_metadata for kind in active):
             # Excel 4.0 macro sheets and VBA modules, which an Excel 97 file may hold.
             raise unreadable(errors.WORKBOOK_MACROS())
-        names = [
-            meta.name
+        worksheets = [
+            meta
             for meta in workbook.sheets_metadata
             if meta.typ == python_calamine.SheetTypeEnum.WorkSheet
         ]
-        if not names:
+        if not worksheets:
             raise unreadable(errors.WORKBOOK_WITHOUT_SHEET())
+        # A hidden sheet is what its author chose not to show (last year's figures, a lookup
+        # list): reading it would import what nobody saw. Only visible sheets are read.
+        names = [
+            m.name for m in worksheets if m.visible == python_calamine.SheetVisibleEnum.Visible
+        ]
+        hidden = [meta.name for meta in worksheets if meta.name not in names]
+        if not names:
+            raise unreadable(errors.WORKBOOK_ONLY_HIDDEN_SHEETS(sheets=", ".join(hidden)))
         sheets = []
         heads = []
         for name in names:
@@ -236,12 +246,14 @@ def _read_workbook(content: bytes, file_format: str) -> Sheet:
             )
             if any(_may_be_header(values) for values in heads[-1][1]):
                 break  # the first sheets are enough when this one may hold the header
-        return _table(
+        table = _table(
             heads,
             lambda index: sheets[index].to_python(skip_empty_area=False),
             file_format=file_format,
             formulas_of=lambda name: _formulas(content, file_format, name),
         )
+        table.hidden_sheets = hidden
+        return table
     except errors.ImportRejected:
         raise
     except Exception:

@@ -287,3 +287,47 @@ def test_the_upload_form_offers_ods_and_xls(client, relay_staff):
     client.force_login(relay_staff)
     page = client.get("/validation/import/").content.decode()
     assert ".ods" in page and ".xls," in page and "opendocument.spreadsheet" in page
+
+
+def _workbook_with_hidden_sheets(*, visible: bool) -> bytes:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    old = book.active
+    old.title = "2019 (archives)"
+    for values in (HEADER, [datetime.date(2019, 4, 3), "Ancienne Ligne", 35, "Visière", 999]):
+        old.append(values)
+    old.sheet_state = "hidden"
+    current = book.create_sheet("Avril 2020")
+    for values in (HEADER, ANNE):
+        current.append(values)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    if visible:
+        return buffer.getvalue()
+    # openpyxl will not write a workbook without a visible sheet; Excel's files may have one.
+    source, out = zipfile.ZipFile(buffer), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for name in source.namelist():
+            data = source.read(name)
+            if name == "xl/workbook.xml":
+                data = data.replace(b'state="visible"', b'state="veryHidden"')
+            target.writestr(name, data)
+    return out.getvalue()
+
+
+def test_a_hidden_sheet_is_never_read_and_the_preview_names_it(relay_staff):
+    # The hidden sheet comes first and has a perfect header: reading it would import last
+    # year's figures nobody sees in the file.
+    plan = preview(_workbook_with_hidden_sheets(visible=True), relay_staff)
+    assert plan.sheet_name == "Avril 2020"
+    assert [r.maker for r in plan.rows] == ["Anne Le Goff"]
+    assert plan.as_dict()["hidden_sheets"] == ["2019 (archives)"]
+
+
+def test_a_workbook_whose_every_sheet_is_hidden_is_refused_naming_them(relay_staff):
+    with refused("import_rejected", kind=importing.SpreadsheetUnreadable) as rejected:
+        preview(_workbook_with_hidden_sheets(visible=False), relay_staff)
+    [error] = rejected.value.errors
+    assert error.code == "workbook_only_hidden_sheets"
+    assert "2019 (archives)" in error.message
