@@ -459,7 +459,7 @@ class ItemAliasUpdateSerializer(serializers.Serializer):
 
 ALIAS_ERRORS_ABOUT = {
     400: gettext_lazy("Nom vide ou trop long, article retiré du catalogue : le champ est nommé."),
-    403: gettext_lazy("Votre rôle ne permet pas cette action."),
+    403: gettext_lazy("Rôle qui ne le permet pas (role_not_allowed)."),
     409: gettext_lazy("Ce nom se lit déjà comme un article (item_alias_taken, qui le nomme)."),
 }
 

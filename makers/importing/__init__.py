@@ -3,10 +3,13 @@
 A file goes through reading.py (bytes of a CSV, XLSX, XLS or ODS file to the table of one
 sheet, its cells typed; workbook_checks.py for what a workbook may hold; finding.py for the
 header row, the totals to skip and the formula cells), columns.py (headers to fields),
-checking.py (every cell parsed, every bad row listed), plan.py (matched against the
-database, the row key, the preview) and writing.py (the stored upload and the all-or-nothing
-write). errors.py declares what they refuse, each with its code: a refused import is one
-ImportRejected (bad input) listing every line in error.
+conventions.py (the file's own date order and decimal mark, decided from all its values),
+checking.py (every cell parsed, every bad row listed; item names through makers/item_names.py),
+plan.py (matched against the database, the row key, the lines handed to other relays, the
+preview; double_counts.py flags lines that likely count a report again) and writing.py (the
+stored upload and the all-or-nothing write). options.py holds what the importer chose where the
+file leaves a choice open. errors.py declares what they refuse, each with its code: a refused
+import is one ImportRejected (bad input) listing every line in error.
 """
 
 from .errors import FILE_LINE, ImportRejected, RowError, SpreadsheetUnreadable
