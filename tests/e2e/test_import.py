@@ -10,7 +10,7 @@ from demo.management.commands.seed_demo import DEMO_PASSWORD
 from makers.models import ItemAlias, ProductionImport, ProductionReport
 from tests.e2e import conftest as e2e
 from tests.e2e.conftest import assert_accessible, no_sideways_scroll
-from tests.makers.spreadsheets import ODS_MIMETYPE, Formula, ods_bytes
+from tests.makers.spreadsheets import ODS_MIMETYPE, Formula, ods_bytes, xlsx_bytes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 log_in = functools.partial(e2e.log_in, password=DEMO_PASSWORD)
@@ -165,3 +165,60 @@ def test_the_region_imports_a_regional_workbook_on_a_phone_choosing_as_it_is_ask
     assert "Visière de protection" in row.inner_text()
     assert no_sideways_scroll(phone), sticking_out(phone)
     assert_accessible(phone, "the ENSTA Bretagne queue with the imported line")
+
+
+# --- 2. A relay, at its desk, hands another relay's lines over ------------------------------------
+
+HEADER = ["Date", "Nom du maker", "Département", "Article", "Quantité", "Livré à"]
+RENNES_WORKBOOK = {
+    "Production": [
+        HEADER,
+        [datetime.date(2020, 4, 14), "Gwen Le Bras", 35, "Visière", 20, "CHU Rennes"],
+        [datetime.date(2020, 4, 15), "Morgane Kerjean", 29, "Visière", 16, "CHU Brest"],
+    ]
+}
+
+
+def test_a_relay_hands_the_lines_of_another_department_to_the_relay_that_covers_it(desktop, demo):
+    log_in(desktop, "relais.rennes@demo.tilab.test")
+    upload(desktop, "rennes-avril.xlsx", xlsx_bytes(RENNES_WORKBOOK), XLSX_MIMETYPE)
+    batch = ProductionImport.objects.get(filename="rennes-avril.xlsx")
+
+    # The Finistère line is not Rennes's: what to do with it is asked, and nothing is imported
+    # before it is answered.
+    question = desktop.get_by_role("group", name="Lignes d'autres départements")
+    question.wait_for()
+    assert not desktop.get_by_role("button", name="Importer 2 déclarations").count()
+    assert not desktop.get_by_role("button", name="Importer 1 déclaration").count()
+    assert_accessible(desktop, "the preview asking about another department's lines")
+
+    hand_over = question.get_by_role("radio")
+    tab_to(desktop, hand_over)
+    desktop.keyboard.press("Space")
+    assert hand_over.is_checked()
+    reread = desktop.get_by_role("button", name="Relire le fichier avec ces choix")
+    tab_to(desktop, reread)
+    press_enter_and_wait(desktop)
+    batch.refresh_from_db()
+    assert batch.options.get("other_departments") == "hand_over"
+    assert "rennes-avril.xlsx" in desktop.title()
+
+    handed = desktop.get_by_role("table", name="Lignes transmises, par relais destinataire")
+    assert "ENSTA Bretagne" in handed.inner_text()
+    assert "LabFab de Rennes" not in handed.inner_text()
+    assert_accessible(desktop, "the preview with the lines handed over")
+    confirm = desktop.get_by_role("button", name="Importer 2 déclarations")
+    tab_to(desktop, confirm)
+    press_enter_and_wait(desktop)
+    assert "2 déclarations importées" in desktop.get_by_role("status").first.inner_text()
+    assert_accessible(desktop, "the queue after the import")
+
+    log_out(desktop)
+    log_in(desktop, "relais.ensta@demo.tilab.test")
+    desktop.goto("/validation/?maker_name=Morgane Kerjean")
+    row = desktop.locator("table.queue tbody tr", has_text="Morgane Kerjean")
+    assert "importé de « rennes-avril.xlsx » par LabFab de Rennes" in row.inner_text()
+    assert ProductionReport.objects.get(import_batch=batch, department_id="29").status == (
+        "submitted"
+    )
+    assert_accessible(desktop, "the ENSTA Bretagne queue with the line handed over")
