@@ -43,7 +43,7 @@ def press_enter_and_wait(page) -> None:
 
 
 def sticking_out(page) -> list[str]:
-    """The outermost elements (a scrolling table aside) wider than a phone's screen, to say what to fix."""
+    """The outermost elements (a scrolling table aside) wider than a phone, to say what to fix."""
     return page.evaluate(
         """(() => [...document.querySelectorAll("body *")]
             .filter((e) => e.getBoundingClientRect().right > 390.5
@@ -222,3 +222,76 @@ def test_a_relay_hands_the_lines_of_another_department_to_the_relay_that_covers_
         "submitted"
     )
     assert_accessible(desktop, "the ENSTA Bretagne queue with the line handed over")
+
+
+# --- 3. The same gowns counted by the maker and by the FabLab's sheet -----------------------------
+
+
+def test_a_relay_keeps_one_of_a_makers_report_and_a_fablabs_imported_line(desktop, demo):
+    # Anne logs her gowns herself…
+    log_in(desktop, "maker@demo.tilab.test")
+    desktop.goto("/maker/")
+    desktop.get_by_label("Surblouse").check()
+    desktop.get_by_label("Quantité").fill("48")
+    desktop.get_by_label("Date de production").fill("2020-05-20")
+    desktop.get_by_label("Livré à").fill("CHU Rennes")
+    desktop.get_by_role("button", name="Enregistrer ma déclaration").click()
+    desktop.get_by_role("status").wait_for()
+    own = ProductionReport.objects.get(maker__display_name="Anne Le Goff", quantity=48)
+    log_out(desktop)
+
+    # …and the FabLab she works at lists them again in the sheet it sends the network's
+    # facilitators, who import it.
+    log_in(desktop, "facilitateur@demo.tilab.test")
+    fablab_sheet = {
+        "Mai": [
+            ["Date", "Nom du maker", "Structure", "Département", "Article", "Quantité"],
+            [
+                datetime.date(2020, 5, 21),
+                "Anne Le Goff",
+                "Makers du Pays de Fougères",
+                35,
+                "Surblouse",
+                48,
+            ],
+        ]
+    }
+    upload(desktop, "fougeres-mai.xlsx", xlsx_bytes(fablab_sheet), XLSX_MIMETYPE)
+    doubles = desktop.get_by_role("table", name="1 double compte probable")
+    assert f"la déclaration n° {own.pk}" in doubles.inner_text()
+    assert_accessible(desktop, "the preview flagging a double count")
+    desktop.get_by_role("button", name="Importer 1 déclaration").click()
+    desktop.wait_for_url("**/validation/import/")
+    assert "1 déclaration importée" in desktop.get_by_role("status").first.inner_text()
+    imported = ProductionReport.objects.get(import_batch__filename="fougeres-mai.xlsx")
+
+    # Rennes's queue flags each with the other, linked.
+    log_out(desktop)
+    log_in(desktop, "relais.rennes@demo.tilab.test")
+    desktop.goto("/validation/?maker_name=Anne&suspected_duplicate=true")
+    assert_accessible(desktop, "the queue flagging a double count")
+    for report, other in ((own, imported), (imported, own)):
+        row = desktop.locator(f"#declaration-{report.pk}")
+        assert "Double compte probable avec" in row.inner_text()
+        link = row.get_by_role("link", name=f"n° {other.pk}")
+        assert link.get_attribute("href") == f"#declaration-{other.pk}"
+
+    # The relay keeps Anne's own report, with the keyboard, without the page reloading.
+    desktop.evaluate("window.notReloaded = true")
+    keep = desktop.get_by_role(
+        "button", name=f"(garder la n° {own.pk}, refuser la n° {imported.pk})"
+    )
+    tab_to(desktop, keep, limit=200)
+    desktop.keyboard.press("Enter")
+    status = desktop.locator("#queue [role=status]")
+    status.wait_for()
+    assert f"Déclaration n° {imported.pk} refusée comme double compte de la n° {own.pk}" in (
+        status.inner_text()
+    )
+    assert desktop.evaluate("window.notReloaded") is True
+    # Focus is on the news, not lost with the button that went away.
+    assert desktop.evaluate("document.activeElement.getAttribute('role')") == "status"
+    imported.refresh_from_db()
+    own.refresh_from_db()
+    assert (imported.status, own.status) == ("rejected", "submitted")
+    assert_accessible(desktop, "the queue after keeping one of a double count")
