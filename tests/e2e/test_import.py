@@ -94,7 +94,8 @@ def test_the_region_imports_a_regional_workbook_on_a_phone_choosing_as_it_is_ask
     log_in(phone, "region@demo.tilab.test")
     upload(phone, "collectif-avril.ods", ods_bytes(REGIONAL_WORKBOOK), ODS_MIMETYPE)
     batch = ProductionImport.objects.get(filename="collectif-avril.ods")
-    assert "collectif-avril.ods" in phone.title()
+    # The title says what the page waits for, before anything else.
+    assert phone.title().startswith("À corriger : Aperçu de l'import collectif-avril.ods")
     assert no_sideways_scroll(phone), sticking_out(phone)
 
     # The unknown item is asked for, with the line it is on: its name labels the choice.
@@ -111,8 +112,8 @@ def test_the_region_imports_a_regional_workbook_on_a_phone_choosing_as_it_is_ask
     tab_to(phone, save)
     press_enter_and_wait(phone)
     assert ItemAlias.objects.filter(text=UNKNOWN_ITEM, item_type__slug="visor").exists()
-    assert "collectif-avril.ods" in phone.title()
     assert "1 correspondance enregistrée" in phone.get_by_role("status").first.inner_text()
+    assert phone.title().startswith("Choix à faire : Aperçu de l'import collectif-avril.ods")
 
     # Now the file reads, but 5/2/2020 may be 5 February or 2 May: the order is asked.
     order = phone.get_by_role("group", name="Ordre des dates")
@@ -130,7 +131,7 @@ def test_the_region_imports_a_regional_workbook_on_a_phone_choosing_as_it_is_ask
     press_enter_and_wait(phone)
     batch.refresh_from_db()
     assert batch.options.get("date_order") == "month_first"
-    assert "collectif-avril.ods" in phone.title()
+    assert phone.title().startswith("Aperçu de l'import collectif-avril.ods")
 
     # The preview says how it read the file, and where each line goes.
     body = phone.locator("main").inner_text()
@@ -188,6 +189,7 @@ def test_a_relay_hands_the_lines_of_another_department_to_the_relay_that_covers_
     # before it is answered.
     question = desktop.get_by_role("group", name="Lignes d'autres départements")
     question.wait_for()
+    assert desktop.title().startswith("Choix à faire : Aperçu de l'import rennes-avril.xlsx")
     assert not desktop.get_by_role("button", name="Importer 2 déclarations").count()
     assert not desktop.get_by_role("button", name="Importer 1 déclaration").count()
     assert_accessible(desktop, "the preview asking about another department's lines")
@@ -201,7 +203,7 @@ def test_a_relay_hands_the_lines_of_another_department_to_the_relay_that_covers_
     press_enter_and_wait(desktop)
     batch.refresh_from_db()
     assert batch.options.get("other_departments") == "hand_over"
-    assert "rennes-avril.xlsx" in desktop.title()
+    assert desktop.title().startswith("Aperçu de l'import rennes-avril.xlsx")
 
     handed = desktop.get_by_role("table", name="Lignes transmises, par relais destinataire")
     assert "ENSTA Bretagne" in handed.inner_text()
