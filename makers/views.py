@@ -175,6 +175,11 @@ def _queue_context(request, query: QueryDict, decision_form=None):
     reports = filterset.qs if filterset.is_valid() else filterset.queryset.none()
     page = Paginator(reports, QUEUE_PER_PAGE).get_page(query.get("page"))
     selectors.double_counts_linked(page, request.user)
+    # A double count on the same page is linked to, so the relay can compare the two.
+    on_page = {report.pk for report in page}
+    for report in page:
+        for other in report.double_counts:
+            other.on_page = other.pk in on_page
     filters = query.copy()
     filters.pop("page", None)
     # A line another importer handed over says where it came from.
