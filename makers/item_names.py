@@ -15,6 +15,9 @@ One rule, written here, used by the importer and by the aliases' service:
    "Visière de protection"; never "pièce", which says nothing of the item); a name of three words
    or more also counts by its first two words ("Ouvre-porte" for "Ouvre-porte sans contact").
 
+Rule 3 never reads a name that also says a kind of item the catalogue does not hold ("Masque
+FFP2", "Masque chirurgical" are not fabric masks): such a name is asked, never guessed.
+
 No spelling distance: "Visio" is not "Visière". What this cannot read is asked in the import's
 preview, and the answer kept as an ItemAlias.
 """
@@ -28,6 +31,13 @@ from .selectors import item_types_active
 # How a name was read: one of the catalogue's own names, an alias the network remembered, or
 # words in common with a name (rule 3).
 BY_NAME, BY_ALIAS, BY_WORDS = "name", "alias", "words"
+
+# Words (as words_key leaves them) naming protective equipment that makers did not produce and
+# the catalogue does not hold: a name with one of them is never read by its other words.
+OTHER_KINDS = frozenset(
+    {"ffp1", "ffp2", "ffp3", "n95", "kn95", "chirurgical", "chirurgicau", "medical", "gant"}
+    | {"gel", "hydroalcoolique", "lunette", "charlotte", "surchaussure", "chaussure"}
+)
 
 
 @dataclass(frozen=True)
@@ -134,6 +144,8 @@ class ItemNames:
         if known is not None:
             return known
         words = key.split()
+        if OTHER_KINDS.intersection(words):
+            return ItemReading(text)
         vocabulary = set(words) | {a + b for a, b in zip(words, words[1:], strict=False)}
         best: dict[int, tuple[int, _Partial]] = {}
         for partial in self.partial:
