@@ -362,10 +362,12 @@ def plan_import(
     by: User,
     now: datetime,
     options: ImportOptions | None = None,
+    flag_double_counts: bool = True,
 ) -> ImportPlan:
     """Map the columns, check every row, then match the rows against the database as it is now
     (lines already imported, makers and organisations known). Raises ImportRejected; writes
-    nothing."""
+    nothing. The likely double counts are for the person reading the preview: writing skips
+    them (`flag_double_counts=False`), the queue flags the written reports by the same rule."""
     indexes, ignored = map_columns(sheet)
     options = options or ImportOptions()
     conventions = read_conventions(sheet, indexes, options)
@@ -458,7 +460,8 @@ def plan_import(
     plan.makers_to_create = list(new_makers.values())
     plan.organisations_to_create = list(new_organisations.values())
     _hand_over(plan, by=by, covered=covered)
-    plan.double_counts = double_counts_of_plan(plan, by=by)
+    if flag_double_counts:
+        plan.double_counts = double_counts_of_plan(plan, by=by)
     return plan
 
 

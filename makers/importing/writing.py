@@ -92,7 +92,14 @@ def production_import_apply(
                     confirmed_at=now,
                     options=options.as_dict(),
                 )
-            plan = plan_import(sheet, filename=filename, by=by, now=now, options=options)
+            plan = plan_import(
+                sheet,
+                filename=filename,
+                by=by,
+                now=now,
+                options=options,
+                flag_double_counts=False,  # shown in the preview; the queue flags the reports
+            )
             if plan.choices_needed:
                 raise errors.IMPORT_CHOICE_NEEDED(
                     choices=" ".join(choice["message"] for choice in plan.choices_needed)
