@@ -206,17 +206,16 @@ class ImportPlan:
     def totals_per_item(self) -> list[dict]:
         totals: dict[int, dict] = {}
         for row in self.rows:
-            total = totals.setdefault(
-                row.item.pk,
-                {
+            total = totals.get(row.item.pk)
+            if total is None:  # the item's name is translated once, not once per row
+                total = totals[row.item.pk] = {
                     "item": row.item.slug,
                     "name": row.item.name,
                     "position": row.item.position,
                     "rows": 0,
                     "quantity": 0,
                     "material_cost_cents": 0,
-                },
-            )
+                }
             total["rows"] += 1
             total["quantity"] += row.quantity
             total["material_cost_cents"] += row.material_cost_cents
