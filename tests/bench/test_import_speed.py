@@ -23,7 +23,7 @@ ITEMS = ["Visière", "Masque tissu", "Attache-masque", "Surblouse"]
 SLUGS = {"Visière": "visor", "Masque tissu": "fabric-mask", "Attache-masque": "ear-saver",
          "Surblouse": "gown"}  # fmt: skip
 FIRST_DAY = datetime.date(2020, 3, 16)
-# Measured on this machine (2026-12-07, quiet): 1.6–2.0× on SQLite, 2.2–2.5× on PostgreSQL:
+# Measured on this machine (2026-12-07, quiet): 1.6–2.0× on SQLite, 2.0–2.5× on PostgreSQL:
 # the import reads, checks and plans every row again at confirmation (~1.7 s for 10,000 rows:
 # conventions, item names, organisations, row keys) and inserts makers and memberships too.
 # The bound leaves room for a noisy machine; it fails when the import's own work per row grows
