@@ -143,6 +143,16 @@ def import_upload(request):
     )
 
 
+def _refusal_context(refusal: importing.ImportRejected) -> dict:
+    """What the preview shows of a refused file: every line, and the unknown item names."""
+    return {
+        "errors": refusal.errors,
+        "rejection": refusal.message,
+        "errors_name_sheets": any(error.sheet for error in refusal.errors),
+        **unknown_items_context(refusal),
+    }
+
+
 @page_permission("makers.import_reports")
 @require_http_methods(["GET", "POST"])
 @throttle_page("import", per="account")
@@ -167,8 +177,8 @@ def import_preview(request, pk):
             except WrongState as refusal:
                 messages.info(request, refusal.message)
             return redirect("makers:import_preview", pk=batch.pk)
+        # The preview below is read with the choices kept; the form shows what was wrong.
         context["options_form"] = form
-        options = None  # the preview below is not shown with a form in error
     elif request.method == "POST" and request.POST.get("action") == "refuse":
         # Refusing instead of confirming (a relay given other relays' lines): the file goes.
         try:
@@ -188,10 +198,7 @@ def import_preview(request, pk):
                 batch=batch, by=request.user, now=timezone.now()
             )
         except importing.ImportRejected as refusal:
-            context["errors"] = refusal.errors
-            context["rejection"] = refusal.message
-            context["errors_name_sheets"] = any(error.sheet for error in refusal.errors)
-            context.update(unknown_items_context(refusal))
+            context.update(_refusal_context(refusal))
             return render(request, "makers/import_preview.html", context, status=400)
         except BadInput as refusal:  # import_choice_needed: a choice is still open
             messages.error(request, refusal.message)
@@ -223,7 +230,7 @@ def import_preview(request, pk):
                 % {"count": len(plan.already_there)},
             )
         return redirect(_after_import(request.user))
-    if batch.status == ProductionImport.Status.PREVIEWED and options is not None:
+    if batch.status == ProductionImport.Status.PREVIEWED:
         try:
             plan = importing.production_import_preview(
                 content=bytes(batch.content),
@@ -233,10 +240,7 @@ def import_preview(request, pk):
                 options=options,
             )
         except importing.ImportRejected as refusal:
-            context["errors"] = refusal.errors
-            context["rejection"] = refusal.message
-            context["errors_name_sheets"] = any(error.sheet for error in refusal.errors)
-            context.update(unknown_items_context(refusal))
+            context.update(_refusal_context(refusal))
         else:
             context["plan"] = plan
             asked = (

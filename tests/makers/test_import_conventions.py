@@ -383,6 +383,20 @@ def test_the_page_asks_refuses_to_confirm_then_imports_with_the_choice(client, r
     assert sorted(ProductionReport.objects.values_list("produced_on", flat=True)) == US_READ
 
 
+def test_a_choice_that_is_no_option_is_shown_on_the_preview_and_kept_nowhere(client, relay_staff):
+    client.force_login(relay_staff)
+    content = as_csv(lines(US_DATES, header=ENGLISH))
+    client.post("/validation/import/", {"file": SimpleUploadedFile("us.csv", content)})
+
+    response = client.post(preview_url(), {"action": "choose", "date_order": "backwards"})
+    assert response.status_code == 200
+    assert response.context["options_form"].has_error("date_order", code="invalid_choice")
+    # The preview is still there, read as before, with the question and its error beside it.
+    assert response.context["plan"].choices_needed
+    assert 'name="date_order" value="month_first"' in response.content.decode()
+    assert ProductionImport.objects.get().options == {}
+
+
 def test_the_page_states_the_french_default_and_offers_to_change_it(client, relay_staff):
     client.force_login(relay_staff)
     content = as_csv(lines(FRENCH_DATES, costs=["12,50", "3", "4"]))
