@@ -92,6 +92,7 @@ def check_rows(
             v, max_length=200, label=recipient_label, required=False
         ),
     }
+    parsers = {key: _once_per_value(parse) for key, parse in parsers.items()}
     defaults = {"organisation": "", "cost": 0, "recipient": ""}
     for line, values in sheet.rows:
         parsed = {}
@@ -132,6 +133,31 @@ def check_rows(
 
 
 # --- Cells ---------------------------------------------------------------------------------------
+
+
+def _once_per_value(parse):
+    """`parse`, run once per distinct cell value of this file.
+
+    A sheet repeats its makers, dates, items and departments on every line; each parser's answer
+    depends only on the cell (and the file's conventions, fixed for the run), so a repeated
+    value gets the same answer, or the same refusal, without being read again. The value's type
+    is part of the key: the number 1 and the text "1" are different cells.
+    """
+    seen: dict = {}
+
+    def parse_once(value):
+        key = (type(value), value)
+        outcome = seen.get(key)
+        if outcome is None:
+            try:
+                outcome = seen[key] = (True, parse(value))
+            except BadInput as refusal:
+                outcome = seen[key] = (False, refusal)
+        if outcome[0]:
+            return outcome[1]
+        raise outcome[1]
+
+    return parse_once
 
 
 def _text_field(value, *, max_length: int, label: str, required: bool) -> str:

@@ -23,12 +23,11 @@ ITEMS = ["Visière", "Masque tissu", "Attache-masque", "Surblouse"]
 SLUGS = {"Visière": "visor", "Masque tissu": "fabric-mask", "Attache-masque": "ear-saver",
          "Surblouse": "gown"}  # fmt: skip
 FIRST_DAY = datetime.date(2020, 3, 16)
-# Measured on this machine (2026-12-07, quiet): 1.6–2.0× on SQLite, 2.0–2.5× on PostgreSQL:
-# the import reads, checks and plans every row again at confirmation (~1.7 s for 10,000 rows:
-# conventions, item names, organisations, row keys) and inserts makers and memberships too.
-# The bound leaves room for a noisy machine; it fails when the import's own work per row grows
-# about fourfold.
-MAX_RATIO = 5
+# The bound: importing 10,000 rows costs at most twice a bare bulk_create of the same
+# rows. Each side is timed REPEATS times and its best time kept (as timeit does): a busy
+# machine slows single runs unevenly, never speeds one up.
+MAX_RATIO = 2
+REPEATS = 3
 
 
 def _rows() -> list[dict]:
@@ -149,44 +148,46 @@ def test_importing_10000_rows_stays_close_to_a_bare_bulk_create(reference_data):
     ratios = {}
     for name, build in FORMATS.items():
         content = build(rows)
-        _empty_tables()
-        bare = _bare_bulk_create(rows, by=staff, now=now)
-        assert ProductionReport.objects.count() == ROWS
-        # Start the import from the same empty tables: it creates its makers and organisations.
-        _empty_tables()
+        bare = preview = imported = float("inf")
+        for attempt in range(REPEATS):
+            _empty_tables()
+            bare = min(bare, _bare_bulk_create(rows, by=staff, now=now))
+            assert ProductionReport.objects.count() == ROWS
+            # Start the import from the same empty tables: it creates its makers and
+            # organisations.
+            _empty_tables()
+            filename = f"bench-{attempt}.{name}"
 
-        started = time.perf_counter()
-        plan = importing.production_import_preview(
-            content=content, filename=f"bench.{name}", by=staff, now=now
-        )
-        preview = time.perf_counter() - started
+            started = time.perf_counter()
+            plan = importing.production_import_preview(
+                content=content, filename=filename, by=staff, now=now
+            )
+            preview = min(preview, time.perf_counter() - started)
 
-        started = time.perf_counter()
-        plan = importing.production_import_apply(
-            content=content, filename=f"bench.{name}", by=staff, now=now
-        )
-        imported = time.perf_counter() - started
+            started = time.perf_counter()
+            plan = importing.production_import_apply(
+                content=content, filename=filename, by=staff, now=now
+            )
+            imported = min(imported, time.perf_counter() - started)
 
-        assert plan.file_format == name
-        assert plan.counts["rows_to_create"] == ROWS
-        assert ProductionReport.objects.filter(
-            source="import", import_batch__isnull=False
-        ).count() == (ROWS)
-        assert Maker.objects.count() == MAKERS
-        assert Organisation.objects.filter(name__in=ORGANISATIONS).count() == len(ORGANISATIONS)
-        assert Membership.objects.count() == sum(
-            1 for m in range(MAKERS) if m % 8 < len(ORGANISATIONS)
-        )
-        assert ProductionImport.objects.filter(filename=f"bench.{name}").get().status == (
-            "confirmed"
-        )
+            assert plan.file_format == name
+            assert plan.counts["rows_to_create"] == ROWS
+            assert ProductionReport.objects.filter(
+                source="import", import_batch__isnull=False
+            ).count() == (ROWS)
+            assert Maker.objects.count() == MAKERS
+            assert Organisation.objects.filter(name__in=ORGANISATIONS).count() == len(ORGANISATIONS)
+            assert Membership.objects.count() == sum(
+                1 for m in range(MAKERS) if m % 8 < len(ORGANISATIONS)
+            )
+            assert ProductionImport.objects.filter(filename=filename).get().status == ("confirmed")
         ratios[name] = ratio = imported / bare
         report.append(
             f"  {name.upper():4} ({len(content) / 1024:5.0f} KiB): "
             f"preview {preview:5.2f} s, import {imported:5.2f} s "
             f"({ROWS / imported:7,.0f} rows/s), bare bulk_create {bare:5.2f} s, "
-            f"ratio {ratio:4.1f}×"
+            f"ratio {ratio:4.1f}× (best of {REPEATS})"
         )
     print("\n".join(report))
     for name, ratio in ratios.items():
-        assert ratio < MAX_RATIO, f"{name}: the import is {ratio:.1f}× slower than bulk_create"
+        assert ratio <= MAX_RATIO, f"{name}: the import is {ratio:.1f}× slower than bulk_create"

@@ -399,6 +399,32 @@ def test_every_bad_row_is_reported_not_only_the_first(relay_staff):
     ]
 
 
+
+def test_a_bad_value_repeated_on_several_lines_is_reported_on_each(relay_staff):
+    # Each distinct cell is read once (checking.py): the refusal must still reach every line.
+    content = sheet(row(date="32/01/2020"), ROW, row(date="32/01/2020"), row(quantity="0"))
+    assert errors_of(content, relay_staff) == [
+        (2, "Date", "date_impossible"),
+        (4, "Date", "date_impossible"),
+        (5, "Quantité", "quantity_not_positive"),
+    ]
+
+
+def test_a_true_or_false_cell_is_not_read_as_the_number_one_before_it(relay_staff):
+    # Each distinct cell is read once, keyed by its type too: True equals 1 in Python, but a
+    # ticked box is no quantity.
+    content = xlsx(
+        [
+            ["Date", "Nom du maker", "Département", "Article", "Quantité"],
+            [datetime.date(2020, 3, 16), "Anne Le Goff", 35, "Visière", 1],
+            [datetime.date(2020, 3, 17), "Anne Le Goff", 35, "Visière", True],
+        ]
+    )
+    assert errors_of(content, relay_staff, "production.xlsx") == [
+        (3, "Quantité", "quantity_unreadable")
+    ]
+
+
 def test_a_refused_import_pickles_whole_with_its_lines(relay_staff):
     with refused("import_rejected", kind=importing.ImportRejected) as rejected:
         preview(sheet(row(date="32/01/2020", quantity="-1")), relay_staff)
