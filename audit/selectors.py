@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from subsidies.models import LedgerEntry
-from tilab.filters import IdFilter
+from tilab.filters import DayFilter, IdFilter, period_form
 from tilab.models import Decision
 
 
@@ -45,16 +45,13 @@ class DecisionFilter(django_filters.FilterSet):
     )
     actor = IdFilter(field_name="actor_id", label=_("Personne (identifiant)"))
     action = django_filters.CharFilter(field_name="action", label=_("Action"), max_length=50)
-    decided_from = django_filters.DateFilter(
-        field_name="decided_at", lookup_expr="date__gte", label=_("Du (date)")
-    )
-    decided_to = django_filters.DateFilter(
-        field_name="decided_at", lookup_expr="date__lte", label=_("Au (date)")
-    )
+    decided_from = DayFilter(field_name="decided_at", lookup_expr="date__gte", label=_("Du (date)"))
+    decided_to = DayFilter(field_name="decided_at", lookup_expr="date__lte", label=_("Au (date)"))
 
     class Meta:
         model = Decision
         fields = []
+        form = period_form("decided_from", "decided_to")
 
     def filter_object_type(self, queryset, name, value: str):
         app_label, _dot, model = value.partition(".")

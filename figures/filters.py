@@ -6,6 +6,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from makers.filters import DATE_PICKER, department_filter, item_type_filter
+from tilab.filters import DayFilter, period_form
 
 from .models import OrganisationKind, ProductionTotal
 
@@ -13,13 +14,13 @@ from .models import OrganisationKind, ProductionTotal
 class ProductionTotalFilter(django_filters.FilterSet):
     """Filters on the totals: period (by ISO week), department, item type, producer kind."""
 
-    period_start = django_filters.DateFilter(
+    period_start = DayFilter(
         field_name="week_start",
         method="filter_period_start",
         label=_("Du"),
         widget=DATE_PICKER,
     )
-    period_end = django_filters.DateFilter(
+    period_end = DayFilter(
         field_name="week_start",
         lookup_expr="lte",
         label=_("Au"),
@@ -34,6 +35,7 @@ class ProductionTotalFilter(django_filters.FilterSet):
     class Meta:
         model = ProductionTotal
         fields = []
+        form = period_form("period_start", "period_end")
 
     def filter_period_start(self, queryset, name, value):
         # A week counts when it ends on or after the first day asked for.

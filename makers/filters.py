@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from fablabs.models import Organisation
+from tilab.filters import DayFilter, period_form
 from tilab.models import Department
 
 from .models import ItemType, Maker, ProductionReport
@@ -49,13 +50,13 @@ class ProductionReportFilter(django_filters.FilterSet):
     organisation = django_filters.ModelChoiceFilter(
         queryset=Organisation.objects.all(), label=_("Organisation (identifiant)")
     )
-    produced_after = django_filters.DateFilter(
+    produced_after = DayFilter(
         field_name="produced_on",
         lookup_expr="gte",
         label=_("Produit à partir du"),
         widget=DATE_PICKER,
     )
-    produced_before = django_filters.DateFilter(
+    produced_before = DayFilter(
         field_name="produced_on",
         lookup_expr="lte",
         label=_("Produit jusqu'au"),
@@ -75,6 +76,7 @@ class ProductionReportFilter(django_filters.FilterSet):
     class Meta:
         model = ProductionReport
         fields = []
+        form = period_form("produced_after", "produced_before")
 
     def filter_corroborated(self, queryset, name, value):
         return queryset.filter(corroborated_at__isnull=not value)

@@ -171,3 +171,33 @@ def test_a_workshop_theme_or_department_with_a_nul_byte_answers_400(client, faci
     )
     assert response.status_code == 400
     assert {"theme", "department"} <= set(response.json())
+
+
+@pytest.mark.parametrize(
+    "url, parameter",
+    [
+        ("/api/v1/figures/?period_start=0001-01-01", "period_start"),
+        ("/api/v1/figures/?period_end=9999-12-31", "period_end"),
+        ("/api/v1/production-reports/?produced_after=0001-01-01", "produced_after"),
+    ],
+)
+def test_a_date_filter_out_of_range_answers_400_naming_it(api, url, parameter):
+    response = api("get", url)
+    assert response.status_code == 400
+    assert parameter in response.json()
+
+
+@pytest.mark.parametrize(
+    "url, parameter",
+    [
+        ("/api/v1/figures/?period_start=2020-05-01&period_end=2020-04-01", "period_end"),
+        (
+            "/api/v1/production-reports/?produced_after=2020-05-01&produced_before=2020-04-01",
+            "produced_before",
+        ),
+    ],
+)
+def test_a_period_that_ends_before_it_starts_answers_400_on_its_end(api, url, parameter):
+    response = api("get", url)
+    assert response.status_code == 400
+    assert parameter in response.json()

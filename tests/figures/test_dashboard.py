@@ -592,3 +592,18 @@ def test_the_dashboard_reads_delivered_totals_in_constant_queries(
         _deliver(maker, quantity=10, confirmed=10, department=department, item=item, name=f"E{n}")
         counts.append(count_queries(client, "/dashboard/"))
     assert counts[0] == counts[1] == counts[2], counts
+
+
+@pytest.mark.parametrize(
+    "query, field, code",
+    [
+        ("period_start=2020-05-01&period_end=2020-04-01", "period_end", "period_reversed"),
+        ("period_start=0001-01-01", "period_start", "day_out_of_range"),
+    ],
+)
+def test_a_period_the_figures_cannot_show_says_why_on_its_field(client, db, query, field, code):
+    response = client.get(f"/chiffres/?{query}")
+    assert response.status_code == 200
+    errors = response.context["filter_form"].errors.as_data()
+    assert [error.code for error in errors[field]] == [code]
+    assert 'class="errorlist' in response.content.decode()
