@@ -1,6 +1,6 @@
 """Project middleware: French unless the person chose another language; the Permissions-Policy
-header; the second factor of this session, and the page asking for it; a clear 503 while the
-database is out of reach."""
+header; personal answers kept by no cache; the second factor of this session, and the page
+asking for it; a clear 503 while the database is out of reach."""
 
 import logging
 from datetime import UTC, datetime
@@ -13,7 +13,7 @@ from django.contrib.auth.middleware import get_user
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.loader import render_to_string
 from django.utils import translation
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -64,6 +64,29 @@ class PermissionsPolicyMiddleware:
         response = self.get_response(request)
         if self.header:
             response.headers.setdefault("Permissions-Policy", self.header)
+        return response
+
+
+class PrivateAnswersMiddleware:
+    """An answer made for one person is kept by no cache: not a shared proxy's, not the browser's
+    history on a library computer. Every answer to a signed-in person (a session or an API
+    token) or to a link that carries a token says `Cache-Control: no-store`, unless its view set
+    a policy of its own (open data: public). A page reached by a token link also sends
+    `Referrer-Policy: no-referrer`, so the token never leaves in a Referer header."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        by_link = request.resolver_match is not None and "token" in request.resolver_match.kwargs
+        if by_link:
+            response.headers["Referrer-Policy"] = "no-referrer"
+        if response.has_header("Cache-Control"):
+            return response
+        user = getattr(request, "user", None)
+        if by_link or (user is not None and user.is_authenticated):
+            add_never_cache_headers(response)
         return response
 
 
