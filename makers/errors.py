@@ -43,7 +43,7 @@ MATERIAL_COST_TOO_HIGH = Code(
 MAKER_NOT_MEMBER = Code(
     "maker_not_member",
     BadInput,
-    _("%(maker)s n'est pas membre de %(organisation)s."),
+    _("%(maker)s n'est pas membre de cette organisation."),
     "organisation",
 )
 

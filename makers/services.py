@@ -107,9 +107,8 @@ def production_report_check(
         organisation is not None
         and not Membership.objects.filter(maker=maker, organisation=organisation).exists()
     ):
-        refused.append(
-            errors.MAKER_NOT_MEMBER(maker=maker.display_name, organisation=organisation.name)
-        )
+        # Not named: the caller may not see it (a hidden organisation's name would leak).
+        refused.append(errors.MAKER_NOT_MEMBER(maker=maker.display_name))
     Refusal.raise_all(refused)
 
 

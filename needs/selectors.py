@@ -88,10 +88,11 @@ def need_pledges(need: Need) -> list[Pledge]:
 
 
 def producer_public_name(pledge: Pledge, *, anonymous: str) -> str:
-    """A producer's name as others see it: an organisation by its name, a maker by theirs only
-    if they chose a public profile."""
+    """A producer's name as others see it: an organisation by its name if it is listed in the
+    public directory, a maker by theirs only if they chose a public profile; else `anonymous`.
+    A hidden organisation is never named."""
     if pledge.organisation_id:
-        return pledge.organisation.name
+        return pledge.organisation.name if pledge.organisation.is_public else anonymous
     return pledge.maker.display_name if pledge.maker.is_public else anonymous
 
 

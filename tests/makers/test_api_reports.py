@@ -310,6 +310,14 @@ def test_an_organisation_the_maker_is_not_a_member_of_is_refused(client, maker):
     assert not ProductionReport.objects.exists()
 
 
+def test_the_refusal_never_names_an_organisation_the_maker_may_not_see(client, maker):
+    # Trying every id must not list the hidden organisations' names.
+    hidden = make_organisation(name="Atelier Discret", department="29", is_public=False)
+    response = post(as_user(client, maker), URL, new_report_body(organisation=hidden.pk))
+    answered(response, 400, "maker_not_member", field="organisation")
+    assert "Atelier Discret" not in response.content.decode()
+
+
 def test_missing_fields_are_each_named(client, maker):
     response = post(as_user(client, maker), URL, {})
     assert response.status_code == 400

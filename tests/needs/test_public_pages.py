@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from needs import services
+from makers.models import Membership
 from needs.models import Delivery, Need, NeedMessage
 from tests.factories import (
     make_establishment,
@@ -188,6 +189,22 @@ def test_a_maker_who_chose_a_public_profile_is_named(client, maker, reference_da
     assert (
         "Anne Le Goff : 30" in client.get(reverse("needs:detail", args=[need.pk])).content.decode()
     )
+
+
+@pytest.mark.parametrize("listed", [True, False])
+def test_an_organisation_is_named_for_its_pledge_only_if_the_directory_lists_it(
+    client, maker, listed
+):
+    lab = make_organisation(name="Atelier Discret", is_public=listed)
+    Membership.objects.create(maker=maker.maker, organisation=lab)
+    need = make_need()
+    services.pledge_create(
+        need=need, quantity=30, by=maker, organisation=lab, now=_now()
+    )
+    public = client.get(reverse("needs:detail", args=[need.pk])).content.decode()
+    manage = client.get(reverse("needs:manage", args=[services.need_manage_token(need)]))
+    for page in (public, manage.content.decode()):
+        assert ("Atelier Discret" in page) is listed
 
 
 def test_unconfirmed_withdrawn_and_removed_needs_are_not_found(client, facilitator):
