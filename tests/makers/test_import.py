@@ -399,7 +399,6 @@ def test_every_bad_row_is_reported_not_only_the_first(relay_staff):
     ]
 
 
-
 def test_a_bad_value_repeated_on_several_lines_is_reported_on_each(relay_staff):
     # Each distinct cell is read once (checking.py): the refusal must still reach every line.
     content = sheet(row(date="32/01/2020"), ROW, row(date="32/01/2020"), row(quantity="0"))

@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from needs import services
 from makers.models import Membership
+from needs import services
 from needs.models import Delivery, Need, NeedMessage
 from tests.factories import (
     make_establishment,
@@ -198,9 +198,7 @@ def test_an_organisation_is_named_for_its_pledge_only_if_the_directory_lists_it(
     lab = make_organisation(name="Atelier Discret", is_public=listed)
     Membership.objects.create(maker=maker.maker, organisation=lab)
     need = make_need()
-    services.pledge_create(
-        need=need, quantity=30, by=maker, organisation=lab, now=_now()
-    )
+    services.pledge_create(need=need, quantity=30, by=maker, organisation=lab, now=_now())
     public = client.get(reverse("needs:detail", args=[need.pk])).content.decode()
     manage = client.get(reverse("needs:manage", args=[services.need_manage_token(need)]))
     for page in (public, manage.content.decode()):
