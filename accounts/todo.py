@@ -164,7 +164,7 @@ def _relay(user) -> list[ToDo]:
                     row["payees"],
                 ),
                 reverse("subsidies:redistribution_detail", args=[row["redistribution"]])
-                + "#sans-iban",
+                + "#lignes",
                 programme=row["redistribution__allocation__programme__name"],
             )
         )

@@ -170,10 +170,10 @@ def allocations_approvable_by(user) -> list[Allocation]:
 
 
 def lines_without_bank_account(user) -> QuerySet[RedistributionLine]:
-    """The lines still to pay to a payee who gave no bank details, in the approved
-    redistributions the user sees: no payment batch takes them until the IBAN is entered."""
+    """The lines still to pay to a payee who gave no bank details, in the redistributions the
+    user sees (proposed or approved: the IBAN may be asked for before the approval): no
+    payment batch takes them until it is entered."""
     lines = RedistributionLine.objects.filter(
-        redistribution__status=Redistribution.Status.APPROVED,
         payment__isnull=True,
         amount_cents__gt=0,
     ).filter(

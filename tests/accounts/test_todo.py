@@ -10,7 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.todo import todo_of
-from makers.models import ProductionReport
+from makers.models import Maker, ProductionReport
+from subsidies import batches
 from subsidies import services as subsidies
 from subsidies.models import Redistribution
 from tests import factories
@@ -123,14 +124,16 @@ def test_relay_staff_count_payees_without_bank_details_batches_and_redistributio
     assert line.count == 1
     assert line.url == f"/subventions/redistributions/{redistribution.pk}/"
 
-    subsidies.redistribution_approve(
-        redistribution=redistribution, by=colleague, now=timezone.now()
-    )
     line = item(relay_staff, "ibans_missing")
     assert line.count == 2  # Anne and Bertrand gave no IBAN yet
     page = text(as_user(client, relay_staff).get(line.url))
-    assert page.count("saisir l'IBAN") == 2
+    assert page.count("IBAN manquant") == 2
 
+    subsidies.redistribution_approve(
+        redistribution=redistribution, by=colleague, now=timezone.now()
+    )
+    assert "redistributions_to_approve" not in counts(colleague)
+    assert item(relay_staff, "ibans_missing").count == 2
     subsidies.bank_account_set(
         owner=anne, holder="Anne Le Goff", iban=IBAN, by=relay_staff, now=timezone.now()
     )
@@ -138,11 +141,32 @@ def test_relay_staff_count_payees_without_bank_details_batches_and_redistributio
     assert counts(other_relay_staff) == {}
 
 
-def test_the_batches_to_reconcile_lead_to_the_open_batches(client, relay_staff, auditor):
-    page = text(as_user(client, relay_staff).get("/subventions/lots/?etat=open"))
-    assert "Seuls les lots en attente de la banque" in page
+def test_the_batches_to_reconcile_lead_to_the_open_batches(
+    client, relay_staff, other_relay_staff, region_staff, auditor, allocation, anne
+):
+    long_ago = timezone.now() - datetime.timedelta(days=30)
+    redistribution = subsidies.redistribution_propose(
+        allocation=allocation, by=relay_staff, now=long_ago
+    )
+    # Camille is the relay's only staffer: the Région approves (four eyes).
+    subsidies.redistribution_approve(redistribution=redistribution, by=region_staff, now=long_ago)
+    bertrand = Maker.objects.get(display_name="Bertrand Guillou")
+    for owner, iban in ((anne, IBAN), (bertrand, "DE89370400440532013000")):
+        subsidies.bank_account_set(
+            owner=owner, holder=owner.display_name, iban=iban, by=relay_staff, now=long_ago
+        )
     assert "batches_to_reconcile" not in counts(relay_staff)
-    assert "batches_open" not in counts(auditor)
+    batch = batches.payment_batch_create(
+        redistribution=redistribution, format="csv", by=relay_staff, now=timezone.now()
+    )
+
+    line = item(relay_staff, "batches_to_reconcile")
+    assert line.count == 1
+    page = text(as_user(client, relay_staff).get(line.url))
+    assert len(set(re.findall(r'href="/subventions/lots/(\d+)/"', page))) == 1
+    assert f'href="/subventions/lots/{batch.pk}/"' in page
+    assert counts(auditor)["batches_open"] == 1
+    assert "batches_to_reconcile" not in counts(other_relay_staff)
 
 
 # --- Région staff -----------------------------------------------------------------------------

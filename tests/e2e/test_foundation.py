@@ -54,6 +54,13 @@ def test_role_pages_have_no_serious_accessibility_violation(desktop, demo):
     desktop.get_by_label("Courriel").fill("relais.rennes@demo.tilab.test")
     desktop.get_by_label("Mot de passe :").fill("demo-tilab-2020")
     desktop.get_by_role("button", name="Connexion").click()
+    # The relay's to-do: its first count leads to a queue listing as many reports.
+    desktop.goto("/")
+    assert_accessible(desktop, "the home page of a relay, with its to-do")
+    to_decide = desktop.locator('[data-todo="reports_to_decide"] a')
+    count = to_decide.inner_text().split()[0]
+    to_decide.click()
+    assert desktop.locator("table.queue caption").inner_text().split()[0] == count
     for path in (
         "/validation/",
         "/validation/saisie/",
