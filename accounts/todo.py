@@ -17,6 +17,7 @@ from subsidies.models import Allocation, PaymentBatch
 from subsidies.selectors import (
     allocations_approvable_by,
     allocations_visible_to,
+    bank_changes_to_confirm_by,
     lines_without_bank_account,
     payment_batches_visible_to,
     redistributions_approvable_by,
@@ -82,7 +83,9 @@ def todo_of(user, *, now: datetime) -> list[ToDoSection]:
     if is_maker(user):
         sections.append(ToDoSection("maker", _("Comme maker"), items=_maker(user, now=now)))
     if is_relay_staff(user):
-        sections.append(ToDoSection("relay_staff", _("Pour le relais"), items=_relay(user)))
+        sections.append(
+            ToDoSection("relay_staff", _("Pour le relais"), items=_relay(user, now=now))
+        )
     if is_region_staff(user):
         sections.append(ToDoSection("region_staff", _("Pour la Région"), items=_region(user)))
     if is_facilitator(user):
@@ -134,7 +137,42 @@ def _to_decide_url() -> str:
     return reverse("makers:validation_queue") + "?pour_moi=1"
 
 
-def _relay(user) -> list[ToDo]:
+def _bank_changes(user, *, now) -> list[ToDo]:
+    # One line per payee: the page of their bank details shows the button that confirms.
+    held = (
+        bank_changes_to_confirm_by(user, now=now)
+        .values(
+            "account__maker",
+            "account__maker__display_name",
+            "account__organisation",
+            "account__organisation__name",
+        )
+        .annotate(changes=Count("pk"))
+        .order_by("account")
+    )
+    items = []
+    for row in held:
+        kind = "maker" if row["account__maker"] else "organisation"
+        items.append(
+            _item(
+                "bank_changes_to_confirm",
+                row["changes"],
+                ngettext(
+                    "%(count)s changement d'IBAN à confirmer : %(payee)s",
+                    "%(count)s changements d'IBAN à confirmer : %(payee)s",
+                    row["changes"],
+                ),
+                reverse(
+                    "subsidies:bank_account_edit",
+                    args=[kind, row["account__maker"] or row["account__organisation"]],
+                ),
+                payee=row["account__maker__display_name"] or row["account__organisation__name"],
+            )
+        )
+    return items
+
+
+def _relay(user, *, now) -> list[ToDo]:
     to_decide = len(reports_decidable_by(user))
     items = [
         _item(
@@ -168,6 +206,7 @@ def _relay(user) -> list[ToDo]:
                 programme=row["redistribution__allocation__programme__name"],
             )
         )
+    items += _bank_changes(user, now=now)
     redistributions = redistributions_approvable_by(user)
     items.append(
         _item(

@@ -435,6 +435,20 @@ def bank_changes_visible_to(user) -> QuerySet[BankAccountChange]:
     )
 
 
+def bank_changes_to_confirm_by(user, *, now) -> QuerySet[BankAccountChange]:
+    """The bank changes still held (neither confirmed, superseded nor past their waiting
+    period) that this relay staffer may confirm as the second person: those of the payees
+    they cover, never their own, and not the relay's own paying account (the Région's)."""
+    if not rules.has_perm("subsidies.view_own_relay", user):
+        return BankAccountChange.objects.none()
+    return (
+        bank_changes_visible_to(user)
+        .filter(confirmed_at__isnull=True, superseded=False, needs_region=False)
+        .filter(usable_from__gt=now)
+        .exclude(changed_by=user)
+    )
+
+
 def bank_changes_of(account: BankAccount) -> QuerySet[BankAccountChange]:
     return account.changes.select_related("changed_by", "confirmed_by").order_by("-pk")
 

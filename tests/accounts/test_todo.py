@@ -169,6 +169,28 @@ def test_the_batches_to_reconcile_lead_to_the_open_batches(
     assert "batches_to_reconcile" not in counts(other_relay_staff)
 
 
+def test_a_bank_change_waits_for_a_second_person_who_finds_its_button(
+    client, relay_staff, other_relay_staff, anne
+):
+    subsidies.bank_account_set(
+        owner=anne, holder="Anne Le Goff", iban=IBAN, by=relay_staff, now=timezone.now()
+    )
+    rennes = relay_staff.relays.get().organisation
+    subsidies.bank_account_set(
+        owner=rennes, holder=rennes.name, iban="DE89370400440532013000", by=relay_staff,
+        now=timezone.now(),
+    )  # fmt: skip
+    colleague = factories.relay_colleague(relay_staff)
+
+    assert "bank_changes_to_confirm" not in counts(relay_staff)  # her own changes
+    assert "bank_changes_to_confirm" not in counts(other_relay_staff)
+    # Anne's; the relay's own paying account is the Région's to confirm.
+    line = item(colleague, "bank_changes_to_confirm")
+    assert line.count == 1 and "Anne Le Goff" in line.label
+    page = text(as_user(client, colleague).get(line.url))
+    assert page.count("/changements/") == 1
+
+
 # --- Région staff -----------------------------------------------------------------------------
 
 
@@ -284,6 +306,16 @@ def grow(*, relay_staff, region_staff, facilitator, anne, n):
             by=facilitator, starts_at=timezone.now() + datetime.timedelta(days=1)
         )
         factories.make_need(establishment=factories.make_establishment(name=f"EHPAD {_}"))
+    colleague = factories.relay_colleague(relay_staff)
+    for k in range(n):
+        payee = factories.make_maker(display_name=f"Maker {n}-{k}")
+        subsidies.bank_account_set(
+            owner=payee, holder="Maker", iban=IBAN, by=colleague, now=timezone.now()
+        )
+    rennes = relay_staff.relays.get().organisation
+    subsidies.bank_account_set(
+        owner=rennes, holder=rennes.name, iban=IBAN, by=colleague, now=timezone.now()
+    )
     programme_of(region_staff, relay_staff, name=f"Programme {n}")
 
 
