@@ -76,7 +76,7 @@ def _one_or_list(urls: set[str], *, otherwise: str) -> str:
 
 def todo_of(user, *, now: datetime) -> list[ToDoSection]:
     """The to-do of each role `user` holds, in a fixed number of queries whatever the data
-    (two to eight per role)."""
+    (a handful per role: two for a maker, about seven for relay staff)."""
     if not user.is_authenticated:
         return []
     sections = []
