@@ -219,7 +219,7 @@ def _relay(user, *, now) -> list[ToDo]:
             ),
             _one_or_list(
                 {reverse("subsidies:redistribution_detail", args=[r.pk]) for r in redistributions},
-                otherwise=reverse("subsidies:programme_list"),
+                otherwise=reverse("subsidies:programme_list") + "?a_approuver=1",
             ),
         )
     )
@@ -259,7 +259,7 @@ def _region(user) -> list[ToDo]:
                         reverse("subsidies:programme_detail", args=[a.programme_id])
                         for a in allocations
                     },
-                    otherwise=reverse("subsidies:programme_list"),
+                    otherwise=reverse("subsidies:programme_list") + "?a_approuver=1",
                 ),
             ),
             _item(

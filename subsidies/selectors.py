@@ -169,6 +169,14 @@ def allocations_approvable_by(user) -> list[Allocation]:
     return [a for a in proposed if a.pk not in shaped]
 
 
+def programmes_awaiting_approval_by(user) -> set[int]:
+    """The ids of the programmes holding an allocation or a redistribution this person may
+    approve (`allocations_approvable_by`, `redistributions_approvable_by`)."""
+    return {a.programme_id for a in allocations_approvable_by(user)} | {
+        r.allocation.programme_id for r in redistributions_approvable_by(user)
+    }
+
+
 def lines_without_bank_account(user) -> QuerySet[RedistributionLine]:
     """The lines still to pay to a payee who gave no bank details, in the redistributions the
     user sees (proposed or approved: the IBAN may be asked for before the approval): no

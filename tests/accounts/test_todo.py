@@ -216,6 +216,23 @@ def test_the_region_approves_allocations_someone_else_proposed(
     assert line.url == f"/subventions/{programme.pk}/"
 
 
+def test_allocations_of_several_programmes_lead_to_those_programmes_only(
+    client, region_staff, other_region_staff, relay_staff, other_relay_staff
+):
+    first = programme_of(region_staff, relay_staff, other_relay_staff, name="Premier")
+    second = programme_of(region_staff, relay_staff, other_relay_staff, name="Second")
+    done = factories.approve_all(
+        programme_of(region_staff, relay_staff, other_relay_staff, name="Approuvé"),
+        by=other_region_staff,
+    )
+
+    line = item(other_region_staff, "allocations_to_approve")
+    assert line.count == 4
+    page = text(as_user(client, other_region_staff).get(line.url))
+    shown = set(map(int, re.findall(r'href="/subventions/(\d+)/"', page)))
+    assert shown == {first.pk, second.pk} and done.pk not in shown
+
+
 def test_the_region_counts_the_reports_four_eyes_send_it(
     client, region_staff, relay_staff, maker, anne
 ):
