@@ -1,9 +1,14 @@
-"""The navigation of every page: it names every app's pages, so it lives in the composition root.
+"""The navigation of every page, and the to-do the home page and the dashboard show: they name
+every app's pages, so they live in the composition root.
 What the core adds to every page (roles, the second-factor prompt) is tilab/context_processors.py.
 """
 
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
+
+from accounts.todo import todo_of
 
 # A role's pages appear in the navigation exactly when the user holds the permission that
 # guards them (declared in each app's permissions.py), so the two never disagree.
@@ -42,3 +47,9 @@ def navigation(request):
     for item in nav:
         item["current"] = item["url"] == request.path
     return {"nav_items": nav}
+
+
+def todo(request):
+    """Each role's to-do (accounts/todo.py), for the pages that show it (home, dashboard): lazy,
+    so a page that does not show it makes none of its queries."""
+    return {"todo": SimpleLazyObject(lambda: todo_of(request.user, now=timezone.now()))}

@@ -105,6 +105,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "tilab.context_processors.platform",
                 "config.context_processors.navigation",
+                "config.context_processors.todo",
             ],
         },
     },

@@ -382,9 +382,18 @@ def reports_visible_to(user) -> QuerySet[ProductionReport]:
     return _with_details(visible)
 
 
-def reports_of_maker(maker: Maker) -> QuerySet[ProductionReport]:
-    return _with_details(ProductionReport.objects.filter(maker=maker)).order_by(
-        "-produced_on", "-pk"
+def reports_of_maker(maker: Maker, *, status: str = "") -> QuerySet[ProductionReport]:
+    """A maker's reports, newest first; only those in `status` when it names one."""
+    reports = ProductionReport.objects.filter(maker=maker)
+    if status in ProductionReport.Status.values:
+        reports = reports.filter(status=status)
+    return _with_details(reports).order_by("-produced_on", "-pk")
+
+
+def reports_rejected_of(user) -> QuerySet[ProductionReport]:
+    """The reports of one's maker profile that were rejected: to correct and resubmit."""
+    return ProductionReport.objects.filter(
+        maker__user=user, status=ProductionReport.Status.REJECTED
     )
 
 
@@ -393,6 +402,24 @@ def validation_queue_of(user) -> QuerySet[ProductionReport]:
     return _with_details(
         ProductionReport.objects.filter(department__in=departments_decided_by(user))
     ).order_by("produced_on", "pk")
+
+
+def reports_decidable_by(user) -> list[int]:
+    """The ids of the reports waiting in the user's queue that this very person may decide
+    (four eyes: `decision_route`), oldest first: a relay's reports for its staff, those the
+    rules send to the Région for Région staff. Three queries whatever their number."""
+    if not rules.has_perm("makers.decide_reports", user):
+        return []
+    waiting = (
+        ProductionReport.objects.filter(
+            department__in=departments_decided_by(user),
+            status=ProductionReport.Status.SUBMITTED,
+        )
+        .select_related("maker")
+        .order_by("produced_on", "pk")
+    )
+    routes = decision_routes(waiting)
+    return [pk for pk, route in routes.items() if route.allows(user)]
 
 
 def totals_per_item_of(maker: Maker) -> list[dict]:

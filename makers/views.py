@@ -68,9 +68,11 @@ def maker_space(request):
                 },
             )
             return redirect(reverse("makers:space") + "#mes-declarations")
-    reports = Paginator(selectors.reports_of_maker(maker), REPORTS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    # ?statut=rejected: the reports to correct, where the home page's to-do leads.
+    status = request.GET.get("statut", "")
+    reports = Paginator(
+        selectors.reports_of_maker(maker, status=status), REPORTS_PER_PAGE
+    ).get_page(request.GET.get("page"))
     return render(
         request,
         "makers/space.html",
@@ -78,6 +80,7 @@ def maker_space(request):
             "maker": maker,
             "form": form,
             "reports": reports,
+            "status": status if status in ProductionReport.Status.values else "",
             "totals": selectors.totals_per_item_of(maker),
         },
     )
@@ -166,7 +169,11 @@ def _queue_context(request, query: QueryDict, decision_form=None):
     query = query.copy()
     if "status" not in query:
         query["status"] = ProductionReport.Status.SUBMITTED
-    filterset = ProductionReportFilter(query, queryset=selectors.validation_queue_of(request.user))
+    queue = selectors.validation_queue_of(request.user)
+    if query.get("pour_moi"):
+        # Only what this person may decide (four eyes), where the home page's to-do leads.
+        queue = queue.filter(pk__in=selectors.reports_decidable_by(request.user))
+    filterset = ProductionReportFilter(query, queryset=queue)
     filterset.form.fields["department"].queryset = selectors.departments_decided_by(request.user)
     filterset.form.fields["item_type"].label_from_instance = lambda item: item.name
     # Only the maker-name search is offered on the page; ids are for the API.
@@ -200,6 +207,7 @@ def _queue_context(request, query: QueryDict, decision_form=None):
         "filters": filters.urlencode(),
         "can_decide": can_decide,
         "decision_form": decision_form or DecisionForm(),
+        "mine": bool(query.get("pour_moi")),
     }
 
 

@@ -244,6 +244,17 @@ def follow_up_needs_of(user) -> QuerySet[Need]:
     return Need.objects.none()
 
 
+def _unanswered(needs: QuerySet[Need]) -> QuerySet[Need]:
+    # `needs` come `with_progress`.
+    return needs.filter(status=Need.Status.OPEN, pledged=0)
+
+
+def needs_unanswered_of(user) -> QuerySet[Need]:
+    """The open needs nobody pledged to yet, among those the user follows up (the follow-up
+    page lists the first FOLLOW_UP_SHOWN)."""
+    return _unanswered(with_progress(follow_up_needs_of(user)))
+
+
 def follow_up_lists(user, *, now) -> dict[str, list[Need]]:
     """What the network should act on: needs pledged beyond their quantity (tell someone to
     hold back), open needs nobody answered (soonest date first: call a maker), and needs whose
@@ -268,11 +279,7 @@ def follow_up_lists(user, *, now) -> dict[str, list[Need]]:
         )
         .order_by("needed_by", "pk")[:FOLLOW_UP_SHOWN]
     )
-    unanswered = list(
-        scope.filter(status=Need.Status.OPEN, pledged=0).order_by("needed_by", "pk")[
-            :FOLLOW_UP_SHOWN
-        ]
-    )
+    unanswered = list(_unanswered(scope).order_by("needed_by", "pk")[:FOLLOW_UP_SHOWN])
     unconfirmed = list(
         scope.filter(
             status=Need.Status.UNCONFIRMED, created_at__lt=now - datetime.timedelta(days=1)

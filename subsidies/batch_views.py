@@ -60,11 +60,16 @@ def _flag_rows(items, now):
 @page_permission(VIEW, not_found=True, methods=["GET"])
 @never_cache
 def payment_batch_list(request):
-    """The payment batches a person may read, newest first."""
-    rows = list(
-        selectors.payment_batches_visible_to(request.user).order_by("-created_at", "-pk")[:200]
-    )
-    return render(request, "subsidies/payment_batch_list.html", {"batches": rows})
+    """The payment batches a person may read, newest first; with ?etat=open, only those whose
+    payments are still to record once the bank has executed them (to reconcile)."""
+    batches = selectors.payment_batches_visible_to(request.user)
+    status = request.GET.get("etat", "")
+    if status in PaymentBatch.Status.values:
+        batches = batches.filter(status=status)
+    else:
+        status = ""
+    rows = list(batches.order_by("-created_at", "-pk")[:200])
+    return render(request, "subsidies/payment_batch_list.html", {"batches": rows, "status": status})
 
 
 @page_permission(VIEW, not_found=True, methods=["GET", "POST"])

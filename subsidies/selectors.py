@@ -107,13 +107,26 @@ def redistribution_shapers(redistribution: Redistribution) -> set[int]:
     since, read from the decisions: neither approves it. A recomputation on today's figures
     keeps the own-use lines of the proposal before it: its proposer stays the proposer, and
     whoever recomputed is not one (as for allocations_recompute)."""
+    return redistributions_shapers([redistribution.pk])[redistribution.pk]
+
+
+def redistributions_shapers(ids) -> dict[int, set[int]]:
+    """Redistribution id → its `redistribution_shapers`, for these ids, in one query."""
     decisions = Decision.objects.filter(
         content_type=ContentType.objects.get_for_model(Redistribution),
-        object_id=str(redistribution.pk),
+        object_id__in=[str(pk) for pk in ids],
         action__in=["redistribution_propose", "redistribution_adjust"],
     ).order_by("-decided_at", "-pk")
+    per_redistribution = defaultdict(list)
+    for pk, action, actor, data in decisions.values_list("object_id", "action", "actor", "data"):
+        per_redistribution[int(pk)].append((action, actor, data))
+    return {pk: _shapers_from(per_redistribution[pk]) for pk in ids}
+
+
+def _shapers_from(decisions) -> set[int]:
+    # Newest first: the last adjuster, then the proposer that is not a recomputation.
     shapers, adjuster_seen = set(), False
-    for action, actor, data in decisions.values_list("action", "actor", "data"):
+    for action, actor, data in decisions:
         if action == "redistribution_propose":
             if (data or {}).get("recompute"):
                 continue
@@ -123,6 +136,63 @@ def redistribution_shapers(redistribution: Redistribution) -> set[int]:
             shapers.add(actor)
             adjuster_seen = True
     return shapers - {None}
+
+
+def redistributions_approvable_by(user) -> list[Redistribution]:
+    """The proposed redistributions of the user's relays that this person may approve: they
+    are on the team and did not shape it (four eyes). Two queries whatever their number.
+    (Where nobody else on a team may approve, the Région does: see its detail page.)"""
+    if not rules.has_perm("subsidies.view_own_relay", user):
+        return []
+    proposed = list(
+        Redistribution.objects.filter(
+            status=Redistribution.Status.PROPOSED, allocation__relay__staff=user
+        )
+        .select_related("allocation__programme")
+        .order_by("pk")
+    )
+    shapers = redistributions_shapers([r.pk for r in proposed])
+    return [r for r in proposed if user.pk not in shapers[r.pk]]
+
+
+def allocations_approvable_by(user) -> list[Allocation]:
+    """The proposed allocations this person may approve: Région staff, and not who proposed or
+    last adjusted them (four eyes). Three queries whatever their number."""
+    if not rules.has_perm("subsidies.manage_programmes", user):
+        return []
+    proposed = list(
+        allocations_visible_to(user)
+        .filter(status=Allocation.Status.PROPOSED)
+        .order_by("programme", "pk")
+    )
+    shaped = allocations_shaped_by(user, proposed)
+    return [a for a in proposed if a.pk not in shaped]
+
+
+def programmes_awaiting_approval_by(user) -> set[int]:
+    """The ids of the programmes holding an allocation or a redistribution this person may
+    approve (`allocations_approvable_by`, `redistributions_approvable_by`)."""
+    return {a.programme_id for a in allocations_approvable_by(user)} | {
+        r.allocation.programme_id for r in redistributions_approvable_by(user)
+    }
+
+
+def lines_without_bank_account(user) -> QuerySet[RedistributionLine]:
+    """The lines still to pay to a payee who gave no bank details, in the redistributions the
+    user sees (proposed or approved: the IBAN may be asked for before the approval): no
+    payment batch takes them until it is entered."""
+    lines = RedistributionLine.objects.filter(
+        payment__isnull=True,
+        amount_cents__gt=0,
+    ).filter(
+        Q(kind=RedistributionLine.Kind.MAKER, maker__bank_account__isnull=True)
+        | Q(kind=RedistributionLine.Kind.ORGANISATION, organisation__bank_account__isnull=True)
+    )
+    if rules.has_perm("subsidies.view_all", user):
+        return lines
+    if rules.has_perm("subsidies.view_own_relay", user):
+        return lines.filter(redistribution__allocation__relay__staff=user)
+    return lines.none()
 
 
 def redistribution_second_person_is_region(redistribution: Redistribution) -> bool:
@@ -370,6 +440,20 @@ def bank_changes_visible_to(user) -> QuerySet[BankAccountChange]:
         | Q(account__organisation__department_id__in=access.departments)
         | Q(account__maker__user=user)
         | Q(account__organisation_id__in=access.organisations)
+    )
+
+
+def bank_changes_to_confirm_by(user, *, now) -> QuerySet[BankAccountChange]:
+    """The bank changes still held (neither confirmed, superseded nor past their waiting
+    period) that this relay staffer may confirm as the second person: those of the payees
+    they cover, never their own, and not the relay's own paying account (the Région's)."""
+    if not rules.has_perm("subsidies.view_own_relay", user):
+        return BankAccountChange.objects.none()
+    return (
+        bank_changes_visible_to(user)
+        .filter(confirmed_at__isnull=True, superseded=False, needs_region=False)
+        .filter(usable_from__gt=now)
+        .exclude(changed_by=user)
     )
 
 

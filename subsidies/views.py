@@ -73,9 +73,14 @@ def _programme_form(form_class, request, **kwargs):
 @page_permission("subsidies.view_programmes")
 @require_safe
 def programme_list(request):
-    page = Paginator(_programmes(request.user), PROGRAMMES_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    programmes = _programmes(request.user)
+    # ?a_approuver=1: those waiting for this person's approval, where the to-do leads.
+    to_approve = bool(request.GET.get("a_approuver"))
+    if to_approve:
+        programmes = programmes.filter(
+            pk__in=selectors.programmes_awaiting_approval_by(request.user)
+        )
+    page = Paginator(programmes, PROGRAMMES_PER_PAGE).get_page(request.GET.get("page"))
     for programme in page:
         allocations = programme.allocations.all()
         programme.approved_count = sum(a.status == Allocation.Status.APPROVED for a in allocations)
@@ -87,6 +92,7 @@ def programme_list(request):
             "can_manage": request.user.has_perm("subsidies.manage_programmes"),
             "can_audit": request.user.has_perm("subsidies.audit"),
             "reads_all": _reads_all(request.user),
+            "to_approve": to_approve,
         },
     )
 

@@ -71,14 +71,26 @@ def manage(request):
     now = timezone.now()
     workshops = selectors.workshops_managed_by(request.user).select_related("synthesis")
     today = _start_of_today(now)
-    upcoming = list(workshops.filter(starts_at__gte=today).order_by("starts_at", "pk"))
-    past = Paginator(
-        workshops.filter(starts_at__lt=today).order_by("-starts_at", "-pk"), PAST_PER_PAGE
-    ).get_page(request.GET.get("page"))
+    upcoming = workshops.filter(starts_at__gte=today)
+    past = workshops.filter(starts_at__lt=today)
+    # Where the home page's to-do leads: this week's workshops, syntheses still to publish.
+    only = request.GET.get("seulement", "")
+    if only == "semaine":
+        upcoming, past = selectors.workshops_this_week(upcoming, now=now), past.none()
+    elif only == "syntheses":
+        upcoming, past = upcoming.none(), selectors.workshops_awaiting_synthesis(past, now=now)
+    else:
+        only = ""
+    upcoming = list(upcoming.order_by("starts_at", "pk"))
+    past = Paginator(past.order_by("-starts_at", "-pk"), PAST_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     for workshop in [*upcoming, *past]:
         workshop.phase = _phase(workshop, now)
     return render(
-        request, "workshops/manage.html", {"upcoming": upcoming, "past": past, "now": now}
+        request,
+        "workshops/manage.html",
+        {"upcoming": upcoming, "past": past, "now": now, "only": only},
     )
 
 

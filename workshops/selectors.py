@@ -1,6 +1,6 @@
 """Reads of the workshops shared by pages, feeds and the API."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import (
     Case,
@@ -13,6 +13,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.utils import timezone
 
 from .models import Registration, Synthesis, Workshop
 
@@ -153,3 +154,40 @@ def workshops_visible_to(user, *, invitation_token: str = "") -> QuerySet[Worksh
     if invitation_token:
         shown |= Q(invitation_token=invitation_token)
     return _with_counts(Workshop.objects.filter(shown))
+
+
+# What a to-do counts and the filtered pages list, written once --------------------------------
+
+
+def _start_of_day(now: datetime) -> datetime:
+    return timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def workshops_this_week(workshops: QuerySet[Workshop], *, now: datetime) -> QuerySet[Workshop]:
+    """Those of `workshops` held (not cancelled) today or in the six days after."""
+    today = _start_of_day(now)
+    return workshops.filter(
+        status=Workshop.Status.SCHEDULED,
+        starts_at__gte=today,
+        starts_at__lt=today + timedelta(days=7),
+    )
+
+
+def workshops_awaiting_synthesis(
+    workshops: QuerySet[Workshop], *, now: datetime
+) -> QuerySet[Workshop]:
+    """Those of `workshops` held before today (not cancelled) whose synthesis is not published
+    yet: none written, or a draft."""
+    return workshops.filter(
+        status=Workshop.Status.SCHEDULED, starts_at__lt=_start_of_day(now)
+    ).exclude(synthesis__status=Synthesis.Status.PUBLISHED)
+
+
+def registrations_this_week(user, *, now: datetime) -> QuerySet[Registration]:
+    """One's registrations (confirmed or waiting) for workshops held this week."""
+    today = _start_of_day(now)
+    return registrations_of_user(user).filter(
+        workshop__status=Workshop.Status.SCHEDULED,
+        workshop__starts_at__gte=today,
+        workshop__starts_at__lt=today + timedelta(days=7),
+    )

@@ -357,7 +357,13 @@ def my_workshops(request):
         _my_workshops_post(request, now)
         return redirect("workshops:my_workshops")
     mine = selectors.registrations_of_user(request.user)
-    upcoming = list(mine.filter(workshop__starts_at__gte=now).order_by("workshop__starts_at", "pk"))
+    # ?seulement=semaine: this week's only, where the home page's to-do leads.
+    this_week = request.GET.get("seulement") == "semaine"
+    if this_week:
+        upcoming = selectors.registrations_this_week(request.user, now=now)
+    else:
+        upcoming = mine.filter(workshop__starts_at__gte=now)
+    upcoming = list(upcoming.order_by("workshop__starts_at", "pk"))
     past = list(
         mine.filter(workshop__starts_at__lt=now).order_by("-workshop__starts_at", "-pk")[
             :PAST_REGISTRATIONS_SHOWN
@@ -368,7 +374,7 @@ def my_workshops(request):
     feed_url = request.build_absolute_uri(
         reverse("workshops:personal_feed", kwargs={"token": feed.token})
     )
-    context = {"upcoming": upcoming, "past": past, "feed_url": feed_url}
+    context = {"upcoming": upcoming, "past": past, "feed_url": feed_url, "this_week": this_week}
     return _private(render(request, "workshops/my_workshops.html", context))
 
 

@@ -54,6 +54,13 @@ def test_role_pages_have_no_serious_accessibility_violation(desktop, demo):
     desktop.get_by_label("Courriel").fill("relais.rennes@demo.tilab.test")
     desktop.get_by_label("Mot de passe :").fill("demo-tilab-2020")
     desktop.get_by_role("button", name="Connexion").click()
+    # The relay's to-do: its first count leads to a queue listing as many reports.
+    desktop.goto("/")
+    assert_accessible(desktop, "the home page of a relay, with its to-do")
+    to_decide = desktop.locator('[data-todo="reports_to_decide"] a')
+    count = to_decide.inner_text().split()[0]
+    to_decide.click()
+    assert desktop.locator("table.queue caption").inner_text().split()[0] == count
     for path in (
         "/validation/",
         "/validation/saisie/",
@@ -64,6 +71,19 @@ def test_role_pages_have_no_serious_accessibility_violation(desktop, demo):
     ):
         desktop.goto(path)
         assert_accessible(desktop)
+
+
+def test_the_auditor_reads_a_read_only_to_do_on_a_phone(phone, demo):
+    phone.goto("/accounts/login/")
+    phone.get_by_label("Courriel").fill("audit@demo.tilab.test")
+    phone.get_by_label("Mot de passe :").fill("demo-tilab-2020")
+    phone.get_by_role("button", name="Connexion").click()
+    phone.goto("/")
+    todo = phone.locator("section.todo")
+    assert "lecture seule" in todo.get_by_role("heading", level=2).inner_text()
+    assert "votre relais" not in phone.content().lower()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    assert_accessible(phone, "the auditor's home page on a phone")
 
 
 def test_the_api_docs_load_with_no_external_request(desktop, live_server):
