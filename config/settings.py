@@ -172,12 +172,14 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Ti Lab] "
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PRESERVE_USERNAME_CASING = False
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
-# Wrong passwords: the 6th within 5 minutes is refused, for that account (key) and from that
-# address whatever the accounts tried (ip), and stays refused, right password included, until
-# the window has passed (allauth counts an attempt before checking it and gives it back only
-# when it succeeds). The other limits (signup, password reset, e-mail confirmation) keep
+# Wrong passwords: from one address, the 6th within 5 minutes is refused whatever the accounts
+# tried, and stays refused, right password included, until the window has passed (allauth
+# counts an attempt before checking it and gives it back only when it succeeds). An account
+# is locked from everywhere only by the ceiling of THROTTLE_RATES["login_failed_account"],
+# which one address cannot reach alone; its owner gets an e-mail and a password reset lifts it
+# (tilab.adapters). The other limits (signup, password reset, e-mail confirmation) keep
 # allauth's defaults, which are on. Counters live in the cache: Redis in production.
-ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/ip,5/5m/key"}
+ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/ip"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Ti Lab"
 
@@ -289,6 +291,9 @@ THROTTLE_RATES = {
     "workshop_guest": _rate("THROTTLE_WORKSHOP_GUEST", "30/hour"),
     "needs_establishment": _rate("THROTTLE_NEEDS_ESTABLISHMENT", "30/hour"),
     "attestation_check": _rate("THROTTLE_ATTESTATION_CHECK", "30/10m"),
+    # Wrong passwords for one account from every address together (tilab.adapters): four
+    # times what one address may try (ACCOUNT_RATE_LIMITS), so no single address locks it.
+    "login_failed_account": _rate("THROTTLE_LOGIN_FAILED_ACCOUNT", "20/5m"),
 }
 
 # Uploads: the spreadsheet import is the only one, 5 MB at most (makers/importing/reading.py). Bytes

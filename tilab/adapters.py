@@ -1,9 +1,11 @@
-"""How sign-up fits the platform: whoever signs up on their own is a maker."""
+"""How the account library fits the platform: whoever signs up on their own is a maker; wrong
+passwords are limited per address by allauth and per account by a ceiling of our own."""
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.contrib.auth.models import Group
+from django.urls import reverse
 
-from . import roles
+from . import roles, throttling
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -13,3 +15,38 @@ class AccountAdapter(DefaultAccountAdapter):
             # Other roles are granted by the platform's administrators, never self-chosen.
             user.groups.add(Group.objects.get(name=roles.MAKER))
         return user
+
+    # Wrong passwords. allauth counts each address (ACCOUNT_RATE_LIMITS, "ip"); an account is
+    # locked only by many addresses together (tilab.throttling, "login_failed_account"), and
+    # its owner is told how to get back in at once: a password reset lifts the lock
+    # (tilab.receivers).
+
+    def pre_authenticate(self, request, **credentials):
+        super().pre_authenticate(request, **credentials)
+        if throttling.login_failures_over(_login_of(credentials)):
+            raise self.validation_error("too_many_login_attempts")
+
+    def authentication_failed(self, request, **credentials):
+        super().authentication_failed(request, **credentials)
+        login = _login_of(credentials)
+        if throttling.login_failure_record(login):
+            self._tell_owner_of_the_lock(request, login)
+
+    def _tell_owner_of_the_lock(self, request, login: str) -> None:
+        from django.contrib.auth import get_user_model
+
+        user = get_user_model().objects.filter(email__iexact=login, is_active=True).first()
+        if user is None:
+            return
+        self.send_mail(
+            "account/email/login_locked",
+            user.email,
+            {
+                "user": user,
+                "reset_url": request.build_absolute_uri(reverse("account_reset_password")),
+            },
+        )
+
+
+def _login_of(credentials) -> str:
+    return (credentials.get("email") or credentials.get("username") or "").strip().lower()

@@ -7,6 +7,7 @@ from allauth.mfa import signals as mfa_signals
 from django.contrib.auth import update_session_auth_hash
 from django.utils import timezone
 
+from . import throttling
 from .services import account_sessions_end
 
 
@@ -17,7 +18,14 @@ def credentials_changed(sender, request, user, **kwargs):
         update_session_auth_hash(request, user)
 
 
+def login_lock_lifted(sender, request, user, **kwargs):
+    """A password reset proves the owner: the wrong passwords counted against the account
+    (tilab.throttling) no longer lock it."""
+    throttling.login_failures_forget(user.email)
+
+
 def connect() -> None:
+    account_signals.password_reset.connect(login_lock_lifted, dispatch_uid="tilab.login_lock")
     for signal in (
         account_signals.password_changed,
         account_signals.password_set,

@@ -12,12 +12,15 @@ The API uses the throttle classes (REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"]); 
 alternates between the form and the API still meets one limit.
 """
 
+import hashlib
 import ipaddress
 import math
 import re
+import time
 from functools import wraps
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -224,3 +227,42 @@ def throttle_page(scope: str, *, methods=("POST",), per: str = "guest"):
         return wrapped
 
     return decorator
+
+
+# --- Failed logins per account ---------------------------------------------------------------
+
+
+def _failures_key(login: str) -> str:
+    return "login-failures:" + hashlib.sha256(login.strip().lower().encode()).hexdigest()
+
+
+def login_failures_over(login: str, *, now: float | None = None) -> bool:
+    """Whether the account `login` names had THROTTLE_RATES["login_failed_account"] wrong
+    passwords in its window, from every address together. allauth limits each address
+    (ACCOUNT_RATE_LIMITS); this ceiling needs several addresses to reach, so one remote
+    address cannot lock an account out from everywhere, and a spread-out guessing is bounded."""
+    rate = settings.THROTTLE_RATES.get("login_failed_account")
+    if rate is None:
+        return False
+    count, seconds = parse_rate(rate)
+    now = time.time() if now is None else now
+    return len([t for t in cache.get(_failures_key(login), []) if t > now - seconds]) >= count
+
+
+def login_failure_record(login: str, *, now: float | None = None) -> bool:
+    """Count a wrong password for `login`; True when this one reaches the ceiling (the owner
+    is told once, at that moment)."""
+    rate = settings.THROTTLE_RATES.get("login_failed_account")
+    if rate is None:
+        return False
+    count, seconds = parse_rate(rate)
+    now = time.time() if now is None else now
+    key = _failures_key(login)
+    failures = [t for t in cache.get(key, []) if t > now - seconds] + [now]
+    cache.set(key, failures, timeout=seconds)
+    return len(failures) == count
+
+
+def login_failures_forget(login: str) -> None:
+    """The owner proved who they are (a password reset): the account opens again at once."""
+    cache.delete(_failures_key(login))

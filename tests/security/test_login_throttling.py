@@ -80,15 +80,64 @@ def test_the_right_password_is_refused_too_until_the_window_has_passed(maker, li
     assert logged_in(client)
 
 
-def test_the_account_stays_protected_whatever_address_the_attempts_come_from(maker):
-    for n in range(5):
-        attempt(from_address(f"198.51.100.{n + 1}"), maker.email)
+def test_one_address_guessing_does_not_lock_the_owner_out_from_elsewhere(maker):
+    attacker = from_address("198.51.100.66")
+    for _ in range(6):
+        attempt(attacker, maker.email)
+    assert TOO_MANY_FR in attempt(attacker, maker.email, PASSWORD).content.decode()
 
-    client = from_address("198.51.100.99")
-    response = attempt(client, maker.email, PASSWORD)
+    owner = from_address("203.0.113.50")
+    response = attempt(owner, maker.email, PASSWORD)
+    assert response.status_code == 302 and logged_in(owner)
+    assert not mail.outbox
 
+
+def guess_from_many_addresses(email: str, failures: int = 20) -> None:
+    """`failures` wrong passwords, five per address (what allauth lets each one try)."""
+    for n in range(failures):
+        attempt(from_address(f"198.51.100.{n // 5 + 1}"), email)
+
+
+def test_guessing_spread_over_many_addresses_locks_the_account_and_tells_its_owner(maker):
+    guess_from_many_addresses(maker.email)
+
+    owner = from_address("203.0.113.51")
+    response = attempt(owner, maker.email, PASSWORD)
     assert TOO_MANY_FR in response.content.decode()
-    assert not logged_in(client)
+    assert not logged_in(owner)
+    # Told once, with the way back in.
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == [maker.email]
+    assert "/accounts/password/reset/" in mail.outbox[0].body
+
+
+def test_nineteen_failures_from_many_addresses_lock_nothing(maker):
+    guess_from_many_addresses(maker.email, failures=19)
+    owner = from_address("203.0.113.52")
+    assert attempt(owner, maker.email, PASSWORD).status_code == 302
+
+
+def test_a_password_reset_lifts_the_lock_at_once(maker):
+    guess_from_many_addresses(maker.email)
+    owner = from_address("203.0.113.53")
+    owner.post("/accounts/password/reset/", {"email": maker.email})
+    reset_link = next(
+        line
+        for line in mail.outbox[-1].body.splitlines()
+        if "/accounts/password/reset/key/" in line
+    )
+    path = reset_link[reset_link.index("/accounts/") :].strip()
+    form_page = owner.get(path, follow=True)
+    new_password = "un nouveau mot de passe bien long"
+    response = owner.post(
+        form_page.redirect_chain[-1][0] if form_page.redirect_chain else path,
+        {"password1": new_password, "password2": new_password},
+    )
+    assert response.status_code == 302
+
+    elsewhere = from_address("203.0.113.54")
+    response = attempt(elsewhere, maker.email, new_password)
+    assert response.status_code == 302 and logged_in(elsewhere)
 
 
 def test_an_address_trying_many_accounts_is_stopped_and_others_are_not(reference_data):
