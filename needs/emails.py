@@ -140,9 +140,7 @@ def message_email(message: NeedMessage, *, language: str) -> EmailMessage:
     context = {"need": need, "pledge": pledge, "message": message}
     if message.from_establishment:
         context["pledges_url"] = absolute_url(reverse("needs:my_pledges"))
-        return _build(
-            "message_to_producer", context, to=pledge.pledged_by.email, language=language
-        )
+        return _build("message_to_producer", context, to=pledge.pledged_by.email, language=language)
     context["manage_url"] = manage_url(need)
     return _build("message_to_establishment", context, to=need.contact_email, language=language)
 

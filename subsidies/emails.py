@@ -42,9 +42,7 @@ def bank_change_email(change: BankAccountChange, *, to: str, language: str) -> E
         translation.override(language),
         timezone.override(ZoneInfo(settings.TIME_ZONE)),
     ):
-        context["changed_by"] = change.changed_by.full_name or _(
-            "un membre de l'équipe du relais"
-        )
+        context["changed_by"] = change.changed_by.full_name or _("un membre de l'équipe du relais")
         subject = render_to_string("subsidies/email/bank_change_subject.txt", context)
         body = render_to_string("subsidies/email/bank_change.txt", context)
     return EmailMessage(

@@ -39,9 +39,7 @@ BATCH = 200
 def language_of(address: str, *, default: str | None = None) -> str:
     """The language to write to `address` in: its account's chosen language, else `default`
     (what the person used when they gave the address), else the active language."""
-    chosen = (
-        User.objects.filter(email__iexact=address).values_list("language", flat=True).first()
-    )
+    chosen = User.objects.filter(email__iexact=address).values_list("language", flat=True).first()
     return supported_language(chosen or default or translation.get_language())
 
 

@@ -32,9 +32,7 @@ def run_tasks(django_capture_on_commit_callbacks):
 
 def beat(*, minutes: int = 0) -> int:
     """Beat's run of the outbox, `minutes` from now; returns how many e-mails left."""
-    return outbox.outbox_emails_send_due(
-        now=timezone.now() + datetime.timedelta(minutes=minutes)
-    )
+    return outbox.outbox_emails_send_due(now=timezone.now() + datetime.timedelta(minutes=minutes))
 
 
 @pytest.fixture
@@ -325,9 +323,7 @@ def test_the_beat_schedule_sends_reminders_every_quarter_hour_in_the_daytime(set
     assert settings.CELERY_TIMEZONE == "Europe/Paris"
 
 
-def test_a_reminder_already_claimed_by_another_run_is_not_sent(
-    facilitator, mailoutbox, run_tasks
-):
+def test_a_reminder_already_claimed_by_another_run_is_not_sent(facilitator, mailoutbox, run_tasks):
     workshop = make_workshop(
         by=facilitator, starts_at=tomorrow_at(10), registration_deadline=tomorrow_at(9)
     )
