@@ -46,7 +46,7 @@ def delivery_confirm_url(delivery: Delivery) -> str:
 
 
 def contact_language(need: Need) -> str:
-    return language_of(need.contact_email, default=need.contact_language)
+    return language_of(need.contact_email, default=need.language)
 
 
 def _write(key: str, build, *, language: str, now) -> None:

@@ -155,7 +155,7 @@ def need_post(
             created_at=now,
             status=Need.Status.OPEN if own_address else Need.Status.UNCONFIRMED,
             confirmed_at=now if own_address else None,
-            contact_language=supported_language(translation.get_language()),
+            language=supported_language(translation.get_language()),
         )
         _emails().need_posted_email_write(need=need, now=now)
     return need
