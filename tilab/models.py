@@ -229,7 +229,7 @@ class OutboxEmail(models.Model):
     sent by the worker (tilab/outbox.py). `key` names the event, so it is never queued twice;
     a row unsent is due again at `due_at` (back-off after each failure)."""
 
-    key = models.CharField(_("clé"), max_length=200, unique=True)
+    key = models.CharField(_("clé"), max_length=300, unique=True)
     to = models.CharField(_("destinataire"), max_length=254)
     from_email = models.CharField(_("expéditeur"), max_length=254)
     subject = models.CharField(_("objet"), max_length=998)

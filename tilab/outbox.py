@@ -65,7 +65,7 @@ def outbox_email_write(
         html = next((content for content, kind in message.alternatives if kind == "text/html"), "")
     with transaction.atomic():  # a savepoint: a key taken already leaves the caller's work
         row, created = OutboxEmail.objects.get_or_create(
-            key=key[:200],
+            key=key,
             defaults={
                 "to": message.to[0],
                 "from_email": message.from_email or settings.DEFAULT_FROM_EMAIL,

@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
             name='OutboxEmail',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=200, unique=True, verbose_name='clé')),
+                ('key', models.CharField(max_length=300, unique=True, verbose_name='clé')),
                 ('to', models.CharField(max_length=254, verbose_name='destinataire')),
                 ('from_email', models.CharField(max_length=254, verbose_name='expéditeur')),
                 ('subject', models.CharField(max_length=998, verbose_name='objet')),
