@@ -176,3 +176,21 @@ def test_messages_reach_the_other_side_and_never_show_an_address(
     emails.message_email_write(message=to_maker, now=timezone.now())
     assert OutboxEmail.objects.get(key=f"needs:message:{to_maker.pk}").sent_at is not None
     assert len(mailoutbox) == 2
+
+
+def test_a_need_posted_in_english_is_answered_in_english_and_confirmed_the_same(
+    client, reference_data, django_capture_on_commit_callbacks, mailoutbox
+):
+    from django.utils import translation
+
+    with django_capture_on_commit_callbacks(execute=True), translation.override("en"):
+        need = make_need(confirmed=False)
+    (email,) = mailoutbox
+    assert email.subject.startswith("[Ti Lab] Confirm the need from EHPAD Les Tilleuls")
+
+    # Confirmed from a French page: the management link still speaks the contact's language.
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(_link(email, "/besoins/confirmer/"))
+    need.refresh_from_db()
+    assert need.status == "open"
+    assert OutboxEmail.objects.get(key=f"needs:need:{need.pk}:manage").language == "en"
