@@ -233,6 +233,9 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Ti Lab <ne-pas-repondre@tilab.bzh>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Seconds an SMTP connection may hang before a send fails (and is retried from the outbox);
+# only the worker talks to the mail server, never a request.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 
 # --- Languages and time -----------------------------------------------------------------------
 LANGUAGE_CODE = "fr"
@@ -406,6 +409,11 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
 # Work is recorded in the database; a task's return value is only kept when asked for.
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULE: dict = {
+    # E-mails of the outbox a dead broker never handed over, or a mail server refused.
+    "outbox-emails-send-due": {
+        "task": "tilab.outbox_emails_send_due",
+        "schedule": timedelta(minutes=1),
+    },
     # Heals lost messages: whatever is still dirty is recomputed within a minute.
     "production-totals-drain": {
         "task": "figures.production_totals_drain",

@@ -91,7 +91,9 @@ urlpatterns = [
     path("donnees-personnelles/", core.personal_data, name="personal_data"),
     path("accounts/tokens/", core.personal_tokens, name="personal_tokens"),
     path("accounts/", include("allauth.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's language switch (django.conf.urls.i18n), which also records a signed-in
+    # person's choice.
+    path("i18n/setlang/", core.set_language, name="set_language"),
     path("api/v1/", include((api_urls, "api"), namespace="v1")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its script as a file, which the Content-Security-Policy allows.

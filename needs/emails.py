@@ -3,8 +3,9 @@ confirm link, its management link, a pledge, a delivery to confirm, a producer's
 to the person who pledged (the establishment's message).
 
 Neither side ever sees the other's address: no address in the text, no Reply-To towards the
-other side; answers go through the platform. Written in French, the platform's language (a
-need does not record the language its author read the site in), dates in Paris time.
+other side; answers go through the platform. Each is written to the outbox (tilab.outbox)
+in the transaction of its event, in the recipient's language (their account's choice, else
+the language the need was posted in), dates in Paris time.
 """
 
 from zoneinfo import ZoneInfo
@@ -15,6 +16,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+
+from tilab.outbox import language_of, outbox_email_write
 
 from . import selectors, services
 from .models import Delivery, Need, NeedMessage, Pledge
@@ -42,9 +45,17 @@ def delivery_confirm_url(delivery: Delivery) -> str:
     )
 
 
-def _build(template: str, context: dict, *, to: str) -> EmailMessage:
+def contact_language(need: Need) -> str:
+    return language_of(need.contact_email, default=need.language)
+
+
+def _write(key: str, build, *, language: str, now) -> None:
+    outbox_email_write(key=f"needs:{key}", message=build(language), language=language, now=now)
+
+
+def _build(template: str, context: dict, *, to: str, language: str) -> EmailMessage:
     with (
-        translation.override(settings.LANGUAGE_CODE),
+        translation.override(language),
         timezone.override(ZoneInfo(settings.TIME_ZONE)),
     ):
         context = {**context, "anonymous": _("un maker")}
@@ -63,25 +74,44 @@ def _build(template: str, context: dict, *, to: str) -> EmailMessage:
     )
 
 
-def need_posted_email(need: Need) -> EmailMessage:
+def need_posted_email(need: Need, *, language: str) -> EmailMessage:
     """To the contact: the link that publishes the need, or once published its management link."""
     if need.status == Need.Status.UNCONFIRMED:
-        return _build(
-            "need_confirm", {"need": need, "confirm_url": confirm_url(need)}, to=need.contact_email
-        )
-    return _build(
-        "need_published", {"need": need, "manage_url": manage_url(need)}, to=need.contact_email
+        context = {"need": need, "confirm_url": confirm_url(need)}
+        return _build("need_confirm", context, to=need.contact_email, language=language)
+    context = {"need": need, "manage_url": manage_url(need)}
+    return _build("need_published", context, to=need.contact_email, language=language)
+
+
+def need_posted_email_write(*, need: Need, now) -> None:
+    """Queue the confirm link (unconfirmed need) or the management link (published need);
+    each once per need."""
+    kind = "confirm" if need.status == Need.Status.UNCONFIRMED else "manage"
+    _write(
+        f"need:{need.pk}:{kind}",
+        lambda chosen: need_posted_email(need, language=chosen),
+        language=contact_language(need),
+        now=now,
     )
 
 
-def pledge_email(pledge: Pledge) -> EmailMessage:
+def pledge_email(pledge: Pledge, *, language: str) -> EmailMessage:
     """To the contact: someone pledged (the producer's public name, never an address)."""
     need = pledge.need
     context = {"need": need, "pledge": pledge, "manage_url": manage_url(need)}
-    return _build("pledge_made", context, to=need.contact_email)
+    return _build("pledge_made", context, to=need.contact_email, language=language)
 
 
-def delivery_confirmation_email(delivery: Delivery) -> EmailMessage:
+def pledge_email_write(*, pledge: Pledge, now) -> None:
+    _write(
+        f"pledge:{pledge.pk}",
+        lambda chosen: pledge_email(pledge, language=chosen),
+        language=contact_language(pledge.need),
+        now=now,
+    )
+
+
+def delivery_confirmation_email(delivery: Delivery, *, language: str) -> EmailMessage:
     """To the contact: a delivery was declared, confirm what was received."""
     pledge = delivery.pledge
     context = {
@@ -90,10 +120,19 @@ def delivery_confirmation_email(delivery: Delivery) -> EmailMessage:
         "delivery": delivery,
         "confirm_url": delivery_confirm_url(delivery),
     }
-    return _build("delivery_confirm", context, to=pledge.need.contact_email)
+    return _build("delivery_confirm", context, to=pledge.need.contact_email, language=language)
 
 
-def message_email(message: NeedMessage) -> EmailMessage:
+def delivery_confirmation_email_write(*, delivery: Delivery, now) -> None:
+    _write(
+        f"delivery:{delivery.pk}",
+        lambda chosen: delivery_confirmation_email(delivery, language=chosen),
+        language=contact_language(delivery.pledge.need),
+        now=now,
+    )
+
+
+def message_email(message: NeedMessage, *, language: str) -> EmailMessage:
     """A message to the other side: the establishment's to the person who pledged (their
     account's address), a producer's to the establishment's contact."""
     pledge = message.pledge
@@ -101,6 +140,20 @@ def message_email(message: NeedMessage) -> EmailMessage:
     context = {"need": need, "pledge": pledge, "message": message}
     if message.from_establishment:
         context["pledges_url"] = absolute_url(reverse("needs:my_pledges"))
-        return _build("message_to_producer", context, to=pledge.pledged_by.email)
+        return _build("message_to_producer", context, to=pledge.pledged_by.email, language=language)
     context["manage_url"] = manage_url(need)
-    return _build("message_to_establishment", context, to=need.contact_email)
+    return _build("message_to_establishment", context, to=need.contact_email, language=language)
+
+
+def message_email_write(*, message: NeedMessage, now) -> None:
+    pledge = message.pledge
+    if message.from_establishment:
+        language = language_of(pledge.pledged_by.email)
+    else:
+        language = contact_language(pledge.need)
+    _write(
+        f"message:{message.pk}",
+        lambda chosen: message_email(message, language=chosen),
+        language=language,
+        now=now,
+    )

@@ -2,24 +2,23 @@
 deliveries and their confirmation by the establishment, messages, closing due needs.
 
 The establishment acts without an account, through links signed by the platform (sent to the
-contact address it gave). E-mails leave through tasks queued when the transaction commits.
+contact address it gave). E-mails are written to the outbox in the transaction of their event.
 """
 
 import logging
 from datetime import date, datetime
-from functools import partial
 
 from django.core import signing
 from django.db import transaction
 from django.db.models import Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from fablabs.models import Organisation
 from figures.totals import delivered_totals_add
 from makers import services as production
 from makers.models import MAX_QUANTITY, CorroborationWithheld, ItemType, Maker, Membership
-from tilab.celery import publish
 from tilab.errors import EMAIL_INVALID, ROLE_NOT_ALLOWED, Refusal
+from tilab.outbox import supported_language
 from tilab.services import decision_record
 
 from . import errors, selectors
@@ -32,11 +31,11 @@ MANAGE_SALT = "needs.need.manage"
 DELIVERY_SALT = "needs.delivery.confirm"
 
 
-def _enqueue(task_name: str, **kwargs) -> None:
-    """Queue an e-mail task once the transaction commits; a dead broker is logged."""
-    from . import tasks
+def _emails():
+    """The needs' e-mails (they read this module's signed links, so imported late)."""
+    from . import emails
 
-    transaction.on_commit(partial(publish, getattr(tasks, task_name), **kwargs))
+    return emails
 
 
 def _quantity_valid(value: int) -> bool:
@@ -156,8 +155,9 @@ def need_post(
             created_at=now,
             status=Need.Status.OPEN if own_address else Need.Status.UNCONFIRMED,
             confirmed_at=now if own_address else None,
+            language=supported_language(translation.get_language()),
         )
-        _enqueue("need_posted_notify", need_id=need.pk)
+        _emails().need_posted_email_write(need=need, now=now)
     return need
 
 
@@ -201,7 +201,8 @@ def need_submit(
 
 
 def need_confirm(*, token: str, now: datetime) -> Need:
-    """Publish a need from the link e-mailed to its contact. Confirming twice changes nothing."""
+    """Publish a need from the link e-mailed to its contact, and e-mail its management link
+    (so the contact keeps it). Confirming twice changes nothing."""
     need = _need_from(token, CONFIRM_SALT)
     with transaction.atomic():
         need = Need.objects.select_for_update().get(pk=need.pk)
@@ -209,6 +210,7 @@ def need_confirm(*, token: str, now: datetime) -> Need:
             need.status = Need.Status.OPEN
             need.confirmed_at = now
             need.save(update_fields=["status", "confirmed_at"])
+            _emails().need_posted_email_write(need=need, now=now)
     return need
 
 
@@ -351,7 +353,7 @@ def pledge_create(
             pledged_at=now,
             **producer,
         )
-        _enqueue("pledge_notify", pledge_id=pledge.pk)
+        _emails().pledge_email_write(pledge=pledge, now=now)
     return pledge
 
 
@@ -411,7 +413,7 @@ def delivery_record(
             recorded_by=by,
             recorded_at=now,
         )
-        _enqueue("delivery_confirmation_request", delivery_id=delivery.pk)
+        _emails().delivery_confirmation_email_write(delivery=delivery, now=now)
     return delivery
 
 
@@ -508,5 +510,5 @@ def need_message_send(
             sent_by=by if by is not None and by.is_authenticated else None,
             created_at=now,
         )
-        _enqueue("need_message_deliver", message_id=message.pk)
+        _emails().message_email_write(message=message, now=now)
     return message

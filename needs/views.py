@@ -11,7 +11,6 @@ import logging
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,7 +18,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from tilab.celery import publish
 from tilab.errors import BadInput, WrongState
 from tilab.permissions import PUBLIC, page_permission
 from tilab.throttling import throttle_page
@@ -154,9 +152,6 @@ def need_confirm(request, token):
         need = services.need_confirm(token=token, now=timezone.now())
     except BadInput:
         return _link_invalid(request)
-    if was_unconfirmed:
-        # The management link also goes by e-mail, so the contact keeps it.
-        transaction.on_commit(lambda: _queue_posted_notify(need.pk))
     context = {
         "need": need,
         "confirmed": True,
@@ -164,13 +159,6 @@ def need_confirm(request, token):
         "manage_url": reverse("needs:manage", args=[services.need_manage_token(need)]),
     }
     return _private(render(request, "needs/confirm.html", context))
-
-
-def _queue_posted_notify(need_id: int) -> None:
-    from . import tasks
-
-    # Not queued (a dead broker): the page shows the link anyway.
-    publish(tasks.need_posted_notify, need_id=need_id)
 
 
 def _manage_post(request, need, pledges) -> HttpResponse | None:

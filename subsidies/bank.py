@@ -8,7 +8,6 @@ characters: auditors and mailboxes read them.
 """
 
 from datetime import datetime, timedelta
-from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -17,7 +16,6 @@ from schwifty.exceptions import SchwiftyException
 
 from fablabs.models import Organisation, Relay
 from makers.models import Maker
-from tilab.celery import publish
 from tilab.permissions import held_back_by_second_factor
 from tilab.permissions import require as _require
 from tilab.services import decision_record
@@ -53,10 +51,10 @@ def hold_period() -> timedelta:
     return timedelta(days=settings.TILAB_IBAN_HOLD_DAYS)
 
 
-def _notify(change: BankAccountChange) -> None:
-    from . import tasks
+def _notify(change: BankAccountChange, *, now: datetime) -> None:
+    from . import emails
 
-    transaction.on_commit(partial(publish, tasks.bank_change_notify, change_id=change.pk))
+    emails.bank_change_emails_write(change=change, now=now)
 
 
 def bank_account_set(
@@ -133,7 +131,7 @@ def bank_account_set(
                 "usable_from": usable_from.isoformat() if usable_from else None,
             },
         )
-        _notify(change)
+        _notify(change, now=now)
     return account
 
 

@@ -1,6 +1,7 @@
 """The e-mails of the subsidy chain: the notice of a bank details change, one per recipient
 (the payee, the relay's staff, and the Région for a relay's own paying account). Never more of
-an IBAN than its last four characters. Written in French, dates in Paris time."""
+an IBAN than its last four characters. Written to the outbox (tilab.outbox) in the transaction
+of the change, in each recipient's language, dates in Paris time."""
 
 from zoneinfo import ZoneInfo
 
@@ -11,6 +12,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from tilab.outbox import language_of, outbox_email_write
+
+from . import selectors
 from .models import BankAccountChange
 
 SUBJECT_PREFIX = "[Ti Lab] "
@@ -18,7 +22,7 @@ SUBJECT_PREFIX = "[Ti Lab] "
 AUTOMATIC = {"Auto-Submitted": "auto-generated"}
 
 
-def bank_change_email(change: BankAccountChange, *, to: str) -> EmailMessage:
+def bank_change_email(change: BankAccountChange, *, to: str, language: str) -> EmailMessage:
     account = change.account
     if account.maker_id:
         payee = account.maker.display_name
@@ -32,13 +36,13 @@ def bank_change_email(change: BankAccountChange, *, to: str) -> EmailMessage:
         "change": change,
         "payee": payee,
         # A name, never an address.
-        "changed_by": change.changed_by.full_name or _("un membre de l'équipe du relais"),
         "url": settings.SITE_URL.rstrip("/") + path,
     }
     with (
-        translation.override(settings.LANGUAGE_CODE),
+        translation.override(language),
         timezone.override(ZoneInfo(settings.TIME_ZONE)),
     ):
+        context["changed_by"] = change.changed_by.full_name or _("un membre de l'équipe du relais")
         subject = render_to_string("subsidies/email/bank_change_subject.txt", context)
         body = render_to_string("subsidies/email/bank_change.txt", context)
     return EmailMessage(
@@ -48,3 +52,18 @@ def bank_change_email(change: BankAccountChange, *, to: str) -> EmailMessage:
         to=[to],
         headers=AUTOMATIC,
     )
+
+
+def bank_change_emails_write(*, change: BankAccountChange, now) -> int:
+    """Queue the notice of a change to each recipient, once per (change, address); returns
+    how many."""
+    recipients = selectors.bank_change_recipients(change)
+    for address in recipients:
+        language = language_of(address)
+        outbox_email_write(
+            key=f"subsidies:bank_change:{change.pk}:{address}",
+            message=bank_change_email(change, to=address, language=language),
+            language=language,
+            now=now,
+        )
+    return len(recipients)

@@ -1,20 +1,40 @@
-"""How the account library fits the platform: whoever signs up on their own is a maker; wrong
-passwords are limited per address by allauth and per account by a ceiling of our own."""
+"""How the account library fits the platform: whoever signs up on their own is a maker, in the
+language they signed up in; its e-mails go through the outbox like every other; wrong passwords
+are limited per address by allauth and per account by a ceiling of our own."""
+
+import uuid
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.contrib.auth.models import Group
 from django.urls import reverse
+from django.utils import timezone, translation
 
-from . import roles, throttling
+from . import outbox, roles, throttling
 
 
 class AccountAdapter(DefaultAccountAdapter):
     def save_user(self, request, user, form, commit=True):
-        user = super().save_user(request, user, form, commit=commit)
+        user = super().save_user(request, user, form, commit=False)
+        user.language = outbox.supported_language(translation.get_language())
         if commit:
+            user.save()
             # Other roles are granted by the platform's administrators, never self-chosen.
             user.groups.add(Group.objects.get(name=roles.MAKER))
         return user
+
+    def send_mail(self, template_prefix, email, context):
+        """Written to the outbox, never sent while the request waits (a mail server down or
+        hanging must not fail a sign-up); in the recipient's language."""
+        language = outbox.language_of(email)
+        with translation.override(language):
+            message = self.render_mail(template_prefix, email, context)
+        # allauth's e-mails (a confirmation code, a reset link) are each their own event.
+        outbox.outbox_email_write(
+            key=f"account:{template_prefix.rsplit('/', 1)[-1]}:{uuid.uuid4().hex}",
+            message=message,
+            language=language,
+            now=timezone.now(),
+        )
 
     # Wrong passwords. allauth counts each address (ACCOUNT_RATE_LIMITS, "ip"); an account is
     # locked only by many addresses together (tilab.throttling, "login_failed_account"), and

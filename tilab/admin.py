@@ -1,10 +1,11 @@
-"""Administration of people, roles and reference data. Decisions are shown, never edited."""
+"""Administration of people, roles and reference data. Decisions and the e-mail outbox are
+shown, never edited."""
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Decision, Department, User
+from .models import Decision, Department, OutboxEmail, User
 
 
 @admin.register(User)
@@ -15,7 +16,7 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ["email", "full_name"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        (_("Identité"), {"fields": ["full_name"]}),
+        (_("Identité"), {"fields": ["full_name", "language"]}),
         (_("Rôles et droits"), {"fields": ["groups", "is_active", "is_staff", "is_superuser"]}),
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
@@ -45,6 +46,25 @@ class DecisionAdmin(admin.ModelAdmin):
     list_filter = ["action", "content_type"]
     ordering = ["-decided_at"]
     list_select_related = ["actor", "content_type"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OutboxEmail)
+class OutboxEmailAdmin(admin.ModelAdmin):
+    """What was written to whom and whether it left; the worker and beat send, nobody edits."""
+
+    list_display = ["created_at", "to", "subject", "language", "attempts", "due_at", "sent_at"]
+    list_filter = ["language", ("sent_at", admin.EmptyFieldListFilter)]
+    search_fields = ["to", "subject", "key"]
+    ordering = ["-created_at"]
 
     def has_add_permission(self, request):
         return False

@@ -57,6 +57,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         ),
     )
 
+    language = models.CharField(
+        _("langue"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default="fr",
+        help_text=_("La langue des e-mails que la plateforme lui écrit."),
+    )
+
     objects = UserManager()
 
     EMAIL_FIELD = "email"
@@ -214,3 +222,37 @@ class PersonalTokenScope(models.Model):
     def scopes(self) -> list[str]:
         """Every scope this one includes, in order: ["read", "write"]."""
         return [value for value in TokenScope.values if TokenScope.includes(self.scope, value)]
+
+
+class OutboxEmail(models.Model):
+    """One e-mail to one person, written in the transaction of the event that causes it and
+    sent by the worker (tilab/outbox.py). `key` names the event, so it is never queued twice;
+    a row unsent is due again at `due_at` (back-off after each failure)."""
+
+    key = models.CharField(_("clé"), max_length=300, unique=True)
+    to = models.CharField(_("destinataire"), max_length=254)
+    from_email = models.CharField(_("expéditeur"), max_length=254)
+    subject = models.CharField(_("objet"), max_length=998)
+    body = models.TextField(_("texte"))
+    html = models.TextField(_("HTML"), blank=True)
+    reply_to = models.JSONField(_("répondre à"), default=list, blank=True)
+    headers = models.JSONField(_("en-têtes"), default=dict, blank=True)
+    language = models.CharField(_("langue"), max_length=8)
+    created_at = models.DateTimeField(_("écrit le"))
+    due_at = models.DateTimeField(_("à envoyer le"))
+    attempts = models.PositiveIntegerField(_("essais"), default=0)
+    last_error = models.TextField(_("dernière erreur"), blank=True)
+    sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("e-mail sortant")
+        verbose_name_plural = _("e-mails sortants")
+        indexes = [
+            # What beat looks for: the unsent rows, by when they are due.
+            models.Index(
+                fields=["due_at"], condition=models.Q(sent_at=None), name="outbox_unsent_due"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.to}: {self.subject}"

@@ -32,7 +32,7 @@ from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils.module_loading import autodiscover_modules
 
-from .models import PersonalTokenScope, TokenScope, User
+from .models import OutboxEmail, PersonalTokenScope, TokenScope, User
 from .permissions import roles_held
 
 # Domain of the addresses given to anonymised accounts and rows: ".invalid" is reserved
@@ -197,6 +197,7 @@ def _account_export(user: User) -> dict:
         "full_name": user.full_name,
         "date_joined": user.date_joined,
         "last_login": user.last_login,
+        "language": user.language,
         "roles": sorted(roles_held(user)),
         "sessions_ended_at": user.sessions_ended_at,
     }
@@ -273,6 +274,18 @@ def _declare_the_core() -> None:
         export=_token_export,
         erase=delete,
         why="Deleted: a program may no longer act for the account.",
+    )
+    register(
+        OutboxEmail,
+        section="emails",
+        owner=lambda person: Q(to__iexact=person.email),
+        order_by=("created_at", "pk"),
+        export=("to", "subject", "body", "language", "created_at", "sent_at"),
+        erase=delete,
+        why=(
+            "Deleted, sent or not: the e-mails written to the person are theirs alone, and an "
+            "e-mail still waiting is not sent to an erased account."
+        ),
     )
 
 

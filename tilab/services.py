@@ -90,3 +90,11 @@ def account_sessions_end(*, user: User, now: datetime) -> int:
         user.save(update_fields=["sessions_ended_at"])
         _, revoked = AuthToken.objects.filter(user=user).delete()
     return revoked.get(AuthToken._meta.label, 0)
+
+
+def user_language_set(*, user: User, language: str) -> bool:
+    """Record the language a person chose (the language of the e-mails written to them); a
+    language the platform does not offer changes nothing. True if it changed."""
+    if language not in {code for code, _name in settings.LANGUAGES}:
+        return False
+    return User.objects.filter(pk=user.pk).exclude(language=language).update(language=language) == 1

@@ -9,6 +9,7 @@ from django.template.loader import select_template
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views import i18n as i18n_views
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -89,3 +90,13 @@ def personal_tokens(request):
 
 def permission_denied(request, exception=None):
     return render(request, "403.html", status=403)
+
+
+@page_permission(PUBLIC)
+def set_language(request):
+    """Django's language switch; a signed-in person's choice also becomes the language of the
+    e-mails written to them."""
+    response = i18n_views.set_language(request)
+    if request.method == "POST" and request.user.is_authenticated:
+        services.user_language_set(user=request.user, language=request.POST.get("language", ""))
+    return response

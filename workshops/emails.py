@@ -2,9 +2,9 @@
 address (guests included): confirmation, waitlist, promotion, cancellation, facilitators'
 messages and reminders.
 
-They are written in French, the platform's language: a registration does not record the
-language its author read the site in, so there is nothing honest to choose English by. Dates
-are shown in Paris time whatever the server's clock says.
+Each is written to the outbox (tilab.outbox) in the transaction of its event, rendered in the
+recipient's language: their account's choice, else the language they registered in. Dates are
+shown in Paris time whatever the server's clock says.
 """
 
 from zoneinfo import ZoneInfo
@@ -15,6 +15,8 @@ from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+
+from tilab.outbox import language_of, outbox_email_write
 
 from . import selectors, services
 from .models import Registration, Workshop, WorkshopMessage
@@ -48,11 +50,28 @@ def ics_url(workshop: Workshop) -> str:
     return url if workshop.is_public else f"{url}?invitation={workshop.invitation_token}"
 
 
+def language(registration: Registration) -> str:
+    """The language of a registration's e-mails."""
+    return language_of(registration.email, default=registration.language)
+
+
+def _write(key: str, registration: Registration, build, *, now) -> None:
+    """Render `build(language)` in the registration's language and write it to the outbox."""
+    chosen = language(registration)
+    outbox_email_write(key=f"workshops:{key}", message=build(chosen), language=chosen, now=now)
+
+
 def _build(
-    template: str, context: dict, *, to: str, automatic: bool = True, reply_to=()
+    template: str,
+    context: dict,
+    *,
+    to: str,
+    language: str,
+    automatic: bool = True,
+    reply_to=(),
 ) -> EmailMessage:
     with (
-        translation.override(settings.LANGUAGE_CODE),
+        translation.override(language),
         timezone.override(ZoneInfo(settings.TIME_ZONE)),
     ):
         subject = render_to_string(f"workshops/email/{template}_subject.txt", context)
@@ -83,13 +102,28 @@ def _context(registration: Registration, **extra) -> dict:
     }
 
 
-def registration_email(registration: Registration, kind: str) -> EmailMessage:
+def registration_email(registration: Registration, kind: str, *, language: str) -> EmailMessage:
     """`kind`: confirmed (a seat), waitlisted (a place in the waitlist), promoted (a seat freed
     for someone who was waiting)."""
     extra = {}
     if kind == "waitlisted":
         extra["position"] = selectors.registration_waitlist_position(registration)
-    return _build(f"registration_{kind}", _context(registration, **extra), to=registration.email)
+    return _build(
+        f"registration_{kind}",
+        _context(registration, **extra),
+        to=registration.email,
+        language=language,
+    )
+
+
+def registration_email_write(*, registration: Registration, kind: str, now) -> None:
+    """Queue the e-mail of a registration's new state; once per (registration, kind)."""
+    _write(
+        f"registration:{registration.pk}:{kind}",
+        registration,
+        lambda chosen: registration_email(registration, kind, language=chosen),
+        now=now,
+    )
 
 
 def cancellation_recipients(workshop: Workshop) -> QuerySet[Registration]:
@@ -99,8 +133,23 @@ def cancellation_recipients(workshop: Workshop) -> QuerySet[Registration]:
     ).order_by("pk")
 
 
-def cancellation_email(registration: Registration) -> EmailMessage:
-    return _build("workshop_cancelled", _context(registration), to=registration.email)
+def cancellation_email(registration: Registration, *, language: str) -> EmailMessage:
+    return _build(
+        "workshop_cancelled", _context(registration), to=registration.email, language=language
+    )
+
+
+def cancellation_emails_write(*, workshop: Workshop, now) -> int:
+    """Queue the cancellation to everyone seated or waiting; returns how many."""
+    recipients = list(cancellation_recipients(workshop).select_related("workshop__department"))
+    for registration in recipients:
+        _write(
+            f"cancelled:{registration.pk}",
+            registration,
+            lambda chosen, r=registration: cancellation_email(r, language=chosen),
+            now=now,
+        )
+    return len(recipients)
 
 
 def message_recipients(message: WorkshopMessage) -> QuerySet[Registration]:
@@ -110,16 +159,43 @@ def message_recipients(message: WorkshopMessage) -> QuerySet[Registration]:
     return message.workshop.registrations.filter(status__in=statuses).order_by("pk")
 
 
-def message_email(message: WorkshopMessage, registration: Registration) -> EmailMessage:
+def message_email(
+    message: WorkshopMessage, registration: Registration, *, language: str
+) -> EmailMessage:
     """A facilitator's own words; answers go to the facilitator, not to a no-reply box."""
     return _build(
         "workshop_message",
         _context(registration, message=message),
         to=registration.email,
+        language=language,
         automatic=False,
         reply_to=[message.sent_by.email],
     )
 
 
-def reminder_email(registration: Registration) -> EmailMessage:
-    return _build("workshop_reminder", _context(registration), to=registration.email)
+def message_emails_write(*, message: WorkshopMessage, now) -> int:
+    """Queue a facilitator's message, one e-mail per recipient; returns how many."""
+    recipients = list(message_recipients(message).select_related("workshop__department"))
+    for registration in recipients:
+        _write(
+            f"message:{message.pk}:{registration.pk}",
+            registration,
+            lambda chosen, r=registration: message_email(message, r, language=chosen),
+            now=now,
+        )
+    return len(recipients)
+
+
+def reminder_email(registration: Registration, *, language: str) -> EmailMessage:
+    return _build(
+        "workshop_reminder", _context(registration), to=registration.email, language=language
+    )
+
+
+def reminder_email_write(*, registration: Registration, now) -> None:
+    _write(
+        f"reminder:{registration.pk}",
+        registration,
+        lambda chosen: reminder_email(registration, language=chosen),
+        now=now,
+    )

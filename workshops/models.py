@@ -143,6 +143,9 @@ class Registration(models.Model):
     attended = models.BooleanField(_("présent"), null=True, blank=True)
     attendance_recorded_at = models.DateTimeField(null=True, blank=True)
     reminder_sent_at = models.DateTimeField(_("rappel envoyé le"), null=True, blank=True)
+    # The language the person registered in: their e-mails are written in it (an account's
+    # own choice wins, tilab.outbox.language_of).
+    language = models.CharField(_("langue"), max_length=8, default="fr")
 
     class Meta:
         verbose_name = _("inscription")

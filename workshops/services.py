@@ -8,16 +8,16 @@ is down delays them and never undoes a registration.
 import logging
 from dataclasses import dataclass, fields
 from datetime import datetime, time, timedelta
-from functools import partial
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.utils import translation
 
-from tilab.celery import publish
 from tilab.errors import EMAIL_INVALID, ROLE_NOT_ALLOWED, Refusal
+from tilab.outbox import supported_language
 from tilab.services import decision_record
 
 from . import errors
@@ -42,12 +42,11 @@ def _require(user, perm: str, obj=None) -> None:
         raise ROLE_NOT_ALLOWED(rule=perm)
 
 
-def _enqueue(task_name: str, **kwargs) -> None:
-    """Queue a task once the transaction commits; a dead broker is logged, never raised
-    (the beat run retries what was recorded)."""
-    from . import tasks
+def _emails():
+    """The workshops' e-mails (they read this module's signed links, so imported late)."""
+    from . import emails
 
-    transaction.on_commit(partial(publish, getattr(tasks, task_name), **kwargs))
+    return emails
 
 
 # Workshops ---------------------------------------------------------------------------------
@@ -200,7 +199,7 @@ def workshop_cancel(*, workshop: Workshop, reason: str, by, now: datetime) -> Wo
             to_state=Workshop.Status.CANCELLED,
             motivation=workshop.cancellation_reason,
         )
-        _enqueue("workshop_cancellation_notify", workshop_id=workshop.pk)
+        _emails().cancellation_emails_write(workshop=workshop, now=now)
     return workshop
 
 
@@ -249,10 +248,11 @@ def registration_create(
                     email=email,
                     status=status,
                     registered_at=now,
+                    language=supported_language(translation.get_language()),
                 )
         except IntegrityError as error:
             raise errors.ALREADY_REGISTERED() from error
-        _enqueue("registration_notify", registration_id=registration.pk, kind=status)
+        _emails().registration_email_write(registration=registration, kind=status, now=now)
     return registration
 
 
@@ -269,7 +269,7 @@ def _promote_waiting(workshop: Workshop, *, now: datetime) -> list[Registration]
         registration.status = Registration.Status.CONFIRMED
         registration.promoted_at = now
         registration.save(update_fields=["status", "promoted_at"])
-        _enqueue("registration_notify", registration_id=registration.pk, kind="promoted")
+        _emails().registration_email_write(registration=registration, kind="promoted", now=now)
     return promoted
 
 
@@ -330,7 +330,8 @@ def attendance_record(*, workshop: Workshop, attended: dict[int, bool], by, now:
 def workshop_message_send(
     *, workshop: Workshop, subject: str, body: str, include_waitlist: bool, by, now: datetime
 ) -> WorkshopMessage:
-    """Record a message to the registrants; a task delivers it by e-mail."""
+    """Record a message to the registrants and write its e-mails to the outbox, in one
+    transaction."""
     _require(by, "workshops.change_workshop", workshop)
     subject, body = subject.strip(), body.strip()
     if not subject or not body:
@@ -344,7 +345,7 @@ def workshop_message_send(
             sent_by=by,
             created_at=now,
         )
-        _enqueue("workshop_message_deliver", message_id=message.pk)
+        workshop_message_deliver(message=message, now=now)
     return message
 
 
@@ -427,31 +428,35 @@ def workshop_reminders_due(*, now: datetime) -> QuerySet[Registration]:
     )
 
 
-def registration_reminder_claim(*, registration: Registration, now: datetime) -> bool:
-    """Take the right to send this registration's reminder. True for exactly one caller, ever:
-    the reminder is marked sent before it is sent, so it is never sent twice."""
-    # Only columns of the row itself in the condition: PostgreSQL re-checks them on the row a
-    # concurrent claim just updated (a condition through a join would be checked on a stale
-    # copy and could let two claims win).
-    return (
-        Registration.objects.filter(
+def registration_reminder_send(*, registration: Registration, now: datetime) -> bool:
+    """Write a registration's reminder to the outbox, once ever: the reminder is claimed
+    (marked sent) and written in one transaction, so it is never written twice, even by two
+    runs at once, and never claimed without its e-mail. True for the run that wrote it."""
+    with transaction.atomic():
+        # Only columns of the row itself in the condition: PostgreSQL re-checks them on the
+        # row a concurrent claim just updated (a condition through a join would be checked on
+        # a stale copy and could let two claims win).
+        claimed = Registration.objects.filter(
             pk=registration.pk, reminder_sent_at=None, status=Registration.Status.CONFIRMED
         ).update(reminder_sent_at=now)
-        == 1
-    )
+        if claimed != 1:
+            return False
+        _emails().reminder_email_write(registration=registration, now=now)
+    return True
 
 
-def workshop_message_claim(*, message: WorkshopMessage, now: datetime) -> bool:
-    """Take the right to deliver a facilitator's message. True for exactly one caller, ever."""
-    return (
-        WorkshopMessage.objects.filter(pk=message.pk, delivered_at=None).update(delivered_at=now)
-        == 1
-    )
-
-
-def workshop_message_delivered(*, message: WorkshopMessage, recipient_count: int) -> None:
-    """Record how many people a claimed message reached."""
-    WorkshopMessage.objects.filter(pk=message.pk).update(recipient_count=recipient_count)
+def workshop_message_deliver(*, message: WorkshopMessage, now: datetime) -> int:
+    """Write a facilitator's message to the outbox, one e-mail per recipient, once ever: the
+    message is claimed (`delivered_at`, a conditional UPDATE) in the same transaction, and
+    `recipient_count` recorded. Returns how many e-mails were written (0 if already done)."""
+    with transaction.atomic():
+        if not WorkshopMessage.objects.filter(pk=message.pk, delivered_at=None).update(
+            delivered_at=now
+        ):
+            return 0
+        count = _emails().message_emails_write(message=message, now=now)
+        WorkshopMessage.objects.filter(pk=message.pk).update(recipient_count=count)
+    return count
 
 
 def workshop_messages_undelivered(*, now: datetime, grace_minutes: int = 5) -> list[int]:
@@ -463,3 +468,12 @@ def workshop_messages_undelivered(*, now: datetime, grace_minutes: int = 5) -> l
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+
+
+def workshop_messages_deliver_undelivered(*, now: datetime) -> int:
+    """Deliver (write to the outbox) the messages `workshop_messages_undelivered` finds;
+    returns how many messages were delivered."""
+    undelivered = WorkshopMessage.objects.filter(
+        pk__in=workshop_messages_undelivered(now=now)
+    ).select_related("workshop__department", "sent_by")
+    return sum(workshop_message_deliver(message=m, now=now) > 0 for m in undelivered)

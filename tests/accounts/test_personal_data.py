@@ -312,6 +312,10 @@ def test_deleting_one_account_leaves_another_persons_data_untouched(client, make
     ]
     assert [(b["status"], a["status"]) for b, a in changed] == [("waitlisted", "confirmed")]
     yann_before.pop("workshop_registrations"), yann_after.pop("workshop_registrations")
+    # And the e-mail telling him so; the e-mails written to him before are still his.
+    *kept, told = yann_after.pop("emails")
+    assert kept == yann_before.pop("emails")
+    assert told["subject"].startswith("[Ti Lab] Une place s'est libérée")
     assert yann_after == yann_before
     yann.refresh_from_db()
     assert yann.display_name == "Yann Kervella" and yann.user.is_active

@@ -342,13 +342,16 @@ class Stack:
         self.web: Process | None = None
         self.web_port = 0
         self._celery: Celery | None = None
+        # More of the environment of the processes this test starts (a mail server…).
+        self.extra_env: dict = {}
 
     def env(self, application: str = "") -> dict:
-        return platform_env(
+        env = platform_env(
             database_url=self.postgres.url(self.database, application),
             broker_url=self.redis.url(0),
             cache_url=self.redis.url(1),
         )
+        return {**env, **self.extra_env}
 
     # Processes -------------------------------------------------------------------------------
 

@@ -202,7 +202,18 @@ def savepoint(kept: int, undone: int) -> dict:
     return {"waiting": waiting[0]}
 
 
+def workshop() -> dict:
+    """A public workshop in Rennes with free seats, scheduled by a facilitator."""
+    from tests.factories import make_workshop
+    from workshops.reference import themes_ensure
+
+    themes_ensure()
+    facilitator = make_user(role=roles.FACILITATOR, email="gwen@tilab.example.org")
+    return {"workshop": make_workshop(by=facilitator).pk}
+
+
 WORLDS = {
+    "workshop": workshop,
     "reports": reports,
     "journal": journal,
     "money": money_world,

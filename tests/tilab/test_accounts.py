@@ -2,6 +2,7 @@
 
 These go through allauth's real views with the test client. E-mail delivery is the only part
 replaced: Django's test runner collects outgoing mail in `mail.outbox` instead of sending it.
+allauth's e-mails go through the outbox, sent once the request's writes commit (`committed`).
 """
 
 import re
@@ -34,11 +35,20 @@ def link_in(message) -> str:
     return re.search(r"https?://[^/\s]+(/\S+)", message.body).group(1)
 
 
-def test_a_person_signs_up_confirms_their_address_and_becomes_a_maker(client, reference_data):
-    response = client.post(
-        "/accounts/signup/",
-        {"email": "Yann.Kerbrat@Example.org", "password1": PASSWORD, "password2": PASSWORD},
-    )
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """What a request queued on commit (the outbox's send) runs when the block ends."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+def test_a_person_signs_up_confirms_their_address_and_becomes_a_maker(
+    client, reference_data, committed
+):
+    with committed():
+        response = client.post(
+            "/accounts/signup/",
+            {"email": "Yann.Kerbrat@Example.org", "password1": PASSWORD, "password2": PASSWORD},
+        )
     assert response.status_code == 302
     user = User.objects.get(email="yann.kerbrat@example.org")
     assert user.groups.filter(name=roles.MAKER).exists()
@@ -123,8 +133,9 @@ def test_a_user_activates_an_authenticator_app(client, relay_staff):
     assert Authenticator.objects.filter(user=relay_staff, type=Authenticator.Type.TOTP).exists()
 
 
-def test_password_reset_by_email(client, maker):
-    response = client.post("/accounts/password/reset/", {"email": "anne@example.org"})
+def test_password_reset_by_email(client, maker, committed):
+    with committed():
+        response = client.post("/accounts/password/reset/", {"email": "anne@example.org"})
     assert response.status_code == 302
     reset_url = link_in(mail.outbox[-1])
     response = client.get(reset_url)

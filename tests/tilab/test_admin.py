@@ -40,6 +40,7 @@ def test_an_administrator_grants_a_role(client, admin_user, maker):
         {
             "email": maker.email,
             "full_name": maker.full_name,
+            "language": "fr",
             "groups": [group.pk],
             "is_active": "on",
             "last_login_0": "",
@@ -72,3 +73,24 @@ def test_production_reports_are_read_only_in_the_admin(client, admin_user, maker
     client.post(f"/admin/makers/productionreport/{report.pk}/delete/", {"post": "yes"})
     assert client.get("/admin/makers/productionreport/add/").status_code == 403
     report.refresh_from_db()
+
+
+def test_staff_read_the_outbox_and_change_nothing(client, admin_user):
+    from tilab.models import OutboxEmail
+
+    client.force_login(admin_user)
+    row = OutboxEmail.objects.create(
+        key="test:1",
+        to="anne@example.org",
+        from_email="ne-pas-repondre@tilab.bzh",
+        subject="Objet",
+        body="Texte",
+        language="fr",
+        created_at=datetime.datetime(2020, 5, 1, tzinfo=datetime.UTC),
+        due_at=datetime.datetime(2020, 5, 1, tzinfo=datetime.UTC),
+    )
+    listing = client.get("/admin/tilab/outboxemail/")
+    assert listing.status_code == 200 and "anne@example.org" in listing.content.decode()
+    assert client.get(f"/admin/tilab/outboxemail/{row.pk}/change/").status_code == 200
+    assert client.post(f"/admin/tilab/outboxemail/{row.pk}/delete/").status_code == 403
+    assert client.get("/admin/tilab/outboxemail/add/").status_code == 403

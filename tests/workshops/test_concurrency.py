@@ -19,6 +19,7 @@ from tests.conftest import require_postgresql
 from tests.factories import make_workshop, register_guest
 from tests.workshops.test_emails import tomorrow_at
 from tilab.errors import WrongState
+from tilab.models import OutboxEmail
 from workshops import selectors, services, tasks
 from workshops.models import Registration, WorkshopMessage
 from workshops.reference import themes_ensure
@@ -164,22 +165,19 @@ def test_two_beat_runs_at_once_send_each_reminder_once(facilitator, mailoutbox):
     assert not workshop.registrations.filter(reminder_sent_at=None).exists()
 
 
-def test_one_reminder_claimed_by_many_at_once_is_claimed_once(facilitator):
+def test_one_reminder_written_by_many_at_once_is_written_once(facilitator):
     workshop = make_workshop(
         by=facilitator, starts_at=tomorrow_at(10), registration_deadline=tomorrow_at(9)
     )
     registration = register_guest(workshop, 1)
 
     results, _refusals = at_once(
-        [
-            lambda: services.registration_reminder_claim(
-                registration=registration, now=timezone.now()
-            )
-        ]
+        [lambda: services.registration_reminder_send(registration=registration, now=timezone.now())]
         * 12
     )
 
     assert sorted(results) == [False] * 11 + [True]
+    assert OutboxEmail.objects.filter(key=f"workshops:reminder:{registration.pk}").count() == 1
 
 
 def test_one_message_delivered_by_many_runs_at_once_reaches_each_person_once(
@@ -187,7 +185,7 @@ def test_one_message_delivered_by_many_runs_at_once_reaches_each_person_once(
 ):
     workshop = make_workshop(by=facilitator, capacity=20)
     registrations = [register_guest(workshop, n) for n in range(20)]
-    # As the service records it; the delivery it queues has not run yet.
+    # Recorded, not delivered yet.
     message = WorkshopMessage.objects.create(
         workshop=workshop, subject="Objet", body="Texte", sent_by=facilitator,
         created_at=timezone.now(),
@@ -195,7 +193,7 @@ def test_one_message_delivered_by_many_runs_at_once_reaches_each_person_once(
     mailoutbox.clear()  # the confirmations
 
     results, _refusals = at_once(
-        [lambda: tasks.workshop_message_deliver(message_id=message.pk)] * 6
+        [lambda: services.workshop_message_deliver(message=message, now=timezone.now())] * 6
     )
 
     assert sorted(results) == [0] * 5 + [20]

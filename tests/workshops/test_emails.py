@@ -1,5 +1,6 @@
 """The workshop e-mails as people receive them: who gets which, what it says (in French, in
-Paris time, with a cancel link that works), and that none is sent twice."""
+Paris time, with a cancel link that works), and that none is sent twice. Each is written to the
+outbox with its event and sent once that commits (`run_tasks`) or by beat (`beat`)."""
 
 import datetime
 import re
@@ -13,8 +14,10 @@ from django.urls import resolve
 from django.utils import timezone
 
 from tests.factories import make_details, make_workshop, register_guest
-from workshops import services, tasks
-from workshops.models import Registration
+from tilab import outbox
+from tilab.models import OutboxEmail
+from workshops import emails, services, tasks
+from workshops.models import Registration, WorkshopMessage
 
 PARIS = ZoneInfo("Europe/Paris")
 # A Tuesday, 14:30 in Paris (12:30 UTC, summer time).
@@ -25,6 +28,11 @@ TUESDAY = datetime.datetime(2030, 6, 18, 14, 30, tzinfo=PARIS)
 def run_tasks(django_capture_on_commit_callbacks):
     """Tasks queued on commit run (eagerly) when the block ends, as after a real commit."""
     return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+def beat(*, minutes: int = 0) -> int:
+    """Beat's run of the outbox, `minutes` from now; returns how many e-mails left."""
+    return outbox.outbox_emails_send_due(now=timezone.now() + datetime.timedelta(minutes=minutes))
 
 
 @pytest.fixture
@@ -145,8 +153,10 @@ def test_more_seats_tell_each_person_promoted(facilitator, workshop, mailoutbox,
 def test_a_cancelled_workshop_is_announced_to_everyone_seated_or_waiting_with_the_reason(
     facilitator, workshop, mailoutbox, run_tasks
 ):
-    registrations = [register_guest(workshop, n) for n in range(4)]
-    services.registration_cancel(registration=registrations[3], now=timezone.now())  # not told
+    with run_tasks():
+        registrations = [register_guest(workshop, n) for n in range(4)]
+        services.registration_cancel(registration=registrations[3], now=timezone.now())
+    mailoutbox.clear()  # the registrations' own e-mails
 
     with run_tasks():
         services.workshop_cancel(
@@ -162,15 +172,19 @@ def test_a_cancelled_workshop_is_announced_to_everyone_seated_or_waiting_with_th
         assert message.subject == "[Ti Lab] Atelier annulé : Makers & hôpitaux : l'après 2020"
         assert "prévu le mardi 18 juin 2030 est annulé" in message.body
         assert "La salle est inondée." in message.body
-    tasks.workshop_cancellation_notify(workshop_id=workshop.pk)  # run again: nothing more
+    # Written again (a retried event): nothing more is queued, nothing more leaves.
+    assert emails.cancellation_emails_write(workshop=workshop, now=timezone.now()) == 3
+    assert beat(minutes=10) == 0
     assert len(mailoutbox) == 3
 
 
 def test_a_facilitator_message_reaches_seated_people_once_even_when_delivered_twice(
     facilitator, workshop, mailoutbox, run_tasks
 ):
-    for n in range(3):
-        register_guest(workshop, n)
+    with run_tasks():
+        for n in range(3):
+            register_guest(workshop, n)
+    mailoutbox.clear()  # the registrations' own e-mails
 
     with run_tasks():
         message = services.workshop_message_send(
@@ -181,7 +195,8 @@ def test_a_facilitator_message_reaches_seated_people_once_even_when_delivered_tw
             by=facilitator,
             now=timezone.now(),
         )
-    assert tasks.workshop_message_deliver(message_id=message.pk) == 0
+    assert services.workshop_message_deliver(message=message, now=timezone.now()) == 0
+    assert beat(minutes=10) == 0
 
     assert sorted(to(m) for m in mailoutbox) == ["invite0@example.org", "invite1@example.org"]
     email = mailoutbox[0]
@@ -209,26 +224,14 @@ def test_a_message_may_include_the_waitlist(facilitator, workshop, mailoutbox, r
     assert "vous êtes en liste d'attente de cet atelier" in waiting.body
 
 
-def test_a_confirmation_is_sent_once_even_when_the_task_runs_twice(workshop, mailoutbox):
-    registration = register_guest(workshop, 1)
-    assert tasks.registration_notify(registration_id=registration.pk, kind="confirmed")
-    assert not tasks.registration_notify(registration_id=registration.pk, kind="confirmed")
+def test_a_confirmation_is_queued_once_even_when_written_twice(workshop, mailoutbox, run_tasks):
+    with run_tasks():
+        registration = register_guest(workshop, 1)
+    emails.registration_email_write(registration=registration, kind="confirmed", now=timezone.now())
+
+    assert OutboxEmail.objects.filter(to="invite1@example.org").count() == 1
+    assert beat(minutes=10) == 0
     assert len(mailoutbox) == 1
-
-
-def test_an_e_mail_no_longer_true_is_not_sent(workshop, mailoutbox):
-    seated = register_guest(workshop, 1)
-    register_guest(workshop, 2)
-    waiting = register_guest(workshop, 3)
-    services.registration_cancel(registration=seated, now=timezone.now())  # promotes `waiting`
-
-    # Its "you are waiting" e-mail comes late: the promotion e-mail says the truth instead.
-    assert not tasks.registration_notify(registration_id=waiting.pk, kind="waitlisted")
-    assert not tasks.registration_notify(registration_id=seated.pk, kind="confirmed")
-    assert not tasks.registration_notify(registration_id=waiting.pk, kind="confirmed")
-    assert not tasks.registration_notify(registration_id=10**9, kind="confirmed")
-    assert tasks.registration_notify(registration_id=waiting.pk, kind="promoted")
-    assert [to(m) for m in mailoutbox] == ["invite3@example.org"]
 
 
 class FailingOnceBackend(EmailBackend):
@@ -244,21 +247,19 @@ class FailingOnceBackend(EmailBackend):
 
 
 def test_a_confirmation_refused_by_the_mail_server_is_retried_and_arrives_once(
-    workshop, settings, mailoutbox
+    workshop, settings, mailoutbox, run_tasks
 ):
-    registration = register_guest(workshop, 1)
     settings.EMAIL_BACKEND = f"{__name__}.FailingOnceBackend"
     FailingOnceBackend.failures = 1
 
-    # As a worker runs it: the error is caught and the task retried (eager mode propagates
-    # errors instead, and the caller logs them).
-    result = tasks.registration_notify.apply(
-        kwargs={"registration_id": registration.pk, "kind": "confirmed"}, throw=False
-    )
+    with run_tasks():
+        register_guest(workshop, 1)  # the worker's attempt is refused
 
-    assert (result.get(), FailingOnceBackend.failures) == (True, 0)
+    assert (mail.outbox, FailingOnceBackend.failures) == ([], 0)
+    assert beat() == 0  # not due before its back-off
+    assert beat(minutes=2) == 1
+    assert beat(minutes=60) == 0
     assert [to(m) for m in mail.outbox] == ["invite1@example.org"]
-    assert not tasks.registration_notify(registration_id=registration.pk, kind="confirmed")
 
 
 # Reminders -------------------------------------------------------------------------------
@@ -293,8 +294,10 @@ def test_reminders_go_once_to_the_people_seated_at_tomorrows_workshops(
         workshop=cancelled, reason="Tempête", by=facilitator, now=timezone.now()
     )
 
-    assert tasks.workshop_reminders_send() == 2
-    assert tasks.workshop_reminders_send() == 0  # the next beat run
+    with run_tasks():
+        assert tasks.workshop_reminders_send() == 2
+    with run_tasks():
+        assert tasks.workshop_reminders_send() == 0  # the next beat run
 
     assert sorted(to(m) for m in mailoutbox) == ["invite0@example.org", "invite1@example.org"]
     message = mailoutbox[0]
@@ -320,15 +323,16 @@ def test_the_beat_schedule_sends_reminders_every_quarter_hour_in_the_daytime(set
     assert settings.CELERY_TIMEZONE == "Europe/Paris"
 
 
-def test_a_reminder_already_claimed_by_another_run_is_not_sent(facilitator, mailoutbox):
+def test_a_reminder_already_claimed_by_another_run_is_not_sent(facilitator, mailoutbox, run_tasks):
     workshop = make_workshop(
         by=facilitator, starts_at=tomorrow_at(10), registration_deadline=tomorrow_at(9)
     )
     first, second = register_guest(workshop, 1), register_guest(workshop, 2)
-    # Another run claimed `first` between this run's selection and its own claim.
-    assert services.registration_reminder_claim(registration=first, now=timezone.now())
+    # Another run wrote `first`'s reminder between this run's selection and its own claim.
+    assert services.registration_reminder_send(registration=first, now=timezone.now())
 
-    assert tasks.workshop_reminders_send() == 1
+    with run_tasks():
+        assert tasks.workshop_reminders_send() == 1
 
     assert [to(m) for m in mailoutbox] == [second.email]
 
@@ -338,22 +342,26 @@ class RefusingBackend(EmailBackend):
         raise ConnectionRefusedError("serveur de courrier injoignable")
 
 
-def test_a_reminder_refused_after_its_claim_is_not_sent_again(facilitator, settings, mailoutbox):
+def test_a_reminder_refused_by_the_mail_server_is_sent_later_once(
+    facilitator, settings, mailoutbox, run_tasks
+):
     workshop = make_workshop(
         by=facilitator, starts_at=tomorrow_at(10), registration_deadline=tomorrow_at(9)
     )
-    first, second = register_guest(workshop, 1), register_guest(workshop, 2)
+    with run_tasks():
+        first, second = register_guest(workshop, 1), register_guest(workshop, 2)
+    mailoutbox.clear()  # the confirmations
     settings.EMAIL_BACKEND = f"{__name__}.RefusingBackend"
 
-    assert tasks.workshop_reminders_send() == 0
+    with run_tasks():
+        assert tasks.workshop_reminders_send() == 2  # written, refused
 
-    # The refused one stays claimed (never twice); the run stopped before claiming the next.
-    first.refresh_from_db()
-    second.refresh_from_db()
-    assert first.reminder_sent_at is not None and second.reminder_sent_at is None
+    assert mailoutbox == []
+    assert tasks.workshop_reminders_send() == 0  # claimed: never written twice
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    assert tasks.workshop_reminders_send() == 1
-    assert [to(m) for m in mailoutbox] == [second.email]
+    assert beat(minutes=2) == 2
+    assert beat(minutes=60) == 0
+    assert sorted(to(m) for m in mailoutbox) == [first.email, second.email]
 
 
 # Privacy ---------------------------------------------------------------------------------
@@ -376,7 +384,8 @@ def test_no_e_mail_shows_another_persons_address(facilitator, mailoutbox, run_ta
             by=facilitator,
             now=timezone.now(),
         )
-    tasks.workshop_reminders_send()
+    with run_tasks():
+        tasks.workshop_reminders_send()
     with run_tasks():
         services.workshop_cancel(
             workshop=workshop, reason="Non", by=facilitator, now=timezone.now()
@@ -391,47 +400,30 @@ def test_no_e_mail_shows_another_persons_address(facilitator, mailoutbox, run_ta
         assert [a for a in addresses - {mine} if a in everything] == []
 
 
-def test_a_message_the_broker_lost_is_queued_again_and_delivered_once(
-    facilitator, mailoutbox, django_capture_on_commit_callbacks
-):
-    import datetime
-
-    from django.utils import timezone
-
-    from tests.factories import make_workshop, register_guest
-    from workshops import services, tasks
-    from workshops.models import WorkshopMessage
-
+def test_a_message_left_undelivered_is_delivered_once_by_beat(facilitator, mailoutbox, run_tasks):
     workshop = make_workshop(by=facilitator)
     register_guest(workshop, 1)
-    # Written, but its task message never reached a worker (no on-commit callbacks run).
-    message = services.workshop_message_send(
+    # Recorded but never delivered (as the version before the outbox could leave one).
+    message = WorkshopMessage.objects.create(
         workshop=workshop,
         subject="Changement de salle",
         body="Rendez-vous salle B.",
         include_waitlist=False,
-        by=facilitator,
-        now=timezone.now() - datetime.timedelta(minutes=10),
+        sent_by=facilitator,
+        created_at=timezone.now() - datetime.timedelta(minutes=10),
     )
-    WorkshopMessage.objects.filter(pk=message.pk).update(
-        created_at=timezone.now() - datetime.timedelta(minutes=10)
-    )
-    mailoutbox.clear()
-    assert tasks.workshop_messages_requeue() == 1
+
+    with run_tasks():
+        assert tasks.workshop_messages_requeue() == 1
     assert tasks.workshop_messages_requeue() == 0
-    assert [m.subject for m in mailoutbox].count(
-        next(m.subject for m in mailoutbox if "Changement de salle" in m.subject)
-    ) == 1
+
+    (sent,) = mailoutbox
+    assert sent.subject.startswith("[Ti Lab] Changement de salle – ")
     message.refresh_from_db()
     assert message.delivered_at is not None and message.recipient_count == 1
 
 
-def test_a_fresh_message_is_left_to_its_own_task(facilitator, mailoutbox):
-    from django.utils import timezone
-
-    from tests.factories import make_workshop, register_guest
-    from workshops import services, tasks
-
+def test_a_message_is_delivered_with_its_writing_and_left_alone_by_beat(facilitator, mailoutbox):
     workshop = make_workshop(by=facilitator)
     register_guest(workshop, 1)
     services.workshop_message_send(
@@ -443,3 +435,4 @@ def test_a_fresh_message_is_left_to_its_own_task(facilitator, mailoutbox):
         now=timezone.now(),
     )
     assert tasks.workshop_messages_requeue() == 0
+    assert OutboxEmail.objects.filter(subject__contains="Bienvenue").count() == 1

@@ -702,33 +702,32 @@ def test_reminders_are_due_only_to_seated_people_of_scheduled_workshops(facilita
     assert waiting.status == "waitlisted"  # seated at the same workshop, not reminded
 
 
-def test_a_reminder_is_claimed_once(facilitator):
+def test_a_reminder_is_written_once(facilitator):
     (registration,) = seated_at(facilitator, paris(31, 14))
 
-    assert services.registration_reminder_claim(registration=registration, now=SATURDAY)
-    assert not services.registration_reminder_claim(registration=registration, now=SATURDAY + HOUR)
+    assert services.registration_reminder_send(registration=registration, now=SATURDAY)
+    assert not services.registration_reminder_send(registration=registration, now=SATURDAY + HOUR)
 
     registration.refresh_from_db()
     assert registration.reminder_sent_at == SATURDAY
     assert list(services.workshop_reminders_due(now=SATURDAY)) == []
 
 
-def test_a_waiting_person_cannot_be_claimed_a_reminder(facilitator):
+def test_a_waiting_person_is_not_written_a_reminder(facilitator):
     _seated, waiting = seated_at(facilitator, paris(31, 14), n=2, capacity=1)
-    assert not services.registration_reminder_claim(registration=waiting, now=SATURDAY)
+    assert not services.registration_reminder_send(registration=waiting, now=SATURDAY)
 
 
-def test_a_message_is_claimed_for_delivery_once(facilitator, workshop):
+def test_a_message_is_delivered_with_its_writing_and_only_then(facilitator, workshop):
+    now = timezone.now()
     message = services.workshop_message_send(
         workshop=workshop,
         subject="Objet",
         body="Texte",
         include_waitlist=False,
         by=facilitator,
-        now=timezone.now(),
+        now=now,
     )
-    now = timezone.now()
-    assert services.workshop_message_claim(message=message, now=now)
-    assert not services.workshop_message_claim(message=message, now=now + HOUR)
+    assert services.workshop_message_deliver(message=message, now=now + HOUR) == 0
     message.refresh_from_db()
     assert message.delivered_at == now

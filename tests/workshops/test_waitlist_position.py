@@ -74,7 +74,7 @@ def test_the_page_the_api_the_e_mail_and_the_facilitators_list_say_the_same_posi
         page.content.decode()
     )
 
-    message = emails.registration_email(last, "waitlisted")
+    message = emails.registration_email(last, "waitlisted", language="fr")
     assert "en position 2." in message.body
 
     client.force_login(facilitator)
