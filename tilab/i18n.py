@@ -88,14 +88,11 @@ def elide(text: str, *names) -> str:
         if name is None or not elides(str(name)):
             continue
         # escaped in an HTML page, as it is in a plain-text e-mail rendered without autoescape
-        for shown in dict.fromkeys([str(conditional_escape(name)), str(name)] if safe else [name]):
-            pattern = r"(?<![\w'’])(" + "|".join(_ELIDING) + r") " + re.escape(str(shown))
+        forms = [str(conditional_escape(name)), str(name)] if safe else [str(name)]
+        for shown in dict.fromkeys(forms):
+            pattern = r"(?<![\w'’])(" + "|".join(_ELIDING) + r") " + re.escape(shown)
             result = re.sub(
-                pattern,
-                lambda match: (
-                    _ELIDING[match.group(1)] + match.string[match.end(1) + 1 : match.end()]
-                ),
-                result,
+                pattern, lambda match, shown=shown: _ELIDING[match.group(1)] + shown, result
             )
     return mark_safe(result) if safe else result  # noqa: S308 - escaped text stays escaped
 

@@ -36,12 +36,6 @@ def elide(text, name):
 
 
 @register.filter
-def de(name):
-    """French "de <name>" or "d'<name>", for a sentence written in French only."""
-    return i18n.de_name(name)
-
-
-@register.filter
 def units(quantity, item):
     """A count with its unit: `{{ pledge.quantity|units:need.item_type }}` → "40 visières",
     "1 visière"; "40 face shields" in English."""
