@@ -62,9 +62,15 @@ mutate: install
 	DATABASE_URL=$(MUTATE_DATABASE_URL) $(BIN)/mutmut run --max-children 1 $(MUTANTS)
 	$(BIN)/mutmut results
 
+# French is the source language, yet it needs a catalogue of its own: without one, gettext
+# falls back to the English plural rule for every French msgid ("0 déclarations"). The French
+# catalogue repeats each msgid (msgen) under French's rule, plural=(n > 1): "0 déclaration".
 messages: install
 	$(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore=staticfiles --ignore=tests
 	$(BIN)/python manage.py compilemessages -l en --ignore=.venv
+	$(BIN)/python manage.py makemessages -l fr --no-fuzzy-matching --ignore=.venv --ignore=staticfiles --ignore=tests
+	msgen locale/fr/LC_MESSAGES/django.po -o locale/fr/LC_MESSAGES/django.po
+	$(BIN)/python manage.py compilemessages -l fr --ignore=.venv
 
 clean:
 	rm -rf $(VENV) var staticfiles

@@ -241,6 +241,8 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("Français")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# dates per language and per context (a sentence, a table): config/formats/__init__.py
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True

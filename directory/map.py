@@ -146,11 +146,19 @@ def directory_map_data(
 
 
 def _count_text(organisations: int, makers: int) -> str:
-    return _("%(organisations)s, %(makers)s") % {
+    """ "3 organisations, 1 maker"; a count of zero is left out rather than written "0 maker"."""
+    texts = {
         "organisations": ngettext("%(n)s organisation", "%(n)s organisations", organisations)
         % {"n": thousands(organisations)},
         "makers": ngettext("%(n)s maker", "%(n)s makers", makers) % {"n": thousands(makers)},
     }
+    if organisations and makers:
+        return _("%(organisations)s, %(makers)s") % texts
+    if organisations:
+        return texts["organisations"]
+    if makers:
+        return texts["makers"]
+    return _("aucune entrée")
 
 
 def directory_map_svg(groups: list[DepartmentGroup], *, highlighted=frozenset()):
@@ -170,7 +178,10 @@ def directory_map_svg(groups: list[DepartmentGroup], *, highlighted=frozenset())
         makers = sum(c.maker_count for c in communes)
         names = ", ".join(sorted(c.name or _("commune non précisée") for c in communes))
         exact = all(c.place.exact for c in communes)
-        label = f"{names} : {_count_text(organisations, makers)}"
+        label = _("%(communes)s : %(entries)s") % {
+            "communes": names,
+            "entries": _count_text(organisations, makers),
+        }
         if not exact:
             label += " " + _("(placé au centre du département)")
         map_dots.append(

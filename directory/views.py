@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from fablabs.models import Organisation
 from makers.selectors import maker_of
 from tilab.errors import BadInput, NotAllowed, WrongState
+from tilab.i18n import elide
 from tilab.permissions import PUBLIC, SIGNED_IN, page_permission
 
 from . import selectors, services
@@ -183,7 +184,11 @@ def membership_request(request, slug):
     else:
         messages.success(
             request,
-            _("Votre demande est envoyée aux responsables de %(name)s.") % {"name": organisation},
+            elide(
+                _("Votre demande est envoyée aux responsables de %(name)s.")
+                % {"name": organisation},
+                organisation,
+            ),
         )
     return redirect(target)
 
@@ -208,12 +213,15 @@ def membership_requests(request, slug):
             name = pending.maker.display_name
             messages.success(
                 request,
-                (
-                    _("%(name)s est maintenant membre.")
-                    if accept
-                    else _("La demande de %(name)s est refusée.")
-                )
-                % {"name": name},
+                elide(
+                    (
+                        _("%(name)s est maintenant membre.")
+                        if accept
+                        else _("La demande de %(name)s est refusée.")
+                    )
+                    % {"name": name},
+                    name,
+                ),
             )
         return redirect("directory:requests", slug=organisation.slug)
     context = {

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -83,7 +84,7 @@ def _label_filters(exports_shown: list[ProductionExport]) -> None:
         ):
             if key in query:
                 day = date.fromisoformat(query[key])
-                parts.append(text % {"day": day.strftime("%d/%m/%Y")})
+                parts.append(text % {"day": date_format(day, "SHORT_DATE_FORMAT")})
         export.filters_label = " · ".join(parts)
 
 
@@ -127,9 +128,12 @@ def export_list(request):
 
 
 def _tell(request, export: ProductionExport) -> None:
-    rows = ngettext("%(count)s ligne", "%(count)s lignes", export.row_count) % {
-        "count": export.row_count
-    }
+    rows = (
+        ngettext("%(count)s ligne", "%(count)s lignes", export.row_count)
+        % {"count": export.row_count}
+        if export.row_count
+        else _("aucune ligne")
+    )
     values = {"id": export.pk, "rows": rows}
     if export.status == ProductionExport.Status.READY:
         messages.success(request, _("L'export n° %(id)s est prêt (%(rows)s).") % values)

@@ -14,7 +14,7 @@ from fablabs.selectors import (
     relays_staffed_by,
 )
 from makers.models import ItemType
-from tilab.i18n import english, localised
+from tilab.i18n import units
 from tilab.permissions import PUBLIC, page_permission
 from tilab.templatetags.tilab_format import thousands
 
@@ -24,16 +24,8 @@ from .models import OrganisationKind
 
 
 def _units(quantity: int, item: ItemType) -> str:
-    """A quantity with its unit: "25 000 visières", "1 visière", "0 visière"; "2 face shields".
-
-    The catalogue gives each unit in the singular; both languages make these plurals with an
-    "s", and French keeps 0 and 1 singular.
-    """
-    unit = localised(item, "unit")
-    plural = quantity != 1 if english() else quantity >= 2
-    if plural and not unit.endswith(("s", "x", "z")):
-        unit += "s"
-    return f"{thousands(quantity)} {unit}"
+    """A quantity with its unit: "25 000 visières", "1 visière", "0 visière"; "2 face shields"."""
+    return units(quantity, item, thousands(quantity))
 
 
 def _figures_context(

@@ -217,7 +217,9 @@ def import_preview(request, pk):
                 "%(count)s déclarations importées : elles attendent la validation du relais.",
                 created,
             )
-            % {"count": created},
+            % {"count": created}
+            if created
+            else _("Aucune déclaration importée."),
         )
         if plan.already_there:
             messages.info(

@@ -4,6 +4,7 @@ from datetime import date, datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from fablabs.models import Organisation
@@ -468,7 +469,7 @@ def production_report_reject_as_double_count(
             "maker": kept.maker.display_name,
             "quantity": kept.quantity,
             "item": kept.item_type.name,
-            "date": kept.produced_on.strftime("%d/%m/%Y"),
+            "date": date_format(kept.produced_on, "SHORT_DATE_FORMAT"),
         }
         if note.strip():
             reason = f"{reason} {note.strip()}"
@@ -625,7 +626,7 @@ def _alias_taken(text: str, reading) -> Refusal:
     if reading.alias is not None:
         why = _("correspondance enregistrée par %(by)s le %(on)s.") % {
             "by": reading.alias.created_by_name,
-            "on": timezone.localtime(reading.alias.created_at).strftime("%d/%m/%Y"),
+            "on": date_format(timezone.localtime(reading.alias.created_at), "SHORT_DATE_FORMAT"),
         }
     else:
         why = _("c'est un nom du catalogue.")

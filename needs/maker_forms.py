@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from makers.models import MAX_QUANTITY
 from tilab.forms import RefusalsMixin
+from tilab.i18n import elide
 
 MYSELF = "maker"
 ORGANISATION_PREFIX = "org-"
@@ -44,7 +45,7 @@ class PledgeForm(RefusalsMixin, forms.Form):
         choices += [
             (
                 f"{ORGANISATION_PREFIX}{organisation.pk}",
-                _("au nom de %(name)s") % {"name": organisation.name},
+                elide(_("au nom de %(name)s") % {"name": organisation.name}, organisation.name),
             )
             for organisation in organisations
         ]

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from fablabs.selectors import departments_covered_by
 from makers import selectors as makers_selectors
 from tilab.errors import BadInput, Refusal, WrongState
+from tilab.i18n import elide
 from tilab.permissions import page_permission
 
 from . import selectors, services
@@ -252,8 +253,11 @@ def need_remove(request, pk):
         else:
             messages.success(
                 request,
-                _("Besoin de %(establishment)s retiré : il n'apparaît plus sur le tableau.")
-                % {"establishment": need.establishment.name},
+                elide(
+                    _("Besoin de %(establishment)s retiré : il n'apparaît plus sur le tableau.")
+                    % {"establishment": need.establishment.name},
+                    need.establishment.name,
+                ),
             )
     return redirect("needs:follow_up")
 
@@ -278,7 +282,10 @@ def need_check(request, pk):
     else:
         messages.success(
             request,
-            _("Besoin de %(establishment)s vérifié : ses livraisons confirmées corroborent.")
-            % {"establishment": need.establishment.name},
+            elide(
+                _("Besoin de %(establishment)s vérifié : ses livraisons confirmées corroborent.")
+                % {"establishment": need.establishment.name},
+                need.establishment.name,
+            ),
         )
     return redirect("needs:follow_up")

@@ -33,6 +33,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from makers.models import ProductionReport
+from tilab.i18n import elide
 
 from .models import BankAccount
 
@@ -139,9 +140,12 @@ def flags_for(
                     IBAN_OF_RELAY,
                     key,
                     payee.name,
-                    str(
-                        _("IBAN se terminant par %(end)s : c'est celui de %(relay)s.")
-                        % {"end": account.iban[-4:], "relay": relay}
+                    elide(
+                        str(
+                            _("IBAN se terminant par %(end)s : c'est celui de %(relay)s.")
+                            % {"end": account.iban[-4:], "relay": relay}
+                        ),
+                        relay,
                     ),
                 )
             )

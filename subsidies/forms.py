@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from fablabs.models import Relay
 from tilab.errors import BadInput
 from tilab.forms import EurosField, RefusalsMixin
+from tilab.i18n import elide
 from tilab.money import parse_decimal
 
 from .models import Allocation, Programme
@@ -87,7 +88,10 @@ class ProgrammeForm(RefusalsMixin, forms.Form):
             self.initial["relays"] = [relay.pk for relay in self.relay_list]
         for relay in self.relay_list:
             self.fields[f"share_{relay.pk}"] = forms.IntegerField(
-                label=gettext("Part fixe de %(relay)s") % {"relay": relay.organisation.name},
+                label=elide(
+                    gettext("Part fixe de %(relay)s") % {"relay": relay.organisation.name},
+                    relay.organisation.name,
+                ),
                 required=False,
                 min_value=0,
                 max_value=MAX_SHARE,

@@ -10,8 +10,10 @@ from datetime import UTC, datetime
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+
+from tilab.money import format_euros
 
 from .models import (
     Allocation,
@@ -344,18 +346,14 @@ FLOW_LIMITS = [
         out_side="source",
         in_kind=LedgerEntry.Kind.ALLOCATION,
         in_side="destination",
-        message=gettext_lazy(
-            "Compte %(account)s : %(out)s centimes redistribués pour %(in)s centimes alloués."
-        ),
+        message=gettext_lazy("Compte %(account)s : %(out)s redistribués pour %(in)s alloués."),
     ),
     FlowLimit(
         out_kind=LedgerEntry.Kind.PAYMENT,
         out_side="destination",
         in_kind=LedgerEntry.Kind.REDISTRIBUTION,
         in_side="destination",
-        message=gettext_lazy(
-            "Compte %(account)s : %(out)s centimes payés pour %(in)s centimes redistribués."
-        ),
+        message=gettext_lazy("Compte %(account)s : %(out)s payés pour %(in)s redistribués."),
     ),
 ]
 
@@ -460,13 +458,13 @@ def _account_breaks(got: dict[tuple[str, str, str], int], objects) -> list[str]:
         if got[key] != want[key]:
             message = (
                 _(
-                    "Compte %(account)s, %(kind)s au débit : le grand livre porte %(got)s "
-                    "centimes, les décisions %(want)s."
+                    "Compte %(account)s, %(kind)s au débit : le grand livre porte %(got)s, "
+                    "les décisions %(want)s."
                 )
                 if side == "source"
                 else _(
-                    "Compte %(account)s, %(kind)s au crédit : le grand livre porte %(got)s "
-                    "centimes, les décisions %(want)s."
+                    "Compte %(account)s, %(kind)s au crédit : le grand livre porte %(got)s, "
+                    "les décisions %(want)s."
                 )
             )
             breaks.append(
@@ -474,8 +472,8 @@ def _account_breaks(got: dict[tuple[str, str, str], int], objects) -> list[str]:
                 % {
                     "account": name,
                     "kind": _KIND_WORDS.get(kind, kind),
-                    "got": got[key],
-                    "want": want[key],
+                    "got": _euros(got[key]),
+                    "want": _euros(want[key]),
                 }
             )
     for limit in FLOW_LIMITS:
@@ -486,8 +484,16 @@ def _account_breaks(got: dict[tuple[str, str, str], int], objects) -> list[str]:
             passed_on = got[(limit.out_kind, limit.out_side, name)]
             received = got[(limit.in_kind, limit.in_side, name)]
             if passed_on > received:
-                breaks.append(limit.message % {"account": name, "out": passed_on, "in": received})
+                breaks.append(
+                    limit.message
+                    % {"account": name, "out": _euros(passed_on), "in": _euros(received)}
+                )
     return breaks
+
+
+def _euros(cents: int) -> str:
+    """An amount of a break as the auditor reads amounts elsewhere: "15 000,00 €"."""
+    return format_euros(cents, language=get_language() or "fr")
 
 
 def _object_breaks() -> list[str]:
@@ -506,10 +512,14 @@ def _object_breaks() -> list[str]:
         if total != programme.envelope_cents:
             breaks.append(
                 _(
-                    "Programme « %(name)s » : les allocations font %(total)s centimes pour une "
+                    "Programme « %(name)s » : les allocations font %(total)s pour une "
                     "enveloppe de %(envelope)s."
                 )
-                % {"name": programme.name, "total": total, "envelope": programme.envelope_cents}
+                % {
+                    "name": programme.name,
+                    "total": _euros(total),
+                    "envelope": _euros(programme.envelope_cents),
+                }
             )
     lines = {
         row["redistribution"]: row["total"]
@@ -522,13 +532,13 @@ def _object_breaks() -> list[str]:
         if total != redistribution.allocation.amount_cents:
             breaks.append(
                 _(
-                    "Redistribution n° %(id)s : les lignes font %(total)s centimes pour une "
+                    "Redistribution n° %(id)s : les lignes font %(total)s pour une "
                     "allocation de %(amount)s."
                 )
                 % {
                     "id": redistribution.pk,
-                    "total": total,
-                    "amount": redistribution.allocation.amount_cents,
+                    "total": _euros(total),
+                    "amount": _euros(redistribution.allocation.amount_cents),
                 }
             )
     for payment in Payment.objects.select_related("line__redistribution").order_by("pk"):

@@ -24,6 +24,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
+from tilab.i18n import elide
+
 
 class Refusal(Exception):
     """An expected failure a person can act on.
@@ -47,7 +49,11 @@ class Refusal(Exception):
     def message(self) -> str:
         # `%` on the declared text, not on its rendering: a plural message (ngettext_lazy with
         # the name of its count) picks its form from the parameters.
-        return str(self.text % self.params) if self.params else str(self.text)
+        if not self.params:
+            return str(self.text)
+        # "L'allocation d'ENSTA Bretagne", not "de ENSTA Bretagne": names given as parameters
+        names = [value for value in self.params.values() if not isinstance(value, int | float)]
+        return elide(str(self.text % self.params), *names)
 
     def extra(self) -> dict:
         """What the API's answer carries beyond its code, detail and field: nothing, unless a

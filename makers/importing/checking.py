@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from fablabs.models import Organisation
@@ -196,9 +197,12 @@ def _parse_date(value, *, today: date, conventions: Conventions) -> date:
 
 def _in_period(produced_on: date, *, today: date) -> date:
     if produced_on > today:
-        raise errors.DATE_IN_FUTURE(date=f"{produced_on:%d/%m/%Y}", today=f"{today:%d/%m/%Y}")
+        raise errors.DATE_IN_FUTURE(
+            date=date_format(produced_on, "SHORT_DATE_FORMAT"),
+            today=date_format(today, "SHORT_DATE_FORMAT"),
+        )
     if produced_on < FIRST_PRODUCTION_DAY:
-        raise errors.DATE_TOO_EARLY(date=f"{produced_on:%d/%m/%Y}")
+        raise errors.DATE_TOO_EARLY(date=date_format(produced_on, "SHORT_DATE_FORMAT"))
     return produced_on
 
 

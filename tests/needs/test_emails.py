@@ -48,7 +48,7 @@ def test_posting_sends_the_contact_a_link_that_publishes_the_need(
 
     (email,) = mailoutbox
     assert email.to == [CONTACT]
-    assert "Confirmez le besoin de EHPAD Les Tilleuls" in email.subject
+    assert "Confirmez le besoin d'EHPAD Les Tilleuls" in email.subject
     client.post(_link(email, "/besoins/confirmer/"))
     need.refresh_from_db()
     assert need.status == "open"

@@ -236,8 +236,8 @@ def test_deliveries_show_what_the_establishment_confirmed(client, maker):
     deliver(mine, 10, by=maker)
     client.force_login(maker)
     html = _html(client.get("/besoins/promesses/"))
-    assert "30 déclarés, 18 confirmés reçus" in html
-    assert "18 reçus, confirmé le" in html
+    assert "30 visières en déclaration, réception de 18 visières confirmée" in html
+    assert "réception de 18 visières confirmée le" in html
     assert "en attente de confirmation" in html
 
 
@@ -365,7 +365,7 @@ def test_facilitators_see_what_to_act_on_everywhere(client, facilitator, follow_
     html = _html(client.get("/besoins/suivi-reseau/"))
     over = _section(html, "over-title")
     assert "EHPAD Trop Promis" in over and "15 / 10" in over
-    assert "Anne Le Goff : 8" in over and "Yann Guéguen : 7" in over
+    assert "Anne Le Goff promet 8 surblouses" in over and "Yann Guéguen promet 7 surblouses" in over
     unanswered = _section(html, "unanswered-title")
     assert "EHPAD Trop Promis" not in unanswered
     assert (

@@ -60,7 +60,7 @@ def test_the_board_lists_open_needs_with_what_is_pledged_and_received(client, ma
 
     assert "1 besoin ouvert" in page
     assert "EHPAD Les Tilleuls" in page and "Rennes" in page
-    assert "Promis : 40 sur 100" in page and "Reçu : 8" in page
+    assert "Promis : 40 sur 100 visières" in page and "Reçu : 8" in page
     assert "Pharmacie du Port" not in page  # not confirmed, not published
     assert CONTACT not in page and "Claire Morvan" not in page
 
@@ -175,8 +175,10 @@ def test_a_need_s_page_shows_the_need_without_its_contact(client, maker, referen
 
     assert "EHPAD Les Tilleuls" in page and "Livrer au portail nord" in page
     assert CONTACT not in page and "Claire Morvan" not in page
-    assert "Anne Le Goff" not in page and "un maker : 30" in page  # Anne is not public
-    assert "LabFab Saint-Malo : 10" in page
+    assert (
+        "Anne Le Goff" not in page and "un maker promet 30 visières" in page
+    )  # Anne is not public
+    assert "LabFab Saint-Malo promet 10 visières" in page
     assert reverse("needs:pledge", args=[need.pk]) in page
     assert "Promis : 40 sur 100" in page
 
@@ -187,7 +189,8 @@ def test_a_maker_who_chose_a_public_profile_is_named(client, maker, reference_da
     need = make_need()
     _pledge(need, maker, quantity=30)
     assert (
-        "Anne Le Goff : 30" in client.get(reverse("needs:detail", args=[need.pk])).content.decode()
+        "Anne Le Goff promet 30 visières"
+        in client.get(reverse("needs:detail", args=[need.pk])).content.decode()
     )
 
 
@@ -268,7 +271,7 @@ def test_the_establishment_sees_who_pledged_without_their_e_mail(client, maker, 
     page = response.content.decode()
 
     assert response["Cache-Control"] == "no-store, private"
-    assert "un maker : 25 promis" in page and "Je livre mardi" in page
+    assert "un maker promet 25 visières" in page and "Je livre mardi" in page
     assert maker.email not in page
     confirm = reverse("needs:delivery_confirm", args=[services.delivery_confirm_token(delivery)])
     assert confirm in page
@@ -335,7 +338,7 @@ def test_the_establishment_confirms_a_delivery_once(client, maker, relay_staff):
 
     response = client.post(url, {"received": "12"}, follow=True)
     assert "déjà confirmée : rien n&#x27;a changé" in response.content.decode()
-    assert "11 reçus" in response.content.decode()
+    assert "réception de 11 visières" in response.content.decode()
     delivery.refresh_from_db()
     assert delivery.confirmed_quantity == 11
     assert Delivery.objects.filter(confirmed_at__isnull=False).count() == 1

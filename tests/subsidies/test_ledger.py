@@ -38,10 +38,16 @@ from tests.factories import (
     region_controller,
     relay_colleague,
 )
+from tilab.money import format_euros
 
 NOW = timezone.make_aware(datetime.datetime(2020, 6, 15, 10, 0))
 APPEND_ONLY = importlib.import_module("subsidies.migrations.0004_money_append_only")
 HEAD_GUARD = importlib.import_module("subsidies.migrations.0007_ledger_head_guard")
+
+
+def eur(cents: int) -> str:
+    """An amount as the checks write it: 1500000 → "15 000,00 €"."""
+    return format_euros(cents)
 
 
 @pytest.fixture
@@ -447,7 +453,7 @@ def test_every_entry_deleted_leaves_a_head_that_names_nothing(chain):
     )
     assert (
         f"Compte programme:{chain['programme'].pk}, allocations au débit : le grand livre porte "
-        f"0 centimes, les décisions 3000000." in check.breaks
+        f"{eur(0)}, les décisions {eur(3000000)}." in check.breaks
     )
 
 
@@ -512,11 +518,10 @@ def test_a_forgery_rehashed_to_the_end_is_caught_by_the_reconciliation(chain):
     assert ledger_verify().breaks == [
         f"Écriture n° {entry.seq} : elle ne correspond pas à la ligne n° {anne.pk} (montant).",
         f"Compte {account['anne']}, redistributions au crédit : le grand livre porte "
-        f"{entry.amount_cents + 100_000} centimes, les décisions {entry.amount_cents}.",
+        f"{eur(entry.amount_cents + 100_000)}, les décisions {eur(entry.amount_cents)}.",
         f"Compte {account['rennes']}, redistributions au débit : le grand livre porte "
-        f"1600000 centimes, les décisions 1500000.",
-        f"Compte {account['rennes']} : 1600000 centimes redistribués pour 1500000 centimes "
-        f"alloués.",
+        f"{eur(1600000)}, les décisions {eur(1500000)}.",
+        f"Compte {account['rennes']} : {eur(1600000)} redistribués pour {eur(1500000)} alloués.",
     ]
 
 
@@ -616,11 +621,10 @@ def test_an_entry_inserted_and_the_chain_rehashed_is_caught_by_the_reconciliatio
     assert ledger_verify().breaks == [
         "Écriture n° 6 : elle ne nomme aucun paiement.",
         f"Compte {account['yann']}, paiements au crédit : le grand livre porte "
-        f"{yann + 1_000_000} centimes, les décisions {yann}.",
+        f"{eur(yann + 1_000_000)}, les décisions {eur(yann)}.",
         f"Compte {account['rennes']}, paiements au débit : le grand livre porte "
-        f"{paid + 1_000_000} centimes, les décisions {paid}.",
-        f"Compte {account['yann']} : {yann + 1_000_000} centimes payés pour {yann} centimes "
-        f"redistribués.",
+        f"{eur(paid + 1_000_000)}, les décisions {eur(paid)}.",
+        f"Compte {account['yann']} : {eur(yann + 1_000_000)} payés pour {eur(yann)} redistribués.",
     ]
 
 
@@ -654,21 +658,22 @@ def test_an_entry_naming_nothing_of_its_kind_is_a_break(chain, relay_staff, kind
     word = {"allocation": "allocations", "redistribution": "redistributions"}.get(kind, kind)
     word = "paiements" if kind == "payment" else word
     balances = [
-        f"Compte maker:999999, {word} au crédit : le grand livre porte 1 centimes, les "
-        f"décisions 0.",
-        f"Compte relay:999999, {word} au débit : le grand livre porte 1 centimes, les décisions 0.",
+        f"Compte maker:999999, {word} au crédit : le grand livre porte {eur(1)}, les "
+        f"décisions {eur(0)}.",
+        f"Compte relay:999999, {word} au débit : le grand livre porte {eur(1)}, les "
+        f"décisions {eur(0)}.",
     ]
     expected = {
         "allocation": ["Écriture n° 10 : elle ne nomme aucune allocation.", *balances],
         "redistribution": [
             "Écriture n° 10 : elle ne nomme aucune ligne de redistribution.",
             *balances,
-            "Compte relay:999999 : 1 centimes redistribués pour 0 centimes alloués.",
+            f"Compte relay:999999 : {eur(1)} redistribués pour {eur(0)} alloués.",
         ],
         "payment": [
             "Écriture n° 10 : elle ne nomme aucun paiement.",
             *balances,
-            "Compte maker:999999 : 1 centimes payés pour 0 centimes redistribués.",
+            f"Compte maker:999999 : {eur(1)} payés pour {eur(0)} redistribués.",
         ],
         "subsidy": ["Écriture n° 10 : mouvement inconnu « subsidy ».", *balances],
     }[kind]
@@ -848,11 +853,11 @@ def test_lines_changed_behind_the_services_back_break_the_balance(chain):
     assert check.breaks == [
         f"Écriture n° {entry.seq} : elle ne correspond pas à la ligne n° {fablab.pk} (montant).",
         f"Compte {account}, redistributions au crédit : le grand livre porte "
-        f"{fablab.amount_cents} centimes, les décisions {fablab.amount_cents + 5000}.",
+        f"{eur(fablab.amount_cents)}, les décisions {eur(fablab.amount_cents + 5000)}.",
         f"Compte {accounts(chain)['rennes']}, redistributions au débit : le grand livre porte "
-        f"1500000 centimes, les décisions 1505000.",
-        f"Redistribution n° {redistribution.pk} : les lignes font 1505000 centimes pour une "
-        f"allocation de 1500000.",
+        f"{eur(1500000)}, les décisions {eur(1505000)}.",
+        f"Redistribution n° {redistribution.pk} : les lignes font {eur(1505000)} pour une "
+        f"allocation de {eur(1500000)}.",
     ]
     with pytest.raises(CommandError, match=f"Écriture n° {entry.seq} : elle ne correspond"):
         run_ledger_verify()
@@ -868,7 +873,8 @@ def test_a_programme_left_without_allocations_breaks_its_envelope(region_staff, 
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM subsidies_allocation WHERE programme_id = %s", [programme.pk])
     assert ledger_verify().breaks == [
-        "Programme « Programme vidé » : les allocations font 0 centimes pour une enveloppe de 100."
+        f"Programme « Programme vidé » : les allocations font {eur(0)} pour une enveloppe de "
+        f"{eur(100)}."
     ]
 
 
@@ -883,11 +889,11 @@ def test_an_allocation_changed_behind_the_services_back_breaks_the_balance(chain
         f"Écriture n° {entry.seq} : elle ne correspond pas à l'allocation n° {allocation.pk} "
         f"(montant).",
         f"Compte relay:{allocation.relay_id}, allocations au crédit : le grand livre porte "
-        f"750000 centimes, les décisions 700000.",
+        f"{eur(750000)}, les décisions {eur(700000)}.",
         f"Compte programme:{programme.pk}, allocations au débit : le grand livre porte "
-        f"3000000 centimes, les décisions 2950000.",
-        f"Programme « {programme.name} » : les allocations font 2950000 centimes pour une "
-        f"enveloppe de 3000000.",
+        f"{eur(3000000)}, les décisions {eur(2950000)}.",
+        f"Programme « {programme.name} » : les allocations font {eur(2950000)} pour une "
+        f"enveloppe de {eur(3000000)}.",
     ]
 
 
@@ -917,7 +923,7 @@ def test_a_relay_passing_on_more_than_it_was_allocated_is_a_break(chain, relay_s
     )  # fmt: skip
     breaks = ledger_verify().breaks
     assert (
-        f"Compte {account['rennes']} : 1500001 centimes redistribués pour 1500000 centimes "
+        f"Compte {account['rennes']} : {eur(1500001)} redistribués pour {eur(1500000)} "
         f"alloués." in breaks
     )
     assert f"Compte {account['anne']} : " not in " ".join(breaks)
