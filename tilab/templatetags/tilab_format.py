@@ -1,6 +1,8 @@
-"""Numbers as a French reader expects them: "25 000 visières", "1 234,50 €"."""
+"""Numbers as a French reader expects them: "25 000 visières", "1 234,50 €"; French text marked as
+such on an English page."""
 
 from django import template
+from django.utils.html import conditional_escape, format_html
 from django.utils.translation import get_language
 
 from tilab.i18n import english
@@ -23,3 +25,15 @@ def thousands(number):
     if number in (None, ""):
         return ""
     return group_thousands(int(number), "," if english() else "\u202f")
+
+
+@register.filter(needs_autoescape=True)
+def french(text, autoescape=True):
+    """What people wrote in French (a workshop's title, a programme's name, a reason), marked
+    `lang="fr"` on a page in another language, so a screen reader reads it in French."""
+    if text in (None, ""):
+        return ""
+    escaped = conditional_escape(text) if autoescape else text
+    if (get_language() or "fr").startswith("fr"):
+        return escaped
+    return format_html('<span lang="fr">{}</span>', escaped)
