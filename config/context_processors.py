@@ -135,9 +135,16 @@ SITE_MAP = [
 ]
 
 
+# Pages whose view declares nothing: allauth's are the signed-in person's own account; the API
+# docs are public (drf-spectacular's SERVE_PERMISSIONS).
+UNDECLARED = {"api-docs": PUBLIC}
+
+
 def _may_open(user, url: str) -> bool:
-    # allauth's pages declare nothing: they are the signed-in person's own account.
-    permission = getattr(resolve(url).func, "permission", SIGNED_IN)
+    match = resolve(url)
+    permission = getattr(match.func, "permission", None) or UNDECLARED.get(
+        match.view_name, SIGNED_IN
+    )
     if permission == PUBLIC:
         return True
     return user.is_authenticated and within_reach(user, permission)

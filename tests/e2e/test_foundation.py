@@ -16,6 +16,7 @@ def test_the_demo_maker_logs_in_on_a_phone_and_reaches_their_space(phone, demo):
     phone.get_by_label("Mot de passe :").fill("demo-tilab-2020")
     phone.get_by_role("button", name="Connexion").click()
 
+    phone.get_by_text("Menu", exact=True).click()  # the phone's menu button
     phone.get_by_role("navigation", name="Navigation principale").get_by_role(
         "link", name="Mon espace"
     ).click()
