@@ -49,9 +49,7 @@ def test_on_a_phone_the_header_is_short_and_the_main_action_is_above_the_fold(
 
     assert phone.locator(".demo-banner").is_visible()
     assert header_height(phone) <= 120
-    main_action = (
-        phone.get_by_role("heading", name=action) if action else phone.locator("main h1")
-    )
+    main_action = phone.get_by_role("heading", name=action) if action else phone.locator("main h1")
     assert main_action.bounding_box()["y"] < e2e.PHONE["height"] - 40
     assert e2e.no_sideways_scroll(phone)
     assert_accessible(phone, f"the {role}'s page on a phone")

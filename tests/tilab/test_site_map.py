@@ -32,7 +32,11 @@ def test_a_visitor_sees_the_public_pages_only(client, reference_data):
 @pytest.mark.parametrize(
     "role,present,absent",
     [
-        ("maker", {"/maker/", "/maker/profil/", "/accounts/email/"}, {"/validation/", "/dashboard/"}),
+        (
+            "maker",
+            {"/maker/", "/maker/profil/", "/accounts/email/"},
+            {"/validation/", "/dashboard/"},
+        ),
         ("relay_staff", {"/validation/", "/validation/import/"}, {"/maker/", "/workshops/manage/"}),
         ("region_staff", {"/dashboard/", "/subventions/"}, {"/maker/", "/workshops/manage/"}),
         ("facilitator", {"/workshops/manage/"}, {"/dashboard/", "/maker/"}),
