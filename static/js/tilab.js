@@ -69,3 +69,19 @@ document.addEventListener("htmx:afterSwap", function (event) { enableCheckAll(ev
   dialog.querySelector("[data-session-close]").addEventListener("click", function () { dialog.close(); });
   schedule(dialog.dataset.sessionEndsAt);
 })();
+
+// The header's menus are details elements that work without JavaScript; with it, Escape closes
+// the open one (focus back on its button) and a click elsewhere closes them.
+document.addEventListener("keydown", function (event) {
+  if (event.key !== "Escape") { return; }
+  var open = document.activeElement && document.activeElement.closest(".site-header details[open]");
+  if (open) {
+    open.open = false;
+    open.querySelector("summary").focus();
+  }
+});
+document.addEventListener("click", function (event) {
+  document.querySelectorAll(".site-menu[open], .nav-group details[open]").forEach(function (menu) {
+    if (!menu.contains(event.target)) { menu.open = false; }
+  });
+});

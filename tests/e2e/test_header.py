@@ -132,3 +132,32 @@ def test_the_api_docs_link_back_home(desktop, live_server):
     desktop.goto("/api/docs/")
     desktop.get_by_role("link", name="Retour à Ti Lab").click()
     desktop.wait_for_url(live_server.url + "/")
+
+
+def test_escape_closes_the_phone_menu_and_gives_focus_back_to_its_button(phone, demo):
+    phone.goto("/")
+    phone.locator(".menu-button").focus()
+    phone.keyboard.press("Enter")
+    phone.keyboard.press("Tab")
+    phone.keyboard.press("Escape")
+    assert not phone.get_by_role("navigation", name="Navigation principale").is_visible()
+    assert phone.evaluate("document.activeElement.classList.contains('menu-button')")
+
+
+@pytest.mark.parametrize("role", ["maker", "auditor"])
+def test_the_site_map_is_reached_from_the_footer_and_is_accessible(phone, demo, role):
+    e2e.log_in(phone, ROLES[role][0], DEMO_PASSWORD)
+    phone.locator("footer").get_by_role("link", name="Plan du site").click()
+    phone.wait_for_url("**/plan-du-site/")
+    assert phone.get_by_role("heading", level=1).inner_text() == "Plan du site"
+    assert_accessible(phone, f"the {role}'s site map")
+
+
+def test_a_missing_page_in_the_demo_is_friendly_and_accessible(desktop, demo, settings):
+    settings.DEBUG = True
+    response = desktop.goto("/no-such-page/")
+    assert response.status == 404
+    assert desktop.get_by_role("heading", level=1).inner_text() == "Page introuvable"
+    desktop.get_by_role("link", name="Retour à l'accueil").wait_for()
+    assert_accessible(desktop, "the demo's 404 page")
+    assert not landmark_violations(desktop)
