@@ -30,11 +30,6 @@ PUBLIC_PAGES = [
 ROLE_PAGES_BEFORE_GROUPING = 2
 
 
-def navigation_for(user) -> list[dict]:
-    """Home first, then the pages the user's roles open, then the public entries."""
-    return _home() + _role_items(user) + _public_items()
-
-
 def _home() -> list[dict]:
     return [{"label": _("Accueil"), "url": reverse("home")}]
 
