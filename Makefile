@@ -27,7 +27,7 @@ install: $(BIN)/.installed
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	PORT=$(PORT) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## test: the whole suite, in parallel on every core; PostgreSQL, Redis, worker and browser
 ## tests run when available

@@ -20,6 +20,9 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=True)
+# The demo (DEBUG on) shows the platform's 404 and 500 pages; a developer who wants Django's
+# debug pages sets this (tilab.middleware.DemoErrorPagesMiddleware).
+TILAB_DEBUG_PAGES = env.bool("TILAB_DEBUG_PAGES", default=False)
 
 # The embedded demo gets a throwaway key; production refuses to start without a real one.
 SECRET_KEY = env("SECRET_KEY", default="embedded-demo-key-not-for-production" if DEBUG else None)
@@ -29,7 +32,9 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 CSRF_FAILURE_VIEW = "tilab.csrf.csrf_failure"
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# The address e-mails and PDFs link to. The demo's follows the port it is served on
+# (`make run PORT=8101` sets PORT).
+SITE_URL = env("SITE_URL", default=f"http://127.0.0.1:{env.int('PORT', default=8000)}")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -73,6 +78,8 @@ MIDDLEWARE = [
     "tilab.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Right after the session's: it records when the session ends, before it is saved.
+    "tilab.middleware.SessionEndMiddleware",
     "tilab.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -85,6 +92,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # The second factor of the session on `request.user`; a page held back by it asks for it.
     "tilab.middleware.SecondFactorMiddleware",
+    # The platform's 404 and 500 pages in the demo too (DEBUG on), in place of Django's.
+    "tilab.middleware.DemoErrorPagesMiddleware",
     # Last, so it sees a view's exception first.
     "tilab.middleware.DatabaseUnavailableMiddleware",
 ]
@@ -227,6 +236,8 @@ for _name in ("TILAB_FOUR_EYES_OWN_ORGANISATION", "TILAB_FOUR_EYES_STAFF_ENTRIES
 TILAB_DOUBLE_COUNT_DAYS = env.int("TILAB_DOUBLE_COUNT_DAYS", default=3)
 
 SESSION_COOKIE_AGE = int(timedelta(hours=12).total_seconds())
+# A signed-in page warns this many seconds before the session ends, and offers to extend it.
+TILAB_SESSION_WARNING_SECONDS = env.int("TILAB_SESSION_WARNING_SECONDS", default=5 * 60)
 
 # --- E-mail -----------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

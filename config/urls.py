@@ -89,7 +89,9 @@ urlpatterns = [
     path("accessibilite/", core.accessibility, name="accessibility"),
     path("mentions-legales/", core.legal_notice, name="legal_notice"),
     path("donnees-personnelles/", core.personal_data, name="personal_data"),
+    path("plan-du-site/", views.site_map, name="site_map"),
     path("accounts/tokens/", core.personal_tokens, name="personal_tokens"),
+    path("accounts/session/prolonger/", core.session_extend, name="session_extend"),
     path("accounts/", include("allauth.urls")),
     # Django's language switch (django.conf.urls.i18n), which also records a signed-in
     # person's choice.

@@ -10,6 +10,8 @@ from figures.views import figures_at_a_glance
 from tilab.permissions import PUBLIC, page_permission
 from workshops.views import next_workshops
 
+from .context_processors import site_map_for
+
 
 @page_permission(PUBLIC)
 @require_safe
@@ -24,3 +26,10 @@ def home(request):
             **figures_at_a_glance(),
         },
     )
+
+
+@page_permission(PUBLIC)
+@require_safe
+def site_map(request):
+    """Every page the person may open, by section: a second way to find a page (RGAA 12.1)."""
+    return render(request, "tilab/site_map.html", {"sections": site_map_for(request.user)})

@@ -1,15 +1,20 @@
 """How the account library fits the platform: whoever signs up on their own is a maker, in the
-language they signed up in; its e-mails go through the outbox like every other; wrong passwords
-are limited per address by allauth and per account by a ceiling of our own."""
+language they signed up in; its e-mails speak as "Ti Lab", not as the host that served the page,
+and go through the outbox like every other; wrong passwords are limited per address by allauth
+and per account by a ceiling of our own."""
 
 import uuid
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
 from django.contrib.auth.models import Group
+from django.contrib.sites.requests import RequestSite
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from . import outbox, roles, throttling
+
+SITE_NAME = "Ti Lab"
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -26,8 +31,12 @@ class AccountAdapter(DefaultAccountAdapter):
         """Written to the outbox, never sent while the request waits (a mail server down or
         hanging must not fail a sign-up); in the recipient's language."""
         language = outbox.language_of(email)
+        # Without django.contrib.sites, allauth names the site after the request's host
+        # ("Bonjour, c'est 127.0.0.1:8000 !"); the links keep following that host.
+        site = RequestSite(allauth_context.request)
+        site.name = SITE_NAME
         with translation.override(language):
-            message = self.render_mail(template_prefix, email, context)
+            message = self.render_mail(template_prefix, email, {"current_site": site, **context})
         # allauth's e-mails (a confirmation code, a reset link) are each their own event.
         outbox.outbox_email_write(
             key=f"account:{template_prefix.rsplit('/', 1)[-1]}:{uuid.uuid4().hex}",

@@ -1,6 +1,7 @@
 """Project middleware: French unless the person chose another language; the Permissions-Policy
 header; personal answers kept by no cache; the second factor of this session, and the page
-asking for it; a clear 503 while the database is out of reach."""
+asking for it; a clear 503 while the database is out of reach; the recorded end of a session;
+the error pages of the demo."""
 
 import logging
 from datetime import UTC, datetime
@@ -12,17 +13,58 @@ from django.contrib import messages
 from django.contrib.auth.middleware import get_user
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views import defaults
 from django_htmx.http import HttpResponseClientRedirect
 
 from .errors import TWO_FACTOR_REQUIRED, Refusal
 from .permissions import SECOND_FACTOR_AT, has_totp, second_factor_url
+from .sessions import SESSION_END_KEY, session_end_after_save
 
 log = logging.getLogger(__name__)
+
+
+class SessionEndMiddleware:
+    """Records in a session that is about to be saved when it will end (tilab/sessions.py).
+    Placed right after SessionMiddleware, so it runs before the session is saved."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and session.modified and not session.is_empty():
+            ends_at = session_end_after_save(session, now=timezone.now())
+            session[SESSION_END_KEY] = ends_at.isoformat()
+        return response
+
+
+class DemoErrorPagesMiddleware:
+    """The demo runs with DEBUG on, where Django answers a missing page or a crash with its debug
+    pages: every URL pattern, the settings, a traceback. A newcomer's demo shows the platform's
+    own 404 and 500 pages instead, as production does (the traceback still goes to the console).
+    TILAB_DEBUG_PAGES=True gives a developer Django's pages back. Placed after the middleware
+    that fill the request (user, language, CSRF), so the pages render as any other."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not settings.DEBUG or settings.TILAB_DEBUG_PAGES:
+            return response
+        # With DEBUG on, an HTML 404 or 500 is Django's debug page: no view writes its own.
+        if response.get("Content-Type", "").startswith("text/html"):
+            if response.status_code == 404:
+                return defaults.page_not_found(request, exception=None)
+            if response.status_code == 500:
+                return defaults.server_error(request)
+        return response
 
 
 class ChosenLanguageMiddleware:

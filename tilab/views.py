@@ -3,20 +3,22 @@ page, which assembles the apps, is config/views.py."""
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import select_template
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import i18n as i18n_views
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import selectors, services
 from .errors import WrongState
 from .forms import PersonalTokenForm
 from .permissions import PUBLIC, SIGNED_IN, page_permission, within_reach
+from .sessions import session_extend as extend
 
 
 def _localised_page(template_base):
@@ -86,6 +88,20 @@ def personal_tokens(request):
     # The clear-text token is shown once; keep it out of every cache.
     response["Cache-Control"] = "no-store"
     return response
+
+
+@page_permission(SIGNED_IN)
+@require_POST
+def session_extend(request):
+    """The signed-in session lasts its full age again from now. The page's warning script asks
+    for JSON and gets the new end; a plain form post goes back to the page it came from."""
+    ends_at = extend(session=request.session, now=timezone.now())
+    if "application/json" in request.headers.get("Accept", ""):
+        return JsonResponse({"ends_at": ends_at.isoformat()})
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+        back = "home"
+    return redirect(back)
 
 
 def permission_denied(request, exception=None):

@@ -25,3 +25,63 @@ function enableCheckAll(root) {
 }
 document.addEventListener("DOMContentLoaded", function () { enableCheckAll(document); });
 document.addEventListener("htmx:afterSwap", function (event) { enableCheckAll(event.detail.target); });
+
+// A few minutes before the signed-in session ends, a dialog says so and offers to extend it
+// (base.html gives the end and the warning time). Extending posts the dialog's form; a server
+// that cannot answer in JSON gets the plain form post, which comes back to this page.
+(function () {
+  var dialog = document.getElementById("session-warning");
+  if (!dialog || typeof dialog.showModal !== "function") { return; }
+  var form = dialog.querySelector("form");
+  var warnMs = Number(dialog.dataset.warnSeconds) * 1000;
+  var timers = [];
+
+  function show(ended) {
+    dialog.querySelectorAll("[data-session-running]").forEach(function (node) { node.hidden = ended; });
+    dialog.querySelector("[data-session-ended]").hidden = !ended;
+    if (!dialog.open) { dialog.showModal(); }
+  }
+
+  function schedule(endsAt) {
+    timers.forEach(clearTimeout);
+    var end = new Date(endsAt).getTime();
+    if (isNaN(end)) { return; }
+    timers = [
+      setTimeout(function () { show(false); }, Math.max(0, end - warnMs - Date.now())),
+      setTimeout(function () { show(true); }, Math.max(0, end - Date.now())),
+    ];
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    fetch(form.action, {
+      method: "POST", body: new FormData(form), credentials: "same-origin",
+      headers: { "Accept": "application/json" },
+    }).then(function (response) {
+      if (!response.ok) { throw new Error(String(response.status)); }
+      return response.json();
+    }).then(function (data) {
+      dialog.dataset.sessionEndsAt = data.ends_at;
+      dialog.close();
+      schedule(data.ends_at);
+    }).catch(function () { form.submit(); });
+  });
+  dialog.querySelector("[data-session-close]").addEventListener("click", function () { dialog.close(); });
+  schedule(dialog.dataset.sessionEndsAt);
+})();
+
+// The header's menus are details elements that work without JavaScript; with it, Escape closes
+// the open one (focus back on its button) and a click elsewhere closes them.
+document.addEventListener("keydown", function (event) {
+  if (event.key !== "Escape") { return; }
+  var open = document.activeElement && document.activeElement.closest(".site-header details[open]");
+  if (open) {
+    open.open = false;
+    open.querySelector("summary").focus();
+  }
+});
+document.addEventListener("click", function (event) {
+  document.querySelectorAll(".site-menu[open], .nav-group details[open]").forEach(function (menu) {
+    if (!menu.contains(event.target)) { menu.open = false; }
+  });
+});

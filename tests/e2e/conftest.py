@@ -227,3 +227,9 @@ def assert_accessible(page, context: str = "") -> None:
         for v in violations
     )
     assert not violations, f"axe found serious problems on {context or page.url}:\n{detail}"
+
+
+def open_menu(page) -> None:
+    """Open the header's menu where it is a button (a phone); a desktop shows it always."""
+    if page.locator(".menu-button").is_visible() and not page.locator(".site-menu[open]").count():
+        page.locator(".menu-button").click()

@@ -8,6 +8,7 @@ from directory.models import MembershipRequest
 from fablabs.models import Capability
 from fablabs.reference import capabilities_ensure
 from makers.models import Membership
+from tests.e2e import conftest as e2e
 from tests.e2e.conftest import assert_accessible, log_in, no_sideways_scroll
 from tests.factories import make_maker, make_organisation, make_user
 from tilab import roles
@@ -42,6 +43,7 @@ def directory(reference_data):
 
 
 def log_out(page):
+    e2e.open_menu(page)
     page.get_by_role("button", name="Se déconnecter").click()
     page.wait_for_load_state()
 

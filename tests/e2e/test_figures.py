@@ -82,6 +82,7 @@ def test_the_figures_follow_a_relays_validation_and_stay_accessible(desktop, dem
 
 def test_the_figures_page_reads_well_on_a_phone(phone, demo):
     phone.goto("/")
+    e2e.open_menu(phone)
     phone.get_by_role("navigation", name="Navigation principale").get_by_role(
         "link", name="Chiffres"
     ).click()

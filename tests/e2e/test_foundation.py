@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.e2e import conftest as e2e
 from tests.e2e.conftest import assert_accessible
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -11,11 +12,13 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 def test_the_demo_maker_logs_in_on_a_phone_and_reaches_their_space(phone, demo):
     phone.goto("/")
+    e2e.open_menu(phone)
     phone.get_by_role("link", name="Se connecter").click()
     phone.get_by_label("Courriel").fill("maker@demo.tilab.test")
     phone.get_by_label("Mot de passe :").fill("demo-tilab-2020")
     phone.get_by_role("button", name="Connexion").click()
 
+    e2e.open_menu(phone)
     phone.get_by_role("navigation", name="Navigation principale").get_by_role(
         "link", name="Mon espace"
     ).click()

@@ -20,6 +20,7 @@ UNKNOWN_ITEM = "Kit soignant PETG"
 
 
 def log_out(page) -> None:
+    e2e.open_menu(page)
     page.get_by_role("button", name="Se déconnecter").click()
     page.wait_for_load_state()
 

@@ -1,7 +1,8 @@
 """Numbers and names as a French reader expects them: "25 000 visières", "1 234,50 €",
-"d'Anne Le Goff"."""
+"d'Anne Le Goff"; French text marked as such on an English page."""
 
 from django import template
+from django.utils.html import conditional_escape, format_html
 from django.utils.translation import get_language
 
 from tilab import i18n
@@ -42,3 +43,15 @@ def units(quantity, item):
     if quantity in (None, ""):
         return ""
     return i18n.units(int(quantity), item, thousands(quantity))
+
+
+@register.filter(needs_autoescape=True)
+def french(text, autoescape=True):
+    """What people wrote in French (a workshop's title, a programme's name, a reason), marked
+    `lang="fr"` on a page in another language, so a screen reader reads it in French."""
+    if text in (None, ""):
+        return ""
+    escaped = conditional_escape(text) if autoescape else text
+    if (get_language() or "fr").startswith("fr"):
+        return escaped
+    return format_html('<span lang="fr">{}</span>', escaped)
