@@ -163,4 +163,3 @@ def todo(request):
     """Each role's to-do (accounts/todo.py), for the pages that show it (home, dashboard): lazy,
     so a page that does not show it makes none of its queries."""
     return {"todo": SimpleLazyObject(lambda: todo_of(request.user, now=timezone.now()))}
-
