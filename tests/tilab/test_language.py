@@ -192,7 +192,7 @@ def ehpad_need(reference_data):
 @pytest.mark.django_db
 def test_need_e_mails_elide_the_establishment_s_name(reference_data):
     need = make_need(establishment=make_establishment(name=EHPAD), confirmed=False)
-    email = need_emails.need_posted_email(need)
+    email = need_emails.need_posted_email(need, language="fr")
     assert "Confirmez le besoin d'EHPAD Les Ajoncs" in email.subject
     assert " de EHPAD" not in email.subject + email.body
 
@@ -206,14 +206,14 @@ def test_a_pledge_e_mail_says_what_was_pledged_with_its_unit(
         need=ehpad_need, quantity=quantity, by=public_anne, maker=public_anne.maker,
         now=timezone.now(),
     )  # fmt: skip
-    email = need_emails.pledge_email(pledge)
+    email = need_emails.pledge_email(pledge, language="fr")
     assert f"Anne Le Goff s'engage sur {shown}" in email.subject
     assert f"Anne Le Goff s'engage à fournir {shown} pour votre besoin" in email.body
 
     delivery = needs.delivery_record(
         pledge=pledge, quantity=quantity, delivered_on=JUNE_18, by=public_anne, now=timezone.now()
     )
-    body = need_emails.delivery_confirmation_email(delivery).body
+    body = need_emails.delivery_confirmation_email(delivery, language="fr").body
     assert f"Anne Le Goff déclare vous avoir livré {shown} le 18 juin 2020" in body
 
 
@@ -225,7 +225,7 @@ def test_a_message_from_the_establishment_is_from_d_ehpad(public_anne, ehpad_nee
     message = needs.need_message_send(
         pledge=pledge, body="Merci !", from_establishment=True, by=None, now=timezone.now()
     )
-    assert "Message d'EHPAD Les Ajoncs" in need_emails.message_email(message).subject
+    assert "Message d'EHPAD Les Ajoncs" in need_emails.message_email(message, language="fr").subject
 
 
 @pytest.mark.django_db
@@ -235,7 +235,7 @@ def test_the_bank_change_e_mail_elides_the_payee_and_writes_its_dates_in_words(r
         by=relay_staff, now=timezone.make_aware(datetime.datetime(2020, 6, 10, 9, 30)),
     )  # fmt: skip
     change = BankAccountChange.objects.latest("pk")
-    body = subsidy_emails.bank_change_email(change, to=maker.email).body
+    body = subsidy_emails.bank_change_email(change, to=maker.email, language="fr").body
     assert "Les coordonnées bancaires d'Anne Le Goff ont été modifiées le 10 juin 2020 à 09:30" in (
         body
     )
@@ -255,9 +255,9 @@ def test_workshop_e_mails_write_the_day_with_its_month_in_full(facilitator):
     waiting = workshops.registration_create(
         workshop=workshop, now=timezone.now(), name="Erwan", email="erwan@example.org"
     )
-    confirmed = workshop_emails.registration_email(seated, "confirmed").body
-    waitlisted = workshop_emails.registration_email(waiting, "waitlisted").body
-    cancelled = workshop_emails.cancellation_email(seated).body
+    confirmed = workshop_emails.registration_email(seated, "confirmed", language="fr").body
+    waitlisted = workshop_emails.registration_email(waiting, "waitlisted", language="fr").body
+    cancelled = workshop_emails.cancellation_email(seated, language="fr").body
     for body in (confirmed, waitlisted, cancelled):
         assert "jeudi 18 juillet 2030" in body
         assert not re.search(r"\b(jui|jeu|juil)\.? ", body)
