@@ -10,7 +10,6 @@ from django import forms
 from makers.models import ProductionReport
 from tests.subsidies import test_programme_pages as programmes
 
-
 # The programme pages' fixtures: three relays and the 2020 programme.
 relays, programme_2020 = programmes.relays, programmes.programme_2020
 
