@@ -155,6 +155,9 @@ class DecisionForm(RefusalsMixin, forms.Form):
 
     VALIDATE = "validate"
     REJECT = "reject"
+    # The form's first, hidden button: Enter in a row's box "presses" it (browsers send a form
+    # implicitly with its first button), and it decides nothing.
+    NOTHING = "nothing"
 
     ids = forms.TypedMultipleChoiceField(coerce=int, required=False)
     validate_one = forms.IntegerField(required=False)
@@ -163,7 +166,8 @@ class DecisionForm(RefusalsMixin, forms.Form):
     # "<rejected id>-<kept id>": a flagged row's button keeping the other report of the pair.
     keep_other = forms.RegexField(regex=r"^[0-9]{1,18}-[0-9]{1,18}$", required=False)
     action = forms.ChoiceField(
-        choices=[(VALIDATE, _("Valider")), (REJECT, _("Refuser"))], required=False
+        choices=[(VALIDATE, _("Valider")), (REJECT, _("Refuser")), (NOTHING, _("Rien"))],
+        required=False,
     )
     reason = forms.CharField(
         label=_("Motif du refus"),
@@ -199,6 +203,9 @@ class DecisionForm(RefusalsMixin, forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        if cleaned.get("action") == self.NOTHING:
+            cleaned["chosen"] = []
+            return cleaned
         if cleaned.get("validate_one"):
             cleaned["action"], cleaned["chosen"] = self.VALIDATE, [cleaned["validate_one"]]
             return cleaned

@@ -238,7 +238,10 @@ def validation_decide(request):
     """Validate or reject the chosen reports: all of them, or none with the reason why."""
     form = DecisionForm(request.POST)
     filters = QueryDict(request.POST.get("filters", ""))
-    if form.is_valid():
+    # Enter in a row's box sent the form with its hidden first button: nothing is decided, the
+    # queue comes back as it was, its boxes still ticked.
+    nothing = form.is_valid() and form.cleaned_data["action"] == DecisionForm.NOTHING
+    if form.is_valid() and not nothing:
         chosen = form.cleaned_data["chosen"]
         in_queue = selectors.validation_queue_of(request.user).filter(pk__in=chosen)
         if in_queue.count() != len(chosen):
@@ -284,7 +287,7 @@ def validation_decide(request):
             form = None
     if request.htmx:
         return render(request, "makers/_queue.html", _queue_context(request, filters, form))
-    if form is not None and form.errors:
+    if form is not None and (form.errors or nothing):
         # Refused input comes back on the page as sent: the ticked rows stay ticked, the error
         # summary at the top links to what to fix (no redirect, which would lose both).
         return render(request, "makers/validation_queue.html", _queue_page(request, filters, form))

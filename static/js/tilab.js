@@ -140,3 +140,13 @@ document.addEventListener("click", function (event) {
 window.addEventListener("beforeunload", function (event) {
   if (!leaving && othersUnsaved(null)) { event.preventDefault(); event.returnValue = ""; }
 });
+
+// A form whose buttons act on different things (data-no-implicit-submit) is never sent by
+// Enter in one of its boxes: the person presses the button they mean.
+document.addEventListener("keydown", function (event) {
+  var field = event.target;
+  if (event.key === "Enter" && field.form && field.form.hasAttribute("data-no-implicit-submit") &&
+      field.tagName === "INPUT" && !/^(submit|button|reset|image)$/.test(field.type)) {
+    event.preventDefault();
+  }
+}, true);

@@ -26,6 +26,9 @@ def test_a_maker_logs_production_on_a_phone_and_sees_it_submitted(phone, demo):
     phone.get_by_role("button", name="Enregistrer ma déclaration").click()
 
     assert "Déclaration enregistrée" in phone.get_by_role("status").inner_text()
+    # The confirmation has focus (read out) and is on screen, not far above it.
+    assert phone.evaluate("document.activeElement.classList.contains('messages')")
+    assert 0 <= phone.evaluate("document.activeElement.getBoundingClientRect().top") < 844
     row = phone.locator("table.reports tbody tr", has_text="EHPAD de Cesson")
     assert "soumise" in row.inner_text()
     assert "14,40" in row.inner_text()
@@ -89,7 +92,9 @@ def test_a_relay_rejects_a_selection_with_a_reason(desktop, demo):
     )
     for report in waiting:
         desktop.get_by_label(f"Sélectionner la déclaration n° {report.pk}").check()
-    desktop.get_by_label("Motif du refus :", exact=True).fill("Merci de joindre le bon de livraison.")
+    desktop.get_by_label("Motif du refus :", exact=True).fill(
+        "Merci de joindre le bon de livraison."
+    )
     desktop.get_by_role("button", name="Refuser la sélection").click()
     desktop.locator("#annonce", has_text="refusée").wait_for(state="attached")
     statuses = set(

@@ -107,15 +107,29 @@ def test_every_row_offers_its_own_refusal_with_a_labelled_reason(
         assert doc.xpath(f'//label[@for="id_row_reason_{report.pk}"]')
 
 
-def test_the_first_button_of_the_decision_form_is_disabled_so_enter_decides_nothing(
+def test_the_first_button_of_the_decision_form_is_the_one_that_decides_nothing(
     client, relay_staff, three_reports
 ):
     client.force_login(relay_staff)
     doc = tree(client.get("/validation/"))
     form = doc.xpath('//form[contains(@class, "decisions")]')[0]
     first_button = form.xpath(".//button")[0]
-    assert first_button.get("disabled") is not None
-    assert first_button.get("name") is None  # sends nothing even if it were pressed
+    assert (first_button.get("name"), first_button.get("value")) == ("action", "nothing")
+
+
+def test_enter_in_a_box_without_javascript_decides_nothing_and_keeps_the_boxes_ticked(
+    client, relay_staff, three_reports
+):
+    first, second, _ = three_reports
+    client.force_login(relay_staff)
+    # What a browser sends on Enter in a box: the form, with its first button.
+    response = client.post(
+        "/validation/decider/", {"action": "nothing", "ids": [second.pk], "filters": ""}
+    )
+    assert response.status_code == 200
+    assert ticked(tree(response)) == {second.pk}
+    assert set(ProductionReport.objects.values_list("status", flat=True)) == {"submitted"}
+    assert not response.context["decision_form"].errors
 
 
 def test_a_validation_names_the_reports_it_decided(client, relay_staff, three_reports):
