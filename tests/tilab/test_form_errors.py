@@ -90,3 +90,21 @@ def test_an_email_refused_gives_an_example_of_the_expected_form():
     form = Contact({"email": "pas-une-adresse"})
     assert form.has_error("email", "invalid")
     assert "nom@exemple.fr" in form.errors["email"][0]
+
+
+def test_a_refused_delivery_is_summarised_at_the_top_of_the_pledges_page(client, maker):
+    from tests.needs.test_maker_pages import TODAY, make_need, pledge, produce
+
+    produce(maker, 30)
+    mine = pledge(maker, make_need(quantity=50), 50)
+    client.force_login(maker)
+    response = client.post(
+        f"/besoins/promesses/{mine.pk}/livraison/",
+        {f"p{mine.pk}-quantity": "40", f"p{mine.pk}-delivered_on": TODAY.isoformat()},
+    )
+    doc = tree(response)
+    assert doc.findtext(".//title").startswith("Erreur : ")
+    # The refusal links to where this pledge's delivery form shows it, far down on a phone.
+    assert summary_links(doc) == ["#formulaire-erreurs"]
+    refusal = doc.get_element_by_id("formulaire-erreurs")
+    assert refusal.getparent().get("action") == f"/besoins/promesses/{mine.pk}/livraison/"

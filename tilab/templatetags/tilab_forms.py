@@ -2,7 +2,8 @@
 at the top (RGAA 11.10), the "Erreur" prefix of the title, and what the required mark means.
 
 The forms are found in the template's context, so a view has nothing to add: any form or
-formset the page renders, once bound and refused, shows in the summary."""
+formset the page renders, once bound and refused, shows in the summary. A form the page reaches
+through an object (`pledge.delivery_form`) is handed over in a list (`refused_forms`)."""
 
 from dataclasses import dataclass
 
@@ -24,7 +25,12 @@ class PageError:
 def _forms_in(context) -> list[BaseForm]:
     forms, seen = [], set()
     for value in context.flatten().values():
-        candidates = value.forms if isinstance(value, BaseFormSet) else [value]
+        if isinstance(value, BaseFormSet):
+            candidates = value.forms
+        elif isinstance(value, (list, tuple)):  # a page's refused forms, handed over as a list
+            candidates = [each for each in value if isinstance(each, BaseForm)]
+        else:
+            candidates = [value]
         for form in candidates:
             if isinstance(form, BaseForm) and id(form) not in seen:
                 seen.add(id(form))
