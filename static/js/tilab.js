@@ -106,10 +106,13 @@ document.addEventListener("DOMContentLoaded", function () {
     if (isTracked(field.form)) { unsaved.add(field.form); }
   });
 });
+// What was typed counts; a ticked box or a chosen option is redone in a click (and the language
+// chooser of the footer, a form of its own, must not hold every other form back).
 document.addEventListener("input", function (event) {
-  var form = event.target.form;
-  if (isTracked(form) && event.target.type !== "checkbox" && event.target.type !== "radio") {
-    unsaved.add(form);
+  var field = event.target;
+  if (isTracked(field.form) && (field.tagName === "TEXTAREA" ||
+      (field.tagName === "INPUT" && !/^(checkbox|radio|file)$/.test(field.type)))) {
+    unsaved.add(field.form);
   }
 });
 function othersUnsaved(form) {
