@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Django's own form templates, found by the project renderer below.
+    "django.forms",
     "rules",
     "rest_framework",
     "knox",
@@ -97,6 +99,10 @@ MIDDLEWARE = [
     # Last, so it sees a view's exception first.
     "tilab.middleware.DatabaseUnavailableMiddleware",
 ]
+
+# Forms render with the project's templates (templates/django/forms/): every label marks a
+# required field, a form's own refusal shows under its fields, above its buttons.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

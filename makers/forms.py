@@ -155,13 +155,19 @@ class DecisionForm(RefusalsMixin, forms.Form):
 
     VALIDATE = "validate"
     REJECT = "reject"
+    # The form's first, hidden button: Enter in a row's box "presses" it (browsers send a form
+    # implicitly with its first button), and it decides nothing.
+    NOTHING = "nothing"
 
     ids = forms.TypedMultipleChoiceField(coerce=int, required=False)
     validate_one = forms.IntegerField(required=False)
+    # A row's own "Refuser" button; its reason is that row's `row_reason_<id>`.
+    reject_one = forms.IntegerField(required=False)
     # "<rejected id>-<kept id>": a flagged row's button keeping the other report of the pair.
     keep_other = forms.RegexField(regex=r"^[0-9]{1,18}-[0-9]{1,18}$", required=False)
     action = forms.ChoiceField(
-        choices=[(VALIDATE, _("Valider")), (REJECT, _("Refuser"))], required=False
+        choices=[(VALIDATE, _("Valider")), (REJECT, _("Refuser")), (NOTHING, _("Rien"))],
+        required=False,
     )
     reason = forms.CharField(
         label=_("Motif du refus"),
@@ -175,11 +181,38 @@ class DecisionForm(RefusalsMixin, forms.Form):
         super().__init__(*args, **kwargs)
         # Any id may be posted; which ones the user may decide on is checked against the queue.
         self.fields["ids"].valid_value = lambda value: True
+        # A row refused on its own has its reason field, where the service's refusal goes.
+        row = self.row_refused()
+        if row is not None:
+            self.fields[f"row_reason_{row}"] = forms.CharField(
+                label=self.fields["reason"].label, required=False, max_length=2000
+            )
+            self.refusal_fields = {"reason": f"row_reason_{row}"}
+
+    def row_refused(self) -> int | None:
+        """The id of the row whose own "Refuser" button was pressed, if one was."""
+        value = self.data.get("reject_one", "") if self.is_bound else ""
+        return int(value) if str(value).isdigit() and len(str(value)) < 19 else None
+
+    def ticked(self) -> set[int]:
+        """The ids ticked when the form was sent, to tick them again when it comes back."""
+        if not self.is_bound:
+            return set()
+        values = self.data.getlist("ids") if hasattr(self.data, "getlist") else []
+        return {int(v) for v in values if v.isdigit() and len(v) < 19}
 
     def clean(self):
         cleaned = super().clean()
+        if cleaned.get("action") == self.NOTHING:
+            cleaned["chosen"] = []
+            return cleaned
         if cleaned.get("validate_one"):
             cleaned["action"], cleaned["chosen"] = self.VALIDATE, [cleaned["validate_one"]]
+            return cleaned
+        if cleaned.get("reject_one"):
+            row = cleaned["reject_one"]
+            cleaned["action"], cleaned["chosen"] = self.REJECT, [row]
+            cleaned["reason"] = cleaned.get(f"row_reason_{row}", "")
             return cleaned
         if cleaned.get("keep_other"):
             rejected, kept = (int(pk) for pk in cleaned["keep_other"].split("-"))

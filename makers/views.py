@@ -67,7 +67,9 @@ def maker_space(request):
                     "date": report.produced_on.strftime("%d/%m/%Y"),
                 },
             )
-            return redirect(reverse("makers:space") + "#mes-declarations")
+            # To the top, where the confirmation is (and takes focus, static/js/tilab.js): an
+            # anchor further down left it out of sight and unannounced.
+            return redirect("makers:space")
     # ?statut=rejected: the reports to correct, where the home page's to-do leads.
     status = request.GET.get("statut", "")
     reports = Paginator(
@@ -201,12 +203,18 @@ def _queue_context(request, query: QueryDict, decision_form=None):
         for report in waiting:
             report.decidable = routes[report.pk].allows(request.user)
             report.decided_elsewhere = routes[report.pk].label_for(request.user)
+    decision_form = decision_form or DecisionForm()
+    ticked, refused_row = decision_form.ticked(), decision_form.row_refused()
+    for report in page:
+        report.ticked = report.pk in ticked
+        if report.pk == refused_row:
+            report.row_reason = decision_form[f"row_reason_{report.pk}"]
     return {
         "filter_form": filterset.form,
         "page": page,
         "filters": filters.urlencode(),
         "can_decide": can_decide,
-        "decision_form": decision_form or DecisionForm(),
+        "decision_form": decision_form,
         "mine": bool(query.get("pour_moi")),
     }
 
@@ -214,18 +222,22 @@ def _queue_context(request, query: QueryDict, decision_form=None):
 @page_permission("makers.access_validation_queue")
 @require_safe
 def validation_queue(request):
-    context = _queue_context(request, request.GET)
     if request.htmx:
-        return render(request, "makers/_queue.html", context)
-    return render(
-        request,
-        "makers/validation_queue.html",
-        {
-            **context,
-            "departments": selectors.departments_decided_by(request.user),
-            "relays": relays_staffed_by(request.user),
-        },
-    )
+        return render(request, "makers/_queue.html", _queue_context(request, request.GET))
+    return render(request, "makers/validation_queue.html", _queue_page(request, request.GET))
+
+
+def _queue_page(request, query: QueryDict, decision_form=None) -> dict:
+    return {
+        **_queue_context(request, query, decision_form),
+        "departments": selectors.departments_decided_by(request.user),
+        "relays": relays_staffed_by(request.user),
+    }
+
+
+def _numbers(reports) -> str:
+    """ "12, 13, 48": the reports a decision concerned, for the message that confirms it."""
+    return ", ".join(str(report.pk) for report in sorted(reports, key=lambda r: r.pk))
 
 
 @page_permission("makers.decide_reports")
@@ -234,7 +246,10 @@ def validation_decide(request):
     """Validate or reject the chosen reports: all of them, or none with the reason why."""
     form = DecisionForm(request.POST)
     filters = QueryDict(request.POST.get("filters", ""))
-    if form.is_valid():
+    # Enter in a row's box sent the form with its hidden first button: nothing is decided, the
+    # queue comes back as it was, its boxes still ticked.
+    nothing = form.is_valid() and form.cleaned_data["action"] == DecisionForm.NOTHING
+    if form.is_valid() and not nothing:
         chosen = form.cleaned_data["chosen"]
         in_queue = selectors.validation_queue_of(request.user).filter(pk__in=chosen)
         if in_queue.count() != len(chosen):
@@ -246,10 +261,10 @@ def validation_decide(request):
                     report_ids=chosen, by=request.user, now=now
                 )
                 text = ngettext(
-                    "%(count)d déclaration validée.",
-                    "%(count)d déclarations validées.",
+                    "%(count)d déclaration validée : n° %(ids)s.",
+                    "%(count)d déclarations validées : n° %(ids)s.",
                     len(decided),
-                ) % {"count": len(decided)}
+                ) % {"count": len(decided), "ids": _numbers(decided)}
             elif form.cleaned_data.get("kept"):
                 kept = form.cleaned_data["kept"]
                 services.production_report_reject_as_double_count(
@@ -267,10 +282,10 @@ def validation_decide(request):
                     report_ids=chosen, by=request.user, now=now, reason=form.cleaned_data["reason"]
                 )
                 text = ngettext(
-                    "%(count)d déclaration refusée ; le maker verra le motif.",
-                    "%(count)d déclarations refusées ; les makers verront le motif.",
+                    "%(count)d déclaration refusée (n° %(ids)s) ; le maker verra le motif.",
+                    "%(count)d déclarations refusées (n° %(ids)s) ; les makers verront le motif.",
                     len(decided),
-                ) % {"count": len(decided)}
+                ) % {"count": len(decided), "ids": _numbers(decided)}
         except BadInput as refusal:
             form.add_refusal(refusal)
         except (NotAllowed, WrongState) as refusal:
@@ -278,13 +293,12 @@ def validation_decide(request):
         else:
             messages.success(request, text)
             form = None
-    if form is not None:
-        for error in form.non_field_errors():
-            messages.error(request, error)
-        for error in form.errors.get("reason", []):
-            messages.error(request, error)
     if request.htmx:
         return render(request, "makers/_queue.html", _queue_context(request, filters, form))
+    if form is not None and (form.errors or nothing):
+        # Refused input comes back on the page as sent: the ticked rows stay ticked, the error
+        # summary at the top links to what to fix (no redirect, which would lose both).
+        return render(request, "makers/validation_queue.html", _queue_page(request, filters, form))
     return redirect(reverse("makers:validation_queue") + "?" + filters.urlencode())
 
 

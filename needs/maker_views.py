@@ -123,7 +123,13 @@ def _my_pledges_page(request, *, bound: Pledge | None = None, status: int = 200,
         pledge.confirmed_here = sum(d.confirmed_quantity or 0 for d in pledge.deliveries.all())
     active = [p for p in pledges if p.status == Pledge.Status.ACTIVE]
     withdrawn = [p for p in pledges if p.status != Pledge.Status.ACTIVE]
-    context = {"active": active, "withdrawn": withdrawn, "bound": bound}
+    context = {
+        "active": active,
+        "withdrawn": withdrawn,
+        "bound": bound,
+        # For the page's error summary (tilab_forms): these forms hang on a pledge.
+        "refused_forms": [form for form in forms.values() if form is not None],
+    }
     return render(request, "needs/my_pledges.html", context, status=status)
 
 

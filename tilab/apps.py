@@ -10,6 +10,9 @@ class TilabConfig(AppConfig):
 
     def ready(self):
         from . import permissions  # noqa: F401  (registers the rules)
+        from .forms import email_errors_with_an_example
         from .receivers import connect
+
+        email_errors_with_an_example()
 
         connect()  # other sessions and tokens end when a person's credentials change

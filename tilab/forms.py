@@ -2,10 +2,21 @@
 euros as people type them."""
 
 from django import forms
+from django.core import validators
 from django.utils.translation import gettext_lazy as _
 
 from .errors import BadInput, Refusal
 from .money import format_euros, parse_euros
+
+
+def email_errors_with_an_example() -> None:
+    """Every e-mail field of the site says what an address looks like when one is refused
+    (RGAA 11.11: an error gives an example of the expected form)."""
+    # On the validator's class, not a field's messages: form fields are built when their module
+    # is imported, some (allauth's) before this app is ready; the validator reads it when it runs.
+    validators.EmailValidator.message = _(
+        "Saisissez une adresse e-mail valide, par exemple : nom@exemple.fr."
+    )
 
 
 class RefusalsMixin:

@@ -60,8 +60,8 @@ def test_the_figures_follow_a_relays_validation_and_stay_accessible(desktop, dem
     log_in(desktop, "relais.rennes@demo.tilab.test")
     desktop.goto("/validation/?maker_name=Anne")
     desktop.get_by_role("button", name=f"Valider la déclaration n° {waiting.pk}").click()
-    desktop.locator("#queue [role=status]").wait_for()
-    assert "1 déclaration validée" in desktop.locator("#queue [role=status]").inner_text()
+    news = desktop.locator("#annonce", has_text="1 déclaration validée")
+    news.wait_for(state="attached")
 
     desktop.goto("/chiffres/")
     assert figure(desktop, "Production validée par département", department, 1) == (

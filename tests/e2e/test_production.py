@@ -26,6 +26,9 @@ def test_a_maker_logs_production_on_a_phone_and_sees_it_submitted(phone, demo):
     phone.get_by_role("button", name="Enregistrer ma déclaration").click()
 
     assert "Déclaration enregistrée" in phone.get_by_role("status").inner_text()
+    # The confirmation has focus (read out) and is on screen, not far above it.
+    assert phone.evaluate("document.activeElement.classList.contains('messages')")
+    assert 0 <= phone.evaluate("document.activeElement.getBoundingClientRect().top") < 844
     row = phone.locator("table.reports tbody tr", has_text="EHPAD de Cesson")
     assert "soumise" in row.inner_text()
     assert "14,40" in row.inner_text()
@@ -42,8 +45,13 @@ def test_bad_input_on_a_phone_is_explained_next_to_the_field(phone, demo):
     phone.get_by_label("Visière de protection").check()
     phone.get_by_label("Quantité").fill("0")
     phone.get_by_role("button", name="Enregistrer ma déclaration").click()
-    # The form comes back with the message next to the quantity.
-    phone.get_by_text("supérieure ou égale à 1").wait_for()
+    # The form comes back with the message next to the quantity, and a summary that links to
+    # it at the top, focused, the title saying "Erreur" (RGAA 11.10).
+    assert "supérieure ou égale à 1" in phone.locator("#id_quantity_error").inner_text()
+    assert phone.evaluate("document.activeElement.id") == "resume-erreurs"
+    assert phone.title().startswith("Erreur : ")
+    phone.get_by_role("link", name="Quantité").click()
+    assert phone.evaluate("document.activeElement.id") == "id_quantity"
     assert not ProductionReport.objects.filter(quantity=0).exists()
     assert_accessible(phone, "the log form with an error")
 
@@ -63,12 +71,14 @@ def test_a_relay_validates_a_report_from_its_queue_without_reloading(desktop, de
 
     desktop.get_by_role("button", name=f"Valider la déclaration n° {first.pk}").click()
 
-    status = desktop.locator("#queue [role=status]")
-    status.wait_for()
-    assert "1 déclaration validée" in status.inner_text()
+    # The page's live region says what was decided, naming the report.
+    news = desktop.locator("#annonce")
+    news.filter(has_text="1 déclaration validée").wait_for(state="attached")
+    assert f"n° {first.pk}" in news.inner_text()
     assert desktop.evaluate("window.notReloaded") is True  # htmx swapped the queue in place
-    # Focus moved to the news, not lost on a button that no longer exists.
-    assert desktop.evaluate("document.activeElement.getAttribute('role')") == "status"
+    # Focus stays in the list (on the row that took the decided one's place), not lost on a
+    # button that no longer exists nor sent back to the top.
+    assert desktop.evaluate("!!document.activeElement.closest('#queue tbody')")
     first.refresh_from_db()
     assert (first.status, first.decided_by.email) == ("validated", "relais.rennes@demo.tilab.test")
     assert_accessible(desktop, "the queue after a decision")
@@ -82,9 +92,11 @@ def test_a_relay_rejects_a_selection_with_a_reason(desktop, demo):
     )
     for report in waiting:
         desktop.get_by_label(f"Sélectionner la déclaration n° {report.pk}").check()
-    desktop.get_by_label("Motif du refus").fill("Merci de joindre le bon de livraison.")
+    desktop.get_by_label("Motif du refus :", exact=True).fill(
+        "Merci de joindre le bon de livraison."
+    )
     desktop.get_by_role("button", name="Refuser la sélection").click()
-    desktop.locator("#queue [role=status]").wait_for()
+    desktop.locator("#annonce", has_text="refusée").wait_for(state="attached")
     statuses = set(
         ProductionReport.objects.filter(pk__in=[r.pk for r in waiting]).values_list(
             "status", flat=True

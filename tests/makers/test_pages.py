@@ -231,8 +231,9 @@ def test_a_relay_validates_one_row_with_htmx_and_gets_the_queue_back(
     assert response.status_code == 200
     assert [t.name for t in response.templates][0] == "makers/_queue.html"
     html = response.content.decode()
-    assert "1 déclaration validée" in html
-    assert "data-focus" in html
+    assert f"1 déclaration validée : n° {report.pk}." in html
+    # Announced by the page's live region; focus stays in the list (static/js/tilab.js).
+    assert 'class="messages" data-announce' in html
     # The decided report has left the queue of reports awaiting a decision.
     assert report.pk not in {r.pk for r in response.context["page"]}
 

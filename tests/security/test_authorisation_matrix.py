@@ -287,6 +287,16 @@ def pk_of(kind: str, ownership: str):
     return lambda w, caller: str(w.get(kind, ownership, caller).pk)
 
 
+def row_refusal(ownership: str):
+    """A queue row's own "Refuser" button: its reason field is named after the report."""
+
+    def data(w, caller):
+        pk = pk_of("report", ownership)(w, caller)
+        return {"reject_one": pk, f"row_reason_{pk}": "Quantité à revoir"}
+
+    return data
+
+
 def _named(fileobj, name):
     fileobj.name = name
     return fileobj
@@ -392,6 +402,11 @@ PAGES = [
         data=body(ids=pk_of("report", SAME), action="reject", reason="Quantité à revoir")),
     Page("makers:validation_decide", POST, OTHER, "L 403 404 R 403 403 403",
         data=body(ids=pk_of("report", OTHER), action="validate")),
+    # A row's own "Refuser" button, with that row's reason
+    Page("makers:validation_decide", POST, SAME, "L 403 302 R 403 403 403",
+        data=row_refusal(SAME)),
+    Page("makers:validation_decide", POST, OTHER, "L 403 404 R 403 403 403",
+        data=row_refusal(OTHER)),
     Page("makers:validation_decide", GET, NONE, "L 403 405 405 403 403 403"),
     Page("makers:report_enter_for", GET, NONE, RELAY_ONLY),
     Page("makers:report_enter_for", POST, SAME, RELAY_ONLY_302,

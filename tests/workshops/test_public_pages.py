@@ -274,7 +274,7 @@ def test_a_guest_without_a_valid_email_is_told_and_nothing_is_recorded(client, f
     response = client.post(register_url(workshop), {"name": "Yann", "email": "pas-une-adresse"})
 
     assert response.status_code == 400
-    assert "Saisissez une adresse e-mail valide." in text(response)
+    assert "Saisissez une adresse e-mail valide, par exemple : nom@exemple.fr." in text(response)
     assert 'value="Yann"' in text(response)
     assert not Registration.objects.exists()
 
