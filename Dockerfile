@@ -24,7 +24,7 @@ COPY . .
 
 # Static files are collected at build time with a throwaway key; nothing secret is baked in.
 RUN DEBUG=False SECRET_KEY=build-only-not-secret python manage.py collectstatic --noinput \
-    && python manage.py compilemessages -l en --ignore=.venv \
+    && python manage.py compilemessages -l en -l fr --ignore=.venv \
     && mkdir -p /app/var && chown -R tilab:tilab /app/var
 
 USER tilab

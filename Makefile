@@ -68,7 +68,8 @@ mutate: install
 messages: install
 	$(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore=staticfiles --ignore=tests
 	$(BIN)/python manage.py compilemessages -l en --ignore=.venv
-	$(BIN)/python manage.py makemessages -l fr --no-fuzzy-matching --ignore=.venv --ignore=staticfiles --ignore=tests
+	rm -f locale/fr/LC_MESSAGES/django.po  # made afresh: no fuzzy entry left out of the .mo
+	$(BIN)/python manage.py makemessages -l fr --ignore=.venv --ignore=staticfiles --ignore=tests
 	msgen locale/fr/LC_MESSAGES/django.po -o locale/fr/LC_MESSAGES/django.po
 	$(BIN)/python manage.py compilemessages -l fr --ignore=.venv
 
