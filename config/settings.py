@@ -241,6 +241,11 @@ for _name in ("TILAB_FOUR_EYES_OWN_ORGANISATION", "TILAB_FOUR_EYES_STAFF_ENTRIES
 # the import preview flag them when they tell the same count or one contains the other.
 TILAB_DOUBLE_COUNT_DAYS = env.int("TILAB_DOUBLE_COUNT_DAYS", default=3)
 
+# A need posted for an address that is not the poster's own sends it a confirmation link: one
+# address gets at most this many such e-mails in 24 hours, whoever posts them (0: no limit).
+# Posting itself is limited per account and per address (THROTTLE_RATES, "needs_post*").
+TILAB_NEEDS_CONFIRMATIONS_PER_ADDRESS = env.int("TILAB_NEEDS_CONFIRMATIONS_PER_ADDRESS", default=3)
+
 SESSION_COOKIE_AGE = int(timedelta(hours=12).total_seconds())
 # A signed-in page warns this many seconds before the session ends, and offers to extend it.
 TILAB_SESSION_WARNING_SECONDS = env.int("TILAB_SESSION_WARNING_SECONDS", default=5 * 60)
@@ -312,6 +317,10 @@ THROTTLE_RATES = {
     # typed in; the attestation check is a code worth guessing.
     "workshop_guest": _rate("THROTTLE_WORKSHOP_GUEST", "30/hour"),
     "needs_establishment": _rate("THROTTLE_NEEDS_ESTABLISHMENT", "30/hour"),
+    # Posting a need e-mails the address typed in, whoever posts: per account (per address
+    # without one), and per address whoever is signed in there.
+    "needs_post": _rate("THROTTLE_NEEDS_POST", "10/hour"),
+    "needs_post_address": _rate("THROTTLE_NEEDS_POST_ADDRESS", "20/hour"),
     "attestation_check": _rate("THROTTLE_ATTESTATION_CHECK", "30/10m"),
     # Wrong passwords for one account from every address together (tilab.adapters): four
     # times what one address may try (ACCOUNT_RATE_LIMITS), so no single address locks it.

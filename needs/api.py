@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from tilab.pagination import CursorPagination
 from tilab.permissions import PUBLIC, SIGNED_IN
 from tilab.schema import error_responses
+from tilab.throttling import AccountThrottle, AddressThrottle
 from tilab.throttling import GuestThrottle as GuestRateThrottle
 
 from . import errors, selectors, services
@@ -140,8 +141,13 @@ class NeedViewSet(
     lookup_value_regex = r"[0-9]+"
 
     def get_throttles(self):
-        if self.action == "create" and not self.request.user.is_authenticated:
-            return [EstablishmentThrottle()]
+        if self.action == "create":
+            # As the page counts them: per account (or address without one), and per address.
+            return [
+                *super().get_throttles(),
+                AccountThrottle("needs_post"),
+                AddressThrottle("needs_post_address"),
+            ]
         return super().get_throttles()
 
     def _follows_up(self) -> bool:

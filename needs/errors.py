@@ -130,3 +130,15 @@ RECEIVED_QUANTITY_OUT_OF_RANGE = Code(
 # --- Messages -------------------------------------------------------------------------------
 
 MESSAGE_EMPTY = Code("message_empty", BadInput, _("Le message est vide."), "body")
+
+# --- Posting limits (a need e-mails the address typed in) -----------------------------------------
+
+CONTACT_EMAIL_BUSY = Code(
+    "contact_email_busy",
+    WrongState,
+    _(
+        "Cette adresse a déjà reçu plusieurs besoins à confirmer ces dernières 24 heures : "
+        "confirmez d'abord ceux-là, ou réessayez demain."
+    ),
+    "contact_email",
+)

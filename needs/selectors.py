@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 import rules
 from django.db.models import (
+    Count,
     F,
     IntegerField,
     OuterRef,
@@ -295,7 +296,35 @@ def follow_up_lists(user, *, now) -> dict[str, list[Need]]:
         "unanswered": unanswered,
         "unconfirmed": unconfirmed,
         "unchecked": unchecked,
+        "posting": posting_volumes(scope, now=now),
     }
+
+
+POSTERS_SHOWN = 5
+
+
+def posting_volumes(needs, *, now) -> dict:
+    """How many needs were posted lately (a flood shows here before it shows anywhere else):
+    in the last day and week, with those never confirmed, and the accounts that posted most
+    this week (guests together). Two queries."""
+    import datetime
+
+    day, week = now - datetime.timedelta(days=1), now - datetime.timedelta(days=7)
+    unconfirmed = Q(status=Need.Status.UNCONFIRMED)
+    counts = needs.order_by().aggregate(
+        day=Count("pk", filter=Q(created_at__gt=day)),
+        day_unconfirmed=Count("pk", filter=Q(created_at__gt=day) & unconfirmed),
+        week=Count("pk", filter=Q(created_at__gt=week)),
+        week_unconfirmed=Count("pk", filter=Q(created_at__gt=week) & unconfirmed),
+    )
+    posters = list(
+        needs.filter(created_at__gt=week)
+        .order_by()
+        .values("created_by", "created_by__full_name", "created_by__email")
+        .annotate(posted=Count("pk"))
+        .order_by("-posted", "created_by")[:POSTERS_SHOWN]
+    )
+    return {**counts, "posters": posters}
 
 
 # Corroboration ---------------------------------------------------------------------------------

@@ -6,8 +6,9 @@ contact address it gave). E-mails are written to the outbox in the transaction o
 """
 
 import logging
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.db.models import Sum
@@ -141,6 +142,8 @@ def need_post(
         and by.is_authenticated
         and by.emailaddress_set.filter(email__iexact=contact_email, verified=True).exists()
     )
+    if not own_address:
+        _confirmations_within_limit(contact_email, now=now)
     with transaction.atomic():
         need = Need.objects.create(
             establishment=establishment,
@@ -159,6 +162,21 @@ def need_post(
         )
         _emails().need_posted_email_write(need=need, now=now)
     return need
+
+
+def _confirmations_within_limit(contact_email: str, *, now: datetime) -> None:
+    """A need posted for someone else's address e-mails it a confirmation link: the address
+    gets at most TILAB_NEEDS_CONFIRMATIONS_PER_ADDRESS of them a day, whoever posts and from
+    wherever, so the form cannot be used to flood a stranger's mailbox (contact_email_busy)."""
+    if not settings.TILAB_NEEDS_CONFIRMATIONS_PER_ADDRESS:
+        return
+    sent = Need.objects.filter(
+        contact_email__iexact=contact_email,
+        confirmed_at=None,
+        created_at__gt=now - timedelta(days=1),
+    ).count()
+    if sent >= settings.TILAB_NEEDS_CONFIRMATIONS_PER_ADDRESS:
+        raise errors.CONTACT_EMAIL_BUSY()
 
 
 def need_submit(

@@ -83,7 +83,9 @@ def board(request):
 
 @page_permission(PUBLIC)
 @require_http_methods(["GET", "POST"])
-@throttle_page("needs_establishment")  # the API's pace for guests, counted together
+# The API's pace, counted together: per account (or address without one), and per address.
+@throttle_page("needs_post", per="account")
+@throttle_page("needs_post_address", per="address")
 def need_post(request):
     """Anyone may post a need for an establishment; it is published once its contact confirms
     the address (at once for a signed-in person whose verified address it is)."""
@@ -109,9 +111,10 @@ def need_post(request):
             by=request.user,
             now=now,
         )
-    except BadInput as refusal:
+    except (BadInput, WrongState) as refusal:
         form.add_refusal(refusal)
-        return render(request, "needs/post.html", {"form": form}, status=400)
+        status = 409 if isinstance(refusal, WrongState) else 400
+        return render(request, "needs/post.html", {"form": form}, status=status)
     # Only what the person just typed is shown back: an establishment that already existed
     # shows nothing of its other needs or contacts.
     context = {"posted": need, "contact_email": data["contact_email"]}
