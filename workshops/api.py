@@ -37,6 +37,7 @@ from .filters import WorkshopFilter
 from .models import Registration, Workshop
 from .serializers import (
     AttendeeSerializer,
+    GuestRegistrationReceivedSerializer,
     RegisterSerializer,
     RegistrationCancelledSerializer,
     RegistrationCancelSerializer,
@@ -305,7 +306,17 @@ class WorkshopViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             201: OpenApiResponse(
                 RegistrationOutputSerializer,
                 description=gettext_lazy(
-                    "Inscrit (`confirmed`) ou en liste d'attente (`waitlisted`, avec le rang)."
+                    "Avec un compte : inscrit (`confirmed`) ou en liste d'attente (`waitlisted`, "
+                    "avec le rang)."
+                ),
+            ),
+            202: OpenApiResponse(
+                GuestRegistrationReceivedSerializer,
+                description=gettext_lazy(
+                    "Sans compte : reçu. L'e-mail envoyé à l'adresse dit si elle a une place, "
+                    "une place en liste d'attente, ou si elle était déjà inscrite ; la réponse "
+                    "est la même dans tous les cas, pour ne rien dire à un inconnu de qui "
+                    "s'inscrit où."
                 ),
             ),
             **_errors(400, 404, 409),
@@ -327,6 +338,17 @@ class WorkshopViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         else:
             person = {"name": data["name"], "email": data["email"]}
         registration = services.registration_create(workshop=workshop, now=self.now, **person)
+        if not request.user.is_authenticated:
+            received = {
+                "email": registration.email,
+                "detail": _(
+                    "Un e-mail part à cette adresse : il dit si vous avez une place ou si vous "
+                    "êtes en liste d'attente, avec un lien pour gérer votre inscription."
+                ),
+            }
+            return Response(
+                GuestRegistrationReceivedSerializer(received).data, status=status.HTTP_202_ACCEPTED
+            )
         fresh = selectors.with_waitlist_position(
             Registration.objects.select_related("workshop")
         ).get(pk=registration.pk)

@@ -104,9 +104,9 @@ def _context(registration: Registration, **extra) -> dict:
 
 def registration_email(registration: Registration, kind: str, *, language: str) -> EmailMessage:
     """`kind`: confirmed (a seat), waitlisted (a place in the waitlist), promoted (a seat freed
-    for someone who was waiting)."""
+    for someone who was waiting), already (asked again for an address already registered)."""
     extra = {}
-    if kind == "waitlisted":
+    if kind in ("waitlisted", "already"):
         extra["position"] = selectors.registration_waitlist_position(registration)
     return _build(
         f"registration_{kind}",
@@ -122,6 +122,17 @@ def registration_email_write(*, registration: Registration, kind: str, now) -> N
         f"registration:{registration.pk}:{kind}",
         registration,
         lambda chosen: registration_email(registration, kind, language=chosen),
+        now=now,
+    )
+
+
+def registration_already_email_write(*, registration: Registration, now) -> None:
+    """Queue, to a registered address asked for again, its registration and its link: at most
+    once a day, so asking again renews a lost link but floods nobody."""
+    _write(
+        f"registration:{registration.pk}:already:{now.date().isoformat()}",
+        registration,
+        lambda chosen: registration_email(registration, "already", language=chosen),
         now=now,
     )
 

@@ -448,6 +448,14 @@ class RegisterSerializer(serializers.Serializer):
     )
 
 
+class GuestRegistrationReceivedSerializer(serializers.Serializer):
+    """A guest's registration, received: the same answer whether the address was new to the
+    workshop or already registered (the e-mail sent there says which, with its link)."""
+
+    email = serializers.EmailField(help_text=_("L'adresse à laquelle l'e-mail part."))
+    detail = serializers.CharField()
+
+
 class RegistrationCancelSerializer(serializers.Serializer):
     token = serializers.CharField(
         required=False,

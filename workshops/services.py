@@ -211,7 +211,9 @@ def registration_create(
 ) -> Registration:
     """Register a person with an account (`user`) or a guest (`name`, `email`). A seat if one
     is free, else the waitlist, in arrival order. Idempotent on (workshop, e-mail): a second
-    registration of the same e-mail is refused (already_registered)."""
+    registration of the same e-mail is refused (already_registered) to a person with an
+    account; for a guest it returns the registration already there and e-mails that address
+    its link again, so the answer never tells a stranger whether an address attends."""
     if user is not None:
         name = user.get_full_name()
         email = user.email
@@ -231,8 +233,8 @@ def registration_create(
         if now > workshop.registration_deadline:
             raise errors.REGISTRATION_CLOSED()
         taken = workshop.registrations.exclude(status=Registration.Status.CANCELLED)
-        if taken.filter(email=email).exists():
-            raise errors.ALREADY_REGISTERED()
+        if (existing := taken.filter(email=email).first()) is not None:
+            return _already_registered(existing, user=user, now=now)
         seats_taken = taken.filter(status=Registration.Status.CONFIRMED).count()
         status = (
             Registration.Status.CONFIRMED
@@ -251,8 +253,18 @@ def registration_create(
                     language=supported_language(translation.get_language()),
                 )
         except IntegrityError as error:
-            raise errors.ALREADY_REGISTERED() from error
+            existing = taken.filter(email=email).first()
+            if existing is None:
+                raise
+            return _already_registered(existing, user=user, now=now, error=error)
         _emails().registration_email_write(registration=registration, kind=status, now=now)
+    return registration
+
+
+def _already_registered(registration: Registration, *, user, now, error=None) -> Registration:
+    if user is not None:
+        raise errors.ALREADY_REGISTERED() from error
+    _emails().registration_already_email_write(registration=registration, now=now)
     return registration
 
 

@@ -45,7 +45,8 @@ def test_a_guest_registers_on_a_phone_from_the_agenda(phone, themes, facilitator
     phone.get_by_label("Votre adresse e-mail").fill("maelle@example.org")
     phone.get_by_role("button", name="M'inscrire").click()
 
-    outcome = phone.get_by_role("status").filter(has_text="vous avez une place")
+    # A guest reads what anyone typing that address would: the e-mail tells the seat.
+    outcome = phone.get_by_role("status").filter(has_text="un e-mail part")
     outcome.wait_for()
     assert "maelle@example.org" in outcome.inner_text()
     expect(phone.locator(".register-outcome")).to_be_focused()
@@ -55,7 +56,7 @@ def test_a_guest_registers_on_a_phone_from_the_agenda(phone, themes, facilitator
     assert_accessible(phone, "the registration outcome on a phone")
 
 
-def test_the_registration_outcome_page_without_javascript_says_waitlisted(
+def test_the_registration_outcome_page_without_javascript_says_where_the_e_mail_went(
     desktop, themes, facilitator
 ):
     workshop = make_workshop(by=facilitator, capacity=1)
@@ -69,7 +70,7 @@ def test_the_registration_outcome_page_without_javascript_says_waitlisted(
         desktop.evaluate("document.querySelector('.register-form').submit()")
 
     assert desktop.get_by_role("heading", level=1).inner_text() == "Inscription enregistrée"
-    assert "sur la liste d'attente, en position 1" in desktop.content()
+    assert "un e-mail part à l'adresse erwan@example.org" in desktop.content()
     assert Registration.objects.get(email="erwan@example.org").status == "waitlisted"
     assert_accessible(desktop, "the registration outcome page")
 
