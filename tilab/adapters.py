@@ -3,10 +3,12 @@ language they signed up in; its e-mails speak as "Ti Lab", not as the host that 
 and go through the outbox like every other; wrong passwords are limited per address by allauth
 and per account by a ceiling of our own."""
 
+import secrets
 import uuid
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.contrib.sites.requests import RequestSite
 from django.urls import reverse
@@ -44,6 +46,13 @@ class AccountAdapter(DefaultAccountAdapter):
             language=language,
             now=timezone.now(),
         )
+
+    def send_account_already_exists_mail(self, email):
+        """Signing up with an address that has an account creates nothing, so no password is
+        hashed: hash one all the same, so that the answer takes as long as a real sign-up's and
+        its timing does not tell that the address has an account (the page says the same)."""
+        make_password(secrets.token_urlsafe())
+        super().send_account_already_exists_mail(email)
 
     # Wrong passwords. allauth counts each address (ACCOUNT_RATE_LIMITS, "ip"); an account is
     # locked only by many addresses together (tilab.throttling, "login_failed_account"), and
