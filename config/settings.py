@@ -245,6 +245,9 @@ TILAB_DOUBLE_COUNT_DAYS = env.int("TILAB_DOUBLE_COUNT_DAYS", default=3)
 # address gets at most this many such e-mails in 24 hours, whoever posts them (0: no limit).
 # Posting itself is limited per account and per address (THROTTLE_RATES, "needs_post*").
 TILAB_NEEDS_CONFIRMATIONS_PER_ADDRESS = env.int("TILAB_NEEDS_CONFIRMATIONS_PER_ADDRESS", default=3)
+# A need's management link keeps opening this many days after the need closed, a delivery's
+# confirmation link this many days after the delivery was recorded (needs/services.py).
+TILAB_NEED_LINK_DAYS_AFTER_CLOSE = env.int("TILAB_NEED_LINK_DAYS_AFTER_CLOSE", default=28)
 
 SESSION_COOKIE_AGE = int(timedelta(hours=12).total_seconds())
 # A signed-in page warns this many seconds before the session ends, and offers to extend it.

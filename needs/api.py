@@ -429,7 +429,7 @@ class DeliveryViewSet(
         once it received its quantity. Confirming again answers the first confirmation. A
         need taken down by moderation takes no confirmation (409 `need_removed`)."""
         data = self.valid(DeliveryConfirmSerializer)
-        if services.delivery_from_token(data["token"]).pk != int(pk):
+        if services.delivery_from_token(data["token"], now=timezone.now()).pk != int(pk):
             raise errors.DELIVERY_LINK_OF_ANOTHER_DELIVERY()
         delivery = services.delivery_confirm(
             token=data["token"], confirmed_quantity=data["confirmed_quantity"], now=self.now

@@ -157,3 +157,21 @@ def message_email_write(*, message: NeedMessage, now) -> None:
         language=language,
         now=now,
     )
+
+
+def need_links_email(*, email: str, needs: list[Need], language: str) -> EmailMessage:
+    """To a contact who asked again: the management link of each of their needs."""
+    links = [{"need": need, "url": manage_url(need)} for need in needs]
+    return _build("need_links", {"links": links}, to=email, language=language)
+
+
+def need_links_email_write(*, email: str, needs: list[Need], now) -> None:
+    """Queue the links asked for again; at most once a day per address (asking again renews
+    a lost link, it floods nobody)."""
+    language = language_of(email, default=needs[0].language)
+    _write(
+        f"links:{email}:{now.date().isoformat()}",
+        lambda chosen: need_links_email(email=email, needs=needs, language=chosen),
+        language=language,
+        now=now,
+    )

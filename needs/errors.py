@@ -20,6 +20,15 @@ LINK_INVALID = Code(
     ),
     "token",
 )
+LINK_EXPIRED = Code(
+    "link_expired",
+    WrongState,
+    _(
+        "Ce lien a expiré : il a fait son office. Demandez les liens de vos besoins en cours "
+        "avec votre adresse e-mail."
+    ),
+    "token",
+)
 DELIVERY_LINK_OF_ANOTHER_DELIVERY = Code(
     "delivery_link_of_another_delivery",
     BadInput,

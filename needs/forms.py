@@ -145,3 +145,9 @@ class EstablishmentMessageForm(forms.Form):
     def __init__(self, *args, pledges=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["pledge"].choices = [(p.pk, p.public_name) for p in pledges]
+
+
+class LinksResendForm(forms.Form):
+    email = forms.EmailField(
+        label=_("L'adresse e-mail donnée en déposant le besoin"), max_length=254
+    )

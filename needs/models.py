@@ -69,7 +69,7 @@ class Need(models.Model):
     contact_name = models.CharField(_("personne à contacter"), max_length=150)
     contact_email = models.EmailField(_("adresse e-mail de contact"))
     # The language the need was posted in: the contact's e-mails are written in it.
-    language = models.CharField(_("langue"), max_length=8, default="fr")
+    language = models.CharField(_("langue"), max_length=8, default="fr", db_default="fr")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone, translation
 
 from fablabs.models import Organisation
@@ -19,6 +19,7 @@ from figures.totals import delivered_totals_add
 from makers import services as production
 from makers.models import MAX_QUANTITY, CorroborationWithheld, ItemType, Maker, Membership
 from tilab.errors import EMAIL_INVALID, ROLE_NOT_ALLOWED, Refusal
+from tilab.links import link_sent_to, link_target, link_token
 from tilab.outbox import supported_language
 from tilab.services import decision_record
 
@@ -46,45 +47,84 @@ def _quantity_valid(value: int) -> bool:
 # Signed links --------------------------------------------------------------------------------
 
 
+# Each link is opaque (tilab.links: an id and a digest of the contact's address, never the
+# address) and ends with its purpose: the confirmation link a week after the need was posted,
+# the management link some weeks after the need closed, a delivery's link some weeks after it was
+# recorded. A contact who lost one asks for the links of their needs again (need_links_resend).
+CONFIRM_LINK_DAYS = 7
+
+
 def need_confirm_token(need: Need) -> str:
-    return signing.dumps({"n": need.pk, "e": need.contact_email}, salt=CONFIRM_SALT)
+    return link_token(purpose=CONFIRM_SALT, pk=need.pk, address=need.contact_email)
 
 
 def need_manage_token(need: Need) -> str:
     """The establishment's own link to its need: pledges, messages, deliveries to confirm."""
-    return signing.dumps({"n": need.pk, "e": need.contact_email}, salt=MANAGE_SALT)
+    return link_token(purpose=MANAGE_SALT, pk=need.pk, address=need.contact_email)
 
 
 def delivery_confirm_token(delivery: Delivery) -> str:
-    return signing.dumps({"d": delivery.pk}, salt=DELIVERY_SALT)
+    return link_token(purpose=DELIVERY_SALT, pk=delivery.pk)
 
 
 def _need_from(token: str, salt: str) -> Need:
     try:
-        payload = signing.loads(token, salt=salt)
-        return Need.objects.select_related("establishment", "item_type").get(
-            pk=payload["n"], contact_email=payload["e"]
-        )
-    except (signing.BadSignature, KeyError, TypeError, Need.DoesNotExist) as error:
+        pk, digest = link_target(token, purpose=salt)
+        need = Need.objects.select_related("establishment", "item_type").get(pk=pk)
+    except (signing.BadSignature, ValueError, TypeError, Need.DoesNotExist) as error:
         raise errors.LINK_INVALID() from error
+    if not link_sent_to(digest, purpose=salt, address=need.contact_email):
+        raise errors.LINK_INVALID()
+    return need
 
 
-def need_from_confirm_token(token: str) -> Need:
-    return _need_from(token, CONFIRM_SALT)
+def need_from_confirm_token(token: str, *, now: datetime | None = None) -> Need:
+    need = _need_from(token, CONFIRM_SALT)
+    if (now or timezone.now()) > need.created_at + timedelta(days=CONFIRM_LINK_DAYS):
+        raise errors.LINK_EXPIRED()
+    return need
 
 
-def need_from_manage_token(token: str) -> Need:
-    return _need_from(token, MANAGE_SALT)
+def need_from_manage_token(token: str, *, now: datetime | None = None) -> Need:
+    need = _need_from(token, MANAGE_SALT)
+    days = timedelta(days=settings.TILAB_NEED_LINK_DAYS_AFTER_CLOSE)
+    if need.closed_at is not None and (now or timezone.now()) > need.closed_at + days:
+        raise errors.LINK_EXPIRED()
+    return need
 
 
-def delivery_from_token(token: str) -> Delivery:
+def delivery_from_token(token: str, *, now: datetime | None = None) -> Delivery:
     """The delivery a confirmation link points to; a forged or altered link is refused
-    (link_invalid)."""
+    (link_invalid), an old one has ended (link_expired)."""
     try:
-        payload = signing.loads(token, salt=DELIVERY_SALT)
-        return Delivery.objects.select_related("pledge__need").get(pk=payload["d"])
-    except (signing.BadSignature, KeyError, TypeError, Delivery.DoesNotExist) as error:
+        pk, _digest = link_target(token, purpose=DELIVERY_SALT)
+        delivery = Delivery.objects.select_related("pledge__need").get(pk=pk)
+    except (signing.BadSignature, ValueError, TypeError, Delivery.DoesNotExist) as error:
         raise errors.LINK_INVALID() from error
+    days = timedelta(days=settings.TILAB_NEED_LINK_DAYS_AFTER_CLOSE)
+    if (now or timezone.now()) > delivery.recorded_at + days:
+        raise errors.LINK_EXPIRED()
+    return delivery
+
+
+def need_links_resend(*, email: str, now: datetime) -> int:
+    """E-mail to `email` the management links of the needs it is the contact of and whose links
+    still open; how many. The answer to the person asking is the same whatever this finds (no
+    stranger learns whether an address posted needs); at most one such e-mail a day."""
+    email = (email or "").strip().lower()
+    if "@" not in email:
+        raise EMAIL_INVALID(field="email")
+    since = now - timedelta(days=settings.TILAB_NEED_LINK_DAYS_AFTER_CLOSE)
+    needs = list(
+        Need.objects.filter(contact_email__iexact=email)
+        .exclude(status=Need.Status.UNCONFIRMED)
+        .filter(Q(closed_at__isnull=True) | Q(closed_at__gt=since))
+        .select_related("establishment", "item_type")
+        .order_by("needed_by", "pk")
+    )
+    if needs:
+        _emails().need_links_email_write(email=email, needs=needs, now=now)
+    return len(needs)
 
 
 # Needs -----------------------------------------------------------------------------------------
@@ -221,7 +261,7 @@ def need_submit(
 def need_confirm(*, token: str, now: datetime) -> Need:
     """Publish a need from the link e-mailed to its contact, and e-mail its management link
     (so the contact keeps it). Confirming twice changes nothing."""
-    need = _need_from(token, CONFIRM_SALT)
+    need = need_from_confirm_token(token, now=now)
     with transaction.atomic():
         need = Need.objects.select_for_update().get(pk=need.pk)
         if need.status == Need.Status.UNCONFIRMED:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("confirmer/<str:token>/", views.need_confirm, name="confirm"),
     path("suivi/<str:token>/", views.need_manage, name="manage"),
     path("livraisons/<str:token>/", views.delivery_confirm, name="delivery_confirm"),
+    path("mes-liens/", views.need_links_resend, name="links_resend"),
     # Makers and organisations
     path("<int:pk>/promettre/", maker_views.pledge_create, name="pledge"),
     path("promesses/", maker_views.my_pledges, name="my_pledges"),

@@ -23,7 +23,13 @@ from tilab.permissions import PUBLIC, page_permission
 from tilab.throttling import throttle_page
 
 from . import selectors, services
-from .forms import BoardFilterForm, DeliveryConfirmForm, EstablishmentMessageForm, NeedPostForm
+from .forms import (
+    BoardFilterForm,
+    DeliveryConfirmForm,
+    EstablishmentMessageForm,
+    LinksResendForm,
+    NeedPostForm,
+)
 from .models import Need
 
 BOARD_PER_PAGE = 20
@@ -38,8 +44,29 @@ def _private(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def _link_invalid(request) -> HttpResponse:
-    return _private(render(request, "needs/link_invalid.html", status=400))
+def _link_invalid(request, refusal=None) -> HttpResponse:
+    """A link that does not open: altered, or over (then the contact asks for new ones)."""
+    context = {
+        "expired": refusal is not None and refusal.code == "link_expired",
+        "form": LinksResendForm(),
+    }
+    return _private(render(request, "needs/link_invalid.html", context, status=400))
+
+
+@page_permission(PUBLIC)
+@require_http_methods(["GET", "POST"])
+@throttle_page("needs_establishment")
+def need_links_resend(request):
+    """A contact who lost a link asks for the links of their needs again, by e-mail. The page
+    answers the same whatever the address (no stranger learns who posted needs)."""
+    form = LinksResendForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.need_links_resend(email=form.cleaned_data["email"], now=timezone.now())
+        return _private(
+            render(request, "needs/links_resend.html", {"sent_to": form.cleaned_data["email"]})
+        )
+    status = 400 if request.method == "POST" else 200
+    return _private(render(request, "needs/links_resend.html", {"form": form}, status=status))
 
 
 def _name_pledges(pledges):
@@ -145,16 +172,16 @@ def need_confirm(request, token):
     scanners follow links, they must not publish), POST publishes. Twice changes nothing."""
     try:
         # Read-only check of the signature, so that a forged link is refused before the button.
-        need = services.need_from_confirm_token(token)
-    except BadInput:
-        return _link_invalid(request)
+        need = services.need_from_confirm_token(token, now=timezone.now())
+    except (BadInput, WrongState) as refusal:
+        return _link_invalid(request, refusal)
     if request.method == "GET":
         return _private(render(request, "needs/confirm.html", {"need": need}))
     was_unconfirmed = need.status == Need.Status.UNCONFIRMED
     try:
         need = services.need_confirm(token=token, now=timezone.now())
-    except BadInput:
-        return _link_invalid(request)
+    except (BadInput, WrongState) as refusal:
+        return _link_invalid(request, refusal)
     context = {
         "need": need,
         "confirmed": True,
@@ -201,9 +228,9 @@ def need_manage(request, token):
     """The establishment's page of its need: who pledged, messages, deliveries to confirm, and
     withdrawing the need. No producer's e-mail address is shown."""
     try:
-        need = services.need_from_manage_token(token)
-    except BadInput:
-        return _link_invalid(request)
+        need = services.need_from_manage_token(token, now=timezone.now())
+    except (BadInput, WrongState) as refusal:
+        return _link_invalid(request, refusal)
     pledges = _name_pledges(selectors.need_pledges(need))
     form = None
     if request.method == "POST":
@@ -239,9 +266,9 @@ def delivery_confirm(request, token):
     """The establishment says how much of a delivery it received. Confirming twice changes
     nothing and says what was recorded."""
     try:
-        delivery = services.delivery_from_token(token)
-    except BadInput:
-        return _link_invalid(request)
+        delivery = services.delivery_from_token(token, now=timezone.now())
+    except (BadInput, WrongState) as refusal:
+        return _link_invalid(request, refusal)
     already = delivery.confirmed_at is not None
     form = None
     if request.method == "POST" and already:

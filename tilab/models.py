@@ -62,6 +62,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         max_length=8,
         choices=settings.LANGUAGES,
         default="fr",
+        # In the database too: rows written by code that predates the column still get one.
+        db_default="fr",
         help_text=_("La langue des e-mails que la plateforme lui écrit."),
     )
 

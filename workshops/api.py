@@ -427,7 +427,7 @@ class RegistrationViewSet(
         serializer.is_valid(raise_exception=True)
         token = serializer.validated_data["token"]
         if token:
-            registration = services.registration_from_token(token)
+            registration = services.registration_from_token(token, now=timezone.now())
             if registration.pk != int(pk):
                 raise errors.CANCEL_LINK_OF_ANOTHER_REGISTRATION()
         elif request.user.is_authenticated:

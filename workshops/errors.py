@@ -95,6 +95,12 @@ WORKSHOP_STARTED = Code(
     WrongState,
     _("L'atelier a commencé : l'inscription ne s'annule plus."),
 )
+CANCEL_LINK_EXPIRED = Code(
+    "cancel_link_expired",
+    WrongState,
+    _("Ce lien a expiré : l'atelier est passé, il n'y a plus d'inscription à gérer."),
+    "token",
+)
 CANCEL_LINK_INVALID = Code(
     "cancel_link_invalid",
     BadInput,

@@ -145,7 +145,7 @@ class Registration(models.Model):
     reminder_sent_at = models.DateTimeField(_("rappel envoyé le"), null=True, blank=True)
     # The language the person registered in: their e-mails are written in it (an account's
     # own choice wins, tilab.outbox.language_of).
-    language = models.CharField(_("langue"), max_length=8, default="fr")
+    language = models.CharField(_("langue"), max_length=8, default="fr", db_default="fr")
 
     class Meta:
         verbose_name = _("inscription")

@@ -14,9 +14,10 @@ from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
-from django.utils import translation
+from django.utils import timezone, translation
 
 from tilab.errors import EMAIL_INVALID, ROLE_NOT_ALLOWED, Refusal
+from tilab.links import link_sent_to, link_target, link_token
 from tilab.outbox import supported_language
 from tilab.services import decision_record
 
@@ -303,20 +304,26 @@ def registration_cancel(*, registration: Registration, now: datetime) -> Registr
 
 
 def registration_cancel_token(registration: Registration) -> str:
-    """The signed token of a registration's cancel link (sent by e-mail; no account needed)."""
-    return signing.dumps({"r": registration.pk, "e": registration.email}, salt=CANCEL_SALT)
+    """The token of a registration's link (sent by e-mail; no account needed): opaque, it names
+    the registration and a digest of its address, never the address (tilab.links)."""
+    return link_token(purpose=CANCEL_SALT, pk=registration.pk, address=registration.email)
 
 
-def registration_from_token(token: str) -> Registration:
-    """The registration a cancel link points to; a forged or altered link is refused
-    (cancel_link_invalid)."""
+def registration_from_token(token: str, *, now: datetime | None = None) -> Registration:
+    """The registration a link points to. A forged or altered link is refused
+    (cancel_link_invalid); once the workshop is over, the link has done its work
+    (cancel_link_expired): registering again with the address sends a new one while the
+    workshop is ahead."""
     try:
-        payload = signing.loads(token, salt=CANCEL_SALT)
-        return Registration.objects.select_related("workshop").get(
-            pk=payload["r"], email=payload["e"]
-        )
-    except (signing.BadSignature, KeyError, TypeError, Registration.DoesNotExist) as error:
+        pk, digest = link_target(token, purpose=CANCEL_SALT)
+        registration = Registration.objects.select_related("workshop").get(pk=pk)
+    except (signing.BadSignature, ValueError, TypeError, Registration.DoesNotExist) as error:
         raise errors.CANCEL_LINK_INVALID() from error
+    if not link_sent_to(digest, purpose=CANCEL_SALT, address=registration.email):
+        raise errors.CANCEL_LINK_INVALID()
+    if (now or timezone.now()) > registration.workshop.ends_at:
+        raise errors.CANCEL_LINK_EXPIRED()
+    return registration
 
 
 def attendance_record(*, workshop: Workshop, attended: dict[int, bool], by, now: datetime) -> int:

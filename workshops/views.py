@@ -275,11 +275,12 @@ def _workshop_url(workshop: Workshop) -> str:
 def registration_manage(request, token):
     """A registration opened by the signed link of its e-mail, and its cancellation. A forged
     or altered link changes nothing and says so."""
-    try:
-        registration = services.registration_from_token(token)
-    except BadInput:
-        return _private(render(request, "workshops/registration_invalid.html", status=400))
     now = timezone.now()
+    try:
+        registration = services.registration_from_token(token, now=now)
+    except (BadInput, WrongState) as refusal:
+        context = {"expired": refusal.code == "cancel_link_expired"}
+        return _private(render(request, "workshops/registration_invalid.html", context, status=400))
     if request.method == "POST":
         try:
             services.registration_cancel(registration=registration, now=now)

@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='need',
             name='language',
-            field=models.CharField(default='fr', max_length=8, verbose_name='langue'),
+            field=models.CharField(db_default='fr', default='fr', max_length=8, verbose_name='langue'),
         ),
     ]

@@ -44,7 +44,7 @@ def queries_of_todo(user) -> int:
 def queue_count(client, url) -> int:
     """How many reports the validation queue says it lists (its table's caption)."""
     page = text(client.get(url))
-    match = re.search(r"<caption>\s*(\d+) déclarations?\s*</caption>", page)
+    match = re.search(r"<caption[^>]*>\s*(\d+) déclarations?\s*</caption>", page)
     return int(match.group(1)) if match else 0
 
 

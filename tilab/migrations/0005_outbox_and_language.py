@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='user',
             name='language',
-            field=models.CharField(choices=[('fr', 'Français'), ('en', 'English')], default='fr', help_text='La langue des e-mails que la plateforme lui écrit.', max_length=8, verbose_name='langue'),
+            field=models.CharField(choices=[('fr', 'Français'), ('en', 'English')], db_default='fr', default='fr', help_text='La langue des e-mails que la plateforme lui écrit.', max_length=8, verbose_name='langue'),
         ),
         migrations.CreateModel(
             name='OutboxEmail',

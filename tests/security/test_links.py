@@ -1,0 +1,143 @@
+"""Links e-mailed to people without an account are opaque and end with their purpose.
+
+A token names an object and a digest of the address it went to, never the address (URLs travel
+through histories, logs and Referer headers). A registration's link ends once the workshop is
+over; a need's confirmation link a week after it was posted; its management link and a
+delivery's some weeks after. Links made before tokens were opaque keep opening until then. A
+contact who lost a link asks for new ones with the address; the answer says nothing of it.
+"""
+
+import base64
+import datetime
+
+import pytest
+from django.core import signing
+from django.urls import reverse
+from django.utils import timezone
+
+from needs import services as needs
+from needs.models import Need
+from tests.factories import make_need, make_workshop, register_guest
+from tests.needs.helpers import deliver, pledge_for, validated
+from tests.refusals import refused
+from tests.workshops.conftest import moved_to_the_past
+from tilab.errors import WrongState
+from tilab.models import OutboxEmail
+from workshops import services as workshops
+
+pytestmark = pytest.mark.django_db
+DAY = datetime.timedelta(days=1)
+
+
+def _readable(token: str) -> str:
+    """What anyone reading the URL sees of a token: its payload, base64-decoded."""
+    payload = token.split(":")[0]
+    return base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)).decode(errors="replace")
+
+
+def test_no_link_carries_the_address_it_was_sent_to(facilitator, maker, relay_staff):
+    registration = register_guest(make_workshop(by=facilitator), 1)
+    need = make_need()
+    validated(maker, relay_staff, 10)
+    delivery = deliver(pledge_for(maker, need, 10), 5)
+    for token in (
+        workshops.registration_cancel_token(registration),
+        needs.need_confirm_token(need),
+        needs.need_manage_token(need),
+        needs.delivery_confirm_token(delivery),
+    ):
+        assert "@" not in _readable(token)
+        assert "example" not in _readable(token)
+
+
+def test_a_registration_link_ends_once_the_workshop_is_over(client, facilitator):
+    workshop = make_workshop(by=facilitator)
+    registration = register_guest(workshop, 1)
+    url = reverse(
+        "workshops:registration_manage",
+        args=[workshops.registration_cancel_token(registration)],
+    )
+    assert client.get(url).status_code == 200
+
+    moved_to_the_past(workshop, days=1)  # started yesterday, over since
+    response = client.get(url)
+    assert response.status_code == 400
+    assert "Ce lien a expiré" in response.content.decode()
+    with refused("cancel_link_expired", kind=WrongState):
+        workshops.registration_from_token(workshops.registration_cancel_token(registration))
+
+
+def test_a_link_made_before_tokens_were_opaque_opens_until_its_natural_end(client, facilitator):
+    workshop = make_workshop(by=facilitator)
+    registration = register_guest(workshop, 1)
+    legacy = signing.dumps(
+        {"r": registration.pk, "e": registration.email}, salt=workshops.CANCEL_SALT
+    )
+    url = reverse("workshops:registration_manage", args=[legacy])
+    assert client.get(url).status_code == 200
+    # Another address in a legacy token opens nothing.
+    forged = signing.dumps({"r": registration.pk, "e": "x@example.org"}, salt=workshops.CANCEL_SALT)
+    assert client.get(reverse("workshops:registration_manage", args=[forged])).status_code == 400
+
+    moved_to_the_past(workshop, days=1)
+    assert client.get(url).status_code == 400
+
+    need = make_need()
+    old_manage = signing.dumps({"n": need.pk, "e": need.contact_email}, salt=needs.MANAGE_SALT)
+    assert client.get(reverse("needs:manage", args=[old_manage])).status_code == 200
+
+
+def test_a_need_s_management_link_ends_some_weeks_after_it_closed(client, settings):
+    need = make_need()
+    url = reverse("needs:manage", args=[needs.need_manage_token(need)])
+    days = settings.TILAB_NEED_LINK_DAYS_AFTER_CLOSE
+
+    Need.objects.filter(pk=need.pk).update(
+        status="withdrawn", closed_at=timezone.now() - (days - 1) * DAY
+    )
+    assert client.get(url).status_code == 200
+    Need.objects.filter(pk=need.pk).update(closed_at=timezone.now() - (days + 1) * DAY)
+    response = client.get(url)
+    assert response.status_code == 400
+    assert "Ce lien a expiré" in response.content.decode()
+
+
+def test_a_need_s_confirmation_link_ends_a_week_after_it_was_posted(client, reference_data):
+    need = make_need(confirmed=False)
+    url = reverse("needs:confirm", args=[needs.need_confirm_token(need)])
+    assert client.get(url).status_code == 200
+    Need.objects.filter(pk=need.pk).update(
+        created_at=timezone.now() - (needs.CONFIRM_LINK_DAYS + 1) * DAY
+    )
+    assert client.get(url).status_code == 400
+    assert client.post(url).status_code == 400
+    assert Need.objects.get(pk=need.pk).status == "unconfirmed"
+
+
+def test_a_delivery_s_link_ends_some_weeks_after_it_was_recorded(
+    client, maker, relay_staff, settings
+):
+    validated(maker, relay_staff, 10)
+    delivery = deliver(pledge_for(maker, make_need(), 10), 5)
+    token = needs.delivery_confirm_token(delivery)
+    assert client.get(reverse("needs:delivery_confirm", args=[token])).status_code == 200
+    delivery.recorded_at -= (settings.TILAB_NEED_LINK_DAYS_AFTER_CLOSE + 1) * DAY
+    delivery.save(update_fields=["recorded_at"])
+    assert client.get(reverse("needs:delivery_confirm", args=[token])).status_code == 400
+
+
+def test_a_contact_asks_for_the_links_of_their_needs_again(client, reference_data):
+    need = make_need()
+    OutboxEmail.objects.all().delete()
+    url = reverse("needs:links_resend")
+
+    known = client.post(url, {"email": need.contact_email.upper()})
+    unknown = client.post(url, {"email": "personne@example.org"})
+
+    assert known.status_code == unknown.status_code == 200
+    (email,) = OutboxEmail.objects.all()
+    assert email.to == need.contact_email
+    assert reverse("needs:manage", args=[needs.need_manage_token(need)]) in email.body
+    # Asked twice the same day: one e-mail.
+    client.post(url, {"email": need.contact_email})
+    assert OutboxEmail.objects.count() == 1
