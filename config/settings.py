@@ -226,6 +226,15 @@ for _name in ("TILAB_FOUR_EYES_OWN_ORGANISATION", "TILAB_FOUR_EYES_STAFF_ENTRIES
 # the import preview flag them when they tell the same count or one contains the other.
 TILAB_DOUBLE_COUNT_DAYS = env.int("TILAB_DOUBLE_COUNT_DAYS", default=3)
 
+# Small-count suppression (figures/selectors.py, `production_totals`): every public figure (the
+# figures page, the home page, the API for the public, the open data) leaves out each weekly
+# total made by fewer distinct makers than this, so that no one producer's output or declared
+# costs can be read there or worked out by subtracting two public numbers. Staff pages keep
+# the exact figures.
+TILAB_PUBLIC_MIN_PRODUCERS = env.int("TILAB_PUBLIC_MIN_PRODUCERS", default=3)
+if TILAB_PUBLIC_MIN_PRODUCERS < 1:
+    raise environ.ImproperlyConfigured("TILAB_PUBLIC_MIN_PRODUCERS must be 1 or more.")
+
 SESSION_COOKIE_AGE = int(timedelta(hours=12).total_seconds())
 
 # --- E-mail -----------------------------------------------------------------------------------
