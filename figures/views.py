@@ -97,6 +97,8 @@ def _figures_context(
         for kind, label in OrganisationKind.choices
     ]
 
+    # A filter that cannot be read counts as one: its error is shown, not every figure.
+    filtered = not filterset.is_valid() or any(value not in (None, "") for value in chosen.values())
     item = chosen.get("item_type")
     scope = (
         _("Quantités validées (%(item)s).") % {"item": item.name}
@@ -109,10 +111,13 @@ def _figures_context(
     each_item = _("Quantités validées de chaque article.")
     return {
         "filter_form": filterset.form,
-        # A filter that cannot be read counts as one: its error is shown, not every figure.
-        "filtered": not filterset.is_valid()
-        or any(value not in (None, "") for value in chosen.values()),
+        "filtered": filtered,
         "has_figures": overall["report_count"] > 0,
+        # Unfiltered only: a filter that finds only withheld totals must not tell they exist.
+        "withheld_only": not exact
+        and not filtered
+        and overall["report_count"] == 0
+        and selectors.production_totals(exact=True).exists(),
         "overall": overall,
         "chosen_item": item,
         "per_item": per_item,

@@ -116,6 +116,15 @@ def test_a_filter_on_a_withheld_total_finds_nothing_public(client, week):
     assert not context["has_figures"]
 
 
+def test_the_figures_page_says_when_every_total_is_withheld(client, week, settings):
+    settings.TILAB_PUBLIC_MIN_PRODUCERS = 4
+    context = client.get("/chiffres/").context
+    assert context["overall"]["quantity"] == 0
+    assert context["withheld_only"]
+    # Filtered, it says only that nothing public matches: not that small totals exist there.
+    assert not client.get("/chiffres/", {"department": "35"}).context["withheld_only"]
+
+
 def test_the_figures_page_states_the_rule(client, week):
     page = client.get("/chiffres/").content.decode()
     assert "moins de 3 makers" in page
