@@ -174,6 +174,11 @@ def test_staff_get_the_exact_figures_from_the_api(client, week, request, staff):
     assert data["overall"] == sums(data["results"]) == EXACT
 
 
+def test_the_exact_figures_of_staff_are_kept_by_no_cache(client, week, region_staff):
+    client.force_login(region_staff)
+    assert "no-store" in client.get(API)["Cache-Control"]
+
+
 def test_the_api_schema_says_who_gets_which_figures(client, reference_data):
     schema = client.get("/api/schema/", {"format": "json"}).json()
     description = schema["paths"][API]["get"]["description"]
