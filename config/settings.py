@@ -249,6 +249,15 @@ TILAB_NEEDS_CONFIRMATIONS_PER_ADDRESS = env.int("TILAB_NEEDS_CONFIRMATIONS_PER_A
 # confirmation link this many days after the delivery was recorded (needs/services.py).
 TILAB_NEED_LINK_DAYS_AFTER_CLOSE = env.int("TILAB_NEED_LINK_DAYS_AFTER_CLOSE", default=28)
 
+# Small-count suppression (figures/selectors.py, `production_totals`): every public figure (the
+# figures page, the home page, the API for the public, the open data) leaves out each weekly
+# total made by fewer distinct makers than this, so that no one producer's output or declared
+# costs can be read there or worked out by subtracting two public numbers. Staff pages keep
+# the exact figures.
+TILAB_PUBLIC_MIN_PRODUCERS = env.int("TILAB_PUBLIC_MIN_PRODUCERS", default=3)
+if TILAB_PUBLIC_MIN_PRODUCERS < 1:
+    raise environ.ImproperlyConfigured("TILAB_PUBLIC_MIN_PRODUCERS must be 1 or more.")
+
 SESSION_COOKIE_AGE = int(timedelta(hours=12).total_seconds())
 # A signed-in page warns this many seconds before the session ends, and offers to extend it.
 TILAB_SESSION_WARNING_SECONDS = env.int("TILAB_SESSION_WARNING_SECONDS", default=5 * 60)

@@ -67,6 +67,12 @@ class FiguresViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     Without `group_by`: the weekly total rows, by cursor, oldest week first. With `group_by`
     (week, department, relay, item_type or org_kind): the same rows summed per group, with the
     overall totals, in one unpaginated answer. The filters apply to both.
+
+    Small counts: the public (anonymous callers, and signed-in people who do not see the staff
+    dashboard) gets only the weekly totals made by at least `TILAB_PUBLIC_MIN_PRODUCERS` (3 by
+    default) distinct makers, as the figures page and the open data; every sum is made from
+    those rows alone, so none reveals a withheld total. Région and relay staff and auditors get
+    the exact figures, every total included, as their dashboard shows them.
     """
 
     serializer_class = FigureRowSerializer
@@ -75,7 +81,7 @@ class FiguresViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     pagination_class = FiguresPagination
 
     def get_queryset(self):
-        return selectors.production_totals()
+        return selectors.production_totals(exact=selectors.figures_exact_for(self.request.user))
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "relays": open_data.relay_names()}

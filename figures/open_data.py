@@ -2,6 +2,8 @@
 
 Every file is one table, one row per `ProductionTotal` bucket, read from the totals (never from
 the reports) and holding no personal data: no maker, no organisation, no address, only counts.
+Only the public totals are published: a bucket made by fewer distinct makers than
+`TILAB_PUBLIC_MIN_PRODUCERS` has no row (`selectors.production_totals`).
 The columns are declared once, in `COLUMNS`; the CSV header, the Table Schema, the HXL hashtags,
 the spreadsheet and the page that describes them all follow that declaration.
 
@@ -21,6 +23,7 @@ from datetime import datetime
 from decimal import Decimal
 from io import BytesIO
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Max
 from django.utils import timezone, translation
@@ -37,8 +40,9 @@ from .models import OrganisationKind, ProductionTotal
 log = logging.getLogger(__name__)
 
 # Bump when a column or the spreadsheet's layout changes: caches holding an older file must not
-# answer for the new one. 2: euros shown as euros, the readme's date and count typed.
-FORMAT_VERSION = 2
+# answer for the new one. 2: euros shown as euros, the readme's date and count typed. 3: small
+# totals withheld, the rule in the readme, the ISO week tagged as a number in HXL.
+FORMAT_VERSION = 3
 
 LICENCE_NAME = "Licence Ouverte / Etalab 2.0"
 LICENCE_URL = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
@@ -56,6 +60,17 @@ SUMMARY = (
     "producteur. Aucune donnée personnelle : ni nom, ni adresse, seulement des totaux."
 )
 XLSX_CACHE_SECONDS = 24 * 3600
+
+
+def withholding_rule(threshold: int) -> str:
+    """The small-count rule, as the schema and the spreadsheet state it (in French)."""
+    return (
+        f"Secret statistique : une ligne faite par moins de {threshold} makers distincts "
+        "n'est pas publiée, et n'est comptée dans aucun autre chiffre public (page des "
+        "chiffres, API, accueil) : aucune soustraction de chiffres publiés ne la révèle."
+    )
+
+
 PRIMARY_KEY = ["week_start", "department_code", "item_type", "organisation_kind"]
 
 
@@ -98,7 +113,8 @@ COLUMNS = (
         "integer",
         _("Semaine ISO"),
         _("Numéro de la semaine ISO 8601, de 1 à 53."),
-        "#date+week",
+        # A week number, not a date: HXL's #date holds dates (hxlvalidate checks it).
+        "#meta+iso_week+num",
         constraints={"minimum": 1, "maximum": 53},
         number_format="0",
     ),
@@ -183,8 +199,9 @@ COLUMNS = (
         "integer",
         _("Makers distincts"),
         _(
-            "Nombre de makers distincts dans la ligne. Ne s'additionne pas d'une ligne à "
-            "l'autre : un même maker produit souvent plusieurs semaines ou plusieurs articles."
+            "Nombre de makers distincts dans la ligne, jamais moins que le seuil de publication. "
+            "Ne s'additionne pas d'une ligne à l'autre : un même maker produit souvent "
+            "plusieurs semaines ou plusieurs articles."
         ),
         "#indicator+num+makers",
         constraints={"minimum": 1},
@@ -227,28 +244,40 @@ class Edition:
     updated_at: datetime | None
     etag: str
     relays: dict[str, str]  # department code → name of the relay covering it, "" if none
+    threshold: int  # the fewest distinct makers a published row holds
+    withheld_count: int  # how many totals are left out, never what they hold
 
 
 def production_edition() -> Edition:
-    """Where the totals stand, in three small queries whatever their number.
+    """Where the published totals stand, in three small queries whatever their number.
 
-    The files change when a total is written or removed (count and latest `computed_at`) and
-    when a department, its relay or a catalogue entry is renamed: all of it is in the ETag.
+    The files change when a public total is written or removed (count and latest
+    `computed_at` of the public rows), when the publication threshold changes, and when a
+    department, its relay or a catalogue entry is renamed: all of it is in the ETag. A change
+    to a withheld total changes neither the ETag nor Last-Modified, which would tell it.
     """
+    public = selectors.public_buckets()
     stamp = ProductionTotal.objects.order_by().aggregate(
-        rows=Count("pk"), latest=Max("computed_at")
+        rows=Count("pk", filter=public),
+        latest=Max("computed_at", filter=public),
+        withheld=Count("pk", filter=~public),
     )
+    threshold = settings.TILAB_PUBLIC_MIN_PRODUCERS
     departments = [
         (department.code, department.name, _relay_name(department))
         for department in departments_with_relay()
     ]
     items = list(ItemType.objects.order_by("pk").values_list("pk", "slug", "name_fr", "unit_fr"))
-    fingerprint = repr((FORMAT_VERSION, stamp["rows"], stamp["latest"], departments, items))
+    fingerprint = repr(
+        (FORMAT_VERSION, threshold, stamp["rows"], stamp["latest"], departments, items)
+    )
     return Edition(
         row_count=stamp["rows"],
         updated_at=stamp["latest"],
         etag=hashlib.sha256(fingerprint.encode()).hexdigest()[:32],
         relays={code: relay for code, _name, relay in departments},
+        threshold=threshold,
+        withheld_count=stamp["withheld"],
     )
 
 
@@ -266,11 +295,12 @@ def relay_names() -> dict[str, str]:
 
 
 def production_rows(*, edition: Edition) -> Iterator[tuple]:
-    """One tuple per total, in the order of `COLUMNS`, with Python values (date, int, Decimal).
+    """One tuple per public total, in the order of `COLUMNS`, with Python values (date, int,
+    Decimal).
 
     Reads the totals in one query (joined to their department and item), in chunks.
     """
-    rows = selectors.production_totals().values_list(
+    rows = selectors.production_totals(exact=False).values_list(
         "week_start",
         "department_id",
         "department__name",
@@ -332,8 +362,10 @@ def production_hxl_csv(*, edition: Edition) -> Iterator[str]:
 def production_schema() -> dict:
     """The Frictionless Table Schema of the CSV, always in French (a file is not translated).
 
-    The allowed department codes are read from the database: departments are data.
+    The allowed department codes are read from the database: departments are data. The
+    description states the small-count rule, and `maker_count` has the threshold as minimum.
     """
+    threshold = settings.TILAB_PUBLIC_MIN_PRODUCERS
     enums = {
         "department_code": list(Department.objects.order_by("code").values_list("code", flat=True)),
         "organisation_kind": list(OrganisationKind.values),
@@ -344,6 +376,8 @@ def production_schema() -> dict:
             constraints = {"required": column.required, **column.constraints}
             if column.name in enums:
                 constraints["enum"] = enums[column.name]
+            if column.name == "maker_count":
+                constraints["minimum"] = threshold
             descriptor = {
                 "name": column.name,
                 "type": column.type,
@@ -360,7 +394,7 @@ def production_schema() -> dict:
         return {
             "$schema": "https://specs.frictionlessdata.io/schemas/table-schema.json",
             "title": TITLE,
-            "description": SUMMARY,
+            "description": f"{SUMMARY} {withholding_rule(threshold)}",
             "fields": fields,
             "primaryKey": PRIMARY_KEY,
             "missingValues": [""],
@@ -461,6 +495,7 @@ def _workbook(edition: Edition) -> bytes:
         )
         line(TITLE, strong=True)
         line("Contenu", SUMMARY)
+        line("Confidentialité", withholding_rule(edition.threshold))
         line("Source", PUBLISHER)
         line("Licence", f"{LICENCE_NAME} ({LICENCE_URL})")
         line("Mise à jour", updated)

@@ -1,7 +1,8 @@
 """Reads of the figures shared by the pages, the API and the open data: from the totals tables,
 never from raw reports (the dashboard's department overview aside, which counts people)."""
 
-from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum
+from django.conf import settings
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext
 
@@ -16,11 +17,30 @@ from .models import DeliveredTotal, OrganisationKind, ProductionTotal
 FIGURE_DIMENSIONS = ("week", "department", "relay", "item_type", "org_kind")
 
 
-def production_totals() -> QuerySet:
-    """Every total row with what a page or a file shows of it, in a stable order."""
-    return ProductionTotal.objects.select_related("department", "item_type").order_by(
+def public_buckets() -> Q:
+    """The totals the public may see: those made by at least `TILAB_PUBLIC_MIN_PRODUCERS`
+    distinct makers. Fewer would show one producer's weekly output and declared costs."""
+    return Q(maker_count__gte=settings.TILAB_PUBLIC_MIN_PRODUCERS)
+
+
+def figures_exact_for(user) -> bool:
+    """Whether `user` reads the exact figures, small totals included: the staff who see the
+    dashboard. Everybody else, signed in or not, reads the public figures."""
+    return user.has_perm("figures.view_dashboard")
+
+
+def production_totals(*, exact: bool) -> QuerySet:
+    """The total rows with what a page or a file shows of them, in a stable order.
+
+    Public figures (`exact=False`) hold only the `public_buckets`, and every public sum (overall,
+    per week, department, relay, item or producer kind) is made from these rows alone: a
+    withheld total is in no published number, so no subtraction of two of them reveals it.
+    Staff pages ask for `exact=True` and read every row.
+    """
+    totals = ProductionTotal.objects.select_related("department", "item_type").order_by(
         "week_start", "department_id", "item_type__position", "item_type_id", "org_kind"
     )
+    return totals if exact else totals.filter(public_buckets())
 
 
 def figures_overall(totals: QuerySet) -> dict:
@@ -98,11 +118,12 @@ def figures_by(totals: QuerySet, dimension: str) -> list[dict]:
 
 def delivered_beside_production() -> dict[str, list[dict]]:
     """What establishments confirmed they received, per department and per item, beside the
-    validated production to date: three queries, read from the totals tables only."""
+    validated production to date: three queries, read from the totals tables only. For staff:
+    the exact production."""
     delivered = DeliveredTotal.objects.select_related("department", "item_type").order_by(
         "department_id", "item_type__position", "item_type_id"
     )
-    totals = production_totals()
+    totals = production_totals(exact=True)
     produced = {
         "department": {row["key"]: row for row in figures_by(totals, "department")},
         "item_type": {row["key"]: row for row in figures_by(totals, "item_type")},

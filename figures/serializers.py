@@ -44,7 +44,8 @@ class FigureRowSerializer(serializers.ModelSerializer):
             "week_start": {"help_text": _("Le lundi de la semaine ISO 8601.")},
             "maker_count": {
                 "help_text": _(
-                    "Makers distincts de cette ligne : ne s'additionne pas entre lignes."
+                    "Makers distincts de cette ligne : ne s'additionne pas entre lignes. Pour "
+                    "le public, jamais moins que le seuil de publication (3 par défaut)."
                 )
             },
         }

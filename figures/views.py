@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.conf import settings
 from django.shortcuts import render
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -31,12 +32,16 @@ def _units(quantity: int, item: ItemType) -> str:
 def _figures_context(
     request,
     *,
+    exact: bool,
     highlighted_departments: frozenset[str] = frozenset(),
     highlighted_relays: frozenset[int] = frozenset(),
 ) -> dict:
     """Everything the figures component shows, read from the totals only: a fixed number of
-    queries whatever the number of reports, weeks or totals rows."""
-    filterset = ProductionTotalFilter(request.GET, queryset=selectors.production_totals())
+    queries whatever the number of reports, weeks or totals rows. Public figures unless
+    `exact` (the staff dashboard): see `selectors.production_totals`."""
+    filterset = ProductionTotalFilter(
+        request.GET, queryset=selectors.production_totals(exact=exact)
+    )
     filterset.form.fields["item_type"].label_from_instance = lambda item: item.name
     totals = filterset.qs if filterset.is_valid() else filterset.queryset.none()
     chosen = filterset.form.cleaned_data if filterset.is_valid() else {}
@@ -84,6 +89,8 @@ def _figures_context(
         for kind, label in OrganisationKind.choices
     ]
 
+    # A filter that cannot be read counts as one: its error is shown, not every figure.
+    filtered = not filterset.is_valid() or any(value not in (None, "") for value in chosen.values())
     item = chosen.get("item_type")
     scope = (
         _("Quantités validées (%(item)s).") % {"item": item.name}
@@ -96,10 +103,13 @@ def _figures_context(
     each_item = _("Quantités validées de chaque article.")
     return {
         "filter_form": filterset.form,
-        # A filter that cannot be read counts as one: its error is shown, not every figure.
-        "filtered": not filterset.is_valid()
-        or any(value not in (None, "") for value in chosen.values()),
+        "filtered": filtered,
         "has_figures": overall["report_count"] > 0,
+        # Unfiltered only: a filter that finds only withheld totals must not tell they exist.
+        "withheld_only": not exact
+        and not filtered
+        and overall["report_count"] == 0
+        and selectors.production_totals(exact=True).exists(),
         "overall": overall,
         "chosen_item": item,
         "per_item": per_item,
@@ -188,8 +198,9 @@ def _week_label(monday: datetime.date, per_week: list[dict]) -> str:
 
 
 def figures_at_a_glance() -> dict:
-    """The regional totals to date for the home page: quantity per item, validated reports."""
-    totals = selectors.production_totals()
+    """The regional totals to date for the home page: quantity per item, validated reports.
+    Public figures: small totals are left out, as on the figures page."""
+    totals = selectors.production_totals(exact=False)
     per_item = selectors.figures_by(totals, "item_type")
     items = ItemType.objects.in_bulk([row["key"] for row in per_item])
     for row in per_item:
@@ -203,7 +214,15 @@ def figures_at_a_glance() -> dict:
 def figures(request):
     """The public figures: totals to date, per week, department, relay, item and producer
     kind, with filters. Totals only: no name of any maker ever appears here."""
-    return render(request, "figures/index.html", _figures_context(request))
+    # Public figures for whoever reads this page, staff included: the dashboard has the exact ones.
+    return render(
+        request,
+        "figures/index.html",
+        {
+            **_figures_context(request, exact=False),
+            "min_producers": settings.TILAB_PUBLIC_MIN_PRODUCERS,
+        },
+    )
 
 
 @page_permission("figures.view_dashboard")
@@ -219,6 +238,7 @@ def dashboard(request):
         {
             **_figures_context(
                 request,
+                exact=True,
                 highlighted_departments=departments,
                 highlighted_relays=frozenset(relay.pk for relay in relays),
             ),

@@ -19,6 +19,14 @@ THURSDAY = datetime.date(2020, 4, 2)  # ISO week 2020-W14, from Monday 30 March
 TUESDAY_AFTER = datetime.date(2020, 4, 7)  # ISO week 2020-W15, from Monday 6 April
 
 
+@pytest.fixture(autouse=True)
+def every_total_public(settings):
+    """These tests read the shape, order, filters and cost of the figures from one or two
+    makers per total: they run with every total public (a threshold of 1). That totals of fewer
+    makers than the default threshold are withheld is checked in test_small_counts.py."""
+    settings.TILAB_PUBLIC_MIN_PRODUCERS = 1
+
+
 @pytest.fixture
 def figures(maker, relay_staff, other_relay_staff, django_capture_on_commit_callbacks):
     """Four weekly totals from validated reports; a pending one that counts nowhere."""

@@ -19,6 +19,14 @@ NNBSP = "\u202f"  # French thousands separator
 NBSP = "\u00a0"  # before the euro sign
 
 
+@pytest.fixture(autouse=True)
+def every_total_public(settings):
+    """These tests read the shape, order, filters and cost of the figures from one or two
+    makers per total: they run with every total public (a threshold of 1). That totals of fewer
+    makers than the default threshold are withheld is checked in test_small_counts.py."""
+    settings.TILAB_PUBLIC_MIN_PRODUCERS = 1
+
+
 def drain():
     """Bring the totals up to date, as the task enqueued on commit does."""
     production_totals_drain(now=timezone.now())

@@ -5,7 +5,10 @@ import datetime
 import io
 import json
 import re
+import subprocess
+import sys
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -38,6 +41,16 @@ FILES = [CSV_URL, HXL_URL, XLSX_URL, SCHEMA_URL]
 
 THURSDAY = datetime.date(2020, 4, 2)  # ISO week 2020-W14, from Monday 30 March
 TUESDAY_AFTER = datetime.date(2020, 4, 7)  # ISO week 2020-W15, from Monday 6 April
+
+
+@pytest.fixture(autouse=True)
+def every_total_public(settings):
+    """These tests read the shape, order, filters and cost of the figures from one or two
+    makers per total: they run with every total public (a threshold of 1). That totals of fewer
+    makers than the default threshold are withheld is checked in test_small_counts.py."""
+    settings.TILAB_PUBLIC_MIN_PRODUCERS = 1
+
+
 HEADER = [
     "week_start",
     "iso_year",
@@ -400,7 +413,7 @@ def test_the_hxl_variant_carries_hashtags_that_libhxl_reads(client, production, 
     assert tags == [
         "#date+start",
         "#date+year",
-        "#date+week",
+        "#meta+iso_week+num",
         "#adm2+code",
         "#adm2+name",
         "#org+name+relay",
@@ -419,6 +432,22 @@ def test_the_hxl_variant_carries_hashtags_that_libhxl_reads(client, production, 
     assert [row.get("#output+num") for row in rows] == ["7", "34", "100", "12"]
     assert sum(Decimal(row.get("#value+cost+eur")) for row in rows) == Decimal("1251.55")
     assert rows[1].get("#org+relay") == "LabFab de Rennes"
+
+
+def hxlvalidate(path: Path) -> subprocess.CompletedProcess:
+    """libhxl's own command, with its default core schema (a #date must hold a date…)."""
+    command = Path(sys.executable).parent / "hxlvalidate"
+    return subprocess.run(
+        [str(command), str(path)], capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def test_the_hxl_variant_passes_hxlvalidate(client, production, tmp_path):
+    path = tmp_path / "production-hxl.csv"
+    path.write_bytes(body(client.get(HXL_URL)))
+    result = hxlvalidate(path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Validation succeeded" in result.stdout
 
 
 def test_the_hxl_variant_has_the_same_rows_as_the_csv(client, production):

@@ -151,6 +151,18 @@ MAKERS = [
 
 MAKER_SKILLS = {name: skills for name, _dept, _commune, skills, *_rest in MAKERS}
 
+# The network's makers without an account, whose batches their relay entered: three per
+# department, visors and masks every week of spring 2020. Public figures withhold each weekly
+# total of fewer than three makers (TILAB_PUBLIC_MIN_PRODUCERS), so without them the demo's
+# public figures would be nearly empty. (display name, department, commune)
+NETWORK_MAKERS = [
+    (f"{name} de {commune}", dept, commune)
+    for dept, commune in (("22", "Guingamp"), ("29", "Morlaix"), ("35", "Vitré"), ("56", "Lorient"))
+    for name in ("Atelier solidaire", "Collectif des voisins", "Petites mains")
+]
+NETWORK_FIRST_MONDAY = datetime.date(2020, 3, 16)
+NETWORK_WEEKS = 8
+
 DEMO_PROGRAMME = "Soutien régional aux makers – printemps 2020"
 
 DEMO_ACCOUNTS = [
@@ -457,6 +469,7 @@ class Command(BaseCommand):
                     )
                 else:
                     production.production_report_validate(report=report, by=decider, now=later)
+        self._network_reports(deciders, region)
         # The same batch reported by a maker and again by their FabLab's relay.
         yann = next(m for m in makers if m.display_name == "Yann Kerbrat")
         production.production_report_enter_for(
@@ -481,6 +494,46 @@ class Command(BaseCommand):
             source=ProductionReport.Source.RELAY,
             now=timezone.make_aware(datetime.datetime(2020, 3, 17, 20, 0)),
         )
+
+    def _network_reports(self, deciders, region):
+        """The batches of the network's makers without an account, entered by their relay and
+        validated: a visor batch and a mask batch from each, every week of `NETWORK_WEEKS`."""
+        items = {
+            item.slug: item for item in ItemType.objects.filter(slug__in=["visor", "fabric-mask"])
+        }
+        rng = random.Random(2022)
+        for name, dept, commune in NETWORK_MAKERS:
+            maker, _ = Maker.objects.get_or_create(
+                display_name=name,
+                department_id=dept,
+                defaults={"commune": commune, "skills": "Impression 3D, couture"},
+            )
+            for week in range(NETWORK_WEEKS):
+                for slug, weekday in (("visor", 1), ("fabric-mask", 3)):
+                    produced_on = NETWORK_FIRST_MONDAY + datetime.timedelta(
+                        weeks=week, days=weekday
+                    )
+                    now = timezone.make_aware(
+                        datetime.datetime.combine(produced_on, datetime.time(18, 0))
+                    )
+                    quantity = rng.randrange(20, 120)
+                    report = production.production_report_create(
+                        maker=maker,
+                        item_type=items[slug],
+                        quantity=quantity,
+                        produced_on=produced_on,
+                        material_cost_cents=quantity * rng.choice([25, 40, 52]),
+                        recipient="Collecte du relais",
+                        entered_by=None,
+                        source=ProductionReport.Source.RELAY,
+                        now=now,
+                    )
+                    decider = deciders[dept]
+                    if production_selectors.decision_routes([report])[report.pk].by == "region":
+                        decider = region
+                    production.production_report_validate(
+                        report=report, by=decider, now=now + datetime.timedelta(days=1)
+                    )
 
     @staticmethod
     def _scaled_maker_rows(scale):
