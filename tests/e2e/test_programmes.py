@@ -33,7 +33,9 @@ def allocation_row(page, relay: str):
 
 def test_region_staff_create_the_2020_programme_and_approve_it(desktop, demo):
     log_in(desktop, REGION)
-    desktop.get_by_role("link", name="Subventions").click()
+    # The navigation's link (the home page offers one too, in its to-do card).
+    nav = desktop.get_by_role("navigation", name="Navigation principale")
+    nav.get_by_role("link", name="Subventions").click()
     desktop.wait_for_url("**/subventions/")
     assert_accessible(desktop, "the programme list")
 
