@@ -748,6 +748,10 @@ PAGES += [
         "delivery_confirm", data=body(received="5")),
     Page("needs:delivery_confirm", GET, FORGED, "400 400 400 400 400 400 400", "delivery_confirm" ),
     Page("needs:delivery_confirm", PUT, TOKEN, NOBODY_405, "delivery_confirm"),
+    # A contact asks for their needs' links again: the same answer whoever asks.
+    Page("needs:links_resend", GET, PUBLIC, EVERYONE),
+    Page("needs:links_resend", POST, PUBLIC, EVERYONE, data=body(email="contact@example.org")),
+    Page("needs:links_resend", PUT, PUBLIC, NOBODY_405),
     # Needs: makers' pledges (one's own only), the network's follow-up and moderation
     Page("needs:pledge", GET, PUBLIC, MAKER_ONLY, "need_fresh"),
     Page("needs:pledge", GET, HIDDEN, MAKER_ONLY_404, "need"),
@@ -1206,7 +1210,8 @@ OPS = [
     Op(POST, f"{V1}/workshops/{{id}}/cancel/", CANCELLED, "401 403 403 403 409 403 403",
         "workshop", data=body(reason="Salle indisponible")),
     Op(GET, f"{V1}/workshops/{{id}}/cancel/", OWN, API_LOGGED_IN_405, "workshop"),
-    Op(POST, f"{V1}/workshops/{{id}}/register/", PUBLIC, "201 201 201 201 201 201 201",
+    # A guest's registration is received (202: the e-mail says what became of it).
+    Op(POST, f"{V1}/workshops/{{id}}/register/", PUBLIC, "202 201 201 201 201 201 201",
         "workshop", data=body(name="Invité du matrice", email="matrice@example.org")),
     Op(POST, f"{V1}/workshops/{{id}}/register/", OWN, "404 409 404 404 201 404 404", "workshop" ),
     Op(POST, f"{V1}/workshops/{{id}}/register/", OTHER, "404 404 404 404 404 404 404", "workshop"),
