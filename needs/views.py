@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 def _private(response: HttpResponse) -> HttpResponse:
     """A page whose address is a secret (a signed link): kept out of caches and search
-    engines. The project-wide `same-origin` referrer policy keeps it from other sites."""
+    engines. No Referer ever holds its path (tilab.middleware.PrivateAnswersMiddleware)."""
     response["Cache-Control"] = "no-store, private"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response

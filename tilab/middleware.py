@@ -114,7 +114,9 @@ class PrivateAnswersMiddleware:
     history on a library computer. Every answer to a signed-in person (a session or an API
     token) or to a link that carries a token says `Cache-Control: no-store`, unless its view set
     a policy of its own (open data: public). A page reached by a token link also sends
-    `Referrer-Policy: no-referrer`, so the token never leaves in a Referer header."""
+    `Referrer-Policy: strict-origin`: a Referer, even to this site, names the site alone, never
+    the path that holds the token. (`no-referrer` would do as much, but browsers then send
+    `Origin: null` with the page's own forms, which the CSRF check rightly refuses.)"""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -123,7 +125,7 @@ class PrivateAnswersMiddleware:
         response = self.get_response(request)
         by_link = request.resolver_match is not None and "token" in request.resolver_match.kwargs
         if by_link:
-            response.headers["Referrer-Policy"] = "no-referrer"
+            response.headers["Referrer-Policy"] = "strict-origin"
         if response.has_header("Cache-Control"):
             return response
         user = getattr(request, "user", None)

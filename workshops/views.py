@@ -80,8 +80,7 @@ def _calendar_response(content: bytes, *, filename: str | None = None) -> HttpRe
 
 def _private(response: HttpResponse) -> HttpResponse:
     """A page whose address is a secret (signed link, calendar token): kept out of caches and
-    search engines. Other sites never see it as a referrer (the project-wide `same-origin`
-    policy); `no-referrer` would make browsers send `Origin: null`, which CSRF refuses."""
+    search engines. No Referer ever holds its path (tilab.middleware.PrivateAnswersMiddleware)."""
     response["Cache-Control"] = "no-store, private"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response

@@ -119,7 +119,7 @@ def test_an_ehpad_s_need_is_met_delivered_confirmed_and_corroborated(
     phone.get_by_label("Quantité reçue").fill("40")
     phone.get_by_role("button", name="Confirmer la réception").click()
     phone.get_by_role("status").filter(has_text="la réception est enregistrée").wait_for()
-    assert "40 reçus" in phone.content()
+    assert "réception de 40 visières" in phone.content()
     check(phone, "the delivery confirmed page on a phone", on_phone=True)
     phone.get_by_role("link", name="Suivre mon besoin").click()
     phone.wait_for_url("**/besoins/suivi/**")

@@ -174,9 +174,9 @@ def test_workshop_registration_without_an_account_counts_page_and_api_together(
         return {"name": f"Invité {n}", "email": f"invite{n}@example.org"}
 
     api = f"{WORKSHOPS}{workshop.pk}/register/"
-    assert client.post(api, guest(1), content_type="application/json").status_code == 201
+    assert client.post(api, guest(1), content_type="application/json").status_code == 202
     assert client.post(page, guest(2)).status_code == 200
-    assert client.post(api, guest(3), content_type="application/json").status_code == 201
+    assert client.post(api, guest(3), content_type="application/json").status_code == 202
 
     refused = client.post(page, guest(4))
     assert refused.status_code == 429
@@ -197,7 +197,7 @@ def test_workshop_registration_without_an_account_counts_page_and_api_together(
 
 
 def test_posting_a_need_without_an_account_counts_page_and_api_together(settings, reference_data):
-    limit(settings, needs_establishment="2/hour")
+    limit(settings, needs_post="2/hour")
     client = Client(REMOTE_ADDR="203.0.113.57")
     api_form = {**need_post_form(), "item_type": "visor", "quantity": 200}
 

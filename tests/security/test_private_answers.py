@@ -2,7 +2,7 @@
 
 Bank details, payees, a person's reports: every page and API answer a signed-in caller reads
 (the authorisation matrix's rows) says `Cache-Control: no-store`; so does every page reached by
-a token link, which also sends `Referrer-Policy: no-referrer`.
+a token link, which also sends `Referrer-Policy: strict-origin` (no Referer holds its token).
 """
 
 import pytest
@@ -63,7 +63,9 @@ def test_every_api_answer_to_a_token_is_kept_by_no_cache(walker):
     assert not kept, "\n".join(kept)
 
 
-def test_a_page_reached_by_a_token_link_is_kept_by_no_cache_and_sends_no_referer(walker):
+def test_a_page_reached_by_a_token_link_is_kept_by_no_cache_and_leaves_no_token_in_a_referer(
+    walker,
+):
     reached = set()
     for row in PAGES:
         anonymous = _expected_cells(row.expected)[CALLERS.index(ANON)]
@@ -75,7 +77,7 @@ def test_a_page_reached_by_a_token_link_is_kept_by_no_cache_and_sends_no_referer
         response = walker.request(ANON, GET, url)
         reached.add(row.name)
         assert "no-store" in response["Cache-Control"], row.name
-        assert response["Referrer-Policy"] == "no-referrer", row.name
+        assert response["Referrer-Policy"] == "strict-origin", row.name
     # A workshop registration, a need's page, a delivery confirmation at least.
     assert len(reached) >= 3, reached
 
