@@ -258,6 +258,13 @@ TILAB_PUBLIC_MIN_PRODUCERS = env.int("TILAB_PUBLIC_MIN_PRODUCERS", default=3)
 if TILAB_PUBLIC_MIN_PRODUCERS < 1:
     raise environ.ImproperlyConfigured("TILAB_PUBLIC_MIN_PRODUCERS must be 1 or more.")
 
+# Who issues the attestations of participation, and where: printed in their issuer block.
+TILAB_ATTESTATION_ISSUER = env(
+    "TILAB_ATTESTATION_ISSUER",
+    default="Ti Lab, laboratoire d'innovation publique de la Région Bretagne et de l'État",
+)
+TILAB_ATTESTATION_PLACE = env("TILAB_ATTESTATION_PLACE", default="Rennes")
+
 SESSION_COOKIE_AGE = int(timedelta(hours=12).total_seconds())
 # A signed-in page warns this many seconds before the session ends, and offers to extend it.
 TILAB_SESSION_WARNING_SECONDS = env.int("TILAB_SESSION_WARNING_SECONDS", default=5 * 60)

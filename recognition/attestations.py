@@ -232,6 +232,8 @@ def attestation_pdf(attestation: Attestation) -> bytes:
                 "content": for_display(attestation.content),
                 "code": code_display(attestation.code),
                 "verification_url": verification_url(attestation.code),
+                "issuer": settings.TILAB_ATTESTATION_ISSUER,
+                "issuer_place": settings.TILAB_ATTESTATION_PLACE,
             },
         )
     return HTML(string=html).write_pdf(**pdf_options())

@@ -8,7 +8,7 @@ import zlib
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import formats, timezone, translation
 
 from makers.models import Membership
 from recognition import services
@@ -236,6 +236,18 @@ def test_the_maker_downloads_an_accessible_pdf_carrying_the_code_as_text(
     # Tagged: a reader finds the headings, the tables and their header cells.
     tags = set(re.findall(rb"/S /(\w+)", objects))
     assert {b"H1", b"H2", b"Table", b"Caption", b"TH", b"TD"} <= tags
+
+
+def test_the_pdf_says_who_issues_it_where_and_when(client, maker, anne_participated, settings):
+    settings.TILAB_ATTESTATION_PLACE = "Brest"
+    client.force_login(maker)
+    words = " ".join(pdf_text(client.post(ATTESTATION).content).split())
+    attestation = Attestation.objects.get(maker=anne_participated)
+    assert "Délivrée par" in words
+    assert "Ti Lab, laboratoire d'innovation publique" in words
+    with translation.override("fr"):
+        day = formats.date_format(timezone.localtime(attestation.issued_at), "DATE_FORMAT")
+    assert f"Fait à Brest, le {day}." in words
 
 
 def test_downloading_twice_the_same_day_reuses_the_attestation(client, maker, anne_participated):
