@@ -152,3 +152,16 @@ def test_password_reset_by_email(client, maker, committed):
 def test_password_reset_does_not_reveal_whether_an_address_exists(client):
     response = client.post("/accounts/password/reset/", {"email": "nobody@example.org"})
     assert response.status_code == 302
+
+
+def test_the_e_mail_page_shows_one_primary_action_and_removal_as_a_danger(client, maker):
+    client.force_login(maker)
+    page = client.get("/accounts/email/").content.decode()
+    buttons = re.findall(r'<button[^>]*name="(action_\w+)"[^>]*class="([^"]*)"', page)
+    # The list's form: one primary action; the form that adds an address has its own.
+    assert dict(buttons) == {
+        "action_primary": "",
+        "action_send": "secondary",
+        "action_remove": "danger",
+        "action_add": "",
+    }
