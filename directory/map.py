@@ -7,6 +7,7 @@ from django import forms
 from django.db.models.functions import Lower
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_safe
@@ -53,6 +54,7 @@ class Entry:
 class Commune:
     name: str
     place: object
+    anchor: str = ""
     entries: list[Entry] = field(default_factory=list)
 
     @property
@@ -86,7 +88,12 @@ def _commune_of(group: DepartmentGroup, raw: str) -> Commune:
     key = commune_normalise(raw)
     commune = group.communes.get(key)
     if commune is None:
-        commune = Commune(name=commune_display_name(raw), place=commune_locate(raw, group.code))
+        commune = Commune(
+            name=commune_display_name(raw),
+            place=commune_locate(raw, group.code),
+            # The list's place of this commune, where the map's dot leads.
+            anchor=f"map-commune-{group.code}-{slugify(key) or '-'}",
+        )
         group.communes[key] = commune
     return commune
 
@@ -161,9 +168,21 @@ def _count_text(organisations: int, makers: int) -> str:
     return _("aucune entrée")
 
 
+def _dot_url(communes: list[Commune], entries: list[Entry]) -> str:
+    """Where a dot leads: a lone organisation's page; otherwise the commune (or, for several
+    communes placed at their department's centre, the department) in the list beside the map,
+    which names every entry of the dot."""
+    if len(entries) == 1 and not entries[0].is_maker:
+        return entries[0].url
+    if len(communes) == 1:
+        return f"#{communes[0].anchor}"
+    return f"#map-list-{communes[0].place.department}"
+
+
 def directory_map_svg(groups: list[DepartmentGroup], *, highlighted=frozenset()):
     """The map: one dot per commune (or per department centre for communes not in the table),
-    its tooltip naming the commune and its counts, never a person."""
+    a link named like its tooltip: the commune and its counts (and a lone organisation's
+    name), never a person."""
     dots: dict[tuple[float, float], list] = {}
     for group in groups:
         for commune in group.communes.values():
@@ -182,10 +201,21 @@ def directory_map_svg(groups: list[DepartmentGroup], *, highlighted=frozenset())
             "communes": names,
             "entries": _count_text(organisations, makers),
         }
+        entries = [entry for commune in communes for entry in commune.entries]
+        if len(entries) == 1 and not entries[0].is_maker:
+            # The dot leads to this organisation's page: its name says where.
+            label = _("%(place)s, %(name)s") % {"place": label, "name": entries[0].name}
         if not exact:
             label += " " + _("(placé au centre du département)")
         map_dots.append(
-            svg.MapDot(x=x, y=y, count=organisations + makers, label=label, exact=exact)
+            svg.MapDot(
+                x=x,
+                y=y,
+                count=organisations + makers,
+                label=label,
+                exact=exact,
+                url=_dot_url(communes, entries),
+            )
         )
     total = sum(d.count for d in map_dots)
     return svg.dot_map(

@@ -8,6 +8,7 @@ fail instead, so a green CI run always means they ran.
 
 import html
 import os
+import re
 
 import pytest
 from celery.result import allow_join_result
@@ -182,6 +183,23 @@ def count_queries(client, url, *, expected: int | None = None) -> int:
 def text(response) -> str:
     """A page as a person reads it: its HTML with the entities (apostrophes, accents) decoded."""
     return html.unescape(response.content.decode())
+
+
+def figure_captions(page: str) -> list[str]:
+    """The captions of a page's figures, each reached as assistive technologies reach it: the
+    figure role, then the caption its `aria-labelledby` names. A figure without either, or an
+    empty caption, fails the test that asked."""
+    captions = []
+    for attributes in re.findall(r"<figure\b([^>]*)>", page):
+        assert 'role="figure"' in attributes, attributes
+        labelled_by = re.search(r'aria-labelledby="([^"]+)"', attributes)
+        assert labelled_by, attributes
+        caption = re.search(
+            rf'<figcaption id="{re.escape(labelled_by.group(1))}">(.*?)</figcaption>', page, re.S
+        )
+        assert caption and caption.group(1).strip(), labelled_by.group(1)
+        captions.append(html.unescape(caption.group(1).strip()))
+    return captions
 
 
 # --- The cast: one person per role (tests/factories.py says who they are) ---------------------

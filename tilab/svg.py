@@ -33,16 +33,29 @@ def svg_join(parts) -> SafeString:
 
 
 def svg_open(
-    *, chart_id: str, title: str, desc: str, width: int, height: int, kind: str, font_size=13
+    *,
+    chart_id: str,
+    title: str,
+    desc: str,
+    width: int,
+    height: int,
+    kind: str,
+    font_size=13,
+    interactive: bool = False,
 ):
-    """The opening tag of a picture: an image titled and described for assistive technologies."""
+    """The opening tag of a picture: an image titled and described for assistive technologies.
+
+    An interactive picture (links inside) is a group rather than an image: the children of an
+    image are hidden from assistive technologies, so its links could not be reached by name."""
     return format_html(
         '<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-{kind}" '
-        'viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
-        'aria-labelledby="{id}-title {id}-desc" focusable="false" font-family="{font}" '
+        'viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="{role}" '
+        'aria-labelledby="{id}-title {id}-desc"{focusable} font-family="{font}" '
         'font-size="{font_size}">'
         '<title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>',
         kind=kind,
+        role="group" if interactive else "img",
+        focusable="" if interactive else mark_safe(' focusable="false"'),
         width=width,
         height=height,
         id=chart_id,
@@ -132,13 +145,15 @@ def map_position(lat: float, lon: float, department: str) -> tuple[float, float]
 
 @dataclass(frozen=True)
 class MapDot:
-    """One place on the map: where, how many entries it stands for, and its tooltip."""
+    """One place on the map: where, how many entries it stands for, its tooltip, and the page
+    it leads to (a dot with a link is reachable by keyboard and named by its label)."""
 
     x: float
     y: float
     count: int
     label: str
     exact: bool = True
+    url: str = ""
 
 
 def dot_radius(count: int) -> float:
@@ -168,6 +183,7 @@ def dot_map(
             height=DOT_MAP_HEIGHT,
             kind="map chart-dots",
             font_size=12,
+            interactive=any(dot.url for dot in dots),
         )
     ]
     drawn = sorted(DEPARTMENT_SHAPES.items(), key=lambda item: item[0] in highlighted)
@@ -198,21 +214,29 @@ def dot_map(
         )
     # Big dots first, so a small one next to a big one stays visible on top.
     for dot in sorted(dots, key=lambda d: (-d.count, d.x, d.y)):
-        parts.append(
-            format_html(
-                '<circle class="dot{extra}" cx="{x}" cy="{y}" r="{r}" fill="{fill}" '
-                'fill-opacity="0.85" stroke="{stroke}" stroke-width="1.5" data-count="{count}">'
-                "<title>{label}</title></circle>",
-                extra="" if dot.exact else " approximate",
-                x=svg_number(dot.x),
-                y=svg_number(dot.y),
-                r=svg_number(dot_radius(dot.count)),
-                fill=DOT_FILL if dot.exact else DOT_APPROXIMATE,
-                stroke="#ffffff" if dot.exact else DOT_FILL,
-                count=dot.count,
-                label=dot.label,
-            )
+        circle = format_html(
+            '<circle class="dot{extra}" cx="{x}" cy="{y}" r="{r}" fill="{fill}" '
+            'fill-opacity="0.85" stroke="{stroke}" stroke-width="1.5" data-count="{count}">'
+            "<title>{label}</title></circle>",
+            extra="" if dot.exact else " approximate",
+            x=svg_number(dot.x),
+            y=svg_number(dot.y),
+            r=svg_number(dot_radius(dot.count)),
+            fill=DOT_FILL if dot.exact else DOT_APPROXIMATE,
+            stroke="#ffffff" if dot.exact else DOT_FILL,
+            count=dot.count,
+            label=dot.label,
         )
+        if dot.url:
+            # A link named like its tooltip: a keyboard reaches it, a screen reader reads it,
+            # a phone's tap follows it (a tooltip alone needs a mouse).
+            circle = format_html(
+                '<a class="place-link" href="{url}" aria-label="{label}">{circle}</a>',
+                url=dot.url,
+                label=dot.label,
+                circle=circle,
+            )
+        parts.append(circle)
     for index, code in enumerate(DEPARTMENT_SHAPES):
         parts.append(
             format_html(

@@ -1,6 +1,7 @@
 """The directory's map: communes placed where they are, public entries only, counts per
 department, and the same few queries however large the network grows."""
 
+import html
 import re
 
 import pytest
@@ -8,6 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from directory.communes import COMMUNES, DEPARTMENT_CENTRES, commune_locate, commune_normalise
+from fablabs.models import Organisation
+from tests.conftest import figure_captions
 from tests.factories import make_maker, make_organisation
 from tilab import svg
 
@@ -141,7 +144,54 @@ def test_the_map_shows_public_organisations_and_opted_in_makers_at_their_commune
     assert 'data-count="2"><title>Brest : 2 organisations</title>' in svg
     assert "Saint-Malo : 1 maker" in svg
     assert svg.count('class="dot approximate"') == 1
-    assert "<title" in svg and "<desc" in svg and 'role="img"' in svg
+    # Its dots are links, so the picture is a named group: an image would hide them.
+    assert "<title" in svg and "<desc" in svg and 'role="group"' in svg
+
+
+def _dot_links(svg: str) -> dict[str, str]:
+    """The map's dots as a keyboard meets them: accessible name → where the link leads."""
+    links = re.findall(r'<a class="place-link" href="([^"]+)" aria-label="([^"]+)"><circle', svg)
+    return {html.unescape(label): target for target, label in links}
+
+
+def test_every_dot_on_the_map_is_a_link_named_by_its_place_and_count(client, network):
+    svg = _svg(client.get(URL))
+    links = _dot_links(svg)
+    pontivy = Organisation.objects.get(name="Couturières du Blavet")
+    assert svg.count('<circle class="dot') == len(links) == 4
+    assert links == {
+        "Brest : 2 organisations": "#map-commune-29-brest",
+        "Pontivy : 1 organisation, Couturières du Blavet": (
+            f"/annuaire/organisations/{pontivy.slug}/"
+        ),
+        "Saint-Malo : 1 maker": "#map-commune-35-saint-malo",
+        "commune non précisée : 1 maker (placé au centre du département)": "#map-commune-22--",
+    }
+
+
+def test_each_dot_leads_to_the_same_entries_in_the_list_beside_the_map(client, network):
+    page = client.get(URL).content.decode()
+    for target in _dot_links(_svg(client.get(URL))).values():
+        if target.startswith("#"):
+            # The commune in the list, focusable, with the names the dot counts.
+            assert f'id="{target[1:]}" tabindex="-1"' in page
+        else:
+            assert page.count(f'href="{target}"') == 2  # the dot and the list
+    brest = re.search(r'id="map-commune-29-brest".*?</ul>', page, re.S).group(0)
+    assert "FabLab de Brest" in brest and "Ti Wood" in brest
+
+
+def test_communes_the_map_cannot_place_lead_to_their_department_in_the_list(client, reference_data):
+    make_organisation(name="Atelier Perdu", department="29", commune="Trifouilly")
+    make_organisation(name="Atelier Égaré", department="29", commune="Pétaouchnok")
+    links = _dot_links(_svg(client.get(URL)))
+    assert list(links.values()) == ["#map-list-29"]
+    assert "Pétaouchnok, Trifouilly : 2 organisations" in next(iter(links))
+
+
+def test_the_map_is_a_figure_named_by_its_caption(client, network):
+    [caption] = figure_captions(client.get(URL).content.decode())
+    assert caption.startswith("Carte schématique des quatre départements bretons.")
 
 
 def test_what_the_public_may_not_see_is_nowhere_on_the_map_or_in_its_list(client, network):

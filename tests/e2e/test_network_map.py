@@ -38,10 +38,22 @@ def test_a_visitor_reads_the_map_and_its_list_and_never_sees_a_private_maker(des
 
     desktop.goto("/annuaire/carte/")
     expect(desktop.get_by_role("heading", name="Carte du réseau", level=1)).to_be_visible()
-    expect(desktop.get_by_role("img", name="Carte du réseau en Bretagne")).to_be_visible()
+    expect(desktop.get_by_role("figure", name="Carte schématique")).to_be_visible()
+    expect(desktop.get_by_role("group", name="Carte du réseau en Bretagne")).to_be_visible()
     assert desktop.locator("svg circle.dot").count() == 4  # Brest, Quimper, Pontivy, Lorient
     assert_accessible(desktop, "the map on a desktop")
     assert "Nolwenn" not in desktop.content()
+    # A dot is a link a keyboard reaches: Brest's leads to Brest in the list beside the map.
+    brest = desktop.get_by_role("link", name="Brest : 1 organisation, 1 maker")
+    brest.focus()
+    desktop.keyboard.press("Enter")
+    desktop.wait_for_url("**#map-commune-29-brest")
+    expect(desktop.locator("#map-commune-29-brest")).to_contain_text("Gwen Le Bihan")
+    # A lone organisation's dot leads to its page.
+    desktop.get_by_role("link", name="Quimper : 1 organisation, Ti Wood").focus()
+    desktop.keyboard.press("Enter")
+    desktop.wait_for_url("**/annuaire/organisations/**")
+    desktop.goto("/annuaire/carte/")
     desktop.get_by_role("link", name="FabLab de Brest").click()
     desktop.wait_for_url("**/annuaire/organisations/**")
 
@@ -50,7 +62,7 @@ def test_the_map_reads_on_a_phone_without_sideways_scrolling(phone, network):
     phone.goto("/annuaire/carte/")
     assert_accessible(phone, "the map on a phone")
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    phone.get_by_label("Département").select_option("56")
+    phone.get_by_role("combobox", name="Département").select_option("56")
     phone.get_by_role("button", name="Filtrer").click()
     phone.wait_for_url("**department=56**")
     assert "Yann Morvan" in phone.content() and "Gwen Le Bihan" not in phone.content()
@@ -62,6 +74,7 @@ def test_a_facilitator_sees_the_whole_network_and_whom_to_call(desktop, network,
 
     log_in(desktop, facilitator.email)
     desktop.goto("/reseau/")
+    expect(desktop.get_by_role("figure", name="Organisations (carrés)")).to_be_visible()
     expect(desktop.get_by_role("img", name="Graphe des liens de coopération")).to_be_visible()
     expect(desktop.locator("#links-table")).to_contain_text("Nolwenn Secrète")
     expect(desktop.locator("#graph-isolated + ul")).to_contain_text("Ti Wood")

@@ -12,7 +12,7 @@ from django.utils import timezone
 from figures import charts
 from figures.models import ProductionTotal
 from figures.totals import production_totals_drain
-from tests.conftest import count_queries
+from tests.conftest import count_queries, figure_captions
 from tests.factories import make_maker, make_organisation, make_report
 
 NNBSP = "\u202f"  # French thousands separator
@@ -289,7 +289,7 @@ def test_anyone_reads_the_validated_totals_to_date_in_french(client, production)
 def test_each_breakdown_has_its_chart_and_its_table(client, production):
     html = _html(client, "/chiffres/")
     assert html.count('role="img"') == 6  # item, week, map, department, relay, producer kind
-    assert html.count("<figure") == html.count("<figcaption>") == 6
+    assert len(figure_captions(html)) == 6
     departments = _table(html, "Production validée par département")
     assert _row(departments, "Ille-et-Vilaine (35)") == [
         "LabFab de Rennes",
@@ -317,6 +317,28 @@ def test_each_breakdown_has_its_chart_and_its_table(client, production):
     assert _row(kinds, "Collectifs")[0] == "0"
     # The map names each department with its figure.
     assert f'<tspan x="318" dy="16">25{NNBSP}300</tspan>' in html
+
+
+@pytest.mark.parametrize("user", [None, "region_staff"])
+def test_every_chart_is_a_figure_named_by_its_caption_beside_its_table(
+    client, request, production, user
+):
+    """RGAA 1.9: a chart is a figure with a caption saying what it shows, on the public page
+    and on the dashboard alike, and its data table stays beside it."""
+    if user:
+        client.force_login(request.getfixturevalue(user))
+    html = _html(client, "/dashboard/" if user else "/chiffres/")
+    captions = figure_captions(html)
+    assert "Quantité validée de chaque article." in captions
+    assert "Quantité validée par département." in captions
+    assert len(captions) == 6
+    # The chart, its caption, then the table of the same figures in the same pair.
+    assert re.search(
+        r'aria-labelledby="caption-items">.*?</figure>\s*<table[^>]*>\s*<caption>'
+        r"Production validée par article",
+        html,
+        re.S,
+    )
 
 
 def test_tables_have_captions_and_headers_with_scope(client, production):

@@ -295,6 +295,27 @@ def test_auditors_read_the_queue_but_cannot_decide(client, auditor, reports_in_t
     assert client.post("/validation/decider/", {"validate_one": report.pk}).status_code == 403
 
 
+def test_an_auditor_is_told_at_the_top_that_the_queue_is_read_only(
+    client, auditor, reports_in_three_departments
+):
+    client.force_login(auditor)
+    page = client.get("/validation/").content.decode()
+    notice = page.index('id="queue-read-only"')
+    assert page.index("<h1>") < notice < page.index("<table")
+    assert "Lecture seule :" in page
+    for control in ('name="validate_one"', 'name="reject_one"', 'name="action"', "<textarea"):
+        assert control not in page
+
+
+def test_relay_staff_who_decide_are_not_told_the_queue_is_read_only(
+    client, relay_staff, reports_in_three_departments
+):
+    client.force_login(relay_staff)
+    page = client.get("/validation/").content.decode()
+    assert 'name="validate_one"' in page
+    assert "queue-read-only" not in page
+
+
 @pytest.mark.parametrize("role", ["maker", "facilitator"])
 def test_other_roles_cannot_decide(client, request, role, reports_in_three_departments):
     client.force_login(request.getfixturevalue(role))

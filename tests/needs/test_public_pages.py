@@ -245,6 +245,21 @@ def test_the_confirm_link_shows_a_button_then_publishes_once(
     assert need.confirmed_at == confirmed_at
 
 
+def test_a_published_need_is_confirmed_in_the_success_style_under_a_heading_that_says_so(
+    client, reference_data
+):
+    need = make_need(confirmed=False)
+    url = reverse("needs:confirm", args=[services.need_confirm_token(need)])
+    before = client.get(url).content.decode()
+    assert "<h1>Publier votre besoin</h1>" in before
+
+    for _ in ("published", "already published"):
+        page = client.post(url).content.decode()
+        assert "<h1>Votre besoin est publié</h1>" in page
+        assert re.search(r'<p class="message message-success" role="status">', page)
+        assert 'class="notice"' not in page
+
+
 def test_a_forged_link_is_refused_on_every_signed_page(client, reference_data):
     need = make_need(confirmed=False)
     token = services.need_confirm_token(need)

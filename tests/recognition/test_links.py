@@ -14,6 +14,7 @@ from django.utils import timezone
 from makers.models import Membership
 from recognition import links as network
 from recognition.links import MAKER, ORGANISATION
+from tests.conftest import figure_captions
 from tests.factories import (
     make_maker,
     make_organisation,
@@ -229,6 +230,8 @@ def test_the_network_page_draws_the_graph_and_lists_every_link(client, cast, fac
     response = client.get(URL)
     page = response.content.decode()
     assert 'role="img"' in page and "Graphe des liens de coopération" in page
+    [caption] = figure_captions(page)
+    assert caption.startswith("Organisations (carrés) et makers (ronds)")
     # Two organisations of the cast, and the relay's (LabFab de Rennes), without links.
     assert page.count('class="node organisation"') == 3
     assert page.count('class="node maker"') == 4
