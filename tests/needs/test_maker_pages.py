@@ -287,6 +287,25 @@ def test_a_maker_writes_to_the_establishment_and_reads_its_answer(client, maker)
     assert CONTACT not in html
 
 
+def test_the_message_written_with_the_pledge_opens_the_makers_thread(client, maker):
+    mine = services.pledge_create(
+        need=make_need(),
+        quantity=10,
+        message="Je peux livrer jeudi.",
+        by=maker,
+        maker=maker.maker,
+        now=timezone.now(),
+    )
+    services.need_message_send(
+        pledge=mine, body="Jeudi nous va.", from_establishment=True, now=timezone.now()
+    )
+    client.force_login(maker)
+    html = _html(client.get("/besoins/promesses/"))
+    thread = html.index('class="need-messages"')
+    assert thread < html.index("Je peux livrer jeudi.") < html.index("Jeudi nous va.")
+    assert "Aucun message pour l&#x27;instant." not in html
+
+
 def test_an_empty_message_is_refused(client, maker):
     mine = pledge(maker, make_need(), 10)
     client.force_login(maker)
