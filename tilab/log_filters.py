@@ -12,11 +12,14 @@ class ForbiddenInOneLine(logging.Filter):
     they come."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if getattr(record, "status_code", None) == FORBIDDEN:
+        # Once per record: configuring logging again (django.setup() twice) adds the filter
+        # again to its logger.
+        if getattr(record, "status_code", None) == FORBIDDEN and not hasattr(record, "who"):
+            record.who = _who(getattr(record, "request", None))
             record.exc_info = None
             record.exc_text = None
             record.msg = f"{record.msg} (%s)"
-            record.args = (*(record.args or ()), _who(getattr(record, "request", None)))
+            record.args = (*(record.args or ()), record.who)
         return True
 
 

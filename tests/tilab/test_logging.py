@@ -8,6 +8,7 @@ from django.test import Client, override_settings
 from django.urls import path
 
 from tests.factories import make_need
+from tilab.log_filters import ForbiddenInOneLine
 
 
 def _crash(request):
@@ -83,3 +84,17 @@ def test_a_record_of_django_is_written_once_whether_debug_is_on_or_off(settings,
         "django.request", logging.ERROR, __file__, 1, "Internal Server Error: /", (), None
     )
     assert len(_handlers_writing(record)) == 1
+
+
+def test_a_refusal_names_its_user_once_even_when_its_filter_is_set_twice(client, maker, caplog):
+    # As when logging is configured again (django.setup() twice): the filter is added again.
+    again = ForbiddenInOneLine()
+    logging.getLogger("django.request").addFilter(again)
+    client.force_login(maker)
+    try:
+        with caplog.at_level(logging.INFO, logger="django.request"):
+            client.get("/besoins/suivi-reseau/")
+    finally:
+        logging.getLogger("django.request").removeFilter(again)
+    [record] = _request_records(caplog)
+    assert record.getMessage().endswith(f"/besoins/suivi-reseau/ (user {maker.pk})")
