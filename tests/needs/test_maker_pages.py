@@ -214,6 +214,19 @@ def test_a_delivery_beyond_what_was_declared_is_refused(client, maker):
     assert "vous pouvez encore livrer 0 au plus" in html
 
 
+def test_a_delivery_beyond_the_pledge_is_recorded_with_a_warning(client, maker):
+    produce(maker, 100)
+    mine = pledge(maker, make_need(quantity=100), 40)
+    deliver(mine, 30, by=maker)
+    client.force_login(maker)
+    form = {f"p{mine.pk}-quantity": "30", f"p{mine.pk}-delivered_on": TODAY.isoformat()}
+    response = client.post(f"/besoins/promesses/{mine.pk}/livraison/", form, follow=True)
+    html = _html(response)
+    assert "Livraison enregistrée" in html
+    assert "Vous avez livré 60 pour une promesse de 40." in html
+    assert Delivery.objects.count() == 2
+
+
 def test_a_delivery_in_the_future_is_refused(client, maker):
     produce(maker, 30)
     mine = pledge(maker, make_need(), 10)
