@@ -554,7 +554,16 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "filters": {"forbidden_in_one_line": {"()": "tilab.log_filters.ForbiddenInOneLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        # Declared so that Django's own handlers go (its console one, with DEBUG on, wrote
+        # every record a second time beside the root's; its mail one has no ADMINS to write
+        # to): each record is written once, by the root's handler.
+        "django": {"level": "INFO"},
+        "django.request": {"filters": ["forbidden_in_one_line"]},
+        "django.security.csrf": {"filters": ["forbidden_in_one_line"]},
+        "django.db.backends": {"level": "WARNING"},
+    },
 }

@@ -34,7 +34,8 @@ class ItemChoiceField(forms.ModelChoiceField):
 
 class ProductionReportForm(RefusalsMixin, forms.Form):
     """What a maker produced: a few taps on a phone. The services check the rules; their
-    refusals come back on the fields (`add_refusal`)."""
+    refusals come back on the fields (`add_refusal`). Relay staff typing for a maker
+    (`for_relay`) read of the maker, not of themselves."""
 
     item_type = ItemChoiceField(
         label=_("Article"),
@@ -70,8 +71,15 @@ class ProductionReportForm(RefusalsMixin, forms.Form):
         empty_label=_("Moi-même (maker indépendant)"),
     )
 
-    def __init__(self, *args, organisations=None, recipients=(), now=None, **kwargs):
+    def __init__(
+        self, *args, organisations=None, recipients=(), now=None, for_relay=False, **kwargs
+    ):
         super().__init__(*args, **kwargs)
+        if for_relay:
+            self.fields["material_cost_cents"].help_text = _(
+                "Ce que la matière a coûté au maker, par exemple 12,50. Laissez vide si rien."
+            )
+            self.fields["organisation"].empty_label = _("Aucune (maker indépendant)")
         today = timezone.localdate(now)
         self.fields["item_type"].queryset = ItemType.objects.filter(is_active=True).order_by(
             "position", "slug"
@@ -131,10 +139,9 @@ class OnBehalfReportForm(ProductionReportForm):
     ]
 
     def __init__(self, *args, makers, departments, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, for_relay=True, **kwargs)
         self.fields["maker"].queryset = makers
         self.fields["new_maker_department"].queryset = departments
-        self.fields["organisation"].empty_label = _("Aucune (maker indépendant)")
         self.order_fields(self.field_order)
 
     def clean(self):

@@ -315,7 +315,7 @@ def report_correct_for(request, pk):
     )
     now = timezone.now()
     editable = report.status == report.Status.SUBMITTED
-    form = _report_form(request, report.maker, now, initial=_as_initial(report))
+    form = _report_form(request, report.maker, now, initial=_as_initial(report), for_relay=True)
     if request.method == "POST" and editable and form.is_valid():
         try:
             services.production_report_update(

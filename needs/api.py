@@ -33,6 +33,7 @@ from .serializers import (
     DeliveryConfirmSerializer,
     DeliveryCreateSerializer,
     DeliveryOutputSerializer,
+    DeliveryRecordedSerializer,
     NeedCheckSerializer,
     NeedCreateSerializer,
     NeedMessageCreateSerializer,
@@ -386,10 +387,11 @@ class DeliveryViewSet(
     @extend_schema(
         summary=gettext_lazy("Enregistrer une livraison"),
         request=DeliveryCreateSerializer,
-        responses={201: DeliveryOutputSerializer, **_errors(400, 403, 409)},
+        responses={201: DeliveryRecordedSerializer, **_errors(400, 403, 409)},
     )
     def create(self, request, *args, **kwargs):
-        """Against one of your active pledges, delivered today or before."""
+        """Against one of your active pledges, delivered today or before. Beyond the pledge or
+        the need is recorded too, and said in `beyond`."""
         data = self.valid(DeliveryCreateSerializer, pledges=selectors.pledges_of_user(request.user))
         delivery = services.delivery_record(
             pledge=data["pledge"],
@@ -399,7 +401,8 @@ class DeliveryViewSet(
             now=self.now,
         )
         fresh = self.get_queryset().get(pk=delivery.pk)
-        return Response(self.get_serializer(fresh).data, status=status.HTTP_201_CREATED)
+        fresh.beyond = delivery.beyond
+        return Response(DeliveryRecordedSerializer(fresh).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary=gettext_lazy("Confirmer une livraison reçue (établissement, sans compte)"),

@@ -174,7 +174,7 @@ def delivery_record(request, pk):
     form = DeliveryForm(request.POST, prefix=f"p{pledge.pk}")
     if form.is_valid():
         try:
-            services.delivery_record(
+            delivery = services.delivery_record(
                 pledge=pledge,
                 quantity=form.cleaned_data["quantity"],
                 delivered_on=form.cleaned_data["delivered_on"],
@@ -192,6 +192,8 @@ def delivery_record(request, pk):
                 )
                 % {"establishment": pledge.need.establishment.name},
             )
+            for beyond in delivery.beyond:
+                messages.warning(request, beyond.message)
             return redirect(_pledge_url(pledge))
     return _my_pledges_page(request, bound=pledge, status=400, delivery_form=form)
 

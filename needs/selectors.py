@@ -20,6 +20,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
 
 from fablabs.selectors import departments_covered_by
 from makers.models import CorroborationWithheld, Membership, ProductionReport
@@ -234,6 +235,45 @@ def producer_output(
 def outputs_of(pledges) -> dict[ProducerKey, ProducerOutput]:
     """The output of the producer of each pledge, per (maker id, organisation id, item id)."""
     return producer_outputs((p.maker_id, p.organisation_id, p.need.item_type_id) for p in pledges)
+
+
+# Deliveries beyond a pledge or a need ----------------------------------------------------------
+# Taken, not refused: a producer may really have given more than promised, or than asked. The
+# producer is told, with the numbers, in case it was a slip of the keyboard.
+
+BEYOND_MESSAGES = {
+    "beyond_pledge": _("Vous avez livré %(delivered)s pour une promesse de %(limit)s."),
+    "beyond_need": _(
+        "Les livraisons déclarées pour ce besoin atteignent %(delivered)s pour %(limit)s demandés."
+    ),
+}
+
+
+class DeliveredBeyond(NamedTuple):
+    """What the deliveries declared on a pledge (`beyond_pledge`) or on its need
+    (`beyond_need`) add up to (`delivered`), beyond what was promised or asked (`limit`)."""
+
+    code: str
+    delivered: int
+    limit: int
+
+    @property
+    def message(self) -> str:
+        return BEYOND_MESSAGES[self.code] % {"delivered": self.delivered, "limit": self.limit}
+
+
+def delivered_beyond(pledge: Pledge) -> list[DeliveredBeyond]:
+    """What the deliveries declared so far exceed: the pledge's quantity, the need's, both or
+    neither. One query."""
+    totals = Delivery.objects.filter(pledge__need_id=pledge.need_id).aggregate(
+        on_need=Coalesce(Sum("quantity"), 0),
+        on_pledge=Coalesce(Sum("quantity", filter=Q(pledge_id=pledge.pk)), 0),
+    )
+    limits = [
+        ("beyond_pledge", totals["on_pledge"], pledge.quantity),
+        ("beyond_need", totals["on_need"], pledge.need.quantity),
+    ]
+    return [DeliveredBeyond(*limit) for limit in limits if limit[1] > limit[2]]
 
 
 def follow_up_needs_of(user) -> QuerySet[Need]:

@@ -247,6 +247,35 @@ class DeliveryConfirmedSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class DeliveredBeyondSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(
+        choices=["beyond_pledge", "beyond_need"],
+        help_text=_("beyond_pledge : au-delà de la promesse ; beyond_need : au-delà du besoin."),
+    )
+    delivered = serializers.IntegerField(
+        help_text=_("Le total des livraisons déclarées, celle-ci comprise.")
+    )
+    limit = serializers.IntegerField(help_text=_("La quantité promise, ou celle du besoin."))
+    detail = serializers.CharField(source="message", help_text=_("Ce qu'en lit une personne."))
+
+
+class DeliveryRecordedSerializer(DeliveryOutputSerializer):
+    """The delivery just recorded, and what its total now exceeds (taken, not refused)."""
+
+    beyond = DeliveredBeyondSerializer(
+        many=True,
+        read_only=True,
+        help_text=_(
+            "Ce que les livraisons déclarées dépassent désormais : la promesse, le besoin, les "
+            "deux ; vide sinon. La livraison est enregistrée dans tous les cas."
+        ),
+    )
+
+    class Meta(DeliveryOutputSerializer.Meta):
+        fields = [*DeliveryOutputSerializer.Meta.fields, "beyond"]
+        read_only_fields = fields
+
+
 class NeedMessageOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = NeedMessage

@@ -436,7 +436,9 @@ def delivery_record(
     *, pledge: Pledge, quantity: int, delivered_on: date, by, now: datetime
 ) -> Delivery:
     """Record a delivery against one's pledge. What a producer says it delivered never goes
-    beyond what its reports say it produced; the establishment is asked to confirm."""
+    beyond what its reports say it produced; the establishment is asked to confirm. Beyond the
+    pledge or the need is taken, and the delivery carries it in `beyond`
+    (selectors.delivered_beyond) for the producer to be told."""
     refused = [] if _quantity_valid(quantity) else [errors.QUANTITY_OUT_OF_RANGE()]
     if delivered_on > timezone.localdate(now):
         refused.append(errors.DELIVERED_ON_IN_FUTURE())
@@ -472,6 +474,8 @@ def delivery_record(
             recorded_at=now,
         )
         _emails().delivery_confirmation_email_write(delivery=delivery, now=now)
+        # Read under the need's lock: no other delivery to the need changes these totals.
+        delivery.beyond = selectors.delivered_beyond(pledge)
     return delivery
 
 

@@ -382,6 +382,19 @@ def test_a_relay_enters_a_report_for_a_maker_without_an_account(client, relay_st
     assert report.material_cost_cents == 1800
 
 
+def test_the_relays_forms_speak_of_the_maker_and_the_makers_of_herself(
+    client, maker, relay_staff, reports_in_three_departments
+):
+    client.force_login(relay_staff)
+    waiting = reports_in_three_departments["35"]
+    for url in ("/validation/saisie/", f"/validation/declarations/{waiting.pk}/"):
+        page = client.get(url).content.decode()
+        assert "Ce que la matière a coûté au maker" in page, url
+        assert "vous a coûté" not in page and "Moi-même" not in page, url
+    client.force_login(maker)
+    assert "Ce que vous a coûté la matière" in client.get("/maker/").content.decode()
+
+
 def test_entering_for_nobody_says_what_is_missing(client, relay_staff, visor):
     client.force_login(relay_staff)
     response = client.post("/validation/saisie/", {**_log(visor.pk), "maker": ""})

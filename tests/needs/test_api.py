@@ -345,6 +345,25 @@ def test_a_producer_records_a_delivery_within_what_they_produced(client, maker, 
     assert client.get(f"{PLEDGES}{pledge.pk}/").json()["delivered"] == 30
 
 
+def test_a_delivery_beyond_the_pledge_and_the_need_is_recorded_and_said(client, maker, relay_staff):
+    validated(maker, relay_staff, 100)
+    pledge = pledge_for(maker, make_need(quantity=50), 40)
+    as_user(client, maker)
+    form = {"pledge": pledge.pk, "quantity": 40, "delivered_on": TODAY.isoformat()}
+    assert post(client, DELIVERIES, form).json()["beyond"] == []
+
+    made = post(client, DELIVERIES, {**form, "quantity": 20})
+
+    assert made.status_code == 201, made.content
+    beyond = made.json()["beyond"]
+    assert [(b["code"], b["delivered"], b["limit"]) for b in beyond] == [
+        ("beyond_pledge", 60, 40),
+        ("beyond_need", 60, 50),
+    ]
+    assert all(b["detail"] for b in beyond)
+    assert Delivery.objects.count() == 2
+
+
 def test_a_delivery_in_the_future_or_on_someone_elses_pledge_is_refused(client, maker, relay_staff):
     validated(maker, relay_staff, 30)
     pledge = pledge_for(maker, make_need())

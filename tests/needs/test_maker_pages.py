@@ -214,6 +214,19 @@ def test_a_delivery_beyond_what_was_declared_is_refused(client, maker):
     assert "vous pouvez encore livrer 0 au plus" in html
 
 
+def test_a_delivery_beyond_the_pledge_is_recorded_with_a_warning(client, maker):
+    produce(maker, 100)
+    mine = pledge(maker, make_need(quantity=100), 40)
+    deliver(mine, 30, by=maker)
+    client.force_login(maker)
+    form = {f"p{mine.pk}-quantity": "30", f"p{mine.pk}-delivered_on": TODAY.isoformat()}
+    response = client.post(f"/besoins/promesses/{mine.pk}/livraison/", form, follow=True)
+    html = _html(response)
+    assert "Livraison enregistrée" in html
+    assert "Vous avez livré 60 pour une promesse de 40." in html
+    assert Delivery.objects.count() == 2
+
+
 def test_a_delivery_in_the_future_is_refused(client, maker):
     produce(maker, 30)
     mine = pledge(maker, make_need(), 10)
@@ -285,6 +298,25 @@ def test_a_maker_writes_to_the_establishment_and_reads_its_answer(client, maker)
     html = _html(client.get("/besoins/promesses/"))
     assert html.index("Livrez à l&#x27;accueil.") < html.index("Je passe jeudi.")
     assert CONTACT not in html
+
+
+def test_the_message_written_with_the_pledge_opens_the_makers_thread(client, maker):
+    mine = services.pledge_create(
+        need=make_need(),
+        quantity=10,
+        message="Je peux livrer jeudi.",
+        by=maker,
+        maker=maker.maker,
+        now=timezone.now(),
+    )
+    services.need_message_send(
+        pledge=mine, body="Jeudi nous va.", from_establishment=True, now=timezone.now()
+    )
+    client.force_login(maker)
+    html = _html(client.get("/besoins/promesses/"))
+    thread = html.index('class="need-messages"')
+    assert thread < html.index("Je peux livrer jeudi.") < html.index("Jeudi nous va.")
+    assert "Aucun message pour l&#x27;instant." not in html
 
 
 def test_an_empty_message_is_refused(client, maker):

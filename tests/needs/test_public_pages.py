@@ -311,6 +311,18 @@ def test_the_establishment_writes_to_a_pledger_through_the_platform(
     assert "Pouvez-vous livrer lundi ?" in client.get(url).content.decode()
 
 
+def test_the_message_written_with_the_pledge_opens_the_establishments_thread(client, maker):
+    need = make_need()
+    pledge = _pledge(need, maker, message="Je livre mardi")
+    services.need_message_send(
+        pledge=pledge, body="Mardi nous va.", from_establishment=True, now=_now()
+    )
+    page = client.get(reverse("needs:manage", args=[services.need_manage_token(need)]))
+    html = page.content.decode()
+    assert html.index('class="conversation"') < html.index("Je livre mardi")
+    assert html.index("Je livre mardi") < html.index("Mardi nous va.")
+
+
 def test_an_empty_message_or_another_need_s_pledge_is_refused(client, maker):
     need = make_need()
     _pledge(need, maker)

@@ -430,6 +430,32 @@ def test_a_delivery_in_the_future_or_on_a_withdrawn_pledge_or_by_someone_else_is
     assert not Delivery.objects.exists()
 
 
+def test_a_delivery_beyond_the_pledge_is_taken_and_says_so_with_the_numbers(maker, relay_staff):
+    validated(maker, relay_staff, quantity=100)
+    pledge = pledge_for(maker, make_need(quantity=100), 40)
+
+    assert deliver(pledge, 30).beyond == []
+    beyond = deliver(pledge, 30).beyond
+
+    assert [(b.code, b.delivered, b.limit) for b in beyond] == [("beyond_pledge", 60, 40)]
+    assert str(beyond[0].message) == "Vous avez livré 60 pour une promesse de 40."
+    assert Delivery.objects.count() == 2
+
+
+def test_deliveries_beyond_the_need_are_taken_and_say_so(maker, relay_staff):
+    yann = make_user(role=roles.MAKER)
+    make_maker(user=yann, display_name="Yann Guéguen")
+    validated(maker, relay_staff, quantity=100)
+    validated(yann, relay_staff, quantity=100)
+    need = make_need(quantity=50)
+    deliver(pledge_for(maker, need, 40), 40)
+
+    beyond = deliver(pledge_for(yann, need, 20), 20).beyond
+
+    assert [(b.code, b.delivered, b.limit) for b in beyond] == [("beyond_need", 60, 50)]
+    assert Delivery.objects.count() == 2
+
+
 # --- Confirming a delivery ------------------------------------------------------------------
 
 

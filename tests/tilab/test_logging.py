@@ -1,0 +1,100 @@
+"""What the log says of a request that ends badly: a refusal (403) in one line naming the path
+and who was refused, a crash (500) with its traceback, each written once."""
+
+import logging
+
+import pytest
+from django.test import Client, override_settings
+from django.urls import path
+
+from tests.factories import make_need
+from tilab.log_filters import ForbiddenInOneLine
+
+
+def _crash(request):
+    raise RuntimeError("boom")
+
+
+urlpatterns = [path("crash/", _crash)]
+
+
+def _request_records(caplog):
+    return [record for record in caplog.records if record.name.startswith("django.")]
+
+
+def test_a_refused_page_is_one_warning_naming_the_path_and_the_user(client, maker, caplog):
+    client.force_login(maker)
+    with caplog.at_level(logging.INFO, logger="django.request"):
+        assert client.get("/besoins/suivi-reseau/").status_code == 403
+    [record] = _request_records(caplog)
+    assert (record.levelname, record.exc_info, record.exc_text) == ("WARNING", None, None)
+    assert "/besoins/suivi-reseau/" in record.getMessage()
+    assert f"user {maker.pk}" in record.getMessage()
+
+
+def test_a_refused_api_call_is_one_warning_naming_the_user(client, maker, caplog):
+    url = f"/api/v1/needs/{make_need().pk}/remove/"
+    client.force_login(maker)
+    with caplog.at_level(logging.INFO, logger="django.request"):
+        refused = client.post(url, {"reason": "Spam"}, content_type="application/json")
+    assert refused.status_code == 403
+    [record] = _request_records(caplog)
+    assert (record.levelname, record.exc_info) == ("WARNING", None)
+    assert record.getMessage().endswith(f"{url} (user {maker.pk})")
+
+
+def test_a_refused_anonymous_visitor_is_named_anonymous(reference_data, caplog):
+    with caplog.at_level(logging.INFO, logger="django.request"):
+        refused = Client(enforce_csrf_checks=True).post("/besoins/nouveau/", {})
+    assert refused.status_code == 403
+    [record] = _request_records(caplog)
+    assert record.getMessage().endswith("/besoins/nouveau/ (anonymous)")
+
+
+@override_settings(ROOT_URLCONF=__name__)
+def test_a_crash_is_logged_as_an_error_with_its_traceback(client, reference_data, caplog):
+    client.raise_request_exception = False
+    with caplog.at_level(logging.INFO, logger="django.request"):
+        assert client.get("/crash/").status_code == 500
+    [record] = _request_records(caplog)
+    assert record.levelname == "ERROR"
+    assert record.exc_info[0] is RuntimeError
+
+
+def _handlers_writing(record: logging.LogRecord) -> list[logging.Handler]:
+    """The configured handlers a record of its logger reaches (pytest's own left out)."""
+    reached = []
+    logger = logging.getLogger(record.name)
+    while logger:
+        reached += [
+            handler
+            for handler in logger.handlers
+            if not type(handler).__module__.startswith("_pytest")
+            and record.levelno >= handler.level
+            and handler.filter(record)
+        ]
+        logger = logger.parent if logger.propagate else None
+    return reached
+
+
+@pytest.mark.parametrize("debug", [True, False])
+def test_a_record_of_django_is_written_once_whether_debug_is_on_or_off(settings, debug):
+    settings.DEBUG = debug
+    record = logging.getLogger("django.request").makeRecord(
+        "django.request", logging.ERROR, __file__, 1, "Internal Server Error: /", (), None
+    )
+    assert len(_handlers_writing(record)) == 1
+
+
+def test_a_refusal_names_its_user_once_even_when_its_filter_is_set_twice(client, maker, caplog):
+    # As when logging is configured again (django.setup() twice): the filter is added again.
+    again = ForbiddenInOneLine()
+    logging.getLogger("django.request").addFilter(again)
+    client.force_login(maker)
+    try:
+        with caplog.at_level(logging.INFO, logger="django.request"):
+            client.get("/besoins/suivi-reseau/")
+    finally:
+        logging.getLogger("django.request").removeFilter(again)
+    [record] = _request_records(caplog)
+    assert record.getMessage().endswith(f"/besoins/suivi-reseau/ (user {maker.pk})")
