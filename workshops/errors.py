@@ -69,8 +69,18 @@ ATTENDANCE_NOT_REGISTERED = Code(
     BadInput,
     _("Seules les personnes inscrites peuvent être pointées."),
 )
+CHECKIN_TOO_EARLY = Code(
+    "checkin_too_early",
+    WrongState,
+    _("Le pointage s'ouvre le jour de l'atelier."),
+)
 MESSAGE_INCOMPLETE = Code("message_incomplete", BadInput, _("Un message a un objet et un texte."))
 SYNTHESIS_EMPTY = Code("synthesis_empty", BadInput, _("La synthèse est vide."), "body")
+SYNTHESIS_TOO_EARLY = Code(
+    "synthesis_too_early",
+    WrongState,
+    _("L'atelier n'a pas encore commencé : sa synthèse s'écrit à partir de son début."),
+)
 SYNTHESIS_ALREADY_PUBLISHED = Code(
     "synthesis_already_published", WrongState, _("Cette synthèse est déjà publiée.")
 )

@@ -204,7 +204,10 @@ def workshop_duplicate(request, pk):
         else:
             messages.success(
                 request,
-                _("Atelier dupliqué : vérifiez ses informations, il est déjà programmé."),
+                _(
+                    "Atelier dupliqué, sur invitation : il n'est pas dans l'agenda public. "
+                    "Vérifiez ses informations, puis ouvrez-le à tout le monde en le modifiant."
+                ),
             )
             return redirect(_manage_url(copy))
     return render(request, "workshops/manage_duplicate.html", {"form": form, "workshop": workshop})
@@ -347,7 +350,13 @@ def attendees_csv(request, pk):
 
 
 def _checkin_context(workshop: Workshop, confirmed: list[Registration], form=None) -> dict:
+    try:
+        services.attendance_check_open(workshop=workshop, now=timezone.now())
+        not_yet = None
+    except WrongState as refusal:
+        not_yet = refusal.message
     return {
+        "not_yet": not_yet,
         "workshop": workshop,
         "confirmed": confirmed,
         "present_count": sum(1 for r in confirmed if r.attended),

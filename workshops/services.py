@@ -35,6 +35,7 @@ from .models import (
 log = logging.getLogger(__name__)
 
 CANCEL_SALT = "workshops.registration.cancel"
+PARIS = ZoneInfo(settings.TIME_ZONE)
 MAX_CAPACITY = 10_000
 
 
@@ -147,7 +148,9 @@ def workshop_update(
 
 
 def workshop_duplicate(*, workshop: Workshop, starts_at: datetime, by, now: datetime) -> Workshop:
-    """A new workshop like this one at another date (same deadline offset), no registrations."""
+    """A new workshop like this one at another date (same deadline offset), no registrations.
+    The copy is invitation-only, so it stays out of the public agenda until a facilitator
+    has checked it and made it public (the workshop has no draft state of its own)."""
     _require(by, "workshops.change_workshop", workshop)
     offset = workshop.starts_at - workshop.registration_deadline
     details = WorkshopDetails(
@@ -162,7 +165,7 @@ def workshop_duplicate(*, workshop: Workshop, starts_at: datetime, by, now: date
         commune=workshop.commune,
         department_id=workshop.department_id,
         online_url=workshop.online_url,
-        is_public=workshop.is_public,
+        is_public=False,
     )
     if details.registration_deadline <= now < starts_at:
         details = WorkshopDetails(**{**details.__dict__, "registration_deadline": starts_at})
@@ -326,9 +329,17 @@ def registration_from_token(token: str, *, now: datetime | None = None) -> Regis
     return registration
 
 
+def attendance_check_open(*, workshop: Workshop, now: datetime) -> None:
+    """Check-in opens on the workshop's day, as read on a clock in Paris (checkin_too_early)."""
+    if now.astimezone(PARIS).date() < workshop.starts_at.astimezone(PARIS).date():
+        raise errors.CHECKIN_TOO_EARLY()
+
+
 def attendance_record(*, workshop: Workshop, attended: dict[int, bool], by, now: datetime) -> int:
-    """Mark who came (registration id → present or not); returns how many were recorded."""
+    """Mark who came (registration id → present or not); returns how many were recorded.
+    Open from the workshop's day on (Paris time), never before (checkin_too_early)."""
     _require(by, "workshops.change_workshop", workshop)
+    attendance_check_open(workshop=workshop, now=now)
     with transaction.atomic():
         registrations = {
             r.pk: r
@@ -371,9 +382,17 @@ def workshop_message_send(
 # Syntheses ---------------------------------------------------------------------------------
 
 
+def _check_synthesis_time(*, workshop: Workshop, now: datetime) -> None:
+    # A synthesis tells what came out of a workshop: nothing has before it starts.
+    if now < workshop.starts_at:
+        raise errors.SYNTHESIS_TOO_EARLY()
+
+
 def synthesis_save(*, workshop: Workshop, body: str, by, now: datetime) -> Synthesis:
-    """Write or rewrite a workshop's synthesis (Markdown). A published one stays published."""
+    """Write or rewrite a workshop's synthesis (Markdown). A published one stays published.
+    Only once the workshop has started (synthesis_too_early)."""
     _require(by, "workshops.change_workshop", workshop)
+    _check_synthesis_time(workshop=workshop, now=now)
     if not body.strip():
         raise errors.SYNTHESIS_EMPTY()
     synthesis, _created = Synthesis.objects.update_or_create(
@@ -383,7 +402,9 @@ def synthesis_save(*, workshop: Workshop, body: str, by, now: datetime) -> Synth
 
 
 def synthesis_publish(*, synthesis: Synthesis, by, now: datetime) -> Synthesis:
+    """Publish a draft, once the workshop has started (synthesis_too_early)."""
     _require(by, "workshops.change_workshop", synthesis.workshop)
+    _check_synthesis_time(workshop=synthesis.workshop, now=now)
     if synthesis.status == Synthesis.Status.PUBLISHED:
         raise errors.SYNTHESIS_ALREADY_PUBLISHED()
     with transaction.atomic():

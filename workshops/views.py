@@ -177,6 +177,7 @@ def _detail_context(request, workshop: Workshop, token: str, **extra) -> dict:
         ics_url += f"?invitation={token}"
     context = {
         "workshop": workshop,
+        "description": markdown_render(workshop.description),
         "invitation_token": token,
         "own_registration": own,
         "own_position": selectors.registration_waitlist_position(own) if own else None,
@@ -247,6 +248,8 @@ def register(request, pk):
         return _register_again(
             request, workshop, token, status=409, form=form, refused=refusal.message
         )
+    # Counted again: the seats line the page shows has just changed.
+    workshop, token = _workshop_for(request, pk, token)
     context = {
         "workshop": _decorate([workshop])[0],
         "registration": registration,
@@ -254,6 +257,7 @@ def register(request, pk):
         "invitation_token": token,
     }
     if request.htmx:
+        context["seats_out_of_band"] = True
         return render(request, "workshops/_register_outcome.html", context)
     return render(request, "workshops/registration_done.html", context)
 

@@ -114,7 +114,7 @@ def network(anne, yann, maker, relay_staff, region_staff, facilitator):
         workshop=past,
         attended={r.pk: True for r in past.registrations.all()},
         by=facilitator,
-        now=timezone.now(),
+        now=past.starts_at,
     )
     # The past workshop took place last month.
     start = timezone.now() - datetime.timedelta(days=30)

@@ -55,6 +55,9 @@ def test_a_facilitator_schedules_a_workshop_and_checks_people_in_on_a_phone(
 
     for n in range(4):  # three seats, one person waiting
         register_guest(workshop, n)
+    # The day has come (check-in opens on the workshop's day): it starts now.
+    started = timezone.now()
+    Workshop.objects.filter(pk=workshop.pk).update(starts_at=started, registration_deadline=started)
     log_in(phone, facilitator.email)
     phone.goto(f"/workshops/manage/{workshop.pk}/pointage/")
     count = phone.locator("#checkin-count")

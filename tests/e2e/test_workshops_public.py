@@ -6,7 +6,6 @@ import re
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from tests.e2e.conftest import assert_accessible, log_in, no_sideways_scroll
 from tests.factories import make_workshop, register_guest
@@ -50,6 +49,8 @@ def test_a_guest_registers_on_a_phone_from_the_agenda(phone, themes, facilitator
     outcome.wait_for()
     assert "maelle@example.org" in outcome.inner_text()
     expect(phone.locator(".register-outcome")).to_be_focused()
+    # The page's seats line follows: the last seat is gone.
+    expect(phone.locator("#workshop-seats")).to_contain_text("complet")
     registration = Registration.objects.get(email="maelle@example.org")
     assert (registration.name, registration.status) == ("Maëlle Riou", "confirmed")
     assert no_sideways_scroll(phone)
@@ -155,9 +156,11 @@ def test_the_syntheses_pages_are_accessible(desktop, themes, facilitator):
         body="## Ce que nous retenons\n\n- documenter\n- partager\n\n| qui | quoi |\n|---|---|\n"
         "| makers | visières |",
         by=facilitator,
-        now=timezone.now(),
+        now=workshop.starts_at,
     )
-    services.synthesis_publish(synthesis=synthesis, by=facilitator, now=timezone.now())
+    services.synthesis_publish(
+        synthesis=synthesis, by=facilitator, now=synthesis.workshop.starts_at
+    )
 
     desktop.goto("/workshops/syntheses/")
     assert_accessible(desktop, "the syntheses list")

@@ -99,7 +99,10 @@ def workshop_details():
 def attend(workshop, user, facilitator, *, present=True):
     registration = workshops.registration_create(workshop=workshop, now=timezone.now(), user=user)
     workshops.attendance_record(
-        workshop=workshop, attended={registration.pk: present}, by=facilitator, now=timezone.now()
+        workshop=workshop,
+        attended={registration.pk: present},
+        by=facilitator,
+        now=workshop.starts_at,
     )
     return registration
 

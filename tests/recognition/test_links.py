@@ -40,7 +40,7 @@ def _attend(workshop, facilitator, people, *, absent=(), guests=()):
     present.update({register(user): False for user in absent})
     present.update({register_guest(workshop, n).pk: True for n in guests})
     workshop_services.attendance_record(
-        workshop=workshop, attended=present, by=facilitator, now=now
+        workshop=workshop, attended=present, by=facilitator, now=workshop.starts_at
     )
 
 

@@ -60,6 +60,7 @@ from tests.factories import (
 from tilab import roles
 from tilab.models import Department
 from workshops import services as workshop_services
+from workshops.models import Workshop
 
 OWN, SAME, OTHER, PUBLIC, NONE = "own", "same relay", "other relay", "public", "none"
 HIDDEN, CANCELLED, DRAFT, TOKEN, FORGED = "hidden", "cancelled", "draft", "token", "forged"
@@ -337,12 +338,27 @@ def world_build() -> World:
     feed = workshop_services.calendar_feed_of(user=bernard, now=now)
     o[("calendar_feed", TOKEN)] = feed.token
     synthesis = workshop_services.synthesis_save(
-        workshop=ws_public, body="# Ce que nous avons appris", by=gwen, now=now
+        workshop=ws_public, body="# Ce que nous avons appris", by=gwen, now=ws_public.starts_at
     )
-    workshop_services.synthesis_publish(synthesis=synthesis, by=gwen, now=now)
-    workshop_services.synthesis_save(workshop=ws_draft, body="Brouillon", by=gwen, now=now)
+    workshop_services.synthesis_publish(
+        synthesis=synthesis, by=gwen, now=synthesis.workshop.starts_at
+    )
+    workshop_services.synthesis_save(
+        workshop=ws_draft, body="Brouillon", by=gwen, now=ws_draft.starts_at
+    )
     o[("synthesis", PUBLIC)] = ws_public
     o[("synthesis", DRAFT)] = ws_draft
+    # Check-in and the synthesis open once a workshop is held: Benoît's workshop of yesterday,
+    # moved there behind the services' back (they schedule nothing in the past).
+    ws_held = make_workshop(by=benoit, is_public=False, title="Atelier tenu hier")
+    o[("registration_held", OWN)] = workshop_services.registration_create(
+        workshop=ws_held, user=anne, now=now
+    )
+    yesterday = now - datetime.timedelta(days=1)
+    Workshop.objects.filter(pk=ws_held.pk).update(
+        starts_at=yesterday, registration_deadline=yesterday
+    )
+    o[("workshop_held", OWN)] = ws_held
 
     # --- Needs, pledges, deliveries ---------------------------------------------------------
     need_35 = make_need(establishment=make_establishment(), quantity=200)

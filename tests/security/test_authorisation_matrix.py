@@ -525,6 +525,7 @@ PAGES = [
 # fmt: on
 
 # The management pages of one workshop share their lines.
+_held = {"workshops:checkin": "workshop_held", "workshops:synthesis_edit": "workshop_held"}
 for _name, _post in [
     ("workshops:manage_detail", None),
     ("workshops:edit", workshop_form),
@@ -533,7 +534,7 @@ for _name, _post in [
     ("workshops:attendees_csv", None),
     (
         "workshops:checkin",
-        body(present=pk_of("registration", OWN), shown=pk_of("registration", OWN)),
+        body(present=pk_of("registration_held", OWN), shown=pk_of("registration_held", OWN)),
     ),
     ("workshops:message", body(subject="Rappel", body="À demain !")),
     ("workshops:synthesis_edit", body(body="# Synthèse", action="save")),
@@ -547,7 +548,8 @@ for _name, _post in [
         PAGES.append(Page(_name, POST, OWN, FACIL_ONLY_405, obj="workshop"))
     else:
         PAGES += [
-            Page(_name, POST, OWN, FACIL_ONLY_302, obj="workshop", data=_post),
+            # Check-in and the synthesis open once the workshop is held.
+            Page(_name, POST, OWN, FACIL_ONLY_302, obj=_held.get(_name, "workshop"), data=_post),
             Page(_name, POST, PUBLIC, FACIL_ONLY_404, obj="workshop", data=_post),
             Page(_name, PUT, OWN, FACIL_ONLY_405, obj="workshop"),
         ]

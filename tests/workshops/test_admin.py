@@ -19,9 +19,7 @@ def staff_reader_app():
 @pytest.fixture
 def registration(facilitator):
     workshop = make_workshop(by=facilitator)
-    services.synthesis_save(
-        workshop=workshop, body="Texte", by=facilitator, now=workshop.created_at
-    )
+    services.synthesis_save(workshop=workshop, body="Texte", by=facilitator, now=workshop.starts_at)
     return register_guest(workshop, 1)
 
 

@@ -190,11 +190,13 @@ def test_a_published_synthesis_is_linked_from_its_workshop(client, facilitator):
     make_workshop(by=facilitator)  # so that the workshop's and the synthesis's numbers differ
     workshop = moved_to_the_past(make_workshop(by=facilitator))
     synthesis = services.synthesis_save(
-        workshop=workshop, body="# Ce que nous retenons", by=facilitator, now=timezone.now()
+        workshop=workshop, body="# Ce que nous retenons", by=facilitator, now=workshop.starts_at
     )
     assert client.get(f"{WORKSHOPS}{workshop.pk}/").json()["synthesis_url"] is None
 
-    services.synthesis_publish(synthesis=synthesis, by=facilitator, now=timezone.now())
+    services.synthesis_publish(
+        synthesis=synthesis, by=facilitator, now=synthesis.workshop.starts_at
+    )
 
     url = client.get(f"{WORKSHOPS}{workshop.pk}/").json()["synthesis_url"]
     assert url.endswith(f"/workshops/syntheses/{workshop.pk}/")
@@ -766,9 +768,9 @@ def _workshops_up_to(count: int, *, by, co, registrant) -> None:
         register_guest(workshop, n)
         register(workshop, registrant)
         synthesis = services.synthesis_save(
-            workshop=workshop, body="Synthèse", by=by, now=timezone.now()
+            workshop=workshop, body="Synthèse", by=by, now=workshop.starts_at
         )
-        services.synthesis_publish(synthesis=synthesis, by=by, now=timezone.now())
+        services.synthesis_publish(synthesis=synthesis, by=by, now=synthesis.workshop.starts_at)
 
 
 @pytest.mark.parametrize("who", [None, "maker", "facilitator"])

@@ -20,7 +20,7 @@ from tests.spreadsheets import french_number
 from tests.workshops.conftest import moved_to_the_past
 from tilab import roles
 from tilab.errors import BadInput
-from workshops import services
+from workshops import errors, services
 from workshops.models import Registration, Synthesis, Theme, Workshop, WorkshopMessage
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -138,7 +138,7 @@ def test_the_list_shows_upcoming_workshops_first_then_past_ones(
     make_workshop(by=other_facilitator, title="L'atelier de Morgane")
     for n in range(3):
         register_guest(later, n)
-    services.synthesis_save(workshop=past, body="Bilan", by=facilitator, now=timezone.now())
+    services.synthesis_save(workshop=past, body="Bilan", by=facilitator, now=past.starts_at)
     client.force_login(facilitator)
 
     page = text(client.get(url("manage")))
@@ -174,7 +174,7 @@ def test_the_list_costs_the_same_for_3_or_30_workshops(client, facilitator):
             if i % 2:
                 moved_to_the_past(workshop)
                 services.synthesis_save(
-                    workshop=workshop, body="Bilan", by=facilitator, now=timezone.now()
+                    workshop=workshop, body="Bilan", by=facilitator, now=workshop.starts_at
                 )
 
     make(3, 0)
@@ -408,6 +408,33 @@ def test_a_workshop_is_duplicated_at_a_new_date_without_its_registrations(
     assert not copy.registrations.exists()
 
 
+def test_a_duplicate_stays_out_of_the_public_agenda_until_the_facilitator_opens_it(
+    client, facilitator, workshop
+):
+    client.force_login(facilitator)
+    new_start = next_month_at(14)
+    client.post(
+        url("duplicate", workshop),
+        {"starts_on": new_start.date().isoformat(), "starts_time": "14:00"},
+    )
+    copy = Workshop.objects.exclude(pk=workshop.pk).get()
+    assert not copy.is_public
+    client.logout()
+    agenda = text(client.get(reverse("workshops:agenda")))
+    assert url("manage_detail", copy) not in agenda
+    assert reverse("workshops:detail", kwargs={"pk": copy.pk}) not in agenda
+    assert client.get(reverse("workshops:detail", kwargs={"pk": copy.pk})).status_code == 404
+
+    client.force_login(facilitator)
+    client.post(url("edit", copy), form_data(visibility="public"))
+    copy.refresh_from_db()
+    assert copy.is_public
+    client.logout()
+    assert reverse("workshops:detail", kwargs={"pk": copy.pk}) in text(
+        client.get(reverse("workshops:agenda"))
+    )
+
+
 def test_a_duplicate_in_the_past_is_refused(client, facilitator, workshop):
     client.force_login(facilitator)
     yesterday = (timezone.now() - datetime.timedelta(days=1)).date().isoformat()
@@ -508,7 +535,7 @@ def test_the_attendees_csv_opens_in_french_excel(client, facilitator, workshop):
     register_guest(workshop, 3)
     register_guest(workshop, 4)
     services.attendance_record(
-        workshop=workshop, attended={first.pk: True}, by=facilitator, now=timezone.now()
+        workshop=workshop, attended={first.pk: True}, by=facilitator, now=workshop.starts_at
     )
     client.force_login(facilitator)
 
@@ -559,6 +586,7 @@ def test_saving_the_whole_list_marks_ticked_people_present_and_the_others_absent
     client, facilitator, workshop
 ):
     came, missed = register_guest(workshop, 1), register_guest(workshop, 2)
+    moved_to_the_past(workshop, days=0)
     client.force_login(facilitator)
     response = client.post(
         url("checkin", workshop),
@@ -575,6 +603,7 @@ def test_saving_the_whole_list_marks_ticked_people_present_and_the_others_absent
 
 def test_one_toggle_saves_that_person_only_and_returns_their_line(client, facilitator, workshop):
     came, other = register_guest(workshop, 1), register_guest(workshop, 2)
+    moved_to_the_past(workshop, days=0)
     client.force_login(facilitator)
     response = client.post(
         url("checkin", workshop),
@@ -614,6 +643,29 @@ def test_a_person_no_longer_registered_cannot_be_checked_in(client, facilitator,
     assert waiting.attended is None and seated.attended is None
 
 
+def test_check_in_before_the_workshops_day_is_refused_and_records_nothing(
+    client, facilitator, workshop
+):
+    came = register_guest(workshop, 1)
+    client.force_login(facilitator)
+    too_early = str(errors.CHECKIN_TOO_EARLY.message)
+    page = client.get(url("checkin", workshop))
+    assert page.context["not_yet"] == too_early
+    assert 'role="note"' in text(page)
+    for headers in ({}, {"HX-Request": "true"}):
+        client.post(
+            url("checkin", workshop),
+            {"present": [str(came.pk)], "shown": [str(came.pk)], "one": str(came.pk)},
+            headers=headers,
+        )
+        page = client.get(url("checkin", workshop))
+        assert [str(message) for message in page.context["messages"]] == [too_early]
+    came.refresh_from_db()
+    assert came.attended is None
+    moved_to_the_past(workshop, days=0)
+    assert client.get(url("checkin", workshop)).context["not_yet"] is None
+
+
 # Messages and synthesis ----------------------------------------------------------------------
 
 
@@ -644,11 +696,23 @@ def test_a_message_needs_a_subject_and_a_text(client, facilitator, workshop):
     assert not WorkshopMessage.objects.exists()
 
 
+def test_a_synthesis_cannot_be_saved_or_published_before_the_workshop_starts(
+    client, facilitator, workshop
+):
+    client.force_login(facilitator)
+    for action in ("save", "publish"):
+        response = client.post(url("synthesis_edit", workshop), {"body": "Bilan", "action": action})
+        codes = [e.code for e in response.context["form"].non_field_errors().as_data()]
+        assert codes == ["synthesis_too_early"]
+    assert not Synthesis.objects.filter(workshop=workshop).exists()
+
+
 def test_a_synthesis_is_previewed_then_saved_as_a_draft_then_published(
     client, facilitator, workshop
 ):
     other = make_workshop(by=facilitator, title="Un autre atelier")
-    services.synthesis_save(workshop=other, body="Autre bilan", by=facilitator, now=timezone.now())
+    services.synthesis_save(workshop=other, body="Autre bilan", by=facilitator, now=other.starts_at)
+    moved_to_the_past(workshop)
     client.force_login(facilitator)
     body = "## Ce qui a marché\n\n- les **visières**\n\n<script>alert(1)</script>"
 

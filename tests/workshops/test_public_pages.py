@@ -49,8 +49,8 @@ def move_deadline_to_the_past(workshop):
 
 
 def publish_synthesis(workshop, by, body="## Ce que nous retenons\n\nCoopérer, c'est documenter."):
-    synthesis = services.synthesis_save(workshop=workshop, body=body, by=by, now=timezone.now())
-    return services.synthesis_publish(synthesis=synthesis, by=by, now=timezone.now())
+    synthesis = services.synthesis_save(workshop=workshop, body=body, by=by, now=workshop.starts_at)
+    return services.synthesis_publish(synthesis=synthesis, by=by, now=synthesis.workshop.starts_at)
 
 
 # The agenda --------------------------------------------------------------------------------
@@ -269,6 +269,39 @@ def test_a_guest_registering_through_htmx_gets_the_outcome_in_place(client, faci
     assert "<html" not in text(response)
     assert "un e-mail part à l'adresse yann@example.org" in text(response)
     assert 'data-focus tabindex="-1"' in text(response)
+
+
+def test_an_htmx_registration_updates_the_seats_line_of_the_page(client, facilitator, maker):
+    workshop = make_workshop(by=facilitator, capacity=2)
+    page = text(client.get(detail_url(workshop)))
+    assert '<span id="workshop-seats">' in page and "2 places restantes" in page
+    client.force_login(maker)
+
+    response = client.post(register_url(workshop), HTTP_HX_REQUEST="true")
+
+    seats = text(response).split('<span id="workshop-seats" hx-swap-oob="true">')[1]
+    assert seats.split("</span>\n")[0].count("1 place restante") == 1
+    # The page without JavaScript shows the outcome alone, without the swap.
+    client.logout()
+    done = text(client.post(register_url(workshop), {"name": "Yann", "email": "y@example.org"}))
+    assert "hx-swap-oob" not in done
+
+
+def test_a_workshop_description_is_rendered_as_safe_markdown(client, facilitator):
+    workshop = make_workshop(
+        by=facilitator,
+        description=(
+            "# Programme\n\n- **visières**\n- masques\n\n"
+            "<script>alert('x')</script>\n\n[lien](javascript:alert(1))"
+        ),
+    )
+
+    body = client.get(detail_url(workshop)).content.decode()
+
+    assert "<h2>Programme</h2>" in body
+    assert "<li><strong>visières</strong></li>" in body
+    assert "# Programme" not in body and "**visières**" not in body
+    assert "<script>alert" not in body and 'href="javascript:' not in body
 
 
 def test_a_guest_without_a_valid_email_is_told_and_nothing_is_recorded(client, facilitator):
@@ -607,7 +640,7 @@ def test_my_workshops_costs_the_same_queries_however_many_registrations(client, 
 def test_a_draft_synthesis_stays_hidden(client, facilitator):
     workshop = make_workshop(by=facilitator, title="Atelier au brouillon")
     services.synthesis_save(
-        workshop=workshop, body="Pas encore relu", by=facilitator, now=timezone.now()
+        workshop=workshop, body="Pas encore relu", by=facilitator, now=workshop.starts_at
     )
 
     listing = text(client.get(reverse("workshops:synthesis_list")))
@@ -625,7 +658,7 @@ def test_a_published_synthesis_is_listed_with_its_attendance(client, facilitator
         workshop=workshop,
         attended={present.pk: True, absent.pk: False},
         by=facilitator,
-        now=timezone.now(),
+        now=workshop.starts_at,
     )
     publish_synthesis(workshop, facilitator)
 

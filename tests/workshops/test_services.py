@@ -12,9 +12,9 @@ from django.utils import timezone
 from tests.factories import make_details, make_user, make_workshop, register_guest
 from tests.refusals import refused as refused_with
 from tilab import roles
-from tilab.errors import BadInput, Refusal
+from tilab.errors import BadInput, Refusal, WrongState
 from tilab.models import Decision
-from workshops import services
+from workshops import selectors, services
 from workshops.models import CalendarFeed, Registration, Synthesis, Workshop, WorkshopMessage
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -266,6 +266,23 @@ def test_a_duplicate_soon_stays_open_until_it_starts(facilitator):
     assert copy.registration_deadline == starts_at
 
 
+def test_a_duplicate_stays_out_of_the_public_agenda_until_it_is_opened(facilitator, workshop):
+    now = timezone.now()
+    copy = services.workshop_duplicate(
+        workshop=workshop, starts_at=workshop.starts_at + 7 * DAY, by=facilitator, now=now
+    )
+
+    assert not copy.is_public
+    assert list(selectors.workshops_upcoming(now=now)) == [workshop]
+    services.workshop_update(
+        workshop=copy,
+        details=make_details(starts_at=copy.starts_at, is_public=True),
+        by=facilitator,
+        now=now,
+    )
+    assert list(selectors.workshops_upcoming(now=now)) == [workshop, copy]
+
+
 def test_a_duplicate_in_the_past_is_refused(facilitator, workshop):
     refused(
         "workshop_in_past",
@@ -489,7 +506,7 @@ def test_a_link_whose_payload_names_another_registration_is_refused(workshop):
 
 def test_attendance_is_recorded_for_the_people_seated(facilitator, workshop):
     present, absent, waiting = [register_guest(workshop, n) for n in range(3)]
-    now = timezone.now()
+    now = workshop.starts_at
 
     count = services.attendance_record(
         workshop=workshop, attended={present.pk: True, absent.pk: False}, by=facilitator, now=now
@@ -520,9 +537,53 @@ def test_attendance_refuses_cancelled_people_and_other_workshops(facilitator, wo
         refused(
             "attendance_not_registered",
             lambda pk=pk: services.attendance_record(
-                workshop=workshop, attended={pk: True}, by=facilitator, now=timezone.now()
+                workshop=workshop, attended={pk: True}, by=facilitator, now=workshop.starts_at
             ),
         )
+
+
+def test_check_in_opens_on_the_workshops_day_in_paris(facilitator):
+    # 00:30 in Paris is still the day before in UTC: the day is read on a Breton clock.
+    day = timezone.now().astimezone(PARIS).date() + 10 * DAY
+    starts_at = datetime.datetime.combine(day, datetime.time(0, 30), tzinfo=PARIS)
+    workshop = make_workshop(by=facilitator, starts_at=starts_at)
+    seated = register_guest(workshop, 1)
+    midnight = datetime.datetime.combine(day, datetime.time(0, 0), tzinfo=PARIS)
+
+    for too_early in (midnight - datetime.timedelta(minutes=1), starts_at - 30 * DAY):
+        refused(
+            "checkin_too_early",
+            lambda too_early=too_early: services.attendance_record(
+                workshop=workshop, attended={seated.pk: True}, by=facilitator, now=too_early
+            ),
+            kind=WrongState,
+        )
+    services.attendance_record(
+        workshop=workshop, attended={seated.pk: True}, by=facilitator, now=midnight
+    )
+    seated.refresh_from_db()
+    assert seated.attended is True
+
+
+def test_a_synthesis_waits_for_the_workshop_to_start(facilitator, workshop):
+    before = workshop.starts_at - datetime.timedelta(minutes=1)
+    refused(
+        "synthesis_too_early",
+        lambda: services.synthesis_save(
+            workshop=workshop, body="Bilan", by=facilitator, now=before
+        ),
+        kind=WrongState,
+    )
+    synthesis = services.synthesis_save(
+        workshop=workshop, body="Bilan", by=facilitator, now=workshop.starts_at
+    )
+    refused(
+        "synthesis_too_early",
+        lambda: services.synthesis_publish(synthesis=synthesis, by=facilitator, now=before),
+        kind=WrongState,
+    )
+    services.synthesis_publish(synthesis=synthesis, by=facilitator, now=workshop.ends_at)
+    assert Synthesis.objects.get().status == "published"
 
 
 def test_a_message_needs_a_subject_and_a_text(facilitator, workshop):
@@ -555,21 +616,18 @@ def test_a_message_needs_a_subject_and_a_text(facilitator, workshop):
 
 
 def test_a_synthesis_is_drafted_rewritten_then_published_once(facilitator, workshop):
+    started = workshop.starts_at
     refused(
         "synthesis_empty",
-        lambda: services.synthesis_save(
-            workshop=workshop, body="  ", by=facilitator, now=timezone.now()
-        ),
+        lambda: services.synthesis_save(workshop=workshop, body="  ", by=facilitator, now=started),
     )
-    services.synthesis_save(
-        workshop=workshop, body="# Brouillon", by=facilitator, now=timezone.now()
-    )
+    services.synthesis_save(workshop=workshop, body="# Brouillon", by=facilitator, now=started)
     synthesis = services.synthesis_save(
-        workshop=workshop, body="# Synthèse", by=facilitator, now=timezone.now()
+        workshop=workshop, body="# Synthèse", by=facilitator, now=started
     )
     assert Synthesis.objects.get() == synthesis
     assert (synthesis.body, synthesis.status) == ("# Synthèse", "draft")
-    now = timezone.now()
+    now = workshop.ends_at
 
     services.synthesis_publish(synthesis=synthesis, by=facilitator, now=now)
 
@@ -598,17 +656,17 @@ ACTIONS = {
         workshop=w, reason="Non", by=by, now=timezone.now()
     ),
     "record attendance": lambda w, by: services.attendance_record(
-        workshop=w, attended={w.registrations.get().pk: True}, by=by, now=timezone.now()
+        workshop=w, attended={w.registrations.get().pk: True}, by=by, now=w.starts_at
     ),
     "message": lambda w, by: services.workshop_message_send(
         workshop=w, subject="Objet", body="Texte", include_waitlist=False, by=by,
         now=timezone.now(),
     ),
     "write the synthesis": lambda w, by: services.synthesis_save(
-        workshop=w, body="Texte", by=by, now=timezone.now()
+        workshop=w, body="Texte", by=by, now=w.starts_at
     ),
     "publish the synthesis": lambda w, by: services.synthesis_publish(
-        synthesis=w.synthesis, by=by, now=timezone.now()
+        synthesis=w.synthesis, by=by, now=w.starts_at
     ),
 }  # fmt: skip
 
@@ -621,7 +679,9 @@ ACTIONS = {
 def test_only_the_facilitators_of_a_workshop_manage_it(facilitator, who, action):
     workshop = make_workshop(by=facilitator)
     register_guest(workshop, 1)
-    services.synthesis_save(workshop=workshop, body="Brouillon", by=facilitator, now=timezone.now())
+    services.synthesis_save(
+        workshop=workshop, body="Brouillon", by=facilitator, now=workshop.starts_at
+    )
     someone = make_user(role=roles.FACILITATOR if who == "another facilitator" else who)
     refused("role_not_allowed", lambda: ACTIONS[action](workshop, someone), kind=PermissionDenied)
 
@@ -630,7 +690,9 @@ def test_only_the_facilitators_of_a_workshop_manage_it(facilitator, who, action)
 def test_a_co_facilitator_manages_the_workshop_too(facilitator, other_facilitator, action):
     workshop = make_workshop(by=facilitator, co_facilitators=[other_facilitator])
     register_guest(workshop, 1)
-    services.synthesis_save(workshop=workshop, body="Brouillon", by=facilitator, now=timezone.now())
+    services.synthesis_save(
+        workshop=workshop, body="Brouillon", by=facilitator, now=workshop.starts_at
+    )
     ACTIONS[action](workshop, other_facilitator)
 
 
