@@ -135,7 +135,8 @@ class AutoSchema(openapi.AutoSchema):
     """drf-spectacular's schema, plus the answers that come from the API's plumbing rather than
     from an endpoint's own code: a filter or cursor that does not parse (400), a missing or
     bad token (401), a browser session without its CSRF token (403), an object not found (404),
-    too many requests (429). An endpoint that documents one of these itself keeps its own."""
+    a body in a content type the operation does not read (415), too many requests (429). An
+    endpoint that documents one of these itself keeps its own."""
 
     def get_auth(self):
         """As drf-spectacular says of AllowAny: an endpoint declared PUBLIC needs no
@@ -182,6 +183,14 @@ class AutoSchema(openapi.AutoSchema):
             )
         if "{" in self.path:
             shared["404"] = error_responses(404)[404]
+        if self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer() is not None:
+            shared["415"] = OpenApiResponse(
+                ErrorSerializer,
+                description=_(
+                    "Corps dans un type de contenu que l'opération ne lit pas, ou illisible "
+                    "comme tel : envoyez-le en JSON (application/json)."
+                ),
+            )
         if self.view.get_throttles():
             shared["429"] = error_responses(429)[429]
         return shared
