@@ -3,7 +3,7 @@
 
 from django.contrib import admin
 
-from makers.admin import ReadOnlyAdmin
+from tilab.admin import ReadOnlyAdmin
 
 from .models import ProductionExport
 

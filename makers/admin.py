@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.utils import timezone
 
 from fablabs.models import Organisation
+from tilab.admin import ReadOnlyAdmin
 
 from . import signals
 from .models import (
@@ -47,19 +48,6 @@ class ItemTypeAdmin(admin.ModelAdmin):
         "position",
     ]
     ordering = ["position", "slug"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Reports change only through the services, which record every decision: the admin reads."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ProductionReport)

@@ -5,20 +5,9 @@ is shown to administrators only."""
 
 from django.contrib import admin
 
+from tilab.admin import ReadOnlyAdmin
+
 from .models import Delivery, Establishment, Need, NeedMessage, Pledge
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Shown, never changed here: the services keep the totals and the records right."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def _is_administrator(request) -> bool:

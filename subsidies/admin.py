@@ -3,21 +3,9 @@ payees and their relay see them. Relays and their coverage are administered in `
 
 from django.contrib import admin
 
+from tilab.admin import ReadOnlyAdmin
+
 from .models import Allocation, LedgerEntry, Payment, Programme, Redistribution
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Money records change only through the services, which record decisions and ledger
-    entries; the technical admin shows them and nothing more."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class AllocationInline(admin.TabularInline):

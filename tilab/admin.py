@@ -8,6 +8,20 @@ from django.utils.translation import gettext_lazy as _
 from .models import Decision, Department, OutboxEmail, User
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown, never changed here: records change only through the services, which keep totals,
+    decisions and the ledger right. Every app's read-only admin is this one."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     ordering = ["email"]
@@ -33,7 +47,7 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Decision)
-class DecisionAdmin(admin.ModelAdmin):
+class DecisionAdmin(ReadOnlyAdmin):
     list_display = [
         "decided_at",
         "action",
@@ -47,30 +61,12 @@ class DecisionAdmin(admin.ModelAdmin):
     ordering = ["-decided_at"]
     list_select_related = ["actor", "content_type"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(OutboxEmail)
-class OutboxEmailAdmin(admin.ModelAdmin):
+class OutboxEmailAdmin(ReadOnlyAdmin):
     """What was written to whom and whether it left; the worker and beat send, nobody edits."""
 
     list_display = ["created_at", "to", "subject", "language", "attempts", "due_at", "sent_at"]
     list_filter = ["language", ("sent_at", admin.EmptyFieldListFilter)]
     search_fields = ["to", "subject", "key"]
     ordering = ["-created_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

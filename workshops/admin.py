@@ -4,6 +4,8 @@ decision records); a registrant's e-mail address is shown to administrators only
 
 from django.contrib import admin
 
+from tilab.admin import ReadOnlyAdmin
+
 from .models import Registration, Synthesis, Theme, Workshop, WorkshopMessage
 
 
@@ -13,19 +15,6 @@ class ThemeAdmin(admin.ModelAdmin):
     list_editable = ["position"]
     fields = ["slug", "name_fr", "name_en", "position"]
     ordering = ["position", "slug"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Shown, never changed here: the services keep the waitlist and the records right."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def _is_administrator(request) -> bool:
