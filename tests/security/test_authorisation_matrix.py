@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.cache import cache
@@ -57,7 +56,6 @@ from tests.security.matrix_world import (
     TOKEN,
     World,
     item,
-    world_build,
 )
 from tests.subsidies.approval import confirm_body, confirm_form
 
@@ -1485,13 +1483,6 @@ def _expected_cells(expected: str) -> list[str]:
 def _report(mismatches: list[Mismatch]) -> str:
     header = f"{'role':<12} {'method':<6} {'url':<58} {'ownership':<11} {'want':<5} got"
     return "\n".join([f"{len(mismatches)} mismatches:", header, *(m.line() for m in mismatches)])
-
-
-@pytest.fixture
-def walker(reference_data, settings):
-    # The two-factor gate on money decisions is tested on its own (tests/tilab/test_mfa_gate).
-    settings.TILAB_MFA_REQUIRED_FOR_MONEY = False
-    return Walker(world_build())
 
 
 def test_every_page_answers_each_role_as_the_matrix_says(walker):

@@ -11,12 +11,11 @@ from urllib.parse import parse_qsl, quote, urlsplit
 
 import pytest
 
-from tests.security.matrix_world import CALLERS, world_build
+from tests.security.matrix_world import CALLERS
 from tests.security.test_authorisation_matrix import (
     GET,
     OPS,
     PAGES,
-    Walker,
     _expected_cells,
     api_url,
     page_url,
@@ -71,12 +70,6 @@ class _Filters(HTMLParser):
     def handle_endtag(self, tag):
         if tag == "form":
             self._in_get_form = False
-
-
-@pytest.fixture
-def walker(reference_data, settings):
-    settings.TILAB_MFA_REQUIRED_FOR_MONEY = False  # the matrix's walk, as it makes it
-    return Walker(world_build())
 
 
 def _first_reader(row) -> str | None:

@@ -5,25 +5,17 @@ Bank details, payees, a person's reports: every page and API answer a signed-in 
 a token link, which also sends `Referrer-Policy: strict-origin` (no Referer holds its token).
 """
 
-import pytest
 from django.urls import resolve
 
-from tests.security.matrix_world import ANON, CALLERS, world_build
+from tests.security.matrix_world import ANON, CALLERS
 from tests.security.test_authorisation_matrix import (
     GET,
     OPS,
     PAGES,
-    Walker,
     _expected_cells,
     api_url,
     page_url,
 )
-
-
-@pytest.fixture
-def walker(reference_data, settings):
-    settings.TILAB_MFA_REQUIRED_FOR_MONEY = False  # the matrix's walk, as it makes it
-    return Walker(world_build())
 
 
 def _read(walker, rows, url_of, *, token=False):
