@@ -55,7 +55,8 @@ def _link_invalid(request, refusal=None) -> HttpResponse:
 
 @page_permission(PUBLIC)
 @require_http_methods(["GET", "POST"])
-@throttle_page("needs_establishment")
+# Per address, signed in or not: asking e-mails an address typed in.
+@throttle_page("needs_establishment", per="address")
 def need_links_resend(request):
     """A contact who lost a link asks for the links of their needs again, by e-mail. The page
     answers the same whatever the address (no stranger learns who posted needs)."""

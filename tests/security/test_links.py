@@ -141,3 +141,11 @@ def test_a_contact_asks_for_the_links_of_their_needs_again(client, reference_dat
     # Asked twice the same day: one e-mail.
     client.post(url, {"email": need.contact_email})
     assert OutboxEmail.objects.count() == 1
+
+
+def test_asking_for_links_again_is_paced_per_address_signed_in_or_not(client, maker, settings):
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "needs_establishment": "2/hour"}
+    client.force_login(maker)
+    url = reverse("needs:links_resend")
+    answers = [client.post(url, {"email": f"c{n}@example.org"}).status_code for n in range(3)]
+    assert answers == [200, 200, 429]
