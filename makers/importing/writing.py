@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from fablabs.models import Organisation
+from tilab.bulk import BULK_BATCH_SIZE, bulk_insert
 from tilab.models import User
 from tilab.services import decision_record
 
@@ -25,9 +26,6 @@ from .plan import ImportPlan, plan_import
 from .reading import read_sheet
 
 logger = logging.getLogger(__name__)
-
-# Rows per INSERT: large enough to amortise round trips, small enough for any backend's limits.
-BULK_BATCH_SIZE = 1000
 
 
 def production_import_upload(
@@ -264,52 +262,34 @@ def _write(plan: ImportPlan, *, batch: ProductionImport, by: User, now: datetime
         )
         if not answered:
             raise RuntimeError("memberships_requested has no receiver: the requests would be lost")
-    report = _positional_builder(ProductionReport)
-    reports = []
+    columns = (
+        "maker_id", "organisation_id", "department_id", "item_type_id", "quantity",
+        "produced_on", "material_cost_cents", "recipient", "status", "source", "entered_by_id",
+        "entered_at", "updated_at", "import_batch_id", "import_key",
+    )  # fmt: skip
+    values = []
+    submitted, imported = ProductionReport.Status.SUBMITTED, ProductionReport.Source.IMPORT
     for row in plan.rows:
         row.maker_id = row.maker_id or maker_ids[row.maker_ref]
         if row.organisation:
             row.organisation_id = row.organisation_id or organisation_ids[row.organisation_ref]
-        reports.append(
-            report(
-                maker_id=row.maker_id,
-                organisation_id=row.organisation_id,
-                department_id=row.department,
-                item_type_id=row.item.pk,
-                quantity=row.quantity,
-                produced_on=row.produced_on,
-                material_cost_cents=row.material_cost_cents,
-                recipient=row.recipient,
-                status=ProductionReport.Status.SUBMITTED,
-                source=ProductionReport.Source.IMPORT,
-                entered_by_id=by.pk,
-                entered_at=now,
-                updated_at=now,
-                import_batch_id=batch.pk,
-                import_key=row.import_key,
+        values.append(
+            (
+                row.maker_id,
+                row.organisation_id,
+                row.department,
+                row.item.pk,
+                row.quantity,
+                row.produced_on,
+                row.material_cost_cents,
+                row.recipient,
+                submitted,
+                imported,
+                by.pk,
+                now,
+                now,
+                batch.pk,
+                row.import_key,
             )
         )
-    ProductionReport.objects.bulk_create(reports, batch_size=BULK_BATCH_SIZE)
-
-
-def _positional_builder(model):
-    """`model(**values)` for thousands of rows, built the way `Model.from_db` builds them.
-
-    By keyword, `Model.__init__` walks every field for every object and sets related ids
-    through their descriptors: for a 10,000-row file that costs as much as the insert. With
-    values in the order of the concrete fields it only sets attributes. `values` name fields by
-    their attname (`maker_id`); every other field keeps its default, taken once from a blank
-    instance, so a field with a changing default (a date, a new object) must be given.
-    """
-    fields = model._meta.concrete_fields
-    blank = model()
-    defaults = [getattr(blank, field.attname) for field in fields]
-    position = {field.attname: n for n, field in enumerate(fields)}
-
-    def build(**values):
-        args = defaults.copy()
-        for name, value in values.items():
-            args[position[name]] = value
-        return model(*args)
-
-    return build
+    bulk_insert(ProductionReport, columns, values)
