@@ -27,3 +27,12 @@ class ReadinessView(HealthCheckView):
     def get_checks(self):
         self.checks = readiness_checks()
         return super().get_checks()
+
+    async def get(self, request, *args, **kwargs):
+        response = await super().get(request, *args, **kwargs)
+        if response.status_code == 500:
+            # The library's 500 for a failed check: a dependency is down, so this instance is
+            # not ready (503); the body names the failing part.
+            response.status_code = 503
+            response["Retry-After"] = "10"
+        return response

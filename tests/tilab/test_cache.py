@@ -51,6 +51,6 @@ def test_the_api_still_answers_while_the_cache_is_down(client, maker, dead_cache
 @pytest.mark.django_db(transaction=True)
 def test_readiness_still_reports_the_cache_down(client, dead_cache):
     response = client.get("/health/?format=json")
-    assert response.status_code == 500
+    assert response.status_code == 503
     body = response.json()
     assert any(name.startswith("Cache") and value != "OK" for name, value in body.items())

@@ -32,4 +32,16 @@ def test_readiness_includes_the_broker_when_one_is_configured(settings):
 def test_readiness_fails_when_the_broker_is_down(client, settings):
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
     response = client.get("/health/?format=json")
-    assert response.status_code == 500
+    # Not ready (503, to be asked again), not broken (500); the failing part is named.
+    assert response.status_code == 503
+    assert response["Retry-After"] == "10"
+    failing = {name for name, state in response.json().items() if state != "OK"}
+    assert [name.split("(")[0] for name in failing] == ["Redis"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_readiness_in_plain_text_also_answers_503_naming_the_part(client, settings):
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
+    response = client.get("/health/?format=text")
+    assert response.status_code == 503
+    assert "Redis" in response.content.decode()
