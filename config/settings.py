@@ -6,6 +6,7 @@ local-memory cache, DEBUG on. Production: DEBUG=False plus DATABASE_URL, CELERY_
 REDIS_URL, SECRET_KEY, ALLOWED_HOSTS, EMAIL_URL.
 """
 
+import logging
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,6 +14,8 @@ import environ
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
+
+from tilab.log_filters import LOG_FORMATTERS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -28,6 +31,10 @@ TILAB_DEBUG_PAGES = env.bool("TILAB_DEBUG_PAGES", default=False)
 SECRET_KEY = env("SECRET_KEY", default="embedded-demo-key-not-for-production" if DEBUG else None)
 if not SECRET_KEY:
     raise environ.ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+# Rotating the key: the old one goes here (comma-separated) for as long as links signed with it
+# must work (an establishment's link to its need, a guest's to a registration); sessions and
+# password-reset links signed with it too. README, "Rotating SECRET_KEY".
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -550,12 +557,18 @@ if not DEBUG:
     SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^health/$"]
 
 # --- Logging ----------------------------------------------------------------------------------
+# One line per record, times in UTC: JSON in production (LOG_FORMAT=json, the default with DEBUG
+# off) for a log collector, plain text in the demo. The client's address is in the access log
+# (config/gunicorn.py), not in the application's records.
+LOG_FORMAT = env("LOG_FORMAT", default="plain" if DEBUG else "json")
+# Python's warnings (a library's deprecation, say) become records of the same form.
+logging.captureWarnings(True)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "formatters": LOG_FORMATTERS,
     "filters": {"forbidden_in_one_line": {"()": "tilab.log_filters.ForbiddenInOneLine"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         # Declared so that Django's own handlers go (its console one, with DEBUG on, wrote
@@ -567,3 +580,17 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
     },
 }
+
+# --- Error reporting (optional) ----------------------------------------------------------------
+# With a DSN (Sentry, or a self-hosted GlitchTip), unexpected errors of the pages and the worker
+# are reported there, without personal data (no addresses, cookies or bodies).
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        send_default_pii=False,
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )

@@ -8,6 +8,7 @@ Links made before tokens were opaque carried the address in readable base64 ({"r
 address}); they still open, under the same rules, until their natural end.
 """
 
+from django.conf import settings
 from django.core import signing
 from django.utils.crypto import constant_time_compare, salted_hmac
 
@@ -15,8 +16,8 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 _LEGACY_ID_KEYS = ("r", "n", "d")
 
 
-def _digest(purpose: str, address: str) -> str:
-    return salted_hmac(purpose, address.strip().lower()).hexdigest()[:24]
+def _digest(purpose: str, address: str, *, secret: str | None = None) -> str:
+    return salted_hmac(purpose, address.strip().lower(), secret=secret).hexdigest()[:24]
 
 
 def link_token(*, purpose: str, pk: int, address: str = "") -> str:
@@ -41,5 +42,10 @@ def link_target(token: str, *, purpose: str) -> tuple[int, str]:
 
 
 def link_sent_to(digest: str, *, purpose: str, address: str) -> bool:
-    """Whether a token's digest is that of `address` (the object's address now)."""
-    return constant_time_compare(digest, _digest(purpose, address))
+    """Whether a token's digest is that of `address` (the object's address now), made with the
+    current key or one of SECRET_KEY_FALLBACKS: a link sent before the key was rotated still
+    opens, as its signature does."""
+    return any(
+        constant_time_compare(digest, _digest(purpose, address, secret=secret))
+        for secret in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+    )

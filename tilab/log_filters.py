@@ -1,8 +1,26 @@
 """Filters of the log (settings LOGGING): a refusal is one line, a failure keeps its traceback."""
 
 import logging
+import time
 
 FORBIDDEN = 403
+
+# The two forms of a log line, one line per record with times in UTC: JSON for a log collector
+# (production), plain text for a person (the demo). The application's LOGGING and gunicorn's
+# (config/gunicorn.py) both use them.
+LOG_FORMATTERS = {
+    "plain": {
+        "()": "tilab.log_filters.UTCFormatter",
+        "format": "%(asctime)s %(levelname)s %(name)s: %(message)s",
+    },
+    "json": {
+        "()": "pythonjsonlogger.json.JsonFormatter",
+        "format": "%(levelname)s %(name)s %(message)s",
+        "rename_fields": {"levelname": "level", "name": "logger"},
+        "timestamp": True,  # ISO 8601 in UTC
+        "json_ensure_ascii": False,
+    },
+}
 
 
 class ForbiddenInOneLine(logging.Filter):
@@ -31,3 +49,12 @@ def _who(request) -> str:
     except Exception:
         return "user unknown"
     return f"user {user.pk}" if authenticated else "anonymous"
+
+
+class UTCFormatter(logging.Formatter):
+    """Times in UTC, with the offset written: one time zone in every line, whatever the
+    server's."""
+
+    converter = time.gmtime
+    default_time_format = "%Y-%m-%dT%H:%M:%S"
+    default_msec_format = "%s.%03dZ"

@@ -98,3 +98,44 @@ def test_a_refusal_names_its_user_once_even_when_its_filter_is_set_twice(client,
         logging.getLogger("django.request").removeFilter(again)
     [record] = _request_records(caplog)
     assert record.getMessage().endswith(f"/besoins/suivi-reseau/ (user {maker.pk})")
+
+
+def _formatter(name: str) -> logging.Formatter:
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    config = dict(settings.LOGGING["formatters"][name])
+    factory = import_string(config.pop("()"))
+    config["fmt"] = config.pop("format")  # as logging.config passes it to a factory
+    return factory(**config)
+
+
+def _record(message: str, *args) -> logging.LogRecord:
+    return logging.LogRecord("tilab.test", logging.WARNING, __file__, 1, message, args, None)
+
+
+def test_a_json_log_line_is_one_object_in_utc_with_level_logger_and_message():
+    import json
+
+    line = _formatter("json").format(_record("Déclaration %s refusée", 48))
+    assert "\n" not in line
+    body = json.loads(line)
+    assert (body["level"], body["logger"], body["message"]) == (
+        "WARNING", "tilab.test", "Déclaration 48 refusée"
+    )  # fmt: skip
+    assert body["timestamp"].endswith("+00:00")
+
+
+def test_a_plain_log_line_is_in_utc_whatever_the_servers_time_zone(monkeypatch):
+    import time
+
+    monkeypatch.setenv("TZ", "America/Cayenne")
+    time.tzset()
+    try:
+        record = _record("ok")
+        record.created = 0.0
+        record.msecs = 0.0
+        assert _formatter("plain").format(record).startswith("1970-01-01T00:00:00.000Z WARNING")
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
