@@ -214,6 +214,11 @@ TILAB_MFA_REQUIRED_FOR_MONEY = env.bool("TILAB_MFA_REQUIRED_FOR_MONEY", default=
 TILAB_STEP_UP_MAX_AGE = env.int("TILAB_STEP_UP_MAX_AGE", default=15 * 60)
 # Personal API tokens live this many days (shown at creation and in the list).
 TILAB_API_TOKEN_DAYS = env.int("TILAB_API_TOKEN_DAYS", default=90)
+# How long what is only a copy is kept (housekeeping, at night): e-mails once sent, staff
+# exports once built, uploaded spreadsheets once imported or left unimported.
+TILAB_OUTBOX_RETENTION_DAYS = env.int("TILAB_OUTBOX_RETENTION_DAYS", default=30)
+TILAB_EXPORT_RETENTION_DAYS = env.int("TILAB_EXPORT_RETENTION_DAYS", default=7)
+TILAB_UPLOAD_RETENTION_DAYS = env.int("TILAB_UPLOAD_RETENTION_DAYS", default=30)
 
 # A payee's new bank details stay out of transfer files for this many days after a change,
 # unless a second person confirms them sooner (the relay's own paying account: only a Région
@@ -493,6 +498,17 @@ CELERY_BEAT_SCHEDULE: dict = {
     "workshop-reminders-send": {
         "task": "workshops.workshop_reminders_send",
         "schedule": crontab(minute="*/15", hour="8-20"),
+    },
+    # Housekeeping, at night: ended sessions and e-mails sent long ago; export files and
+    # uploaded spreadsheets past their retention (TILAB_*_RETENTION_DAYS).
+    "housekeeping": {"task": "tilab.housekeeping", "schedule": crontab(hour=4, minute=10)},
+    "production-exports-expire": {
+        "task": "figures.production_exports_expire",
+        "schedule": crontab(hour=4, minute=20),
+    },
+    "production-imports-prune": {
+        "task": "makers.production_imports_prune",
+        "schedule": crontab(hour=4, minute=30),
     },
     # Needs whose date has passed leave the board (idempotent; hourly is soon enough).
     "needs-close-due": {

@@ -15,6 +15,7 @@ from decimal import Decimal
 from functools import partial
 
 import rules
+from django.conf import settings
 from django.db import transaction
 from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.utils import timezone, translation
@@ -514,3 +515,15 @@ def exports_of(user: User, *, now: datetime, limit: int = 20) -> QuerySet[Produc
         )
         .order_by("-requested_at", "-pk")[:limit]
     )
+
+
+def production_exports_expire(*, now: datetime) -> int:
+    """Delete the export files finished more than TILAB_EXPORT_RETENTION_DAYS ago (ready or
+    failed): an export is a copy of figures that can be asked for again, and it may list
+    makers' names. The number of exports deleted."""
+    cutoff = now - timedelta(days=settings.TILAB_EXPORT_RETENTION_DAYS)
+    deleted, _by_model = ProductionExport.objects.filter(
+        status__in=[ProductionExport.Status.READY, ProductionExport.Status.FAILED],
+        finished_at__lt=cutoff,
+    ).delete()
+    return deleted

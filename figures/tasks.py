@@ -30,3 +30,9 @@ def production_exports_requeue() -> int:
     """Queue again the exports a lost message or a dead broker left waiting. Safe to run
     twice: each export is built once."""
     return exports.production_exports_requeue(now=timezone.now())
+
+
+@shared_task(name="figures.production_exports_expire")
+def production_exports_expire() -> int:
+    """Nightly: delete export files past their retention. Safe to run twice."""
+    return exports.production_exports_expire(now=timezone.now())

@@ -160,3 +160,12 @@ def outbox_emails_send_due(*, now: datetime) -> int:
             break
         sent += bool(result)
     return sent
+
+
+def outbox_emails_prune(*, now: datetime) -> int:
+    """Forget the e-mails sent more than TILAB_OUTBOX_RETENTION_DAYS ago: their bodies hold
+    addresses and links that need not be kept. Unsent e-mails stay, however old. The number of
+    e-mails forgotten."""
+    cutoff = now - timedelta(days=settings.TILAB_OUTBOX_RETENTION_DAYS)
+    deleted, _by_model = OutboxEmail.objects.filter(sent_at__lt=cutoff).delete()
+    return deleted

@@ -3,6 +3,9 @@ person extend it. The session store knows the end but does not say it: it is rec
 session each time the session is saved (tilab.middleware.SessionEndMiddleware)."""
 
 from datetime import datetime, timedelta
+from importlib import import_module
+
+from django.conf import settings
 
 SESSION_END_KEY = "tilab_session_ends_at"
 
@@ -26,3 +29,9 @@ def session_extend(*, session, now: datetime) -> datetime:
     """Save `session` again, so it lasts its full age from `now`; the new end."""
     session.modified = True
     return session_end_after_save(session, now=now)
+
+
+def sessions_clear_expired() -> None:
+    """Delete the sessions that have ended (Django's `clearsessions`), run by beat every night:
+    the session table would otherwise keep every visit."""
+    import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()

@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.utils import timezone
 
-from . import outbox
+from . import outbox, sessions
 from .models import Department
 
 
@@ -33,3 +33,11 @@ def outbox_emails_send_due() -> int:
     worker, and those a mail server refused (after their back-off). Run by beat every
     minute; safe to run twice (each row is claimed)."""
     return outbox.outbox_emails_send_due(now=timezone.now())
+
+
+@shared_task(name="tilab.housekeeping")
+def housekeeping() -> dict:
+    """Nightly: forget ended sessions and e-mails sent long ago (outbox_emails_prune). Safe to
+    run twice."""
+    sessions.sessions_clear_expired()
+    return {"emails_forgotten": outbox.outbox_emails_prune(now=timezone.now())}

@@ -23,6 +23,7 @@ from .writing import (
     production_import_confirm,
     production_import_refuse,
     production_import_upload,
+    production_imports_prune,
 )
 
 __all__ = [
@@ -43,4 +44,5 @@ __all__ = [
     "production_import_preview",
     "production_import_refuse",
     "production_import_upload",
+    "production_imports_prune",
 ]

@@ -6,8 +6,9 @@ transaction; a simultaneous import of the same rows fails on their row key (impo
 
 import hashlib
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
@@ -179,6 +180,27 @@ def production_import_refuse(*, batch: ProductionImport, by: User, now: datetime
             to_state="refused",
             data={"filename": batch.filename, "sha256": batch.sha256},
         )
+
+
+def production_imports_prune(*, now: datetime) -> dict:
+    """Forget uploaded spreadsheets after TILAB_UPLOAD_RETENTION_DAYS: an upload previewed and
+    never imported is deleted; an imported one keeps its record (file name, digest, summary,
+    decision) but loses the file itself, whose rows are now reports. Run nightly by beat;
+    safe to run twice. Counts of uploads deleted and files emptied."""
+    cutoff = now - timedelta(days=settings.TILAB_UPLOAD_RETENTION_DAYS)
+    deleted, _by_model = ProductionImport.objects.filter(
+        status=ProductionImport.Status.PREVIEWED, created_at__lt=cutoff
+    ).delete()
+    emptied = (
+        ProductionImport.objects.filter(
+            status=ProductionImport.Status.CONFIRMED, confirmed_at__lt=cutoff
+        )
+        .exclude(content=b"")
+        .update(content=b"")
+    )
+    if deleted or emptied:
+        logger.info("uploads forgotten: %s deleted, %s emptied", deleted, emptied)
+    return {"deleted": deleted, "emptied": emptied}
 
 
 # --- Bulk inserts --------------------------------------------------------------------------------
