@@ -147,6 +147,16 @@ class AutoSchema(openapi.AutoSchema):
             auths.append({})
         return auths
 
+    def _get_paginator(self):
+        """Only a read pages through a list: a write answers with what it did (a list, it may
+        be), never a page of one, and reads no cursor."""
+        return super()._get_paginator() if self.method == "GET" else None
+
+    def get_filter_backends(self):
+        """Likewise only a read of a list takes its filters: an action on one object or a
+        write reads none of them."""
+        return super().get_filter_backends() if self.method == "GET" else []
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         for code, response in self._shared_responses().items():
@@ -194,6 +204,76 @@ class AutoSchema(openapi.AutoSchema):
         if self.view.get_throttles():
             shared["429"] = error_responses(429)[429]
         return shared
+
+
+# --- Enums of query parameters: named components -------------------------------------------
+
+
+def _pascal(words: str) -> str:
+    return "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", words) if part)
+
+
+def parameter_enums_named(result, generator, request, public):
+    """drf-spectacular postprocessing hook, after its own enum hook: a query parameter's choices
+    become a reference to the enum component of the same values (`status` of the allocations
+    is `MoneyDecisionStatus`), or to one of their own, named in ASCII from the operation and
+    the parameter. drf-spectacular leaves them inline, titled with the filter's French label,
+    and client generators name their enum classes after that title ("AllocationsListÉTat")."""
+    components = result.setdefault("components", {}).setdefault("schemas", {})
+    by_values = {
+        frozenset(component["enum"]): name
+        for name, component in sorted(components.items())
+        if "enum" in component
+    }
+    for methods in result.get("paths", {}).values():
+        for operation in methods.values():
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                if "enum" not in schema:
+                    continue
+                values = frozenset(schema["enum"])
+                name = by_values.get(values)
+                if name is None:
+                    operation_id = operation["operationId"].removesuffix("_list")
+                    name = f"{_pascal(operation_id)}{_pascal(parameter['name'])}Enum"
+                    components[name] = {
+                        key: value for key, value in schema.items() if key != "title"
+                    }
+                    by_values[values] = name
+                parameter["schema"] = {"$ref": f"#/components/schemas/{name}"}
+    result["components"]["schemas"] = dict(sorted(components.items()))
+    return result
+
+
+# --- The error codes ------------------------------------------------------------------------
+
+ERROR_SHAPE = {"code", "detail", "field"}
+
+
+def error_codes_listed(result, generator, request, public):
+    """drf-spectacular postprocessing hook: every error body's `code` is one of the API's codes
+    (tilab.api_errors.error_codes), listed once as the `ErrorCode` enum."""
+    from .api_errors import error_codes  # the API's settings name this module too
+
+    components = result.setdefault("components", {}).setdefault("schemas", {})
+    components["ErrorCode"] = {
+        "type": "string",
+        "enum": [each.code for each in error_codes()],
+        "description": str(
+            _(
+                "Code stable de l'erreur, à comparer plutôt que le texte. Le README du projet "
+                "donne pour chacun son statut HTTP et son message ; un code nouveau peut "
+                "s'ajouter sans nouvelle version de l'API : traitez un code inconnu selon son "
+                "statut HTTP."
+            )
+        ),
+    }
+    for component in components.values():
+        properties = component.get("properties", {})
+        if properties.keys() >= ERROR_SHAPE:
+            properties["code"] = {"$ref": "#/components/schemas/ErrorCode"}
+    result["components"]["schemas"] = dict(sorted(components.items()))
+    return result
 
 
 # --- Links: which response feeds which request ----------------------------------------------
