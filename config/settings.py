@@ -92,6 +92,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # The Deprecation, Sunset and Link headers of a deprecated API operation.
+    "tilab.deprecation.DeprecationMiddleware",
     # The second factor of the session on `request.user`; a page held back by it asks for it.
     "tilab.middleware.SecondFactorMiddleware",
     # The platform's 404 and 500 pages in the demo too (DEBUG on), in place of Django's.

@@ -17,6 +17,7 @@ from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer
 from rest_framework import serializers
 from rest_framework.authentication import SessionAuthentication
 
+from .deprecation import deprecation_of
 from .permissions import PUBLIC, DeclaredPermission, declared_permission
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -146,6 +147,12 @@ class AutoSchema(openapi.AutoSchema):
         if declares and {} not in auths and declared_permission(self.view) == PUBLIC:
             auths.append({})
         return auths
+
+    def is_deprecated(self):
+        """Marked by `tilab.deprecation.deprecated` (which also sends the headers), or by
+        drf-spectacular's own `extend_schema(deprecated=True)`."""
+        handler = getattr(self.view, "action", None) or self.method.lower()
+        return super().is_deprecated() or deprecation_of(type(self.view), handler) is not None
 
     def _get_paginator(self):
         """Only a read pages through a list: a write answers with what it did (a list, it may
