@@ -13,7 +13,8 @@ Every 4xx answer is an object with a stable `code`, a `detail` a person can read
 - DRF's other errors keep their status and their own code ("not_authenticated",
   "permission_denied", "not_found", "throttled", "method_not_allowed"…); a 429 says in words
   when to come back (DRF sets Retry-After from the same wait);
-- Django's PermissionDenied raised below a view answers 403 "role_not_allowed".
+- Django's PermissionDenied raised below a view answers 403 "role_not_allowed"; Django's limits
+  on a multipart body (size, number of fields or files) answer 400 "body_too_large".
 
 The OpenAPI side of these answers is in tilab/schema.py (`error_responses`).
 """
@@ -22,6 +23,7 @@ import math
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
@@ -55,6 +57,10 @@ PLUMBING_CODES = {
         _("Données invalides : chaque champ en cause est nommé avec ce qui ne va pas."),
     ),
     "parse_error": (400, _("Corps illisible : ce n'est pas du JSON (ou du multipart) valide.")),
+    "body_too_large": (
+        400,
+        _("Corps trop gros, ou formulaire de trop de champs ou de fichiers : rien n'a été lu."),
+    ),
     "not_authenticated": (401, _("Aucune identification : un compte ou un jeton est nécessaire.")),
     "authentication_failed": (401, _("Jeton invalide, expiré ou révoqué.")),
     "permission_denied": (
@@ -139,6 +145,10 @@ def exception_handler(exc, context):
     if isinstance(exc, DjangoPermissionDenied) and not isinstance(exc, Refusal):
         # Raised with the name of a rule, for the logs: a person reads why instead.
         exc = ROLE_NOT_ALLOWED()
+    if isinstance(exc, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
+        # Django's limits on a multipart body, met while DRF reads it: Django alone would
+        # answer its HTML 400 page.
+        exc = exceptions.ParseError(PLUMBING_CODES["body_too_large"][1], code="body_too_large")
     if isinstance(exc, Refusal):
         exc = RefusalAnswer(exc)
     elif isinstance(exc, exceptions.Throttled):

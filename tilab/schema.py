@@ -18,7 +18,7 @@ from rest_framework import serializers
 from rest_framework.authentication import SessionAuthentication
 
 from .deprecation import deprecation_of
-from .permissions import PUBLIC, DeclaredPermission, declared_permission
+from .permissions import PUBLIC, SIGNED_IN, DeclaredPermission, declared_permission
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -134,10 +134,12 @@ class PersonalTokenScheme(KnoxTokenScheme):
 
 class AutoSchema(openapi.AutoSchema):
     """drf-spectacular's schema, plus the answers that come from the API's plumbing rather than
-    from an endpoint's own code: a filter or cursor that does not parse (400), a missing or
-    bad token (401), a browser session without its CSRF token (403), an object not found (404),
-    a body in a content type the operation does not read (415), too many requests (429). An
-    endpoint that documents one of these itself keeps its own."""
+    from an endpoint's own code: a filter or cursor that does not parse, a body unreadable or
+    invalid (400), a missing or bad token (401), a role without the declared permission, a
+    token without the scope or a browser session without its CSRF token (403), an object not
+    found (404), a body in a content type the operation does not read (415), too many requests
+    (429). An endpoint that documents one of these itself keeps its own. Only reads of lists
+    take pagination and filter parameters."""
 
     def get_auth(self):
         """As drf-spectacular says of AllowAny: an endpoint declared PUBLIC needs no
@@ -179,6 +181,17 @@ class AutoSchema(openapi.AutoSchema):
                 FieldErrorsSerializer,
                 description=_("Filtre ou curseur illisible : chaque paramètre est nommé."),
             )
+        reads_a_body = (
+            self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer() is not None
+        )
+        if reads_a_body:
+            shared["400"] = OpenApiResponse(
+                FieldErrorsSerializer,
+                description=_(
+                    "Corps illisible (`parse_error`) ou données invalides : chaque champ en "
+                    "cause est nommé."
+                ),
+            )
         authenticators = self.view.get_authenticators()
         if authenticators:
             shared["401"] = OpenApiResponse(
@@ -188,6 +201,9 @@ class AutoSchema(openapi.AutoSchema):
                     "nécessaire."
                 ),
             )
+        declares = any(isinstance(p, DeclaredPermission) for p in self.view.get_permissions())
+        if declares and declared_permission(self.view) not in (PUBLIC, SIGNED_IN):
+            shared["403"] = error_responses(403)[403]
         if self.method in UNSAFE_METHODS and any(
             isinstance(authenticator, SessionAuthentication) for authenticator in authenticators
         ):
@@ -200,12 +216,12 @@ class AutoSchema(openapi.AutoSchema):
             )
         if "{" in self.path:
             shared["404"] = error_responses(404)[404]
-        if self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer() is not None:
+        if reads_a_body:
             shared["415"] = OpenApiResponse(
                 ErrorSerializer,
                 description=_(
-                    "Corps dans un type de contenu que l'opération ne lit pas, ou illisible "
-                    "comme tel : envoyez-le en JSON (application/json)."
+                    "Corps dans un type de contenu que l'opération ne lit pas : du JSON "
+                    "(application/json), sauf pour l'import d'un tableur (multipart/form-data)."
                 ),
             )
         if self.view.get_throttles():

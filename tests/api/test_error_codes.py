@@ -146,3 +146,10 @@ def test_a_spreadsheet_refused_answers_with_a_code_and_its_rows(staff_token):
     )
     assert error(response) == (400, "import_rejected", None)
     assert response.json()["errors"]
+
+
+def test_a_multipart_body_beyond_djangos_limits_answers_a_code_not_a_page(staff_token, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 5
+    fields = {f"field{n}": "x" for n in range(20)}
+    response = Client().post(f"{REPORTS}import/", fields, HTTP_AUTHORIZATION=f"Token {staff_token}")
+    assert error(response) == (400, "body_too_large", None)
