@@ -61,7 +61,8 @@ class FieldErrorsExtension(OpenApiSerializerExtension):
             },
             "required": ["code", "detail", "field"],
             # A list of messages; for a list or an object given, the same per item or key.
-            "additionalProperties": {"oneOf": [{"type": "array"}, {"type": "object"}]},
+            # (`items` any: client generators refuse an array that does not say.)
+            "additionalProperties": {"oneOf": [{"type": "array", "items": {}}, {"type": "object"}]},
         }
 
 

@@ -59,23 +59,36 @@ def test_component_names_are_ascii(schema):
     assert [name for name in names if not re.fullmatch(r"[A-Za-z0-9_.-]+", name)] == []
 
 
+def nodes(node, where=""):
+    """(JSON pointer, schema object) of every object in the document."""
+    if isinstance(node, dict):
+        yield where, node
+        for key, value in node.items():
+            yield from nodes(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from nodes(value, f"{where}/{index}")
+
+
 def test_every_enum_is_a_named_component(schema):
     """Generators name an inline enum from its title, a French label ("ÉTat"): none is left."""
-    inline = []
-
-    def walk(node, where):
-        if isinstance(node, dict):
-            if "enum" in node and not re.fullmatch(r"/components/schemas/[^/]+", where):
-                inline.append(where)
-            for key, value in node.items():
-                walk(value, f"{where}/{key}")
-        elif isinstance(node, list):
-            for index, value in enumerate(node):
-                walk(value, f"{where}/{index}")
-
-    walk(schema["paths"], "/paths")
-    walk(schema["components"], "/components")
+    inline = [
+        where
+        for where, node in nodes(schema)
+        if "enum" in node and not re.fullmatch(r"/components/schemas/[^/]+", where)
+    ]
     assert inline == []
+
+
+def test_every_array_says_what_it_holds(schema):
+    """openapi-python-client drops a schema with an array of unsaid items (and every answer
+    that uses it)."""
+    bare = [
+        where
+        for where, node in nodes(schema)
+        if node.get("type") == "array" and "items" not in node
+    ]
+    assert bare == []
 
 
 def test_no_write_takes_a_form_body_but_the_spreadsheet_upload(schema):
