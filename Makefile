@@ -44,10 +44,13 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-## check: migrations up to date, the OpenAPI schema without warnings, production settings clean
+## check: migrations up to date, the OpenAPI schema without warnings and valid as
+## openapi-spec-validator reads it, production settings clean
 check: install
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
+	mkdir -p var && $(BIN)/python manage.py spectacular --format openapi-json --file var/schema.json
+	$(BIN)/openapi-spec-validator var/schema.json
 	DEBUG=False SECRET_KEY=check-deploy-0123456789abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 

@@ -99,6 +99,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # The Deprecation, Sunset and Link headers of a deprecated API operation.
+    "tilab.deprecation.DeprecationMiddleware",
     # The second factor of the session on `request.user`; a page held back by it asks for it.
     "tilab.middleware.SecondFactorMiddleware",
     # The platform's 404 and 500 pages in the demo too (DEBUG on), in place of Django's.
@@ -380,6 +382,10 @@ REST_FRAMEWORK = {
     # Each view declares the permission it needs (`permission`, `permissions_by_action`);
     # this class enforces it, and refuses a view that declares none.
     "DEFAULT_PERMISSION_CLASSES": ["tilab.permissions.DeclaredPermission"],
+    # Programs send JSON; only the spreadsheet import reads a file upload (multipart, its own
+    # parsers). Form bodies would be one more shape for every write in the schema and clients.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_PAGINATION_CLASS": "tilab.pagination.CursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -417,9 +423,12 @@ SPECTACULAR_SETTINGS = {
         "PaymentBatchStatusEnum": "subsidies.models.PaymentBatch.Status",
         "PaymentBatchLineStatusEnum": "subsidies.models.PaymentBatchLine.Status",
     },
-    # The default enum hook, then OpenAPI links from answers to the requests they feed.
+    # The default enum hook, named enums for query parameters, the error codes, then OpenAPI
+    # links from answers to the requests they feed.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
+        "tilab.schema.parameter_enums_named",
+        "tilab.schema.error_codes_listed",
         "config.schema.links_add",
     ],
 }

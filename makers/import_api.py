@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.fields import empty
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -355,7 +355,8 @@ class ProductionImportView(APIView):
 
     # Relay staff, Région staff and facilitators; anonymous callers get a 401.
     permission = "makers.import_reports"
-    parser_classes = [MultiPartParser, FormParser]
+    # The one file upload of the API: multipart only, as the schema says (JSON elsewhere).
+    parser_classes = [MultiPartParser]
     throttle_scope = "import"  # settings.THROTTLE_RATES: each call parses up to 5 MB
 
     @extend_schema(
@@ -374,7 +375,7 @@ class ProductionImportView(APIView):
                 description=(
                     "bad rows or unreadable file (code `import_rejected`, `detail`, and "
                     "`errors` with each line's own code), no file or a bad `dry_run` (each "
-                    "field named), or a body that is not a form (`detail`); nothing imported"
+                    "field named); nothing imported"
                 ),
                 examples=[
                     OpenApiExample(
@@ -396,7 +397,6 @@ class ProductionImportView(APIView):
                     )
                 ],
             ),
-            401: OpenApiResponse(description="not authenticated"),
             **error_responses(
                 403,
                 409,

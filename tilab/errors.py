@@ -17,9 +17,12 @@ the status of its kind (400, 403, 404, 409). Programs and tests tell refusals ap
 never by their text.
 """
 
+import importlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
+from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -127,6 +130,28 @@ class Code:
             field=self.field if field is _FIELD_OF_CODE else field,
             params=params,
         )
+
+
+def declared_codes() -> dict[str, list[tuple[str, Code]]]:
+    """Every code the apps declare, with the module and the `Code` of each declaration (a code
+    may be declared in two apps, always with the same kind): the `errors.py` modules of the
+    installed apps, at any depth (the importer's own), that declare codes. For the API's list
+    of codes (its schema, the README's table)."""
+    found: dict[str, list[tuple[str, Code]]] = {}
+    seen: set[int] = set()  # a code imported into another module is the same declaration
+    for config in apps.get_app_configs():
+        root = Path(config.path)
+        for path in sorted(root.rglob("errors.py")):
+            # Read before importing: another library's errors module is none of ours.
+            if "migrations" in path.parts or "Code(" not in path.read_text(encoding="utf-8"):
+                continue
+            name = ".".join([config.name, *path.relative_to(root).with_suffix("").parts])
+            module = importlib.import_module(name)
+            for value in vars(module).values():
+                if isinstance(value, Code) and id(value) not in seen:
+                    seen.add(id(value))
+                    found.setdefault(value.code, []).append((name, value))
+    return dict(sorted(found.items()))
 
 
 # --- Codes of the core --------------------------------------------------------------------

@@ -17,7 +17,8 @@ from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer
 from rest_framework import serializers
 from rest_framework.authentication import SessionAuthentication
 
-from .permissions import PUBLIC, DeclaredPermission, declared_permission
+from .deprecation import deprecation_of
+from .permissions import PUBLIC, SIGNED_IN, DeclaredPermission, declared_permission
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -60,7 +61,8 @@ class FieldErrorsExtension(OpenApiSerializerExtension):
             },
             "required": ["code", "detail", "field"],
             # A list of messages; for a list or an object given, the same per item or key.
-            "additionalProperties": {"oneOf": [{"type": "array"}, {"type": "object"}]},
+            # (`items` any: client generators refuse an array that does not say.)
+            "additionalProperties": {"oneOf": [{"type": "array", "items": {}}, {"type": "object"}]},
         }
 
 
@@ -133,10 +135,12 @@ class PersonalTokenScheme(KnoxTokenScheme):
 
 class AutoSchema(openapi.AutoSchema):
     """drf-spectacular's schema, plus the answers that come from the API's plumbing rather than
-    from an endpoint's own code: a filter or cursor that does not parse (400), a missing or
-    bad token (401), a browser session without its CSRF token (403), an object not found (404),
-    a body in a content type the operation does not read (415), too many requests (429). An
-    endpoint that documents one of these itself keeps its own."""
+    from an endpoint's own code: a filter or cursor that does not parse, a body unreadable or
+    invalid (400), a missing or bad token (401), a role without the declared permission, a
+    token without the scope or a browser session without its CSRF token (403), an object not
+    found (404), a body in a content type the operation does not read (415), too many requests
+    (429). An endpoint that documents one of these itself keeps its own. Only reads of lists
+    take pagination and filter parameters."""
 
     def get_auth(self):
         """As drf-spectacular says of AllowAny: an endpoint declared PUBLIC needs no
@@ -146,6 +150,22 @@ class AutoSchema(openapi.AutoSchema):
         if declares and {} not in auths and declared_permission(self.view) == PUBLIC:
             auths.append({})
         return auths
+
+    def is_deprecated(self):
+        """Marked by `tilab.deprecation.deprecated` (which also sends the headers), or by
+        drf-spectacular's own `extend_schema(deprecated=True)`."""
+        handler = getattr(self.view, "action", None) or self.method.lower()
+        return super().is_deprecated() or deprecation_of(type(self.view), handler) is not None
+
+    def _get_paginator(self):
+        """Only a read pages through a list: a write answers with what it did (a list, it may
+        be), never a page of one, and reads no cursor."""
+        return super()._get_paginator() if self.method == "GET" else None
+
+    def get_filter_backends(self):
+        """Likewise only a read of a list takes its filters: an action on one object or a
+        write reads none of them."""
+        return super().get_filter_backends() if self.method == "GET" else []
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
@@ -162,6 +182,17 @@ class AutoSchema(openapi.AutoSchema):
                 FieldErrorsSerializer,
                 description=_("Filtre ou curseur illisible : chaque paramètre est nommé."),
             )
+        reads_a_body = (
+            self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer() is not None
+        )
+        if reads_a_body:
+            shared["400"] = OpenApiResponse(
+                FieldErrorsSerializer,
+                description=_(
+                    "Corps illisible (`parse_error`) ou données invalides : chaque champ en "
+                    "cause est nommé."
+                ),
+            )
         authenticators = self.view.get_authenticators()
         if authenticators:
             shared["401"] = OpenApiResponse(
@@ -171,6 +202,9 @@ class AutoSchema(openapi.AutoSchema):
                     "nécessaire."
                 ),
             )
+        declares = any(isinstance(p, DeclaredPermission) for p in self.view.get_permissions())
+        if declares and declared_permission(self.view) not in (PUBLIC, SIGNED_IN):
+            shared["403"] = error_responses(403)[403]
         if self.method in UNSAFE_METHODS and any(
             isinstance(authenticator, SessionAuthentication) for authenticator in authenticators
         ):
@@ -183,17 +217,87 @@ class AutoSchema(openapi.AutoSchema):
             )
         if "{" in self.path:
             shared["404"] = error_responses(404)[404]
-        if self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer() is not None:
+        if reads_a_body:
             shared["415"] = OpenApiResponse(
                 ErrorSerializer,
                 description=_(
-                    "Corps dans un type de contenu que l'opération ne lit pas, ou illisible "
-                    "comme tel : envoyez-le en JSON (application/json)."
+                    "Corps dans un type de contenu que l'opération ne lit pas : du JSON "
+                    "(application/json), sauf pour l'import d'un tableur (multipart/form-data)."
                 ),
             )
         if self.view.get_throttles():
             shared["429"] = error_responses(429)[429]
         return shared
+
+
+# --- Enums of query parameters: named components -------------------------------------------
+
+
+def _pascal(words: str) -> str:
+    return "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", words) if part)
+
+
+def parameter_enums_named(result, generator, request, public):
+    """drf-spectacular postprocessing hook, after its own enum hook: a query parameter's choices
+    become a reference to the enum component of the same values (`status` of the allocations
+    is `MoneyDecisionStatus`), or to one of their own, named in ASCII from the operation and
+    the parameter. drf-spectacular leaves them inline, titled with the filter's French label,
+    and client generators name their enum classes after that title ("AllocationsListÉTat")."""
+    components = result.setdefault("components", {}).setdefault("schemas", {})
+    by_values = {
+        frozenset(component["enum"]): name
+        for name, component in sorted(components.items())
+        if "enum" in component
+    }
+    for methods in result.get("paths", {}).values():
+        for operation in methods.values():
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                if "enum" not in schema:
+                    continue
+                values = frozenset(schema["enum"])
+                name = by_values.get(values)
+                if name is None:
+                    operation_id = operation["operationId"].removesuffix("_list")
+                    name = f"{_pascal(operation_id)}{_pascal(parameter['name'])}Enum"
+                    components[name] = {
+                        key: value for key, value in schema.items() if key != "title"
+                    }
+                    by_values[values] = name
+                parameter["schema"] = {"$ref": f"#/components/schemas/{name}"}
+    result["components"]["schemas"] = dict(sorted(components.items()))
+    return result
+
+
+# --- The error codes ------------------------------------------------------------------------
+
+ERROR_SHAPE = {"code", "detail", "field"}
+
+
+def error_codes_listed(result, generator, request, public):
+    """drf-spectacular postprocessing hook: every error body's `code` is one of the API's codes
+    (tilab.api_errors.error_codes), listed once as the `ErrorCode` enum."""
+    from .api_errors import error_codes  # the API's settings name this module too
+
+    components = result.setdefault("components", {}).setdefault("schemas", {})
+    components["ErrorCode"] = {
+        "type": "string",
+        "enum": [each.code for each in error_codes()],
+        "description": str(
+            _(
+                "Code stable de l'erreur, à comparer plutôt que le texte. Le README du projet "
+                "donne pour chacun son statut HTTP et son message ; un code nouveau peut "
+                "s'ajouter sans nouvelle version de l'API : traitez un code inconnu selon son "
+                "statut HTTP."
+            )
+        ),
+    }
+    for component in components.values():
+        properties = component.get("properties", {})
+        if properties.keys() >= ERROR_SHAPE:
+            properties["code"] = {"$ref": "#/components/schemas/ErrorCode"}
+    result["components"]["schemas"] = dict(sorted(components.items()))
+    return result
 
 
 # --- Links: which response feeds which request ----------------------------------------------

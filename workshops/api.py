@@ -336,7 +336,7 @@ class WorkshopViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         if request.user.is_authenticated:
             person = {"user": request.user}
         else:
-            person = {"name": data["name"], "email": data["email"]}
+            person = {"name": data["name"], "email": data.get("email", "")}
         registration = services.registration_create(workshop=workshop, now=self.now, **person)
         if not request.user.is_authenticated:
             received = {

@@ -125,10 +125,14 @@ def calendar_build(*, name: str, uid: str, entries: list[Entry], now: datetime) 
         prodid=PRODID,
         calscale="GREGORIAN",
         method="PUBLISH",
-        name=name,
         uid=uid,
         refresh_interval=REFRESH,
     )
+    # The name is TEXT (RFC 7986; X-WR-CALNAME as Apple and Google read it): icalendar writes
+    # both as given, so a comma cut a workshop's title short in other parsers and a line break
+    # broke the file. Written as TEXT, they are escaped as SUMMARY is.
+    for prop in ("NAME", "X-WR-CALNAME"):
+        calendar.add(prop, icalendar.vText(name))
     calendar.add("X-WR-TIMEZONE", TIME_ZONE)
     calendar.add("X-PUBLISHED-TTL", icalendar.vDuration(REFRESH))
     first, last = _year_span(entries)

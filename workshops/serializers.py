@@ -438,7 +438,8 @@ class RegisterSerializer(serializers.Serializer):
     link to cancel, is sent there."""
 
     name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
-    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    # No default: "" is no e-mail address, and a schema may not give one as its default.
+    email = serializers.EmailField(required=False, allow_blank=True)
     invitation_token = serializers.CharField(
         max_length=43,
         required=False,

@@ -64,6 +64,25 @@ def test_a_body_of_another_type_answers_unsupported_media_type(token):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    "content_type", ["application/x-www-form-urlencoded", "multipart/form-data; boundary=B"]
+)
+def test_a_form_body_answers_unsupported_media_type(token, content_type):
+    body = "quantity=3" if "urlencoded" in content_type else "--B\r\n\r\n--B--\r\n"
+    response = call("post", REPORTS, body, token=token, content_type=content_type)
+    assert error(response) == (415, "unsupported_media_type", None)
+
+
+def test_the_spreadsheet_import_reads_multipart_only(staff_token):
+    response = call("post", f"{REPORTS}import/", {"dry_run": True}, token=staff_token)
+    assert error(response) == (415, "unsupported_media_type", None)
+
+
+def test_an_answer_in_a_format_the_api_does_not_write_answers_406(token):
+    response = Client().get(REPORTS, HTTP_AUTHORIZATION=f"Token {token}", HTTP_ACCEPT="text/csv")
+    assert error(response) == (406, "not_acceptable", None)
+
+
 def test_no_account_or_a_bad_token_answers_401(reference_data):
     assert error(call("post", REPORTS, {})) == (401, "not_authenticated", None)
     assert error(call("post", REPORTS, {}, token="nope")) == (401, "authentication_failed", None)
@@ -127,3 +146,10 @@ def test_a_spreadsheet_refused_answers_with_a_code_and_its_rows(staff_token):
     )
     assert error(response) == (400, "import_rejected", None)
     assert response.json()["errors"]
+
+
+def test_a_multipart_body_beyond_djangos_limits_answers_a_code_not_a_page(staff_token, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 5
+    fields = {f"field{n}": "x" for n in range(20)}
+    response = Client().post(f"{REPORTS}import/", fields, HTTP_AUTHORIZATION=f"Token {staff_token}")
+    assert error(response) == (400, "body_too_large", None)
