@@ -276,7 +276,7 @@ ERROR_SHAPE = {"code", "detail", "field"}
 
 def error_codes_listed(result, generator, request, public):
     """drf-spectacular postprocessing hook: every error body's `code` is one of the API's codes
-    (tilab.api_errors.error_codes), listed once as the `ErrorCode` enum."""
+    (tilab.api_errors.error_codes), listed once as the `ErrorCode` enum, or a code added later."""
     from .api_errors import error_codes  # the API's settings name this module too
 
     components = result.setdefault("components", {}).setdefault("schemas", {})
@@ -295,7 +295,11 @@ def error_codes_listed(result, generator, request, public):
     for component in components.values():
         properties = component.get("properties", {})
         if properties.keys() >= ERROR_SHAPE:
-            properties["code"] = {"$ref": "#/components/schemas/ErrorCode"}
+            # One of the listed codes, or one added later: a client generated today reads a
+            # new code as a plain string instead of failing (README: a new code is no break).
+            properties["code"] = {
+                "anyOf": [{"$ref": "#/components/schemas/ErrorCode"}, {"type": "string"}]
+            }
     result["components"]["schemas"] = dict(sorted(components.items()))
     return result
 
