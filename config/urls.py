@@ -14,6 +14,7 @@ from figures.api import FiguresViewSet
 from makers.api import ItemAliasViewSet, ItemTypeViewSet, MakerViewSet, ProductionReportViewSet
 from makers.import_api import ProductionImportView
 from needs.api import DeliveryViewSet, NeedViewSet, PledgeViewSet
+from recognition.api import AttestationViewSet, CooperationLinkViewSet
 from subsidies.api import (
     AllocationViewSet,
     BankChangeViewSet,
@@ -64,6 +65,8 @@ router.register("needs", NeedViewSet, basename="need")
 router.register("pledges", PledgeViewSet, basename="pledge")
 router.register("deliveries", DeliveryViewSet, basename="delivery")
 router.register("registrations", RegistrationViewSet, basename="registration")
+router.register("cooperation-links", CooperationLinkViewSet, basename="cooperation-link")
+router.register("attestations", AttestationViewSet, basename="attestation")
 
 api_urls = [
     path("me/", MeView.as_view(), name="me"),

@@ -1289,6 +1289,18 @@ OPS = [
         "delivery_confirmed",
         data=body(token=lambda w, c: w.get("delivery_confirm", TOKEN, c), confirmed_quantity=5)),
     Op(GET, f"{V1}/deliveries/{{id}}/confirm/", TOKEN, API_LOGGED_IN_405, "delivery_confirmed"),
+    # Recognition: the network's links for those who see its graph, as the page.
+    Op(GET, f"{V1}/cooperation-links/", NONE, "401 403 403 200 200 200 403"),
+    Op(POST, f"{V1}/cooperation-links/", NONE, "401 403 403 405 405 405 403"),
+    # Anne's attestation of today is issued already (the same one again: 200).
+    Op(POST, f"{V1}/attestations/", NONE, "401 200 403 403 403 403 403"),
+    Op(POST, f"{V1}/attestations/", OWN, "401 201 404 404 404 404 404",
+        data=body(organisation=lambda w, c: w.get("organisation", OWN, c).slug)),
+    Op(POST, f"{V1}/attestations/", SAME, "401 404 404 404 404 404 404",
+        data=body(organisation=lambda w, c: w.get("organisation", SAME, c).slug)),
+    Op(GET, f"{V1}/attestations/", NONE, API_LOGGED_IN_405),
+    Op(GET, f"{V1}/attestations/{{code}}/", OWN, API_EVERYONE, "attestation"),
+    Op(DELETE, f"{V1}/attestations/{{code}}/", OWN, API_LOGGED_IN_405, "attestation"),
 ]
 # fmt: on
 API_EXCLUSIONS: dict[tuple[str, str], str] = {}
