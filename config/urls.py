@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.reverse import reverse
 from rest_framework.routers import APIRootView, DefaultRouter
 
+from accounts.api import PersonalDataView
 from audit.api import DecisionViewSet, LedgerViewSet
 from directory.api import OrganisationViewSet
 from figures.api import FiguresViewSet
@@ -70,6 +71,7 @@ router.register("attestations", AttestationViewSet, basename="attestation")
 
 api_urls = [
     path("me/", MeView.as_view(), name="me"),
+    path("me/personal-data/", PersonalDataView.as_view(), name="personal-data"),
     # Before the router: its production-reports/<pk>/ route would otherwise see "import".
     path(
         "production-reports/import/",

@@ -965,6 +965,9 @@ REPORT = f"{V1}/production-reports/{{id}}/"
 OPS = [
     Op(GET, f"{V1}/me/", NONE, API_LOGGED_IN),
     Op(POST, f"{V1}/me/", NONE, API_LOGGED_IN_405),
+    # One's own data, whoever one is: the page's JSON export.
+    Op(GET, f"{V1}/me/personal-data/", NONE, API_LOGGED_IN),
+    Op(POST, f"{V1}/me/personal-data/", NONE, API_LOGGED_IN_405),
     Op(GET, f"{V1}/departments/", NONE, API_EVERYONE),
     Op(POST, f"{V1}/departments/", NONE, NOBODY_405),
     Op(GET, f"{V1}/departments/{{code}}/", PUBLIC, API_EVERYONE, "department"),
