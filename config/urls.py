@@ -14,7 +14,7 @@ from directory.api import OrganisationViewSet
 from figures.api import FiguresViewSet
 from makers.api import ItemAliasViewSet, ItemTypeViewSet, MakerViewSet, ProductionReportViewSet
 from makers.import_api import ProductionImportView
-from needs.api import DeliveryViewSet, NeedViewSet, PledgeViewSet
+from needs.api import DeliveryViewSet, NeedThreadViewSet, NeedViewSet, PledgeViewSet
 from recognition.api import AttestationViewSet, CooperationLinkViewSet
 from subsidies.api import (
     AllocationViewSet,
@@ -65,6 +65,7 @@ router.register("workshops", WorkshopViewSet, basename="workshop")
 router.register("needs", NeedViewSet, basename="need")
 router.register("pledges", PledgeViewSet, basename="pledge")
 router.register("deliveries", DeliveryViewSet, basename="delivery")
+router.register("need-threads", NeedThreadViewSet, basename="need-thread")
 router.register("registrations", RegistrationViewSet, basename="registration")
 router.register("cooperation-links", CooperationLinkViewSet, basename="cooperation-link")
 router.register("attestations", AttestationViewSet, basename="attestation")
