@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
@@ -24,7 +25,7 @@ from tilab.throttling import AddressThrottle
 
 from . import attestations, errors, selectors, services
 from . import links as network
-from .views import CHECK_SCOPE
+from .views import CHECK_SCOPE, pdf_response
 
 # --- Cooperation links ----------------------------------------------------------------------
 
@@ -50,12 +51,6 @@ class LinkSerializer(serializers.Serializer):
     b = NodeSerializer()
     kinds = LinkKindSerializer(many=True)
     weight = serializers.IntegerField(help_text=gettext_lazy("La somme des comptes."))
-
-
-class LinkPageSerializer(serializers.Serializer):
-    next = serializers.URLField(allow_null=True)
-    previous = serializers.URLField(allow_null=True)
-    results = LinkSerializer(many=True)
 
 
 class LinkQuerySerializer(serializers.Serializer):
@@ -96,32 +91,55 @@ def _link(link: network.Link, nodes) -> dict:
     }
 
 
-def _cursor_encode(key: tuple) -> str:
-    return base64.urlsafe_b64encode(json.dumps(list(key)).encode()).decode().rstrip("=")
+class OrderedListPagination(CursorPagination):
+    """Cursor pages over a list computed in memory (the links are no table), sorted by a total
+    order: the cursor is the order key of the last item of the previous page, so a page's
+    items stay in place as the cursor moves on. Its schema is that of the cursor pages."""
 
+    def paginate_ordered(self, items: list, keys: list[tuple], request) -> list:
+        """The page of `items` (sorted, `keys` their order keys) the request asks for."""
+        self.request = request
+        self.page_size = self.get_page_size(request)
+        encoded = request.query_params.get(self.cursor_query_param)
+        start = bisect.bisect_right(keys, self._decode(encoded)) if encoded else 0
+        page = items[start : start + self.page_size]
+        url = request.build_absolute_uri()
+        self.next_url = None
+        if start + self.page_size < len(items):
+            last = keys[start + self.page_size - 1]
+            self.next_url = replace_query_param(url, self.cursor_query_param, self._encode(last))
+        # Back to the first page: a position is what holds when the list is computed afresh.
+        self.previous_url = remove_query_param(url, self.cursor_query_param) if start else None
+        return page
 
-def _cursor_decode(text: str) -> tuple:
-    """The order key of the last link of the previous page; anything else answers 400."""
-    try:
-        key = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
-        valid = (
-            isinstance(key, list)
-            and len(key) == 7
-            and isinstance(key[0], int)
-            and all(isinstance(part, str) for part in (key[1], key[2], key[3], key[5]))
-            and all(isinstance(part, int) for part in (key[4], key[6]))
-        )
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        valid = False
-    if not valid:
-        raise exceptions.ValidationError({"cursor": [CursorPagination.invalid_cursor_message]})
-    return tuple(key)
+    def get_next_link(self):
+        return self.next_url
 
+    def get_previous_link(self):
+        return self.previous_url
 
-CURSOR = OpenApiParameter(
-    "cursor", OpenApiTypes.STR, description=gettext_lazy("Page suivante (lien « next »).")
-)
-PAGE_SIZE = OpenApiParameter("page_size", OpenApiTypes.INT)
+    @staticmethod
+    def _encode(key: tuple) -> str:
+        return base64.urlsafe_b64encode(json.dumps(list(key)).encode()).decode().rstrip("=")
+
+    def _decode(self, text: str) -> tuple:
+        """An order key of links (links.link_order); anything else answers 400 naming it."""
+        try:
+            key = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+            valid = (
+                isinstance(key, list)
+                and len(key) == 7
+                and isinstance(key[0], int)
+                and all(isinstance(part, str) for part in (key[1], key[2], key[3], key[5]))
+                and all(isinstance(part, int) for part in (key[4], key[6]))
+            )
+        except (binascii.Error, ValueError, UnicodeDecodeError):
+            valid = False
+        if not valid:
+            raise exceptions.ValidationError(
+                {self.cursor_query_param: [self.invalid_cursor_message]}
+            )
+        return tuple(key)
 
 
 class CooperationLinkViewSet(viewsets.ViewSet):
@@ -132,6 +150,7 @@ class CooperationLinkViewSet(viewsets.ViewSet):
     network page (403 for anyone else)."""
 
     permission = "network.view_graph"
+    pagination_class = OrderedListPagination
 
     @extend_schema(
         summary=gettext_lazy("Les liens de coopération du réseau"),
@@ -142,10 +161,8 @@ class CooperationLinkViewSet(viewsets.ViewSet):
                 description=gettext_lazy("Code INSEE : les liens dont un bout y est."),
             ),
             OpenApiParameter("kind", OpenApiTypes.STR, enum=list(network.KINDS)),
-            CURSOR,
-            PAGE_SIZE,
         ],
-        responses={200: LinkPageSerializer, **error_responses(400, 403)},
+        responses={200: LinkSerializer(many=True), **error_responses(400, 403)},
     )
     def list(self, request):
         """Computed from what the platform records, in a constant number of queries whatever
@@ -161,29 +178,12 @@ class CooperationLinkViewSet(viewsets.ViewSet):
             kind=given.get("kind", ""),
             department=department.code if department else "",
         )
-        keys = [network.link_order(link, nodes) for link in listed]
-        start = 0
-        if "cursor" in given:
-            start = bisect.bisect_right(keys, _cursor_decode(given["cursor"]))
-        size = given.get("page_size", CursorPagination.page_size)
-        page = listed[start : start + size]
-        url = request.build_absolute_uri()
-        next_url = None
-        if start + size < len(listed):
-            next_url = replace_query_param(url, "cursor", _cursor_encode(keys[start + size - 1]))
-        previous_url = None
-        if start:
-            # Back to the first page: links are computed afresh, a position is what holds.
-            previous_url = remove_query_param(url, "cursor")
-        return Response(
-            LinkPageSerializer(
-                {
-                    "next": next_url,
-                    "previous": previous_url,
-                    "results": [_link(link, nodes) for link in page],
-                }
-            ).data
+        paginator = self.pagination_class()
+        page = paginator.paginate_ordered(
+            listed, [network.link_order(link, nodes) for link in listed], request
         )
+        data = LinkSerializer([_link(link, nodes) for link in page], many=True).data
+        return paginator.get_paginated_response(data)
 
 
 # --- Attestations ---------------------------------------------------------------------------
@@ -229,13 +229,19 @@ class AttestationViewSet(viewsets.ViewSet):
     organisation (anyone else's organisation answers 404): what was done is frozen with a
     code, and asking again the same day for the same content gives the same attestation.
     Anyone checks an attestation by its code (case, dashes and spaces do not matter), at a
-    bounded pace per address: its frozen content, or 404 `attestation_not_found`."""
+    bounded pace per address: its frozen content, or 404 `attestation_not_found`. Its holder
+    downloads its PDF (`pdf`)."""
 
     permission = SIGNED_IN
     permissions_by_action = {"retrieve": PUBLIC}
     lookup_field = "code"
     # Codes are 12 letters and digits, shown in groups of four; anything else is no code.
     lookup_value_regex = r"[A-Za-z0-9-]{1,64}"
+
+    def perform_content_negotiation(self, request, force=False):
+        # The PDF is no rendering of data: a program asking for application/pdf gets it, and
+        # a refusal in JSON, rather than 406 for want of a PDF renderer.
+        return super().perform_content_negotiation(request, force=force or self.action == "pdf")
 
     def get_throttles(self):
         if self.action == "retrieve":
@@ -294,3 +300,17 @@ class AttestationViewSet(viewsets.ViewSet):
         if attestation is None:
             raise errors.ATTESTATION_NOT_FOUND()
         return Response(AttestationSerializer(_attestation(attestation)).data)
+
+    @extend_schema(
+        summary=gettext_lazy("Le PDF d'une de vos attestations"),
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, **error_responses(404)},
+    )
+    @action(detail=True, methods=["get"])
+    def pdf(self, request, code=None):
+        """The accessible PDF the page downloads, for its holder only: the maker it is about,
+        or the person who asked for it (an organisation's manager). Anyone else's answers 404
+        `attestation_not_found`."""
+        attestation = selectors.attestation_of(request.user, code)
+        if attestation is None:
+            raise errors.ATTESTATION_NOT_FOUND()
+        return pdf_response(attestation)

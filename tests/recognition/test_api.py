@@ -157,3 +157,17 @@ def test_a_maker_account_without_its_profile_is_told_to_complete_it(client, refe
 
 def test_issuing_an_attestation_needs_an_account(client, reference_data):
     assert post(client, ATTESTATIONS).status_code == 401
+
+
+def test_the_holder_downloads_the_pdf_of_her_attestation_nobody_else(client, maker, other_maker):
+    code = post(as_user(client, maker), ATTESTATIONS).json()["code"]
+    response = client.get(f"{ATTESTATIONS}{code}/pdf/", headers={"accept": "application/pdf"})
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    answered(
+        as_user(client, other_maker).get(f"{ATTESTATIONS}{code}/pdf/"),
+        404,
+        "attestation_not_found",
+    )
+    client.logout()
+    assert client.get(f"{ATTESTATIONS}{code}/pdf/").status_code == 401

@@ -1316,6 +1316,9 @@ OPS = [
     Op(GET, f"{V1}/attestations/", NONE, API_LOGGED_IN_405),
     Op(GET, f"{V1}/attestations/{{code}}/", OWN, API_EVERYONE, "attestation"),
     Op(DELETE, f"{V1}/attestations/{{code}}/", OWN, API_LOGGED_IN_405, "attestation"),
+    Op(GET, f"{V1}/attestations/{{code}}/pdf/", OWN, "401 200 404 404 404 404 404",
+        "attestation"),
+    Op(POST, f"{V1}/attestations/{{code}}/pdf/", OWN, API_LOGGED_IN_405, "attestation"),
 ]
 # fmt: on
 API_EXCLUSIONS: dict[tuple[str, str], str] = {}
