@@ -370,7 +370,7 @@ class PledgeViewSet(
 @extend_schema_view(
     retrieve=extend_schema(
         summary=gettext_lazy("Les fils de messages d'un besoin (établissement, par son lien)"),
-        responses={200: EstablishmentThreadsSerializer, **_errors(400, 409, 429)},
+        responses={200: EstablishmentThreadsSerializer, **_errors(400, 409)},
     )
 )
 class NeedThreadViewSet(NowMixin, viewsets.GenericViewSet):
@@ -390,7 +390,10 @@ class NeedThreadViewSet(NowMixin, viewsets.GenericViewSet):
     serializer_class = EstablishmentThreadsSerializer
 
     def get_throttles(self):
-        return [*super().get_throttles(), EstablishmentThrottle()]
+        if self.action == "messages":
+            # Each message e-mails a producer: the pace of the establishment's other writes.
+            return [*super().get_throttles(), EstablishmentThrottle()]
+        return super().get_throttles()
 
     def finalize_response(self, request, response, *args, **kwargs):
         # The address is a secret, as the page's: kept out of caches.
