@@ -1,6 +1,7 @@
 """API of needs, pledges and deliveries: the board of open needs, posting a need (with or
-without an account), moderation, one's own pledges and deliveries, and the establishment's
-confirmation of a delivery through its signed token.
+without an account), moderation, one's own pledges and deliveries, the message threads of
+both sides, and what the establishment does through its signed links (confirm a delivery,
+read and write its threads).
 
 The same rules as the pages. What a caller sees is derived from who they are (anything else
 answers 404), what they may do from the rules (403), and every write is one service call
@@ -268,8 +269,8 @@ class PledgeViewSet(
 
     Makers pledge part of an open need, once per producer and need (withdraw to change it);
     a closed need or a second pledge answers 409. A pledge without any delivery can be
-    withdrawn. `messages` writes to the establishment, relayed by e-mail: neither side sees
-    the other's address.
+    withdrawn. `messages` reads the thread with the establishment and writes to it, relayed
+    by e-mail: neither side sees the other's address.
     """
 
     serializer_class = PledgeOutputSerializer
