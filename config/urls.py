@@ -8,12 +8,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.reverse import reverse
 from rest_framework.routers import APIRootView, DefaultRouter
 
+from accounts.api import PersonalDataView
 from audit.api import DecisionViewSet, LedgerViewSet
 from directory.api import OrganisationViewSet
 from figures.api import FiguresViewSet
 from makers.api import ItemAliasViewSet, ItemTypeViewSet, MakerViewSet, ProductionReportViewSet
 from makers.import_api import ProductionImportView
-from needs.api import DeliveryViewSet, NeedViewSet, PledgeViewSet
+from needs.api import DeliveryViewSet, NeedThreadViewSet, NeedViewSet, PledgeViewSet
+from recognition.api import AttestationViewSet, CooperationLinkViewSet
 from subsidies.api import (
     AllocationViewSet,
     BankChangeViewSet,
@@ -63,10 +65,14 @@ router.register("workshops", WorkshopViewSet, basename="workshop")
 router.register("needs", NeedViewSet, basename="need")
 router.register("pledges", PledgeViewSet, basename="pledge")
 router.register("deliveries", DeliveryViewSet, basename="delivery")
+router.register("need-threads", NeedThreadViewSet, basename="need-thread")
 router.register("registrations", RegistrationViewSet, basename="registration")
+router.register("cooperation-links", CooperationLinkViewSet, basename="cooperation-link")
+router.register("attestations", AttestationViewSet, basename="attestation")
 
 api_urls = [
     path("me/", MeView.as_view(), name="me"),
+    path("me/personal-data/", PersonalDataView.as_view(), name="personal-data"),
     # Before the router: its production-reports/<pk>/ route would otherwise see "import".
     path(
         "production-reports/import/",

@@ -1,6 +1,7 @@
 """API of needs, pledges and deliveries: the board of open needs, posting a need (with or
-without an account), moderation, one's own pledges and deliveries, and the establishment's
-confirmation of a delivery through its signed token.
+without an account), moderation, one's own pledges and deliveries, the message threads of
+both sides, and what the establishment does through its signed links (confirm a delivery,
+read and write its threads).
 
 The same rules as the pages. What a caller sees is derived from who they are (anything else
 answers 404), what they may do from the rules (403), and every write is one service call
@@ -14,7 +15,8 @@ from functools import cached_property
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -34,6 +36,8 @@ from .serializers import (
     DeliveryCreateSerializer,
     DeliveryOutputSerializer,
     DeliveryRecordedSerializer,
+    EstablishmentMessageCreateSerializer,
+    EstablishmentThreadsSerializer,
     NeedCheckSerializer,
     NeedCreateSerializer,
     NeedMessageCreateSerializer,
@@ -72,6 +76,14 @@ class NeededByPagination(CursorPagination):
 
 class NewestFirstPagination(CursorPagination):
     ordering = "-pk"
+
+
+class ThreadPagination(CursorPagination):
+    ordering = selectors.THREAD_ORDER
+
+
+CURSOR = OpenApiParameter("cursor", OpenApiTypes.STR, description=gettext_lazy("Page."))
+PAGE_SIZE = OpenApiParameter("page_size", OpenApiTypes.INT)
 
 
 # --- Shared by the endpoints (the reads are the pages' own: selectors.py) --------------------
@@ -257,8 +269,8 @@ class PledgeViewSet(
 
     Makers pledge part of an open need, once per producer and need (withdraw to change it);
     a closed need or a second pledge answers 409. A pledge without any delivery can be
-    withdrawn. `messages` writes to the establishment, relayed by e-mail: neither side sees
-    the other's address.
+    withdrawn. `messages` reads the thread with the establishment and writes to it, relayed
+    by e-mail: neither side sees the other's address.
     """
 
     serializer_class = PledgeOutputSerializer
@@ -316,14 +328,32 @@ class PledgeViewSet(
         return self._render(pledge)
 
     @extend_schema(
+        methods=["GET"],
+        summary=gettext_lazy("Les messages échangés avec l'établissement"),
+        parameters=[CURSOR, PAGE_SIZE],
+        request=None,
+        responses={200: NeedMessageOutputSerializer(many=True), **_errors(404)},
+    )
+    @extend_schema(
+        methods=["POST"],
         summary=gettext_lazy("Écrire à l'établissement"),
         request=NeedMessageCreateSerializer,
         responses={201: NeedMessageOutputSerializer, **_errors(400, 403, 404)},
     )
-    @action(detail=True, methods=["post"], filterset_class=None)
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        filterset_class=None,
+        pagination_class=ThreadPagination,
+    )
     def messages(self, request, pk=None):
-        """Relayed by e-mail to the establishment's contact, without your address."""
+        """GET: the thread of one of your pledges with the establishment, oldest first, by
+        cursor. POST: a message, relayed by e-mail to the establishment's contact, without
+        your address."""
         pledge = self.get_object()
+        if request.method == "GET":
+            page = self.paginate_queryset(selectors.pledge_thread(pledge))
+            return self.get_paginated_response(NeedMessageOutputSerializer(page, many=True).data)
         data = self.valid(NeedMessageCreateSerializer)
         message = services.need_message_send(
             pledge=pledge,
@@ -331,6 +361,77 @@ class PledgeViewSet(
             from_establishment=False,
             by=request.user,
             now=self.now,
+        )
+        return Response(NeedMessageOutputSerializer(message).data, status=status.HTTP_201_CREATED)
+
+
+# --- The establishment's threads, through its link ------------------------------------------
+
+
+@extend_schema_view(
+    retrieve=extend_schema(
+        summary=gettext_lazy("Les fils de messages d'un besoin (établissement, par son lien)"),
+        responses={200: EstablishmentThreadsSerializer, **_errors(400, 409)},
+    )
+)
+class NeedThreadViewSet(NowMixin, viewsets.GenericViewSet):
+    """What the establishment's own page of its need shows of its messages, for a program:
+    one thread per active pledge (the producer named only if they chose to be), oldest
+    message first, and writing to a producer, relayed by e-mail without either address. The
+    `token` is the one of the need's management link e-mailed to its contact (the end of the
+    page's address): no account. A forged or altered token answers 400 `link_invalid`, one
+    past its time 409 `link_expired`."""
+
+    permission = PUBLIC
+    lookup_field = "token"
+    # A signed link: base64url and colons.
+    lookup_value_regex = r"[A-Za-z0-9_:\-]{1,500}"
+    pagination_class = None
+    filterset_class = None
+    serializer_class = EstablishmentThreadsSerializer
+
+    def get_throttles(self):
+        if self.action == "messages":
+            # Each message e-mails a producer: the pace of the establishment's other writes.
+            return [*super().get_throttles(), EstablishmentThrottle()]
+        return super().get_throttles()
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # The address is a secret, as the page's: kept out of caches.
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Cache-Control"] = "no-store, private"
+        return response
+
+    def _need(self):
+        return services.need_from_manage_token(self.kwargs["token"], now=self.now)
+
+    def retrieve(self, request, token=None):
+        need = self._need()
+        pledges = selectors.pledges_named(selectors.need_pledges(need))
+        need = selectors.with_progress(
+            Need.objects.select_related("establishment", "item_type", "department")
+        ).get(pk=need.pk)
+        return Response(
+            EstablishmentThreadsSerializer(
+                {"need": need, "threads": pledges}, context=self.get_serializer_context()
+            ).data
+        )
+
+    @extend_schema(
+        summary=gettext_lazy("Écrire à un producteur (établissement, par son lien)"),
+        request=EstablishmentMessageCreateSerializer,
+        responses={201: NeedMessageOutputSerializer, **_errors(400, 409, 429)},
+    )
+    @action(detail=True, methods=["post"])
+    def messages(self, request, token=None):
+        """To the producer of one of the need's active pledges (`pledge`); any other pledge
+        answers 400 naming `pledge`."""
+        need = self._need()
+        data = self.valid(
+            EstablishmentMessageCreateSerializer, pledges=selectors.need_active_pledges(need)
+        )
+        message = services.need_message_send(
+            pledge=data["pledge"], body=data["body"], from_establishment=True, now=self.now
         )
         return Response(NeedMessageOutputSerializer(message).data, status=status.HTTP_201_CREATED)
 

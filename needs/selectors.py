@@ -66,27 +66,50 @@ def need_public(pk: int) -> Need | None:
     ).first()
 
 
+def need_active_pledges(need: Need) -> QuerySet[Pledge]:
+    """The pledges that still count on a need (not withdrawn): those its establishment sees
+    and writes to."""
+    return need.pledges.filter(status=Pledge.Status.ACTIVE)
+
+
 def need_pledges_public(need: Need) -> list[Pledge]:
     """A need's active pledges with their producers, oldest first: one query."""
     return list(
-        need.pledges.filter(status=Pledge.Status.ACTIVE)
+        need_active_pledges(need)
         .select_related("maker", "organisation")
         .order_by("pledged_at", "pk")
     )
+
+
+# A thread between an establishment and a producer reads oldest first, pages and API alike.
+THREAD_ORDER = ("created_at", "pk")
+
+
+def pledge_thread(pledge: Pledge) -> QuerySet[NeedMessage]:
+    """The messages between a pledge's producer and the need's establishment, oldest first."""
+    return NeedMessage.objects.filter(pledge=pledge).order_by(*THREAD_ORDER)
 
 
 def need_pledges(need: Need) -> list[Pledge]:
     """A need's active pledges, oldest first, with their producers, deliveries and messages
     (for the establishment's own page): three queries whatever their number."""
     return list(
-        need.pledges.filter(status=Pledge.Status.ACTIVE)
+        need_active_pledges(need)
         .select_related("maker", "organisation")
         .prefetch_related(
             Prefetch("deliveries", queryset=Delivery.objects.order_by("delivered_on", "pk")),
-            Prefetch("messages", queryset=NeedMessage.objects.order_by("created_at", "pk")),
+            Prefetch("messages", queryset=NeedMessage.objects.order_by(*THREAD_ORDER)),
         )
         .order_by("pledged_at", "pk")
     )
+
+
+def pledges_named(pledges: Iterable[Pledge]):
+    """Each pledge's producer as others may see it (`public_name`), pages and API alike."""
+    anonymous = _("un maker")
+    for pledge in pledges:
+        pledge.public_name = producer_public_name(pledge, anonymous=str(anonymous))
+    return pledges
 
 
 def producer_public_name(pledge: Pledge, *, anonymous: str) -> str:
@@ -123,7 +146,7 @@ def pledges_listed_for(user) -> QuerySet[Pledge]:
         .select_related("need__establishment", "need__item_type", "maker", "organisation")
         .prefetch_related(
             Prefetch("deliveries", queryset=Delivery.objects.order_by("delivered_on", "pk")),
-            Prefetch("messages", queryset=NeedMessage.objects.order_by("created_at", "pk")),
+            Prefetch("messages", queryset=NeedMessage.objects.order_by(*THREAD_ORDER)),
         )
         .order_by("-pledged_at", "-pk")
     )

@@ -381,6 +381,44 @@ class DeliveryConfirmSerializer(serializers.Serializer):
     )
 
 
+class EstablishmentThreadSerializer(serializers.ModelSerializer):
+    """One thread of the establishment's page: an active pledge, its producer as the public
+    may see them, and the messages, oldest first. Expects the messages prefetched and the
+    `public_name` set (selectors.need_pledges, selectors.pledges_named)."""
+
+    pledge = serializers.IntegerField(source="pk", read_only=True)
+    producer = serializers.CharField(
+        source="public_name",
+        read_only=True,
+        help_text=_("Le nom du producteur s'il l'a rendu public, sinon « un maker »."),
+    )
+    messages = NeedMessageOutputSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Pledge
+        fields = ["pledge", "producer", "quantity", "pledged_at", "messages"]
+        read_only_fields = fields
+
+
+class EstablishmentThreadsSerializer(serializers.Serializer):
+    need = NeedOutputSerializer(read_only=True)
+    threads = EstablishmentThreadSerializer(many=True, read_only=True)
+
+
+class EstablishmentMessageCreateSerializer(serializers.Serializer):
+    pledge = PrimaryKeyRelatedField(
+        queryset=Pledge.objects.none(),
+        help_text=_("La promesse du producteur à qui écrire (une promesse active du besoin)."),
+    )
+    # Blank passes here so that the service's own refusal explains what to write.
+    body = serializers.CharField(max_length=5000, allow_blank=True)
+
+    def __init__(self, *args, pledges=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if pledges is not None:
+            self.fields["pledge"].queryset = pledges
+
+
 class NeedMessageCreateSerializer(serializers.Serializer):
     # Blank passes here so that the service's own refusal explains what to write.
     body = serializers.CharField(max_length=5000, allow_blank=True)

@@ -70,14 +70,6 @@ def need_links_resend(request):
     return _private(render(request, "needs/links_resend.html", {"form": form}, status=status))
 
 
-def _name_pledges(pledges):
-    """Each pledge's producer as others may see it (`public_name`)."""
-    anonymous = _("un maker")
-    for pledge in pledges:
-        pledge.public_name = selectors.producer_public_name(pledge, anonymous=anonymous)
-    return pledges
-
-
 # The board -----------------------------------------------------------------------------------
 
 
@@ -159,7 +151,7 @@ def need_detail(request, pk):
     need = selectors.need_public(pk)
     if need is None:
         raise Http404
-    pledges = _name_pledges(selectors.need_pledges_public(need))
+    pledges = selectors.pledges_named(selectors.need_pledges_public(need))
     return render(request, "needs/detail.html", {"need": need, "pledges": pledges})
 
 
@@ -232,7 +224,7 @@ def need_manage(request, token):
         need = services.need_from_manage_token(token, now=timezone.now())
     except (BadInput, WrongState) as refusal:
         return _link_invalid(request, refusal)
-    pledges = _name_pledges(selectors.need_pledges(need))
+    pledges = selectors.pledges_named(selectors.need_pledges(need))
     form = None
     if request.method == "POST":
         response = _manage_post(request, need, pledges)
@@ -298,7 +290,7 @@ def delivery_confirm(request, token):
         .objects.select_related("maker", "organisation", "need__item_type")
         .get(pk=pledge.pk)
     )
-    _name_pledges([pledge])
+    selectors.pledges_named([pledge])
     context = {
         "delivery": delivery,
         "pledge": pledge,

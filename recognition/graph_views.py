@@ -297,12 +297,7 @@ def network_graph(request):
     links = list(network.network_links())
     form = GraphFilterForm(request.GET or None)
     kind = form.cleaned_data.get("kind", "") if form.is_valid() else ""
-    listed = [link for link in links if link.a in nodes and link.b in nodes]
-    if kind:
-        listed = [link for link in listed if link.kinds.get(kind)]
-    listed.sort(
-        key=lambda link: (-link.weight, nodes[link.a].name.lower(), nodes[link.b].name.lower())
-    )
+    listed = network.links_listed(nodes, links, kind=kind)
     page = Paginator(listed, LINKS_PER_PAGE).get_page(request.GET.get("page"))
     rows = [
         {

@@ -315,6 +315,39 @@ def links_for_maker(maker: Maker, viewer) -> dict:
     }
 
 
+def links_listed(
+    nodes: dict[NodeKey, Node], links: Iterable[Link], *, kind: str = "", department: str = ""
+) -> list[Link]:
+    """The links of the whole network as its table lists them (page and API alike): both ends
+    among `nodes`, of `kind` if given, touching `department` (either end) if given; strongest
+    first, then by the names of their ends, then by their keys (a total order: a pair is one
+    link)."""
+    listed = [link for link in links if link.a in nodes and link.b in nodes]
+    if kind:
+        listed = [link for link in listed if link.kinds.get(kind)]
+    if department:
+        listed = [
+            link
+            for link in listed
+            if department in (nodes[link.a].department, nodes[link.b].department)
+        ]
+    listed.sort(key=lambda link: link_order(link, nodes))
+    return listed
+
+
+def link_order(link: Link, nodes: dict[NodeKey, Node]) -> tuple:
+    """Where a link stands in the table: weight (strongest first), names, then keys."""
+    return (
+        -link.weight,
+        nodes[link.a].name.lower(),
+        nodes[link.b].name.lower(),
+        link.a[0],
+        link.a[1],
+        link.b[0],
+        link.b[1],
+    )
+
+
 def all_nodes() -> dict[NodeKey, Node]:
     """Every organisation that is not a merged duplicate and every maker, public or not: for
     the viewers `viewer_sees_all` admits. Two queries."""

@@ -1,17 +1,15 @@
 """What recognition holds about a person, how it is exported and erased (the registry is
 `tilab.personal_data`): the attestations issued to them or about their maker profile."""
 
-from django.db.models import Q
-
 from tilab.personal_data import delete, register
 
-from . import attestations
+from . import attestations, selectors
 from .models import Attestation
 
 register(
     Attestation,
     section="attestations",
-    owner=lambda person: Q(issued_to=person.user) | Q(maker__user=person.user),
+    owner=lambda person: selectors.held_by(person.user),
     order_by=("issued_at", "pk"),
     export=lambda a: {
         "code": attestations.code_display(a.code),

@@ -18,7 +18,7 @@ from .graph_views import network_graph  # noqa: F401
 CHECK_SCOPE = "attestation_check"
 
 
-def _pdf_response(attestation) -> HttpResponse:
+def pdf_response(attestation) -> HttpResponse:
     response = HttpResponse(
         attestations.attestation_pdf(attestation), content_type="application/pdf"
     )
@@ -46,7 +46,7 @@ def maker_attestation(request):
         return redirect("makers:profile")
     if request.method == "POST":
         attestation = services.attestation_issue(maker=maker, by=request.user, now=timezone.now())
-        return _pdf_response(attestation)
+        return pdf_response(attestation)
     return _attestation_page(request, content=attestations.maker_content(maker))
 
 
@@ -61,7 +61,7 @@ def organisation_attestation(request, slug):
         attestation = services.attestation_issue(
             organisation=organisation, by=request.user, now=timezone.now()
         )
-        return _pdf_response(attestation)
+        return pdf_response(attestation)
     return _attestation_page(
         request,
         content=attestations.organisation_content(organisation),

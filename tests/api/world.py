@@ -12,6 +12,7 @@ from figures.totals import production_totals_rebuild
 from makers.models import Maker, Membership, ProductionReport
 from needs import services as needs_services
 from needs.models import Need
+from recognition import services as recognition_services
 from subsidies import services as money
 from tests.factories import (
     approve_all,
@@ -203,6 +204,18 @@ def world_build() -> World:
     removed = make_need(item="gown", quantity=20)
     needs_services.need_remove(need=removed, reason="Doublon", by=facilitator, now=now)
 
+    # An attestation of Anne's, for its public check.
+    recognition_services.attestation_issue(maker=anne, by=maker_user, now=now)
+    # A message each way on her pledge: the threads of both sides.
+    for from_establishment in (False, True):
+        needs_services.need_message_send(
+            pledge=pledge,
+            body="Livraison jeudi ?",
+            from_establishment=from_establishment,
+            by=None if from_establishment else maker_user,
+            now=now,
+        )
+
     users = {
         roles.MAKER: maker_user,
         roles.RELAY_STAFF: relay_user,
@@ -220,6 +233,7 @@ def known_ids() -> dict[str, list[str]]:
     from fablabs.models import Relay
     from makers.models import ItemType
     from needs.models import Delivery, Pledge
+    from recognition.models import Attestation
     from subsidies.models import Allocation, Programme, Redistribution
     from workshops.models import Registration, Workshop
 
@@ -238,6 +252,13 @@ def known_ids() -> dict[str, list[str]]:
         "/api/v1/needs/": pks(Need.objects),
         "/api/v1/pledges/": pks(Pledge.objects),
         "/api/v1/deliveries/": pks(Delivery.objects),
+        "/api/v1/attestations/": list(
+            Attestation.objects.order_by("pk").values_list("code", flat=True)
+        ),
+        # The management link of each need: the establishment's threads.
+        "/api/v1/need-threads/": [
+            needs_services.need_manage_token(need) for need in Need.objects.order_by("pk")
+        ],
         "/api/v1/departments/": ["35", "29", "22", "56"],
         "/api/v1/item-types/": list(ItemType.objects.order_by("pk").values_list("slug", flat=True)),
         "/api/v1/organisations/": list(

@@ -965,6 +965,9 @@ REPORT = f"{V1}/production-reports/{{id}}/"
 OPS = [
     Op(GET, f"{V1}/me/", NONE, API_LOGGED_IN),
     Op(POST, f"{V1}/me/", NONE, API_LOGGED_IN_405),
+    # One's own data, whoever one is: the page's JSON export.
+    Op(GET, f"{V1}/me/personal-data/", NONE, API_LOGGED_IN),
+    Op(POST, f"{V1}/me/personal-data/", NONE, API_LOGGED_IN_405),
     Op(GET, f"{V1}/departments/", NONE, API_EVERYONE),
     Op(POST, f"{V1}/departments/", NONE, NOBODY_405),
     Op(GET, f"{V1}/departments/{{code}}/", PUBLIC, API_EVERYONE, "department"),
@@ -1274,7 +1277,9 @@ OPS = [
         "pledge", data=body(body="Je livre jeudi.")),
     Op(POST, f"{V1}/pledges/{{id}}/messages/", SAME, "401 404 404 404 404 404 404",
         "pledge", data=body(body="Je livre jeudi.")),
-    Op(GET, f"{V1}/pledges/{{id}}/messages/", OWN, API_LOGGED_IN_405, "pledge"),
+    Op(GET, f"{V1}/pledges/{{id}}/messages/", OWN, "401 200 404 404 404 404 404", "pledge"),
+    Op(GET, f"{V1}/pledges/{{id}}/messages/", SAME, "401 404 404 404 404 404 404", "pledge"),
+    Op(PUT, f"{V1}/pledges/{{id}}/messages/", OWN, API_LOGGED_IN_405, "pledge"),
     Op(POST, f"{V1}/pledges/{{id}}/withdraw/", OWN, "401 200 404 404 404 404 404", "pledge_free"),
     Op(POST, f"{V1}/pledges/{{id}}/withdraw/", SAME, "401 404 404 404 404 404 404", "pledge_free"),
     Op(GET, f"{V1}/pledges/{{id}}/withdraw/", OWN, API_LOGGED_IN_405, "pledge_free"),
@@ -1289,6 +1294,31 @@ OPS = [
         "delivery_confirmed",
         data=body(token=lambda w, c: w.get("delivery_confirm", TOKEN, c), confirmed_quantity=5)),
     Op(GET, f"{V1}/deliveries/{{id}}/confirm/", TOKEN, API_LOGGED_IN_405, "delivery_confirmed"),
+    # The establishment's threads: its management link is the proof, for anyone holding it.
+    Op(GET, f"{V1}/need-threads/{{token}}/", TOKEN, API_EVERYONE, "need_manage"),
+    Op(GET, f"{V1}/need-threads/{{token}}/", FORGED, "400 400 400 400 400 400 400",
+        "need_manage"),
+    Op(POST, f"{V1}/need-threads/{{token}}/", TOKEN, NOBODY_405, "need_manage"),
+    Op(POST, f"{V1}/need-threads/{{token}}/messages/", TOKEN, "201 201 201 201 201 201 201",
+        "need_manage", data=body(pledge=lambda w, c: w.get("pledge", OWN, c).pk, body="Merci")),
+    Op(POST, f"{V1}/need-threads/{{token}}/messages/", FORGED, "400 400 400 400 400 400 400",
+        "need_manage", data=body(pledge=lambda w, c: w.get("pledge", OWN, c).pk, body="Merci")),
+    Op(GET, f"{V1}/need-threads/{{token}}/messages/", TOKEN, NOBODY_405, "need_manage"),
+    # Recognition: the network's links for those who see its graph, as the page.
+    Op(GET, f"{V1}/cooperation-links/", NONE, "401 403 403 200 200 200 403"),
+    Op(POST, f"{V1}/cooperation-links/", NONE, "401 403 403 405 405 405 403"),
+    # Anne's attestation of today is issued already (the same one again: 200).
+    Op(POST, f"{V1}/attestations/", NONE, "401 200 403 403 403 403 403"),
+    Op(POST, f"{V1}/attestations/", OWN, "401 201 404 404 404 404 404",
+        data=body(organisation=lambda w, c: w.get("organisation", OWN, c).slug)),
+    Op(POST, f"{V1}/attestations/", SAME, "401 404 404 404 404 404 404",
+        data=body(organisation=lambda w, c: w.get("organisation", SAME, c).slug)),
+    Op(GET, f"{V1}/attestations/", NONE, API_LOGGED_IN_405),
+    Op(GET, f"{V1}/attestations/{{code}}/", OWN, API_EVERYONE, "attestation"),
+    Op(DELETE, f"{V1}/attestations/{{code}}/", OWN, API_LOGGED_IN_405, "attestation"),
+    Op(GET, f"{V1}/attestations/{{code}}/pdf/", OWN, "401 200 404 404 404 404 404",
+        "attestation"),
+    Op(POST, f"{V1}/attestations/{{code}}/pdf/", OWN, API_LOGGED_IN_405, "attestation"),
 ]
 # fmt: on
 API_EXCLUSIONS: dict[tuple[str, str], str] = {}
@@ -1339,6 +1369,8 @@ def api_url(w: World, row: Op, caller: str) -> str:
     url = row.path
     if row.obj:
         value = w.get(row.obj, row.ownership, caller)
+        if isinstance(value, str):  # a signed link's token
+            url = url.replace("{token}", value)
         for name, attribute in (("{id}", "pk"), ("{slug}", "slug"), ("{code}", "code")):
             url = url.replace(name, str(getattr(value, attribute, "")))
     return url
@@ -1606,7 +1638,12 @@ def _schema_operations() -> dict[tuple[str, str], str]:
 
 
 def _sample(path: str) -> str:
-    return path.replace("{id}", "1").replace("{slug}", "x").replace("{code}", "35")
+    return (
+        path.replace("{id}", "1")
+        .replace("{slug}", "x")
+        .replace("{code}", "35")
+        .replace("{token}", "x")
+    )
 
 
 def test_every_page_and_operation_has_a_row():

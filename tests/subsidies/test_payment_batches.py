@@ -21,8 +21,8 @@ from subsidies.models import (
     RedistributionLine,
 )
 from subsidies.transfers import unpaid_transfers
-from tests.conftest import as_user, post, text
-from tests.factories import make_report
+from tests.conftest import as_user, count_queries, post, text
+from tests.factories import make_personal_token, make_report
 from tests.refusals import answered, refused
 from tilab.errors import BadInput, NotAllowed, WrongState
 from tilab.models import Decision
@@ -430,3 +430,67 @@ def test_no_sepa_file_leaves_a_relay_account_changed_until_the_region_confirms(
     bank.bank_change_confirm(change=change, by=region_staff, now=LATER)
     batch = make_batch(ready, relay_staff)
     assert batch.debtor_iban == "DE89370400440532013000"
+
+
+# --- A program's money acts (API) -----------------------------------------------------------
+
+
+def _money_acts(batch):
+    """Every money act on a batch through the API: (method, url, body)."""
+    return [
+        ("get", f"{BATCHES}{batch.pk}/file/", None),
+        ("post", BATCHES, {"redistribution": batch.redistribution_id, "format": "csv"}),
+        ("post", f"{BATCHES}{batch.pk}/record/", {"paid_on": "2020-06-15"}),
+        ("post", f"{BATCHES}{batch.pk}/cancel/", {"reason": "Erreur de date"}),
+    ]
+
+
+def _call(client, method, url, body, **headers):
+    if method == "get":
+        return client.get(url, headers=headers)
+    return post(client, url, body, headers=headers)
+
+
+def test_a_token_without_the_money_scope_does_no_money_act(client, ready, relay_staff):
+    batch = make_batch(ready, relay_staff)
+    auth = {"authorization": f"Token {make_personal_token(relay_staff, scope='write')}"}
+    for method, url, body in _money_acts(batch):
+        answered(_call(client, method, url, body, **auth), 403, "token_scope_missing")
+    # Reading the batch is no money act.
+    assert client.get(f"{BATCHES}{batch.pk}/", headers=auth).status_code == 200
+    assert PaymentBatch.objects.get().status == "open"
+
+
+def test_a_money_token_makes_downloads_and_records_a_batch(client, ready, relay_staff):
+    auth = {"authorization": f"Token {make_personal_token(relay_staff, scope='money')}"}
+    created = post(client, BATCHES, {"redistribution": ready.pk, "format": "sepa"}, headers=auth)
+    assert created.status_code == 201, created.content
+    url = f"{BATCHES}{created.json()['id']}/"
+    files = [client.get(f"{url}file/", headers=auth).content for _ in range(3)]
+    assert files[0] == files[1] == files[2] == bytes(PaymentBatch.objects.get().content)
+    recorded = post(client, f"{url}record/", {"paid_on": "2020-06-15"}, headers=auth)
+    assert recorded.status_code == 200 and recorded.json()["status"] == "recorded"
+
+
+def test_a_session_without_a_recent_second_factor_does_no_money_act(
+    client, ready, relay_staff, settings
+):
+    batch = make_batch(ready, relay_staff)
+    # Required from now on, as in production (the fixture `mfa_required` would refuse the
+    # batch above already).
+    settings.TILAB_MFA_REQUIRED_FOR_MONEY = True
+    as_user(client, relay_staff)
+    for method, url, body in _money_acts(batch):
+        answered(_call(client, method, url, body), 403, "two_factor_required")
+    assert client.get(f"{BATCHES}{batch.pk}/").status_code == 200
+    assert PaymentBatch.objects.get().status == "open"
+
+
+def test_the_list_of_batches_costs_the_same_however_many(client, ready, relay_staff):
+    as_user(client, relay_staff)
+    batch = make_batch(ready, relay_staff)
+    one = count_queries(client, BATCHES, expected=1)
+    for _ in range(5):
+        batches.payment_batch_cancel(batch=batch, reason="Refait", by=relay_staff, now=LATER)
+        batch = make_batch(ready, relay_staff)
+    assert count_queries(client, BATCHES, expected=6) == one

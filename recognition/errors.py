@@ -1,0 +1,24 @@
+"""The refusals of recognition (attestations), each declared once: code, kind, message, field
+(tilab/errors.py)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from tilab.errors import Code, NotFound, WrongState
+
+ATTESTATION_NOT_FOUND = Code(
+    "attestation_not_found",
+    NotFound,
+    _("Aucune attestation ne porte ce code : vérifiez-le sur le document."),
+    "code",
+)
+ORGANISATION_NOT_MANAGED = Code(
+    "organisation_not_managed",
+    NotFound,
+    _("Vous ne gérez aucune organisation « %(slug)s »."),
+    "organisation",
+)
+ATTESTATION_MAKER_PROFILE_MISSING = Code(
+    "attestation_maker_profile_missing",
+    WrongState,
+    _("Complétez d'abord votre profil de maker : l'attestation dit ce que ce profil a fait."),
+)
