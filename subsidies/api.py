@@ -525,6 +525,11 @@ class PaymentBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Mone
         "cancel": "subsidies.cancel_payment_batch",
     }
 
+    def perform_content_negotiation(self, request, force=False):
+        # The file is no rendering of data: a bank's program asking for application/xml or
+        # text/csv gets it, and a refusal in JSON, rather than 406 for want of a renderer.
+        return super().perform_content_negotiation(request, force=force or self.action == "file")
+
     def get_queryset(self):
         return selectors.payment_batches_visible_to(self.request.user)
 
