@@ -12,8 +12,8 @@ from django.utils import timezone
 from schwifty import IBAN
 from stdnum import luhn
 
-from fablabs.models import Capability, Organisation, Relay, RelayCoverage
-from fablabs.reference import capabilities_ensure
+from fablabs.models import Capability, Organisation, Relay
+from fablabs.reference import capabilities_ensure, relays_ensure
 from figures.totals import production_totals_rebuild
 from makers import selectors as production_selectors
 from makers import services as production
@@ -108,9 +108,6 @@ DIRECTORY = {
     ),
     "makers-pays-de-fougeres": (["3d-printing"], "", ""),
 }
-
-# Which relay covered which departments in 2020 (../shared/reference/relays.csv).
-RELAYS = {"labfab-rennes": ["35", "22"], "fabrique-du-loch": ["56"], "ensta-bretagne": ["29"]}
 
 # (display name, department, commune, skills, equipment, organisation slug or None)
 MAKERS = [
@@ -355,15 +352,11 @@ class Command(BaseCommand):
                 organisation.save(update_fields=changed)
 
     def _relays(self, organisations) -> dict[str, Relay]:
-        result = {}
-        for slug, codes in RELAYS.items():
-            relay, _ = Relay.objects.get_or_create(organisation=organisations[slug])
-            for code in codes:
-                RelayCoverage.objects.update_or_create(
-                    department_id=code, defaults={"relay": relay}
-                )
-            result[slug] = relay
-        return result
+        # The real network's relays, as `manage.py network_setup` loads them.
+        relays_ensure()
+        return {
+            relay.organisation.slug: relay for relay in Relay.objects.select_related("organisation")
+        }
 
     def _makers(self, organisations):
         for name, dept, commune, skills, equipment, org in MAKERS:
