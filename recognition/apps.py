@@ -13,4 +13,4 @@ class RecognitionConfig(AppConfig):
     verbose_name = _("Réseau et reconnaissance")
 
     def ready(self):
-        from . import permissions  # noqa: F401  (registers the rules)
+        from . import checks, permissions  # noqa: F401  (register the check and the rules)

@@ -17,6 +17,7 @@ from makers.models import ItemType, Maker, ProductionReport
 from subsidies.models import Redistribution, RedistributionLine
 from workshops.models import Registration
 
+from . import errors
 from .models import Attestation
 
 # The shape of `Attestation.content`; bump it when the shape changes, so old attestations are
@@ -26,6 +27,7 @@ CODE_LENGTH = 12
 
 # WeasyPrint logs every rendering step at INFO; one attestation is not news.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+logger = logging.getLogger(__name__)
 _NOT_CODE = re.compile(r"[^A-Z0-9]")
 
 
@@ -219,10 +221,25 @@ def pdf_options() -> dict:
     return {"pdf_variant": "pdf/ua-1"} if "pdf/ua-1" in VARIANTS else {"pdf_tags": True}
 
 
+def pdf_renderer_problem() -> str | None:
+    """Why this server cannot write PDFs (the import error), or None when it can."""
+    try:
+        import weasyprint  # noqa: F401
+    except (OSError, ImportError) as error:  # "cannot load library libpango…"
+        return str(error)
+    return None
+
+
 def attestation_pdf(attestation: Attestation) -> bytes:
     """The attestation as an accessible PDF (real text, headings, tables with headers), always
-    in French, the language of the document it certifies."""
-    from weasyprint import HTML
+    in French, the language of the document it certifies. Refuses (wrong state:
+    attestation_pdf_unavailable) when WeasyPrint's system libraries are missing (README,
+    prerequisites), and logs why for the operator."""
+    try:
+        from weasyprint import HTML
+    except (OSError, ImportError) as error:
+        logger.error("PDF attestations need Pango on this server (README): %s", error)
+        raise errors.ATTESTATION_PDF_UNAVAILABLE() from error
 
     with translation.override("fr"):
         html = render_to_string(

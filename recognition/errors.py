@@ -22,3 +22,11 @@ ATTESTATION_MAKER_PROFILE_MISSING = Code(
     WrongState,
     _("Complétez d'abord votre profil de maker : l'attestation dit ce que ce profil a fait."),
 )
+ATTESTATION_PDF_UNAVAILABLE = Code(
+    "attestation_pdf_unavailable",
+    WrongState,
+    _(
+        "Le serveur ne peut pas produire de PDF pour l'instant : l'attestation n'a pas été "
+        "délivrée. Réessayez plus tard ou prévenez l'équipe Ti Lab."
+    ),
+)

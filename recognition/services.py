@@ -24,8 +24,9 @@ def attestation_issue(
 ) -> Attestation:
     """Freeze what a maker (or an organisation) did into an attestation with a verification
     code. Idempotent for the day: the same content asked for again on the same day returns the
-    attestation already issued, so downloading twice does not multiply codes. The caller has
-    checked that `by` may ask (the maker themself, a manager of the organisation)."""
+    attestation already issued, so downloading twice does not multiply codes. The attestation
+    comes with its PDF (`.pdf`). The caller has checked that `by` may ask (the maker themself,
+    a manager of the organisation)."""
     if (maker is None) == (organisation is None):
         raise ValueError("attestation_issue needs a maker or an organisation, not both.")
     with transaction.atomic():
@@ -41,11 +42,19 @@ def attestation_issue(
             )
             content = attestations.organisation_content(organisation)
             holder = {"organisation": organisation}
-        for issued in Attestation.objects.filter(
-            **holder, issued_at__gte=_day_start(now), issued_at__lte=now
-        ).order_by("-issued_at"):
-            if issued.content == content:
-                return issued
-        return Attestation.objects.create(
+        attestation = next(
+            (
+                issued
+                for issued in Attestation.objects.filter(
+                    **holder, issued_at__gte=_day_start(now), issued_at__lte=now
+                ).order_by("-issued_at")
+                if issued.content == content
+            ),
+            None,
+        ) or Attestation.objects.create(
             **holder, holder_name=content["holder"], content=content, issued_at=now, issued_to=by
         )
+        # An attestation exists only once its PDF is written: a server that cannot write one
+        # refuses (attestation_pdf_unavailable) and this transaction issues nothing.
+        attestation.pdf = attestations.attestation_pdf(attestation)
+        return attestation

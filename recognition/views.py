@@ -1,12 +1,14 @@
 """Pages of recognition: attestations of participation and their public check. The cooperation
 graph lives in `graph_views`; a person's own data (export, deletion) in `accounts`."""
 
+from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from makers.selectors import maker_of
+from tilab.errors import Refusal
 from tilab.permissions import PUBLIC, SIGNED_IN, page_permission
 from tilab.throttling import over_limit
 
@@ -19,20 +21,23 @@ CHECK_SCOPE = "attestation_check"
 
 
 def pdf_response(attestation) -> HttpResponse:
-    response = HttpResponse(
-        attestations.attestation_pdf(attestation), content_type="application/pdf"
-    )
+    pdf = getattr(attestation, "pdf", None) or attestations.attestation_pdf(attestation)
+    response = HttpResponse(pdf, content_type="application/pdf")
     filename = attestations.pdf_filename(attestation)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
     return response
 
 
-def _attestation_page(request, *, content, organisation=None):
+def _attestation_page(request, *, content, organisation=None, refusal=None):
+    if refusal is not None:
+        messages.error(request, refusal.message)
     return render(
         request,
         "network/attestation_preview.html",
         {"content": attestations.for_display(content), "organisation": organisation},
+        # The server cannot write the PDF now: unavailable, to be tried again.
+        status=503 if refusal is not None else 200,
     )
 
 
@@ -45,7 +50,13 @@ def maker_attestation(request):
     if maker is None:
         return redirect("makers:profile")
     if request.method == "POST":
-        attestation = services.attestation_issue(maker=maker, by=request.user, now=timezone.now())
+        try:
+            attestation = services.attestation_issue(
+                maker=maker, by=request.user, now=timezone.now()
+            )
+        except Refusal as refusal:
+            content = attestations.maker_content(maker)
+            return _attestation_page(request, content=content, refusal=refusal)
         return pdf_response(attestation)
     return _attestation_page(request, content=attestations.maker_content(maker))
 
@@ -58,9 +69,15 @@ def organisation_attestation(request, slug):
     if organisation is None:
         raise Http404
     if request.method == "POST":
-        attestation = services.attestation_issue(
-            organisation=organisation, by=request.user, now=timezone.now()
-        )
+        try:
+            attestation = services.attestation_issue(
+                organisation=organisation, by=request.user, now=timezone.now()
+            )
+        except Refusal as refusal:
+            content = attestations.organisation_content(organisation)
+            return _attestation_page(
+                request, content=content, organisation=organisation, refusal=refusal
+            )
         return pdf_response(attestation)
     return _attestation_page(
         request,

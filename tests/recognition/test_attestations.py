@@ -440,3 +440,49 @@ def test_the_preview_costs_the_same_queries_with_more_production_money_and_works
         page = text(client.get(ATTESTATION))
     assert "Atelier 5" in page
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+# --- A server that cannot write PDFs ----------------------------------------------------------
+# As on a server without Pango: importing WeasyPrint fails (the library is outside this
+# machine's control, so its absence is simulated by hiding the module).
+
+
+@pytest.fixture
+def no_pdf_renderer(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "weasyprint", None)
+
+
+def test_without_a_pdf_renderer_no_attestation_is_issued_and_the_page_says_why(
+    client, maker, anne_participated, no_pdf_renderer
+):
+    client.force_login(maker)
+    response = client.post(ATTESTATION)
+    assert response.status_code == 503
+    page = text(response)
+    assert "ne peut pas produire de PDF" in page
+    assert response.content.decode().split("<title>")[1].startswith("Erreur")
+    assert not Attestation.objects.exists()
+
+
+def test_without_a_pdf_renderer_the_api_refuses_with_a_code_and_issues_nothing(
+    client, maker, anne_participated, no_pdf_renderer
+):
+    client.force_login(maker)
+    response = client.post("/api/v1/attestations/", {}, content_type="application/json")
+    assert (response.status_code, response.json()["code"]) == (409, "attestation_pdf_unavailable")
+    assert not Attestation.objects.exists()
+
+
+def test_the_system_check_says_what_to_install_when_pdfs_cannot_be_written(no_pdf_renderer):
+    from django.core.checks import run_checks
+
+    [warning] = [w for w in run_checks() if w.id == "recognition.W001"]
+    assert "Pango" in warning.hint
+
+
+def test_the_system_check_is_quiet_where_pdfs_can_be_written():
+    from django.core.checks import run_checks
+
+    assert not [w for w in run_checks() if w.id == "recognition.W001"]
