@@ -26,6 +26,7 @@ from tilab import views as core
 from tilab.api import DepartmentViewSet, MeView, NoSuchEndpoint
 from tilab.health import ReadinessView
 from tilab.permissions import PUBLIC
+from webhooks.api import WebhookDeliveryViewSet, WebhookEndpointViewSet
 from workshops.api import RegistrationViewSet, WorkshopViewSet
 
 from . import views
@@ -64,6 +65,8 @@ router.register("needs", NeedViewSet, basename="need")
 router.register("pledges", PledgeViewSet, basename="pledge")
 router.register("deliveries", DeliveryViewSet, basename="delivery")
 router.register("registrations", RegistrationViewSet, basename="registration")
+router.register("webhooks", WebhookEndpointViewSet, basename="webhook")
+router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-delivery")
 
 api_urls = [
     path("me/", MeView.as_view(), name="me"),
