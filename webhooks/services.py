@@ -10,16 +10,16 @@ leaves no delivery; a lost task message leaves a row that beat sends.
 import json
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import Q
 from django.urls import reverse
 
-from fablabs.models import Relay
+from fablabs.models import Relay, RelayCoverage
 from fablabs.selectors import relays_staffed_by
 from tilab.celery import publish
 from tilab.permissions import require
@@ -180,6 +180,85 @@ def _enqueue(deliveries: list[WebhookDelivery]) -> None:
         )
 
 
+@dataclass(frozen=True)
+class WebhookEvent:
+    """Something that happened to an object, as endpoints hear of it: `event` happened to
+    `obj` n° `obj_id`, whose API URL is `url_name` (under the API's namespace), with a few
+    `fields` the receiver may read already (never a person's data). It concerns the
+    `departments` given and the relay `relay_id`, if any."""
+
+    event: Event
+    obj: str
+    obj_id: int
+    url_name: str
+    fields: dict
+    departments: tuple = ()
+    relay_id: int | None = None
+
+    def wanted_by(self, endpoint: WebhookEndpoint, covered: dict[int, set[str]]) -> bool:
+        if self.event not in endpoint.events:
+            return False
+        if endpoint.relay_id is None:
+            return True
+        return endpoint.relay_id == self.relay_id or bool(
+            covered.get(endpoint.relay_id, set()) & set(self.departments)
+        )
+
+    def body(self, now: datetime) -> str:
+        path = reverse(f"v1:{self.url_name}", args=[self.obj_id])
+        message = {
+            "type": str(self.event),
+            "timestamp": now.isoformat(),
+            "data": {
+                "object": self.obj,
+                "id": self.obj_id,
+                "url": settings.SITE_URL.rstrip("/") + path,
+                **self.fields,
+            },
+        }
+        return json.dumps(message, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"))
+
+
+def webhook_events_emit(events: Iterable[WebhookEvent], *, now: datetime) -> list[WebhookDelivery]:
+    """Tell the endpoints that want them of these events, in the caller's transaction: the
+    Région's endpoints always, a relay's when an event concerns one of the departments the
+    relay covers or the relay itself. Nothing is sent here: one row per event and endpoint
+    is written now, and leaves once the caller commits.
+
+    Three queries whatever the number of events (one when no endpoint is on): a batch of
+    decisions emits once."""
+    events = list(events)
+    endpoints = list(WebhookEndpoint.objects.filter(is_active=True).order_by("pk"))
+    if not events or not endpoints:
+        return []
+    covered: dict[int, set[str]] = {}
+    relays = {endpoint.relay_id for endpoint in endpoints} - {None}
+    for relay_id, department in RelayCoverage.objects.filter(relay_id__in=relays).values_list(
+        "relay_id", "department_id"
+    ):
+        covered.setdefault(relay_id, set()).add(department)
+    rows = []
+    for event in events:
+        wanting = [endpoint for endpoint in endpoints if event.wanted_by(endpoint, covered)]
+        if not wanting:
+            continue
+        body, msg_id = event.body(now), f"msg_{uuid.uuid4().hex}"
+        rows += [
+            WebhookDelivery(
+                endpoint=endpoint,
+                msg_id=msg_id,
+                event=event.event,
+                body=body,
+                created_at=now,
+                due_at=now,
+            )
+            for endpoint in wanting
+        ]
+    deliveries = WebhookDelivery.objects.bulk_create(rows) if rows else []
+    _enqueue(deliveries)
+    return deliveries
+
+
 def webhook_event_emit(
     *,
     event: Event,
@@ -191,53 +270,14 @@ def webhook_event_emit(
     departments: Iterable[str] = (),
     relay_id: int | None = None,
 ) -> list[WebhookDelivery]:
-    """Tell the endpoints that want it that `event` happened to `obj` n° `obj_id`, in the
-    caller's transaction: the Région's endpoints always, a relay's when the event concerns
-    one of the `departments` it covers or the relay itself (`relay_id`).
-
-    The message is small: the object's id, kind and API URL (`url_name` under the API's
-    namespace) and a few `fields` the receiver may read already; never a person's data.
-    Nothing is sent here: the rows are written now and leave once the caller commits."""
-    departments = [code for code in departments if code]
-    audience = Q(relay=None)
-    if departments:
-        audience |= Q(relay__coverage__department__in=departments)
-    if relay_id is not None:
-        audience |= Q(relay_id=relay_id)
-    endpoints = [
-        endpoint
-        for endpoint in WebhookEndpoint.objects.filter(audience, is_active=True)
-        .distinct()
-        .order_by("pk")
-        if event in endpoint.events
-    ]
-    if not endpoints:
-        return []
-    path = reverse(f"v1:{url_name}", args=[obj_id])
-    message = {
-        "type": str(event),
-        "timestamp": now.isoformat(),
-        "data": {
-            "object": obj,
-            "id": obj_id,
-            "url": settings.SITE_URL.rstrip("/") + path,
-            **fields,
-        },
-    }
-    body = json.dumps(message, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"))
-    msg_id = f"msg_{uuid.uuid4().hex}"
-    deliveries = WebhookDelivery.objects.bulk_create(
-        [
-            WebhookDelivery(
-                endpoint=endpoint,
-                msg_id=msg_id,
-                event=event,
-                body=body,
-                created_at=now,
-                due_at=now,
-            )
-            for endpoint in endpoints
-        ]
+    """One event (`WebhookEvent`), told as `webhook_events_emit` tells them."""
+    event = WebhookEvent(
+        event=event,
+        obj=obj,
+        obj_id=obj_id,
+        url_name=url_name,
+        fields=fields,
+        departments=tuple(code for code in departments if code),
+        relay_id=relay_id,
     )
-    _enqueue(deliveries)
-    return deliveries
+    return webhook_events_emit([event], now=now)
