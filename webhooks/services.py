@@ -128,8 +128,10 @@ def webhook_endpoint_update(
     if fields:
         endpoint.save(update_fields=fields)
     if is_active:
-        # What waited while it was off leaves now.
-        _enqueue(list(endpoint.deliveries.filter(status=WebhookDelivery.Status.PENDING)))
+        # What waited while it was off leaves now, its back-off forgotten.
+        waiting = endpoint.deliveries.filter(status=WebhookDelivery.Status.PENDING)
+        waiting.update(due_at=now)
+        _enqueue(list(waiting))
     return endpoint
 
 
