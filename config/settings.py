@@ -405,6 +405,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "PaymentBatchStatusEnum": "subsidies.models.PaymentBatch.Status",
         "PaymentBatchLineStatusEnum": "subsidies.models.PaymentBatchLine.Status",
+        "WebhookEventEnum": "webhooks.models.Event",
+        "WebhookDeliveryStatusEnum": "webhooks.models.WebhookDelivery.Status",
     },
     # The default enum hook, then OpenAPI links from answers to the requests they feed.
     "POSTPROCESSING_HOOKS": [

@@ -865,6 +865,9 @@ V1 = "/api/v1"
 API_EVERYONE = EVERYONE
 API_LOGGED_IN = "401 200 200 200 200 200 200"
 API_LOGGED_IN_405 = "401 405 405 405 405 405 405"
+WEBHOOK_MANAGERS = "401 403 200 200 403 403 403"  # relay staff, Région staff
+WEBHOOK_MANAGERS_404 = "401 403 404 404 403 403 403"
+WEBHOOK_MANAGERS_405 = "401 403 405 405 403 403 403"
 
 
 def report_body(w, caller, **changes):
@@ -1289,6 +1292,36 @@ OPS = [
         "delivery_confirmed",
         data=body(token=lambda w, c: w.get("delivery_confirm", TOKEN, c), confirmed_quantity=5)),
     Op(GET, f"{V1}/deliveries/{{id}}/confirm/", TOKEN, API_LOGGED_IN_405, "delivery_confirmed"),
+    # Webhooks: Région staff manage the Région's endpoints, relay staff their relay's; another
+    # relay's answers 404; nobody else manages any (403).
+    Op(GET, f"{V1}/webhooks/", NONE, WEBHOOK_MANAGERS),
+    Op(POST, f"{V1}/webhooks/", NONE, "401 403 201 201 403 403 403",
+        data=body(url="http://localhost:9000/hook", events=["report.validated"])),
+    Op(DELETE, f"{V1}/webhooks/", NONE, WEBHOOK_MANAGERS_405),
+    Op(GET, f"{V1}/webhooks/{{id}}/", OWN, WEBHOOK_MANAGERS, "webhook"),
+    Op(GET, f"{V1}/webhooks/{{id}}/", OTHER, WEBHOOK_MANAGERS_404, "webhook"),
+    Op(PATCH, f"{V1}/webhooks/{{id}}/", OWN, WEBHOOK_MANAGERS, "webhook",
+        data=body(events=["need.posted"])),
+    Op(PATCH, f"{V1}/webhooks/{{id}}/", OTHER, WEBHOOK_MANAGERS_404, "webhook",
+        data=body(events=["need.posted"])),
+    Op(PUT, f"{V1}/webhooks/{{id}}/", OWN, WEBHOOK_MANAGERS_405, "webhook",
+        data=body(events=["need.posted"])),
+    Op(DELETE, f"{V1}/webhooks/{{id}}/", OWN, "401 403 204 204 403 403 403", "webhook"),
+    Op(DELETE, f"{V1}/webhooks/{{id}}/", OTHER, WEBHOOK_MANAGERS_404, "webhook"),
+    Op(POST, f"{V1}/webhooks/{{id}}/rotate-secret/", OWN, WEBHOOK_MANAGERS, "webhook"),
+    Op(POST, f"{V1}/webhooks/{{id}}/rotate-secret/", OTHER, WEBHOOK_MANAGERS_404, "webhook"),
+    Op(GET, f"{V1}/webhooks/{{id}}/rotate-secret/", OWN, WEBHOOK_MANAGERS_405, "webhook"),
+    Op(GET, f"{V1}/webhook-deliveries/", NONE, WEBHOOK_MANAGERS),
+    Op(POST, f"{V1}/webhook-deliveries/", NONE, WEBHOOK_MANAGERS_405),
+    Op(GET, f"{V1}/webhook-deliveries/{{id}}/", OWN, WEBHOOK_MANAGERS, "webhook_delivery"),
+    Op(GET, f"{V1}/webhook-deliveries/{{id}}/", OTHER, WEBHOOK_MANAGERS_404, "webhook_delivery"),
+    Op(DELETE, f"{V1}/webhook-deliveries/{{id}}/", OWN, WEBHOOK_MANAGERS_405, "webhook_delivery"),
+    Op(POST, f"{V1}/webhook-deliveries/{{id}}/replay/", OWN, "401 403 202 202 403 403 403",
+        "webhook_delivery"),
+    Op(POST, f"{V1}/webhook-deliveries/{{id}}/replay/", OTHER, WEBHOOK_MANAGERS_404,
+        "webhook_delivery"),
+    Op(GET, f"{V1}/webhook-deliveries/{{id}}/replay/", OWN, WEBHOOK_MANAGERS_405,
+        "webhook_delivery"),
 ]
 # fmt: on
 API_EXCLUSIONS: dict[tuple[str, str], str] = {}

@@ -13,7 +13,7 @@ from standardwebhooks import Webhook, WebhookVerificationError
 
 from makers import services as makers
 from tests.conftest import as_user, count_queries, ids, patch, post
-from tests.factories import make_maker, make_report, make_workshop
+from tests.factories import make_report, make_workshop
 from tilab.models import OutboxEmail
 from webhooks import delivering
 from webhooks.models import WebhookDelivery, WebhookEndpoint
