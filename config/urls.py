@@ -119,6 +119,7 @@ urlpatterns = [
     path("subventions/", include("audit.urls")),
     path("annuaire/", include("directory.urls")),
     path("besoins/", include("needs.urls")),
+    path("webhooks/", include("webhooks.urls")),
     path("", include("recognition.urls")),
     path("", include("accounts.urls")),
     path("admin/", admin.site.urls),

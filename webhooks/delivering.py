@@ -142,7 +142,7 @@ def _notice_disabled(endpoint: WebhookEndpoint, *, now: datetime) -> None:
         context = {
             "endpoint": endpoint,
             "failures": endpoint.consecutive_failures,
-            "url": settings.SITE_URL.rstrip("/") + reverse("v1:webhook-list"),
+            "url": settings.SITE_URL.rstrip("/") + reverse("webhooks:endpoints"),
         }
         subject = render_to_string("webhooks/email/disabled_subject.txt", context).strip()
         message = EmailMessage(

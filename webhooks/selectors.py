@@ -2,11 +2,11 @@
 staff, a relay's for the relay's staff; nobody else sees any."""
 
 import rules
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from fablabs.selectors import relays_staffed_by
 
-from .models import WebhookDelivery, WebhookEndpoint
+from .models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 
 def endpoints_managed_by(user) -> QuerySet[WebhookEndpoint]:
@@ -26,3 +26,14 @@ def deliveries_managed_by(user) -> QuerySet[WebhookDelivery]:
     return WebhookDelivery.objects.filter(
         endpoint__in=endpoints_managed_by(user).values("pk")
     ).order_by("-pk")
+
+
+def deliveries_shown(user) -> QuerySet[WebhookDelivery]:
+    """The deliveries of the page, newest first, each with its endpoint's URL and the HTTP
+    status of its latest attempt (`last_status`), in one query."""
+    latest = WebhookAttempt.objects.filter(delivery=OuterRef("pk")).order_by("-pk")
+    return (
+        deliveries_managed_by(user)
+        .select_related("endpoint")
+        .annotate(last_status=Subquery(latest.values("status_code")[:1]))
+    )

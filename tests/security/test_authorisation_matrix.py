@@ -125,6 +125,9 @@ IMPORTERS_404 = "L 403 404 404 404 403 403"
 IMPORTERS_405 = "L 403 405 405 405 403 403"
 STAFF_EXPORTS = "L 403 200 200 403 200 403"  # relay staff, Région staff, auditors
 MONEY_READERS = "L 403 200 200 403 200 403"
+WEBHOOK_PAGE = "L 403 200 200 403 403 403"  # relay staff, Région staff
+WEBHOOK_PAGE_302 = "L 403 302 302 403 403 403"
+WEBHOOK_PAGE_404 = "L 403 404 404 403 403 403"
 
 
 def _visor(w, caller):
@@ -519,6 +522,28 @@ PAGES = [
     Page("workshops:create", GET, NONE, FACIL_ONLY),
     Page("workshops:create", POST, NONE, FACIL_ONLY_302, data=workshop_form),
     Page("workshops:create", PUT, NONE, FACIL_ONLY_405),
+    # Webhooks: Région staff and relay staff, each their own (another relay's answers 404). A
+    # new endpoint or a rotated secret is shown in the answer (200), never in a redirect.
+    Page("webhooks:endpoints", GET, NONE, WEBHOOK_PAGE),
+    Page("webhooks:endpoints", POST, NONE, WEBHOOK_PAGE,
+        data=body(create="1", url="http://localhost:9000/hook", events="need.posted")),
+    Page("webhooks:endpoints", POST, OWN, WEBHOOK_PAGE,
+        data=body(rotate=pk_of("webhook", OWN))),
+    Page("webhooks:endpoints", POST, OTHER, WEBHOOK_PAGE_404,
+        data=body(rotate=pk_of("webhook", OTHER))),
+    Page("webhooks:endpoints", POST, OWN, WEBHOOK_PAGE_302,
+        data=body(toggle=pk_of("webhook", OWN))),
+    Page("webhooks:endpoints", POST, OTHER, WEBHOOK_PAGE_404,
+        data=body(toggle=pk_of("webhook", OTHER))),
+    Page("webhooks:endpoints", POST, OWN, WEBHOOK_PAGE_302,
+        data=body(delete=pk_of("webhook", OWN))),
+    Page("webhooks:endpoints", POST, OTHER, WEBHOOK_PAGE_404,
+        data=body(delete=pk_of("webhook", OTHER))),
+    Page("webhooks:endpoints", POST, OWN, WEBHOOK_PAGE_302,
+        data=body(replay=pk_of("webhook_delivery", OWN))),
+    Page("webhooks:endpoints", POST, OTHER, WEBHOOK_PAGE_404,
+        data=body(replay=pk_of("webhook_delivery", OTHER))),
+    Page("webhooks:endpoints", PUT, NONE, "L 403 405 405 403 403 403"),
 ]
 # fmt: on
 
