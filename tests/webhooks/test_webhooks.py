@@ -457,3 +457,14 @@ def test_a_receiver_that_does_not_answer_in_time_is_a_failure(
     (attempt,) = WebhookDelivery.objects.get().attempt_log.all()
     assert attempt.status_code is None and "timed out" in attempt.error.lower()
     assert attempt.duration_ms < 3000
+
+
+def test_an_owner_who_deletes_their_account_is_no_longer_named_and_the_endpoint_stays(
+    client, relay_staff, receiver
+):
+    from accounts import services as accounts
+
+    register(client, relay_staff, receiver.url)
+    accounts.account_delete(user=relay_staff, now=timezone.now())
+    endpoint = WebhookEndpoint.objects.get()
+    assert endpoint.owner is None and endpoint.is_active
