@@ -27,9 +27,11 @@ def test_a_relays_staff_register_a_webhook_and_copy_its_secret(desktop, demo, se
     desktop.get_by_role("button", name="Enregistrer").click()
     secret = desktop.get_by_role("textbox", name="Secret").input_value()
     assert secret.startswith("whsec_")
-    assert desktop.get_by_role("table", name="Vos adresses").get_by_text(
-        "http://localhost:9000/hook"
-    ).is_visible()
+    assert (
+        desktop.get_by_role("table", name="Vos adresses")
+        .get_by_text("http://localhost:9000/hook")
+        .is_visible()
+    )
     assert_accessible(desktop, "the webhooks page showing a new secret")
     desktop.goto("/webhooks/")
     assert secret not in desktop.content()
