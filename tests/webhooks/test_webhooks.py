@@ -468,3 +468,39 @@ def test_an_owner_who_deletes_their_account_is_no_longer_named_and_the_endpoint_
     accounts.account_delete(user=relay_staff, now=timezone.now())
     endpoint = WebhookEndpoint.objects.get()
     assert endpoint.owner is None and endpoint.is_active
+
+
+def test_an_approved_allocation_is_told_to_its_relay_and_the_region_only(
+    client, region_staff, relay_staff, other_relay_staff, other_region_staff, anne, receiver, commit
+):
+    from tests.factories import approve_all, make_programme
+
+    events = ["allocation.approved"]
+    register(client, region_staff, receiver.url + "?who=region", events)
+    register(client, relay_staff, receiver.url + "?who=labfab", events)
+    register(client, other_relay_staff, receiver.url + "?who=ensta", events)
+    make_report(anne, status="validated", decided_by=relay_staff)
+    labfab, ensta = relay_staff.relays.get(), other_relay_staff.relays.get()
+    programme = make_programme(by=region_staff, relays=[labfab, ensta])
+    commit(approve_all, programme, by=other_region_staff)
+
+    heard = sorted(
+        (r.path.split("=")[1], json.loads(r.body)["data"]["relay"]) for r in receiver.requests
+    )
+    assert heard == sorted(
+        [("region", labfab.pk), ("region", ensta.pk), ("labfab", labfab.pk), ("ensta", ensta.pk)]
+    )
+
+
+def test_a_need_is_told_once_it_is_on_the_board(client, relay_staff, receiver, commit):
+    from needs import services as needs
+    from tests.factories import make_need
+
+    register(client, relay_staff, receiver.url, ["need.posted"])
+    need = commit(make_need, confirmed=False)
+    assert receiver.requests == []  # waiting for its contact's confirmation
+    commit(needs.need_confirm, token=needs.need_confirm_token(need), now=timezone.now())
+    (request,) = receiver.requests
+    data = json.loads(request.body)["data"]
+    assert data["id"] == need.pk and data["department"] == need.department_id
+    assert "contact" not in request.body.decode() and "@" not in request.body.decode()
