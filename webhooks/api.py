@@ -31,7 +31,10 @@ from .serializers import (
 )
 
 MANAGE = "webhooks.manage_endpoints"
-ERRORS_ABOUT = {409: _("L'adresse est désactivée : réactivez-la d'abord.")}
+ERRORS_ABOUT = {
+    403: _("Rôle qui ne le permet pas (role_not_allowed), ou relais qui n'est pas le vôtre."),
+    409: _("L'adresse est désactivée : réactivez-la d'abord."),
+}
 
 
 def _errors(*statuses: int) -> dict:
@@ -43,14 +46,17 @@ class NewestFirstPagination(CursorPagination):
 
 
 @extend_schema_view(
-    list=extend_schema(summary=_("Vos adresses de webhooks")),
+    list=extend_schema(
+        summary=_("Vos adresses de webhooks"),
+        responses={200: WebhookEndpointSerializer(many=True), **_errors(403)},
+    ),
     retrieve=extend_schema(
         summary=_("Une adresse de webhooks"),
-        responses={200: WebhookEndpointSerializer, **_errors(404)},
+        responses={200: WebhookEndpointSerializer, **_errors(403, 404)},
     ),
     destroy=extend_schema(
         summary=_("Supprimer une adresse (et le journal de ses envois)"),
-        responses={204: None, **_errors(404)},
+        responses={204: None, **_errors(403, 404)},
     ),
 )
 class WebhookEndpointViewSet(
@@ -116,7 +122,7 @@ class WebhookEndpointViewSet(
     @extend_schema(
         summary=_("Modifier une adresse (les champs donnés)"),
         request=WebhookEndpointChangeSerializer,
-        responses={200: WebhookEndpointSerializer, **_errors(400, 404)},
+        responses={200: WebhookEndpointSerializer, **_errors(400, 403, 404)},
     )
     def partial_update(self, request, *args, **kwargs):
         """`is_active: true` turns back on an endpoint switched off after its failures: what
@@ -134,7 +140,7 @@ class WebhookEndpointViewSet(
     @extend_schema(
         summary=_("Changer le secret de signature"),
         request=None,
-        responses={200: WebhookEndpointWithSecretSerializer, **_errors(404)},
+        responses={200: WebhookEndpointWithSecretSerializer, **_errors(403, 404)},
     )
     @action(detail=True, methods=["post"], url_path="rotate-secret")
     def rotate_secret(self, request, pk=None):
@@ -152,10 +158,14 @@ ENDPOINT_FILTER = OpenApiParameter(
 
 
 @extend_schema_view(
-    list=extend_schema(summary=_("Le journal des envois"), parameters=[ENDPOINT_FILTER]),
+    list=extend_schema(
+        summary=_("Le journal des envois"),
+        parameters=[ENDPOINT_FILTER],
+        responses={200: WebhookDeliverySerializer(many=True), **_errors(403)},
+    ),
     retrieve=extend_schema(
         summary=_("Un envoi, son message et chacun de ses essais"),
-        responses={200: WebhookDeliveryDetailSerializer, **_errors(404)},
+        responses={200: WebhookDeliveryDetailSerializer, **_errors(403, 404)},
     ),
 )
 class WebhookDeliveryViewSet(
@@ -195,7 +205,7 @@ class WebhookDeliveryViewSet(
     @extend_schema(
         summary=_("Renvoyer un message"),
         request=None,
-        responses={202: WebhookDeliverySerializer, **_errors(404, 409)},
+        responses={202: WebhookDeliverySerializer, **_errors(403, 404, 409)},
     )
     @action(detail=True, methods=["post"])
     def replay(self, request, pk=None):
