@@ -11,7 +11,7 @@ from functools import cached_property
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -20,6 +20,7 @@ from tilab.pagination import CursorPagination
 from tilab.schema import error_responses
 
 from . import selectors, services
+from .filters import WebhookDeliveryFilter
 from .models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from .serializers import (
     WebhookDeliveryDetailSerializer,
@@ -152,15 +153,9 @@ class WebhookEndpointViewSet(
         return Response(WebhookEndpointWithSecretSerializer(endpoint).data)
 
 
-ENDPOINT_FILTER = OpenApiParameter(
-    "endpoint", int, description=_("Seulement les envois vers cette adresse (son id).")
-)
-
-
 @extend_schema_view(
     list=extend_schema(
         summary=_("Le journal des envois"),
-        parameters=[ENDPOINT_FILTER],
         responses={200: WebhookDeliverySerializer(many=True), **_errors(403)},
     ),
     retrieve=extend_schema(
@@ -176,6 +171,7 @@ class WebhookDeliveryViewSet(
     and the start of the answer."""
 
     pagination_class = NewestFirstPagination
+    filterset_class = WebhookDeliveryFilter
     permission = MANAGE
     lookup_value_regex = r"[0-9]+"
 
@@ -193,9 +189,6 @@ class WebhookDeliveryViewSet(
             return WebhookDelivery.objects.none()
         deliveries = selectors.deliveries_managed_by(self.request.user)
         if self.action == "list":
-            endpoint = self.request.query_params.get("endpoint", "")
-            if endpoint.isdigit():
-                deliveries = deliveries.filter(endpoint_id=int(endpoint))
             return deliveries
         attempts = WebhookAttempt.objects.order_by("pk")
         return deliveries.select_related("endpoint").prefetch_related(
@@ -207,7 +200,7 @@ class WebhookDeliveryViewSet(
         request=None,
         responses={202: WebhookDeliverySerializer, **_errors(403, 404, 409)},
     )
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], filterset_class=None)
     def replay(self, request, pk=None):
         """The same message (same `webhook-id`) again, with a fresh round of attempts,
         whether it was received or given up. Its endpoint must be on (409 otherwise)."""

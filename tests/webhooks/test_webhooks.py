@@ -504,3 +504,15 @@ def test_a_need_is_told_once_it_is_on_the_board(client, relay_staff, receiver, c
     data = json.loads(request.body)["data"]
     assert data["id"] == need.pk and data["department"] == need.department_id
     assert "contact" not in request.body.decode() and "@" not in request.body.decode()
+
+
+def test_the_log_is_filtered_by_endpoint_and_a_wrong_id_answers_400(
+    client, region_staff, relay_staff, submitted, receiver, commit
+):
+    first = register(client, region_staff, receiver.url + "?n=1")
+    register(client, region_staff, receiver.url + "?n=2")
+    commit(validate, submitted, relay_staff)
+    deliveries = client.get(f"{DELIVERIES}?endpoint={first['id']}").json()["results"]
+    assert [d["endpoint"] for d in deliveries] == [first["id"]]
+    response = client.get(f"{DELIVERIES}?endpoint={10**30}")
+    assert response.status_code == 400 and "endpoint" in response.json()
