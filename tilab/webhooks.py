@@ -19,6 +19,7 @@ import ipaddress
 import secrets
 import socket
 import ssl
+import threading
 import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -101,14 +102,35 @@ def _is_local(host: str) -> bool:
     return host in LOCAL_HOSTS or host.endswith(".localhost")
 
 
-def url_check(url: str, *, http_to_localhost: bool, private_addresses: bool) -> str | None:
+def _resolve(host: str, port: int, *, timeout: float) -> list[str]:
+    """The addresses `host` resolves to, none if it does not within `timeout` seconds (the
+    system's resolver has no timeout of its own to give: a thread waits for it)."""
+    found: list[str] = []
+
+    def resolve():
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError):
+            return
+        found.extend(info[4][0] for info in infos)
+
+    resolver = threading.Thread(target=resolve, daemon=True)
+    resolver.start()
+    resolver.join(timeout)
+    return [] if resolver.is_alive() else found
+
+
+def url_check(
+    url: str, *, http_to_localhost: bool, private_addresses: bool, timeout: float = 5.0
+) -> str | None:
     """Refuse (coded, on the field `url`) a URL a message may not go to; else the address to
     connect to: the one checked, None when any address is allowed (the demo).
 
     https only; http only to this machine when `http_to_localhost` (the demo). Unless
     `private_addresses`, every address the name resolves to must be public: none private,
     loopback, link-local, multicast, reserved or unspecified (the platform's own network,
-    a cloud's metadata service)."""
+    a cloud's metadata service); a name that does not resolve within `timeout` seconds
+    is refused as unresolved."""
     try:
         parts = urlsplit(url.strip())
         host = (parts.hostname or "").lower()
@@ -121,11 +143,7 @@ def url_check(url: str, *, http_to_localhost: bool, private_addresses: bool) -> 
         raise WEBHOOK_URL_NOT_HTTPS()
     if private_addresses:
         return None
-    try:
-        found = socket.getaddrinfo(host, port or 443, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError):
-        raise WEBHOOK_URL_UNRESOLVED(host=host) from None
-    addresses = [info[4][0] for info in found]
+    addresses = _resolve(host, port or 443, timeout=timeout)
     if not addresses:
         raise WEBHOOK_URL_UNRESOLVED(host=host)
     for address in addresses:

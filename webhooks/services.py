@@ -36,6 +36,7 @@ def url_allowed(url: str) -> str | None:
         url,
         http_to_localhost=settings.TILAB_WEBHOOK_HTTP_TO_LOCALHOST,
         private_addresses=settings.TILAB_WEBHOOK_PRIVATE_ADDRESSES,
+        timeout=settings.TILAB_WEBHOOK_TIMEOUT,
     )
 
 

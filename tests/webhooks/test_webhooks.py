@@ -516,3 +516,28 @@ def test_the_log_is_filtered_by_endpoint_and_a_wrong_id_answers_400(
     assert [d["endpoint"] for d in deliveries] == [first["id"]]
     response = client.get(f"{DELIVERIES}?endpoint={10**30}")
     assert response.status_code == 400 and "endpoint" in response.json()
+
+
+def test_a_name_that_resolves_too_slowly_is_refused_in_time(monkeypatch):
+    """The resolver is the outside service here: one that hangs is stood in for."""
+    import socket
+    import time
+
+    from tilab import webhooks as wire
+    from tilab.errors import BadInput
+
+    def hanging(*args, **kwargs):
+        time.sleep(2)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.215.14", 443))]
+
+    monkeypatch.setattr(wire.socket, "getaddrinfo", hanging)
+    started = time.monotonic()
+    with pytest.raises(BadInput) as refused:
+        wire.url_check(
+            "https://slow.example.org/hook",
+            http_to_localhost=False,
+            private_addresses=False,
+            timeout=0.2,
+        )
+    assert refused.value.code == "webhook_url_unresolved"
+    assert time.monotonic() - started < 1
