@@ -110,6 +110,7 @@ SITE_MAP = [
             (_("Réseau des coopérations"), "network:graph"),
             (_("Gérer les ateliers"), "workshops:manage"),
             (_("Suivi des promesses du réseau"), "needs:follow_up"),
+            (_("Webhooks"), "webhooks:endpoints"),
         ],
     ),
     (

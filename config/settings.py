@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "tilab",
     "fablabs",
+    "webhooks",
     "makers",
     "directory",
     "figures",
@@ -422,6 +423,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "PaymentBatchStatusEnum": "subsidies.models.PaymentBatch.Status",
         "PaymentBatchLineStatusEnum": "subsidies.models.PaymentBatchLine.Status",
+        "WebhookEventEnum": "webhooks.models.Event",
+        "WebhookDeliveryStatusEnum": "webhooks.models.WebhookDelivery.Status",
     },
     # The default enum hook, named enums for query parameters, the error codes, then OpenAPI
     # links from answers to the requests they feed.
@@ -519,12 +522,34 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "makers.production_imports_prune",
         "schedule": crontab(hour=4, minute=30),
     },
+    # Webhook deliveries whose back-off is over, or that a dead broker never handed over.
+    "webhook-deliveries-send-due": {
+        "task": "webhooks.webhook_deliveries_send_due",
+        "schedule": timedelta(minutes=1),
+    },
     # Needs whose date has passed leave the board (idempotent; hourly is soon enough).
     "needs-close-due": {
         "task": "needs.needs_close_due",
         "schedule": crontab(minute=5),
     },
 }
+
+# --- Webhooks (webhooks/, tilab/webhooks.py) ----------------------------------------------------
+# http:// only to this machine, and any address (the platform's own network too), in the demo
+# alone: in production a webhook goes over https to a public address, checked at registration
+# and again before each attempt.
+TILAB_WEBHOOK_HTTP_TO_LOCALHOST = env.bool("TILAB_WEBHOOK_HTTP_TO_LOCALHOST", default=DEBUG)
+TILAB_WEBHOOK_PRIVATE_ADDRESSES = env.bool("TILAB_WEBHOOK_PRIVATE_ADDRESSES", default=DEBUG)
+# Seconds one attempt may take to connect, and again to answer: a slow receiver costs the
+# worker this much, never a request.
+TILAB_WEBHOOK_TIMEOUT = env.float("TILAB_WEBHOOK_TIMEOUT", default=5.0)
+# Attempts of one delivery before it is given up (back-off from a minute, doubling, capped at
+# six hours: eight attempts span about two hours); a person may replay it.
+TILAB_WEBHOOK_MAX_ATTEMPTS = env.int("TILAB_WEBHOOK_MAX_ATTEMPTS", default=8)
+# Failures in a row, across deliveries, after which an endpoint is turned off (its owner told).
+TILAB_WEBHOOK_FAILURES_BEFORE_DISABLE = env.int("TILAB_WEBHOOK_FAILURES_BEFORE_DISABLE", default=15)
+# How long a rotated secret keeps signing beside the new one.
+TILAB_WEBHOOK_SECRET_GRACE_HOURS = env.int("TILAB_WEBHOOK_SECRET_GRACE_HOURS", default=24)
 
 # --- Security (production) --------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

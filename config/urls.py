@@ -28,6 +28,7 @@ from tilab import views as core
 from tilab.api import DepartmentViewSet, MeView, NoSuchEndpoint
 from tilab.health import ReadinessView
 from tilab.permissions import PUBLIC
+from webhooks.api import WebhookDeliveryViewSet, WebhookEndpointViewSet
 from workshops.api import RegistrationViewSet, WorkshopViewSet
 
 from . import views
@@ -69,6 +70,8 @@ router.register("need-threads", NeedThreadViewSet, basename="need-thread")
 router.register("registrations", RegistrationViewSet, basename="registration")
 router.register("cooperation-links", CooperationLinkViewSet, basename="cooperation-link")
 router.register("attestations", AttestationViewSet, basename="attestation")
+router.register("webhooks", WebhookEndpointViewSet, basename="webhook")
+router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-delivery")
 
 api_urls = [
     path("me/", MeView.as_view(), name="me"),
@@ -122,6 +125,7 @@ urlpatterns = [
     path("subventions/", include("audit.urls")),
     path("annuaire/", include("directory.urls")),
     path("besoins/", include("needs.urls")),
+    path("webhooks/", include("webhooks.urls")),
     path("", include("recognition.urls")),
     path("", include("accounts.urls")),
     path("admin/", admin.site.urls),

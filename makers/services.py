@@ -13,6 +13,8 @@ from tilab.errors import Refusal
 from tilab.models import Department, User
 from tilab.permissions import require
 from tilab.services import decision_record
+from webhooks.models import Event
+from webhooks.services import WebhookEvent, webhook_events_emit
 
 from . import errors, signals
 from .importing.normalise import words_key
@@ -277,7 +279,7 @@ def _decide(
         reports = list(
             ProductionReport.objects.select_for_update(of=("self",))
             .filter(pk__in=report_ids)
-            .select_related("maker", "organisation")
+            .select_related("maker", "organisation", "item_type")
             .order_by("pk")
         )
         missing = sorted(set(report_ids) - {report.pk for report in reports})
@@ -340,12 +342,33 @@ def _decide(
                     )
                     if original is not None:
                         left.append(original)
+        webhook_events_emit([_report_decided(report, now=now) for report in reports], now=now)
         # Same transaction, after the reports changed: the totals (kept by `figures`, which
         # listens) learn of the change exactly when it commits. A rejection changes no total.
         signals.reports_counting_changed.send(
             sender=ProductionReport, entered=entered, left=left, now=now
         )
         return reports
+
+
+def _report_decided(report: ProductionReport, *, now: datetime) -> WebhookEvent:
+    """What the webhooks of the report's department (and the Région's) hear of its decision."""
+    validated = report.status == ProductionReport.Status.VALIDATED
+    return WebhookEvent(
+        event=Event.REPORT_VALIDATED if validated else Event.REPORT_REJECTED,
+        obj="production_report",
+        obj_id=report.pk,
+        url_name="production-report-detail",
+        fields={
+            "status": report.status,
+            "department": report.department_id,
+            "item_type": report.item_type.slug,
+            "quantity": report.quantity,
+            "produced_on": report.produced_on,
+            "decided_at": now,
+        },
+        departments=(report.department_id,),
+    )
 
 
 def _check_still_correctable(*, original_id: int, correction: ProductionReport) -> None:

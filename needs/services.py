@@ -22,6 +22,8 @@ from tilab.errors import EMAIL_INVALID, ROLE_NOT_ALLOWED, Refusal
 from tilab.links import link_sent_to, link_target, link_token
 from tilab.outbox import supported_language
 from tilab.services import decision_record
+from webhooks.models import Event
+from webhooks.services import webhook_event_emit
 
 from . import errors, selectors
 from .models import Delivery, Establishment, Need, NeedMessage, Pledge
@@ -201,7 +203,28 @@ def need_post(
             language=supported_language(translation.get_language()),
         )
         _emails().need_posted_email_write(need=need, now=now)
+        if need.status == Need.Status.OPEN:
+            _need_published_emit(need, now=now)
     return need
+
+
+def _need_published_emit(need: Need, *, now: datetime) -> None:
+    """Tell the webhooks of the need's department (and the Région's): it is on the board."""
+    webhook_event_emit(
+        event=Event.NEED_POSTED,
+        obj="need",
+        obj_id=need.pk,
+        url_name="need-detail",
+        fields={
+            "status": need.status,
+            "department": need.department_id,
+            "item_type": need.item_type.slug,
+            "quantity": need.quantity,
+            "needed_by": need.needed_by,
+        },
+        departments=[need.department_id],
+        now=now,
+    )
 
 
 def _confirmations_within_limit(contact_email: str, *, now: datetime) -> None:
@@ -269,6 +292,7 @@ def need_confirm(*, token: str, now: datetime) -> Need:
             need.confirmed_at = now
             need.save(update_fields=["status", "confirmed_at"])
             _emails().need_posted_email_write(need=need, now=now)
+            _need_published_emit(need, now=now)
     return need
 
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from tilab.services import decision_record
 
-from . import errors
+from . import errors, events
 from .bank import _require
 from .ledger import Movement, ledger_append_many, payee_account
 from .models import (
@@ -169,6 +169,7 @@ def payment_batch_create(
                 "blocked": [line.pk for line, _account in plan.blocked],
             },
         )
+        events.payment_batch_created_emit(batch, lines=len(transfers), now=now)
     return batch
 
 
@@ -291,6 +292,14 @@ def payment_batch_record(
         )
         # One append for the batch, in line order: the head is locked and moved once.
         ledger_append_many(movements=movements, actor=by, now=now)
+        events.payments_recorded_emit(
+            redistribution,
+            lines=len(paid),
+            paid_cents=sum(m.amount_cents for m in movements),
+            paid_on=paid_on,
+            now=now,
+            batch=batch,
+        )
     return batch
 
 
@@ -383,4 +392,11 @@ def own_use_settle(*, redistribution: Redistribution, by, now: datetime) -> list
             )
             payments.append(payment)
         ledger_append_many(movements=movements, actor=by, now=now)
+        events.payments_recorded_emit(
+            redistribution,
+            lines=len(payments),
+            paid_cents=sum(payment.amount_cents for payment in payments),
+            paid_on=timezone.localdate(now),
+            now=now,
+        )
     return payments

@@ -22,7 +22,7 @@ from tilab.money import format_euros, split_largest_remainder
 from tilab.permissions import require
 from tilab.services import decision_record
 
-from . import bank, errors, recap, selectors
+from . import bank, errors, events, recap, selectors
 from .ledger import Movement, account, ledger_append, ledger_append_many, payee_account
 from .models import (
     Allocation,
@@ -315,6 +315,7 @@ def allocation_approve(
             actor=by,
             now=now,
         )
+        events.allocation_approved_emit(allocation, now=now)
         programme = allocation.programme
         waiting = programme.allocations.exclude(status=Allocation.Status.APPROVED).exists()
         if not waiting:
@@ -684,6 +685,9 @@ def redistribution_approve(
             actor=by,
             now=now,
         )
+        events.redistribution_approved_emit(
+            redistribution, lines=len(lines), total_cents=total, now=now
+        )
     return redistribution
 
 
@@ -772,6 +776,15 @@ def payments_record(
             payments.append(payment)
         # One append for the batch, in line order: the head is locked and moved once.
         ledger_append_many(movements=movements, actor=by, now=now)
+        for redistribution_id in sorted({p.line.redistribution_id for p in payments}):
+            paid = [p for p in payments if p.line.redistribution_id == redistribution_id]
+            events.payments_recorded_emit(
+                redistributions[redistribution_id],
+                lines=len(paid),
+                paid_cents=sum(p.amount_cents for p in paid),
+                paid_on=paid_on,
+                now=now,
+            )
     return payments
 
 

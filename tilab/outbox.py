@@ -19,9 +19,9 @@ from django.conf import settings
 from django.core import mail
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import F
 from django.utils import translation
 
+from . import due
 from .celery import publish
 from .models import OutboxEmail, User
 
@@ -89,7 +89,7 @@ def outbox_email_write(
 
 def retry_delay(attempts: int) -> timedelta:
     """How long after its `attempts`-th failure a row is tried again."""
-    return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LAST_RETRY)
+    return due.retry_delay(attempts, first=FIRST_RETRY, last=LAST_RETRY)
 
 
 def _message(row: OutboxEmail, connection) -> EmailMessage:
@@ -118,10 +118,7 @@ def outbox_email_send(*, email_id: int, now: datetime) -> bool:
 
 def _attempt(email_id: int, *, now: datetime) -> bool | None:
     """None: not claimed (sent, not due, or another run has it); True: sent; False: failed."""
-    claimed = OutboxEmail.objects.filter(pk=email_id, sent_at=None, due_at__lte=now).update(
-        due_at=now + LEASE, attempts=F("attempts") + 1
-    )
-    if claimed != 1:
+    if not due.claim(OutboxEmail.objects.filter(sent_at=None), pk=email_id, now=now, lease=LEASE):
         return None
     row = OutboxEmail.objects.get(pk=email_id)
     try:

@@ -20,6 +20,8 @@ from tilab.errors import EMAIL_INVALID, ROLE_NOT_ALLOWED, Refusal
 from tilab.links import link_sent_to, link_target, link_token
 from tilab.outbox import supported_language
 from tilab.services import decision_record
+from webhooks.models import Event
+from webhooks.services import webhook_event_emit
 
 from . import errors
 from .models import (
@@ -115,7 +117,26 @@ def workshop_create(
         decision_record(
             actor=by, subject=workshop, action="workshop_create", now=now, to_state=workshop.status
         )
+        _workshop_emit(workshop, Event.WORKSHOP_CREATED, now=now)
     return workshop
+
+
+def _workshop_emit(workshop: Workshop, event: Event, *, now: datetime) -> None:
+    """Tell the webhooks of the workshop's department (and the Région's)."""
+    webhook_event_emit(
+        event=event,
+        obj="workshop",
+        obj_id=workshop.pk,
+        url_name="workshop-detail",
+        fields={
+            "status": workshop.status,
+            "starts_at": workshop.starts_at,
+            "department": workshop.department_id,
+            "is_public": workshop.is_public,
+        },
+        departments=[workshop.department_id],
+        now=now,
+    )
 
 
 def workshop_update(
@@ -204,6 +225,7 @@ def workshop_cancel(*, workshop: Workshop, reason: str, by, now: datetime) -> Wo
             motivation=workshop.cancellation_reason,
         )
         _emails().cancellation_emails_write(workshop=workshop, now=now)
+        _workshop_emit(workshop, Event.WORKSHOP_CANCELLED, now=now)
     return workshop
 
 

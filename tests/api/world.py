@@ -37,6 +37,8 @@ from tests.factories import (
 )
 from tilab import roles
 from tilab.models import User
+from webhooks import services as webhook_services
+from webhooks.models import WebhookDelivery, WebhookEndpoint
 from workshops import services as workshop_services
 
 ANONYMOUS = "anonymous"
@@ -215,6 +217,22 @@ def world_build() -> World:
             by=None if from_establishment else maker_user,
             now=now,
         )
+    # Webhook endpoints of the Région and of both relays, each with a delivery (to a closed
+    # port of this machine: a replay fails at once, as a receiver that is down).
+    for owner in (region_user, relay_user, ensta_user):
+        webhook_services.webhook_endpoint_create(
+            url="http://127.0.0.1:9/hook", events=["need.posted"], by=owner, now=now
+        )
+    for department in ("35", "29"):
+        webhook_services.webhook_event_emit(
+            event="need.posted",
+            obj="need",
+            obj_id=removed.pk,
+            url_name="need-detail",
+            fields={},
+            departments=[department],
+            now=now,
+        )
 
     users = {
         roles.MAKER: maker_user,
@@ -259,6 +277,8 @@ def known_ids() -> dict[str, list[str]]:
         "/api/v1/need-threads/": [
             needs_services.need_manage_token(need) for need in Need.objects.order_by("pk")
         ],
+        "/api/v1/webhooks/": pks(WebhookEndpoint.objects),
+        "/api/v1/webhook-deliveries/": pks(WebhookDelivery.objects),
         "/api/v1/departments/": ["35", "29", "22", "56"],
         "/api/v1/item-types/": list(ItemType.objects.order_by("pk").values_list("slug", flat=True)),
         "/api/v1/organisations/": list(

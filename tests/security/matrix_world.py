@@ -59,6 +59,8 @@ from tests.factories import (
 )
 from tilab import roles
 from tilab.models import Department
+from webhooks import services as webhook_services
+from webhooks.models import WebhookDelivery
 from workshops import services as workshop_services
 from workshops.models import Workshop
 
@@ -430,6 +432,30 @@ def world_build() -> World:
         text="Visières PETG", item_type=item(), by=camille, now=now
     )
     o[("relay", PUBLIC)] = labfab
+
+    # --- Webhooks: the Région's endpoint (Hélène's), LabFab's (Camille's), ENSTA's (Sophie's),
+    # each with a delivery. Made last: the decisions above are told to nobody.
+    def endpoint_of(user):
+        return webhook_services.webhook_endpoint_create(
+            url="http://localhost:9000/hook", events=["need.posted"], by=user, now=now
+        )
+
+    region_hook, labfab_hook, ensta_hook = (endpoint_of(u) for u in (helene, camille, sophie))
+    for department in ("35", "29"):
+        webhook_services.webhook_event_emit(
+            event="need.posted",
+            obj="need",
+            obj_id=need_29.pk,
+            url_name="need-detail",
+            fields={},
+            departments=[department],
+            now=now,
+        )
+    delivery = {d.endpoint_id: d for d in WebhookDelivery.objects.order_by("pk")}
+    o[("webhook", OWN)] = {RELAY: labfab_hook, "*": region_hook}
+    o[("webhook", OTHER)] = ensta_hook
+    o[("webhook_delivery", OWN)] = {RELAY: delivery[labfab_hook.pk], "*": delivery[region_hook.pk]}
+    o[("webhook_delivery", OTHER)] = delivery[ensta_hook.pk]
     for kind in (
         "invitation",
         "registration_token",

@@ -125,6 +125,9 @@ IMPORTERS_404 = "L 403 404 404 404 403 403"
 IMPORTERS_405 = "L 403 405 405 405 403 403"
 STAFF_EXPORTS = "L 403 200 200 403 200 403"  # relay staff, Région staff, auditors
 MONEY_READERS = "L 403 200 200 403 200 403"
+WEBHOOK_PAGE = "L 403 200 200 403 403 403"  # relay staff, Région staff
+WEBHOOK_PAGE_302 = "L 403 302 302 403 403 403"
+WEBHOOK_PAGE_404 = "L 403 404 404 403 403 403"
 
 
 def _visor(w, caller):
@@ -519,6 +522,28 @@ PAGES = [
     Page("workshops:create", GET, NONE, FACIL_ONLY),
     Page("workshops:create", POST, NONE, FACIL_ONLY_302, data=workshop_form),
     Page("workshops:create", PUT, NONE, FACIL_ONLY_405),
+    # Webhooks: Région staff and relay staff, each their own (another relay's answers 404). A
+    # new endpoint or a rotated secret is shown in the answer (200), never in a redirect.
+    Page("webhooks:endpoints", GET, NONE, WEBHOOK_PAGE),
+    Page("webhooks:endpoints", POST, NONE, WEBHOOK_PAGE,
+        data=body(create="1", url="http://localhost:9000/hook", events="need.posted")),
+    Page("webhooks:endpoints", POST, OWN, WEBHOOK_PAGE,
+        data=body(rotate=pk_of("webhook", OWN))),
+    Page("webhooks:endpoints", POST, OTHER, WEBHOOK_PAGE_404,
+        data=body(rotate=pk_of("webhook", OTHER))),
+    Page("webhooks:endpoints", POST, OWN, WEBHOOK_PAGE_302,
+        data=body(toggle=pk_of("webhook", OWN))),
+    Page("webhooks:endpoints", POST, OTHER, WEBHOOK_PAGE_404,
+        data=body(toggle=pk_of("webhook", OTHER))),
+    Page("webhooks:endpoints", POST, OWN, WEBHOOK_PAGE_302,
+        data=body(delete=pk_of("webhook", OWN))),
+    Page("webhooks:endpoints", POST, OTHER, WEBHOOK_PAGE_404,
+        data=body(delete=pk_of("webhook", OTHER))),
+    Page("webhooks:endpoints", POST, OWN, WEBHOOK_PAGE_302,
+        data=body(replay=pk_of("webhook_delivery", OWN))),
+    Page("webhooks:endpoints", POST, OTHER, WEBHOOK_PAGE_404,
+        data=body(replay=pk_of("webhook_delivery", OTHER))),
+    Page("webhooks:endpoints", PUT, NONE, "L 403 405 405 403 403 403"),
 ]
 # fmt: on
 
@@ -865,6 +890,9 @@ V1 = "/api/v1"
 API_EVERYONE = EVERYONE
 API_LOGGED_IN = "401 200 200 200 200 200 200"
 API_LOGGED_IN_405 = "401 405 405 405 405 405 405"
+WEBHOOK_MANAGERS = "401 403 200 200 403 403 403"  # relay staff, Région staff
+WEBHOOK_MANAGERS_404 = "401 403 404 404 403 403 403"
+WEBHOOK_MANAGERS_405 = "401 403 405 405 403 403 403"
 
 
 def report_body(w, caller, **changes):
@@ -1319,6 +1347,36 @@ OPS = [
     Op(GET, f"{V1}/attestations/{{code}}/pdf/", OWN, "401 200 404 404 404 404 404",
         "attestation"),
     Op(POST, f"{V1}/attestations/{{code}}/pdf/", OWN, API_LOGGED_IN_405, "attestation"),
+    # Webhooks: Région staff manage the Région's endpoints, relay staff their relay's; another
+    # relay's answers 404; nobody else manages any (403).
+    Op(GET, f"{V1}/webhooks/", NONE, WEBHOOK_MANAGERS),
+    Op(POST, f"{V1}/webhooks/", NONE, "401 403 201 201 403 403 403",
+        data=body(url="http://localhost:9000/hook", events=["report.validated"])),
+    Op(DELETE, f"{V1}/webhooks/", NONE, WEBHOOK_MANAGERS_405),
+    Op(GET, f"{V1}/webhooks/{{id}}/", OWN, WEBHOOK_MANAGERS, "webhook"),
+    Op(GET, f"{V1}/webhooks/{{id}}/", OTHER, WEBHOOK_MANAGERS_404, "webhook"),
+    Op(PATCH, f"{V1}/webhooks/{{id}}/", OWN, WEBHOOK_MANAGERS, "webhook",
+        data=body(events=["need.posted"])),
+    Op(PATCH, f"{V1}/webhooks/{{id}}/", OTHER, WEBHOOK_MANAGERS_404, "webhook",
+        data=body(events=["need.posted"])),
+    Op(PUT, f"{V1}/webhooks/{{id}}/", OWN, WEBHOOK_MANAGERS_405, "webhook",
+        data=body(events=["need.posted"])),
+    Op(DELETE, f"{V1}/webhooks/{{id}}/", OWN, "401 403 204 204 403 403 403", "webhook"),
+    Op(DELETE, f"{V1}/webhooks/{{id}}/", OTHER, WEBHOOK_MANAGERS_404, "webhook"),
+    Op(POST, f"{V1}/webhooks/{{id}}/rotate-secret/", OWN, WEBHOOK_MANAGERS, "webhook"),
+    Op(POST, f"{V1}/webhooks/{{id}}/rotate-secret/", OTHER, WEBHOOK_MANAGERS_404, "webhook"),
+    Op(GET, f"{V1}/webhooks/{{id}}/rotate-secret/", OWN, WEBHOOK_MANAGERS_405, "webhook"),
+    Op(GET, f"{V1}/webhook-deliveries/", NONE, WEBHOOK_MANAGERS),
+    Op(POST, f"{V1}/webhook-deliveries/", NONE, WEBHOOK_MANAGERS_405),
+    Op(GET, f"{V1}/webhook-deliveries/{{id}}/", OWN, WEBHOOK_MANAGERS, "webhook_delivery"),
+    Op(GET, f"{V1}/webhook-deliveries/{{id}}/", OTHER, WEBHOOK_MANAGERS_404, "webhook_delivery"),
+    Op(DELETE, f"{V1}/webhook-deliveries/{{id}}/", OWN, WEBHOOK_MANAGERS_405, "webhook_delivery"),
+    Op(POST, f"{V1}/webhook-deliveries/{{id}}/replay/", OWN, "401 403 202 202 403 403 403",
+        "webhook_delivery"),
+    Op(POST, f"{V1}/webhook-deliveries/{{id}}/replay/", OTHER, WEBHOOK_MANAGERS_404,
+        "webhook_delivery"),
+    Op(GET, f"{V1}/webhook-deliveries/{{id}}/replay/", OWN, WEBHOOK_MANAGERS_405,
+        "webhook_delivery"),
 ]
 # fmt: on
 API_EXCLUSIONS: dict[tuple[str, str], str] = {}
