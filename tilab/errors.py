@@ -208,3 +208,36 @@ SPLIT_NOTHING_TO_SHARE = Code(
     BadInput,
     _("Rien sur quoi répartir : toutes les parts sont nulles."),
 )
+
+
+# Webhook URLs (tilab/webhooks.py checks them at registration and before each delivery).
+WEBHOOK_URL_INVALID = Code(
+    "webhook_url_invalid",
+    BadInput,
+    _("Indiquez une adresse web complète, sans identifiant ni mot de passe (https://…)."),
+    "url",
+)
+WEBHOOK_URL_NOT_HTTPS = Code(
+    "webhook_url_not_https",
+    BadInput,
+    _(
+        "L'adresse doit commencer par https:// (http:// n'est accepté que vers cette machine, "
+        "en démonstration)."
+    ),
+    "url",
+)
+WEBHOOK_URL_PRIVATE = Code(
+    "webhook_url_private",
+    BadInput,
+    _(
+        "%(host)s mène à une adresse privée, locale ou réservée (%(address)s) : donnez une "
+        "adresse joignable depuis Internet."
+    ),
+    "url",
+)
+WEBHOOK_URL_UNRESOLVED = Code(
+    "webhook_url_unresolved",
+    BadInput,
+    _("Le nom %(host)s ne mène à aucune adresse."),
+    "url",
+)

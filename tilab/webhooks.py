@@ -24,46 +24,17 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from django.utils.translation import gettext_lazy as _
-
-from .errors import BadInput, Code
+from .errors import (
+    WEBHOOK_URL_INVALID,
+    WEBHOOK_URL_NOT_HTTPS,
+    WEBHOOK_URL_PRIVATE,
+    WEBHOOK_URL_UNRESOLVED,
+)
 
 SECRET_PREFIX = "whsec_"
 # What is kept of an answer's body, in characters: enough to read an error page's message.
 BODY_KEPT = 2000
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
-
-WEBHOOK_URL_INVALID = Code(
-    "webhook_url_invalid",
-    BadInput,
-    _("Indiquez une adresse web complète, sans identifiant ni mot de passe (https://…)."),
-    "url",
-)
-WEBHOOK_URL_NOT_HTTPS = Code(
-    "webhook_url_not_https",
-    BadInput,
-    _(
-        "L'adresse doit commencer par https:// (http:// n'est accepté que vers cette machine, "
-        "en démonstration)."
-    ),
-    "url",
-)
-WEBHOOK_URL_PRIVATE = Code(
-    "webhook_url_private",
-    BadInput,
-    _(
-        "%(host)s mène à une adresse privée, locale ou réservée (%(address)s) : donnez une "
-        "adresse joignable depuis Internet."
-    ),
-    "url",
-)
-WEBHOOK_URL_UNRESOLVED = Code(
-    "webhook_url_unresolved",
-    BadInput,
-    _("Le nom %(host)s ne mène à aucune adresse."),
-    "url",
-)
-
 
 # --- Secrets and signatures ---------------------------------------------------------------
 
