@@ -1,4 +1,4 @@
-"""When a person's credentials change (their password, set, changed or reset; a second factor
+"""When a person's credentials change (and they are told, tilab.security_notices) (their password, set, changed or reset; a second factor
 added, removed or renewed), every other session and every personal API token of theirs ends;
 the session that made the change stays signed in. allauth tells us through its signals."""
 
@@ -7,12 +7,26 @@ from allauth.mfa import signals as mfa_signals
 from django.contrib.auth import update_session_auth_hash
 from django.utils import timezone
 
-from . import throttling
+from . import security_notices, throttling
 from .services import account_sessions_end
 
+# Which notice each signal gives (tilab.security_notices.CHANGES).
+_CHANGE_OF_SIGNAL = {
+    id(account_signals.password_changed): "password_changed",
+    id(account_signals.password_set): "password_set",
+    id(account_signals.password_reset): "password_reset",
+    id(mfa_signals.authenticator_added): "mfa_added",
+    id(mfa_signals.authenticator_removed): "mfa_removed",
+    id(mfa_signals.authenticator_reset): "mfa_reset",
+}
 
-def credentials_changed(sender, request, user, **kwargs):
-    account_sessions_end(user=user, now=timezone.now())
+
+def credentials_changed(sender, request, user, signal=None, **kwargs):
+    now = timezone.now()
+    account_sessions_end(user=user, now=now)
+    security_notices.credentials_change_notify(
+        user=user, change=_CHANGE_OF_SIGNAL[id(signal)], now=now
+    )
     if request is not None and request.user.is_authenticated and request.user.pk == user.pk:
         request.user.sessions_ended_at = user.sessions_ended_at
         update_session_auth_hash(request, user)
@@ -24,7 +38,23 @@ def login_lock_lifted(sender, request, user, **kwargs):
     throttling.login_failures_forget(user.email)
 
 
+def email_changed(sender, request, user, from_email_address, to_email_address, **kwargs):
+    security_notices.email_change_notify(
+        user=user,
+        old=from_email_address.email if from_email_address else "",
+        new=to_email_address.email,
+        now=timezone.now(),
+    )
+
+
+def logged_in(sender, request, user, **kwargs):
+    user_agent = request.headers.get("User-Agent", "") if request is not None else ""
+    security_notices.login_device_check(user=user, user_agent=user_agent, now=timezone.now())
+
+
 def connect() -> None:
+    account_signals.email_changed.connect(email_changed, dispatch_uid="tilab.email_changed")
+    account_signals.user_logged_in.connect(logged_in, dispatch_uid="tilab.login_device")
     account_signals.password_reset.connect(login_lock_lifted, dispatch_uid="tilab.login_lock")
     for signal in (
         account_signals.password_changed,
