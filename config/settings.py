@@ -492,6 +492,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "needs.needs_close_due",
         "schedule": crontab(minute=5),
     },
+    # Each person's daily digest of notices and of what waits for them, at 7:00 (Paris).
+    "notice-digests-send": {
+        "task": "accounts.notice_digests_send",
+        "schedule": crontab(hour=7, minute=0),
+    },
 }
 
 # --- Security (production) --------------------------------------------------------------------

@@ -261,10 +261,9 @@ class DigestSection:
     lines: list[tuple[str, str]]  # (label, absolute url)
 
 
-def users_with_pending_notices() -> set[int]:
-    return set(
-        PendingNotice.objects.filter(digested_at=None).values_list("user_id", flat=True)
-    )
+def users_with_pending_notices():
+    """The ids of the people with notices kept for their digest (a subquery)."""
+    return PendingNotice.objects.filter(digested_at=None).values("user_id")
 
 
 def notice_digest_write(
