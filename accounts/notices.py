@@ -52,9 +52,7 @@ def digest_sections_of(user, *, now: datetime) -> list[DigestSection]:
     fixed number of queries (those of `todo_of`, plus one for the preferences)."""
     chosen = notice_preferences_of(user)
     wanted = {
-        section
-        for kind, section in SECTION_OF_KIND.items()
-        if chosen.get(kind) == Delivery.DIGEST
+        section for kind, section in SECTION_OF_KIND.items() if chosen.get(kind) == Delivery.DIGEST
     }
     if not wanted:
         return []

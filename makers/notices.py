@@ -21,6 +21,7 @@ from tilab.notices import (
     notice_send_to_address,
     site_url,
 )
+from tilab.templatetags.tilab_format import thousands
 
 from .models import ProductionReport
 
@@ -63,7 +64,7 @@ def register() -> None:
 def _what(report: ProductionReport) -> str:
     """ "24 × Visière, produites le 3 avril 2020" in the active language."""
     return _("%(quantity)s × %(item)s, production du %(date)s") % {
-        "quantity": formats.number_format(report.quantity, force_grouping=True),
+        "quantity": thousands(report.quantity),
         "item": report.item_type.name,
         "date": formats.date_format(report.produced_on, "DATE_FORMAT"),
     }
@@ -79,8 +80,11 @@ def _decision_notice(report: ProductionReport, kind: str) -> Notice:
         return Notice(
             subject=_("Déclaration n° %(id)s validée") % {"id": report.pk},
             paragraphs=[
-                _("Votre déclaration n° %(id)s (%(what)s) a été validée : elle compte "
-                  "désormais dans les chiffres du réseau.") % {"id": report.pk, "what": what},
+                _(
+                    "Votre déclaration n° %(id)s (%(what)s) a été validée : elle compte "
+                    "désormais dans les chiffres du réseau."
+                )
+                % {"id": report.pk, "what": what},
             ],
             url=_my_reports_url(),
         )
@@ -110,9 +114,7 @@ def reports_decided_notify(*, reports: list[ProductionReport], now: datetime) ->
             else REPORT_REJECTED
         )
         if kind not in deliveries_by_kind:
-            deliveries_by_kind[kind] = notice_deliveries(
-                {r.maker.user_id for r in reports}, kind
-            )
+            deliveries_by_kind[kind] = notice_deliveries({r.maker.user_id for r in reports}, kind)
         notice_emit(
             user=report.maker.user,
             kind=kind,
@@ -164,8 +166,7 @@ def rejection_notice(report: ProductionReport, *, relay_name: str) -> Notice:
     return Notice(
         subject=_("Votre déclaration n° %(id)s a été refusée") % {"id": report.pk},
         paragraphs=[
-            _("%(relay)s a refusé la déclaration n° %(id)s (%(what)s), enregistrée pour "
-              "%(maker)s.")
+            _("%(relay)s a refusé la déclaration n° %(id)s (%(what)s), enregistrée pour %(maker)s.")
             % {
                 "relay": relay_name,
                 "id": report.pk,

@@ -37,7 +37,8 @@ register(
     why=(
         "Anonymised, not deleted: validated reports keep counting in the figures and the "
         "subsidy lines keep their payee. The name becomes « Maker anonyme n° <id> », the "
-        "commune, contact details, skills and equipment are cleared, the profile leaves the public directory "
+        "commune, contact details, skills and equipment are cleared, the profile leaves the "
+        "public directory "
         "and its account."
     ),
 )

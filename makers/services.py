@@ -260,9 +260,7 @@ def production_report_correct(
             corrects=original,
             **values,
         )
-        notices.report_changed_by_relay_notify(
-            report=correction, by=by, now=now, correction=True
-        )
+        notices.report_changed_by_relay_notify(report=correction, by=by, now=now, correction=True)
         return correction
 
 

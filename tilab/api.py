@@ -95,7 +95,7 @@ class NoticePreferencesInputSerializer(serializers.Serializer):
     preferences = serializers.DictField(
         child=serializers.ChoiceField(choices=NoticePreference.Delivery.choices),
         help_text=_(
-            "Les choix à changer, sorte d'avis → envoi ({\"report_rejected\": \"digest\"}) ; "
+            'Les choix à changer, sorte d\'avis → envoi ({"report_rejected": "digest"}) ; '
             "les autres restent comme ils sont."
         ),
     )

@@ -82,9 +82,7 @@ def notice_kinds_of(user) -> list[NoticeKind]:
 
 def notice_preferences_of(user) -> dict[str, str]:
     """The delivery of every kind `user` may hear of, defaults included (one query)."""
-    chosen = dict(
-        NoticePreference.objects.filter(user=user).values_list("kind", "delivery")
-    )
+    chosen = dict(NoticePreference.objects.filter(user=user).values_list("kind", "delivery"))
     return {
         kind.code: Delivery.IMMEDIATE if kind.security else chosen.get(kind.code, kind.default)
         for kind in notice_kinds_of(user)

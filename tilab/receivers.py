@@ -1,6 +1,8 @@
-"""When a person's credentials change (and they are told, tilab.security_notices) (their password, set, changed or reset; a second factor
+"""When a person's credentials change (their password, set, changed or reset; a second factor
 added, removed or renewed), every other session and every personal API token of theirs ends;
-the session that made the change stays signed in. allauth tells us through its signals."""
+the session that made the change stays signed in; and they are told, as of a change of their
+e-mail address or a sign-in from a new device (tilab.security_notices). allauth tells us
+through its signals."""
 
 from allauth.account import signals as account_signals
 from allauth.mfa import signals as mfa_signals

@@ -79,7 +79,10 @@ def email_change_notify(*, user: User, old: str, new: str, now: datetime) -> Non
         return Notice(
             subject=_("Sécurité : adresse e-mail changée"),
             paragraphs=[
-                _("L'adresse e-mail principale de votre compte est désormais %(new)s (avant : %(old)s).")
+                _(
+                    "L'adresse e-mail principale de votre compte est désormais %(new)s "
+                    "(avant : %(old)s)."
+                )
                 % {"new": new, "old": old},
                 _("Date : %(when)s.") % {"when": _when(now)},
             ],
@@ -89,9 +92,7 @@ def email_change_notify(*, user: User, old: str, new: str, now: datetime) -> Non
     key = f"security:email:{now.isoformat()}"
     notice_emit(user=user, kind=SECURITY, key=key, write=write, now=now)
     if old and old.lower() != (user.email or "").lower():
-        notice_send_to_address(
-            address=old, key=key, write=write, language=user.language, now=now
-        )
+        notice_send_to_address(address=old, key=key, write=write, language=user.language, now=now)
 
 
 def token_created_notify(*, user: User, scope: str, key_start: str, now: datetime) -> None:
@@ -107,9 +108,7 @@ def token_created_notify(*, user: User, scope: str, key_start: str, now: datetim
             url=site_url(reverse("personal_tokens")),
         )
 
-    notice_emit(
-        user=user, kind=SECURITY, key=f"security:token:{key_start}", write=write, now=now
-    )
+    notice_emit(user=user, kind=SECURITY, key=f"security:token:{key_start}", write=write, now=now)
 
 
 def device_fingerprint(user_agent: str) -> str:
@@ -139,7 +138,10 @@ def login_device_check(*, user: User, user_agent: str, now: datetime) -> bool:
         return Notice(
             subject=_("Sécurité : connexion depuis un nouvel appareil"),
             paragraphs=[
-                _("Votre compte vient de se connecter depuis un navigateur ou un appareil que nous ne connaissions pas (ou une nouvelle version de votre navigateur)."),
+                _(
+                    "Votre compte vient de se connecter depuis un navigateur ou un appareil "
+                    "que nous ne connaissions pas (ou une nouvelle version de votre navigateur)."
+                ),
                 _("Navigateur : %(agent)s") % {"agent": user_agent[:USER_AGENT_SHOWN] or "?"},
                 _("Date : %(when)s.") % {"when": _when(now)},
             ],
