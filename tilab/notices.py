@@ -165,7 +165,8 @@ def notice_email(
             },
         )
     return EmailMessage(
-        subject=SUBJECT_PREFIX + " ".join(notice.subject.split()),
+        # One line; the non-breaking spaces of "2 769,23 €" stay.
+        subject=SUBJECT_PREFIX + " ".join(notice.subject.strip().splitlines()),
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[to],
