@@ -7,18 +7,15 @@ import pytest
 from subsidies import batches, services
 from subsidies.models import Payment
 from tests.factories import make_programme, region_controller
-from tests.subsidies.test_payment_batches import (  # noqa: F401  (fixtures)
-    LATER,
-    line,
-    make_batch,
-    ready,
-    rennes,
-)
+from tests.subsidies import test_payment_batches as paid
 from tilab.models import OutboxEmail, PendingNotice
 from tilab.money import format_euros
 from tilab.notices import notice_preferences_set
 
 pytestmark = pytest.mark.django_db
+# LabFab de Rennes's approved redistribution, ready to pay (tests/subsidies/test_payment_batches).
+rennes, ready = paid.rennes, paid.ready
+LATER, line, make_batch = paid.LATER, paid.line, paid.make_batch
 
 
 def payment_emails(address: str) -> list[OutboxEmail]:
