@@ -98,7 +98,9 @@ def notice_preferences(request):
     user = request.user
     kinds = notices.notice_kinds_of(user)
     form = NoticePreferencesForm(
-        request.POST or None, kinds=kinds, current=notices.notice_preferences_of(user)
+        request.POST if request.method == "POST" else None,
+        kinds=kinds,
+        current=notices.notice_preferences_of(user),
     )
     if request.method == "POST" and form.is_valid():
         try:
