@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from makers import services
-from makers.models import ItemType, ProductionReport
+from makers.models import ItemType, Maker, ProductionReport
 from tests.conftest import text
 from tests.factories import make_maker, make_report
 from tilab.models import NoticePreference, OutboxEmail, PendingNotice
@@ -252,3 +252,21 @@ def test_a_maker_told_at_once_has_no_notice_waiting(maker, anne, relay_staff):
     services.production_report_validate(report=make_report(anne), by=relay_staff, now=NOW)
     assert NoticePreference.objects.filter(user=maker).count() == 1
     assert not PendingNotice.objects.exists()
+
+
+def test_the_api_takes_a_new_makers_address_and_phone_and_never_shows_them(client, relay_staff):
+    client.force_login(relay_staff)
+    response = client.post(
+        "/api/v1/makers/",
+        {
+            "display_name": "Gwen Le Bihan",
+            "department": "22",
+            "contact_email": "gwen@example.org",
+            "contact_phone": "06 00 00 00 00",
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    assert "gwen@example.org" not in response.content.decode()
+    maker = Maker.objects.get(pk=response.json()["id"])
+    assert (maker.contact_email, maker.contact_phone) == ("gwen@example.org", "06 00 00 00 00")
