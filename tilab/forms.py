@@ -126,4 +126,10 @@ class NoticePreferencesForm(RefusalsMixin, forms.Form):
                 choices=[(choice, labels[choice]) for choice in kind.choices],
                 initial=current.get(kind.code, kind.default),
                 widget=forms.RadioSelect,
+                # One choice is always ticked; a kind left out keeps its choice.
+                required=False,
             )
+
+    def chosen(self) -> dict[str, str]:
+        """The choices sent, kind by kind (those left out are not changed)."""
+        return {code: value for code, value in self.cleaned_data.items() if value}

@@ -265,9 +265,9 @@ class NoticePreference(models.Model):
     default. Security notices have no row: they always go at once."""
 
     class Delivery(models.TextChoices):
-        IMMEDIATE = "immediate", _("tout de suite")
-        DIGEST = "digest", _("dans le résumé quotidien")
-        NONE = "none", _("jamais")
+        IMMEDIATE = "immediate", _("Tout de suite")
+        DIGEST = "digest", _("Dans le résumé quotidien")
+        NONE = "none", _("Jamais")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -104,7 +104,7 @@ def notice_preferences(request):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            notices.notice_preferences_set(user=user, choices=form.cleaned_data, now=timezone.now())
+            notices.notice_preferences_set(user=user, choices=form.chosen(), now=timezone.now())
         except BadInput as refusal:
             form.add_refusal(refusal)
         else:
