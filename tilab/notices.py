@@ -9,7 +9,9 @@ in the caller's transaction: a rolled-back event leaves no notice, a committed o
 loses it (tilab.outbox).
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -52,6 +54,18 @@ class NoticeKind:
 
 
 _KINDS: dict[str, NoticeKind] = {}
+# Set while the demo is seeded: its made-up decisions tell nobody.
+_MUTED: ContextVar[bool] = ContextVar("tilab_notices_muted", default=False)
+
+
+@contextmanager
+def notices_muted() -> Iterator[None]:
+    """Within the block, events notify nobody (seeding the demo's data)."""
+    token = _MUTED.set(True)
+    try:
+        yield
+    finally:
+        _MUTED.reset(token)
 
 
 def notice_kind_register(kind: NoticeKind) -> NoticeKind:
@@ -192,7 +206,7 @@ def notice_emit(
     then sent only to those who chose "immediate". Returns the delivery applied."""
     code = kind
     definition = notice_kind(code)
-    if not user.is_active or not user.email:
+    if _MUTED.get() or not user.is_active or not user.email:
         return Delivery.NONE
     if definition.security:
         delivery = Delivery.IMMEDIATE
