@@ -404,6 +404,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "PaymentBatchStatusEnum": "subsidies.models.PaymentBatch.Status",
         "PaymentBatchLineStatusEnum": "subsidies.models.PaymentBatchLine.Status",
+        "NoticeDeliveryEnum": "tilab.models.NoticePreference.Delivery",
     },
     # The default enum hook, then OpenAPI links from answers to the requests they feed.
     "POSTPROCESSING_HOOKS": [
