@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from . import notices
 from .models import Department, NoticePreference, TokenScope
 from .permissions import PUBLIC, SIGNED_IN, TOKEN_SCOPE, has_totp, roles_held
+from .schema import error_responses
 
 
 class DepartmentSerializer(serializers.ModelSerializer):
@@ -127,7 +128,7 @@ class NoticePreferencesView(APIView):
 
     @extend_schema(
         request=NoticePreferencesInputSerializer,
-        responses=NoticePreferenceSerializer(many=True),
+        responses={200: NoticePreferenceSerializer(many=True), **error_responses(400)},
     )
     def patch(self, request):
         """Change some choices; refuses an unknown kind (notice_kind_unknown), a security kind
