@@ -163,7 +163,13 @@ def _rendered(write: Callable[[str], Notice], language: str) -> Notice:
 
 
 def notice_email(
-    notice: Notice, *, to: str, language: str, name: str = "", security: bool = False
+    notice: Notice,
+    *,
+    to: str,
+    language: str,
+    name: str = "",
+    security: bool = False,
+    account: bool = True,
 ) -> EmailMessage:
     """The e-mail of one notice, in `language`: greeting, paragraphs, link, and what the
     reader can change (their preferences; for a security notice, what to do if it was not
@@ -175,6 +181,7 @@ def notice_email(
                 "notice": notice,
                 "name": name,
                 "security": security,
+                "account": account,
                 "preferences_url": site_url(reverse("notice_preferences")),
             },
         )
@@ -247,15 +254,24 @@ def notice_emit(
 
 
 def notice_send_to_address(
-    *, address: str, key: str, write: Callable[[str], Notice], language: str, now: datetime
+    *,
+    address: str,
+    key: str,
+    write: Callable[[str], Notice],
+    language: str,
+    now: datetime,
+    security: bool = False,
 ) -> bool:
-    """Send a notice to an address without an account (a maker entered by their relay): no
-    preferences, in `language`. True if queued now, False if this event went already."""
+    """Send a notice to an address that is no account's (a maker entered by their relay, or
+    the address an account just left): no preferences, in `language`. True if queued now,
+    False if this event went already."""
     language = supported_language(language)
     notice = _rendered(write, language)
     row = outbox_email_write(
         key=f"notice:{key}:{address.lower()}",
-        message=notice_email(notice, to=address, language=language),
+        message=notice_email(
+            notice, to=address, language=language, security=security, account=False
+        ),
         language=language,
         now=now,
     )

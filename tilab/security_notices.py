@@ -92,7 +92,9 @@ def email_change_notify(*, user: User, old: str, new: str, now: datetime) -> Non
     key = f"security:email:{now.isoformat()}"
     notice_emit(user=user, kind=SECURITY, key=key, write=write, now=now)
     if old and old.lower() != (user.email or "").lower():
-        notice_send_to_address(address=old, key=key, write=write, language=user.language, now=now)
+        notice_send_to_address(
+            address=old, key=key, write=write, language=user.language, now=now, security=True
+        )
 
 
 def token_created_notify(*, user: User, scope: str, key_start: str, now: datetime) -> None:

@@ -52,6 +52,7 @@ def test_a_maker_is_told_of_a_rejection_with_its_reason_in_their_language(
     for word in words:
         assert word in email.body
     assert "/maker/" in email.body
+    assert "/accounts/notifications/" in email.body  # where to choose otherwise
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
@@ -210,6 +211,7 @@ def test_the_relay_e_mails_the_refusal_to_a_maker_without_an_account(
         assert word in email.body
     assert "Date impossible" in email.body  # the reason as the relay wrote it
     assert "LabFab de Rennes" in email.body
+    assert "/accounts/notifications/" not in email.body  # no account, no preferences
     # The address is kept for next time; the same refusal is not sent twice to it.
     refused_for_bertrand.maker.refresh_from_db()
     assert refused_for_bertrand.maker.contact_email == "bertrand.g@example.org"

@@ -86,6 +86,7 @@ def test_an_e_mail_change_is_told_at_the_new_address_and_the_old_one(maker):
     assert len(security_emails("anne.nouvelle@example.org")) == 1
     [to_old] = security_emails("anne@example.org")
     assert "anne.nouvelle@example.org" in to_old.body
+    assert "Si vous n'êtes pas à l'origine de ce changement" in to_old.body
 
 
 def test_a_new_api_token_is_told(client, maker):
