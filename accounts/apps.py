@@ -14,3 +14,7 @@ class AccountsConfig(AppConfig):
         # Every app's personal_data.py declares its models: the export and the deletion walk
         # them all, so they are loaded before any request.
         personal_data.autodiscover()
+
+        from . import notices
+
+        notices.register()  # the relay's to-do in the daily digest (tilab.notices)

@@ -120,6 +120,7 @@ SITE_MAP = [
             (_("Mot de passe"), "account_change_password"),
             (_("Double authentification"), "mfa_index"),
             (_("Jetons d'accès à l'API"), "personal_tokens"),
+            (_("Avis par e-mail"), "notice_preferences"),
         ],
     ),
     (

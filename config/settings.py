@@ -425,6 +425,7 @@ SPECTACULAR_SETTINGS = {
         "PaymentBatchLineStatusEnum": "subsidies.models.PaymentBatchLine.Status",
         "WebhookEventEnum": "webhooks.models.Event",
         "WebhookDeliveryStatusEnum": "webhooks.models.WebhookDelivery.Status",
+        "NoticeDeliveryEnum": "tilab.models.NoticePreference.Delivery",
     },
     # The default enum hook, named enums for query parameters, the error codes, then OpenAPI
     # links from answers to the requests they feed.
@@ -531,6 +532,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "needs-close-due": {
         "task": "needs.needs_close_due",
         "schedule": crontab(minute=5),
+    },
+    # Each person's daily digest of notices and of what waits for them, at 7:00 (Paris).
+    "notice-digests-send": {
+        "task": "accounts.notice_digests_send",
+        "schedule": crontab(hour=7, minute=0),
     },
 }
 

@@ -25,7 +25,7 @@ from subsidies.api import (
     RelayViewSet,
 )
 from tilab import views as core
-from tilab.api import DepartmentViewSet, MeView, NoSuchEndpoint
+from tilab.api import DepartmentViewSet, MeView, NoSuchEndpoint, NoticePreferencesView
 from tilab.health import ReadinessView
 from tilab.permissions import PUBLIC
 from webhooks.api import WebhookDeliveryViewSet, WebhookEndpointViewSet
@@ -76,6 +76,11 @@ router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-
 api_urls = [
     path("me/", MeView.as_view(), name="me"),
     path("me/personal-data/", PersonalDataView.as_view(), name="personal-data"),
+    path(
+        "me/notification-preferences/",
+        NoticePreferencesView.as_view(),
+        name="me-notification-preferences",
+    ),
     # Before the router: its production-reports/<pk>/ route would otherwise see "import".
     path(
         "production-reports/import/",
@@ -100,6 +105,7 @@ urlpatterns = [
     path("donnees-personnelles/", core.personal_data, name="personal_data"),
     path("plan-du-site/", views.site_map, name="site_map"),
     path("accounts/tokens/", core.personal_tokens, name="personal_tokens"),
+    path("accounts/notifications/", core.notice_preferences, name="notice_preferences"),
     path("accounts/session/prolonger/", core.session_extend, name="session_extend"),
     path("accounts/", include("allauth.urls")),
     # Django's language switch (django.conf.urls.i18n), which also records a signed-in

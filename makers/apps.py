@@ -9,4 +9,9 @@ class MakersConfig(AppConfig):
     verbose_name = _("Makers et production")
 
     def ready(self):
-        from . import permissions  # noqa: F401  (registers the rules)
+        from . import (
+            notices,
+            permissions,  # noqa: F401  (registers the rules)
+        )
+
+        notices.register()  # the makers' kinds of notices (tilab.notices)

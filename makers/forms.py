@@ -1,6 +1,7 @@
 """Forms of the production pages: profiles, reports, and the relay's decisions."""
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -124,12 +125,25 @@ class OnBehalfReportForm(ProductionReportForm):
     new_maker_commune = forms.CharField(
         label=_("Commune du nouveau maker"), max_length=100, required=False
     )
+    new_maker_email = forms.EmailField(
+        label=_("Adresse e-mail du nouveau maker"),
+        required=False,
+        help_text=_("Facultative : pour lui envoyer le motif d'un refus."),
+    )
+    new_maker_phone = forms.CharField(
+        label=_("Téléphone du nouveau maker"),
+        max_length=30,
+        required=False,
+        help_text=_("Facultatif : pour le prévenir d'un refus."),
+    )
 
     field_order = [
         "maker",
         "new_maker_name",
         "new_maker_department",
         "new_maker_commune",
+        "new_maker_email",
+        "new_maker_phone",
         "item_type",
         "quantity",
         "produced_on",
@@ -231,3 +245,15 @@ class DecisionForm(RefusalsMixin, forms.Form):
         if not cleaned["chosen"]:
             raise ValidationError(_("Cochez au moins une déclaration."))
         return cleaned
+
+
+class RejectionSendForm(RefusalsMixin, forms.Form):
+    """Where and in which language a relay sends a refusal to a maker without an account."""
+
+    email = forms.EmailField(
+        label=_("Adresse e-mail du maker"),
+        help_text=_("Elle est gardée sur sa fiche pour la prochaine fois."),
+    )
+    language = forms.ChoiceField(
+        label=_("Langue de l'e-mail"), choices=settings.LANGUAGES, initial="fr"
+    )

@@ -127,6 +127,18 @@ class Maker(models.Model):
         verbose_name=_("département"),
     )
     commune = models.CharField(_("commune"), max_length=100, blank=True)
+    # For a maker without an account: how their relay reaches them (a refusal's reason).
+    contact_email = models.EmailField(
+        _("adresse e-mail de contact"),
+        blank=True,
+        help_text=_("Facultatif, pour un maker sans compte : son relais peut lui écrire."),
+    )
+    contact_phone = models.CharField(
+        _("téléphone de contact"),
+        max_length=30,
+        blank=True,
+        help_text=_("Facultatif, pour un maker sans compte."),
+    )
     skills = models.TextField(_("savoir-faire"), blank=True)
     equipment = models.TextField(
         _("équipement"), blank=True, help_text=_("Imprimantes 3D, machines à coudre…")

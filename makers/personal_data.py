@@ -17,6 +17,8 @@ register(
         "display_name": maker.display_name,
         "department": str(maker.department),
         "commune": maker.commune,
+        "contact_email": maker.contact_email,
+        "contact_phone": maker.contact_phone,
         "skills": maker.skills,
         "equipment": maker.equipment,
         "is_public": maker.is_public,
@@ -25,6 +27,8 @@ register(
     erase=anonymise(
         display_name=lambda maker: f"Maker anonyme n° {maker.pk}",
         commune="",
+        contact_email="",
+        contact_phone="",
         skills="",
         equipment="",
         is_public=False,
@@ -33,7 +37,8 @@ register(
     why=(
         "Anonymised, not deleted: validated reports keep counting in the figures and the "
         "subsidy lines keep their payee. The name becomes « Maker anonyme n° <id> », the "
-        "commune, skills and equipment are cleared, the profile leaves the public directory "
+        "commune, contact details, skills and equipment are cleared, the profile leaves the "
+        "public directory "
         "and its account."
     ),
 )

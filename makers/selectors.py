@@ -26,6 +26,7 @@ from fablabs.selectors import (
     departments_covered_by,
     relay_teams_covering,
     relays_of_staff,
+    relays_staffed_by,
 )
 from tilab.errors import Refusal
 from tilab.models import Department
@@ -674,3 +675,21 @@ def decision_routes(reports) -> dict[int, DecisionRoute]:
     return {
         report.pk: decision_route(report, teams.get(report.department_id)) for report in reports
     }
+
+
+def rejections_to_tell_of(user) -> QuerySet[ProductionReport]:
+    """Rejected reports of makers without an account, in the departments the user's relays
+    cover: those whose refusal the relay sends or prints for the maker. Anybody else's answer
+    404."""
+    return ProductionReport.objects.filter(
+        department__in=departments_covered_by(user),
+        status=ProductionReport.Status.REJECTED,
+        maker__user=None,
+    ).select_related("maker", "item_type", "organisation", "department", "decided_by")
+
+
+def relay_name_for(user, report: ProductionReport) -> str:
+    """The name of the user's relay covering the report's department (who speaks in the
+    refusal)."""
+    relay = relays_staffed_by(user).filter(departments=report.department_id).first()
+    return relay.organisation.name if relay else ""

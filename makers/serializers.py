@@ -304,6 +304,22 @@ class MakerCreateSerializer(serializers.Serializer):
         },
     )
     commune = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    contact_email = serializers.EmailField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_(
+            "Facultative : l'adresse où le relais peut envoyer au maker le motif d'un refus "
+            "(jamais montrée par l'API)."
+        ),
+    )
+    contact_phone = serializers.CharField(
+        max_length=30,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("Facultatif : le téléphone du maker (jamais montré par l'API)."),
+    )
 
     def __init__(self, *args, departments=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -9,14 +9,14 @@ from django.utils.translation import gettext as _
 
 from fablabs.models import Organisation
 from fablabs.selectors import departments_covered_by
-from tilab.errors import Refusal
+from tilab.errors import EMAIL_INVALID, Refusal
 from tilab.models import Department, User
 from tilab.permissions import require
 from tilab.services import decision_record
 from webhooks.models import Event
 from webhooks.services import WebhookEvent, webhook_events_emit
 
-from . import errors, signals
+from . import errors, notices, signals
 from .importing.normalise import words_key
 from .item_names import item_names_index
 from .models import (
@@ -215,6 +215,7 @@ def production_report_update(
             report.decided_at = None
             report.rejection_reason = ""
         report.save()
+        notices.report_changed_by_relay_notify(report=report, by=by, now=now, correction=False)
         return report
 
 
@@ -253,7 +254,7 @@ def production_report_correct(
             raise errors.CORRECTION_ALREADY_PENDING()
         values = {field: getattr(original, field) for field in EDITABLE_FIELDS}
         values.update(changes)
-        return production_report_create(
+        correction = production_report_create(
             maker=original.maker,
             entered_by=by,
             source=source,
@@ -261,6 +262,8 @@ def production_report_correct(
             corrects=original,
             **values,
         )
+        notices.report_changed_by_relay_notify(report=correction, by=by, now=now, correction=True)
+        return correction
 
 
 def _decide(
@@ -279,7 +282,7 @@ def _decide(
         reports = list(
             ProductionReport.objects.select_for_update(of=("self",))
             .filter(pk__in=report_ids)
-            .select_related("maker", "organisation", "item_type")
+            .select_related("maker__user", "organisation", "item_type")
             .order_by("pk")
         )
         missing = sorted(set(report_ids) - {report.pk for report in reports})
@@ -348,6 +351,9 @@ def _decide(
         signals.reports_counting_changed.send(
             sender=ProductionReport, entered=entered, left=left, now=now
         )
+        # Same transaction: a decision rolled back tells nobody, a committed one is never
+        # left untold.
+        notices.reports_decided_notify(reports=reports, now=now)
         return reports
 
 
@@ -514,18 +520,61 @@ def production_report_reject(*, report: ProductionReport, by: User, now: datetim
 
 
 def maker_create(
-    *, display_name: str, department: Department, commune: str = "", by: User
+    *,
+    display_name: str,
+    department: Department,
+    commune: str = "",
+    contact_email: str = "",
+    contact_phone: str = "",
+    by: User,
 ) -> Maker:
     """A maker without a login, entered by relay staff for someone who never signs up, in a
-    department their relay covers."""
+    department their relay covers; an e-mail address or a phone number to reach them is
+    optional."""
     if not departments_covered_by(by).filter(pk=department.pk).exists():
         raise errors.DEPARTMENT_NOT_COVERED()
     display_name = " ".join(display_name.split())
     if not display_name:
         raise errors.MAKER_NAME_MISSING()
     return Maker.objects.create(
-        display_name=display_name, department=department, commune=commune.strip()
+        display_name=display_name,
+        department=department,
+        commune=commune.strip(),
+        contact_email=(contact_email or "").strip().lower(),
+        contact_phone=" ".join((contact_phone or "").split()),
     )
+
+
+def rejection_send_to_maker(
+    *, report: ProductionReport, address: str, language: str, by: User, now: datetime
+) -> bool:
+    """Relay staff send the reason of a refusal to a maker without an account, at `address`
+    (kept as the maker's contact address from now on), in `language`. Refuses an empty
+    address (email_invalid) and a report outside the departments their relay covers, of a
+    maker with an account (who is told already) or not rejected (reports_not_found). False
+    when this very refusal went to this address already."""
+    from .selectors import rejections_to_tell_of, relay_name_for
+
+    address = (address or "").strip().lower()
+    if "@" not in address:
+        raise EMAIL_INVALID()
+    with transaction.atomic():
+        locked = (
+            rejections_to_tell_of(by).select_for_update(of=("self",)).filter(pk=report.pk).first()
+        )
+        if locked is None:
+            raise errors.REPORTS_NOT_FOUND(ids=f"n° {report.pk}")
+        maker = locked.maker
+        if maker.contact_email != address:
+            maker.contact_email = address
+            maker.save(update_fields=["contact_email"])
+        return notices.rejection_send(
+            report=locked,
+            address=address,
+            relay_name=relay_name_for(by, locked),
+            language=language,
+            now=now,
+        )
 
 
 def production_report_enter_for(
@@ -536,6 +585,8 @@ def production_report_enter_for(
     new_maker_name: str = "",
     new_maker_department: Department | None = None,
     new_maker_commune: str = "",
+    new_maker_email: str = "",
+    new_maker_phone: str = "",
     organisation: Organisation | None = None,
     **report,
 ) -> ProductionReport:
@@ -554,6 +605,8 @@ def production_report_enter_for(
                 display_name=new_maker_name,
                 department=new_maker_department,
                 commune=new_maker_commune,
+                contact_email=new_maker_email,
+                contact_phone=new_maker_phone,
                 by=by,
             )
         elif maker.department_id not in covered:
@@ -580,7 +633,13 @@ def production_report_submit(
     for anybody else's maker, or a new maker without a login, relay staff's entry
     (`production_report_enter_for`, source relay, within the departments they cover)."""
     if maker is not None and maker.user_id is not None and maker.user_id == by.pk:
-        for field in ("new_maker_name", "new_maker_department", "new_maker_commune"):
+        for field in (
+            "new_maker_name",
+            "new_maker_department",
+            "new_maker_commune",
+            "new_maker_email",
+            "new_maker_phone",
+        ):
             report.pop(field, None)  # a relay's form names a new maker; one's own needs none
         return production_report_create(
             maker=maker,

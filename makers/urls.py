@@ -14,6 +14,11 @@ urlpatterns = [
     path("validation/decider/", views.validation_decide, name="validation_decide"),
     path("validation/saisie/", views.report_enter_for, name="report_enter_for"),
     path("validation/declarations/<int:pk>/", views.report_correct_for, name="report_correct_for"),
+    path(
+        "validation/declarations/<int:pk>/refus/",
+        views.rejection_notice,
+        name="rejection_notice",
+    ),
     path("validation/import/", import_views.import_upload, name="import_upload"),
     path("validation/import/<int:pk>/", import_views.import_preview, name="import_preview"),
     path(

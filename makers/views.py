@@ -16,7 +16,13 @@ from tilab.permissions import page_permission
 
 from . import selectors, services
 from .filters import ProductionReportFilter
-from .forms import DecisionForm, MakerProfileForm, OnBehalfReportForm, ProductionReportForm
+from .forms import (
+    DecisionForm,
+    MakerProfileForm,
+    OnBehalfReportForm,
+    ProductionReportForm,
+    RejectionSendForm,
+)
 from .models import ProductionReport
 
 REPORTS_PER_PAGE = 25
@@ -337,6 +343,49 @@ def report_correct_for(request, pk):
         request,
         "makers/report_correct_for.html",
         {"report": report, "form": form, "editable": editable},
+    )
+
+
+@page_permission("makers.enter_reports")
+@require_http_methods(["GET", "POST"])
+def rejection_notice(request, pk):
+    """The refusal of a report of a maker without an account, as the maker reads it: a page to
+    print (or read over the phone), and a form that sends it to the maker by e-mail. Only for
+    the staff of the relay covering the report's department; anybody else's answer 404."""
+    report = get_object_or_404(selectors.rejections_to_tell_of(request.user), pk=pk)
+    form = RejectionSendForm(
+        request.POST or None,
+        initial={"email": report.maker.contact_email, "language": "fr"},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            sent = services.rejection_send_to_maker(
+                report=report,
+                address=form.cleaned_data["email"],
+                language=form.cleaned_data["language"],
+                by=request.user,
+                now=timezone.now(),
+            )
+        except BadInput as refusal:
+            form.add_refusal(refusal)
+        else:
+            if sent:
+                messages.success(
+                    request,
+                    _("Le motif du refus part par e-mail à %(address)s.")
+                    % {"address": form.cleaned_data["email"]},
+                )
+            else:
+                messages.info(request, _("Ce refus a déjà été envoyé à cette adresse."))
+            return redirect("makers:rejection_notice", pk=report.pk)
+    return render(
+        request,
+        "makers/rejection_notice.html",
+        {
+            "report": report,
+            "form": form,
+            "relay_name": selectors.relay_name_for(request.user, report),
+        },
     )
 
 

@@ -9,4 +9,9 @@ class SubsidiesConfig(AppConfig):
     verbose_name = _("Subventions")
 
     def ready(self):
-        from . import permissions  # noqa: F401  (registers the rules)
+        from . import (
+            notices,
+            permissions,  # noqa: F401  (registers the rules)
+        )
+
+        notices.register()  # the subsidy chain's kinds of notices (tilab.notices)

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from tilab.services import decision_record
 
-from . import errors, events
+from . import errors, events, notices
 from .bank import _require
 from .ledger import Movement, ledger_append_many, payee_account
 from .models import (
@@ -211,7 +211,7 @@ def payment_batch_record(
             raise errors.BATCH_ALL_REJECTED()
         redistribution = batch.redistribution
         allocation = redistribution.allocation
-        movements, paid, refused = [], [], []
+        movements, paid, refused, payments = [], [], [], []
         for batch_line in batch_lines:
             line = batch_line.line
             batch_line.open = False
@@ -239,6 +239,7 @@ def payment_batch_record(
                 recorded_at=now,
             )
             paid.append(line.pk)
+            payments.append(payment)
             decision_record(
                 actor=by,
                 subject=line,
@@ -300,6 +301,7 @@ def payment_batch_record(
             now=now,
             batch=batch,
         )
+        notices.payments_notify(payments=payments, now=now)
     return batch
 
 

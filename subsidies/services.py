@@ -22,7 +22,7 @@ from tilab.money import format_euros, split_largest_remainder
 from tilab.permissions import require
 from tilab.services import decision_record
 
-from . import bank, errors, events, recap, selectors
+from . import bank, errors, events, notices, recap, selectors
 from .ledger import Movement, account, ledger_append, ledger_append_many, payee_account
 from .models import (
     Allocation,
@@ -156,6 +156,7 @@ def programme_create(
                 "allocations": {a.relay_id: a.proposed_cents for a in proposal},
             },
         )
+        notices.allocations_proposed_notify(programme=programme, by=by, now=now)
     return programme
 
 
@@ -785,6 +786,7 @@ def payments_record(
                 paid_on=paid_on,
                 now=now,
             )
+        notices.payments_notify(payments=payments, now=now)
     return payments
 
 

@@ -1,5 +1,6 @@
 """API plumbing shared by every app: pagination, the router, and the core endpoints."""
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from knox.models import AuthToken
@@ -7,8 +8,10 @@ from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .models import Department, TokenScope
+from . import notices
+from .models import Department, NoticePreference, TokenScope
 from .permissions import PUBLIC, SIGNED_IN, TOKEN_SCOPE, has_totp, roles_held
+from .schema import error_responses
 
 
 class DepartmentSerializer(serializers.ModelSerializer):
@@ -68,6 +71,75 @@ class MeView(APIView):
             data["token_scopes"] = [s for s in TokenScope.values if TokenScope.includes(scope, s)]
             data["token_expires_at"] = request.auth.expiry
         return Response(MeSerializer(data).data)
+
+
+class NoticePreferenceSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text=_("Le code de la sorte d'avis (« report_rejected »)."))
+    label = serializers.CharField()
+    delivery = serializers.ChoiceField(
+        choices=NoticePreference.Delivery.choices,
+        help_text=_(
+            "immediate : un e-mail tout de suite ; digest : dans le résumé quotidien ; "
+            "none : jamais."
+        ),
+    )
+    choices = serializers.ListField(
+        child=serializers.ChoiceField(choices=NoticePreference.Delivery.choices),
+        help_text=_("Les envois proposés pour cette sorte d'avis."),
+    )
+    always_sent = serializers.BooleanField(
+        help_text=_("Un avis de sécurité : toujours envoyé tout de suite, sans choix.")
+    )
+
+
+class NoticePreferencesInputSerializer(serializers.Serializer):
+    preferences = serializers.DictField(
+        child=serializers.ChoiceField(choices=NoticePreference.Delivery.choices),
+        help_text=_(
+            'Les choix à changer, sorte d\'avis → envoi ({"report_rejected": "digest"}) ; '
+            "les autres restent comme ils sont."
+        ),
+    )
+
+
+def _preferences(user) -> list[dict]:
+    current = notices.notice_preferences_of(user)
+    return [
+        {
+            "kind": kind.code,
+            "label": str(kind.label),
+            "delivery": current[kind.code],
+            "choices": [NoticePreference.Delivery.IMMEDIATE] if kind.security else kind.choices,
+            "always_sent": kind.security,
+        }
+        for kind in notices.notice_kinds_of(user)
+    ]
+
+
+class NoticePreferencesView(APIView):
+    """How the caller hears of each kind of notice the platform sends them by e-mail: at
+    once, in one daily digest, or never. Security notices are listed, always sent."""
+
+    permission = SIGNED_IN
+
+    @extend_schema(responses=NoticePreferenceSerializer(many=True))
+    def get(self, request):
+        return Response(NoticePreferenceSerializer(_preferences(request.user), many=True).data)
+
+    @extend_schema(
+        request=NoticePreferencesInputSerializer,
+        responses={200: NoticePreferenceSerializer(many=True), **error_responses(400)},
+    )
+    def patch(self, request):
+        """Change some choices; refuses an unknown kind (notice_kind_unknown), a security kind
+        (notice_kind_always_sent) and a delivery the kind does not offer
+        (notice_delivery_not_offered), all with the kind as `field`."""
+        data = NoticePreferencesInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        notices.notice_preferences_set(
+            user=request.user, choices=data.validated_data["preferences"], now=timezone.now()
+        )
+        return Response(NoticePreferenceSerializer(_preferences(request.user), many=True).data)
 
 
 class NoSuchEndpoint(APIView):

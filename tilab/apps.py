@@ -12,6 +12,9 @@ class TilabConfig(AppConfig):
         from . import permissions  # noqa: F401  (registers the rules)
         from .forms import email_errors_with_an_example
         from .receivers import connect
+        from .security_notices import register
+
+        register()  # the security notices' kind (tilab.notices)
 
         email_errors_with_an_example()
 

@@ -241,3 +241,19 @@ WEBHOOK_URL_UNRESOLVED = Code(
     _("Le nom %(host)s ne mène à aucune adresse."),
     "url",
 )
+
+
+# Notice preferences (tilab.notices).
+NOTICE_KIND_UNKNOWN = Code(
+    "notice_kind_unknown", BadInput, _("Aucun avis « %(kind)s » ne vous concerne.")
+)
+NOTICE_KIND_ALWAYS_SENT = Code(
+    "notice_kind_always_sent",
+    BadInput,
+    _("Les avis de sécurité sont toujours envoyés : ils ne se désactivent pas."),
+)
+NOTICE_DELIVERY_NOT_OFFERED = Code(
+    "notice_delivery_not_offered",
+    BadInput,
+    _("« %(delivery)s » n'est pas proposé pour l'avis « %(kind)s »."),
+)

@@ -106,3 +106,30 @@ class PersonalTokenForm(forms.Form):
         from .models import TokenScope
 
         return self.cleaned_data["scope"] or TokenScope.READ
+
+
+class NoticePreferencesForm(RefusalsMixin, forms.Form):
+    """One choice per kind of notice the person may hear of (tilab.notices); security notices
+    are shown apart, with no choice."""
+
+    def __init__(self, *args, kinds, current: dict[str, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        from .models import NoticePreference
+
+        labels = dict(NoticePreference.Delivery.choices)
+        for kind in kinds:
+            if kind.security:
+                continue
+            self.fields[kind.code] = forms.ChoiceField(
+                label=kind.label,
+                help_text=kind.help_text,
+                choices=[(choice, labels[choice]) for choice in kind.choices],
+                initial=current.get(kind.code, kind.default),
+                widget=forms.RadioSelect,
+                # One choice is always ticked; a kind left out keeps its choice.
+                required=False,
+            )
+
+    def chosen(self) -> dict[str, str]:
+        """The choices sent, kind by kind (those left out are not changed)."""
+        return {code: value for code, value in self.cleaned_data.items() if value}

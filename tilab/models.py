@@ -258,3 +258,95 @@ class OutboxEmail(models.Model):
 
     def __str__(self):
         return f"{self.to}: {self.subject}"
+
+
+class NoticePreference(models.Model):
+    """How a person wants to hear of one kind of notice (tilab/notices.py). No row: the kind's
+    default. Security notices have no row: they always go at once."""
+
+    class Delivery(models.TextChoices):
+        IMMEDIATE = "immediate", _("Tout de suite")
+        DIGEST = "digest", _("Dans le résumé quotidien")
+        NONE = "none", _("Jamais")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notice_preferences",
+        verbose_name=_("personne"),
+    )
+    kind = models.CharField(_("sorte d'avis"), max_length=64)
+    delivery = models.CharField(_("envoi"), max_length=16, choices=Delivery.choices)
+    updated_at = models.DateTimeField(_("modifié le"))
+
+    class Meta:
+        verbose_name = _("préférence d'avis")
+        verbose_name_plural = _("préférences d'avis")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="notice_preference_once"),
+            models.CheckConstraint(
+                condition=models.Q(delivery__in=["immediate", "digest", "none"]),
+                name="notice_preference_delivery_known",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user}: {self.kind} → {self.delivery}"
+
+
+class PendingNotice(models.Model):
+    """A notice waiting for its person's daily digest, written in their language when its
+    event happened. `digested_at` is set once a digest e-mail holds it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="pending_notices",
+        verbose_name=_("personne"),
+    )
+    kind = models.CharField(_("sorte d'avis"), max_length=64)
+    key = models.CharField(_("clé"), max_length=300, unique=True)
+    subject = models.CharField(_("objet"), max_length=998)
+    body = models.TextField(_("texte"))
+    created_at = models.DateTimeField(_("écrit le"))
+    digested_at = models.DateTimeField(_("résumé envoyé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("avis en attente du résumé")
+        verbose_name_plural = _("avis en attente du résumé")
+        indexes = [
+            models.Index(
+                fields=["user", "created_at"],
+                condition=models.Q(digested_at=None),
+                name="notice_pending_per_user",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user}: {self.subject}"
+
+
+class KnownDevice(models.Model):
+    """A browser a person has signed in with, known by its user agent: a sign-in from another
+    one is a security notice (tilab.security_notices)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="known_devices",
+        verbose_name=_("personne"),
+    )
+    fingerprint = models.CharField(_("empreinte"), max_length=64)
+    user_agent = models.CharField(_("navigateur"), max_length=300, blank=True)
+    first_seen_at = models.DateTimeField(_("vu la première fois le"))
+    last_seen_at = models.DateTimeField(_("vu la dernière fois le"))
+
+    class Meta:
+        verbose_name = _("appareil connu")
+        verbose_name_plural = _("appareils connus")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "fingerprint"], name="known_device_once")
+        ]
+
+    def __str__(self):
+        return f"{self.user}: {self.user_agent[:40]}"

@@ -32,7 +32,15 @@ from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils.module_loading import autodiscover_modules
 
-from .models import OutboxEmail, PersonalTokenScope, TokenScope, User
+from .models import (
+    KnownDevice,
+    NoticePreference,
+    OutboxEmail,
+    PendingNotice,
+    PersonalTokenScope,
+    TokenScope,
+    User,
+)
 from .permissions import roles_held
 
 # Domain of the addresses given to anonymised accounts and rows: ".invalid" is reserved
@@ -274,6 +282,36 @@ def _declare_the_core() -> None:
         export=_token_export,
         erase=delete,
         why="Deleted: a program may no longer act for the account.",
+    )
+    register(
+        NoticePreference,
+        section="notice_preferences",
+        within="account",
+        owner="user",
+        order_by=("kind",),
+        export=("kind", "delivery", "updated_at"),
+        erase=delete,
+        why="Deleted: how an account nobody uses any more wanted to be told.",
+    )
+    register(
+        PendingNotice,
+        section="notices_for_the_digest",
+        within="account",
+        owner="user",
+        order_by=("created_at", "pk"),
+        export=("kind", "subject", "body", "created_at", "digested_at"),
+        erase=delete,
+        why="Deleted: notices written to the person, kept for their daily digest.",
+    )
+    register(
+        KnownDevice,
+        section="known_devices",
+        within="account",
+        owner="user",
+        order_by=("first_seen_at", "pk"),
+        export=("user_agent", "first_seen_at", "last_seen_at"),
+        erase=delete,
+        why="Deleted: the browsers the account signed in with.",
     )
     register(
         OutboxEmail,

@@ -12,6 +12,7 @@ from knox.models import AuthToken
 from .errors import TOKEN_LIMIT_REACHED
 from .models import Decision, PersonalTokenScope, TokenScope, User
 from .permissions import SECOND_FACTOR_AT, require
+from .security_notices import token_created_notify
 
 MAX_PERSONAL_TOKENS = 10
 
@@ -70,6 +71,7 @@ def personal_token_create(
         PersonalTokenScope.objects.create(
             token=token, scope=scope, second_factor_at=getattr(user, SECOND_FACTOR_AT, None)
         )
+        token_created_notify(user=user, scope=scope, key_start=token.token_key, now=now)
         return token, text
 
 

@@ -14,9 +14,9 @@ from django.views import i18n as i18n_views
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import selectors, services
-from .errors import WrongState
-from .forms import PersonalTokenForm
+from . import notices, selectors, services
+from .errors import BadInput, WrongState
+from .forms import NoticePreferencesForm, PersonalTokenForm
 from .permissions import PUBLIC, SIGNED_IN, page_permission, within_reach
 from .sessions import session_extend as extend
 
@@ -88,6 +88,33 @@ def personal_tokens(request):
     # The clear-text token is shown once; keep it out of every cache.
     response["Cache-Control"] = "no-store"
     return response
+
+
+@page_permission(SIGNED_IN)
+@require_http_methods(["GET", "POST"])
+def notice_preferences(request):
+    """How the person hears of each kind of notice: at once, in the daily digest, or never;
+    security notices are listed as always sent."""
+    user = request.user
+    kinds = notices.notice_kinds_of(user)
+    form = NoticePreferencesForm(
+        request.POST if request.method == "POST" else None,
+        kinds=kinds,
+        current=notices.notice_preferences_of(user),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            notices.notice_preferences_set(user=user, choices=form.chosen(), now=timezone.now())
+        except BadInput as refusal:
+            form.add_refusal(refusal)
+        else:
+            messages.success(request, _("Vos préférences d'avis sont enregistrées."))
+            return redirect("notice_preferences")
+    return render(
+        request,
+        "tilab/notice_preferences.html",
+        {"form": form, "always": [kind for kind in kinds if kind.security]},
+    )
 
 
 @page_permission(SIGNED_IN)

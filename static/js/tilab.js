@@ -213,3 +213,9 @@ document.addEventListener("keydown", function (event) {
     event.preventDefault();
   }
 }, true);
+
+// A "Print" button (a refusal for a maker without an account): the browser's own print.
+document.addEventListener("click", function (event) {
+  var button = event.target.closest && event.target.closest("[data-print]");
+  if (button) { window.print(); }
+});

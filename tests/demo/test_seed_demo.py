@@ -241,3 +241,11 @@ def test_it_seeds_open_needs_and_annes_deliveries_once(debug_on, reference_data)
         status__in=["submitted", "validated"],
     )
     assert confirmed.quantity + waiting.quantity <= sum(r.quantity for r in counted)
+
+
+def test_seeding_tells_nobody_of_its_decisions(debug_on, reference_data):
+    from tilab.models import OutboxEmail, PendingNotice
+
+    call_command("seed_demo", quiet_logins=True)
+    assert not OutboxEmail.objects.exists()
+    assert not PendingNotice.objects.exists()

@@ -465,7 +465,8 @@ def test_a_rejection_changes_no_total_so_it_leaves_nothing_to_drain(
         services.production_report_reject(report=report, by=relay_staff, now=NOW, reason="Doublon")
     assert _dirty() == set()
     assert not TotalDelta.objects.exists()
-    assert queued == []
+    # No drain: only the maker's notice of the refusal leaves after the commit.
+    assert [callback.args[0].name for callback in queued] == ["tilab.outbox_email_send"]
 
 
 def test_a_correction_marks_the_bucket_it_leaves_and_the_one_it_joins(

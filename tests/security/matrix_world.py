@@ -195,6 +195,14 @@ def world_build() -> World:
     o[("report_validated", OWN)] = validated(m_anne, quantity=50)
     o[("report_validated", SAME)] = validated(m_bernard, quantity=60)
     o[("report_validated", OTHER)] = validated(m_yann, quantity=70)
+    # Refusals for makers without an account, which their relay sends them or prints.
+    for ownership, department, decider in ((SAME, "22", camille), (OTHER, "29", sophie)):
+        o[("rejection", ownership)] = make_report(
+            maker=make_maker(display_name=f"Sans Compte {department}", department=department),
+            quantity=5,
+            status="rejected",
+            decided_by=decider,
+        )
 
     # --- Exports and imports (each staff caller has its own; Sophie's are the foreign ones) --
     def export_of(user):

@@ -58,6 +58,7 @@ from tests.security.matrix_world import (
     item,
 )
 from tests.subsidies.approval import confirm_body, confirm_form
+from tilab.notices import notice_kinds_of
 
 LOGIN = "/accounts/login/"
 ADMIN_LOGIN = "/admin/login/"
@@ -132,6 +133,14 @@ WEBHOOK_PAGE_404 = "L 403 404 404 403 403 403"
 
 def _visor(w, caller):
     return str(item().pk)
+
+
+def notice_defaults(w, caller):
+    """Every kind of notice the caller may choose, each left at its default."""
+    user = w.users[caller]
+    if user is None:
+        return {}
+    return {kind.code: kind.default for kind in notice_kinds_of(user) if not kind.security}
 
 
 def report_form(w, caller, **changes):
@@ -336,6 +345,9 @@ PAGES = [
     Page("personal_tokens", GET, NONE, LOGGED_IN),
     Page("personal_tokens", POST, NONE, LOGGED_IN),
     Page("personal_tokens", PUT, NONE, LOGGED_IN_405),
+    Page("notice_preferences", GET, NONE, LOGGED_IN),
+    Page("notice_preferences", POST, NONE, "L 302 302 302 302 302 302", data=notice_defaults),
+    Page("notice_preferences", PUT, NONE, LOGGED_IN_405),
     Page("set_language", POST, NONE, "302 302 302 302 302 302 302",
         data=body(language="en", next="/")),
     Page("v1:api-root", GET, NONE, EVERYONE),
@@ -419,6 +431,14 @@ PAGES = [
     Page("makers:report_correct_for", POST, SAME, RELAY_ONLY_302, "report", data=report_form),
     Page("makers:report_correct_for", POST, OTHER, RELAY_ONLY_404, "report", data=report_form),
     Page("makers:report_correct_for", PUT, SAME, RELAY_ONLY_405, "report"),
+    # The refusal of a maker without an account: printed or e-mailed by their relay only.
+    Page("makers:rejection_notice", GET, SAME, RELAY_ONLY, "rejection"),
+    Page("makers:rejection_notice", GET, OTHER, RELAY_ONLY_404, "rejection"),
+    Page("makers:rejection_notice", POST, SAME, RELAY_ONLY_302, "rejection",
+        data=lambda w, c: {"email": "sans.compte@example.org", "language": "fr"}),
+    Page("makers:rejection_notice", POST, OTHER, RELAY_ONLY_404, "rejection",
+        data=lambda w, c: {"email": "sans.compte@example.org", "language": "fr"}),
+    Page("makers:rejection_notice", PUT, SAME, RELAY_ONLY_405, "rejection"),
     # Relay staff, the Région and facilitators import (each line to its relay's queue).
     Page("makers:import_upload", GET, NONE, IMPORTERS),
     Page("makers:import_upload", POST, NONE, IMPORTERS_302, data=csv_upload),
@@ -996,6 +1016,10 @@ OPS = [
     # One's own data, whoever one is: the page's JSON export.
     Op(GET, f"{V1}/me/personal-data/", NONE, API_LOGGED_IN),
     Op(POST, f"{V1}/me/personal-data/", NONE, API_LOGGED_IN_405),
+    Op(GET, f"{V1}/me/notification-preferences/", NONE, API_LOGGED_IN),
+    Op(PATCH, f"{V1}/me/notification-preferences/", NONE, API_LOGGED_IN,
+        data=lambda w, c: {"preferences": notice_defaults(w, c)}),
+    Op(POST, f"{V1}/me/notification-preferences/", NONE, API_LOGGED_IN_405),
     Op(GET, f"{V1}/departments/", NONE, API_EVERYONE),
     Op(POST, f"{V1}/departments/", NONE, NOBODY_405),
     Op(GET, f"{V1}/departments/{{code}}/", PUBLIC, API_EVERYONE, "department"),

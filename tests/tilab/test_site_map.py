@@ -34,7 +34,7 @@ def test_a_visitor_sees_the_public_pages_only(client, reference_data):
     [
         (
             "maker",
-            {"/maker/", "/maker/profil/", "/accounts/email/"},
+            {"/maker/", "/maker/profil/", "/accounts/email/", "/accounts/notifications/"},
             {"/validation/", "/dashboard/"},
         ),
         ("relay_staff", {"/validation/", "/validation/import/"}, {"/maker/", "/workshops/manage/"}),

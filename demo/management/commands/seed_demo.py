@@ -23,6 +23,7 @@ from subsidies import services as money
 from subsidies.models import BankAccount, Programme
 from tilab import roles
 from tilab.models import Department, User
+from tilab.notices import notices_muted
 from tilab.reference import reference_data_ensure
 
 DEMO_PASSWORD = "demo-tilab-2020"
@@ -285,7 +286,8 @@ class Command(BaseCommand):
         if reports_per_maker < 0:
             raise CommandError("--reports-per-maker doit être positif ou nul.")
         generated = 0
-        with transaction.atomic():
+        # The demo's made-up decisions and payments tell nobody (tilab.notices).
+        with transaction.atomic(), notices_muted():
             reference_data_ensure()
             item_catalogue_ensure()
             organisations = self._organisations()

@@ -1,0 +1,227 @@
+"""Notices of the core: each person chooses per kind (at once, daily digest, never) on an
+account page and through the API; security notices (password, second factor, e-mail address,
+API token, a new device) always go at once, in the person's language, and cannot be turned
+off."""
+
+import pytest
+from allauth.account import signals as account_signals
+from allauth.account.models import EmailAddress
+from django.test import Client
+from django.utils import timezone
+
+from tests.conftest import as_user, patch, text
+from tests.factories import PASSWORD, client_step_up, totp_enrol
+from tilab.models import NoticePreference, OutboxEmail
+from tilab.notices import notice_preferences_of, notice_preferences_set
+from tilab.security_notices import login_device_check
+
+pytestmark = pytest.mark.django_db
+NEW_PASSWORD = "un autre mot de passe solide 2026"
+PAGE = "/accounts/notifications/"
+API = "/api/v1/me/notification-preferences/"
+
+
+def security_emails(address: str) -> list[OutboxEmail]:
+    return list(
+        OutboxEmail.objects.filter(to=address, key__startswith="notice:security:").order_by("pk")
+    )
+
+
+def turned_everything_off(user):
+    for kind in notice_preferences_of(user):
+        NoticePreference.objects.create(
+            user=user, kind=kind, delivery="none", updated_at=timezone.now()
+        )
+
+
+@pytest.mark.parametrize(
+    "language, words",
+    [
+        ("fr", ["Bonjour Anne Le Goff,", "L'équipe Ti Lab", "/accounts/password/change/"]),
+        ("en", ["Hello Anne Le Goff,", "The Ti Lab team", "/accounts/password/change/"]),
+    ],
+)
+def test_a_password_change_is_told_at_once_even_to_whoever_turned_notices_off(
+    client, maker, language, words
+):
+    maker.language = language
+    maker.save(update_fields=["language"])
+    turned_everything_off(maker)
+    client.force_login(maker)
+
+    response = client.post(
+        "/accounts/password/change/",
+        {"oldpassword": PASSWORD, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+    )
+
+    assert response.status_code == 302
+    [email] = security_emails(maker.email)
+    assert email.language == language
+    assert email.subject.startswith("[Ti Lab] ")
+    for word in words:
+        assert word in email.body
+
+
+def test_removing_the_second_factor_is_told(client, relay_staff):
+    totp_enrol(relay_staff)
+    client.force_login(relay_staff)
+    client_step_up(client, relay_staff)
+
+    assert client.post("/accounts/2fa/totp/deactivate/").status_code == 302
+
+    [email] = security_emails(relay_staff.email)
+    assert "double authentification" in email.body
+
+
+def test_an_e_mail_change_is_told_at_the_new_address_and_the_old_one(maker):
+    new = EmailAddress.objects.create(user=maker, email="anne.nouvelle@example.org", verified=True)
+    old = EmailAddress.objects.get(user=maker, email="anne@example.org")
+    maker.email = new.email
+    maker.save(update_fields=["email"])
+    # As allauth says it once the new address is the primary one.
+    account_signals.email_changed.send(
+        sender=type(maker), request=None, user=maker, from_email_address=old, to_email_address=new
+    )
+
+    assert len(security_emails("anne.nouvelle@example.org")) == 1
+    [to_old] = security_emails("anne@example.org")
+    assert "anne.nouvelle@example.org" in to_old.body
+    assert "Si vous n'êtes pas à l'origine de ce changement" in to_old.body
+
+
+def test_a_new_api_token_is_told(client, maker):
+    client.force_login(maker)
+    client.post("/accounts/tokens/", {"scope": "read", "create": "1"})
+
+    [email] = security_emails(maker.email)
+    assert "/accounts/tokens/" in email.body
+
+
+def test_a_sign_in_from_a_new_browser_is_told_but_not_the_first_nor_a_known_one(maker):
+    firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"
+    phone = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Safari/604.1"
+    for agent in (firefox, firefox):
+        assert Client(HTTP_USER_AGENT=agent).post(
+            "/accounts/login/", {"login": maker.email, "password": PASSWORD}
+        )
+    assert security_emails(maker.email) == []
+
+    Client(HTTP_USER_AGENT=phone).post(
+        "/accounts/login/", {"login": maker.email, "password": PASSWORD}
+    )
+
+    [email] = security_emails(maker.email)
+    assert "iPhone" in email.body
+    assert not login_device_check(user=maker, user_agent=phone, now=timezone.now())
+
+
+# --- Preferences: the page ------------------------------------------------------------------
+
+
+def test_the_page_offers_each_kind_of_the_persons_roles_and_lists_security_apart(client, maker):
+    page = text(as_user(client, maker).get(PAGE))
+
+    assert "Avis par e-mail" in page
+    assert "Sécurité de votre compte" in page  # listed, always sent
+    assert 'name="security"' not in page
+    for kind in ("report_validated", "report_rejected", "report_corrected", "payment_recorded"):
+        assert f'name="{kind}"' in page
+    assert 'name="relay_todo"' not in page  # relay staff's only
+    assert "/accounts/notifications/" in text(client.get("/accounts/tokens/"))  # account menu
+
+
+def test_relay_staff_choose_their_digest_or_nothing_never_at_once(client, relay_staff):
+    page = text(as_user(client, relay_staff).get(PAGE))
+    assert 'name="relay_todo" value="digest"' in page
+    assert 'name="relay_todo" value="immediate"' not in page
+
+
+def test_choices_are_saved_from_the_page(client, maker):
+    as_user(client, maker)
+    response = client.post(
+        PAGE,
+        {
+            "report_validated": "immediate",
+            "report_rejected": "digest",
+            "report_corrected": "none",
+            "payment_recorded": "immediate",
+        },
+    )
+    assert response.status_code == 302
+    chosen = notice_preferences_of(maker)
+    assert (chosen["report_validated"], chosen["report_rejected"], chosen["report_corrected"]) == (
+        "immediate",
+        "digest",
+        "none",
+    )
+    assert chosen["security"] == "immediate"
+
+
+def test_a_wrong_choice_is_shown_on_its_field(client, relay_staff):
+    as_user(client, relay_staff)
+    response = client.post(PAGE, {"relay_todo": "immediate"})
+    assert response.status_code == 200
+    assert "relay_todo" in response.context["form"].errors
+    assert notice_preferences_of(relay_staff)["relay_todo"] == "digest"
+
+
+def test_the_page_asks_to_sign_in(client):
+    response = client.get(PAGE)
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+# --- Preferences: the API -------------------------------------------------------------------
+
+
+def test_the_api_lists_and_changes_the_callers_choices(client, maker):
+    as_user(client, maker)
+    listed = {row["kind"]: row for row in client.get(API).json()}
+    assert listed["security"] == {
+        "kind": "security",
+        "label": "Sécurité de votre compte",
+        "delivery": "immediate",
+        "choices": ["immediate"],
+        "always_sent": True,
+    }
+    assert listed["report_validated"]["delivery"] == "digest"
+
+    response = patch(client, API, {"preferences": {"report_validated": "none"}})
+
+    assert response.status_code == 200, response.content
+    changed = {row["kind"]: row["delivery"] for row in response.json()}
+    assert changed["report_validated"] == "none"
+    assert changed["report_rejected"] == "immediate"  # left as it was
+
+
+@pytest.mark.parametrize(
+    "choices, code",
+    [
+        ({"security": "none"}, "notice_kind_always_sent"),
+        ({"relay_todo": "digest"}, "notice_kind_unknown"),  # not a relay's staff
+        ({"nonsense": "digest"}, "notice_kind_unknown"),
+    ],
+)
+def test_the_api_refuses_what_cannot_be_chosen(client, maker, choices, code):
+    as_user(client, maker)
+    response = patch(client, API, {"preferences": choices})
+    assert response.status_code == 400
+    assert response.json()["code"] == code
+    assert not NoticePreference.objects.filter(user=maker).exists()
+
+
+def test_a_delivery_the_kind_does_not_offer_is_refused(relay_staff):
+    from tilab.errors import BadInput
+
+    with pytest.raises(BadInput) as refusal:
+        notice_preferences_set(user=relay_staff, choices={"relay_todo": "immediate"}, now=None)
+    assert refusal.value.code == "notice_delivery_not_offered"
+
+
+def test_the_api_is_for_signed_in_people(client):
+    assert client.get(API).status_code in (401, 403)
+
+
+def test_the_schema_documents_the_preferences(client):
+    schema = client.get("/api/schema/?format=json").json()
+    operations = schema["paths"]["/api/v1/me/notification-preferences/"]
+    assert {"get", "patch"} <= set(operations)
