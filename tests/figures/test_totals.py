@@ -44,7 +44,8 @@ VALIDATED = ProductionReport.Status.VALIDATED
 
 
 def stored_totals() -> dict:
-    """The stored totals, bucket → (quantity, reports, distinct makers, material cost)."""
+    """The stored totals, bucket → (quantity, reports, distinct makers, distinct producers,
+    material cost)."""
     return {
         (department, item, kind, monday): tuple(int(v) for v in values)
         for department, item, kind, monday, *values in ProductionTotal.objects.values_list(
@@ -55,7 +56,7 @@ def stored_totals() -> dict:
 
 def expected_totals() -> dict:
     """The totals computed in Python from the validated reports, without the code under test."""
-    figures = defaultdict(lambda: [0, 0, set(), 0])
+    figures = defaultdict(lambda: [0, 0, set(), set(), 0])
     for report in ProductionReport.objects.filter(status=VALIDATED).select_related("organisation"):
         kind = report.organisation.kind if report.organisation else "independent"
         monday = report.produced_on - datetime.timedelta(days=report.produced_on.weekday())
@@ -63,8 +64,13 @@ def expected_totals() -> dict:
         bucket[0] += report.quantity
         bucket[1] += 1
         bucket[2].add(report.maker_id)
-        bucket[3] += report.material_cost_cents
-    return {key: (q, n, len(makers), cost) for key, (q, n, makers, cost) in figures.items()}
+        # A producer: the organisation of the report, or its maker producing on their own.
+        bucket[3].add(("org", report.organisation_id) if report.organisation else report.maker_id)
+        bucket[4] += report.material_cost_cents
+    return {
+        key: (q, n, len(makers), len(producers), cost)
+        for key, (q, n, makers, producers, cost) in figures.items()
+    }
 
 
 def no_drift(drift: dict) -> bool:
@@ -786,16 +792,19 @@ WEEK = datetime.date(2020, 3, 16)
 @pytest.mark.parametrize(
     ("stored", "delta", "kept"),
     [
-        # Sane sums are kept as they are, down to the limits: makers ≤ reports ≤ quantity.
-        ((4, 1, 1, 0), (1, 1, 1, 0), True),  # 5 visors, 2 reports, 2 makers: all equal bar one
-        ((0, 0, 0, 0), (1, 1, 1, 0), True),  # one of each, no cost
-        ((5, 2, 1, 10), (2, 1, 0, 5), True),
+        # Sane sums are kept as they are, down to the limits: makers and producers ≤ reports ≤
+        # quantity. (quantity, reports, makers, producers, cost)
+        ((4, 1, 1, 1, 0), (1, 1, 1, 1, 0), True),  # 5 visors, 2 reports, 2 makers, 2 producers
+        ((0, 0, 0, 0, 0), (1, 1, 1, 1, 0), True),  # one of each, no cost
+        ((5, 2, 1, 1, 10), (2, 1, 0, 0, 5), True),
         # Impossible sums are recomputed from the reports (here: none) and logged.
-        ((5, 2, 1, 0), (0, 0, -1, 0), False),  # no maker for two reports
-        ((5, 2, 2, 0), (0, 0, 1, 0), False),  # more makers than reports
-        ((1, 1, 1, 0), (0, 1, 0, 0), False),  # more reports than visors
-        ((5, 2, 1, 0), (0, 0, 0, -1), False),  # a negative cost
-        ((5, 2, 1, 0), (-6, -2, -1, 0), False),  # a negative quantity
+        ((5, 2, 1, 1, 0), (0, 0, -1, 0, 0), False),  # no maker for two reports
+        ((5, 2, 2, 2, 0), (0, 0, 1, 0, 0), False),  # more makers than reports
+        ((5, 2, 1, 1, 0), (0, 0, 0, -1, 0), False),  # no producer for two reports
+        ((5, 2, 2, 2, 0), (0, 0, 0, 1, 0), False),  # more producers than reports
+        ((1, 1, 1, 1, 0), (0, 1, 0, 0, 0), False),  # more reports than visors
+        ((5, 2, 1, 1, 0), (0, 0, 0, 0, -1), False),  # a negative cost
+        ((5, 2, 1, 1, 0), (-6, -2, -1, -1, 0), False),  # a negative quantity
     ],
 )
 def test_the_drain_keeps_a_sane_sum_and_recomputes_an_impossible_one(
@@ -809,16 +818,16 @@ def test_the_drain_keeps_a_sane_sum_and_recomputes_an_impossible_one(
         "org_kind": "independent",
         "week_start": WEEK,
     }
-    quantity, reports, makers, cost = stored
-    if stored != (0, 0, 0, 0):
+    quantity, reports, makers, producers, cost = stored
+    if stored != (0, 0, 0, 0, 0):
         ProductionTotal.objects.create(
             **bucket, quantity=quantity, report_count=reports, maker_count=makers,
-            material_cost_cents=cost, computed_at=NOW,
+            producer_count=producers, material_cost_cents=cost, computed_at=NOW,
         )  # fmt: skip
-    d_quantity, d_reports, d_makers, d_cost = delta
+    d_quantity, d_reports, d_makers, d_producers, d_cost = delta
     TotalDelta.objects.create(
         **bucket, maker=network["makers"][4], d_quantity=d_quantity, d_reports=d_reports,
-        d_makers=d_makers, d_cost_cents=d_cost,
+        d_makers=d_makers, d_producers=d_producers, d_cost_cents=d_cost,
     )  # fmt: skip
     DirtyBucket.objects.create(**bucket, marked_at=NOW, needs_full=False)
     with caplog.at_level(logging.WARNING, logger="figures.totals"):
@@ -851,12 +860,12 @@ def test_a_journal_that_empties_a_bucket_removes_its_row_without_a_warning(netwo
         "week_start": WEEK,
     }
     ProductionTotal.objects.create(
-        **bucket, quantity=5, report_count=2, maker_count=1, material_cost_cents=10,
-        computed_at=NOW,
+        **bucket, quantity=5, report_count=2, maker_count=1, producer_count=1,
+        material_cost_cents=10, computed_at=NOW,
     )  # fmt: skip
     TotalDelta.objects.create(
         **bucket, maker=network["makers"][4], d_quantity=-5, d_reports=-2, d_makers=-1,
-        d_cost_cents=-10,
+        d_producers=-1, d_cost_cents=-10,
     )  # fmt: skip
     DirtyBucket.objects.create(**bucket, marked_at=NOW, needs_full=False)
     with caplog.at_level(logging.WARNING, logger="figures.totals"):
@@ -987,7 +996,7 @@ def test_thousands_of_buckets_recompute_and_rebuild_in_one_call(reference_data):
     ProductionTotal.objects.bulk_create(
         ProductionTotal(
             department_id="29", item_type=visor, org_kind="sme", week_start=monday, quantity=1,
-            report_count=1, maker_count=1, material_cost_cents=0, computed_at=NOW,
+            report_count=1, maker_count=1, producer_count=1, material_cost_cents=0, computed_at=NOW,
         )
         for monday in far
     )  # fmt: skip
@@ -1017,7 +1026,7 @@ def test_the_rebuild_removes_an_extra_total_and_logs_it(validated_history, caplo
     ProductionTotal.objects.create(
         department_id="29", item_type=ItemType.objects.get(slug="gown"), org_kind="sme",
         week_start=datetime.date(2021, 6, 7), quantity=1, report_count=1, maker_count=1,
-        material_cost_cents=0, computed_at=NOW,
+        producer_count=1, material_cost_cents=0, computed_at=NOW,
     )  # fmt: skip
     with caplog.at_level(logging.WARNING, logger="figures.totals"):
         drift = totals.production_totals_rebuild(now=NOW)
@@ -1149,7 +1158,7 @@ def test_eight_rebuilds_at_once_end_with_the_right_totals(reference_data):
     ProductionTotal.objects.create(
         department_id="29", item_type_id=first.item_type_id, org_kind="sme",
         week_start=datetime.date(2021, 6, 7), quantity=1, report_count=1, maker_count=1,
-        material_cost_cents=0, computed_at=NOW,
+        producer_count=1, material_cost_cents=0, computed_at=NOW,
     )  # fmt: skip
 
     _run_at_once(lambda: totals.production_totals_rebuild(now=NOW))
