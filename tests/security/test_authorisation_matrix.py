@@ -785,6 +785,11 @@ PAGES += [
     Page("needs:check", POST, OTHER, "L 403 404 403 302 403 403",
         "need", data=body(note="Appel à l'accueil")),
     Page("needs:check", GET, SAME, "L 403 405 403 405 403 403", "need"),
+    Page("needs:contact_change", POST, SAME, "L 403 302 403 302 403 403",
+        "need", data=body(email="accueil@ehpad.example.org")),
+    Page("needs:contact_change", POST, OTHER, "L 403 404 403 302 403 403",
+        "need", data=body(email="accueil@ehpad.example.org")),
+    Page("needs:contact_change", GET, SAME, "L 403 405 403 405 403 403", "need"),
     # Recognition (namespace "network"): the graph, attestations; accounts: personal data
     Page("network:graph", GET, NONE, "L 403 403 200 200 200 403"),
     Page("network:graph", POST, NONE, "L 403 403 405 405 405 403"),
