@@ -396,7 +396,7 @@ def test_a_validation_across_the_turn_of_the_year_counts_in_iso_week_53(
                 report=report, by=network["deciders"]["35"], now=NOW
             )
     assert stored_totals() == {
-        ("35", visor.pk, "independent", datetime.date(2020, 12, 28)): (20, 2, 1, 200)
+        ("35", visor.pk, "independent", datetime.date(2020, 12, 28)): (20, 2, 1, 1, 200)
     }
 
 
@@ -501,7 +501,7 @@ def test_a_correction_marks_the_bucket_it_leaves_and_the_one_it_joins(
     with django_capture_on_commit_callbacks(execute=True):
         for callback in queued:
             callback()
-    assert stored_totals() == {("22", visor, "sme", datetime.date(2020, 4, 6)): (25, 1, 1, 1250)}
+    assert stored_totals() == {("22", visor, "sme", datetime.date(2020, 4, 6)): (25, 1, 1, 1, 1250)}
     original.refresh_from_db()
     assert original.status == ProductionReport.Status.SUPERSEDED
 
@@ -573,7 +573,7 @@ def test_a_makers_second_report_in_a_bucket_adds_its_figures_but_no_maker(
     with django_capture_on_commit_callbacks(execute=True):
         _validated(network, quantity=5, day=TUESDAY + datetime.timedelta(days=2))
     assert stored_totals() == {
-        ("35", visor, "independent", datetime.date(2020, 3, 16)): (15, 2, 1, 150)
+        ("35", visor, "independent", datetime.date(2020, 3, 16)): (15, 2, 1, 1, 150)
     }
 
 
@@ -587,15 +587,15 @@ def test_a_maker_stops_counting_in_a_bucket_only_when_their_last_report_leaves_i
         first = _validated(network, quantity=10)
         second = _validated(network, quantity=20)
         _validated(network, maker=5, quantity=30)  # the other maker of the department
-    assert stored_totals() == {week: (60, 3, 2, 600)}
+    assert stored_totals() == {week: (60, 3, 2, 2, 600)}
 
     with django_capture_on_commit_callbacks(execute=True):
         _moved(network, first, to=NEXT_WEEK)
-    assert stored_totals() == {week: (50, 2, 2, 500), later: (10, 1, 1, 100)}
+    assert stored_totals() == {week: (50, 2, 2, 2, 500), later: (10, 1, 1, 1, 100)}
 
     with django_capture_on_commit_callbacks(execute=True):
         _moved(network, second, to=NEXT_WEEK)
-    assert stored_totals() == {week: (30, 1, 1, 300), later: (30, 2, 1, 300)}
+    assert stored_totals() == {week: (30, 1, 1, 1, 300), later: (30, 2, 1, 1, 300)}
     assert stored_totals() == expected_totals()
 
 
@@ -650,7 +650,7 @@ def test_an_organisation_changing_kind_with_changes_waiting_is_recomputed_from_i
 
     visor = network["items"][0].pk
     assert stored_totals() == {
-        ("22", visor, "collective", datetime.date(2020, 3, 16)): (40, 2, 2, 400)
+        ("22", visor, "collective", datetime.date(2020, 3, 16)): (40, 2, 2, 1, 400)
     }
 
 
@@ -673,7 +673,7 @@ def test_an_organisation_changed_to_another_kind_in_the_admin_counts_under_its_n
     assert response.status_code == 302, response.content.decode()[:2000]
     visor = network["items"][0].pk
     assert stored_totals() == {
-        ("22", visor, "collective", datetime.date(2020, 3, 16)): (10, 1, 1, 100)
+        ("22", visor, "collective", datetime.date(2020, 3, 16)): (10, 1, 1, 1, 100)
     }
 
 
