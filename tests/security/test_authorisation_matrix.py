@@ -1268,6 +1268,12 @@ OPS = [
     Op(POST, f"{V1}/needs/{{id}}/check/", SAME, "401 403 409 403 409 403 403",
         "need_unconfirmed", data=body(note="Appel")),
     Op(GET, f"{V1}/needs/{{id}}/check/", SAME, API_LOGGED_IN_405, "need"),
+    Op(POST, f"{V1}/needs/{{id}}/contact/", SAME, "401 403 200 403 200 403 403",
+        "need", data=body(email="accueil@ehpad.example.org")),
+    # A published need of another department is public: seen, its contact not changed (403).
+    Op(POST, f"{V1}/needs/{{id}}/contact/", OTHER, "401 403 403 403 200 403 403",
+        "need", data=body(email="accueil@ehpad.example.org")),
+    Op(GET, f"{V1}/needs/{{id}}/contact/", SAME, API_LOGGED_IN_405, "need"),
     Op(GET, f"{V1}/pledges/", NONE, API_LOGGED_IN),
     Op(POST, f"{V1}/pledges/", PUBLIC, "401 201 403 403 403 403 403",
         data=body(need=lambda w, c: w.get("need_fresh", PUBLIC, c).pk, quantity=5)),

@@ -231,3 +231,21 @@ def test_the_change_is_recorded_without_either_address(client, relay_staff):
     assert decision.actor == relay_staff
     recorded = " ".join(str(value) for value in vars(decision).values())
     assert "@" not in recorded
+
+
+def test_the_api_changes_a_contact_address_as_the_page_does(client, relay_staff):
+    need = make_need()
+    old_manage = reverse("needs:manage", args=[needs.need_manage_token(need)])
+    OutboxEmail.objects.all().delete()
+    client.force_login(relay_staff)
+    url = f"/api/v1/needs/{need.pk}/contact/"
+
+    refused_answer = client.post(url, {"email": "accueil"}, content_type="application/json")
+    answer = client.post(url, {"email": NEW_CONTACT}, content_type="application/json")
+
+    assert (refused_answer.status_code, refused_answer.json()["code"]) == (400, "email_invalid")
+    assert answer.status_code == 200
+    assert "contact_email" not in answer.json()
+    client.logout()
+    assert client.get(old_manage).status_code == 400
+    assert [e.to for e in OutboxEmail.objects.all()] == [NEW_CONTACT]
