@@ -70,7 +70,8 @@ class FiguresViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     Small counts: the public (anonymous callers, and signed-in people who do not see the staff
     dashboard) gets only the weekly totals made by at least `TILAB_PUBLIC_MIN_PRODUCERS` (3 by
-    default) distinct makers, as the figures page and the open data; every sum is made from
+    default) distinct producers (an organisation counts once, whatever its members; a maker on
+    their own once), as the figures page and the open data; every sum is made from
     those rows alone, so none reveals a withheld total. Région and relay staff and auditors get
     the exact figures, every total included, as their dashboard shows them.
     """

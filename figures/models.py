@@ -43,6 +43,9 @@ class ProductionTotal(models.Model):
     quantity = models.BigIntegerField(_("quantité"))
     report_count = models.IntegerField(_("déclarations"))
     maker_count = models.IntegerField(_("makers distincts"))
+    # Who produced, as the small-count rule counts them: each organisation producing through its
+    # members counts once, and each maker producing on their own counts once.
+    producer_count = models.IntegerField(_("producteurs distincts"))
     material_cost_cents = models.BigIntegerField(_("coût matière (centimes)"))
     computed_at = models.DateTimeField(_("calculé le"))
 
@@ -114,9 +117,10 @@ class DirtyBucket(models.Model):
 
 class TotalDelta(models.Model):
     """What one change did to one maker's share of a bucket, journaled with its dirty mark:
-    + a report's figures when it starts counting, − when it stops, and ±1 maker when the
-    maker starts or stops counting there. The drain adds these to the totals and deletes them,
-    so its work follows the changes, not the size of the buckets."""
+    + a report's figures when it starts counting, − when it stops, ±1 maker when the
+    maker starts or stops counting there, and ±1 producer likewise. The drain adds these to
+    the totals and deletes them, so its work follows the changes, not the size of the
+    buckets."""
 
     department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="+")
     item_type = models.ForeignKey(ItemType, on_delete=models.CASCADE, related_name="+")
@@ -126,6 +130,9 @@ class TotalDelta(models.Model):
     d_quantity = models.BigIntegerField()
     d_reports = models.IntegerField()
     d_makers = models.SmallIntegerField()
+    # ±1 when a producer (the organisation of the reports, or the maker on their own) starts or
+    # stops counting in the bucket; carried by the row of one of its makers.
+    d_producers = models.SmallIntegerField(default=0)
     d_cost_cents = models.BigIntegerField()
 
     class Meta:

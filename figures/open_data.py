@@ -2,8 +2,9 @@
 
 Every file is one table, one row per `ProductionTotal` bucket, read from the totals (never from
 the reports) and holding no personal data: no maker, no organisation, no address, only counts.
-Only the public totals are published: a bucket made by fewer distinct makers than
-`TILAB_PUBLIC_MIN_PRODUCERS` has no row (`selectors.production_totals`).
+Only the public totals are published: a bucket made by fewer distinct producers (an
+organisation, or a maker on their own) than `TILAB_PUBLIC_MIN_PRODUCERS` has no row
+(`selectors.production_totals`).
 The columns are declared once, in `COLUMNS`; the CSV header, the Table Schema, the HXL hashtags,
 the spreadsheet and the page that describes them all follow that declaration.
 
@@ -65,9 +66,11 @@ XLSX_CACHE_SECONDS = 24 * 3600
 def withholding_rule(threshold: int) -> str:
     """The small-count rule, as the schema and the spreadsheet state it (in French)."""
     return (
-        f"Secret statistique : une ligne faite par moins de {threshold} makers distincts "
-        "n'est pas publiée, et n'est comptée dans aucun autre chiffre public (page des "
-        "chiffres, API, accueil) : aucune soustraction de chiffres publiés ne la révèle."
+        f"Secret statistique : une ligne faite par moins de {threshold} producteurs distincts "
+        "(chaque organisation compte pour un, quel que soit le nombre de ses membres, et chaque "
+        "maker indépendant pour un) n'est pas publiée, et n'est comptée dans aucun autre "
+        "chiffre public (page des chiffres, API, accueil) : aucune soustraction de chiffres "
+        "publiés ne la révèle."
     )
 
 
@@ -208,6 +211,19 @@ COLUMNS = (
         number_format=XLSX_COUNT,
     ),
     Column(
+        "producer_count",
+        "integer",
+        _("Producteurs distincts"),
+        _(
+            "Nombre de producteurs distincts dans la ligne : chaque organisation compte pour un, "
+            "quel que soit le nombre de ses membres, et chaque maker indépendant pour un. Jamais "
+            "moins que le seuil de publication. Ne s'additionne pas d'une ligne à l'autre."
+        ),
+        "#indicator+num+producers",
+        constraints={"minimum": 1},
+        number_format=XLSX_COUNT,
+    ),
+    Column(
         "material_cost_eur",
         "number",
         _("Coût matière (€)"),
@@ -311,6 +327,7 @@ def production_rows(*, edition: Edition) -> Iterator[tuple]:
         "quantity",
         "report_count",
         "maker_count",
+        "producer_count",
         "material_cost_cents",
     )
     for monday, code, department, slug, item, unit, kind, *counts, cents in rows.iterator(2000):
@@ -363,7 +380,7 @@ def production_schema() -> dict:
     """The Frictionless Table Schema of the CSV, always in French (a file is not translated).
 
     The allowed department codes are read from the database: departments are data. The
-    description states the small-count rule, and `maker_count` has the threshold as minimum.
+    description states the small-count rule, and `producer_count` has the threshold as minimum.
     """
     threshold = settings.TILAB_PUBLIC_MIN_PRODUCERS
     enums = {
@@ -376,7 +393,7 @@ def production_schema() -> dict:
             constraints = {"required": column.required, **column.constraints}
             if column.name in enums:
                 constraints["enum"] = enums[column.name]
-            if column.name == "maker_count":
+            if column.name == "producer_count":
                 constraints["minimum"] = threshold
             descriptor = {
                 "name": column.name,

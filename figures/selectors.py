@@ -19,8 +19,10 @@ FIGURE_DIMENSIONS = ("week", "department", "relay", "item_type", "org_kind")
 
 def public_buckets() -> Q:
     """The totals the public may see: those made by at least `TILAB_PUBLIC_MIN_PRODUCERS`
-    distinct makers. Fewer would show one producer's weekly output and declared costs."""
-    return Q(maker_count__gte=settings.TILAB_PUBLIC_MIN_PRODUCERS)
+    distinct producers, each organisation (whatever its members) and each maker producing on
+    their own counting once. Fewer would show one producer's weekly output and declared costs:
+    three members of one FabLab are still that FabLab's output."""
+    return Q(producer_count__gte=settings.TILAB_PUBLIC_MIN_PRODUCERS)
 
 
 def figures_exact_for(user) -> bool:

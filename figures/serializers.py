@@ -36,6 +36,7 @@ class FigureRowSerializer(serializers.ModelSerializer):
             "quantity",
             "report_count",
             "maker_count",
+            "producer_count",
             "material_cost_cents",
             "computed_at",
         ]
@@ -44,8 +45,14 @@ class FigureRowSerializer(serializers.ModelSerializer):
             "week_start": {"help_text": _("Le lundi de la semaine ISO 8601.")},
             "maker_count": {
                 "help_text": _(
-                    "Makers distincts de cette ligne : ne s'additionne pas entre lignes. Pour "
-                    "le public, jamais moins que le seuil de publication (3 par défaut)."
+                    "Makers distincts de cette ligne : ne s'additionne pas entre lignes."
+                )
+            },
+            "producer_count": {
+                "help_text": _(
+                    "Producteurs distincts de cette ligne (une organisation compte pour un, un "
+                    "maker indépendant pour un) : ne s'additionne pas entre lignes. Pour le "
+                    "public, jamais moins que le seuil de publication (3 par défaut)."
                 )
             },
         }

@@ -37,7 +37,8 @@ _drain = threading.local()
 
 # (department code, item type id, organisation kind, Monday of the ISO week)
 Bucket = tuple[str, int, str, date]
-FIGURES = ("quantity", "report_count", "maker_count", "material_cost_cents")
+FIGURES = ("quantity", "report_count", "maker_count", "producer_count", "material_cost_cents")
+ZERO = (0,) * len(FIGURES)
 BUCKET_FIELDS = ["department", "item_type", "org_kind", "week_start"]
 _BUCKET_COLUMNS = ["department_id", "item_type_id", "org_kind", "week_start"]
 DRAIN_BATCH = 500
@@ -59,6 +60,14 @@ def bucket_of(report: ProductionReport) -> Bucket:
     return (report.department_id, report.item_type_id, kind, week_start(report.produced_on))
 
 
+def producer_of(report: ProductionReport) -> tuple[str, int]:
+    """Who produced a report, as the small-count rule counts producers: its organisation, or
+    its maker producing on their own."""
+    if report.organisation_id:
+        return ("organisation", report.organisation_id)
+    return ("maker", report.maker_id)
+
+
 # Why the journal and the totals never disagree, with drains and the rebuild running beside the
 # writers (PostgreSQL, READ COMMITTED):
 #
@@ -68,7 +77,8 @@ def bucket_of(report: ProductionReport) -> Bucket:
 # ROW EXCLUSIVE lock, and keeps them to the commit. So:
 # - Writers of one bucket go one after the other from their upsert on: each one's count sees
 #   the changes of those before it and none of those after it, so whether a maker starts or
-#   stops counting there (d_makers) adds up exactly from one journal row to the next.
+#   stops counting there (d_makers), and likewise a producer (d_producers), adds up exactly
+#   from one journal row to the next.
 # - A drain claims only dirty rows nobody holds (SKIP LOCKED). While it holds them, a writer
 #   touching those buckets waits at its upsert, before its commit: every statement of the
 #   drain sees the same committed journal rows for the buckets it claimed, and the same
@@ -94,12 +104,18 @@ def production_totals_record(
     current transaction commits. Call it inside that transaction, after changing the reports
     (their organisations must be loaded). A change that nets to nothing records nothing."""
     deltas: dict[tuple[Bucket, int], list[int]] = defaultdict(lambda: [0, 0, 0])
+    # Per (bucket, producer): the change in its reports there, and the maker whose journal row
+    # carries its ±1.
+    producers: dict[tuple[Bucket, tuple[str, int]], list[int]] = {}
     for sign, reports in ((1, entered), (-1, left)):
         for report in reports:
-            delta = deltas[(bucket_of(report), report.maker_id)]
+            bucket = bucket_of(report)
+            delta = deltas[(bucket, report.maker_id)]
             delta[0] += sign * report.quantity
             delta[1] += sign
             delta[2] += sign * report.material_cost_cents
+            producer = producers.setdefault((bucket, producer_of(report)), [0, report.maker_id])
+            producer[0] += sign
     deltas = {key: values for key, values in sorted(deltas.items()) if any(values)}
     if not deltas:
         return
@@ -107,29 +123,37 @@ def production_totals_record(
     # dirty rows, so no other writer changes these buckets in between (see above).
     _mark(buckets=[bucket for bucket, _maker in deltas], now=now, full=False)
     counted = _counted(deltas)
-    journal, unsure = [], set()
+    counted_producers = _counted_producers(producers)
+    journal, unsure = {}, set()
     for (bucket, maker), (quantity, reports, cost) in deltas.items():
         after = counted.get((bucket, maker), 0)
         before = after - reports
         if before < 0:  # the reports say otherwise than the caller: recompute the bucket
             unsure.add(bucket)
         department, item_type, kind, monday = bucket
-        journal.append(
-            TotalDelta(
-                department_id=department,
-                item_type_id=item_type,
-                org_kind=kind,
-                week_start=monday,
-                maker_id=maker,
-                d_quantity=quantity,
-                d_reports=reports,
-                d_makers=(after > 0) - (before > 0),
-                d_cost_cents=cost,
-            )
+        journal[(bucket, maker)] = TotalDelta(
+            department_id=department,
+            item_type_id=item_type,
+            org_kind=kind,
+            week_start=monday,
+            maker_id=maker,
+            d_quantity=quantity,
+            d_reports=reports,
+            d_makers=(after > 0) - (before > 0),
+            d_cost_cents=cost,
         )
+    for (bucket, producer), (reports, maker) in producers.items():
+        if not reports:
+            continue
+        after = counted_producers.get((bucket, producer), 0)
+        before = after - reports
+        if before < 0 or (bucket, maker) not in journal:
+            unsure.add(bucket)
+            continue
+        journal[(bucket, maker)].d_producers += (after > 0) - (before > 0)
     if unsure:
         _mark(buckets=unsure, now=now, full=True)
-    TotalDelta.objects.bulk_create(journal, batch_size=1000)
+    TotalDelta.objects.bulk_create(journal.values(), batch_size=1000)
     _drain_on_commit()
 
 
@@ -156,6 +180,39 @@ def _counted(deltas: dict[tuple[Bucket, int], list]) -> dict[tuple[Bucket, int],
             )
             for department, item_type, kind, week, maker, n in rows:
                 counted[((department, item_type, kind, _as_date(week)), maker)] = n
+    return counted
+
+
+def _counted_producers(
+    producers: dict[tuple[Bucket, tuple[str, int]], list],
+) -> dict[tuple[Bucket, tuple[str, int]], int]:
+    """How many validated reports each producer has in each bucket, for these (bucket,
+    producer): an organisation's reports through the organisation index, a maker's own through
+    the maker index."""
+    wanted = defaultdict(set)
+    for (_department, _item_type, _kind, monday), (by, producer) in producers:
+        wanted[(monday, by)].add(producer)
+    counted = {}
+    for (monday, by), ids in sorted(wanted.items()):
+        for chunk in _chunks(sorted(ids), PARAMS_CHUNK):
+            if by == "organisation":
+                reports = ProductionReport.objects.filter(organisation_id__in=chunk)
+            else:
+                reports = ProductionReport.objects.filter(
+                    maker_id__in=chunk, organisation__isnull=True
+                )
+            rows = (
+                _bucketed(
+                    reports.filter(
+                        produced_on__gte=monday, produced_on__lt=monday + timedelta(days=7)
+                    )
+                )
+                .values_list("department_id", "item_type_id", "kind", "week", f"{by}_id")
+                .annotate(Count("pk"))
+                .order_by()
+            )
+            for department, item_type, kind, week, producer, n in rows:
+                counted[((department, item_type, kind, _as_date(week)), (by, producer))] = n
     return counted
 
 
@@ -257,22 +314,25 @@ def _bucketed(reports: QuerySet[ProductionReport]) -> QuerySet[ProductionReport]
     )
 
 
-def _aggregate(reports: QuerySet[ProductionReport]) -> dict[Bucket, tuple[int, int, int, int]]:
+def _aggregate(reports: QuerySet[ProductionReport]) -> dict[Bucket, tuple[int, ...]]:
     """Validated figures per bucket, computed by the database in one GROUP BY."""
     rows = (
         _bucketed(reports)
         .values_list("department_id", "item_type_id", "kind", "week")
         .annotate(
-            Sum("quantity"),
-            Count("pk"),
-            Count("maker_id", distinct=True),
-            Sum("material_cost_cents"),
+            total_quantity=Sum("quantity"),
+            reports=Count("pk"),
+            makers=Count("maker_id", distinct=True),
+            # The organisation, or the maker when there is none: a bucket's reports all have
+            # an organisation or none has (its kind says which), so the two ids never mix.
+            producers=Count(Coalesce("organisation_id", "maker_id"), distinct=True),
+            cost=Sum("material_cost_cents"),
         )
         .order_by()
     )
     return {
-        (department, item_type, kind, _as_date(week)): (quantity, reports, makers, cost)
-        for department, item_type, kind, week, quantity, reports, makers, cost in rows
+        (department, item_type, kind, _as_date(week)): tuple(figures)
+        for department, item_type, kind, week, *figures in rows
     }
 
 
@@ -295,7 +355,7 @@ def _bucket_filter(buckets: Iterable[Bucket]) -> Q:
     )
 
 
-def _upsert(figures: dict[Bucket, tuple[int, int, int, int]], *, now: datetime) -> None:
+def _upsert(figures: dict[Bucket, tuple[int, ...]], *, now: datetime) -> None:
     # Rows in bucket order: concurrent runs lock the rows they upsert in the same order, so
     # they wait for each other instead of deadlocking.
     figures = dict(sorted(figures.items()))
@@ -309,7 +369,8 @@ def _upsert(figures: dict[Bucket, tuple[int, int, int, int]], *, now: datetime) 
                 quantity=values[0],
                 report_count=values[1],
                 maker_count=values[2],
-                material_cost_cents=values[3],
+                producer_count=values[3],
+                material_cost_cents=values[4],
                 computed_at=now,
             )
             for (department, item_type, kind, monday), values in figures.items()
@@ -407,7 +468,13 @@ def _drain(claimed: list[DirtyBucket], *, now: datetime) -> None:
         for department, item_type, kind, monday, *sums in (
             TotalDelta.objects.filter(_of_dirty(journaled))
             .values_list(*_BUCKET_COLUMNS)
-            .annotate(Sum("d_quantity"), Sum("d_reports"), Sum("d_makers"), Sum("d_cost_cents"))
+            .annotate(
+                Sum("d_quantity"),
+                Sum("d_reports"),
+                Sum("d_makers"),
+                Sum("d_producers"),
+                Sum("d_cost_cents"),
+            )
             .order_by()
         ):
             deltas[(department, item_type, kind, monday)] = tuple(int(v) for v in sums)
@@ -420,7 +487,7 @@ def _drain(claimed: list[DirtyBucket], *, now: datetime) -> None:
 
 
 def _add(
-    deltas: dict[Bucket, tuple[int, int, int, int]], *, of_dirty: list[int], now: datetime
+    deltas: dict[Bucket, tuple[int, ...]], *, of_dirty: list[int], now: datetime
 ) -> set[Bucket]:
     """Add the journal's sums to the totals of these dirty rows' buckets; returns the buckets
     whose journal disagrees with their total, to recompute from their reports."""
@@ -437,12 +504,12 @@ def _add(
         stored[(department, item_type, kind, monday)] = tuple(int(v) for v in values)
     kept, emptied, disagree = {}, [], set()
     for bucket, delta in deltas.items():
-        figures = tuple(a + b for a, b in zip(stored.get(bucket, (0, 0, 0, 0)), delta, strict=True))
-        quantity, reports, makers, cost = figures
-        if figures == (0, 0, 0, 0):
+        figures = tuple(a + b for a, b in zip(stored.get(bucket, ZERO), delta, strict=True))
+        quantity, reports, makers, producers, cost = figures
+        if figures == ZERO:
             if bucket in stored:
                 emptied.append(bucket)
-        elif 1 <= makers <= reports <= quantity and cost >= 0:
+        elif 1 <= makers <= reports <= quantity and 1 <= producers <= reports and cost >= 0:
             kept[bucket] = figures
         else:
             disagree.add(bucket)

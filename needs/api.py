@@ -39,6 +39,7 @@ from .serializers import (
     EstablishmentMessageCreateSerializer,
     EstablishmentThreadsSerializer,
     NeedCheckSerializer,
+    NeedContactChangeSerializer,
     NeedCreateSerializer,
     NeedMessageCreateSerializer,
     NeedMessageOutputSerializer,
@@ -244,6 +245,25 @@ class NeedViewSet(
         need = self.get_object()
         data = self.valid(NeedCheckSerializer)
         need = services.need_check(need=need, note=data["note"], by=request.user, now=self.now)
+        return self._render(need)
+
+    @extend_schema(
+        summary=gettext_lazy("Corriger l'adresse de contact d'un besoin"),
+        request=NeedContactChangeSerializer,
+        responses={200: NeedOutputSerializer, **_errors(400, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def contact(self, request, pk=None):
+        """Facilitators; relay staff for the departments they cover (others: 403). The links
+        sent to the old address stop opening and the new address is e-mailed its own (the
+        confirmation link while the need waits for it, else the management link). The
+        decision is recorded without either address. A removed need answers 409; the same
+        address again changes nothing."""
+        need = self.get_object()
+        data = self.valid(NeedContactChangeSerializer)
+        need = services.need_contact_change(
+            need=need, email=data["email"], by=request.user, now=self.now
+        )
         return self._render(need)
 
 

@@ -95,6 +95,26 @@ def need_posted_email_write(*, need: Need, now) -> None:
     )
 
 
+def need_contact_changed_email(need: Need, *, language: str) -> EmailMessage:
+    """To a need's new contact address: its own link (links sent to the old one no longer
+    open), the confirmation link while the need waits for it, else the management link."""
+    if need.status == Need.Status.UNCONFIRMED:
+        context = {"need": need, "confirm_url": confirm_url(need)}
+    else:
+        context = {"need": need, "manage_url": manage_url(need)}
+    return _build("need_contact_changed", context, to=need.contact_email, language=language)
+
+
+def need_contact_changed_email_write(*, need: Need, now) -> None:
+    """Queue the new contact's link; once per change (a change is a moment)."""
+    _write(
+        f"need:{need.pk}:contact:{now.isoformat()}",
+        lambda chosen: need_contact_changed_email(need, language=chosen),
+        language=contact_language(need),
+        now=now,
+    )
+
+
 def pledge_email(pledge: Pledge, *, language: str) -> EmailMessage:
     """To the contact: someone pledged (the producer's public name, never an address)."""
     need = pledge.need

@@ -95,3 +95,12 @@ class CheckForm(forms.Form):
         required=False,
         help_text=_("Un appel, une adresse connue… Consigné dans le journal des décisions."),
     )
+
+
+class ContactChangeForm(forms.Form):
+    # The address is checked by the service (email_invalid), whose refusal the page shows.
+    email = forms.CharField(
+        label=_("Nouvelle adresse de contact"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"required": True, "autocomplete": "off"}),
+    )

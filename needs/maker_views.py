@@ -26,6 +26,7 @@ from .maker_forms import (
     MYSELF,
     ORGANISATION_PREFIX,
     CheckForm,
+    ContactChangeForm,
     DeliveryForm,
     MessageForm,
     PledgeForm,
@@ -267,6 +268,41 @@ def need_remove(request, pk):
                     need.establishment.name,
                 ),
             )
+    return redirect("needs:follow_up")
+
+
+@page_permission("needs.view_follow_up")
+@require_POST
+def need_contact_change(request, pk):
+    """Correct a need's contact address: links sent to the old one stop opening and the new one
+    is e-mailed its own. A need outside one's departments answers 404; one that one may see but
+    not check, 403 (the service decides)."""
+    need = get_object_or_404(
+        selectors.follow_up_needs_of(request.user).select_related("establishment"), pk=pk
+    )
+    form = ContactChangeForm(request.POST)
+    form.is_valid()
+    try:
+        services.need_contact_change(
+            need=need,
+            email=form.cleaned_data.get("email", ""),
+            by=request.user,
+            now=timezone.now(),
+        )
+    except Refusal as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(
+            request,
+            elide(
+                _(
+                    "Contact du besoin de %(establishment)s changé : la nouvelle adresse reçoit "
+                    "ses liens, ceux de l'ancienne ne s'ouvrent plus."
+                )
+                % {"establishment": need.establishment.name},
+                need.establishment.name,
+            ),
+        )
     return redirect("needs:follow_up")
 
 

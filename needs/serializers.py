@@ -325,6 +325,16 @@ class NeedRemoveSerializer(serializers.Serializer):
     )
 
 
+class NeedContactChangeSerializer(serializers.Serializer):
+    email = serializers.CharField(
+        max_length=254,
+        help_text=_(
+            "La nouvelle adresse de contact : elle reçoit ses propres liens, ceux envoyés à "
+            "l'ancienne ne s'ouvrent plus."
+        ),
+    )
+
+
 class NeedCheckSerializer(serializers.Serializer):
     note = serializers.CharField(
         max_length=2000,

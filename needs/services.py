@@ -336,6 +336,42 @@ def need_remove(*, need: Need, reason: str, by, now: datetime) -> Need:
     return need
 
 
+def need_contact_change(*, need: Need, email: str, by, now: datetime) -> Need:
+    """Staff who may check a need (its relay, a facilitator) correct its contact address, after
+    a call or on the establishment's request. The need's links are bound to the address they
+    were sent to (tilab.links): those sent to the old one stop opening at once, and the new
+    address is e-mailed its own (the confirmation link while the need waits for it, else the
+    management link) through the outbox. The decision is recorded, without either address.
+    The same address again changes nothing and sends nothing."""
+    if not by.has_perm("needs.check", need):
+        raise ROLE_NOT_ALLOWED(rule="needs.check")
+    email = (email or "").strip().lower()
+    if "@" not in email:
+        raise EMAIL_INVALID(field="email")
+    with transaction.atomic():
+        need = (
+            Need.objects.select_for_update()
+            .select_related("establishment", "item_type")
+            .get(pk=need.pk)
+        )
+        if need.status == Need.Status.REMOVED:
+            raise errors.NEED_REMOVED()
+        if need.contact_email.lower() == email:
+            return need
+        need.contact_email = email
+        need.save(update_fields=["contact_email"])
+        decision_record(
+            actor=by,
+            subject=need,
+            action="need_contact_change",
+            now=now,
+            from_state="contact",
+            to_state="contact_changed",
+        )
+        _emails().need_contact_changed_email_write(need=need, now=now)
+    return need
+
+
 def need_check(*, need: Need, by, now: datetime, note: str = "") -> Need:
     """A relay (for the departments it covers) or a facilitator checked that the establishment
     and its contact are real (a call, a known address): only a checked need's deliveries

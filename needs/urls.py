@@ -25,4 +25,5 @@ urlpatterns = [
     path("suivi-reseau/", maker_views.follow_up, name="follow_up"),
     path("<int:pk>/moderer/", maker_views.need_remove, name="remove"),
     path("<int:pk>/verifier/", maker_views.need_check, name="check"),
+    path("<int:pk>/contact/", maker_views.need_contact_change, name="contact_change"),
 ]

@@ -1,5 +1,12 @@
 """The whole network of cooperation links for facilitators: a server-rendered graph, the same
-links as a table, and the territories with few links (whom to call)."""
+links as a table, and the territories with few links (whom to call).
+
+The graph stays readable at any size: up to `MAX_DETAILED_NODES` it draws every organisation
+and maker; beyond, the whole network is drawn as one cluster per department (its counts, and
+the links between departments, also given as a table), and a department chosen in the filter
+is drawn in detail (its organisations alone if it is still too big). Names are wrapped at
+word boundaries, never cut inside a word; a shortened one keeps its full name in a title and
+in the list of names below the graph."""
 
 import math
 from collections import defaultdict
@@ -27,6 +34,10 @@ LINKS_PER_PAGE = 50
 MAX_DRAWN_EDGES = 1500
 # Node names are written on the graph only when there are few enough to read.
 MAX_LABELLED_NODES = 40
+# Beyond this many nodes the graph is drawn per department (or a department's organisations).
+MAX_DETAILED_NODES = 150
+# A written name: at most two lines of about this many characters.
+LABEL_WIDTH, LABEL_LINES = 16, 2
 LEAST_LINKED_COMMUNES = 20
 # West to east around the circle: Finistère on the left, Ille-et-Vilaine on the right.
 DEPARTMENT_ORDER = ("29", "22", "35", "56")
@@ -36,11 +47,35 @@ SIZE, RADIUS, RADIUS_LABELLED = 640, 240, 170
 
 
 class GraphFilterForm(forms.Form):
+    department = forms.ChoiceField(label=gettext_lazy("Département"), required=False)
     kind = forms.ChoiceField(
         label=gettext_lazy("Type de lien"),
         required=False,
         choices=[("", gettext_lazy("Tous"))] + list(network.KIND_LABELS.items()),
     )
+
+    def __init__(self, *args, departments: dict[str, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].choices = [("", _("Tous"))] + [
+            (code, f"{name} ({code})") for code, name in departments.items()
+        ]
+
+
+def label_lines(name: str, *, width: int = LABEL_WIDTH, lines: int = LABEL_LINES):
+    """A name written on the graph: (lines, shortened). Lines break between words, never
+    inside one (a word longer than `width` stands alone on its line); a name that needs more
+    lines ends with "…" after a whole word, and is shortened."""
+    words, written = name.split(), []
+    for word in words:
+        if written and len(written[-1]) + 1 + len(word) <= width:
+            written[-1] += " " + word
+        else:
+            written.append(word)
+    if len(written) <= lines:
+        return written, False
+    kept = written[:lines]
+    kept[-1] += " …"
+    return kept, True
 
 
 @dataclass(frozen=True)
@@ -187,17 +222,29 @@ def graph_svg(*, nodes: dict, links: list, names: dict[str, str]) -> SafeString:
             outward = 12
             lx = item.x + outward * math.cos(item.angle)
             ly = item.y + outward * math.sin(item.angle)
+            lines, shortened = label_lines(item.node.name)
+            # Above the node's level on the top half, below on the bottom half.
+            first = ly + 4 - (12 * (len(lines) - 1) if math.sin(item.angle) < -0.2 else 0)
             parts.append(
                 format_html(
-                    '<text x="{x}" y="{y}" text-anchor="{anchor}" fill="{ink}" stroke="none">'
-                    "{name}</text>",
+                    '<text class="label" x="{x}" y="{y}" text-anchor="{anchor}" fill="{ink}" '
+                    'stroke="none">{title}{lines}</text>',
                     x=svg_number(lx),
-                    y=svg_number(ly + 4),
+                    y=svg_number(first),
                     anchor="end"
                     if math.cos(item.angle) < -0.2
                     else ("start" if math.cos(item.angle) > 0.2 else "middle"),
                     ink=INK,
-                    name=item.node.name[:24],
+                    title=format_html("<title>{}</title>", item.node.name) if shortened else "",
+                    lines=_join(
+                        format_html(
+                            '<tspan x="{x}" dy="{dy}">{line}</tspan>',
+                            x=svg_number(lx),
+                            dy=0 if index == 0 else 12,
+                            line=line,
+                        )
+                        for index, line in enumerate(lines)
+                    ),
                 )
             )
     parts.append(mark_safe("</g>"))
@@ -216,6 +263,144 @@ def graph_svg(*, nodes: dict, links: list, names: dict[str, str]) -> SafeString:
             )
         )
     parts.append(mark_safe("</svg>"))
+    return _join(parts)
+
+
+# Where each department's cluster sits: roughly where it lies in Brittany.
+CLUSTER_PLACES = {"29": (150, 330), "22": (330, 150), "35": (500, 330), "56": (330, 500)}
+
+
+@dataclass
+class Cluster:
+    department: str
+    name: str
+    organisations: int = 0
+    makers: int = 0
+    inner_links: int = 0
+
+
+def department_clusters(nodes: dict, links: list, names: dict[str, str]):
+    """The network per department: (clusters by code, links between two departments by pair
+    of codes, in code order)."""
+    clusters: dict[str, Cluster] = {}
+    for node in nodes.values():
+        cluster = clusters.setdefault(
+            node.department,
+            Cluster(department=node.department, name=names.get(node.department, node.department)),
+        )
+        if node.is_organisation:
+            cluster.organisations += 1
+        else:
+            cluster.makers += 1
+    between: dict[tuple[str, str], int] = defaultdict(int)
+    for link in links:
+        a, b = nodes.get(link.a), nodes.get(link.b)
+        if a is None or b is None:
+            continue
+        if a.department == b.department:
+            clusters[a.department].inner_links += 1
+        else:
+            between[tuple(sorted((a.department, b.department)))] += 1
+    return clusters, dict(sorted(between.items()))
+
+
+def clusters_svg(clusters: dict[str, Cluster], between: dict) -> SafeString:
+    """The network as one disc per department (its area grows with its organisations and
+    makers) and one band per pair of linked departments (as thick as they have links), every
+    figure written out: readable with 600 makers as with 6."""
+    largest = max((c.organisations + c.makers for c in clusters.values()), default=1) or 1
+    others = [code for code in sorted(clusters) if code not in CLUSTER_PLACES]
+    places = dict(CLUSTER_PLACES)
+    for index, code in enumerate(others):
+        places[code] = (SIZE / 2 + 40 * index, SIZE / 2)
+    radius = {
+        code: 24 + 56 * math.sqrt((c.organisations + c.makers) / largest)
+        for code, c in clusters.items()
+    }
+    heaviest = max(between.values(), default=1)
+    desc = _(
+        "Le réseau par département : un disque par département, d'autant plus grand qu'il "
+        "compte d'organisations et de makers, et un trait entre deux départements, d'autant "
+        "plus épais qu'ils ont de liens. Le tableau des liens entre départements donne les "
+        "mêmes chiffres."
+    )
+    parts = [
+        format_html(
+            '<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-graph chart-clusters" '
+            'viewBox="0 0 {size} {size}" width="{size}" height="{size}" role="img" '
+            'aria-labelledby="graph-title graph-desc" focusable="false" font-family="{font}" '
+            'font-size="12"><title id="graph-title">{title}</title>'
+            '<desc id="graph-desc">{desc}</desc><g class="edges" stroke="{muted}" '
+            'stroke-opacity="0.6">',
+            size=SIZE,
+            font=FONT,
+            title=_("Graphe des liens de coopération, par département"),
+            desc=desc,
+            muted=MUTED,
+        )
+    ]
+    for (one, other), count in between.items():
+        (ax, ay), (bx, by) = places[one], places[other]
+        parts.append(
+            format_html(
+                '<line class="edge" x1="{ax}" y1="{ay}" x2="{bx}" y2="{by}" stroke-width="{w}" '
+                'data-weight="{count}"/><text x="{mx}" y="{my}" text-anchor="middle" '
+                'fill="{ink}" stroke="#ffffff" stroke-width="3" paint-order="stroke">{label}'
+                "</text>",
+                ax=svg_number(ax),
+                ay=svg_number(ay),
+                bx=svg_number(bx),
+                by=svg_number(by),
+                w=svg_number(1.5 + 8.5 * count / heaviest),
+                count=count,
+                # A third of the way, not half: the bands across the middle cross there.
+                mx=svg_number(ax + (bx - ax) / 3),
+                my=svg_number(ay + (by - ay) / 3 + 4),
+                ink=INK,
+                label=ngettext("%(n)s lien", "%(n)s liens", count) % {"n": thousands(count)},
+            )
+        )
+    parts.append(mark_safe('</g><g class="clusters">'))
+    for code, cluster in sorted(clusters.items()):
+        x, y = places[code]
+        lines = [
+            *label_lines(f"{cluster.name} ({code})", width=22)[0],
+            ngettext("%(n)s organisation", "%(n)s organisations", cluster.organisations)
+            % {"n": thousands(cluster.organisations)},
+            ngettext("%(n)s maker", "%(n)s makers", cluster.makers)
+            % {"n": thousands(cluster.makers)},
+            ngettext("%(n)s lien interne", "%(n)s liens internes", cluster.inner_links)
+            % {"n": thousands(cluster.inner_links)},
+        ]
+        # Below the disc, or above it for the northern one, clear of the bands.
+        top = y + radius[code] + 16
+        if y < SIZE / 2 - 1:
+            top = y - radius[code] - 10 - 14 * (len(lines) - 1)
+        parts.append(
+            format_html(
+                '<circle class="cluster" cx="{x}" cy="{y}" r="{r}" fill="{fill}" '
+                'fill-opacity="0.85"/><text class="label" x="{x}" y="{top}" '
+                'text-anchor="middle" fill="{ink}" stroke="#ffffff" stroke-width="3" '
+                'paint-order="stroke">{lines}</text>',
+                x=svg_number(x),
+                y=svg_number(y),
+                r=svg_number(radius[code]),
+                fill=DEPARTMENT_COLOURS.get(code, OTHER_COLOUR),
+                top=svg_number(top),
+                ink=INK,
+                lines=_join(
+                    format_html(
+                        '<tspan x="{x}" dy="{dy}"{bold}>{line}</tspan>',
+                        x=svg_number(x),
+                        dy=0 if index == 0 else 14,
+                        bold=mark_safe(' font-weight="700"') if index == 0 else "",
+                        line=line,
+                    )
+                    for index, line in enumerate(lines)
+                ),
+            )
+        )
+    parts.append(mark_safe("</g></svg>"))
     return _join(parts)
 
 
@@ -287,6 +472,38 @@ def territories(nodes: dict, links: list, names: dict[str, str]):
     )
 
 
+def _drawing(nodes: dict, links: list, names: dict[str, str], *, department: str) -> dict:
+    """What the graph draws: every node when they are few enough; else the departments as
+    clusters, or the chosen department in detail (its organisations alone if it is too big)."""
+    shown = nodes
+    if department:
+        shown = {key: node for key, node in nodes.items() if node.department == department}
+    if len(shown) <= MAX_DETAILED_NODES:
+        return {
+            "graph": graph_svg(nodes=shown, links=links, names=names),
+            "graph_mode": "detailed",
+            "graph_nodes": sorted(shown.values(), key=lambda n: (n.name.lower(), n.key)),
+        }
+    if department:
+        organisations = {key: node for key, node in shown.items() if node.is_organisation}
+        return {
+            "graph": graph_svg(nodes=organisations, links=links, names=names),
+            "graph_mode": "organisations",
+            "graph_nodes": sorted(organisations.values(), key=lambda n: (n.name.lower(), n.key)),
+            "graph_makers": len(shown) - len(organisations),
+        }
+    clusters, between = department_clusters(nodes, links, names)
+    return {
+        "graph": clusters_svg(clusters, between),
+        "graph_mode": "clusters",
+        "clusters": [clusters[code] for code in sorted(clusters)],
+        "between": [
+            {"one": names.get(a, a), "other": names.get(b, b), "links": count}
+            for (a, b), count in between.items()
+        ],
+    }
+
+
 @page_permission("network.view_graph")
 @require_safe
 def network_graph(request):
@@ -295,9 +512,12 @@ def network_graph(request):
     names = dict(Department.objects.order_by("code").values_list("code", "name"))
     nodes = network.all_nodes()
     links = list(network.network_links())
-    form = GraphFilterForm(request.GET or None)
-    kind = form.cleaned_data.get("kind", "") if form.is_valid() else ""
-    listed = network.links_listed(nodes, links, kind=kind)
+    form = GraphFilterForm(request.GET or None, departments=names)
+    valid = form.is_valid()
+    kind = form.cleaned_data.get("kind", "") if valid else ""
+    department = form.cleaned_data.get("department", "") if valid else ""
+    listed = network.links_listed(nodes, links, kind=kind, department=department)
+    drawing = _drawing(nodes, links, names, department=department)
     page = Paginator(listed, LINKS_PER_PAGE).get_page(request.GET.get("page"))
     rows = [
         {
@@ -319,7 +539,9 @@ def network_graph(request):
         {
             "filter_form": form,
             "kind": kind,
-            "graph": graph_svg(nodes=nodes, links=links, names=names),
+            "department": department,
+            "department_name": names.get(department, ""),
+            **drawing,
             "node_count": len(nodes),
             "link_count": len(links),
             "organisation_count": sum(1 for n in nodes.values() if n.is_organisation),

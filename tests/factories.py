@@ -172,6 +172,53 @@ def make_report(
     return report
 
 
+def make_report_by_three(
+    maker: Maker, *, quantity: int = 24, cost_cents: int = 1250, organisation=None, **extra
+) -> list[ProductionReport]:
+    """One figure made by three producers, so it shows in the public figures
+    (`TILAB_PUBLIC_MIN_PRODUCERS`, 3): `maker`'s report and one of each of two partners in the
+    same bucket (two makers of the department, or two organisations of the same kind there),
+    the quantity and cost shared among them so that the bucket adds up as one report would.
+    The partners are the same for every call in a department and kind."""
+    place = organisation or maker
+    kind = organisation.kind if organisation else "independent"
+    by = extra.get("entered_by") or maker.user
+    reports = []
+    for n in (1, 2):
+        partner, _created = Maker.objects.get_or_create(
+            display_name=f"Partenaire {n} {place.department_id} {kind}",
+            defaults={"department_id": place.department_id},
+        )
+        partner_organisation = None
+        if organisation:
+            partner_organisation, _created = Organisation.objects.get_or_create(
+                slug=f"partner-{n}-{place.department_id}-{kind}",
+                defaults={
+                    "name": f"Partenaire {n} {place.department_id} {kind}",
+                    "kind": kind,
+                    "department_id": place.department_id,
+                },
+            )
+            partner.memberships.get_or_create(organisation=partner_organisation)
+        reports.append(
+            make_report(
+                partner,
+                quantity=quantity // 3,
+                cost_cents=cost_cents // 3,
+                organisation=partner_organisation,
+                **{**extra, "entered_by": by},
+            )
+        )
+    share = quantity - 2 * (quantity // 3), cost_cents - 2 * (cost_cents // 3)
+    reports.insert(
+        0,
+        make_report(
+            maker, quantity=share[0], cost_cents=share[1], organisation=organisation, **extra
+        ),
+    )
+    return reports
+
+
 # --- Workshops --------------------------------------------------------------------------------
 
 

@@ -296,9 +296,18 @@ def workshop_manage(request, pk):
             "waiting": waiting,
             "synthesis": getattr(workshop, "synthesis", None),
             "invitation_url": None if workshop.is_public else _invitation_url(request, workshop),
-            "current": "registrations",
+            **_header(workshop, "registrations"),
         },
     )
+
+
+def _header(workshop: Workshop, current: str) -> dict:
+    """What the header of a workshop's management pages needs: the page it is on, and whether
+    the synthesis may be written yet (its link is offered only then)."""
+    return {
+        "current": current,
+        "synthesis_open": services.synthesis_may_be_written(workshop=workshop, now=timezone.now()),
+    }
 
 
 def _local(moment) -> str:
@@ -361,7 +370,7 @@ def _checkin_context(workshop: Workshop, confirmed: list[Registration], form=Non
         "confirmed": confirmed,
         "present_count": sum(1 for r in confirmed if r.attended),
         "form": form,
-        "current": "checkin",
+        **_header(workshop, "checkin"),
     }
 
 
@@ -439,7 +448,7 @@ def message_send(request, pk):
             "workshop": workshop,
             "form": form,
             "sent": sent,
-            "current": "message",
+            **_header(workshop, "message"),
         },
     )
 
@@ -494,6 +503,6 @@ def synthesis_edit(request, pk):
             "synthesis": synthesis,
             "form": form,
             "preview": preview,
-            "current": "synthesis",
+            **_header(workshop, "synthesis"),
         },
     )

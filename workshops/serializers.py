@@ -92,8 +92,23 @@ class WorkshopOutputSerializer(serializers.ModelSerializer):
             "personnes inscrites (pas à la liste d'attente), null pour les autres."
         )
     )
-    seats_left = serializers.SerializerMethodField()
-    waitlist_count = serializers.IntegerField(read_only=True)
+    # Exact counts go to the workshop's facilitators only: a count that a registration moves
+    # would tell whoever registers a stranger's address whether that person attends.
+    seats_left = serializers.SerializerMethodField(
+        help_text=_(
+            "Places restantes : donné aux facilitateurs de l'atelier, null pour les autres "
+            "(voir has_seats)."
+        )
+    )
+    waitlist_count = serializers.SerializerMethodField(
+        help_text=_(
+            "Personnes en liste d'attente : donné aux facilitateurs de l'atelier, null pour "
+            "les autres."
+        )
+    )
+    has_seats = serializers.SerializerMethodField(
+        help_text=_("Il reste au moins une place (sinon, une inscription va en liste d'attente).")
+    )
     registration_open = serializers.SerializerMethodField(
         help_text=_("On peut s'inscrire maintenant : atelier programmé, avant la clôture.")
     )
@@ -142,6 +157,7 @@ class WorkshopOutputSerializer(serializers.ModelSerializer):
             "capacity",
             "seats_left",
             "waitlist_count",
+            "has_seats",
             "registration_deadline",
             "registration_open",
             "is_public",
@@ -194,8 +210,16 @@ class WorkshopOutputSerializer(serializers.ModelSerializer):
             return workshop.online_url
         return None
 
-    def get_seats_left(self, workshop) -> int:
+    def get_seats_left(self, workshop) -> int | None:
+        if not self._facilitates(workshop):
+            return None
         return max(workshop.capacity - workshop.confirmed_count, 0)
+
+    def get_waitlist_count(self, workshop) -> int | None:
+        return workshop.waitlist_count if self._facilitates(workshop) else None
+
+    def get_has_seats(self, workshop) -> bool:
+        return workshop.confirmed_count < workshop.capacity
 
     def get_registration_open(self, workshop) -> bool:
         return (

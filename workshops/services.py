@@ -404,9 +404,15 @@ def workshop_message_send(
 # Syntheses ---------------------------------------------------------------------------------
 
 
-def _check_synthesis_time(*, workshop: Workshop, now: datetime) -> None:
+def synthesis_may_be_written(*, workshop: Workshop, now: datetime) -> bool:
+    """Whether a synthesis of `workshop` may be written now: once it has started. Pages offer
+    to write one only then; the writes refuse it before (synthesis_too_early)."""
     # A synthesis tells what came out of a workshop: nothing has before it starts.
-    if now < workshop.starts_at:
+    return now >= workshop.starts_at
+
+
+def _check_synthesis_time(*, workshop: Workshop, now: datetime) -> None:
+    if not synthesis_may_be_written(workshop=workshop, now=now):
         raise errors.SYNTHESIS_TOO_EARLY()
 
 

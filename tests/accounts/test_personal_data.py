@@ -52,6 +52,7 @@ def totals():
             "quantity",
             "report_count",
             "maker_count",
+            "producer_count",
             "material_cost_cents",
         )
     )

@@ -42,7 +42,8 @@ MAX_DAY_SHARE = 1 / 20  # one day of changes / full recompute
 RAW_GROUP_BY = """
     SELECT r.department_id, r.item_type_id, COALESCE(o.kind, 'independent'),
            date_trunc('week', r.produced_on)::date,
-           SUM(r.quantity), COUNT(*), COUNT(DISTINCT r.maker_id), SUM(r.material_cost_cents)
+           SUM(r.quantity), COUNT(*), COUNT(DISTINCT r.maker_id),
+           COUNT(DISTINCT COALESCE(r.organisation_id, r.maker_id)), SUM(r.material_cost_cents)
     FROM makers_productionreport r
     LEFT JOIN fablabs_organisation o ON o.id = r.organisation_id
     WHERE r.status = 'validated'

@@ -79,3 +79,42 @@ def test_a_facilitator_sees_the_whole_network_and_whom_to_call(desktop, network,
     expect(desktop.locator("#links-table")).to_contain_text("Nolwenn Secrète")
     expect(desktop.locator("#graph-isolated + ul")).to_contain_text("Ti Wood")
     assert_accessible(desktop, "the network graph")
+
+
+def test_the_graph_of_six_hundred_makers_reads_per_department_then_in_detail(
+    desktop, reference_data, facilitator
+):
+    from playwright.sync_api import expect
+
+    from tests.recognition.networks import LONG_NAME, six_hundred_makers
+
+    six_hundred_makers()
+    log_in(desktop, facilitator.email)
+    desktop.goto("/reseau/")
+    expect(
+        desktop.get_by_role("img", name="Graphe des liens de coopération, par département")
+    ).to_be_visible()
+    assert desktop.locator("svg circle.cluster").count() == 4
+    expect(desktop.get_by_role("table", name="Liens entre départements")).to_be_visible()
+    assert_accessible(desktop, "the network graph per department")
+    # No written name overflows the picture.
+    box = desktop.locator("svg.chart-clusters").bounding_box()
+    for label in desktop.locator("svg.chart-clusters text.label").all():
+        inner = label.bounding_box()
+        assert inner["x"] >= box["x"] - 1
+        assert inner["x"] + inner["width"] <= box["x"] + box["width"] + 1
+
+    desktop.get_by_role("combobox", name="Département").select_option("29")
+    desktop.get_by_role("button", name="Filtrer").click()
+    desktop.wait_for_url("**department=29**")
+    expect(desktop.get_by_role("heading", name="Le graphe : Finistère")).to_be_visible()
+    assert desktop.locator("svg rect.node.organisation").count() == 4
+    # The long name is written whole-word, shortened, its full name in the list of names.
+    labels = desktop.locator("svg.chart-graph text.label").evaluate_all(
+        "texts => texts.map(t => [...t.querySelectorAll('tspan')].map(s => s.textContent)"
+        ".join(' '))"
+    )
+    assert "Association des Couturières …" in labels
+    desktop.get_by_text("Les 4 noms dessinés, en entier").click()
+    expect(desktop.locator("details.graph-names")).to_contain_text(LONG_NAME)
+    assert_accessible(desktop, "the network graph of one department")

@@ -503,7 +503,8 @@ class Stack:
         with self.db() as conn:
             rows = conn.execute(
                 "SELECT department_id, item_type_id, org_kind, week_start, quantity, "
-                "report_count, maker_count, material_cost_cents FROM makers_productiontotal"
+                "report_count, maker_count, producer_count, material_cost_cents "
+                "FROM makers_productiontotal"
             ).fetchall()
         return {tuple(row[:4]): tuple(int(v) for v in row[4:]) for row in rows}
 
@@ -513,20 +514,25 @@ class Stack:
         with self.db() as conn:
             rows = conn.execute(
                 "SELECT r.department_id, r.item_type_id, coalesce(o.kind, 'independent'), "
-                "r.produced_on, r.quantity, r.maker_id, r.material_cost_cents "
+                "r.produced_on, r.quantity, r.maker_id, r.organisation_id, r.material_cost_cents "
                 "FROM makers_productionreport r "
                 "LEFT JOIN fablabs_organisation o ON o.id = r.organisation_id "
                 "WHERE r.status = 'validated'"
             ).fetchall()
-        figures = defaultdict(lambda: [0, 0, set(), 0])
-        for department, item, kind, day, quantity, maker, cost in rows:
+        figures = defaultdict(lambda: [0, 0, set(), set(), 0])
+        for department, item, kind, day, quantity, maker, organisation, cost in rows:
             monday = day - datetime.timedelta(days=day.weekday())
             bucket = figures[(department, item, kind, monday)]
             bucket[0] += quantity
             bucket[1] += 1
             bucket[2].add(maker)
-            bucket[3] += cost
-        return {key: (q, n, len(makers), cost) for key, (q, n, makers, cost) in figures.items()}
+            # A producer: the organisation of the report, or its maker producing on their own.
+            bucket[3].add(("org", organisation) if organisation else maker)
+            bucket[4] += cost
+        return {
+            key: (q, n, len(makers), len(producers), cost)
+            for key, (q, n, makers, producers, cost) in figures.items()
+        }
 
     def settled(self) -> bool:
         return self.pending() == (0, 0) and self.stored_totals() == self.expected_totals()

@@ -150,8 +150,9 @@ def test_a_pool_child_killed_mid_rebuild_leaves_the_rebuild_to_run_again_and_fix
         )
         conn.execute(
             "INSERT INTO makers_productiontotal (department_id, item_type_id, org_kind, "
-            "week_start, quantity, report_count, maker_count, material_cost_cents, computed_at) "
-            "SELECT department_id, item_type_id, org_kind, DATE '2020-12-28', 5, 1, 1, 0, now() "
+            "week_start, quantity, report_count, maker_count, producer_count, material_cost_cents, "
+            "computed_at) SELECT department_id, item_type_id, org_kind, DATE '2020-12-28', 5, 1, "
+            "1, 1, 0, now() "
             "FROM makers_productiontotal LIMIT 1"
         )
     assert stack.stored_totals() != stack.expected_totals()

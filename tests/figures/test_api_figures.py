@@ -12,24 +12,23 @@ from django.utils import timezone
 from fablabs.models import Relay, RelayCoverage
 from figures.models import OrganisationKind, ProductionTotal
 from makers.models import ItemType, Maker, Membership
-from tests.factories import make_maker, make_organisation, make_report, region_controller
+from tests.factories import (
+    make_maker,
+    make_organisation,
+    make_report,
+    make_report_by_three,
+    region_controller,
+)
 
 URL = "/api/v1/figures/"
 THURSDAY = datetime.date(2020, 4, 2)  # ISO week 2020-W14, from Monday 30 March
 TUESDAY_AFTER = datetime.date(2020, 4, 7)  # ISO week 2020-W15, from Monday 6 April
 
 
-@pytest.fixture(autouse=True)
-def every_total_public(settings):
-    """These tests read the shape, order, filters and cost of the figures from one or two
-    makers per total: they run with every total public (a threshold of 1). That totals of fewer
-    makers than the default threshold are withheld is checked in test_small_counts.py."""
-    settings.TILAB_PUBLIC_MIN_PRODUCERS = 1
-
-
 @pytest.fixture
 def figures(maker, relay_staff, other_relay_staff, django_capture_on_commit_callbacks):
-    """Four weekly totals from validated reports; a pending one that counts nowhere."""
+    """Four weekly totals from validated reports, each of three producers so that the public
+    sees them; a pending one that counts nowhere."""
     anne = Maker.objects.get(user=maker)
     yann = make_maker(display_name="Yann Kerbrat", department="22")
     gwen = make_maker(display_name="Gwen Morvan", department="29")
@@ -37,7 +36,7 @@ def figures(maker, relay_staff, other_relay_staff, django_capture_on_commit_call
     Membership.objects.create(maker=gwen, organisation=abers)
     with django_capture_on_commit_callbacks(execute=True):
         for quantity, cost in ((24, 1250), (10, 99)):
-            make_report(
+            make_report_by_three(
                 maker=anne,
                 quantity=quantity,
                 produced_on=THURSDAY,
@@ -46,7 +45,7 @@ def figures(maker, relay_staff, other_relay_staff, django_capture_on_commit_call
                 decided_by=relay_staff,
             )
         make_report(maker=anne, quantity=500, produced_on=THURSDAY)  # awaiting a decision
-        make_report(
+        make_report_by_three(
             maker=anne,
             quantity=6,
             produced_on=TUESDAY_AFTER,
@@ -54,7 +53,7 @@ def figures(maker, relay_staff, other_relay_staff, django_capture_on_commit_call
             status="validated",
             decided_by=relay_staff,
         )
-        make_report(
+        make_report_by_three(
             maker=yann,
             item="fabric-mask",
             quantity=100,
@@ -64,7 +63,7 @@ def figures(maker, relay_staff, other_relay_staff, django_capture_on_commit_call
             status="validated",
             decided_by=region_controller(),
         )
-        make_report(
+        make_report_by_three(
             maker=gwen,
             quantity=7,
             produced_on=THURSDAY,
@@ -115,8 +114,9 @@ def fill_totals_up_to(count: int) -> None:
                 org_kind=bucket[2],
                 week_start=bucket[3],
                 quantity=n,
-                report_count=1,
-                maker_count=1,
+                report_count=3,
+                maker_count=3,
+                producer_count=3,
                 material_cost_cents=n * 100,
                 computed_at=timezone.now(),
             )
@@ -149,8 +149,9 @@ def test_anyone_reads_the_weekly_totals_without_an_account(client, figures):
         "item_type": "visor",
         "org_kind": "independent",
         "quantity": 34,  # 24 + 10; the 500 awaiting a decision do not count
-        "report_count": 2,
-        "maker_count": 1,
+        "report_count": 6,
+        "maker_count": 3,
+        "producer_count": 3,
         "material_cost_cents": 1349,
     }
 
@@ -258,27 +259,27 @@ def test_group_by_department_sums_the_rows_and_gives_the_overall_totals(client, 
     data = get(client, group_by="department")
     assert set(data) == {"group_by", "overall", "results"}
     assert data["group_by"] == "department"
-    assert data["overall"] == {"quantity": 147, "report_count": 5, "material_cost_cents": 1999}
+    assert data["overall"] == {"quantity": 147, "report_count": 15, "material_cost_cents": 1999}
     assert data["results"] == [
         {
             "key": "22",
             "label": "Côtes-d'Armor (22)",
             "quantity": 100,
-            "report_count": 1,
+            "report_count": 3,
             "material_cost_cents": 0,
         },
         {
             "key": "29",
             "label": "Finistère (29)",
             "quantity": 7,
-            "report_count": 1,
+            "report_count": 3,
             "material_cost_cents": 350,
         },
         {
             "key": "35",
             "label": "Ille-et-Vilaine (35)",
             "quantity": 40,
-            "report_count": 3,
+            "report_count": 9,
             "material_cost_cents": 1649,
         },
     ]
@@ -324,7 +325,7 @@ def test_a_group_key_works_as_the_filter_of_the_same_name(client, figures, dimen
 
 def test_filters_apply_to_the_breakdowns(client, figures):
     data = get(client, group_by="item_type", department="35", period_end="2020-04-01")
-    assert data["overall"] == {"quantity": 34, "report_count": 2, "material_cost_cents": 1349}
+    assert data["overall"] == {"quantity": 34, "report_count": 6, "material_cost_cents": 1349}
     assert [(g["key"], g["quantity"]) for g in data["results"]] == [("visor", 34)]
 
 

@@ -13,18 +13,10 @@ from figures import charts
 from figures.models import ProductionTotal
 from figures.totals import production_totals_drain
 from tests.conftest import count_queries, figure_captions
-from tests.factories import make_maker, make_organisation, make_report
+from tests.factories import make_maker, make_organisation, make_report, make_report_by_three
 
 NNBSP = "\u202f"  # French thousands separator
 NBSP = "\u00a0"  # before the euro sign
-
-
-@pytest.fixture(autouse=True)
-def every_total_public(settings):
-    """These tests read the shape, order, filters and cost of the figures from one or two
-    makers per total: they run with every total public (a threshold of 1). That totals of fewer
-    makers than the default threshold are withheld is checked in test_small_counts.py."""
-    settings.TILAB_PUBLIC_MIN_PRODUCERS = 1
 
 
 def drain():
@@ -214,7 +206,7 @@ def production(maker, relay_staff, other_relay_staff):
     brest = make_maker(display_name="Gwen Kerhervé", department="29")
     sme = make_organisation(name="Plasturgie Armor", kind="sme", department="35")
     anne.memberships.create(organisation=sme)
-    make_report(
+    make_report_by_three(
         maker=anne,
         quantity=25_000,
         cost_cents=123_450,
@@ -222,7 +214,7 @@ def production(maker, relay_staff, other_relay_staff):
         status="validated",
         decided_by=relay_staff,
     )
-    make_report(
+    make_report_by_three(
         maker=anne,
         item="fabric-mask",
         quantity=300,
@@ -232,7 +224,7 @@ def production(maker, relay_staff, other_relay_staff):
         status="validated",
         decided_by=relay_staff,
     )
-    make_report(
+    make_report_by_three(
         maker=brest,
         quantity=1_200,
         cost_cents=10_000,
@@ -280,7 +272,7 @@ def test_anyone_reads_the_validated_totals_to_date_in_french(client, production)
     assert "<h1>La production en chiffres</h1>" in html
     assert f"26{NNBSP}200 visières" in html  # 25 000 in 35 and 1 200 in 29
     assert "300 masques" in html
-    assert "3 déclarations validées" in _text(html)
+    assert "9 déclarations validées" in _text(html)  # three producers each
     assert f"1{NNBSP}384,50{NBSP}€" in html  # 1 234,50 + 50 + 100
     # Waiting and refused reports are not counted.
     assert "7" + NNBSP + "777" not in html and "8" + NNBSP + "888" not in html
@@ -294,10 +286,10 @@ def test_each_breakdown_has_its_chart_and_its_table(client, production):
     assert _row(departments, "Ille-et-Vilaine (35)") == [
         "LabFab de Rennes",
         f"25{NNBSP}300",
-        "2",
+        "6",
         f"1{NNBSP}284,50{NBSP}€",
     ]
-    assert _row(departments, "Finistère (29)")[1:3] == [f"1{NNBSP}200", "1"]
+    assert _row(departments, "Finistère (29)")[1:3] == [f"1{NNBSP}200", "3"]
     assert _row(departments, "Morbihan (56)")[1:3] == ["0", "0"]
     relays = _table(html, "Production validée par relais")
     assert _row(relays, "LabFab de Rennes")[0] == f"25{NNBSP}300"
@@ -434,7 +426,7 @@ def test_the_home_page_gives_the_regional_figures_at_a_glance(client, production
     assert "La production régionale en bref" in html
     assert f"26{NNBSP}200 visières" in html
     assert "300 masques" in html
-    assert "3 déclarations validées" in _text(html)
+    assert "9 déclarations validées" in _text(html)  # three producers each
     assert 'href="/chiffres/"' in html
     assert "Les relais par département" in html  # what was already there stays
 

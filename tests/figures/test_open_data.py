@@ -25,6 +25,7 @@ from tests.factories import (
     make_organisation,
     make_relay,
     make_report,
+    make_report_by_three,
     make_user,
     region_controller,
 )
@@ -43,14 +44,6 @@ THURSDAY = datetime.date(2020, 4, 2)  # ISO week 2020-W14, from Monday 30 March
 TUESDAY_AFTER = datetime.date(2020, 4, 7)  # ISO week 2020-W15, from Monday 6 April
 
 
-@pytest.fixture(autouse=True)
-def every_total_public(settings):
-    """These tests read the shape, order, filters and cost of the figures from one or two
-    makers per total: they run with every total public (a threshold of 1). That totals of fewer
-    makers than the default threshold are withheld is checked in test_small_counts.py."""
-    settings.TILAB_PUBLIC_MIN_PRODUCERS = 1
-
-
 HEADER = [
     "week_start",
     "iso_year",
@@ -65,6 +58,7 @@ HEADER = [
     "quantity",
     "report_count",
     "maker_count",
+    "producer_count",
     "material_cost_eur",
 ]
 # What the `production` fixture's validated reports add up to, in the files' order.
@@ -81,8 +75,9 @@ EXPECTED = [
         "visière",
         "associative_fablab",
         "7",
-        "1",
-        "1",
+        "3",
+        "3",
+        "3",
         "3.50",
     ],
     [
@@ -97,8 +92,9 @@ EXPECTED = [
         "visière",
         "independent",
         "34",
-        "2",
-        "1",
+        "6",
+        "3",
+        "3",
         "13.49",
     ],
     [
@@ -113,8 +109,9 @@ EXPECTED = [
         "masque",
         "independent",
         "100",
-        "1",
-        "1",
+        "3",
+        "3",
+        "3",
         "0.00",
     ],
     [
@@ -129,8 +126,9 @@ EXPECTED = [
         "surblouse",
         "independent",
         "12",
-        "1",
-        "1",
+        "3",
+        "3",
+        "3",
         "1234.56",
     ],
 ]
@@ -153,8 +151,9 @@ PERSONAL = [
 def production(
     maker, relay_staff, other_relay_staff, loch_staff, django_capture_on_commit_callbacks
 ):
-    """Validated, pending and rejected reports in the four departments, decided by their
-    relays, with the totals drained on commit as the platform does after each decision."""
+    """Validated, pending and rejected reports in the four departments (each validated figure
+    made by three producers), decided by their relays, with the totals drained on commit as
+    the platform does after each decision."""
     anne = Maker.objects.get(user=maker)
     yann = make_maker(display_name="Yann Kerbrat", department="22", commune="Lannion")
     gwen = make_maker(
@@ -168,7 +167,8 @@ def production(
     morgane = make_maker(display_name="Morgane Le Bihan", department="56")
 
     def validated(**kwargs):
-        return make_report(status="validated", **kwargs)
+        # Three producers per total: the public files hold only such totals.
+        return make_report_by_three(status="validated", **kwargs)
 
     with django_capture_on_commit_callbacks(execute=True):
         validated(
@@ -240,8 +240,9 @@ def fill_totals_up_to(count: int) -> None:
                 org_kind=kinds[(n // (4 * len(items))) % len(kinds)],
                 week_start=monday + datetime.timedelta(weeks=n // (4 * len(items) * len(kinds))),
                 quantity=10 + n,
-                report_count=1 + n % 3,
-                maker_count=1,
+                report_count=3 + n % 3,
+                maker_count=3,
+                producer_count=3,
                 material_cost_cents=n * 101,
                 computed_at=now,
             )
@@ -281,8 +282,9 @@ def test_the_csv_is_the_same_after_a_full_rebuild(client, production):
 def test_a_validated_correction_replaces_the_figure_it_corrects(
     client, production, maker, relay_staff, django_capture_on_commit_callbacks
 ):
+    # Anne's share of the 24 visors made by three makers: 8.
     report = ProductionReport.objects.get(
-        maker__user=maker, quantity=24, status=ProductionReport.Status.VALIDATED
+        maker__user=maker, quantity=8, status=ProductionReport.Status.VALIDATED
     )
     with django_capture_on_commit_callbacks(execute=True):
         correction = services.production_report_correct(
@@ -290,8 +292,8 @@ def test_a_validated_correction_replaces_the_figure_it_corrects(
         )
         services.production_report_validate(report=correction, by=relay_staff, now=timezone.now())
     rennes = [row for row in csv_rows(client.get(CSV_URL)) if row[3] == "35"]
-    # 24 became 4: 4 + 10, still two reports.
-    assert [row[10:] for row in rennes] == [["14", "2", "1", "13.49"]]
+    # 8 became 4: 34 − 4, still six reports by three makers.
+    assert [row[10:] for row in rennes] == [["30", "6", "3", "3", "13.49"]]
 
 
 def test_a_department_nobody_covers_has_an_empty_relay_cell(client, production):
@@ -424,6 +426,7 @@ def test_the_hxl_variant_carries_hashtags_that_libhxl_reads(client, production, 
         "#output+num",
         "#indicator+num+reports",
         "#indicator+num+makers",
+        "#indicator+num+producers",
         "#value+cost+eur",
     ]
     assert [column.header for column in dataset.columns] == HEADER

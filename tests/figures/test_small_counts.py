@@ -1,5 +1,6 @@
-"""Small-count suppression: a weekly total made by fewer makers than the threshold (3 by
-default) is in no public figure (the figures page, the home page, the API for the public, every
+"""Small-count suppression: a weekly total made by fewer producers than the threshold (3 by
+default; an organisation counts once whatever its members, a maker on their own once) is in no
+public figure (the figures page, the home page, the API for the public, every
 open data file), nor in any public sum; staff keep the exact figures."""
 
 import csv
@@ -7,10 +8,11 @@ import datetime
 import io
 
 import pytest
+from django.utils import timezone
 
 from figures.models import ProductionTotal
-from makers.models import Maker
-from tests.factories import make_maker, make_report
+from makers.models import Maker, Membership, ProductionReport
+from tests.factories import make_maker, make_organisation, make_report, region_controller
 
 API = "/api/v1/figures/"
 CSV_URL = "/open-data/production.csv"
@@ -127,7 +129,7 @@ def test_the_figures_page_says_when_every_total_is_withheld(client, week, settin
 
 def test_the_figures_page_states_the_rule(client, week):
     page = client.get("/chiffres/").content.decode()
-    assert "moins de 3 makers" in page
+    assert "moins de 3 producteurs" in page
 
 
 def test_staff_looking_at_the_public_page_see_the_public_figures(client, week, region_staff):
@@ -214,23 +216,23 @@ def test_the_spreadsheet_holds_only_totals_of_three_makers_or_more(client, week)
     readme = " ".join(
         str(value) for row in workbook["Lisez-moi"].iter_rows(values_only=True) for value in row
     )
-    assert "moins de 3 makers" in readme
+    assert "moins de 3 producteurs" in readme
 
 
 def test_the_schema_states_the_rule_and_holds_the_files_to_it(client, week):
     from tests.figures.test_open_data import frictionless_report
 
     schema = client.get(SCHEMA_URL).json()
-    assert "moins de 3 makers" in schema["description"]
+    assert "moins de 3 producteurs" in schema["description"]
     fields = {field["name"]: field for field in schema["fields"]}
-    assert fields["maker_count"]["constraints"]["minimum"] == 3
+    assert fields["producer_count"]["constraints"]["minimum"] == 3
     report = frictionless_report(body(client.get(CSV_URL)), schema)
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
-    # A row of two makers slipped into the file breaks the schema.
+    # A row of two producers slipped into the file breaks the schema.
     leaked = body(client.get(CSV_URL)) + b"2020-03-30,2020,14,35,Ille-et-Vilaine,,fabric-mask,"
-    leaked += b"Masque en tissu,masque,independent,30,2,2,2.00\r\n"
+    leaked += b"Masque en tissu,masque,independent,30,2,2,2,2.00\r\n"
     report = frictionless_report(leaked, schema)
-    assert ["constraint-error", "maker_count"] in report.flatten(["type", "fieldName"])
+    assert ["constraint-error", "producer_count"] in report.flatten(["type", "fieldName"])
 
 
 def test_the_hxl_file_passes_hxlvalidate(client, week, tmp_path):
@@ -247,7 +249,7 @@ def test_the_open_data_page_states_the_rule_and_how_many_totals_are_withheld(cli
     assert response.context["edition"].row_count == 1
     assert response.context["edition"].withheld_count == 2
     page = response.content.decode()
-    assert "moins de 3 makers distincts" in page
+    assert "moins de 3 producteurs distincts" in page
     assert "2 lignes sont retenues" in page
 
 
@@ -289,6 +291,129 @@ def test_a_third_maker_publishes_a_total(
     assert api_buckets(client) == [PAIR, TRIO]
 
 
+# --- Producers, not makers ------------------------------------------------------------------
+
+LAB_WEEK = ("2020-03-30", "29", "gown", "associative_fablab")
+
+
+def _members_of_labs(labs: int, members: int, relay_staff) -> list:
+    """Gowns of the week made for `labs` FabLabs of Finistère, by `members` makers each."""
+    organisations = [
+        make_organisation(name=f"FabLab {n}", kind="associative_fablab", department="29")
+        for n in range(labs)
+    ]
+    for lab in organisations:
+        for n in range(members):
+            member = make_maker(display_name=f"Membre {n} de {lab.name}", department="29")
+            Membership.objects.create(maker=member, organisation=lab)
+            make_report(
+                maker=member,
+                item="gown",
+                quantity=10,
+                produced_on=THURSDAY,
+                organisation=lab,
+                entered_by=relay_staff,
+                status="validated",
+                decided_by=region_controller(),
+            )
+    return organisations
+
+
+def test_three_members_of_one_fablab_are_one_producer_whose_total_is_withheld(
+    client, relay_staff, other_relay_staff, region_staff, django_capture_on_commit_callbacks
+):
+    # A FabLab's week made by three of its members is still that FabLab's output alone.
+    with django_capture_on_commit_callbacks(execute=True):
+        _members_of_labs(1, 3, other_relay_staff)
+    total = ProductionTotal.objects.get()
+    assert (total.maker_count, total.producer_count) == (3, 1)
+    assert api_buckets(client) == []
+    assert csv_buckets(body(client.get(CSV_URL))) == []
+    assert csv_buckets(body(client.get(HXL_URL)), skip=2) == []
+    assert client.get("/chiffres/").context["overall"]["quantity"] == 0
+    assert client.get(OPEN_DATA).context["edition"].withheld_count == 1
+    client.force_login(region_staff)
+    assert api_buckets(client) == [LAB_WEEK]
+
+
+def test_three_fablabs_make_a_public_total_whatever_their_members(
+    client, relay_staff, other_relay_staff, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        _members_of_labs(3, 1, other_relay_staff)
+    assert api_buckets(client) == [LAB_WEEK]
+    assert csv_buckets(body(client.get(CSV_URL))) == [LAB_WEEK]
+    row = client.get(API).json()["results"][0]
+    assert (row["maker_count"], row["producer_count"]) == (3, 3)
+
+
+def test_one_maker_for_three_fablabs_makes_three_producers(
+    client, other_relay_staff, django_capture_on_commit_callbacks
+):
+    # The same person producing for three FabLabs: three organisations' output, one maker.
+    lone = make_maker(display_name="Gaëlle Tanguy", department="29")
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(3):
+            lab = make_organisation(name=f"FabLab {n}", kind="associative_fablab", department="29")
+            Membership.objects.create(maker=lone, organisation=lab)
+            make_report(
+                maker=lone,
+                item="gown",
+                quantity=10,
+                produced_on=THURSDAY,
+                organisation=lab,
+                entered_by=other_relay_staff,
+                status="validated",
+                decided_by=region_controller(),
+            )
+    total = ProductionTotal.objects.get()
+    assert (total.maker_count, total.producer_count) == (1, 3)
+    assert api_buckets(client) == [LAB_WEEK]
+
+
+def test_a_fablab_leaves_the_count_of_a_week_when_its_last_report_there_leaves(
+    client, relay_staff, other_relay_staff, django_capture_on_commit_callbacks
+):
+    from makers import services as makers_services
+
+    with django_capture_on_commit_callbacks(execute=True):
+        labs = _members_of_labs(3, 2, other_relay_staff)
+    assert api_buckets(client) == [LAB_WEEK]
+    moved = list(ProductionReport.objects.filter(organisation=labs[2]).order_by("pk"))
+    for n, report in enumerate(moved):
+        with django_capture_on_commit_callbacks(execute=True):
+            correction = makers_services.production_report_correct(
+                report=report,
+                by=other_relay_staff,
+                now=timezone.now(),
+                source="relay",
+                produced_on=THURSDAY + datetime.timedelta(weeks=1),
+            )
+            makers_services.production_report_validate(
+                report=correction, by=region_controller(), now=timezone.now()
+            )
+        week = ProductionTotal.objects.get(week_start=MONDAY)
+        # Its first member's report moved, the FabLab still counts through the second one's.
+        assert (week.maker_count, week.producer_count) == (6 - n - 1, 3 - n)
+    assert api_buckets(client) == []
+
+
+def test_the_upgrade_counts_the_producers_of_existing_totals(
+    relay_staff, other_relay_staff, django_capture_on_commit_callbacks
+):
+    import importlib
+
+    from django.apps import apps
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _members_of_labs(2, 2, other_relay_staff)
+    ProductionTotal.objects.update(producer_count=0)
+    migration = importlib.import_module("figures.migrations.0002_production_total_producer_count")
+    migration.count_producers(apps, None)
+    total = ProductionTotal.objects.get()
+    assert (total.maker_count, total.producer_count) == (4, 2)
+
+
 # --- The threshold ---------------------------------------------------------------------------
 
 
@@ -304,7 +429,7 @@ def test_the_threshold_is_a_setting_that_every_public_figure_follows(client, wee
         "report_count": 5,
         "material_cost_cents": 3200,
     }
-    assert client.get(SCHEMA_URL).json()["fields"][12]["constraints"]["minimum"] == 2
+    assert client.get(SCHEMA_URL).json()["fields"][13]["constraints"]["minimum"] == 2
 
 
 def test_by_default_the_threshold_is_three():

@@ -44,7 +44,8 @@ VALIDATED = ProductionReport.Status.VALIDATED
 
 
 def stored_totals() -> dict:
-    """The stored totals, bucket → (quantity, reports, distinct makers, material cost)."""
+    """The stored totals, bucket → (quantity, reports, distinct makers, distinct producers,
+    material cost)."""
     return {
         (department, item, kind, monday): tuple(int(v) for v in values)
         for department, item, kind, monday, *values in ProductionTotal.objects.values_list(
@@ -55,7 +56,7 @@ def stored_totals() -> dict:
 
 def expected_totals() -> dict:
     """The totals computed in Python from the validated reports, without the code under test."""
-    figures = defaultdict(lambda: [0, 0, set(), 0])
+    figures = defaultdict(lambda: [0, 0, set(), set(), 0])
     for report in ProductionReport.objects.filter(status=VALIDATED).select_related("organisation"):
         kind = report.organisation.kind if report.organisation else "independent"
         monday = report.produced_on - datetime.timedelta(days=report.produced_on.weekday())
@@ -63,8 +64,13 @@ def expected_totals() -> dict:
         bucket[0] += report.quantity
         bucket[1] += 1
         bucket[2].add(report.maker_id)
-        bucket[3] += report.material_cost_cents
-    return {key: (q, n, len(makers), cost) for key, (q, n, makers, cost) in figures.items()}
+        # A producer: the organisation of the report, or its maker producing on their own.
+        bucket[3].add(("org", report.organisation_id) if report.organisation else report.maker_id)
+        bucket[4] += report.material_cost_cents
+    return {
+        key: (q, n, len(makers), len(producers), cost)
+        for key, (q, n, makers, producers, cost) in figures.items()
+    }
 
 
 def no_drift(drift: dict) -> bool:
@@ -390,7 +396,7 @@ def test_a_validation_across_the_turn_of_the_year_counts_in_iso_week_53(
                 report=report, by=network["deciders"]["35"], now=NOW
             )
     assert stored_totals() == {
-        ("35", visor.pk, "independent", datetime.date(2020, 12, 28)): (20, 2, 1, 200)
+        ("35", visor.pk, "independent", datetime.date(2020, 12, 28)): (20, 2, 1, 1, 200)
     }
 
 
@@ -496,7 +502,7 @@ def test_a_correction_marks_the_bucket_it_leaves_and_the_one_it_joins(
     with django_capture_on_commit_callbacks(execute=True):
         for callback in queued:
             callback()
-    assert stored_totals() == {("22", visor, "sme", datetime.date(2020, 4, 6)): (25, 1, 1, 1250)}
+    assert stored_totals() == {("22", visor, "sme", datetime.date(2020, 4, 6)): (25, 1, 1, 1, 1250)}
     original.refresh_from_db()
     assert original.status == ProductionReport.Status.SUPERSEDED
 
@@ -568,7 +574,7 @@ def test_a_makers_second_report_in_a_bucket_adds_its_figures_but_no_maker(
     with django_capture_on_commit_callbacks(execute=True):
         _validated(network, quantity=5, day=TUESDAY + datetime.timedelta(days=2))
     assert stored_totals() == {
-        ("35", visor, "independent", datetime.date(2020, 3, 16)): (15, 2, 1, 150)
+        ("35", visor, "independent", datetime.date(2020, 3, 16)): (15, 2, 1, 1, 150)
     }
 
 
@@ -582,15 +588,15 @@ def test_a_maker_stops_counting_in_a_bucket_only_when_their_last_report_leaves_i
         first = _validated(network, quantity=10)
         second = _validated(network, quantity=20)
         _validated(network, maker=5, quantity=30)  # the other maker of the department
-    assert stored_totals() == {week: (60, 3, 2, 600)}
+    assert stored_totals() == {week: (60, 3, 2, 2, 600)}
 
     with django_capture_on_commit_callbacks(execute=True):
         _moved(network, first, to=NEXT_WEEK)
-    assert stored_totals() == {week: (50, 2, 2, 500), later: (10, 1, 1, 100)}
+    assert stored_totals() == {week: (50, 2, 2, 2, 500), later: (10, 1, 1, 1, 100)}
 
     with django_capture_on_commit_callbacks(execute=True):
         _moved(network, second, to=NEXT_WEEK)
-    assert stored_totals() == {week: (30, 1, 1, 300), later: (30, 2, 1, 300)}
+    assert stored_totals() == {week: (30, 1, 1, 1, 300), later: (30, 2, 1, 1, 300)}
     assert stored_totals() == expected_totals()
 
 
@@ -645,7 +651,7 @@ def test_an_organisation_changing_kind_with_changes_waiting_is_recomputed_from_i
 
     visor = network["items"][0].pk
     assert stored_totals() == {
-        ("22", visor, "collective", datetime.date(2020, 3, 16)): (40, 2, 2, 400)
+        ("22", visor, "collective", datetime.date(2020, 3, 16)): (40, 2, 2, 1, 400)
     }
 
 
@@ -668,7 +674,7 @@ def test_an_organisation_changed_to_another_kind_in_the_admin_counts_under_its_n
     assert response.status_code == 302, response.content.decode()[:2000]
     visor = network["items"][0].pk
     assert stored_totals() == {
-        ("22", visor, "collective", datetime.date(2020, 3, 16)): (10, 1, 1, 100)
+        ("22", visor, "collective", datetime.date(2020, 3, 16)): (10, 1, 1, 1, 100)
     }
 
 
@@ -787,16 +793,19 @@ WEEK = datetime.date(2020, 3, 16)
 @pytest.mark.parametrize(
     ("stored", "delta", "kept"),
     [
-        # Sane sums are kept as they are, down to the limits: makers ≤ reports ≤ quantity.
-        ((4, 1, 1, 0), (1, 1, 1, 0), True),  # 5 visors, 2 reports, 2 makers: all equal bar one
-        ((0, 0, 0, 0), (1, 1, 1, 0), True),  # one of each, no cost
-        ((5, 2, 1, 10), (2, 1, 0, 5), True),
+        # Sane sums are kept as they are, down to the limits: makers and producers ≤ reports ≤
+        # quantity. (quantity, reports, makers, producers, cost)
+        ((4, 1, 1, 1, 0), (1, 1, 1, 1, 0), True),  # 5 visors, 2 reports, 2 makers, 2 producers
+        ((0, 0, 0, 0, 0), (1, 1, 1, 1, 0), True),  # one of each, no cost
+        ((5, 2, 1, 1, 10), (2, 1, 0, 0, 5), True),
         # Impossible sums are recomputed from the reports (here: none) and logged.
-        ((5, 2, 1, 0), (0, 0, -1, 0), False),  # no maker for two reports
-        ((5, 2, 2, 0), (0, 0, 1, 0), False),  # more makers than reports
-        ((1, 1, 1, 0), (0, 1, 0, 0), False),  # more reports than visors
-        ((5, 2, 1, 0), (0, 0, 0, -1), False),  # a negative cost
-        ((5, 2, 1, 0), (-6, -2, -1, 0), False),  # a negative quantity
+        ((5, 2, 1, 1, 0), (0, 0, -1, 0, 0), False),  # no maker for two reports
+        ((5, 2, 2, 2, 0), (0, 0, 1, 0, 0), False),  # more makers than reports
+        ((5, 2, 1, 1, 0), (0, 0, 0, -1, 0), False),  # no producer for two reports
+        ((5, 2, 2, 2, 0), (0, 0, 0, 1, 0), False),  # more producers than reports
+        ((1, 1, 1, 1, 0), (0, 1, 0, 0, 0), False),  # more reports than visors
+        ((5, 2, 1, 1, 0), (0, 0, 0, 0, -1), False),  # a negative cost
+        ((5, 2, 1, 1, 0), (-6, -2, -1, -1, 0), False),  # a negative quantity
     ],
 )
 def test_the_drain_keeps_a_sane_sum_and_recomputes_an_impossible_one(
@@ -810,16 +819,16 @@ def test_the_drain_keeps_a_sane_sum_and_recomputes_an_impossible_one(
         "org_kind": "independent",
         "week_start": WEEK,
     }
-    quantity, reports, makers, cost = stored
-    if stored != (0, 0, 0, 0):
+    quantity, reports, makers, producers, cost = stored
+    if stored != (0, 0, 0, 0, 0):
         ProductionTotal.objects.create(
             **bucket, quantity=quantity, report_count=reports, maker_count=makers,
-            material_cost_cents=cost, computed_at=NOW,
+            producer_count=producers, material_cost_cents=cost, computed_at=NOW,
         )  # fmt: skip
-    d_quantity, d_reports, d_makers, d_cost = delta
+    d_quantity, d_reports, d_makers, d_producers, d_cost = delta
     TotalDelta.objects.create(
         **bucket, maker=network["makers"][4], d_quantity=d_quantity, d_reports=d_reports,
-        d_makers=d_makers, d_cost_cents=d_cost,
+        d_makers=d_makers, d_producers=d_producers, d_cost_cents=d_cost,
     )  # fmt: skip
     DirtyBucket.objects.create(**bucket, marked_at=NOW, needs_full=False)
     with caplog.at_level(logging.WARNING, logger="figures.totals"):
@@ -852,12 +861,12 @@ def test_a_journal_that_empties_a_bucket_removes_its_row_without_a_warning(netwo
         "week_start": WEEK,
     }
     ProductionTotal.objects.create(
-        **bucket, quantity=5, report_count=2, maker_count=1, material_cost_cents=10,
-        computed_at=NOW,
+        **bucket, quantity=5, report_count=2, maker_count=1, producer_count=1,
+        material_cost_cents=10, computed_at=NOW,
     )  # fmt: skip
     TotalDelta.objects.create(
         **bucket, maker=network["makers"][4], d_quantity=-5, d_reports=-2, d_makers=-1,
-        d_cost_cents=-10,
+        d_producers=-1, d_cost_cents=-10,
     )  # fmt: skip
     DirtyBucket.objects.create(**bucket, marked_at=NOW, needs_full=False)
     with caplog.at_level(logging.WARNING, logger="figures.totals"):
@@ -988,7 +997,7 @@ def test_thousands_of_buckets_recompute_and_rebuild_in_one_call(reference_data):
     ProductionTotal.objects.bulk_create(
         ProductionTotal(
             department_id="29", item_type=visor, org_kind="sme", week_start=monday, quantity=1,
-            report_count=1, maker_count=1, material_cost_cents=0, computed_at=NOW,
+            report_count=1, maker_count=1, producer_count=1, material_cost_cents=0, computed_at=NOW,
         )
         for monday in far
     )  # fmt: skip
@@ -1018,7 +1027,7 @@ def test_the_rebuild_removes_an_extra_total_and_logs_it(validated_history, caplo
     ProductionTotal.objects.create(
         department_id="29", item_type=ItemType.objects.get(slug="gown"), org_kind="sme",
         week_start=datetime.date(2021, 6, 7), quantity=1, report_count=1, maker_count=1,
-        material_cost_cents=0, computed_at=NOW,
+        producer_count=1, material_cost_cents=0, computed_at=NOW,
     )  # fmt: skip
     with caplog.at_level(logging.WARNING, logger="figures.totals"):
         drift = totals.production_totals_rebuild(now=NOW)
@@ -1150,7 +1159,7 @@ def test_eight_rebuilds_at_once_end_with_the_right_totals(reference_data):
     ProductionTotal.objects.create(
         department_id="29", item_type_id=first.item_type_id, org_kind="sme",
         week_start=datetime.date(2021, 6, 7), quantity=1, report_count=1, maker_count=1,
-        material_cost_cents=0, computed_at=NOW,
+        producer_count=1, material_cost_cents=0, computed_at=NOW,
     )  # fmt: skip
 
     _run_at_once(lambda: totals.production_totals_rebuild(now=NOW))

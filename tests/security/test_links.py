@@ -149,3 +149,103 @@ def test_asking_for_links_again_is_paced_per_address_signed_in_or_not(client, ma
     url = reverse("needs:links_resend")
     answers = [client.post(url, {"email": f"c{n}@example.org"}).status_code for n in range(3)]
     assert answers == [200, 200, 429]
+
+
+# --- A need's links follow its contact address ---------------------------------------------
+
+NEW_CONTACT = "accueil@ehpad-tilleuls.example.org"
+
+
+def _change_contact(client, staff, need, email=NEW_CONTACT):
+    client.force_login(staff)
+    response = client.post(reverse("needs:contact_change", args=[need.pk]), {"email": email})
+    client.logout()
+    return response
+
+
+def test_a_changed_contact_address_ends_the_old_links_and_mails_the_new_one_its_own(
+    client, relay_staff
+):
+    need = make_need()
+    old_manage = reverse("needs:manage", args=[needs.need_manage_token(need)])
+    assert client.get(old_manage).status_code == 200
+    OutboxEmail.objects.all().delete()
+
+    assert _change_contact(client, relay_staff, need).status_code == 302
+
+    assert client.get(old_manage).status_code == 400
+    (email,) = OutboxEmail.objects.all()
+    assert email.to == NEW_CONTACT
+    assert "cadre.sante" not in email.body
+    new_manage = reverse("needs:manage", args=[needs.need_manage_token(Need.objects.get())])
+    assert new_manage in email.body and new_manage != old_manage
+    assert client.get(new_manage).status_code == 200
+    # Asking again: the new address gets the links, the old one nothing.
+    OutboxEmail.objects.all().delete()
+    client.post(reverse("needs:links_resend"), {"email": "cadre.sante@ehpad-tilleuls.example.org"})
+    client.post(reverse("needs:links_resend"), {"email": NEW_CONTACT})
+    assert [e.to for e in OutboxEmail.objects.all()] == [NEW_CONTACT]
+
+
+def test_a_need_waiting_for_confirmation_sends_its_new_contact_the_confirmation_link(
+    client, relay_staff
+):
+    need = make_need(confirmed=False)
+    old_confirm = reverse("needs:confirm", args=[needs.need_confirm_token(need)])
+    OutboxEmail.objects.all().delete()
+
+    _change_contact(client, relay_staff, need)
+
+    assert client.post(old_confirm).status_code == 400
+    (email,) = OutboxEmail.objects.all()
+    new_confirm = reverse("needs:confirm", args=[needs.need_confirm_token(Need.objects.get())])
+    assert new_confirm in email.body
+    client.post(new_confirm)
+    assert Need.objects.get().status == "open"
+
+
+def test_the_same_contact_address_again_changes_nothing_and_sends_nothing(relay_staff):
+    need = make_need()
+    token = needs.need_manage_token(need)
+    OutboxEmail.objects.all().delete()
+    needs.need_contact_change(
+        need=need, email=need.contact_email.upper(), by=relay_staff, now=timezone.now()
+    )
+    assert not OutboxEmail.objects.exists()
+    assert needs.need_from_manage_token(token).pk == need.pk
+
+
+def test_a_contact_address_is_changed_only_to_an_address(relay_staff):
+    need = make_need()
+    with refused("email_invalid", field="email"):
+        needs.need_contact_change(need=need, email="accueil", by=relay_staff, now=timezone.now())
+    assert Need.objects.get().contact_email == need.contact_email
+
+
+def test_the_change_is_recorded_without_either_address(client, relay_staff):
+    from tilab.models import Decision
+
+    need = make_need()
+    _change_contact(client, relay_staff, need)
+    (decision,) = Decision.objects.filter(action="need_contact_change")
+    assert decision.actor == relay_staff
+    recorded = " ".join(str(value) for value in vars(decision).values())
+    assert "@" not in recorded
+
+
+def test_the_api_changes_a_contact_address_as_the_page_does(client, relay_staff):
+    need = make_need()
+    old_manage = reverse("needs:manage", args=[needs.need_manage_token(need)])
+    OutboxEmail.objects.all().delete()
+    client.force_login(relay_staff)
+    url = f"/api/v1/needs/{need.pk}/contact/"
+
+    refused_answer = client.post(url, {"email": "accueil"}, content_type="application/json")
+    answer = client.post(url, {"email": NEW_CONTACT}, content_type="application/json")
+
+    assert (refused_answer.status_code, refused_answer.json()["code"]) == (400, "email_invalid")
+    assert answer.status_code == 200
+    assert "contact_email" not in answer.json()
+    client.logout()
+    assert client.get(old_manage).status_code == 400
+    assert [e.to for e in OutboxEmail.objects.all()] == [NEW_CONTACT]

@@ -164,7 +164,9 @@ def test_a_public_workshop_shows_its_details_to_anyone(client, named_facilitator
     assert detail["ends_at"] == (paris + datetime.timedelta(minutes=120)).isoformat()
     assert detail["department"] == {"code": "35", "name": "Ille-et-Vilaine"}
     assert detail["commune"] == "Rennes"
-    assert (detail["capacity"], detail["seats_left"], detail["waitlist_count"]) == (2, 0, 1)
+    assert (detail["capacity"], detail["has_seats"]) == (2, False)
+    # Counts that a registration moves go to the workshop's facilitators only.
+    assert (detail["seats_left"], detail["waitlist_count"]) == (None, None)
     assert detail["registration_open"] is True
     assert detail["facilitators"] == [{"id": named_facilitator.pk, "name": "Benoît Lemoine"}]
     assert detail["ics_url"].endswith(f"/workshops/{workshop.pk}/atelier.ics")
@@ -335,7 +337,11 @@ def test_registrations_beyond_capacity_join_the_waitlist_in_arrival_order(client
         ("waitlisted", 2),
     ]
     detail = client.get(f"{WORKSHOPS}{workshop.pk}/").json()
-    assert (detail["seats_left"], detail["waitlist_count"]) == (0, 2)
+    assert (detail["has_seats"], detail["seats_left"], detail["waitlist_count"]) == (
+        False,
+        None,
+        None,
+    )
 
 
 def test_a_guest_registering_an_address_again_gets_the_same_answer_and_an_e_mail(
@@ -801,3 +807,24 @@ def test_registration_lists_cost_the_same_queries_for_3_and_30(
         theirs = count_queries(client, f"{WORKSHOPS}{big.pk}/registrations/", expected=size)
         costs.append((own, theirs))
     assert costs[0] == costs[1], costs
+
+
+def test_the_seat_counts_tell_nobody_whether_an_address_was_already_registered(
+    client, named_facilitator
+):
+    workshop = make_workshop(by=named_facilitator, capacity=5)
+    register_guest(workshop, 1)
+    url = f"{WORKSHOPS}{workshop.pk}/"
+    before = client.get(url).json()
+    for email in ("new@example.org", "invite1@example.org"):
+        answer = post(client, f"{url}register/", {"name": "X", "email": email})
+        assert answer.status_code == 202
+        after = client.get(url).json()
+        assert {k: after[k] for k in ("seats_left", "waitlist_count", "has_seats")} == {
+            "seats_left": None,
+            "waitlist_count": None,
+            "has_seats": before["has_seats"],
+        }
+    counted = as_user(client, named_facilitator).get(url).json()
+    assert counted["seats_left"] == 3
+    assert counted["waitlist_count"] == 0

@@ -507,7 +507,8 @@ def test_the_management_page_lists_registrations_then_the_waitlist_in_order(
     assert '">2</td>' in rows[3] and "Invité 3" in rows[3]
     for name in ["edit", "duplicate", "cancel", "attendees_csv", "checkin", "message"]:
         assert url(name, workshop) in page, name
-    assert url("synthesis_edit", workshop) in page
+    # The workshop is to come: no synthesis to write yet.
+    assert url("synthesis_edit", workshop) not in page
     assert reverse("workshops:detail", kwargs={"pk": workshop.pk}) in page
 
 
@@ -694,6 +695,22 @@ def test_a_message_needs_a_subject_and_a_text(client, facilitator, workshop):
     response = client.post(url("message", workshop), {"subject": "", "body": "Bonjour"})
     assert "subject" in response.context["form"].errors
     assert not WorkshopMessage.objects.exists()
+
+
+def test_the_synthesis_is_offered_only_once_the_workshop_has_started(client, facilitator, workshop):
+    client.force_login(facilitator)
+    synthesis_link = f'href="{url("synthesis_edit", workshop)}"'
+    for page in ("manage_detail", "checkin", "message"):
+        before = client.get(url(page, workshop)).content.decode()
+        assert synthesis_link not in before, page
+    assert "Écrire la synthèse" not in client.get(url("manage_detail", workshop)).content.decode()
+    assert not services.synthesis_may_be_written(workshop=workshop, now=timezone.now())
+
+    started = moved_to_the_past(workshop, days=0)
+    assert services.synthesis_may_be_written(workshop=started, now=timezone.now())
+    page = client.get(url("manage_detail", started)).content.decode()
+    assert "Écrire la synthèse" in page and synthesis_link in page
+    assert synthesis_link in client.get(url("message", started)).content.decode()
 
 
 def test_a_synthesis_cannot_be_saved_or_published_before_the_workshop_starts(

@@ -72,7 +72,7 @@ def test_the_agenda_lists_upcoming_public_workshops_with_their_seats(client, fac
     html = text(client.get(AGENDA))
 
     assert "2 ateliers à venir" in html
-    assert "Atelier presque plein" in html and "1 place restante" in html
+    assert "Atelier presque plein" in html and "places disponibles" in html
     assert "Atelier complet" in html and "complet – liste d'attente" in html
     for hidden in ("Atelier secret", "Atelier annulé", "Atelier passé"):
         assert hidden not in html
@@ -206,7 +206,7 @@ def test_a_workshop_page_says_what_where_when_and_who(client, facilitator):
 
     assert workshop.title in html
     assert "1 rue de la République, Rennes (Ille-et-Vilaine)" in html
-    assert "2 places restantes" in html
+    assert "3 places · places disponibles" in html
     assert "Benoît Cadiou" in html
     assert reverse("workshops:ics", kwargs={"pk": workshop.pk}) in html
     assert 'autocomplete="name"' in html and 'autocomplete="email"' in html
@@ -272,15 +272,15 @@ def test_a_guest_registering_through_htmx_gets_the_outcome_in_place(client, faci
 
 
 def test_an_htmx_registration_updates_the_seats_line_of_the_page(client, facilitator, maker):
-    workshop = make_workshop(by=facilitator, capacity=2)
+    workshop = make_workshop(by=facilitator, capacity=1)
     page = text(client.get(detail_url(workshop)))
-    assert '<span id="workshop-seats">' in page and "2 places restantes" in page
+    assert '<span id="workshop-seats">' in page and "places disponibles" in page
     client.force_login(maker)
 
     response = client.post(register_url(workshop), HTTP_HX_REQUEST="true")
 
     seats = text(response).split('<span id="workshop-seats" hx-swap-oob="true">')[1]
-    assert seats.split("</span>\n")[0].count("1 place restante") == 1
+    assert seats.split("</span>")[0].count("complet – liste d'attente") == 1
     # The page without JavaScript shows the outcome alone, without the swap.
     client.logout()
     done = text(client.post(register_url(workshop), {"name": "Yann", "email": "y@example.org"}))
@@ -351,6 +351,46 @@ def test_registering_an_address_again_answers_as_a_new_one_and_e_mails_its_link(
     (again,) = OutboxEmail.objects.filter(to="invite1@example.org", key__contains=":already:")
     assert "déjà inscrite" in again.body
     assert "/workshops/inscription/" in again.body
+
+
+def _seats_line(page: str, *, out_of_band: bool = False) -> str:
+    opening = (
+        '<span id="workshop-seats" hx-swap-oob="true">'
+        if out_of_band
+        else ('<span id="workshop-seats">')
+    )
+    return page.split(opening)[1].split("</span>")[0]
+
+
+def test_the_seats_line_tells_nobody_whether_an_address_was_already_registered(client, facilitator):
+    # Someone registers a stranger's address and looks at the seats line: it must read the
+    # same whether that address was new here (a seat taken) or already registered (none).
+    workshop = make_workshop(by=facilitator, capacity=5)
+    register_guest(workshop, 1)
+    before = _seats_line(text(client.get(detail_url(workshop))))
+    answers, lines = {}, {}
+    for who, email in (("new", "new@example.org"), ("again", "invite1@example.org")):
+        response = client.post(
+            register_url(workshop), {"name": "X", "email": email}, HTTP_HX_REQUEST="true"
+        )
+        answers[who] = text(response).replace(email, "ADDRESS")
+        lines[who] = _seats_line(text(client.get(detail_url(workshop))))
+        assert _seats_line(text(response), out_of_band=True) == before
+    assert answers["new"] == answers["again"]
+    assert lines["new"] == lines["again"] == before
+    assert "5 places · places disponibles" in before
+    agenda = text(client.get(AGENDA))
+    assert "places disponibles" in agenda and "restante" not in agenda
+    # The facilitators' page still counts.
+    assert Registration.objects.filter(workshop=workshop).count() == 2
+
+
+def test_the_seats_line_shows_no_waitlist_count(client, facilitator):
+    workshop = make_workshop(by=facilitator, capacity=1)
+    register_guest(workshop, 3)
+    page = text(client.get(detail_url(workshop)))
+    assert "complet – liste d'attente" in page
+    assert "en liste d'attente" not in page  # "2 personnes en liste d'attente" was
 
 
 def test_a_person_already_registered_as_a_guest_is_told_once_logged_in(client, facilitator, maker):
