@@ -44,10 +44,10 @@ class Walker:
         check(answer.status_code == status, f"GET {path}: {answer.status_code}, not {status}")
         return answer
 
-    def post(self, path: str, data: dict, status: int = 200) -> requests.Response:
-        """Post a form as a browser would: the token of the form's page, the CSRF cookie."""
-        page = self.get(path) if not data.pop("_no_get", False) else None
-        token = csrf_token(page.text) if page is not None else self.session.cookies["csrftoken"]
+    def post(self, path: str, data: dict, status: int = 200, page: str = "") -> requests.Response:
+        """Post a form as a browser would: with the token of the form's page (the path itself
+        unless named), and the CSRF cookie."""
+        token = csrf_token(self.get(page or path).text)
         answer = self.session.post(
             self.url(path), data={"csrfmiddlewaretoken": token, **data}, timeout=30
         )
@@ -64,6 +64,10 @@ class Walker:
             "/accounts/login/" not in answer.url,
             f"{address} could not sign in:\n{answer.text[:2000]}",
         )
+
+    def figures(self) -> int:
+        """All validated production to date, as this visitor may see it."""
+        return self.get("/api/v1/figures/?group_by=department").json()["overall"]["quantity"]
 
     # E-mail ----------------------------------------------------------------------------------
 
@@ -113,6 +117,7 @@ def main() -> None:
     check(css is not None, "the home page links no hashed stylesheet (collectstatic, manifest)")
     walker.get(css.group(1))
     step("home page and its collected stylesheet served, DEBUG off")
+    public_before = walker.figures()
 
     # Sign-up, confirmed from the e-mail the worker sent.
     address = f"maker-{uuid.uuid4().hex[:8]}@production-path.test"
@@ -161,10 +166,12 @@ def main() -> None:
 
     # The relay's validation, and the drained figures.
     walker.login(RELAY_STAFF, DEMO_PASSWORD)
-    before = walker.get("/api/v1/figures/?group_by=department").json()["overall"]["quantity"]
+    before = walker.figures()
     queue = walker.get("/validation/").text
     check(f'value="{report_id}"' in queue, "the report is not in the relay's validation queue")
-    decided = walker.post("/validation/decider/", {"validate_one": str(report_id)}, status=200)
+    decided = walker.post(
+        "/validation/decider/", {"validate_one": str(report_id)}, page="/validation/"
+    )
     check(
         str(report_id) in html.unescape(decided.text), "the validation did not confirm the report"
     )
@@ -173,25 +180,32 @@ def main() -> None:
     step(f"validated by {RELAY_STAFF}")
     deadline = time.monotonic() + 60
     while True:
-        after = walker.get("/api/v1/figures/?group_by=department").json()["overall"]["quantity"]
+        after = walker.figures()
         if after == before + quantity:
             break
         check(time.monotonic() < deadline, f"the figures went {before} → {after}, not +{quantity}")
         time.sleep(0.5)
     step(f"the worker drained the totals: {before} → {after} for the relay")
     walker.session.cookies.clear()
-    public = walker.get("/chiffres/").text
-    check(f"{quantity:,}".replace(",", "\u202f") in public or str(quantity) in public,
-          "the public figures page does not show this week's report")
-    step("the public figures show it")
+    public_after = walker.figures()
+    check(
+        public_after == public_before + quantity,
+        f"the public figures went {public_before} → {public_after}, not +{quantity}",
+    )
+    walker.get("/chiffres/")
+    step(f"the public figures show it: {public_before} → {public_after}")
 
     # A workshop registration, and its e-mail.
     walker.login(address, password)
     agenda = walker.get("/workshops/").text
     workshop = re.search(r'href="/workshops/(\d+)/"', agenda)
     check(workshop is not None, "no workshop on the agenda")
-    walker.post(f"/workshops/{workshop.group(1)}/inscription/", {})
-    walker.mail_to(address, "")
+    done = walker.post(
+        f"/workshops/{workshop.group(1)}/inscription/", {}, page=f"/workshops/{workshop.group(1)}/"
+    )
+    check("inscri" in done.text.lower(), "the registration page does not confirm it")
+    text = walker.mail_to(address, "")
+    check("/workshops/inscription/" in text, f"no registration link in the e-mail:\n{text}")
     step(f"registered to workshop n° {workshop.group(1)}, its e-mail received")
     print("walk passed")
 

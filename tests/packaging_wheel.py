@@ -53,5 +53,6 @@ if __name__ == "__main__":
     found = wheel_problems(Path(sys.argv[1]))
     for problem in found:
         print(problem)
-    print(f"{sys.argv[1]}: {'incomplete' if found else 'every app, template, static file and catalogue'}")
+    complete = "every app, template, static file and catalogue"
+    print(f"{sys.argv[1]}: {'incomplete' if found else complete}")
     sys.exit(1 if found else 0)
