@@ -12,7 +12,7 @@ MUTANTS ?= 'tilab.money.*' 'subsidies.ledger.*' 'figures.totals.x_production_tot
 	'figures.totals.x__counted__*' 'figures.totals.x__add__*' 'figures.totals.x__drain__*' \
 	'figures.totals.x_production_totals_drain__*'
 
-.PHONY: run test install lint format check bench mutate messages clean
+.PHONY: run test install lint format check bench mutate messages lock wheel clean
 
 $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
@@ -76,5 +76,16 @@ messages: install
 	msgen locale/fr/LC_MESSAGES/django.po -o locale/fr/LC_MESSAGES/django.po
 	$(BIN)/python manage.py compilemessages -l fr --ignore=.venv
 
+## lock: requirements.lock, the production dependencies pinned with their hashes (the image
+## installs from it with --require-hashes); run it after changing [project] dependencies
+lock: install
+	$(BIN)/uv pip compile --quiet --generate-hashes --universal --python-version 3.11 \
+		--custom-compile-command "make lock" -o requirements.lock pyproject.toml
+
+## wheel: the platform's wheel in dist/ (code, templates, static sources, translations)
+wheel: install
+	rm -rf build dist
+	$(BIN)/python -m pip wheel --no-deps --quiet -w dist .
+
 clean:
-	rm -rf $(VENV) var staticfiles
+	rm -rf $(VENV) var staticfiles build dist
