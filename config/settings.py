@@ -432,11 +432,12 @@ SPECTACULAR_SETTINGS = {
         "WebhookDeliveryStatusEnum": "webhooks.models.WebhookDelivery.Status",
         "NoticeDeliveryEnum": "tilab.models.NoticePreference.Delivery",
     },
-    # The default enum hook, named enums for query parameters, the error codes, then OpenAPI
-    # links from answers to the requests they feed.
+    # The default enum hook, named enums for query parameters, numeric path parameters as
+    # integers, the error codes, then OpenAPI links from answers to the requests they feed.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "tilab.schema.parameter_enums_named",
+        "tilab.schema.path_ids_integer",
         "tilab.schema.error_codes_listed",
         "config.schema.links_add",
     ],

@@ -269,6 +269,28 @@ def parameter_enums_named(result, generator, request, public):
     return result
 
 
+# --- Numeric path parameters: integers ----------------------------------------------------
+
+NUMERIC_PATTERN = "^[0-9]+$"
+
+
+def path_ids_integer(result, generator, request, public):
+    """drf-spectacular postprocessing hook: a path parameter matched by `[0-9]+` (the
+    viewsets' `lookup_value_regex`) is an integer, as the `id` of every answer is.
+    drf-spectacular reads it from the URL's regex as a string with a pattern, and the generated
+    clients then ask for `str(report.id)` where they gave `report.id` everywhere else."""
+    for methods in result.get("paths", {}).values():
+        for operation in methods.values():
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                if parameter.get("in") == "path" and schema == {
+                    "type": "string",
+                    "pattern": NUMERIC_PATTERN,
+                }:
+                    parameter["schema"] = {"type": "integer", "minimum": 0}
+    return result
+
+
 # --- The error codes ------------------------------------------------------------------------
 
 ERROR_SHAPE = {"code", "detail", "field"}

@@ -110,6 +110,22 @@ def test_only_reads_of_lists_take_page_or_filter_parameters(schema):
             assert not query & {"cursor", "page_size"}, path
 
 
+def test_numeric_ids_in_paths_are_integers_as_in_the_answers(schema):
+    # A client passes `report.id` (an integer in every answer) to `/production-reports/{id}/`
+    # as it is; drf-spectacular read `[0-9]+` from the URL as a string with a pattern.
+    ids = {}
+    for path, method, operation in operations(schema):
+        for parameter in operation.get("parameters", []):
+            if parameter["in"] == "path" and parameter["name"] == "id":
+                ids[f"{method} {path}"] = parameter["schema"]
+    assert ids["post /api/v1/production-reports/{id}/validate/"] == {
+        "type": "integer",
+        "minimum": 0,
+    }
+    assert {where: s for where, s in ids.items() if s.get("type") != "integer"} == {}
+    assert len(ids) > 40
+
+
 def test_every_error_answer_documents_the_coded_body(schema):
     for path, method, operation in operations(schema):
         for status, response in operation["responses"].items():
