@@ -42,7 +42,7 @@ def test_the_demo_maker_logs_in_on_a_phone_and_reaches_their_space(phone, demo):
         "/open-data/",
     ],
 )
-def test_public_pages_have_no_serious_accessibility_violation(desktop, demo, path):
+def test_public_pages_have_no_accessibility_violation(desktop, demo, path):
     desktop.goto(path)
     assert_accessible(desktop)
 

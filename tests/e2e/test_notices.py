@@ -1,5 +1,5 @@
 """Notices in a real browser: a maker chooses how to be told, on a phone; a relay prints or
-e-mails a refusal to a maker without an account. No serious accessibility problem on either."""
+e-mails a refusal to a maker without an account. No accessibility problem on either."""
 
 import pytest
 from django.utils import timezone
