@@ -12,7 +12,7 @@ from makers.models import Maker
 from tilab.i18n import catalogue_field, localised
 from tilab.models import Department
 
-from .models import DeliveredTotal, OrganisationKind, ProductionTotal
+from .models import DeliveredTotal, OrganisationKind, ProductionTotal, TotalsVersion
 
 FIGURE_DIMENSIONS = ("week", "department", "relay", "item_type", "org_kind")
 
@@ -21,6 +21,14 @@ def public_buckets() -> Q:
     """The totals the public may see: those made by at least `TILAB_PUBLIC_MIN_PRODUCERS`
     distinct makers. Fewer would show one producer's weekly output and declared costs."""
     return Q(maker_count__gte=settings.TILAB_PUBLIC_MIN_PRODUCERS)
+
+
+def totals_version() -> tuple[int, int]:
+    """What every public figure depends on, in one query: the version of the totals (bumped by
+    the drain and the rebuild in the transaction that changes them) and the publication
+    threshold. The public pages are cached under it (figures.views.cached_by_totals)."""
+    version = TotalsVersion.objects.filter(pk=1).values_list("version", flat=True).first()
+    return (version or 0, settings.TILAB_PUBLIC_MIN_PRODUCERS)
 
 
 def figures_exact_for(user) -> bool:
