@@ -257,7 +257,12 @@ def dashboard(request):
                 highlighted_relays=frozenset(relay.pk for relay in relays),
             ),
             "relays": relays,
-            "departments": selectors.departments_overview(),
+            # Counted over every maker: the same for all staff, kept a minute.
+            "departments": cached_value(
+                "departments-overview",
+                lambda: list(selectors.departments_overview()),
+                timeout=60,
+            ),
             "delivered": selectors.delivered_beside_production(),
         },
     )

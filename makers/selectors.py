@@ -416,6 +416,9 @@ def reports_decidable_by(user) -> list[int]:
             status=ProductionReport.Status.SUBMITTED,
         )
         .select_related("maker")
+        # What the routes read, nothing more: a queue of thousands is loaded on every page
+        # that shows the to-do (home, dashboard).
+        .only("department", "organisation", "entered_by", "updated_by", "maker__user")
         .order_by("produced_on", "pk")
     )
     routes = decision_routes(waiting)

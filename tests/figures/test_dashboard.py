@@ -5,6 +5,7 @@ import re
 from html import unescape
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -560,6 +561,7 @@ def test_pages_use_the_same_number_of_queries_for_1_10_and_50_weeks(
             )
             made += 1
         drain()
+        cache.clear()  # what a page costs when it builds everything
         counts.append(count_queries(client, url))
     assert ProductionTotal.objects.count() > 50
     assert counts[0] == counts[1] == counts[2], counts
@@ -621,6 +623,7 @@ def test_the_dashboard_reads_delivered_totals_in_constant_queries(
     counts = []
     for n, (department, item) in enumerate([("35", "visor"), ("29", "gown"), ("22", "visor")]):
         _deliver(maker, quantity=10, confirmed=10, department=department, item=item, name=f"E{n}")
+        cache.clear()
         counts.append(count_queries(client, "/dashboard/"))
     assert counts[0] == counts[1] == counts[2], counts
 
