@@ -26,7 +26,7 @@ from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
-from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.cache import get_conditional_response
 from django.utils.translation import get_language
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 # validation shows within seconds of its drain; afterwards they ask with the ETag (304).
 MAX_AGE = 60
 TIMEOUT = 600  # seconds an entry stays in the cache at most, whatever the version
+_PUBLIC = f"public, max-age={MAX_AGE}"
 CSRF_MARK = b"tilab-public-cache-csrf-mark"
 _CSRF_INPUT = re.compile(rb'name="csrfmiddlewaretoken" value="([A-Za-z0-9]{32,64})"')
 # Never replayed to another reader; the caching headers are set here, on every answer.
@@ -97,7 +98,7 @@ def _replayed(request, entry: dict) -> HttpResponse:
 
 def _public(response: HttpResponse, etag: str) -> HttpResponse:
     response.headers["ETag"] = etag
-    patch_cache_control(response, public=True, max_age=MAX_AGE)
+    response.headers["Cache-Control"] = _PUBLIC
     return response
 
 
