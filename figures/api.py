@@ -25,6 +25,7 @@ from .serializers import (
     FigureRowSerializer,
     FiguresBreakdownSerializer,
 )
+from .views import cached_by_totals
 
 # The answer to a filter or a grouping the API does not know, as every endpoint documents it.
 BAD_INPUT = error_responses(
@@ -80,6 +81,11 @@ class FiguresViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     permission = PUBLIC
     filterset_class = ProductionTotalFilter
     pagination_class = FiguresPagination
+
+    @classmethod
+    def as_view(cls, actions=None, **initkwargs):
+        # Outside DRF: an anonymous reader's answer comes from the cache before any of its work.
+        return cached_by_totals(super().as_view(actions, **initkwargs))
 
     def get_queryset(self):
         return selectors.production_totals(exact=selectors.figures_exact_for(self.request.user))

@@ -221,3 +221,19 @@ class ProductionExport(models.Model):
 
     def __str__(self):
         return f"{self.get_format_display()} n° {self.pk} ({self.requested_by_id})"
+
+
+class TotalsVersion(models.Model):
+    """How many times the production totals changed: one row, bumped by the drain and the
+    rebuild in the very transaction that changes the totals (figures.totals). The public pages
+    built from the totals are cached under this number: a new number, new pages."""
+
+    version = models.BigIntegerField(_("version"), default=0)
+    changed_at = models.DateTimeField(_("modifiés le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("version des totaux")
+        verbose_name_plural = _("versions des totaux")
+
+    def __str__(self):
+        return str(self.version)

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_safe
 from tilab.permissions import PUBLIC, page_permission
 
 from . import open_data
+from .views import cached_by_totals
 
 # Totals move within seconds of a validation: caches keep a file briefly, then ask again
 # with the ETag, which costs three small queries and answers 304 while nothing changed.
@@ -40,6 +41,7 @@ def _attachment(filename: str) -> dict:
 
 
 @page_permission(PUBLIC)
+@cached_by_totals
 @require_safe
 def index(request):
     edition = open_data.production_edition()
@@ -58,6 +60,7 @@ def index(request):
 
 
 @page_permission(PUBLIC)
+@cached_by_totals
 @require_safe
 def production_csv(request):
     return _published(
@@ -71,6 +74,7 @@ def production_csv(request):
 
 
 @page_permission(PUBLIC)
+@cached_by_totals
 @require_safe
 def production_hxl(request):
     return _published(
@@ -84,6 +88,7 @@ def production_hxl(request):
 
 
 @page_permission(PUBLIC)
+@cached_by_totals
 @require_safe
 def production_xlsx(request):
     return _published(

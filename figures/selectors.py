@@ -2,6 +2,7 @@
 never from raw reports (the dashboard's department overview aside, which counts people)."""
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext
@@ -23,6 +24,20 @@ def public_buckets() -> Q:
     their own counting once. Fewer would show one producer's weekly output and declared costs:
     three members of one FabLab are still that FabLab's output."""
     return Q(producer_count__gte=settings.TILAB_PUBLIC_MIN_PRODUCERS)
+
+
+def totals_version() -> tuple[int, int]:
+    """What every public figure depends on, in one query: the version of the totals (bumped by
+    the drain and the rebuild in the transaction that changes them) and the publication
+    threshold. The public pages are cached under it (figures.views.cached_by_totals)."""
+    # Plain SQL: building the ORM query cost more than running it, on every public answer.
+    with connection.cursor() as cursor:
+        cursor.execute(_VERSION_SQL)
+        row = cursor.fetchone()
+    return (row[0] if row else 0, settings.TILAB_PUBLIC_MIN_PRODUCERS)
+
+
+_VERSION_SQL = "SELECT version FROM figures_totalsversion WHERE id = 1"
 
 
 def figures_exact_for(user) -> bool:

@@ -29,7 +29,14 @@ from django.db.models.functions import Coalesce, TruncWeek
 from makers.models import ProductionReport
 from tilab.celery import publish
 
-from .models import DeliveredTotal, DirtyBucket, OrganisationKind, ProductionTotal, TotalDelta
+from .models import (
+    DeliveredTotal,
+    DirtyBucket,
+    OrganisationKind,
+    ProductionTotal,
+    TotalDelta,
+    TotalsVersion,
+)
 
 log = logging.getLogger(__name__)
 # Per thread, as transactions are: the token of the drain the current transaction will queue.
@@ -444,7 +451,18 @@ def production_totals_drain(*, now: datetime, batch_size: int = DRAIN_BATCH) -> 
             DirtyBucket.objects.filter(
                 reduce(or_, (Q(marked_at=at, pk__in=pks) for at, pks in marked.items()))
             ).delete()
+            totals_version_bump(now=now)
         done += len(claimed)
+
+
+def totals_version_bump(*, now: datetime) -> None:
+    """A new version of the totals, in the transaction that changed them: the public pages
+    cached under the previous one are not served again once it commits (tilab.public_cache).
+    The drain and the rebuild call it last before their commit, so the row's lock is held for
+    as short a time as possible; whatever else writes the totals (a fix by hand) calls it too."""
+    if not TotalsVersion.objects.filter(pk=1).update(version=F("version") + 1, changed_at=now):
+        # The first change ever (or a database emptied by hand): the row does not exist yet.
+        TotalsVersion.objects.get_or_create(pk=1, defaults={"version": 1, "changed_at": now})
 
 
 def _of_dirty(pks: list[int]) -> Exists:
@@ -557,6 +575,8 @@ def production_totals_rebuild(*, now: datetime) -> dict:
             ProductionTotal.objects.filter(pk__in=chunk).delete()
         TotalDelta.objects.all().delete()
         DirtyBucket.objects.all().delete()
+        if changed or added or removed:
+            totals_version_bump(now=now)
     drift = {"buckets": len(fresh), "changed": len(changed), "added": len(added)}
     drift["removed"] = len(removed)
     if changed or added or removed:

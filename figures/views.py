@@ -5,6 +5,7 @@ import datetime
 from django.conf import settings
 from django.shortcuts import render
 from django.utils.formats import date_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -17,11 +18,16 @@ from fablabs.selectors import (
 from makers.models import ItemType
 from tilab.i18n import units
 from tilab.permissions import PUBLIC, page_permission
+from tilab.public_cache import cached_for_everyone, cached_value
 from tilab.templatetags.tilab_format import thousands
 
 from . import charts, selectors
 from .filters import ProductionTotalFilter
 from .models import OrganisationKind
+
+# The public answers built from the totals (this page, the open data, the API, the home page),
+# kept for anonymous readers until the totals change.
+cached_by_totals = cached_for_everyone(version=selectors.totals_version, prefix="figures")
 
 
 def _units(quantity: int, item: ItemType) -> str:
@@ -199,7 +205,14 @@ def _week_label(monday: datetime.date, per_week: list[dict]) -> str:
 
 def figures_at_a_glance() -> dict:
     """The regional totals to date for the home page: quantity per item, validated reports.
-    Public figures: small totals are left out, as on the figures page."""
+    Public figures: small totals are left out, as on the figures page. The same for everyone,
+    signed in or not: kept in the cache until the totals change."""
+    version, threshold = selectors.totals_version()
+    key = f"glance:{version}:{threshold}:{get_language()}"
+    return cached_value(key, _glance)
+
+
+def _glance() -> dict:
     totals = selectors.production_totals(exact=False)
     per_item = selectors.figures_by(totals, "item_type")
     items = ItemType.objects.in_bulk([row["key"] for row in per_item])
@@ -210,6 +223,7 @@ def figures_at_a_glance() -> dict:
 
 
 @page_permission(PUBLIC)
+@cached_by_totals
 @require_safe
 def figures(request):
     """The public figures: totals to date, per week, department, relay, item and producer
@@ -243,7 +257,12 @@ def dashboard(request):
                 highlighted_relays=frozenset(relay.pk for relay in relays),
             ),
             "relays": relays,
-            "departments": selectors.departments_overview(),
+            # Counted over every maker: the same for all staff, kept a minute.
+            "departments": cached_value(
+                "departments-overview",
+                lambda: list(selectors.departments_overview()),
+                timeout=60,
+            ),
             "delivered": selectors.delivered_beside_production(),
         },
     )

@@ -180,7 +180,7 @@ def _queue_context(request, query: QueryDict, decision_form=None):
     queue = selectors.validation_queue_of(request.user)
     if query.get("pour_moi"):
         # Only what this person may decide (four eyes), where the home page's to-do leads.
-        queue = queue.filter(pk__in=selectors.reports_decidable_by(request.user))
+        queue = queue.filter(pk__in=selectors.reports_decidable_query(request.user).values("pk"))
     filterset = ProductionReportFilter(query, queryset=queue)
     filterset.form.fields["department"].queryset = selectors.departments_decided_by(request.user)
     filterset.form.fields["item_type"].label_from_instance = lambda item: item.name

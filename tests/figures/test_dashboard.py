@@ -5,13 +5,14 @@ import re
 from html import unescape
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from figures import charts
 from figures.models import ProductionTotal
-from figures.totals import production_totals_drain
+from figures.totals import production_totals_drain, totals_version_bump
 from tests.conftest import count_queries, figure_captions
 from tests.factories import make_maker, make_organisation, make_report, make_report_by_three
 
@@ -351,6 +352,7 @@ def test_the_figures_come_from_the_totals_never_from_the_reports(client, product
     total = ProductionTotal.objects.get(department_id="29")
     total.quantity = 4_321
     total.save(update_fields=["quantity"])
+    totals_version_bump(now=timezone.now())  # a fix by hand says so, as the drain does
     assert (
         _row(
             _table(_html(client, "/chiffres/"), "Production validée par département"),
@@ -551,6 +553,7 @@ def test_pages_use_the_same_number_of_queries_for_1_10_and_50_weeks(
             )
             made += 1
         drain()
+        cache.clear()  # what a page costs when it builds everything
         counts.append(count_queries(client, url))
     assert ProductionTotal.objects.count() > 50
     assert counts[0] == counts[1] == counts[2], counts
@@ -612,6 +615,7 @@ def test_the_dashboard_reads_delivered_totals_in_constant_queries(
     counts = []
     for n, (department, item) in enumerate([("35", "visor"), ("29", "gown"), ("22", "visor")]):
         _deliver(maker, quantity=10, confirmed=10, department=department, item=item, name=f"E{n}")
+        cache.clear()
         counts.append(count_queries(client, "/dashboard/"))
     assert counts[0] == counts[1] == counts[2], counts
 

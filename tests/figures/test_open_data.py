@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from fablabs.models import RelayCoverage
 from figures.models import OrganisationKind, ProductionTotal
-from figures.totals import production_totals_rebuild
+from figures.totals import production_totals_rebuild, totals_version_bump
 from makers import services
 from makers.models import ItemType, Maker, Membership, ProductionReport
 from tests.factories import (
@@ -248,6 +248,7 @@ def fill_totals_up_to(count: int) -> None:
             )
         )
     ProductionTotal.objects.bulk_create(new)
+    totals_version_bump(now=timezone.now())  # written by hand: the cached pages must follow
 
 
 # --- The CSV -------------------------------------------------------------------------------
@@ -553,8 +554,8 @@ def test_the_spreadsheet_is_built_once_per_edition(client, production):
     with CaptureQueriesContext(connection) as queries:
         again = body(client.get(XLSX_URL))
     assert again == first
-    # Only the three queries naming the edition: the rows come from the cache.
-    assert len(queries.captured_queries) == 3, [q["sql"] for q in queries.captured_queries]
+    # Only the version of the totals: the file comes from the cache.
+    assert len(queries.captured_queries) == 1, [q["sql"] for q in queries.captured_queries]
 
 
 def test_the_spreadsheet_is_served_when_the_cache_is_down(client, production, monkeypatch):

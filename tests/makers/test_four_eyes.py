@@ -174,3 +174,47 @@ def test_one_staffer_alone_cannot_validate_the_100000_visors_they_entered_for_an
 
     response = post(as_user(client, region_staff), f"{URL}{report.pk}/validate/")
     assert response.status_code == 200 and status_of(report) == "validated"
+
+
+@pytest.mark.parametrize("own_organisation", ["region", "relay"])
+@pytest.mark.parametrize("staff_entries", ["region", "relay"])
+def test_the_count_of_reports_one_may_decide_follows_the_decision_routes(
+    settings,
+    maker,
+    relay_staff,
+    relay_colleague,
+    other_relay_staff,
+    loch_staff,
+    region_staff,
+    own_organisation,
+    staff_entries,
+):
+    """The to-do counts in the database what `decision_route` decides report by report."""
+    from fablabs.models import Relay
+    from makers.selectors import decision_routes, reports_decidable_by
+
+    settings.TILAB_FOUR_EYES_OWN_ORGANISATION = own_organisation
+    settings.TILAB_FOUR_EYES_STAFF_ENTRIES = staff_entries
+    labfab = Relay.objects.get(staff=relay_staff).organisation
+    staffer_as_maker = make_maker(user=relay_staff, display_name="Camille", department="35")
+    mona = make_maker(display_name="Mona Guillou", department="35")
+    brest = make_maker(display_name="Gwen", department="29")
+    vannes = make_maker(display_name="Maël", department="56")
+    for department, someone in (("35", mona), ("22", mona), ("29", brest), ("56", vannes)):
+        someone.department_id = department
+        make_report(maker=someone)
+        make_report(maker=someone, entered_by=relay_staff, source=ProductionReport.Source.RELAY)
+        make_report(maker=someone, entered_by=loch_staff, source=ProductionReport.Source.RELAY)
+    mona.memberships.create(organisation=labfab)
+    make_report(maker=mona, organisation=labfab)
+    make_report(maker=staffer_as_maker)
+    make_report(maker=maker.maker, entered_by=relay_colleague, source=ProductionReport.Source.RELAY)
+    changed = make_report(maker=maker.maker)
+    ProductionReport.objects.filter(pk=changed.pk).update(updated_by=relay_colleague)
+    make_report(maker=vannes, entered_by=loch_staff, source=ProductionReport.Source.RELAY)
+
+    waiting = ProductionReport.objects.filter(status="submitted").select_related("maker")
+    routes = decision_routes(waiting.order_by("produced_on", "pk"))
+    for user in (relay_staff, relay_colleague, other_relay_staff, loch_staff, region_staff):
+        expected = [pk for pk, route in routes.items() if route.allows(user)]
+        assert reports_decidable_by(user) == expected, user

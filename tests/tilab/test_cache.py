@@ -54,3 +54,15 @@ def test_readiness_still_reports_the_cache_down(client, dead_cache):
     assert response.status_code == 503
     body = response.json()
     assert any(name.startswith("Cache") and value != "OK" for name, value in body.items())
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/chiffres/", "/api/v1/figures/?group_by=week", "/open-data/production.csv"]
+)
+def test_the_public_pages_still_answer_while_the_cache_is_down(
+    client, reference_data, dead_cache, path
+):
+    first = client.get(path)
+    assert first.status_code == 200
+    assert "public" in first["Cache-Control"]
+    assert client.get(path, headers={"if-none-match": first["ETag"]}).status_code == 304
