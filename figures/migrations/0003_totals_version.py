@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('figures', '0001_initial'),
+        ('figures', '0002_production_total_producer_count'),
     ]
 
     operations = [
