@@ -304,10 +304,11 @@ class MakerCreateSerializer(serializers.Serializer):
         },
     )
     commune = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    # No default: an e-mail schema with an empty default does not validate (the service's
+    # own default is empty).
     contact_email = serializers.EmailField(
         required=False,
         allow_blank=True,
-        default="",
         help_text=_(
             "Facultative : l'adresse où le relais peut envoyer au maker le motif d'un refus "
             "(jamais montrée par l'API)."

@@ -2,7 +2,7 @@
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from knox.models import AuthToken
 from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.response import Response
@@ -92,8 +92,19 @@ class NoticePreferenceSerializer(serializers.Serializer):
     )
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": {"$ref": "#/components/schemas/NoticeDeliveryEnum"},
+    }
+)
+class _DeliveriesByKind(serializers.DictField):
+    """Kind of notice → delivery, the delivery named by its enum component (an inline enum in
+    a map would reach client generators unnamed)."""
+
+
 class NoticePreferencesInputSerializer(serializers.Serializer):
-    preferences = serializers.DictField(
+    preferences = _DeliveriesByKind(
         child=serializers.ChoiceField(choices=NoticePreference.Delivery.choices),
         help_text=_(
             'Les choix à changer, sorte d\'avis → envoi ({"report_rejected": "digest"}) ; '
