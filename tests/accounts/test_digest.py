@@ -37,7 +37,7 @@ def validated(anne, relay_staff, n: int) -> list:
     "language, words",
     [
         ("fr", ["Bonjour Anne Le Goff,", "3 avis", "Visière", "L'équipe Ti Lab"]),
-        ("en", ["Hello Anne Le Goff,", "Face shield", "The Ti Lab team"]),
+        ("en", ["Hello Anne Le Goff,", "3 notices", "Face shield", "The Ti Lab team"]),
     ],
 )
 def test_the_digest_groups_several_events_in_one_e_mail(maker, anne, relay_staff, language, words):
@@ -50,8 +50,9 @@ def test_the_digest_groups_several_events_in_one_e_mail(maker, anne, relay_staff
 
     [email] = digests_to(maker.email)
     assert email.language == language
+    number = {"fr": "n° ", "en": "no. "}[language]
     for report in reports:
-        assert f"n° {report.pk}" in email.body
+        assert f"{number}{report.pk}" in email.body
     for word in words:
         assert word in email.body
     assert "/accounts/notifications/" in email.body

@@ -47,7 +47,9 @@ def test_a_maker_is_told_of_a_rejection_with_its_reason_in_their_language(
 
     [email] = emails_to("anne@example.org")
     assert email.language == language
-    assert f"n° {report.pk}" in email.subject
+    assert {"fr": f"Déclaration n° {report.pk} refusée", "en": f"Report no. {report.pk} rejected"}[
+        language
+    ] in email.subject
     assert "Photo illisible, merci de la refaire" in email.body
     for word in words:
         assert word in email.body
@@ -114,7 +116,7 @@ def test_a_maker_is_told_when_their_relay_changes_a_waiting_report(
 
     [email] = emails_to("anne@example.org")
     assert email.language == language
-    assert f"n° {report.pk}" in email.subject
+    assert {"fr": f"n° {report.pk}", "en": f"no. {report.pk}"}[language] in email.subject
     assert "42 × " + ("Face shield" if language == "en" else "Visière") in email.body
 
 
