@@ -80,7 +80,7 @@ def test_with_the_broker_down_a_validation_answers_quickly_and_a_later_drain_cat
     # The beat schedule, once the broker is back, runs the task that drains what is left.
     assert tasks.production_totals_drain.apply().get() == 1
 
-    assert stored_totals() == {bucket: (120, 1, 1, 4_800)}
+    assert stored_totals() == {bucket: (120, 1, 1, 1, 4_800)}  # one maker, one producer
     assert not DirtyBucket.objects.exists()
     assert not TotalDelta.objects.exists()
 
