@@ -19,6 +19,7 @@ from tilab.models import Department
 from tilab.pagination import CursorPagination
 from tilab.permissions import PUBLIC, SIGNED_IN
 from tilab.schema import AnyOf, error_responses
+from tilab.serializers import SlugRelatedField
 
 from . import errors, selectors, services
 from .filters import ItemAliasFilter, ProductionReportFilter
@@ -446,7 +447,7 @@ class ItemAliasSerializer(serializers.ModelSerializer):
 
 class ItemAliasCreateSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=200, help_text=gettext_lazy("Le nom tel qu'écrit."))
-    item_type = serializers.SlugRelatedField(
+    item_type = SlugRelatedField(
         slug_field="slug",
         queryset=ItemType.objects.all(),
         help_text=gettext_lazy("L'identifiant de l'article du catalogue (visor…)."),
@@ -454,7 +455,7 @@ class ItemAliasCreateSerializer(serializers.Serializer):
 
 
 class ItemAliasUpdateSerializer(serializers.Serializer):
-    item_type = serializers.SlugRelatedField(slug_field="slug", queryset=ItemType.objects.all())
+    item_type = SlugRelatedField(slug_field="slug", queryset=ItemType.objects.all())
 
 
 ALIAS_ERRORS_ABOUT = {

@@ -21,6 +21,7 @@ from tilab.models import Department
 from tilab.pagination import CursorPagination
 from tilab.permissions import PUBLIC, SIGNED_IN, require
 from tilab.schema import error_responses
+from tilab.serializers import SlugRelatedField
 from tilab.throttling import AddressThrottle
 
 from . import attestations, errors, selectors, services
@@ -56,7 +57,7 @@ class LinkSerializer(serializers.Serializer):
 class LinkQuerySerializer(serializers.Serializer):
     """The query parameters of the list: shapes only (which department exists is data)."""
 
-    department = serializers.SlugRelatedField(
+    department = SlugRelatedField(
         slug_field="code", queryset=Department.objects.all(), required=False
     )
     kind = serializers.ChoiceField(choices=list(network.KINDS), required=False)
