@@ -32,6 +32,15 @@ def wheel_problems(wheel: Path) -> list[str]:
     for app in [*apps(), "tilab_site"]:
         if f"{app}/__init__.py" not in names:
             problems.append(f"the app {app} is missing")
+        # Data files an app reads itself (fablabs/data/relays.csv for network_setup).
+        for path in (BASE_DIR / app).rglob("*"):
+            if (
+                path.is_file()
+                and path.suffix not in (".py", ".pyc")
+                and "__pycache__" not in path.parts
+                and path.relative_to(BASE_DIR).as_posix() not in names
+            ):
+                problems.append(f"the data file {path.relative_to(BASE_DIR)} is missing")
         migrations = BASE_DIR / app / "migrations"
         for migration in migrations.glob("*.py") if migrations.is_dir() else ():
             if f"{app}/migrations/{migration.name}" not in names:
