@@ -23,16 +23,19 @@ class PageError:
 
 
 def _forms_in(context) -> list[BaseForm]:
+    # By their type, not isinstance: isinstance asks a lazy value (the to-do, the user) for its
+    # __class__, which computes it, on every page, for a form it never is.
     forms, seen = [], set()
     for value in context.flatten().values():
-        if isinstance(value, BaseFormSet):
+        kind = type(value)
+        if issubclass(kind, BaseFormSet):
             candidates = value.forms
-        elif isinstance(value, (list, tuple)):  # a page's refused forms, handed over as a list
-            candidates = [each for each in value if isinstance(each, BaseForm)]
+        elif issubclass(kind, (list, tuple)):  # a page's refused forms, handed over as a list
+            candidates = [each for each in value if issubclass(type(each), BaseForm)]
         else:
             candidates = [value]
         for form in candidates:
-            if isinstance(form, BaseForm) and id(form) not in seen:
+            if issubclass(type(form), BaseForm) and id(form) not in seen:
                 seen.add(id(form))
                 forms.append(form)
     return forms
