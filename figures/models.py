@@ -224,9 +224,10 @@ class ProductionExport(models.Model):
 
 
 class TotalsVersion(models.Model):
-    """How many times the production totals changed: one row, bumped by the drain and the
-    rebuild in the very transaction that changes the totals (figures.totals). The public pages
-    built from the totals are cached under this number: a new number, new pages."""
+    """How many times the totals changed: one row, bumped by the drain and the rebuild of the
+    production totals and by each confirmed delivery, in the very transaction that changes the
+    totals (figures.totals). The public pages and the dashboard's figures built from the totals
+    are cached under this number: a new number, new pages."""
 
     version = models.BigIntegerField(_("version"), default=0)
     changed_at = models.DateTimeField(_("modifiés le"), null=True, blank=True)

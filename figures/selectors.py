@@ -3,8 +3,7 @@ never from raw reports (the dashboard's department overview aside, which counts 
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext
 
 from fablabs.models import Organisation
@@ -184,25 +183,19 @@ def delivered_beside_production() -> dict[str, list[dict]]:
     return result
 
 
-def departments_overview() -> QuerySet[Department]:
+def departments_overview() -> list[Department]:
     """Each department with its relay and how many makers and organisations it has."""
-    # Subqueries rather than two joins counted DISTINCT: with 200,000 makers the joins
-    # multiplied each other's rows and took seconds.
-    makers = (
-        Maker.objects.filter(department=OuterRef("pk"))
+    # One GROUP BY per table rather than a subquery per department: with 200,000 makers the
+    # subqueries' estimate set PostgreSQL compiling them (JIT), 0.7 s of a 0.9 s query.
+    makers = dict(Maker.objects.order_by().values_list("department").annotate(count=Count("pk")))
+    organisations = dict(
+        Organisation.objects.filter(is_public=True)
         .order_by()
-        .values("department")
+        .values_list("department")
         .annotate(count=Count("pk"))
-        .values("count")
     )
-    organisations = (
-        Organisation.objects.filter(department=OuterRef("pk"), is_public=True)
-        .order_by()
-        .values("department")
-        .annotate(count=Count("pk"))
-        .values("count")
-    )
-    return departments_with_relay().annotate(
-        maker_count=Coalesce(Subquery(makers), 0),
-        public_organisation_count=Coalesce(Subquery(organisations), 0),
-    )
+    departments = list(departments_with_relay())
+    for department in departments:
+        department.maker_count = makers.get(department.code, 0)
+        department.public_organisation_count = organisations.get(department.code, 0)
+    return departments

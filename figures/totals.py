@@ -603,3 +603,5 @@ def delivered_totals_add(*, department_id: str, item_type_id: int, quantity: int
     DeliveredTotal.objects.filter(pk=total.pk).update(
         quantity=F("quantity") + quantity, delivery_count=F("delivery_count") + 1, updated_at=now
     )
+    # The dashboard shows them, cached under the version of the totals (figures.views).
+    totals_version_bump(now=now)

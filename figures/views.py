@@ -1,10 +1,14 @@
 """Pages of the figures: the public figures, the staff dashboard, the figures at a glance."""
 
 import datetime
+import hashlib
 
 from django.conf import settings
+from django.core.cache import cache
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.formats import date_format
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
@@ -18,7 +22,7 @@ from fablabs.selectors import (
 from makers.models import ItemType
 from tilab.i18n import units
 from tilab.permissions import PUBLIC, page_permission
-from tilab.public_cache import cached_for_everyone, cached_value
+from tilab.public_cache import TIMEOUT, cached_for_everyone, cached_value
 from tilab.templatetags.tilab_format import thousands
 
 from . import charts, selectors
@@ -97,6 +101,9 @@ def _figures_context(
 
     # A filter that cannot be read counts as one: its error is shown, not every figure.
     filtered = not filterset.is_valid() or any(value not in (None, "") for value in chosen.values())
+    # Asked whatever the figures say, so the page makes as many queries with totals published
+    # as without (a page's queries do not depend on its data).
+    any_total = not exact and not filtered and selectors.production_totals(exact=True).exists()
     item = chosen.get("item_type")
     scope = (
         _("Quantités validées (%(item)s).") % {"item": item.name}
@@ -112,10 +119,7 @@ def _figures_context(
         "filtered": filtered,
         "has_figures": overall["report_count"] > 0,
         # Unfiltered only: a filter that finds only withheld totals must not tell they exist.
-        "withheld_only": not exact
-        and not filtered
-        and overall["report_count"] == 0
-        and selectors.production_totals(exact=True).exists(),
+        "withheld_only": any_total and overall["report_count"] == 0,
         "overall": overall,
         "chosen_item": item,
         "per_item": per_item,
@@ -239,6 +243,41 @@ def figures(request):
     )
 
 
+def _dashboard_figures(
+    request, *, departments: frozenset[str], relays: frozenset[int]
+) -> tuple[str, list]:
+    """The dashboard's figures and confirmed deliveries as HTML, with the filter form if it was
+    refused (for the page's error summary). The same for every member of staff who has the same
+    departments and relays highlighted: built once per version of the totals (bumped by the
+    drain, the rebuild and each confirmed delivery), language and filters, then read from the
+    cache (one query for the version)."""
+    raw = repr(
+        (
+            selectors.totals_version(),
+            get_language(),
+            request.META.get("QUERY_STRING", ""),
+            sorted(departments),
+            sorted(relays),
+        )
+    )
+    key = f"dashboard-figures:{hashlib.sha256(raw.encode()).hexdigest()}"
+    html = cache.get(key)
+    if html is not None:
+        return mark_safe(html), []  # noqa: S308 -- rendered by the template below
+    context = _figures_context(
+        request, exact=True, highlighted_departments=departments, highlighted_relays=relays
+    )
+    html = render_to_string(
+        "figures/_dashboard_figures.html",
+        {**context, "request": request, "delivered": selectors.delivered_beside_production()},
+    )
+    form = context["filter_form"]
+    if form.errors:
+        return html, [form]  # not kept: a refused filter is rare, and its page says why
+    cache.set(key, str(html), TIMEOUT)
+    return html, []
+
+
 @page_permission("figures.view_dashboard")
 @require_safe
 def dashboard(request):
@@ -246,23 +285,21 @@ def dashboard(request):
     its queue at hand; everyone here finds the open data and the staff exports."""
     relays = list(relays_staffed_by(request.user))
     departments = frozenset(departments_covered_by(request.user).values_list("code", flat=True))
+    figures, refused = _dashboard_figures(
+        request, departments=departments, relays=frozenset(relay.pk for relay in relays)
+    )
     return render(
         request,
         "figures/dashboard.html",
         {
-            **_figures_context(
-                request,
-                exact=True,
-                highlighted_departments=departments,
-                highlighted_relays=frozenset(relay.pk for relay in relays),
-            ),
+            "figures": figures,
+            "refused_forms": refused,
             "relays": relays,
             # Counted over every maker: the same for all staff, kept a minute.
             "departments": cached_value(
                 "departments-overview",
-                lambda: list(selectors.departments_overview()),
+                selectors.departments_overview,
                 timeout=60,
             ),
-            "delivered": selectors.delivered_beside_production(),
         },
     )
