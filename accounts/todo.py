@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from makers.models import ProductionReport
-from makers.selectors import reports_decidable_query, reports_rejected_of, validation_queue_of
+from makers.selectors import reports_decidable_count, reports_rejected_of, validation_queue_of
 from needs.selectors import needs_unanswered_of
 from subsidies.models import Allocation, PaymentBatch
 from subsidies.selectors import (
@@ -173,7 +173,7 @@ def _bank_changes(user, *, now) -> list[ToDo]:
 
 
 def _relay(user, *, now) -> list[ToDo]:
-    to_decide = reports_decidable_query(user).count()
+    to_decide = reports_decidable_count(user)
     items = [
         _item(
             "reports_to_decide",
@@ -243,7 +243,7 @@ def _open_batches(user, code: str) -> ToDo:
 
 def _region(user) -> list[ToDo]:
     allocations = allocations_approvable_by(user)
-    to_decide = reports_decidable_query(user).count()
+    to_decide = reports_decidable_count(user)
     return _keep(
         [
             _item(

@@ -3,9 +3,12 @@
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 import rules
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import (
     Aggregate,
     CharField,
@@ -420,23 +423,74 @@ def reports_decidable_query(user) -> QuerySet[ProductionReport]:
     queries to write it (the user's permission, the teams), whatever the size of the queue."""
     if not rules.has_perm("makers.decide_reports", user):
         return ProductionReport.objects.none()
-    region = is_region_staff(user)
+    every_queue = rules.has_perm("makers.view_every_queue", user)
+    # A copy: the kept query is never evaluated, so never holds rows.
+    decidable = _decidable_query(**_decidable_inputs(user)).all()
+    if every_queue:
+        return decidable  # every department: no subquery to add
+    return decidable.filter(department__in=departments_decided_by(user))
+
+
+def reports_decidable_count(user) -> int:
+    """How many reports `user` may decide (`reports_decidable_query`), for a to-do: three
+    queries (the user's permission, the teams, the count), and the count's SQL compiled once
+    per process for the same inputs, as its query is built."""
+    if not rules.has_perm("makers.decide_reports", user):
+        return 0
+    compiled = _decidable_count_sql(**_decidable_inputs(user))
+    if compiled is None:
+        return 0
+    sql, params = compiled
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
+
+
+def _decidable_inputs(user) -> dict:
+    return {
+        "user_id": user.pk,
+        "region": is_region_staff(user),
+        "teams": tuple(sorted(relay_teams_covering().items())),
+        "four_eyes": (
+            settings.TILAB_FOUR_EYES_OWN_ORGANISATION,
+            settings.TILAB_FOUR_EYES_STAFF_ENTRIES,
+        ),
+    }
+
+
+@lru_cache(maxsize=512)
+def _decidable_count_sql(**inputs) -> tuple[str, tuple] | None:
+    """None when nothing can match (no team to decide for): no query at all."""
+    # Without the queue's department filter: the rules already keep to the departments of the
+    # person's own teams (relay staff) or to every department (the Région).
+    try:
+        sql, params = _decidable_query(**inputs).order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:
+        return None
+    return f"SELECT COUNT(*) FROM ({sql}) AS decidable", tuple(params)  # noqa: S608 -- the ORM's
+
+
+@lru_cache(maxsize=512)
+def _decidable_query(
+    *, user_id: int, region: bool, teams: tuple[tuple[str, RelayTeam], ...], four_eyes: tuple
+) -> QuerySet[ProductionReport]:
+    """The decidable reports for these inputs (everything the query depends on: the person,
+    the Région role, the teams as read now and the four-eyes settings). Building its dozen
+    conditions per department cost more than the database spends counting them, on every page
+    showing a to-do: built once per process for the same inputs. `four_eyes` only keys the cache
+    (`_routed_to_region` reads the settings)."""
     allowed = Q(pk__in=[])
-    for department, team in relay_teams_covering().items():
-        in_team = user.pk in team.acting
+    for department, team in teams:
+        in_team = user_id in team.acting
         if not (region or in_team):
             continue
         for_region = _routed_to_region(team)
         allowed |= Q(department_id=department) & (
             (for_region if region else Q(pk__in=[])) | (~for_region if in_team else Q(pk__in=[]))
         )
-    involved = Q(maker__user_id=user.pk) | Q(entered_by_id=user.pk) | Q(updated_by_id=user.pk)
+    involved = Q(maker__user_id=user_id) | Q(entered_by_id=user_id) | Q(updated_by_id=user_id)
     return (
-        ProductionReport.objects.filter(
-            allowed,
-            department__in=departments_decided_by(user),
-            status=ProductionReport.Status.SUBMITTED,
-        )
+        ProductionReport.objects.filter(allowed, status=ProductionReport.Status.SUBMITTED)
         .exclude(involved)
         .order_by("produced_on", "pk")
     )

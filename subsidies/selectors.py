@@ -157,12 +157,18 @@ def redistributions_approvable_by(user) -> list[Redistribution]:
 
 def allocations_approvable_by(user) -> list[Allocation]:
     """The proposed allocations this person may approve: Région staff, and not who proposed or
-    last adjusted them (four eyes). Three queries whatever their number."""
+    last adjusted them (four eyes). Three queries whatever their number. Their fields other
+    than the programme (and who created it) are deferred: a list of ids to count or link."""
     if not rules.has_perm("subsidies.manage_programmes", user):
         return []
+    # Only what the four-eyes rule and the callers read (the allocation, its programme and who
+    # created it): the whole rows of four tables cost more to write and read than the query.
     proposed = list(
         allocations_visible_to(user)
         .filter(status=Allocation.Status.PROPOSED)
+        .select_related(None)
+        .select_related("programme")
+        .only("pk", "programme", "programme__created_by")
         .order_by("programme", "pk")
     )
     shaped = allocations_shaped_by(user, proposed)
