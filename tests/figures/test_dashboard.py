@@ -5,6 +5,7 @@ import re
 from html import unescape
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -554,6 +555,7 @@ def test_pages_use_the_same_number_of_queries_for_1_10_and_50_weeks(
             made += 1
         drain()
         cache.clear()  # what a page costs when it builds everything
+        ContentType.objects.clear_cache()  # as the process's first page (alone, or after others)
         counts.append(count_queries(client, url))
     assert ProductionTotal.objects.count() > 50
     assert counts[0] == counts[1] == counts[2], counts
@@ -616,6 +618,7 @@ def test_the_dashboard_reads_delivered_totals_in_constant_queries(
     for n, (department, item) in enumerate([("35", "visor"), ("29", "gown"), ("22", "visor")]):
         _deliver(maker, quantity=10, confirmed=10, department=department, item=item, name=f"E{n}")
         cache.clear()
+        ContentType.objects.clear_cache()
         counts.append(count_queries(client, "/dashboard/"))
     assert counts[0] == counts[1] == counts[2], counts
 
