@@ -244,6 +244,21 @@ def test_the_region_counts_the_reports_four_eyes_send_it(
     assert queue_count(as_user(client, region_staff), line.url) == 1
 
 
+def test_the_region_count_follows_the_teams_as_they_change(
+    client, region_staff, relay_staff, maker, anne
+):
+    # The count's query is built once per person, teams and rules: a team that changes is
+    # another query, counted afresh in the same process.
+    factories.make_report(maker=anne)
+    factories.make_report(maker=anne, entered_by=relay_staff, source="relay")
+    assert item(region_staff, "reports_to_decide").count == 1
+    # Camille leaves her relay, nobody is left on its team: the Région decides both.
+    relay_staff.relays.get().staff.remove(relay_staff)
+    line = item(region_staff, "reports_to_decide")
+    assert line.count == 2
+    assert queue_count(as_user(client, region_staff), line.url) == 2
+
+
 def test_the_region_finds_the_subsidies_from_the_home_page(client, region_staff):
     page = text(as_user(client, region_staff).get("/"))
     assert 'href="/subventions/"' in page

@@ -501,6 +501,46 @@ def test_the_dashboard_filters_like_the_public_page(client, production, region_s
     assert f"26{NNBSP}200" not in html
 
 
+def test_the_dashboard_shows_new_production_and_deliveries_at_once_though_kept(
+    client, production, maker, relay_staff, region_staff
+):
+    # The figures are kept in the cache under the version of the totals: a drain and a
+    # confirmed delivery each make a new version, so the next page shows them.
+    client.force_login(region_staff)
+    departments = _table(_html(client, "/dashboard/"), "Production validée par département")
+    assert _row(departments, "Ille-et-Vilaine (35)")[1] == f"25{NNBSP}300"
+    make_report(maker=maker.maker, quantity=700, status="validated", decided_by=relay_staff)
+    drain()
+    html = _html(client, "/dashboard/")
+    departments = _table(html, "Production validée par département")
+    assert _row(departments, "Ille-et-Vilaine (35)")[1] == f"26{NNBSP}000"
+    assert "Aucune livraison n'a encore été confirmée par un établissement." in html
+    _deliver(maker, quantity=40, confirmed=40, name="EHPAD Ty Glaz")
+    delivered = _table(_html(client, "/dashboard/"), "Livré et produit par département")
+    assert _row(delivered, "Ille-et-Vilaine (35)") == ["40", "1", f"26{NNBSP}000"]
+
+
+def test_each_relay_gets_its_own_highlights_from_the_kept_figures(
+    client, production, relay_staff, region_staff
+):
+    client.force_login(relay_staff)
+    assert 'class="department highlighted"' in _html(client, "/dashboard/")
+    client.force_login(region_staff)
+    assert 'class="department highlighted"' not in _html(client, "/dashboard/")
+
+
+def test_a_dashboard_filter_that_cannot_be_read_is_explained_in_the_title_and_summary(
+    client, production, region_staff
+):
+    client.force_login(region_staff)
+    for _ in range(2):  # a refused filter is never served from the cache
+        response = client.get("/dashboard/?period_start=2020-05-01&period_end=2020-04-01")
+        html = response.content.decode()
+        assert "<title>Erreur : " in html
+        assert 'class="errorlist' in html
+        assert response.context["refused_forms"][0].errors["period_end"]
+
+
 @pytest.mark.parametrize("role", ["maker", "facilitator"])
 def test_other_roles_are_refused_the_dashboard_but_read_the_public_figures(
     client, request, role, production
