@@ -323,3 +323,17 @@ def test_signed_in_pages_carry_the_session_warning(desktop, demo, role):
     warning = desktop.locator("dialog#session-warning[role=alertdialog]")
     assert warning.count() == 1
     assert warning.get_attribute("data-session-ends-at")
+
+
+@pytest.mark.parametrize(
+    ("key", "role"), [("chiffres", "public"), ("tableau", "region"), ("validation", "relay")]
+)
+def test_the_two_dates_of_a_period_are_one_group_with_its_legend(desktop, demo, key, role):
+    """RGAA 11.5 and 11.6: a filter's "Du" and "Au" are read as the bounds of one period."""
+    visit(desktop, key, role)
+    loose = desktop.evaluate("""() => [...document.querySelectorAll("main form")]
+      .filter((form) => form.querySelectorAll("input[type=date]").length >= 2)
+      .flatMap((form) => [...form.querySelectorAll("input[type=date]")])
+      .filter((field) => !field.closest("fieldset")?.querySelector(":scope > legend"))
+      .map((field) => field.name)""")
+    assert loose == []
