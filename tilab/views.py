@@ -21,20 +21,21 @@ from .permissions import PUBLIC, SIGNED_IN, page_permission, within_reach
 from .sessions import session_extend as extend
 
 
-def _localised_page(template_base):
-    """A page whose long text is written once per language rather than string by string."""
+def _localised_page(template_base, context=dict):
+    """A page whose long text is written once per language rather than string by string;
+    `context` gives what it prints from data."""
 
     def view(request):
         language = (get_language() or "fr")[:2]
         template = select_template(
             [f"tilab/pages/{template_base}.{language}.html", f"tilab/pages/{template_base}.fr.html"]
         )
-        return HttpResponse(template.render({}, request))
+        return HttpResponse(template.render(context(), request))
 
     return page_permission(PUBLIC)(require_GET(view))
 
 
-accessibility = _localised_page("accessibility")
+accessibility = _localised_page("accessibility", context=selectors.accessibility_audit)
 legal_notice = _localised_page("legal_notice")
 personal_data = _localised_page("personal_data")
 
