@@ -6,12 +6,14 @@ off."""
 import pytest
 from allauth.account import signals as account_signals
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
 from tests.conftest import as_user, patch, text
 from tests.factories import PASSWORD, client_step_up, totp_enrol
-from tilab.models import NoticePreference, OutboxEmail
+from tilab.devices import browser_family
+from tilab.models import KnownDevice, NoticePreference, OutboxEmail
 from tilab.notices import notice_preferences_of, notice_preferences_set
 from tilab.security_notices import login_device_check
 
@@ -112,7 +114,118 @@ def test_a_sign_in_from_a_new_browser_is_told_but_not_the_first_nor_a_known_one(
 
     [email] = security_emails(maker.email)
     assert "iPhone" in email.body
-    assert not login_device_check(user=maker, user_agent=phone, now=timezone.now())
+    assert not login_device_check(user=maker, user_agent=phone, now=timezone.now()).notified
+
+
+FIREFOX_140 = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"
+FIREFOX_141 = "Mozilla/5.0 (X11; Linux x86_64; rv:141.0) Gecko/20100101 Firefox/141.0"
+CHROME_LINUX = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/142.0.0.0 Safari/537.36"
+)
+
+
+def signs_in(browser: Client, user, agent: str):
+    browser.defaults["HTTP_USER_AGENT"] = agent
+    response = browser.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
+    assert response.status_code == 302
+    # Signed out, the device cookie kept (Client.logout() would clear every cookie).
+    browser.cookies.pop(settings.SESSION_COOKIE_NAME)
+    return response
+
+
+def test_sign_in_gives_the_browser_a_lasting_signed_device_cookie(maker, settings):
+    settings.SESSION_COOKIE_SECURE = True  # as in production
+    response = signs_in(Client(), maker, FIREFOX_140)
+
+    cookie = response.cookies["tilab_device"]
+    assert cookie["httponly"] and cookie["secure"]
+    assert cookie["samesite"] == "Lax"
+    assert int(cookie["max-age"]) > 300 * 24 * 3600
+    assert ":" in cookie.value  # signed: a forged value is ignored
+
+
+def test_a_browser_update_with_its_cookie_is_not_a_new_device(maker):
+    browser = Client()
+    signs_in(browser, maker, FIREFOX_140)
+    signs_in(browser, maker, FIREFOX_141)
+    assert security_emails(maker.email) == []
+
+
+def test_a_browser_of_a_known_family_without_the_cookie_is_not_a_new_device(maker):
+    signs_in(Client(), maker, FIREFOX_140)
+    signs_in(Client(), maker, FIREFOX_141)  # a private window: no cookie, a newer version
+    assert security_emails(maker.email) == []
+
+
+def test_another_browser_family_is_a_new_device(maker):
+    signs_in(Client(), maker, FIREFOX_140)
+    signs_in(Client(), maker, CHROME_LINUX)  # Chrome on the same computer: no cookie of its own
+
+    [email] = security_emails(maker.email)
+    assert "Chrome/142" in email.body
+
+
+def test_a_cookie_this_person_never_used_is_a_new_device(maker, other_maker):
+    shared = Client()
+    signs_in(shared, other_maker, FIREFOX_140)  # the library's computer
+    signs_in(Client(), maker, FIREFOX_140)  # Anne's own Firefox, with its own cookie
+
+    signs_in(shared, maker, FIREFOX_140)
+
+    assert len(security_emails(maker.email)) == 1
+    assert security_emails(other_maker.email) == []
+
+
+def test_a_forged_device_cookie_counts_as_none(maker):
+    signs_in(Client(), maker, FIREFOX_140)
+    forged = Client()
+    forged.cookies["tilab_device"] = "made-up"
+    signs_in(forged, maker, CHROME_LINUX)
+    assert len(security_emails(maker.email)) == 1
+
+
+def test_a_browser_known_before_the_cookie_keeps_being_known(maker):
+    KnownDevice.objects.create(
+        user=maker,
+        family=browser_family(FIREFOX_140),
+        user_agent=FIREFOX_140,
+        first_seen_at=timezone.now(),
+        last_seen_at=timezone.now(),
+    )
+    browser = Client()
+    signs_in(browser, maker, FIREFOX_141)  # no cookie yet: known by its family
+    signs_in(browser, maker, FIREFOX_141)  # its cookie now
+    assert security_emails(maker.email) == []
+    assert KnownDevice.objects.filter(user=maker).count() == 1
+
+
+@pytest.mark.parametrize(
+    "agent, family",
+    [
+        (FIREFOX_140, "Firefox, Linux"),
+        (CHROME_LINUX, "Chrome, Linux"),
+        (
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "Chrome/142.0.0.0 Safari/537.36 Edg/142.0.0.0",
+            "Edge, Windows",
+        ),
+        (
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 "
+            "(KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1",
+            "Safari, iOS",
+        ),
+        (
+            "Mozilla/5.0 (Linux; Android 15; Pixel 9) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "Chrome/142.0.0.0 Mobile Safari/537.36",
+            "Chrome, Android",
+        ),
+        ("curl/8.11.1", "curl"),
+        ("", "?"),
+    ],
+)
+def test_a_browser_family_names_no_version(agent, family):
+    assert browser_family(agent) == family
 
 
 # --- Preferences: the page ------------------------------------------------------------------
