@@ -38,8 +38,28 @@ def payment_emails(address: str) -> list[OutboxEmail]:
 @pytest.mark.parametrize(
     "language, words",
     [
-        ("fr", ["Bonjour Anne Le Goff,", "L'équipe Ti Lab", "juin 2020"]),
-        ("en", ["Hello Anne Le Goff,", "The Ti Lab team", "June 2020"]),
+        (
+            "fr",
+            [
+                "Bonjour Anne Le Goff,",
+                "L'équipe Ti Lab",
+                "juin 2020",
+                "Votre relais a enregistré un virement de {amount} à votre nom le 14 juin "
+                "2020, au titre du programme « Soutien aux makers 2020 ».",
+                "Référence du virement : ",
+            ],
+        ),
+        (
+            "en",
+            [
+                "Hello Anne Le Goff,",
+                "The Ti Lab team",
+                "June 2020",
+                "Your relay recorded a transfer of {amount} in your name on 14 June 2020, under "
+                "the programme “Soutien aux makers 2020”.",
+                "Transfer reference: ",
+            ],
+        ),
     ],
 )
 def test_a_maker_is_told_of_a_payment_in_euros_and_in_their_language(
@@ -59,8 +79,11 @@ def test_a_maker_is_told_of_a_payment_in_euros_and_in_their_language(
     assert ("€" + amount.lstrip("€")) if language == "en" else amount.endswith("\u00a0€")
     assert batch.message_id in email.body  # the bank's reference
     assert "Soutien aux makers 2020" in email.body
+    assert {"fr": f"Paiement de {amount} enregistré", "en": f"Payment of {amount} recorded"}[
+        language
+    ] in email.subject
     for word in words:
-        assert word in email.body
+        assert word.format(amount=amount) in email.body
 
 
 def test_a_payment_recorded_outside_a_batch_is_told_too(ready, relay_staff):
