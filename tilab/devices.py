@@ -12,8 +12,8 @@ from django.conf import settings
 
 COOKIE_NAME = "tilab_device"
 COOKIE_SALT = "tilab.device"
-# About the longest a browser keeps a cookie (Chromium caps them at 400 days); each sign-in
-# sets it again, so a browser in use keeps it.
+# 13 months, the longest the CNIL advises for a cookie (the personal data page says so); each
+# sign-in sets it again, so a browser in use keeps it.
 COOKIE_AGE = timedelta(days=395)
 # Set by the sign-in's receiver on the request, read by DeviceCookieMiddleware on the way out.
 REQUEST_ATTRIBUTE = "tilab_device_cookie"

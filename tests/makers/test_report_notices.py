@@ -393,3 +393,17 @@ def test_the_api_takes_a_new_makers_address_and_phone_and_never_shows_them(clien
     assert "gwen@example.org" not in response.content.decode()
     maker = Maker.objects.get(pk=response.json()["id"])
     assert (maker.contact_email, maker.contact_phone) == ("gwen@example.org", "06 00 00 00 00")
+
+
+def test_validating_three_reports_in_the_queue_sends_one_e_mail(client, maker, anne, relay_staff):
+    notice_preferences_set(user=maker, choices={"report_validated": "immediate"}, now=NOW)
+    reports = [make_report(anne, quantity=10 + i) for i in range(3)]
+    client.force_login(relay_staff)
+
+    response = client.post(
+        "/validation/decider/", {"ids": [r.pk for r in reports], "action": "validate"}
+    )
+
+    assert response.status_code == 302
+    [email] = emails_to("anne@example.org")
+    assert email.subject == "[Ti Lab] 3 déclarations validées"

@@ -8,6 +8,7 @@ from allauth.account import signals as account_signals
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from tests.conftest import as_user, patch, text
@@ -216,6 +217,14 @@ def test_sign_in_gives_the_browser_a_lasting_signed_device_cookie(maker, setting
     assert cookie["samesite"] == "Lax"
     assert int(cookie["max-age"]) > 300 * 24 * 3600
     assert ":" in cookie.value  # signed: a forged value is ignored
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_personal_data_page_declares_the_device_cookie(client, language):
+    client.cookies["django_language"] = language
+    page = text(client.get(reverse("personal_data")))
+    assert "<code>tilab_device</code>" in page
+    assert {"fr": "quatre cookies", "en": "four cookies"}[language] in page
 
 
 def test_a_browser_update_with_its_cookie_is_not_a_new_device(maker):
