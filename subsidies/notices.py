@@ -8,13 +8,13 @@ recomputed, old and new amounts side by side."""
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
-from django.db.models import F
 from django.urls import reverse
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from fablabs.models import Relay
+from makers.models import Membership
 from tilab import roles
 from tilab.models import NoticePreference
 from tilab.money import format_euros
@@ -156,18 +156,17 @@ def _organisations_paid_notify(payments: list[Payment], *, now: datetime) -> Non
     if not rows:
         return
     managers: dict[int, list] = {}
-    for user in (
-        get_user_model()
-        .objects.filter(
-            is_active=True,
-            maker__memberships__organisation_id__in={p.line.organisation_id for p in rows},
-            maker__memberships__is_manager=True,
+    for membership in (
+        Membership.objects.filter(
+            organisation_id__in={p.line.organisation_id for p in rows},
+            is_manager=True,
+            maker__user__is_active=True,
         )
-        .exclude(email="")
-        .annotate(managed_id=F("maker__memberships__organisation_id"))
+        .exclude(maker__user__email="")
+        .select_related("maker__user")
         .order_by("pk")
     ):
-        managers.setdefault(user.managed_id, []).append(user)
+        managers.setdefault(membership.organisation_id, []).append(membership.maker.user)
     deliveries = notice_deliveries(
         {user.pk for users in managers.values() for user in users}, ORGANISATION_PAYMENT_RECORDED
     )
