@@ -94,6 +94,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Right after the session's: it records when the session ends, before it is saved.
     "tilab.middleware.SessionEndMiddleware",
+    # Puts the device cookie chosen at sign-in on the answer (tilab.devices).
+    "tilab.middleware.DeviceCookieMiddleware",
     "tilab.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -8,7 +8,7 @@ from datetime import datetime
 from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from tilab import roles
 from tilab.models import NoticePreference
@@ -100,27 +100,89 @@ def _decision_notice(report: ProductionReport, kind: str) -> Notice:
     )
 
 
+def _grouped_notice(reports: list[ProductionReport], kind: str) -> Notice:
+    """Several decisions of one kind taken at once on one maker's reports (a bulk validation
+    or refusal in the relay's queue): one notice listing them."""
+    count = len(reports)
+    lines = "\n".join(
+        "- " + _("n° %(id)s : %(what)s") % {"id": report.pk, "what": _what(report)}
+        for report in reports
+    )
+    if kind == REPORT_VALIDATED:
+        return Notice(
+            subject=ngettext(
+                "%(count)s déclaration validée", "%(count)s déclarations validées", count
+            )
+            % {"count": count},
+            paragraphs=[
+                ngettext(
+                    "Votre relais a validé %(count)s déclaration : elle compte désormais dans "
+                    "les chiffres du réseau.",
+                    "Votre relais a validé %(count)s déclarations : elles comptent désormais "
+                    "dans les chiffres du réseau.",
+                    count,
+                )
+                % {"count": count},
+                lines,
+            ],
+            url=_my_reports_url(),
+        )
+    return Notice(
+        subject=ngettext("%(count)s déclaration refusée", "%(count)s déclarations refusées", count)
+        % {"count": count},
+        paragraphs=[
+            ngettext(
+                "Votre relais a refusé %(count)s déclaration :",
+                "Votre relais a refusé %(count)s déclarations :",
+                count,
+            )
+            % {"count": count},
+            lines,
+            _("Motif : %(reason)s") % {"reason": reports[0].rejection_reason},
+            _("Vous pouvez les corriger : elles repartiront vers votre relais."),
+        ],
+        url=_my_reports_url(),
+    )
+
+
 def reports_decided_notify(*, reports: list[ProductionReport], now: datetime) -> None:
-    """Tell each maker with an account of the decision on their report, in the decision's
-    transaction. The preferences of every maker concerned are read in one query."""
+    """Tell each maker with an account of the decisions on their reports, in the decision's
+    transaction: one notice per maker and kind of decision, whether sent at once or kept for
+    the digest (a bulk validation of three of their reports is one notice listing the three).
+    The preferences of every maker concerned are read in one query per kind."""
     reports = [report for report in reports if report.maker.user_id]
     if not reports:
         return
-    deliveries_by_kind = {}
-    for report in reports:
+    groups: dict[tuple[str, int], list[ProductionReport]] = {}
+    for report in sorted(reports, key=lambda r: r.pk):
         kind = (
             REPORT_VALIDATED
             if report.status == ProductionReport.Status.VALIDATED
             else REPORT_REJECTED
         )
-        if kind not in deliveries_by_kind:
-            deliveries_by_kind[kind] = notice_deliveries({r.maker.user_id for r in reports}, kind)
+        groups.setdefault((kind, report.maker.user_id), []).append(report)
+    deliveries = {
+        kind: notice_deliveries({user_id for k, user_id in groups if k == kind}, kind)
+        for kind in {kind for kind, _user_id in groups}
+    }
+    for (kind, user_id), decided in groups.items():
+        first = decided[0]
+        # A report is decided once: its first report (and their number) name the event.
+        key = f"makers:{kind}:{first.pk}:{first.decided_at.isoformat()}"
+        if len(decided) > 1:
+            key = f"makers:{kind}:{first.pk}+{len(decided)}:{first.decided_at.isoformat()}"
+
+        def write(language, decided=decided, kind=kind):
+            if len(decided) == 1:
+                return _decision_notice(decided[0], kind)
+            return _grouped_notice(decided, kind)
+
         notice_emit(
-            user=report.maker.user,
+            user=first.maker.user,
             kind=kind,
-            key=f"makers:{kind}:{report.pk}:{report.decided_at.isoformat()}",
-            write=lambda language, report=report, kind=kind: _decision_notice(report, kind),
-            delivery=deliveries_by_kind[kind][report.maker.user_id],
+            key=key,
+            write=write,
+            delivery=deliveries[kind][user_id],
             now=now,
         )
 

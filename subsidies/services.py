@@ -241,6 +241,7 @@ def allocations_adjust(
                 gap=_euros(total - programme.envelope_cents),
             )
         changed = [a for pk, a in allocations.items() if new[pk] != a.amount_cents]
+        told = {a.relay_id: (a.amount_cents, new[a.pk]) for a in changed}
         for allocation in changed:
             decision_record(
                 actor=by,
@@ -255,6 +256,9 @@ def allocations_adjust(
             allocation.amount_cents = new[allocation.pk]
             allocation.motivation = motivation.strip()
             allocation.save(update_fields=["amount_cents", "motivation"])
+        notices.allocations_changed_notify(
+            programme=programme, changes=told, by=by, now=now, motivation=motivation
+        )
     return list(allocations.values())
 
 
@@ -419,6 +423,12 @@ def allocations_recompute(*, programme: Programme, by, now: datetime) -> list[Al
             from_state=programme.status,
             to_state=programme.status,
             data={"allocations": changes},
+        )
+        notices.allocations_changed_notify(
+            programme=programme,
+            changes={int(relay): (old, new) for relay, (old, new) in changes.items()},
+            by=by,
+            now=now,
         )
     return allocations
 

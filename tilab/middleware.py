@@ -1,7 +1,7 @@
 """Project middleware: French unless the person chose another language; the Permissions-Policy
 header; personal answers kept by no cache; the second factor of this session, and the page
 asking for it; a clear 503 while the database is out of reach; the recorded end of a session;
-the error pages of the demo."""
+the device cookie given at sign-in; the error pages of the demo."""
 
 import logging
 from datetime import UTC, datetime
@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views import defaults
 from django_htmx.http import HttpResponseClientRedirect
 
+from . import devices
 from .errors import TWO_FACTOR_REQUIRED, Refusal
 from .permissions import SECOND_FACTOR_AT, has_totp, second_factor_url
 from .sessions import SESSION_END_KEY, session_end_after_save
@@ -41,6 +42,21 @@ class SessionEndMiddleware:
         if session is not None and session.modified and not session.is_empty():
             ends_at = session_end_after_save(session, now=timezone.now())
             session[SESSION_END_KEY] = ends_at.isoformat()
+        return response
+
+
+class DeviceCookieMiddleware:
+    """Gives the browser that just signed in its device cookie (tilab.devices): the sign-in's
+    receiver chose it, this puts it on the answer, whichever page allauth answers with."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        cookie = getattr(request, devices.REQUEST_ATTRIBUTE, None)
+        if cookie:
+            devices.device_cookie_set(response, cookie)
         return response
 
 

@@ -327,8 +327,10 @@ class PendingNotice(models.Model):
 
 
 class KnownDevice(models.Model):
-    """A browser a person has signed in with, known by its user agent: a sign-in from another
-    one is a security notice (tilab.security_notices)."""
+    """A browser a person has signed in with, known by the device cookie it was given at
+    sign-in (`device_key`, a hash of it; empty for a browser known from before the cookie) and
+    by its family, browser and system without a version (tilab.devices): a sign-in from
+    another one is a security notice (tilab.security_notices)."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -336,7 +338,8 @@ class KnownDevice(models.Model):
         related_name="known_devices",
         verbose_name=_("personne"),
     )
-    fingerprint = models.CharField(_("empreinte"), max_length=64)
+    device_key = models.CharField(_("clé de l'appareil"), max_length=64, blank=True)
+    family = models.CharField(_("famille de navigateur"), max_length=80)
     user_agent = models.CharField(_("navigateur"), max_length=300, blank=True)
     first_seen_at = models.DateTimeField(_("vu la première fois le"))
     last_seen_at = models.DateTimeField(_("vu la dernière fois le"))
@@ -345,8 +348,13 @@ class KnownDevice(models.Model):
         verbose_name = _("appareil connu")
         verbose_name_plural = _("appareils connus")
         constraints = [
-            models.UniqueConstraint(fields=["user", "fingerprint"], name="known_device_once")
+            models.UniqueConstraint(
+                fields=["user", "device_key"],
+                condition=~models.Q(device_key=""),
+                name="known_device_once",
+            )
         ]
+        indexes = [models.Index(fields=["user", "family"], name="known_device_family")]
 
     def __str__(self):
         return f"{self.user}: {self.user_agent[:40]}"

@@ -10,7 +10,7 @@ from allauth.mfa import signals as mfa_signals
 from django.contrib.auth import update_session_auth_hash
 from django.utils import timezone
 
-from . import security_notices, throttling
+from . import devices, security_notices, throttling
 from .services import account_sessions_end
 
 # Which notice each signal gives (tilab.security_notices.CHANGES).
@@ -60,8 +60,17 @@ def email_changed(sender, request, user, from_email_address, to_email_address, *
 
 
 def logged_in(sender, request, user, **kwargs):
-    user_agent = request.headers.get("User-Agent", "") if request is not None else ""
-    security_notices.login_device_check(user=user, user_agent=user_agent, now=timezone.now())
+    if request is None:
+        security_notices.login_device_check(user=user, user_agent="", now=timezone.now())
+        return
+    checked = security_notices.login_device_check(
+        user=user,
+        user_agent=request.headers.get("User-Agent", ""),
+        cookie=devices.device_cookie_of(request),
+        now=timezone.now(),
+    )
+    # Set on the answer by tilab.middleware.DeviceCookieMiddleware (the signal has no answer).
+    setattr(request, devices.REQUEST_ATTRIBUTE, checked.cookie)
 
 
 def connect() -> None:

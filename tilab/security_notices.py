@@ -3,14 +3,16 @@ second factor or e-mail address changes, when a personal API token is created, a
 account signs in from a device it has not used before. (A bank details change is told by
 `subsidies.emails`, to the payee and their relay, also always.)"""
 
-import hashlib
+from dataclasses import dataclass
 from datetime import datetime
 
+from django.db import transaction
 from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from . import devices
 from .models import KnownDevice, NoticePreference, TokenScope, User
 from .notices import SECURITY, Notice, NoticeKind, notice_emit, notice_kind_register, site_url
 
@@ -113,28 +115,51 @@ def token_created_notify(*, user: User, scope: str, key_start: str, now: datetim
     notice_emit(user=user, kind=SECURITY, key=f"security:token:{key_start}", write=write, now=now)
 
 
-def device_fingerprint(user_agent: str) -> str:
-    return hashlib.sha256(user_agent.encode("utf-8", "replace")).hexdigest()[:40]
+@dataclass(frozen=True)
+class DeviceCheck:
+    """What a sign-in's device check found: whether a notice went, and the device cookie the
+    browser keeps (the one it sent, or a new one)."""
+
+    notified: bool
+    cookie: str
 
 
-def login_device_check(*, user: User, user_agent: str, now: datetime) -> bool:
+def login_device_check(
+    *, user: User, user_agent: str, now: datetime, cookie: str | None = None
+) -> DeviceCheck:
     """Remember the browser `user` signed in with; tell them when it is a new one, unless it
     is the first browser the platform knows for them (their first sign-in since devices are
-    remembered). True when a notice was written. A browser is known by its user agent only:
-    cheap, and a changed version reads as a new device (said as such in the notice)."""
-    fingerprint = device_fingerprint(user_agent)
+    remembered).
+
+    A browser is known by its device cookie (`cookie`, tilab.devices), whatever its user agent
+    says since: an update is not a new device. Without the cookie (cleared, expired, a private
+    window), by its family: the same browser on the same system, any version. A cookie this
+    person never signed in with is a new device, unless a browser of the same family is known
+    for them from before the cookie existed (it then takes the cookie)."""
+    family = devices.browser_family(user_agent)
+    seen = {"last_seen_at": now, "user_agent": user_agent[:300], "family": family}
     known = KnownDevice.objects.filter(user=user)
-    had_any = known.exists()
-    updated = known.filter(fingerprint=fingerprint).update(last_seen_at=now)
-    if updated:
-        return False
-    KnownDevice.objects.get_or_create(
-        user=user,
-        fingerprint=fingerprint,
-        defaults={"first_seen_at": now, "last_seen_at": now, "user_agent": user_agent[:300]},
-    )
-    if not had_any:
-        return False
+    with transaction.atomic():
+        if cookie is not None and known.filter(device_key=devices.device_key(cookie)).update(
+            **seen
+        ):
+            return DeviceCheck(notified=False, cookie=cookie)
+        sent, cookie = cookie, cookie or devices.device_cookie_new()
+        key = devices.device_key(cookie)
+        # A browser of this family known from before the cookie existed takes this cookie.
+        before = known.filter(device_key="", family=family).order_by("pk").first()
+        if before is not None:
+            known.filter(pk=before.pk).update(device_key=key, **seen)
+            return DeviceCheck(notified=False, cookie=cookie)
+        # Without a cookie (cleared, expired, a private window), a browser of a known family is
+        # known; with a cookie this person never signed in with (another's), it is new.
+        is_new = sent is not None or not known.filter(family=family).exists()
+        had_any = known.exists()
+        device, _created = KnownDevice.objects.get_or_create(
+            user=user, device_key=key, defaults={"first_seen_at": now, **seen}
+        )
+    if not is_new or not had_any:
+        return DeviceCheck(notified=False, cookie=cookie)
 
     def write(language):
         return Notice(
@@ -142,7 +167,7 @@ def login_device_check(*, user: User, user_agent: str, now: datetime) -> bool:
             paragraphs=[
                 _(
                     "Votre compte vient de se connecter depuis un navigateur ou un appareil "
-                    "que nous ne connaissions pas (ou une nouvelle version de votre navigateur)."
+                    "que nous ne connaissions pas."
                 ),
                 _("Navigateur : %(agent)s") % {"agent": user_agent[:USER_AGENT_SHOWN] or "?"},
                 _("Date : %(when)s.") % {"when": _when(now)},
@@ -153,8 +178,8 @@ def login_device_check(*, user: User, user_agent: str, now: datetime) -> bool:
     notice_emit(
         user=user,
         kind=SECURITY,
-        key=f"security:device:{fingerprint}",
+        key=f"security:device:{device.pk}",
         write=write,
         now=now,
     )
-    return True
+    return DeviceCheck(notified=True, cookie=cookie)

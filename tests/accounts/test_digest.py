@@ -26,10 +26,10 @@ def digests_to(address: str) -> list[OutboxEmail]:
 
 
 def validated(anne, relay_staff, n: int) -> list:
+    """`n` reports validated one by one: `n` events, so `n` notices."""
     reports = [make_report(anne, quantity=10 + i) for i in range(n)]
-    services.production_reports_validate(
-        report_ids=[r.pk for r in reports], by=relay_staff, now=NOW
-    )
+    for report in reports:
+        services.production_report_validate(report=report, by=relay_staff, now=NOW)
     return reports
 
 
@@ -57,6 +57,32 @@ def test_the_digest_groups_several_events_in_one_e_mail(maker, anne, relay_staff
         assert word in email.body
     assert "/accounts/notifications/" in email.body
     assert not PendingNotice.objects.filter(user=maker, digested_at=None).exists()
+
+
+@pytest.mark.parametrize(
+    "language, words",
+    [
+        ("fr", ["1 avis", "3 déclarations validées", "elles comptent désormais", "Visière"]),
+        ("en", ["1 notice", "3 reports validated", "they now count", "Face shield"]),
+    ],
+)
+def test_a_bulk_validation_is_one_notice_in_the_digest(maker, anne, relay_staff, language, words):
+    maker.language = language
+    maker.save(update_fields=["language"])
+    reports = [make_report(anne, quantity=10 + i) for i in range(3)]
+    services.production_reports_validate(
+        report_ids=[r.pk for r in reports], by=relay_staff, now=NOW
+    )
+    [pending] = PendingNotice.objects.filter(user=maker)
+
+    digests.notice_digests_write(now=NOW)
+
+    [email] = digests_to(maker.email)
+    number = {"fr": "n° ", "en": "no. "}[language]
+    for report in reports:
+        assert f"{number}{report.pk}" in email.body
+    for word in words:
+        assert word in email.body
 
 
 def test_the_digest_goes_once_a_day_and_later_notices_wait_for_the_next(maker, anne, relay_staff):

@@ -32,10 +32,19 @@ def speaking(user, language: str):
 @pytest.mark.parametrize(
     "language, words",
     [
-        ("fr", ["Bonjour Anne Le Goff,", "L'équipe Ti Lab", "avril 2020"]),
-        ("en", ["Hello Anne Le Goff,", "The Ti Lab team", "April 2020", "Face shield"]),
+        (
+            "fr",
+            ["Bonjour Anne Le Goff,", "L'équipe Ti Lab", "avril 2020", "a été refusée.",
+             "Motif : Photo", "Vous pouvez la corriger : elle repartira vers votre relais."],
+        ),
+        (
+            "en",
+            ["Hello Anne Le Goff,", "The Ti Lab team", "April 2020", "Face shield",
+             "has been rejected.", "Reason: Photo",
+             "You can correct it: it will go back to your relay."],
+        ),
     ],
-)
+)  # fmt: skip
 def test_a_maker_is_told_of_a_rejection_with_its_reason_in_their_language(
     maker, anne, relay_staff, language, words
 ):
@@ -71,6 +80,10 @@ def test_a_maker_who_asked_for_validations_at_once_is_told_at_once(
     assert email.language == language
     assert "1,200" in email.body if language == "en" else "1\u202f200" in email.body
     assert ("Face shield" if language == "en" else "Visière") in email.body
+    assert {
+        "fr": "a été validée : elle compte désormais dans les chiffres du réseau.",
+        "en": "has been validated: it now counts in the network's figures.",
+    }[language] in " ".join(email.body.split())
 
 
 def test_validations_go_to_the_digest_by_default_and_rejections_at_once(maker, anne, relay_staff):
@@ -118,9 +131,23 @@ def test_a_maker_is_told_when_their_relay_changes_a_waiting_report(
     assert email.language == language
     assert {"fr": f"n° {report.pk}", "en": f"no. {report.pk}"}[language] in email.subject
     assert "42 × " + ("Face shield" if language == "en" else "Visière") in email.body
+    assert {
+        "fr": "qui attend toujours une décision. Elle indique désormais",
+        "en": "which is still awaiting a decision. It now reads",
+    }[language] in " ".join(email.body.split())
 
 
-def test_a_maker_is_told_when_their_relay_corrects_a_validated_report(maker, anne, relay_staff):
+@pytest.mark.parametrize(
+    "language, number, words",
+    [
+        ("fr", "n° ", "remplacera l'originale une fois validée."),
+        ("en", "no. ", "will replace the original once validated."),
+    ],
+)
+def test_a_maker_is_told_when_their_relay_corrects_a_validated_report(
+    maker, anne, relay_staff, language, number, words
+):
+    speaking(maker, language)
     original = make_report(anne, status="validated", decided_by=relay_staff)
     OutboxEmail.objects.all().delete()
 
@@ -129,7 +156,99 @@ def test_a_maker_is_told_when_their_relay_corrects_a_validated_report(maker, ann
     )
 
     [email] = emails_to("anne@example.org")
-    assert f"n° {original.pk}" in email.body and f"n° {correction.pk}" in email.body
+    assert email.language == language
+    assert f"{number}{original.pk}" in email.body and f"{number}{correction.pk}" in email.body
+    assert words in " ".join(email.body.split())
+
+
+# --- Several decisions at once: one notice per maker ------------------------------------------
+
+
+@pytest.fixture
+def yann(other_maker):
+    """Yann Kervella's maker profile (Vitré, 35): decided in the same bulk as Anne's reports."""
+    return other_maker.maker
+
+
+# The English of these sentences comes with the catalogue (see the merge notes).
+GROUPED = {
+    "validated": {
+        "fr": ("3 déclarations validées",
+               "Votre relais a validé 3 déclarations : elles comptent désormais dans les "
+               "chiffres du réseau."),
+        "en": ("3 reports validated",
+               "Your relay has validated 3 reports: they now count in the network's figures."),
+    },
+    "rejected": {
+        "fr": ("3 déclarations refusées",
+               "Votre relais a refusé 3 déclarations :"),
+        "en": ("3 reports rejected", "Your relay has rejected 3 reports:"),
+    },
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_bulk_validation_tells_each_maker_once_listing_their_reports(
+    maker, anne, other_maker, yann, relay_staff, language
+):
+    speaking(maker, language)
+    for user in (maker, other_maker):
+        notice_preferences_set(user=user, choices={"report_validated": "immediate"}, now=NOW)
+    annes = [make_report(anne, quantity=10 + i) for i in range(3)]
+    yanns = make_report(yann, quantity=7)
+
+    services.production_reports_validate(
+        report_ids=[r.pk for r in [*annes, yanns]], by=relay_staff, now=NOW
+    )
+
+    [email] = emails_to("anne@example.org")
+    subject, sentence = GROUPED["validated"][language]
+    assert email.subject == f"[Ti Lab] {subject}"
+    body = " ".join(email.body.split())
+    assert sentence in body
+    number, item = {"fr": ("n° ", "Visière"), "en": ("no. ", "Face shield")}[language]
+    for report in annes:
+        assert (
+            f"- {number}{report.pk}{' :' if language == 'fr' else ':'} {report.quantity} × {item}"
+            in body
+        )
+    [his] = emails_to("yann@example.org")  # his one report, as when decided alone
+    assert his.subject == f"[Ti Lab] Déclaration n° {yanns.pk} validée"
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_bulk_rejection_tells_each_maker_once_with_the_reason(maker, anne, relay_staff, language):
+    speaking(maker, language)
+    reports = [make_report(anne, quantity=10 + i) for i in range(3)]
+
+    services.production_reports_reject(
+        report_ids=[r.pk for r in reports], by=relay_staff, now=NOW, reason="Photos illisibles"
+    )
+
+    [email] = emails_to("anne@example.org")
+    subject, sentence = GROUPED["rejected"][language]
+    assert email.subject == f"[Ti Lab] {subject}"
+    body = " ".join(email.body.split())
+    assert sentence in body
+    assert {"fr": "Motif : Photos illisibles", "en": "Reason: Photos illisibles"}[language] in body
+    assert {
+        "fr": "Vous pouvez les corriger : elles repartiront vers votre relais.",
+        "en": "You can correct them: they will go back to your relay.",
+    }[language] in body
+    number = {"fr": "n° ", "en": "no. "}[language]
+    for report in reports:
+        assert f"{number}{report.pk}" in body
+
+
+def test_a_bulk_validation_kept_for_the_digest_is_one_notice_per_maker(maker, anne, relay_staff):
+    reports = [make_report(anne, quantity=10 + i) for i in range(3)]
+    services.production_reports_validate(
+        report_ids=[r.pk for r in reports], by=relay_staff, now=NOW
+    )
+    [pending] = PendingNotice.objects.filter(user=maker)
+    assert pending.subject == "3 déclarations validées"
+    for report in reports:
+        assert f"n° {report.pk} : " in pending.body
 
 
 def test_a_maker_changing_their_own_report_is_not_told_of_it(maker, anne):
@@ -274,3 +393,17 @@ def test_the_api_takes_a_new_makers_address_and_phone_and_never_shows_them(clien
     assert "gwen@example.org" not in response.content.decode()
     maker = Maker.objects.get(pk=response.json()["id"])
     assert (maker.contact_email, maker.contact_phone) == ("gwen@example.org", "06 00 00 00 00")
+
+
+def test_validating_three_reports_in_the_queue_sends_one_e_mail(client, maker, anne, relay_staff):
+    notice_preferences_set(user=maker, choices={"report_validated": "immediate"}, now=NOW)
+    reports = [make_report(anne, quantity=10 + i) for i in range(3)]
+    client.force_login(relay_staff)
+
+    response = client.post(
+        "/validation/decider/", {"ids": [r.pk for r in reports], "action": "validate"}
+    )
+
+    assert response.status_code == 302
+    [email] = emails_to("anne@example.org")
+    assert email.subject == "[Ti Lab] 3 déclarations validées"
