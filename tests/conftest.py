@@ -13,6 +13,7 @@ import re
 import pytest
 from celery.result import allow_join_result
 from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -167,7 +168,10 @@ def ids(response) -> list[int]:
 
 def count_queries(client, url, *, expected: int | None = None) -> int:
     """How many SQL queries a GET of `url` makes; it must answer 200 and, given `expected`, list
-    that many rows (an API list's results, or a redistribution's lines)."""
+    that many rows (an API list's results, or a redistribution's lines). Counted cold: the
+    content types Django keeps per process are forgotten first, so a count does not depend on
+    which test ran before in the same process."""
+    ContentType.objects.clear_cache()
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     assert response.status_code == 200, response.content
