@@ -3,6 +3,7 @@
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 import rules
 from django.conf import settings
@@ -69,15 +70,27 @@ def departments_decided_by(user) -> QuerySet[Department]:
 LIVE_STATUSES = [ProductionReport.Status.SUBMITTED, ProductionReport.Status.VALIDATED]
 
 
-def _with_details(reports: QuerySet[ProductionReport]) -> QuerySet[ProductionReport]:
-    """Everything a list shows, fetched in one query whatever its length: with
-    `suspected_duplicate` (a likely double count, see below) and the ids of the reports it
-    doubles (`double_count_ids`)."""
+def _with_details(where: Q) -> QuerySet[ProductionReport]:
+    """The reports matching `where`, with everything a list shows, fetched in one query
+    whatever its length: with `suspected_duplicate` (a likely double count, see below) and the
+    ids of the reports it doubles (`double_count_ids`)."""
+    return _every_report_with_details(settings.TILAB_DOUBLE_COUNT_DAYS).filter(where)
+
+
+@lru_cache(maxsize=4)
+def _every_report_with_details(window_days: int) -> QuerySet[ProductionReport]:
+    # Built once per process and window: resolving the double-count subqueries cost a list of
+    # the API more CPU than PostgreSQL spent running them. Never evaluated itself (its result
+    # cache would hold every report): callers get a filtered copy, which shares the resolved
+    # annotations.
+    #
     # Only the relations a list reads (the department and who entered a report are never
     # shown): PostgreSQL's planning grows steeply with each join, and with those two it spent
     # ~24 ms planning this query for under 1 ms running it (tests/bench/test_load.py).
     return with_double_counts(
-        reports.select_related("maker", "organisation", "item_type", "decided_by", "corrects")
+        ProductionReport.objects.select_related(
+            "maker", "organisation", "item_type", "decided_by", "corrects"
+        )
     )
 
 
@@ -375,21 +388,19 @@ def reports_visible_to(user) -> QuerySet[ProductionReport]:
     if not user.is_authenticated:
         return ProductionReport.objects.none()
     if rules.has_perm("makers.view_all", user):
-        visible = ProductionReport.objects.all()
-    else:
-        seen = Q(maker__user=user)
-        if rules.has_perm("makers.view_covered_departments", user):
-            seen |= Q(department__in=departments_covered_by(user))
-        visible = ProductionReport.objects.filter(seen)
-    return _with_details(visible)
+        return _with_details(Q())
+    seen = Q(maker__user=user)
+    if rules.has_perm("makers.view_covered_departments", user):
+        seen |= Q(department__in=departments_covered_by(user))
+    return _with_details(seen)
 
 
 def reports_of_maker(maker: Maker, *, status: str = "") -> QuerySet[ProductionReport]:
     """A maker's reports, newest first; only those in `status` when it names one."""
-    reports = ProductionReport.objects.filter(maker=maker)
+    mine = Q(maker=maker)
     if status in ProductionReport.Status.values:
-        reports = reports.filter(status=status)
-    return _with_details(reports).order_by("-produced_on", "-pk")
+        mine &= Q(status=status)
+    return _with_details(mine).order_by("-produced_on", "-pk")
 
 
 def reports_rejected_of(user) -> QuerySet[ProductionReport]:
@@ -401,9 +412,9 @@ def reports_rejected_of(user) -> QuerySet[ProductionReport]:
 
 def validation_queue_of(user) -> QuerySet[ProductionReport]:
     """The queue: reports of the departments the user decides on (all of them for auditors)."""
-    return _with_details(
-        ProductionReport.objects.filter(department__in=departments_decided_by(user))
-    ).order_by("produced_on", "pk")
+    return _with_details(Q(department__in=departments_decided_by(user))).order_by(
+        "produced_on", "pk"
+    )
 
 
 def reports_decidable_by(user) -> list[int]:
