@@ -392,6 +392,12 @@ class ProductionReport(models.Model):
     def is_counted(self) -> bool:
         return self.status == self.Status.VALIDATED
 
+    @property
+    def suspected_duplicate(self) -> bool:
+        """A likely double count of another report, as read by makers.selectors.
+        with_double_counts (False for a report read without it)."""
+        return bool(getattr(self, "double_count_ids", None))
+
 
 class ProductionImport(models.Model):
     """An uploaded spreadsheet, kept from its preview to its confirmation (and for the record)."""
