@@ -387,17 +387,32 @@ def double_counts_of_lines(lines: list[Counted], *, members: set[tuple]) -> dict
     return found
 
 
-def reports_visible_to(user) -> QuerySet[ProductionReport]:
-    """The reports a user may see: their own as a maker, their relay's departments as relay
-    staff, every report for Région staff and auditors. Anything else answers 404."""
+def _visible_where(user) -> Q | None:
+    """Which reports `user` may see (None: none)."""
     if not user.is_authenticated:
-        return ProductionReport.objects.none()
+        return None
     if rules.has_perm("makers.view_all", user):
-        return _with_details(Q())
+        return Q()
     seen = Q(maker__user=user)
     if rules.has_perm("makers.view_covered_departments", user):
         seen |= Q(department__in=departments_covered_by(user))
-    return _with_details(seen)
+    return seen
+
+
+def reports_visible_to(user) -> QuerySet[ProductionReport]:
+    """The reports a user may see: their own as a maker, their relay's departments as relay
+    staff, every report for Région staff and auditors. Anything else answers 404."""
+    where = _visible_where(user)
+    return ProductionReport.objects.none() if where is None else _with_details(where)
+
+
+def reports_to_act_on(user) -> QuerySet[ProductionReport]:
+    """`reports_visible_to` without what a list shows (the likely double counts): to find the
+    report a write acts on, which its answer reads again with its details."""
+    where = _visible_where(user)
+    if where is None:
+        return ProductionReport.objects.none()
+    return ProductionReport.objects.filter(where).select_related("maker", "organisation")
 
 
 def reports_of_maker(maker: Maker, *, status: str = "") -> QuerySet[ProductionReport]:
