@@ -7,11 +7,13 @@ import re
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from figures.selectors import TOTALS_VERSION, totals_version
 from makers import services
 from tests.factories import make_maker, make_report
 
@@ -183,10 +185,6 @@ def test_a_reader_counted_before_the_cache_is_not_counted_twice_on_a_miss(settin
 def test_the_version_of_the_totals_is_read_again_once_its_copy_is_dropped(
     client, published, relay_staff, django_capture_on_commit_callbacks
 ):
-    from django.core.cache import cache
-
-    from figures.selectors import TOTALS_VERSION, totals_version
-
     version, _threshold = totals_version()
     assert cache.get(TOTALS_VERSION.key) == version
     with django_capture_on_commit_callbacks(execute=True):
