@@ -93,18 +93,18 @@ BENCH_DATABASE = "tilab_bench_load"
 # measure above (under load 8 the API reports list, PostgreSQL-bound, measured 165–240× CPU).
 # After a hit stopped querying the database (the totals' version read from the cache with the
 # answer), the cache client was reused, and the double counts of a reports list were indexed,
-# selected once and resolved once per process: 4 runs under load average 14 to 16 (CPU ×, CPU
-# ms/request; the first run before the reports' changes):
-#   home               1.3–1.5   (1.1–4.3)
+# selected once and resolved once per process: 5 runs, 4 under load average 14 to 16 (CPU ×,
+# CPU ms/request; the first run before the reports' changes):
+#   home               1.3–1.7   (1.1–4.3)
 #   figures            1.6–3.0   (1.3–3.0)
 #   api-figures        2.2–3.1   (1.5–3.3; hits now counted by the anonymous limit)
-#   api-reports        63–94     (57–79; 124 in the first run, 83 ms of it PostgreSQL)
+#   api-reports        63–94     (46–79; 124 in the first run, 83 ms of it PostgreSQL)
 #   api-organisations  20–34     (17–26)
 #   api-workshops      24–35     (22–27)
-#   maker-page         13–23     (16–19)
-#   maker-api          24–52     (28–43)
-#   validate-page      72–93     (53–73)
-#   validate-api       71–123    (63–115)
+#   maker-page         13–23     (9–19)
+#   maker-api          24–52     (19–43)
+#   validate-page      60–93     (37–73)
+#   validate-api       63–123    (39–115)
 # The public answers' CPU bounds are the issue's (3× the bare view); the API's writes are also
 # held to the pages' own cost (API_NO_DEARER_THAN_PAGE).
 # Requests/s and p99 move with whatever else the machine runs, so their bounds sit 2–3× above
