@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from fablabs.selectors import departments_with_relay
-from figures.selectors import totals_version
+from figures.selectors import TOTALS_VERSION
 from figures.views import figures_at_a_glance
 from tilab.permissions import PUBLIC, page_permission
 from tilab.public_cache import cached_for_everyone
@@ -18,7 +18,7 @@ from .context_processors import site_map_for
 @page_permission(PUBLIC)
 # For anonymous readers, from the cache until the totals change; the next workshops show up
 # to a minute late.
-@cached_for_everyone(version=totals_version, prefix="home", timeout=60)
+@cached_for_everyone(version=TOTALS_VERSION, prefix="home", timeout=60)
 @require_safe
 def home(request):
     """What the network is, each role's way in, and the regional figures at a glance."""

@@ -16,7 +16,9 @@ from rest_framework.response import Response
 from makers.models import ItemType
 from tilab.pagination import CursorPagination
 from tilab.permissions import PUBLIC
+from tilab.public_cache import cached_for_everyone
 from tilab.schema import error_responses
+from tilab.throttling import AnonThrottle
 
 from . import open_data, selectors
 from .filters import ProductionTotalFilter
@@ -25,7 +27,6 @@ from .serializers import (
     FigureRowSerializer,
     FiguresBreakdownSerializer,
 )
-from .views import cached_by_totals
 
 # The answer to a filter or a grouping the API does not know, as every endpoint documents it.
 BAD_INPUT = error_responses(
@@ -84,8 +85,11 @@ class FiguresViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @classmethod
     def as_view(cls, actions=None, **initkwargs):
-        # Outside DRF: an anonymous reader's answer comes from the cache before any of its work.
-        return cached_by_totals(super().as_view(actions, **initkwargs))
+        # Outside DRF: an anonymous reader's answer comes from the cache before any of its work,
+        # counted by the anonymous limit all the same.
+        return cached_for_everyone(
+            version=selectors.TOTALS_VERSION, prefix="figures", counted=AnonThrottle
+        )(super().as_view(actions, **initkwargs))
 
     def get_queryset(self):
         return selectors.production_totals(exact=selectors.figures_exact_for(self.request.user))

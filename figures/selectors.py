@@ -11,6 +11,7 @@ from fablabs.selectors import departments_with_relay, relay_path
 from makers.models import Maker
 from tilab.i18n import catalogue_field, localised
 from tilab.models import Department
+from tilab.public_cache import PublicVersion
 
 from .models import DeliveredTotal, OrganisationKind, ProductionTotal
 
@@ -25,18 +26,29 @@ def public_buckets() -> Q:
     return Q(producer_count__gte=settings.TILAB_PUBLIC_MIN_PRODUCERS)
 
 
-def totals_version() -> tuple[int, int]:
-    """What every public figure depends on, in one query: the version of the totals (bumped by
-    the drain and the rebuild in the transaction that changes them) and the publication
-    threshold. The public pages are cached under it (figures.views.cached_by_totals)."""
-    # Plain SQL: building the ORM query cost more than running it, on every public answer.
+def _stored_totals_version() -> int:
+    # Plain SQL: building the ORM query cost more than running it.
     with connection.cursor() as cursor:
         cursor.execute(_VERSION_SQL)
         row = cursor.fetchone()
-    return (row[0] if row else 0, settings.TILAB_PUBLIC_MIN_PRODUCERS)
+    return row[0] if row else 0
 
 
 _VERSION_SQL = "SELECT version FROM figures_totalsversion WHERE id = 1"
+
+# What every public figure depends on: the version of the totals (bumped by the drain and the
+# rebuild in the transaction that changes them, figures.totals.totals_version_bump) and the
+# publication threshold. The public pages are cached under it (figures.views.cached_by_totals).
+TOTALS_VERSION = PublicVersion(
+    key="figures:totals-version",
+    read=_stored_totals_version,
+    also=lambda: (settings.TILAB_PUBLIC_MIN_PRODUCERS,),
+)
+
+
+def totals_version() -> tuple[int, int]:
+    """(version of the totals, publication threshold): see TOTALS_VERSION."""
+    return TOTALS_VERSION.current()
 
 
 def figures_exact_for(user) -> bool:

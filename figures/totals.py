@@ -29,6 +29,7 @@ from django.db.models.functions import Coalesce, TruncWeek
 from makers.models import ProductionReport
 from tilab.celery import publish
 
+from . import selectors
 from .models import (
     DeliveredTotal,
     DirtyBucket,
@@ -463,6 +464,7 @@ def totals_version_bump(*, now: datetime) -> None:
     if not TotalsVersion.objects.filter(pk=1).update(version=F("version") + 1, changed_at=now):
         # The first change ever (or a database emptied by hand): the row does not exist yet.
         TotalsVersion.objects.get_or_create(pk=1, defaults={"version": 1, "changed_at": now})
+    selectors.TOTALS_VERSION.changed()
 
 
 def _of_dirty(pks: list[int]) -> Exists:

@@ -31,7 +31,7 @@ from .models import OrganisationKind
 
 # The public answers built from the totals (this page, the open data, the API, the home page),
 # kept for anonymous readers until the totals change.
-cached_by_totals = cached_for_everyone(version=selectors.totals_version, prefix="figures")
+cached_by_totals = cached_for_everyone(version=selectors.TOTALS_VERSION, prefix="figures")
 
 
 def _units(quantity: int, item: ItemType) -> str:

@@ -117,12 +117,22 @@ class ProductionReportViewSet(viewsets.ModelViewSet):
     lookup_value_regex = r"[0-9]+"
 
     def get_queryset(self):
-        return selectors.reports_visible_to(self.request.user)
+        if self.action in ("list", "retrieve"):
+            return selectors.reports_visible_to(self.request.user)
+        # A write finds its report without the double counts; its answer reads them (_render).
+        return selectors.reports_to_act_on(self.request.user)
+
+    def filter_queryset(self, queryset):
+        # The list's filters (the likely double counts among them) apply to reads only.
+        if self.action not in ("list", "retrieve"):
+            return queryset
+        return super().filter_queryset(queryset)
 
     def _render(self, reports):
         """Read reports written by a service again, for their joins and annotations."""
         ids = [report.pk for report in reports]
-        fresh = {report.pk: report for report in self.get_queryset().filter(pk__in=ids)}
+        visible = selectors.reports_visible_to(self.request.user)
+        fresh = {report.pk: report for report in visible.filter(pk__in=ids)}
         # A report moved to a department the writer does not cover is still shown to them.
         shown = [fresh.get(report.pk, report) for report in reports]
         return self.get_serializer(shown, many=True).data

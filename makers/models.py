@@ -329,6 +329,15 @@ class ProductionReport(models.Model):
             models.Index(
                 fields=["maker", "item_type", "produced_on", "quantity"], name="report_twins"
             ),
+            # What the double-count rule reads for each report a list shows (makers.selectors.
+            # _double_counts_sql): the standing reports of one item within days of it. Without
+            # it, each row of a page scanned every report of its item (80 ms a page of 50 at
+            # 25,000 reports).
+            models.Index(
+                fields=["item_type", "produced_on"],
+                condition=Q(status__in=["submitted", "validated"]),
+                name="report_double_count_window",
+            ),
             # What a bucket recompute reads: the validated reports of one department, item and
             # week.
             models.Index(
@@ -382,6 +391,12 @@ class ProductionReport(models.Model):
     @property
     def is_counted(self) -> bool:
         return self.status == self.Status.VALIDATED
+
+    @property
+    def suspected_duplicate(self) -> bool:
+        """A likely double count of another report, as read by makers.selectors.
+        with_double_counts (False for a report read without it)."""
+        return bool(getattr(self, "double_count_ids", None))
 
 
 class ProductionImport(models.Model):

@@ -72,15 +72,27 @@ def departments_decided_by(user) -> QuerySet[Department]:
 LIVE_STATUSES = [ProductionReport.Status.SUBMITTED, ProductionReport.Status.VALIDATED]
 
 
-def _with_details(reports: QuerySet[ProductionReport]) -> QuerySet[ProductionReport]:
-    """Everything a list shows, fetched in one query whatever its length: with
-    `suspected_duplicate` (a likely double count, see below) and the ids of the reports it
-    doubles (`double_count_ids`)."""
+def _with_details(where: Q) -> QuerySet[ProductionReport]:
+    """The reports matching `where`, with everything a list shows, fetched in one query
+    whatever its length: with `suspected_duplicate` (a likely double count, see below) and the
+    ids of the reports it doubles (`double_count_ids`)."""
+    return _every_report_with_details(settings.TILAB_DOUBLE_COUNT_DAYS).filter(where)
+
+
+@lru_cache(maxsize=4)
+def _every_report_with_details(window_days: int) -> QuerySet[ProductionReport]:
+    # Built once per process and window: resolving the double-count subqueries cost a list of
+    # the API more CPU than PostgreSQL spent running them. Never evaluated itself (its result
+    # cache would hold every report): callers get a filtered copy, which shares the resolved
+    # annotations.
+    #
     # Only the relations a list reads (the department and who entered a report are never
     # shown): PostgreSQL's planning grows steeply with each join, and with those two it spent
     # ~24 ms planning this query for under 1 ms running it (tests/bench/test_load.py).
     return with_double_counts(
-        reports.select_related("maker", "organisation", "item_type", "decided_by", "corrects")
+        ProductionReport.objects.select_related(
+            "maker", "organisation", "item_type", "decided_by", "corrects"
+        )
     )
 
 
@@ -182,11 +194,16 @@ class _IdList(Aggregate):
 
 def with_double_counts(reports: QuerySet[ProductionReport]) -> QuerySet[ProductionReport]:
     """Annotate `suspected_duplicate` (a likely double count of another report: filterable) and
-    `double_count_ids` (their ids as text; read them with `double_count_ids`): two correlated
-    subqueries, so a page costs one query whatever its length."""
+    `double_count_ids` (their ids as text; read them with `double_count_ids`): one correlated
+    subquery, so a page costs one query whatever its length."""
     doubles = _double_counts_sql()
     ids = doubles.order_by().values("item_type").annotate(ids=_IdList("pk")).values("ids")
-    return reports.annotate(suspected_duplicate=Exists(doubles), double_count_ids=Subquery(ids))
+    # Selected once: `suspected_duplicate` is read from the ids (ProductionReport's property);
+    # the Exists is only an alias for filters. Two such subqueries in the select list doubled
+    # what PostgreSQL spent planning and running a page.
+    return reports.alias(suspected_duplicate=Exists(doubles)).annotate(
+        double_count_ids=Subquery(ids)
+    )
 
 
 def double_count_ids(report: ProductionReport) -> list[int]:
@@ -372,27 +389,40 @@ def double_counts_of_lines(lines: list[Counted], *, members: set[tuple]) -> dict
     return found
 
 
+def _visible_where(user) -> Q | None:
+    """Which reports `user` may see (None: none)."""
+    if not user.is_authenticated:
+        return None
+    if rules.has_perm("makers.view_all", user):
+        return Q()
+    seen = Q(maker__user=user)
+    if rules.has_perm("makers.view_covered_departments", user):
+        seen |= Q(department__in=departments_covered_by(user))
+    return seen
+
+
 def reports_visible_to(user) -> QuerySet[ProductionReport]:
     """The reports a user may see: their own as a maker, their relay's departments as relay
     staff, every report for Région staff and auditors. Anything else answers 404."""
-    if not user.is_authenticated:
+    where = _visible_where(user)
+    return ProductionReport.objects.none() if where is None else _with_details(where)
+
+
+def reports_to_act_on(user) -> QuerySet[ProductionReport]:
+    """`reports_visible_to` without what a list shows (the likely double counts): to find the
+    report a write acts on, which its answer reads again with its details."""
+    where = _visible_where(user)
+    if where is None:
         return ProductionReport.objects.none()
-    if rules.has_perm("makers.view_all", user):
-        visible = ProductionReport.objects.all()
-    else:
-        seen = Q(maker__user=user)
-        if rules.has_perm("makers.view_covered_departments", user):
-            seen |= Q(department__in=departments_covered_by(user))
-        visible = ProductionReport.objects.filter(seen)
-    return _with_details(visible)
+    return ProductionReport.objects.filter(where).select_related("maker", "organisation")
 
 
 def reports_of_maker(maker: Maker, *, status: str = "") -> QuerySet[ProductionReport]:
     """A maker's reports, newest first; only those in `status` when it names one."""
-    reports = ProductionReport.objects.filter(maker=maker)
+    mine = Q(maker=maker)
     if status in ProductionReport.Status.values:
-        reports = reports.filter(status=status)
-    return _with_details(reports).order_by("-produced_on", "-pk")
+        mine &= Q(status=status)
+    return _with_details(mine).order_by("-produced_on", "-pk")
 
 
 def reports_rejected_of(user) -> QuerySet[ProductionReport]:
@@ -404,9 +434,9 @@ def reports_rejected_of(user) -> QuerySet[ProductionReport]:
 
 def validation_queue_of(user) -> QuerySet[ProductionReport]:
     """The queue: reports of the departments the user decides on (all of them for auditors)."""
-    return _with_details(
-        ProductionReport.objects.filter(department__in=departments_decided_by(user))
-    ).order_by("produced_on", "pk")
+    return _with_details(Q(department__in=departments_decided_by(user))).order_by(
+        "produced_on", "pk"
+    )
 
 
 def reports_decidable_by(user) -> list[int]:

@@ -13,7 +13,7 @@ import logging
 import time
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
@@ -22,7 +22,29 @@ PAUSE = 30.0  # seconds without trying Redis once it failed
 _down_until = 0.0  # per process; Django builds a cache object per thread
 
 
+class ReusedClientRedisCacheClient(RedisCacheClient):
+    """Django's client builds a `redis.Redis` on every cache call, which costs more than a
+    round trip to Redis (about 130 µs here: its table of reply parsers). A `redis.Redis` is
+    thread-safe and holds no connection of its own (its pool does): one for reads and one for
+    writes serve every call. (With replicas, a process then reads from the one it drew first.)"""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._reused = {}
+
+    def get_client(self, key=None, *, write=False):
+        client = self._reused.get(write)
+        if client is None:
+            client = self._reused[write] = super().get_client(key, write=write)
+        return client
+
+
 class ResilientRedisCache(RedisCache):
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        # The client class RedisCache builds its client from (it has no setting for it).
+        self._class = ReusedClientRedisCacheClient
+
     def _guarded(self, name: str, fallback, *args, **kwargs):
         global _down_until
         if time.monotonic() < _down_until:

@@ -1,12 +1,16 @@
 """Public answers kept in the cache: what every anonymous reader gets alike is built once per
 version of its data, then served from the cache with an ETag and a short public max-age.
 
-An app says what its answers depend on (a `version` function: figures give the version of the
+An app says what its answers depend on (a `PublicVersion`: figures give the version of the
 totals, bumped in the transaction that changes them), and decorates its views with
-`cached_for_everyone(version=…)`. The key is that version, the language, the path with its
-query string and the headers that choose the format; the entry also expires after `timeout`
-seconds, which bounds what the version does not see (a renamed department, the next
-workshops on the home page).
+`cached_for_everyone(version=…)`. The key is the language, the path with its query string and
+the headers that choose the format; the entry holds the version it was built under and is
+served only while that version is current. The entry also expires after `timeout` seconds,
+which bounds what the version does not see (a renamed department, the next workshops on the
+home page).
+
+A hit costs one cache round trip and no query: the version and the entry are read together,
+the version's copy in the cache living a few seconds at most (PublicVersion).
 
 Only answers that are the same for everyone are kept or served: anonymous GET and HEAD
 requests with no API token and no message waiting for the reader. Everybody else gets the view
@@ -24,6 +28,7 @@ from functools import wraps
 
 from django.contrib.messages import get_messages
 from django.core.cache import cache
+from django.db import transaction
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.utils.cache import get_conditional_response
@@ -49,6 +54,9 @@ def for_everyone(request) -> bool:
     without an API token, and no message waiting to be shown to this reader."""
     if request.method not in ("GET", "HEAD") or "Authorization" in request.headers:
         return False
+    if not request.COOKIES:
+        # No session and no message cookie: nobody signed in, no message waiting.
+        return True
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return False
@@ -56,9 +64,39 @@ def for_everyone(request) -> bool:
     return not len(get_messages(request))
 
 
-def _key(request, prefix: str, version) -> str:
+class PublicVersion:
+    """The version of the data public answers are built from. Its truth is `read()` (one cheap
+    query); a copy lives in the cache under `key` for TTL seconds at most, so that a cached
+    answer costs no query. `also()` adds what is read per request (a setting).
+
+    Whoever changes the data calls `changed()` in the changing transaction: the copy is dropped
+    at once (readers in the same transaction see the new version) and again at commit (readers
+    elsewhere then read the committed one). A reader that read the old version just before the
+    commit may put it back after; it lives TTL seconds at most, hence the short TTL."""
+
+    TTL = 5
+
+    def __init__(self, *, key: str, read: Callable[[], object], also: Callable[[], tuple]):
+        self.key, self.read, self.also = key, read, also
+
+    def current(self, stored=None) -> tuple:
+        """(version, *also()); `stored` is the copy already fetched from the cache, if any."""
+        if stored is None:
+            stored = cache.get(self.key)
+        if stored is None:
+            stored = self.read()
+            # add, not set: a copy dropped by a commit meanwhile is not overwritten.
+            cache.add(self.key, stored, self.TTL)
+        return (stored, *self.also())
+
+    def changed(self) -> None:
+        cache.delete(self.key)
+        transaction.on_commit(lambda: cache.delete(self.key))
+
+
+def _key(request, prefix: str) -> str:
     varies = [request.headers.get(name, "") for name in _CHOOSING]
-    raw = repr((version, get_language(), request.get_full_path(), varies))
+    raw = repr((get_language(), request.get_full_path(), varies))
     return f"public:{prefix}:{hashlib.sha256(raw.encode()).hexdigest()}"
 
 
@@ -103,26 +141,38 @@ def _public(response: HttpResponse, etag: str) -> HttpResponse:
 
 
 def cached_for_everyone(
-    *, version: Callable[[], object], prefix: str, timeout: int = TIMEOUT
+    *, version: PublicVersion, prefix: str, timeout: int = TIMEOUT, counted=None
 ) -> Callable:
-    """Decorate a public view whose answer depends only on `version()` (one cheap read), the
-    language, the URL and the format: anonymous readers get it from the cache, with an ETag
-    (304 when theirs matches) and `Cache-Control: public, max-age=MAX_AGE`."""
+    """Decorate a public view whose answer depends only on `version`, the language, the URL
+    and the format: anonymous readers get it from the cache, with an ETag (304 when theirs
+    matches) and `Cache-Control: public, max-age=MAX_AGE`.
+
+    `counted`: a throttle class (tilab.throttling) that counts every anonymous reader, those
+    served from the cache too. Over the limit, the request goes to the view, which refuses it
+    in its own words; a reader counted here is not counted again by the view."""
 
     def decorator(view):
         @wraps(view)
         def cached(request, *args, **kwargs):
             if not for_everyone(request):
                 return view(request, *args, **kwargs)
-            key = _key(request, prefix, version())
-            entry = cache.get(key)
-            if entry is None:
+            if counted is not None:
+                throttle = counted()
+                if not throttle.allow_request(request, None):
+                    return view(request, *args, **kwargs)
+                request.counted_scopes = {throttle.scope}
+            key = _key(request, prefix)
+            found = cache.get_many([version.key, key])
+            current = version.current(found.get(version.key))
+            entry = found.get(key)
+            if entry is None or entry["version"] != current:
                 response = view(request, *args, **kwargs)
                 if callable(getattr(response, "render", None)) and not response.is_rendered:
                     response = response.render()
                 entry = _stored(response)
                 if entry is None:
                     return response
+                entry["version"] = current
                 cache.set(key, entry, timeout)
             else:
                 response = None

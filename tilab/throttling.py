@@ -106,6 +106,8 @@ class RateThrottle(SimpleRateThrottle):
         self.scope = self.scope_for(request, view)
         if self.scope is None:
             return True
+        if self.scope in getattr(request, "counted_scopes", ()):
+            return True  # counted already, before the public cache (tilab.public_cache)
         self.rate = self.get_rate()
         self.num_requests, self.duration = self.parse_rate(self.rate)
         # A cache out of reach answers "nothing counted yet" (tilab/cache.py): the request

@@ -7,11 +7,13 @@ import re
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from figures.selectors import TOTALS_VERSION, totals_version
 from makers import services
 from tests.factories import make_maker, make_report
 
@@ -59,11 +61,12 @@ def test_a_validation_shows_on_the_public_page_right_after_its_drain(
     before = client.get(path)
     text = shown(before)
     assert has_quantity(text, 6363)
-    # Served from the cache now: the same bytes, for one query (the version of the totals).
+    # Served from the cache now: the same bytes, without a query (the version of the totals
+    # is read from the cache with the answer).
     with CaptureQueriesContext(connection) as queries:
         again = client.get(path)
     assert shown(again) == text
-    assert len(queries) == 1, [q["sql"] for q in queries.captured_queries]
+    assert len(queries) == 0, [q["sql"] for q in queries.captured_queries]
 
     with django_capture_on_commit_callbacks(execute=True):  # the drain runs on commit
         services.production_reports_validate(
@@ -154,3 +157,39 @@ def test_a_message_waiting_for_a_reader_is_shown_not_cached(client, published, m
     client.post("/accounts/logout/")
     after_logout = client.get("/")
     assert "public" not in after_logout.get("Cache-Control", "")
+
+
+def test_the_anonymous_limit_counts_the_answers_served_from_the_cache(settings, published):
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "anon": "3/minute"}
+    Client(REMOTE_ADDR="203.0.113.7").get("/api/v1/figures/")  # fills the cache, counted
+    caller = Client(REMOTE_ADDR="203.0.113.8")
+    for _ in range(3):
+        served = caller.get("/api/v1/figures/")
+        assert served.status_code == 200 and "public" in served["Cache-Control"]
+    refused = caller.get("/api/v1/figures/")
+    assert refused.status_code == 429
+    assert refused.json()["code"] == "throttled"
+    assert int(refused["Retry-After"]) > 0
+    # Another address has its own count; the limit is per address.
+    assert Client(REMOTE_ADDR="203.0.113.9").get("/api/v1/figures/").status_code == 200
+
+
+def test_a_reader_counted_before_the_cache_is_not_counted_twice_on_a_miss(settings, published):
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "anon": "2/minute"}
+    caller = Client(REMOTE_ADDR="203.0.113.10")
+    assert caller.get("/api/v1/figures/?group_by=week").status_code == 200  # a miss
+    assert caller.get("/api/v1/figures/?group_by=item_type").status_code == 200  # a miss
+    assert caller.get("/api/v1/figures/?group_by=week").status_code == 429
+
+
+def test_the_version_of_the_totals_is_read_again_once_its_copy_is_dropped(
+    client, published, relay_staff, django_capture_on_commit_callbacks
+):
+    version, _threshold = totals_version()
+    assert cache.get(TOTALS_VERSION.key) == version
+    with django_capture_on_commit_callbacks(execute=True):
+        services.production_reports_validate(
+            report_ids=[published.pk], by=relay_staff, now=timezone.now()
+        )
+    assert cache.get(TOTALS_VERSION.key) is None  # dropped at commit
+    assert totals_version()[0] > version
