@@ -41,6 +41,7 @@ from .serializers import (
     RegisterSerializer,
     RegistrationCancelledSerializer,
     RegistrationCancelSerializer,
+    RegistrationConfirmSerializer,
     RegistrationOutputSerializer,
     WorkshopCancelSerializer,
     WorkshopInputSerializer,
@@ -338,12 +339,16 @@ class WorkshopViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         else:
             person = {"name": data["name"], "email": data.get("email", "")}
         registration = services.registration_create(workshop=workshop, now=self.now, **person)
-        if not request.user.is_authenticated:
+        if registration is None:
+            # A link to confirm was sent: the same answer whatever the address.
+            sent_to = request.user.email if request.user.is_authenticated else data.get("email", "")
             received = {
-                "email": registration.email,
+                "email": sent_to.strip().lower(),
                 "detail": _(
-                    "Un e-mail part à cette adresse : il dit si vous avez une place ou si vous "
-                    "êtes en liste d'attente, avec un lien pour gérer votre inscription."
+                    "Un e-mail part à cette adresse, avec un lien pour confirmer l'inscription : "
+                    "elle ne compte qu'une fois confirmée (une place, ou la liste d'attente si "
+                    "l'atelier est complet alors). Si l'adresse était déjà inscrite, l'e-mail le "
+                    "dit, avec le lien pour gérer l'inscription."
                 ),
             }
             return Response(
@@ -384,10 +389,10 @@ class RegistrationViewSet(
     # One's own registrations (anyone else's answers 404); cancelling through the e-mail's
     # link needs no account, its token is the proof.
     permission = SIGNED_IN
-    permissions_by_action = {"cancel": PUBLIC}
+    permissions_by_action = {"cancel": PUBLIC, "confirm": PUBLIC}
 
     def get_throttles(self):
-        if self.action == "cancel":
+        if self.action in ("cancel", "confirm"):
             return [GuestThrottle()]
         return super().get_throttles()
 
@@ -442,3 +447,41 @@ class RegistrationViewSet(
                 "promoted_registration": promoted.pk if promoted else None,
             }
         )
+
+    @extend_schema(
+        summary=gettext_lazy("Confirmer une inscription sans compte"),
+        request=RegistrationConfirmSerializer,
+        responses={
+            200: OpenApiResponse(
+                RegistrationOutputSerializer,
+                description=gettext_lazy(
+                    "Confirmée : une place (`confirmed`) ou, si l'atelier est complet, la liste "
+                    "d'attente (`waitlisted`, avec le rang). Confirmer de nouveau répond la même "
+                    "inscription."
+                ),
+            ),
+            **error_responses(
+                400,
+                about={
+                    400: gettext_lazy(
+                        "Le jeton est altéré ou inconnu (`registration_link_invalid`)."
+                    )
+                },
+            ),
+            **_errors(409),
+        },
+    )
+    @action(detail=False, methods=["post"])
+    def confirm(self, request):
+        """What the link e-mailed to a guest does, without an account: its `token` (the last
+        part of the link) proves the address. Expired links answer 409
+        (`registration_link_expired`): register again for a new one."""
+        serializer = RegistrationConfirmSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        registration = services.registration_confirm(
+            token=serializer.validated_data["token"], now=timezone.now()
+        )
+        fresh = selectors.with_waitlist_position(
+            Registration.objects.select_related("workshop")
+        ).get(pk=registration.pk)
+        return Response(RegistrationOutputSerializer(fresh).data)
