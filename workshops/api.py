@@ -142,9 +142,10 @@ class WorkshopViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     facilitator gets 403. They list the registrations of their workshops, e-mails included.
 
     Anyone registers: with an account, themself (one call, no body); without, with a name and
-    an e-mail. Beyond the capacity the registration joins the waitlist (201, `waitlisted`,
-    with its `position`). Registrations closed, a cancelled workshop or an e-mail already
-    registered answer 409.
+    an e-mail, confirmed by the link e-mailed there (202, the same answer for any address).
+    Beyond the capacity the registration joins the waitlist (`waitlisted`, with its
+    `position`). Registrations closed or a cancelled workshop answer 409, and so does an
+    account registering its own address again.
     """
 
     serializer_class = WorkshopOutputSerializer
@@ -314,9 +315,11 @@ class WorkshopViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             202: OpenApiResponse(
                 GuestRegistrationReceivedSerializer,
                 description=gettext_lazy(
-                    "Sans compte : reçu. L'e-mail envoyé à l'adresse dit si elle a une place, "
-                    "une place en liste d'attente, ou si elle était déjà inscrite ; la réponse "
-                    "est la même dans tous les cas, pour ne rien dire à un inconnu de qui "
+                    "Sans compte (ou avec une adresse pas encore vérifiée) : reçu. L'e-mail "
+                    "envoyé à l'adresse porte un lien pour confirmer l'inscription "
+                    "(`/api/v1/registrations/confirm/`), ou dit qu'elle était déjà inscrite ; "
+                    "la réponse est la même dans tous les cas, et rien de ce que voit le public "
+                    "ne change avant la confirmation, pour ne rien dire à un inconnu de qui "
                     "s'inscrit où."
                 ),
             ),
@@ -329,9 +332,10 @@ class WorkshopViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     )
     @action(detail=True, methods=["post"])
     def register(self, request, pk=None):
-        """With an account you register yourself: `name` and `email` are ignored. Without one,
-        give both: the confirmation, with a signed link to cancel, is sent to that e-mail.
-        An invitation-only workshop needs its `invitation_token` (404 without)."""
+        """With an account whose address is verified you register yourself at once: `name` and
+        `email` are ignored. Without one, give both: a link to confirm is e-mailed there, and the
+        registration takes a seat (or the waitlist) only once it is followed. An
+        invitation-only workshop needs its `invitation_token` (404 without)."""
         workshop = self.get_object()
         data = self.valid(RegisterSerializer).validated_data
         if request.user.is_authenticated:

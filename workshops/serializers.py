@@ -486,7 +486,8 @@ class RegisterSerializer(serializers.Serializer):
 
 class GuestRegistrationReceivedSerializer(serializers.Serializer):
     """A guest's registration, received: the same answer whether the address was new to the
-    workshop or already registered (the e-mail sent there says which, with its link)."""
+    workshop, waiting for its confirmation, or already registered (the e-mail sent there holds
+    the link to confirm, or says it is registered, with its link to manage it)."""
 
     email = serializers.EmailField(help_text=_("L'adresse à laquelle l'e-mail part."))
     detail = serializers.CharField()

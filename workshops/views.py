@@ -256,7 +256,7 @@ def register(request, pk):
         "registration": registration,
         # A link to confirm was sent (a guest, or an address not verified yet): the answer is
         # the same whatever the address (workshops.services.registration_create).
-        "sent_to": (who["user"].email if "user" in who else who["email"])
+        "sent_to": (who["user"].email if "user" in who else who["email"]).strip().lower()
         if registration is None
         else "",
         "position": selectors.registration_waitlist_position(registration)

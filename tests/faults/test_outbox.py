@@ -1,7 +1,8 @@
 """E-mails through a dead broker and a refusing mail server, with the real web and worker: a
 guest registers for a workshop while Redis is stopped; the page answers at once and the link
-to confirm the registration waits in the outbox. Once Redis is back, beat's run finds the mail server refusing
-(the e-mail waits, with its error); once the server accepts, the e-mail arrives, once."""
+to confirm the registration waits in the outbox. Once Redis is back, beat's run finds the
+mail server refusing (the e-mail waits, with its error); once the server accepts, the e-mail
+arrives, once."""
 
 import re
 import time
