@@ -61,9 +61,7 @@ def arrivals():
 def guest(workshop, n):
     """Person n registers as a guest and follows the link of the e-mail at once: the seats go
     in the order the confirmations take the workshop's lock."""
-    return lambda: register_and_confirm(
-        workshop, name=f"Personne {n}", email=f"p{n}@example.org"
-    )
+    return lambda: register_and_confirm(workshop, name=f"Personne {n}", email=f"p{n}@example.org")
 
 
 def test_fifty_people_registering_at_once_for_ten_seats(facilitator, arrivals, mailoutbox):

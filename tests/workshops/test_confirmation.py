@@ -202,9 +202,7 @@ def test_a_cancelled_workshop_or_closed_registrations_take_no_confirmation(
             workshop=one_seat_left, now=timezone.now(), name="X", email=email
         )
     # The deadline passed while the link waited.
-    Workshop.objects.filter(pk=one_seat_left.pk).update(
-        registration_deadline=timezone.now() - HOUR
-    )
+    Workshop.objects.filter(pk=one_seat_left.pk).update(registration_deadline=timezone.now() - HOUR)
     with refused("registration_closed", kind=WrongState):
         services.registration_confirm(
             token=confirm_token(one_seat_left, "a@example.org"), now=timezone.now()
