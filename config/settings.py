@@ -229,6 +229,10 @@ TILAB_OUTBOX_RETENTION_DAYS = env.int("TILAB_OUTBOX_RETENTION_DAYS", default=30)
 TILAB_EXPORT_RETENTION_DAYS = env.int("TILAB_EXPORT_RETENTION_DAYS", default=7)
 TILAB_UPLOAD_RETENTION_DAYS = env.int("TILAB_UPLOAD_RETENTION_DAYS", default=30)
 
+# A guest's workshop registration waits this long for its confirmation link to be followed;
+# then it is forgotten (housekeeping) and the person registers again.
+TILAB_WORKSHOP_CONFIRM_HOURS = env.int("TILAB_WORKSHOP_CONFIRM_HOURS", default=48)
+
 # A payee's new bank details stay out of transfer files for this many days after a change,
 # unless a second person confirms them sooner (the relay's own paying account: only a Région
 # staffer's confirmation releases it). The payee and the relay are e-mailed at once.
@@ -530,6 +534,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "production-imports-prune": {
         "task": "makers.production_imports_prune",
         "schedule": crontab(hour=4, minute=30),
+    },
+    "pending-registrations-prune": {
+        "task": "workshops.pending_registrations_prune",
+        "schedule": crontab(hour=4, minute=40),
     },
     # Webhook deliveries whose back-off is over, or that a dead broker never handed over.
     "webhook-deliveries-send-due": {

@@ -3,6 +3,7 @@ builder per object, shared by every app's tests (the role cast is in tests/conft
 
 import datetime
 import itertools
+import re
 import time
 from fractions import Fraction
 
@@ -28,11 +29,11 @@ from makers.models import ItemType, Maker, ProductionReport
 from needs import services as needs
 from subsidies import services as subsidies
 from tilab import roles
-from tilab.models import TokenScope, User
+from tilab.models import OutboxEmail, TokenScope, User
 from tilab.permissions import SECOND_FACTOR_AT, may_decide_on_money
 from tilab.services import personal_token_create
 from workshops import services as workshops
-from workshops.models import Theme
+from workshops.models import PendingRegistration, Registration, Theme
 
 PASSWORD = "un mot de passe solide 2020"
 _seq = itertools.count(1)
@@ -251,12 +252,38 @@ def make_workshop(*, by, co_facilitators=(), **overrides):
     )
 
 
-def register_guest(workshop, n: int, *, now=None):
-    return workshops.registration_create(
-        workshop=workshop,
-        now=now or timezone.now(),
-        name=f"Invité {n}",
-        email=f"invite{n}@example.org",
+CONFIRM_LINK = re.compile(r"https?://\S+/inscription/confirmer/(?P<token>[^/\s]+)/")
+
+
+def confirm_link(workshop, email: str) -> str:
+    """The confirmation link in the guest's mailbox (the outbox) for `workshop`: the last one
+    e-mailed to `email`'s pending registration there."""
+    pending = PendingRegistration.objects.get(
+        workshop=workshop, email=email.strip().lower(), confirmed_at=None
+    )
+    message = OutboxEmail.objects.filter(
+        to=pending.email, key__startswith=f"workshops:confirm:{pending.pk}:"
+    ).latest("pk")
+    return CONFIRM_LINK.search(message.body).group(0)
+
+
+def confirm_token(workshop, email: str) -> str:
+    return CONFIRM_LINK.search(confirm_link(workshop, email)).group("token")
+
+
+def register_and_confirm(workshop, *, name: str, email: str, now=None) -> Registration:
+    """A guest registers (the answer says only that an e-mail left) and follows the link of
+    the e-mail it received: a seat, or a place in the waitlist."""
+    now = now or timezone.now()
+    pending = workshops.registration_create(workshop=workshop, now=now, name=name, email=email)
+    assert pending is None, "a guest's registration waits for its confirmation"
+    return workshops.registration_confirm(token=confirm_token(workshop, email), now=now)
+
+
+def register_guest(workshop, n: int, *, now=None) -> Registration:
+    """Guest n registers and confirms (register_and_confirm)."""
+    return register_and_confirm(
+        workshop, name=f"Invité {n}", email=f"invite{n}@example.org", now=now
     )
 
 

@@ -41,6 +41,7 @@ from .serializers import (
     RegisterSerializer,
     RegistrationCancelledSerializer,
     RegistrationCancelSerializer,
+    RegistrationConfirmSerializer,
     RegistrationOutputSerializer,
     WorkshopCancelSerializer,
     WorkshopInputSerializer,
@@ -141,9 +142,10 @@ class WorkshopViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     facilitator gets 403. They list the registrations of their workshops, e-mails included.
 
     Anyone registers: with an account, themself (one call, no body); without, with a name and
-    an e-mail. Beyond the capacity the registration joins the waitlist (201, `waitlisted`,
-    with its `position`). Registrations closed, a cancelled workshop or an e-mail already
-    registered answer 409.
+    an e-mail, confirmed by the link e-mailed there (202, the same answer for any address).
+    Beyond the capacity the registration joins the waitlist (`waitlisted`, with its
+    `position`). Registrations closed or a cancelled workshop answer 409, and so does an
+    account registering its own address again.
     """
 
     serializer_class = WorkshopOutputSerializer
@@ -313,9 +315,11 @@ class WorkshopViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             202: OpenApiResponse(
                 GuestRegistrationReceivedSerializer,
                 description=gettext_lazy(
-                    "Sans compte : reçu. L'e-mail envoyé à l'adresse dit si elle a une place, "
-                    "une place en liste d'attente, ou si elle était déjà inscrite ; la réponse "
-                    "est la même dans tous les cas, pour ne rien dire à un inconnu de qui "
+                    "Sans compte (ou avec une adresse pas encore vérifiée) : reçu. L'e-mail "
+                    "envoyé à l'adresse porte un lien pour confirmer l'inscription "
+                    "(`/api/v1/registrations/confirm/`), ou dit qu'elle était déjà inscrite ; "
+                    "la réponse est la même dans tous les cas, et rien de ce que voit le public "
+                    "ne change avant la confirmation, pour ne rien dire à un inconnu de qui "
                     "s'inscrit où."
                 ),
             ),
@@ -328,9 +332,10 @@ class WorkshopViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     )
     @action(detail=True, methods=["post"])
     def register(self, request, pk=None):
-        """With an account you register yourself: `name` and `email` are ignored. Without one,
-        give both: the confirmation, with a signed link to cancel, is sent to that e-mail.
-        An invitation-only workshop needs its `invitation_token` (404 without)."""
+        """With an account whose address is verified you register yourself at once: `name` and
+        `email` are ignored. Without one, give both: a link to confirm is e-mailed there, and the
+        registration takes a seat (or the waitlist) only once it is followed. An
+        invitation-only workshop needs its `invitation_token` (404 without)."""
         workshop = self.get_object()
         data = self.valid(RegisterSerializer).validated_data
         if request.user.is_authenticated:
@@ -338,12 +343,16 @@ class WorkshopViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         else:
             person = {"name": data["name"], "email": data.get("email", "")}
         registration = services.registration_create(workshop=workshop, now=self.now, **person)
-        if not request.user.is_authenticated:
+        if registration is None:
+            # A link to confirm was sent: the same answer whatever the address.
+            sent_to = request.user.email if request.user.is_authenticated else data.get("email", "")
             received = {
-                "email": registration.email,
+                "email": sent_to.strip().lower(),
                 "detail": _(
-                    "Un e-mail part à cette adresse : il dit si vous avez une place ou si vous "
-                    "êtes en liste d'attente, avec un lien pour gérer votre inscription."
+                    "Un e-mail part à cette adresse, avec un lien pour confirmer l'inscription : "
+                    "elle ne compte qu'une fois confirmée (une place, ou la liste d'attente si "
+                    "l'atelier est complet alors). Si l'adresse était déjà inscrite, l'e-mail le "
+                    "dit, avec le lien pour gérer l'inscription."
                 ),
             }
             return Response(
@@ -384,10 +393,10 @@ class RegistrationViewSet(
     # One's own registrations (anyone else's answers 404); cancelling through the e-mail's
     # link needs no account, its token is the proof.
     permission = SIGNED_IN
-    permissions_by_action = {"cancel": PUBLIC}
+    permissions_by_action = {"cancel": PUBLIC, "confirm": PUBLIC}
 
     def get_throttles(self):
-        if self.action == "cancel":
+        if self.action in ("cancel", "confirm"):
             return [GuestThrottle()]
         return super().get_throttles()
 
@@ -442,3 +451,41 @@ class RegistrationViewSet(
                 "promoted_registration": promoted.pk if promoted else None,
             }
         )
+
+    @extend_schema(
+        summary=gettext_lazy("Confirmer une inscription sans compte"),
+        request=RegistrationConfirmSerializer,
+        responses={
+            200: OpenApiResponse(
+                RegistrationOutputSerializer,
+                description=gettext_lazy(
+                    "Confirmée : une place (`confirmed`) ou, si l'atelier est complet, la liste "
+                    "d'attente (`waitlisted`, avec le rang). Confirmer de nouveau répond la même "
+                    "inscription."
+                ),
+            ),
+            **error_responses(
+                400,
+                about={
+                    400: gettext_lazy(
+                        "Le jeton est altéré ou inconnu (`registration_link_invalid`)."
+                    )
+                },
+            ),
+            **_errors(409),
+        },
+    )
+    @action(detail=False, methods=["post"])
+    def confirm(self, request):
+        """What the link e-mailed to a guest does, without an account: its `token` (the last
+        part of the link) proves the address. Expired links answer 409
+        (`registration_link_expired`): register again for a new one."""
+        serializer = RegistrationConfirmSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        registration = services.registration_confirm(
+            token=serializer.validated_data["token"], now=timezone.now()
+        )
+        fresh = selectors.with_waitlist_position(
+            Registration.objects.select_related("workshop")
+        ).get(pk=registration.pk)
+        return Response(RegistrationOutputSerializer(fresh).data)

@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 from tilab.outbox import language_of, outbox_email_write
 
 from . import selectors, services
-from .models import Registration, Workshop, WorkshopMessage
+from .models import PendingRegistration, Registration, Workshop, WorkshopMessage
 
 SUBJECT_PREFIX = "[Ti Lab] "
 # RFC 3834: automatic e-mails say so, and well-behaved autoresponders stay quiet.
@@ -133,6 +133,41 @@ def registration_already_email_write(*, registration: Registration, now) -> None
         f"registration:{registration.pk}:already:{now.date().isoformat()}",
         registration,
         lambda chosen: registration_email(registration, "already", language=chosen),
+        now=now,
+    )
+
+
+def confirm_url(pending: PendingRegistration) -> str:
+    """The link a guest follows to confirm a pending registration (opaque, expiring)."""
+    token = services.registration_confirm_token(pending)
+    return absolute_url(reverse("workshops:registration_confirm", args=[token]))
+
+
+def registration_confirm_email(pending: PendingRegistration, *, language: str) -> EmailMessage:
+    """The link that turns a pending registration into a seat or a place in the waitlist."""
+    workshop = pending.workshop
+    paris = ZoneInfo(settings.TIME_ZONE)
+    context = {
+        "pending": pending,
+        "workshop": workshop,
+        "same_day": workshop.starts_at.astimezone(paris).date()
+        == workshop.ends_at.astimezone(paris).date(),
+        "workshop_url": workshop_url(workshop),
+        "ics_url": ics_url(workshop),
+        "confirm_url": confirm_url(pending),
+        "expires_at": pending.expires_at,
+    }
+    return _build("registration_confirm", context, to=pending.email, language=language)
+
+
+def registration_confirm_email_write(*, pending: PendingRegistration, now) -> None:
+    """Queue a pending registration's confirmation link: at most once a day, so asking again
+    renews a lost link but floods nobody."""
+    chosen = language_of(pending.email, default=pending.language)
+    outbox_email_write(
+        key=f"workshops:confirm:{pending.pk}:{now.date().isoformat()}",
+        message=registration_confirm_email(pending, language=chosen),
+        language=chosen,
         now=now,
     )
 

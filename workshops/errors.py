@@ -132,3 +132,22 @@ CANCEL_TOKEN_MISSING = Code(
     _("Sans compte, donnez le jeton du lien d'annulation reçu par e-mail ; ou connectez-vous."),
     "token",
 )
+CONFIRM_LINK_INVALID = Code(
+    "registration_link_invalid",
+    BadInput,
+    _(
+        "Ce lien de confirmation n'est pas valide (incomplet ou modifié) : reprenez le lien "
+        "exact de l'e-mail, ou inscrivez-vous de nouveau."
+    ),
+    "token",
+)
+CONFIRM_LINK_EXPIRED = Code(
+    "registration_link_expired",
+    WrongState,
+    _(
+        "Ce lien de confirmation a expiré : l'inscription n'a pas été confirmée à temps. "
+        "Inscrivez-vous de nouveau depuis la page de l'atelier ; un nouveau lien vous est "
+        "envoyé."
+    ),
+    "token",
+)

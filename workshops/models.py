@@ -167,6 +167,56 @@ class Registration(models.Model):
         return f"{self.name} – {self.workshop}"
 
 
+class PendingRegistration(models.Model):
+    """A guest's registration waiting for its confirmation: the person follows the link e-mailed
+    to the address (workshops.services.registration_confirm), which proves the address is
+    theirs, and only then takes a seat or a place in the waitlist. Until then it holds nothing
+    and shows nowhere but in the facilitators' counts, so that registering a stranger's address
+    tells nobody anything. Forgotten once expired (housekeeping)."""
+
+    workshop = models.ForeignKey(
+        Workshop, on_delete=models.CASCADE, related_name="pending_registrations"
+    )
+    # A signed-in person whose address is not verified yet confirms it as a guest does.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    name = models.CharField(_("nom"), max_length=150)
+    email = models.EmailField(_("adresse e-mail"))
+    language = models.CharField(_("langue"), max_length=8, default="fr", db_default="fr")
+    requested_at = models.DateTimeField(_("demandée le"))
+    expires_at = models.DateTimeField(_("expire le"))
+    # Set by the confirmation: a second click on the link finds the registration it made.
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(_("confirmée le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("inscription à confirmer")
+        verbose_name_plural = _("inscriptions à confirmer")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workshop", "email"],
+                condition=Q(confirmed_at__isnull=True),
+                name="pending_registration_one_per_email",
+            ),
+            models.CheckConstraint(
+                condition=Q(confirmed_at__isnull=True, registration__isnull=True)
+                | Q(confirmed_at__isnull=False, registration__isnull=False),
+                name="pending_registration_confirmation_consistent",
+            ),
+        ]
+        indexes = [models.Index(fields=["expires_at"])]
+
+    def __str__(self):
+        return f"{self.name} – {self.workshop}"
+
+
 class WorkshopMessage(models.Model):
     """A message a facilitator sent to a workshop's registrants (delivered by a task)."""
 

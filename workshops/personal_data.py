@@ -1,6 +1,7 @@
 """What the workshops app holds about a person, how it is exported and erased (the registry is
-`tilab.personal_data`): registrations (by account or by e-mail address), the messages a
-facilitator sent to registrants, the workshops they facilitate, their calendar feed."""
+`tilab.personal_data`): registrations (by account or by e-mail address) and those waiting for
+their confirmation, the messages a facilitator sent to registrants, the workshops they
+facilitate, their calendar feed."""
 
 import contextlib
 
@@ -9,7 +10,7 @@ from django.db.models import Q
 from tilab.errors import WrongState
 from tilab.personal_data import anonymise, anonymous_address, delete, keep, register
 
-from .models import CalendarFeed, Registration, Workshop, WorkshopMessage
+from .models import CalendarFeed, PendingRegistration, Registration, Workshop, WorkshopMessage
 from .services import registration_cancel
 
 _anonymise_registrations = anonymise(
@@ -77,6 +78,27 @@ register(
         "Those of workshops still to come are cancelled, so the first person waiting gets the "
         "seat; then each is anonymised (« Participant anonyme », an address that reaches "
         "nobody), so attendance counts stay true."
+    ),
+)
+
+register(
+    PendingRegistration,
+    section="workshop_pending_registrations",
+    owner=lambda person: Q(user=person.user) | Q(email__iexact=person.email),
+    select_related=("workshop",),
+    order_by=("requested_at", "pk"),
+    export=lambda p: {
+        "workshop": p.workshop.title,
+        "name": p.name,
+        "email": p.email,
+        "requested_at": p.requested_at,
+        "expires_at": p.expires_at,
+        "confirmed_at": p.confirmed_at,
+    },
+    erase=delete,
+    why=(
+        "Deleted: a request to register that waits for its confirmation link, or the trace of "
+        "one confirmed (the registration itself is erased above)."
     ),
 )
 

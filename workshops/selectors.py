@@ -13,15 +13,29 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 
-from .models import Registration, Synthesis, Workshop
+from .models import PendingRegistration, Registration, Synthesis, Workshop
 
 
 def _with_counts(workshops: QuerySet[Workshop]) -> QuerySet[Workshop]:
+    """Seats taken and people waiting; and, for the facilitators alone, the registrations
+    still waiting for their confirmation link (they hold nothing: counted apart, never in
+    what the public sees)."""
+    pending = (
+        PendingRegistration.objects.filter(
+            workshop=OuterRef("pk"), confirmed_at=None, expires_at__gt=Now()
+        )
+        .order_by()
+        .values("workshop")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return workshops.select_related("theme", "department").annotate(
         confirmed_count=Count("registrations", filter=Q(registrations__status="confirmed")),
         waitlist_count=Count("registrations", filter=Q(registrations__status="waitlisted")),
+        pending_count=Coalesce(Subquery(pending, output_field=IntegerField()), 0),
     )
 
 

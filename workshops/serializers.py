@@ -106,6 +106,13 @@ class WorkshopOutputSerializer(serializers.ModelSerializer):
             "les autres."
         )
     )
+    pending_count = serializers.SerializerMethodField(
+        help_text=_(
+            "Inscriptions sans compte qui attendent leur confirmation par e-mail (elles ne "
+            "prennent aucune place) : donné aux facilitateurs de l'atelier, null pour les "
+            "autres."
+        )
+    )
     has_seats = serializers.SerializerMethodField(
         help_text=_("Il reste au moins une place (sinon, une inscription va en liste d'attente).")
     )
@@ -157,6 +164,7 @@ class WorkshopOutputSerializer(serializers.ModelSerializer):
             "capacity",
             "seats_left",
             "waitlist_count",
+            "pending_count",
             "has_seats",
             "registration_deadline",
             "registration_open",
@@ -217,6 +225,9 @@ class WorkshopOutputSerializer(serializers.ModelSerializer):
 
     def get_waitlist_count(self, workshop) -> int | None:
         return workshop.waitlist_count if self._facilitates(workshop) else None
+
+    def get_pending_count(self, workshop) -> int | None:
+        return workshop.pending_count if self._facilitates(workshop) else None
 
     def get_has_seats(self, workshop) -> bool:
         return workshop.confirmed_count < workshop.capacity
@@ -475,7 +486,8 @@ class RegisterSerializer(serializers.Serializer):
 
 class GuestRegistrationReceivedSerializer(serializers.Serializer):
     """A guest's registration, received: the same answer whether the address was new to the
-    workshop or already registered (the e-mail sent there says which, with its link)."""
+    workshop, waiting for its confirmation, or already registered (the e-mail sent there holds
+    the link to confirm, or says it is registered, with its link to manage it)."""
 
     email = serializers.EmailField(help_text=_("L'adresse à laquelle l'e-mail part."))
     detail = serializers.CharField()
@@ -490,4 +502,11 @@ class RegistrationCancelSerializer(serializers.Serializer):
             "Sans compte : le jeton du lien d'annulation reçu par e-mail. Avec un compte, "
             "inutile pour vos propres inscriptions."
         ),
+    )
+
+
+class RegistrationConfirmSerializer(serializers.Serializer):
+    token = serializers.CharField(
+        max_length=500,
+        help_text=_("Le jeton du lien de confirmation reçu par e-mail (sa dernière partie)."),
     )

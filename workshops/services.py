@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core import signing
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone, translation
 
@@ -26,6 +26,7 @@ from webhooks.services import webhook_event_emit
 from . import errors
 from .models import (
     CalendarFeed,
+    PendingRegistration,
     Registration,
     Synthesis,
     Theme,
@@ -37,6 +38,7 @@ from .models import (
 log = logging.getLogger(__name__)
 
 CANCEL_SALT = "workshops.registration.cancel"
+CONFIRM_SALT = "workshops.registration.confirm"
 PARIS = ZoneInfo(settings.TIME_ZONE)
 MAX_CAPACITY = 10_000
 
@@ -232,14 +234,33 @@ def workshop_cancel(*, workshop: Workshop, reason: str, by, now: datetime) -> Wo
 # Registrations -----------------------------------------------------------------------------
 
 
+def _own_verified_address(user) -> bool:
+    """Whether the account proved its address (allauth's verification): its registrations
+    take a seat at once; otherwise the address confirms by link, as a guest's does."""
+    return user.emailaddress_set.filter(email__iexact=user.email, verified=True).exists()
+
+
+def _check_open(workshop: Workshop, *, now: datetime) -> None:
+    if workshop.status == Workshop.Status.CANCELLED:
+        raise errors.WORKSHOP_CANCELLED()
+    if now > workshop.registration_deadline:
+        raise errors.REGISTRATION_CLOSED()
+
+
 def registration_create(
     *, workshop: Workshop, now: datetime, user=None, name: str = "", email: str = ""
-) -> Registration:
-    """Register a person with an account (`user`) or a guest (`name`, `email`). A seat if one
-    is free, else the waitlist, in arrival order. Idempotent on (workshop, e-mail): a second
-    registration of the same e-mail is refused (already_registered) to a person with an
-    account; for a guest it returns the registration already there and e-mails that address
-    its link again, so the answer never tells a stranger whether an address attends."""
+) -> Registration | None:
+    """Register a person with an account (`user`) or a guest (`name`, `email`).
+
+    With an account whose address is verified, the registration is made at once (returned): a
+    seat if one is free, else the waitlist, in arrival order; registering again is refused
+    (already_registered). Anyone else (a guest, or an account whose address is not verified
+    yet) is e-mailed a link to confirm with and gets None: the registration is pending
+    (`PendingRegistration`), holds no seat and changes nothing anybody sees until the link is
+    followed (`registration_confirm`). A guest's answer is the same whether the address is new
+    here, already pending, seated or waiting: only the mailbox tells (a confirmation link, or
+    "you are already registered" with its management link), so registering a stranger's
+    address tells nothing about that person, not even through the seats line."""
     if user is not None:
         name = user.get_full_name()
         email = user.email
@@ -250,48 +271,143 @@ def registration_create(
     if not email or "@" not in email:
         refused.append(EMAIL_INVALID())
     Refusal.raise_all(refused)
+    at_once = user is not None and _own_verified_address(user)
+    language = supported_language(translation.get_language())
     with transaction.atomic():
         # The workshop's row is the queue: registrations take it one at a time, so seats are
         # never oversold and the waitlist keeps the order people arrived in.
         workshop = Workshop.objects.select_for_update().get(pk=workshop.pk)
-        if workshop.status == Workshop.Status.CANCELLED:
-            raise errors.WORKSHOP_CANCELLED()
-        if now > workshop.registration_deadline:
-            raise errors.REGISTRATION_CLOSED()
+        _check_open(workshop, now=now)
         taken = workshop.registrations.exclude(status=Registration.Status.CANCELLED)
         if (existing := taken.filter(email=email).first()) is not None:
-            return _already_registered(existing, user=user, now=now)
-        seats_taken = taken.filter(status=Registration.Status.CONFIRMED).count()
-        status = (
-            Registration.Status.CONFIRMED
-            if seats_taken < workshop.capacity
-            else Registration.Status.WAITLISTED
+            if user is not None:
+                # One's own address: nothing to hide from its owner.
+                raise errors.ALREADY_REGISTERED()
+            _emails().registration_already_email_write(registration=existing, now=now)
+            return None
+        if at_once:
+            return _registration_seat(
+                workshop, now=now, user=user, name=name, email=email, language=language
+            )
+        _pending_registration_request(
+            workshop, now=now, user=user, name=name, email=email, language=language
         )
-        try:
-            with transaction.atomic():
-                registration = Registration.objects.create(
-                    workshop=workshop,
-                    user=user,
-                    name=name[:150],
-                    email=email,
-                    status=status,
-                    registered_at=now,
-                    language=supported_language(translation.get_language()),
-                )
-        except IntegrityError as error:
-            existing = taken.filter(email=email).first()
-            if existing is None:
-                raise
-            return _already_registered(existing, user=user, now=now, error=error)
-        _emails().registration_email_write(registration=registration, kind=status, now=now)
+    return None
+
+
+def _registration_seat(
+    workshop: Workshop, *, now: datetime, user, name: str, email: str, language: str
+) -> Registration:
+    """A seat if one is free, else the waitlist; e-mails which. Call it holding the workshop's
+    lock, once no active registration of `email` exists."""
+    seats_taken = workshop.registrations.filter(status=Registration.Status.CONFIRMED).count()
+    status = (
+        Registration.Status.CONFIRMED
+        if seats_taken < workshop.capacity
+        else Registration.Status.WAITLISTED
+    )
+    registration = Registration.objects.create(
+        workshop=workshop,
+        user=user,
+        name=name[:150],
+        email=email,
+        status=status,
+        registered_at=now,
+        language=language,
+    )
+    _emails().registration_email_write(registration=registration, kind=status, now=now)
     return registration
 
 
-def _already_registered(registration: Registration, *, user, now, error=None) -> Registration:
-    if user is not None:
-        raise errors.ALREADY_REGISTERED() from error
-    _emails().registration_already_email_write(registration=registration, now=now)
-    return registration
+def _pending_registration_request(
+    workshop: Workshop, *, now: datetime, user, name: str, email: str, language: str
+) -> PendingRegistration:
+    """The pending registration of `email` (made, or the one still waiting), and its link
+    e-mailed: at most once a day per pending registration, so asking again renews a lost link
+    but floods nobody. Call it holding the workshop's lock."""
+    waiting = PendingRegistration.objects.filter(workshop=workshop, email=email, confirmed_at=None)
+    # An expired one housekeeping has not removed yet: the new request starts afresh.
+    waiting.filter(expires_at__lte=now).delete()
+    pending = waiting.first()
+    if pending is None:
+        pending = PendingRegistration.objects.create(
+            workshop=workshop,
+            user=user,
+            name=name[:150],
+            email=email,
+            language=language,
+            requested_at=now,
+            expires_at=now + timedelta(hours=settings.TILAB_WORKSHOP_CONFIRM_HOURS),
+        )
+    _emails().registration_confirm_email_write(pending=pending, now=now)
+    return pending
+
+
+def registration_confirm_token(pending: PendingRegistration) -> str:
+    """The token of a pending registration's confirmation link: opaque (its id and a digest of
+    its address, tilab.links), ending with the pending registration (expires_at)."""
+    return link_token(purpose=CONFIRM_SALT, pk=pending.pk, address=pending.email)
+
+
+def pending_registration_from_token(token: str, *, now: datetime) -> PendingRegistration:
+    """The pending registration a confirmation link points to. A forged or altered link, or
+    one forgotten by housekeeping, is refused (registration_link_invalid); one past its
+    expiry too (registration_link_expired): registering again sends a new one."""
+    try:
+        pk, digest = link_target(token, purpose=CONFIRM_SALT)
+        pending = PendingRegistration.objects.select_related("workshop", "registration").get(pk=pk)
+    except (
+        signing.BadSignature,
+        ValueError,
+        TypeError,
+        PendingRegistration.DoesNotExist,
+    ) as error:
+        raise errors.CONFIRM_LINK_INVALID() from error
+    if not link_sent_to(digest, purpose=CONFIRM_SALT, address=pending.email):
+        raise errors.CONFIRM_LINK_INVALID()
+    if now > pending.expires_at:
+        raise errors.CONFIRM_LINK_EXPIRED()
+    return pending
+
+
+def registration_confirm(*, token: str, now: datetime) -> Registration:
+    """Confirm a pending registration from its e-mailed link: the person takes a seat if one is
+    free now, else a place in the waitlist, and is e-mailed which (with the link to manage it).
+    Confirming twice returns the same registration and changes nothing; an address registered
+    meanwhile (by its account) keeps the registration it has. Refused once the workshop is
+    cancelled or its registrations closed."""
+    pending = pending_registration_from_token(token, now=now)
+    with transaction.atomic():
+        workshop = Workshop.objects.select_for_update().get(pk=pending.workshop_id)
+        pending = PendingRegistration.objects.select_for_update().get(pk=pending.pk)
+        if pending.registration_id is not None:
+            return pending.registration
+        existing = (
+            workshop.registrations.exclude(status=Registration.Status.CANCELLED)
+            .filter(email=pending.email)
+            .first()
+        )
+        if existing is None:
+            _check_open(workshop, now=now)
+            existing = _registration_seat(
+                workshop,
+                now=now,
+                user=pending.user,
+                name=pending.name,
+                email=pending.email,
+                language=pending.language,
+            )
+        pending.registration = existing
+        pending.confirmed_at = now
+        pending.save(update_fields=["registration", "confirmed_at"])
+    return existing
+
+
+def pending_registrations_prune(*, now: datetime) -> int:
+    """Forget the pending registrations past their expiry, confirmed or not (a confirmed one
+    only kept its link answering). Returns how many; safe to run twice."""
+    deleted, _by_model = PendingRegistration.objects.filter(expires_at__lt=now).delete()
+    return deleted
 
 
 def _promote_waiting(workshop: Workshop, *, now: datetime) -> list[Registration]:

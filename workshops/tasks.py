@@ -1,5 +1,6 @@
-"""Background work of the workshops: the reminders the day before, and the facilitators'
-messages written before the outbox that are still undelivered. Every other e-mail of the
+"""Background work of the workshops: the reminders the day before, the facilitators'
+messages written before the outbox that are still undelivered, and the guests' registrations
+never confirmed, forgotten at night. Every other e-mail of the
 workshops is written to the outbox (tilab.outbox) by the service of its event, and sent by the
 core's tasks. Each task is safe to run twice; its docstring says how."""
 
@@ -30,3 +31,11 @@ def workshop_messages_requeue() -> int:
     they were written (left by a version of the platform that delivered them from a task).
     Safe to run twice: delivery claims each message once. Returns how many were delivered."""
     return services.workshop_messages_deliver_undelivered(now=timezone.now())
+
+
+@shared_task(name="workshops.pending_registrations_prune")
+def pending_registrations_prune() -> int:
+    """Nightly housekeeping: forget the guests' registrations whose confirmation link has
+    expired (TILAB_WORKSHOP_CONFIRM_HOURS). Safe to run twice: a second run finds nothing
+    more. Returns how many were forgotten."""
+    return services.pending_registrations_prune(now=timezone.now())

@@ -12,6 +12,11 @@ urlpatterns = [
     path("<int:pk>/", views.workshop_detail, name="detail"),
     path("invitation/<str:token>/", views.workshop_invitation, name="invitation"),
     path("<int:pk>/inscription/", views.register, name="register"),
+    path(
+        "inscription/confirmer/<str:token>/",
+        views.registration_confirm,
+        name="registration_confirm",
+    ),
     path("inscription/<str:token>/", views.registration_manage, name="registration_manage"),
     path("<int:pk>/atelier.ics", views.workshop_ics, name="ics"),
     path("feed.ics", views.feed, name="feed"),

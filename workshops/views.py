@@ -248,12 +248,20 @@ def register(request, pk):
         return _register_again(
             request, workshop, token, status=409, form=form, refused=refusal.message
         )
-    # Counted again: the seats line the page shows has just changed.
+    # Counted again: the seats line the page shows has just changed (or not, when a link to
+    # confirm was sent: nothing changes before it is followed).
     workshop, token = _workshop_for(request, pk, token)
     context = {
         "workshop": _decorate([workshop])[0],
         "registration": registration,
-        "position": selectors.registration_waitlist_position(registration),
+        # A link to confirm was sent (a guest, or an address not verified yet): the answer is
+        # the same whatever the address (workshops.services.registration_create).
+        "sent_to": (who["user"].email if "user" in who else who["email"]).strip().lower()
+        if registration is None
+        else "",
+        "position": selectors.registration_waitlist_position(registration)
+        if registration is not None
+        else None,
         "invitation_token": token,
     }
     if request.htmx:
@@ -319,6 +327,40 @@ def registration_manage(request, token):
         "ics_url": ics_url,
     }
     return _private(render(request, "workshops/registration_manage.html", context))
+
+
+@page_permission(PUBLIC)
+@require_http_methods(["GET", "POST"])
+@throttle_page("workshop_guest")
+def registration_confirm(request, token):
+    """A guest confirms a pending registration from the link of its e-mail: GET shows a button
+    (mail scanners follow links, they must not take a seat), POST confirms: a seat, or a place
+    in the waitlist if the workshop is full by then. Twice changes nothing."""
+    now = timezone.now()
+    try:
+        pending = services.pending_registration_from_token(token, now=now)
+    except (BadInput, WrongState) as refusal:
+        context = {"confirm_link": True, "expired": refusal.code == "registration_link_expired"}
+        return _private(render(request, "workshops/registration_invalid.html", context, status=400))
+    workshop = pending.workshop
+    context = {"workshop": workshop, "pending": pending, "registration": pending.registration}
+    status = 200
+    if request.method == "POST":
+        try:
+            context["registration"] = services.registration_confirm(token=token, now=now)
+        except WrongState as refusal:
+            context["refused"], status = refusal.message, 409
+        else:
+            context["just_confirmed"] = True
+    registration = context["registration"]
+    if registration is not None:
+        context["position"] = selectors.registration_waitlist_position(registration)
+        context["manage_url"] = reverse(
+            "workshops:registration_manage", args=[services.registration_cancel_token(registration)]
+        )
+    _decorate([workshop])
+    context["workshop_url"] = _workshop_url(workshop)
+    return _private(render(request, "workshops/registration_confirm.html", context, status=status))
 
 
 # My workshops ------------------------------------------------------------------------------

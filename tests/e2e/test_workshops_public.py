@@ -3,12 +3,13 @@ registered person cancels through the e-mail's signed link and the first person 
 the seat, and every public page passes the accessibility check."""
 
 import re
+from urllib.parse import urlparse
 
 import pytest
 from django.urls import reverse
 
 from tests.e2e.conftest import assert_accessible, log_in, no_sideways_scroll
-from tests.factories import make_workshop, register_guest
+from tests.factories import confirm_link, make_workshop, register_guest
 from workshops import services
 from workshops.models import Registration
 
@@ -44,17 +45,27 @@ def test_a_guest_registers_on_a_phone_from_the_agenda(phone, themes, facilitator
     phone.get_by_label("Votre adresse e-mail").fill("maelle@example.org")
     phone.get_by_role("button", name="M'inscrire").click()
 
-    # A guest reads what anyone typing that address would: the e-mail tells the seat.
+    # A guest reads what anyone typing that address would: the e-mail holds the link that
+    # makes the registration; until it is followed, nothing is taken.
     outcome = phone.get_by_role("status").filter(has_text="un e-mail part")
     outcome.wait_for()
     assert "maelle@example.org" in outcome.inner_text()
     expect(phone.locator(".register-outcome")).to_be_focused()
-    # The page's seats line follows: the last seat is gone.
-    expect(phone.locator("#workshop-seats")).to_contain_text("complet")
+    expect(phone.locator("#workshop-seats")).to_contain_text("places disponibles")
+    assert not Registration.objects.filter(email="maelle@example.org").exists()
+    assert no_sideways_scroll(phone)
+    assert_accessible(phone, "the registration outcome on a phone")
+
+    # She opens the link of the e-mail on her phone and confirms: the last seat is hers.
+    phone.goto(urlparse(confirm_link(workshop, "maelle@example.org")).path)
+    assert_accessible(phone, "the confirmation page of a registration")
+    phone.get_by_role("button", name="Confirmer mon inscription").click()
+    expect(phone.get_by_role("status")).to_contain_text("vous avez une place à cet atelier")
     registration = Registration.objects.get(email="maelle@example.org")
     assert (registration.name, registration.status) == ("Maëlle Riou", "confirmed")
     assert no_sideways_scroll(phone)
-    assert_accessible(phone, "the registration outcome on a phone")
+    phone.get_by_role("link", name=TITLE).click()
+    expect(phone.locator("#workshop-seats")).to_contain_text("complet")
 
 
 def test_the_registration_outcome_page_without_javascript_says_where_the_e_mail_went(
@@ -72,8 +83,12 @@ def test_the_registration_outcome_page_without_javascript_says_where_the_e_mail_
 
     assert desktop.get_by_role("heading", level=1).inner_text() == "Inscription enregistrée"
     assert "un e-mail part à l'adresse erwan@example.org" in desktop.content()
-    assert Registration.objects.get(email="erwan@example.org").status == "waitlisted"
     assert_accessible(desktop, "the registration outcome page")
+    desktop.goto(urlparse(confirm_link(workshop, "erwan@example.org")).path)
+    with desktop.expect_navigation():
+        desktop.get_by_role("button", name="Confirmer mon inscription").click()
+    assert "vous êtes sur la liste d'attente, en position 1" in desktop.content()
+    assert Registration.objects.get(email="erwan@example.org").status == "waitlisted"
 
 
 def test_a_cancellation_through_the_signed_link_gives_the_seat_to_the_first_waiting(

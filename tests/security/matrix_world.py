@@ -45,6 +45,7 @@ from tests.factories import (
     cast_other_relay_staff,
     cast_region_staff,
     cast_relay_staff,
+    confirm_token,
     make_establishment,
     make_maker,
     make_need,
@@ -55,6 +56,7 @@ from tests.factories import (
     make_user,
     make_workshop,
     region_controller,
+    register_and_confirm,
     relay_colleague,
 )
 from tilab import roles
@@ -337,9 +339,14 @@ def world_build() -> World:
     o[("workshop", CANCELLED)] = ws_cancelled
     reg_own = workshop_services.registration_create(workshop=ws_own, user=anne, now=now)
     reg_same = workshop_services.registration_create(workshop=ws_public, user=bernard, now=now)
-    reg_guest = workshop_services.registration_create(
-        workshop=ws_public, name="Invitée", email="invitee@example.org", now=now
+    reg_guest = register_and_confirm(
+        ws_public, name="Invitée", email="invitee@example.org", now=now
     )
+    # A guest's registration waiting for its link: confirming it is what every caller does.
+    workshop_services.registration_create(
+        workshop=ws_public, name="Pendante", email="pendante@example.org", now=now
+    )
+    o[("registration_confirm", TOKEN)] = confirm_token(ws_public, "pendante@example.org")
     o[("registration", OWN)] = reg_own
     o[("registration", SAME)] = reg_same
     o[("guest_registration", TOKEN)] = reg_guest
@@ -467,6 +474,7 @@ def world_build() -> World:
     for kind in (
         "invitation",
         "registration_token",
+        "registration_confirm",
         "calendar_feed",
         "need_confirm",
         "need_manage",

@@ -515,6 +515,12 @@ PAGES = [
     Page("workshops:registration_manage", POST, TOKEN, "302 302 302 302 302 302 302",
         "registration_token"),
     Page("workshops:registration_manage", PUT, TOKEN, NOBODY_405, "registration_token"),
+    # A guest's link to confirm: the button, then the seat (confirming again changes nothing).
+    Page("workshops:registration_confirm", GET, TOKEN, EVERYONE, "registration_confirm"),
+    Page("workshops:registration_confirm", POST, TOKEN, EVERYONE, "registration_confirm"),
+    Page("workshops:registration_confirm", GET, FORGED, "400 400 400 400 400 400 400",
+        "registration_confirm"),
+    Page("workshops:registration_confirm", PUT, TOKEN, NOBODY_405, "registration_confirm"),
     Page("workshops:ics", GET, OWN, "404 200 404 404 200 404 404", "workshop"),
     Page("workshops:ics", GET, PUBLIC, EVERYONE, "workshop"),
     Page("workshops:ics", GET, OTHER, "404 404 404 404 404 404 404", "workshop"),
@@ -1296,6 +1302,12 @@ OPS = [
     Op(POST, f"{V1}/registrations/{{id}}/cancel/", TOKEN, API_EVERYONE,
         "guest_registration", data=body(token=lambda w, c: w.get("registration_token", TOKEN, c))),
     Op(GET, f"{V1}/registrations/{{id}}/cancel/", OWN, API_LOGGED_IN_405, "registration"),
+    # What a guest's link to confirm does, without an account (its token is the proof).
+    Op(POST, f"{V1}/registrations/confirm/", NONE, API_EVERYONE,
+        data=body(token=lambda w, c: w.get("registration_confirm", TOKEN, c))),
+    Op(POST, f"{V1}/registrations/confirm/", NONE, "400 400 400 400 400 400 400",
+        data=body(token=lambda w, c: w.get("registration_confirm", FORGED, c))),
+    Op(GET, f"{V1}/registrations/confirm/", NONE, API_LOGGED_IN_405),
     # Needs, pledges, deliveries
     Op(GET, f"{V1}/needs/", NONE, API_EVERYONE),
     Op(POST, f"{V1}/needs/", NONE, "201 201 201 201 201 201 201", data=api_need),

@@ -24,7 +24,8 @@ DAY = datetime.timedelta(days=1)
 
 def test_every_housekeeping_task_is_scheduled_at_night_and_known_to_the_worker():
     tasks = {"tilab.housekeeping", "figures.production_exports_expire",
-             "makers.production_imports_prune"}  # fmt: skip
+             "makers.production_imports_prune",
+             "workshops.pending_registrations_prune"}  # fmt: skip
     app.loader.import_default_modules()  # what a worker does as it starts
     entries = [e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] in tasks]
     assert {e["task"] for e in entries} == tasks

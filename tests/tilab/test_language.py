@@ -32,10 +32,10 @@ from tests.factories import (
     make_programme,
     make_report,
     make_workshop,
+    register_and_confirm,
 )
 from tilab.i18n import de_name, elide, elides, units
 from workshops import emails as workshop_emails
-from workshops import services as workshops
 
 TEMPLATES = pathlib.Path(settings.BASE_DIR) / "templates"
 EHPAD = "EHPAD Les Ajoncs"
@@ -249,12 +249,8 @@ def test_workshop_e_mails_write_the_day_with_its_month_in_full(facilitator):
         capacity=1,
         starts_at=timezone.make_aware(datetime.datetime(2030, 7, 18, 14, 30)),
     )
-    seated = workshops.registration_create(
-        workshop=workshop, now=timezone.now(), name="Anne Le Goff", email="anne@example.org"
-    )
-    waiting = workshops.registration_create(
-        workshop=workshop, now=timezone.now(), name="Erwan", email="erwan@example.org"
-    )
+    seated = register_and_confirm(workshop, name="Anne Le Goff", email="anne@example.org")
+    waiting = register_and_confirm(workshop, name="Erwan", email="erwan@example.org")
     confirmed = workshop_emails.registration_email(seated, "confirmed", language="fr").body
     waitlisted = workshop_emails.registration_email(waiting, "waitlisted", language="fr").body
     cancelled = workshop_emails.cancellation_email(seated, language="fr").body

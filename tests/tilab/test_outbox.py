@@ -149,11 +149,15 @@ def test_a_guest_is_written_to_in_the_language_they_registered_in(workshop, comm
         with translation.override("en"):
             register_guest(workshop, 2)
 
-    french, english = mailoutbox
+    # Each first gets the link to confirm with, then the seat's e-mail, in the same language.
+    french_link, french, english_link, english = mailoutbox
+    assert all("/inscription/confirmer/" in m.body for m in (french_link, english_link))
     assert french.subject.startswith("[Ti Lab] Inscription confirmée : ")
     assert english.subject.startswith("[Ti Lab] Registration confirmed: ")
     assert list(OutboxEmail.objects.order_by("pk").values_list("language", flat=True)) == [
         "fr",
+        "fr",
+        "en",
         "en",
     ]
 

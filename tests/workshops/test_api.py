@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from tests.conftest import as_user, count_queries, ids, patch, post
-from tests.factories import make_personal_token, make_workshop, register_guest
+from tests.factories import confirm_token, make_personal_token, make_workshop, register_guest
 from tests.refusals import answered, fields_named
 from tests.workshops.conftest import moved_to_the_past
 from tilab.models import OutboxEmail
@@ -38,6 +38,11 @@ def cancelled(workshop, by) -> Workshop:
 
 def register(workshop, user) -> Registration:
     return services.registration_create(workshop=workshop, user=user, now=timezone.now())
+
+
+def confirm(client, workshop, email: str):
+    """What a program does with the link a guest received: POST its token."""
+    return post(client, f"{REGISTRATIONS}confirm/", {"token": confirm_token(workshop, email)})
 
 
 def new_workshop_body(**changes) -> dict:
@@ -290,18 +295,26 @@ def test_a_guest_registers_with_a_name_and_an_email(client, workshop):
         {"name": "Soizic Le Gall", "email": "Soizic@Example.org"},
     )
 
-    # Received: the e-mail says whether there is a seat (the answer never tells a stranger).
+    # Received: the e-mail holds a link to confirm with (the answer never tells a stranger
+    # anything); nothing is taken before the link is followed.
     assert response.status_code == 202, response.content
     assert response.json()["email"] == "soizic@example.org"
+    assert not Registration.objects.exists()
+    assert "token" not in response.content.decode()
+    assert confirm_token(workshop, "soizic@example.org") not in response.content.decode()
+
+    confirmed = confirm(client, workshop, "soizic@example.org")
+
+    assert confirmed.status_code == 200, confirmed.content
     registration = Registration.objects.get()
     assert (registration.user, registration.email, registration.status) == (
         None,
         "soizic@example.org",
         "confirmed",
     )
+    assert (confirmed.json()["id"], confirmed.json()["status"]) == (registration.pk, "confirmed")
     # The cancel link travels by e-mail only: the API gives no way to cancel it.
-    assert "token" not in response.content.decode()
-    assert services.registration_cancel_token(registration) not in response.content.decode()
+    assert services.registration_cancel_token(registration) not in confirmed.content.decode()
 
 
 def test_a_person_with_an_account_registers_themself_in_one_call(client, workshop, maker):
@@ -329,12 +342,16 @@ def test_registrations_beyond_capacity_join_the_waitlist_in_arrival_order(client
     ]
 
     assert [a.status_code for a in answers] == [202] * 4
+    assert not Registration.objects.exists()
+    # Seats go in the order the links are followed.
+    for n in (3, 1, 0, 2):
+        assert confirm(client, workshop, f"p{n}@example.org").status_code == 200
     registrations = selectors.with_waitlist_position(Registration.objects.order_by("pk"))
-    assert [(r.status, r.waitlist_position) for r in registrations] == [
-        ("confirmed", None),
-        ("confirmed", None),
-        ("waitlisted", 1),
-        ("waitlisted", 2),
+    assert [(r.email, r.status, r.waitlist_position) for r in registrations] == [
+        ("p3@example.org", "confirmed", None),
+        ("p1@example.org", "confirmed", None),
+        ("p0@example.org", "waitlisted", 1),
+        ("p2@example.org", "waitlisted", 2),
     ]
     detail = client.get(f"{WORKSHOPS}{workshop.pk}/").json()
     assert (detail["has_seats"], detail["seats_left"], detail["waitlist_count"]) == (
@@ -349,16 +366,22 @@ def test_a_guest_registering_an_address_again_gets_the_same_answer_and_an_e_mail
 ):
     guest = {"name": "Soizic", "email": "soizic@example.org"}
     first = post(client, f"{WORKSHOPS}{workshop.pk}/register/", guest)
-    again = post(
+    pending = post(
         client,
         f"{WORKSHOPS}{workshop.pk}/register/",
         {"name": "Quelqu'un d'autre", "email": "SOIZIC@example.org"},
     )
-    assert (first.status_code, again.status_code) == (202, 202)
-    assert first.json() == again.json()
+    assert confirm(client, workshop, "soizic@example.org").status_code == 200
+    registered = post(client, f"{WORKSHOPS}{workshop.pk}/register/", guest)
+    assert (first.status_code, pending.status_code, registered.status_code) == (202, 202, 202)
+    assert first.json() == pending.json() == registered.json()
     assert workshop.registrations.count() == 1
     keys = set(OutboxEmail.objects.filter(to="soizic@example.org").values_list("key", flat=True))
-    assert any(":already:" in key for key in keys) and len(keys) == 2
+    # The link to confirm (once a day however often it is asked), the seat, "already there".
+    assert len(keys) == 3
+    assert {key.split(":")[1] for key in keys} == {"confirm", "registration"}
+    assert any(key.endswith(":confirmed") for key in keys)
+    assert any(":already:" in key for key in keys)
 
     # A person with an account registering twice is told: it is their own registration.
     assert post(as_user(client, maker), f"{WORKSHOPS}{workshop.pk}/register/").status_code == 201
@@ -410,6 +433,7 @@ def test_an_invitation_only_workshop_takes_registrations_with_its_token_only(cli
     assert post(client, url, {**guest, "invitation_token": "forged"}).status_code == 404
     response = post(client, url, {**guest, "invitation_token": private.invitation_token})
     assert response.status_code == 202
+    assert confirm(client, private, "soizic@example.org").status_code == 200
     assert private.registrations.count() == 1
 
 
@@ -825,6 +849,9 @@ def test_the_seat_counts_tell_nobody_whether_an_address_was_already_registered(
             "waitlist_count": None,
             "has_seats": before["has_seats"],
         }
+    # Only the facilitators see what waits: one new address pending, nothing taken.
     counted = as_user(client, named_facilitator).get(url).json()
-    assert counted["seats_left"] == 3
+    assert counted["seats_left"] == 4
     assert counted["waitlist_count"] == 0
+    assert counted["pending_count"] == 1
+    assert before["pending_count"] is None

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.conftest import text
-from tests.factories import make_workshop, register_guest
+from tests.factories import make_workshop, register_and_confirm, register_guest
 from tests.spreadsheets import french_number
 from tests.workshops.conftest import moved_to_the_past
 from tilab import roles
@@ -529,9 +529,7 @@ def test_the_management_page_costs_the_same_for_3_or_30_registrations(client, fa
 
 
 def test_the_attendees_csv_opens_in_french_excel(client, facilitator, workshop):
-    first = services.registration_create(
-        workshop=workshop, name='=HYPERLINK("http://x")', email="a@example.org", now=timezone.now()
-    )
+    first = register_and_confirm(workshop, name='=HYPERLINK("http://x")', email="a@example.org")
     register_guest(workshop, 2)
     register_guest(workshop, 3)
     register_guest(workshop, 4)

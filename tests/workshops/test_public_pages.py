@@ -3,6 +3,7 @@ link, my workshops and my calendar address, the published syntheses."""
 
 import datetime
 import html
+from urllib.parse import urlparse
 
 import pytest
 from django.db import connection
@@ -10,11 +11,17 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import make_user, make_workshop, register_guest
+from tests.factories import (
+    confirm_link,
+    make_user,
+    make_workshop,
+    register_and_confirm,
+    register_guest,
+)
 from tests.workshops.conftest import moved_to_the_past
 from tilab.models import OutboxEmail
 from workshops import selectors, services
-from workshops.models import Registration, Theme, Workshop
+from workshops.models import PendingRegistration, Registration, Theme, Workshop
 
 pytestmark = pytest.mark.django_db
 
@@ -34,6 +41,14 @@ def manage_url(registration):
         "workshops:registration_manage",
         kwargs={"token": services.registration_cancel_token(registration)},
     )
+
+
+def click_confirm_link(client, workshop, email: str):
+    """What a guest does with the e-mail: open the link (a page with a button), press it."""
+    path = urlparse(confirm_link(workshop, email)).path
+    page = client.get(path)
+    assert page.status_code == 200 and "Confirmer mon inscription" in text(page)
+    return client.post(path)
 
 
 def text(response) -> str:
@@ -242,6 +257,16 @@ def test_a_guest_registers_with_a_name_and_an_email(
         )
 
     assert response.status_code == 200
+    html = text(response)
+    assert "Inscription enregistrée" in html
+    # The page tells a guest what it would tell anyone typing that address; the e-mail, which
+    # only its owner reads, holds the link that makes the registration.
+    assert "un e-mail part à l'adresse yann@example.org" in html
+    assert "C'est fait : vous avez une place" not in html
+    assert not Registration.objects.exists()
+
+    confirmed = click_confirm_link(client, workshop, "yann@example.org")
+
     registration = Registration.objects.get(workshop=workshop)
     assert (registration.name, registration.email, registration.user) == (
         "Yann Le Bihan",
@@ -249,12 +274,7 @@ def test_a_guest_registers_with_a_name_and_an_email(
         None,
     )
     assert registration.status == "confirmed"
-    html = text(response)
-    assert "Inscription enregistrée" in html
-    # The page tells a guest what it would tell anyone typing that address; the e-mail, which
-    # only its owner reads, says there is a seat.
-    assert "un e-mail part à l'adresse yann@example.org" in html
-    assert "C'est fait : vous avez une place" not in html
+    assert "Yann Le Bihan, vous avez une place à cet atelier." in text(confirmed)
 
 
 def test_a_guest_registering_through_htmx_gets_the_outcome_in_place(client, facilitator):
@@ -324,11 +344,14 @@ def test_beyond_capacity_people_join_the_waitlist_with_their_position(client, fa
     assert "complet – liste d'attente" in html
     assert "M'inscrire sur la liste d'attente" in html
     response = client.post(register_url(workshop), {"name": "Soazig", "email": "s@example.org"})
+    assert "un e-mail part à l'adresse s@example.org" in text(response)
+
+    confirmed = click_confirm_link(client, workshop, "s@example.org")
 
     registration = Registration.objects.get(email="s@example.org")
     assert registration.status == "waitlisted"
     assert selectors.registration_waitlist_position(registration) == 2
-    assert "un e-mail part à l'adresse s@example.org" in text(response)
+    assert "vous êtes sur la liste d'attente, en position 2" in text(confirmed)
 
 
 def test_registering_an_address_again_answers_as_a_new_one_and_e_mails_its_link(
@@ -347,7 +370,10 @@ def test_registering_an_address_again_answers_as_a_new_one_and_e_mails_its_link(
         return page[page.index("register-outcome") : page.index("</main>")]
 
     assert outcome(response).replace("invite1@", "new@") == outcome(fresh)
-    assert Registration.objects.filter(workshop=workshop).count() == 2
+    assert Registration.objects.filter(workshop=workshop).count() == 1
+    assert PendingRegistration.objects.get(workshop=workshop, confirmed_at=None).email == (
+        "new@example.org"
+    )
     (again,) = OutboxEmail.objects.filter(to="invite1@example.org", key__contains=":already:")
     assert "déjà inscrite" in again.body
     assert "/workshops/inscription/" in again.body
@@ -381,8 +407,9 @@ def test_the_seats_line_tells_nobody_whether_an_address_was_already_registered(c
     assert "5 places · places disponibles" in before
     agenda = text(client.get(AGENDA))
     assert "places disponibles" in agenda and "restante" not in agenda
-    # The facilitators' page still counts.
-    assert Registration.objects.filter(workshop=workshop).count() == 2
+    # Nothing is taken before the new address confirms.
+    assert Registration.objects.filter(workshop=workshop).count() == 1
+    assert PendingRegistration.objects.filter(workshop=workshop, confirmed_at=None).count() == 1
 
 
 def test_the_seats_line_shows_no_waitlist_count(client, facilitator):
@@ -396,9 +423,7 @@ def test_the_seats_line_shows_no_waitlist_count(client, facilitator):
 def test_a_person_already_registered_as_a_guest_is_told_once_logged_in(client, facilitator, maker):
     workshop = make_workshop(by=facilitator, capacity=1)
     register_guest(workshop, 1)
-    services.registration_create(
-        workshop=workshop, now=timezone.now(), name="Anne", email="anne@example.org"
-    )
+    register_and_confirm(workshop, name="Anne", email="anne@example.org")
     client.force_login(maker)
 
     html = text(client.get(detail_url(workshop)))
@@ -461,6 +486,7 @@ def test_an_invitation_only_workshop_opens_only_with_its_token(client, facilitat
         register_url(workshop), {**guest, "invitation": workshop.invitation_token}
     )
     assert response.status_code == 200
+    click_confirm_link(client, workshop, "invitee@example.org")
     assert Registration.objects.get().workshop == workshop
 
     client.force_login(facilitator)
