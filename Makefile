@@ -18,7 +18,8 @@ $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@# -qq: errors only; setuptools' notice about editable installs of a flat layout is noise.
+	$(BIN)/python -m pip install --quiet --quiet -e ".[dev]"
 	@touch $@
 
 install: $(BIN)/.installed

@@ -57,6 +57,28 @@ def pytest_configure(config):
         settings.CACHES["default"]["LOCATION"] = settings.REDIS_URL
 
 
+def skip_reasons(skipped) -> list[tuple[str, int]]:
+    """The reasons of skipped test reports, each with how many tests it skipped, most first."""
+    counts: dict[str, int] = {}
+    for report in skipped:
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        counts[reason] = counts.get(reason, 0) + 1
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+
+def pytest_terminal_summary(terminalreporter):
+    """What was skipped, in one line grouped by reason (README lists every reason), instead
+    of one line per place that skipped."""
+    reasons = skip_reasons(terminalreporter.stats.get("skipped", []))
+    if reasons:
+        terminalreporter.write_line(
+            "skipped, a real part being absent: "
+            + "; ".join(f"{reason} ({count})" for reason, count in reasons)
+        )
+
+
 def require(condition: bool, reason: str) -> None:
     """Skip on a laptop, fail in CI, when a real part a test needs is absent."""
     if condition:

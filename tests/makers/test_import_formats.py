@@ -91,7 +91,7 @@ def test_a_file_converted_by_libreoffice_now_imports(relay_staff, tmp_path):
     if shutil.which("soffice") is None:
         if os.environ.get("CI"):
             pytest.fail("soffice is missing: apt-get install libreoffice-calc-nogui")
-        pytest.skip("soffice is not installed")
+        pytest.skip("soffice is not installed (apt-get install libreoffice-calc-nogui)")
     source = tmp_path / "production.csv"
     source.write_text(
         "Date,Nom du maker,Département,Article,Quantité\n2020-04-03,Anne,35,Visière,7\n"

@@ -154,7 +154,7 @@ def test_the_stated_axe_core_version_is_the_one_the_browser_tests_run():
 def test_the_stated_chromium_version_is_the_one_installed():
     chromium = shutil.which("chromium")
     # Skipped on a laptop without Chromium, as the browser tests are; a failure in CI.
-    require(chromium is not None, "needs Chromium (apt-get install chromium)")
+    require(chromium is not None, "Chromium is not installed (apt-get install chromium)")
     installed = subprocess.run(
         [chromium, "--version"], capture_output=True, text=True, check=True
     ).stdout

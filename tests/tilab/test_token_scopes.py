@@ -162,7 +162,8 @@ def test_the_me_endpoint_says_what_the_token_may_do_and_until_when(maker):
     token, text = services.personal_token_create(user=maker, scope="write", now=timezone.now())
     body = program(text).get("/api/v1/me/").json()
     assert body["token_scopes"] == ["read", "write"]
-    assert body["token_expires_at"].startswith(token.expiry.date().isoformat())
+    # The API writes times in Paris time (TIME_ZONE): the date of Paris, not of UTC.
+    assert body["token_expires_at"].startswith(timezone.localtime(token.expiry).date().isoformat())
     browser = Client()
     browser.force_login(maker)
     assert browser.get("/api/v1/me/").json()["token_scopes"] is None
@@ -177,7 +178,7 @@ def test_the_page_shows_the_scope_and_expiry_at_creation_and_in_the_list(client,
     created = response.context["created"]
     html = response.content.decode()
     assert "Portée : lecture et écriture." in html
-    assert created.expiry.strftime("%d/%m/%Y") in html
+    assert timezone.localtime(created.expiry).strftime("%d/%m/%Y") in html  # Paris's date
     listed = client.get("/accounts/tokens/").content.decode()
     assert "Lecture et écriture" in listed
     # Nothing chosen is the least: reading.
