@@ -334,7 +334,7 @@ def department_map(
         labels.append(
             format_html(
                 '<text x="{x}" y="{y}" text-anchor="middle" fill="{ink}" stroke="#ffffff" '
-                'stroke-width="3" paint-order="stroke" stroke-linejoin="round">'
+                'stroke-width="3" stroke-linejoin="round">'
                 '<tspan x="{x}" font-weight="700">{name}</tspan>'
                 '<tspan x="{x}" dy="16">{figure}</tspan></text>',
                 x=label_x,

@@ -254,7 +254,7 @@ def graph_svg(*, nodes: dict, links: list, names: dict[str, str]) -> SafeString:
         parts.append(
             format_html(
                 '<text x="{x}" y="{y}" text-anchor="middle" font-size="14" font-weight="700" '
-                'fill="{fill}" stroke="#ffffff" stroke-width="3" paint-order="stroke">'
+                'fill="{fill}" stroke="#ffffff" stroke-width="3">'
                 "{name}</text>",
                 x=svg_number(centre + distance * math.cos(angle)),
                 y=svg_number(centre + distance * math.sin(angle) + 5),
@@ -345,7 +345,7 @@ def clusters_svg(clusters: dict[str, Cluster], between: dict) -> SafeString:
             format_html(
                 '<line class="edge" x1="{ax}" y1="{ay}" x2="{bx}" y2="{by}" stroke-width="{w}" '
                 'data-weight="{count}"/><text x="{mx}" y="{my}" text-anchor="middle" '
-                'fill="{ink}" stroke="#ffffff" stroke-width="3" paint-order="stroke">{label}'
+                'fill="{ink}" stroke="#ffffff" stroke-width="3">{label}'
                 "</text>",
                 ax=svg_number(ax),
                 ay=svg_number(ay),
@@ -380,8 +380,8 @@ def clusters_svg(clusters: dict[str, Cluster], between: dict) -> SafeString:
             format_html(
                 '<circle class="cluster" cx="{x}" cy="{y}" r="{r}" fill="{fill}" '
                 'fill-opacity="0.85"/><text class="label" x="{x}" y="{top}" '
-                'text-anchor="middle" fill="{ink}" stroke="#ffffff" stroke-width="3" '
-                'paint-order="stroke">{lines}</text>',
+                'text-anchor="middle" fill="{ink}" stroke="#ffffff" stroke-width="3">'
+                "{lines}</text>",
                 x=svg_number(x),
                 y=svg_number(y),
                 r=svg_number(radius[code]),

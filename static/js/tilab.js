@@ -193,7 +193,7 @@ document.addEventListener("submit", function (event) {
   }
   unsaved.delete(event.target);
   // A form htmx sends stays on this page; any other submission leaves it.
-  if (!event.target.hasAttribute("hx-post") && !event.target.hasAttribute("hx-get")) { leaving = true; }
+  if (!event.target.hasAttribute("data-hx-post") && !event.target.hasAttribute("data-hx-get")) { leaving = true; }
 }, true);
 document.addEventListener("click", function (event) {
   var link = event.target.closest ? event.target.closest("a[href]") : null;

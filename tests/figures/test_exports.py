@@ -407,10 +407,10 @@ def test_the_page_says_an_export_is_being_prepared_and_polls_until_it_is_ready(
     client.force_login(relay_staff)
     page = client.get("/exports/").content.decode()
     assert "Préparation en arrière-plan" in page
-    assert f'hx-get="/exports/?watch={export.pk}" hx-trigger="every 3s"' in page
+    assert f'data-hx-get="/exports/?watch={export.pk}" data-hx-trigger="every 3s"' in page
     assert 'id="export-announce" role="status"' in page
     poll = client.get(f"/exports/?watch={export.pk}", headers={"hx-request": "true"})
-    assert 'hx-swap-oob="innerHTML"' in poll.content.decode()
+    assert 'data-hx-swap-oob="innerHTML"' in poll.content.decode()
     assert "every 3s" in poll.content.decode()
     tasks.production_export_build(export_id=export.pk)
     poll = client.get(f"/exports/?watch={export.pk}", headers={"hx-request": "true"})

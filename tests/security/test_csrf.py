@@ -108,7 +108,7 @@ def test_the_same_request_with_its_token_goes_through(everyone):
     page = browser.post("/accounts/tokens/", {"csrfmiddlewaretoken": token})
     assert page.status_code == 200 and len(personal_tokens(everyone)) == 1
 
-    # htmx sends it as a header (base.html puts it in hx-headers).
+    # htmx sends it as a header (base.html puts it in data-hx-headers).
     api = browser.post(
         "/api/v1/production-reports/", {}, content_type="application/json", HTTP_X_CSRFTOKEN=token
     )
@@ -140,5 +140,5 @@ def test_every_page_tells_htmx_to_send_the_token(client, everyone):
     client.force_login(everyone)
     page = client.get("/").content.decode()
     token = client.cookies["csrftoken"].value
-    assert re.search(r"<body hx-headers='\{\"X-CSRFToken\": \"[^\"]+\"\}'>", page)
+    assert re.search(r"<body data-hx-headers='\{\"X-CSRFToken\": \"[^\"]+\"\}'>", page)
     assert token

@@ -613,7 +613,7 @@ def test_one_toggle_saves_that_person_only_and_returns_their_line(client, facili
     line = " ".join(text(response).split())
     assert f'id="present-{came.pk}" checked' in line
     assert "data-focus" in line
-    assert 'hx-swap-oob="innerHTML"' in line and "<strong>1</strong> sur 2" in line
+    assert 'data-hx-swap-oob="innerHTML"' in line and "<strong>1</strong> sur 2" in line
     came.refresh_from_db()
     other.refresh_from_db()
     assert (came.attended, other.attended) == (True, None)

@@ -299,7 +299,7 @@ def test_an_htmx_registration_updates_the_seats_line_of_the_page(client, facilit
 
     response = client.post(register_url(workshop), HTTP_HX_REQUEST="true")
 
-    seats = text(response).split('<span id="workshop-seats" hx-swap-oob="true">')[1]
+    seats = text(response).split('<span id="workshop-seats" data-hx-swap-oob="true">')[1]
     assert seats.split("</span>")[0].count("complet – liste d'attente") == 1
     # The page without JavaScript shows the outcome alone, without the swap.
     client.logout()
@@ -381,7 +381,7 @@ def test_registering_an_address_again_answers_as_a_new_one_and_e_mails_its_link(
 
 def _seats_line(page: str, *, out_of_band: bool = False) -> str:
     opening = (
-        '<span id="workshop-seats" hx-swap-oob="true">'
+        '<span id="workshop-seats" data-hx-swap-oob="true">'
         if out_of_band
         else ('<span id="workshop-seats">')
     )
