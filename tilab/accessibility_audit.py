@@ -42,7 +42,7 @@ class Criterion:
     topic: str
     status: str
     pages: tuple[str, ...]  # where it fails (NC only)
-    method: str  # axe, browser or manual
+    method: str  # axe, browser, validator (the W3C HTML checker) or manual
     checks: tuple[str, ...]  # axe rule ids or browser test names
     justification: str
 
