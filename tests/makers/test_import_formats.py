@@ -3,7 +3,6 @@ above the header, total rows under the data, formulas with the values their file
 
 import datetime
 import io
-import os
 import shutil
 import subprocess
 import zipfile
@@ -14,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from makers import importing
 from makers.models import ProductionReport
+from tests.conftest import require
 from tests.makers.spreadsheets import Formula, ods_bytes, ods_content, xlsx_bytes
 from tests.refusals import refused
 
@@ -88,10 +88,10 @@ def test_a_libreoffice_workbook_is_read_past_its_instructions_title_and_total(
 def test_a_file_converted_by_libreoffice_now_imports(relay_staff, tmp_path):
     """The CI path: soffice converts a CSV to ODS and XLSX, the importer reads both. Missing
     soffice fails this test in CI (CI set) and skips it on a laptop."""
-    if shutil.which("soffice") is None:
-        if os.environ.get("CI"):
-            pytest.fail("soffice is missing: apt-get install libreoffice-calc-nogui")
-        pytest.skip("soffice is not installed (apt-get install libreoffice-calc-nogui)")
+    require(
+        shutil.which("soffice") is not None,
+        "soffice is not installed (apt-get install libreoffice-calc-nogui)",
+    )
     source = tmp_path / "production.csv"
     source.write_text(
         "Date,Nom du maker,Département,Article,Quantité\n2020-04-03,Anne,35,Visière,7\n"
