@@ -19,7 +19,7 @@ from tilab.models import Department
 from tilab.pagination import CursorPagination
 from tilab.permissions import PUBLIC, SIGNED_IN
 from tilab.schema import AnyOf, error_responses
-from tilab.serializers import SlugRelatedField
+from tilab.serializers import ModelSerializer, SlugRelatedField
 
 from . import errors, selectors, services
 from .filters import ItemAliasFilter, ProductionReportFilter
@@ -38,7 +38,7 @@ from .serializers import (
 )
 
 
-class ItemTypeSerializer(serializers.ModelSerializer):
+class ItemTypeSerializer(ModelSerializer):
     class Meta:
         model = ItemType
         fields = ["slug", "name_fr", "name_en", "unit_fr", "unit_en"]
@@ -129,13 +129,13 @@ class ProductionReportViewSet(viewsets.ModelViewSet):
         return super().filter_queryset(queryset)
 
     def _render(self, reports):
-        """Read reports written by a service again, for their joins and annotations."""
-        ids = [report.pk for report in reports]
-        visible = selectors.reports_visible_to(self.request.user)
-        fresh = {report.pk: report for report in visible.filter(pk__in=ids)}
-        # A report moved to a department the writer does not cover is still shown to them.
-        shown = [fresh.get(report.pk, report) for report in reports]
-        return self.get_serializer(shown, many=True).data
+        """Reports written by a service, as a read shows them: their likely double counts
+        found for them alone (`selectors.double_counts_of_written`), not read again through
+        the list's query. A report moved to a department the writer does not cover is still
+        shown to them."""
+        reports = list(reports)
+        selectors.double_counts_of_written(reports)
+        return self.get_serializer(reports, many=True).data
 
     def _render_one(self, report, *, status_code=status.HTTP_200_OK) -> Response:
         return Response(self._render([report])[0], status=status_code)
@@ -434,7 +434,7 @@ class MakerViewSet(
 # --- Other names of items, remembered for the network ----------------------------------------
 
 
-class ItemAliasSerializer(serializers.ModelSerializer):
+class ItemAliasSerializer(ModelSerializer):
     item_type = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     item_name = serializers.CharField(source="item_type.name", read_only=True)
     created_by = serializers.CharField(source="created_by_name", read_only=True)

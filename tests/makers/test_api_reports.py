@@ -836,3 +836,45 @@ def test_the_report_list_costs_the_same_queries_for_1_10_and_50_reports(
     assert len(set(counts)) == 1, counts
     assert len(set(filtered)) == 1, filtered
     print(f"{role}: {counts[0]} queries to list, {filtered[0]} with filters")
+
+
+# --- A write answers what a read shows ------------------------------------------------------
+
+
+def test_every_write_answers_the_report_as_a_read_shows_it(client, maker, relay_staff):
+    """The answer of a write (its likely double counts found for it alone) is the report as the
+    writer reads it right after, field for field: creation, change, validation, bulk
+    validation, correction and rejection, with twins so that double counts show."""
+    anne = profile(maker)
+    first = make_report(anne)
+    twin = make_report(anne, quantity=10, produced_on=APRIL + datetime.timedelta(days=2))
+    flagged = 0
+
+    def answered_as_read(user, response):
+        nonlocal flagged
+        assert response.status_code in (200, 201), response.content
+        body = response.json()
+        for answer in body if isinstance(body, list) else [body]:
+            assert answer == as_user(client, user).get(f"{URL}{answer['id']}/").json()
+            flagged += bool(answer["likely_double_counts"])
+        return body
+
+    created = answered_as_read(
+        maker,
+        post(as_user(client, maker), URL, new_report_body(quantity=10, produced_on="2020-04-15")),
+    )["id"]
+    answered_as_read(
+        maker, patch(as_user(client, maker), f"{URL}{created}/", {"recipient": "EHPAD"})
+    )
+    answered_as_read(relay_staff, post(as_user(client, relay_staff), f"{URL}{first.pk}/validate/"))
+    answered_as_read(
+        relay_staff, post(as_user(client, relay_staff), f"{URL}validate/", {"ids": [twin.pk]})
+    )
+    answered_as_read(
+        maker, post(as_user(client, maker), f"{URL}{first.pk}/correct/", {"quantity": 10})
+    )
+    answered_as_read(
+        relay_staff,
+        post(as_user(client, relay_staff), f"{URL}{created}/reject/", {"reason": "Doublon"}),
+    )
+    assert flagged >= 4

@@ -288,6 +288,12 @@ def test_the_queue_and_the_preview_apply_the_same_rule(relay_staff, region_staff
     for report in live:
         matched = sorted(other.pk for other in found.get(report.pk, []))
         assert matched == selectors.double_count_ids(report), report
+    # A write's answer finds them for the written reports alone: the same again.
+    written = list(ProductionReport.objects.order_by("pk"))
+    selectors.double_counts_of_written(written)
+    for report, read in zip(written, annotated, strict=True):
+        assert selectors.double_count_ids(report) == selectors.double_count_ids(read), report
+        assert report.suspected_duplicate == read.suspected_duplicate
 
 
 # --- Keeping one: the other is rejected with a reason naming the one kept ---------------------
