@@ -110,19 +110,25 @@ class RelayTeam:
 
 def relay_teams_covering(departments=None) -> dict[str, RelayTeam]:
     """Department code → the team of the relay covering it, for the given departments (every
-    department when None; those nobody covers are left out). Two queries whatever their
-    number."""
+    department when None; those nobody covers are left out). One query whatever their number:
+    the coverage with each staff member and role (a handful of rows per department)."""
     coverage = RelayCoverage.objects.all()
     if departments is not None:
         coverage = coverage.filter(department__in=list(departments))
-    coverage = list(coverage.values_list("department", "relay", "relay__organisation"))
-    relay_ids = {relay for _department, relay, _organisation in coverage}
+    relay_of: dict[str, tuple[int, int]] = {}
     members: dict[int, set[int]] = defaultdict(set)
     acting: dict[int, set[int]] = defaultdict(set)
-    through = Relay.staff.through.objects.filter(relay__in=relay_ids)
-    for relay, user, active, role in through.values_list(
-        "relay", "user", "user__is_active", "user__groups__name"
+    for department, relay, organisation, user, active, role in coverage.values_list(
+        "department",
+        "relay",
+        "relay__organisation",
+        "relay__staff",
+        "relay__staff__is_active",
+        "relay__staff__groups__name",
     ):
+        relay_of[department] = (relay, organisation)
+        if user is None:  # a relay with nobody on its team
+            continue
         members[relay].add(user)
         if active and role == roles.RELAY_STAFF:
             acting[relay].add(user)
@@ -133,7 +139,7 @@ def relay_teams_covering(departments=None) -> dict[str, RelayTeam]:
             members=frozenset(members[relay]),
             acting=frozenset(acting[relay]),
         )
-        for department, relay, organisation in coverage
+        for department, (relay, organisation) in relay_of.items()
     }
 
 

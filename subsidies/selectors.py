@@ -74,7 +74,9 @@ def lines_of(redistribution: Redistribution) -> QuerySet[RedistributionLine]:
 
 def _last_adjusters(model, ids) -> dict[int, int | None]:
     """Object id → who made the latest "…_adjust" decision on it, for these objects of
-    `model` (allocations), in one query."""
+    `model` (allocations), in one query (none for no object)."""
+    if not ids:
+        return {}
     decisions = Decision.objects.filter(
         content_type=ContentType.objects.get_for_model(model),
         object_id__in=[str(pk) for pk in ids],
