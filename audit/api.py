@@ -13,11 +13,12 @@ from subsidies.serializers import PersonSerializer, ProgrammeRefSerializer, pers
 from tilab.models import Decision
 from tilab.pagination import CursorPagination
 from tilab.schema import error_responses
+from tilab.serializers import ModelSerializer
 
 from . import selectors as audit
 
 
-class LedgerEntrySerializer(serializers.ModelSerializer):
+class LedgerEntrySerializer(ModelSerializer):
     programme = serializers.SerializerMethodField()
     actor = serializers.SerializerMethodField()
 
@@ -57,7 +58,7 @@ class LedgerCheckSerializer(serializers.Serializer):
     )
 
 
-class DecisionSerializer(serializers.ModelSerializer):
+class DecisionSerializer(ModelSerializer):
     object_type = serializers.SerializerMethodField()
     actor = serializers.SerializerMethodField()
 

@@ -18,7 +18,7 @@ from tilab.models import Department
 from tilab.pagination import CursorPagination
 from tilab.permissions import PUBLIC
 from tilab.schema import error_responses
-from tilab.serializers import SlugRelatedField
+from tilab.serializers import ModelSerializer, SlugRelatedField
 
 from . import selectors, services
 
@@ -60,13 +60,13 @@ class PublicMemberSerializer(serializers.Serializer):
     is_manager = serializers.BooleanField()
 
 
-class CapabilitySerializer(serializers.ModelSerializer):
+class CapabilitySerializer(ModelSerializer):
     class Meta:
         model = Capability
         fields = ["slug", "name_fr", "name_en"]
 
 
-class OrganisationPublicSerializer(serializers.ModelSerializer):
+class OrganisationPublicSerializer(ModelSerializer):
     """An organisation as the public directory shows it."""
 
     department = serializers.CharField(source="department_id", read_only=True)

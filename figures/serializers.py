@@ -3,11 +3,13 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from tilab.serializers import ModelSerializer
+
 from .models import ProductionTotal
 from .selectors import FIGURE_DIMENSIONS
 
 
-class FigureRowSerializer(serializers.ModelSerializer):
+class FigureRowSerializer(ModelSerializer):
     """One weekly total: validated production of a department, an item and a producer kind.
 
     Expects `relays` (department code → relay name) in its context, read once per request.

@@ -7,7 +7,7 @@ from rest_framework import serializers
 from fablabs.models import Organisation
 from fablabs.selectors import relay_teams_covering
 from tilab.models import Department
-from tilab.serializers import PrimaryKeyRelatedField, SlugRelatedField
+from tilab.serializers import ModelSerializer, PrimaryKeyRelatedField, SlugRelatedField
 
 from .models import CorroborationWithheld, ItemType, Maker, ProductionReport
 from .selectors import decision_route, double_count_ids
@@ -15,13 +15,13 @@ from .selectors import decision_route, double_count_ids
 # --- Production reports: output ------------------------------------------------------------
 
 
-class MakerRefSerializer(serializers.ModelSerializer):
+class MakerRefSerializer(ModelSerializer):
     class Meta:
         model = Maker
         fields = ["id", "display_name"]
 
 
-class OrganisationRefSerializer(serializers.ModelSerializer):
+class OrganisationRefSerializer(ModelSerializer):
     class Meta:
         model = Organisation
         fields = ["id", "name"]
@@ -38,7 +38,7 @@ class CorroborationWithheldField(serializers.ChoiceField):
         super().__init__(choices=CorroborationWithheld.choices, allow_null=True, **kwargs)
 
 
-class ProductionReportOutputSerializer(serializers.ModelSerializer):
+class ProductionReportOutputSerializer(ModelSerializer):
     """A report as the API shows it. Expects the queryset of `selectors.reports_visible_to`,
     which joins every related row and annotates the likely double counts."""
 
@@ -255,7 +255,7 @@ class BulkRejectionSerializer(BulkDecisionSerializer, RejectionSerializer):
 # --- Makers --------------------------------------------------------------------------------
 
 
-class MakerPublicSerializer(serializers.ModelSerializer):
+class MakerPublicSerializer(ModelSerializer):
     """What the public directory shows of a maker who opted in: never an address or e-mail."""
 
     department = serializers.CharField(source="department_id", read_only=True)

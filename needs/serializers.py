@@ -16,6 +16,7 @@ from makers.serializers import CorroborationWithheldField
 from tilab.models import Department
 from tilab.serializers import (
     DocumentedBoundsIntegerField,
+    ModelSerializer,
     PrimaryKeyRelatedField,
     SlugRelatedField,
 )
@@ -60,7 +61,7 @@ def _absolute(request, path: str) -> str:
 # --- Output -----------------------------------------------------------------------------------
 
 
-class EstablishmentPublicSerializer(serializers.ModelSerializer):
+class EstablishmentPublicSerializer(ModelSerializer):
     care_type = CareTypeField(read_only=True)
 
     class Meta:
@@ -79,7 +80,7 @@ class NeedItemSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
-class NeedOutputSerializer(serializers.ModelSerializer):
+class NeedOutputSerializer(ModelSerializer):
     """A need as anyone sees it: no contact, what is already pledged and received. Expects
     `selectors.with_progress` (the `pledged` and `received` sums) and the establishment,
     item and department fetched with it."""
@@ -136,7 +137,7 @@ class NeedOutputSerializer(serializers.ModelSerializer):
         return _absolute(self.context.get("request"), reverse("needs:detail", args=[need.pk]))
 
 
-class NeedRefSerializer(serializers.ModelSerializer):
+class NeedRefSerializer(ModelSerializer):
     """The need a pledge or a delivery answers, as anyone sees it."""
 
     establishment = EstablishmentPublicSerializer(read_only=True)
@@ -159,7 +160,7 @@ class ProducerSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
-class PledgeOutputSerializer(serializers.ModelSerializer):
+class PledgeOutputSerializer(ModelSerializer):
     """One's own pledge. Expects the need, its establishment and item, the producer, and the
     `delivered` and `received` sums annotated."""
 
@@ -197,7 +198,7 @@ class PledgeOutputSerializer(serializers.ModelSerializer):
         }
 
 
-class DeliveryOutputSerializer(serializers.ModelSerializer):
+class DeliveryOutputSerializer(ModelSerializer):
     """One's own delivery, with what the establishment confirmed (null until it does)."""
 
     need = NeedRefSerializer(source="pledge.need", read_only=True)
@@ -238,7 +239,7 @@ class DeliveryOutputSerializer(serializers.ModelSerializer):
         return bool(delivery.confirmed_quantity) and not delivery.corroboration_withheld
 
 
-class DeliveryConfirmedSerializer(serializers.ModelSerializer):
+class DeliveryConfirmedSerializer(ModelSerializer):
     """What the establishment reads back after confirming (no producer account shown)."""
 
     class Meta:
@@ -276,7 +277,7 @@ class DeliveryRecordedSerializer(DeliveryOutputSerializer):
         read_only_fields = fields
 
 
-class NeedMessageOutputSerializer(serializers.ModelSerializer):
+class NeedMessageOutputSerializer(ModelSerializer):
     class Meta:
         model = NeedMessage
         fields = ["id", "pledge", "from_establishment", "body", "created_at"]
@@ -391,7 +392,7 @@ class DeliveryConfirmSerializer(serializers.Serializer):
     )
 
 
-class EstablishmentThreadSerializer(serializers.ModelSerializer):
+class EstablishmentThreadSerializer(ModelSerializer):
     """One thread of the establishment's page: an active pledge, its producer as the public
     may see them, and the messages, oldest first. Expects the messages prefetched and the
     `public_name` set (selectors.need_pledges, selectors.pledges_named)."""

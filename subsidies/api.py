@@ -20,6 +20,7 @@ from makers.models import Maker
 from tilab.pagination import CursorPagination
 from tilab.permissions import PUBLIC, SIGNED_IN, DeclaredPermission
 from tilab.schema import error_responses
+from tilab.serializers import ModelSerializer
 
 from . import bank, batches, errors, selectors, services
 from . import recap as recap_of
@@ -47,7 +48,7 @@ from .serializers import (
 )
 
 
-class RelaySerializer(serializers.ModelSerializer):
+class RelaySerializer(ModelSerializer):
     name = serializers.CharField(source="organisation.name", read_only=True)
     commune = serializers.CharField(source="organisation.commune", read_only=True)
     departments = serializers.SerializerMethodField()

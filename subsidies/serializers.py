@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from fablabs.models import Relay
 from makers.models import ItemType
-from tilab.serializers import PrimaryKeyRelatedField, SlugRelatedField
+from tilab.serializers import ModelSerializer, PrimaryKeyRelatedField, SlugRelatedField
 
 from .models import (
     Allocation,
@@ -74,7 +74,7 @@ class MoneyDecisionStatusField(serializers.ChoiceField):
 # --- Output: programmes and allocations ----------------------------------------------------
 
 
-class AllocationOutputSerializer(serializers.ModelSerializer):
+class AllocationOutputSerializer(ModelSerializer):
     """One relay's part of a programme. Expects `selectors.allocations_visible_to` joined with
     `redistribution`."""
 
@@ -150,7 +150,7 @@ class ItemWeightSerializer(serializers.Serializer):
     )
 
 
-class ProgrammeOutputSerializer(serializers.ModelSerializer):
+class ProgrammeOutputSerializer(ModelSerializer):
     """A programme with the allocations the caller may see. Expects
     `selectors.programmes_seen_by` with `weights` prefetched."""
 
@@ -192,7 +192,7 @@ class ProgrammeOutputSerializer(serializers.ModelSerializer):
 # --- Output: redistributions and payments --------------------------------------------------
 
 
-class PaymentOutputSerializer(serializers.ModelSerializer):
+class PaymentOutputSerializer(ModelSerializer):
     recorded_by = serializers.SerializerMethodField()
 
     class Meta:
@@ -219,7 +219,7 @@ class LinePaymentSerializer(serializers.Serializer):
     reference = serializers.CharField()
 
 
-class RedistributionLineOutputSerializer(serializers.ModelSerializer):
+class RedistributionLineOutputSerializer(ModelSerializer):
     """One line. Expects `selectors.lines_of` and `bank_accounts` in the context (the keys of
     the payees whose bank details are on file)."""
 
@@ -276,7 +276,7 @@ class RedistributionLineOutputSerializer(serializers.ModelSerializer):
         }
 
 
-class RedistributionOutputSerializer(serializers.ModelSerializer):
+class RedistributionOutputSerializer(ModelSerializer):
     """A redistribution as listed. Expects `selectors.redistributions_visible_to` annotated
     with `line_count`, `paid_count` and `paid_cents`."""
 
@@ -477,7 +477,7 @@ class RedistributionAdjustSerializer(MotivationSerializer):
         return rows
 
 
-class PaymentBatchLineSerializer(serializers.ModelSerializer):
+class PaymentBatchLineSerializer(ModelSerializer):
     """A transfer of a batch; of the IBAN used, its last four characters only."""
 
     payee = serializers.CharField(source="line.payee_name", read_only=True)
@@ -493,7 +493,7 @@ class PaymentBatchLineSerializer(serializers.ModelSerializer):
         return batch_line.iban[-4:]
 
 
-class PaymentBatchOutputSerializer(serializers.ModelSerializer):
+class PaymentBatchOutputSerializer(ModelSerializer):
     relay = serializers.SerializerMethodField()
     created_by = serializers.SerializerMethodField()
     recorded_by = serializers.SerializerMethodField()
@@ -585,7 +585,7 @@ class PaymentBatchCancelSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True, help_text=_("Motif, conservé."))
 
 
-class BankChangeOutputSerializer(serializers.ModelSerializer):
+class BankChangeOutputSerializer(ModelSerializer):
     """A bank details change; of the IBANs, the last four characters only."""
 
     payee_kind = serializers.SerializerMethodField()

@@ -12,9 +12,10 @@ from . import notices
 from .models import Department, NoticePreference, TokenScope
 from .permissions import PUBLIC, SIGNED_IN, TOKEN_SCOPE, has_totp, roles_held
 from .schema import error_responses
+from .serializers import ModelSerializer
 
 
-class DepartmentSerializer(serializers.ModelSerializer):
+class DepartmentSerializer(ModelSerializer):
     class Meta:
         model = Department
         fields = ["code", "name", "region_code", "region_name"]

@@ -1,4 +1,6 @@
-"""Serializer fields shared by the apps' APIs."""
+"""Serializer fields shared by the apps' APIs, and the base of their model serializers."""
+
+import copy
 
 from django.core.validators import ProhibitNullCharactersValidator
 from rest_framework import serializers
@@ -37,3 +39,20 @@ class DocumentedBoundsIntegerField(serializers.IntegerField):
         # Read by drf-spectacular; DRF checks bounds only through the validators it would
         # have added for min_value and max_value given to __init__.
         self.min_value, self.max_value = minimum, maximum
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    """DRF's, with the fields it derives from the model built once per class instead of on
+    every request: reading the model's fields, their options and validators cost an API answer
+    more than rendering it. Each serializer still gets its own copies (DRF's deep copy, as for
+    declared fields), so one may change its fields (a queryset narrowed per caller) without
+    touching another's. The fields depend on the class alone (its Meta and declared fields),
+    never on the instance or its context."""
+
+    def get_fields(self):
+        cls = type(self)
+        built = cls.__dict__.get("_fields_built_once")
+        if built is None:
+            built = super().get_fields()
+            cls._fields_built_once = built
+        return copy.deepcopy(built)

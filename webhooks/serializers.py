@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from fablabs.models import Relay
+from tilab.serializers import ModelSerializer
 
 from .models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
@@ -47,7 +48,7 @@ class WebhookEndpointChangeSerializer(serializers.Serializer):
     )
 
 
-class WebhookEndpointSerializer(serializers.ModelSerializer):
+class WebhookEndpointSerializer(ModelSerializer):
     events = serializers.ListField(child=serializers.ChoiceField(choices=Event.choices))
 
     class Meta:
@@ -77,14 +78,14 @@ class WebhookEndpointWithSecretSerializer(WebhookEndpointSerializer):
         read_only_fields = fields
 
 
-class WebhookAttemptSerializer(serializers.ModelSerializer):
+class WebhookAttemptSerializer(ModelSerializer):
     class Meta:
         model = WebhookAttempt
         fields = ["attempted_at", "status_code", "response_body", "error", "duration_ms"]
         read_only_fields = fields
 
 
-class WebhookDeliverySerializer(serializers.ModelSerializer):
+class WebhookDeliverySerializer(ModelSerializer):
     class Meta:
         model = WebhookDelivery
         fields = [

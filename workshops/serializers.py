@@ -16,7 +16,7 @@ from rest_framework import serializers
 from tilab import roles
 from tilab.i18n import localised
 from tilab.models import Department
-from tilab.serializers import PrimaryKeyRelatedField, SlugRelatedField
+from tilab.serializers import ModelSerializer, PrimaryKeyRelatedField, SlugRelatedField
 
 from .models import Registration, Theme, Workshop
 from .services import MAX_CAPACITY, WorkshopDetails
@@ -74,7 +74,7 @@ class MyRegistrationSerializer(serializers.Serializer):
 # --- Output ---------------------------------------------------------------------------------
 
 
-class WorkshopOutputSerializer(serializers.ModelSerializer):
+class WorkshopOutputSerializer(ModelSerializer):
     """A workshop as a participant sees it, plus what its facilitators alone see.
 
     Expects `selectors.workshops_visible_to` (or `workshops_listed_for`) with `facilitators`
@@ -285,7 +285,7 @@ class WorkshopOutputSerializer(serializers.ModelSerializer):
         return {"id": mine.pk, "status": mine.status, "position": mine.waitlist_position}
 
 
-class WorkshopRefSerializer(serializers.ModelSerializer):
+class WorkshopRefSerializer(ModelSerializer):
     status = WorkshopStatusField(read_only=True)
     ends_at = serializers.DateTimeField(read_only=True)
 
@@ -295,7 +295,7 @@ class WorkshopRefSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RegistrationOutputSerializer(serializers.ModelSerializer):
+class RegistrationOutputSerializer(ModelSerializer):
     """One's own registration. Expects the workshop fetched and the `waitlist_position`
     annotated (`selectors.with_waitlist_position`: null unless waitlisted)."""
 
@@ -330,7 +330,7 @@ class RegistrationOutputSerializer(serializers.ModelSerializer):
         return registration.workshop.online_url or None
 
 
-class AttendeeSerializer(serializers.ModelSerializer):
+class AttendeeSerializer(ModelSerializer):
     """A registration as the workshop's facilitators see it, e-mail included. Expects the
     `waitlist_position` annotated (`selectors.with_waitlist_position`)."""
 
