@@ -9,6 +9,7 @@ REDIS_URL, SECRET_KEY, ALLOWED_HOSTS, EMAIL_URL.
 import logging
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
@@ -221,6 +222,8 @@ MFA_TOTP_ISSUER = "Ti Lab"
 # ProConnect"). Off, button and pages, until the discovery URL, the client id and the secret
 # are all set. The redirect URI to register at ProConnect: SITE_URL + /accounts/proconnect/retour/.
 PROCONNECT_DISCOVERY_URL = env("PROCONNECT_DISCOVERY_URL", default="")
+# Where ProConnect's pages are, when they are not beside the discovery document.
+PROCONNECT_ORIGINS = env.list("PROCONNECT_ORIGINS", default=[])
 PROCONNECT_CLIENT_ID = env("PROCONNECT_CLIENT_ID", default="")
 PROCONNECT_CLIENT_SECRET = env("PROCONNECT_CLIENT_SECRET", default="")
 # The level of assurance asked of the agent's identity provider ("eidas1": ProConnect's base).
@@ -364,6 +367,14 @@ WHITENOISE_USE_FINDERS = DEBUG
 # sets with the client's address alone (X-Real-IP, CF-Connecting-IP).
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0 if DEBUG else 1)
 ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env("TRUSTED_CLIENT_IP_HEADER", default=None)
+
+
+def _origins_of(url: str) -> list[str]:
+    """The origin of `url` and PROCONNECT_ORIGINS (none while ProConnect is off)."""
+    if not url:
+        return []
+    parts = urlsplit(url)
+    return [f"{parts.scheme}://{parts.netloc}", *PROCONNECT_ORIGINS]
 
 
 def _rate(name: str, default: str) -> str | None:
@@ -617,7 +628,9 @@ CONTENT_SECURITY_POLICY = {
         "connect-src": [SELF],
         "object-src": [NONE],
         "base-uri": [SELF],
-        "form-action": [SELF],
+        # ProConnect's login and logout buttons post here, then redirect to ProConnect's
+        # pages: browsers hold that redirect to form-action too.
+        "form-action": [SELF, *_origins_of(PROCONNECT_DISCOVERY_URL)],
         "frame-ancestors": [NONE],
     }
 }
