@@ -4,9 +4,10 @@ a thread: discovery document, JWKS, authorisation (consents at once for `person`
 the end-session endpoint. Tokens are signed with authlib's JOSE, independently of the joserfc
 code the platform checks them with.
 
-Knobs a test turns: `person` (the claims of the next login), `userinfo_key` (sign the userinfo
-with another key), `nonce_override`, `code_seconds`, and what it `saw` (authorisation and
-end-session queries).
+Knobs a test turns: `person` (the claims of the next login), `userinfo_key` and `id_token_key`
+(sign with another key), `id_token_changes` and `userinfo_changes` (claims changed),
+`nonce_override`, `code_seconds`, and what it `saw` (authorisation, token and end-session
+requests).
 """
 
 import json
@@ -35,6 +36,9 @@ class LocalProConnect:
         self.key = new_key("proconnect-1")
         self.rogue_key = new_key("proconnect-1")  # same kid, another key: a forgery
         self.userinfo_key = self.key
+        self.id_token_key = self.key
+        self.id_token_changes: dict = {}
+        self.userinfo_changes: dict = {}
         self.nonce_override = None
         self.code_seconds = 60
         self.redirect_uris: set[str] = set()
@@ -140,8 +144,9 @@ class LocalProConnect:
                 "nonce": grant["nonce"],
                 "acr": grant["acr"],
                 "amr": ["pwd"],
+                **self.id_token_changes,
             },
-            self.key,
+            self.id_token_key,
         )
         access_token = generate_token(40)
         self.access_tokens[access_token] = person
@@ -157,7 +162,7 @@ class LocalProConnect:
         person = self.access_tokens.get(authorization.removeprefix("Bearer ").strip())
         if person is None:
             return 401, {"WWW-Authenticate": 'Bearer error="invalid_token"'}, ""
-        claims = {"iss": self.issuer, "aud": CLIENT_ID, **person}
+        claims = {"iss": self.issuer, "aud": CLIENT_ID, **person, **self.userinfo_changes}
         return 200, {"Content-Type": "application/jwt"}, self._sign(claims, self.userinfo_key)
 
     def end_session(self, query: dict) -> tuple[int, dict, str]:

@@ -133,9 +133,12 @@ def userinfo_claims(
     response = _get(config.userinfo_endpoint, headers={"Authorization": f"Bearer {access_token}"})
     try:
         token = jwt.decode(response.text.strip(), keyset, algorithms=ALGORITHMS)
+        # The subject must be the ID token's; issuer and audience, which OpenID Connect says a
+        # signed userinfo SHOULD carry, must be right when they are there.
         jwt.JWTClaimsRegistry(
-            iss={"essential": True, "value": config.issuer},
             sub={"essential": True, "value": subject},
+            iss={"value": config.issuer},
+            aud={"value": settings.PROCONNECT_CLIENT_ID},
         ).validate(token.claims)
     except (JoseError, ValueError) as error:
         raise errors.PROCONNECT_USERINFO_SIGNATURE() from error

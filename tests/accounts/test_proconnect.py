@@ -134,6 +134,46 @@ def test_a_userinfo_signed_with_another_key_is_refused(client, provider):
     assert not User.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"exp": 1_000_000_000},  # expired long ago
+        {"aud": "another-client"},
+        {"iss": "https://another-provider.example.fr"},
+    ],
+    ids=["expired", "another-audience", "another-issuer"],
+)
+def test_an_id_token_that_is_not_for_this_login_is_refused(client, provider, changes):
+    provider.id_token_changes = changes
+    answer = log_in(client)
+    assert answer.status_code == 403
+    assert refusal_code(answer) == "proconnect_id_token"
+    assert "_auth_user_id" not in client.session
+
+
+def test_an_id_token_signed_with_another_key_is_refused(client, provider):
+    provider.id_token_key = provider.rogue_key
+    answer = log_in(client)
+    assert refusal_code(answer) == "proconnect_id_token"
+    assert not User.objects.exists()
+
+
+def test_a_userinfo_about_someone_else_is_refused(client, provider):
+    provider.userinfo_changes = {"sub": "agent-9999"}
+    answer = log_in(client)
+    assert refusal_code(answer) == "proconnect_userinfo_signature"
+
+
+def test_a_userinfo_in_plain_json_is_refused(client, provider, monkeypatch):
+    monkeypatch.setattr(
+        provider,
+        "userinfo",
+        lambda authorization: (200, {"Content-Type": "application/json"}, '{"sub": "agent-0001"}'),
+    )
+    answer = log_in(client)
+    assert refusal_code(answer) == "proconnect_userinfo_signature"
+
+
 def test_a_wrong_state_is_refused(client, provider):
     url = at_provider(start(client))
     parts = urlsplit(url)
@@ -250,6 +290,16 @@ def test_the_social_account_is_in_the_export_and_goes_with_the_account(client, p
     export = personal_data_export(user=user, now=timezone.now())
     (record,) = export["account"]["social_accounts"]
     assert record["provider"] == "proconnect" and record["claims"]["siret"] == SIRET
+
+
+def test_deleting_the_account_deletes_the_social_account(client, provider):
+    from django.utils import timezone
+
+    from accounts.services import account_delete
+
+    log_in(client)
+    account_delete(user=User.objects.get(), now=timezone.now())
+    assert not SocialAccount.objects.exists()
 
 
 def test_off_when_unset_no_button_and_no_pages(client, settings):

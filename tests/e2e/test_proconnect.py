@@ -7,6 +7,7 @@ import copy
 import pytest
 
 from tests.e2e.conftest import assert_accessible, open_menu
+from tests.factories import make_organisation
 from tests.proconnect_provider import CLIENT_ID, CLIENT_SECRET, LocalProConnect
 from tilab.models import User
 
@@ -53,3 +54,18 @@ def test_a_round_trip_through_proconnect(desktop, provider, live_server):
     assert provider.saw["end_session"][-1]["id_token_hint"]
     open_menu(page)
     assert page.get_by_role("link", name="Se connecter").is_visible()
+
+
+def test_an_agent_of_a_listed_organisation_is_offered_to_join_it(
+    desktop, provider, live_server, reference_data
+):
+    organisation = make_organisation(name="FabLab du Trégor", siret="73282932000074")
+    provider.person["siret"] = "73282932000074"
+    page = desktop
+    page.goto("/accounts/login/")
+    page.get_by_role("button", name="S’identifier avec ProConnect").click()
+    page.wait_for_url(f"{live_server.url}/accounts/proconnect/rejoindre/")
+    assert page.get_by_role("heading", name="Rejoindre votre organisation").is_visible()
+    assert page.get_by_role("button", name="Demander à rejoindre FabLab du Trégor").is_visible()
+    assert_accessible(page, "the offer to join")
+    assert not organisation.memberships.exists()
