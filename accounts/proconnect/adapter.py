@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from tilab.errors import NotAllowed, Refusal, WrongState
+from tilab.models import User
 
 from .. import errors
 from . import PROVIDER_ID, enabled, selectors
@@ -72,8 +73,9 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             return
         if not sociallogin.is_existing and self.authenticate_by_email(sociallogin) is None:
             for address in sociallogin.email_addresses:
-                if EmailAddress.objects.filter(email__iexact=address.email).exists() or (
-                    sociallogin.user.__class__.objects.filter(email__iexact=address.email).exists()
+                if (
+                    EmailAddress.objects.filter(email__iexact=address.email).exists()
+                    or User.objects.filter(email__iexact=address.email).exists()
                 ):
                     refusal = errors.PROCONNECT_EMAIL_UNCONFIRMED(email=address.email)
                     raise ImmediateHttpResponse(refused(request, refusal))
