@@ -79,7 +79,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
                 ):
                     refusal = errors.PROCONNECT_EMAIL_UNCONFIRMED(email=address.email)
                     raise ImmediateHttpResponse(refused(request, refusal))
-        siret = (sociallogin.account.extra_data or {}).get("siret") or ""
+        siret = selectors.siret_of(sociallogin.account.extra_data or {})
         if siret and selectors.siret_in_directory(siret):
             sociallogin.state["next"] = reverse("proconnect_join")
 

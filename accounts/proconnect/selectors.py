@@ -12,11 +12,16 @@ from tilab.models import User
 from . import PROVIDER_ID
 
 
+def siret_of(claims: dict) -> str:
+    """The SIRET of ProConnect's claims, digits only (it may come spaced), or "" without one."""
+    digits = "".join(ch for ch in str(claims.get("siret") or "") if ch.isdigit())
+    return digits if len(digits) == 14 else ""
+
+
 def proconnect_siret(user: User) -> str:
     """The SIRET ProConnect gave at the person's last ProConnect login, or ""."""
     account = SocialAccount.objects.filter(user=user, provider=PROVIDER_ID).first()
-    siret = (account.extra_data.get("siret") if account else "") or ""
-    return siret if siret.isdigit() and len(siret) == 14 else ""
+    return siret_of(account.extra_data or {}) if account else ""
 
 
 def organisations_to_join(user: User) -> list[Organisation]:
@@ -34,13 +39,17 @@ def organisations_to_join(user: User) -> list[Organisation]:
     return [o for o in organisations if o.pk not in mine]
 
 
-def pending_request(user: User, organisation: Organisation):
-    """The person's pending request to join `organisation`, if any."""
+def join_offers(user: User) -> dict:
+    """What the offer to join shows: `offers`, (organisation, the person's pending request to
+    join it or None) for each organisation of their SIRET, and `has_maker`, whether they have
+    the maker profile a request is made with."""
     maker = maker_of(user)
-    if maker is None:
-        return None
-    latest = request_latest(maker, organisation)
-    return latest if latest and latest.status == MembershipRequest.Status.PENDING else None
+    offers = []
+    for organisation in organisations_to_join(user):
+        latest = request_latest(maker, organisation) if maker else None
+        pending = latest if latest and latest.status == MembershipRequest.Status.PENDING else None
+        offers.append((organisation, pending))
+    return {"offers": offers, "has_maker": maker is not None}
 
 
 def siret_in_directory(siret: str) -> bool:
@@ -48,8 +57,3 @@ def siret_in_directory(siret: str) -> bool:
     return Organisation.objects.filter(
         siret=siret, is_public=True, merged_into__isnull=True
     ).exists()
-
-
-def has_maker(user: User) -> bool:
-    """Whether the person has the maker profile a request to join is made with."""
-    return maker_of(user) is not None

@@ -88,10 +88,4 @@ def join(request):
     each can be asked to be joined through the directory's request, which its managers decide.
     Nothing is granted here."""
     _provider(request)
-    organisations = selectors.organisations_to_join(request.user)
-    offers = [(o, selectors.pending_request(request.user, o)) for o in organisations]
-    return render(
-        request,
-        "accounts/proconnect/join.html",
-        {"offers": offers, "has_maker": selectors.has_maker(request.user)},
-    )
+    return render(request, "accounts/proconnect/join.html", selectors.join_offers(request.user))
