@@ -1,34 +1,291 @@
-"""A real OpenID Connect provider for the ProConnect tests, served over HTTP on 127.0.0.1 from
-a thread: discovery document, JWKS, authorisation (consents at once for `person`), token
-(single-use codes that expire), a userinfo answered as a signed JWT as ProConnect does, and
-the end-session endpoint. Tokens are signed with authlib's JOSE, independently of the joserfc
-code the platform checks them with.
+"""A real OpenID Connect provider for the ProConnect tests, built on authlib's OAuth 2.0 and
+OpenID Connect server (authorisation code grant with its OpenID extension, signed userinfo
+endpoint, RP-initiated logout) and served over HTTP on 127.0.0.1 from a thread. It consents at
+once for `person`, and adds ProConnect's own rule: `state` and `nonce` of 32 characters at least.
 
 Knobs a test turns: `person` (the claims of the next login), `userinfo_key` and `id_token_key`
 (sign with another key), `id_token_changes` and `userinfo_changes` (claims changed),
-`nonce_override`, `code_seconds`, and what it `saw` (authorisation, token and end-session
-requests).
+`userinfo_plain` (answer plain JSON), `nonce_override`, `code_seconds`; `redirect_uris` and
+`post_logout_redirect_uris` (the client's registration); and what it `saw` (authorisation,
+token and end-session requests).
 """
 
 import json
 import threading
 import time
-import warnings
+from collections import defaultdict
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
-with warnings.catch_warnings():
-    # authlib's JOSE module says joserfc is its future; it still signs well.
-    warnings.simplefilter("ignore")
-    from authlib.common.security import generate_token
-    from authlib.jose import JsonWebKey, jwt
+from authlib.common.security import generate_token
+from authlib.oauth2.rfc6749 import (
+    AuthorizationServer,
+    ClientMixin,
+    OAuth2Error,
+    OAuth2Payload,
+    OAuth2Request,
+    ResourceProtector,
+    TokenMixin,
+    grants,
+)
+from authlib.oauth2.rfc6750 import BearerTokenGenerator, BearerTokenValidator
+from authlib.oidc.core import UserInfo, UserInfoEndpoint
+from authlib.oidc.core.grants import OpenIDCode
+from authlib.oidc.core.models import AuthorizationCodeMixin
+from authlib.oidc.rpinitiated import EndSessionEndpoint
+from joserfc.jwk import KeySet, RSAKey
 
 CLIENT_ID = "tilab-test-client"
 CLIENT_SECRET = "tilab-test-secret-0123456789"
+SCOPES = ["openid", "email", "given_name", "usual_name", "siret", "uid"]
 
 
-def new_key(kid: str):
-    return JsonWebKey.generate_key("RSA", 2048, is_private=True, options={"kid": kid})
+def new_key(kid: str) -> RSAKey:
+    return RSAKey.generate_key(2048, parameters={"kid": kid, "use": "sig", "alg": "RS256"})
+
+
+# --- authlib's models, kept in the provider's memory ----------------------------------------
+
+
+class Client(ClientMixin):
+    client_id = CLIENT_ID
+
+    def __init__(self, provider):
+        self.provider = provider
+
+    @property
+    def client_metadata(self):
+        return {
+            "userinfo_signed_response_alg": "RS256",
+            "post_logout_redirect_uris": sorted(self.provider.post_logout_redirect_uris),
+        }
+
+    def get_client_id(self):
+        return CLIENT_ID
+
+    def get_default_redirect_uri(self):
+        return None
+
+    def get_allowed_scope(self, scope):
+        return " ".join(s for s in scope.split() if s in SCOPES)
+
+    def check_redirect_uri(self, redirect_uri):
+        return redirect_uri in self.provider.redirect_uris
+
+    def check_client_secret(self, client_secret):
+        return client_secret == CLIENT_SECRET
+
+    def check_endpoint_auth_method(self, method, endpoint):
+        return method == "client_secret_post" if endpoint == "token" else True
+
+    def check_response_type(self, response_type):
+        return response_type == "code"
+
+    def check_grant_type(self, grant_type):
+        return grant_type == "authorization_code"
+
+
+@dataclass
+class Code(AuthorizationCodeMixin):
+    code: str
+    redirect_uri: str
+    scope: str
+    nonce: str
+    acr: str
+    person: dict
+    expires_at: float
+    auth_time: int = field(default_factory=lambda: int(time.time()))
+
+    def get_redirect_uri(self):
+        return self.redirect_uri
+
+    def get_scope(self):
+        return self.scope
+
+    def get_nonce(self):
+        return self.nonce
+
+    def get_auth_time(self):
+        return self.auth_time
+
+    def get_acr(self):
+        return self.acr
+
+    def get_amr(self):
+        return ["pwd"]
+
+
+@dataclass
+class Token(TokenMixin):
+    client: Client
+    scope: str
+    person: dict
+    expires_at: float
+
+    def check_client(self, client):
+        return client.get_client_id() == CLIENT_ID
+
+    def get_scope(self):
+        return self.scope
+
+    def get_expires_in(self):
+        return int(self.expires_at - time.time())
+
+    def is_expired(self):
+        return time.time() > self.expires_at
+
+    def is_revoked(self):
+        return False
+
+    def get_user(self):
+        return self.person
+
+    def get_client(self):
+        return self.client
+
+
+# --- requests as authlib reads them -----------------------------------------------------------
+
+
+class Payload(OAuth2Payload):
+    def __init__(self, values: dict[str, list[str]]):
+        self._values = values
+
+    @property
+    def data(self):
+        return {name: values[0] for name, values in self._values.items()}
+
+    @property
+    def datalist(self):
+        return defaultdict(list, self._values)
+
+
+class Request(OAuth2Request):
+    def __init__(self, method: str, uri: str, headers, query: dict, form: dict):
+        super().__init__(method, uri, headers=headers)
+        self._query = query
+        self._form = form
+        self.payload = Payload({**query, **form})
+
+    @property
+    def args(self):
+        return {name: values[0] for name, values in self._query.items()}
+
+    @property
+    def form(self):
+        return {name: values[0] for name, values in self._form.items()}
+
+
+# --- the server -------------------------------------------------------------------------------
+
+
+def build_server(provider) -> AuthorizationServer:
+    class Server(AuthorizationServer):
+        def query_client(self, client_id):
+            return provider.client if client_id == CLIENT_ID else None
+
+        def save_token(self, token, request):
+            provider.access_tokens[token["access_token"]] = Token(
+                client=request.client,
+                scope=token["scope"],
+                person=request.user,
+                expires_at=time.time() + token["expires_in"],
+            )
+
+        def create_oauth2_request(self, request):
+            return request
+
+        def create_json_request(self, request):
+            return request
+
+        def handle_response(self, status, body, headers):
+            return status, dict(headers), body if isinstance(body, str) else json.dumps(body)
+
+        def send_signal(self, name, *args, **kwargs):
+            pass
+
+    class CodeGrant(grants.AuthorizationCodeGrant):
+        TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_post"]
+
+        def save_authorization_code(self, code, request):
+            data = request.payload.data
+            provider.codes[code] = Code(
+                code=code,
+                redirect_uri=data["redirect_uri"],
+                scope=request.payload.scope,
+                nonce=provider.nonce_override or data.get("nonce", ""),
+                acr=data.get("acr_values", ""),
+                person=dict(request.user),
+                expires_at=time.time() + provider.code_seconds,
+            )
+
+        def query_authorization_code(self, code, client):
+            found = provider.codes.get(code)
+            return found if found and found.expires_at > time.time() else None
+
+        def delete_authorization_code(self, authorization_code):
+            provider.codes.pop(authorization_code.code, None)  # a code works once
+
+        def authenticate_user(self, authorization_code):
+            return authorization_code.person
+
+    class IdToken(OpenIDCode):
+        def exists_nonce(self, nonce, request):
+            return False
+
+        def resolve_client_private_key(self, client):
+            return provider.id_token_key
+
+        def get_client_algorithm(self, client):
+            return "RS256"
+
+        def get_encode_header(self, client):
+            return {"alg": "RS256", "kid": provider.id_token_key.kid, "typ": "JWT"}
+
+        def get_client_claims(self, client):
+            return {"iss": provider.issuer, "aud": CLIENT_ID, "exp": int(time.time()) + 60}
+
+        def generate_user_info(self, user, scope):
+            # ProConnect's ID token names the subject only; the rest is in the userinfo.
+            return {"sub": user["sub"], **provider.id_token_changes}
+
+    class Protector(ResourceProtector):
+        def acquire_token(self, scopes=None):
+            scopes = [scopes] if isinstance(scopes, str) else scopes
+            return self.validate_request(scopes, provider.current.request)
+
+    class Validator(BearerTokenValidator):
+        def authenticate_token(self, token_string):
+            return provider.access_tokens.get(token_string)
+
+    class SignedUserInfo(UserInfoEndpoint):
+        def get_issuer(self):
+            return provider.issuer
+
+        def generate_user_info(self, user, scope):
+            return UserInfo({**user, **provider.userinfo_changes})
+
+        def resolve_private_key(self):
+            return provider.userinfo_key
+
+    class EndSession(EndSessionEndpoint):
+        def get_server_jwks(self):
+            return provider.jwks()
+
+        def end_session(self, end_session_request):
+            provider.saw["end_session"].append(end_session_request.request.args)
+
+    server = Server()
+    server.register_token_generator(
+        "default", BearerTokenGenerator(lambda **kwargs: generate_token(42), expires_generator=None)
+    )
+    server.register_grant(CodeGrant, [IdToken(require_nonce=True)])
+    protector = Protector()
+    protector.register_token_validator(Validator())
+    server.register_endpoint(SignedUserInfo(resource_protector=protector))
+    server.register_endpoint(EndSession)
+    return server
 
 
 class LocalProConnect:
@@ -39,9 +296,11 @@ class LocalProConnect:
         self.id_token_key = self.key
         self.id_token_changes: dict = {}
         self.userinfo_changes: dict = {}
+        self.userinfo_plain = False
         self.nonce_override = None
         self.code_seconds = 60
         self.redirect_uris: set[str] = set()
+        self.post_logout_redirect_uris: set[str] = set()
         self.person = {
             "sub": "agent-0001",
             "email": "agent@region.example.fr",
@@ -50,12 +309,15 @@ class LocalProConnect:
             "uid": "1",
             "siret": "",
         }
-        self.codes: dict[str, dict] = {}
-        self.access_tokens: dict[str, dict] = {}
+        self.client = Client(self)
+        self.codes: dict[str, Code] = {}
+        self.access_tokens: dict[str, Token] = {}
         self.saw: dict[str, list[dict]] = {"authorize": [], "end_session": [], "token": []}
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.issuer = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self.current = threading.local()
+        self.server = build_server(self)
+        self._http = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.issuer = f"http://127.0.0.1:{self._http.server_address[1]}"
+        self._thread = threading.Thread(target=self._http.serve_forever, daemon=True)
 
     # --- life --------------------------------------------------------------------------------
     def start(self) -> "LocalProConnect":
@@ -63,14 +325,16 @@ class LocalProConnect:
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._http.shutdown()
+        self._http.server_close()
 
     @property
     def discovery_url(self) -> str:
         return f"{self.issuer}/.well-known/openid-configuration"
 
-    # --- what it serves ----------------------------------------------------------------------
+    def jwks(self) -> dict:
+        return KeySet([self.key]).as_dict(private=False)
+
     def discovery(self) -> dict:
         return {
             "issuer": self.issuer,
@@ -85,92 +349,40 @@ class LocalProConnect:
             "userinfo_signing_alg_values_supported": ["RS256"],
             "token_endpoint_auth_methods_supported": ["client_secret_post"],
             "acr_values_supported": ["eidas1"],
-            "scopes_supported": ["openid", "email", "given_name", "usual_name", "siret", "uid"],
+            "scopes_supported": SCOPES,
         }
 
-    def _sign(self, claims: dict, key) -> str:
-        header = {"alg": "RS256", "kid": key.as_dict()["kid"], "typ": "JWT"}
-        return jwt.encode(header, claims, key).decode()
-
-    def authorize(self, query: dict) -> tuple[int, dict, str]:
+    # --- the endpoints -----------------------------------------------------------------------
+    def authorize(self, request: Request):
+        query = request.args
         self.saw["authorize"].append(query)
-        problems = []
-        if query.get("client_id") != CLIENT_ID:
-            problems.append("unknown client_id")
-        if query.get("redirect_uri") not in self.redirect_uris:
-            problems.append("redirect_uri not registered")
-        if query.get("response_type") != "code":
-            problems.append("response_type must be code")
-        if "openid" not in query.get("scope", "").split():
-            problems.append("scope must hold openid")
-        for name in ("state", "nonce"):
-            if len(query.get(name, "")) < 32:
-                problems.append(f"{name} shorter than 32 characters")
-        if problems:
-            return 400, {"Content-Type": "text/plain"}, "; ".join(problems)
-        code = generate_token(40)
-        self.codes[code] = {
-            "nonce": self.nonce_override or query["nonce"],
-            "redirect_uri": query["redirect_uri"],
-            "acr": query.get("acr_values", ""),
-            "expires": time.time() + self.code_seconds,
-            "person": dict(self.person),
-        }
-        target = f"{query['redirect_uri']}?{urlencode({'code': code, 'state': query['state']})}"
-        return 302, {"Location": target}, ""
-
-    def token(self, form: dict) -> tuple[int, dict, str]:
-        self.saw["token"].append(form)
-        json_type = {"Content-Type": "application/json"}
-        if form.get("client_id") != CLIENT_ID or form.get("client_secret") != CLIENT_SECRET:
-            return 401, json_type, json.dumps({"error": "invalid_client"})
-        grant = self.codes.pop(form.get("code", ""), None)  # a code works once
-        if (
-            grant is None
-            or grant["expires"] < time.time()
-            or grant["redirect_uri"] != form.get("redirect_uri")
-            or form.get("grant_type") != "authorization_code"
-        ):
-            return 400, json_type, json.dumps({"error": "invalid_grant"})
-        now = int(time.time())
-        person = grant["person"]
-        id_token = self._sign(
-            {
-                "iss": self.issuer,
-                "aud": CLIENT_ID,
-                "sub": person["sub"],
-                "iat": now,
-                "exp": now + 60,
-                "nonce": grant["nonce"],
-                "acr": grant["acr"],
-                "amr": ["pwd"],
-                **self.id_token_changes,
-            },
-            self.id_token_key,
+        short = [name for name in ("state", "nonce") if len(query.get(name, "")) < 32]
+        if short:
+            return (
+                400,
+                {"Content-Type": "text/plain"},
+                f"{', '.join(short)}: 32 characters at least",
+            )
+        try:
+            grant = self.server.get_consent_grant(request=request, end_user=self.person)
+        except OAuth2Error as error:
+            return 400, {"Content-Type": "text/plain"}, f"{error.error}: {error.description}"
+        return self.server.create_authorization_response(
+            request=request, grant_user=self.person, grant=grant
         )
-        access_token = generate_token(40)
-        self.access_tokens[access_token] = person
-        body = {
-            "access_token": access_token,
-            "token_type": "Bearer",
-            "expires_in": 60,
-            "id_token": id_token,
-        }
-        return 200, json_type, json.dumps(body)
 
-    def userinfo(self, authorization: str) -> tuple[int, dict, str]:
-        person = self.access_tokens.get(authorization.removeprefix("Bearer ").strip())
-        if person is None:
-            return 401, {"WWW-Authenticate": 'Bearer error="invalid_token"'}, ""
-        claims = {"iss": self.issuer, "aud": CLIENT_ID, **person, **self.userinfo_changes}
-        return 200, {"Content-Type": "application/jwt"}, self._sign(claims, self.userinfo_key)
+    def token(self, request: Request):
+        self.saw["token"].append(request.form)
+        return self.server.create_token_response(request)
 
-    def end_session(self, query: dict) -> tuple[int, dict, str]:
-        self.saw["end_session"].append(query)
-        target = query.get("post_logout_redirect_uri", "")
-        if not target:
-            return 200, {"Content-Type": "text/plain"}, "signed out"
-        return 302, {"Location": f"{target}?{urlencode({'state': query.get('state', '')})}"}, ""
+    def userinfo(self, request: Request):
+        if self.userinfo_plain:
+            return 200, {"Content-Type": "application/json"}, json.dumps(self.person)
+        return self.server.create_endpoint_response("userinfo", request)
+
+    def end_session(self, request: Request):
+        answer = self.server.create_endpoint_response("end_session", request)
+        return answer or (200, {"Content-Type": "text/plain"}, "signed out")
 
     def _handler(self):
         provider = self
@@ -179,8 +391,8 @@ class LocalProConnect:
             def log_message(self, *args):
                 pass
 
-            def _answer(self, status: int, headers: dict, body: str) -> None:
-                data = body.encode()
+            def _answer(self, status: int, headers: dict, body) -> None:
+                data = body.encode() if isinstance(body, str) else body
                 self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name, value)
@@ -188,30 +400,42 @@ class LocalProConnect:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def do_GET(self):
+            def _request(self, form: dict) -> Request:
                 url = urlsplit(self.path)
-                query = {k: v[0] for k, v in parse_qs(url.query).items()}
+                request = Request(
+                    self.command,
+                    f"{provider.issuer}{self.path}",
+                    self.headers,
+                    parse_qs(url.query),
+                    form,
+                )
+                provider.current.request = request
+                return request
+
+            def _route(self, form: dict) -> None:
+                path = urlsplit(self.path).path
+                request = self._request(form)
                 json_type = {"Content-Type": "application/json"}
-                if url.path == "/.well-known/openid-configuration":
+                routes = {
+                    "/authorize": provider.authorize,
+                    "/token": provider.token,
+                    "/userinfo": provider.userinfo,
+                    "/session/end": provider.end_session,
+                }
+                if path == "/.well-known/openid-configuration":
                     self._answer(200, json_type, json.dumps(provider.discovery()))
-                elif url.path == "/jwks":
-                    keys = {"keys": [provider.key.as_dict(is_private=False)]}
-                    self._answer(200, json_type, json.dumps(keys))
-                elif url.path == "/authorize":
-                    self._answer(*provider.authorize(query))
-                elif url.path == "/userinfo":
-                    self._answer(*provider.userinfo(self.headers.get("Authorization", "")))
-                elif url.path == "/session/end":
-                    self._answer(*provider.end_session(query))
+                elif path == "/jwks":
+                    self._answer(200, json_type, json.dumps(provider.jwks()))
+                elif path in routes:
+                    self._answer(*routes[path](request))
                 else:
                     self._answer(404, {}, "")
 
+            def do_GET(self):
+                self._route({})
+
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
-                form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
-                if urlsplit(self.path).path == "/token":
-                    self._answer(*provider.token(form))
-                else:
-                    self._answer(404, {}, "")
+                self._route(parse_qs(self.rfile.read(length).decode()))
 
         return Handler

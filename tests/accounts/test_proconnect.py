@@ -27,6 +27,7 @@ SIRET = "73282932000074"
 def provider(settings):
     local = LocalProConnect().start()
     local.redirect_uris.add(CALLBACK)
+    local.post_logout_redirect_uris.add("http://testserver/")
     settings.PROCONNECT_DISCOVERY_URL = local.discovery_url
     settings.PROCONNECT_CLIENT_ID = CLIENT_ID
     settings.PROCONNECT_CLIENT_SECRET = CLIENT_SECRET
@@ -164,12 +165,8 @@ def test_a_userinfo_about_someone_else_is_refused(client, provider):
     assert refusal_code(answer) == "proconnect_userinfo_signature"
 
 
-def test_a_userinfo_in_plain_json_is_refused(client, provider, monkeypatch):
-    monkeypatch.setattr(
-        provider,
-        "userinfo",
-        lambda authorization: (200, {"Content-Type": "application/json"}, '{"sub": "agent-0001"}'),
-    )
+def test_a_userinfo_in_plain_json_is_refused(client, provider):
+    provider.userinfo_plain = True
     answer = log_in(client)
     assert refusal_code(answer) == "proconnect_userinfo_signature"
 

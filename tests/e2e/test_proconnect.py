@@ -18,6 +18,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def provider(settings, live_server):
     local = LocalProConnect().start()
     local.redirect_uris.add(f"{live_server.url}/accounts/proconnect/retour/")
+    local.post_logout_redirect_uris.add(f"{live_server.url}/")
     settings.PROCONNECT_DISCOVERY_URL = local.discovery_url
     settings.PROCONNECT_CLIENT_ID = CLIENT_ID
     settings.PROCONNECT_CLIENT_SECRET = CLIENT_SECRET
