@@ -9,6 +9,7 @@ REDIS_URL, SECRET_KEY, ALLOWED_HOSTS, EMAIL_URL.
 import logging
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
@@ -70,6 +71,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    # Social accounts: ProConnect only (accounts/proconnect), on when its settings are set.
+    "allauth.socialaccount",
     "tilab",
     "fablabs",
     "webhooks",
@@ -137,6 +140,7 @@ TEMPLATES = [
                 "tilab.context_processors.platform",
                 "config.context_processors.navigation",
                 "config.context_processors.todo",
+                "accounts.proconnect.context_processors.proconnect",
             ],
         },
     },
@@ -213,6 +217,31 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/ip"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Ti Lab"
+
+# ProConnect, the State's login for public agents and professionals (README, "Connexion
+# ProConnect"). Off, button and pages, until the discovery URL, the client id and the secret
+# are all set. The redirect URI to register at ProConnect: SITE_URL + /accounts/proconnect/retour/.
+PROCONNECT_DISCOVERY_URL = env("PROCONNECT_DISCOVERY_URL", default="")
+# Where ProConnect's pages are, when they are not beside the discovery document.
+PROCONNECT_ORIGINS = env.list("PROCONNECT_ORIGINS", default=[])
+PROCONNECT_CLIENT_ID = env("PROCONNECT_CLIENT_ID", default="")
+PROCONNECT_CLIENT_SECRET = env("PROCONNECT_CLIENT_SECRET", default="")
+# The level of assurance asked of the agent's identity provider ("eidas1": ProConnect's base).
+PROCONNECT_ACR_VALUES = env("PROCONNECT_ACR_VALUES", default="eidas1")
+PROCONNECT_SCOPES = env.list(
+    "PROCONNECT_SCOPES", default=["openid", "email", "given_name", "usual_name", "siret", "uid"]
+)
+SOCIALACCOUNT_ADAPTER = "accounts.proconnect.adapter.SocialAccountAdapter"
+# A first ProConnect login joins the account holding the same address, when both sides
+# verified it (accounts.proconnect.adapter); otherwise it makes an account with no role.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_EMAIL_REQUIRED = True
+SOCIALACCOUNT_LOGIN_ON_GET = False
+# The tokens stay out of the database; the ID token waits in the session for the logout.
+SOCIALACCOUNT_STORE_TOKENS = False
 
 # Région and relay staff present their second factor before any money decision. On in
 # production; the embedded demo relaxes it (and says so when it starts) so a newcomer can click
@@ -338,6 +367,14 @@ WHITENOISE_USE_FINDERS = DEBUG
 # sets with the client's address alone (X-Real-IP, CF-Connecting-IP).
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0 if DEBUG else 1)
 ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env("TRUSTED_CLIENT_IP_HEADER", default=None)
+
+
+def _origins_of(url: str) -> list[str]:
+    """The origin of `url` and PROCONNECT_ORIGINS (none while ProConnect is off)."""
+    if not url:
+        return []
+    parts = urlsplit(url)
+    return [f"{parts.scheme}://{parts.netloc}", *PROCONNECT_ORIGINS]
 
 
 def _rate(name: str, default: str) -> str | None:
@@ -591,7 +628,9 @@ CONTENT_SECURITY_POLICY = {
         "connect-src": [SELF],
         "object-src": [NONE],
         "base-uri": [SELF],
-        "form-action": [SELF],
+        # ProConnect's login and logout buttons post here, then redirect to ProConnect's
+        # pages: browsers hold that redirect to form-action too.
+        "form-action": [SELF, *_origins_of(PROCONNECT_DISCOVERY_URL)],
         "frame-ancestors": [NONE],
     }
 }

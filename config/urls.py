@@ -107,7 +107,12 @@ urlpatterns = [
     path("accounts/tokens/", core.personal_tokens, name="personal_tokens"),
     path("accounts/notifications/", core.notice_preferences, name="notice_preferences"),
     path("accounts/session/prolonger/", core.session_extend, name="session_extend"),
-    path("accounts/", include("allauth.urls")),
+    # allauth's pages, listed rather than `allauth.urls`: no legacy redirects, and the only
+    # provider, ProConnect, is the project's own (accounts/proconnect).
+    path("accounts/", include("allauth.account.urls")),
+    path("accounts/2fa/", include("allauth.mfa.urls")),
+    path("accounts/3rdparty/", include("allauth.socialaccount.urls")),
+    path("accounts/", include("accounts.proconnect.urls")),
     # Django's language switch (django.conf.urls.i18n), which also records a signed-in
     # person's choice.
     path("i18n/setlang/", core.set_language, name="set_language"),

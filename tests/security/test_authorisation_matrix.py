@@ -386,6 +386,24 @@ PAGES = [
     Page("mfa_view_recovery_codes", GET, NONE, "L 404 404 404 404 404 404"),
     Page("mfa_generate_recovery_codes", GET, NONE, "L 302 302 302 302 302 302"),
     Page("mfa_download_recovery_codes", GET, NONE, "L 404 404 404 404 404 404"),
+    # Social accounts (allauth's pages; ProConnect is the only provider)
+    Page("socialaccount_login_cancelled", GET, NONE, EVERYONE),
+    Page("socialaccount_login_cancelled", POST, NONE, NOBODY_405),
+    # allauth answers its authentication-error page with 401.
+    Page("socialaccount_login_error", GET, NONE, "401 401 401 401 401 401 401"),
+    Page("socialaccount_login_error", POST, NONE, NOBODY_405),
+    Page("socialaccount_signup", GET, NONE, "L L L L L L L"),
+    Page("socialaccount_connections", GET, NONE, LOGGED_IN),
+    # ProConnect, off here (its settings unset): every page answers 404 or 405 to everyone.
+    # On, against a local provider: tests/accounts/test_proconnect.py.
+    Page("proconnect_login", POST, NONE, "404 404 404 404 404 404 404"),
+    Page("proconnect_login", GET, NONE, NOBODY_405),
+    Page("proconnect_callback", GET, NONE, "404 404 404 404 404 404 404"),
+    Page("proconnect_callback", POST, NONE, NOBODY_405),
+    Page("proconnect_logout", POST, NONE, "L 404 404 404 404 404 404"),
+    Page("proconnect_logout", GET, NONE, LOGGED_IN_405),
+    Page("proconnect_join", GET, NONE, "L 404 404 404 404 404 404"),
+    Page("proconnect_join", POST, NONE, LOGGED_IN_405),
     # The maker's space
     Page("makers:space", GET, NONE, MAKER_ONLY),
     Page("makers:space", POST, NONE, MAKER_ONLY_302, data=report_form),
@@ -909,6 +927,8 @@ NO_405 = {
             "mfa_view_recovery_codes",
             "mfa_generate_recovery_codes",
             "mfa_download_recovery_codes",
+            "socialaccount_signup",
+            "socialaccount_connections",
         )
     },
 }
