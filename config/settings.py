@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "audit",
     "workshops",
     "needs",
+    "pacts",
     "recognition",
     "accounts",
     # On top of every app: the demo seed.

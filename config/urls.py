@@ -131,6 +131,7 @@ urlpatterns = [
     path("subventions/", include("audit.urls")),
     path("annuaire/", include("directory.urls")),
     path("besoins/", include("needs.urls")),
+    path("pactes/", include("pacts.urls")),
     path("webhooks/", include("webhooks.urls")),
     path("", include("recognition.urls")),
     path("", include("accounts.urls")),
