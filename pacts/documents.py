@@ -56,9 +56,7 @@ def pact_schema() -> dict:
         "theme": list(Theme.values),
         "status": [s for s in Pact.Status.values if s not in ("draft", "proposed")],
         "licence": list(Licence.values),
-        "department_code": list(
-            Department.objects.order_by("code").values_list("code", flat=True)
-        ),
+        "department_code": list(Department.objects.order_by("code").values_list("code", flat=True)),
     }
     minimum = {"pact_id": 1, "version": 1, "money_committed_cents": 0, "report_count": 0}
     fields = []

@@ -157,7 +157,9 @@ class ReportForm(RefusalsMixin, forms.Form):
         label=_("Chiffres"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Un par ligne : intitulé ; valeur entière ; unité (« Visières ; 1200 ; pièces »)."),
+        help_text=_(
+            "Un par ligne : intitulé ; valeur entière ; unité (« Visières ; 1200 ; pièces »)."
+        ),
     )
     attachments = MultipleFileField(label=_("Pièces jointes"), required=False)
 

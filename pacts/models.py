@@ -91,8 +91,7 @@ class Pact(models.Model):
         verbose_name_plural = _("pactes de coopération")
         constraints = [
             models.CheckConstraint(
-                condition=Q(signed_at__isnull=False)
-                | Q(status__in=["draft", "proposed"]),
+                condition=Q(signed_at__isnull=False) | Q(status__in=["draft", "proposed"]),
                 name="pact_signed_has_date",
             ),
         ]
@@ -169,6 +168,9 @@ class ReviewDate(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["version", "review_on"], name="pact_review_unique"),
         ]
+
+    def __str__(self):
+        return self.review_on.isoformat()
 
 
 class Party(models.Model):
@@ -262,14 +264,15 @@ class Commitment(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    Q(kind="money")
-                    & Q(amount_cents__gt=0)
-                    & Q(amount_cents__lte=MAX_AMOUNT_CENTS)
+                    Q(kind="money") & Q(amount_cents__gt=0) & Q(amount_cents__lte=MAX_AMOUNT_CENTS)
                 )
                 | (~Q(kind="money") & Q(amount_cents__isnull=True)),
                 name="pact_commitment_amount_iff_money",
             ),
         ]
+
+    def __str__(self):
+        return self.description
 
 
 class Signature(models.Model):
@@ -287,6 +290,9 @@ class Signature(models.Model):
     class Meta:
         verbose_name = _("signature")
         verbose_name_plural = _("signatures")
+
+    def __str__(self):
+        return f"{self.party} ({self.signed_at:%Y-%m-%d})"
 
 
 class PactReport(models.Model):
@@ -311,6 +317,9 @@ class PactReport(models.Model):
         verbose_name = _("rapport de pacte")
         verbose_name_plural = _("rapports de pacte")
 
+    def __str__(self):
+        return f"{self.pact_id} ({self.submitted_at:%Y-%m-%d})"
+
 
 class ReportFigure(models.Model):
     report = models.ForeignKey(PactReport, on_delete=models.CASCADE, related_name="figures")
@@ -324,6 +333,9 @@ class ReportFigure(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(value__gte=0), name="pact_figure_not_negative"),
         ]
+
+    def __str__(self):
+        return f"{self.label}: {self.value} {self.unit}".strip()
 
 
 class ReportAttachment(models.Model):
@@ -340,3 +352,6 @@ class ReportAttachment(models.Model):
     class Meta:
         verbose_name = _("pièce jointe")
         verbose_name_plural = _("pièces jointes")
+
+    def __str__(self):
+        return self.name

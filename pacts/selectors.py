@@ -19,9 +19,11 @@ OPEN_VERSION_STATUSES = (PactVersion.Status.DRAFT, PactVersion.Status.PROPOSED)
 
 
 def _parties():
-    return Party.objects.select_related("organisation", "maker", "signature").prefetch_related(
-        Prefetch("commitments", queryset=Commitment.objects.order_by("pk"))
-    ).order_by("position", "pk")
+    return (
+        Party.objects.select_related("organisation", "maker", "signature")
+        .prefetch_related(Prefetch("commitments", queryset=Commitment.objects.order_by("pk")))
+        .order_by("position", "pk")
+    )
 
 
 def versions_prefetch(queryset=None) -> Prefetch:
@@ -65,16 +67,20 @@ def shown_version(pact: Pact) -> PactVersion | None:
     return in_force(pact) or open_version(pact)
 
 
-def register(
-    *, q: str = "", department: str = "", party_kind: str = "", theme: str = ""
+def register_filter(
+    pacts: QuerySet[Pact],
+    *,
+    q: str = "",
+    department: str = "",
+    party_kind: str = "",
+    theme: str = "",
 ) -> QuerySet[Pact]:
-    """The public register: signed pacts, newest signature first, searched in the text in
-    force (title, purpose, commons) and the names of its parties, filtered by department,
-    party kind and theme."""
+    """Narrow pacts: `q` searched in the text in force (title, purpose, commons) and the names
+    of its parties; a department (INSEE code), a kind of party, a theme. The register page and
+    the API's filters both use it."""
     in_force_versions = PactVersion.objects.filter(
         pact=OuterRef("pk"), status=PactVersion.Status.SIGNED
     )
-    pacts = Pact.objects.filter(status__in=PUBLIC_STATUSES)
     if q:
         matching = in_force_versions.filter(
             Q(title__icontains=q)
@@ -89,6 +95,13 @@ def register(
         pacts = pacts.filter(Exists(in_force_versions.filter(parties__kind=party_kind)))
     if theme:
         pacts = pacts.filter(theme=theme)
+    return pacts
+
+
+def register(**filters) -> QuerySet[Pact]:
+    """The public register: signed pacts, newest signature first, with everything their page
+    shows (a constant number of queries however many pacts)."""
+    pacts = register_filter(Pact.objects.filter(status__in=PUBLIC_STATUSES), **filters)
     return _with_everything(pacts).order_by("-signed_at", "-pk")
 
 

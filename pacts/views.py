@@ -236,8 +236,11 @@ def work(request, pk):
             "may_steward": request.user.has_perm("pacts.steward", pact),
             "my_parties": [
                 party
-                for party in (selectors.open_version(pact).parties.all()
-                              if selectors.open_version(pact) else [])
+                for party in (
+                    selectors.open_version(pact).parties.all()
+                    if selectors.open_version(pact)
+                    else []
+                )
                 if party.representative_id == request.user.pk
             ],
         },  # fmt: skip
@@ -310,7 +313,7 @@ def sign(request, pk):
         raise Http404
     pact = selectors.pact_for(request.user, party.version.pact_id)
     version = next(v for v in pact.versions.all() if v.pk == party.version_id)
-    form = SignForm(request.POST or None)
+    form = SignForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.pact_sign(
@@ -362,5 +365,3 @@ def report(request, pk):
             messages.success(request, _("Rapport remis : il paraît au registre public."))
             return redirect("pacts:work", pk=pact.pk)
     return render(request, "pacts/report.html", {"pact": pact, "form": form})
-
-

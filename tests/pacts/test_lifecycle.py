@@ -40,12 +40,16 @@ def test_a_pact_goes_from_draft_to_signed_with_one_decision_per_signature(cast):
     assert pact.status == Pact.Status.SIGNED and pact.signed_at
     assert pact.versions.get().status == PactVersion.Status.SIGNED
     actions = list(
-        Decision.objects.filter(object_id=str(pact.pk)).order_by("pk").values_list(
-            "action", flat=True
-        )
+        Decision.objects.filter(object_id=str(pact.pk))
+        .order_by("pk")
+        .values_list("action", flat=True)
     )
     assert actions == [
-        "pact_create", "pact_propose", "pact_sign", "pact_sign", "pact_version_in_force"
+        "pact_create",
+        "pact_propose",
+        "pact_sign",
+        "pact_sign",
+        "pact_version_in_force",
     ]
 
 
@@ -130,9 +134,7 @@ def test_a_pact_without_a_role_may_not_be_drafted():
 def test_a_maker_who_manages_an_organisation_drafts_pacts(maker):
     from makers.models import Membership
 
-    Membership.objects.create(
-        maker=maker.maker, organisation=make_organisation(), is_manager=True
-    )
+    Membership.objects.create(maker=maker.maker, organisation=make_organisation(), is_manager=True)
     assert make_pact(by=maker).status == Pact.Status.DRAFT
 
 
