@@ -873,6 +873,63 @@ PAGES += [
 ]
 # fmt: on
 
+
+def pact_form(w, caller):
+    return {
+        "title": "Pacte de test", "purpose": "Objet.", "commons": "Plans.",
+        "licence": "CC0-1.0", "theme": "repair", "department": "35",
+        "starts_on": "2026-01-05", "ends_on": "2026-12-31", "review_dates": "",
+    }  # fmt: skip
+
+
+def pact_text_form(w, caller):
+    return {"action": "text", **pact_form(w, caller)}
+
+
+# fmt: off
+PAGES += [
+    # Cooperation pacts: the public register, its open data, a signed pact's page and PDF
+    Page("pacts:register", GET, NONE, EVERYONE),
+    Page("pacts:register", POST, NONE, NOBODY_405),
+    Page("pacts:detail", GET, PUBLIC, EVERYONE, "pact"),
+    Page("pacts:detail", GET, DRAFT, "404 404 404 404 404 404 404", "pact"),
+    Page("pacts:detail", POST, PUBLIC, NOBODY_405, "pact"),
+    Page("pacts:pdf", GET, PUBLIC, EVERYONE, "pact"),
+    Page("pacts:pdf", GET, DRAFT, "404 404 404 404 404 404 404", "pact"),
+    Page("pacts:pdf", POST, PUBLIC, NOBODY_405, "pact"),
+    Page("pacts:attachment", GET, PUBLIC, EVERYONE, "pact_attachment"),
+    Page("pacts:attachment", POST, PUBLIC, NOBODY_405, "pact_attachment"),
+    Page("pacts:csv", GET, NONE, EVERYONE),
+    Page("pacts:csv", POST, NONE, NOBODY_405),
+    Page("pacts:schema", GET, NONE, EVERYONE),
+    Page("pacts:schema", POST, NONE, NOBODY_405),
+    # Pacts one drafted or signs for; all of them for facilitators, the Région, the auditor
+    Page("pacts:mine", GET, NONE, LOGGED_IN),
+    Page("pacts:mine", POST, NONE, LOGGED_IN_405),
+    Page("pacts:follow_up", GET, NONE, "L 403 403 200 200 403 403"),
+    Page("pacts:follow_up", POST, NONE, "L 403 403 405 405 403 403"),
+    # Drafting: facilitators, the Région, organisation managers (Anne manages hers)
+    Page("pacts:create", GET, NONE, "L 200 403 200 200 403 403"),
+    Page("pacts:create", POST, NONE, "L 302 403 302 302 403 403", data=pact_form),
+    Page("pacts:create", PUT, NONE, "L 405 403 405 405 403 403"),
+    # Anne and Hélène sign the public pact: they see it, as the network's people do
+    Page("pacts:work", GET, PUBLIC, "L 200 404 200 200 200 404", "pact"),
+    Page("pacts:work", GET, DRAFT, "L 404 404 200 200 200 404", "pact"),
+    # The auditor reads, and is told it is not theirs to write (a refusal, not a right)
+    Page("pacts:work", POST, DRAFT, "L 404 404 302 302 R 404", "pact", data=pact_text_form),
+    Page("pacts:work", PUT, DRAFT, LOGGED_IN_405, "pact"),
+    # Each representative signs their own party; anybody else's answers 404
+    Page("pacts:sign", GET, OWN, "L 200 404 200 404 404 404", "pact_party"),
+    Page("pacts:sign", POST, OWN, "L 302 404 302 404 404 404", "pact_party",
+         data=lambda w, c: {"confirm": "on"}),
+    Page("pacts:sign", PUT, OWN, LOGGED_IN_405, "pact_party"),
+    Page("pacts:report", GET, PUBLIC, "L 200 404 200 200 200 404", "pact"),
+    Page("pacts:report", POST, PUBLIC, "L 302 404 302 302 R 404", "pact",
+         data=lambda w, c: {"summary": "Dix objets.", "figures": "Objets ; 10 ; pièces"}),
+    Page("pacts:report", PUT, PUBLIC, LOGGED_IN_405, "pact"),
+]
+# fmt: on
+
 # URL names with no row, and why.
 PAGE_EXCLUSIONS = {
     "account_confirm_email": "needs the key of a confirmation e-mail (allauth's own tests)",
@@ -1424,6 +1481,17 @@ OPS = [
         "webhook_delivery"),
     Op(GET, f"{V1}/webhook-deliveries/{{id}}/replay/", OWN, WEBHOOK_MANAGERS_405,
         "webhook_delivery"),
+]
+
+OPS += [
+    Op(GET, f"{V1}/pacts/", NONE, API_EVERYONE),
+    Op(POST, f"{V1}/pacts/", NONE, NOBODY_405),
+    Op(GET, f"{V1}/pacts/{{id}}/", PUBLIC, API_EVERYONE, "pact"),
+    Op(GET, f"{V1}/pacts/{{id}}/", DRAFT, "404 404 404 404 404 404 404", "pact"),
+    Op(DELETE, f"{V1}/pacts/{{id}}/", PUBLIC, NOBODY_405, "pact"),
+    Op(POST, f"{V1}/pact-parties/{{id}}/sign/", OWN, "401 200 404 200 404 404 404",
+       "pact_party", data=lambda w, c: {"confirm": True}),
+    Op(GET, f"{V1}/pact-parties/{{id}}/sign/", OWN, API_LOGGED_IN_405, "pact_party"),
 ]
 # fmt: on
 API_EXCLUSIONS: dict[tuple[str, str], str] = {}
