@@ -34,6 +34,7 @@ NOT_PERSONAL = {
     "account.EmailConfirmation.email_address": (
         "a link to an e-mail address (declared by the core), deleted with it"
     ),
+    "pacts.ReportAttachment.name": "a file's name, published with a pact's report",
     # Reference data and catalogues.
     "tilab.Department.name": "a département's name",
     "tilab.Department.region_name": "a region's name",
