@@ -15,7 +15,7 @@ from figures.api import FiguresViewSet
 from makers.api import ItemAliasViewSet, ItemTypeViewSet, MakerViewSet, ProductionReportViewSet
 from makers.import_api import ProductionImportView
 from needs.api import DeliveryViewSet, NeedThreadViewSet, NeedViewSet, PledgeViewSet
-from pacts.api import PactViewSet, PartyViewSet
+from pacts.api import MyPactViewSet, PactViewSet, PartyViewSet
 from recognition.api import AttestationViewSet, CooperationLinkViewSet
 from subsidies.api import (
     AllocationViewSet,
@@ -69,6 +69,7 @@ router.register("pledges", PledgeViewSet, basename="pledge")
 router.register("deliveries", DeliveryViewSet, basename="delivery")
 router.register("pacts", PactViewSet, basename="pact")
 router.register("pact-parties", PartyViewSet, basename="pact-party")
+router.register("my-pacts", MyPactViewSet, basename="my-pact")
 router.register("need-threads", NeedThreadViewSet, basename="need-thread")
 router.register("registrations", RegistrationViewSet, basename="registration")
 router.register("cooperation-links", CooperationLinkViewSet, basename="cooperation-link")

@@ -9,6 +9,11 @@ PACT_NOT_FOUND = Code("pact_not_found", NotFound, _("Aucun pacte ne répond à c
 PARTY_NOT_FOUND = Code(
     "pact_party_not_found", NotFound, _("Aucune partie que vous représentez ne répond à ce numéro.")
 )
+COMMITMENT_NOT_FOUND = Code(
+    "pact_commitment_not_found",
+    NotFound,
+    _("Aucun engagement de ce brouillon ne répond à ce numéro."),
+)
 PACT_NOT_EDITABLE = Code(
     "pact_not_editable",
     WrongState,

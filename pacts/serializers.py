@@ -5,7 +5,21 @@ or address is shown: parties are bodies, organisations and makers."""
 from django.urls import reverse
 from rest_framework import serializers
 
-from .models import Commitment, Pact, PactReport, PactVersion, Party, ReportFigure
+from fablabs.models import Organisation
+from makers.models import Maker
+from tilab.models import Department
+from tilab.serializers import PrimaryKeyRelatedField, SlugRelatedField
+
+from .models import (
+    Commitment,
+    Licence,
+    Pact,
+    PactReport,
+    PactVersion,
+    Party,
+    ReportFigure,
+    Theme,
+)
 from .selectors import in_force
 
 
@@ -101,3 +115,82 @@ class SignedSerializer(serializers.Serializer):
     party = serializers.IntegerField()
     signed_at = serializers.DateTimeField()
     version_status = serializers.CharField()
+
+
+# --- Working on pacts (drafts included, for those who may see them) ------------------------
+
+
+class WorkPactSerializer(serializers.ModelSerializer):
+    """A pact as its parties and stewards see it: every version, drafts included."""
+
+    department = serializers.CharField(source="department_id", allow_null=True, read_only=True)
+    versions = VersionSerializer(many=True, read_only=True)
+    reports = ReportSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Pact
+        fields = [
+            "id", "status", "theme", "department", "created_at", "signed_at", "ended_at",
+            "renewed_from", "versions", "reports",
+        ]  # fmt: skip
+
+
+class TextSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    purpose = serializers.CharField()
+    commons = serializers.CharField()
+    licence = serializers.ChoiceField(choices=Licence.choices)
+    starts_on = serializers.DateField()
+    ends_on = serializers.DateField()
+    review_dates = serializers.ListField(child=serializers.DateField(), default=list)
+
+
+class PactCreateSerializer(TextSerializer):
+    theme = serializers.ChoiceField(choices=Theme.choices)
+    department = PrimaryKeyRelatedField(
+        queryset=Department.objects.all(), allow_null=True, default=None
+    )
+
+
+class AmendmentTextSerializer(TextSerializer):
+    amendment_reason = serializers.CharField(allow_blank=True, default="")
+
+
+class PartyCreateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Party.Kind.choices)
+    name = serializers.CharField(max_length=200, allow_blank=True, default="")
+    organisation = SlugRelatedField(
+        slug_field="slug", queryset=Organisation.objects.all(), allow_null=True, default=None
+    )
+    maker = PrimaryKeyRelatedField(queryset=Maker.objects.all(), allow_null=True, default=None)
+    representative = serializers.EmailField(
+        help_text="The e-mail address of the account that signs for this party."
+    )
+
+
+class CommitmentCreateSerializer(serializers.Serializer):
+    party = serializers.IntegerField(min_value=1)
+    kind = serializers.ChoiceField(choices=Commitment.Kind.choices)
+    description = serializers.CharField(max_length=500)
+    amount_cents = serializers.IntegerField(allow_null=True, default=None)
+
+
+class RemoveSerializer(serializers.Serializer):
+    id = serializers.IntegerField(min_value=1)
+
+
+class FigureInputSerializer(serializers.Serializer):
+    label = serializers.CharField(max_length=200)
+    value = serializers.IntegerField()
+    unit = serializers.CharField(max_length=50, allow_blank=True, default="")
+
+
+class ReportCreateSerializer(serializers.Serializer):
+    """A report by JSON (attachments are joined on the page, a multipart form)."""
+
+    summary = serializers.CharField()
+    figures = FigureInputSerializer(many=True, default=list)
+
+
+class MotivationSerializer(serializers.Serializer):
+    motivation = serializers.CharField(max_length=2000)

@@ -86,7 +86,5 @@ def test_a_pact_goes_from_draft_to_the_public_register(desktop, region_staff, ma
     assert_accessible(desktop, "the register")
     desktop.get_by_role("link", name="Atelier de réparation de Lannion").click()
     desktop.wait_for_url(f"**/pactes/{pact.pk}/")
-    expect(desktop.get_by_role("heading", level=1)).to_have_text(
-        "Atelier de réparation de Lannion"
-    )
+    expect(desktop.get_by_role("heading", level=1)).to_have_text("Atelier de réparation de Lannion")
     assert_accessible(desktop, "a signed pact's page")

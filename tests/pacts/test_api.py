@@ -100,3 +100,61 @@ def test_a_representative_signs_through_the_api_and_nobody_else(client, world):
         content_type="application/json",
     )  # fmt: skip
     assert answer.status_code == 409 and answer.json()["code"] == "pact_already_signed"
+
+
+def _post(client, url, body=None):
+    return client.post(url, body or {}, content_type="application/json")
+
+
+def test_the_whole_life_of_a_pact_through_the_api(client, world, maker):
+    from makers.models import Membership
+
+    fablab = world["fablab"]
+    Membership.objects.create(maker=maker.maker, organisation=fablab, is_manager=True)
+    client.force_login(maker)
+    created = _post(client, "/api/v1/my-pacts/", {
+        "title": "Atelier", "purpose": "Réparer.", "commons": "Guides.", "licence": "CC0-1.0",
+        "theme": "repair", "department": "22", "starts_on": "2026-01-05",
+        "ends_on": "2026-12-31", "review_dates": ["2026-06-30"],
+    })  # fmt: skip
+    assert created.status_code == 201, created.json()
+    pk = created.json()["id"]
+    url = f"/api/v1/my-pacts/{pk}/"
+    region = world["region"]
+    assert _post(client, url + "parties/", {
+        "kind": "region", "name": "Région Bretagne", "representative": region.email,
+    }).status_code == 200  # fmt: skip
+    answer = _post(client, url + "parties/", {
+        "kind": "organisation", "organisation": fablab.slug, "representative": maker.email,
+    })  # fmt: skip
+    parties = answer.json()["versions"][0]["parties"]
+    refused = _post(client, url + "commitments/", {
+        "party": parties[0]["id"], "kind": "money", "description": "Matériaux",
+    })  # fmt: skip
+    assert refused.status_code == 400 and refused.json()["code"] == "commitment_amount"
+    assert _post(client, url + "commitments/", {
+        "party": parties[0]["id"], "kind": "money", "description": "Matériaux",
+        "amount_cents": 50_000,
+    }).status_code == 200  # fmt: skip
+    assert _post(client, url + "propose/").json()["status"] == "proposed"
+    assert _post(client, url + "propose/").json()["code"] == "pact_not_editable"
+
+    stranger = make_user(email="stranger@example.org")
+    client.force_login(stranger)
+    assert client.get(url).status_code == 404
+    assert _post(client, url + "activate/").status_code == 404
+
+    for who, party in ((region, parties[0]), (maker, parties[1])):
+        client.force_login(who)
+        signed = _post(client, f"/api/v1/pact-parties/{party['id']}/sign/", {"confirm": True})
+        assert signed.status_code == 200, signed.json()
+    assert client.get(f"/api/v1/pacts/{pk}/").status_code == 200
+    assert _post(client, url + "activate/").json()["status"] == "active"
+    reported = _post(client, url + "reports/", {
+        "summary": "Vingt objets.", "figures": [{"label": "Objets", "value": 20}],
+    })  # fmt: skip
+    assert reported.status_code == 201 and reported.json()["status"] == "reported"
+    client.force_login(world["region"])
+    amended = _post(client, url + "amend/")
+    assert [v["status"] for v in amended.json()["versions"]] == ["signed", "draft"]
+    assert _post(client, url + "end/", {"motivation": "Terme"}).json()["status"] == "ended"

@@ -525,9 +525,15 @@ def _pacts(*, gwen, helene, anne, org, now) -> dict:
     )  # fmt: skip
     to_sign = drafted("Visières pour l'hôpital")
     region_party, anne_party = with_parties(to_sign)
+    draft = drafted("Brouillon de Gwen")
+    draft_party = pacts.party_add(
+        version=draft.versions.get(), kind=Party.Kind.COMMUNE, name="Commune de Rennes",
+        representative=helene, by=gwen, now=now,
+    )  # fmt: skip
+    pacts.commitment_add(party=draft_party, kind="time", description="Un agent", by=gwen, now=now)
     return {
         ("pact", PUBLIC): public,
-        ("pact", DRAFT): drafted("Brouillon de Gwen"),
+        ("pact", DRAFT): draft,
         ("pact_attachment", PUBLIC): report.attachments.get(),
         ("pact_party", OWN): {REGION: region_party, "*": anne_party},
     }

@@ -1483,7 +1483,63 @@ OPS = [
         "webhook_delivery"),
 ]
 
+def pact_api_body(w, caller):
+    return {
+        "title": "Pacte", "purpose": "Objet.", "commons": "Plans.", "licence": "CC0-1.0",
+        "theme": "repair", "department": "35", "starts_on": "2026-01-05",
+        "ends_on": "2026-12-31", "review_dates": [],
+    }  # fmt: skip
+
+
+def _draft_party(w, caller):
+    return w.get("pact", DRAFT, caller).versions.get().parties.get()
+
+
+MY_PACTS = f"{V1}/my-pacts/{{id}}/"
+MY_PACTS_STEWARDS = "401 404 404 200 200 403 404"  # the draft: Région, facilitators (not auditor)
 OPS += [
+    # The work on pacts: one's own (all for facilitators, the Région, the auditor)
+    Op(GET, f"{V1}/my-pacts/", NONE, API_LOGGED_IN),
+    Op(POST, f"{V1}/my-pacts/", NONE, "401 201 403 201 201 403 403", data=pact_api_body),
+    Op(DELETE, f"{V1}/my-pacts/", NONE, API_LOGGED_IN_405),
+    Op(GET, MY_PACTS, PUBLIC, "401 200 404 200 200 200 404", "pact"),
+    Op(GET, MY_PACTS, DRAFT, "401 404 404 200 200 200 404", "pact"),
+    Op(DELETE, MY_PACTS, DRAFT, API_LOGGED_IN_405, "pact"),
+    Op(POST, MY_PACTS + "text/", DRAFT, MY_PACTS_STEWARDS, "pact",
+       data=lambda w, c: {**pact_api_body(w, c), "amendment_reason": ""}),
+    Op(GET, MY_PACTS + "text/", DRAFT, API_LOGGED_IN_405, "pact"),
+    Op(POST, MY_PACTS + "parties/", DRAFT, MY_PACTS_STEWARDS, "pact",
+       data=lambda w, c: {"kind": "tilab", "name": "Ti Lab",
+                          "representative": "benoit@tilab.example.org"}),
+    Op(GET, MY_PACTS + "parties/", DRAFT, API_LOGGED_IN_405, "pact"),
+    Op(POST, MY_PACTS + "remove-party/", DRAFT, MY_PACTS_STEWARDS, "pact",
+       data=lambda w, c: {"id": _draft_party(w, c).pk}),
+    Op(GET, MY_PACTS + "remove-party/", DRAFT, API_LOGGED_IN_405, "pact"),
+    Op(POST, MY_PACTS + "commitments/", DRAFT, MY_PACTS_STEWARDS, "pact",
+       data=lambda w, c: {"party": _draft_party(w, c).pk, "kind": "skills",
+                          "description": "Conseil"}),
+    Op(GET, MY_PACTS + "commitments/", DRAFT, API_LOGGED_IN_405, "pact"),
+    Op(POST, MY_PACTS + "remove-commitment/", DRAFT, MY_PACTS_STEWARDS, "pact",
+       data=lambda w, c: {"id": _draft_party(w, c).commitments.get().pk}),
+    Op(GET, MY_PACTS + "remove-commitment/", DRAFT, API_LOGGED_IN_405, "pact"),
+    # The draft has no commons actor yet: its stewards are told so (409)
+    Op(POST, MY_PACTS + "propose/", DRAFT, "401 404 404 409 409 403 404", "pact"),
+    Op(GET, MY_PACTS + "propose/", DRAFT, API_LOGGED_IN_405, "pact"),
+    # The public pact runs already (409); its parties (Anne, Hélène) and facilitators act on it
+    Op(POST, MY_PACTS + "activate/", PUBLIC, "401 409 404 409 409 403 404", "pact"),
+    Op(GET, MY_PACTS + "activate/", PUBLIC, API_LOGGED_IN_405, "pact"),
+    Op(POST, MY_PACTS + "reports/", PUBLIC, "401 201 404 201 201 403 404", "pact",
+       data=lambda w, c: {"summary": "Dix objets.", "figures": [{"label": "Objets", "value": 10}]}),
+    Op(GET, MY_PACTS + "reports/", PUBLIC, API_LOGGED_IN_405, "pact"),
+    Op(POST, MY_PACTS + "end/", PUBLIC, "401 200 404 200 200 403 404", "pact",
+       data=lambda w, c: {"motivation": "Terme"}),
+    Op(GET, MY_PACTS + "end/", PUBLIC, API_LOGGED_IN_405, "pact"),
+    # Amending and renewing are the stewards' (Anne signs, she did not draft it)
+    Op(POST, MY_PACTS + "amend/", PUBLIC, "401 403 404 200 200 403 404", "pact"),
+    Op(GET, MY_PACTS + "amend/", PUBLIC, API_LOGGED_IN_405, "pact"),
+    Op(POST, MY_PACTS + "renew/", PUBLIC, "401 403 404 201 201 403 404", "pact"),
+    Op(GET, MY_PACTS + "renew/", PUBLIC, API_LOGGED_IN_405, "pact"),
+    # The register
     Op(GET, f"{V1}/pacts/", NONE, API_EVERYONE),
     Op(POST, f"{V1}/pacts/", NONE, NOBODY_405),
     Op(GET, f"{V1}/pacts/{{id}}/", PUBLIC, API_EVERYONE, "pact"),
@@ -1883,6 +1939,8 @@ LISTS = [
     (f"{V1}/pledges/", f"{V1}/pledges/{{key}}/", "id"),
     (f"{V1}/deliveries/", f"{V1}/deliveries/{{key}}/", "id"),
     (f"{V1}/registrations/", f"{V1}/registrations/{{key}}/", "id"),
+    (f"{V1}/pacts/", f"{V1}/pacts/{{key}}/", "id"),
+    (f"{V1}/my-pacts/", f"{V1}/my-pacts/{{key}}/", "id"),
 ]
 
 
