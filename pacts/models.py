@@ -264,7 +264,10 @@ class Commitment(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    Q(kind="money") & Q(amount_cents__gt=0) & Q(amount_cents__lte=MAX_AMOUNT_CENTS)
+                    Q(kind="money")
+                    & Q(amount_cents__isnull=False)
+                    & Q(amount_cents__gt=0)
+                    & Q(amount_cents__lte=MAX_AMOUNT_CENTS)
                 )
                 | (~Q(kind="money") & Q(amount_cents__isnull=True)),
                 name="pact_commitment_amount_iff_money",

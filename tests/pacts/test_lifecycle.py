@@ -222,3 +222,23 @@ def test_a_signature_committing_money_needs_the_second_factor(cast, settings):
     with pytest.raises(NotAllowed) as refused:
         services.pact_sign(party=public, confirmed=True, by=cast["region"], now=timezone.now())
     assert refused.value.code == "two_factor_required"
+
+
+def test_the_database_refuses_what_the_services_refuse(cast):
+    from django.db import IntegrityError, transaction
+
+    from pacts.models import Commitment, PactVersion
+
+    pact = _signed(cast)
+    party = pact.versions.get().parties.first()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Commitment.objects.create(party=party, kind="money", description="x", amount_cents=None)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Commitment.objects.create(party=party, kind="time", description="x", amount_cents=100)
+    # One version in force, one open version at most.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PactVersion.objects.create(
+            pact=pact, number=9, status="signed", title="x", purpose="x", commons="x",
+            licence="MIT", starts_on=datetime.date(2026, 1, 1), ends_on=datetime.date(2026, 2, 1),
+            created_at=timezone.now(), signed_at=timezone.now(),
+        )  # fmt: skip

@@ -130,3 +130,18 @@ def test_the_facilitator_sees_pacts_past_review_and_without_report(client, peopl
     assert page.context["without_report"] == [pact]
     client.force_login(people["rep"])
     assert client.get("/pactes/suivi/").status_code == 403
+
+
+def test_the_facilitator_s_to_do_counts_the_pacts_to_follow(people):
+    from accounts.todo import todo_of
+
+    pact = _signed(people, reviews=(datetime.date(2026, 1, 10),))
+    services.pact_activate(pact=pact, by=people["rep"], now=timezone.now())
+    (section,) = [s for s in todo_of(people["facilitator"], now=timezone.now())
+                  if s.role == "facilitator"]  # fmt: skip
+    counts = {item.code: item.count for item in section.items}
+    assert counts["pacts_review_passed"] == 1 and counts["pacts_without_report"] == 1
+    assert [item.url for item in section.items if item.code.startswith("pacts")] == [
+        "/pactes/suivi/#review-title",
+        "/pactes/suivi/#no-report-title",
+    ]
