@@ -26,6 +26,15 @@ def drafted(user, pact):
     return pact is not None and pact.created_by_id == user.pk
 
 
+@rules.predicate
+def represents_a_party(user, pact):
+    if pact is None or not user.is_authenticated:
+        return False
+    from .models import Party
+
+    return Party.objects.filter(version__pact=pact, representative=user).exists()
+
+
 may_draft = is_facilitator | is_region_staff | manages_an_organisation
 
 rules.add_perm("pacts.create", may_draft)
@@ -34,5 +43,8 @@ rules.add_perm("pacts.steward", is_facilitator | is_region_staff | drafted)
 # Every pact, drafts included, to follow them; the auditor reads.
 rules.add_perm("pacts.view_all", is_facilitator | is_region_staff | is_auditor)
 rules.add_perm("pacts.follow_up", is_facilitator | is_region_staff)
+# A signed pact's steps (start, report, end): its parties' representatives, and those who
+# follow pacts.
+rules.add_perm("pacts.act", is_facilitator | is_region_staff | represents_a_party)
 # A representative's signature committing money: the second factor first.
 add_money_perm("pacts.sign_money", rules.is_authenticated)

@@ -142,15 +142,15 @@ def party_to_sign(user, party_pk) -> Party | None:
 
 
 def pacts_due(*, today: datetime.date) -> dict[str, list[Pact]]:
-    """What a facilitator follows: running pacts whose review date passed with no report since,
-    and running pacts without any report at all."""
+    """What a facilitator follows: signed or running pacts whose review date passed with no
+    report since, and running (started) pacts without any report at all."""
     running = (Pact.Status.ACTIVE, Pact.Status.REPORTED, Pact.Status.SIGNED)
     pacts = list(_with_everything(Pact.objects.filter(status__in=running)).order_by("pk"))
     review_passed, without_report = [], []
     for pact in pacts:
         version = in_force(pact)
         reports = list(pact.reports.all())
-        if not reports:
+        if not reports and pact.status == Pact.Status.ACTIVE:
             without_report.append(pact)
         last_report_on = max((r.submitted_at.date() for r in reports), default=None)
         passed = [

@@ -322,11 +322,8 @@ def _bring_into_force(*, pact: Pact, version: PactVersion, now) -> None:
 
 
 def _require_party_or_follower(pact: Pact, by) -> None:
-    if by.has_perm("pacts.follow_up"):
-        return
-    if Party.objects.filter(version__pact=pact, representative=by).exists():
-        return
-    raise errors.PACT_NOT_PARTY()
+    if not by.has_perm("pacts.act", pact):
+        raise errors.PACT_NOT_PARTY()
 
 
 @transaction.atomic

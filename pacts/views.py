@@ -100,7 +100,8 @@ def attachment(request, pk):
     found = selectors.attachment_public(pk)
     if found is None:
         raise Http404
-    name = found.name.replace('"', "")
+    # The name travels in a header: no quote, no line break, nothing a header could not hold.
+    name = "".join(c for c in found.name if c.isprintable() and c not in '"\\') or "piece"
     return HttpResponse(
         bytes(found.content),
         content_type="application/octet-stream",
@@ -234,6 +235,7 @@ def work(request, pk):
             "draft": selectors.open_version(pact),
             "forms": forms,
             "may_steward": request.user.has_perm("pacts.steward", pact),
+            "may_act": request.user.has_perm("pacts.act", pact),
             "my_parties": [
                 party
                 for party in (

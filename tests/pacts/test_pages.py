@@ -145,3 +145,17 @@ def test_the_facilitator_s_to_do_counts_the_pacts_to_follow(people):
         "/pactes/suivi/#review-title",
         "/pactes/suivi/#no-report-title",
     ]
+
+
+def test_an_attachment_over_the_upload_cap_is_refused_on_its_field(client, people, settings):
+    settings.FILE_UPLOAD_MAX_BYTES = 1024 * 1024
+    pact = _signed(people)
+    services.pact_activate(pact=pact, by=people["rep"], now=timezone.now())
+    client.force_login(people["rep"])
+    big = SimpleUploadedFile("photos.zip", b"x" * (1024 * 1024 + 1), "application/zip")
+    answer = client.post(
+        f"/pactes/{pact.pk}/rapport/", {"summary": "Bilan.", "figures": "", "attachments": [big]}
+    )
+    assert answer.status_code == 200
+    assert answer.context["form"].has_error("attachments", "pact_report_attachment_too_big")
+    assert not pact.reports.exists()
