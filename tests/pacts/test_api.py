@@ -158,3 +158,17 @@ def test_the_whole_life_of_a_pact_through_the_api(client, world, maker):
     amended = _post(client, url + "amend/")
     assert [v["status"] for v in amended.json()["versions"]] == ["signed", "draft"]
     assert _post(client, url + "end/", {"motivation": "Terme"}).json()["status"] == "ended"
+
+
+@pytest.mark.parametrize("url", ["/api/v1/my-pacts/", "/pactes/", "/pactes/donnees/pactes.csv"])
+def test_lists_of_pacts_cost_the_same_queries_for_1_or_3_pacts(client, world, url):
+    client.force_login(world["facilitator"])
+    world["signed"]()
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    world["signed"]()
+    world["signed"]()
+    with CaptureQueriesContext(connection) as more:
+        assert client.get(url).status_code == 200
+    assert len(more) == len(few)
