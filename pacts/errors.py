@@ -5,7 +5,6 @@ from django.utils.translation import gettext_lazy as _
 
 from tilab.errors import BadInput, Code, NotAllowed, NotFound, WrongState
 
-PACT_NOT_FOUND = Code("pact_not_found", NotFound, _("Aucun pacte ne répond à ce numéro."))
 PARTY_NOT_FOUND = Code(
     "pact_party_not_found", NotFound, _("Aucune partie que vous représentez ne répond à ce numéro.")
 )
