@@ -1,0 +1,1 @@
+"""Cooperation pacts between public bodies and the commons."""
