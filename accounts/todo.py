@@ -1,6 +1,6 @@
 """Each person's to-do: per role they hold, what waits for them, counted, each count leading to
-the page that lists exactly those objects. It reads from makers, subsidies, workshops, needs
-and pacts, so it lives above them (DESIGN.md §3); the home page and the dashboard show it."""
+the page that lists exactly those objects. It reads from makers, subsidies, workshops and needs,
+so it lives above them (DESIGN.md §3); the home page and the dashboard show it."""
 
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -13,7 +13,6 @@ from django.utils.translation import ngettext
 from makers.models import ProductionReport
 from makers.selectors import reports_decidable_count, reports_rejected_of, validation_queue_of
 from needs.selectors import needs_unanswered_of
-from pacts.selectors import pacts_due
 from subsidies.models import Allocation, PaymentBatch
 from subsidies.selectors import (
     allocations_approvable_by,
@@ -282,8 +281,6 @@ def _facilitator(user, *, now) -> list[ToDo]:
     this_week = workshops_this_week(workshops, now=now).count()
     syntheses = workshops_awaiting_synthesis(workshops, now=now).count()
     unanswered = needs_unanswered_of(user).count()
-    due = pacts_due(today=now.date())
-    review_passed, without_report = len(due["review_passed"]), len(due["without_report"])
     return _keep(
         [
             _item(
@@ -313,26 +310,6 @@ def _facilitator(user, *, now) -> list[ToDo]:
                     unanswered,
                 ),
                 reverse("needs:follow_up") + "#unanswered-title",
-            ),
-            _item(
-                "pacts_review_passed",
-                review_passed,
-                ngettext(
-                    "%(count)s pacte dont la date de revue est passée sans rapport",
-                    "%(count)s pactes dont la date de revue est passée sans rapport",
-                    review_passed,
-                ),
-                reverse("pacts:follow_up") + "#review-title",
-            ),
-            _item(
-                "pacts_without_report",
-                without_report,
-                ngettext(
-                    "%(count)s pacte en cours sans aucun rapport",
-                    "%(count)s pactes en cours sans aucun rapport",
-                    without_report,
-                ),
-                reverse("pacts:follow_up") + "#no-report-title",
             ),
         ]
     )

@@ -83,7 +83,6 @@ INSTALLED_APPS = [
     "audit",
     "workshops",
     "needs",
-    "pacts",
     "recognition",
     "accounts",
     # On top of every app: the demo seed.
@@ -475,10 +474,6 @@ SPECTACULAR_SETTINGS = {
         "WebhookEventEnum": "webhooks.models.Event",
         "WebhookDeliveryStatusEnum": "webhooks.models.WebhookDelivery.Status",
         "NoticeDeliveryEnum": "tilab.models.NoticePreference.Delivery",
-        "PactStatusEnum": "pacts.models.Pact.Status",
-        "PactVersionStatusEnum": "pacts.models.PactVersion.Status",
-        "PactPartyKindEnum": "pacts.models.Party.Kind",
-        "PactCommitmentKindEnum": "pacts.models.Commitment.Kind",
     },
     # The default enum hook, named enums for query parameters, numeric path parameters as
     # integers, the error codes, then OpenAPI links from answers to the requests they feed.

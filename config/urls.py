@@ -15,7 +15,6 @@ from figures.api import FiguresViewSet
 from makers.api import ItemAliasViewSet, ItemTypeViewSet, MakerViewSet, ProductionReportViewSet
 from makers.import_api import ProductionImportView
 from needs.api import DeliveryViewSet, NeedThreadViewSet, NeedViewSet, PledgeViewSet
-from pacts.api import MyPactViewSet, PactViewSet, PartyViewSet
 from recognition.api import AttestationViewSet, CooperationLinkViewSet
 from subsidies.api import (
     AllocationViewSet,
@@ -67,9 +66,6 @@ router.register("workshops", WorkshopViewSet, basename="workshop")
 router.register("needs", NeedViewSet, basename="need")
 router.register("pledges", PledgeViewSet, basename="pledge")
 router.register("deliveries", DeliveryViewSet, basename="delivery")
-router.register("pacts", PactViewSet, basename="pact")
-router.register("pact-parties", PartyViewSet, basename="pact-party")
-router.register("my-pacts", MyPactViewSet, basename="my-pact")
 router.register("need-threads", NeedThreadViewSet, basename="need-thread")
 router.register("registrations", RegistrationViewSet, basename="registration")
 router.register("cooperation-links", CooperationLinkViewSet, basename="cooperation-link")
@@ -140,7 +136,6 @@ urlpatterns = [
     path("subventions/", include("audit.urls")),
     path("annuaire/", include("directory.urls")),
     path("besoins/", include("needs.urls")),
-    path("pactes/", include("pacts.urls")),
     path("webhooks/", include("webhooks.urls")),
     path("", include("recognition.urls")),
     path("", include("accounts.urls")),

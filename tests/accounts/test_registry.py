@@ -35,7 +35,6 @@ NOT_PERSONAL = {
         "a link to an e-mail address (declared by the core), deleted with it"
     ),
     "socialaccount.SocialApp.name": "a login provider's name (ProConnect)",
-    "pacts.ReportAttachment.name": "a file's name, published with a pact's report",
     # Reference data and catalogues.
     "tilab.Department.name": "a département's name",
     "tilab.Department.region_name": "a region's name",

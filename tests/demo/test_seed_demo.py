@@ -249,14 +249,3 @@ def test_seeding_tells_nobody_of_its_decisions(debug_on, reference_data):
     call_command("seed_demo", quiet_logins=True)
     assert not OutboxEmail.objects.exists()
     assert not PendingNotice.objects.exists()
-
-
-def test_it_seeds_one_running_pact_in_the_public_register_once(debug_on, reference_data, client):
-    from pacts.models import Pact
-
-    call_command("seed_demo", quiet_logins=True)
-    call_command("seed_demo", quiet_logins=True)
-
-    pact = Pact.objects.get()
-    assert pact.status == Pact.Status.ACTIVE
-    assert "Atelier de réparation partagé" in client.get("/pactes/").content.decode()

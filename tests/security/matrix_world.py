@@ -471,9 +471,6 @@ def world_build() -> World:
     o[("webhook", OTHER)] = ensta_hook
     o[("webhook_delivery", OWN)] = {RELAY: delivery[labfab_hook.pk], "*": delivery[region_hook.pk]}
     o[("webhook_delivery", OTHER)] = delivery[ensta_hook.pk]
-    # --- Cooperation pacts (Gwen drafts them; Hélène signs for the Région, Anne for her
-    # organisation): one in the public register with a report, one draft, one to sign.
-    o.update(_pacts(gwen=gwen, helene=helene, anne=anne, org=org_own, now=now))
     for kind in (
         "invitation",
         "registration_token",
@@ -486,57 +483,6 @@ def world_build() -> World:
         token = o[(kind, TOKEN)]
         o[(kind, FORGED)] = token[:-4] + ("AAAA" if token[-4:] != "AAAA" else "BBBB")
     return w
-
-
-def _pacts(*, gwen, helene, anne, org, now) -> dict:
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from pacts import services as pacts
-    from pacts.models import Party
-
-    def drafted(title):
-        return pacts.pact_create(
-            title=title, purpose="Ouvrir l'atelier.", commons="Plans et guides.",
-            licence="CC-BY-SA-4.0", theme="repair", department_id="35",
-            starts_on=now.date() - datetime.timedelta(days=10),
-            ends_on=now.date() + datetime.timedelta(days=300), by=gwen, now=now,
-        )  # fmt: skip
-
-    def with_parties(pact):
-        version = pact.versions.get()
-        region = pacts.party_add(
-            version=version, kind=Party.Kind.REGION, name="Région Bretagne",
-            representative=helene, by=gwen, now=now,
-        )  # fmt: skip
-        commons = pacts.party_add(
-            version=version, kind=Party.Kind.ORGANISATION, organisation=org,
-            representative=anne, by=gwen, now=now,
-        )  # fmt: skip
-        pacts.pact_propose(version=version, by=gwen, now=now)
-        return region, commons
-
-    public = drafted("Atelier de réparation de Rennes")
-    for party, who in zip(with_parties(public), (helene, anne), strict=True):
-        pacts.pact_sign(party=party, confirmed=True, by=who, now=now)
-    pacts.pact_activate(pact=public, by=gwen, now=now)
-    report = pacts.pact_report_submit(
-        pact=public, summary="30 objets réparés.", figures=[("Objets", 30, "pièces")],
-        attachments=[SimpleUploadedFile("bilan.txt", b"bilan", "text/plain")], by=anne, now=now,
-    )  # fmt: skip
-    to_sign = drafted("Visières pour l'hôpital")
-    region_party, anne_party = with_parties(to_sign)
-    draft = drafted("Brouillon de Gwen")
-    draft_party = pacts.party_add(
-        version=draft.versions.get(), kind=Party.Kind.COMMUNE, name="Commune de Rennes",
-        representative=helene, by=gwen, now=now,
-    )  # fmt: skip
-    pacts.commitment_add(party=draft_party, kind="time", description="Un agent", by=gwen, now=now)
-    return {
-        ("pact", PUBLIC): public,
-        ("pact", DRAFT): draft,
-        ("pact_attachment", PUBLIC): report.attachments.get(),
-        ("pact_party", OWN): {REGION: region_party, "*": anne_party},
-    }
 
 
 def item(slug: str = "visor") -> ItemType:

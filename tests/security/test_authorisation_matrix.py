@@ -891,63 +891,6 @@ PAGES += [
 ]
 # fmt: on
 
-
-def pact_form(w, caller):
-    return {
-        "title": "Pacte de test", "purpose": "Objet.", "commons": "Plans.",
-        "licence": "CC0-1.0", "theme": "repair", "department": "35",
-        "starts_on": "2026-01-05", "ends_on": "2026-12-31", "review_dates": "",
-    }  # fmt: skip
-
-
-def pact_text_form(w, caller):
-    return {"action": "text", **pact_form(w, caller)}
-
-
-# fmt: off
-PAGES += [
-    # Cooperation pacts: the public register, its open data, a signed pact's page and PDF
-    Page("pacts:register", GET, NONE, EVERYONE),
-    Page("pacts:register", POST, NONE, NOBODY_405),
-    Page("pacts:detail", GET, PUBLIC, EVERYONE, "pact"),
-    Page("pacts:detail", GET, DRAFT, "404 404 404 404 404 404 404", "pact"),
-    Page("pacts:detail", POST, PUBLIC, NOBODY_405, "pact"),
-    Page("pacts:pdf", GET, PUBLIC, EVERYONE, "pact"),
-    Page("pacts:pdf", GET, DRAFT, "404 404 404 404 404 404 404", "pact"),
-    Page("pacts:pdf", POST, PUBLIC, NOBODY_405, "pact"),
-    Page("pacts:attachment", GET, PUBLIC, EVERYONE, "pact_attachment"),
-    Page("pacts:attachment", POST, PUBLIC, NOBODY_405, "pact_attachment"),
-    Page("pacts:csv", GET, NONE, EVERYONE),
-    Page("pacts:csv", POST, NONE, NOBODY_405),
-    Page("pacts:schema", GET, NONE, EVERYONE),
-    Page("pacts:schema", POST, NONE, NOBODY_405),
-    # Pacts one drafted or signs for; all of them for facilitators, the Région, the auditor
-    Page("pacts:mine", GET, NONE, LOGGED_IN),
-    Page("pacts:mine", POST, NONE, LOGGED_IN_405),
-    Page("pacts:follow_up", GET, NONE, "L 403 403 200 200 403 403"),
-    Page("pacts:follow_up", POST, NONE, "L 403 403 405 405 403 403"),
-    # Drafting: facilitators, the Région, organisation managers (Anne manages hers)
-    Page("pacts:create", GET, NONE, "L 200 403 200 200 403 403"),
-    Page("pacts:create", POST, NONE, "L 302 403 302 302 403 403", data=pact_form),
-    Page("pacts:create", PUT, NONE, "L 405 403 405 405 403 403"),
-    # Anne and Hélène sign the public pact: they see it, as the network's people do
-    Page("pacts:work", GET, PUBLIC, "L 200 404 200 200 200 404", "pact"),
-    Page("pacts:work", GET, DRAFT, "L 404 404 200 200 200 404", "pact"),
-    # The auditor reads, and is told it is not theirs to write (a refusal, not a right)
-    Page("pacts:work", POST, DRAFT, "L 404 404 302 302 R 404", "pact", data=pact_text_form),
-    Page("pacts:work", PUT, DRAFT, LOGGED_IN_405, "pact"),
-    # Each representative signs their own party; anybody else's answers 404
-    Page("pacts:sign", GET, OWN, "L 200 404 200 404 404 404", "pact_party"),
-    Page("pacts:sign", POST, OWN, "L 302 404 302 404 404 404", "pact_party",
-         data=lambda w, c: {"confirm": "on"}),
-    Page("pacts:sign", PUT, OWN, LOGGED_IN_405, "pact_party"),
-    Page("pacts:report", GET, PUBLIC, "L 200 404 200 200 200 404", "pact"),
-    Page("pacts:report", POST, PUBLIC, "L 302 404 302 302 R 404", "pact",
-         data=lambda w, c: {"summary": "Dix objets.", "figures": "Objets ; 10 ; pièces"}),
-    Page("pacts:report", PUT, PUBLIC, LOGGED_IN_405, "pact"),
-]
-# fmt: on
-
 # URL names with no row, and why.
 PAGE_EXCLUSIONS = {
     "account_confirm_email": "needs the key of a confirmation e-mail (allauth's own tests)",
@@ -1502,73 +1445,6 @@ OPS = [
     Op(GET, f"{V1}/webhook-deliveries/{{id}}/replay/", OWN, WEBHOOK_MANAGERS_405,
         "webhook_delivery"),
 ]
-
-def pact_api_body(w, caller):
-    return {
-        "title": "Pacte", "purpose": "Objet.", "commons": "Plans.", "licence": "CC0-1.0",
-        "theme": "repair", "department": "35", "starts_on": "2026-01-05",
-        "ends_on": "2026-12-31", "review_dates": [],
-    }  # fmt: skip
-
-
-def _draft_party(w, caller):
-    return w.get("pact", DRAFT, caller).versions.get().parties.get()
-
-
-MY_PACTS = f"{V1}/my-pacts/{{id}}/"
-MY_PACTS_STEWARDS = "401 404 404 200 200 403 404"  # the draft: Région, facilitators (not auditor)
-OPS += [
-    # The work on pacts: one's own (all for facilitators, the Région, the auditor)
-    Op(GET, f"{V1}/my-pacts/", NONE, API_LOGGED_IN),
-    Op(POST, f"{V1}/my-pacts/", NONE, "401 201 403 201 201 403 403", data=pact_api_body),
-    Op(DELETE, f"{V1}/my-pacts/", NONE, API_LOGGED_IN_405),
-    Op(GET, MY_PACTS, PUBLIC, "401 200 404 200 200 200 404", "pact"),
-    Op(GET, MY_PACTS, DRAFT, "401 404 404 200 200 200 404", "pact"),
-    Op(DELETE, MY_PACTS, DRAFT, API_LOGGED_IN_405, "pact"),
-    Op(POST, MY_PACTS + "text/", DRAFT, MY_PACTS_STEWARDS, "pact",
-       data=lambda w, c: {**pact_api_body(w, c), "amendment_reason": ""}),
-    Op(GET, MY_PACTS + "text/", DRAFT, API_LOGGED_IN_405, "pact"),
-    Op(POST, MY_PACTS + "parties/", DRAFT, MY_PACTS_STEWARDS, "pact",
-       data=lambda w, c: {"kind": "tilab", "name": "Ti Lab",
-                          "representative": "benoit@tilab.example.org"}),
-    Op(GET, MY_PACTS + "parties/", DRAFT, API_LOGGED_IN_405, "pact"),
-    Op(POST, MY_PACTS + "remove-party/", DRAFT, MY_PACTS_STEWARDS, "pact",
-       data=lambda w, c: {"id": _draft_party(w, c).pk}),
-    Op(GET, MY_PACTS + "remove-party/", DRAFT, API_LOGGED_IN_405, "pact"),
-    Op(POST, MY_PACTS + "commitments/", DRAFT, MY_PACTS_STEWARDS, "pact",
-       data=lambda w, c: {"party": _draft_party(w, c).pk, "kind": "skills",
-                          "description": "Conseil"}),
-    Op(GET, MY_PACTS + "commitments/", DRAFT, API_LOGGED_IN_405, "pact"),
-    Op(POST, MY_PACTS + "remove-commitment/", DRAFT, MY_PACTS_STEWARDS, "pact",
-       data=lambda w, c: {"id": _draft_party(w, c).commitments.get().pk}),
-    Op(GET, MY_PACTS + "remove-commitment/", DRAFT, API_LOGGED_IN_405, "pact"),
-    # The draft has no commons actor yet: its stewards are told so (409)
-    Op(POST, MY_PACTS + "propose/", DRAFT, "401 404 404 409 409 403 404", "pact"),
-    Op(GET, MY_PACTS + "propose/", DRAFT, API_LOGGED_IN_405, "pact"),
-    # The public pact runs already (409); its parties (Anne, Hélène) and facilitators act on it
-    Op(POST, MY_PACTS + "activate/", PUBLIC, "401 409 404 409 409 403 404", "pact"),
-    Op(GET, MY_PACTS + "activate/", PUBLIC, API_LOGGED_IN_405, "pact"),
-    Op(POST, MY_PACTS + "reports/", PUBLIC, "401 201 404 201 201 403 404", "pact",
-       data=lambda w, c: {"summary": "Dix objets.", "figures": [{"label": "Objets", "value": 10}]}),
-    Op(GET, MY_PACTS + "reports/", PUBLIC, API_LOGGED_IN_405, "pact"),
-    Op(POST, MY_PACTS + "end/", PUBLIC, "401 200 404 200 200 403 404", "pact",
-       data=lambda w, c: {"motivation": "Terme"}),
-    Op(GET, MY_PACTS + "end/", PUBLIC, API_LOGGED_IN_405, "pact"),
-    # Amending and renewing are the stewards' (Anne signs, she did not draft it)
-    Op(POST, MY_PACTS + "amend/", PUBLIC, "401 403 404 200 200 403 404", "pact"),
-    Op(GET, MY_PACTS + "amend/", PUBLIC, API_LOGGED_IN_405, "pact"),
-    Op(POST, MY_PACTS + "renew/", PUBLIC, "401 403 404 201 201 403 404", "pact"),
-    Op(GET, MY_PACTS + "renew/", PUBLIC, API_LOGGED_IN_405, "pact"),
-    # The register
-    Op(GET, f"{V1}/pacts/", NONE, API_EVERYONE),
-    Op(POST, f"{V1}/pacts/", NONE, NOBODY_405),
-    Op(GET, f"{V1}/pacts/{{id}}/", PUBLIC, API_EVERYONE, "pact"),
-    Op(GET, f"{V1}/pacts/{{id}}/", DRAFT, "404 404 404 404 404 404 404", "pact"),
-    Op(DELETE, f"{V1}/pacts/{{id}}/", PUBLIC, NOBODY_405, "pact"),
-    Op(POST, f"{V1}/pact-parties/{{id}}/sign/", OWN, "401 200 404 200 404 404 404",
-       "pact_party", data=lambda w, c: {"confirm": True}),
-    Op(GET, f"{V1}/pact-parties/{{id}}/sign/", OWN, API_LOGGED_IN_405, "pact_party"),
-]
 # fmt: on
 API_EXCLUSIONS: dict[tuple[str, str], str] = {}
 
@@ -1959,8 +1835,6 @@ LISTS = [
     (f"{V1}/pledges/", f"{V1}/pledges/{{key}}/", "id"),
     (f"{V1}/deliveries/", f"{V1}/deliveries/{{key}}/", "id"),
     (f"{V1}/registrations/", f"{V1}/registrations/{{key}}/", "id"),
-    (f"{V1}/pacts/", f"{V1}/pacts/{{key}}/", "id"),
-    (f"{V1}/my-pacts/", f"{V1}/my-pacts/{{key}}/", "id"),
 ]
 
 

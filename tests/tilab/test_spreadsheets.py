@@ -88,13 +88,12 @@ def _app_sources():
 def test_every_semicolon_csv_is_written_by_the_french_writer():
     # A ";" file with decimal points is what French Excel reads as text: the one writer of
     # ";" files pairs the separator with the decimal comma. The open data CSV, for programs,
-    # and the register of cooperation pacts are the only other CSVs (comma-separated, decimal
-    # point, as their Table Schemas say).
+    # is the only other CSV (comma-separated, decimal point, as its Table Schema says).
     writers = {
         str(relative)
         for relative, source in _app_sources()
         if re.search(r"csv\.writer\(|delimiter\s*=", source)
     }
-    assert writers == {"tilab/spreadsheets.py", "figures/open_data.py", "pacts/documents.py"}
+    assert writers == {"tilab/spreadsheets.py", "figures/open_data.py"}
     open_data = (ROOT / "figures" / "open_data.py").read_text(encoding="utf-8")
     assert "delimiter" not in open_data.replace("RFC 4180", "")

@@ -299,7 +299,6 @@ class Command(BaseCommand):
             self._subsidies(relays)
             self._workshops()
             self._needs()
-            self._pacts()
             if scale:
                 self._scaled_makers(scale, organisations)
                 generated = self._scaled_reports(scale, reports_per_maker, organisations)
@@ -884,71 +883,6 @@ class Command(BaseCommand):
         workshops.synthesis_publish(
             synthesis=synthesis, by=facilitator, now=held + datetime.timedelta(days=7)
         )
-
-    def _pacts(self):
-        """A cooperation pact in the public register: the Région and an associative FabLab
-        (Anne Le Goff signs for it) run a repair workshop under CC-BY-SA, signed and started.
-        Through the services, as its representatives would. Created once."""
-        from pacts import services as pacts
-        from pacts.models import Pact, Party
-
-        if Pact.objects.exists():
-            return
-        now = timezone.now()
-        today = timezone.localdate(now)
-        region = User.objects.get(email=f"region@{DEMO_DOMAIN}")
-        facilitator = User.objects.get(email=f"facilitateur@{DEMO_DOMAIN}")
-        anne = User.objects.get(email=f"maker@{DEMO_DOMAIN}")
-        fablab = (
-            Organisation.objects.filter(kind=Organisation.Kind.ASSOCIATIVE_FABLAB, department="35")
-            .order_by("pk")
-            .first()
-        )
-        if fablab is None:
-            return
-        pact = pacts.pact_create(
-            title="Atelier de réparation partagé",
-            purpose=(
-                "Ouvrir l'atelier du FabLab au public deux soirs par semaine pour réparer "
-                "plutôt que jeter, avec des bénévoles formés."
-            ),
-            commons="Guides de réparation et plans des gabarits imprimés en 3D.",
-            licence="CC-BY-SA-4.0",
-            theme="repair",
-            department_id="35",
-            starts_on=today - datetime.timedelta(days=60),
-            ends_on=today + datetime.timedelta(days=300),
-            review_dates=[today - datetime.timedelta(days=5), today + datetime.timedelta(days=120)],
-            by=facilitator,
-            now=now,
-        )
-        version = pact.versions.get()
-        public = pacts.party_add(
-            version=version, kind=Party.Kind.REGION, name="Région Bretagne",
-            representative=region, by=facilitator, now=now,
-        )  # fmt: skip
-        commons = pacts.party_add(
-            version=version, kind=Party.Kind.ORGANISATION, organisation=fablab,
-            representative=anne, by=facilitator, now=now,
-        )  # fmt: skip
-        pacts.commitment_add(
-            party=public, kind="money", description="Outillage et consommables",
-            amount_cents=300_000, by=facilitator, now=now,
-        )  # fmt: skip
-        pacts.commitment_add(
-            party=commons, kind="place", description="L'atelier, deux soirs par semaine",
-            by=facilitator, now=now,
-        )  # fmt: skip
-        pacts.commitment_add(
-            party=commons, kind="skills", description="Quatre bénévoles formés à la réparation",
-            by=facilitator, now=now,
-        )  # fmt: skip
-        pacts.pact_propose(version=version, by=facilitator, now=now)
-        if not region.has_perm("pacts.sign_money"):
-            return  # two-factor required here: the pact waits for the Région's real signature
-        for party, who in ((public, region), (commons, anne)):
-            pacts.pact_sign(party=party, confirmed=True, by=who, now=now)
-        pacts.pact_activate(pact=pact, by=facilitator, now=now)
 
     def _needs(self):
         """Care establishments' needs: an EHPAD in Côtes-d'Armor, a CHU service in Rennes and a

@@ -1,1 +1,0 @@
-"""Cooperation pacts between public bodies and the commons."""
