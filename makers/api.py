@@ -2,7 +2,7 @@
 
 import django_filters
 import rules
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
@@ -134,6 +134,9 @@ class ProductionReportViewSet(viewsets.ModelViewSet):
         the list's query. A report moved to a department the writer does not cover is still
         shown to them."""
         reports = list(reports)
+        # What the answer shows of each, for those a service did not load: a query per
+        # relation, not per report (a bulk decision answers many).
+        prefetch_related_objects(reports, "maker", "organisation", "item_type", "decided_by")
         selectors.double_counts_of_written(reports)
         return self.get_serializer(reports, many=True).data
 
